@@ -1,0 +1,22 @@
+"""srcad: reverse-mode automatic differentiation of Python/NumPy functions by source transformation.
+
+    >>> import srcad
+    >>> def f(x, y, z):
+    ...     return (x + y) * z
+    >>> srcad.grad(f, argnums=(0, 1, 2))(-2.0, 5.0, -4.0)
+    (-4.0, -4.0, 3.0)
+
+``srcad.show(srcad.grad(f))`` prints the generated gradient function.
+"""
+
+from .api import grad, show, source, value_and_grad
+from .errors import (NoGradientRuleError, NonScalarOutputError, SourceUnavailableError, SrcadError,
+                     UndefinedNameError, UnsupportedSyntaxError)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad", "value_and_grad", "source", "show",
+    "SrcadError", "UnsupportedSyntaxError", "NoGradientRuleError", "SourceUnavailableError",
+    "NonScalarOutputError", "UndefinedNameError",
+]

@@ -1,0 +1,57 @@
+"""Pass 4, activity: which variables lie between the inputs asked for and the output.
+
+Accepts: the A-normal-form statements of :mod:`srcad.normalize`, classified by :mod:`srcad.ops`, the
+names of the parameters to differentiate and the name returned.
+Guarantees: ``Activity.active`` is the set of variables that are both *varied* (depend differentiably
+on a parameter asked for) and *useful* (the output depends differentiably on them). Only statements
+assigning an active variable get an adjoint: this is the pruned graph of the backprop algorithm, so
+work that feeds only other arguments, or only values that never reach the output, is not
+differentiated. The analysis is per variable and flow-insensitive (a variable assigned anywhere from
+a varied value counts as varied everywhere), which is conservative: it can only keep a statement that
+a finer analysis would drop, never drop one that matters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Activity:
+    varied: frozenset
+    useful: frozenset
+
+    @property
+    def active(self) -> frozenset:
+        return self.varied & self.useful
+
+    def is_active(self, name: str) -> bool:
+        return name in self.varied and name in self.useful
+
+
+def analyze(ops: list, wrt: list, outputs: list) -> Activity:
+    """``ops``: the :class:`srcad.ops.Op` of every statement; see the module docstring."""
+    edges = [(op.targets, [name for _, name in op.diff_operands()]) for op in ops if op.targets]
+
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for targets, sources in edges:
+            if any(s in varied for s in sources):
+                new = [t for t in targets if t not in varied]
+                if new:
+                    varied.update(new)
+                    changed = True
+
+    useful = set(outputs)
+    changed = True
+    while changed:
+        changed = False
+        for targets, sources in edges:
+            if any(t in useful for t in targets):
+                new = [s for s in sources if s not in useful]
+                if new:
+                    useful.update(new)
+                    changed = True
+    return Activity(frozenset(varied), frozenset(useful))

@@ -1,0 +1,167 @@
+"""The public functions: ``grad``, ``value_and_grad``, ``source``, ``show``.
+
+The pipeline, one pass per module, reads top to bottom in :func:`transform`::
+
+    parse -> fence -> normalize -> (ops, activity) -> reverse -> emit -> load
+
+Set the environment variable ``SRCAD_DEBUG_PASSES=1`` to print the code after each pass.
+
+A derived function transforms its target lazily, on first call (or on ``srcad.source``), once; a lock
+makes concurrent first calls transform once. Nothing is cached globally: each derived function owns its
+generated code, so two functions can be transformed at once from different threads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import os
+import sys
+import threading
+
+import gast
+
+from . import activity as activity_pass
+from .emit import emit
+from .errors import NonScalarOutputError, SrcadError
+from .fence import fence
+from .load import load
+from .naming import Namer
+from .normalize import normalize
+from .ops import classify
+from .parse import parse
+from .reverse import reverse
+from .template import Helpers
+
+
+@dataclasses.dataclass
+class Transformed:
+    """The result of differentiating one function: generated text and the compiled function."""
+
+    source: str
+    function: object
+    filename: str
+    return_location: object
+
+
+def _debug(stage: str, tree):
+    if os.environ.get("SRCAD_DEBUG_PASSES"):
+        import ast
+
+        node = gast.gast_to_ast(tree)
+        ast.fix_missing_locations(node)
+        print(f"---- after {stage} ----\n{ast.unparse(node)}", file=sys.stderr)
+
+
+def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
+    """Differentiate ``fun`` with respect to the positional parameters ``argnums``."""
+    parsed = parse(fun)
+    _debug("parse", parsed.tree)
+    fence(parsed)
+    params = [a.id for a in parsed.tree.args.posonlyargs + parsed.tree.args.args]
+    for k in argnums:
+        if not isinstance(k, int) or not -len(params) <= k < len(params):
+            raise SrcadError(f"argnums={k!r} does not name a positional parameter of "
+                             f"{fun.__qualname__}{inspect.signature(fun)}")
+    wrt = [params[k] for k in argnums]
+    if len(set(wrt)) != len(wrt):
+        raise SrcadError(f"argnums={argnums!r} names a parameter twice")
+
+    namer = Namer.for_function(parsed.tree)
+    normalized = normalize(parsed, namer)
+    _debug("normalize", normalized.tree)
+    helpers = Helpers(namer, parsed.namespace, normalized.locals)
+    body = normalized.tree.body
+    ops = [classify(stmt, parsed, normalized.locals, helpers) for stmt in body]
+    out = body[-1].value.id
+    activity = activity_pass.analyze(ops, wrt, [out])
+    generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, argnums_is_tuple)
+    _debug("reverse", generated.tree)
+
+    where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
+    header = (f"srcad: gradient of {fun.__qualname__} ({where}) with respect to {', '.join(wrt)}\n"
+              f"returns ({out}, gradient)")
+    text = emit(generated, header)
+    filename = f"<srcad {generated.tree.name} of {fun.__qualname__} at {parsed.filename}:" \
+               f"{parsed.tree.lineno} wrt {','.join(wrt)}>"
+    function = load(text, filename, fun, helpers.bound)
+    return Transformed(text, function, filename, parsed.location(parsed.tree.body[-1]))
+
+
+class Derived:
+    """A function derived by srcad (``grad(f)``, ``value_and_grad(f)``): call it like ``f``."""
+
+    def __init__(self, fun, argnums, with_value: bool):
+        if not callable(fun):
+            raise TypeError(f"srcad.grad expects a function, got {fun!r}")
+        self.fun = fun
+        self.argnums_is_tuple = not isinstance(argnums, int)
+        self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)
+        self.with_value = with_value
+        self._lock = threading.Lock()
+        self._transformed: Transformed | None = None
+        functools.update_wrapper(self, fun)
+
+    def transformed(self) -> Transformed:
+        if self._transformed is None:
+            with self._lock:
+                if self._transformed is None:
+                    self._transformed = transform(self.fun, self.argnums, self.argnums_is_tuple)
+        return self._transformed
+
+    def __call__(self, *args, **kwargs):
+        t = self.transformed()
+        try:
+            value, grads = t.function(*args, **kwargs)
+        except NonScalarOutputError as exc:
+            raise NonScalarOutputError(
+                f"{self.fun.__qualname__}: {exc.message}", t.return_location, exc.hint) from None
+        return (value, grads) if self.with_value else grads
+
+    def __repr__(self):
+        kind = "value_and_grad" if self.with_value else "grad"
+        return f"<srcad.{kind} of {self.fun.__qualname__}>"
+
+    def __get__(self, instance, owner):  # so a decorated method binds like a function
+        return self if instance is None else functools.partial(self, instance)
+
+    def _repr_markdown_(self):  # Jupyter shows the generated code
+        return f"```python\n{self.transformed().source}```"
+
+
+def _decorator(make):
+    @functools.wraps(make)
+    def api(fun=None, argnums=0):
+        if fun is None:
+            return lambda f: make(f, argnums)
+        return make(fun, argnums)
+    return api
+
+
+@_decorator
+def grad(fun, argnums=0):
+    """The gradient of scalar-valued ``fun`` with respect to positional argument(s) ``argnums``.
+
+    ``argnums`` an int: the result is one gradient, shaped like that argument; a tuple: a tuple of
+    gradients. Use as ``srcad.grad(f)``, ``@srcad.grad`` or ``@srcad.grad(argnums=(0, 1))``.
+    """
+    return Derived(fun, argnums, with_value=False)
+
+
+@_decorator
+def value_and_grad(fun, argnums=0):
+    """Like :func:`grad`, but the derived function returns ``(value, gradient)``."""
+    return Derived(fun, argnums, with_value=True)
+
+
+def source(derived) -> str:
+    """The generated source code of a derived function."""
+    if not isinstance(derived, Derived):
+        raise TypeError(f"srcad.source expects a function made by srcad, got {derived!r}")
+    return derived.transformed().source
+
+
+def show(derived) -> None:
+    """Print the generated source code of a derived function."""
+    print(source(derived), end="")

@@ -1,0 +1,145 @@
+"""Pass 2, fence: reject every construct outside the language srcad differentiates.
+
+Accepts: the located ``gast.FunctionDef`` from :mod:`srcad.parse`.
+Guarantees: returns the tree unchanged if every node in it is of a supported kind; otherwise raises an
+:class:`~srcad.errors.UnsupportedSyntaxError` at the first unsupported node (file, line, column, caret)
+with a message naming the construct. Later passes may therefore assume only the node kinds listed in
+``_SUPPORTED`` occur. Whether a *call* can be differentiated is decided later, once activity is known
+(a call to anything is fine if no gradient flows through it).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+
+# Every node kind the rest of the pipeline handles.
+_SUPPORTED = {
+    # statements
+    gast.FunctionDef, gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
+    gast.Assert,
+    # expressions
+    gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute, gast.Tuple,
+    gast.List, gast.Subscript, gast.Slice, gast.Compare, gast.BoolOp, gast.keyword, gast.arguments,
+    gast.JoinedStr, gast.FormattedValue,
+    # contexts and operators
+    gast.Load, gast.Store, gast.Del,
+    gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
+    gast.USub, gast.UAdd, gast.Not,
+    gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is, gast.IsNot, gast.In,
+    gast.NotIn, gast.And, gast.Or,
+}
+
+# What to say about the constructs users most often reach for.
+_MESSAGES = {
+    gast.If: "'if' statements are not supported yet",
+    gast.For: "'for' loops are not supported yet",
+    gast.While: "'while' loops are not supported yet",
+    gast.Break: "'break' is not supported yet",
+    gast.Continue: "'continue' is not supported yet",
+    gast.IfExp: "conditional expressions ('a if c else b') are not supported yet",
+    gast.With: "'with' statements cannot be differentiated",
+    gast.Try: "'try' statements cannot be differentiated",
+    gast.Raise: "'raise' cannot be differentiated",
+    gast.ClassDef: "class definitions inside a differentiated function are not supported",
+    gast.FunctionDef: "nested function definitions are not supported yet",
+    gast.Lambda: "lambda expressions are not supported yet",
+    gast.Global: "'global' declarations cannot be differentiated",
+    gast.Nonlocal: "'nonlocal' declarations cannot be differentiated",
+    gast.Delete: "'del' cannot be differentiated",
+    gast.Import: "imports inside a differentiated function are not supported; import at module level",
+    gast.ImportFrom: "imports inside a differentiated function are not supported; import at module level",
+    gast.Yield: "generators cannot be differentiated",
+    gast.YieldFrom: "generators cannot be differentiated",
+    gast.Await: "'await' cannot be differentiated",
+    gast.AsyncFor: "'async for' cannot be differentiated",
+    gast.AsyncWith: "'async with' cannot be differentiated",
+    gast.NamedExpr: "assignment expressions (':=') are not supported",
+    gast.Match: "'match' statements are not supported",
+    gast.ListComp: "list comprehensions are not supported yet",
+    gast.SetComp: "set comprehensions are not supported",
+    gast.DictComp: "dict comprehensions are not supported yet",
+    gast.GeneratorExp: "generator expressions are not supported yet",
+    gast.Dict: "dict literals are not supported yet",
+    gast.Set: "set literals are not supported",
+    gast.Starred: "star-unpacking ('*x') is not supported yet",
+    gast.BitAnd: "bitwise operators are not supported",
+    gast.BitOr: "bitwise operators are not supported",
+    gast.BitXor: "bitwise operators are not supported",
+    gast.LShift: "shift operators are not supported",
+    gast.RShift: "shift operators are not supported",
+    gast.Invert: "'~' is not supported",
+}
+
+
+def fence(parsed) -> gast.FunctionDef:
+    """Check ``parsed.tree`` against the supported language (see the module docstring)."""
+    _Fence(parsed).check_function(parsed.tree)
+    return parsed.tree
+
+
+class _Fence:
+    def __init__(self, parsed):
+        self.parsed = parsed
+
+    def fail(self, node, message):
+        raise UnsupportedSyntaxError(message, self.parsed.location(node))
+
+    def check_function(self, fn: gast.FunctionDef):
+        args = fn.args
+        if args.vararg is not None:
+            self.fail(args.vararg, "'*args' parameters are not supported yet")
+        if args.kwarg is not None:
+            self.fail(args.kwarg, "'**kwargs' parameters are not supported yet")
+        if args.kwonlyargs:
+            self.fail(args.kwonlyargs[0], "keyword-only parameters are not supported yet")
+        body = fn.body
+        returns = [n for n in gast.walk(fn) if isinstance(n, gast.Return)]
+        if not returns:
+            self.fail(fn, f"function '{fn.name}' has no 'return' statement: nothing to differentiate")
+        for ret in returns:
+            if ret is not body[-1]:
+                self.fail(ret, "only a single 'return' at the end of the function is supported yet")
+            if ret.value is None:
+                self.fail(ret, "'return' without a value: nothing to differentiate")
+        for stmt in body:
+            self.check_statement(stmt)
+
+    def check_statement(self, stmt):
+        if isinstance(stmt, gast.Expr):
+            value = stmt.value
+            is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
+            is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                        and value.func.id == "print")
+            if not (is_docstring or is_print):
+                self.fail(stmt, "an expression statement may have side effects srcad cannot see; "
+                                "only docstrings and print(...) are allowed as statements")
+        if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+            for target in targets:
+                self.check_target(target)
+            if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
+                self.fail(stmt, "an annotation without a value is not supported")
+        self.check_node(stmt)
+
+    def check_target(self, target):
+        if isinstance(target, gast.Name):
+            return
+        if isinstance(target, (gast.Tuple, gast.List)):
+            for elt in target.elts:
+                self.check_target(elt)
+            return
+        if isinstance(target, gast.Subscript):
+            self.fail(target, "assignment to a subscript ('x[i] = ...') is not supported yet")
+        if isinstance(target, gast.Attribute):
+            self.fail(target, "assignment to an attribute ('obj.a = ...') cannot be differentiated")
+        self.check_node(target)
+
+    def check_node(self, node):
+        for child in gast.walk(node):
+            kind = type(child)
+            if kind in _SUPPORTED and not (kind is gast.FunctionDef and child is not self.parsed.tree):
+                continue
+            message = _MESSAGES.get(kind, f"'{kind.__name__}' is not supported")
+            self.fail(child if hasattr(child, "lineno") else node, message)

@@ -1,0 +1,154 @@
+"""What each A-normal-form statement computes: its primitive, its bound operands, what can carry a gradient.
+
+Accepts: one statement of the forms listed in :mod:`srcad.normalize`.
+Guarantees: :func:`classify` returns an :class:`Op` that the activity and reverse passes share, so both
+agree on which operands are differentiable. It never raises for a statement that needs no gradient: a
+call srcad cannot differentiate is classified ``kind="unknown"`` with the reason, and the error is
+raised only if a gradient must flow through it (see :meth:`Op.error`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+
+import gast
+
+from . import rules
+from .errors import Location, NoGradientRuleError
+from .parse import dotted_name, resolve_dotted
+
+_BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.Mod: operator.mod, gast.FloorDiv: operator.floordiv,
+}
+_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
+
+_COPY = rules.Rule("copy", ("x",), {}, {"x": "g"})
+_NONDIFF = rules.Rule("no gradient")
+
+
+@dataclasses.dataclass
+class Op:
+    """One statement seen as ``targets = rule(args)``.
+
+    kind: "rule" (a primitive with a rule, including copies and constants), "unpack"
+    (``a, b = x``), "unknown" (no rule; ``reason`` says why), or "effect" (print/assert).
+    """
+
+    kind: str
+    targets: tuple
+    rule: rules.Rule | None = None
+    args: dict = dataclasses.field(default_factory=dict)
+    node: object = None
+    reason: str = ""
+
+    def diff_operands(self) -> list:
+        """``(param, name)`` for each operand a gradient can flow to (local names only)."""
+        if self.kind == "unpack":
+            return [("x", self.args["x"].id)] if isinstance(self.args["x"], gast.Name) else []
+        if self.kind == "unknown":
+            return [(None, n.id) for a in self.args.values() for n in gast.walk(a)
+                    if isinstance(n, gast.Name)]
+        if self.rule is None:
+            return []
+        return [(p, self.args[p].id) for p in self.rule.vjps if isinstance(self.args.get(p), gast.Name)]
+
+    def error(self, location: Location) -> NoGradientRuleError:
+        return NoGradientRuleError(self.reason, location,
+                                   hint="give it a gradient rule (see docs/rules.md), or wrap the "
+                                        "value in srcad.stop_gradient if no gradient should flow")
+
+
+def classify(stmt, parsed, locals_, helpers) -> Op:
+    """See the module docstring."""
+    if isinstance(stmt, (gast.Expr, gast.Assert)):
+        return Op("effect", ())
+    if isinstance(stmt, gast.Return):
+        return Op("effect", ())
+    target = stmt.targets[0]
+    value = stmt.value
+    if isinstance(target, gast.Tuple):
+        return Op("unpack", tuple(t.id for t in target.elts), args={"x": value}, node=value)
+    targets = (target.id,)
+    if isinstance(value, gast.Name) and value.id in locals_:
+        return Op("rule", targets, _COPY, {"x": value}, value)
+    if isinstance(value, (gast.Name, gast.Constant, gast.Attribute, gast.JoinedStr)) \
+            and _is_static(value, locals_):
+        return Op("rule", targets, _NONDIFF, {}, value)
+    if isinstance(value, (gast.Tuple, gast.List)) and _is_static(value, locals_):
+        return Op("rule", targets, _NONDIFF, {}, value)
+    if isinstance(value, gast.BinOp):
+        return _apply(targets, rules.lookup(_BINOPS[type(value.op)]), [value.left, value.right], {},
+                      value, _op_text(value.op))
+    if isinstance(value, gast.UnaryOp):
+        return _apply(targets, rules.lookup(_UNARY[type(value.op)]), [value.operand], {}, value,
+                      "unary operator")
+    if isinstance(value, (gast.Compare, gast.JoinedStr)):
+        return Op("rule", targets, _NONDIFF, {}, value)
+    if isinstance(value, (gast.Tuple, gast.List)):
+        n = len(value.elts)
+        rule = rules.Rule("tuple" if isinstance(value, gast.Tuple) else "list",
+                          tuple(f"e{k}" for k in range(n)), {},
+                          {f"e{k}": f"g[{k}]" for k in range(n)})
+        return Op("rule", targets, rule, dict(zip(rule.params, value.elts)), value)
+    if isinstance(value, gast.Subscript):
+        index = _index_value(value.slice, helpers)
+        return _apply(targets, rules.lookup(operator.getitem), [value.value, index], {}, value,
+                      "indexing")
+    if isinstance(value, gast.Attribute):  # attribute of a local value: x.T, x.shape
+        if value.attr in rules.NONDIFF_ATTRIBUTES:
+            return Op("rule", targets, _NONDIFF, {}, value)
+        fn = rules.ATTRIBUTES.get(value.attr)
+        return _apply(targets, rules.lookup(fn) if fn else None, [value.value], {}, value,
+                      f"attribute '.{value.attr}'")
+    if isinstance(value, gast.Call):
+        keywords = {k.arg: k.value for k in value.keywords}
+        func = value.func
+        if isinstance(func, gast.Attribute) and not _is_static(func, locals_):
+            fn = rules.METHODS.get(func.attr)
+            return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + value.args,
+                          keywords, value, f"method '.{func.attr}()'")
+        if _is_static(func, locals_) and dotted_name(func) is not None:
+            obj = resolve_dotted(func, parsed.namespace, parsed.filename)
+            return _apply(targets, rules.lookup(obj), value.args, keywords, value,
+                          f"'{dotted_name(func)}'")
+        return _apply(targets, None, value.args, keywords, value, "this call")
+    return Op("unknown", targets, args={}, node=value,
+              reason=f"'{type(value).__name__}' cannot be differentiated")
+
+
+def _apply(targets, rule, args, keywords, node, what) -> Op:
+    everything = {f"arg{k}": a for k, a in enumerate(args)}
+    everything.update({f"kw_{k}": v for k, v in keywords.items()})
+    if rule is None:
+        return Op("unknown", targets, args=everything, node=node,
+                  reason=f"srcad has no gradient rule for {what}")
+    try:
+        bound = rule.bind(list(args), keywords)
+    except TypeError as exc:
+        return Op("unknown", targets, args=everything, node=node, reason=str(exc))
+    if not rule.differentiable:
+        return Op("rule", targets, _NONDIFF, {}, node)
+    return Op("rule", targets, rule, bound, node)
+
+
+def _is_static(node, locals_) -> bool:
+    return not any(isinstance(n, gast.Name) and n.id in locals_ for n in gast.walk(node))
+
+
+def _op_text(op) -> str:
+    return f"the operator '{type(op).__name__}'"
+
+
+def _index_value(index, helpers):
+    """An index as a value expression: ``1:3`` -> ``slice(1, 3, None)``; tuples element-wise."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (index.lower, index.upper, index.step)]
+        func = gast.Name(id=helpers.name("slice"), ctx=gast.Load(), annotation=None, type_comment=None)
+        return gast.Call(func=func, args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(e, helpers) for e in index.elts], ctx=gast.Load())
+    return index

@@ -1,0 +1,158 @@
+"""Pass 1, parse: a Python function object -> its gast ``FunctionDef`` and the namespace it runs in.
+
+Accepts: any Python function defined with ``def`` whose source ``inspect`` can read.
+Guarantees:
+  * ``Parsed.tree`` is a ``gast.FunctionDef`` with its decorators removed, whose nodes carry
+    ``lineno``/``col_offset`` in the coordinates of the user's file (not of the dedented snippet), so
+    every later pass and every error can point at the user's own line and column;
+  * ``Parsed.namespace`` resolves the free names of the function (closure cells, then module
+    globals, then builtins) to the objects they denote *now*; resolution is only used to choose
+    gradient rules, never to freeze values: generated code reads globals and closures at call time.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import inspect
+import textwrap
+import types
+
+import gast
+
+from .errors import Location, SourceUnavailableError, UndefinedNameError, UnsupportedSyntaxError
+
+_MISSING = object()
+
+
+class Namespace:
+    """Where the free names of a user function live: its closure cells, its globals, the builtins."""
+
+    def __init__(self, fn: types.FunctionType):
+        self.globals = fn.__globals__
+        self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        gb = self.globals.get("__builtins__", builtins)
+        self.builtins = gb if isinstance(gb, dict) else vars(gb)
+
+    def lookup(self, name: str, default=_MISSING):
+        """The object ``name`` denotes in the function's scope (closure, then globals, then builtins)."""
+        if name in self.cells:
+            try:
+                return self.cells[name].cell_contents
+            except ValueError:  # an empty cell: the enclosing variable is not assigned yet
+                pass
+        if name in self.globals:
+            return self.globals[name]
+        if name in self.builtins:
+            return self.builtins[name]
+        if default is _MISSING:
+            raise KeyError(name)
+        return default
+
+
+def dotted_name(node) -> str | None:
+    """``np.linalg.norm`` -> "np.linalg.norm"; None if ``node`` is not a chain of names."""
+    parts = []
+    while isinstance(node, gast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def resolve_dotted(node, namespace: Namespace, filename: str):
+    """The object a dotted name (``np.exp``, ``exp``, ``math.pi``) denotes in ``namespace``."""
+    name = dotted_name(node)
+    if name is None:
+        return _MISSING
+    root, *attrs = name.split(".")
+    try:
+        obj = namespace.lookup(root)
+    except KeyError:
+        raise UndefinedNameError(
+            f"name '{root}' is not defined", Location(filename, node.lineno, node.col_offset)
+        ) from None
+    for attr in attrs:
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            raise UndefinedNameError(
+                f"'{name}' does not exist ('{attr}' is not an attribute)",
+                Location(filename, node.lineno, node.col_offset),
+            ) from None
+    return obj
+
+
+@dataclasses.dataclass
+class Parsed:
+    fn: types.FunctionType
+    tree: gast.FunctionDef
+    filename: str
+    namespace: Namespace
+
+    def location(self, node) -> Location:
+        return Location(self.filename, getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+    def statement_text(self, node) -> str:
+        """The user's source of statement ``node`` on one line (continuations joined)."""
+        import linecache
+
+        first, last = node.lineno, getattr(node, "end_lineno", None) or node.lineno
+        lines = [linecache.getline(self.filename, n).strip() for n in range(first, last + 1)]
+        return " ".join(part for part in lines if part)
+
+
+def parse(fn) -> Parsed:
+    """Read ``fn``'s source and parse it into a located gast tree (see the module docstring)."""
+    if not isinstance(fn, types.FunctionType):
+        what = getattr(fn, "__name__", type(fn).__name__)
+        raise SourceUnavailableError(
+            f"cannot differentiate {what!r}: it is not a Python function (srcad needs source code)",
+            hint="give it a gradient with srcad.custom_vjp, or wrap it in a Python function",
+        )
+    filename = fn.__code__.co_filename
+    try:
+        lines, first_lineno = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        raise SourceUnavailableError(
+            f"cannot read the source of {fn.__qualname__!r} (defined in {filename})",
+            hint="define the function in a file, or give it a gradient with srcad.custom_vjp",
+        ) from None
+    source = "".join(lines)
+    dedented = textwrap.dedent(source)
+    indent = _first_code_line(source) - _first_code_line(dedented)
+    try:
+        module = gast.parse(dedented)
+    except SyntaxError as exc:  # e.g. a lambda inside a larger expression: getsource gives a fragment
+        raise SourceUnavailableError(
+            f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
+            Location(filename, first_lineno, 0),
+        ) from None
+    funcs = [n for n in module.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
+    if not funcs:
+        raise UnsupportedSyntaxError(
+            f"{fn.__qualname__!r} is not defined with 'def'", Location(filename, first_lineno, 0)
+        )
+    tree = funcs[0]
+    for node in gast.walk(tree):
+        if hasattr(node, "lineno"):
+            node.lineno += first_lineno - 1
+            node.col_offset += indent
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += first_lineno - 1
+                node.end_col_offset += indent
+    if isinstance(tree, gast.AsyncFunctionDef):
+        raise UnsupportedSyntaxError(
+            "async functions cannot be differentiated", Location(filename, tree.lineno, tree.col_offset)
+        )
+    tree.decorator_list = []
+    return Parsed(fn=fn, tree=tree, filename=filename, namespace=Namespace(fn))
+
+
+def _first_code_line(text: str) -> int:
+    for line in text.splitlines():
+        if line.strip():
+            return len(line) - len(line.lstrip())
+    return 0

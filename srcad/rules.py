@@ -1,0 +1,278 @@
+"""The gradient rules: one vector-Jacobian product (VJP, "bprop") template per primitive.
+
+A rule gives, for each differentiable parameter of a primitive, a Python expression for that parameter's
+share of the gradient, written in terms of
+
+* ``g``   -- the adjoint of the primitive's result (the gradient arriving from above),
+* ``ans`` -- the primitive's result,
+* the primitive's parameters, by the names in the rule's signature,
+* ``np``, ``math`` and the helpers of :mod:`srcad.runtime` (``unbroadcast``, ``unsum``, ...).
+
+Adding a primitive is one line::
+
+    defvjp(np.tanh, "x", x="g * (1 - ans ** 2)")
+
+The reverse pass substitutes the statement's own variables into the template, so the generated code
+reads like the rule (``dh = dy * (1 - y ** 2)``). Gradients reaching a variable by several paths are
+summed by the reverse pass, not by rules. Binary elementwise rules wrap their result in ``unbroadcast``
+so a broadcast operand receives a gradient of its own shape (the reverse pass drops the call where the
+other operand is a scalar constant). Functions whose result carries no gradient are listed with
+``defnondiff``; calling a function with no rule on a value that needs a gradient is an error.
+
+Conventions at points where the derivative is undefined (chosen as NumPy's and autograd's users expect):
+
+* ``abs``/``np.abs`` at 0: gradient 0 (``np.sign(0) == 0``);
+* ``np.sqrt`` at 0: ``inf``, as the true one-sided derivative;
+* builtins ``max(a, b)``/``min(a, b)`` at a tie: the *first* argument receives the whole gradient;
+* ``np.maximum``/``np.minimum``/``np.fmax``/``np.fmin`` at a tie: each argument receives half;
+* ``x ** y`` w.r.t. ``y`` at ``x == 0``: 0.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import dataclasses
+import math
+import operator
+
+import numpy as np
+
+from . import runtime
+
+# Names a template may use besides g, ans and the rule's parameters.
+TEMPLATE_NAMESPACE = {
+    "np": np,
+    "math": math,
+    **{name: getattr(runtime, name) for name in (
+        "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
+        "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
+    "slice": slice,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """How to differentiate one primitive. ``params is None`` means: any arguments, no gradient."""
+
+    name: str
+    params: tuple | None = None
+    defaults: dict = dataclasses.field(default_factory=dict)
+    vjps: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def differentiable(self) -> bool:
+        return bool(self.vjps)
+
+    def bind(self, args: list, keywords: dict) -> dict:
+        """Map a call's argument nodes to the rule's parameter names (defaults filled in as
+        constants). Raises ``TypeError`` with a user-facing message if the call does not fit."""
+        if self.params is None:
+            return {}
+        if len(args) > len(self.params):
+            raise TypeError(f"{self.name} takes at most {len(self.params)} positional arguments "
+                            f"for differentiation ({', '.join(self.params)}), got {len(args)}")
+        bound = dict(zip(self.params, args))
+        for key, value in keywords.items():
+            if key not in self.params:
+                raise TypeError(f"srcad's rule for {self.name} does not support the argument "
+                                f"'{key}' (it knows: {', '.join(self.params)})")
+            if key in bound:
+                raise TypeError(f"{self.name} got multiple values for argument '{key}'")
+            bound[key] = value
+        for name in self.params:
+            if name not in bound:
+                if name not in self.defaults:
+                    raise TypeError(f"{self.name} is missing the argument '{name}'")
+                bound[name] = _DEFAULT(self.defaults[name])
+        return bound
+
+
+class _DEFAULT:
+    """A default argument value, substituted into templates as a constant."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+RULES: dict = {}
+METHODS: dict = {}      # ndarray method name -> the function whose rule it uses (self first)
+ATTRIBUTES: dict = {}   # ndarray attribute name -> the function whose rule it uses
+
+
+def _register(fns, rule):
+    for fn in fns if isinstance(fns, tuple) else (fns,):
+        RULES[fn] = rule
+
+
+def defvjp(fns, signature: str, **vjps: str):
+    """Register the VJP templates of ``fns`` (one function or a tuple of aliases).
+
+    ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``);
+    each keyword argument names a differentiable parameter and gives its template.
+    """
+    args = ast.parse(f"def _({signature}): pass").body[0].args
+    params = tuple(a.arg for a in args.args)
+    defaults = {a.arg: ast.literal_eval(d) for a, d in zip(args.args[-len(args.defaults):] if
+                                                           args.defaults else [], args.defaults)}
+    unknown = set(vjps) - set(params)
+    if unknown:
+        raise ValueError(f"rule for {fns}: templates for unknown parameters {sorted(unknown)}")
+    first = fns[0] if isinstance(fns, tuple) else fns
+    rule = Rule(_qualified(first), params, defaults, dict(vjps))
+    _register(fns, rule)
+    return rule
+
+
+def defnondiff(*fns):
+    """Declare that the results of ``fns`` carry no gradient (piecewise constant, integer valued,
+    shape queries, constructors): a gradient reaching them stops there."""
+    for fn in fns:
+        RULES[fn] = Rule(_qualified(fn))
+
+
+def lookup(fn):
+    """The rule for the object ``fn``, or None."""
+    try:
+        return RULES.get(fn)
+    except TypeError:  # unhashable callables
+        return None
+
+
+def _qualified(fn) -> str:
+    module = getattr(fn, "__module__", None) or ""
+    name = getattr(fn, "__name__", None) or repr(fn)
+    if isinstance(fn, np.ufunc) or module.startswith("numpy"):
+        return f"numpy.{name}"
+    if module in ("_operator", "operator"):
+        return f"operator.{name}"
+    return f"{module}.{name}" if module and module != "builtins" else name
+
+
+# ---- operators (a + b, a * b, -a, a[i], ...) ---------------------------------------------------
+
+defvjp((operator.add, np.add), "x, y", x="unbroadcast(g, x)", y="unbroadcast(g, y)")
+defvjp((operator.sub, np.subtract), "x, y", x="unbroadcast(g, x)", y="unbroadcast(-g, y)")
+defvjp((operator.mul, np.multiply), "x, y", x="unbroadcast(g * y, x)", y="unbroadcast(x * g, y)")
+defvjp((operator.truediv, np.divide), "x, y",
+       x="unbroadcast(g / y, x)", y="unbroadcast(-g * ans / y, y)")
+defvjp((operator.pow, builtins.pow, np.power, math.pow), "x, y",
+       x="unbroadcast(g * y * x ** (y - 1), x)", y="unbroadcast(g * ans * log_or_zero(x), y)")
+defvjp((operator.mod, np.mod), "x, y",
+       x="unbroadcast(g, x)", y="unbroadcast(-g * np.floor_divide(x, y), y)")
+defvjp((operator.matmul, np.matmul), "x, y", x="matmul_dx(g, x, y)", y="matmul_dy(g, x, y)")
+defvjp((operator.neg, np.negative), "x", x="-g")
+defvjp((operator.pos, np.positive), "x", x="g")
+defvjp(operator.getitem, "x, index", x="unindex(g, x, index)")
+
+# ---- Python builtins ---------------------------------------------------------------------------
+
+defvjp(builtins.max, "x, y", x="g * (x >= y)", y="g * (x < y)")
+defvjp(builtins.min, "x, y", x="g * (x <= y)", y="g * (x > y)")
+defvjp(builtins.abs, "x", x="g * np.sign(x)")
+defvjp(builtins.float, "x", x="g")
+
+# ---- math (Python floats) ----------------------------------------------------------------------
+
+defvjp(math.exp, "x", x="g * ans")
+defvjp(math.expm1, "x", x="g * (ans + 1)")
+defvjp(math.log, "x, base=None",
+       x="g / x if base is None else g / (x * math.log(base))",
+       base="-g * ans / (base * math.log(base))")
+defvjp(math.log2, "x", x="g / (x * math.log(2))")
+defvjp(math.log10, "x", x="g / (x * math.log(10))")
+defvjp(math.log1p, "x", x="g / (1 + x)")
+defvjp(math.sqrt, "x", x="g / (2 * ans)")
+defvjp(math.sin, "x", x="g * math.cos(x)")
+defvjp(math.cos, "x", x="-g * math.sin(x)")
+defvjp(math.tan, "x", x="g / math.cos(x) ** 2")
+defvjp(math.asin, "x", x="g / math.sqrt(1 - x ** 2)")
+defvjp(math.acos, "x", x="-g / math.sqrt(1 - x ** 2)")
+defvjp(math.atan, "x", x="g / (1 + x ** 2)")
+defvjp(math.atan2, "y, x", y="g * x / (x ** 2 + y ** 2)", x="-g * y / (x ** 2 + y ** 2)")
+defvjp(math.sinh, "x", x="g * math.cosh(x)")
+defvjp(math.cosh, "x", x="g * math.sinh(x)")
+defvjp(math.tanh, "x", x="g * (1 - ans ** 2)")
+defvjp(math.asinh, "x", x="g / math.sqrt(x ** 2 + 1)")
+defvjp(math.acosh, "x", x="g / math.sqrt(x ** 2 - 1)")
+defvjp(math.atanh, "x", x="g / (1 - x ** 2)")
+defvjp(math.hypot, "x, y", x="g * x / ans", y="g * y / ans")
+defvjp(math.fabs, "x", x="g * np.sign(x)")
+defvjp(math.erf, "x", x="g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)")
+defvjp(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)")
+
+# ---- NumPy: unary elementwise ------------------------------------------------------------------
+
+defvjp(np.exp, "x", x="g * ans")
+defvjp(np.exp2, "x", x="g * ans * np.log(2)")
+defvjp(np.expm1, "x", x="g * (ans + 1)")
+defvjp(np.log, "x", x="g / x")
+defvjp(np.log2, "x", x="g / (x * np.log(2))")
+defvjp(np.log10, "x", x="g / (x * np.log(10))")
+defvjp(np.log1p, "x", x="g / (1 + x)")
+defvjp(np.sqrt, "x", x="g / (2 * ans)")
+defvjp(np.cbrt, "x", x="g / (3 * ans ** 2)")
+defvjp(np.square, "x", x="g * 2 * x")
+defvjp(np.reciprocal, "x", x="-g * ans ** 2")
+defvjp((np.abs, np.fabs), "x", x="g * np.sign(x)")
+defvjp(np.sin, "x", x="g * np.cos(x)")
+defvjp(np.cos, "x", x="-g * np.sin(x)")
+defvjp(np.tan, "x", x="g / np.cos(x) ** 2")
+defvjp(np.arcsin, "x", x="g / np.sqrt(1 - x ** 2)")
+defvjp(np.arccos, "x", x="-g / np.sqrt(1 - x ** 2)")
+defvjp(np.arctan, "x", x="g / (1 + x ** 2)")
+defvjp(np.sinh, "x", x="g * np.cosh(x)")
+defvjp(np.cosh, "x", x="g * np.sinh(x)")
+defvjp(np.tanh, "x", x="g * (1 - ans ** 2)")
+defvjp(np.arcsinh, "x", x="g / np.sqrt(x ** 2 + 1)")
+defvjp(np.arccosh, "x", x="g / np.sqrt(x ** 2 - 1)")
+defvjp(np.arctanh, "x", x="g / (1 - x ** 2)")
+defvjp((np.deg2rad, np.radians), "x", x="g * (np.pi / 180)")
+defvjp((np.rad2deg, np.degrees), "x", x="g * (180 / np.pi)")
+
+# ---- NumPy: binary elementwise -----------------------------------------------------------------
+
+defvjp((np.maximum, np.fmax), "x, y",
+       x="unbroadcast(g * ((x > y) + 0.5 * (x == y)), x)",
+       y="unbroadcast(g * ((y > x) + 0.5 * (x == y)), y)")
+defvjp((np.minimum, np.fmin), "x, y",
+       x="unbroadcast(g * ((x < y) + 0.5 * (x == y)), x)",
+       y="unbroadcast(g * ((y < x) + 0.5 * (x == y)), y)")
+defvjp(np.arctan2, "y, x",
+       y="unbroadcast(g * x / (x ** 2 + y ** 2), y)", x="unbroadcast(-g * y / (x ** 2 + y ** 2), x)")
+defvjp(np.hypot, "x, y", x="unbroadcast(g * x / ans, x)", y="unbroadcast(g * y / ans, y)")
+defvjp(np.logaddexp, "x, y",
+       x="unbroadcast(g * np.exp(x - ans), x)", y="unbroadcast(g * np.exp(y - ans), y)")
+defvjp(np.logaddexp2, "x, y",
+       x="unbroadcast(g * 2 ** (x - ans), x)", y="unbroadcast(g * 2 ** (y - ans), y)")
+
+# ---- NumPy: reductions and products ------------------------------------------------------------
+
+defvjp(np.sum, "a, axis=None, keepdims=False", a="unsum(g, a, axis, keepdims)")
+defvjp(np.mean, "a, axis=None, keepdims=False", a="unmean(g, a, axis, keepdims)")
+defvjp(np.dot, "a, b", a="dot_dx(g, a, b)", b="dot_dy(g, a, b)")
+defvjp(np.transpose, "a, axes=None",
+       a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))")
+
+# ---- no gradient -------------------------------------------------------------------------------
+
+defnondiff(
+    # piecewise constant or integer valued
+    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
+    operator.floordiv, builtins.round, builtins.int, builtins.bool, math.floor, math.ceil,
+    math.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    operator.not_, operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+    # shapes and sizes
+    np.shape, np.ndim, np.size, builtins.len, builtins.range, builtins.isinstance,
+    # constructors
+    np.zeros, np.ones, np.full, np.empty, np.arange, np.linspace, np.eye, np.identity,
+    np.zeros_like, np.ones_like, np.full_like, np.empty_like,
+)
+
+# ---- ndarray methods and attributes (x.sum(), x.T): the rule of the matching function ----------
+
+METHODS.update({"sum": np.sum, "mean": np.mean, "dot": np.dot, "transpose": np.transpose})
+ATTRIBUTES.update({"T": np.transpose})
+NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})

@@ -1,0 +1,140 @@
+"""Templates -> AST: instantiate a rule's template with the variables of one statement.
+
+``instantiate("g * (1 - ans ** 2)", {"g": dy, "ans": y}, helpers)`` returns the gast expression
+``dy * (1 - y ** 2)``. Names in a template are ``g``, ``ans``, the rule's parameters (replaced by the
+statement's atoms) and the names of :data:`srcad.rules.TEMPLATE_NAMESPACE` (replaced by the name under
+which the generated function sees that object; see :class:`Helpers`). The result is simplified just
+enough to read as a person would write it: numeric constants folded, ``e ** 1``, ``e * 1``, ``e + 0``
+dropped, ``a if <constant> else b`` chosen.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import numbers
+
+import gast
+
+from .rules import TEMPLATE_NAMESPACE, _DEFAULT
+
+
+class Helpers:
+    """The names under which generated code reaches numpy, math and srcad's runtime helpers.
+
+    A helper keeps its natural name (``np``, ``unbroadcast``) when the user's function does not use
+    that name, or uses it for the very same object (``import numpy as np``); otherwise it gets a fresh
+    name. ``bound`` records name -> object for the names the loader must provide.
+    """
+
+    def __init__(self, namer, namespace, local_names):
+        self.namer = namer
+        self.namespace = namespace
+        self.local_names = local_names
+        self.bound: dict[str, object] = {}
+        self._names: dict[str, str] = {}
+
+    def name(self, key: str) -> str:
+        if key not in self._names:
+            obj = TEMPLATE_NAMESPACE[key]
+            user_obj = self.namespace.lookup(key, None) if key not in self.local_names else None
+            if user_obj is obj and key in self.namer.taken:
+                self._names[key] = key  # the user's own global is the same object
+            else:
+                name = self.namer.fresh(key)
+                self._names[key] = name
+                self.bound[name] = obj
+        return self._names[key]
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(source: str):
+    return gast.parse(source, mode="eval").body
+
+
+def instantiate(source: str, bindings: dict, helpers: Helpers):
+    """The expression ``source`` with ``bindings`` (name -> gast expr or default) substituted."""
+    tree = copy.deepcopy(_parse(source))
+    tree = _Substitute(bindings, helpers).visit(tree)
+    return simplify(tree)
+
+
+def constant(value):
+    return gast.Constant(value=value, kind=None)
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, bindings, helpers):
+        self.bindings = bindings
+        self.helpers = helpers
+
+    def visit_Name(self, node):
+        if node.id in self.bindings:
+            value = self.bindings[node.id]
+            if isinstance(value, _DEFAULT):
+                return constant(value.value)
+            return copy.deepcopy(value)
+        if node.id in TEMPLATE_NAMESPACE:
+            return gast.Name(id=self.helpers.name(node.id), ctx=gast.Load(), annotation=None,
+                             type_comment=None)
+        raise NameError(f"template uses an unknown name {node.id!r}")
+
+
+def _is_number(node, value=None):
+    if not isinstance(node, gast.Constant) or isinstance(node.value, bool):
+        return False
+    if not isinstance(node.value, numbers.Number):
+        return False
+    return value is None or node.value == value
+
+
+# Exact on integers and harmless on floats; division is left alone (2 / 3 reads better than 0.666).
+_FOLD = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b, gast.Mult: lambda a, b: a * b}
+
+
+def simplify(node):
+    """Fold what a person would not write: ``2 - 1``, ``e ** 1``, ``e * 1``, ``e + 0``, ``--e``,
+    ``a if None is None else b``. Never changes a value (no reassociation, no float tricks)."""
+    return _Simplify().visit(node)
+
+
+class _Simplify(gast.NodeTransformer):
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, type(node.op)
+        if _is_number(left) and _is_number(right) and op in _FOLD:
+            return constant(_FOLD[op](left.value, right.value))
+        if op is gast.Pow and _is_number(right, 1):
+            return left
+        if op is gast.Mult and _is_number(right, 1):
+            return left
+        if op is gast.Mult and _is_number(left, 1):
+            return right
+        if op is gast.Div and _is_number(right, 1):
+            return left
+        if op in (gast.Add, gast.Sub) and _is_number(right, 0):
+            return left
+        if op is gast.Add and _is_number(left, 0):
+            return right
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, gast.USub):
+            if isinstance(node.operand, gast.UnaryOp) and isinstance(node.operand.op, gast.USub):
+                return node.operand.operand
+            if _is_number(node.operand):
+                return constant(-node.operand.value)
+        return node
+
+    def visit_IfExp(self, node):
+        test = node.test
+        if isinstance(test, gast.Compare) and len(test.ops) == 1 \
+                and isinstance(test.left, gast.Constant) \
+                and isinstance(test.comparators[0], gast.Constant) \
+                and isinstance(test.ops[0], (gast.Is, gast.IsNot)):
+            same = test.left.value is test.comparators[0].value
+            chosen = node.body if same == isinstance(test.ops[0], gast.Is) else node.orelse
+            return self.visit(chosen)
+        self.generic_visit(node)
+        return node
