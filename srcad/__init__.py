@@ -10,13 +10,14 @@
 """
 
 from .api import grad, show, source, value_and_grad
+from .rules import stop_gradient
 from .errors import (NoGradientRuleError, NonScalarOutputError, SourceUnavailableError, SrcadError,
                      UndefinedNameError, UnsupportedSyntaxError)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "source", "show",
+    "grad", "value_and_grad", "source", "show", "stop_gradient",
     "SrcadError", "UnsupportedSyntaxError", "NoGradientRuleError", "SourceUnavailableError",
     "NonScalarOutputError", "UndefinedNameError",
 ]

@@ -35,7 +35,7 @@ from .errors import UnsupportedSyntaxError
 class Normalized:
     tree: gast.FunctionDef
     origin: dict  # new statement -> the user's statement it came from
-    locals: frozenset  # names assigned or bound as parameters in the function
+    locals: frozenset  # names assigned or bound as parameters in the function, temporaries included
 
 
 def normalize(parsed, namer) -> Normalized:
@@ -74,11 +74,13 @@ class _Normalizer:
         new = gast.FunctionDef(name=tree.name, args=tree.args, body=self.body, decorator_list=[],
                                returns=None, type_comment=None, type_params=[])
         gast.copy_location(new, tree)
-        return Normalized(new, self.origin, self.locals)
+        return Normalized(new, self.origin, local_names(new))
 
     # -- statements ------------------------------------------------------------------------------
 
     def emit(self, stmt, where):
+        if getattr(where, "lineno", None) is None:  # a generated atom: use the user's statement
+            where = self.user_stmt
         gast.copy_location(stmt, where)
         stmt.end_lineno = getattr(where, "end_lineno", stmt.lineno)
         stmt.end_col_offset = getattr(where, "end_col_offset", stmt.col_offset)

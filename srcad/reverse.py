@@ -104,12 +104,11 @@ class _Reverse:
                 finals.append(gast.Call(func=load(self.helpers.name("zeros_like")), args=[load(p)],
                                         keywords=[]))
         grads = gast.Tuple(elts=finals, ctx=gast.Load()) if argnums_is_tuple else finals[0]
-        ret = gast.Return(value=gast.Tuple(elts=[load(out), grads], ctx=gast.Load()))
-
+        grads_read = _loads([grads])
         # Which saved values must be stored and restored.
         reads = {i: _loads(blocks[i]) for i in blocks}
         read_before = {}  # i -> names read by the adjoints of statements 0..i-1 and by the return
-        acc = _loads([ret])
+        acc = set(grads_read)
         for i in range(len(stmts)):
             read_before[i] = set(acc)
             acc |= reads[i]
@@ -138,11 +137,16 @@ class _Reverse:
                 new_body.append(self.line_comment(i))
                 last_origin = origin
             if i in saves:
-                names = ", ".join(s.targets[0].id for s in saves[i])
+                names = ", ".join(s.value.id for s in saves[i])
                 new_body.append(self.comment(f"save the value overwritten here ({names}): "
                                              "the backward pass reads it"))
                 new_body.extend(saves[i])
             new_body.append(stmt)
+        value = out
+        if any(r.targets[0].id == out for rs in restores.values() for r in rs):
+            value = self.namer.fresh(f"{out}_value")
+            new_body.append(self.comment(f"keep the value returned: the backward pass restores {out}"))
+            new_body.append(_assign(value, load(out)))
         new_body.append(self.comment(f"backward: d<name> is the gradient of {out} with respect to "
                                      "<name>"))
         new_body.append(seed)
@@ -156,7 +160,7 @@ class _Reverse:
                 new_body.append(self.line_comment(i))
                 last_origin = origin
             new_body.extend(block)
-        new_body.append(ret)
+        new_body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
 
         tree = self.normalized.tree
         fn = gast.FunctionDef(name=self.namer.fresh(f"grad_{tree.name}"), args=tree.args,

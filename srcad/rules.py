@@ -25,6 +25,8 @@ Conventions at points where the derivative is undefined (chosen as NumPy's and a
 * ``np.sqrt`` at 0: ``inf``, as the true one-sided derivative;
 * builtins ``max(a, b)``/``min(a, b)`` at a tie: the *first* argument receives the whole gradient;
 * ``np.maximum``/``np.minimum``/``np.fmax``/``np.fmin`` at a tie: each argument receives half;
+* ``np.max``/``np.min`` (and ``.max()``/``.min()``) at a tie: the entries equal to the extremum
+  share the gradient evenly;
 * ``x ** y`` w.r.t. ``y`` at ``x == 0``: 0.
 """
 
@@ -46,7 +48,7 @@ TEMPLATE_NAMESPACE = {
     "math": math,
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
-        "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
+        "unmax", "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
     "slice": slice,
 }
 
@@ -250,13 +252,23 @@ defvjp(np.logaddexp2, "x, y",
 
 defvjp(np.sum, "a, axis=None, keepdims=False", a="unsum(g, a, axis, keepdims)")
 defvjp(np.mean, "a, axis=None, keepdims=False", a="unmean(g, a, axis, keepdims)")
+defvjp((np.max, np.amax), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)")
+defvjp((np.min, np.amin), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)")
 defvjp(np.dot, "a, b", a="dot_dx(g, a, b)", b="dot_dy(g, a, b)")
 defvjp(np.transpose, "a, axes=None",
        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))")
 
+# ---- srcad's own ------------------------------------------------------------------------------
+
+def stop_gradient(x):
+    """Return ``x`` unchanged; no gradient flows back through it (a constant to srcad)."""
+    return x
+
+
 # ---- no gradient -------------------------------------------------------------------------------
 
 defnondiff(
+    stop_gradient,
     # piecewise constant or integer valued
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
     operator.floordiv, builtins.round, builtins.int, builtins.bool, math.floor, math.ceil,
@@ -273,6 +285,7 @@ defnondiff(
 
 # ---- ndarray methods and attributes (x.sum(), x.T): the rule of the matching function ----------
 
-METHODS.update({"sum": np.sum, "mean": np.mean, "dot": np.dot, "transpose": np.transpose})
+METHODS.update({"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "dot": np.dot,
+                "transpose": np.transpose})
 ATTRIBUTES.update({"T": np.transpose})
 NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})

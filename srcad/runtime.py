@@ -50,6 +50,21 @@ def unmean(g, x, axis=None, keepdims=False):
     return unsum(g, x, axis, keepdims) / count
 
 
+def unmax(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of ``np.max``/``np.min`` (``ans`` is the result): ``g`` goes to the entries equal to
+    the extremum, split evenly between them at a tie."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        axes = _normalize_axis(axis, len(shape))
+        g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
+    elif axis is None and not keepdims:
+        g, ans = np.reshape(g, (1,) * len(shape)), np.reshape(ans, (1,) * len(shape))
+    mask = np.asarray(x) == ans
+    count = mask.sum(axis=axis, keepdims=True) if axis is not None else mask.sum()
+    result = g * mask / count
+    return result[()] if not shape else result
+
+
 def _normalize_axis(axis, ndim):
     axes = axis if isinstance(axis, tuple) else (axis,)
     return tuple(a % ndim if ndim else a for a in axes)

@@ -128,13 +128,26 @@ class _Simplify(gast.NodeTransformer):
         return node
 
     def visit_IfExp(self, node):
+        # ``a if <literal> is None else b``: the rule's optional argument is known here.
         test = node.test
         if isinstance(test, gast.Compare) and len(test.ops) == 1 \
-                and isinstance(test.left, gast.Constant) \
-                and isinstance(test.comparators[0], gast.Constant) \
-                and isinstance(test.ops[0], (gast.Is, gast.IsNot)):
-            same = test.left.value is test.comparators[0].value
+                and isinstance(test.ops[0], (gast.Is, gast.IsNot)) \
+                and _is_literal(test.left) and _is_literal(test.comparators[0]):
+            same = _literal_is(test.left, test.comparators[0])
             chosen = node.body if same == isinstance(test.ops[0], gast.Is) else node.orelse
             return self.visit(chosen)
         self.generic_visit(node)
         return node
+
+
+def _is_literal(node) -> bool:
+    if isinstance(node, gast.Constant):
+        return True
+    return isinstance(node, (gast.Tuple, gast.List)) and all(_is_literal(e) for e in node.elts)
+
+
+def _literal_is(a, b) -> bool:
+    """``a is b`` for literals, as far as a template needs it: only ``None`` is ever compared."""
+    if isinstance(a, gast.Constant) and isinstance(b, gast.Constant):
+        return a.value is b.value
+    return False

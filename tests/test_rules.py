@@ -1,0 +1,213 @@
+"""Every entry of the rule table, checked against finite differences: scalars, arrays, broadcasting.
+
+The test cases are generated from ``srcad.rules.RULES`` itself, so a new rule is tested by being added.
+"""
+
+import builtins
+import math
+import operator
+
+import numpy as np
+import pytest
+
+from srcad import rules
+from gradcheck import check_grad, make_function
+
+OPERATOR_SYNTAX = {
+    operator.add: "{0} + {1}", operator.sub: "{0} - {1}", operator.mul: "{0} * {1}",
+    operator.truediv: "{0} / {1}", operator.pow: "{0} ** {1}", operator.mod: "{0} % {1}",
+    operator.matmul: "{0} @ {1}", operator.neg: "-{0}", operator.pos: "+{0}",
+    operator.getitem: "{0}[1]",
+}
+
+# Inputs inside each function's domain (default: (0.2, 0.8), inside every other domain).
+DOMAIN = {np.arccosh: (1.5, 3.0), math.acosh: (1.5, 3.0), operator.mod: (2.1, 2.9),
+          np.mod: (2.1, 2.9)}
+# Functions tested by their own tests below (shapes matter more than values).
+SPECIAL = {operator.matmul, np.matmul, np.dot, np.sum, np.mean, np.max, np.min, np.transpose,
+           operator.getitem}
+
+
+def call_text(fn, args):
+    if fn in OPERATOR_SYNTAX:
+        return OPERATOR_SYNTAX[fn].format(*args)
+    name = fn.__name__
+    if isinstance(fn, np.ufunc) or getattr(np, name, None) is fn:
+        return f"np.{name}({', '.join(args)})"
+    if getattr(math, name, None) is fn:
+        return f"math.{name}({', '.join(args)})"
+    if getattr(builtins, name, None) is fn:
+        return f"{name}({', '.join(args)})"
+    raise AssertionError(f"test does not know how to call {fn!r}")
+
+
+def differentiable_entries():
+    for fn, rule in rules.RULES.items():
+        if rule.differentiable and fn not in SPECIAL:
+            yield pytest.param(fn, rule, id=rule.name if fn.__name__ in rule.name else
+                               f"{rule.name}-as-{fn.__name__}")
+
+
+def positional_arity(rule):
+    return max(rule.params.index(p) for p in rule.vjps) + 1
+
+
+def sample(fn, shape, rng):
+    lo, hi = DOMAIN.get(fn, (0.2, 0.8))
+    if shape == ():
+        return float(rng.uniform(lo, hi))
+    return rng.uniform(lo, hi, size=shape)
+
+
+def is_python_scalar_only(fn):
+    return getattr(math, getattr(fn, "__name__", ""), None) is fn or fn in (
+        builtins.max, builtins.min, builtins.float)
+
+
+@pytest.mark.parametrize("fn, rule", list(differentiable_entries()))
+def test_rule_scalars(fn, rule):
+    n = positional_arity(rule)
+    names = ["x", "y", "z"][:n]
+    f = make_function(f"""
+        def f({', '.join(names)}):
+            return {call_text(fn, names)}
+        """, {"math": math})
+    rng = np.random.default_rng(1)
+    args = [sample(fn, (), rng) for _ in names]
+    check_grad(f, args, argnums=tuple(range(n)))
+
+
+ARRAY_SHAPES = {1: [[(2, 3)]], 2: [[(2, 3), (2, 3)], [(2, 3), (3,)], [(4, 1), (1, 3)], [(), (2, 2)],
+                                   [(3,), ()]]}
+
+
+@pytest.mark.parametrize("fn, rule", [p for p in differentiable_entries()
+                                      if not is_python_scalar_only(p.values[0])])
+def test_rule_arrays_with_broadcasting(fn, rule):
+    n = positional_arity(rule)
+    names = ["x", "y"][:n]
+    rng = np.random.default_rng(2)
+    for shapes in ARRAY_SHAPES[n]:
+        args = [sample(fn, s, rng) for s in shapes]
+        out_shape = np.broadcast_shapes(*shapes)
+        weights = rng.normal(size=out_shape)  # a random cotangent
+        f = make_function(f"""
+            def f({', '.join(names)}):
+                return np.sum({call_text(fn, names)} * w)
+            """, {"w": weights})
+        check_grad(f, args, argnums=tuple(range(n)))
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "max", "min", "amax", "amin"])
+@pytest.mark.parametrize("kwargs", ["", ", axis=0", ", axis=1", ", axis=-1", ", axis=(0, 2)",
+                                    ", axis=1, keepdims=True", ", axis=-2, keepdims=True",
+                                    ", keepdims=True"])
+def test_reductions(reduction, kwargs):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 3, 4))
+    out = getattr(np, reduction)(x, **eval(f"dict({kwargs[2:]})"))
+    w = rng.normal(size=np.shape(out))
+    f = make_function(f"""
+        def f(x):
+            return np.sum(np.{reduction}(x{kwargs}) * w)
+        """, {"w": w})
+    check_grad(f, [x])
+
+
+@pytest.mark.parametrize("reduction", ["max", "min"])
+def test_max_min_split_ties_evenly(reduction):
+    import srcad
+    f = make_function(f"""
+        def f(x):
+            return np.sum(np.{reduction}(x, axis=1) * np.array([1.0, 2.0]))
+        """)
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]) * (1 if reduction == "max" else -1)
+    expected = np.array([[0.0, 0.5, 0.5], [2 / 3, 2 / 3, 2 / 3]])
+    np.testing.assert_allclose(srcad.grad(f)(x), expected)
+
+
+def test_reduction_methods_and_transpose():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 4))
+    w = rng.normal(size=(4, 3))
+    f = make_function("""
+        def f(x):
+            return (x.T * w).sum() + x.mean(axis=0).sum() * 2 + np.transpose(x, (1, 0))[0].sum() \
+                + x.max(axis=1).sum() - x.min()
+        """, {"w": w})
+    check_grad(f, [x])
+
+
+MATMUL_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
+                 ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((5, 2, 3), (5, 3, 4)), ((1, 2, 3), (4, 3, 2))]
+
+
+# np.dot differs from matmul above two dimensions (test_dot_high_dim_refuses covers it).
+PRODUCT_CASES = [(spelling, a, b) for spelling in ["a @ b", "np.matmul(a, b)", "np.dot(a, b)"]
+                 for a, b in MATMUL_SHAPES
+                 if not (spelling.startswith("np.dot") and (len(a) > 2 or len(b) > 2))]
+
+
+@pytest.mark.parametrize("spelling, a_shape, b_shape", PRODUCT_CASES)
+def test_products(spelling, a_shape, b_shape):
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
+    w = rng.normal(size=np.shape(np.matmul(a, b)))
+    f = make_function(f"""
+        def f(a, b):
+            return np.sum(({spelling}) * w)
+        """, {"w": w})
+    check_grad(f, [a, b], argnums=(0, 1))
+
+
+def test_dot_with_scalars():
+    rng = np.random.default_rng(6)
+    f = make_function("""
+        def f(a, b):
+            return np.sum(np.dot(a, b))
+        """)
+    check_grad(f, [2.5, rng.normal(size=(2, 3))], argnums=(0, 1))
+
+
+def test_dot_high_dim_refuses():
+    f = make_function("""
+        def f(a, b):
+            return np.sum(np.dot(a, b))
+        """)
+    import srcad
+    with pytest.raises(NotImplementedError, match="np.dot"):
+        srcad.grad(f)(np.ones((2, 2, 3)), np.ones((3, 2)))
+
+
+@pytest.mark.parametrize("index", ["1", "-1", "1:3", "::2", "(0, 1)", "(slice(None), 1)",
+                                   "[0, 0, 2]", "x0 > 0"])
+def test_indexing_reads(index):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(4, 3)) + 0.1
+    f = make_function(f"""
+        def f(x):
+            x0 = x
+            y = x[{index}]
+            return np.sum(y * y)
+        """)
+    check_grad(f, [x])
+
+
+def test_nondifferentiable_functions_give_zero_gradient():
+    f = make_function("""
+        def f(x):
+            return np.sum(np.floor(x) * x) + np.sign(x[0])
+        """)
+    x = np.array([0.3, 1.7, 2.2])
+    check_grad(f, [x])
+
+
+def test_every_rule_template_names_are_known():
+    # Instantiating every template resolves every name it uses (a typo in the table fails here).
+    from srcad.template import _parse
+    import gast
+    for rule in {id(r): r for r in rules.RULES.values()}.values():
+        for param, template in rule.vjps.items():
+            names = {n.id for n in gast.walk(_parse(template)) if isinstance(n, gast.Name)}
+            unknown = names - {"g", "ans"} - set(rule.params) - set(rules.TEMPLATE_NAMESPACE)
+            assert not unknown, (rule.name, param, unknown)
