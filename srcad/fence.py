@@ -95,6 +95,8 @@ class _Fence:
         if args.kwonlyargs:
             self.fail(args.kwonlyargs[0], "keyword-only parameters are not supported yet")
         body = fn.body
+        for stmt in body:
+            self.check_statement(stmt)
         returns = [n for n in gast.walk(fn) if isinstance(n, gast.Return)]
         if not returns:
             self.fail(fn, f"function '{fn.name}' has no 'return' statement: nothing to differentiate")
@@ -103,10 +105,9 @@ class _Fence:
                 self.fail(ret, "only a single 'return' at the end of the function is supported yet")
             if ret.value is None:
                 self.fail(ret, "'return' without a value: nothing to differentiate")
-        for stmt in body:
-            self.check_statement(stmt)
 
     def check_statement(self, stmt):
+        self.check_node(stmt)
         if isinstance(stmt, gast.Expr):
             value = stmt.value
             is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
@@ -121,7 +122,6 @@ class _Fence:
                 self.check_target(target)
             if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
                 self.fail(stmt, "an annotation without a value is not supported")
-        self.check_node(stmt)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):

@@ -1,0 +1,188 @@
+"""Everything srcad refuses fails loudly, at the user's file, line and column, with a caret."""
+
+import numpy as np
+import pytest
+
+import srcad
+from gradcheck import make_function
+
+# (source, error type, 1-based line within the source, column, words in the message)
+REJECTED = [
+    ("""
+def f(x):
+    with open('a') as fh:
+        y = x
+    return y
+""", srcad.UnsupportedSyntaxError, 3, 4, "'with'"),
+    ("""
+def f(x):
+    try:
+        y = x * 2
+    except ValueError:
+        y = x
+    return y
+""", srcad.UnsupportedSyntaxError, 3, 4, "'try'"),
+    ("""
+def f(x):
+    y = x
+    while y < 10:
+        y = y * 2
+    return y
+""", srcad.UnsupportedSyntaxError, 4, 4, "'while'"),
+    ("""
+def f(x):
+    global G
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 4, "'global'"),
+    ("""
+def f(x):
+    y = [x * k for k in range(3)]
+    return y[0]
+""", srcad.UnsupportedSyntaxError, 3, 8, "comprehension"),
+    ("""
+def f(x):
+    y = x * 2
+    del y
+    return x
+""", srcad.UnsupportedSyntaxError, 4, 4, "'del'"),
+    ("""
+def f(x):
+    return (y := x * 2)
+""", srcad.UnsupportedSyntaxError, 3, 12, "':='"),
+    ("""
+def f(x):
+    yield x
+""", srcad.UnsupportedSyntaxError, 3, 4, "generators"),
+    ("""
+def f(x):
+    y = x * 2
+""", srcad.UnsupportedSyntaxError, 2, 0, "no 'return'"),
+    ("""
+def f(x):
+    y = x * 2
+    if y > 1:
+        return y
+    return x
+""", srcad.UnsupportedSyntaxError, 4, 4, "'if'"),
+    ("""
+def f(x, *rest):
+    return x
+""", srcad.UnsupportedSyntaxError, 2, 10, "'*args'"),
+    ("""
+def f(x):
+    y = x * 2
+    y[0] = 1.0
+    return y
+""", srcad.UnsupportedSyntaxError, 4, 4, "subscript"),
+    ("""
+def f(x):
+    np.copyto(x, 2.0)
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 4, "side effects"),
+    ("""
+def f(x):
+    y = x or 1.0
+    return y
+""", srcad.UnsupportedSyntaxError, 3, 8, "'and'/'or'"),
+    ("""
+def f(x):
+    def inner(t):
+        return t
+    return inner(x)
+""", srcad.UnsupportedSyntaxError, 3, 4, "nested function"),
+    ("""
+def f(x):
+    return lambda_free(x) + np.cumsum(x)[0]
+""", srcad.UndefinedNameError, 3, 11, "'lambda_free' is not defined"),
+    ("""
+def f(x):
+    return np.sum(np.cumsum(x))
+""", srcad.NoGradientRuleError, 3, 18, "no gradient rule for 'np.cumsum'"),
+    ("""
+def f(x):
+    y = helper(x)
+    return y * 2
+""", srcad.NoGradientRuleError, 3, 8, "no gradient rule for 'helper'"),
+    ("""
+def f(x):
+    return np.sum(x, dtype=np.float32)
+""", srcad.NoGradientRuleError, 3, 11, "'dtype'"),
+]
+
+
+def helper(x):
+    return x
+
+
+@pytest.mark.parametrize("source, error, line, col, words", REJECTED,
+                         ids=[r[4] for r in REJECTED])
+def test_rejected_constructs_point_at_the_user_line(source, error, line, col, words):
+    f = make_function(source, {"helper": helper})
+    with pytest.raises(error) as info:
+        srcad.grad(f)(np.array([0.5, 1.5]))
+    exc = info.value
+    assert isinstance(exc, srcad.SrcadError)
+    assert words in exc.message
+    assert exc.location.lineno == line
+    assert exc.location.col == col
+    text = str(exc)
+    assert text.startswith(f"{exc.location.filename}:{line}:{col}: ")
+    # the offending source line, and a caret under the column
+    source_line = source.splitlines()[line - 1]
+    rendered = text.splitlines()
+    assert rendered[1].strip() == source_line.strip()
+    caret_line = rendered[2]
+    indent = len(source_line) - len(source_line.lstrip())
+    assert caret_line.index("^") - 4 == col - indent
+
+
+def test_nondifferentiable_call_is_fine_when_no_gradient_flows():
+    # helper() has no rule, but it only sees a value that does not depend on x
+    f = make_function("""
+        def f(x, n):
+            k = helper(n)
+            return np.sum(x * k)
+        """, {"helper": helper})
+    np.testing.assert_allclose(srcad.grad(f)(np.array([1.0, 2.0]), 3.0), [3.0, 3.0])
+
+
+def test_non_scalar_output_suggests_vjp():
+    f = make_function("""
+        def f(x):
+            return x * 2
+        """)
+    with pytest.raises(srcad.NonScalarOutputError, match="vjp") as info:
+        srcad.grad(f)(np.ones(3))
+    assert info.value.location.lineno == 3
+
+
+def test_builtin_function_has_no_source():
+    with pytest.raises(srcad.SourceUnavailableError, match="not a Python function"):
+        srcad.grad(np.sin)(1.0)
+
+
+def test_function_without_readable_source():
+    ns = {}
+    exec("def f(x):\n    return x * x\n", ns)  # no file behind it
+    with pytest.raises(srcad.SourceUnavailableError, match="cannot read the source"):
+        srcad.grad(ns["f"])(1.0)
+
+
+def test_bad_argnums():
+    f = make_function("""
+        def f(x, y):
+            return x * y
+        """)
+    with pytest.raises(srcad.SrcadError, match="argnums=2"):
+        srcad.grad(f, argnums=2)(1.0, 2.0)
+    with pytest.raises(srcad.SrcadError, match="twice"):
+        srcad.grad(f, argnums=(0, -2))(1.0, 2.0)
+
+
+def test_error_in_real_file_names_the_file():
+    import corpus_errors
+    with pytest.raises(srcad.NoGradientRuleError) as info:
+        srcad.grad(corpus_errors.uses_cumsum)(np.ones(3))
+    assert info.value.location.filename.endswith("corpus_errors.py")
+    assert info.value.location.lineno == 7
+    assert "np.cumsum(x)" in str(info.value)
