@@ -289,3 +289,25 @@ METHODS.update({"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "d
                 "transpose": np.transpose})
 ATTRIBUTES.update({"T": np.transpose})
 NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
+
+
+def coverage_markdown() -> str:
+    """The rule table as Markdown (docs/rules.md embeds it; a test keeps the two in step)."""
+    rows = ["| function | differentiable in | VJP template(s) |", "|---|---|---|"]
+    nondiff = []
+    seen = {}
+    for fn, rule in RULES.items():
+        seen.setdefault(id(rule), (rule, []))[1].append(fn)
+    for rule, fns in seen.values():
+        names = ", ".join(f"`{_qualified(f)}`" for f in fns)
+        if not rule.differentiable:
+            nondiff.append(names)
+            continue
+        templates = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.vjps.items())
+        rows.append(f"| {names} | {', '.join(rule.vjps)} | {templates} |")
+    methods = ", ".join(f"`x.{m}()`" for m in METHODS) + ", " + ", ".join(
+        f"`x.{a}`" for a in ATTRIBUTES)
+    return "\n".join(rows) + (
+        f"\n\nArray methods and attributes use the rule of the matching function: {methods}.\n"
+        f"\nNo gradient (the result is treated as a constant): {', '.join(nondiff)}; "
+        f"attributes {', '.join(f'`x.{a}`' for a in sorted(NONDIFF_ATTRIBUTES))}.\n")

@@ -1,0 +1,54 @@
+"""The worked examples of backpropagation, differentiated by srcad.
+
+Run:  python examples/textbook.py
+
+For each example this prints the generated gradient function (plain Python you can read, step through
+with pdb, or copy) and the gradient at the textbook's point.
+"""
+
+import numpy as np
+
+import srcad
+
+
+def f(x, y, z):
+    """The computational-graph example: f = (x + y) * z."""
+    q = x + y
+    return q * z
+
+
+def g(x, y, z, w):
+    """Two paths and a max gate: f = 2 * (x*y + max(z, w))."""
+    return 2 * (x * y + max(z, w))
+
+
+def logistic_loss(w, X, y):
+    """Mean cross-entropy of logistic regression."""
+    p = 1 / (1 + np.exp(-(X @ w)))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def main():
+    df = srcad.grad(f, argnums=(0, 1, 2))
+    srcad.show(df)
+    print("gradient of (x + y) * z at (-2, 5, -4):", df(-2.0, 5.0, -4.0), "\n")
+
+    dg = srcad.grad(g, argnums=(0, 1, 2, 3))
+    srcad.show(dg)
+    print("gradient of 2 * (x*y + max(z, w)) at (3, -4, 2, -1):", dg(3.0, -4.0, 2.0, -1.0), "\n")
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = (X @ np.array([1.5, -2.0, 0.5]) + 0.3 * rng.normal(size=100) > 0).astype(float)
+    dloss = srcad.value_and_grad(logistic_loss)
+    srcad.show(dloss)
+    w = np.zeros(3)
+    for step in range(201):
+        loss, dw = dloss(w, X, y)
+        if step % 50 == 0:
+            print(f"step {step:3d}  loss {loss:.4f}  w {np.round(w, 3)}")
+        w = w - 1.0 * dw
+
+
+if __name__ == "__main__":
+    main()

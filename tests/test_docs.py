@@ -1,0 +1,24 @@
+"""The documentation says what the code does."""
+
+import pathlib
+import subprocess
+import sys
+
+from srcad import rules
+
+ROOT = pathlib.Path(__file__).parent.parent
+
+
+def test_rules_doc_is_generated_from_the_table():
+    doc = (ROOT / "docs" / "rules.md").read_text()
+    begin, end = "<!-- rules table: begin -->\n", "<!-- rules table: end -->"
+    embedded = doc[doc.index(begin) + len(begin):doc.index(end)]
+    assert embedded == rules.coverage_markdown(), "regenerate docs/rules.md from the rule table"
+
+
+def test_textbook_example_runs():
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "textbook.py")], cwd=ROOT,
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    assert "(-4.0, -4.0, 3.0)" in out
+    assert "(-8.0, 6.0, 2.0, 0.0)" in out
+    assert "def grad_logistic_loss(w, X, y):" in out
