@@ -208,3 +208,31 @@ def test_stop_gradient():
 def test_show_prints_the_source(capsys):
     srcad.show(srcad.grad(corpus.textbook_sum_times))
     assert "def grad_textbook_sum_times(x, y, z):" in capsys.readouterr().out
+
+
+def test_a_debugger_sees_every_generated_line():
+    """pdb works line by line through sys.settrace; every line it is shown must be real source."""
+    import linecache
+
+    derived = srcad.grad(corpus.logistic_loss)
+    transformed = derived.transformed()
+    seen = []
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_filename == transformed.filename:
+            if event == "line":
+                seen.append(linecache.getline(transformed.filename, frame.f_lineno).strip())
+            return tracer
+        return None
+
+    w = np.zeros(3)
+    X = np.ones((4, 3))
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    sys.settrace(tracer)
+    try:
+        derived(w, X, y)
+    finally:
+        sys.settrace(None)
+    code = code_lines(transformed.source)
+    assert seen and all(line in code for line in seen)
+    assert seen[-1].startswith("return")
