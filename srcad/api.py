@@ -2,7 +2,7 @@
 
 The pipeline, one pass per module, reads top to bottom in :func:`transform`::
 
-    parse -> fence -> normalize -> (ops, activity) -> reverse -> emit -> load
+    parse -> fence -> lower -> normalize -> (ops, activity) -> reverse -> emit -> load
 
 Set the environment variable ``SRCAD_DEBUG_PASSES=1`` to print the code after each pass.
 
@@ -27,6 +27,7 @@ from .emit import emit
 from .errors import NonScalarOutputError, SrcadError
 from .fence import fence
 from .load import load
+from .lower import lower
 from .naming import Namer
 from .normalize import normalize
 from .ops import classify
@@ -69,13 +70,15 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
 
     namer = Namer.for_function(parsed.tree)
+    parsed.tree = lower(parsed.tree, namer)
+    _debug("lower", parsed.tree)
     normalized = normalize(parsed, namer)
     _debug("normalize", normalized.tree)
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
-    body = normalized.tree.body
-    ops = [classify(stmt, parsed, normalized.locals, helpers) for stmt in body]
-    out = body[-1].value.id
-    activity = activity_pass.analyze(ops, wrt, [out])
+    ops = {stmt: classify(stmt, parsed, normalized.locals, helpers)
+           for stmt in _simple_statements(normalized.tree.body)}
+    out = normalized.tree.body[-1].value.id
+    activity = activity_pass.analyze(list(ops.values()), wrt, [out])
     generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, argnums_is_tuple)
     _debug("reverse", generated.tree)
 
@@ -87,6 +90,16 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
                f"{parsed.tree.lineno} wrt {','.join(wrt)}>"
     function = load(text, filename, fun, helpers.bound)
     return Transformed(text, function, filename, parsed.location(parsed.tree.body[-1]))
+
+
+def _simple_statements(stmts):
+    """Every statement of an A-normal-form body that is not an if or a loop, in order."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from _simple_statements(stmt.body)
+            yield from _simple_statements(stmt.orelse)
+        else:
+            yield stmt
 
 
 class Derived:

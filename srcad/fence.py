@@ -18,7 +18,7 @@ from .errors import UnsupportedSyntaxError
 _SUPPORTED = {
     # statements
     gast.FunctionDef, gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
-    gast.Assert,
+    gast.Assert, gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp,
     # expressions
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute, gast.Tuple,
     gast.List, gast.Subscript, gast.Slice, gast.Compare, gast.BoolOp, gast.keyword, gast.arguments,
@@ -33,12 +33,6 @@ _SUPPORTED = {
 
 # What to say about the constructs users most often reach for.
 _MESSAGES = {
-    gast.If: "'if' statements are not supported yet",
-    gast.For: "'for' loops are not supported yet",
-    gast.While: "'while' loops are not supported yet",
-    gast.Break: "'break' is not supported yet",
-    gast.Continue: "'continue' is not supported yet",
-    gast.IfExp: "conditional expressions ('a if c else b') are not supported yet",
     gast.With: "'with' statements cannot be differentiated",
     gast.Try: "'try' statements cannot be differentiated",
     gast.Raise: "'raise' cannot be differentiated",
@@ -101,12 +95,21 @@ class _Fence:
         if not returns:
             self.fail(fn, f"function '{fn.name}' has no 'return' statement: nothing to differentiate")
         for ret in returns:
-            if ret is not body[-1]:
-                self.fail(ret, "only a single 'return' at the end of the function is supported yet")
             if ret.value is None:
                 self.fail(ret, "'return' without a value: nothing to differentiate")
 
     def check_statement(self, stmt):
+        if isinstance(stmt, (gast.If, gast.While)):
+            self.check_node(stmt.test)
+            for child in stmt.body + stmt.orelse:
+                self.check_statement(child)
+            return
+        if isinstance(stmt, gast.For):
+            self.check_loop_target(stmt.target)
+            self.check_node(stmt.iter)
+            for child in stmt.body + stmt.orelse:
+                self.check_statement(child)
+            return
         self.check_node(stmt)
         if isinstance(stmt, gast.Expr):
             value = stmt.value
@@ -131,10 +134,23 @@ class _Fence:
                 self.check_target(elt)
             return
         if isinstance(target, gast.Subscript):
-            self.fail(target, "assignment to a subscript ('x[i] = ...') is not supported yet")
+            if not isinstance(target.value, gast.Name):
+                self.fail(target, "assignment to a nested subscript or attribute ('x[i][j] = ...', "
+                                  "'a.b[i] = ...') is not supported; write 'x[i, j] = ...'")
+            self.check_node(target.slice)
+            return
         if isinstance(target, gast.Attribute):
             self.fail(target, "assignment to an attribute ('obj.a = ...') cannot be differentiated")
         self.check_node(target)
+
+    def check_loop_target(self, target):
+        if isinstance(target, gast.Name):
+            return
+        if isinstance(target, (gast.Tuple, gast.List)):
+            for elt in target.elts:
+                self.check_loop_target(elt)
+            return
+        self.fail(target, "a loop variable must be a name or a tuple of names")
 
     def check_node(self, node):
         for child in gast.walk(node):

@@ -9,7 +9,19 @@ is a list of statements of exactly these forms:
   ``a < b`` (comparisons, chained or not);
 * ``(n1, n2, ...) = a`` (unpacking; targets are names, nested targets become temporaries);
 * ``print(...)`` and ``assert ...`` kept as written (they are run, never differentiated);
+* ``x[index] = a`` (a subscript write to a local ``x``);
+* ``if name: ...`` / ``else: ...`` with normalized bodies (the condition is computed by a
+  ``cond = <test>`` statement kept whole: a comparison carries no gradient);
+* ``for name in range(a, ...):`` whose body starts with ``<count> += 1``: a loop over anything else
+  (an array's first axis, a list, ``enumerate``, ``zip``, ``reversed``) becomes a loop over indices
+  whose body starts by reading the items (``row = X[row_index]``); ``for name in <static>:`` stays;
+* ``while <test>:`` (the test kept whole, re-evaluated each time) whose body starts with
+  ``<count> += 1``; ``if flag: break`` (as left by :mod:`srcad.lower`);
 * a final ``return name``.
+
+Each loop is preceded by ``<count> = 0``: its trip count, the only thing the reverse sweep needs to
+run it backwards (``Normalized.loop_counts`` maps the loop to the counter's name). Conditional
+expressions ``a if c else b`` become ``if`` statements assigning the same variable.
 
 An *atom* is a local name, a constant, or a static expression with no local name in it (``np.pi``,
 ``(0, 1)``, ``-2``). An index is built of atoms, slices of atoms and tuples of those. A called function is
@@ -24,11 +36,13 @@ expression it computes.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 
 import gast
 
 from .errors import UnsupportedSyntaxError
+from .parse import resolve_dotted
 
 
 @dataclasses.dataclass
@@ -36,6 +50,8 @@ class Normalized:
     tree: gast.FunctionDef
     origin: dict  # new statement -> the user's statement it came from
     locals: frozenset  # names assigned or bound as parameters in the function, temporaries included
+    loop_counts: dict  # loop statement -> the name of its trip counter
+    subscript_writes: bool  # does the function write into arrays (x[i] = ...)?
 
 
 def normalize(parsed, namer) -> Normalized:
@@ -65,16 +81,27 @@ class _Normalizer:
         self.origin = {}
         self.body: list = []
         self.user_stmt = None
+        self.loop_counts = {}
 
     def run(self) -> Normalized:
         tree = self.parsed.tree
-        for stmt in tree.body:
-            self.user_stmt = stmt
-            self.statement(stmt)
-        new = gast.FunctionDef(name=tree.name, args=tree.args, body=self.body, decorator_list=[],
+        body = self.block(tree.body)
+        new = gast.FunctionDef(name=tree.name, args=tree.args, body=body, decorator_list=[],
                                returns=None, type_comment=None, type_params=[])
         gast.copy_location(new, tree)
-        return Normalized(new, self.origin, local_names(new))
+        writes = any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+                     for n in gast.walk(new))
+        return Normalized(new, self.origin, local_names(new), self.loop_counts, writes)
+
+    def block(self, stmts) -> list:
+        """Normalize a list of statements into a new list (the current one is kept aside)."""
+        outer_body, outer_stmt = self.body, self.user_stmt
+        self.body = []
+        for stmt in stmts:
+            self.user_stmt = stmt
+            self.statement(stmt)
+        body, self.body, self.user_stmt = self.body, outer_body, outer_stmt
+        return body
 
     # -- statements ------------------------------------------------------------------------------
 
@@ -98,10 +125,25 @@ class _Normalizer:
         elif isinstance(stmt, gast.AnnAssign):
             self.assign(stmt.target, stmt.value)
         elif isinstance(stmt, gast.AugAssign):
-            target = stmt.target  # a Name: the fence rejects the other kinds
-            value = gast.BinOp(left=load(target.id), op=stmt.op, right=stmt.value)
-            gast.copy_location(value, stmt)
-            self.assign(store(target.id), value)
+            target = stmt.target  # a Name or a subscript of a Name: the fence rejects the rest
+            current = gast.copy_location(self.as_load(target), target)
+            value = gast.copy_location(gast.BinOp(left=current, op=stmt.op, right=stmt.value), stmt)
+            self.assign(target, value)
+        elif isinstance(stmt, gast.If):
+            cond = self.condition(stmt.test)
+            body = self.block(stmt.body) or [gast.Pass()]
+            orelse = self.block(stmt.orelse)
+            self.emit(gast.If(test=cond, body=body, orelse=orelse), stmt)
+        elif isinstance(stmt, gast.For):
+            self.for_loop(stmt)
+        elif isinstance(stmt, gast.While):
+            count = self.counter(stmt)
+            body = [self.increment(count, stmt)] + self.block(stmt.body)
+            loop = gast.While(test=stmt.test, body=body, orelse=[])
+            self.emit(loop, stmt)
+            self.loop_counts[loop] = count
+        elif isinstance(stmt, gast.Break):
+            self.emit(stmt, stmt)
         elif isinstance(stmt, gast.Return):
             value = stmt.value
             if isinstance(value, gast.Name):
@@ -122,7 +164,124 @@ class _Normalizer:
             raise UnsupportedSyntaxError(f"'{type(stmt).__name__}' is not supported",
                                          self.parsed.location(stmt))
 
+    def as_load(self, target):
+        if isinstance(target, gast.Name):
+            return load(target.id)
+        return gast.Subscript(value=load(target.value.id), slice=target.slice, ctx=gast.Load())
+
+    def condition(self, test):
+        """The name holding ``test`` (computed whole: a condition carries no gradient)."""
+        if isinstance(test, gast.Name):
+            return load(test.id)
+        name = self.namer.fresh("cond")
+        self.emit(gast.Assign(targets=[store(name)], value=test, type_comment=None), test)
+        return load(name)
+
+    def choice(self, node, target: str):
+        """``target = a if c else b`` as an ``if`` statement."""
+        cond = self.condition(node.test)
+        body = self.block([gast.copy_location(
+            gast.Assign(targets=[store(target)], value=node.body, type_comment=None), node.body)])
+        orelse = self.block([gast.copy_location(
+            gast.Assign(targets=[store(target)], value=node.orelse, type_comment=None), node.orelse)])
+        self.emit(gast.If(test=cond, body=body, orelse=orelse), node)
+
+    def counter(self, loop) -> str:
+        count = self.namer.fresh("iterations")
+        self.emit(gast.Assign(targets=[store(count)], value=gast.Constant(value=0, kind=None),
+                              type_comment=None), loop)
+        return count
+
+    def increment(self, count, loop):
+        stmt = gast.AugAssign(target=store(count), op=gast.Add(),
+                              value=gast.Constant(value=1, kind=None))
+        gast.copy_location(stmt, loop)
+        self.origin[stmt] = loop
+        return stmt
+
+    def builtin(self, name, node):
+        """A builtin the loop lowering calls by name; refuse if the user's module shadows it."""
+        if self.parsed.namespace.lookup(name, None) is not getattr(builtins, name):
+            raise UnsupportedSyntaxError(
+                f"this loop needs the builtin '{name}', which the module redefines",
+                self.parsed.location(node))
+        return load(name)
+
+    def is_builtin_call(self, node, name):
+        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+                and node.func.id == name and node.func.id not in self.locals):
+            return False
+        obj = resolve_dotted(node.func, self.parsed.namespace, self.parsed.filename)
+        return obj is getattr(builtins, name) and not node.keywords
+
+    def for_loop(self, stmt):
+        target, it = stmt.target, stmt.iter
+        if self.is_builtin_call(it, "range") and isinstance(target, gast.Name):
+            header = gast.Call(func=it.func, args=[self.atom(a) for a in it.args], keywords=[])
+            loop_var, items = target.id, []
+        elif self.is_static(it):
+            loop_var = target.id if isinstance(target, gast.Name) else self.namer.fresh("item")
+            header, items = it, ([] if isinstance(target, gast.Name) else [(target, load(loop_var))])
+        else:
+            length, item = self.indexable(it)
+            hint = target.id if isinstance(target, gast.Name) else "item"
+            loop_var = self.namer.fresh(f"{hint}_index")
+            header = gast.Call(func=self.builtin("range", it), args=[length], keywords=[])
+            items = [(target, item)]
+        count = self.counter(stmt)
+        outer_body = self.body
+        self.body = [self.increment(count, stmt)]
+        for tgt, value in items:
+            if callable(value):
+                value = value(load(loop_var))
+            self.assign(tgt, gast.copy_location(value, stmt.iter) if hasattr(value, "_fields")
+                        else value)
+        head = self.body
+        self.body = outer_body
+        body = head + self.block(stmt.body)
+        loop = gast.For(target=store(loop_var), iter=gast.copy_location(header, it), body=body,
+                        orelse=[], type_comment=None)
+        self.emit(loop, stmt)
+        self.loop_counts[loop] = count
+
+    def indexable(self, it):
+        """``(length, item)`` for an iterable: its length as an atom, and a function from an index
+        name to the expression of the item at that index (emitting any statement it needs)."""
+        if self.is_builtin_call(it, "enumerate") and len(it.args) == 1:
+            length, item = self.indexable(it.args[0])
+            return length, lambda k: gast.Tuple(elts=[k, item(k)], ctx=gast.Load())
+        if self.is_builtin_call(it, "zip") and it.args:
+            parts = [self.indexable(a) for a in it.args]
+            if len(parts) == 1:
+                length = parts[0][0]
+            else:
+                length = self.atom(gast.copy_location(gast.Call(
+                    func=self.builtin("min", it), args=[p[0] for p in parts], keywords=[]), it))
+            return length, lambda k: gast.Tuple(elts=[p[1](k) for p in parts], ctx=gast.Load())
+        if self.is_builtin_call(it, "reversed") and len(it.args) == 1:
+            length, item = self.indexable(it.args[0])
+
+            def backwards(k):
+                last = gast.BinOp(left=length, op=gast.Sub(), right=gast.Constant(value=1, kind=None))
+                last = self.atom(gast.copy_location(last, it))
+                return item(self.atom(gast.copy_location(
+                    gast.BinOp(left=last, op=gast.Sub(), right=k), it)))
+            return length, backwards
+        sequence = self.atom(it)
+        length = self.atom(gast.copy_location(gast.Call(func=self.builtin("len", it),
+                                                        args=[sequence], keywords=[]), it))
+        return length, lambda k: gast.Subscript(value=sequence, slice=k, ctx=gast.Load())
+
     def assign(self, target, value):
+        if isinstance(value, gast.IfExp) and isinstance(target, gast.Name):
+            self.choice(value, target.id)
+            return
+        if isinstance(target, gast.Subscript):
+            atom = self.atom(value)
+            index = self.index(target.slice)
+            write = gast.Subscript(value=load(target.value.id), slice=index, ctx=gast.Store())
+            self.emit(gast.Assign(targets=[write], value=atom, type_comment=None), target)
+            return
         if isinstance(target, gast.Name):
             op = value if self.is_atom(value) else self.operation(value)
             self.emit(gast.Assign(targets=[store(target.id)], value=self.fold(op), type_comment=None),
@@ -191,6 +350,10 @@ class _Normalizer:
         """An atom with the value of ``node``; emits the statements computing it."""
         if self.is_atom(node):
             return self.fold(node)
+        if isinstance(node, gast.IfExp):
+            name = self.namer.fresh("choice")
+            self.choice(node, name)
+            return load(name)
         op = self.operation(node)
         name = self.namer.temp(op)
         self.emit(gast.Assign(targets=[store(name)], value=op, type_comment=None), node)

@@ -34,7 +34,8 @@ class Op:
     """One statement seen as ``targets = rule(args)``.
 
     kind: "rule" (a primitive with a rule, including copies and constants), "unpack"
-    (``a, b = x``), "unknown" (no rule; ``reason`` says why), or "effect" (print/assert).
+    (``a, b = x``), "setitem" (``x[index] = value``), "unknown" (no rule; ``reason`` says why), or
+    "effect" (print/assert, loop counters: nothing to differentiate).
     """
 
     kind: str
@@ -48,6 +49,9 @@ class Op:
         """``(param, name)`` for each operand a gradient can flow to (local names only)."""
         if self.kind == "unpack":
             return [("x", self.args["x"].id)] if isinstance(self.args["x"], gast.Name) else []
+        if self.kind == "setitem":
+            return [(p, self.args[p].id) for p in ("x", "value")
+                    if isinstance(self.args[p], gast.Name)]
         if self.kind == "unknown":
             return [(None, n.id) for a in self.args.values() for n in gast.walk(a)
                     if isinstance(n, gast.Name)]
@@ -63,12 +67,14 @@ class Op:
 
 def classify(stmt, parsed, locals_, helpers) -> Op:
     """See the module docstring."""
-    if isinstance(stmt, (gast.Expr, gast.Assert)):
-        return Op("effect", ())
-    if isinstance(stmt, gast.Return):
+    if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass)):
         return Op("effect", ())
     target = stmt.targets[0]
     value = stmt.value
+    if isinstance(target, gast.Subscript):
+        return Op("setitem", (target.value.id,), args={
+            "x": target.value, "value": value, "index": _index_value(target.slice, helpers)},
+            node=target)
     if isinstance(target, gast.Tuple):
         return Op("unpack", tuple(t.id for t in target.elts), args={"x": value}, node=value)
     targets = (target.id,)
@@ -85,7 +91,7 @@ def classify(stmt, parsed, locals_, helpers) -> Op:
     if isinstance(value, gast.UnaryOp):
         return _apply(targets, rules.lookup(_UNARY[type(value.op)]), [value.operand], {}, value,
                       "unary operator")
-    if isinstance(value, (gast.Compare, gast.JoinedStr)):
+    if isinstance(value, (gast.Compare, gast.JoinedStr, gast.BoolOp)):
         return Op("rule", targets, _NONDIFF, {}, value)
     if isinstance(value, (gast.Tuple, gast.List)):
         n = len(value.elts)

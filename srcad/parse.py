@@ -100,6 +100,9 @@ class Parsed:
         import linecache
 
         first, last = node.lineno, getattr(node, "end_lineno", None) or node.lineno
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and hasattr(body[0], "lineno"):  # if/for/while: header
+            last = max(first, body[0].lineno - 1)
         lines = [linecache.getline(self.filename, n).strip() for n in range(first, last + 1)]
         return " ".join(part for part in lines if part)
 

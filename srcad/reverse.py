@@ -1,22 +1,29 @@
-"""Pass 5, reverse: A-normal form -> the adjoint function (primal sweep, then adjoints in reverse).
+"""Pass 6, reverse: A-normal form -> the adjoint function (primal sweep, then adjoints in reverse).
 
-Accepts: a :class:`srcad.normalize.Normalized` function, the :class:`srcad.ops.Op` of each statement,
-its :class:`srcad.activity.Activity`, and the parameters to differentiate.
+Accepts: a :class:`srcad.normalize.Normalized` function (after :mod:`srcad.lower`), the
+:class:`srcad.ops.Op` of each of its simple statements, its :class:`srcad.activity.Activity`, and the
+parameters to differentiate.
 Guarantees: returns a :class:`Generated` function ``grad_f(<f's parameters>)`` that returns
 ``(value, gradients)``, whose body is
 
-1. the primal sweep: ``f``'s statements in order; before a statement overwrites a variable whose old
-   value the reverse sweep reads, that value is saved (``a_old = a``) -- only then;
+1. the primal sweep: ``f``'s statements in order. Before a statement overwrites a variable whose old
+   value the reverse sweep reads, that value is saved -- only then: in a local (``a_old = a``) outside
+   loops, on a stack (``stack.append(a)``) inside them; a subscript write saves only the part it
+   overwrites. A loop's trip count and a branch's decision are ordinary variables, saved the same way
+   when a loop overwrites them. A loop's variable is pushed once per iteration if the reverse sweep
+   reads it.
 2. the seed ``dout = seed_scalar(out)`` (d out / d out = 1);
-3. the reverse sweep: for each statement assigning an active variable, from last to first, one
-   assignment per operand that needs a gradient, instantiated from the rule table. The first
-   contribution to an adjoint assigns it, later ones add to it (gradients from several paths are
-   summed); an adjoint is computed once per variable (no re-expansion). After a statement's adjoint,
-   a saved value is restored, so each adjoint sees the values its statement saw.
-4. ``return out, dx`` (or a tuple of gradients); a parameter no gradient reached gets zeros.
+3. the reverse sweep: the statements from last to first; each statement assigning an active variable
+   gets one assignment per operand that needs a gradient, instantiated from the rule table. The first
+   contribution to an adjoint assigns it, later ones add to it (gradients arriving by several paths
+   are summed). ``if c:`` becomes ``if c:`` over the reversed branches; a loop becomes
+   ``for _ in range(<trip count>):`` over its reversed body. Where control flow joins, an adjoint that
+   only one path assigned is zero on the other (``dx = zeros_like(x)``). After a statement's adjoint,
+   the values it overwrote are restored, so each adjoint sees the values its statement saw.
+4. ``return value, dx`` (or a tuple of gradients); a parameter no gradient reached gets zeros.
 
-Comments quoting the user's line and its number precede each group of statements in both sweeps;
-they are kept in the side table ``Generated.comments`` and written out by :mod:`srcad.emit`.
+Comments quoting the user's line and its number precede each group of statements in both sweeps; they
+live in the side table ``Generated.comments`` and are written out by :mod:`srcad.emit`.
 """
 
 from __future__ import annotations
@@ -35,18 +42,58 @@ class Generated:
     comments: dict  # marker name -> comment text
 
 
+@dataclasses.dataclass(eq=False)
+class _Site:
+    """A place where the primal sweep overwrites ``var`` (the whole of it, or ``var[index]``)."""
+
+    var: str
+    in_loop: bool
+    predeclare: bool
+    index: object = None      # for x[index] = ...: only that part is saved
+    header: bool = False      # the variable of a for loop, assigned by the loop itself
+    saved: str | None = None  # the name the old value is read under (allocated when first needed)
+
+
+@dataclasses.dataclass(eq=False)
+class _Marker:
+    """A statement decided once we know what the reverse sweep reads: 'save', 'pre', 'post',
+    'push' (loop variable, end of a primal iteration) or 'pop' (start of a reverse iteration)."""
+
+    kind: str
+    sites: list
+
+
 def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, argnums_is_tuple) -> Generated:
     """Build the adjoint function (see the module docstring)."""
     return _Reverse(parsed, normalized, ops, activity, namer, helpers).run(wrt, argnums_is_tuple)
 
 
-def _assign(name: str, value):
-    return gast.Assign(targets=[store(name)], value=value, type_comment=None)
+def _assign(target, value):
+    target = store(target) if isinstance(target, str) else target
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def _call(func: str, *args):
+    return gast.Call(func=load(func), args=list(args), keywords=[])
 
 
 def _loads(nodes) -> set:
     return {n.id for stmt in nodes for n in gast.walk(stmt)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _is_simple(stmt) -> bool:
+    return not isinstance(stmt, (gast.If, gast.For, gast.While))
+
+
+def _assigned(stmts) -> list:
+    """Names assigned anywhere in ``stmts`` (in order of first assignment)."""
+    names = {}
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names.setdefault(node.id, None)
+    return list(names)
 
 
 class _Reverse:
@@ -58,148 +105,272 @@ class _Reverse:
         self.namer = namer
         self.helpers = helpers
         self.comments: dict[str, str] = {}
+        self.sites: dict = {}      # simple statement or loop -> [_Site]
+        self.statement_sites: dict = {}  # id(site) -> the sites of its statement
+        self.stack: str | None = None
+        self.reads: set = set()
+        self.restored: set = set()      # variables the backward pass restores
+        self.reverse_loops: set = set()  # the loops of the backward pass (dropped if empty)
+
+    # -- comments ----------------------------------------------------------------------------------
 
     def comment(self, text: str):
         marker = f"__srcad_comment_{len(self.comments)}__"
         self.comments[marker] = text
         return gast.Expr(value=load(marker))
 
-    def line_comment(self, index: int):
-        user = self.normalized.origin[self.normalized.tree.body[index]]
-        return self.comment(f"line {user.lineno}: {self.parsed.statement_text(user)}")
+    def with_comments(self, pairs, parent=None) -> list:
+        """``pairs`` of (normalized statement, generated statements) -> one list, with a comment
+        quoting the user's line wherever the line changes (``parent``: the enclosing if/loop)."""
+        parent_origin = self.normalized.origin.get(parent)
+        out, last = [], parent_origin.lineno if parent_origin is not None else None
+        for stmt, generated in pairs:
+            if not generated:
+                continue
+            origin = self.normalized.origin.get(stmt)
+            if origin is not None and origin.lineno != last:
+                out.append(self.comment(f"line {origin.lineno}: "
+                                        f"{self.parsed.statement_text(origin)}"))
+                last = origin.lineno
+            out.extend(generated)
+        return out
+
+    # -- the whole function ------------------------------------------------------------------------
 
     def run(self, wrt, argnums_is_tuple) -> Generated:
-        body = self.normalized.tree.body
-        out = body[-1].value.id
-        stmts = body[:-1]
-        params = [a.id for a in self.normalized.tree.args.args]
+        tree = self.normalized.tree
+        out = tree.body[-1].value.id
+        stmts = tree.body[:-1]
+        params = [a.id for a in tree.args.posonlyargs + tree.args.args]
 
-        # The values a statement overwrites while its own adjoint reads them (a = a * 3) are read
-        # under a saved name; decided before the adjoint is generated.
-        defined_before = set(params)
-        self_saves = {}
-        for i, stmt in enumerate(stmts):
-            op = self.ops[i]
-            operand_names = {name for _, name in op.diff_operands()}
-            for t in op.targets:
-                if t in defined_before and t in operand_names and self.activity.is_active(t):
-                    self_saves[(i, t)] = self.namer.fresh(f"{t}_old")
-            defined_before.update(op.targets)
+        self.find_sites(stmts, set(params), set(params), in_loop=False)
 
-        # Reverse sweep, last statement first; ``defined`` tracks which adjoints hold a value.
         defined = {}
-        seed = _assign(self.namer.adjoint(out), gast.Call(
-            func=load(self.helpers.name("seed_scalar")), args=[load(out)], keywords=[]))
         if self.activity.is_active(out):
             defined[out] = True
-        blocks = {}
-        for i in reversed(range(len(stmts))):
-            blocks[i] = self.adjoint(i, self.ops[i], defined, self_saves)
-
-        finals = []
-        for p in wrt:
-            if p in defined:
-                finals.append(load(self.namer.adjoint(p)))
-            else:
-                finals.append(gast.Call(func=load(self.helpers.name("zeros_like")), args=[load(p)],
-                                        keywords=[]))
+        seed = _assign(self.namer.adjoint(out), _call(self.helpers.name("seed_scalar"), load(out)))
+        backward = self.reverse_block(stmts, defined)
+        finals = [load(self.namer.adjoint(p)) if p in defined
+                  else _call(self.helpers.name("zeros_like"), load(p)) for p in wrt]
         grads = gast.Tuple(elts=finals, ctx=gast.Load()) if argnums_is_tuple else finals[0]
-        grads_read = _loads([grads])
-        # Which saved values must be stored and restored.
-        reads = {i: _loads(blocks[i]) for i in blocks}
-        read_before = {}  # i -> names read by the adjoints of statements 0..i-1 and by the return
-        acc = set(grads_read)
-        for i in range(len(stmts)):
-            read_before[i] = set(acc)
-            acc |= reads[i]
-        saves, restores = {}, {}
-        defined_before = set(params)
-        for i, stmt in enumerate(stmts):
-            for t in self.ops[i].targets:
-                if t not in defined_before:
-                    continue
-                saved = self_saves.get((i, t))
-                needed_by_self = saved is not None and saved in reads[i]
-                needed_before = t in read_before[i]
-                if needed_by_self or needed_before:
-                    if saved is None:
-                        saved = self.namer.fresh(f"{t}_old")
-                    saves.setdefault(i, []).append(_assign(saved, load(t)))
-                    if needed_before:
-                        restores.setdefault(i, []).append(_assign(t, load(saved)))
-            defined_before.update(self.ops[i].targets)
 
-        new_body = [self.comment("forward: the function, one operation per line")]
-        last_origin = None
-        for i, stmt in enumerate(stmts):
-            origin = self.normalized.origin[stmt]
-            if origin is not last_origin:
-                new_body.append(self.line_comment(i))
-                last_origin = origin
-            if i in saves:
-                names = ", ".join(s.value.id for s in saves[i])
-                new_body.append(self.comment(f"save the value overwritten here ({names}): "
-                                             "the backward pass reads it"))
-                new_body.extend(saves[i])
-            new_body.append(stmt)
+        # Now that the reverse sweep is written, decide what must be saved.
+        self.reads = _loads(self.flatten(backward)) | _loads([grads])
+        backward = self.resolve(backward)
+        forward = self.resolve(self.forward_block(stmts))
+
+        body = [self.comment("forward: the function, one operation per line")]
+        if self.stack is not None:
+            body.append(self.comment("values the backward pass needs, saved as loops overwrite them"))
+            body.append(_assign(self.stack, gast.List(elts=[], ctx=gast.Load())))
+        predeclared = [site.var for sites in self.sites.values() for site in sites
+                       if site.predeclare and self.site_needed(site)]
+        if predeclared:
+            names = list(dict.fromkeys(predeclared))
+            body.append(self.comment(f"assigned later, saved before each assignment: "
+                                     f"{', '.join(names)}"))
+            body.extend(_assign(name, gast.Constant(value=None, kind=None)) for name in names)
+        if self.normalized.subscript_writes:
+            body.append(self.comment("the function writes into arrays: never into the caller's"))
+            body.extend(_assign(p, _call(self.helpers.name("private_copy"), load(p)))
+                        for p in params)
+        body.extend(forward)
         value = out
-        if any(r.targets[0].id == out for rs in restores.values() for r in rs):
+        if out in self.restored:
             value = self.namer.fresh(f"{out}_value")
-            new_body.append(self.comment(f"keep the value returned: the backward pass restores {out}"))
-            new_body.append(_assign(value, load(out)))
-        new_body.append(self.comment(f"backward: d<name> is the gradient of {out} with respect to "
-                                     "<name>"))
-        new_body.append(seed)
-        last_origin = None
-        for i in reversed(range(len(stmts))):
-            block = blocks[i] + restores.get(i, [])
-            if not block:
-                continue
-            origin = self.normalized.origin[stmts[i]]
-            if origin is not last_origin:
-                new_body.append(self.line_comment(i))
-                last_origin = origin
-            new_body.extend(block)
-        new_body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
-
-        tree = self.normalized.tree
-        fn = gast.FunctionDef(name=self.namer.fresh(f"grad_{tree.name}"), args=tree.args,
-                              body=new_body, decorator_list=[], returns=None, type_comment=None,
-                              type_params=[])
+            body.append(self.comment(f"keep the value returned: the backward pass restores {out}"))
+            body.append(_assign(value, load(out)))
+        body.append(self.comment(f"backward: d<name> is the gradient of {out} with respect to "
+                                 "<name>"))
+        body.append(seed)
+        body.extend(backward)
+        body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
+        fn = gast.FunctionDef(name=self.namer.fresh(f"grad_{tree.name}"), args=tree.args, body=body,
+                              decorator_list=[], returns=None, type_comment=None, type_params=[])
         return Generated(fn, self.comments)
 
-    # -- the adjoint of one statement --------------------------------------------------------------
+    # -- where the primal overwrites what it may need ----------------------------------------------
 
-    def adjoint(self, i, op, defined, self_saves) -> list:
-        if op.kind == "effect":
-            return []
+    def find_sites(self, stmts, assigned: set, definite: set, in_loop: bool):
+        """Record a :class:`_Site` for every assignment that may overwrite a value: any assignment
+        in a loop, and outside loops any assignment to a name assigned before."""
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                then_definite, else_definite = set(definite), set(definite)
+                self.find_sites(stmt.body, assigned, then_definite, in_loop)
+                self.find_sites(stmt.orelse, assigned, else_definite, in_loop)
+                definite &= then_definite & else_definite
+                definite |= then_definite & else_definite
+            elif isinstance(stmt, (gast.For, gast.While)):
+                if isinstance(stmt, gast.For):
+                    var = stmt.target.id
+                    self.sites[stmt] = [_Site(var, True, False, header=True)]
+                    self.statement_sites[id(self.sites[stmt][0])] = self.sites[stmt]
+                    assigned.add(var)
+                    inner = set(definite) | {var}
+                else:
+                    inner = set(definite)
+                self.find_sites(stmt.body, assigned, inner, True)
+            elif isinstance(stmt, gast.Assign):
+                op = self.ops[stmt]
+                for var in op.targets:
+                    if in_loop or var in assigned:
+                        index = op.args["index"] if op.kind == "setitem" else None
+                        site = _Site(var, in_loop, var not in definite, index)
+                        self.sites.setdefault(stmt, []).append(site)
+                        self.statement_sites[id(site)] = self.sites[stmt]
+                    assigned.add(var)
+                    definite.add(var)
+
+    def site_needed(self, site) -> bool:
+        return site.var in self.reads or (site.saved is not None and site.saved in self.reads)
+
+    def saved_name(self, site) -> str:
+        if site.saved is None:
+            site.saved = self.namer.fresh(f"{site.var}_old")
+        return site.saved
+
+    def stack_name(self) -> str:
+        if self.stack is None:
+            self.stack = self.namer.fresh("stack")
+        return self.stack
+
+    # -- the primal sweep --------------------------------------------------------------------------
+
+    def forward_block(self, stmts, parent=None) -> list:
+        pairs = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                new = gast.If(test=stmt.test, body=self.forward_block(stmt.body, stmt),
+                              orelse=self.forward_block(stmt.orelse, stmt))
+            elif isinstance(stmt, gast.For):
+                body = self.forward_block(stmt.body, stmt)
+                push = _Marker("push", self.sites[stmt])
+                if body and isinstance(body[-1], gast.If) and any(
+                        isinstance(s, gast.Break) for s in body[-1].body):
+                    body.insert(len(body) - 1, push)  # before 'if flag: break'
+                else:
+                    body.append(push)
+                new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
+                               type_comment=None)
+            elif isinstance(stmt, gast.While):
+                new = gast.While(test=stmt.test, body=self.forward_block(stmt.body, stmt), orelse=[])
+            else:
+                sites = self.sites.get(stmt)
+                pairs.append((stmt, ([_Marker("save", sites)] if sites else []) + [stmt]))
+                continue
+            pairs.append((stmt, [new]))
+        return self.with_comments(pairs, parent)
+
+    # -- the reverse sweep -------------------------------------------------------------------------
+
+    def reverse_block(self, stmts, defined, parent=None) -> list:
+        pairs = []
+        for stmt in reversed(stmts):
+            if isinstance(stmt, gast.If):
+                pairs.append((stmt, self.reverse_if(stmt, defined)))
+            elif isinstance(stmt, (gast.For, gast.While)):
+                pairs.append((stmt, self.reverse_loop(stmt, defined)))
+            else:
+                pairs.append((stmt, self.reverse_simple(stmt, defined)))
+        return self.with_comments(pairs, parent)
+
+    def zero(self, name):
+        return _assign(self.namer.adjoint(name), _call(self.helpers.name("zeros_like"), load(name)))
+
+    def reverse_if(self, stmt, defined) -> list:
+        then_defined, else_defined = dict(defined), dict(defined)
+        body = self.reverse_block(stmt.body, then_defined, stmt)
+        orelse = self.reverse_block(stmt.orelse, else_defined, stmt)
+        joined = {**then_defined, **else_defined}
+        body += [self.zero(n) for n in joined if n not in then_defined]
+        orelse += [self.zero(n) for n in joined if n not in else_defined]
+        defined.clear()
+        defined.update(joined)
+        if not _has_code(body) and not _has_code(orelse):
+            return []  # nothing to undo or differentiate in either branch (e.g. 'if flag: break')
+        return [gast.If(test=stmt.test, body=body, orelse=orelse)]
+
+    def reverse_loop(self, stmt, defined) -> list:
         active = self.activity
+        occurring = [n for n in _assigned([stmt]) + sorted(_loads(stmt.body)) if active.is_active(n)]
+        local = self.iteration_local(stmt, defined)
+        before = []
+        for name in dict.fromkeys(occurring):
+            if name not in defined and name not in local:
+                before.append(self.zero(name))
+                defined[name] = True
+        entry = dict(defined)
+        body = self.reverse_block(stmt.body, defined, stmt)
+        body += [self.zero(n) for n in entry if n not in defined]
+        defined.clear()
+        defined.update(entry)
+        if isinstance(stmt, gast.For):
+            body.insert(0, _Marker("pop", self.sites[stmt]))
+        count = self.normalized.loop_counts[stmt]
+        step = "_" if "_" not in self.namer.taken else self.namer.fresh("step")
+        loop = gast.For(target=store(step), iter=_call(self.helpers.name("range"), load(count)),
+                        body=body, orelse=[], type_comment=None)
+        self.reverse_loops.add(loop)
+        return before + [loop]
+
+    def iteration_local(self, loop, defined) -> set:
+        """Active names whose adjoint starts afresh in every iteration: not yet needed after the
+        loop, and first met in the body as the target of one of its top-level statements."""
+        seen, local = set(), set()
+        for stmt in loop.body:
+            if _is_simple(stmt):
+                for name in _loads([stmt]):
+                    seen.add(name)
+                for name in _assigned([stmt]):
+                    if name not in seen and name not in defined:
+                        local.add(name)
+                    seen.add(name)
+            else:
+                for node in gast.walk(stmt):
+                    if isinstance(node, gast.Name):
+                        seen.add(node.id)
+        return local
+
+    def reverse_simple(self, stmt, defined) -> list:
+        op = self.ops.get(stmt)
+        if op is None or op.kind == "effect":
+            return []
+        sites = self.sites.get(stmt, [])
+        loop_sites = [s for s in sites if s.in_loop]
+        pre = [_Marker("pre", loop_sites)] if loop_sites else []
+        return pre + self.adjoint(op, defined, sites) + ([_Marker("post", sites)] if sites else [])
+
+    def adjoint(self, op, defined, sites) -> list:
+        active = self.activity
+        if op.kind == "setitem":
+            return self.adjoint_setitem(op, defined)
         live = [t for t in op.targets if t in defined]
         for t in op.targets:  # the variables assigned here held other values before this statement
             defined.pop(t, None)
         if not live:
             return []
-        location = self.parsed.location(op.node)
         if op.kind == "unknown":
             if any(active.is_active(name) for _, name in op.diff_operands()):
-                raise op.error(location)
+                raise op.error(self.parsed.location(op.node))
             return []
+        old = {s.var: self.saved_name(s) for s in sites if s.var in
+               {name for _, name in op.diff_operands()}}  # operands this statement overwrites
         contributions: dict[str, list] = {}
         if op.kind == "unpack":
             x = op.args["x"]
             parts = [load(self.namer.adjoint(t)) if t in live else gast.Constant(value=None, kind=None)
                      for t in op.targets]
-            source = load(self_saves.get((i, x.id), x.id))
-            expr = gast.Call(func=load(self.helpers.name("unpack_adjoint")),
-                             args=[gast.Tuple(elts=parts, ctx=gast.Load()), source], keywords=[])
+            expr = _call(self.helpers.name("unpack_adjoint"), gast.Tuple(elts=parts, ctx=gast.Load()),
+                         load(old.get(x.id, x.id)))
             if active.is_active(x.id):
                 contributions[x.id] = [expr]
         else:
             target = op.targets[0]
             bindings = dict(op.args)
             for param, name in op.diff_operands():
-                if (i, name) in self_saves:
-                    bindings[param] = load(self_saves[(i, name)])
+                if name in old:
+                    bindings[param] = load(old[name])
             bindings["g"] = load(self.namer.adjoint(target))
             bindings["ans"] = load(target)
             for param, name in op.diff_operands():
@@ -212,14 +383,33 @@ class _Reverse:
         order = sorted(contributions, key=lambda name: name in op.targets)
         block = []
         for name in order:
-            total = contributions[name][0]
-            for extra in contributions[name][1:]:
-                total = gast.BinOp(left=total, op=gast.Add(), right=extra)
-            adj = self.namer.adjoint(name)
-            if name in defined:
-                total = gast.BinOp(left=load(adj), op=gast.Add(), right=total)
-            block.append(_assign(adj, total))
-            defined[name] = True
+            block.append(self.accumulate(name, contributions[name], defined))
+        return block
+
+    def accumulate(self, name, exprs, defined):
+        total = exprs[0]
+        for extra in exprs[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=extra)
+        adj = self.namer.adjoint(name)
+        if name in defined:
+            total = gast.BinOp(left=load(adj), op=gast.Add(), right=total)
+        defined[name] = True
+        return _assign(adj, total)
+
+    def adjoint_setitem(self, op, defined) -> list:
+        """``x[index] = value``: the value gets ``dx[index]``; the overwritten part gets nothing."""
+        x = op.targets[0]
+        if x not in defined:
+            return []
+        dx = self.namer.adjoint(x)
+        index = op.args["index"]
+        block = []
+        value = op.args["value"]
+        if isinstance(value, gast.Name) and self.activity.is_active(value.id):
+            part = gast.Subscript(value=load(dx), slice=index, ctx=gast.Load())
+            expr = _call(self.helpers.name("unbroadcast"), part, load(value.id))
+            block.append(self.accumulate(value.id, [expr], defined))
+        block.append(_assign(dx, _call(self.helpers.name("zero_at"), load(dx), index)))
         return block
 
     def drop_unbroadcast(self, expr, op, param):
@@ -232,3 +422,95 @@ class _Reverse:
                and not isinstance(v.value, bool) for v in others):
             return expr.args[0]
         return expr
+
+    # -- markers -> statements ---------------------------------------------------------------------
+
+    def flatten(self, stmts):
+        """The statements of ``stmts``, markers left out (to see what the reverse sweep reads)."""
+        return [s for s in stmts if not isinstance(s, _Marker)]
+
+    def resolve(self, stmts) -> list:
+        """Replace markers by the saves and restores that are needed; drop what became empty."""
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, _Marker):
+                out.extend(self.expand(stmt))
+            elif isinstance(stmt, gast.If):
+                stmt.body, stmt.orelse = self.resolve(stmt.body), self.resolve(stmt.orelse)
+                if not _has_code(stmt.body) and not _has_code(stmt.orelse):
+                    continue
+                if not _has_code(stmt.body):
+                    stmt.body.append(gast.Pass())
+                out.append(stmt)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                stmt.body = self.resolve(stmt.body)
+                if not _has_code(stmt.body):
+                    if stmt in self.reverse_loops:
+                        continue  # a backward loop with nothing to do
+                    stmt.body.append(gast.Pass())
+                out.append(stmt)
+            else:
+                out.append(stmt)
+        return out
+
+    def expand(self, marker) -> list:
+        out = []
+        for site in (marker.sites if marker.kind in ("save", "push") else reversed(marker.sites)):
+            if not self.site_needed(site):
+                continue
+            out.extend(self.expand_site(marker.kind, site))
+        if out and marker.kind in ("save", "push"):
+            names = ", ".join(dict.fromkeys(s.var for s in marker.sites if self.site_needed(s)))
+            where = "each iteration" if marker.kind == "push" else "here"
+            out.insert(0, self.comment(f"save {names} (overwritten {where}; the backward pass reads "
+                                       "it)" if marker.kind == "save" else
+                                       f"save {names}, the loop variable (the backward pass reads it)"))
+        return out
+
+    def expand_site(self, kind, site) -> list:
+        var = site.var
+        whole = load(var)
+        part = whole if site.index is None else gast.Subscript(value=load(var), slice=site.index,
+                                                               ctx=gast.Load())
+        if site.index is not None:
+            part = _call(self.helpers.name("snapshot"), part)
+        restore_target = store(var) if site.index is None else gast.Subscript(
+            value=load(var), slice=site.index, ctx=gast.Store())
+        self_read = site.saved is not None and site.saved in self.reads
+        if site.in_loop and kind in ("pre", "post"):
+            # a statement's loop sites are popped in one go before its adjoint if any is read there
+            self_read = any(s.saved is not None and s.saved in self.reads
+                            for s in self.statement_sites[id(site)] if s.in_loop)
+        if site.in_loop:
+            stack = self.stack_name()
+            pop = gast.Call(func=gast.Attribute(value=load(stack), attr="pop", ctx=gast.Load()),
+                            args=[], keywords=[])
+            if kind in ("save", "push"):
+                return [gast.Expr(value=gast.Call(
+                    func=gast.Attribute(value=load(stack), attr="append", ctx=gast.Load()),
+                    args=[part], keywords=[]))]
+            if kind == "pop":
+                self.restored.add(var)
+                return [_assign(store(var), pop)]
+            if kind == "pre":
+                return [_assign(self.saved_name(site), pop)] if self_read else []
+            # post
+            if self_read:
+                if var not in self.reads:
+                    return []
+                self.restored.add(var)
+                return [_assign(restore_target, load(site.saved))]
+            self.restored.add(var)
+            return [_assign(restore_target, pop)]
+        saved = self.saved_name(site)
+        if kind == "save":
+            return [_assign(saved, part)]
+        if kind == "post" and var in self.reads:
+            self.restored.add(var)
+            return [_assign(restore_target, load(saved))]
+        return []
+
+
+def _has_code(stmts) -> bool:
+    return any(not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Name)
+                    and s.value.id.startswith("__srcad_comment_")) for s in stmts)

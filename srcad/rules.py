@@ -48,8 +48,9 @@ TEMPLATE_NAMESPACE = {
     "math": math,
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
-        "unmax", "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
+        "unmax", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
     "slice": slice,
+    "range": range,
 }
 
 
@@ -255,6 +256,7 @@ defvjp(np.mean, "a, axis=None, keepdims=False", a="unmean(g, a, axis, keepdims)"
 defvjp((np.max, np.amax), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)")
 defvjp((np.min, np.amin), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)")
 defvjp(np.dot, "a, b", a="dot_dx(g, a, b)", b="dot_dy(g, a, b)")
+defvjp(np.copy, "a", a="g")
 defvjp(np.transpose, "a, axes=None",
        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))")
 
@@ -286,7 +288,7 @@ defnondiff(
 # ---- ndarray methods and attributes (x.sum(), x.T): the rule of the matching function ----------
 
 METHODS.update({"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "dot": np.dot,
-                "transpose": np.transpose})
+                "transpose": np.transpose, "copy": np.copy})
 ATTRIBUTES.update({"T": np.transpose})
 NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 

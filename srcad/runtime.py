@@ -153,7 +153,10 @@ def unpack_adjoint(parts, x):
 
 
 def zeros_like(x):
-    """A zero adjoint for ``x``: same shape, floating point (integers promote as in NumPy)."""
+    """A zero adjoint for ``x``: same shape, floating point (integers promote as in NumPy).
+    ``None`` (a variable not assigned yet, see the reverse pass) gets 0.0."""
+    if x is None:
+        return 0.0
     if isinstance(x, (tuple, list)):
         return type(x)(zeros_like(v) for v in x)
     if isinstance(x, (int, float, bool)):
@@ -186,3 +189,29 @@ def gradient_of(dx, x):
     if isinstance(x, (int, float)) and not isinstance(x, bool) and np.ndim(dx) == 0:
         return float(dx)
     return dx
+
+
+def zero_at(g, index):
+    """``g`` with ``g[index]`` set to zero, as a new array: the adjoint of the value that
+    ``x[index] = ...`` overwrote (no gradient flows to it)."""
+    if isinstance(g, list):
+        g = list(g)
+        g[index] = zeros_like(g[index])
+        return g
+    g = np.array(g, dtype=_float_dtype(g), copy=True)
+    g[index] = 0
+    return g
+
+
+def snapshot(value):
+    """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``)."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def private_copy(x):
+    """A copy of an argument the function writes into, so the caller's array is never modified."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, list):
+        return list(x)
+    return x

@@ -9,7 +9,7 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     scores = hidden @ W2
     # line 81: scores = scores - np.max(scores, axis=1, keepdims=True)
     max_scores = np.max(scores, axis=1, keepdims=True)
-    # save the value overwritten here (scores): the backward pass reads it
+    # save scores (overwritten here; the backward pass reads it)
     scores_old = scores
     scores = scores - max_scores
     # line 82: logp = scores - np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
