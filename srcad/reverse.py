@@ -144,6 +144,7 @@ class _Reverse:
         params = [a.id for a in tree.args.posonlyargs + tree.args.args]
 
         self.find_sites(stmts, set(params), set(params), in_loop=False)
+        self.structured = self.structured_names()
 
         defined = {}
         if self.activity.is_active(out):
@@ -386,13 +387,31 @@ class _Reverse:
             block.append(self.accumulate(name, contributions[name], defined))
         return block
 
+    def structured_names(self) -> set:
+        """Variables that may hold a list or tuple (their adjoints add element by element)."""
+        structured = set()
+        changed = True
+        while changed:
+            changed = False
+            for op in self.ops.values():
+                if op.kind != "rule" or not op.targets or op.targets[0] in structured:
+                    continue
+                if op.rule.name in ("tuple", "list") or (
+                        op.rule.name == "copy" and op.args["x"].id in structured):
+                    structured.add(op.targets[0])
+                    changed = True
+        return structured
+
     def accumulate(self, name, exprs, defined):
-        total = exprs[0]
-        for extra in exprs[1:]:
-            total = gast.BinOp(left=total, op=gast.Add(), right=extra)
         adj = self.namer.adjoint(name)
         if name in defined:
-            total = gast.BinOp(left=load(adj), op=gast.Add(), right=total)
+            exprs = [load(adj)] + exprs
+        total = exprs[0]
+        for extra in exprs[1:]:
+            if name in self.structured:
+                total = _call(self.helpers.name("add_structured"), total, extra)
+            else:
+                total = gast.BinOp(left=total, op=gast.Add(), right=extra)
         defined[name] = True
         return _assign(adj, total)
 

@@ -48,7 +48,7 @@ TEMPLATE_NAMESPACE = {
     "math": math,
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
-        "unmax", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
+        "unmax", "add_structured", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
     "slice": slice,
     "range": range,
 }

@@ -215,3 +215,10 @@ def private_copy(x):
     if isinstance(x, list):
         return list(x)
     return x
+
+
+def add_structured(a, b):
+    """``a + b`` for adjoints of lists and tuples: element by element (``+`` would concatenate)."""
+    if isinstance(a, (tuple, list)):
+        return type(a)(add_structured(x, y) for x, y in zip(a, b))
+    return a + b
