@@ -70,7 +70,7 @@ class _Lower:
         self.namer = namer
         self.tree = tree
         self.returned = namer.fresh("returned")
-        self.value = namer.fresh("return_value")
+        self.value = namer.fresh("result")
 
     def run(self) -> gast.FunctionDef:
         tree = self.tree

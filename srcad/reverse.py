@@ -105,6 +105,7 @@ class _Reverse:
         self.namer = namer
         self.helpers = helpers
         self.comments: dict[str, str] = {}
+        self.line_comments: set = set()  # the markers of '# line N: ...' comments
         self.sites: dict = {}      # simple statement or loop -> [_Site]
         self.statement_sites: dict = {}  # id(site) -> the sites of its statement
         self.stack: str | None = None
@@ -114,9 +115,11 @@ class _Reverse:
 
     # -- comments ----------------------------------------------------------------------------------
 
-    def comment(self, text: str):
+    def comment(self, text: str, line: bool = False):
         marker = f"__srcad_comment_{len(self.comments)}__"
         self.comments[marker] = text
+        if line:
+            self.line_comments.add(marker)
         return gast.Expr(value=load(marker))
 
     def with_comments(self, pairs, parent=None) -> list:
@@ -130,7 +133,7 @@ class _Reverse:
             origin = self.normalized.origin.get(stmt)
             if origin is not None and origin.lineno != last:
                 out.append(self.comment(f"line {origin.lineno}: "
-                                        f"{self.parsed.statement_text(origin)}"))
+                                        f"{self.parsed.statement_text(origin)}", line=True))
                 last = origin.lineno
             out.extend(generated)
         return out
@@ -171,7 +174,7 @@ class _Reverse:
             body.append(self.comment(f"assigned later, saved before each assignment: "
                                      f"{', '.join(names)}"))
             body.extend(_assign(name, gast.Constant(value=None, kind=None)) for name in names)
-        if self.normalized.subscript_writes:
+        if self.normalized.subscript_writes and not self.writes_only_fresh_arrays():
             body.append(self.comment("the function writes into arrays: never into the caller's"))
             body.extend(_assign(p, _call(self.helpers.name("private_copy"), load(p)))
                         for p in params)
@@ -222,6 +225,28 @@ class _Reverse:
                         self.statement_sites[id(site)] = self.sites[stmt]
                     assigned.add(var)
                     definite.add(var)
+
+    def writes_only_fresh_arrays(self) -> bool:
+        """True if every array written by ``x[i] = ...`` is made inside the function by an
+        operation that returns a new array (``np.zeros``, ``x.copy()``, arithmetic), so it cannot
+        be one of the caller's arrays (or a view of one)."""
+        fresh_calls = {"zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
+                       "empty_like", "copy", "array", "eye", "identity", "arange", "linspace"}
+        written = {op.targets[0] for op in self.ops.values() if op.kind == "setitem"}
+        for op in self.ops.values():
+            if op.kind == "setitem" or not op.targets or op.targets[0] not in written:
+                continue
+            node = op.node
+            if isinstance(node, (gast.BinOp, gast.UnaryOp)):
+                continue
+            if isinstance(node, gast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
+                if name in fresh_calls:
+                    continue
+            return False
+        params = {a.id for a in self.normalized.tree.args.args}
+        return not (written & params)
 
     def site_needed(self, site) -> bool:
         return site.var in self.reads or (site.saved is not None and site.saved in self.reads)
@@ -470,6 +495,20 @@ class _Reverse:
                 out.append(stmt)
             else:
                 out.append(stmt)
+        return self.drop_dangling_comments(out)
+
+    def drop_dangling_comments(self, stmts) -> list:
+        """Drop a ``# line N`` comment whose statements all turned out to need no code."""
+        def is_line(stmt):
+            return _is_comment(stmt) and stmt.value.id in self.line_comments
+
+        out = []
+        for k, stmt in enumerate(stmts):
+            if is_line(stmt):
+                following = next((s for s in stmts[k + 1:] if not _is_comment(s) or is_line(s)), None)
+                if following is None or is_line(following):
+                    continue
+            out.append(stmt)
         return out
 
     def expand(self, marker) -> list:
@@ -530,6 +569,10 @@ class _Reverse:
         return []
 
 
+def _is_comment(stmt) -> bool:
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name)
+            and stmt.value.id.startswith("__srcad_comment_"))
+
+
 def _has_code(stmts) -> bool:
-    return any(not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Name)
-                    and s.value.id.startswith("__srcad_comment_")) for s in stmts)
+    return any(not _is_comment(s) for s in stmts)

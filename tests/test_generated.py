@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import corpus
+import corpus_control
 import srcad
 from gradcheck import check_grad, make_function
 
@@ -22,6 +23,10 @@ GOLDEN_CASES = {
     "textbook_max": (corpus.textbook_max, (0, 1, 2, 3)),
     "logistic_loss": (corpus.logistic_loss, 0),
     "mlp_loss": (corpus.mlp_loss, (0, 1)),
+    "for_loop": (corpus_control.for_range_arg, 0),
+    "while_loop": (corpus_control.while_ode, 0),
+    "subscript_write": (corpus_control.rnn_rows, (0, 1, 2)),
+    "early_return": (corpus_control.early_return_in_loop, 0),
 }
 
 

@@ -1,0 +1,71 @@
+# srcad: gradient of rnn_rows (corpus_control.py:267) with respect to W, xs, h0
+# returns (out, gradient)
+def grad_rnn_rows(W, xs, h0):
+    # forward: the function, one operation per line
+    # values the backward pass needs, saved as loops overwrite them
+    stack = []
+    # assigned later, saved before each assignment: W_at_h, xs_t
+    W_at_h = None
+    xs_t = None
+    # line 268: n = xs.shape[0]
+    xs_shape = xs.shape
+    n = xs_shape[0]
+    # line 269: states = np.zeros((n, h0.shape[0]))
+    h0_shape = h0.shape
+    h0_shape_zero = h0_shape[0]
+    tup = (n, h0_shape_zero)
+    states = np.zeros(tup)
+    # line 270: h = h0
+    h = h0
+    # line 271: for t in range(n):
+    iterations = 0
+    for t in range(n):
+        iterations += 1
+        # line 272: h = np.tanh(W @ h + xs[t])
+        # save W_at_h (overwritten here; the backward pass reads it)
+        stack.append(W_at_h)
+        W_at_h = W @ h
+        # save xs_t (overwritten here; the backward pass reads it)
+        stack.append(xs_t)
+        xs_t = xs[t]
+        W_at_h_plus_xs_t = W_at_h + xs_t
+        # save h (overwritten here; the backward pass reads it)
+        stack.append(h)
+        h = np.tanh(W_at_h_plus_xs_t)
+        # line 273: states[t] = h
+        # save states (overwritten here; the backward pass reads it)
+        stack.append(snapshot(states[t]))
+        states[t] = h
+        # save t, the loop variable (the backward pass reads it)
+        stack.append(t)
+    # line 274: return np.sum(states ** 2)
+    states_pow_two = states ** 2
+    out = np.sum(states_pow_two)
+    # backward: d<name> is the gradient of out with respect to <name>
+    dout = seed_scalar(out)
+    # line 274: return np.sum(states ** 2)
+    dstates_pow_two = unsum(dout, states_pow_two, None, False)
+    dstates = dstates_pow_two * 2 * states
+    # line 271: for t in range(n):
+    dh = zeros_like(h)
+    dW = zeros_like(W)
+    dxs = zeros_like(xs)
+    for _ in range(iterations):
+        t = stack.pop()
+        # line 273: states[t] = h
+        dh = dh + unbroadcast(dstates[t], h)
+        dstates = zero_at(dstates, t)
+        states[t] = stack.pop()
+        # line 272: h = np.tanh(W @ h + xs[t])
+        dW_at_h_plus_xs_t = dh * (1 - h ** 2)
+        h = stack.pop()
+        dW_at_h = unbroadcast(dW_at_h_plus_xs_t, W_at_h)
+        dxs_t = unbroadcast(dW_at_h_plus_xs_t, xs_t)
+        dxs = dxs + unindex(dxs_t, xs, t)
+        xs_t = stack.pop()
+        dW = dW + matmul_dx(dW_at_h, W, h)
+        dh = matmul_dy(dW_at_h, W, h)
+        W_at_h = stack.pop()
+    # line 270: h = h0
+    dh0 = dh
+    return (out, (dW, dxs, dh0))
