@@ -33,6 +33,7 @@ from .normalize import normalize
 from .ops import classify
 from .parse import parse
 from .reverse import reverse
+from .runtime import plain
 from .template import Helpers
 
 
@@ -44,6 +45,7 @@ class Transformed:
     function: object
     filename: str
     return_location: object
+    params: list
 
 
 def _debug(stage: str, tree):
@@ -89,7 +91,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
     filename = f"<srcad {generated.tree.name} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(wrt)}>"
     function = load(text, filename, fun, helpers.bound)
-    return Transformed(text, function, filename, parsed.location(parsed.tree.body[-1]))
+    return Transformed(text, function, filename, parsed.location(parsed.tree.body[-1]), params)
 
 
 def _simple_statements(stmts):
@@ -130,7 +132,22 @@ class Derived:
         except NonScalarOutputError as exc:
             raise NonScalarOutputError(
                 f"{self.fun.__qualname__}: {exc.message}", t.return_location, exc.hint) from None
+        primals = self.primals(t, args, kwargs)
+        grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
+            else plain(grads, primals[0])
         return (value, grads) if self.with_value else grads
+
+    def primals(self, t, args, kwargs):
+        """The arguments differentiated, in the order of ``argnums``."""
+        values = []
+        for k in self.argnums:
+            if k < len(args) and k >= -len(args):
+                values.append(args[k])
+            else:
+                name = t.params[k]
+                values.append(kwargs[name] if name in kwargs else t.function.__defaults__[
+                    t.params.index(name) - len(t.params)])
+        return values
 
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"

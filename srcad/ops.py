@@ -57,7 +57,15 @@ class Op:
                     if isinstance(n, gast.Name)]
         if self.rule is None:
             return []
-        return [(p, self.args[p].id) for p in self.rule.vjps if isinstance(self.args.get(p), gast.Name)]
+        operands = []
+        for p in self.rule.vjps:
+            value = self.args.get(p)
+            if p == self.rule.vararg:  # *operands: one entry per position, named "operands[k]"
+                operands += [(f"{p}[{k}]", v.id) for k, v in enumerate(value.elts)
+                             if isinstance(v, gast.Name)]
+            elif isinstance(value, gast.Name):
+                operands.append((p, value.id))
+        return operands
 
     def error(self, location: Location) -> NoGradientRuleError:
         return NoGradientRuleError(self.reason, location,
@@ -114,7 +122,10 @@ def classify(stmt, parsed, locals_, helpers) -> Op:
         func = value.func
         if isinstance(func, gast.Attribute) and not _is_static(func, locals_):
             fn = rules.METHODS.get(func.attr)
-            return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + value.args,
+            args = value.args
+            if func.attr in rules.PACKED_METHODS and len(args) > 1:
+                args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
+            return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args,
                           keywords, value, f"method '.{func.attr}()'")
         if _is_static(func, locals_) and dotted_name(func) is not None:
             obj = resolve_dotted(func, parsed.namespace, parsed.filename)
@@ -131,12 +142,22 @@ def _apply(targets, rule, args, keywords, node, what) -> Op:
     if rule is None:
         return Op("unknown", targets, args=everything, node=node,
                   reason=f"srcad has no gradient rule for {what}")
-    try:
-        bound = rule.bind(list(args), keywords)
-    except TypeError as exc:
-        return Op("unknown", targets, args=everything, node=node, reason=str(exc))
+    candidates = [rule] + [r for fn, rs in rules.OVERLOADS.items() if rules.RULES.get(fn) is rule
+                           for r in rs]
+    for candidate in candidates:
+        try:
+            bound = candidate.bind(list(args), keywords)
+        except TypeError as exc:
+            error = exc
+            continue
+        rule = candidate
+        break
+    else:
+        return Op("unknown", targets, args=everything, node=node, reason=str(error))
     if not rule.differentiable:
         return Op("rule", targets, _NONDIFF, {}, node)
+    if rule.vararg is not None:
+        bound[rule.vararg] = gast.Tuple(elts=bound[rule.vararg], ctx=gast.Load())
     return Op("rule", targets, rule, bound, node)
 
 

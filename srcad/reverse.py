@@ -147,7 +147,6 @@ class _Reverse:
         params = [a.id for a in tree.args.posonlyargs + tree.args.args]
 
         self.find_sites(stmts, set(params), set(params), in_loop=False)
-        self.structured = self.structured_names()
 
         defined = {}
         if self.activity.is_active(out):
@@ -395,14 +394,24 @@ class _Reverse:
             target = op.targets[0]
             bindings = dict(op.args)
             for param, name in op.diff_operands():
-                if name in old:
+                if name in old and param.endswith("]"):  # an overwritten *operands entry
+                    base = param.split("[")[0]
+                    bindings[base] = gast.Tuple(elts=[
+                        load(old[e.id]) if isinstance(e, gast.Name) and e.id in old else e
+                        for e in bindings[base].elts], ctx=gast.Load())
+                elif name in old:
                     bindings[param] = load(old[name])
             bindings["g"] = load(self.namer.adjoint(target))
             bindings["ans"] = load(target)
             for param, name in op.diff_operands():
                 if not active.is_active(name):
                     continue
-                expr = instantiate(op.rule.vjps[param], bindings, self.helpers)
+                if param.endswith("]"):  # operands[k] of a *operands parameter
+                    base, k = param[:-1].split("[")
+                    expr = instantiate(op.rule.vjps[base], {**bindings, "k": gast.Constant(
+                        value=int(k), kind=None)}, self.helpers)
+                else:
+                    expr = instantiate(op.rule.vjps[param], bindings, self.helpers)
                 expr = self.drop_unbroadcast(expr, op, param)
                 contributions.setdefault(name, []).append(expr)
         # The statement's own target last: its adjoint is the ``g`` every other template reads.
@@ -412,31 +421,13 @@ class _Reverse:
             block.append(self.accumulate(name, contributions[name], defined))
         return block
 
-    def structured_names(self) -> set:
-        """Variables that may hold a list or tuple (their adjoints add element by element)."""
-        structured = set()
-        changed = True
-        while changed:
-            changed = False
-            for op in self.ops.values():
-                if op.kind != "rule" or not op.targets or op.targets[0] in structured:
-                    continue
-                if op.rule.name in ("tuple", "list") or (
-                        op.rule.name == "copy" and op.args["x"].id in structured):
-                    structured.add(op.targets[0])
-                    changed = True
-        return structured
-
     def accumulate(self, name, exprs, defined):
         adj = self.namer.adjoint(name)
         if name in defined:
             exprs = [load(adj)] + exprs
         total = exprs[0]
         for extra in exprs[1:]:
-            if name in self.structured:
-                total = _call(self.helpers.name("add_structured"), total, extra)
-            else:
-                total = gast.BinOp(left=total, op=gast.Add(), right=extra)
+            total = gast.BinOp(left=total, op=gast.Add(), right=extra)
         defined[name] = True
         return _assign(adj, total)
 

@@ -8,6 +8,9 @@ share of the gradient, written in terms of
 * the primitive's parameters, by the names in the rule's signature,
 * ``np``, ``math`` and the helpers of :mod:`srcad.runtime` (``unbroadcast``, ``unsum``, ...).
 
+A parameter written ``*operands`` in the signature takes the remaining positional arguments as one
+tuple; its template gives the gradient of ``operands[k]`` (``k`` is bound to each position in turn).
+
 Adding a primitive is one line::
 
     defvjp(np.tanh, "x", x="g * (1 - ans ** 2)")
@@ -48,7 +51,15 @@ TEMPLATE_NAMESPACE = {
     "math": math,
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
-        "unmax", "add_structured", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex", "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of")},
+        "unmax", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
+        "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of",
+        "unprod", "unvar", "unstd", "uncumsum", "uncumprod", "undiagonal", "untrace", "unnorm",
+        "tensordot_da", "tensordot_db", "einsum_adjoint", "outer_da", "outer_db", "kron_da",
+        "kron_db", "inner_da", "inner_db", "unconcatenate", "unstack", "unhstack", "unvstack",
+        "unsplit", "untile", "unrepeat", "unpad", "unsort", "untake", "untake_along_axis",
+        "undiag", "unarray", "unastype", "unsum_sequence", "extremum_adjoint", "clip_adjoint",
+        "sinc_adjoint", "mT", "det_adjoint", "slogdet_adjoint", "solve_da", "solve_db",
+        "cholesky_adjoint", "eigh_adjoint", "pinv_adjoint")},
     "slice": slice,
     "range": range,
 }
@@ -62,6 +73,7 @@ class Rule:
     params: tuple | None = None
     defaults: dict = dataclasses.field(default_factory=dict)
     vjps: dict = dataclasses.field(default_factory=dict)
+    vararg: str | None = None  # "*operands": the extra positional arguments, as one tuple
 
     @property
     def differentiable(self) -> bool:
@@ -72,10 +84,12 @@ class Rule:
         constants). Raises ``TypeError`` with a user-facing message if the call does not fit."""
         if self.params is None:
             return {}
-        if len(args) > len(self.params):
+        if len(args) > len(self.params) and self.vararg is None:
             raise TypeError(f"{self.name} takes at most {len(self.params)} positional arguments "
                             f"for differentiation ({', '.join(self.params)}), got {len(args)}")
         bound = dict(zip(self.params, args))
+        if self.vararg is not None:
+            bound[self.vararg] = list(args[len(self.params):])
         for key, value in keywords.items():
             if key not in self.params:
                 raise TypeError(f"srcad's rule for {self.name} does not support the argument "
@@ -99,6 +113,7 @@ class _DEFAULT:
 
 
 RULES: dict = {}
+OVERLOADS: dict = {}    # function -> further rules, tried in order when a call does not fit RULES
 METHODS: dict = {}      # ndarray method name -> the function whose rule it uses (self first)
 ATTRIBUTES: dict = {}   # ndarray attribute name -> the function whose rule it uses
 
@@ -108,22 +123,28 @@ def _register(fns, rule):
         RULES[fn] = rule
 
 
-def defvjp(fns, signature: str, **vjps: str):
+def defvjp(fns, signature: str, overload: bool = False, **vjps: str):
     """Register the VJP templates of ``fns`` (one function or a tuple of aliases).
 
     ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``);
     each keyword argument names a differentiable parameter and gives its template.
+    ``overload=True`` adds a rule for calls that do not fit the first one (e.g. ``max(a, b, c)``).
     """
     args = ast.parse(f"def _({signature}): pass").body[0].args
     params = tuple(a.arg for a in args.args)
     defaults = {a.arg: ast.literal_eval(d) for a, d in zip(args.args[-len(args.defaults):] if
                                                            args.defaults else [], args.defaults)}
-    unknown = set(vjps) - set(params)
+    vararg = args.vararg.arg if args.vararg else None
+    unknown = set(vjps) - set(params) - {vararg}
     if unknown:
         raise ValueError(f"rule for {fns}: templates for unknown parameters {sorted(unknown)}")
     first = fns[0] if isinstance(fns, tuple) else fns
-    rule = Rule(_qualified(first), params, defaults, dict(vjps))
-    _register(fns, rule)
+    rule = Rule(_qualified(first), params, defaults, dict(vjps), vararg)
+    if overload:
+        for fn in fns if isinstance(fns, tuple) else (fns,):
+            OVERLOADS.setdefault(fn, []).append(rule)
+    else:
+        _register(fns, rule)
     return rule
 
 
@@ -170,10 +191,29 @@ defvjp(operator.getitem, "x, index", x="unindex(g, x, index)")
 
 # ---- Python builtins ---------------------------------------------------------------------------
 
-defvjp(builtins.max, "x, y", x="g * (x >= y)", y="g * (x < y)")
+defvjp(builtins.max, "x, y", x="g * (x >= y)", y="g * (x < y)")  # a tie: the first one
 defvjp(builtins.min, "x, y", x="g * (x <= y)", y="g * (x > y)")
+defvjp(builtins.max, "*args", overload=True, args="extremum_adjoint(g, args, k, ans)")
+defvjp(builtins.min, "*args", overload=True, args="extremum_adjoint(g, args, k, ans)")
+defvjp(builtins.sum, "iterable, start=0", iterable="unsum_sequence(g, iterable)", start="g")
+defvjp(math.fsum, "iterable", iterable="unsum_sequence(g, iterable)")
 defvjp(builtins.abs, "x", x="g * np.sign(x)")
 defvjp(builtins.float, "x", x="g")
+
+
+def astype(a, dtype):
+    """Stands for the method ``x.astype(dtype)`` in the table."""
+
+
+def item(a):
+    """Stands for the method ``x.item()`` in the table."""
+
+
+astype.__qualname__ = astype.__name__ = "ndarray.astype"
+item.__qualname__ = item.__name__ = "ndarray.item"
+astype.__module__ = item.__module__ = "numpy"
+defvjp(astype, "a, dtype", a="unastype(g, a, dtype)")
+defvjp(item, "a", a="np.reshape(g, np.shape(a))")
 
 # ---- math (Python floats) ----------------------------------------------------------------------
 
@@ -207,11 +247,11 @@ defvjp(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)")
 # ---- NumPy: unary elementwise ------------------------------------------------------------------
 
 defvjp(np.exp, "x", x="g * ans")
-defvjp(np.exp2, "x", x="g * ans * np.log(2)")
+defvjp(np.exp2, "x", x="g * ans * math.log(2)")
 defvjp(np.expm1, "x", x="g * (ans + 1)")
 defvjp(np.log, "x", x="g / x")
-defvjp(np.log2, "x", x="g / (x * np.log(2))")
-defvjp(np.log10, "x", x="g / (x * np.log(10))")
+defvjp(np.log2, "x", x="g / (x * math.log(2))")
+defvjp(np.log10, "x", x="g / (x * math.log(10))")
 defvjp(np.log1p, "x", x="g / (1 + x)")
 defvjp(np.sqrt, "x", x="g / (2 * ans)")
 defvjp(np.cbrt, "x", x="g / (3 * ans ** 2)")
@@ -231,21 +271,29 @@ defvjp(np.arcsinh, "x", x="g / np.sqrt(x ** 2 + 1)")
 defvjp(np.arccosh, "x", x="g / np.sqrt(x ** 2 - 1)")
 defvjp(np.arctanh, "x", x="g / (1 - x ** 2)")
 defvjp((np.deg2rad, np.radians), "x", x="g * (np.pi / 180)")
+defvjp(np.sinc, "x", x="sinc_adjoint(g, x)")
 defvjp((np.rad2deg, np.degrees), "x", x="g * (180 / np.pi)")
 
 # ---- NumPy: binary elementwise -----------------------------------------------------------------
 
 defvjp((np.maximum, np.fmax), "x, y",
-       x="unbroadcast(g * ((x > y) + 0.5 * (x == y)), x)",
-       y="unbroadcast(g * ((y > x) + 0.5 * (x == y)), y)")
+       x="unbroadcast(g * (x > y) + g * 0.5 * (x == y), x)",
+       y="unbroadcast(g * (y > x) + g * 0.5 * (x == y), y)")
 defvjp((np.minimum, np.fmin), "x, y",
-       x="unbroadcast(g * ((x < y) + 0.5 * (x == y)), x)",
-       y="unbroadcast(g * ((y < x) + 0.5 * (x == y)), y)")
+       x="unbroadcast(g * (x < y) + g * 0.5 * (x == y), x)",
+       y="unbroadcast(g * (y < x) + g * 0.5 * (x == y), y)")
 defvjp(np.arctan2, "y, x",
        y="unbroadcast(g * x / (x ** 2 + y ** 2), y)", x="unbroadcast(-g * y / (x ** 2 + y ** 2), x)")
 defvjp(np.hypot, "x, y", x="unbroadcast(g * x / ans, x)", y="unbroadcast(g * y / ans, y)")
 defvjp(np.logaddexp, "x, y",
        x="unbroadcast(g * np.exp(x - ans), x)", y="unbroadcast(g * np.exp(y - ans), y)")
+defvjp(np.float_power, "x, y",
+       x="unbroadcast(g * y * np.float_power(x, y - 1), x)",
+       y="unbroadcast(g * ans * log_or_zero(x), y)")
+defvjp(np.copysign, "x, y", x="unbroadcast(g * np.copysign(1.0, x) * np.copysign(1.0, ans), x)")
+defvjp(np.clip, "a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)")
+defvjp(np.where, "condition, x, y",
+       x="unbroadcast(np.where(condition, g, 0.0), x)", y="unbroadcast(np.where(condition, 0.0, g), y)")
 defvjp(np.logaddexp2, "x, y",
        x="unbroadcast(g * 2 ** (x - ans), x)", y="unbroadcast(g * 2 ** (y - ans), y)")
 
@@ -255,10 +303,67 @@ defvjp(np.sum, "a, axis=None, keepdims=False", a="unsum(g, a, axis, keepdims)")
 defvjp(np.mean, "a, axis=None, keepdims=False", a="unmean(g, a, axis, keepdims)")
 defvjp((np.max, np.amax), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)")
 defvjp((np.min, np.amin), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)")
+defvjp(np.prod, "a, axis=None, keepdims=False", a="unprod(g, a, ans, axis, keepdims)")
+defvjp(np.var, "a, axis=None, ddof=0, keepdims=False", a="unvar(g, a, axis, ddof, keepdims)")
+defvjp(np.std, "a, axis=None, ddof=0, keepdims=False", a="unstd(g, a, ans, axis, ddof, keepdims)")
+defvjp(np.cumsum, "a, axis=None", a="uncumsum(g, a, axis)")
+defvjp(np.cumprod, "a, axis=None", a="uncumprod(g, a, ans, axis)")
+defvjp(np.trace, "a, offset=0, axis1=0, axis2=1", a="untrace(g, a, offset, axis1, axis2)")
+defvjp(np.linalg.norm, "x, ord=None, axis=None, keepdims=False",
+       x="unnorm(g, x, ans, ord, axis, keepdims)")
 defvjp(np.dot, "a, b", a="dot_dx(g, a, b)", b="dot_dy(g, a, b)")
+defvjp(np.inner, "a, b", a="inner_da(g, a, b)", b="inner_db(g, a, b)")
+defvjp(np.outer, "a, b", a="outer_da(g, a, b)", b="outer_db(g, a, b)")
+defvjp(np.tensordot, "a, b, axes=2", a="tensordot_da(g, a, b, axes)", b="tensordot_db(g, a, b, axes)")
+defvjp(np.einsum, "subscripts, *operands", operands="einsum_adjoint(g, subscripts, operands, k)")
+defvjp(np.kron, "a, b", a="kron_da(g, a, b)", b="kron_db(g, a, b)")
+defvjp(np.cross, "a, b", a="unbroadcast(np.cross(b, g), a)", b="unbroadcast(np.cross(g, a), b)")
+
+# ---- NumPy: shape and assembly -----------------------------------------------------------------
+
 defvjp(np.copy, "a", a="g")
+defvjp((np.array, np.asarray), "object, dtype=None", object="unarray(g, object)")
 defvjp(np.transpose, "a, axes=None",
        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))")
+defvjp(np.reshape, "a, shape", a="np.reshape(g, np.shape(a))")
+defvjp(np.ravel, "a", a="np.reshape(g, np.shape(a))")
+defvjp(np.swapaxes, "a, axis1, axis2", a="np.swapaxes(g, axis1, axis2)")
+defvjp(np.moveaxis, "a, source, destination", a="np.moveaxis(g, destination, source)")
+defvjp(np.expand_dims, "a, axis", a="np.reshape(g, np.shape(a))")
+defvjp(np.squeeze, "a, axis=None", a="np.reshape(g, np.shape(a))")
+defvjp((np.atleast_1d, np.atleast_2d, np.atleast_3d), "a", a="np.reshape(g, np.shape(a))")
+defvjp(np.broadcast_to, "array, shape", array="unbroadcast(g, array)")
+defvjp(np.concatenate, "arrays, axis=0", arrays="unconcatenate(g, arrays, axis)")
+defvjp(np.stack, "arrays, axis=0", arrays="unstack(g, arrays, axis)")
+defvjp(np.hstack, "tup", tup="unhstack(g, tup)")
+defvjp(np.vstack, "tup", tup="unvstack(g, tup)")
+defvjp((np.split, np.array_split), "ary, indices_or_sections, axis=0", ary="unsplit(g, ary, ans, axis)")
+defvjp(np.tile, "A, reps", A="untile(g, A, reps)")
+defvjp(np.repeat, "a, repeats, axis=None", a="unrepeat(g, a, repeats, axis)")
+defvjp(np.flip, "m, axis=None", m="np.flip(g, axis)")
+defvjp(np.fliplr, "m", m="np.fliplr(g)")
+defvjp(np.flipud, "m", m="np.flipud(g)")
+defvjp(np.roll, "a, shift, axis=None", a="np.roll(g, np.negative(shift), axis)")
+defvjp(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(g, -k, axes)")
+defvjp(np.pad, "array, pad_width, mode='constant', constant_values=0",
+       array="unpad(g, array, pad_width, mode)")
+defvjp(np.sort, "a, axis=-1", a="unsort(g, a, axis)")
+defvjp(np.take, "a, indices, axis=None", a="untake(g, a, indices, axis)")
+defvjp(np.take_along_axis, "arr, indices, axis", arr="untake_along_axis(g, arr, indices, axis)")
+defvjp(np.diag, "v, k=0", v="undiag(g, v, k)")
+defvjp(np.diagonal, "a, offset=0, axis1=0, axis2=1", a="undiagonal(g, a, offset, axis1, axis2)")
+defvjp(np.tril, "m, k=0", m="np.tril(g, k)")
+defvjp(np.triu, "m, k=0", m="np.triu(g, k)")
+
+# ---- NumPy: linear algebra ---------------------------------------------------------------------
+
+defvjp(np.linalg.inv, "a", a="-(mT(ans) @ g @ mT(ans))")
+defvjp(np.linalg.det, "a", a="det_adjoint(g, a, ans)")
+defvjp(np.linalg.slogdet, "a", a="slogdet_adjoint(g, a)")
+defvjp(np.linalg.solve, "a, b", a="solve_da(g, a, b, ans)", b="solve_db(g, a, b, ans)")
+defvjp(np.linalg.cholesky, "a", a="cholesky_adjoint(g, ans)")
+defvjp(np.linalg.eigh, "a", a="eigh_adjoint(g, ans)")
+defvjp(np.linalg.pinv, "a", a="pinv_adjoint(g, a, ans)")
 
 # ---- srcad's own ------------------------------------------------------------------------------
 
@@ -280,6 +385,8 @@ defnondiff(
     operator.not_, operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
     # shapes and sizes
     np.shape, np.ndim, np.size, builtins.len, builtins.range, builtins.isinstance,
+    np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.count_nonzero, np.any, np.all,
+    np.isclose, np.allclose, np.array_equal, np.heaviside, np.digitize, np.bincount,
     # constructors
     np.zeros, np.ones, np.full, np.empty, np.arange, np.linspace, np.eye, np.identity,
     np.zeros_like, np.ones_like, np.full_like, np.empty_like,
@@ -287,8 +394,16 @@ defnondiff(
 
 # ---- ndarray methods and attributes (x.sum(), x.T): the rule of the matching function ----------
 
-METHODS.update({"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "dot": np.dot,
-                "transpose": np.transpose, "copy": np.copy})
+METHODS.update({
+    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod, "var": np.var,
+    "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod, "dot": np.dot,
+    "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": np.ravel,
+    "squeeze": np.squeeze, "copy": np.copy, "clip": np.clip, "trace": np.trace,
+    "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
+    "astype": astype, "item": item,
+})
+# Methods whose positional arguments after self form one tuple: x.reshape(2, 3), x.transpose(1, 0)
+PACKED_METHODS = frozenset({"reshape", "transpose"})
 ATTRIBUTES.update({"T": np.transpose})
 NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 
@@ -298,7 +413,7 @@ def coverage_markdown() -> str:
     rows = ["| function | differentiable in | VJP template(s) |", "|---|---|---|"]
     nondiff = []
     seen = {}
-    for fn, rule in RULES.items():
+    for fn, rule in list(RULES.items()) + [(f, r) for f, rs in OVERLOADS.items() for r in rs]:
         seen.setdefault(id(rule), (rule, []))[1].append(fn)
     for rule, fns in seen.values():
         names = ", ".join(f"`{_qualified(f)}`" for f in fns)
@@ -306,7 +421,8 @@ def coverage_markdown() -> str:
             nondiff.append(names)
             continue
         templates = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.vjps.items())
-        rows.append(f"| {names} | {', '.join(rule.vjps)} | {templates} |")
+        params = ", ".join(f"*{p}" if p == rule.vararg else p for p in rule.vjps)
+        rows.append(f"| {names} | {params} | {templates} |")
     methods = ", ".join(f"`x.{m}()`" for m in METHODS) + ", " + ", ".join(
         f"`x.{a}`" for a in ATTRIBUTES)
     return "\n".join(rows) + (

@@ -12,6 +12,71 @@ import numpy as np
 from .errors import NonScalarOutputError
 
 
+# ---- adjoints of lists, tuples and dicts -----------------------------------------------------------
+# Gradients reaching a list from several places must add element by element, but ``+`` on lists
+# concatenates. The adjoint of a container is therefore one of these: a list, tuple or dict whose
+# ``+`` adds matching entries (and treats None, "no gradient", as zero).
+
+def _add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+class ListAdjoint(list):
+    def __add__(self, other):
+        if isinstance(other, (list, tuple)):
+            return ListAdjoint(_add(a, b) for a, b in zip(self, other))
+        return NotImplemented
+
+    __radd__ = __add__
+
+
+class TupleAdjoint(tuple):
+    def __add__(self, other):
+        if isinstance(other, (list, tuple)):
+            return TupleAdjoint(_add(a, b) for a, b in zip(self, other))
+        return NotImplemented
+
+    __radd__ = __add__
+
+
+class DictAdjoint(dict):
+    def __add__(self, other):
+        if isinstance(other, dict):
+            return DictAdjoint((k, _add(v, other.get(k))) for k, v in self.items())
+        return NotImplemented
+
+    __radd__ = __add__
+
+
+def adjoint_like(x, parts):
+    """A container adjoint shaped like container ``x`` with entries ``parts``."""
+    if isinstance(x, dict):
+        return DictAdjoint(parts)
+    if isinstance(x, list):
+        return ListAdjoint(parts)
+    return TupleAdjoint(parts)
+
+
+def plain(g, x):
+    """The gradient of argument ``x`` as the user sees it: containers become plain lists, tuples
+    and dicts, and an array of floats gets the floating type of ``x`` (float32 in, float32 out)."""
+    if isinstance(g, DictAdjoint):
+        return {k: plain(v, x[k]) for k, v in g.items()}
+    if isinstance(g, ListAdjoint):
+        return [plain(v, xv) for v, xv in zip(g, x)]
+    if isinstance(g, TupleAdjoint):
+        return tuple(plain(v, xv) for v, xv in zip(g, x))
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and getattr(g, "dtype", dtype) != dtype \
+            and getattr(g, "dtype", None) is not None and g.dtype.kind == "f":
+        return np.asarray(g).astype(dtype)[()] if np.ndim(g) == 0 else np.asarray(g).astype(dtype)
+    return g
+
+
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape."""
     shape = np.shape(x)
@@ -131,13 +196,15 @@ def log_or_zero(x):
 
 def unindex(g, x, index):
     """Adjoint of ``x[index]``: ``g`` scattered into zeros shaped like ``x`` (repeated indices add up)."""
+    if isinstance(x, dict):
+        return DictAdjoint((k, g if k == index else zeros_like(v)) for k, v in x.items())
     if isinstance(x, (tuple, list)):
         if isinstance(index, slice):
             parts = [zeros_like(v) for v in x]
             for k, part in zip(range(*index.indices(len(x))), g):
                 parts[k] = part
-            return type(x)(parts)
-        return type(x)(g if k == index % len(x) else zeros_like(v) for k, v in enumerate(x))
+            return adjoint_like(x, parts)
+        return adjoint_like(x, [g if k == index % len(x) else zeros_like(v) for k, v in enumerate(x)])
     result = np.zeros(np.shape(x), dtype=_float_dtype(x, g))
     np.add.at(result, index, g)
     return result
@@ -147,7 +214,7 @@ def unpack_adjoint(parts, x):
     """Adjoint of unpacking ``a, b, ... = x``: the adjoints of the parts (None where no gradient
     reached a part) reassembled into the structure of ``x``."""
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) if p is None else p for p, v in zip(parts, x))
+        return adjoint_like(x, [zeros_like(v) if p is None else p for p, v in zip(parts, x)])
     x = np.asarray(x)
     return np.stack([np.zeros(x.shape[1:], dtype=_float_dtype(x)) if p is None else p for p in parts])
 
@@ -157,8 +224,10 @@ def zeros_like(x):
     ``None`` (a variable not assigned yet, see the reverse pass) gets 0.0."""
     if x is None:
         return 0.0
+    if isinstance(x, dict):
+        return DictAdjoint((k, zeros_like(v)) for k, v in x.items())
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+        return adjoint_like(x, [zeros_like(v) for v in x])
     if isinstance(x, (int, float, bool)):
         return 0.0
     if isinstance(x, complex):
@@ -194,8 +263,8 @@ def gradient_of(dx, x):
 def zero_at(g, index):
     """``g`` with ``g[index]`` set to zero, as a new array: the adjoint of the value that
     ``x[index] = ...`` overwrote (no gradient flows to it)."""
-    if isinstance(g, list):
-        g = list(g)
+    if isinstance(g, (list, dict)):
+        g = type(g)(g)
         g[index] = zeros_like(g[index])
         return g
     g = np.array(g, dtype=_float_dtype(g), copy=True)
@@ -217,8 +286,498 @@ def private_copy(x):
     return x
 
 
-def add_structured(a, b):
-    """``a + b`` for adjoints of lists and tuples: element by element (``+`` would concatenate)."""
-    if isinstance(a, (tuple, list)):
-        return type(a)(add_structured(x, y) for x, y in zip(a, b))
-    return a + b
+
+# ---- reductions and scans -----------------------------------------------------------------------
+
+def _reduced_axes(shape, axis):
+    return tuple(range(len(shape))) if axis is None else _normalize_axis(axis, len(shape))
+
+
+def _expand_reduced(g, shape, axis, keepdims):
+    """``g`` of a reduction, with the reduced axes put back (size 1), ready to broadcast."""
+    if keepdims:
+        return np.asarray(g)
+    return np.reshape(g, [1 if k in _reduced_axes(shape, axis) else n for k, n in enumerate(shape)])
+
+
+def unprod(g, a, ans, axis=None, keepdims=False):
+    """Adjoint of ``np.prod``: ``g`` times the product of the *other* entries (exact with zeros)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return g
+    axes = _reduced_axes(a.shape, axis)
+    g = _expand_reduced(g, a.shape, axis, keepdims)
+    kept = [k for k in range(a.ndim) if k not in axes]
+    moved = np.transpose(a, kept + list(axes))
+    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), -1), -1)
+    others = (left * right).reshape(moved.shape)
+    others = np.transpose(others, np.argsort(kept + list(axes)))
+    return g * others
+
+
+def unvar(g, a, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.var``: 2 (a - mean) / (N - ddof), times ``g``."""
+    a = np.asarray(a)
+    count = int(np.prod([a.shape[k] for k in _reduced_axes(a.shape, axis)]))
+    g = _expand_reduced(g, a.shape, axis, keepdims)
+    return g * 2 * (a - a.mean(axis=axis, keepdims=True)) / (count - ddof)
+
+
+def unstd(g, a, ans, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.std``: that of ``var`` over 2 std; 0 where the std is 0 (a constant slice)."""
+    ans = np.asarray(ans)
+    safe = np.where(ans == 0, 1, ans)
+    return unvar(np.where(ans == 0, 0, np.asarray(g) / (2 * safe)), a, axis, ddof, keepdims)
+
+
+def uncumsum(g, a, axis=None):
+    """Adjoint of ``np.cumsum``: a cumulative sum from the other end."""
+    if axis is None:
+        return np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g)))), np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def uncumprod(g, a, ans, axis=None):
+    """Adjoint of ``np.cumprod`` (exact with zeros: each entry's partial products recomputed)."""
+    shape = np.shape(a)
+    if axis is None:
+        a, g, ans, axis = np.ravel(a), np.ravel(g), np.ravel(ans), 0
+    a, g = np.moveaxis(np.asarray(a, dtype=float), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
+    n = a.shape[-1]
+    result = np.zeros(np.broadcast_shapes(a.shape, g.shape))
+    for i in range(n):  # d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
+        others = a.copy()
+        others[..., i] = 1
+        partial = np.cumprod(others, axis=-1)[..., i:]
+        result[..., i] = np.sum(g[..., i:] * partial, axis=-1)
+    result = np.moveaxis(result, -1, axis)
+    return np.reshape(result, shape)
+
+
+def _diagonal_index(shape, offset, axis1, axis2):
+    """Index arrays selecting the ``offset`` diagonal of axes (axis1, axis2) moved to the end."""
+    n, m = shape[axis1], shape[axis2]
+    length = max(0, min(n - max(-offset, 0), m - max(offset, 0)))
+    k = np.arange(length)
+    return k + max(-offset, 0), k + max(offset, 0)
+
+
+def undiagonal(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.diagonal``: ``g`` written back on the diagonal of zeros shaped like ``a``."""
+    a = np.asarray(a)
+    axis1, axis2 = axis1 % a.ndim, axis2 % a.ndim
+    result = np.zeros(a.shape, dtype=_float_dtype(a, g))
+    moved = np.moveaxis(result, (axis1, axis2), (-2, -1))  # a view: writes land in result
+    rows, cols = _diagonal_index(a.shape, offset, axis1, axis2)
+    moved[..., rows, cols] = g
+    return result
+
+
+def untrace(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.trace``."""
+    a = np.asarray(a)
+    rows, _ = _diagonal_index(a.shape, offset, axis1 % a.ndim, axis2 % a.ndim)
+    return undiagonal(np.repeat(np.asarray(g)[..., None], len(rows), axis=-1), a, offset, axis1, axis2)
+
+
+def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
+    """Adjoint of ``np.linalg.norm`` for the vector and matrix norms NumPy computes.
+
+    At a point where the norm is not differentiable (x = 0 for the 2-norm, ties for the max-norms,
+    0 for the 1-norm's |x|), the gradient is 0 there, or split evenly between tied entries."""
+    x = np.asarray(x)
+    matrix = (axis is None and x.ndim == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2) \
+        or ord in ("fro", "nuc")
+    if axis is None and not matrix:
+        ax = None
+    else:
+        ax = axis
+    if matrix:
+        ax = (0, 1) if axis is None else tuple(a % x.ndim for a in axis)
+        gx = _expand_reduced(g, x.shape, ax, keepdims)
+        ansx = _expand_reduced(ans, x.shape, ax, keepdims)
+        if ord in (None, "fro"):
+            return gx * x / np.where(ansx == 0, 1, ansx)
+        moved = np.moveaxis(x, ax, (-2, -1))
+        gm = np.moveaxis(gx, ax, (-2, -1))
+        if ord == "nuc":
+            u, _, vt = np.linalg.svd(moved, full_matrices=False)
+            return np.moveaxis(gm * (u @ vt), (-2, -1), ax)
+        if ord in (2, -2):
+            u, s, vt = np.linalg.svd(moved, full_matrices=False)
+            k = 0 if ord == 2 else -1
+            outer = u[..., :, k, None] * vt[..., None, k, :]
+            return np.moveaxis(gm * outer, (-2, -1), ax)
+        if ord in (1, -1, np.inf, -np.inf):
+            sums_axis = -2 if ord in (1, -1) else -1  # column sums for 1, row sums for inf
+            sums = np.sum(np.abs(moved), axis=sums_axis, keepdims=True)
+            target = sums.max(axis=-1 if sums_axis == -2 else -2, keepdims=True) if ord in (1, np.inf) \
+                else sums.min(axis=-1 if sums_axis == -2 else -2, keepdims=True)
+            pick = (sums == target)
+            pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True)
+            return np.moveaxis(gm * pick * np.sign(moved), (-2, -1), ax)
+        raise NotImplementedError(f"srcad: gradient of the matrix norm ord={ord!r}")
+    gx = _expand_reduced(g, x.shape, ax, keepdims)
+    ansx = _expand_reduced(ans, x.shape, ax, keepdims)
+    if ord is None or ord == 2:
+        return gx * x / np.where(ansx == 0, 1, ansx)
+    if ord == 1:
+        return gx * np.sign(x)
+    if ord in (np.inf, -np.inf):
+        pick = np.abs(x) == ansx
+        return gx * np.sign(x) * pick / np.sum(pick, axis=ax, keepdims=True)
+    if ord == 0:
+        return np.zeros_like(x, dtype=_float_dtype(x))
+    p = float(ord)
+    safe = np.where(ansx == 0, 1, ansx)
+    return gx * np.sign(x) * np.abs(x) ** (p - 1) / safe ** (p - 1)
+
+
+# ---- products -----------------------------------------------------------------------------------
+
+def _tensordot_axes(a, b, axes):
+    if isinstance(axes, int):
+        return list(range(np.ndim(a) - axes, np.ndim(a))), list(range(axes))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+    axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    return [k % np.ndim(a) for k in axes_a], [k % np.ndim(b) for k in axes_b]
+
+
+def tensordot_da(g, a, b, axes=2):
+    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a``."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
+    free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
+    g_b_axes = list(range(len(free_a), len(free_a) + len(free_b)))
+    result = np.tensordot(g, b, axes=(g_b_axes, free_b))  # axes: free_a, then b's contracted axes
+    order = free_a + [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
+    return np.transpose(result, np.argsort(order))
+
+
+def tensordot_db(g, a, b, axes=2):
+    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``b``."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
+    free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
+    g_a_axes = list(range(len(free_a)))
+    result = np.tensordot(a, g, axes=(free_a, g_a_axes))  # axes: a's contracted axes, then free_b
+    order = [axes_b[axes_a.index(k)] for k in sorted(axes_a)] + free_b
+    return np.transpose(result, np.argsort(order))
+
+
+def _einsum_parts(subscripts, operands):
+    subscripts = subscripts.replace(" ", "")
+    if "." in subscripts:
+        raise NotImplementedError("srcad: the gradient of einsum with '...' is not implemented")
+    if "->" in subscripts:
+        inputs, output = subscripts.split("->")
+    else:
+        inputs = subscripts
+        letters = inputs.replace(",", "")
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return inputs.split(","), output
+
+
+def einsum_adjoint(g, subscripts, operands, k):
+    """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to ``operands[k]``."""
+    inputs, output = _einsum_parts(subscripts, operands)
+    target = inputs[k]
+    if len(set(target)) != len(target):
+        raise NotImplementedError("srcad: the gradient of einsum with a repeated index in one "
+                                  "operand (a diagonal) is not implemented")
+    others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != k]
+    available = set(output) | {c for s, _ in others for c in s}
+    kept = "".join(c for c in target if c in available)
+    spec = ",".join([output] + [s for s, _ in others]) + "->" + kept
+    result = np.einsum(spec, g, *[op for _, op in others])
+    shape = np.shape(operands[k])
+    # indices summed in this operand alone: the gradient is constant along them
+    expanded = np.reshape(result, [shape[i] if c in available else 1 for i, c in enumerate(target)])
+    return np.broadcast_to(expanded, shape).copy()
+
+
+def outer_da(g, a, b):
+    return np.reshape(np.asarray(g) @ np.ravel(b), np.shape(a))
+
+
+def outer_db(g, a, b):
+    return np.reshape(np.ravel(a) @ np.asarray(g), np.shape(b))
+
+
+def kron_da(g, a, b):
+    """Adjoint of ``np.kron(a, b)`` with respect to ``a`` (operands of equal dimension)."""
+    a, b = np.asarray(a), np.asarray(b)
+    blocks = np.reshape(g, [n for pair in zip(a.shape, b.shape) for n in pair])
+    letters = "abcdefghij"
+    a_idx, b_idx = letters[:a.ndim], letters[a.ndim:2 * a.ndim]
+    g_idx = "".join(x + y for x, y in zip(a_idx, b_idx))
+    return np.einsum(f"{g_idx},{b_idx}->{a_idx}", blocks, b)
+
+
+def kron_db(g, a, b):
+    """Adjoint of ``np.kron(a, b)`` with respect to ``b``."""
+    a, b = np.asarray(a), np.asarray(b)
+    blocks = np.reshape(g, [n for pair in zip(a.shape, b.shape) for n in pair])
+    letters = "abcdefghij"
+    a_idx, b_idx = letters[:a.ndim], letters[a.ndim:2 * a.ndim]
+    g_idx = "".join(x + y for x, y in zip(a_idx, b_idx))
+    return np.einsum(f"{g_idx},{a_idx}->{b_idx}", blocks, a)
+
+
+def inner_da(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    return tensordot_da(g, a, b, (-1, -1))
+
+
+def inner_db(g, a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    return tensordot_db(g, a, b, (-1, -1))
+
+
+# ---- shape and assembly -------------------------------------------------------------------------
+
+def unconcatenate(g, arrays, axis=0):
+    """Adjoint of ``np.concatenate(arrays, axis)``: ``g`` cut back into pieces like ``arrays``."""
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)])
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return adjoint_like(arrays, list(np.split(g, np.cumsum(sizes)[:-1], axis=axis)))
+
+
+def unstack(g, arrays, axis=0):
+    """Adjoint of ``np.stack(arrays, axis)``."""
+    return adjoint_like(arrays, [np.take(g, k, axis=axis) for k in range(len(arrays))])
+
+
+def unhstack(g, arrays):
+    """Adjoint of ``np.hstack``: along axis 0 for 1-d pieces, axis 1 otherwise."""
+    pieces = [np.atleast_1d(a) for a in arrays]
+    axis = 0 if pieces[0].ndim == 1 else 1
+    parts = unconcatenate(g, pieces, axis)
+    return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)])
+
+
+def unvstack(g, arrays):
+    """Adjoint of ``np.vstack``: pieces as at least 2-d along axis 0."""
+    parts = unconcatenate(g, [np.atleast_2d(a) for a in arrays], 0)
+    return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)])
+
+
+def unsplit(g, ary, ans, axis=0):
+    """Adjoint of ``np.split``/``np.array_split`` (``g`` holds one adjoint per piece)."""
+    parts = [np.zeros(np.shape(piece)) if part is None else part for part, piece in zip(g, ans)]
+    return np.concatenate(parts, axis=axis)
+
+
+def untile(g, a, reps):
+    """Adjoint of ``np.tile``: the copies summed back onto ``a``'s shape."""
+    a_shape = np.shape(a)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    ndim = max(len(a_shape), len(reps))
+    a_shape = (1,) * (ndim - len(a_shape)) + tuple(a_shape)
+    reps = (1,) * (ndim - len(reps)) + reps
+    blocks = np.reshape(g, [n for pair in zip(reps, a_shape) for n in pair])
+    summed = blocks.sum(axis=tuple(range(0, 2 * ndim, 2)))
+    return np.reshape(summed, np.shape(a))
+
+
+def unrepeat(g, a, repeats, axis=None):
+    """Adjoint of ``np.repeat``: each entry's copies summed."""
+    a = np.asarray(a)
+    flat_axis = 0 if axis is None else axis % max(a.ndim, 1)
+    source = np.ravel(a) if axis is None else a
+    n = source.shape[flat_axis] if source.ndim else 1
+    counts = np.broadcast_to(np.asarray(repeats), (n,))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    g = np.asarray(g)
+    summed = np.add.reduceat(g, starts, axis=flat_axis) if g.shape[flat_axis] else np.zeros(source.shape)
+    summed = np.where(np.reshape(counts == 0, [-1 if k == flat_axis else 1 for k in range(source.ndim)]),
+                      0, summed) if source.ndim else summed
+    return np.reshape(summed, a.shape)
+
+
+def unpad(g, array, pad_width, mode="constant"):
+    """Adjoint of ``np.pad`` in constant mode: the interior of ``g``."""
+    if mode != "constant":
+        raise NotImplementedError(f"srcad: the gradient of np.pad is implemented for mode='constant' "
+                                  f"only, not {mode!r}")
+    shape = np.shape(array)
+    widths = np.broadcast_to(np.asarray(pad_width), (len(shape), 2))
+    return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
+
+
+def unsort(g, a, axis=-1):
+    """Adjoint of ``np.sort``: each entry of ``g`` back to where its value came from."""
+    if axis is None:
+        order = np.argsort(np.ravel(a), kind="stable")
+        result = np.zeros(np.size(a), dtype=_float_dtype(a, g))
+        result[order] = g
+        return np.reshape(result, np.shape(a))
+    order = np.argsort(a, axis=axis, kind="stable")
+    result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
+    np.put_along_axis(result, order, g, axis=axis)
+    return result
+
+
+def untake(g, a, indices, axis=None):
+    """Adjoint of ``np.take``: ``g`` added at ``indices`` (repeated indices add up)."""
+    result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
+    if axis is None:
+        flat = np.ravel(result)  # a view of result
+        np.add.at(flat, np.ravel(indices), np.ravel(g))
+        return result
+    moved = np.moveaxis(result, axis, 0)
+    np.add.at(moved, indices, np.moveaxis(g, list(range(axis, axis + np.ndim(indices))),
+                                          list(range(np.ndim(indices)))))
+    return result
+
+
+def untake_along_axis(g, arr, indices, axis):
+    """Adjoint of ``np.take_along_axis``."""
+    arr = np.asarray(arr)
+    if axis is None:
+        return np.reshape(untake(g, np.ravel(arr), indices), arr.shape)
+    axis = axis % arr.ndim
+    result = np.zeros(arr.shape, dtype=_float_dtype(arr, g))
+    grids = np.indices(np.shape(indices), sparse=True)
+    index = tuple(indices if k == axis else grids[k] for k in range(arr.ndim))
+    np.add.at(result, index, g)
+    return result
+
+
+def undiag(g, v, k=0):
+    """Adjoint of ``np.diag``: the diagonal of ``g`` (for a vector ``v``) or ``g`` put on the
+    diagonal of zeros shaped like the matrix ``v``."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return undiagonal(g, v, k, 0, 1)
+
+
+def unarray(g, obj):
+    """Adjoint of ``np.array(obj)`` for a (nested) list or tuple of values."""
+    if isinstance(obj, (list, tuple)):
+        g = np.asarray(g)
+        return adjoint_like(obj, [unarray(g[k], item) for k, item in enumerate(obj)])
+    return unbroadcast(g, obj) if np.ndim(g) else g
+
+
+def unastype(g, a, dtype):
+    """Adjoint of ``a.astype(dtype)``: ``g`` in ``a``'s floating type; zero for a cast to an
+    integer or boolean type (whose result is piecewise constant)."""
+    if np.dtype(dtype).kind in "biu":
+        return zeros_like(a)
+    return np.asarray(g).astype(_float_dtype(a), copy=False)
+
+
+def unsum_sequence(g, iterable):
+    """Adjoint of the builtin ``sum(iterable)``."""
+    if isinstance(iterable, (list, tuple)):
+        return adjoint_like(iterable, [unbroadcast(g, item) for item in iterable])
+    return np.broadcast_to(g, np.shape(iterable)).copy()
+
+
+def extremum_adjoint(g, args, k, ans):
+    """Adjoint of the builtin ``max``/``min`` of several values (or of one sequence): the first
+    argument equal to the result gets the gradient."""
+    if len(args) == 1:
+        seq = args[0]
+        first = next(j for j, v in enumerate(seq) if v == ans)
+        return adjoint_like(seq, [g if j == first else zeros_like(v) for j, v in enumerate(seq)]) \
+            if isinstance(seq, (list, tuple)) else unindex(g, seq, first)
+    first = next(j for j, v in enumerate(args) if v == ans)
+    return g if k == first else zeros_like(args[k])
+
+
+def clip_adjoint(g, a, a_min, a_max):
+    """Adjoint of ``np.clip``: ``g`` where ``a`` lies inside [a_min, a_max] (bounds included)."""
+    inside = np.ones(np.shape(a), dtype=bool)
+    if a_min is not None:
+        inside &= np.asarray(a) >= a_min
+    if a_max is not None:
+        inside &= np.asarray(a) <= a_max
+    return unbroadcast(g * inside, a)
+
+
+def sinc_adjoint(g, x):
+    """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1, x)
+    return g * np.where(x == 0, 0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
+
+
+# ---- linear algebra -----------------------------------------------------------------------------
+
+def mT(x):
+    """The transpose of the last two axes (a stack of matrices)."""
+    return np.swapaxes(x, -1, -2)
+
+
+def det_adjoint(g, a, ans):
+    """Adjoint of ``np.linalg.det``: g det(a) inv(a)^T (a must be invertible)."""
+    g, ans = np.asarray(g), np.asarray(ans)
+    return (g * ans)[..., None, None] * mT(np.linalg.inv(a))
+
+
+def slogdet_adjoint(g, a):
+    """Adjoint of ``np.linalg.slogdet`` (only the log-determinant carries a gradient)."""
+    glog = np.asarray(g[1])
+    return glog[..., None, None] * mT(np.linalg.inv(a))
+
+
+def solve_da(g, a, b, ans):
+    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``a``."""
+    gb = solve_db(g, a, b, ans)
+    if np.ndim(b) == 1:
+        return -np.multiply.outer(gb, ans) if np.ndim(a) == 2 else -gb[..., :, None] * ans[..., None, :]
+    return -gb @ mT(ans)
+
+
+def solve_db(g, a, b, ans):
+    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``b``: solve(a^T, g)."""
+    if np.ndim(b) == 1:
+        return np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
+    return np.linalg.solve(mT(a), g)
+
+
+def cholesky_adjoint(g, ans):
+    """Adjoint of ``np.linalg.cholesky`` (``ans`` = L), as a symmetric matrix: the gradient with
+    respect to a symmetric ``a`` (NumPy reads only its lower triangle). Murray (2016)."""
+    L = ans
+    n = L.shape[-1]
+    phi = mT(L) @ g
+    phi = np.tril(phi) / (1 + np.eye(n))
+    s = np.linalg.solve(mT(L), mT(np.linalg.solve(mT(L), mT(phi))))
+    return (s + mT(s)) / 2
+
+
+def eigh_adjoint(g, ans):
+    """Adjoint of ``np.linalg.eigh`` (distinct eigenvalues), symmetric like the input."""
+    w, v = ans
+    gw, gv = g
+    gw = np.zeros_like(w) if gw is None else np.asarray(gw)
+    inner = np.zeros(np.shape(v)) if gv is None else mT(v) @ gv
+    diff = w[..., None, :] - w[..., :, None]
+    off = np.where(np.eye(w.shape[-1], dtype=bool), 0, 1 / np.where(diff == 0, 1, diff))
+    middle = off * inner
+    middle = middle + np.eye(w.shape[-1]) * gw[..., None, :]
+    result = v @ middle @ mT(v)
+    return (result + mT(result)) / 2
+
+
+def pinv_adjoint(g, a, ans):
+    """Adjoint of ``np.linalg.pinv`` (for a matrix of constant rank; Golub and Pereyra)."""
+    p = ans
+    a = np.asarray(a)
+    eye_m = np.eye(a.shape[-2])
+    eye_n = np.eye(a.shape[-1])
+    gt = mT(g)
+    return (-mT(p) @ g @ mT(p) + (eye_m - a @ p) @ gt @ p @ mT(p)
+            + mT(p) @ p @ gt @ (eye_n - p @ a))

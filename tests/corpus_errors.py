@@ -3,5 +3,5 @@
 import numpy as np
 
 
-def uses_cumsum(x):
-    return np.sum(np.cumsum(x))
+def uses_interp(x):
+    return np.sum(np.interp(x, x, x))

@@ -78,12 +78,12 @@ def f(x):
 """, srcad.UnsupportedSyntaxError, 3, 4, "nested function"),
     ("""
 def f(x):
-    return lambda_free(x) + np.cumsum(x)[0]
+    return lambda_free(x) + np.interp(x, x, x)[0]
 """, srcad.UndefinedNameError, 3, 11, "'lambda_free' is not defined"),
     ("""
 def f(x):
-    return np.sum(np.cumsum(x))
-""", srcad.NoGradientRuleError, 3, 18, "no gradient rule for 'np.cumsum'"),
+    return np.sum(np.interp(x, x, x))
+""", srcad.NoGradientRuleError, 3, 18, "no gradient rule for 'np.interp'"),
     ("""
 def f(x):
     y = helper(x)
@@ -168,7 +168,7 @@ def test_bad_argnums():
 def test_error_in_real_file_names_the_file():
     import corpus_errors
     with pytest.raises(srcad.NoGradientRuleError) as info:
-        srcad.grad(corpus_errors.uses_cumsum)(np.ones(3))
+        srcad.grad(corpus_errors.uses_interp)(np.ones(3))
     assert info.value.location.filename.endswith("corpus_errors.py")
     assert info.value.location.lineno == 7
-    assert "np.cumsum(x)" in str(info.value)
+    assert "np.interp(x, x, x)" in str(info.value)

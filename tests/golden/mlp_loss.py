@@ -62,6 +62,6 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     dhidden = matmul_dx(dscores, hidden, W2)
     dW2 = dW2 + matmul_dy(dscores, hidden, W2)
     # line 79: hidden = np.maximum(X @ W1, 0.0)
-    dX_at_W1 = dhidden * ((X_at_W1 > 0.0) + 0.5 * (X_at_W1 == 0.0))
+    dX_at_W1 = dhidden * (X_at_W1 > 0.0) + dhidden * 0.5 * (X_at_W1 == 0.0)
     dW1 = dW1 + matmul_dy(dX_at_W1, X, W1)
     return (out, (dW1, dW2))
