@@ -31,6 +31,7 @@ Conventions at points where the derivative is undefined (chosen as NumPy's and a
 * ``np.max``/``np.min`` (and ``.max()``/``.min()``) at a tie: the entries equal to the extremum
   share the gradient evenly;
 * ``x ** y`` w.r.t. ``y`` at ``x == 0``: 0.
+* ``hypot``, ``np.linalg.norm`` and ``np.std`` at 0: 0.
 """
 
 from __future__ import annotations
@@ -239,7 +240,7 @@ defvjp(math.tanh, "x", x="g * (1 - ans ** 2)")
 defvjp(math.asinh, "x", x="g / math.sqrt(x ** 2 + 1)")
 defvjp(math.acosh, "x", x="g / math.sqrt(x ** 2 - 1)")
 defvjp(math.atanh, "x", x="g / (1 - x ** 2)")
-defvjp(math.hypot, "x, y", x="g * x / ans", y="g * y / ans")
+defvjp(math.hypot, "x, y", x="g * x / (ans or 1.0)", y="g * y / (ans or 1.0)")
 defvjp(math.fabs, "x", x="g * np.sign(x)")
 defvjp(math.erf, "x", x="g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)")
 defvjp(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)")
@@ -284,7 +285,8 @@ defvjp((np.minimum, np.fmin), "x, y",
        y="unbroadcast(g * (y < x) + g * 0.5 * (x == y), y)")
 defvjp(np.arctan2, "y, x",
        y="unbroadcast(g * x / (x ** 2 + y ** 2), y)", x="unbroadcast(-g * y / (x ** 2 + y ** 2), x)")
-defvjp(np.hypot, "x, y", x="unbroadcast(g * x / ans, x)", y="unbroadcast(g * y / ans, y)")
+defvjp(np.hypot, "x, y", x="unbroadcast(g * x / np.where(ans == 0, 1, ans), x)",
+       y="unbroadcast(g * y / np.where(ans == 0, 1, ans), y)")
 defvjp(np.logaddexp, "x, y",
        x="unbroadcast(g * np.exp(x - ans), x)", y="unbroadcast(g * np.exp(y - ans), y)")
 defvjp(np.float_power, "x, y",

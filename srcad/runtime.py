@@ -486,15 +486,24 @@ def einsum_adjoint(g, subscripts, operands, k):
     """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to ``operands[k]``."""
     inputs, output = _einsum_parts(subscripts, operands)
     target = inputs[k]
+    shape = np.shape(operands[k])
     if len(set(target)) != len(target):
-        raise NotImplementedError("srcad: the gradient of einsum with a repeated index in one "
-                                  "operand (a diagonal) is not implemented")
+        # a repeated index takes a diagonal: differentiate with respect to the diagonal, then
+        # write that onto the diagonal of zeros (einsum gives a writeable view of it)
+        unique = "".join(dict.fromkeys(target))
+        sizes = {c: n for c, n in zip(target, shape)}
+        diagonal = np.einsum(f"{target}->{unique}", np.asarray(operands[k]))
+        reduced_inputs = inputs[:k] + [unique] + inputs[k + 1:]
+        spec = ",".join(reduced_inputs) + "->" + output
+        part = einsum_adjoint(g, spec, list(operands[:k]) + [diagonal] + list(operands[k + 1:]), k)
+        result = np.zeros(shape, dtype=_float_dtype(operands[k], g))
+        np.einsum(f"{target}->{unique}", result)[...] = np.reshape(part, [sizes[c] for c in unique])
+        return result
     others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != k]
     available = set(output) | {c for s, _ in others for c in s}
     kept = "".join(c for c in target if c in available)
     spec = ",".join([output] + [s for s, _ in others]) + "->" + kept
     result = np.einsum(spec, g, *[op for _, op in others])
-    shape = np.shape(operands[k])
     # indices summed in this operand alone: the gradient is constant along them
     expanded = np.reshape(result, [shape[i] if c in available else 1 for i, c in enumerate(target)])
     return np.broadcast_to(expanded, shape).copy()

@@ -84,7 +84,9 @@ CASES = {
                 ("np.einsum('i,j', x, y)", [mat(2), mat(3)]),
                 ("np.einsum('bij,bjk->bik', x, y)", [mat(2, 2, 3), mat(2, 3, 2)]),
                 ("np.einsum('ij->j', x)", [mat(3, 2)]),
-                ("np.einsum('ijk,k->', x, y)", [mat(2, 3, 4), mat(4)])],
+                ("np.einsum('ijk,k->', x, y)", [mat(2, 3, 4), mat(4)]),
+                ("np.einsum('ii->i', x)", [mat(3, 3)]), ("np.einsum('ii', x)", [mat(3, 3)]),
+                ("np.einsum('iij,j->i', x, y)", [mat(2, 2, 3), mat(3)])],
     np.kron: [("np.kron(x, y)", [mat(2, 3), mat(2, 2)]), ("np.kron(x, y)", [mat(3), mat(2)])],
     np.cross: [("np.cross(x, y)", [mat(3), mat(3)]), ("np.cross(x, y)", [mat(4, 3), mat(3)])],
     np.copy: [("np.copy(x) * x", [mat(3)]), ("x.copy()", [mat(2, 2)])],
@@ -240,3 +242,17 @@ def test_tuple_list_dict_arguments_get_gradients_of_the_same_structure():
     np.testing.assert_allclose(dpair[0], [4.0, 4.0, 4.0])
     assert dpair[1] == pytest.approx(12.0)
     assert type(dxs) is list and dxs == [3.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("np.hypot(x, x)", 0.0), ("math.hypot(x, x)", 0.0), ("np.linalg.norm(np.array([x, x]))", 0.0),
+    ("np.std(np.array([x, x]))", 0.0), ("np.prod(np.array([x, 2.0]))", 2.0),
+    ("abs(x)", 0.0), ("np.sqrt(x)", np.inf),
+])
+def test_conventions_where_the_derivative_is_undefined(expr, expected):
+    f = make_function(f"""
+        def f(x):
+            return {expr}
+        """, {"math": math})
+    with np.errstate(divide="ignore"):
+        assert srcad.grad(f)(0.0) == expected
