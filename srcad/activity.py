@@ -32,26 +32,21 @@ class Activity:
 def analyze(ops: list, wrt: list, outputs: list) -> Activity:
     """``ops``: the :class:`srcad.ops.Op` of every statement; see the module docstring."""
     edges = [(op.targets, [name for _, name in op.diff_operands()]) for op in ops if op.targets]
-
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for targets, sources in edges:
-            if any(s in varied for s in sources):
-                new = [t for t in targets if t not in varied]
-                if new:
-                    varied.update(new)
-                    changed = True
-
-    useful = set(outputs)
-    changed = True
-    while changed:
-        changed = False
-        for targets, sources in edges:
-            if any(t in useful for t in targets):
-                new = [s for s in sources if s not in useful]
-                if new:
-                    useful.update(new)
-                    changed = True
+    varied = _reach(set(wrt), [(sources, targets) for targets, sources in edges])
+    useful = _reach(set(outputs), edges)
     return Activity(frozenset(varied), frozenset(useful))
+
+
+def _reach(start: set, edges) -> set:
+    """Everything reachable from ``start`` along ``edges`` (pairs of name lists: from, to)."""
+    reached = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for frm, to in edges:
+            if any(n in reached for n in frm):
+                new = [n for n in to if n not in reached]
+                if new:
+                    reached.update(new)
+                    changed = True
+    return reached

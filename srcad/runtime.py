@@ -25,22 +25,21 @@ def _add(a, b):
     return a + b
 
 
-class ListAdjoint(list):
+class _SequenceAdjoint:
     def __add__(self, other):
         if isinstance(other, (list, tuple)):
-            return ListAdjoint(_add(a, b) for a, b in zip(self, other))
+            return type(self)(_add(a, b) for a, b in zip(self, other))
         return NotImplemented
 
     __radd__ = __add__
 
 
-class TupleAdjoint(tuple):
-    def __add__(self, other):
-        if isinstance(other, (list, tuple)):
-            return TupleAdjoint(_add(a, b) for a, b in zip(self, other))
-        return NotImplemented
+class ListAdjoint(_SequenceAdjoint, list):
+    pass
 
-    __radd__ = __add__
+
+class TupleAdjoint(_SequenceAdjoint, tuple):
+    pass
 
 
 class DictAdjoint(dict):
