@@ -17,16 +17,18 @@ import dataclasses
 import functools
 import inspect
 import os
+import re
 import sys
 import threading
+import types
 
 import gast
 
 from . import activity as activity_pass
 from .emit import emit
-from .errors import NonScalarOutputError, SrcadError
+from .errors import NonScalarOutputError, SourceUnavailableError, SrcadError
 from .fence import fence
-from .load import load
+from .load import Entry, load
 from .lower import lower
 from .naming import Namer
 from .normalize import normalize
@@ -57,20 +59,46 @@ def _debug(stage: str, tree):
         print(f"---- after {stage} ----\n{ast.unparse(node)}", file=sys.stderr)
 
 
-def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
-    """Differentiate ``fun`` with respect to the positional parameters ``argnums``."""
+class Program:
+    """Every function generated for one derived function: the main one, and a forward/backward pair
+    per (called user function, parameters that need a gradient), each made once."""
+
+    def __init__(self):
+        self.entries: list = []      # load.Entry, in order of generation
+        self.generated: list = []    # (gast function, comments), in the same order
+        self.pairs: dict = {}        # (function, wrt) -> (forward name, backward name)
+        self.taken: set = set()
+
+    def fresh(self, hint: str) -> str:
+        name, k = hint, 1
+        while name in self.taken:
+            k += 1
+            name = f"{hint}_{k}"
+        self.taken.add(name)
+        return name
+
+    def callee(self, fn, wrt, location):
+        """Names of the forward/backward pair of ``fn`` with respect to parameters ``wrt``."""
+        key = (fn, tuple(wrt))
+        if key not in self.pairs:
+            base = re.sub(r"\W", "", fn.__name__) or "function"
+            names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
+            self.pairs[key] = names  # before deriving: a recursive call finds it
+            try:
+                derive(self, fn, list(wrt), split=names)
+            except SourceUnavailableError as exc:
+                raise SourceUnavailableError(
+                    f"cannot differentiate through {fn.__qualname__!r}: {exc.message}", location,
+                    hint="give it a gradient with @srcad.custom_vjp or srcad.defvjp") from None
+        return self.pairs[key]
+
+
+def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None):
+    """Run the passes on ``fun`` and add what they generate to ``program``; returns the parsed
+    function and the name it returns."""
     parsed = parse(fun)
     _debug("parse", parsed.tree)
     fence(parsed)
-    params = [a.id for a in parsed.tree.args.posonlyargs + parsed.tree.args.args]
-    for k in argnums:
-        if not isinstance(k, int) or not -len(params) <= k < len(params):
-            raise SrcadError(f"argnums={k!r} does not name a positional parameter of "
-                             f"{fun.__qualname__}{inspect.signature(fun)}")
-    wrt = [params[k] for k in argnums]
-    if len(set(wrt)) != len(wrt):
-        raise SrcadError(f"argnums={argnums!r} names a parameter twice")
-
     namer = Namer.for_function(parsed.tree)
     parsed.tree = lower(parsed.tree, namer)
     _debug("lower", parsed.tree)
@@ -81,17 +109,45 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
            for stmt in _simple_statements(normalized.tree.body)}
     out = normalized.tree.body[-1].value.id
     activity = activity_pass.analyze(list(ops.values()), wrt, [out])
-    generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, argnums_is_tuple)
-    _debug("reverse", generated.tree)
+    generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, program.callee,
+                        name=name, argnums_is_tuple=argnums_is_tuple, split=split)
+    for function in generated.functions:
+        _debug("reverse", function)
+        program.generated.append((function, generated.comments))
+        program.entries.append(Entry(function.name, fun, helpers.bound,
+                                     defaults=function is generated.functions[0]))
+    return parsed, out
 
+
+def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
+    """Differentiate ``fun`` with respect to the positional parameters ``argnums``."""
+    if not isinstance(fun, types.FunctionType):
+        parse(fun)  # raises the error that explains why
+    params = list(inspect.signature(fun).parameters)
+    for k in argnums:
+        if not isinstance(k, int) or not -len(params) <= k < len(params):
+            raise SrcadError(f"argnums={k!r} does not name a positional parameter of "
+                             f"{fun.__qualname__}{inspect.signature(fun)}")
+    wrt = [params[k] for k in argnums]
+    if len(set(wrt)) != len(wrt):
+        raise SrcadError(f"argnums={argnums!r} names a parameter twice")
+
+    program = Program()
+    main = program.fresh(f"grad_{fun.__name__}")
+    parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple)
+    # the main function first, then the pairs of the functions it calls
+    order = [len(program.generated) - 1] + list(range(len(program.generated) - 1))
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: gradient of {fun.__qualname__} ({where}) with respect to {', '.join(wrt)}\n"
               f"returns ({out}, gradient)")
-    text = emit(generated, header)
-    filename = f"<srcad {generated.tree.name} of {fun.__qualname__} at {parsed.filename}:" \
+    if len(program.generated) > 1:
+        header += "\nfollowed by a forward/backward pair for each function it calls"
+    text = emit([program.generated[k] for k in order], header)
+    filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(wrt)}>"
-    function = load(text, filename, fun, helpers.bound)
-    return Transformed(text, function, filename, parsed.location(parsed.tree.body[-1]), params)
+    functions = load(text, filename, program.entries)
+    return Transformed(text, functions[main], filename, parsed.location(parsed.tree.body[-1]),
+                       params)
 
 
 def _simple_statements(stmts):

@@ -1,49 +1,88 @@
-"""Pass 7, load: generated source text -> a live Python function, registered with ``linecache``.
+"""Pass 8, load: generated source text -> live Python functions, registered with ``linecache``.
 
-Accepts: the text from :mod:`srcad.emit` (comment header, then one ``def``), the user's function, and
-the runtime objects the text refers to by name (``Helpers.bound``).
-Guarantees: the returned function
+Accepts: the text from :mod:`srcad.emit` (a comment header, then one ``def`` per generated function)
+and, per function, the user's function it was made from and the objects it reaches by name
+(:attr:`srcad.template.Helpers.bound`; a :class:`FunctionRef` stands for another generated function).
+Guarantees: each returned function
 
-* has the user's globals as ``__globals__``, so module globals are read at call time, and the user's
-  own closure cells, so closure variables are read at call time too; srcad's helpers reach it as
-  closure variables of their own, never written into the user's module;
-* has the user's parameter defaults;
+* has its user function's globals as ``__globals__``, so module globals are read at call time, and
+  the user function's own closure cells, so closure variables are read at call time too; srcad's
+  helpers and the other generated functions reach it as closure variables of its own, never written
+  into the user's module;
+* has its user function's parameter defaults (backward functions have none);
 * was compiled from exactly the text registered in ``linecache`` under ``filename``, so tracebacks,
   ``inspect.getsource`` and pdb show the generated lines. No file is written.
 
-How: the ``def`` is compiled nested inside a scope function whose parameters are the free names, which
-makes them closure variables; the inner code object is then bound to the right cells.
+How: every ``def`` is compiled nested inside a scope function whose parameters are its free names,
+which makes them closure variables; the inner code objects are then bound to the right cells.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import linecache
 import types
 
 
-def load(text: str, filename: str, user_fn, bound: dict) -> types.FunctionType:
+@dataclasses.dataclass(frozen=True)
+class FunctionRef:
+    """Stands for the generated function of that name until it exists."""
+
+    name: str
+
+
+@dataclasses.dataclass
+class Entry:
+    name: str        # the def's name in the text
+    user_fn: object  # the function it was made from
+    bound: dict      # free name -> object (or FunctionRef)
+    defaults: bool   # give it the user function's defaults
+
+
+def load(text: str, filename: str, entries: list) -> dict:
+    """Compile ``text``; returns ``{def name: function}`` for every entry."""
     module = ast.parse(text, filename)
-    fndef = module.body[0]
-    user_cells = dict(zip(user_fn.__code__.co_freevars, user_fn.__closure__ or ()))
-    free = sorted(set(bound) | set(user_cells))
-    scope = ast.FunctionDef(
-        name="__srcad_scope__",
-        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in free], vararg=None,
-                           kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-        body=[fndef, ast.Return(value=ast.Name(id=fndef.name, ctx=ast.Load()))],
-        decorator_list=[], returns=None, type_params=[], lineno=1, col_offset=0)
-    wrapper = ast.Module(body=[scope], type_ignores=[])
+    defs = {node.name: node for node in module.body if isinstance(node, ast.FunctionDef)}
+    scopes = []
+    for entry in entries:
+        user_cells = dict(zip(entry.user_fn.__code__.co_freevars, entry.user_fn.__closure__ or ()))
+        free = sorted(set(entry.bound) | set(user_cells))
+        fndef = defs[entry.name]
+        scopes.append(ast.FunctionDef(
+            name=f"__srcad_scope_{len(scopes)}__",
+            args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in free], vararg=None,
+                               kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+            body=[fndef, ast.Return(value=ast.Name(id=fndef.name, ctx=ast.Load()))],
+            decorator_list=[], returns=None, type_params=[], lineno=1, col_offset=0))
+    wrapper = ast.Module(body=scopes, type_ignores=[])
     ast.fix_missing_locations(wrapper)
     code = compile(wrapper, filename, "exec")
-    scope_code = _child(code, "__srcad_scope__")
-    inner = _child(scope_code, fndef.name)
-    cells = tuple(user_cells[name] if name in user_cells and name not in bound
-                  else types.CellType(bound[name]) for name in inner.co_freevars)
-    fn = types.FunctionType(inner, user_fn.__globals__, fndef.name, user_fn.__defaults__, cells)
-    fn.__module__ = user_fn.__module__
+
+    functions, refs = {}, []
+    for k, entry in enumerate(entries):
+        inner = _child(_child(code, f"__srcad_scope_{k}__"), entry.name)
+        user_cells = dict(zip(entry.user_fn.__code__.co_freevars, entry.user_fn.__closure__ or ()))
+        cells = []
+        for name in inner.co_freevars:
+            if name in entry.bound:
+                value = entry.bound[name]
+                cell = types.CellType()
+                if isinstance(value, FunctionRef):
+                    refs.append((cell, value.name))
+                else:
+                    cell.cell_contents = value
+            else:
+                cell = user_cells[name]
+            cells.append(cell)
+        fn = types.FunctionType(inner, entry.user_fn.__globals__, entry.name,
+                                entry.user_fn.__defaults__ if entry.defaults else None, tuple(cells))
+        fn.__module__ = entry.user_fn.__module__
+        functions[entry.name] = fn
+    for cell, name in refs:
+        cell.cell_contents = functions[name]
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    return fn
+    return functions
 
 
 def _child(code, name):

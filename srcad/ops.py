@@ -10,7 +10,9 @@ raised only if a gradient must flow through it (see :meth:`Op.error`).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import operator
+import types
 
 import gast
 
@@ -34,8 +36,9 @@ class Op:
     """One statement seen as ``targets = rule(args)``.
 
     kind: "rule" (a primitive with a rule, including copies and constants), "unpack"
-    (``a, b = x``), "setitem" (``x[index] = value``), "unknown" (no rule; ``reason`` says why), or
-    "effect" (print/assert, loop counters: nothing to differentiate).
+    (``a, b = x``), "setitem" (``x[index] = value``), "call" (a call to a user's Python function,
+    ``args`` bound to its parameter names), "unknown" (no rule; ``reason`` says why), or "effect"
+    (print/assert, loop counters: nothing to differentiate).
     """
 
     kind: str
@@ -44,6 +47,7 @@ class Op:
     args: dict = dataclasses.field(default_factory=dict)
     node: object = None
     reason: str = ""
+    callee: object = None
 
     def diff_operands(self) -> list:
         """``(param, name)`` for each operand a gradient can flow to (local names only)."""
@@ -55,6 +59,8 @@ class Op:
         if self.kind == "unknown":
             return [(None, n.id) for a in self.args.values() for n in gast.walk(a)
                     if isinstance(n, gast.Name)]
+        if self.kind == "call":
+            return [(p, a.id) for p, a in self.args.items() if isinstance(a, gast.Name)]
         if self.rule is None:
             return []
         operands = []
@@ -127,13 +133,50 @@ def classify(stmt, parsed, locals_, helpers) -> Op:
                 args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
             return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args,
                           keywords, value, f"method '.{func.attr}()'")
-        if _is_static(func, locals_) and dotted_name(func) is not None:
-            obj = resolve_dotted(func, parsed.namespace, parsed.filename)
-            return _apply(targets, rules.lookup(obj), value.args, keywords, value,
-                          f"'{dotted_name(func)}'")
+        if _is_static(func, locals_):
+            obj = resolve_static(func, parsed)
+            what = f"'{dotted_name(func) or 'this function'}'"
+            if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
+                return _user_call(targets, obj, value, keywords, what)
+            return _apply(targets, rules.lookup(obj), value.args, keywords, value, what)
         return _apply(targets, None, value.args, keywords, value, "this call")
     return Op("unknown", targets, args={}, node=value,
               reason=f"'{type(value).__name__}' cannot be differentiated")
+
+
+def resolve_static(func, parsed):
+    """The object a static callee denotes: a dotted name (``np.exp``, ``helper``) or a constant
+    subscript of one (``ACTIVATIONS["relu"]``)."""
+    if isinstance(func, gast.Subscript) and isinstance(func.slice, gast.Constant):
+        container = resolve_static(func.value, parsed)
+        try:
+            return container[func.slice.value]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if dotted_name(func) is None:
+        return None
+    return resolve_dotted(func, parsed.namespace, parsed.filename)
+
+
+def _user_call(targets, fn, node, keywords, what) -> Op:
+    """A call to a user's function, its arguments bound to the function's parameter names."""
+    everything = {f"arg{k}": a for k, a in enumerate(node.args)}
+    everything.update({f"kw_{k}": v for k, v in keywords.items()})
+    try:
+        signature = inspect.signature(fn)
+        bound = signature.bind(*[("arg", k) for k in range(len(node.args))],
+                               **{k: ("kw", k) for k in keywords})
+    except (TypeError, ValueError) as exc:
+        return Op("unknown", targets, args=everything, node=node, reason=f"{what}: {exc}")
+    args = {}
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            return Op("unknown", targets, args=everything, node=node,
+                      reason=f"{what} takes *args or **kwargs, which srcad does not "
+                             "differentiate through yet")
+        args[name] = node.args[value[1]] if value[0] == "arg" else keywords[value[1]]
+    return Op("call", targets, args=args, node=node, callee=fn)
 
 
 def _apply(targets, rule, args, keywords, node, what) -> Op:

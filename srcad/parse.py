@@ -134,6 +134,8 @@ def parse(fn) -> Parsed:
             Location(filename, first_lineno, 0),
         ) from None
     funcs = [n for n in module.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
+    if fn.__name__ == "<lambda>":
+        funcs = [_lambda_as_def(fn, module, filename, first_lineno)]
     if not funcs:
         raise UnsupportedSyntaxError(
             f"{fn.__qualname__!r} is not defined with 'def'", Location(filename, first_lineno, 0)
@@ -152,6 +154,26 @@ def parse(fn) -> Parsed:
         )
     tree.decorator_list = []
     return Parsed(fn=fn, tree=tree, filename=filename, namespace=Namespace(fn))
+
+
+def _lambda_as_def(fn, module, filename, first_lineno):
+    """The lambda ``fn`` as ``def lambda_(args): return body`` (the one lambda on its line whose
+    parameters match)."""
+    names = list(fn.__code__.co_varnames[:fn.__code__.co_argcount])
+    line = fn.__code__.co_firstlineno - first_lineno + 1
+    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda) and n.lineno == line
+             and [a.id for a in n.args.args] == names]
+    if len(found) != 1:
+        raise SourceUnavailableError(
+            f"cannot tell which lambda on this line is {fn.__qualname__!r}",
+            Location(filename, fn.__code__.co_firstlineno, 0),
+            hint="define it with 'def'")
+    node = found[0]
+    ret = gast.copy_location(gast.Return(value=node.body), node.body)
+    ret.end_lineno, ret.end_col_offset = node.body.end_lineno, node.body.end_col_offset
+    tree = gast.FunctionDef(name="lambda_", args=node.args, body=[ret], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    return gast.copy_location(tree, node)
 
 
 def _first_code_line(text: str) -> int:

@@ -38,8 +38,8 @@ from .template import instantiate
 
 @dataclasses.dataclass
 class Generated:
-    tree: gast.FunctionDef
-    comments: dict  # marker name -> comment text
+    functions: list  # gast.FunctionDef
+    comments: dict   # marker name -> comment text
 
 
 @dataclasses.dataclass(eq=False)
@@ -63,9 +63,20 @@ class _Marker:
     sites: list
 
 
-def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, argnums_is_tuple) -> Generated:
-    """Build the adjoint function (see the module docstring)."""
-    return _Reverse(parsed, normalized, ops, activity, namer, helpers).run(wrt, argnums_is_tuple)
+def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, *, name=None,
+            argnums_is_tuple=False, split=None) -> Generated:
+    """Build the adjoint function (see the module docstring); ``split=(forward, backward)`` names
+    builds the forward/backward pair used for calls instead. ``callees(fn, wrt, location)``
+    gives the names of the pair for a called user function."""
+    builder = _Reverse(parsed, normalized, ops, activity, namer, helpers, callees)
+    if split is not None:
+        return builder.run_split(wrt, *split)
+    return builder.run(wrt, argnums_is_tuple, name)
+
+
+def _function(name, args, body):
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
 
 
 def _assign(target, value):
@@ -97,8 +108,10 @@ def _assigned(stmts) -> list:
 
 
 class _Reverse:
-    def __init__(self, parsed, normalized, ops, activity, namer, helpers):
+    def __init__(self, parsed, normalized, ops, activity, namer, helpers, callees):
         self.parsed = parsed
+        self.callees = callees
+        self.rewrites: dict = {}   # a call statement -> its primal form (calls the forward function)
         self.normalized = normalized
         self.ops = ops
         self.activity = activity
@@ -140,44 +153,52 @@ class _Reverse:
 
     # -- the whole function ------------------------------------------------------------------------
 
-    def run(self, wrt, argnums_is_tuple) -> Generated:
+    def sweeps(self, wrt):
+        """The two sweeps: ``(prologue + forward, backward, finals, out)``, markers resolved."""
         tree = self.normalized.tree
         out = tree.body[-1].value.id
         stmts = tree.body[:-1]
         params = [a.id for a in tree.args.posonlyargs + tree.args.args]
-
-        self.find_sites(stmts, set(params), set(params), in_loop=False)
+        self.definite = set(params)  # assigned on every path by the end of the forward sweep
+        self.find_sites(stmts, set(params), self.definite, in_loop=False)
+        self.live = {}  # if/loop -> names whose adjoint the backward sweep may still read after it
+        self.find_live(stmts, set(), frozenset(wrt))  # the gradients returned are read last
 
         defined = {}
         if self.activity.is_active(out):
             defined[out] = True
-        seed = _assign(self.namer.adjoint(out), _call(self.helpers.name("seed_scalar"), load(out)))
         backward = self.reverse_block(stmts, defined)
         finals = [load(self.namer.adjoint(p)) if p in defined
                   else _call(self.helpers.name("zeros_like"), load(p)) for p in wrt]
-        grads = gast.Tuple(elts=finals, ctx=gast.Load()) if argnums_is_tuple else finals[0]
 
         # Now that the reverse sweep is written, decide what must be saved.
-        self.reads = _loads(self.flatten(backward)) | _loads([grads])
+        self.reads = _loads(self.flatten(backward)) | _loads(finals)
         backward = self.resolve(backward)
         forward = self.resolve(self.forward_block(stmts))
 
-        body = [self.comment("forward: the function, one operation per line")]
+        prologue = []
         if self.stack is not None:
-            body.append(self.comment("values the backward pass needs, saved as loops overwrite them"))
-            body.append(_assign(self.stack, gast.List(elts=[], ctx=gast.Load())))
+            prologue.append(self.comment("values the backward pass needs, saved as loops overwrite "
+                                         "them"))
+            prologue.append(_assign(self.stack, gast.List(elts=[], ctx=gast.Load())))
         predeclared = [site.var for sites in self.sites.values() for site in sites
                        if site.predeclare and self.site_needed(site)]
         if predeclared:
             names = list(dict.fromkeys(predeclared))
-            body.append(self.comment(f"assigned later, saved before each assignment: "
-                                     f"{', '.join(names)}"))
-            body.extend(_assign(name, gast.Constant(value=None, kind=None)) for name in names)
+            prologue.append(self.comment(f"assigned later, saved before each assignment: "
+                                         f"{', '.join(names)}"))
+            prologue.extend(_assign(name, gast.Constant(value=None, kind=None)) for name in names)
         if self.normalized.subscript_writes and not self.writes_only_fresh_arrays():
-            body.append(self.comment("the function writes into arrays: never into the caller's"))
-            body.extend(_assign(p, _call(self.helpers.name("private_copy"), load(p)))
-                        for p in params)
-        body.extend(forward)
+            prologue.append(self.comment("the function writes into arrays: never into the caller's"))
+            prologue.extend(_assign(p, _call(self.helpers.name("private_copy"), load(p)))
+                            for p in params)
+        return prologue + forward, backward, finals, out
+
+    def run(self, wrt, argnums_is_tuple, name) -> Generated:
+        """One function ``name(<f's parameters>)`` returning ``(value, gradient)``."""
+        tree = self.normalized.tree
+        forward, backward, finals, out = self.sweeps(wrt)
+        body = [self.comment("forward: the function, one operation per line")] + forward
         value = out
         if out in self.restored:
             value = self.namer.fresh(f"{out}_value")
@@ -185,12 +206,47 @@ class _Reverse:
             body.append(_assign(value, load(out)))
         body.append(self.comment(f"backward: d<name> is the gradient of {out} with respect to "
                                  "<name>"))
-        body.append(seed)
+        body.append(_assign(self.namer.adjoint(out),
+                            _call(self.helpers.name("seed_scalar"), load(out))))
         body.extend(backward)
+        grads = gast.Tuple(elts=finals, ctx=gast.Load()) if argnums_is_tuple else finals[0]
         body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
-        fn = gast.FunctionDef(name=self.namer.fresh(f"grad_{tree.name}"), args=tree.args, body=body,
-                              decorator_list=[], returns=None, type_comment=None, type_params=[])
-        return Generated(fn, self.comments)
+        return Generated([_function(name, tree.args, body)], self.comments)
+
+    def run_split(self, wrt, forward_name, backward_name) -> Generated:
+        """Two functions: ``forward_name(<f's parameters>)`` returning ``(value, saved)``, and
+        ``backward_name(saved, d<value>)`` returning the gradients of ``wrt`` (a tuple), for calls
+        from other generated code: ``saved`` holds exactly what the backward sweep reads."""
+        tree = self.normalized.tree
+        params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+        forward, backward, finals, out = self.sweeps(wrt)
+        primal = set(params) | {n.id for st in forward for n in gast.walk(st)
+                                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        saved = sorted(_loads(backward + finals) & primal)
+        saved_tuple = gast.Tuple(elts=[load(n) for n in saved], ctx=gast.Load())
+        fwd_body = [self.comment(f"forward: {tree.name} as written; also returns what the "
+                                 f"backward pass reads")]
+        unassigned = [n for n in saved if n not in self.definite and n not in forward_predeclared(forward)]
+        if unassigned:
+            fwd_body.append(self.comment(f"assigned on some paths only: {', '.join(unassigned)}"))
+            fwd_body.extend(_assign(n, gast.Constant(value=None, kind=None)) for n in unassigned)
+        fwd_body += forward
+        fwd_body.append(gast.Return(value=gast.Tuple(elts=[load(out), saved_tuple], ctx=gast.Load())))
+        saved_param = self.namer.fresh("saved")
+        bwd_body = [self.comment(f"backward: d<name> is the gradient of {tree.name}'s value with "
+                                 "respect to <name>")]
+        if saved:
+            bwd_body.append(_assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),
+                                    load(saved_param)))
+        bwd_body.extend(backward)
+        bwd_body.append(gast.Return(value=gast.Tuple(elts=finals, ctx=gast.Load())))
+        bwd_args = gast.arguments(args=[store(saved_param), store(self.namer.adjoint(out))],
+                                  posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                                  kwarg=None, defaults=[])
+        for arg in bwd_args.args:
+            arg.ctx = gast.Param()
+        return Generated([_function(forward_name, tree.args, fwd_body),
+                          _function(backward_name, bwd_args, bwd_body)], self.comments)
 
     # -- where the primal overwrites what it may need ----------------------------------------------
 
@@ -247,6 +303,38 @@ class _Reverse:
         params = {a.id for a in self.normalized.tree.args.args}
         return not (written & params)
 
+    def operands(self, stmts) -> set:
+        """Names whose adjoint the reverse of ``stmts`` may read: the differentiable operands (their
+        adjoints accumulate) and the targets of operations with any (their adjoint is ``g``)."""
+        names = set()
+        for stmt in stmts:
+            if _is_simple(stmt):
+                op = self.ops.get(stmt)
+                if op is not None:
+                    operands = [name for _, name in op.diff_operands()]
+                    names.update(operands)
+                    if operands:
+                        names.update(op.targets)
+            else:
+                names |= self.operands(stmt.body + getattr(stmt, "orelse", []))
+        return names
+
+    def find_live(self, stmts, before: set, enclosing: frozenset):
+        """For each if and loop, the names used as operands before it, or anywhere in a loop around
+        it (the backward sweep reaches those later). Any other adjoint is dead once the sweep has
+        passed the if or loop: no zero needs to be made for it there."""
+        for stmt in stmts:
+            if _is_simple(stmt):
+                before |= self.operands([stmt])
+                continue
+            inner = enclosing
+            if isinstance(stmt, (gast.For, gast.While)):
+                inner = enclosing | self.operands(stmt.body)
+            self.live[stmt] = set(before) | inner
+            for block in (stmt.body, getattr(stmt, "orelse", [])):
+                self.find_live(block, set(before), inner)
+            before |= self.operands(stmt.body + getattr(stmt, "orelse", []))
+
     def site_needed(self, site) -> bool:
         return site.var in self.reads or (site.saved is not None and site.saved in self.reads)
 
@@ -282,7 +370,8 @@ class _Reverse:
                 new = gast.While(test=stmt.test, body=self.forward_block(stmt.body, stmt), orelse=[])
             else:
                 sites = self.sites.get(stmt)
-                pairs.append((stmt, ([_Marker("save", sites)] if sites else []) + [stmt]))
+                primal = self.rewrites.get(stmt, stmt)
+                pairs.append((stmt, ([_Marker("save", sites)] if sites else []) + [primal]))
                 continue
             pairs.append((stmt, [new]))
         return self.with_comments(pairs, parent)
@@ -307,7 +396,9 @@ class _Reverse:
         then_defined, else_defined = dict(defined), dict(defined)
         body = self.reverse_block(stmt.body, then_defined, stmt)
         orelse = self.reverse_block(stmt.orelse, else_defined, stmt)
-        joined = {**then_defined, **else_defined}
+        live = self.live[stmt]
+        joined = {n: True for n in {**then_defined, **else_defined}
+                  if n in live or (n in then_defined and n in else_defined)}
         body += [self.zero(n) for n in joined if n not in then_defined]
         orelse += [self.zero(n) for n in joined if n not in else_defined]
         defined.clear()
@@ -327,7 +418,8 @@ class _Reverse:
                 defined[name] = True
         entry = dict(defined)
         body = self.reverse_block(stmt.body, defined, stmt)
-        body += [self.zero(n) for n in entry if n not in defined]
+        body += [self.zero(n) for n in entry if n not in defined and n in self.live[stmt]]
+        entry = {n: True for n in entry if n in defined or n in self.live[stmt]}
         defined.clear()
         defined.update(entry)
         if isinstance(stmt, gast.For):
@@ -361,15 +453,18 @@ class _Reverse:
         op = self.ops.get(stmt)
         if op is None or op.kind == "effect":
             return []
-        sites = self.sites.get(stmt, [])
+        adjoint = self.adjoint(stmt, op, defined, self.sites.get(stmt, []))
+        sites = self.sites.get(stmt, [])  # a call may have added the site of its saved values
         loop_sites = [s for s in sites if s.in_loop]
         pre = [_Marker("pre", loop_sites)] if loop_sites else []
-        return pre + self.adjoint(op, defined, sites) + ([_Marker("post", sites)] if sites else [])
+        return pre + adjoint + ([_Marker("post", sites)] if sites else [])
 
-    def adjoint(self, op, defined, sites) -> list:
+    def adjoint(self, stmt, op, defined, sites) -> list:
         active = self.activity
         if op.kind == "setitem":
             return self.adjoint_setitem(op, defined)
+        if op.kind == "call":
+            return self.adjoint_call(stmt, op, defined, sites)
         live = [t for t in op.targets if t in defined]
         for t in op.targets:  # the variables assigned here held other values before this statement
             defined.pop(t, None)
@@ -430,6 +525,43 @@ class _Reverse:
             total = gast.BinOp(left=total, op=gast.Add(), right=extra)
         defined[name] = True
         return _assign(adj, total)
+
+    def adjoint_call(self, stmt, op, defined, sites) -> list:
+        """``y = helper(a, b)``: the primal calls ``forward_helper`` instead, keeping what its
+        backward pass needs; the adjoint calls ``backward_helper`` with that and ``dy``."""
+        target = op.targets[0]
+        live = target in defined
+        defined.pop(target, None)
+        operands = [(p, name) for p, name in op.diff_operands() if self.activity.is_active(name)]
+        if not live or not operands:
+            return []
+        location = self.parsed.location(op.node)
+        forward, backward = self.callees(op.callee, [p for p, _ in operands], location)
+        forward, backward = self.helpers.function(forward), self.helpers.function(backward)
+        callee_name = getattr(op.callee, "__name__", "callee")
+        saved = self.namer.fresh(f"{callee_name}_saved")
+        call = op.node
+        self.rewrites[stmt] = _assign(
+            gast.Tuple(elts=[store(target), store(saved)], ctx=gast.Store()),
+            gast.Call(func=load(forward), args=call.args, keywords=call.keywords))
+        if sites and sites[0].in_loop:  # saved afresh each iteration: keep every iteration's
+            site = _Site(saved, True, True)
+            self.sites[stmt].append(site)
+            self.statement_sites[id(site)] = self.sites[stmt]
+        grads = _call(backward, load(saved), load(self.namer.adjoint(target)))
+        block = []
+        if len(operands) > 1:
+            grads_name = self.namer.fresh(f"d{callee_name}_args")
+            block.append(_assign(grads_name, grads))
+            grads = load(grads_name)
+        contributions: dict[str, list] = {}
+        for k, (_, name) in enumerate(operands):
+            part = gast.Subscript(value=grads, slice=gast.Constant(value=k, kind=None),
+                                  ctx=gast.Load())
+            contributions.setdefault(name, []).append(part)
+        for name, exprs in contributions.items():
+            block.append(self.accumulate(name, exprs, defined))
+        return block
 
     def adjoint_setitem(self, op, defined) -> list:
         """``x[index] = value``: the value gets ``dx[index]``; the overwritten part gets nothing."""
@@ -558,6 +690,13 @@ class _Reverse:
             self.restored.add(var)
             return [_assign(restore_target, load(saved))]
         return []
+
+
+def forward_predeclared(stmts) -> set:
+    """Names the prologue already sets to None."""
+    return {s.targets[0].id for s in stmts if isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Constant)
+            and s.value.value is None}
 
 
 def _is_comment(stmt) -> bool:

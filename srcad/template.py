@@ -16,6 +16,7 @@ import numbers
 
 import gast
 
+from .load import FunctionRef
 from .rules import TEMPLATE_NAMESPACE, _DEFAULT
 
 
@@ -33,6 +34,24 @@ class Helpers:
         self.local_names = local_names
         self.bound: dict[str, object] = {}
         self._names: dict[str, str] = {}
+
+    def function(self, name: str) -> str:
+        """The name under which this function reaches the generated function ``name``."""
+        key = ("function", name)
+        if key not in self._names:
+            alias = self.namer.fresh(name)
+            self._names[key] = alias
+            self.bound[alias] = FunctionRef(name)
+        return self._names[key]
+
+    def value(self, obj, hint: str) -> str:
+        """The name under which this function reaches ``obj`` (e.g. a user's custom VJP)."""
+        key = ("value", id(obj))
+        if key not in self._names:
+            alias = self.namer.fresh(hint)
+            self._names[key] = alias
+            self.bound[alias] = obj
+        return self._names[key]
 
     def name(self, key: str) -> str:
         if key not in self._names:

@@ -86,11 +86,6 @@ def f(x):
 """, srcad.NoGradientRuleError, 3, 18, "no gradient rule for 'np.interp'"),
     ("""
 def f(x):
-    y = helper(x)
-    return y * 2
-""", srcad.NoGradientRuleError, 3, 8, "no gradient rule for 'helper'"),
-    ("""
-def f(x):
     return np.sum(x, dtype=np.float32)
 """, srcad.NoGradientRuleError, 3, 11, "'dtype'"),
 ]
