@@ -10,6 +10,7 @@
 """
 
 from .api import grad, show, source, value_and_grad
+from .custom import custom_vjp, defvjp
 from .rules import stop_gradient
 from .errors import (NoGradientRuleError, NonScalarOutputError, SourceUnavailableError, SrcadError,
                      UndefinedNameError, UnsupportedSyntaxError)
@@ -17,7 +18,7 @@ from .errors import (NoGradientRuleError, NonScalarOutputError, SourceUnavailabl
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "source", "show", "stop_gradient",
+    "grad", "value_and_grad", "source", "show", "stop_gradient", "custom_vjp", "defvjp",
     "SrcadError", "UnsupportedSyntaxError", "NoGradientRuleError", "SourceUnavailableError",
     "NonScalarOutputError", "UndefinedNameError",
 ]

@@ -95,7 +95,7 @@ def describe(expr) -> str:
         fname = _atom_word(expr.func) or "call"
         words = [_atom_word(a) for a in expr.args[:2]]
         hint = "_".join([fname] + [w for w in words if w])
-        return hint if len(hint) <= _MAX_HINT else fname
+        return hint if len(hint) <= _MAX_HINT else f"{fname}_result"
     if isinstance(expr, gast.Subscript):
         base = _atom_word(expr.value) or "item"
         index = _atom_word(expr.slice)

@@ -17,6 +17,7 @@ import types
 import gast
 
 from . import rules
+from .custom import custom_vjp
 from .errors import Location, NoGradientRuleError
 from .parse import dotted_name, resolve_dotted
 
@@ -75,8 +76,9 @@ class Op:
 
     def error(self, location: Location) -> NoGradientRuleError:
         return NoGradientRuleError(self.reason, location,
-                                   hint="give it a gradient rule (see docs/rules.md), or wrap the "
-                                        "value in srcad.stop_gradient if no gradient should flow")
+                                   hint="give it a gradient with srcad.defvjp or @srcad.custom_vjp "
+                                        "(docs/rules.md), or wrap the value in srcad.stop_gradient "
+                                        "if no gradient should flow")
 
 
 def classify(stmt, parsed, locals_, helpers) -> Op:
@@ -136,6 +138,8 @@ def classify(stmt, parsed, locals_, helpers) -> Op:
         if _is_static(func, locals_):
             obj = resolve_static(func, parsed)
             what = f"'{dotted_name(func) or 'this function'}'"
+            if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
+                obj = obj.fn  # no VJP given yet: differentiate its source
             if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
                 return _user_call(targets, obj, value, keywords, what)
             return _apply(targets, rules.lookup(obj), value.args, keywords, value, what)

@@ -32,6 +32,7 @@ import dataclasses
 
 import gast
 
+from .errors import UnsupportedSyntaxError
 from .normalize import load, store
 from .template import instantiate
 
@@ -465,6 +466,8 @@ class _Reverse:
             return self.adjoint_setitem(op, defined)
         if op.kind == "call":
             return self.adjoint_call(stmt, op, defined, sites)
+        if op.kind == "rule" and op.rule.custom is not None:
+            return self.adjoint_custom(op, defined)
         live = [t for t in op.targets if t in defined]
         for t in op.targets:  # the variables assigned here held other values before this statement
             defined.pop(t, None)
@@ -559,6 +562,42 @@ class _Reverse:
             part = gast.Subscript(value=grads, slice=gast.Constant(value=k, kind=None),
                                   ctx=gast.Load())
             contributions.setdefault(name, []).append(part)
+        for name, exprs in contributions.items():
+            block.append(self.accumulate(name, exprs, defined))
+        return block
+
+    def adjoint_custom(self, op, defined) -> list:
+        """A function with a user's VJP (srcad.defvjp): call it once, take one gradient per
+        positional argument."""
+        target = op.targets[0]
+        live = target in defined
+        defined.pop(target, None)
+        call = op.node
+        positional = [(k, a.id) for k, a in enumerate(call.args)
+                      if isinstance(a, gast.Name) and self.activity.is_active(a.id)]
+        by_keyword = [k.arg for k in call.keywords
+                      if isinstance(k.value, gast.Name) and self.activity.is_active(k.value.id)]
+        if not live or not (positional or by_keyword):
+            return []
+        if by_keyword:
+            raise UnsupportedSyntaxError(
+                f"pass '{by_keyword[0]}' to {op.rule.name} positionally: its VJP gives gradients "
+                "for positional arguments only", self.parsed.location(call))
+        vjp = self.helpers.value(op.rule.custom, getattr(op.rule.custom, "__name__", "vjp")
+                                 .replace("<lambda>", "vjp"))
+        kwargs = gast.Dict(keys=[gast.Constant(value=k.arg, kind=None) for k in call.keywords],
+                           values=[k.value for k in call.keywords])
+        grads = _call(self.helpers.name("call_vjp"), load(vjp), load(self.namer.adjoint(target)),
+                      load(target), gast.Tuple(elts=list(call.args), ctx=gast.Load()), kwargs)
+        block = []
+        if len(positional) > 1:
+            grads_name = self.namer.fresh(f"d{target}_args")
+            block.append(_assign(grads_name, grads))
+            grads = load(grads_name)
+        contributions: dict[str, list] = {}
+        for k, name in positional:
+            contributions.setdefault(name, []).append(gast.Subscript(
+                value=grads, slice=gast.Constant(value=k, kind=None), ctx=gast.Load()))
         for name, exprs in contributions.items():
             block.append(self.accumulate(name, exprs, defined))
         return block

@@ -63,6 +63,7 @@ TEMPLATE_NAMESPACE = {
         "cholesky_adjoint", "eigh_adjoint", "pinv_adjoint")},
     "slice": slice,
     "range": range,
+    "call_vjp": runtime.call_vjp,
 }
 
 
@@ -75,6 +76,7 @@ class Rule:
     defaults: dict = dataclasses.field(default_factory=dict)
     vjps: dict = dataclasses.field(default_factory=dict)
     vararg: str | None = None  # "*operands": the extra positional arguments, as one tuple
+    custom: object = None      # a user's VJP function (srcad.defvjp), called instead of templates
 
     @property
     def differentiable(self) -> bool:
@@ -91,6 +93,12 @@ class Rule:
         bound = dict(zip(self.params, args))
         if self.vararg is not None:
             bound[self.vararg] = list(args[len(self.params):])
+        if self.custom is not None:  # a user's VJP takes the call's own arguments: no defaults
+            for key, value in keywords.items():
+                if key not in self.params:
+                    raise TypeError(f"{self.name} has no parameter '{key}'")
+                bound[key] = value
+            return bound
         for key, value in keywords.items():
             if key not in self.params:
                 raise TypeError(f"srcad's rule for {self.name} does not support the argument "

@@ -789,3 +789,17 @@ def pinv_adjoint(g, a, ans):
     gt = mT(g)
     return (-mT(p) @ g @ mT(p) + (eye_m - a @ p) @ gt @ p @ mT(p)
             + mT(p) @ p @ gt @ (eye_n - p @ a))
+
+
+def call_vjp(vjp, g, ans, args, kwargs):
+    """Call a user's VJP (srcad.defvjp) and check what it returns: one gradient per positional
+    argument (None: no gradient, taken as zero)."""
+    grads = vjp(g, ans, *args, **kwargs)
+    if len(args) == 1 and not isinstance(grads, (tuple, list)):
+        grads = (grads,)
+    name = getattr(vjp, "__qualname__", repr(vjp))
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(args):
+        from .errors import SrcadError
+        raise SrcadError(f"the VJP {name} must return one gradient per positional argument "
+                         f"({len(args)}), as a tuple; it returned {grads!r:.80}")
+    return tuple(zeros_like(a) if d is None else d for d, a in zip(grads, args))

@@ -28,3 +28,11 @@ def test_textbook_example_runs():
     assert "(-4.0, -4.0, 3.0)" in out
     assert "(-8.0, 6.0, 2.0, 0.0)" in out
     assert "def grad_logistic_loss(w, X, y):" in out
+
+
+def test_custom_gradient_example_runs():
+    out = subprocess.run([sys.executable, str(ROOT / "examples" / "custom_gradient.py")], cwd=ROOT,
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    assert "digamma(4.5) = 1.388871" in out and "at a=4.5: 1.388871" in out
+    assert "nan" not in out.split("straight-through")[0]
+    assert "call_vjp(softplus_vjp" in out

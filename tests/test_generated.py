@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import corpus
+import corpus_calls
 import corpus_control
 import srcad
 from gradcheck import check_grad, make_function
@@ -27,6 +28,7 @@ GOLDEN_CASES = {
     "while_loop": (corpus_control.while_ode, 0),
     "subscript_write": (corpus_control.rnn_rows, (0, 1, 2)),
     "early_return": (corpus_control.early_return_in_loop, 0),
+    "calls": (corpus_calls.mlp, (0, 1)),
 }
 
 

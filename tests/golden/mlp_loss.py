@@ -19,9 +19,9 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     logp = scores - log_sum_exp_scores
     # line 83: data_loss = -np.mean(np.sum(logp * labels, axis=1))
     logp_times_labels = logp * labels
-    sum_2 = np.sum(logp_times_labels, axis=1)
-    mean_sum_2 = np.mean(sum_2)
-    data_loss = -mean_sum_2
+    sum_result = np.sum(logp_times_labels, axis=1)
+    mean_sum_result = np.mean(sum_result)
+    data_loss = -mean_sum_result
     # line 84: return data_loss + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
     W1_times_W1 = W1 * W1
     sum_W1_times_W1 = np.sum(W1_times_W1)
@@ -43,9 +43,9 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     dW1_times_W1 = unsum(dsum_W1_times_W1, W1_times_W1, None, False)
     dW1 = unbroadcast(dW1_times_W1 * W1, W1) + unbroadcast(W1 * dW1_times_W1, W1)
     # line 83: data_loss = -np.mean(np.sum(logp * labels, axis=1))
-    dmean_sum_2 = -ddata_loss
-    dsum_2 = unmean(dmean_sum_2, sum_2, None, False)
-    dlogp_times_labels = unsum(dsum_2, logp_times_labels, 1, False)
+    dmean_sum_result = -ddata_loss
+    dsum_result = unmean(dmean_sum_result, sum_result, None, False)
+    dlogp_times_labels = unsum(dsum_result, logp_times_labels, 1, False)
     dlogp = unbroadcast(dlogp_times_labels * labels, logp)
     # line 82: logp = scores - np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
     dscores = unbroadcast(dlogp, scores)

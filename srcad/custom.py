@@ -1,0 +1,77 @@
+"""Custom gradients: the user's own VJP for a function srcad cannot or should not transform.
+
+Two spellings, one mechanism (a rule in :mod:`srcad.rules`, used wherever the function is called,
+inside called functions too)::
+
+    @srcad.custom_vjp
+    def softplus(x):
+        return np.log1p(np.exp(x))
+
+    @softplus.defvjp
+    def softplus_vjp(g, ans, x):
+        return g / (1 + np.exp(-x))          # the gradient of each positional argument
+
+    srcad.defvjp(some_c_function, lambda g, ans, x, y: (g * y, g * x))
+
+A VJP is called as ``vjp(g, ans, *args, **kwargs)`` with ``g`` the gradient of the result, ``ans`` the
+result and the call's own arguments; it returns the gradient of each positional argument: a tuple, or
+the gradient itself for a one-argument function; ``None`` where an argument gets no gradient.
+Keyword arguments get no gradient.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+
+from . import rules
+from .errors import SrcadError
+
+_lock = threading.Lock()
+
+
+def defvjp(fn, vjp, *, replace: bool = False):
+    """Register ``vjp`` as the gradient of ``fn`` (see the module docstring). Registering a
+    function that already has a rule (built in or custom) is an error unless ``replace=True``."""
+    if not callable(vjp):
+        raise TypeError(f"srcad.defvjp: the VJP must be callable, got {vjp!r}")
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        variadic = any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # builtins without a signature: any positional arguments
+        params, variadic = [], True
+    rule = rules.Rule(name, tuple(params), {}, {p: "<custom>" for p in params},
+                      vararg="args" if variadic else None, custom=vjp)
+    if variadic:
+        rule.vjps["args"] = "<custom>"
+    with _lock:
+        if rules.lookup(fn) is not None and not replace:
+            raise SrcadError(f"srcad already has a gradient rule for {name}; pass replace=True to "
+                             "replace it")
+        rules.RULES[fn] = rule
+    return vjp
+
+
+class custom_vjp:
+    """Decorator: a function whose gradient the user gives with ``.defvjp`` (see the module
+    docstring). Until a VJP is given, srcad differentiates the function's source as usual."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def defvjp(self, vjp=None, *, replace: bool = False):
+        """Give the VJP; usable as ``f.defvjp(vjp)`` or as the decorator ``@f.defvjp``."""
+        if vjp is None:
+            return lambda v: self.defvjp(v, replace=replace)
+        defvjp(self, vjp, replace=replace)
+        return vjp
+
+    def __repr__(self):
+        return f"<srcad.custom_vjp {self.fn.__qualname__}>"

@@ -1,0 +1,188 @@
+"""Calls to the user's own functions, custom gradients and stop_gradient."""
+
+import math
+
+import numpy as np
+import pytest
+
+import corpus_calls as cc
+import srcad
+from srcad import rules
+from gradcheck import check_grad, make_function
+
+rng = np.random.default_rng(3)
+
+CASES = [
+    (cc.mlp, [rng.normal(size=(3, 2)), rng.normal(size=(2, 3)), rng.normal(size=2)], (0, 1, 2)),
+    (cc.uses_tuple_result, [rng.normal(size=5)], 0),
+    (cc.power, [1.3, 4], 0),
+    (cc.power, [1.3, 0], 0),
+    (cc.in_loop_and_branch, [0.7], 0),
+    (cc.other_module, [0.3], 0),
+    (cc.uses_closure, [0.4], 0),
+    (cc.uses_lambda, [0.4], 0),
+    (cc.uses_dict, [0.4], 0),
+    (cc.calls_reader, [0.4], 0),
+    (cc.keywords_and_defaults, [rng.normal(size=2), rng.normal(size=2)], (0, 1)),
+    (cc.square_chain, [0.6], 0),
+    (cc.mutual_even, [0.7, 5], 0),
+]
+
+
+@pytest.mark.parametrize("fn, args, argnums", CASES, ids=[c[0].__name__ for c in CASES])
+def test_calls_against_differences(fn, args, argnums):
+    check_grad(fn, args, argnums)
+
+
+def test_each_callee_is_derived_once_per_active_arguments_and_shown():
+    text = srcad.source(srcad.grad(cc.mlp, argnums=(0, 1)))
+    assert text.count("def forward_sigmoid(") == 1  # sigmoid: one pair, shared by both layers
+    assert text.count("def forward_layer") == 2     # layer w.r.t. (W, x), and w.r.t. W alone
+    assert text.index("def grad_mlp(") < text.index("def forward_layer")
+    text = srcad.source(srcad.grad(cc.square_chain))
+    assert text.count("def forward_sq(") == 1 and text.count("def backward_sq(") == 1
+
+
+def test_globals_of_callees_are_read_at_call_time():
+    df = srcad.grad(cc.calls_reader)
+    assert df(2.0) == pytest.approx(2 * 2.0 * 0.5)
+    cc.OFFSET = 1.5
+    try:
+        assert df(2.0) == pytest.approx(2 * 2.0 * 1.5)
+    finally:
+        cc.OFFSET = 0.5
+
+
+def test_inactive_calls_run_the_user_function_itself():
+    text = srcad.source(srcad.grad(cc.mlp, argnums=0))
+    assert "forward_layer" in text  # the second layer still needs dh
+    f = make_function("""
+        def f(x, k):
+            scale = helper(k)
+            return x * scale
+        """, {"helper": cc.sigmoid})
+    text = srcad.source(srcad.grad(f))
+    assert "scale = helper(k)" in text and "forward_" not in text
+
+
+def test_function_without_source_names_it_and_points_to_custom_vjp():
+    ns = {}
+    exec("def secret(x):\n    return x * 2\n", ns)
+    f = make_function("""
+        def f(x):
+            return secret(x) + x
+        """, {"secret": ns["secret"]})
+    with pytest.raises(srcad.SourceUnavailableError) as info:
+        srcad.grad(f)(1.0)
+    assert "secret" in str(info.value) and "custom_vjp" in str(info.value)
+    assert info.value.location.lineno == 3
+
+
+def test_builtin_without_rule_points_to_defvjp():
+    f = make_function("""
+        def f(x):
+            return math.gamma(x)
+        """, {"math": math})
+    with pytest.raises(srcad.NoGradientRuleError, match="defvjp"):
+        srcad.grad(f)(1.5)
+
+
+@pytest.fixture
+def restore_rules():
+    saved = dict(rules.RULES)
+    yield
+    rules.RULES.clear()
+    rules.RULES.update(saved)
+
+
+def test_custom_vjp_is_used_even_when_it_differs(restore_rules):
+    @srcad.custom_vjp
+    def double(x):
+        return 2.0 * x
+
+    @double.defvjp
+    def double_vjp(g, ans, x):
+        return 100.0 * g  # deliberately not the true gradient
+
+    f = make_function("""
+        def f(x):
+            return double(x) * 3.0
+        """, {"double": double})
+    assert srcad.grad(f)(1.0) == pytest.approx(300.0)
+    # inside a callee too
+    g = make_function("""
+        def g(x):
+            return inner(x) + x
+        """, {"inner": make_function("""
+        def inner(x):
+            return double(x)
+        """, {"double": double})})
+    assert srcad.grad(g)(1.0) == pytest.approx(101.0)
+
+
+def test_custom_vjp_for_numerical_stability(restore_rules):
+    @srcad.custom_vjp
+    def log1pexp(x):
+        return np.logaddexp(0.0, x)
+
+    @log1pexp.defvjp
+    def log1pexp_vjp(g, ans, x):
+        return g * (1 - np.exp(-ans))  # = sigmoid(x), without overflow
+
+    f = make_function("""
+        def f(x):
+            return np.sum(log1pexp(x))
+        """, {"log1pexp": log1pexp})
+    x = np.array([-800.0, -3.0, 0.0, 3.0, 800.0])
+    np.testing.assert_allclose(srcad.grad(f)(x), 1 / (1 + np.exp(-np.clip(x, -50, 50))), atol=1e-12)
+
+
+def test_defvjp_for_a_function_without_source_with_several_arguments(restore_rules):
+    srcad.defvjp(math.gamma, lambda g, ans, x: g * 7.0)
+    srcad.defvjp(math.copysign, lambda g, ans, x, y: (g * 2.0, None))
+    f = make_function("""
+        def f(x, y):
+            return math.gamma(x) + math.copysign(x, y) * y
+        """, {"math": math})
+    dx, dy = srcad.grad(f, argnums=(0, 1))(1.5, 2.0)
+    assert dx == pytest.approx(7.0 + 2.0 * 2.0)
+    assert dy == pytest.approx(math.copysign(1.5, 2.0))
+
+
+def test_registering_twice_needs_replace(restore_rules):
+    def vjp(g, ans, x):
+        return g
+    srcad.defvjp(math.gamma, vjp)
+    with pytest.raises(srcad.SrcadError, match="replace=True"):
+        srcad.defvjp(math.gamma, vjp)
+    with pytest.raises(srcad.SrcadError, match="replace=True"):
+        srcad.defvjp(np.exp, vjp)  # a built-in rule too
+    srcad.defvjp(math.gamma, lambda g, ans, x: 5 * g, replace=True)
+    f = make_function("""
+        def f(x):
+            return math.gamma(x)
+        """, {"math": math})
+    assert srcad.grad(f)(2.0) == 5.0
+
+
+def test_vjp_returning_the_wrong_number_of_gradients(restore_rules):
+    srcad.defvjp(math.copysign, lambda g, ans, x, y: g)
+    f = make_function("""
+        def f(x):
+            return math.copysign(x, 2.0)
+        """, {"math": math})
+    with pytest.raises(srcad.SrcadError, match="one gradient per positional argument"):
+        srcad.grad(f)(1.0)
+
+
+def test_stop_gradient_in_a_callee():
+    f = make_function("""
+        import srcad
+
+        def inner(x):
+            return x * srcad.stop_gradient(x)
+
+        def f(x):
+            return inner(x) * 2.0
+        """, name="f")
+    assert srcad.grad(f)(3.0) == pytest.approx(6.0)
