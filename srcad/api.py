@@ -77,15 +77,16 @@ class Program:
         self.taken.add(name)
         return name
 
-    def callee(self, fn, wrt, location):
-        """Names of the forward/backward pair of ``fn`` with respect to parameters ``wrt``."""
-        key = (fn, tuple(wrt))
+    def callee(self, fn, wrt, location, static=()):
+        """Names of the forward/backward pair of ``fn`` with respect to parameters ``wrt``
+        (specialized on the functions ``static`` gives for some of its parameters)."""
+        key = (fn, tuple(wrt), static)
         if key not in self.pairs:
             base = re.sub(r"\W", "", fn.__name__) or "function"
             names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
             self.pairs[key] = names  # before deriving: a recursive call finds it
             try:
-                derive(self, fn, list(wrt), split=names)
+                derive(self, fn, list(wrt), split=names, static=dict(static))
             except SourceUnavailableError as exc:
                 raise SourceUnavailableError(
                     f"cannot differentiate through {fn.__qualname__!r}: {exc.message}", location,
@@ -93,10 +94,11 @@ class Program:
         return self.pairs[key]
 
 
-def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None):
+def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
     """Run the passes on ``fun`` and add what they generate to ``program``; returns the parsed
-    function and the name it returns."""
+    function and the name it returns. ``static`` maps parameters to the functions they hold."""
     parsed = parse(fun)
+    parsed.static = {k: v for k, v in (static or {}).items() if k in parsed.called_parameters()}
     _debug("parse", parsed.tree)
     fence(parsed)
     namer = Namer.for_function(parsed.tree)
@@ -119,8 +121,9 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None):
     return parsed, out
 
 
-def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
-    """Differentiate ``fun`` with respect to the positional parameters ``argnums``."""
+def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None) -> Transformed:
+    """Differentiate ``fun`` with respect to the positional parameters ``argnums`` (specialized on
+    the functions that ``static`` gives for parameters the body calls)."""
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
     params = list(inspect.signature(fun).parameters)
@@ -134,7 +137,8 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool) -> Transformed:
 
     program = Program()
     main = program.fresh(f"grad_{fun.__name__}")
-    parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple)
+    parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple,
+                         static=static)
     # the main function first, then the pairs of the functions it calls
     order = [len(program.generated) - 1] + list(range(len(program.generated) - 1))
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
@@ -171,18 +175,46 @@ class Derived:
         self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)
         self.with_value = with_value
         self._lock = threading.Lock()
-        self._transformed: Transformed | None = None
+        self._cache: dict = {}  # the functions held by called parameters -> Transformed
+        self._last: Transformed | None = None
+        self._called_params: list | None = None
         functools.update_wrapper(self, fun)
 
-    def transformed(self) -> Transformed:
-        if self._transformed is None:
+    def transformed(self, args=(), kwargs=None) -> Transformed:
+        """The transformation for these arguments: one per distinct set of functions passed for
+        parameters the body calls (``act(x)`` with ``act=np.tanh``), made once each."""
+        key = self._static_key(args, kwargs or {})
+        t = self._cache.get(key)
+        if t is None:
             with self._lock:
-                if self._transformed is None:
-                    self._transformed = transform(self.fun, self.argnums, self.argnums_is_tuple)
-        return self._transformed
+                t = self._cache.get(key)
+                if t is None:
+                    t = transform(self.fun, self.argnums, self.argnums_is_tuple, dict(key))
+                    self._cache[key] = t
+        self._last = t
+        return t
+
+    def _static_key(self, args, kwargs) -> tuple:
+        if self._called_params is None:
+            if not isinstance(self.fun, types.FunctionType):
+                return ()
+            try:
+                self._called_params = parse(self.fun).called_parameters()
+            except SrcadError:
+                return ()
+        if not self._called_params:
+            return ()
+        params = list(inspect.signature(self.fun).parameters)
+        key = []
+        for name in self._called_params:
+            k = params.index(name)
+            value = args[k] if k < len(args) else kwargs.get(name)
+            if callable(value):
+                key.append((name, value))
+        return tuple(key)
 
     def __call__(self, *args, **kwargs):
-        t = self.transformed()
+        t = self.transformed(args, kwargs)
         try:
             value, grads = t.function(*args, **kwargs)
         except NonScalarOutputError as exc:
@@ -213,7 +245,7 @@ class Derived:
         return self if instance is None else functools.partial(self, instance)
 
     def _repr_markdown_(self):  # Jupyter shows the generated code
-        return f"```python\n{self.transformed().source}```"
+        return f"```python\n{source(self)}```"
 
 
 def _decorator(make):
@@ -245,7 +277,7 @@ def source(derived) -> str:
     """The generated source code of a derived function."""
     if not isinstance(derived, Derived):
         raise TypeError(f"srcad.source expects a function made by srcad, got {derived!r}")
-    return derived.transformed().source
+    return (derived._last or derived.transformed()).source
 
 
 def show(derived) -> None:

@@ -49,6 +49,7 @@ class Op:
     node: object = None
     reason: str = ""
     callee: object = None
+    static: tuple = ()  # for a call: (parameter, function) pairs the callee is specialized on
 
     def diff_operands(self) -> list:
         """``(param, name)`` for each operand a gradient can flow to (local names only)."""
@@ -135,13 +136,21 @@ def classify(stmt, parsed, locals_, helpers) -> Op:
                 args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
             return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args,
                           keywords, value, f"method '.{func.attr}()'")
+        if isinstance(func, gast.Name) and func.id in parsed.static:
+            obj = parsed.static[func.id]  # a parameter holding a function (specialized on it)
+            what = f"'{func.id}' ({getattr(obj, '__qualname__', obj)!s})"
+            if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
+                obj = obj.fn
+            if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
+                return _user_call(targets, obj, value, keywords, what, parsed, locals_)
+            return _apply(targets, rules.lookup(obj), value.args, keywords, value, what)
         if _is_static(func, locals_):
             obj = resolve_static(func, parsed)
             what = f"'{dotted_name(func) or 'this function'}'"
             if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
                 obj = obj.fn  # no VJP given yet: differentiate its source
             if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
-                return _user_call(targets, obj, value, keywords, what)
+                return _user_call(targets, obj, value, keywords, what, parsed, locals_)
             return _apply(targets, rules.lookup(obj), value.args, keywords, value, what)
         return _apply(targets, None, value.args, keywords, value, "this call")
     return Op("unknown", targets, args={}, node=value,
@@ -162,8 +171,10 @@ def resolve_static(func, parsed):
     return resolve_dotted(func, parsed.namespace, parsed.filename)
 
 
-def _user_call(targets, fn, node, keywords, what) -> Op:
-    """A call to a user's function, its arguments bound to the function's parameter names."""
+def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
+    """A call to a user's function, its arguments bound to the function's parameter names.
+    Arguments that are known functions (a global ``sigmoid``, or a specialized parameter) are
+    recorded in ``Op.static``, so the callee is specialized on them in turn."""
     everything = {f"arg{k}": a for k, a in enumerate(node.args)}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
     try:
@@ -180,7 +191,16 @@ def _user_call(targets, fn, node, keywords, what) -> Op:
                       reason=f"{what} takes *args or **kwargs, which srcad does not "
                              "differentiate through yet")
         args[name] = node.args[value[1]] if value[0] == "arg" else keywords[value[1]]
-    return Op("call", targets, args=args, node=node, callee=fn)
+    static = {}
+    for name, atom in args.items():
+        if isinstance(atom, gast.Name) and atom.id in parsed.static:
+            static[name] = parsed.static[atom.id]
+        elif isinstance(atom, (gast.Name, gast.Attribute)) and _is_static(atom, locals_):
+            obj = resolve_static(atom, parsed)
+            if callable(obj) and not isinstance(obj, type):
+                static[name] = obj
+    return Op("call", targets, args=args, node=node, callee=fn, static=tuple(sorted(
+        static.items(), key=lambda item: item[0])))
 
 
 def _apply(targets, rule, args, keywords, node, what) -> Op:

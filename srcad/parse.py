@@ -91,6 +91,14 @@ class Parsed:
     tree: gast.FunctionDef
     filename: str
     namespace: Namespace
+    static: dict = dataclasses.field(default_factory=dict)  # parameter -> the function it holds
+
+    def called_parameters(self) -> list:
+        """Parameters the body calls (``act(x)``): srcad specializes on the functions they hold."""
+        params = [a.id for a in self.tree.args.posonlyargs + self.tree.args.args]
+        called = {n.func.id for n in gast.walk(self.tree)
+                  if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)}
+        return [p for p in params if p in called]
 
     def location(self, node) -> Location:
         return Location(self.filename, getattr(node, "lineno", 0), getattr(node, "col_offset", 0))

@@ -539,7 +539,7 @@ class _Reverse:
         if not live or not operands:
             return []
         location = self.parsed.location(op.node)
-        forward, backward = self.callees(op.callee, [p for p, _ in operands], location)
+        forward, backward = self.callees(op.callee, [p for p, _ in operands], location, op.static)
         forward, backward = self.helpers.function(forward), self.helpers.function(backward)
         callee_name = getattr(op.callee, "__name__", "callee")
         saved = self.namer.fresh(f"{callee_name}_saved")

@@ -107,3 +107,15 @@ def mutual_odd(x, n):
     if n == 0:
         return np.sin(x)
     return mutual_even(x * 0.9, n - 1)
+
+
+def apply_twice(f, x):
+    return f(f(x))
+
+
+def uses_function_argument(x, act):
+    return np.sum(act(x) * x)
+
+
+def passes_function_down(x):
+    return apply_twice(sigmoid, x) + apply_twice(np.tanh, x)

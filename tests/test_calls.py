@@ -186,3 +186,19 @@ def test_stop_gradient_in_a_callee():
             return inner(x) * 2.0
         """, name="f")
     assert srcad.grad(f)(3.0) == pytest.approx(6.0)
+
+
+def test_functions_passed_as_arguments_are_resolved_at_call_time():
+    x = np.array([0.3, -0.8])
+    df = srcad.grad(cc.uses_function_argument)
+    for act in (np.tanh, cc.sigmoid, cc.softsign, cc.cube):
+        check_grad(cc.uses_function_argument, [x, act])
+    df(x, np.tanh)
+    assert "forward_" not in srcad.source(df)  # np.tanh has a rule: no callee to derive
+    df(x, cc.sigmoid)
+    assert "def forward_sigmoid(" in srcad.source(df)  # the last transformation used
+    df(x, np.tanh)
+    assert len(df._cache) == 2  # one transformation per function passed
+    check_grad(cc.passes_function_down, [0.4])
+    text = srcad.source(srcad.grad(cc.passes_function_down))
+    assert text.count("def forward_apply_twice") == 2  # one per function passed down
