@@ -78,3 +78,8 @@ class NonScalarOutputError(SrcadError):
 
 class UndefinedNameError(SrcadError):
     """A name in the user's function that is not bound anywhere."""
+
+
+class AliasingError(SrcadError):
+    """A write into an array that another variable shares: srcad would differentiate as if the
+    other variable were unchanged."""

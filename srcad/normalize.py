@@ -52,6 +52,7 @@ class Normalized:
     locals: frozenset  # names assigned or bound as parameters in the function, temporaries included
     loop_counts: dict  # loop statement -> the name of its trip counter
     subscript_writes: bool  # does the function write into arrays (x[i] = ...)?
+    augmented: set = dataclasses.field(default_factory=set)  # 'v = v op e' made from 'v op= e'
 
 
 def normalize(parsed, namer) -> Normalized:
@@ -82,6 +83,7 @@ class _Normalizer:
         self.body: list = []
         self.user_stmt = None
         self.loop_counts = {}
+        self.augmented = set()
 
     def run(self) -> Normalized:
         tree = self.parsed.tree
@@ -91,7 +93,8 @@ class _Normalizer:
         gast.copy_location(new, tree)
         writes = any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
                      for n in gast.walk(new))
-        return Normalized(new, self.origin, local_names(new), self.loop_counts, writes)
+        return Normalized(new, self.origin, local_names(new), self.loop_counts, writes,
+                          self.augmented)
 
     def block(self, stmts) -> list:
         """Normalize a list of statements into a new list (the current one is kept aside)."""
@@ -129,6 +132,8 @@ class _Normalizer:
             current = gast.copy_location(self.as_load(target), target)
             value = gast.copy_location(gast.BinOp(left=current, op=stmt.op, right=stmt.value), stmt)
             self.assign(target, value)
+            if isinstance(target, gast.Name):  # in place for an array: see srcad.alias
+                self.augmented.add(self.body[-1])
         elif isinstance(stmt, gast.If):
             cond = self.condition(stmt.test)
             body = self.block(stmt.body) or [gast.Pass()]

@@ -32,6 +32,7 @@ import dataclasses
 
 import gast
 
+from . import alias
 from .errors import UnsupportedSyntaxError
 from .normalize import load, store
 from .template import instantiate
@@ -111,6 +112,7 @@ def _assigned(stmts) -> list:
 class _Reverse:
     def __init__(self, parsed, normalized, ops, activity, namer, helpers, callees):
         self.parsed = parsed
+        self.guards = alias.guards(normalized, ops)  # writes into arrays other names may share
         self.callees = callees
         self.rewrites: dict = {}   # a call statement -> its primal form (calls the forward function)
         self.normalized = normalized
@@ -372,10 +374,32 @@ class _Reverse:
             else:
                 sites = self.sites.get(stmt)
                 primal = self.rewrites.get(stmt, stmt)
-                pairs.append((stmt, ([_Marker("save", sites)] if sites else []) + [primal]))
+                pairs.append((stmt, self.guard(stmt) + ([_Marker("save", sites)] if sites else [])
+                              + [primal]))
                 continue
             pairs.append((stmt, [new]))
         return self.with_comments(pairs, parent)
+
+    def guard(self, stmt) -> list:
+        """For a write into an array other live names may share: check they do not (srcad.alias)."""
+        others = self.guards.get(stmt)
+        if not others:
+            return []
+        op = self.ops[stmt]
+        var = op.targets[0]
+        origin = self.normalized.origin[stmt]
+        kind = "written into" if op.kind == "setitem" else "changed in place (+=, *=, ...)"
+        message = (f"{self.parsed.filename}:{origin.lineno}: '{var}' is {kind} while '{{name}}' "
+                   f"shares its memory and is read afterwards; srcad would differentiate as if "
+                   f"'{{name}}' were unchanged. Copy first ('{var} = {var}.copy()')"
+                   + (f" or write '{var} = {var} + ...'" if op.kind != "setitem" else ""))
+        return [self.comment(f"'{var}' is modified in place: check that no other variable shares "
+                             "it"),
+                gast.Expr(value=_call(self.helpers.name("check_unshared"), load(var),
+                                      gast.Tuple(elts=[load(n) for n in others], ctx=gast.Load()),
+                                      gast.Tuple(elts=[gast.Constant(value=n, kind=None)
+                                                       for n in others], ctx=gast.Load()),
+                                      gast.Constant(value=message, kind=None)))]
 
     # -- the reverse sweep -------------------------------------------------------------------------
 

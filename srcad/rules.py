@@ -64,6 +64,7 @@ TEMPLATE_NAMESPACE = {
     "slice": slice,
     "range": range,
     "call_vjp": runtime.call_vjp,
+    "check_unshared": runtime.check_unshared,
 }
 
 

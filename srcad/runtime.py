@@ -803,3 +803,13 @@ def call_vjp(vjp, g, ans, args, kwargs):
         raise SrcadError(f"the VJP {name} must return one gradient per positional argument "
                          f"({len(args)}), as a tuple; it returned {grads!r:.80}")
     return tuple(zeros_like(a) if d is None else d for d, a in zip(grads, args))
+
+
+def check_unshared(value, others, names, message):
+    """Refuse a write into an array that another live variable shares (see srcad.alias)."""
+    if not isinstance(value, np.ndarray):
+        return
+    for other, name in zip(others, names):
+        if isinstance(other, np.ndarray) and np.may_share_memory(value, other):
+            from .errors import AliasingError
+            raise AliasingError(message.format(name=name))

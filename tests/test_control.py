@@ -111,3 +111,57 @@ def test_repeated_calls_with_different_trip_counts_shapes_and_dtypes():
     assert derived(0.6, 0) == 0.0
     dx = srcad.grad(corpus_control.product_loop)(np.array([1.0, 2.0, 3.0], dtype=np.float32))
     np.testing.assert_allclose(dx, [6.0, 3.0, 2.0])
+
+
+ALIASING = [
+    ("""
+def f(x):
+    y = x * 1.0
+    z = y
+    z[0] = 5.0
+    return np.sum(y * y)
+""", True),
+    ("""
+def f(x):
+    y = x * 1.0
+    v = y[0:2]
+    v += 1.0
+    return np.sum(y)
+""", True),
+    ("""
+def f(x):
+    y = x * 1.0
+    z = y.copy()
+    z[0] = 5.0
+    return np.sum(y * z)
+""", False),
+    ("""
+def f(x):
+    s = np.sum(x)
+    t = s
+    t += 1.0
+    return s * t
+""", False),
+    ("""
+def f(x):
+    states = np.zeros((3, 2))
+    h = x
+    for t in range(3):
+        prev = states[t - 1]
+        h = np.tanh(h + prev)
+        states[t] = h
+    return np.sum(states)
+""", False),
+]
+
+
+@pytest.mark.parametrize("source, refused", ALIASING)
+def test_writes_into_shared_arrays_are_refused_and_only_those(source, refused):
+    from gradcheck import make_function
+    f = make_function(source)
+    x = np.array([0.3, -0.4])
+    if refused:
+        with pytest.raises(srcad.AliasingError, match="shares its memory"):
+            srcad.grad(f)(x)
+    else:
+        check_grad(f, [x])

@@ -1,0 +1,138 @@
+"""Analysis: writes into arrays that other live names may share (side table for the reverse pass).
+
+Accepts: a :class:`srcad.normalize.Normalized` function and the :class:`srcad.ops.Op` of its simple
+statements.
+Guarantees: ``guards(...)`` maps each statement that mutates an array in the user's program -- a
+subscript write ``y[i] = e``, or an augmented assignment ``y += e`` (in place for NumPy arrays, which
+srcad differentiates as ``y = y + e``) -- to the names that may share ``y``'s memory there and are
+read afterwards. For those, and only those, the primal sweep checks at run time that the memory is
+not shared (``check_unshared``), because srcad gives each name its own adjoint: if ``y = x`` then
+``y[0] = 5`` changes ``x`` too, a gradient computed as if it did not would be wrong, and srcad
+refuses with an error at that line instead.
+
+"May share" is a flow-insensitive over-approximation (copies ``y = x``, views such as ``x[1:]``,
+``x.T``, ``x.reshape(...)``, unpacking); "read afterwards" means read later in the same block or an
+enclosing one, or anywhere in an enclosing loop unless the name is first assigned afresh in each
+iteration. A name not yet assigned where the write happens is left out (it cannot be shared yet).
+"""
+
+from __future__ import annotations
+
+import gast
+
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "view", "T",
+                 "flatten"}
+
+
+def guards(normalized, ops) -> dict:
+    params = [a.id for a in normalized.tree.args.posonlyargs + normalized.tree.args.args]
+    groups = _alias_groups(ops)
+    result = {}
+    _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result)
+    return result
+
+
+def _alias_groups(ops) -> dict:
+    """Union-find over names that may hold the same array."""
+    parent = {}
+
+    def find(name):
+        parent.setdefault(name, name)
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    def union(a, b):
+        parent[find(a)] = find(b)
+
+    for op in ops.values():
+        if not op.targets:
+            continue
+        node = op.node
+        sources = []
+        if op.kind == "unpack":
+            sources = [n.id for n in gast.walk(op.args["x"]) if isinstance(n, gast.Name)]
+        elif op.kind == "rule" and op.rule is not None and op.rule.name in ("copy", "tuple", "list"):
+            sources = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
+        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            sources = [node.value.id]  # basic indexing gives a view
+        elif isinstance(node, gast.Attribute) and node.attr in _VIEW_METHODS \
+                and isinstance(node.value, gast.Name):
+            sources = [node.value.id]
+        elif isinstance(node, gast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
+            if name in _VIEW_METHODS or name in ("asarray", "atleast_1d", "atleast_2d",
+                                                 "expand_dims", "moveaxis", "broadcast_to"):
+                sources = [a.id for a in node.args if isinstance(a, gast.Name)]
+                if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+                    sources.append(func.value.id)
+        for target in op.targets:
+            for source in sources:
+                union(target, source)
+    groups = {}
+    for name in list(parent):
+        groups.setdefault(find(name), set()).add(name)
+    return {name: groups[find(name)] for name in parent}
+
+
+def _reads(stmts) -> set:
+    return {n.id for s in stmts for n in gast.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _first_assigned_each_iteration(loop) -> set:
+    local, seen = set(), set()
+    for stmt in loop.body:
+        if isinstance(stmt, gast.Assign):
+            seen |= _reads([stmt])
+            for target in gast.walk(stmt.targets[0]):
+                if isinstance(target, gast.Name) and target.id not in seen:
+                    local.add(target.id)
+                    seen.add(target.id)
+        else:
+            seen |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
+    return local
+
+
+def _walk(stmts, normalized, ops, groups, assigned, context, result):
+    """``assigned``: names certainly bound here (updated in place); ``context``: the statements
+    after each enclosing block, innermost last, and the loops."""
+    for k, stmt in enumerate(stmts):
+        rest = stmts[k + 1:]
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            inner = context + [("after", rest)]
+            if isinstance(stmt, (gast.For, gast.While)):
+                inner.append(("loop", stmt))
+                if isinstance(stmt, gast.For):
+                    inner.append(("bound", stmt.target.id))
+            branches = []
+            for block in (stmt.body, getattr(stmt, "orelse", [])):
+                branch = set(assigned)
+                _walk(block, normalized, ops, groups, branch, inner, result)
+                branches.append(branch)
+            if isinstance(stmt, gast.If):  # assigned on both paths: assigned after the if
+                assigned |= branches[0] & branches[1]
+            continue
+        op = ops.get(stmt)
+        mutated = None
+        if op is not None and op.kind == "setitem":
+            mutated = op.targets[0]
+        elif stmt in normalized.augmented:
+            mutated = stmt.targets[0].id
+        if mutated is not None:
+            later = _reads(rest)
+            bound = set(assigned)
+            for kind, item in context:
+                if kind == "after":
+                    later |= _reads(item)
+                elif kind == "bound":  # the variable of an enclosing for loop
+                    bound.add(item)
+                else:  # an enclosing loop: its body runs again
+                    later |= _reads(item.body) - _first_assigned_each_iteration(item)
+            others = sorted((groups.get(mutated, set()) - {mutated}) & later & bound)
+            if others:
+                result[stmt] = others
+        if op is not None:
+            assigned.update(op.targets)
