@@ -153,9 +153,15 @@ class _Fence:
         self.fail(target, "a loop variable must be a name or a tuple of names")
 
     def check_node(self, node):
+        located = {}  # node -> the nearest enclosing node that has a position (operators have none)
+        for parent in gast.walk(node):
+            for child in gast.iter_child_nodes(parent):
+                located[child] = child if hasattr(child, "lineno") else located.get(parent, parent)
         for child in gast.walk(node):
             kind = type(child)
+            if kind is gast.keyword and child.arg is None:
+                self.fail(child, "'**' in a call is not supported yet")
             if kind in _SUPPORTED and not (kind is gast.FunctionDef and child is not self.parsed.tree):
                 continue
             message = _MESSAGES.get(kind, f"'{kind.__name__}' is not supported")
-            self.fail(child if hasattr(child, "lineno") else node, message)
+            self.fail(located.get(child, node), message)

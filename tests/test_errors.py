@@ -10,6 +10,111 @@ from gradcheck import make_function
 REJECTED = [
     ("""
 def f(x):
+    class A:
+        pass
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 4, "class definitions"),
+    ("""
+def f(x):
+    def g():
+        nonlocal x
+        x = 1
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 4, "nested function"),
+    ("""
+def f(x):
+    y = helper(*[x, x])
+    return y
+""", srcad.UnsupportedSyntaxError, 3, 15, "star-unpacking"),
+    ("""
+def f(x):
+    y = np.sum(x, **{"axis": 0})
+    return y
+""", srcad.UnsupportedSyntaxError, 3, 18, "'**' in a call"),
+    ("""
+def f(x):
+    s = {x, 1.0}
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 8, "set literals"),
+    ("""
+def f(x):
+    s = sum(v * v for v in x)
+    return s
+""", srcad.UnsupportedSyntaxError, 3, 11, "generator expressions"),
+    ("""
+def f(x):
+    d = {k: x for k in range(3)}
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 8, "dict comprehensions"),
+    ("""
+def f(x):
+    g = lambda t: t * x
+    return g(x)
+""", srcad.UnsupportedSyntaxError, 3, 8, "lambda"),
+    ("""
+def f(x):
+    match x:
+        case _:
+            return x
+""", srcad.UnsupportedSyntaxError, 3, 4, "'match'"),
+    ("""
+def f(x):
+    yield from x
+""", srcad.UnsupportedSyntaxError, 3, 4, "generators"),
+    ("""
+def f(x):
+    if x is None:
+        raise ValueError("no x")
+    return x
+""", srcad.UnsupportedSyntaxError, 4, 8, "'raise'"),
+    ("""
+def f(x):
+    import math
+    return math.sin(x)
+""", srcad.UnsupportedSyntaxError, 3, 4, "imports"),
+    ("""
+def f(x):
+    return x & 1
+""", srcad.UnsupportedSyntaxError, 3, 11, "bitwise"),
+    ("""
+def f(x):
+    return ~x
+""", srcad.UnsupportedSyntaxError, 3, 11, "'~'"),
+    ("""
+def f(x):
+    x.attr = 1.0
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 4, "attribute"),
+    ("""
+def f(x):
+    y: float
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 4, "annotation without a value"),
+    ("""
+def f(x):
+    return
+""", srcad.UnsupportedSyntaxError, 3, 4, "without a value"),
+    ("""
+def f(x, *, scale):
+    return x
+""", srcad.UnsupportedSyntaxError, 2, 12, "keyword-only"),
+    ("""
+def f(x, **options):
+    return x
+""", srcad.UnsupportedSyntaxError, 2, 11, "'**kwargs'"),
+    ("""
+def f(x):
+    for x.a in range(3):
+        pass
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 8, "loop variable"),
+    ("""
+def f(x):
+    with_ = [v for v in x]
+    return x
+""", srcad.UnsupportedSyntaxError, 3, 12, "list comprehensions"),
+    ("""
+def f(x):
     with open('a') as fh:
         y = x
     return y
@@ -115,6 +220,16 @@ def test_rejected_constructs_point_at_the_user_line(source, error, line, col, wo
     caret_line = rendered[2]
     indent = len(source_line) - len(source_line.lstrip())
     assert caret_line.index("^") - 4 == col - indent
+
+
+def test_async_function_is_refused():
+    f = make_function("""
+        async def f(x):
+            return x
+        """)
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="async") as info:
+        srcad.grad(f)(1.0)
+    assert info.value.location.lineno == 2
 
 
 def test_nondifferentiable_call_is_fine_when_no_gradient_flows():

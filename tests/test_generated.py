@@ -243,3 +243,53 @@ def test_a_debugger_sees_every_generated_line():
     code = code_lines(transformed.source)
     assert seen and all(line in code for line in seen)
     assert seen[-1].startswith("return")
+
+
+def test_eight_threads_calling_for_the_first_time_transform_once(monkeypatch):
+    import threading
+    import time
+
+    from srcad import api
+
+    calls = []
+    real = api.transform
+
+    def slow_transform(*args, **kwargs):
+        calls.append(threading.get_ident())
+        time.sleep(0.05)  # widen the window in which threads could race
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, "transform", slow_transform)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 5))
+    labels = np.eye(3)[rng.integers(0, 3, size=8)]
+    W1, W2 = rng.normal(size=(5, 6)), rng.normal(size=(6, 3))
+    expected = srcad.grad(corpus.mlp_loss, argnums=(0, 1))(W1, W2, X, labels, 0.1)
+    calls.clear()
+    derived = srcad.grad(corpus.mlp_loss, argnums=(0, 1))
+    other = srcad.grad(corpus_control.rnn_rows, argnums=0)  # a second function, at the same time
+    barrier = threading.Barrier(8)
+    results, errors = [None] * 8, []
+
+    def work(k):
+        try:
+            barrier.wait()
+            if k % 4 == 3:
+                results[k] = other(np.eye(3) * 0.5, np.ones((4, 3)), np.zeros(3))
+            else:
+                results[k] = derived(W1, W2, X, labels, 0.1)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(calls) == 2  # one transformation for each derived function
+    for k, result in enumerate(results):
+        if k % 4 != 3:
+            for a, b in zip(result, expected):
+                np.testing.assert_array_equal(a, b)
+    check_grad(corpus_control.rnn_rows, [np.eye(3) * 0.5, np.ones((4, 3)), np.zeros(3)], 0)
