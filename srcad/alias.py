@@ -136,3 +136,55 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result):
                 result[stmt] = others
         if op is not None:
             assigned.update(op.targets)
+
+
+_MUTATION_CACHE: dict = {}
+
+
+def mutated_parameters(fn) -> dict:
+    """``{parameter: line}`` for the parameters ``fn`` changes in place: a subscript write or an
+    augmented assignment (in place for arrays) to the parameter or to a name bound to it or to a
+    view of it. Read from ``fn``'s source (syntax only); cached per function."""
+    from .errors import SrcadError
+    from .parse import parse
+
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return {}
+    if code in _MUTATION_CACHE:
+        return _MUTATION_CACHE[code]
+    try:
+        tree = parse(fn).tree
+    except SrcadError:
+        return {}
+    params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+    root = {p: p for p in params}  # name -> the parameter it may share memory with
+
+    def source_root(node):
+        while isinstance(node, (gast.Subscript, gast.Attribute)):
+            node = node.value
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and node.func.attr in _VIEW_METHODS:
+            return source_root(node.func.value)
+        return root.get(node.id) if isinstance(node, gast.Name) else None
+
+    for _ in range(2):  # flow-insensitive: twice lets a later binding reach an earlier loop
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                found = source_root(node.value)
+                if found is not None:
+                    root.setdefault(node.targets[0].id, found)
+    mutated = {}
+    for node in gast.walk(tree):
+        target = None
+        if isinstance(node, gast.AugAssign):
+            target = node.target
+        elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
+            target = node.targets[0]
+        if target is not None:
+            while isinstance(target, gast.Subscript):
+                target = target.value
+            if isinstance(target, gast.Name) and target.id in root:
+                mutated.setdefault(root[target.id], node.lineno)
+    _MUTATION_CACHE[code] = mutated
+    return mutated

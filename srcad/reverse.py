@@ -381,7 +381,11 @@ class _Reverse:
         return self.with_comments(pairs, parent)
 
     def guard(self, stmt) -> list:
-        """For a write into an array other live names may share: check they do not (srcad.alias)."""
+        """For a write into an array other live names may share: check they do not (srcad.alias).
+        For a call to a function that changes an argument in place: check it is not an array."""
+        op = self.ops.get(stmt)
+        if op is not None and op.kind == "call":
+            return self.guard_call(op)
         others = self.guards.get(stmt)
         if not others:
             return []
@@ -400,6 +404,28 @@ class _Reverse:
                                       gast.Tuple(elts=[gast.Constant(value=n, kind=None)
                                                        for n in others], ctx=gast.Load()),
                                       gast.Constant(value=message, kind=None)))]
+
+    def guard_call(self, op) -> list:
+        mutated = alias.mutated_parameters(op.callee)
+        if not mutated or not any(name in self.activity.varied for _, name in op.diff_operands()):
+            return []  # nothing changed in place, or nothing that depends on the inputs is passed
+        guards = []
+        filename = op.callee.__code__.co_filename
+        for param, line in mutated.items():
+            atom = op.args.get(param)
+            if not isinstance(atom, gast.Name):
+                continue
+            message = (f"{self.parsed.filename}:{op.node.lineno}: {op.callee.__qualname__} changes "
+                       f"its argument '{param}' in place ({filename}:{line}), here the array "
+                       f"'{atom.id}'; srcad would differentiate as if it did not. Copy inside "
+                       f"{op.callee.__qualname__} (e.g. '{param} = {param}.copy()') or pass a copy")
+            guards.append(gast.Expr(value=_call(self.helpers.name("check_not_array"),
+                                                load(atom.id), gast.Constant(value=message,
+                                                                             kind=None))))
+        if guards:
+            guards.insert(0, self.comment(f"{op.callee.__qualname__} changes an argument in "
+                                          "place: only numbers may be passed for it"))
+        return guards
 
     # -- the reverse sweep -------------------------------------------------------------------------
 

@@ -65,6 +65,7 @@ TEMPLATE_NAMESPACE = {
     "range": range,
     "call_vjp": runtime.call_vjp,
     "check_unshared": runtime.check_unshared,
+    "check_not_array": runtime.check_not_array,
 }
 
 

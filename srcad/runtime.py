@@ -813,3 +813,10 @@ def check_unshared(value, others, names, message):
         if isinstance(other, np.ndarray) and np.may_share_memory(value, other):
             from .errors import AliasingError
             raise AliasingError(message.format(name=name))
+
+
+def check_not_array(value, message):
+    """Refuse to pass an array to a function that changes that argument in place (srcad.alias)."""
+    if isinstance(value, np.ndarray):
+        from .errors import AliasingError
+        raise AliasingError(message)
