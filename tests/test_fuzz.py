@@ -68,7 +68,6 @@ def helper(a):
 
 def f(x, y):
     v = y * 1.0
-    helper(v * 1.0)
     w = helper(v)
     return np.sum(v * x)
 """
