@@ -10,8 +10,9 @@ is a list of statements of exactly these forms:
 * ``(n1, n2, ...) = a`` (unpacking; targets are names, nested targets become temporaries);
 * ``print(...)`` and ``assert ...`` kept as written (they are run, never differentiated);
 * ``x[index] = a`` (a subscript write to a local ``x``);
-* ``if name: ...`` / ``else: ...`` with normalized bodies (the condition is computed by a
-  ``cond = <test>`` statement kept whole: a comparison carries no gradient);
+* ``if name: ...`` / ``else: ...`` with normalized bodies, where ``name`` is not assigned in the
+  branches (the backward sweep re-reads it to take the same branch); the condition is computed
+  by ``cond = <test>``, kept whole when it calls nothing (a comparison carries no gradient);
 * ``for name in range(a, ...):`` whose body starts with ``<count> += 1``: a loop over anything else
   (an array's first axis, a list, ``enumerate``, ``zip``, ``reversed``) becomes a loop over indices
   whose body starts by reading the items (``row = X[row_index]``); ``for name in <static>:`` stays;
@@ -135,7 +136,15 @@ class _Normalizer:
             if isinstance(target, gast.Name):  # in place for an array: see srcad.alias
                 self.augmented.add(self.body[-1])
         elif isinstance(stmt, gast.If):
-            cond = self.condition(stmt.test)
+            test = stmt.test
+            assigned = {n.id for n in gast.walk(gast.Module(body=stmt.body + stmt.orelse,
+                                                            type_ignores=[]))
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            if isinstance(test, gast.Name) and test.id in assigned:
+                # the backward sweep must see the decision, not what the branch made of it
+                cond = self.condition(test, self.namer.fresh("cond"))
+            else:
+                cond = self.condition(test)
             body = self.block(stmt.body) or [gast.Pass()]
             orelse = self.block(stmt.orelse)
             self.emit(gast.If(test=cond, body=body, orelse=orelse), stmt)
@@ -144,7 +153,26 @@ class _Normalizer:
         elif isinstance(stmt, gast.While):
             count = self.counter(stmt)
             body = [self.increment(count, stmt)] + self.block(stmt.body)
-            loop = gast.While(test=stmt.test, body=body, orelse=[])
+            test = stmt.test
+            if any(isinstance(n, gast.Call) for n in gast.walk(test)):
+                # a test with calls is computed before the loop and again at the end of each
+                # iteration; not once the loop is left by 'break' (the body must still end with
+                # 'if flag: break', so the re-evaluation comes before it, guarded)
+                name = self.namer.fresh("cond")
+                self.condition(test, name)
+                again = self.block_of(lambda: self.condition(test, name))
+                last = body[-1] if body else None
+                if isinstance(last, gast.If) and any(isinstance(b, gast.Break) for b in last.body):
+                    stay = self.namer.fresh("cond")
+                    guard = gast.Assign(targets=[store(stay)], value=gast.UnaryOp(
+                        op=gast.Not(), operand=last.test), type_comment=None)
+                    guarded = gast.If(test=load(stay), body=again, orelse=[])
+                    body[-1:-1] = self.block_of(lambda: (self.emit(guard, stmt),
+                                                         self.emit(guarded, stmt)))
+                else:
+                    body += again
+                test = load(name)
+            loop = gast.While(test=test, body=body, orelse=[])
             self.emit(loop, stmt)
             self.loop_counts[loop] = count
         elif isinstance(stmt, gast.Break):
@@ -174,13 +202,46 @@ class _Normalizer:
             return load(target.id)
         return gast.Subscript(value=load(target.value.id), slice=target.slice, ctx=gast.Load())
 
-    def condition(self, test):
-        """The name holding ``test`` (computed whole: a condition carries no gradient)."""
-        if isinstance(test, gast.Name):
+    def condition(self, test, name=None):
+        """The name holding ``test``. A condition without calls is computed whole (it carries no
+        gradient and has no side effect); one with calls is brought into A-normal form like any
+        other code, ``and``/``or`` and chained comparisons becoming nested ``if``s so that they
+        still stop at the first operand that decides."""
+        if isinstance(test, gast.Name) and name is None:
             return load(test.id)
-        name = self.namer.fresh("cond")
-        self.emit(gast.Assign(targets=[store(name)], value=test, type_comment=None), test)
+        name = name or self.namer.fresh("cond")
+        if not any(isinstance(n, gast.Call) for n in gast.walk(test)):
+            self.emit(gast.Assign(targets=[store(name)], value=test, type_comment=None), test)
+            return load(name)
+        if isinstance(test, gast.BoolOp):
+            self.condition(test.values[0], name)
+            rest = test.values[1:]
+            rest = rest[0] if len(rest) == 1 else gast.copy_location(
+                gast.BoolOp(op=test.op, values=rest), test)
+            decided = load(name) if isinstance(test.op, gast.And) else gast.UnaryOp(
+                op=gast.Not(), operand=load(name))
+            then = self.block_of(lambda: self.condition(rest, name))
+            decision = self.namer.fresh("cond")  # the branch below reassigns 'name'
+            self.emit(gast.Assign(targets=[store(decision)], value=decided, type_comment=None), test)
+            self.emit(gast.If(test=load(decision), body=then, orelse=[]), test)
+            return load(name)
+        if isinstance(test, gast.Compare) and len(test.ops) > 1:
+            first = gast.copy_location(gast.Compare(left=test.left, ops=test.ops[:1],
+                                                    comparators=test.comparators[:1]), test)
+            rest = gast.copy_location(gast.Compare(left=test.comparators[0], ops=test.ops[1:],
+                                                   comparators=test.comparators[1:]), test)
+            return self.condition(gast.BoolOp(op=gast.And(), values=[first, rest]), name)
+        self.emit(gast.Assign(targets=[store(name)], value=self.operation(test)
+                              if not self.is_atom(test) else test, type_comment=None), test)
         return load(name)
+
+    def block_of(self, emit) -> list:
+        """The statements that ``emit()`` produces, as a separate list."""
+        outer = self.body
+        self.body = []
+        emit()
+        body, self.body = self.body, outer
+        return body
 
     def choice(self, node, target: str):
         """``target = a if c else b`` as an ``if`` statement."""

@@ -98,16 +98,17 @@ def unbroadcast(g, x):
 def unsum(g, x, axis=None, keepdims=False):
     """Adjoint of ``np.sum(x, axis, keepdims)``: spread ``g`` back over the summed axes."""
     shape = np.shape(x)
+    if not shape:  # NumPy lets a 0-d value be reduced along axis 0 or -1: nothing to spread
+        return np.reshape(g, ())[()]
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _normalize_axis(axis, len(shape)))
-    result = np.broadcast_to(g, shape)
-    return result[()] if not shape else result.copy()
+    return np.broadcast_to(g, shape).copy()
 
 
 def unmean(g, x, axis=None, keepdims=False):
     """Adjoint of ``np.mean(x, axis, keepdims)``: ``unsum`` divided by the number averaged."""
     shape = np.shape(x)
-    if axis is None:
+    if axis is None or not shape:
         count = int(np.prod(shape))
     else:
         count = int(np.prod([shape[a] for a in _normalize_axis(axis, len(shape))]))
@@ -118,6 +119,8 @@ def unmax(g, x, ans, axis=None, keepdims=False):
     """Adjoint of ``np.max``/``np.min`` (``ans`` is the result): ``g`` goes to the entries equal to
     the extremum, split evenly between them at a tie."""
     shape = np.shape(x)
+    if not shape:
+        return np.reshape(g, ())[()]
     if axis is not None and not keepdims:
         axes = _normalize_axis(axis, len(shape))
         g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
@@ -289,7 +292,9 @@ def private_copy(x):
 # ---- reductions and scans -----------------------------------------------------------------------
 
 def _reduced_axes(shape, axis):
-    return tuple(range(len(shape))) if axis is None else _normalize_axis(axis, len(shape))
+    if axis is None or not shape:
+        return tuple(range(len(shape)))
+    return _normalize_axis(axis, len(shape))
 
 
 def _expand_reduced(g, shape, axis, keepdims):
