@@ -258,7 +258,7 @@ def test_conventions_where_the_derivative_is_undefined(expr, expected):
         assert srcad.grad(f)(0.0) == expected
 
 
-@pytest.mark.parametrize("reduction", ["sum", "mean", "max", "min", "prod"])  # var, std: NumPy refuses
+@pytest.mark.parametrize("reduction", ["sum", "max", "min", "prod"])  # mean, var, std: NumPy refuses
 def test_reductions_of_a_scalar_along_axis_minus_one(reduction):
     # found by the fuzzer (seed 9662): NumPy reduces a 0-d value along axis 0 or -1
     f = make_function(f"""
