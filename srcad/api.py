@@ -136,7 +136,8 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None) -> Trans
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
 
     program = Program()
-    main = program.fresh(f"grad_{fun.__name__}")
+    base = re.sub(r"\W", "", fun.__name__) or "function"  # a lambda is '<lambda>'
+    main = program.fresh(f"grad_{base}")
     parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple,
                          static=static)
     # the main function first, then the pairs of the functions it calls
@@ -170,6 +171,9 @@ class Derived:
     def __init__(self, fun, argnums, with_value: bool):
         if not callable(fun):
             raise TypeError(f"srcad.grad expects a function, got {fun!r}")
+        if isinstance(fun, Derived):
+            raise SrcadError(f"{fun!r} is already a derivative: derivatives of derivatives "
+                             "(grad of grad, Hessians) are not supported yet")
         self.fun = fun
         self.argnums_is_tuple = not isinstance(argnums, int)
         self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)

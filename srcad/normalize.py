@@ -85,6 +85,7 @@ class _Normalizer:
         self.user_stmt = None
         self.loop_counts = {}
         self.augmented = set()
+        self.rebound = set()  # names the body of the loop being normalized assigns
 
     def run(self) -> Normalized:
         tree = self.parsed.tree
@@ -273,12 +274,12 @@ class _Normalizer:
                 self.parsed.location(node))
         return load(name)
 
-    def is_builtin_call(self, node, name):
+    def is_builtin_call(self, node, name, keywords=()):
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
                 and node.func.id == name and node.func.id not in self.locals):
             return False
         obj = resolve_dotted(node.func, self.parsed.namespace, self.parsed.filename)
-        return obj is getattr(builtins, name) and not node.keywords
+        return obj is getattr(builtins, name) and all(k.arg in keywords for k in node.keywords)
 
     def for_loop(self, stmt):
         target, it = stmt.target, stmt.iter
@@ -289,6 +290,10 @@ class _Normalizer:
             loop_var = target.id if isinstance(target, gast.Name) else self.namer.fresh("item")
             header, items = it, ([] if isinstance(target, gast.Name) else [(target, load(loop_var))])
         else:
+            # the loop runs over the sequence as it is when the loop starts, even if the body
+            # rebinds the name ('for v in x: x = x * 2')
+            self.rebound = {n.id for n in gast.walk(gast.Module(body=stmt.body, type_ignores=[]))
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
             length, item = self.indexable(it)
             hint = target.id if isinstance(target, gast.Name) else "item"
             loop_var = self.namer.fresh(f"{hint}_index")
@@ -313,9 +318,20 @@ class _Normalizer:
     def indexable(self, it):
         """``(length, item)`` for an iterable: its length as an atom, and a function from an index
         name to the expression of the item at that index (emitting any statement it needs)."""
-        if self.is_builtin_call(it, "enumerate") and len(it.args) == 1:
+        if self.is_builtin_call(it, "enumerate", keywords=("start",)) and \
+                len(it.args) + len(it.keywords) in (1, 2):
             length, item = self.indexable(it.args[0])
-            return length, lambda k: gast.Tuple(elts=[k, item(k)], ctx=gast.Load())
+            start = it.args[1] if len(it.args) == 2 else (it.keywords[0].value if it.keywords
+                                                          else None)
+            if start is None:
+                return length, lambda k: gast.Tuple(elts=[k, item(k)], ctx=gast.Load())
+            start = self.atom(start)
+
+            def counted(k):
+                shifted = self.atom(gast.copy_location(gast.BinOp(left=k, op=gast.Add(),
+                                                                  right=start), it))
+                return gast.Tuple(elts=[shifted, item(k)], ctx=gast.Load())
+            return length, counted
         if self.is_builtin_call(it, "zip") and it.args:
             parts = [self.indexable(a) for a in it.args]
             if len(parts) == 1:
@@ -334,6 +350,10 @@ class _Normalizer:
                     gast.BinOp(left=last, op=gast.Sub(), right=k), it)))
             return length, backwards
         sequence = self.atom(it)
+        if isinstance(sequence, gast.Name) and sequence.id in self.rebound:
+            items = self.namer.fresh(f"{sequence.id}_items")
+            self.emit(gast.Assign(targets=[store(items)], value=sequence, type_comment=None), it)
+            sequence = load(items)
         length = self.atom(gast.copy_location(gast.Call(func=self.builtin("len", it),
                                                         args=[sequence], keywords=[]), it))
         return length, lambda k: gast.Subscript(value=sequence, slice=k, ctx=gast.Load())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import inspect
+import linecache
 import textwrap
 import types
 
@@ -125,8 +126,8 @@ def parse(fn) -> Parsed:
         )
     filename = fn.__code__.co_filename
     try:
-        lines, first_lineno = inspect.getsourcelines(fn)
-    except (OSError, TypeError):
+        lines, first_lineno = _source_lines(fn)
+    except (OSError, TypeError, IndexError):
         raise SourceUnavailableError(
             f"cannot read the source of {fn.__qualname__!r} (defined in {filename})",
             hint="define the function in a file, or give it a gradient with srcad.custom_vjp",
@@ -162,6 +163,20 @@ def parse(fn) -> Parsed:
         )
     tree.decorator_list = []
     return Parsed(fn=fn, tree=tree, filename=filename, namespace=Namespace(fn))
+
+
+def _source_lines(fn):
+    """The lines of ``fn``'s own definition. Unlike ``inspect.getsourcelines``, this does not follow
+    ``__wrapped__``: a function made by ``functools.wraps`` is read as itself, not as the function
+    it wraps (whose source would give the wrong derivative)."""
+    code = fn.__code__
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    if not lines:
+        raise OSError("no source")
+    start = code.co_firstlineno - 1
+    if fn.__name__ == "<lambda>":
+        return [lines[start]], start + 1
+    return inspect.getblock(lines[start:]), start + 1
 
 
 def _lambda_as_def(fn, module, filename, first_lineno):

@@ -52,7 +52,7 @@ TEMPLATE_NAMESPACE = {
     "math": math,
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
-        "unmax", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
+        "unmax", "power_dx", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
         "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of",
         "unprod", "unvar", "unstd", "uncumsum", "uncumprod", "undiagonal", "untrace", "unnorm",
         "tensordot_da", "tensordot_db", "einsum_adjoint", "outer_da", "outer_db", "kron_da",
@@ -192,7 +192,7 @@ defvjp((operator.mul, np.multiply), "x, y", x="unbroadcast(g * y, x)", y="unbroa
 defvjp((operator.truediv, np.divide), "x, y",
        x="unbroadcast(g / y, x)", y="unbroadcast(-g * ans / y, y)")
 defvjp((operator.pow, builtins.pow, np.power, math.pow), "x, y",
-       x="unbroadcast(g * y * x ** (y - 1), x)", y="unbroadcast(g * ans * log_or_zero(x), y)")
+       x="unbroadcast(g * power_dx(x, y), x)", y="unbroadcast(g * ans * log_or_zero(x), y)")
 defvjp((operator.mod, np.mod), "x, y",
        x="unbroadcast(g, x)", y="unbroadcast(-g * np.floor_divide(x, y), y)")
 defvjp((operator.matmul, np.matmul), "x, y", x="matmul_dx(g, x, y)", y="matmul_dy(g, x, y)")
@@ -300,7 +300,7 @@ defvjp(np.hypot, "x, y", x="unbroadcast(g * x / np.where(ans == 0, 1, ans), x)",
 defvjp(np.logaddexp, "x, y",
        x="unbroadcast(g * np.exp(x - ans), x)", y="unbroadcast(g * np.exp(y - ans), y)")
 defvjp(np.float_power, "x, y",
-       x="unbroadcast(g * y * np.float_power(x, y - 1), x)",
+       x="unbroadcast(g * power_dx(np.asarray(x, dtype=np.float64), y), x)",
        y="unbroadcast(g * ans * log_or_zero(x), y)")
 defvjp(np.copysign, "x, y", x="unbroadcast(g * np.copysign(1.0, x) * np.copysign(1.0, ans), x)")
 defvjp(np.clip, "a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)")

@@ -188,6 +188,15 @@ def _check_dot(x, y):
             "use np.matmul or np.tensordot for arrays of more dimensions")
 
 
+def power_dx(x, y):
+    """d(x ** y)/dx = y * x ** (y - 1), and 0 where y == 0 (even at x == 0, where x ** -1 would
+    divide by zero)."""
+    if np.ndim(x) == 0 and np.ndim(y) == 0:
+        return y * x ** (y - 1) if y != 0 else 0.0 * x
+    y = np.asarray(y)
+    return y * np.power(x, np.where(y == 0, 1, y - 1))
+
+
 def log_or_zero(x):
     """``log(x)``, with 0 where ``x == 0``: d(x**y)/dy = x**y * log(x) is 0 at x = 0 (for y > 0)."""
     if np.ndim(x) == 0:

@@ -87,6 +87,19 @@ class _Substitute(gast.NodeTransformer):
         self.bindings = bindings
         self.helpers = helpers
 
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, gast.Name) and func.id == self.helpers.name("power_dx") \
+                and _is_number(node.args[1]):
+            # a constant exponent, as in x ** 2: write the derivative out (2 * x)
+            x, y = node.args[0], node.args[1].value
+            if y == 0:
+                return gast.BinOp(left=constant(0), op=gast.Mult(), right=x)
+            power = gast.BinOp(left=x, op=gast.Pow(), right=constant(y - 1))
+            return gast.BinOp(left=constant(y), op=gast.Mult(), right=power)
+        return node
+
     def visit_Name(self, node):
         if node.id in self.bindings:
             value = self.bindings[node.id]

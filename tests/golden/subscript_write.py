@@ -45,7 +45,7 @@ def grad_rnn_rows(W, xs, h0):
     dout = seed_scalar(out)
     # line 274: return np.sum(states ** 2)
     dstates_pow_two = unsum(dout, states_pow_two, None, False)
-    dstates = dstates_pow_two * 2 * states
+    dstates = dstates_pow_two * (2 * states)
     # line 271: for t in range(n):
     dh = zeros_like(h)
     dW = zeros_like(W)
