@@ -652,6 +652,16 @@ class _Reverse:
             block.append(self.accumulate(name, exprs, defined))
         return block
 
+    def range_variables(self) -> set:
+        """Variables of ``for ... in range(...)`` loops assigned nowhere else: always integers."""
+        tree = self.normalized.tree
+        loops = {n.target.id for n in gast.walk(tree) if isinstance(n, gast.For)
+                 and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
+                 and n.iter.func.id == "range"}
+        assigned = {t.id for n in gast.walk(tree) if isinstance(n, gast.Assign)
+                    for t in gast.walk(n.targets[0]) if isinstance(t, gast.Name)}
+        return loops - assigned
+
     def adjoint_setitem(self, op, defined) -> list:
         """``x[index] = value``: the value gets ``dx[index]``; the overwritten part gets nothing."""
         x = op.targets[0]
@@ -662,8 +672,14 @@ class _Reverse:
         block = []
         value = op.args["value"]
         if isinstance(value, gast.Name) and self.activity.is_active(value.id):
-            part = gast.Subscript(value=load(dx), slice=index, ctx=gast.Load())
-            expr = _call(self.helpers.name("unbroadcast"), part, load(value.id))
+            basic = self.range_variables() | {self.helpers.name("slice")}
+            if any(isinstance(n, (gast.Name, gast.List)) for n in gast.walk(index)
+                   if not (isinstance(n, gast.Name) and n.id in basic)):
+                # an index held in a variable may be an array that repeats a position
+                expr = _call(self.helpers.name("unsetitem"), load(dx), index, load(value.id))
+            else:
+                part = gast.Subscript(value=load(dx), slice=index, ctx=gast.Load())
+                expr = _call(self.helpers.name("unbroadcast"), part, load(value.id))
             block.append(self.accumulate(value.id, [expr], defined))
         block.append(_assign(dx, _call(self.helpers.name("zero_at"), load(dx), index)))
         return block

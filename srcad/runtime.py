@@ -283,6 +283,25 @@ def zero_at(g, index):
     return g
 
 
+def unsetitem(g, index, value):
+    """The gradient of ``value`` in ``x[index] = value``: ``g[index]`` summed to ``value``'s shape,
+    where only the write that survives counts when an index array repeats a position (NumPy keeps
+    the last)."""
+    part = np.asarray(g)[index]
+    if _advanced(index):
+        ids = np.full(np.shape(g), -1)
+        order = np.arange(part.size).reshape(part.shape)
+        ids[index] = order
+        part = part * (ids[index] == order)
+    return unbroadcast(part, value)
+
+
+def _advanced(index) -> bool:
+    """Does ``index`` use an integer array or list (which may repeat a position)?"""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
+
+
 def snapshot(value):
     """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``)."""
     return value.copy() if isinstance(value, np.ndarray) else value
