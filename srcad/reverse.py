@@ -659,7 +659,8 @@ class _Reverse:
                  and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
                  and n.iter.func.id == "range"}
         assigned = {t.id for n in gast.walk(tree) if isinstance(n, gast.Assign)
-                    for t in gast.walk(n.targets[0]) if isinstance(t, gast.Name)}
+                    for t in gast.walk(n.targets[0])
+                    if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)}
         return loops - assigned
 
     def adjoint_setitem(self, op, defined) -> list:

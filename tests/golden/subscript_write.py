@@ -53,7 +53,7 @@ def grad_rnn_rows(W, xs, h0):
     for _ in range(iterations):
         t = stack.pop()
         # line 273: states[t] = h
-        dh = dh + unsetitem(dstates, t, h)
+        dh = dh + unbroadcast(dstates[t], h)
         dstates = zero_at(dstates, t)
         states[t] = stack.pop()
         # line 272: h = np.tanh(W @ h + xs[t])
