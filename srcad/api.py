@@ -32,7 +32,7 @@ from .load import Entry, load
 from .lower import lower
 from .naming import Namer
 from .normalize import normalize
-from .ops import classify
+from .ops import classify, sequence_names
 from .parse import parse
 from .reverse import reverse
 from .runtime import plain
@@ -107,8 +107,9 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, 
     normalized = normalize(parsed, namer)
     _debug("normalize", normalized.tree)
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
-    ops = {stmt: classify(stmt, parsed, normalized.locals, helpers)
-           for stmt in _simple_statements(normalized.tree.body)}
+    simple = list(_simple_statements(normalized.tree.body))
+    sequences = sequence_names(simple)
+    ops = {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences) for stmt in simple}
     out = normalized.tree.body[-1].value.id
     activity = activity_pass.analyze(list(ops.values()), wrt, [out])
     generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, program.callee,

@@ -29,6 +29,9 @@ _BINOPS = {
 _UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
 
 _COPY = rules.Rule("copy", ("x",), {}, {"x": "g"})
+_CONCAT = rules.Rule("concatenation", ("x", "y"), {},
+                     {"x": "adjoint_like(x, g[:len(x)])", "y": "adjoint_like(y, g[len(x):])"})
+_REPEAT = rules.Rule("repetition", ("x", "n"), {}, {"x": "unrepeat_sequence(g, x)"})
 _NONDIFF = rules.Rule("no gradient")
 
 
@@ -82,8 +85,37 @@ class Op:
                                         "if no gradient should flow")
 
 
-def classify(stmt, parsed, locals_, helpers) -> Op:
-    """See the module docstring."""
+def sequence_names(stmts) -> set:
+    """Variables that hold a list or tuple: assigned a literal one, or what ``+``, ``*``, slicing
+    and copies make of those. ``+`` and ``*`` on them concatenate and repeat."""
+    names = set()
+    changed = True
+    while changed:
+        changed = False
+        for stmt in stmts:
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            value, target = stmt.value, stmt.targets[0].id
+            if target in names:
+                continue
+            operands = []
+            if isinstance(value, (gast.List, gast.Tuple)):
+                hit = True
+            elif isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
+                operands = [value.left, value.right]
+                hit = any(isinstance(o, gast.Name) and o.id in names for o in operands)
+            elif isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+                hit = isinstance(value.value, gast.Name) and value.value.id in names
+            else:
+                hit = isinstance(value, gast.Name) and value.id in names
+            if hit:
+                names.add(target)
+                changed = True
+    return names
+
+
+def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
+    """See the module docstring. ``sequences``: see :func:`sequence_names`."""
     if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass)):
         return Op("effect", ())
     target = stmt.targets[0]
@@ -103,6 +135,13 @@ def classify(stmt, parsed, locals_, helpers) -> Op:
     if isinstance(value, (gast.Tuple, gast.List)) and _is_static(value, locals_):
         return Op("rule", targets, _NONDIFF, {}, value)
     if isinstance(value, gast.BinOp):
+        left, right = (isinstance(v, gast.Name) and v.id in sequences
+                       for v in (value.left, value.right))
+        if isinstance(value.op, gast.Add) and (left or right):
+            return Op("rule", targets, _CONCAT, {"x": value.left, "y": value.right}, value)
+        if isinstance(value.op, gast.Mult) and (left or right):
+            seq, count = (value.left, value.right) if left else (value.right, value.left)
+            return Op("rule", targets, _REPEAT, {"x": seq, "n": count}, value)
         return _apply(targets, rules.lookup(_BINOPS[type(value.op)]), [value.left, value.right], {},
                       value, _op_text(value.op))
     if isinstance(value, gast.UnaryOp):

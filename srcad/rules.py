@@ -52,7 +52,7 @@ TEMPLATE_NAMESPACE = {
     "math": math,
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
-        "unmax", "unsetitem", "power_dx", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
+        "unmax", "unsetitem", "unrepeat_sequence", "power_dx", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
         "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of",
         "unprod", "unvar", "unstd", "uncumsum", "uncumprod", "undiagonal", "untrace", "unnorm",
         "tensordot_da", "tensordot_db", "einsum_adjoint", "outer_da", "outer_db", "kron_da",
@@ -63,6 +63,7 @@ TEMPLATE_NAMESPACE = {
         "cholesky_adjoint", "eigh_adjoint", "pinv_adjoint")},
     "slice": slice,
     "range": range,
+    "len": len,
     "call_vjp": runtime.call_vjp,
     "check_unshared": runtime.check_unshared,
     "check_not_array": runtime.check_not_array,

@@ -78,6 +78,13 @@ def plain(g, x):
 
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape."""
+    if isinstance(x, (list, tuple)):
+        from .errors import SrcadError
+        raise SrcadError(
+            "a list or tuple met '+' or '*' where srcad expected numbers or arrays: srcad "
+            "treats '+' and '*' as list concatenation and repetition only for lists it can see "
+            "being built (a literal, or '+' of one); convert the argument with np.asarray, or "
+            "build the list inside the function")
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -130,6 +137,15 @@ def unmax(g, x, ans, axis=None, keepdims=False):
     count = mask.sum(axis=axis, keepdims=True) if axis is not None else mask.sum()
     result = g * mask / count
     return result[()] if not shape else result
+
+
+def unrepeat_sequence(g, x):
+    """Adjoint of ``x * n`` for a list or tuple ``x`` (repetition): each entry's copies summed."""
+    n = len(x)
+    parts = [g[k] for k in range(n)]
+    for start in range(n, len(g), n):
+        parts = [p + q for p, q in zip(parts, g[start:start + n])]
+    return adjoint_like(x, parts)
 
 
 def _normalize_axis(axis, ndim):
