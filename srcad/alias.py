@@ -60,6 +60,11 @@ def _alias_groups(ops) -> dict:
         elif isinstance(node, gast.Attribute) and node.attr in _VIEW_METHODS \
                 and isinstance(node.value, gast.Name):
             sources = [node.value.id]
+        elif op.kind in ("call", "unknown") or (op.kind == "rule" and op.rule is not None
+                                                and op.rule.custom is not None):
+            # a function of the user's may return its argument or a view of it
+            sources = [n.id for a in op.args.values() for n in gast.walk(a)
+                       if isinstance(n, gast.Name)]
         elif isinstance(node, gast.Call):
             func = node.func
             name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")

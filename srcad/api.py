@@ -26,7 +26,7 @@ import gast
 
 from . import activity as activity_pass
 from .emit import emit
-from .errors import NonScalarOutputError, SourceUnavailableError, SrcadError
+from .errors import Location, NonScalarOutputError, SourceUnavailableError, SrcadError
 from .fence import fence
 from .load import Entry, load
 from .lower import lower
@@ -48,6 +48,30 @@ class Transformed:
     filename: str
     return_location: object
     params: list
+    files: dict  # generated function name -> the file of the user function it was made from
+
+    def locate(self, traceback) -> Location | None:
+        """The user's line behind the innermost generated line in ``traceback``: the ``# line N``
+        comment above it names the line of the function it was generated from."""
+        import linecache
+
+        found = None
+        while traceback is not None:
+            code = traceback.tb_frame.f_code
+            if code.co_filename == self.filename and code.co_name in self.files:
+                found = (code.co_name, traceback.tb_lineno)
+            traceback = traceback.tb_next
+        if found is None:
+            return None
+        name, lineno = found
+        lines = linecache.getlines(self.filename)
+        for k in range(lineno - 1, -1, -1):
+            text = lines[k].strip()
+            if text.startswith("# line "):
+                return Location(self.files[name], int(text[7:].split(":")[0]), 0)
+            if text.startswith("def "):
+                break
+        return None
 
 
 def _debug(stage: str, tree):
@@ -152,8 +176,9 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None) -> Trans
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(wrt)}>"
     functions = load(text, filename, program.entries)
+    files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
     return Transformed(text, functions[main], filename, parsed.location(parsed.tree.body[-1]),
-                       params)
+                       params, files)
 
 
 def _simple_statements(stmts):
@@ -225,6 +250,13 @@ class Derived:
         except NonScalarOutputError as exc:
             raise NonScalarOutputError(
                 f"{self.fun.__qualname__}: {exc.message}", t.return_location, exc.hint) from None
+        except SrcadError as exc:
+            if exc.location is None:  # raised by generated code: say which line of the user's
+                location = t.locate(exc.__traceback__)
+                if location is not None:
+                    raise type(exc)(exc.message, location, exc.hint).with_traceback(
+                        exc.__traceback__) from None
+            raise
         primals = self.primals(t, args, kwargs)
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])

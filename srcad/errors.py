@@ -83,3 +83,8 @@ class UndefinedNameError(SrcadError):
 class AliasingError(SrcadError):
     """A write into an array that another variable shares: srcad would differentiate as if the
     other variable were unchanged."""
+
+
+class UnsupportedOperationError(SrcadError):
+    """An operation srcad has a rule for, used in a way the rule does not cover (found at run time:
+    e.g. np.dot of 3-d arrays, np.pad in 'edge' mode)."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import gast
 
-from .errors import UnsupportedSyntaxError
+from .errors import UndefinedNameError, UnsupportedSyntaxError
+
+_UNBOUND = object()
 
 # Every node kind the rest of the pipeline handles.
 _SUPPORTED = {
@@ -26,7 +28,7 @@ _SUPPORTED = {
     # contexts and operators
     gast.Load, gast.Store, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
-    gast.USub, gast.UAdd, gast.Not,
+    gast.USub, gast.UAdd, gast.Not, gast.Invert, gast.BitAnd, gast.BitOr, gast.BitXor,
     gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Is, gast.IsNot, gast.In,
     gast.NotIn, gast.And, gast.Or,
 }
@@ -58,12 +60,8 @@ _MESSAGES = {
     gast.Dict: "dict literals are not supported yet",
     gast.Set: "set literals are not supported",
     gast.Starred: "star-unpacking ('*x') is not supported yet",
-    gast.BitAnd: "bitwise operators are not supported",
-    gast.BitOr: "bitwise operators are not supported",
-    gast.BitXor: "bitwise operators are not supported",
     gast.LShift: "shift operators are not supported",
     gast.RShift: "shift operators are not supported",
-    gast.Invert: "'~' is not supported",
 }
 
 
@@ -91,6 +89,7 @@ class _Fence:
         body = fn.body
         for stmt in body:
             self.check_statement(stmt)
+        self.check_names(fn)
         returns = [n for n in gast.walk(fn) if isinstance(n, gast.Return)]
         if not returns:
             self.fail(fn, f"function '{fn.name}' has no 'return' statement: nothing to differentiate")
@@ -123,8 +122,7 @@ class _Fence:
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             for target in targets:
                 self.check_target(target)
-            if isinstance(stmt, gast.AnnAssign) and stmt.value is None:
-                self.fail(stmt, "an annotation without a value is not supported")
+
 
     def check_target(self, target):
         if isinstance(target, gast.Name):
@@ -142,6 +140,18 @@ class _Fence:
         if isinstance(target, gast.Attribute):
             self.fail(target, "assignment to an attribute ('obj.a = ...') cannot be differentiated")
         self.check_node(target)
+
+    def check_names(self, fn):
+        """Every name the function reads is a parameter, a local, or bound where it is defined."""
+        local = {a.id for a in fn.args.args + fn.args.posonlyargs}
+        local |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+                  and isinstance(n.ctx, (gast.Store, gast.Del))}
+        for node in gast.walk(fn):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and node.id not in local and node.id not in self.parsed.static:
+                if self.parsed.namespace.lookup(node.id, _UNBOUND) is _UNBOUND:
+                    raise UndefinedNameError(f"name '{node.id}' is not defined",
+                                             self.parsed.location(node))
 
     def check_loop_target(self, target):
         if isinstance(target, gast.Name):

@@ -69,6 +69,13 @@ def store(name: str) -> gast.Name:
     return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
+def dotted_name_of(node) -> bool:
+    """Is ``node`` a chain of names (``np.linalg.norm``)?"""
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return isinstance(node, gast.Name)
+
+
 def local_names(tree: gast.FunctionDef) -> frozenset:
     names = {a.id for a in tree.args.args + tree.args.posonlyargs}
     names |= {n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
@@ -128,7 +135,8 @@ class _Normalizer:
                 for target in stmt.targets:
                     self.assign(target, value)
         elif isinstance(stmt, gast.AnnAssign):
-            self.assign(stmt.target, stmt.value)
+            if stmt.value is not None:  # 'z: float' alone declares nothing to compute
+                self.assign(stmt.target, stmt.value)
         elif isinstance(stmt, gast.AugAssign):
             target = stmt.target  # a Name or a subscript of a Name: the fence rejects the rest
             current = gast.copy_location(self.as_load(target), target)
@@ -476,7 +484,8 @@ class _Normalizer:
         return gast.copy_location(new, node)
 
     def callee(self, func):
-        if self.is_static(func):
+        root = func.value if isinstance(func, gast.Subscript) else func
+        if self.is_static(func) and dotted_name_of(root):
             return func
         if isinstance(func, gast.Attribute):  # a method of a local value: x.sum()
             return gast.copy_location(

@@ -15,6 +15,7 @@ import operator
 import types
 
 import gast
+import numpy as np
 
 from . import rules
 from .custom import custom_vjp
@@ -25,8 +26,10 @@ _BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
     gast.Div: operator.truediv, gast.Pow: operator.pow, gast.MatMult: operator.matmul,
     gast.Mod: operator.mod, gast.FloorDiv: operator.floordiv,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
 }
-_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_}
+_UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+          gast.Invert: operator.invert}
 
 _COPY = rules.Rule("copy", ("x",), {}, {"x": "g"})
 _CONCAT = rules.Rule("concatenation", ("x", "y"), {},
@@ -186,6 +189,15 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         if _is_static(func, locals_):
             obj = resolve_static(func, parsed)
             what = f"'{dotted_name(func) or 'this function'}'"
+            if isinstance(func, gast.Attribute) and isinstance(getattr(obj, "__self__", None),
+                                                               np.ndarray):
+                # a method of a constant array: W.dot(x) with a global W
+                fn = rules.METHODS.get(func.attr)
+                args = value.args
+                if func.attr in rules.PACKED_METHODS and len(args) > 1:
+                    args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
+                return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args,
+                              keywords, value, f"method '.{func.attr}()'")
             if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
                 obj = obj.fn  # no VJP given yet: differentiate its source
             if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):

@@ -395,7 +395,8 @@ defnondiff(
     math.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-    operator.not_, operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
+    operator.not_, operator.invert, operator.and_, operator.or_, operator.xor,
+    np.invert, np.bitwise_and, np.bitwise_or, np.bitwise_xor, operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
     # shapes and sizes
     np.shape, np.ndim, np.size, builtins.len, builtins.range, builtins.isinstance,
     np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.count_nonzero, np.any, np.all,

@@ -76,6 +76,11 @@ def plain(g, x):
     return g
 
 
+def _unsupported(message):
+    from .errors import UnsupportedOperationError
+    return UnsupportedOperationError(message)
+
+
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape."""
     if isinstance(x, (list, tuple)):
@@ -199,7 +204,7 @@ def dot_dy(g, x, y):
 
 def _check_dot(x, y):
     if np.ndim(x) > 2 or np.ndim(y) > 2:
-        raise NotImplementedError(
+        raise _unsupported(
             "srcad: the gradient of np.dot is implemented for scalars, vectors and matrices; "
             "use np.matmul or np.tensordot for arrays of more dimensions")
 
@@ -277,7 +282,8 @@ def seed_scalar(out):
     what = f"an array of shape {shape}" if shape is not None else f"a value of type {type(out).__name__}"
     raise NonScalarOutputError(
         f"grad needs a function with a scalar value, but it returned {what}",
-        hint="use srcad.vjp for functions with non-scalar or tuple outputs")
+        hint="grad differentiates a scalar: for an array output, differentiate "
+             "np.sum(f(x) * v) with the cotangent v you want (srcad.vjp is planned)")
 
 
 def gradient_of(dx, x):
@@ -467,7 +473,7 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
             pick = (sums == target)
             pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True)
             return np.moveaxis(gm * pick * np.sign(moved), (-2, -1), ax)
-        raise NotImplementedError(f"srcad: gradient of the matrix norm ord={ord!r}")
+        raise _unsupported(f"srcad: gradient of the matrix norm ord={ord!r}")
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     ansx = _expand_reduced(ans, x.shape, ax, keepdims)
     if ord is None or ord == 2:
@@ -520,7 +526,7 @@ def tensordot_db(g, a, b, axes=2):
 def _einsum_parts(subscripts, operands):
     subscripts = subscripts.replace(" ", "")
     if "." in subscripts:
-        raise NotImplementedError("srcad: the gradient of einsum with '...' is not implemented")
+        raise _unsupported("srcad: the gradient of einsum with '...' is not implemented")
     if "->" in subscripts:
         inputs, output = subscripts.split("->")
     else:
@@ -664,7 +670,7 @@ def unrepeat(g, a, repeats, axis=None):
 def unpad(g, array, pad_width, mode="constant"):
     """Adjoint of ``np.pad`` in constant mode: the interior of ``g``."""
     if mode != "constant":
-        raise NotImplementedError(f"srcad: the gradient of np.pad is implemented for mode='constant' "
+        raise _unsupported(f"srcad: the gradient of np.pad is implemented for mode='constant' "
                                   f"only, not {mode!r}")
     shape = np.shape(array)
     widths = np.broadcast_to(np.asarray(pad_width), (len(shape), 2))

@@ -266,3 +266,18 @@ def test_reductions_of_a_scalar_along_axis_minus_one(reduction):
             return np.{reduction}(np.sin(x) + 2.0, axis=-1) * 3.0
         """)
     check_grad(f, [0.4])
+
+
+W_GLOBAL = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, -1.0]])
+
+
+@pytest.mark.parametrize("source", [
+    "def f(x):\n    return np.sum(W.dot(x) ** 2)\n",                  # a global array's method
+    "def f(x):\n    return np.sum(np.ones((3, 2)).dot(x))\n",         # an expression's method
+    "def f(x):\n    m = (x > 0) & (x < 1) | (x > 5)\n    y = x * 1.0\n    y[~m] = 0.0\n"
+    "    z: float\n    return np.sum(y * y)\n",                         # masks with &, |, ~
+])
+def test_constant_array_methods_masks_and_annotations(source):
+    # found by an adversarial review: these were refused although supported
+    f = make_function(source, {"W": W_GLOBAL})
+    check_grad(f, [np.array([0.3, -0.5])])
