@@ -33,7 +33,7 @@ from .lower import lower
 from .naming import Namer
 from .normalize import normalize
 from .ops import classify, sequence_names
-from .parse import parse
+from .parse import NestedFunction, parse
 from .reverse import reverse
 from .runtime import plain
 from .template import Helpers
@@ -106,7 +106,7 @@ class Program:
         (specialized on the functions ``static`` gives for some of its parameters)."""
         key = (fn, tuple(wrt), static)
         if key not in self.pairs:
-            base = re.sub(r"\W", "", fn.__name__) or "function"
+            base = re.sub(r"\W", "", fn.__name__) or "function"  # '<lambda>' -> 'lambda'
             names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
             self.pairs[key] = names  # before deriving: a recursive call finds it
             try:
@@ -121,8 +121,16 @@ class Program:
 def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
     """Run the passes on ``fun`` and add what they generate to ``program``; returns the parsed
     function and the name it returns. ``static`` maps parameters to the functions they hold."""
-    parsed = parse(fun)
-    parsed.static = {k: v for k, v in (static or {}).items() if k in parsed.called_parameters()}
+    if isinstance(fun, NestedFunction):
+        parsed, fun = fun.parsed(), fun.parent.fn
+    else:
+        parsed = parse(fun)
+    static = dict(static or {})
+    if "*args" in static:
+        parsed.specialize_varargs(static.pop("*args"))
+        varargs = [n for names in parsed.varargs.values() for n in names]
+        wrt = [varargs[int(p[1:])] if p.startswith("*") else p for p in wrt]
+    parsed.static = {k: v for k, v in static.items() if k in parsed.called_parameters()}
     _debug("parse", parsed.tree)
     fence(parsed)
     namer = Namer.for_function(parsed.tree)
@@ -151,11 +159,17 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None) -> Trans
     the functions that ``static`` gives for parameters the body calls)."""
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
-    params = list(inspect.signature(fun).parameters)
+    signature = inspect.signature(fun, follow_wrapped=False)
+    params = [p.name for p in signature.parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    extra = (static or {}).get("*args", 0)
+    vararg = next((p.name for p in signature.parameters.values()
+                   if p.kind == p.VAR_POSITIONAL), None)
+    params = params + [f"*{k}" for k in range(extra)] if vararg else params
     for k in argnums:
         if not isinstance(k, int) or not -len(params) <= k < len(params):
             raise SrcadError(f"argnums={k!r} does not name a positional parameter of "
-                             f"{fun.__qualname__}{inspect.signature(fun)}")
+                             f"{fun.__qualname__}{inspect.signature(fun, follow_wrapped=False)}")
     wrt = [params[k] for k in argnums]
     if len(set(wrt)) != len(wrt):
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
@@ -232,10 +246,15 @@ class Derived:
                 self._called_params = parse(self.fun).called_parameters()
             except SrcadError:
                 return ()
-        if not self._called_params:
+        if not self._called_params and not self.fun.__code__.co_flags & inspect.CO_VARARGS:
             return ()
-        params = list(inspect.signature(self.fun).parameters)
+        signature = inspect.signature(self.fun, follow_wrapped=False)
+        params = list(signature.parameters)
         key = []
+        if any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values()):
+            named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                        for p in signature.parameters.values())
+            key.append(("*args", max(len(args) - named, 0)))
         for name in self._called_params:
             k = params.index(name)
             value = args[k] if k < len(args) else kwargs.get(name)

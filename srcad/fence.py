@@ -13,6 +13,7 @@ from __future__ import annotations
 import gast
 
 from .errors import UndefinedNameError, UnsupportedSyntaxError
+from .parse import NestedFunction, own_nodes
 
 _UNBOUND = object()
 
@@ -39,7 +40,6 @@ _MESSAGES = {
     gast.Try: "'try' statements cannot be differentiated",
     gast.Raise: "'raise' cannot be differentiated",
     gast.ClassDef: "class definitions inside a differentiated function are not supported",
-    gast.FunctionDef: "nested function definitions are not supported yet",
     gast.Lambda: "lambda expressions are not supported yet",
     gast.Global: "'global' declarations cannot be differentiated",
     gast.Nonlocal: "'nonlocal' declarations cannot be differentiated",
@@ -78,7 +78,7 @@ class _Fence:
     def fail(self, node, message):
         raise UnsupportedSyntaxError(message, self.parsed.location(node))
 
-    def check_function(self, fn: gast.FunctionDef):
+    def check_function(self, fn: gast.FunctionDef, outer=frozenset()):
         args = fn.args
         if args.vararg is not None:
             self.fail(args.vararg, "'*args' parameters are not supported yet")
@@ -87,9 +87,14 @@ class _Fence:
         if args.kwonlyargs:
             self.fail(args.kwonlyargs[0], "keyword-only parameters are not supported yet")
         body = fn.body
+        for name in self.parsed.varargs:
+            rebound = [n for n in own_nodes(fn) if isinstance(n, gast.Name) and n.id == name
+                       and isinstance(n.ctx, gast.Store)]
+            if len(rebound) > 1:  # the first is srcad's own 'args = (args_0, ...)'
+                self.fail(rebound[1], f"'*{name}' may not be reassigned")
         for stmt in body:
             self.check_statement(stmt)
-        self.check_names(fn)
+        self.check_names(fn, outer)
         returns = [n for n in gast.walk(fn) if isinstance(n, gast.Return)]
         if not returns:
             self.fail(fn, f"function '{fn.name}' has no 'return' statement: nothing to differentiate")
@@ -97,7 +102,46 @@ class _Fence:
             if ret.value is None:
                 self.fail(ret, "'return' without a value: nothing to differentiate")
 
+    def check_nested(self, node: gast.FunctionDef):
+        """A ``def`` inside the function: allowed if srcad can lift it (see parse.NestedFunction)."""
+        parent = self.parsed.tree
+        if any(isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in own_nodes(node)):
+            self.fail(node, "a 'def' inside a nested 'def' is not supported")
+        for default in node.args.defaults:
+            if not isinstance(default, gast.Constant):
+                self.fail(default, "a nested function's defaults must be constants")
+        if node.decorator_list:
+            self.fail(node.decorator_list[0], "decorators on a nested function are not supported")
+        outer_names = {a.id for a in parent.args.args + parent.args.posonlyargs} | {
+            n.id for n in own_nodes(parent) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)} | {n.name for n in own_nodes(parent)
+                                                  if isinstance(n, gast.FunctionDef)}
+        _Fence(self.parsed).check_function(node, frozenset(outer_names))
+        uses = [n for n in own_nodes(parent) if isinstance(n, gast.Name) and n.id == node.name]
+        calls = {id(n.func) for n in own_nodes(parent) if isinstance(n, gast.Call)}
+        for use in uses:
+            if id(use) not in calls:
+                self.fail(use, f"the nested function '{node.name}' may only be called here, not "
+                               "passed, stored or rebound (srcad differentiates calls to it)")
+        defs = [n for n in own_nodes(parent) if isinstance(n, gast.FunctionDef)
+                and n.name == node.name]
+        if len(defs) > 1:
+            self.fail(defs[1], f"'{node.name}' is defined twice")
+        inner_locals = {a.id for a in node.args.args + node.args.posonlyargs} | {
+            n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+        outer_locals = {a.id for a in parent.args.args + parent.args.posonlyargs} | {
+            n.id for n in own_nodes(parent) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+        captured = sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                           and isinstance(n.ctx, gast.Load) and n.id not in inner_locals
+                           and n.id in outer_locals})
+        self.parsed.nested[node.name] = NestedFunction(node, self.parsed, tuple(captured))
+
     def check_statement(self, stmt):
+        if isinstance(stmt, gast.FunctionDef):
+            self.check_nested(stmt)
+            return
         if isinstance(stmt, (gast.If, gast.While)):
             self.check_node(stmt.test)
             for child in stmt.body + stmt.orelse:
@@ -141,11 +185,13 @@ class _Fence:
             self.fail(target, "assignment to an attribute ('obj.a = ...') cannot be differentiated")
         self.check_node(target)
 
-    def check_names(self, fn):
-        """Every name the function reads is a parameter, a local, or bound where it is defined."""
-        local = {a.id for a in fn.args.args + fn.args.posonlyargs}
+    def check_names(self, fn, outer=frozenset()):
+        """Every name the function reads is a parameter, a local, or bound where it is defined
+        (``outer``: the enclosing function's locals, for a nested ``def``)."""
+        local = {a.id for a in fn.args.args + fn.args.posonlyargs} | set(outer)
         local |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
-                  and isinstance(n.ctx, (gast.Store, gast.Del))}
+                  and isinstance(n.ctx, (gast.Store, gast.Del, gast.Param))}
+        local |= {n.name for n in gast.walk(fn) if isinstance(n, gast.FunctionDef)}
         for node in gast.walk(fn):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                     and node.id not in local and node.id not in self.parsed.static:
@@ -171,7 +217,10 @@ class _Fence:
             kind = type(child)
             if kind is gast.keyword and child.arg is None:
                 self.fail(child, "'**' in a call is not supported yet")
-            if kind in _SUPPORTED and not (kind is gast.FunctionDef and child is not self.parsed.tree):
+            if kind is gast.Starred and isinstance(child.value, gast.Name) \
+                    and child.value.id in self.parsed.varargs:
+                continue  # f(*args) with the function's own *args: expanded by normalize
+            if kind in _SUPPORTED and kind is not gast.FunctionDef:
                 continue
             message = _MESSAGES.get(kind, f"'{kind.__name__}' is not supported")
             self.fail(located.get(child, node), message)

@@ -20,15 +20,16 @@ from __future__ import annotations
 import gast
 
 from .normalize import load, store
+from .parse import own_nodes
 
 _NOT_PLANNED = object()
 
 
 def lower(tree: gast.FunctionDef, namer) -> gast.FunctionDef:
     """See the module docstring."""
-    returns = [n for n in gast.walk(tree) if isinstance(n, gast.Return)]
-    jumps = any(isinstance(n, (gast.Break, gast.Continue)) for n in gast.walk(tree))
-    loop_else = any(isinstance(n, (gast.For, gast.While)) and n.orelse for n in gast.walk(tree))
+    returns = [n for n in own_nodes(tree) if isinstance(n, gast.Return)]
+    jumps = any(isinstance(n, (gast.Break, gast.Continue)) for n in own_nodes(tree))
+    loop_else = any(isinstance(n, (gast.For, gast.While)) and n.orelse for n in own_nodes(tree))
     if not jumps and not loop_else and len(returns) == 1 and tree.body[-1] is returns[0]:
         return tree
     return _Lower(namer, tree).run()

@@ -43,7 +43,7 @@ import dataclasses
 import gast
 
 from .errors import UnsupportedSyntaxError
-from .parse import resolve_dotted
+from .parse import own_nodes, resolve_dotted
 
 
 @dataclasses.dataclass
@@ -78,7 +78,8 @@ def dotted_name_of(node) -> bool:
 
 def local_names(tree: gast.FunctionDef) -> frozenset:
     names = {a.id for a in tree.args.args + tree.args.posonlyargs}
-    names |= {n.id for n in gast.walk(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    names |= {n.id for n in own_nodes(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    names |= {n.name for n in own_nodes(tree) if isinstance(n, gast.FunctionDef)}
     return frozenset(names)
 
 
@@ -185,6 +186,8 @@ class _Normalizer:
             self.emit(loop, stmt)
             self.loop_counts[loop] = count
         elif isinstance(stmt, gast.Break):
+            self.emit(stmt, stmt)
+        elif isinstance(stmt, gast.FunctionDef):  # a nested def runs as written (srcad.parse)
             self.emit(stmt, stmt)
         elif isinstance(stmt, gast.Return):
             value = stmt.value
@@ -460,7 +463,8 @@ class _Normalizer:
         elif isinstance(node, gast.UnaryOp):
             new = gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
         elif isinstance(node, gast.Call):
-            new = gast.Call(func=self.callee(node.func), args=[self.atom(a) for a in node.args],
+            new = gast.Call(func=self.callee(node.func), args=[self.atom(a) for a in
+                                                               self.expand(node.args)],
                             keywords=[self.keyword(k) for k in node.keywords])
         elif isinstance(node, gast.Subscript):
             new = gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice),
@@ -468,7 +472,7 @@ class _Normalizer:
         elif isinstance(node, gast.Attribute):
             new = gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
         elif isinstance(node, (gast.Tuple, gast.List)):
-            new = type(node)(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+            new = type(node)(elts=[self.atom(e) for e in self.expand(node.elts)], ctx=gast.Load())
         elif isinstance(node, gast.Compare):
             new = gast.Compare(left=self.atom(node.left), ops=node.ops,
                                comparators=[self.atom(c) for c in node.comparators])
@@ -482,6 +486,17 @@ class _Normalizer:
             raise UnsupportedSyntaxError(f"'{type(node).__name__}' is not supported here",
                                          self.parsed.location(node))
         return gast.copy_location(new, node)
+
+    def expand(self, items) -> list:
+        """``*args`` (the function's own, of known length) as its elements."""
+        out = []
+        for item in items:
+            if isinstance(item, gast.Starred) and isinstance(item.value, gast.Name) \
+                    and item.value.id in self.parsed.varargs:
+                out += [load(n) for n in self.parsed.varargs[item.value.id]]
+            else:
+                out.append(item)
+        return out
 
     def callee(self, func):
         root = func.value if isinstance(func, gast.Subscript) else func

@@ -119,7 +119,8 @@ def sequence_names(stmts) -> set:
 
 def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     """See the module docstring. ``sequences``: see :func:`sequence_names`."""
-    if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass)):
+    if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass,
+                         gast.FunctionDef)):
         return Op("effect", ())
     target = stmt.targets[0]
     value = stmt.value
@@ -178,6 +179,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
                 args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
             return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args,
                           keywords, value, f"method '.{func.attr}()'")
+        if isinstance(func, gast.Name) and func.id in parsed.nested:
+            return _nested_call(targets, parsed.nested[func.id], value, keywords)
         if isinstance(func, gast.Name) and func.id in parsed.static:
             obj = parsed.static[func.id]  # a parameter holding a function (specialized on it)
             what = f"'{func.id}' ({getattr(obj, '__qualname__', obj)!s})"
@@ -229,29 +232,66 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
     everything = {f"arg{k}": a for k, a in enumerate(node.args)}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
     try:
-        signature = inspect.signature(fn)
+        signature = inspect.signature(fn, follow_wrapped=False)
         bound = signature.bind(*[("arg", k) for k in range(len(node.args))],
                                **{k: ("kw", k) for k in keywords})
     except (TypeError, ValueError) as exc:
         return Op("unknown", targets, args=everything, node=node, reason=f"{what}: {exc}")
     args = {}
+    extra = 0
     for name, value in bound.arguments.items():
         kind = signature.parameters[name].kind
-        if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+        if kind == inspect.Parameter.VAR_KEYWORD:
             return Op("unknown", targets, args=everything, node=node,
-                      reason=f"{what} takes *args or **kwargs, which srcad does not "
-                             "differentiate through yet")
+                      reason=f"{what} takes **kwargs, which srcad does not differentiate "
+                             "through yet")
+        if kind == inspect.Parameter.VAR_POSITIONAL:  # '*k': the k-th of the extra arguments
+            for k, (_, position) in enumerate(value):
+                args[f"*{k}"] = node.args[position]
+            extra = len(value)
+            continue
         args[name] = node.args[value[1]] if value[0] == "arg" else keywords[value[1]]
     static = {}
     for name, atom in args.items():
+        if name.startswith("*"):
+            continue
         if isinstance(atom, gast.Name) and atom.id in parsed.static:
             static[name] = parsed.static[atom.id]
         elif isinstance(atom, (gast.Name, gast.Attribute)) and _is_static(atom, locals_):
             obj = resolve_static(atom, parsed)
             if callable(obj) and not isinstance(obj, type):
                 static[name] = obj
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in signature.parameters.values()):
+        static["*args"] = extra  # the callee is specialized on how many it gets
     return Op("call", targets, args=args, node=node, callee=fn, static=tuple(sorted(
         static.items(), key=lambda item: item[0])))
+
+
+def _nested_call(targets, nested, node, keywords) -> Op:
+    """A call to a ``def`` inside the function: bound to its parameters (defaults filled in) and
+    to the enclosing variables it reads."""
+    params = nested.parameters()
+    defaults = nested.defaults()
+    everything = {f"arg{k}": a for k, a in enumerate(node.args)}
+    everything.update({f"kw_{k}": v for k, v in keywords.items()})
+    args = dict(zip(params, node.args))
+    for key, value in keywords.items():
+        if key not in params or key in args:
+            return Op("unknown", targets, args=everything, node=node,
+                      reason=f"'{nested.__name__}' got an unexpected argument '{key}'")
+        args[key] = value
+    for name in params:
+        if name not in args:
+            if name not in defaults:
+                return Op("unknown", targets, args=everything, node=node,
+                          reason=f"'{nested.__name__}' is missing the argument '{name}'")
+            args[name] = defaults[name]
+    if len(node.args) > len(params):
+        return Op("unknown", targets, args=everything, node=node,
+                  reason=f"'{nested.__name__}' takes {len(params)} arguments")
+    for name in nested.captured:
+        args[name] = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return Op("call", targets, args=args, node=node, callee=nested)
 
 
 def _apply(targets, rule, args, keywords, node, what) -> Op:

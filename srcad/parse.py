@@ -93,6 +93,37 @@ class Parsed:
     filename: str
     namespace: Namespace
     static: dict = dataclasses.field(default_factory=dict)  # parameter -> the function it holds
+    nested: dict = dataclasses.field(default_factory=dict)  # name -> NestedFunction (def inside)
+    varargs: dict = dataclasses.field(default_factory=dict)  # '*args' name -> its k parameters
+
+    def specialize_varargs(self, count: int):
+        """``def f(x, *args)`` called with ``count`` extra arguments becomes ``def f(x, args_0, ...,
+        args_{count-1})`` whose body starts with ``args = (args_0, ...)``; ``g(*args)`` inside is
+        then ``g(args_0, ...)`` (see srcad.normalize)."""
+        vararg = self.tree.args.vararg
+        if vararg is None:
+            return
+        taken = {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)}
+        names = []
+        for k in range(count):
+            name, suffix = f"{vararg.id}_{k}", 1
+            while name in taken:
+                suffix += 1
+                name = f"{vararg.id}_{k}_{suffix}"
+            taken.add(name)
+            names.append(name)
+        self.tree.args.args = self.tree.args.args + [
+            gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in names]
+        self.tree.args.vararg = None
+        pack = gast.Assign(targets=[gast.Name(id=vararg.id, ctx=gast.Store(), annotation=None,
+                                              type_comment=None)],
+                           value=gast.Tuple(elts=[gast.Name(id=n, ctx=gast.Load(), annotation=None,
+                                                            type_comment=None) for n in names],
+                                            ctx=gast.Load()), type_comment=None)
+        gast.copy_location(pack, self.tree)
+        pack.end_lineno, pack.end_col_offset = pack.lineno, pack.col_offset
+        self.tree.body.insert(0, pack)
+        self.varargs[vararg.id] = names
 
     def called_parameters(self) -> list:
         """Parameters the body calls (``act(x)``): srcad specializes on the functions they hold."""
@@ -163,6 +194,50 @@ def parse(fn) -> Parsed:
         )
     tree.decorator_list = []
     return Parsed(fn=fn, tree=tree, filename=filename, namespace=Namespace(fn))
+
+
+def own_nodes(tree):
+    """The nodes of ``tree``, not descending into nested ``def``s or lambdas (their own scope)."""
+    todo = list(gast.iter_child_nodes(tree))
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            todo.extend(gast.iter_child_nodes(node))
+
+
+@dataclasses.dataclass(eq=False)
+class NestedFunction:
+    """A ``def`` inside the function being differentiated. Calls to it are differentiated as calls
+    to the function "lifted" out: its parameters, then ``captured``, the variables of the enclosing
+    function it reads (so gradients reach them too)."""
+
+    node: gast.FunctionDef
+    parent: Parsed
+    captured: tuple
+
+    def __post_init__(self):  # named like a function, for messages and generated names
+        self.__name__ = self.node.name
+        self.__qualname__ = f"{self.parent.fn.__qualname__}.<locals>.{self.node.name}"
+
+    def parameters(self) -> list:
+        return [a.id for a in self.node.args.posonlyargs + self.node.args.args]
+
+    def defaults(self) -> dict:
+        params = self.parameters()
+        return dict(zip(params[len(params) - len(self.node.args.defaults):], self.node.args.defaults))
+
+    def parsed(self) -> Parsed:
+        """The lifted function, ready for the passes (same file, globals and positions)."""
+        import copy
+
+        tree = copy.deepcopy(self.node)
+        tree.args.args = tree.args.args + [
+            gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+            for n in self.captured]
+        tree.args.defaults = []  # a call from generated code passes every argument
+        return Parsed(fn=self.parent.fn, tree=tree, filename=self.parent.filename,
+                      namespace=self.parent.namespace)
 
 
 def _source_lines(fn):

@@ -35,6 +35,7 @@ import gast
 from . import alias
 from .errors import UnsupportedSyntaxError
 from .normalize import load, store
+from .parse import NestedFunction
 from .template import instantiate
 
 
@@ -460,7 +461,10 @@ class _Reverse:
 
     def reverse_loop(self, stmt, defined) -> list:
         active = self.activity
-        occurring = [n for n in _assigned([stmt]) + sorted(_loads(stmt.body)) if active.is_active(n)]
+        # names the loop reads or writes, also through a call's hidden arguments (a nested def's
+        # captured variables)
+        occurring = [n for n in _assigned([stmt]) + sorted(_loads(stmt.body) | self.operands(stmt.body))
+                     if active.is_active(n)]
         local = self.iteration_local(stmt, defined)
         before = []
         for name in dict.fromkeys(occurring):
@@ -594,9 +598,13 @@ class _Reverse:
         callee_name = getattr(op.callee, "__name__", "callee")
         saved = self.namer.fresh(f"{callee_name}_saved")
         call = op.node
+        args, keywords = call.args, call.keywords
+        if isinstance(op.callee, NestedFunction):  # the lifted function takes every argument
+            args = []
+            keywords = [gast.keyword(arg=p, value=a) for p, a in op.args.items()]
         self.rewrites[stmt] = _assign(
             gast.Tuple(elts=[store(target), store(saved)], ctx=gast.Store()),
-            gast.Call(func=load(forward), args=call.args, keywords=call.keywords))
+            gast.Call(func=load(forward), args=args, keywords=keywords))
         if sites and sites[0].in_loop:  # saved afresh each iteration: keep every iteration's
             site = _Site(saved, True, True)
             self.sites[stmt].append(site)

@@ -119,3 +119,57 @@ def uses_function_argument(x, act):
 
 def passes_function_down(x):
     return apply_twice(sigmoid, x) + apply_twice(np.tanh, x)
+
+
+def nested_def(x, w):
+    def g(t, s=2.0):
+        return np.tanh(t * w) * s + x
+    y = g(x) + g(x * 2.0, s=0.5)
+    return np.sum(y * y)
+
+
+def nested_def_in_loop(x, n):
+    scale = x * 0.5
+
+    def step(v):
+        return np.sin(v) * scale
+    v = x
+    for i in range(n):
+        if i % 2 == 0:
+            v = step(v)
+        else:
+            v = v + step(v * 0.5)
+    return np.sum(v)
+
+
+def double(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return 2.0 * fn(*args)
+    return wrapper
+
+
+@double
+def twice_square(v):
+    return v * v
+
+
+def calls_wrapped(x):
+    return twice_square(x) + x
+
+
+def total(*xs):
+    s = 0.0
+    for v in xs:
+        s = s + v * v
+    return s
+
+
+def uses_total(x, y):
+    return total(x, y, x * y) + total(x)
+
+
+def head_and_rest(x, *rest):
+    return x * np.sum(np.array(rest))

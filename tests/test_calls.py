@@ -26,6 +26,13 @@ CASES = [
     (cc.keywords_and_defaults, [rng.normal(size=2), rng.normal(size=2)], (0, 1)),
     (cc.square_chain, [0.6], 0),
     (cc.mutual_even, [0.7, 5], 0),
+    (cc.nested_def, [rng.normal(size=2), 0.7], (0, 1)),
+    (cc.nested_def_in_loop, [rng.normal(size=2), 3], 0),
+    (cc.twice_square, [0.7], 0),
+    (cc.calls_wrapped, [0.7], 0),
+    (cc.uses_total, [0.7, -0.3], (0, 1)),
+    (cc.total, [0.7, -0.3, 0.2], (0, 1, 2)),
+    (cc.head_and_rest, [0.7, -0.3, 0.2], (0, 2)),
 ]
 
 
@@ -202,3 +209,15 @@ def test_functions_passed_as_arguments_are_resolved_at_call_time():
     check_grad(cc.passes_function_down, [0.4])
     text = srcad.source(srcad.grad(cc.passes_function_down))
     assert text.count("def forward_apply_twice") == 2  # one per function passed down
+
+
+def test_wrapped_function_is_differentiated_as_the_wrapper():
+    # functools.wraps sets __wrapped__; srcad must read the wrapper, which doubles the value
+    assert srcad.grad(cc.twice_square)(0.7) == pytest.approx(2.8)
+
+
+def test_star_args_functions_are_specialized_per_count():
+    df = srcad.grad(cc.total, argnums=0)
+    assert df(1.0, 2.0) == pytest.approx(2.0)
+    assert df(1.0, 2.0, 3.0) == pytest.approx(2.0)
+    assert len(df._cache) == 2

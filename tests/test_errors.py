@@ -19,8 +19,16 @@ def f(x):
     def g():
         nonlocal x
         x = 1
-    return x
-""", srcad.UnsupportedSyntaxError, 3, 4, "nested function"),
+        return x
+    return g()
+""", srcad.UnsupportedSyntaxError, 4, 8, "'nonlocal'"),
+    ("""
+def f(x):
+    def g(t):
+        return t * x
+    h = g
+    return h(x)
+""", srcad.UnsupportedSyntaxError, 5, 8, "may only be called"),
     ("""
 def f(x):
     y = helper(*[x, x])
@@ -154,8 +162,9 @@ def f(x):
 """, srcad.UnsupportedSyntaxError, 2, 0, "no 'return'"),
     ("""
 def f(x, *rest):
-    return x
-""", srcad.UnsupportedSyntaxError, 2, 10, "'*args'"),
+    rest = (x,)
+    return x * rest[0]
+""", srcad.UnsupportedSyntaxError, 3, 4, "may not be reassigned"),
     ("""
 def f(x):
     np.copyto(x, 2.0)
@@ -166,12 +175,6 @@ def f(x):
     y = x or 1.0
     return y
 """, srcad.UnsupportedSyntaxError, 3, 8, "'and'/'or'"),
-    ("""
-def f(x):
-    def inner(t):
-        return t
-    return inner(x)
-""", srcad.UnsupportedSyntaxError, 3, 4, "nested function"),
     ("""
 def f(x):
     return lambda_free(x) + np.interp(x, x, x)[0]
