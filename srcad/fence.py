@@ -89,9 +89,9 @@ class _Fence:
         body = fn.body
         for name in self.parsed.varargs:
             rebound = [n for n in own_nodes(fn) if isinstance(n, gast.Name) and n.id == name
-                       and isinstance(n.ctx, gast.Store)]
-            if len(rebound) > 1:  # the first is srcad's own 'args = (args_0, ...)'
-                self.fail(rebound[1], f"'*{name}' may not be reassigned")
+                       and isinstance(n.ctx, gast.Store) and hasattr(n, "lineno")]
+            if rebound:  # srcad's own 'args = (args_0, ...)' has no position in the user's file
+                self.fail(rebound[0], f"'*{name}' may not be reassigned")
         for stmt in body:
             self.check_statement(stmt)
         self.check_names(fn, outer)
