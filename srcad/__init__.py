@@ -12,13 +12,13 @@
 from .api import grad, show, source, value_and_grad
 from .custom import custom_vjp, defvjp
 from .rules import stop_gradient
-from .errors import (AliasingError, NoGradientRuleError, NonScalarOutputError, SourceUnavailableError, SrcadError,
+from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScalarOutputError, SourceUnavailableError, SrcadError,
                      UndefinedNameError, UnsupportedOperationError, UnsupportedSyntaxError)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "source", "show", "stop_gradient", "custom_vjp", "defvjp",
-    "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NoGradientRuleError", "SourceUnavailableError",
+    "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError", "NoGradientRuleError", "SourceUnavailableError",
     "NonScalarOutputError", "UndefinedNameError", "UnsupportedOperationError",
 ]

@@ -34,7 +34,7 @@ from .naming import Namer
 from .normalize import normalize
 from .ops import classify, sequence_names
 from .parse import NestedFunction, parse
-from .reverse import reverse
+from .reverse import Options, reverse
 from .runtime import plain
 from .template import Helpers
 
@@ -87,7 +87,8 @@ class Program:
     """Every function generated for one derived function: the main one, and a forward/backward pair
     per (called user function, parameters that need a gradient), each made once."""
 
-    def __init__(self):
+    def __init__(self, options=Options()):
+        self.options = options
         self.entries: list = []      # load.Entry, in order of generation
         self.generated: list = []    # (gast function, comments), in the same order
         self.pairs: dict = {}        # (function, wrt) -> (forward name, backward name)
@@ -145,7 +146,8 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, 
     out = normalized.tree.body[-1].value.id
     activity = activity_pass.analyze(list(ops.values()), wrt, [out])
     generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, program.callee,
-                        name=name, argnums_is_tuple=argnums_is_tuple, split=split)
+                        name=name, argnums_is_tuple=argnums_is_tuple, split=split,
+                        options=program.options)
     for function in generated.functions:
         _debug("reverse", function)
         program.generated.append((function, generated.comments))
@@ -154,7 +156,8 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, 
     return parsed, out
 
 
-def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None) -> Transformed:
+def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
+              options=Options()) -> Transformed:
     """Differentiate ``fun`` with respect to the positional parameters ``argnums`` (specialized on
     the functions that ``static`` gives for parameters the body calls)."""
     if not isinstance(fun, types.FunctionType):
@@ -174,7 +177,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None) -> Trans
     if len(set(wrt)) != len(wrt):
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
 
-    program = Program()
+    program = Program(options)
     base = re.sub(r"\W", "", fun.__name__) or "function"  # a lambda is '<lambda>'
     main = program.fresh(f"grad_{base}")
     parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple,
@@ -208,7 +211,7 @@ def _simple_statements(stmts):
 class Derived:
     """A function derived by srcad (``grad(f)``, ``value_and_grad(f)``): call it like ``f``."""
 
-    def __init__(self, fun, argnums, with_value: bool):
+    def __init__(self, fun, argnums, with_value: bool, options=Options()):
         if not callable(fun):
             raise TypeError(f"srcad.grad expects a function, got {fun!r}")
         if isinstance(fun, Derived):
@@ -218,6 +221,7 @@ class Derived:
         self.argnums_is_tuple = not isinstance(argnums, int)
         self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)
         self.with_value = with_value
+        self.options = options
         self._lock = threading.Lock()
         self._cache: dict = {}  # the functions held by called parameters -> Transformed
         self._last: Transformed | None = None
@@ -233,7 +237,8 @@ class Derived:
             with self._lock:
                 t = self._cache.get(key)
                 if t is None:
-                    t = transform(self.fun, self.argnums, self.argnums_is_tuple, dict(key))
+                    t = transform(self.fun, self.argnums, self.argnums_is_tuple, dict(key),
+                                  self.options)
                     self._cache[key] = t
         self._last = t
         return t
@@ -306,27 +311,31 @@ class Derived:
 
 def _decorator(make):
     @functools.wraps(make)
-    def api(fun=None, argnums=0):
+    def api(fun=None, argnums=0, *, debug_nans=False, optimize=True):
+        options = Options(optimize=optimize, debug_nans=debug_nans)
         if fun is None:
-            return lambda f: make(f, argnums)
-        return make(fun, argnums)
+            return lambda f: make(f, argnums, options)
+        return make(fun, argnums, options)
     return api
 
 
 @_decorator
-def grad(fun, argnums=0):
+def grad(fun, argnums=0, options=Options()):
     """The gradient of scalar-valued ``fun`` with respect to positional argument(s) ``argnums``.
 
     ``argnums`` an int: the result is one gradient, shaped like that argument; a tuple: a tuple of
     gradients. Use as ``srcad.grad(f)``, ``@srcad.grad`` or ``@srcad.grad(argnums=(0, 1))``.
+    Keywords: ``debug_nans=True`` checks each adjoint as it is computed and raises
+    :class:`srcad.NonFiniteError` at the first NaN or inf, naming the user's line and the values;
+    ``optimize=False`` generates the raw templates (no simplification).
     """
-    return Derived(fun, argnums, with_value=False)
+    return Derived(fun, argnums, with_value=False, options=options)
 
 
 @_decorator
-def value_and_grad(fun, argnums=0):
+def value_and_grad(fun, argnums=0, options=Options()):
     """Like :func:`grad`, but the derived function returns ``(value, gradient)``."""
-    return Derived(fun, argnums, with_value=True)
+    return Derived(fun, argnums, with_value=True, options=options)
 
 
 def source(derived) -> str:

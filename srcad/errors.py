@@ -88,3 +88,7 @@ class AliasingError(SrcadError):
 class UnsupportedOperationError(SrcadError):
     """An operation srcad has a rule for, used in a way the rule does not cover (found at run time:
     e.g. np.dot of 3-d arrays, np.pad in 'edge' mode)."""
+
+
+class NonFiniteError(SrcadError):
+    """``debug_nans``: an adjoint became NaN or inf (the message names the user's line)."""

@@ -66,12 +66,22 @@ class _Marker:
     sites: list
 
 
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How to generate: ``optimize`` (simplify templates, drop ``unbroadcast`` where an operand is a
+    scalar constant; off shows the raw templates) and ``debug_nans`` (check every adjoint for NaN
+    and inf as it is computed, naming the user's line)."""
+
+    optimize: bool = True
+    debug_nans: bool = False
+
+
 def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, *, name=None,
-            argnums_is_tuple=False, split=None) -> Generated:
+            argnums_is_tuple=False, split=None, options=Options()) -> Generated:
     """Build the adjoint function (see the module docstring); ``split=(forward, backward)`` names
     builds the forward/backward pair used for calls instead. ``callees(fn, wrt, location)``
     gives the names of the pair for a called user function."""
-    builder = _Reverse(parsed, normalized, ops, activity, namer, helpers, callees)
+    builder = _Reverse(parsed, normalized, ops, activity, namer, helpers, callees, options)
     if split is not None:
         return builder.run_split(wrt, *split)
     return builder.run(wrt, argnums_is_tuple, name)
@@ -111,8 +121,9 @@ def _assigned(stmts) -> list:
 
 
 class _Reverse:
-    def __init__(self, parsed, normalized, ops, activity, namer, helpers, callees):
+    def __init__(self, parsed, normalized, ops, activity, namer, helpers, callees, options):
         self.parsed = parsed
+        self.options = options
         self.guards = alias.guards(normalized, ops)  # writes into arrays other names may share
         self.callees = callees
         self.rewrites: dict = {}   # a call statement -> its primal form (calls the forward function)
@@ -509,6 +520,8 @@ class _Reverse:
         if op is None or op.kind == "effect":
             return []
         adjoint = self.adjoint(stmt, op, defined, self.sites.get(stmt, []))
+        if self.options.debug_nans:
+            adjoint = self.check_finite(stmt, op, adjoint)
         sites = self.sites.get(stmt, [])  # a call may have added the site of its saved values
         loop_sites = [s for s in sites if s.in_loop]
         pre = [_Marker("pre", loop_sites)] if loop_sites else []
@@ -561,10 +574,12 @@ class _Reverse:
                 if param.endswith("]"):  # operands[k] of a *operands parameter
                     base, k = param[:-1].split("[")
                     expr = instantiate(op.rule.vjps[base], {**bindings, "k": gast.Constant(
-                        value=int(k), kind=None)}, self.helpers)
+                        value=int(k), kind=None)}, self.helpers, self.options.optimize)
                 else:
-                    expr = instantiate(op.rule.vjps[param], bindings, self.helpers)
-                expr = self.drop_unbroadcast(expr, op, param)
+                    expr = instantiate(op.rule.vjps[param], bindings, self.helpers,
+                                       self.options.optimize)
+                if self.options.optimize:
+                    expr = self.drop_unbroadcast(expr, op, param)
                 contributions.setdefault(name, []).append(expr)
         # The statement's own target last: its adjoint is the ``g`` every other template reads.
         order = sorted(contributions, key=lambda name: name in op.targets)
@@ -623,6 +638,26 @@ class _Reverse:
         for name, exprs in contributions.items():
             block.append(self.accumulate(name, exprs, defined))
         return block
+
+    def check_finite(self, stmt, op, block) -> list:
+        """After each adjoint the statement computes: stop at the first NaN or inf, naming the
+        user's line and the values involved (``debug_nans``)."""
+        adjoints = set(self.namer._adjoints.values())
+        origin = self.normalized.origin[stmt]
+        where = f"{self.parsed.filename}:{origin.lineno}: {self.parsed.statement_text(origin)}"
+        values = list(dict.fromkeys(list(op.targets) + [n for _, n in op.diff_operands()]))
+        out = []
+        for item in block:
+            out.append(item)
+            if isinstance(item, gast.Assign) and isinstance(item.targets[0], gast.Name) \
+                    and item.targets[0].id in adjoints:
+                name = item.targets[0].id
+                involved = gast.Dict(keys=[gast.Constant(value=v, kind=None) for v in values],
+                                     values=[load(v) for v in values])
+                out.append(gast.Expr(value=_call(self.helpers.name("check_finite"), load(name),
+                                                 gast.Constant(value=name, kind=None),
+                                                 gast.Constant(value=where, kind=None), involved)))
+        return out
 
     def adjoint_custom(self, op, defined) -> list:
         """A function with a user's VJP (srcad.defvjp): call it once, take one gradient per

@@ -67,6 +67,7 @@ TEMPLATE_NAMESPACE = {
     "call_vjp": runtime.call_vjp,
     "check_unshared": runtime.check_unshared,
     "check_not_array": runtime.check_not_array,
+    "check_finite": runtime.check_finite,
 }
 
 

@@ -875,3 +875,26 @@ def check_not_array(value, message):
     if isinstance(value, np.ndarray):
         from .errors import AliasingError
         raise AliasingError(message)
+
+
+def check_finite(value, name, where, involved):
+    """``debug_nans``: stop at the first NaN or inf in an adjoint, saying where and with what."""
+    try:
+        finite = bool(np.all(np.isfinite(value)))
+    except TypeError:  # a list or tuple adjoint
+        finite = all(np.all(np.isfinite(v)) for v in value if v is not None)
+    if finite:
+        return
+
+    def summary(v):
+        a = np.asarray(v, dtype=float) if not isinstance(v, (list, tuple)) else None
+        if a is None:
+            return f"{type(v).__name__} of {len(v)}"
+        if a.size <= 6:
+            return np.array2string(a, precision=4)
+        return (f"array{a.shape}: min {np.nanmin(a):.4g}, max {np.nanmax(a):.4g}, "
+                f"{int(np.isnan(a).sum())} nan, {int(np.isinf(a).sum())} inf")
+    details = "; ".join(f"{k} = {summary(v)}" for k, v in involved.items())
+    from .errors import NonFiniteError
+    raise NonFiniteError(f"the gradient {name} became {'nan' if np.isnan(value).any() else 'inf'}"
+                         f" at {where}\n  values: {details}")

@@ -71,11 +71,12 @@ def _parse(source: str):
     return gast.parse(source, mode="eval").body
 
 
-def instantiate(source: str, bindings: dict, helpers: Helpers):
-    """The expression ``source`` with ``bindings`` (name -> gast expr or default) substituted."""
+def instantiate(source: str, bindings: dict, helpers: Helpers, optimize: bool = True):
+    """The expression ``source`` with ``bindings`` (name -> gast expr or default) substituted;
+    simplified unless ``optimize`` is false (the raw template, as ``--raw`` shows it)."""
     tree = copy.deepcopy(_parse(source))
-    tree = _Substitute(bindings, helpers).visit(tree)
-    return simplify(tree)
+    tree = _Substitute(bindings, helpers, optimize).visit(tree)
+    return simplify(tree) if optimize else tree
 
 
 def constant(value):
@@ -83,15 +84,16 @@ def constant(value):
 
 
 class _Substitute(gast.NodeTransformer):
-    def __init__(self, bindings, helpers):
+    def __init__(self, bindings, helpers, optimize=True):
         self.bindings = bindings
         self.helpers = helpers
+        self.optimize = optimize
 
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
-        if isinstance(func, gast.Name) and func.id == self.helpers.name("power_dx") \
-                and _is_number(node.args[1]):
+        if self.optimize and isinstance(func, gast.Name) \
+                and func.id == self.helpers.name("power_dx") and _is_number(node.args[1]):
             # a constant exponent, as in x ** 2: write the derivative out (2 * x)
             x, y = node.args[0], node.args[1].value
             if y == 0:

@@ -1,0 +1,104 @@
+"""The examples in examples/: each runs as a script and does what its docstring says, and the
+gradient it trains with agrees with central finite differences.
+
+The scripts run as subprocesses from the repository root, exactly as a reader would run them; their
+printed output is checked. The gradient checks import each example's loss function and compare
+srcad's gradient with central differences along random directions (no srcad in the oracle).
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import srcad
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, "examples")
+EPS = 1e-6
+RTOL = 1e-5
+
+
+def load_example(name):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", os.path.join(EXAMPLES, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_example(name):
+    result = subprocess.run([sys.executable, os.path.join("examples", f"{name}.py")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def check_directional_derivatives(f, args, argnums, n_directions=4, seed=0):
+    """srcad's gradient of f at args, projected on random directions v (one per argument in argnums,
+    moved together), against (f(args + eps v) - f(args - eps v)) / (2 eps)."""
+    grads = srcad.grad(f, argnums=argnums)(*args)
+    rng = np.random.default_rng(seed)
+    for _ in range(n_directions):
+        directions = [rng.normal(size=np.shape(args[k])) for k in argnums]
+        plus, minus = list(args), list(args)
+        for k, v in zip(argnums, directions):
+            plus[k] = args[k] + EPS * v
+            minus[k] = args[k] - EPS * v
+        numeric = (f(*plus) - f(*minus)) / (2 * EPS)
+        analytic = sum(float(np.sum(g * v)) for g, v in zip(grads, directions))
+        np.testing.assert_allclose(analytic, numeric, rtol=RTOL, atol=1e-8)
+    return grads
+
+
+def test_mlp_digits_gradient_matches_finite_differences():
+    mlp = load_example("mlp_digits")
+    X_train, Y_train, _, _ = mlp.load_data()
+    rng = np.random.default_rng(1)
+    params = mlp.init_params(rng, n_hidden=16)
+    # biases away from zero, so the check also covers them and no ReLU sits near its kink
+    params[1] = 0.1 * rng.normal(size=params[1].shape)
+    params[3] = 0.1 * rng.normal(size=params[3].shape)
+    args = params + [X_train[:8], Y_train[:8], 1e-2]
+    grads = check_directional_derivatives(mlp.loss, args, argnums=(0, 1, 2, 3))
+    assert [g.shape for g in grads] == [p.shape for p in params]
+
+
+def test_mlp_digits_trains_to_95_percent():
+    out = run_example("mlp_digits")
+    assert "def grad_loss(W1, b1, W2, b2, X, Y, weight_decay):" in out   # the shown backward pass
+    losses = [float(v) for v in re.findall(r"^epoch\s+\d+\s+loss ([0-9.]+)$", out, re.M)]
+    assert len(losses) == load_example("mlp_digits").EPOCHS
+    assert losses[-1] < losses[0] / 5
+    assert np.mean(losses[-5:]) < np.mean(losses[:5]) / 3
+    accuracy = float(re.search(r"^test accuracy: ([0-9.]+)$", out, re.M).group(1))
+    assert accuracy >= 0.95
+
+
+def test_ode_fit_gradient_matches_finite_differences():
+    ode = load_example("ode_fit")
+    observed = ode.make_observations()
+    for k, c in [(ode.GUESS_K, ode.GUESS_C), (4.3, 0.7), (ode.TRUE_K, ode.TRUE_C)]:
+        check_directional_derivatives(ode.loss, [k, c, observed], argnums=(0, 1))
+        # and each partial derivative on its own
+        dk, dc = srcad.grad(ode.loss, argnums=(0, 1))(k, c, observed)
+        numeric_dk = (ode.loss(k + EPS, c, observed) - ode.loss(k - EPS, c, observed)) / (2 * EPS)
+        numeric_dc = (ode.loss(k, c + EPS, observed) - ode.loss(k, c - EPS, observed)) / (2 * EPS)
+        np.testing.assert_allclose([dk, dc], [numeric_dk, numeric_dc], rtol=RTOL, atol=1e-8)
+
+
+def test_ode_fit_recovers_true_parameters():
+    ode = load_example("ode_fit")
+    out = run_example("ode_fit")
+    losses = [float(v) for v in re.findall(r"^iteration\s+\d+\s+loss ([0-9.]+)", out, re.M)]
+    assert len(losses) >= 5
+    assert all(b <= a for a, b in zip(losses, losses[1:])), losses
+    assert losses[-1] < losses[0] / 100
+    fitted_k = float(re.search(r"^fitted k = ([0-9.]+)", out, re.M).group(1))
+    fitted_c = float(re.search(r"^fitted c = ([0-9.]+)", out, re.M).group(1))
+    # the observations are noisy, so the fit is close to the truth, not equal to it: within 2%
+    assert fitted_k == pytest.approx(ode.TRUE_K, rel=0.02)
+    assert fitted_c == pytest.approx(ode.TRUE_C, rel=0.02)
