@@ -11,6 +11,8 @@
 
 from .api import grad, show, source, value_and_grad
 from .custom import custom_vjp, defvjp
+from .debug import GradientCheckError, check_grads
+from .export import export
 from .rules import stop_gradient
 from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScalarOutputError, SourceUnavailableError, SrcadError,
                      UndefinedNameError, UnsupportedOperationError, UnsupportedSyntaxError)
@@ -19,6 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "source", "show", "stop_gradient", "custom_vjp", "defvjp",
+    "check_grads", "GradientCheckError", "export",
     "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError", "NoGradientRuleError", "SourceUnavailableError",
     "NonScalarOutputError", "UndefinedNameError", "UnsupportedOperationError",
 ]

@@ -49,6 +49,8 @@ class Transformed:
     return_location: object
     params: list
     files: dict  # generated function name -> the file of the user function it was made from
+    entries: list = dataclasses.field(default_factory=list)  # load.Entry of every function
+    main: str = ""
 
     def locate(self, traceback) -> Location | None:
         """The user's line behind the innermost generated line in ``traceback``: the ``# line N``
@@ -195,7 +197,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
     functions = load(text, filename, program.entries)
     files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
     return Transformed(text, functions[main], filename, parsed.location(parsed.tree.body[-1]),
-                       params, files)
+                       params, files, program.entries, main)
 
 
 def _simple_statements(stmts):
@@ -280,6 +282,12 @@ class Derived:
                 if location is not None:
                     raise type(exc)(exc.message, location, exc.hint).with_traceback(
                         exc.__traceback__) from None
+            raise
+        except Exception as exc:  # an error of the user's code or data, met in generated code
+            location = t.locate(exc.__traceback__)
+            if location is not None and hasattr(exc, "add_note"):
+                exc.add_note(f"srcad: in the code generated for {location.filename}:"
+                             f"{location.lineno}: {location.line.strip()}")
             raise
         primals = self.primals(t, args, kwargs)
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \

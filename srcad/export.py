@@ -1,0 +1,188 @@
+"""``srcad.export``: the derivative as a standalone module that imports only NumPy.
+
+The module holds the generated functions as ``srcad.source`` shows them, the source of each srcad
+runtime helper they call (copied, with the helpers those call), imports of the user's own globals
+they read (from the user's module), and a header recording the SHA-256 of the original function's
+source, so a reviewer can see that the derivative matches the code it was made from. Importing it
+needs no srcad: commit it, review it, run it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import math
+import types
+
+import numpy as np
+
+from . import runtime
+from .errors import SrcadError
+from .load import FunctionRef
+
+_ERRORS = ("SrcadError", "NonScalarOutputError", "AliasingError", "NonFiniteError",
+           "UnsupportedOperationError")
+
+
+def export(derived, path: str) -> str:
+    """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text."""
+    from . import __version__
+    from .api import Derived
+
+    if not isinstance(derived, Derived):
+        raise TypeError(f"srcad.export expects a function made by srcad, got {derived!r}")
+    t = derived._last or derived.transformed()
+    fun = derived.fun
+    lines = inspect.getsourcelines(fun)[0] if not hasattr(fun, "__wrapped__") else None
+    source = "".join(lines) if lines else inspect.getsource(fun.__code__)
+    digest = hashlib.sha256(source.encode()).hexdigest()
+
+    helpers, imports, aliases = {}, {}, []
+    for entry in t.entries:
+        cells = set(entry.user_fn.__code__.co_freevars)
+        generated = _code_of(t.function, entry.name, t)
+        if cells & set(generated.co_freevars) - set(entry.bound):
+            raise SrcadError(f"cannot export {fun.__qualname__}: it reads the enclosing variables "
+                             f"{sorted(cells & set(generated.co_freevars))} of a closure")
+        for name, obj in entry.bound.items():
+            if isinstance(obj, FunctionRef):
+                if name != obj.name:
+                    aliases.append(f"{name} = {obj.name}")
+            elif obj is np:
+                imports[name] = f"import numpy as {name}" if name != "numpy" else "import numpy"
+            elif obj is math:
+                imports[name] = f"import math as {name}" if name != "math" else "import math"
+            elif getattr(runtime, getattr(obj, "__name__", ""), None) is obj:
+                _collect_helper(obj, helpers)
+                if name != obj.__name__:
+                    aliases.append(f"{name} = {obj.__name__}")
+            elif obj in (slice, range, len):
+                if name != obj.__name__:
+                    aliases.append(f"{name} = {obj.__name__}")
+            else:
+                imports[name] = _import_line(name, obj)
+        for name in _global_names(generated):
+            if name in entry.bound or name in imports or hasattr(__builtins__, name) \
+                    or (isinstance(__builtins__, dict) and name in __builtins__):
+                continue
+            if name not in entry.user_fn.__globals__:
+                continue
+            imports[name] = _import_line(name, entry.user_fn.__globals__[name], entry.user_fn)
+    imports.setdefault("np", "import numpy as np")
+
+    parts = [
+        f"# Exported by srcad {__version__} from {fun.__module__}.{fun.__qualname__} "
+        f"({t.files[t.main]}:{fun.__code__.co_firstlineno}).",
+        f"# Source of {fun.__qualname__}: sha256 {digest}",
+        "# Standalone: imports NumPy (and the user's own module for the globals it reads); "
+        "not srcad.",
+        "# Regenerate with srcad.export rather than editing by hand.",
+        "",
+        "\n".join(sorted(set(imports.values()))),
+        "",
+        "",
+        "# ---- errors the helpers raise " + "-" * 60,
+        "\n".join(f"class {e}({'Exception' if e == 'SrcadError' else 'SrcadError'}):\n    pass\n"
+                  for e in _ERRORS),
+        "",
+        "# ---- srcad's runtime helpers, copied " + "-" * 53,
+        "\n\n".join(_helper_source(h) for h in _ordered(helpers)),
+        "",
+        "",
+        "# ---- the generated code " + "-" * 65,
+        t.source.rstrip() + "\n",
+    ]
+    if aliases:
+        parts.append("\n".join(sorted(set(aliases))) + "\n")
+    text = "\n".join(parts)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return text
+
+
+def _code_of(main_fn, name, t):
+    """The code object of generated function ``name``."""
+    if name == t.main:
+        return main_fn.__code__
+    for cell in main_fn.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            continue
+        if isinstance(value, types.FunctionType) and value.__name__ == name:
+            return value.__code__
+    # reached only through other generated functions: search them too
+    seen, todo = set(), [main_fn]
+    while todo:
+        fn = todo.pop()
+        if fn.__name__ == name:
+            return fn.__code__
+        seen.add(fn)
+        for cell in fn.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, types.FunctionType) and value not in seen \
+                    and value.__code__.co_filename == main_fn.__code__.co_filename:
+                todo.append(value)
+    raise LookupError(name)
+
+
+def _global_names(code) -> set:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
+
+
+def _import_line(name, obj, user_fn=None):
+    if isinstance(obj, types.ModuleType):
+        return f"import {obj.__name__} as {name}" if obj.__name__ != name else f"import {name}"
+    module = getattr(obj, "__module__", None) or getattr(user_fn, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if module in (None, "__main__") or (qualname is None and user_fn is None):
+        raise SrcadError(f"cannot export: the generated code reads {name!r}, which cannot be "
+                         f"imported (defined in {module or 'an unknown module'})")
+    if qualname and "." not in qualname and getattr(obj, "__name__", None) == qualname:
+        return f"from {module} import {qualname} as {name}" if qualname != name else \
+            f"from {module} import {name}"
+    return f"from {module} import {name}"  # a global value of the user's module
+
+
+def _collect_helper(fn, helpers):
+    """``fn`` and every runtime helper, class or constant it uses, by name."""
+    if fn.__name__ in helpers:
+        return
+    helpers[fn.__name__] = fn
+    code = fn.__code__ if isinstance(fn, types.FunctionType) else None
+    names = _global_names(code) if code else set()
+    if isinstance(fn, type):
+        for base in fn.__mro__[1:]:
+            if getattr(runtime, base.__name__, None) is base:
+                _collect_helper(base, helpers)
+        for member in vars(fn).values():
+            if isinstance(member, types.FunctionType):
+                names |= _global_names(member.__code__)
+    for name in names:
+        obj = getattr(runtime, name, None)
+        if isinstance(obj, (types.FunctionType, type)) and obj.__module__ == runtime.__name__ \
+                and name not in _ERRORS:
+            _collect_helper(obj, helpers)
+
+
+def _ordered(helpers):
+    """Classes first (bases before subclasses), then functions, each by name."""
+    classes = sorted((h for h in helpers.values() if isinstance(h, type)),
+                     key=lambda c: (len(c.__mro__), c.__name__))
+    functions = sorted((h for h in helpers.values() if not isinstance(h, type)),
+                       key=lambda f: f.__name__)
+    return classes + functions
+
+
+def _helper_source(obj) -> str:
+    text = inspect.getsource(obj)
+    kept = [line for line in text.splitlines()
+            if not line.strip().startswith("from .errors import")]
+    return "\n".join(kept)
