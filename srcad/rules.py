@@ -429,7 +429,8 @@ def coverage_markdown() -> str:
     nondiff = []
     seen = {}
     for fn, rule in list(RULES.items()) + [(f, r) for f, rs in OVERLOADS.items() for r in rs]:
-        seen.setdefault(id(rule), (rule, []))[1].append(fn)
+        if rule.custom is None:  # srcad's own rules, not users' srcad.defvjp
+            seen.setdefault(id(rule), (rule, []))[1].append(fn)
     for rule, fns in seen.values():
         names = ", ".join(f"`{_qualified(f)}`" for f in fns)
         if not rule.differentiable:

@@ -211,7 +211,7 @@ def test_every_rule_template_names_are_known():
     # Instantiating every template resolves every name it uses (a typo in the table fails here).
     from srcad.template import _parse
     import gast
-    for rule in {id(r): r for r in rules.RULES.values()}.values():
+    for rule in {id(r): r for r in rules.RULES.values() if r.custom is None}.values():
         for param, template in rule.vjps.items():
             names = {n.id for n in gast.walk(_parse(template)) if isinstance(n, gast.Name)}
             unknown = names - {"g", "ans", "k", rule.vararg} - set(rule.params) \
