@@ -303,8 +303,8 @@ def check_program(source, seed, workdir) -> str:
     try:
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             value = f(*args)
-        if not np.isfinite(value) or np.ndim(value) != 0:
-            return "invalid"
+        if not np.isfinite(value) or np.ndim(value) != 0 or abs(value) > 1e6:
+            return "invalid"  # (beyond 1e6, differences of step 1e-6 lose every digit)
     except Exception:
         signal.alarm(0)
         return "invalid"
