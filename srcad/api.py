@@ -23,6 +23,7 @@ import threading
 import types
 
 import gast
+import numpy as np
 
 from . import activity as activity_pass
 from .emit import emit
@@ -348,6 +349,8 @@ def value_and_grad(fun, argnums=0, options=Options()):
 
 def source(derived) -> str:
     """The generated source code of a derived function."""
+    if isinstance(derived, VJPFunction):
+        return derived.source
     if not isinstance(derived, Derived):
         raise TypeError(f"srcad.source expects a function made by srcad, got {derived!r}")
     return (derived._last or derived.transformed()).source
@@ -356,3 +359,106 @@ def source(derived) -> str:
 def show(derived) -> None:
     """Print the generated source code of a derived function."""
     print(source(derived), end="")
+
+
+# ---- vector-Jacobian products -------------------------------------------------------------------
+
+_vjp_lock = threading.Lock()
+_vjp_cache: "weakref.WeakKeyDictionary" = None  # function -> {(count, static): (forward, backward, text)}
+
+
+def _vjp_transform(fun, count: int):
+    """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters."""
+    global _vjp_cache
+    import weakref
+
+    key = (count, ("*args", count - len(_positional(fun))) if _has_varargs(fun) else None)
+    with _vjp_lock:
+        if _vjp_cache is None:
+            _vjp_cache = weakref.WeakKeyDictionary()
+        found = _vjp_cache.setdefault(fun, {}).get(key)
+    if found is not None:
+        return found
+    params = _positional(fun)
+    static = {}
+    if _has_varargs(fun):
+        static["*args"] = max(count - len(params), 0)
+        params = params + [f"*{k}" for k in range(static["*args"])]
+    if count > len(params):
+        raise SrcadError(f"srcad.vjp: {fun.__qualname__} takes {len(params)} positional "
+                         f"arguments, got {count}")
+    program = Program()
+    base = re.sub(r"\W", "", fun.__name__) or "function"
+    names = (program.fresh(f"forward_{base}"), program.fresh(f"backward_{base}"))
+    parsed, out = derive(program, fun, params[:count], split=names + (True,), static=static)
+    where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
+    header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
+              f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "
+              "gradients")
+    order = list(range(len(program.generated)))
+    first = len(program.generated) - 2  # the pair of fun itself was added last
+    order = [first, first + 1] + [k for k in order if k not in (first, first + 1)]
+    text = emit([program.generated[k] for k in order], header)
+    filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"
+    functions = load(text, filename, program.entries)
+    result = (functions[names[0]], functions[names[1]], text)
+    with _vjp_lock:
+        _vjp_cache[fun][key] = result
+    return result
+
+
+def _positional(fun):
+    return [p.name for p in inspect.signature(fun, follow_wrapped=False).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _has_varargs(fun):
+    return any(p.kind == p.VAR_POSITIONAL
+               for p in inspect.signature(fun, follow_wrapped=False).parameters.values())
+
+
+class VJPFunction:
+    """``vjp_fn`` of :func:`vjp`: call it with a cotangent shaped like the output (a tuple for a
+    tuple output); it returns one gradient per primal. It may be called any number of times."""
+
+    def __init__(self, backward, saved, primals, text):
+        self._backward, self._saved, self._primals, self.source = backward, saved, primals, text
+
+    def __call__(self, cotangent):
+        grads = self._backward(self._saved, cotangent)
+        return tuple(plain(g, x) for g, x in zip(grads, self._primals))
+
+    def __repr__(self):
+        return "<srcad vjp function>"
+
+
+def vjp(fun, *primals):
+    """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
+    ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
+    sweep runs once; ``vjp_fn`` reuses what it saved."""
+    if not isinstance(fun, types.FunctionType):
+        parse(fun)  # raises the error that explains why
+    forward, backward, text = _vjp_transform(fun, len(primals))
+    out, saved = forward(*primals)
+    return out, VJPFunction(backward, saved, primals, text)
+
+
+def jacrev(fun, argnums=0):
+    """The Jacobian of ``fun`` with respect to argument(s) ``argnums``, by reverse mode (one
+    vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``."""
+    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    @functools.wraps(fun)
+    def jacobian(*args):
+        out, f_vjp = vjp(fun, *args)
+        shape = np.shape(out)
+        rows = []
+        for index in np.ndindex(shape):
+            cotangent = np.zeros(shape)
+            cotangent[index] = 1.0
+            grads = f_vjp(cotangent if shape else 1.0)
+            rows.append([np.asarray(grads[k], dtype=float) for k in ks])
+        jacobians = tuple(np.stack([r[j] for r in rows]).reshape(shape + np.shape(args[k]))
+                          for j, k in enumerate(ks))
+        return jacobians[0] if isinstance(argnums, int) else jacobians
+    return jacobian

@@ -228,10 +228,12 @@ class _Reverse:
         body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
         return Generated([_function(name, tree.args, body)], self.comments)
 
-    def run_split(self, wrt, forward_name, backward_name) -> Generated:
+    def run_split(self, wrt, forward_name, backward_name, reusable=False) -> Generated:
         """Two functions: ``forward_name(<f's parameters>)`` returning ``(value, saved)``, and
         ``backward_name(saved, d<value>)`` returning the gradients of ``wrt`` (a tuple), for calls
-        from other generated code: ``saved`` holds exactly what the backward sweep reads."""
+        from other generated code: ``saved`` holds exactly what the backward sweep reads.
+        ``reusable``: the backward may run several times on one ``saved`` (``srcad.vjp``), so it
+        copies what it would otherwise consume (the stack, arrays it restores in place)."""
         tree = self.normalized.tree
         params = [a.id for a in tree.args.posonlyargs + tree.args.args]
         forward, backward, finals, out = self.sweeps(wrt)
@@ -253,6 +255,16 @@ class _Reverse:
         if saved:
             bwd_body.append(_assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),
                                     load(saved_param)))
+        if reusable:
+            consumed = sorted(({self.stack} if self.stack in saved else set()) | {
+                site.var for sites in self.sites.values() for site in sites
+                if site.index is not None and site.var in saved})
+            if consumed:
+                bwd_body.append(self.comment("this backward may run again on the same saved "
+                                             "values: work on copies"))
+                bwd_body.extend(_assign(n, _call(self.helpers.name("snapshot"), load(n)))
+                                if n != self.stack else _assign(n, _call(
+                                    self.helpers.name("list_copy"), load(n))) for n in consumed)
         bwd_body.extend(backward)
         bwd_body.append(gast.Return(value=gast.Tuple(elts=finals, ctx=gast.Load())))
         bwd_args = gast.arguments(args=[store(saved_param), store(self.namer.adjoint(out))],

@@ -52,7 +52,7 @@ TEMPLATE_NAMESPACE = {
     "math": math,
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
-        "unmax", "unsetitem", "unrepeat_sequence", "power_dx", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
+        "unmax", "list_copy", "unsetitem", "unrepeat_sequence", "power_dx", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
         "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of",
         "unprod", "unvar", "unstd", "uncumsum", "uncumprod", "undiagonal", "untrace", "unnorm",
         "tensordot_da", "tensordot_db", "einsum_adjoint", "outer_da", "outer_db", "kron_da",

@@ -282,8 +282,8 @@ def seed_scalar(out):
     what = f"an array of shape {shape}" if shape is not None else f"a value of type {type(out).__name__}"
     raise NonScalarOutputError(
         f"grad needs a function with a scalar value, but it returned {what}",
-        hint="grad differentiates a scalar: for an array output, differentiate "
-             "np.sum(f(x) * v) with the cotangent v you want (srcad.vjp is planned)")
+        hint="grad differentiates a scalar: use srcad.vjp (or srcad.jacrev) for an array or tuple "
+             "output")
 
 
 def gradient_of(dx, x):
@@ -322,6 +322,11 @@ def _advanced(index) -> bool:
     """Does ``index`` use an integer array or list (which may repeat a position)?"""
     parts = index if isinstance(index, tuple) else (index,)
     return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
+
+
+def list_copy(values):
+    """A new list with the same entries (the stack, for a backward that may run again)."""
+    return list(values)
 
 
 def snapshot(value):
