@@ -173,42 +173,43 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         keywords = {k.arg: k.value for k in value.keywords}
         func = value.func
         if isinstance(func, gast.Attribute) and not _is_static(func, locals_):
-            fn = rules.METHODS.get(func.attr)
-            args = value.args
-            if func.attr in rules.PACKED_METHODS and len(args) > 1:
-                args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
-            return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args,
-                          keywords, value, f"method '.{func.attr}()'")
+            return _method_call(targets, func, value, keywords)
         if isinstance(func, gast.Name) and func.id in parsed.nested:
             return _nested_call(targets, parsed.nested[func.id], value, keywords)
         if isinstance(func, gast.Name) and func.id in parsed.static:
             obj = parsed.static[func.id]  # a parameter holding a function (specialized on it)
             what = f"'{func.id}' ({getattr(obj, '__qualname__', obj)!s})"
-            if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
-                obj = obj.fn
-            if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
-                return _user_call(targets, obj, value, keywords, what, parsed, locals_)
-            return _apply(targets, rules.lookup(obj), value.args, keywords, value, what)
+            return _call_object(targets, obj, value, keywords, what, parsed, locals_)
         if _is_static(func, locals_):
             obj = resolve_static(func, parsed)
-            what = f"'{dotted_name(func) or 'this function'}'"
             if isinstance(func, gast.Attribute) and isinstance(getattr(obj, "__self__", None),
                                                                np.ndarray):
-                # a method of a constant array: W.dot(x) with a global W
-                fn = rules.METHODS.get(func.attr)
-                args = value.args
-                if func.attr in rules.PACKED_METHODS and len(args) > 1:
-                    args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
-                return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args,
-                              keywords, value, f"method '.{func.attr}()'")
-            if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
-                obj = obj.fn  # no VJP given yet: differentiate its source
-            if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
-                return _user_call(targets, obj, value, keywords, what, parsed, locals_)
-            return _apply(targets, rules.lookup(obj), value.args, keywords, value, what)
+                return _method_call(targets, func, value, keywords)  # W.dot(x), W a global array
+            what = f"'{dotted_name(func) or 'this function'}'"
+            return _call_object(targets, obj, value, keywords, what, parsed, locals_)
         return _apply(targets, None, value.args, keywords, value, "this call")
     return Op("unknown", targets, args={}, node=value,
               reason=f"'{type(value).__name__}' cannot be differentiated")
+
+
+def _method_call(targets, func, node, keywords) -> Op:
+    """``x.sum(axis=0)``: the rule of the matching function, with ``x`` first."""
+    fn = rules.METHODS.get(func.attr)
+    args = node.args
+    if func.attr in rules.PACKED_METHODS and len(args) > 1:
+        args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
+    return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args, keywords, node,
+                  f"method '.{func.attr}()'")
+
+
+def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
+    """A call to a known object: its rule if it has one, else its source if it is a Python
+    function (a custom_vjp without a VJP yet counts as its function)."""
+    if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
+        obj = obj.fn  # no VJP given yet: differentiate its source
+    if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
+        return _user_call(targets, obj, node, keywords, what, parsed, locals_)
+    return _apply(targets, rules.lookup(obj), node.args, keywords, node, what)
 
 
 def resolve_static(func, parsed):

@@ -637,16 +637,21 @@ class _Reverse:
             self.sites[stmt].append(site)
             self.statement_sites[id(site)] = self.sites[stmt]
         grads = _call(backward, load(saved), load(self.namer.adjoint(target)))
+        return self.distribute(grads, list(enumerate(name for _, name in operands)),
+                               f"d{callee_name}_args", defined)
+
+    def distribute(self, grads, positions, hint, defined) -> list:
+        """``grads`` (a call returning a tuple of gradients) evaluated once; entry ``k`` added to the
+        adjoint of ``name`` for each ``(k, name)`` in ``positions``."""
         block = []
-        if len(operands) > 1:
-            grads_name = self.namer.fresh(f"d{callee_name}_args")
+        if len(positions) > 1:
+            grads_name = self.namer.fresh(hint)
             block.append(_assign(grads_name, grads))
             grads = load(grads_name)
         contributions: dict[str, list] = {}
-        for k, (_, name) in enumerate(operands):
-            part = gast.Subscript(value=grads, slice=gast.Constant(value=k, kind=None),
-                                  ctx=gast.Load())
-            contributions.setdefault(name, []).append(part)
+        for k, name in positions:
+            contributions.setdefault(name, []).append(gast.Subscript(
+                value=grads, slice=gast.Constant(value=k, kind=None), ctx=gast.Load()))
         for name, exprs in contributions.items():
             block.append(self.accumulate(name, exprs, defined))
         return block
@@ -694,29 +699,7 @@ class _Reverse:
                            values=[k.value for k in call.keywords])
         grads = _call(self.helpers.name("call_vjp"), load(vjp), load(self.namer.adjoint(target)),
                       load(target), gast.Tuple(elts=list(call.args), ctx=gast.Load()), kwargs)
-        block = []
-        if len(positional) > 1:
-            grads_name = self.namer.fresh(f"d{target}_args")
-            block.append(_assign(grads_name, grads))
-            grads = load(grads_name)
-        contributions: dict[str, list] = {}
-        for k, name in positional:
-            contributions.setdefault(name, []).append(gast.Subscript(
-                value=grads, slice=gast.Constant(value=k, kind=None), ctx=gast.Load()))
-        for name, exprs in contributions.items():
-            block.append(self.accumulate(name, exprs, defined))
-        return block
-
-    def range_variables(self) -> set:
-        """Variables of ``for ... in range(...)`` loops assigned nowhere else: always integers."""
-        tree = self.normalized.tree
-        loops = {n.target.id for n in gast.walk(tree) if isinstance(n, gast.For)
-                 and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
-                 and n.iter.func.id == "range"}
-        assigned = {t.id for n in gast.walk(tree) if isinstance(n, gast.Assign)
-                    for t in gast.walk(n.targets[0])
-                    if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)}
-        return loops - assigned
+        return self.distribute(grads, positional, f"d{target}_args", defined)
 
     def adjoint_setitem(self, op, defined) -> list:
         """``x[index] = value``: the value gets ``dx[index]``; the overwritten part gets nothing."""

@@ -576,24 +576,24 @@ def outer_db(g, a, b):
     return np.reshape(np.ravel(a) @ np.asarray(g), np.shape(b))
 
 
+def _kron_blocks(g, a, b):
+    """``g`` of ``np.kron(a, b)`` as blocks ``(a_0, b_0, a_1, b_1, ...)``, and einsum letters."""
+    blocks = np.reshape(g, [n for pair in zip(np.shape(a), np.shape(b)) for n in pair])
+    letters = "abcdefghij"
+    a_idx, b_idx = letters[:np.ndim(a)], letters[np.ndim(a):2 * np.ndim(a)]
+    return blocks, a_idx, b_idx, "".join(x + y for x, y in zip(a_idx, b_idx))
+
+
 def kron_da(g, a, b):
     """Adjoint of ``np.kron(a, b)`` with respect to ``a`` (operands of equal dimension)."""
-    a, b = np.asarray(a), np.asarray(b)
-    blocks = np.reshape(g, [n for pair in zip(a.shape, b.shape) for n in pair])
-    letters = "abcdefghij"
-    a_idx, b_idx = letters[:a.ndim], letters[a.ndim:2 * a.ndim]
-    g_idx = "".join(x + y for x, y in zip(a_idx, b_idx))
-    return np.einsum(f"{g_idx},{b_idx}->{a_idx}", blocks, b)
+    blocks, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
+    return np.einsum(f"{g_idx},{b_idx}->{a_idx}", blocks, np.asarray(b))
 
 
 def kron_db(g, a, b):
     """Adjoint of ``np.kron(a, b)`` with respect to ``b``."""
-    a, b = np.asarray(a), np.asarray(b)
-    blocks = np.reshape(g, [n for pair in zip(a.shape, b.shape) for n in pair])
-    letters = "abcdefghij"
-    a_idx, b_idx = letters[:a.ndim], letters[a.ndim:2 * a.ndim]
-    g_idx = "".join(x + y for x, y in zip(a_idx, b_idx))
-    return np.einsum(f"{g_idx},{a_idx}->{b_idx}", blocks, a)
+    blocks, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
+    return np.einsum(f"{g_idx},{a_idx}->{b_idx}", blocks, np.asarray(a))
 
 
 def inner_da(g, a, b):
