@@ -701,6 +701,17 @@ class _Reverse:
                       load(target), gast.Tuple(elts=list(call.args), ctx=gast.Load()), kwargs)
         return self.distribute(grads, positional, f"d{target}_args", defined)
 
+    def range_variables(self) -> set:
+        """Variables of ``for ... in range(...)`` loops assigned nowhere else: always integers."""
+        tree = self.normalized.tree
+        loops = {n.target.id for n in gast.walk(tree) if isinstance(n, gast.For)
+                 and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
+                 and n.iter.func.id == "range"}
+        assigned = {t.id for n in gast.walk(tree) if isinstance(n, gast.Assign)
+                    for t in gast.walk(n.targets[0])
+                    if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)}
+        return loops - assigned
+
     def adjoint_setitem(self, op, defined) -> list:
         """``x[index] = value``: the value gets ``dx[index]``; the overwritten part gets nothing."""
         x = op.targets[0]
