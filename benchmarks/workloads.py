@@ -28,7 +28,8 @@ class Workload:
     argnums: tuple      # positions differentiated
     hand: object        # hand-written gradient: hand(*args) -> tuple of gradients
     array: bool = True  # an array workload (the gradient/forward <= 3x target applies)
-    notes: str = ""
+    hand_alt: object = None  # another hand-written gradient, faster than the one that mirrors f
+    hand_alt_title: str = ""
 
 
 # ---- 1. scalar loop --------------------------------------------------------------------------------
@@ -120,6 +121,22 @@ def rnn_loss_grad(W_hh, W_xh, b, xs):
     return (dW_hh, dW_xh)
 
 
+def rnn_loss_grad_batched(W_hh, W_xh, b, xs):
+    # the same reverse loop, but the outer products of all the steps summed by two matrix products
+    # after it (sum_t outer(da_t, h_t) = DA.T @ H): what the per-step formulation cannot reach
+    steps = xs.shape[0]
+    hs = [np.zeros(W_hh.shape[0])]
+    for t in range(steps):
+        hs.append(np.tanh(W_hh @ hs[-1] + W_xh @ xs[t] + b))
+    das = np.empty((steps, W_hh.shape[0]))
+    dh = 2 * hs[-1]
+    for t in range(steps - 1, -1, -1):
+        da = dh * (1 - hs[t + 1] ** 2)
+        das[t] = da
+        dh = W_hh.T @ da
+    return (das.T @ np.stack(hs[:-1]), das.T @ xs)
+
+
 def make_rnn(rng):
     steps, hidden, inputs = 50, 128, 32
     W_hh = rng.standard_normal((hidden, hidden)) * (0.9 / math.sqrt(hidden))
@@ -127,7 +144,9 @@ def make_rnn(rng):
     b = rng.standard_normal(hidden) * 0.1
     xs = rng.standard_normal((steps, inputs))
     return Workload("rnn", "vanilla RNN, 50 steps, hidden 128 (input 32), loss = sum(h_T ** 2)",
-                    rnn_loss, (W_hh, W_xh, b, xs), (0, 1), rnn_loss_grad)
+                    rnn_loss, (W_hh, W_xh, b, xs), (0, 1), rnn_loss_grad,
+                    hand_alt=rnn_loss_grad_batched,
+                    hand_alt_title="outer products batched into two matrix products after the loop")
 
 
 # ---- 4. ODE, explicit Euler in a while loop -------------------------------------------------------
