@@ -38,15 +38,19 @@ def analyze(ops: list, wrt: list, outputs: list) -> Activity:
 
 
 def _reach(start: set, edges) -> set:
-    """Everything reachable from ``start`` along ``edges`` (pairs of name lists: from, to)."""
+    """Everything reachable from ``start`` along ``edges`` (pairs of name lists: from, to), by a
+    worklist: each edge is followed once, so the analysis is linear in the program's size."""
+    leaving = {}
+    for frm, to in edges:
+        for name in frm:
+            leaving.setdefault(name, []).append(to)
     reached = set(start)
-    changed = True
-    while changed:
-        changed = False
-        for frm, to in edges:
-            if any(n in reached for n in frm):
-                new = [n for n in to if n not in reached]
-                if new:
-                    reached.update(new)
-                    changed = True
+    todo = list(start)
+    while todo:
+        name = todo.pop()
+        for to in leaving.pop(name, ()):
+            for target in to:
+                if target not in reached:
+                    reached.add(target)
+                    todo.append(target)
     return reached

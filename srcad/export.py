@@ -170,18 +170,44 @@ def _collect_helper(fn, helpers):
         if isinstance(obj, (types.FunctionType, type)) and obj.__module__ == runtime.__name__ \
                 and name not in _ERRORS:
             _collect_helper(obj, helpers)
+        elif name in _runtime_constants():
+            helpers[name] = _Constant(name, _runtime_constants()[name])
+
+
+class _Constant:
+    """A module-level constant of srcad.runtime that a copied helper reads."""
+
+    def __init__(self, name, source):
+        self.__name__, self.source = name, source
+
+
+def _runtime_constants() -> dict:
+    """``{name: source of its assignment}`` for srcad.runtime's module-level constants."""
+    import ast
+
+    text = inspect.getsource(runtime)
+    found = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = ast.get_source_segment(text, node)
+    return found
 
 
 def _ordered(helpers):
-    """Classes first (bases before subclasses), then functions, each by name."""
+    """Constants, then classes (bases before subclasses), then functions, each by name."""
+    constants = sorted((h for h in helpers.values() if isinstance(h, _Constant)),
+                       key=lambda c: c.__name__)
     classes = sorted((h for h in helpers.values() if isinstance(h, type)),
                      key=lambda c: (len(c.__mro__), c.__name__))
-    functions = sorted((h for h in helpers.values() if not isinstance(h, type)),
+    functions = sorted((h for h in helpers.values() if isinstance(h, types.FunctionType)),
                        key=lambda f: f.__name__)
-    return classes + functions
+    return constants + classes + functions
 
 
 def _helper_source(obj) -> str:
+    if isinstance(obj, _Constant):
+        return obj.source
     text = inspect.getsource(obj)
     kept = [line for line in text.splitlines()
             if not line.strip().startswith("from .errors import")]
