@@ -166,8 +166,21 @@ def _normalize_axis(axis, ndim):
     return tuple(a % ndim if ndim else a for a in axes)
 
 
+def _matrix_and_matrix_or_vector(x, y) -> bool:
+    """The common cases of ``x @ y``, with a direct formula: (matrix, vector), (vector, matrix),
+    (matrix, matrix), both arrays."""
+    return type(x) is np.ndarray and type(y) is np.ndarray and x.ndim <= 2 and y.ndim <= 2 \
+        and x.ndim + y.ndim >= 3
+
+
 def matmul_dx(g, x, y):
     """Adjoint of ``x @ y`` with respect to ``x`` (vectors, matrices and stacks of matrices)."""
+    if _matrix_and_matrix_or_vector(x, y):
+        if y.ndim == 1:               # matrix @ vector
+            return np.outer(g, y)
+        if x.ndim == 1:               # vector @ matrix
+            return y @ g
+        return g @ y.T                # matrix @ matrix
     x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
     if y.ndim == 1:
         if x.ndim == 1:  # inner product: g is a scalar
@@ -182,6 +195,10 @@ def matmul_dx(g, x, y):
 
 def matmul_dy(g, x, y):
     """Adjoint of ``x @ y`` with respect to ``y``."""
+    if _matrix_and_matrix_or_vector(x, y):
+        if x.ndim == 1:               # vector @ matrix
+            return np.outer(x, g)
+        return x.T @ g                # matrix @ vector, matrix @ matrix
     x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
     if x.ndim == 1:
         if y.ndim == 1:
