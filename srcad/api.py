@@ -95,15 +95,10 @@ class Program:
         self.entries: list = []      # load.Entry, in order of generation
         self.generated: list = []    # (gast function, comments), in the same order
         self.pairs: dict = {}        # (function, wrt) -> (forward name, backward name)
-        self.taken: set = set()
+        self.names = Namer()         # the names of the generated functions
 
     def fresh(self, hint: str) -> str:
-        name, k = hint, 1
-        while name in self.taken:
-            k += 1
-            name = f"{hint}_{k}"
-        self.taken.add(name)
-        return name
+        return self.names.fresh(hint)
 
     def callee(self, fn, wrt, location, static=()):
         """Names of the forward/backward pair of ``fn`` with respect to parameters ``wrt``

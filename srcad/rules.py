@@ -53,7 +53,7 @@ TEMPLATE_NAMESPACE = {
     **{name: getattr(runtime, name) for name in (
         "unbroadcast", "unsum", "unmean", "matmul_dx", "matmul_dy", "dot_dx", "dot_dy",
         "unmax", "list_copy", "unsetitem", "unrepeat_sequence", "power_dx", "adjoint_like", "zero_at", "snapshot", "private_copy", "log_or_zero", "unindex",
-        "unpack_adjoint", "zeros_like", "seed_scalar", "gradient_of",
+        "unpack_adjoint", "zeros_like", "seed_scalar",
         "unprod", "unvar", "unstd", "uncumsum", "uncumprod", "undiagonal", "untrace", "unnorm",
         "tensordot_da", "tensordot_db", "einsum_adjoint", "outer_da", "outer_db", "kron_da",
         "kron_db", "inner_da", "inner_db", "unconcatenate", "unstack", "unhstack", "unvstack",

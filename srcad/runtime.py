@@ -311,13 +311,6 @@ def seed_scalar(out):
              "output")
 
 
-def gradient_of(dx, x):
-    """The final gradient of argument ``x``: a Python float for a Python number, else an array."""
-    if isinstance(x, (int, float)) and not isinstance(x, bool) and np.ndim(dx) == 0:
-        return float(dx)
-    return dx
-
-
 def zero_at(g, index):
     """``g`` with ``g[index]`` set to zero, as a new array: the adjoint of the value that
     ``x[index] = ...`` overwrote (no gradient flows to it)."""
