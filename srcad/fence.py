@@ -25,7 +25,7 @@ _SUPPORTED = {
     # expressions
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute, gast.Tuple,
     gast.List, gast.Subscript, gast.Slice, gast.Compare, gast.BoolOp, gast.keyword, gast.arguments,
-    gast.JoinedStr, gast.FormattedValue,
+    gast.JoinedStr, gast.FormattedValue, gast.ListComp, gast.GeneratorExp, gast.comprehension,
     # contexts and operators
     gast.Load, gast.Store, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -53,10 +53,8 @@ _MESSAGES = {
     gast.AsyncWith: "'async with' cannot be differentiated",
     gast.NamedExpr: "assignment expressions (':=') are not supported",
     gast.Match: "'match' statements are not supported",
-    gast.ListComp: "list comprehensions are not supported yet",
     gast.SetComp: "set comprehensions are not supported",
     gast.DictComp: "dict comprehensions are not supported yet",
-    gast.GeneratorExp: "generator expressions are not supported yet",
     gast.Dict: "dict literals are not supported yet",
     gast.Set: "set literals are not supported",
     gast.Starred: "star-unpacking ('*x') is not supported yet",

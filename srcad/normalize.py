@@ -264,6 +264,39 @@ class _Normalizer:
             gast.Assign(targets=[store(target)], value=node.orelse, type_comment=None), node.orelse)])
         self.emit(gast.If(test=cond, body=body, orelse=orelse), node)
 
+    def comprehension(self, node):
+        """``[e for v in seq if c]`` (or a generator expression, made a list) as a loop that
+        builds the list: ``items = []``, ``for v' in seq: if c: items = items + [e]``. Its variables
+        get fresh names, as they are local to the comprehension in Python."""
+        import copy
+
+        node = copy.deepcopy(node)
+        renames = {}
+        for generator in node.generators:
+            for target in gast.walk(generator.target):
+                if isinstance(target, gast.Name):
+                    renames[target.id] = self.namer.fresh(target.id)
+        for child in gast.walk(node):
+            if isinstance(child, gast.Name) and child.id in renames:
+                child.id = renames[child.id]
+        items = self.namer.fresh("items")
+        self.emit(gast.Assign(targets=[store(items)], value=gast.List(elts=[], ctx=gast.Load()),
+                              type_comment=None), node)
+        self.locals = self.locals | set(renames.values()) | {items}
+        self.rebound = set()
+        body = [gast.copy_location(gast.Assign(
+            targets=[store(items)], value=gast.BinOp(
+                left=load(items), op=gast.Add(),
+                right=gast.List(elts=[node.elt], ctx=gast.Load())), type_comment=None), node)]
+        for generator in reversed(node.generators):
+            for test in reversed(generator.ifs):
+                body = [gast.copy_location(gast.If(test=test, body=body, orelse=[]), test)]
+            body = [gast.copy_location(gast.For(target=generator.target, iter=generator.iter,
+                                                body=body, orelse=[], type_comment=None), node)]
+        for stmt in body:
+            self.statement(stmt)
+        return load(items)
+
     def counter(self, loop) -> str:
         count = self.namer.fresh("iterations")
         self.emit(gast.Assign(targets=[store(count)], value=gast.Constant(value=0, kind=None),
@@ -451,6 +484,8 @@ class _Normalizer:
             name = self.namer.fresh("choice")
             self.choice(node, name)
             return load(name)
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            return self.comprehension(node)
         op = self.operation(node)
         name = self.namer.temp(op)
         self.emit(gast.Assign(targets=[store(name)], value=op, type_comment=None), node)
@@ -476,6 +511,8 @@ class _Normalizer:
         elif isinstance(node, gast.Compare):
             new = gast.Compare(left=self.atom(node.left), ops=node.ops,
                                comparators=[self.atom(c) for c in node.comparators])
+        elif isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            new = self.comprehension(node)
         elif isinstance(node, gast.BoolOp):
             raise UnsupportedSyntaxError(
                 "'and'/'or' are only supported in conditions (they return one of their operands)",

@@ -388,6 +388,20 @@ def fib_like(x):
     return b
 
 
+def list_comprehension(ws, xs):
+    return sum([w * x for w, x in zip(ws, xs)])
+
+
+def nested_comprehension_with_condition(x):
+    v = 3.0
+    ys = [np.sin(v * k) for v in x if v > 0 for k in (1.0, 2.0)]
+    return sum(ys) * v
+
+
+def generator_expression(x):
+    return np.sum(np.array([t * t for t in x])) + sum(np.tanh(t) for t in x)
+
+
 def _vec(n, lo=-1.0, hi=1.0):
     return lambda rng: rng.uniform(lo, hi, size=n)
 
@@ -462,4 +476,7 @@ CASES = [
     (newton_sqrt, [_scalar(1.0, 4.0)], 0),
     (masked_update, [_vec(5)], 0),
     (fib_like, [_scalar(-1, 1)], 0),
+    (list_comprehension, [_vec(4), _vec(4)], (0, 1)),
+    (nested_comprehension_with_condition, [_vec(4)], 0),
+    (generator_expression, [_vec(3)], 0),
 ]
