@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import gast
 
+from .parse import parameter_names
+
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "view", "T",
                  "flatten"}
 
 
 def guards(normalized, ops) -> dict:
-    params = [a.id for a in normalized.tree.args.posonlyargs + normalized.tree.args.args]
+    params = parameter_names(normalized.tree.args)
     groups = _alias_groups(ops)
     result = {}
     _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result)
@@ -162,7 +164,7 @@ def mutated_parameters(fn) -> dict:
         tree = parse(fn).tree
     except SrcadError:
         return {}
-    params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+    params = parameter_names(tree.args)
     root = {p: p for p in params}  # name -> the parameter it may share memory with
 
     def source_root(node):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gast
 
 from .errors import UndefinedNameError, UnsupportedSyntaxError
-from .parse import NestedFunction, own_nodes
+from .parse import NestedFunction, own_nodes, parameter_names
 
 _UNBOUND = object()
 
@@ -82,8 +82,6 @@ class _Fence:
             self.fail(args.vararg, "'*args' parameters are not supported yet")
         if args.kwarg is not None:
             self.fail(args.kwarg, "'**kwargs' parameters are not supported yet")
-        if args.kwonlyargs:
-            self.fail(args.kwonlyargs[0], "keyword-only parameters are not supported yet")
         body = fn.body
         for name in self.parsed.varargs:
             rebound = [n for n in own_nodes(fn) if isinstance(n, gast.Name) and n.id == name
@@ -110,7 +108,7 @@ class _Fence:
                 self.fail(default, "a nested function's defaults must be constants")
         if node.decorator_list:
             self.fail(node.decorator_list[0], "decorators on a nested function are not supported")
-        outer_names = {a.id for a in parent.args.args + parent.args.posonlyargs} | {
+        outer_names = set(parameter_names(parent.args)) | {
             n.id for n in own_nodes(parent) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)} | {n.name for n in own_nodes(parent)
                                                   if isinstance(n, gast.FunctionDef)}
@@ -125,10 +123,10 @@ class _Fence:
                 and n.name == node.name]
         if len(defs) > 1:
             self.fail(defs[1], f"'{node.name}' is defined twice")
-        inner_locals = {a.id for a in node.args.args + node.args.posonlyargs} | {
+        inner_locals = set(parameter_names(node.args)) | {
             n.id for n in gast.walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
-        outer_locals = {a.id for a in parent.args.args + parent.args.posonlyargs} | {
+        outer_locals = set(parameter_names(parent.args)) | {
             n.id for n in own_nodes(parent) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
         captured = sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name)
@@ -186,7 +184,7 @@ class _Fence:
     def check_names(self, fn, outer=frozenset()):
         """Every name the function reads is a parameter, a local, or bound where it is defined
         (``outer``: the enclosing function's locals, for a nested ``def``)."""
-        local = {a.id for a in fn.args.args + fn.args.posonlyargs} | set(outer)
+        local = set(parameter_names(fn.args)) | set(outer)
         local |= {n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
                   and isinstance(n.ctx, (gast.Store, gast.Del, gast.Param))}
         local |= {n.name for n in gast.walk(fn) if isinstance(n, gast.FunctionDef)}

@@ -43,7 +43,7 @@ import dataclasses
 import gast
 
 from .errors import UnsupportedSyntaxError
-from .parse import own_nodes, resolve_dotted
+from .parse import own_nodes, parameter_names, resolve_dotted
 
 
 @dataclasses.dataclass
@@ -77,7 +77,7 @@ def dotted_name_of(node) -> bool:
 
 
 def local_names(tree: gast.FunctionDef) -> frozenset:
-    names = {a.id for a in tree.args.args + tree.args.posonlyargs}
+    names = set(parameter_names(tree.args))
     names |= {n.id for n in own_nodes(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     names |= {n.name for n in own_nodes(tree) if isinstance(n, gast.FunctionDef)}
     return frozenset(names)

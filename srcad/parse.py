@@ -51,6 +51,12 @@ class Namespace:
         return default
 
 
+def parameter_names(args) -> list:
+    """The names a function's parameters bind (positional, then keyword-only) from its arguments
+    node; ``*args`` is bound by its own rewriting (``Parsed.specialize_varargs``)."""
+    return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
 def dotted_name(node) -> str | None:
     """``np.linalg.norm`` -> "np.linalg.norm"; None if ``node`` is not a chain of names."""
     parts = []
@@ -127,7 +133,7 @@ class Parsed:
 
     def called_parameters(self) -> list:
         """Parameters the body calls (``act(x)``): srcad specializes on the functions they hold."""
-        params = [a.id for a in self.tree.args.posonlyargs + self.tree.args.args]
+        params = parameter_names(self.tree.args)
         called = {n.func.id for n in gast.walk(self.tree)
                   if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)}
         return [p for p in params if p in called]

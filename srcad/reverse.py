@@ -35,7 +35,7 @@ import gast
 from . import alias
 from .errors import UnsupportedSyntaxError
 from .normalize import load, store
-from .parse import NestedFunction
+from .parse import NestedFunction, parameter_names
 from .template import instantiate
 
 
@@ -173,7 +173,7 @@ class _Reverse:
         tree = self.normalized.tree
         out = tree.body[-1].value.id
         stmts = tree.body[:-1]
-        params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+        params = parameter_names(tree.args)
         self.definite = set(params)  # assigned on every path by the end of the forward sweep
         self.find_sites(stmts, set(params), self.definite, in_loop=False)
         self.live = {}  # if/loop -> names whose adjoint the backward sweep may still read after it
@@ -235,7 +235,7 @@ class _Reverse:
         ``reusable``: the backward may run several times on one ``saved`` (``srcad.vjp``), so it
         copies what it would otherwise consume (the stack, arrays it restores in place)."""
         tree = self.normalized.tree
-        params = [a.id for a in tree.args.posonlyargs + tree.args.args]
+        params = parameter_names(tree.args)
         forward, backward, finals, out = self.sweeps(wrt)
         primal = set(params) | {n.id for st in forward for n in gast.walk(st)
                                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}

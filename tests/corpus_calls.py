@@ -173,3 +173,11 @@ def uses_total(x, y):
 
 def head_and_rest(x, *rest):
     return x * np.sum(np.array(rest))
+
+
+def scaled(x, *, scale=2.0, power=2):
+    return np.sum(scale * x ** power)
+
+
+def calls_keyword_only(x, s):
+    return scaled(x, scale=s) + scaled(x * 2.0, power=3, scale=0.5)

@@ -33,6 +33,8 @@ CASES = [
     (cc.uses_total, [0.7, -0.3], (0, 1)),
     (cc.total, [0.7, -0.3, 0.2], (0, 1, 2)),
     (cc.head_and_rest, [0.7, -0.3, 0.2], (0, 2)),
+    (cc.scaled, [rng.normal(size=2)], 0),
+    (cc.calls_keyword_only, [rng.normal(size=2), 1.5], (0, 1)),
 ]
 
 
@@ -221,3 +223,11 @@ def test_star_args_functions_are_specialized_per_count():
     assert df(1.0, 2.0) == pytest.approx(2.0)
     assert df(1.0, 2.0, 3.0) == pytest.approx(2.0)
     assert len(df._cache) == 2
+
+
+def test_keyword_only_parameters_keep_their_defaults():
+    x = np.array([0.3, -0.5])
+    df = srcad.grad(cc.scaled)
+    np.testing.assert_allclose(df(x), 4.0 * x)
+    np.testing.assert_allclose(df(x, scale=1.0), 2.0 * x)
+    np.testing.assert_allclose(df(x, power=3), 6.0 * x ** 2)

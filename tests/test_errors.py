@@ -94,10 +94,6 @@ def f(x):
     return
 """, srcad.UnsupportedSyntaxError, 3, 4, "without a value"),
     ("""
-def f(x, *, scale):
-    return x
-""", srcad.UnsupportedSyntaxError, 2, 12, "keyword-only"),
-    ("""
 def f(x, **options):
     return x
 """, srcad.UnsupportedSyntaxError, 2, 11, "'**kwargs'"),
