@@ -25,7 +25,7 @@ _SUPPORTED = {
     # expressions
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute, gast.Tuple,
     gast.List, gast.Subscript, gast.Slice, gast.Compare, gast.BoolOp, gast.keyword, gast.arguments,
-    gast.JoinedStr, gast.FormattedValue, gast.ListComp, gast.GeneratorExp, gast.comprehension,
+    gast.JoinedStr, gast.FormattedValue, gast.Dict, gast.ListComp, gast.GeneratorExp, gast.comprehension,
     # contexts and operators
     gast.Load, gast.Store, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -55,7 +55,6 @@ _MESSAGES = {
     gast.Match: "'match' statements are not supported",
     gast.SetComp: "set comprehensions are not supported",
     gast.DictComp: "dict comprehensions are not supported yet",
-    gast.Dict: "dict literals are not supported yet",
     gast.Set: "set literals are not supported",
     gast.Starred: "star-unpacking ('*x') is not supported yet",
     gast.LShift: "shift operators are not supported",
@@ -213,6 +212,12 @@ class _Fence:
             kind = type(child)
             if kind is gast.keyword and child.arg is None:
                 self.fail(child, "'**' in a call is not supported yet")
+            if kind is gast.Dict:
+                for key in child.keys:
+                    if key is None:
+                        self.fail(child, "'**' in a dict literal is not supported")
+                    if not isinstance(key, gast.Constant):
+                        self.fail(key, "dict keys must be constants (a string or a number)")
             if kind is gast.Starred and isinstance(child.value, gast.Name) \
                     and child.value.id in self.parsed.varargs:
                 continue  # f(*args) with the function's own *args: expanded by normalize

@@ -462,6 +462,8 @@ class _Normalizer:
             return isinstance(node.operand, gast.Constant)
         if isinstance(node, (gast.Tuple, gast.List)):
             return self.is_static(node) and all(self.is_atom(e) for e in node.elts)
+        if isinstance(node, gast.Dict):
+            return self.is_static(node) and all(self.is_atom(v) for v in node.values)
         return False
 
     def fold(self, node):
@@ -508,6 +510,8 @@ class _Normalizer:
             new = gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
         elif isinstance(node, (gast.Tuple, gast.List)):
             new = type(node)(elts=[self.atom(e) for e in self.expand(node.elts)], ctx=gast.Load())
+        elif isinstance(node, gast.Dict):  # constant keys (the fence checks)
+            new = gast.Dict(keys=list(node.keys), values=[self.atom(v) for v in node.values])
         elif isinstance(node, gast.Compare):
             new = gast.Compare(left=self.atom(node.left), ops=node.ops,
                                comparators=[self.atom(c) for c in node.comparators])

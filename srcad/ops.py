@@ -159,6 +159,12 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
                           tuple(f"e{k}" for k in range(n)), {},
                           {f"e{k}": f"g[{k}]" for k in range(n)})
         return Op("rule", targets, rule, dict(zip(rule.params, value.elts)), value)
+    if isinstance(value, gast.Dict):  # {"W": a, "b": b}: each value gets g[its key]
+        if _is_static(value, locals_):
+            return Op("rule", targets, _NONDIFF, {}, value)
+        rule = rules.Rule("dict", tuple(f"e{k}" for k in range(len(value.keys))), {},
+                          {f"e{k}": f"g[{key.value!r}]" for k, key in enumerate(value.keys)})
+        return Op("rule", targets, rule, dict(zip(rule.params, value.values)), value)
     if isinstance(value, gast.Subscript):
         index = _index_value(value.slice, helpers)
         return _apply(targets, rules.lookup(operator.getitem), [value.value, index], {}, value,

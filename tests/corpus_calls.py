@@ -181,3 +181,13 @@ def scaled(x, *, scale=2.0, power=2):
 
 def calls_keyword_only(x, s):
     return scaled(x, scale=s) + scaled(x * 2.0, power=3, scale=0.5)
+
+
+def model(params, x):
+    return np.tanh(params["W"] @ x + params["b"])
+
+
+def dict_literal(W, b, x):
+    params = {"W": W, "b": b, "scale": 2.0}
+    h = model(params, x)
+    return np.sum(h * h) * params["scale"]

@@ -35,6 +35,7 @@ CASES = [
     (cc.head_and_rest, [0.7, -0.3, 0.2], (0, 2)),
     (cc.scaled, [rng.normal(size=2)], 0),
     (cc.calls_keyword_only, [rng.normal(size=2), 1.5], (0, 1)),
+    (cc.dict_literal, [rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=3)], (0, 1, 2)),
 ]
 
 
@@ -231,3 +232,11 @@ def test_keyword_only_parameters_keep_their_defaults():
     np.testing.assert_allclose(df(x), 4.0 * x)
     np.testing.assert_allclose(df(x, scale=1.0), 2.0 * x)
     np.testing.assert_allclose(df(x, power=3), 6.0 * x ** 2)
+
+
+def test_vjp_with_a_dict_argument_gives_a_dict():
+    W, b, x = rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=3)
+    out, f_vjp = srcad.vjp(cc.model, {"W": W, "b": b}, x)
+    dparams, dx = f_vjp(np.ones(2))
+    assert set(dparams) == {"W", "b"}
+    np.testing.assert_allclose(dparams["b"], 1 - np.tanh(W @ x + b) ** 2)
