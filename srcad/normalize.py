@@ -276,9 +276,15 @@ class _Normalizer:
             for target in gast.walk(generator.target):
                 if isinstance(target, gast.Name):
                     renames[target.id] = self.namer.fresh(target.id)
+        # Python evaluates the first iterable in the enclosing scope (``[v for v in v]`` reads the
+        # outer ``v``); everything else -- the element, the conditions, later iterables -- in the
+        # comprehension's own scope, where the targets are local.
+        first_iter = node.generators[0].iter
+        node.generators[0].iter = gast.Constant(value=None, kind=None)
         for child in gast.walk(node):
             if isinstance(child, gast.Name) and child.id in renames:
                 child.id = renames[child.id]
+        node.generators[0].iter = first_iter
         items = self.namer.fresh("items")
         self.emit(gast.Assign(targets=[store(items)], value=gast.List(elts=[], ctx=gast.Load()),
                               type_comment=None), node)
