@@ -1,4 +1,4 @@
-"""srcad: reverse-mode automatic differentiation of Python/NumPy functions by source transformation.
+"""srcad: automatic differentiation (reverse and forward mode) of Python/NumPy functions by source transformation.
 
     >>> import srcad
     >>> def f(x, y, z):
@@ -9,7 +9,7 @@
 ``srcad.show(srcad.grad(f))`` prints the generated gradient function.
 """
 
-from .api import grad, jacrev, show, source, value_and_grad, vjp
+from .api import grad, hessian, hvp, jacfwd, jacrev, jvp, show, source, value_and_grad, vjp
 from .custom import custom_vjp, defvjp
 from .debug import GradientCheckError, check_grads
 from .export import export
@@ -20,7 +20,7 @@ from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScal
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jacrev", "source", "show", "stop_gradient", "custom_vjp", "defvjp",
+    "grad", "value_and_grad", "vjp", "jacrev", "jvp", "jacfwd", "hvp", "hessian", "source", "show", "stop_gradient", "custom_vjp", "defvjp",
     "check_grads", "GradientCheckError", "export",
     "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError", "NoGradientRuleError", "SourceUnavailableError",
     "NonScalarOutputError", "UndefinedNameError", "UnsupportedOperationError",

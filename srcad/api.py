@@ -35,6 +35,7 @@ from .naming import Namer
 from .normalize import normalize
 from .ops import classify, sequence_names
 from .parse import NestedFunction, parse
+from .forward import forward, tangent_parameter_names
 from .reverse import Options, reverse
 from .runtime import plain
 from .template import Helpers
@@ -117,9 +118,25 @@ class Program:
         return self.pairs[key]
 
 
-def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
-    """Run the passes on ``fun`` and add what they generate to ``program``; returns the parsed
-    function and the name it returns. ``static`` maps parameters to the functions they hold."""
+    def jvp_callee(self, fn, wrt, location, static=()):
+        """Name and tangent parameters of the JVP function of ``fn`` with respect to ``wrt``."""
+        key = ("jvp", fn, tuple(wrt), static)
+        if key not in self.pairs:
+            base = re.sub(r"\W", "", fn.__name__) or "function"
+            try:
+                derive_forward(self, fn, list(wrt), self.fresh(f"jvp_{base}"), static=dict(static),
+                               key=key)
+            except SourceUnavailableError as exc:
+                raise SourceUnavailableError(
+                    f"cannot differentiate through {fn.__qualname__!r}: {exc.message}",
+                    location) from None
+        return self.pairs[key]
+
+
+def _front(fun, wrt, static):
+    """The passes both modes share: parse, fence, lower, normalize, classify. Returns
+    ``(parsed, fun, wrt, namer, normalized, helpers, ops, out)``; ``static`` maps parameters to the
+    functions they hold (and ``"*args"`` to how many extra arguments there are)."""
     if isinstance(fun, NestedFunction):
         parsed, fun = fun.parsed(), fun.parent.fn
     else:
@@ -133,6 +150,10 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, 
     _debug("parse", parsed.tree)
     fence(parsed)
     namer = Namer.for_function(parsed.tree)
+    return parsed, fun, wrt, namer
+
+
+def _middle(parsed, namer):
     parsed.tree = lower(parsed.tree, namer)
     _debug("lower", parsed.tree)
     normalized = normalize(parsed, namer)
@@ -142,6 +163,32 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, 
     sequences = sequence_names(simple)
     ops = {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences) for stmt in simple}
     out = normalized.tree.body[-1].value.id
+    return normalized, helpers, ops, out
+
+
+def derive_forward(program, fun, wrt, name, *, static=None, key=None):
+    """Forward mode: add the JVP function ``name`` of ``fun`` with respect to ``wrt`` to
+    ``program``; returns its tangent parameters' names (also recorded under ``key``)."""
+    parsed, fun, wrt, namer = _front(fun, wrt, static)
+    tangent_params = tangent_parameter_names(namer, wrt)
+    if key is not None:
+        program.pairs[key] = (name, tangent_params)  # before deriving: a recursive call finds it
+    normalized, helpers, ops, out = _middle(parsed, namer)
+    activity = activity_pass.analyze(list(ops.values()), wrt, [out])
+    generated = forward(parsed, normalized, ops, activity, wrt, namer, helpers, program.jvp_callee,
+                        tangent_params, name=name, options=program.options)
+    function = generated.functions[0]
+    _debug("forward", function)
+    program.generated.append((function, generated.comments))
+    program.entries.append(Entry(function.name, fun, helpers.bound, defaults=True))
+    return parsed, out, tangent_params
+
+
+def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
+    """Run the passes on ``fun`` and add what they generate to ``program``; returns the parsed
+    function and the name it returns. ``static`` maps parameters to the functions they hold."""
+    parsed, fun, wrt, namer = _front(fun, wrt, static)
+    normalized, helpers, ops, out = _middle(parsed, namer)
     activity = activity_pass.analyze(list(ops.values()), wrt, [out])
     generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, program.callee,
                         name=name, argnums_is_tuple=argnums_is_tuple, split=split,
@@ -289,6 +336,10 @@ class Derived:
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
         return (value, grads) if self.with_value else grads
+
+    def _result(self, pair):
+        """What this derived function returns, from its generated function's ``(value, grads)``."""
+        return pair if self.with_value else pair[1]
 
     def primals(self, t, args, kwargs):
         """The arguments differentiated, in the order of ``argnums``."""
@@ -457,3 +508,191 @@ def jacrev(fun, argnums=0):
                           for j, k in enumerate(ks))
         return jacobians[0] if isinstance(argnums, int) else jacobians
     return jacobian
+
+
+# ---- forward mode ---------------------------------------------------------------------------------
+
+_jvp_lock = threading.Lock()
+_jvp_cache: "weakref.WeakKeyDictionary" = None  # function -> {(positions, static): (jvp, names, text)}
+
+
+def _jvp_transform(fun, positions: tuple, static=()):
+    """The JVP function of ``fun`` with tangents for the positional parameters ``positions``:
+    ``(function, tangent parameter names, source)``, made once per key."""
+    global _jvp_cache
+    import weakref
+
+    key = (positions, static)
+    with _jvp_lock:
+        if _jvp_cache is None:
+            _jvp_cache = weakref.WeakKeyDictionary()
+        found = _jvp_cache.setdefault(fun, {}).get(key)
+    if found is not None:
+        return found
+    params = _positional(fun)
+    static = dict(static)
+    if "*args" in static:
+        params = params + [f"*{k}" for k in range(static["*args"])]
+    wrt = [params[k] for k in positions]
+    program = Program()
+    base = re.sub(r"\W", "", fun.__name__) or "function"
+    name = program.fresh(f"jvp_{base}")
+    parsed, out, tangent_params = derive_forward(program, fun, wrt, name, static=static)
+    where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
+    header = (f"srcad: Jacobian-vector product of {fun.__qualname__} ({where}) along tangents of "
+              f"{', '.join(wrt) or 'nothing'}\nreturns ({out}, tangent of {out})")
+    order = [len(program.generated) - 1] + list(range(len(program.generated) - 1))
+    text = emit([program.generated[k] for k in order], header)
+    filename = f"<srcad {name} of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno} " \
+               f"along {','.join(wrt)}>"
+    functions = load(text, filename, program.entries)
+    result = (functions[name], tangent_params, text)
+    with _jvp_lock:
+        _jvp_cache[fun][key] = result
+    return result
+
+
+def _target(fun, primals):
+    """The plain Python function forward mode transforms for ``fun``, and how to read its result:
+    a derived function (``grad(f)``) is the gradient code srcad generated for it (forward over
+    reverse)."""
+    if isinstance(fun, Derived):
+        t = fun.transformed(primals)
+        return t.function, fun._result
+    if not isinstance(fun, types.FunctionType):
+        parse(fun)  # raises the error that explains why
+    return fun, None
+
+
+def _static_key(fun, primals) -> tuple:
+    if _has_varargs(fun):
+        return (("*args", max(len(primals) - len(_positional(fun)), 0)),)
+    return ()
+
+
+def jvp(fun, primals, tangents):
+    """``(fun(*primals), tangent_out)``: the derivative of ``fun`` at ``primals`` along ``tangents``
+    (one per primal, shaped like it; ``None`` for a primal held constant), by forward mode: a
+    function srcad generates with each statement followed by its tangent (``srcad.source(fun,
+    mode="forward")`` shows it). ``fun`` may be a function made by srcad (``srcad.grad(f)``):
+    that gives Hessian-vector products (forward over reverse)."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise SrcadError(f"srcad.jvp: {len(primals)} primals but {len(tangents)} tangents")
+    target, result = _target(fun, primals)
+    positions = tuple(k for k, t in enumerate(tangents) if t is not None)
+    for k in positions:
+        if np.shape(tangents[k]) != np.shape(primals[k]) and not isinstance(
+                primals[k], (list, tuple, dict)):
+            raise SrcadError(f"srcad.jvp: the tangent of argument {k} has shape "
+                             f"{np.shape(tangents[k])}, the argument {np.shape(primals[k])}")
+    function, names, _ = _jvp_transform(target, positions, _static_key(target, primals))
+    out, tangent = function(*primals, **{names[j]: tangents[k] for j, k in enumerate(positions)})
+    if result is not None:
+        out, tangent = result(out), result(tangent)
+    return out, _plain_tangent(tangent, out)
+
+
+def _plain_tangent(t, x):
+    if isinstance(x, dict):
+        return {k: _plain_tangent(t[k], v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and isinstance(t, (list, tuple)):
+        return type(x)(_plain_tangent(a, b) for a, b in zip(t, x)) \
+            if not hasattr(x, "_fields") else type(x)(*[_plain_tangent(a, b) for a, b in zip(t, x)])
+    return plain(t, x)
+
+
+def _basis(x):
+    """One-hot tangents for ``x``, one per entry, in row-major order."""
+    shape = np.shape(x)
+    dtype = x.dtype if isinstance(x, np.ndarray) and x.dtype.kind == "f" else np.float64
+    for index in np.ndindex(shape):
+        e = np.zeros(shape, dtype=dtype)
+        e[index] = 1
+        yield e if shape else float(e)
+
+
+def _stack_columns(columns, out, x):
+    """Jacobian columns (one tangent of ``out`` per entry of ``x``) -> shaped out.shape + x.shape;
+    a tuple output gives a tuple of Jacobians."""
+    if isinstance(out, (tuple, list)):
+        return type(out)(_stack_columns([c[j] for c in columns], part, x)
+                         for j, part in enumerate(out))
+    cols = [np.asarray(c, dtype=_result_dtype(c, x)) for c in columns]
+    shape = np.shape(out) + np.shape(x)
+    if not cols:
+        return np.zeros(shape)
+    return np.moveaxis(np.stack(cols), 0, -1).reshape(shape) if np.shape(x) else cols[0].reshape(shape)
+
+
+def _result_dtype(c, x):
+    kinds = [np.asarray(v).dtype for v in (c, x)]
+    return np.float32 if all(k == np.float32 for k in kinds) else np.float64
+
+
+def jacfwd(fun, argnums=0):
+    """The Jacobian of ``fun`` with respect to argument(s) ``argnums`` by forward mode (one JVP per
+    input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part."""
+    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    @functools.wraps(fun)
+    def jacobian(*args):
+        _check_array_args("jacfwd", args, ks)
+        results = []
+        out = None
+        for k in ks:
+            columns = []
+            for e in _basis(args[k]):
+                tangents = [None] * len(args)
+                tangents[k] = e
+                out, t = jvp(fun, args, tangents)
+                columns.append(t)
+            if out is None:
+                out = fun(*args)
+            results.append(_stack_columns(columns, out, args[k]))
+        return results[0] if isinstance(argnums, int) else tuple(results)
+    return jacobian
+
+
+def _check_array_args(what, args, ks):
+    for k in ks:
+        if isinstance(args[k], (list, tuple, dict)):
+            raise SrcadError(f"srcad.{what}: argument {k} is a {type(args[k]).__name__}; Jacobians "
+                             "are taken with respect to numbers and arrays (pass np.asarray(...))")
+
+
+def hvp(fun, argnums=0):
+    """``hvp(fun)(*args, v)``: the Hessian of scalar ``fun`` (with respect to argument
+    ``argnums``) times ``v``, as forward mode over the generated gradient: one JVP of the gradient
+    code, never forming the Hessian. Costs a small multiple of one gradient."""
+    if not isinstance(argnums, int):
+        raise SrcadError("srcad.hvp takes one argument number (argnums=int)")
+    g = grad(fun, argnums)
+
+    @functools.wraps(fun)
+    def product(*args):
+        if len(args) < 2:
+            raise SrcadError("srcad.hvp(fun) is called as (*args, v): the arguments, then the "
+                             "direction v")
+        *primals, v = args
+        tangents = [None] * len(primals)
+        tangents[argnums] = v
+        _, hv = jvp(g, primals, tangents)
+        return hv
+    return product
+
+
+def hessian(fun, argnums=0):
+    """The Hessian of scalar ``fun`` with respect to argument ``argnums``, shaped
+    ``x.shape + x.shape``: one Hessian-vector product (forward over reverse) per entry of ``x``."""
+    if not isinstance(argnums, int):
+        raise SrcadError("srcad.hessian takes one argument number (argnums=int)")
+    product = hvp(fun, argnums)
+
+    @functools.wraps(fun)
+    def hess(*args):
+        _check_array_args("hessian", args, (argnums,))
+        x = args[argnums]
+        columns = [product(*args, e) for e in _basis(x)]
+        return _stack_columns(columns, x, x)
+    return hess

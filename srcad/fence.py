@@ -68,6 +68,13 @@ def fence(parsed) -> gast.FunctionDef:
     return parsed.tree
 
 
+def is_append(value) -> bool:
+    """``items.append(x)`` on a local name: a list used as a stack (srcad's own tapes are)."""
+    return (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "append" and isinstance(value.func.value, gast.Name)
+            and len(value.args) == 1 and not value.keywords)
+
+
 class _Fence:
     def __init__(self, parsed):
         self.parsed = parsed
@@ -154,14 +161,23 @@ class _Fence:
             is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
             is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                         and value.func.id == "print")
-            if not (is_docstring or is_print):
+            if not (is_docstring or is_print or is_append(value) or self.is_check(value)):
                 self.fail(stmt, "an expression statement may have side effects srcad cannot see; "
-                                "only docstrings and print(...) are allowed as statements")
+                                "only docstrings, print(...) and 'items.append(x)' are allowed as "
+                                "statements")
         if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             for target in targets:
                 self.check_target(target)
 
+
+    def is_check(self, value) -> bool:
+        """A call to one of srcad's runtime checks (in code srcad generated, differentiated again)."""
+        from . import runtime
+        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)):
+            return False
+        obj = self.parsed.namespace.lookup(value.func.id, None)
+        return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):

@@ -34,6 +34,7 @@ class Namer:
         # Builtins are never generated (a temporary called 'sum' would shadow sum()).
         self.taken: set[str] = set(reserved) | set(dir(builtins))
         self._adjoints: dict[str, str] = {}
+        self._tangents: dict[str, str] = {}
 
     @classmethod
     def for_function(cls, tree) -> "Namer":
@@ -60,6 +61,12 @@ class Namer:
         if name not in self._adjoints:
             self._adjoints[name] = self.fresh("d" + name)
         return self._adjoints[name]
+
+    def tangent(self, name: str) -> str:
+        """The tangent variable of ``name`` in forward mode, ``<name>_dot`` (the dot of x-dot)."""
+        if name not in self._tangents:
+            self._tangents[name] = self.fresh(name + "_dot")
+        return self._tangents[name]
 
     def temp(self, expr) -> str:
         """A new name for a temporary holding the value of ``expr`` (an A-normal-form operation)."""

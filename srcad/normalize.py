@@ -199,7 +199,12 @@ class _Normalizer:
                                       type_comment=None), value)
             self.emit(gast.Return(value=ret), stmt)
         elif isinstance(stmt, gast.Expr):
-            if not (isinstance(stmt.value, gast.Constant) and isinstance(stmt.value.value, str)):
+            value = stmt.value
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                    and value.func.attr == "append":  # items.append(x): x made an atom
+                call = gast.Call(func=value.func, args=[self.atom(value.args[0])], keywords=[])
+                self.emit(gast.Expr(value=call), stmt)
+            elif not (isinstance(value, gast.Constant) and isinstance(value.value, str)):
                 self.emit(stmt, stmt)  # print(...): run as written
         elif isinstance(stmt, gast.Assert):
             self.emit(stmt, stmt)

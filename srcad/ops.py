@@ -31,10 +31,12 @@ _BINOPS = {
 _UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
           gast.Invert: operator.invert}
 
-_COPY = rules.Rule("copy", ("x",), {}, {"x": "g"})
+_COPY = rules.Rule("copy", ("x",), {}, {"x": "g"}, tangents={"x": "t"})
 _CONCAT = rules.Rule("concatenation", ("x", "y"), {},
-                     {"x": "adjoint_like(x, g[:len(x)])", "y": "adjoint_like(y, g[len(x):])"})
-_REPEAT = rules.Rule("repetition", ("x", "n"), {}, {"x": "unrepeat_sequence(g, x)"})
+                     {"x": "adjoint_like(x, g[:len(x)])", "y": "adjoint_like(y, g[len(x):])"},
+                     tangents={"*": "t_x + t_y"})
+_REPEAT = rules.Rule("repetition", ("x", "n"), {}, {"x": "unrepeat_sequence(g, x)"},
+                     tangents={"x": "t * n"})
 _NONDIFF = rules.Rule("no gradient")
 
 
@@ -44,8 +46,9 @@ class Op:
 
     kind: "rule" (a primitive with a rule, including copies and constants), "unpack"
     (``a, b = x``), "setitem" (``x[index] = value``), "call" (a call to a user's Python function,
-    ``args`` bound to its parameter names), "unknown" (no rule; ``reason`` says why), or "effect"
-    (print/assert, loop counters: nothing to differentiate).
+    ``args`` bound to its parameter names), "append" (``items.append(value)``: ``targets`` is the
+    list), "pop" (``value = items.pop()``, ``args["x"]`` the list), "unknown" (no rule; ``reason``
+    says why), or "effect" (print/assert, loop counters: nothing to differentiate).
     """
 
     kind: str
@@ -61,9 +64,11 @@ class Op:
         """``(param, name)`` for each operand a gradient can flow to (local names only)."""
         if self.kind == "unpack":
             return [("x", self.args["x"].id)] if isinstance(self.args["x"], gast.Name) else []
-        if self.kind == "setitem":
+        if self.kind in ("setitem", "append"):
             return [(p, self.args[p].id) for p in ("x", "value")
                     if isinstance(self.args[p], gast.Name)]
+        if self.kind == "pop":
+            return [("x", self.args["x"].id)]
         if self.kind == "unknown":
             return [(None, n.id) for a in self.args.values() for n in gast.walk(a)
                     if isinstance(n, gast.Name)]
@@ -72,7 +77,7 @@ class Op:
         if self.rule is None:
             return []
         operands = []
-        for p in self.rule.vjps:
+        for p in rules.differentiable_params(self.rule):
             value = self.args.get(p)
             if p == self.rule.vararg:  # *operands: one entry per position, named "operands[k]"
                 operands += [(f"{p}[{k}]", v.id) for k, v in enumerate(value.elts)
@@ -119,6 +124,12 @@ def sequence_names(stmts) -> set:
 
 def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     """See the module docstring. ``sequences``: see :func:`sequence_names`."""
+    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append" \
+            and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id in locals_:
+        items = stmt.value.func.value
+        return Op("append", (items.id,), args={"x": items, "value": stmt.value.args[0]},
+                  node=stmt.value)
     if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass,
                          gast.FunctionDef)):
         return Op("effect", ())
@@ -155,15 +166,20 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         return Op("rule", targets, _NONDIFF, {}, value)
     if isinstance(value, (gast.Tuple, gast.List)):
         n = len(value.elts)
+        joint = ", ".join(f"t_e{k}" for k in range(n))
         rule = rules.Rule("tuple" if isinstance(value, gast.Tuple) else "list",
                           tuple(f"e{k}" for k in range(n)), {},
-                          {f"e{k}": f"g[{k}]" for k in range(n)})
+                          {f"e{k}": f"g[{k}]" for k in range(n)},
+                          tangents={"*": f"({joint},)" if isinstance(value, gast.Tuple)
+                                    else f"[{joint}]"})
         return Op("rule", targets, rule, dict(zip(rule.params, value.elts)), value)
     if isinstance(value, gast.Dict):  # {"W": a, "b": b}: each value gets g[its key]
         if _is_static(value, locals_):
             return Op("rule", targets, _NONDIFF, {}, value)
         rule = rules.Rule("dict", tuple(f"e{k}" for k in range(len(value.keys))), {},
-                          {f"e{k}": f"g[{key.value!r}]" for k, key in enumerate(value.keys)})
+                          {f"e{k}": f"g[{key.value!r}]" for k, key in enumerate(value.keys)},
+                          tangents={"*": "{" + ", ".join(f"{key.value!r}: t_e{k}" for k, key in
+                                                         enumerate(value.keys)) + "}"})
         return Op("rule", targets, rule, dict(zip(rule.params, value.values)), value)
     if isinstance(value, gast.Subscript):
         index = _index_value(value.slice, helpers)
@@ -178,6 +194,9 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     if isinstance(value, gast.Call):
         keywords = {k.arg: k.value for k in value.keywords}
         func = value.func
+        if isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args \
+                and not keywords and isinstance(func.value, gast.Name) and func.value.id in locals_:
+            return Op("pop", targets, args={"x": func.value}, node=value)
         if isinstance(func, gast.Attribute) and not _is_static(func, locals_):
             return _method_call(targets, func, value, keywords)
         if isinstance(func, gast.Name) and func.id in parsed.nested:

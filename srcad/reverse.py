@@ -33,7 +33,7 @@ import dataclasses
 import gast
 
 from . import alias
-from .errors import UnsupportedSyntaxError
+from .errors import NoGradientRuleError, UnsupportedSyntaxError
 from .normalize import load, store
 from .parse import NestedFunction, parameter_names
 from .template import instantiate
@@ -541,6 +541,8 @@ class _Reverse:
 
     def adjoint(self, stmt, op, defined, sites) -> list:
         active = self.activity
+        if op.kind in ("append", "pop"):
+            return self.adjoint_list_method(op, defined)
         if op.kind == "setitem":
             return self.adjoint_setitem(op, defined)
         if op.kind == "call":
@@ -583,6 +585,12 @@ class _Reverse:
             for param, name in op.diff_operands():
                 if not active.is_active(name):
                     continue
+                if param.split("[")[0] not in op.rule.vjps:  # a rule for forward mode only
+                    raise NoGradientRuleError(
+                        f"srcad has no reverse-mode rule for {op.rule.name} with respect to "
+                        f"'{param}' (it has a forward-mode rule only)",
+                        self.parsed.location(op.node),
+                        hint="differentiate this code in forward mode (srcad.jvp, srcad.hvp)")
                 if param.endswith("]"):  # operands[k] of a *operands parameter
                     base, k = param[:-1].split("[")
                     expr = instantiate(op.rule.vjps[base], {**bindings, "k": gast.Constant(
@@ -599,6 +607,20 @@ class _Reverse:
         for name in order:
             block.append(self.accumulate(name, contributions[name], defined))
         return block
+
+    def adjoint_list_method(self, op, defined) -> list:
+        """``items.append(x)`` and ``x = items.pop()`` are run by the primal sweep; reverse mode
+        does not carry gradients through a list changed in place."""
+        items = op.args["x"].id
+        if self.activity.is_active(items):
+            raise UnsupportedSyntaxError(
+                f"reverse mode does not differentiate through '{items}.{op.kind}(...)' yet: build "
+                "the list with a literal, '+' or a comprehension (forward mode, srcad.jvp, "
+                "supports it)", self.parsed.location(op.node))
+        for t in op.targets:
+            if t != items:
+                defined.pop(t, None)
+        return []
 
     def accumulate(self, name, exprs, defined):
         adj = self.namer.adjoint(name)

@@ -40,6 +40,7 @@ import ast
 import builtins
 import dataclasses
 import math
+import inspect
 import operator
 
 import numpy as np
@@ -81,10 +82,13 @@ class Rule:
     vjps: dict = dataclasses.field(default_factory=dict)
     vararg: str | None = None  # "*operands": the extra positional arguments, as one tuple
     custom: object = None      # a user's VJP function (srcad.defvjp), called instead of templates
+    # forward mode: parameter -> JVP template in ``t`` (that parameter's tangent), summed over the
+    # parameters that have one; or "*" -> one template in ``t_<param>`` for every parameter at once
+    tangents: dict = dataclasses.field(default_factory=dict)
 
     @property
     def differentiable(self) -> bool:
-        return bool(self.vjps)
+        return bool(self.vjps) or bool(self.tangents)
 
     def bind(self, args: list, keywords: dict) -> dict:
         """Map a call's argument nodes to the rule's parameter names (defaults filled in as
@@ -425,11 +429,11 @@ NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 
 def coverage_markdown() -> str:
     """The rule table as Markdown (docs/rules.md embeds it; a test keeps the two in step)."""
-    rows = ["| function | differentiable in | VJP template(s) |", "|---|---|---|"]
+    rows = ["| function | differentiable in | VJP template(s) | JVP template(s) |", "|---|---|---|---|"]
     nondiff = []
     seen = {}
     for fn, rule in list(RULES.items()) + [(f, r) for f, rs in OVERLOADS.items() for r in rs]:
-        if rule.custom is None:  # srcad's own rules, not users' srcad.defvjp
+        if rule.custom is None and not rule.name.startswith("srcad.runtime."):  # srcad's own
             seen.setdefault(id(rule), (rule, []))[1].append(fn)
     for rule, fns in seen.values():
         names = ", ".join(f"`{_qualified(f)}`" for f in fns)
@@ -438,10 +442,258 @@ def coverage_markdown() -> str:
             continue
         templates = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.vjps.items())
         params = ", ".join(f"*{p}" if p == rule.vararg else p for p in rule.vjps)
-        rows.append(f"| {names} | {params} | {templates} |")
+        tangents = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.tangents.items())
+        rows.append(f"| {names} | {params} | {templates} | {tangents} |")
     methods = ", ".join(f"`x.{m}()`" for m in METHODS) + ", " + ", ".join(
         f"`x.{a}`" for a in ATTRIBUTES)
     return "\n".join(rows) + (
         f"\n\nArray methods and attributes use the rule of the matching function: {methods}.\n"
         f"\nNo gradient (the result is treated as a constant): {', '.join(nondiff)}; "
         f"attributes {', '.join(f'`x.{a}`' for a in sorted(NONDIFF_ATTRIBUTES))}.\n")
+
+
+# ---- forward mode: JVP ("tangent") templates ----------------------------------------------------
+#
+# Forward mode (srcad.jvp) needs, per primitive, the Jacobian applied to a tangent. A template is
+# written in ``t`` (the tangent of one parameter), ``ans`` and the parameters; the forward pass sums the
+# templates of the parameters that carry a tangent. Three ways to give one:
+#
+# * elementwise primitives (a diagonal Jacobian) reuse their VJP template: ``g`` becomes ``t`` and
+#   ``unbroadcast(e, x)`` becomes ``e`` (broadcasting forward is NumPy's own);
+# * linear and multilinear primitives apply themselves to the tangent: ``np.sum(t, axis=axis)``,
+#   ``t @ y`` and ``x @ t``;
+# * the rest have a template of their own, often a helper of srcad.runtime.
+#
+# srcad's own helpers (``unbroadcast``, ``matmul_dx``, ...) have JVP templates too: they appear in the
+# code reverse mode generates, and forward mode over that code gives Hessian-vector products. A
+# parameter given ``None`` has no JVP: a tangent reaching it is an error, never a silent zero.
+
+def differentiable_params(rule) -> list:
+    """The parameters of ``rule`` a gradient or tangent can flow through, in signature order."""
+    return list(dict.fromkeys(list(rule.vjps) + [p for p in rule.tangents if p != "*"]))
+
+
+class _VJPToJVP(ast.NodeTransformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "unbroadcast":
+            return node.args[0]
+        return node
+
+    def visit_Name(self, node):
+        return ast.Name(id="t", ctx=node.ctx) if node.id == "g" else node
+
+
+BROADCASTING: set = set()  # id() of the rules whose operands broadcast (their VJPs unbroadcast)
+
+
+def _elementwise(*fns):
+    """Derive the JVP templates of primitives with a diagonal Jacobian from their VJP templates."""
+    for fn in fns:
+        for rule in [RULES[fn]] + OVERLOADS.get(fn, []):
+            for param, vjp in rule.vjps.items():
+                if "unbroadcast" in vjp:
+                    BROADCASTING.add(id(rule))
+                tree = _VJPToJVP().visit(ast.parse(vjp, mode="eval"))
+                rule.tangents.setdefault(param, ast.unparse(tree))
+
+
+def defjvp(fns, **tangents):
+    """Give the JVP templates of the already registered primitive(s) ``fns``."""
+    for fn in fns if isinstance(fns, tuple) else (fns,):
+        RULES[fn].tangents.update(tangents)
+
+
+def defhelper(fn, signature: str, **tangents):
+    """A rule for one of srcad's runtime helpers: JVP templates only (``None``: no JVP there)."""
+    args = ast.parse(f"def _({signature}): pass").body[0].args
+    params = tuple(a.arg for a in args.args)
+    defaults = {a.arg: ast.literal_eval(d) for a, d in zip(args.args[-len(args.defaults):] if
+                                                           args.defaults else [], args.defaults)}
+    RULES[fn] = Rule(f"srcad.runtime.{fn.__name__}", params, defaults, {}, None, None, dict(tangents))
+
+
+_elementwise(
+    operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.mod,
+    operator.neg, operator.pos, builtins.abs, builtins.float,
+    math.exp, math.expm1, math.log, math.log2, math.log10, math.log1p, math.sqrt, math.sin, math.cos,
+    math.tan, math.asin, math.acos, math.atan, math.atan2, math.sinh, math.cosh, math.tanh,
+    math.asinh, math.acosh, math.atanh, math.hypot, math.fabs, math.erf, math.erfc,
+    np.exp, np.exp2, np.expm1, np.log, np.log2, np.log10, np.log1p, np.sqrt, np.cbrt, np.square,
+    np.reciprocal, np.abs, np.sin, np.cos, np.tan, np.arcsin, np.arccos, np.arctan, np.sinh,
+    np.cosh, np.tanh, np.arcsinh, np.arccosh, np.arctanh, np.deg2rad, np.sinc, np.rad2deg,
+    np.maximum, np.minimum, np.arctan2, np.hypot, np.logaddexp, np.float_power, np.copysign,
+    np.clip, np.where, np.logaddexp2,
+)
+RULES[builtins.max].tangents.update(x="t * (x >= y)", y="t * (x < y)")
+RULES[builtins.min].tangents.update(x="t * (x <= y)", y="t * (x > y)")
+for _rule in OVERLOADS[builtins.max] + OVERLOADS[builtins.min]:
+    _rule.tangents["args"] = "extremum_tangent(t, args, k, ans)"
+
+defjvp((operator.matmul, np.matmul), x="t @ y", y="x @ t")
+defjvp(operator.getitem, x="t[index]")
+defjvp(builtins.sum, iterable="tangent_sum(t)", start="t")
+defjvp(math.fsum, iterable="tangent_sum(t)")
+defjvp(astype, a="astype_tangent(t, dtype)")
+defjvp(item, a="np.asarray(t).item()")
+
+defjvp(np.sum, a="np.sum(t, axis=axis, keepdims=keepdims)")
+defjvp(np.mean, a="np.mean(t, axis=axis, keepdims=keepdims)")
+defjvp((np.max, np.min),
+       a="reduction_tangent(unmax(np.ones_like(ans), a, ans, axis, keepdims), t, axis, keepdims)")
+defjvp(np.prod,
+       a="reduction_tangent(unprod(np.ones_like(ans), a, ans, axis, keepdims), t, axis, keepdims)")
+defjvp(np.var,
+       a="reduction_tangent(unvar(np.ones_like(ans), a, axis, ddof, keepdims), t, axis, keepdims)")
+defjvp(np.std, a="reduction_tangent(unstd(np.ones_like(ans), a, ans, axis, ddof, keepdims), t, "
+                 "axis, keepdims)")
+defjvp(np.cumsum, a="np.cumsum(t, axis=axis)")
+defjvp(np.cumprod, a="cumprod_tangent(t, a, ans, axis)")
+defjvp(np.trace, a="np.trace(t, offset, axis1, axis2)")
+defjvp(np.linalg.norm, x="reduction_tangent(unnorm(np.ones_like(ans), x, ans, ord, axis, keepdims), "
+                         "t, axis, keepdims)")
+defjvp(np.dot, a="np.dot(t, b)", b="np.dot(a, t)")
+defjvp(np.inner, a="np.inner(t, b)", b="np.inner(a, t)")
+defjvp(np.outer, a="np.outer(t, b)", b="np.outer(a, t)")
+defjvp(np.tensordot, a="np.tensordot(t, b, axes)", b="np.tensordot(a, t, axes)")
+defjvp(np.einsum, operands="einsum_tangent(t, subscripts, operands, k)")
+defjvp(np.kron, a="np.kron(t, b)", b="np.kron(a, t)")
+defjvp(np.cross, a="np.cross(t, b)", b="np.cross(a, t)")
+
+defjvp(np.copy, a="np.copy(t)")
+defjvp((np.array, np.asarray),
+       object="np.array(t) if dtype is None else astype_tangent(np.array(t), dtype)")
+defjvp(np.transpose, a="np.transpose(t, axes)")
+defjvp(np.reshape, a="np.reshape(t, shape)")
+defjvp(np.ravel, a="np.ravel(t)")
+defjvp(np.swapaxes, a="np.swapaxes(t, axis1, axis2)")
+defjvp(np.moveaxis, a="np.moveaxis(t, source, destination)")
+defjvp((np.expand_dims, np.squeeze, np.atleast_1d, np.atleast_2d, np.atleast_3d),
+       a="np.reshape(t, np.shape(ans))")
+defjvp(np.broadcast_to, array="np.broadcast_to(t, shape)")
+defjvp(np.concatenate, arrays="np.concatenate(t, axis)")
+defjvp(np.stack, arrays="np.stack(t, axis)")
+defjvp(np.hstack, tup="np.hstack(t)")
+defjvp(np.vstack, tup="np.vstack(t)")
+defjvp(np.split, ary="split_tangent(t, ans, axis)")
+defjvp(np.tile, A="np.tile(t, reps)")
+defjvp(np.repeat, a="np.repeat(t, repeats, axis)")
+defjvp(np.flip, m="np.flip(t, axis)")
+defjvp(np.fliplr, m="np.fliplr(t)")
+defjvp(np.flipud, m="np.flipud(t)")
+defjvp(np.roll, a="np.roll(t, shift, axis)")
+defjvp(np.rot90, m="np.rot90(t, k, axes)")
+defjvp(np.pad, array="np.pad(t, pad_width, mode)")
+defjvp(np.sort, a="sort_tangent(t, a, axis)")
+defjvp(np.take, a="np.take(t, indices, axis)")
+defjvp(np.take_along_axis, arr="np.take_along_axis(t, indices, axis)")
+defjvp(np.diag, v="np.diag(t, k)")
+defjvp(np.diagonal, a="np.diagonal(t, offset, axis1, axis2)")
+defjvp(np.tril, m="np.tril(t, k)")
+defjvp(np.triu, m="np.triu(t, k)")
+
+defjvp(np.linalg.inv, a="-(ans @ t @ ans)")
+defjvp(np.linalg.det, a="ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)")
+defjvp(np.linalg.slogdet, a="slogdet_tangent(t, a)")
+defjvp(np.linalg.solve, a="-np.linalg.solve(a, t @ ans)", b="np.linalg.solve(a, t)")
+defjvp(np.linalg.cholesky, a="cholesky_tangent(t, ans)")
+defjvp(np.linalg.eigh, a="eigh_tangent(t, ans)")
+defjvp(np.linalg.pinv, a="pinv_tangent(t, a, ans)")
+
+# srcad's runtime helpers, as the code reverse mode generates calls them. Most are linear in the
+# adjoint they are given and read the other arguments only for shapes, indices and masks
+# (piecewise constant: no tangent flows there).
+_LINEAR_IN_FIRST = {
+    runtime.unbroadcast: "g, x", runtime.unsum: "g, x, axis=None, keepdims=False",
+    runtime.unmean: "g, x, axis=None, keepdims=False",
+    runtime.unmax: "g, x, ans, axis=None, keepdims=False", runtime.unindex: "g, x, index",
+    runtime.unpack_adjoint: "g, x", runtime.zero_at: "g, index",
+    runtime.unsetitem: "g, index, value", runtime.list_copy: "g", runtime.snapshot: "g",
+    runtime.private_copy: "g", runtime.unrepeat_sequence: "g, x",
+    runtime.uncumsum: "g, a, axis=None", runtime.undiagonal: "g, a, offset=0, axis1=0, axis2=1",
+    runtime.untrace: "g, a, offset=0, axis1=0, axis2=1", runtime.unconcatenate: "g, arrays, axis=0",
+    runtime.unstack: "g, arrays, axis=0", runtime.unhstack: "g, arrays",
+    runtime.unvstack: "g, arrays", runtime.unsplit: "g, ary, ans, axis=0",
+    runtime.untile: "g, a, reps", runtime.unrepeat: "g, a, repeats, axis=None",
+    runtime.unpad: "g, array, pad_width, mode='constant'", runtime.unsort: "g, a, axis=-1",
+    runtime.untake: "g, a, indices, axis=None",
+    runtime.untake_along_axis: "g, arr, indices, axis", runtime.undiag: "g, v, k=0",
+    runtime.unarray: "g, obj", runtime.unastype: "g, a, dtype", runtime.unsum_sequence: "g, iterable",
+    runtime.extremum_adjoint: "g, args, k, ans", runtime.clip_adjoint: "g, a, a_min, a_max",
+    runtime.mT: "g",
+}
+for _fn, _signature in _LINEAR_IN_FIRST.items():
+    _params = [p.split("=")[0].strip() for p in _signature.split(",")]
+    defhelper(_fn, _signature, g=f"{_fn.__name__}(t, {', '.join(_params[1:])})".replace(", )", ")"))
+defhelper(runtime.adjoint_like, "x, parts", parts="adjoint_like(x, t)")
+# linear in the adjoint and in one primal operand (bilinear), the rest only read for shapes
+for _fn, _other, _which in [(runtime.matmul_dx, "y", "g, x, y"), (runtime.matmul_dy, "x", "g, x, y"),
+                            (runtime.dot_dx, "y", "g, x, y"), (runtime.dot_dy, "x", "g, x, y"),
+                            (runtime.outer_da, "b", "g, a, b"), (runtime.outer_db, "a", "g, a, b"),
+                            (runtime.kron_da, "b", "g, a, b"), (runtime.kron_db, "a", "g, a, b"),
+                            (runtime.inner_da, "b", "g, a, b"), (runtime.inner_db, "a", "g, a, b")]:
+    _args = _which.split(", ")
+    defhelper(_fn, _which, g=f"{_fn.__name__}(t, {_args[1]}, {_args[2]})",
+              **{_other: f"{_fn.__name__}(g, " + ", ".join("t" if a == _other else a
+                                                          for a in _args[1:]) + ")"})
+defhelper(runtime.tensordot_da, "g, a, b, axes=2", g="tensordot_da(t, a, b, axes)",
+          b="tensordot_da(g, a, t, axes)")
+defhelper(runtime.tensordot_db, "g, a, b, axes=2", g="tensordot_db(t, a, b, axes)",
+          a="tensordot_db(g, t, b, axes)")
+defhelper(runtime.einsum_adjoint, "g, subscripts, operands, k",
+          g="einsum_adjoint(t, subscripts, operands, k)",
+          operands="einsum_adjoint_tangent(g, subscripts, operands, k, t)")
+defhelper(runtime.unvar, "g, a, axis=None, ddof=0, keepdims=False",
+          g="unvar(t, a, axis, ddof, keepdims)", a="unvar(g, t, axis, ddof, keepdims)")
+defhelper(runtime.power_dx, "x, y", x="t * y * power_dx(x, y - 1)",
+          y="t * (power_dx(x, y) * log_or_zero(x) + np.where(y == 0, 1.0, power_dx(x, y) / "
+            "np.where(y == 0, 1.0, y)))")
+defhelper(runtime.log_or_zero, "x", x="t * (x != 0) / np.where(x == 0, 1, x)")
+# nonlinear in a primal operand: no second-order rule yet (an error if a tangent reaches it)
+for _fn, _signature, _first, _rest in [
+        (runtime.unprod, "g, a, ans, axis=None, keepdims=False", "g", ("a", "ans")),
+        (runtime.unstd, "g, a, ans, axis=None, ddof=0, keepdims=False", "g", ("a", "ans")),
+        (runtime.uncumprod, "g, a, ans, axis=None", "g", ("a", "ans")),
+        (runtime.unnorm, "g, x, ans, ord=None, axis=None, keepdims=False", "g", ("x", "ans")),
+        (runtime.sinc_adjoint, "g, x", "g", ("x",)),
+        (runtime.det_adjoint, "g, a, ans", "g", ("a", "ans")),
+        (runtime.slogdet_adjoint, "g, a", "g", ("a",)),
+        (runtime.solve_da, "g, a, b, ans", "g", ("a", "b", "ans")),
+        (runtime.solve_db, "g, a, b, ans", "g", ("a", "b", "ans")),
+        (runtime.cholesky_adjoint, "g, ans", "g", ("ans",)),
+        (runtime.eigh_adjoint, "g, ans", "g", ("ans",)),
+        (runtime.pinv_adjoint, "g, a, ans", "g", ("a", "ans"))]:
+    _params = [p.split("=")[0].strip() for p in _signature.split(",")]
+    defhelper(_fn, _signature, g=f"{_fn.__name__}(t, {', '.join(_params[1:])})",
+              **{p: None for p in _rest})
+defnondiff(runtime.zeros_like, runtime.seed_scalar, runtime.zero_tangent, runtime.one_like)
+RULES[runtime.call_vjp] = Rule("srcad.runtime.call_vjp", ("vjp", "g", "ans", "args", "kwargs"), {}, {},
+                               None, None, {"g": None, "ans": None, "args": None})
+
+# the helpers forward mode itself generates (so forward mode can run over its own code)
+defhelper(runtime.broadcast_tangent, "v, ans", v="broadcast_tangent(t, ans)")
+defhelper(runtime.tangent_sum, "v", v="tangent_sum(t)")
+defhelper(runtime.extremum_tangent, "v, args, k, ans", v="extremum_tangent(t, args, k, ans)")
+defhelper(runtime.reduction_tangent, "p, v, axis=None, keepdims=False",
+          p="reduction_tangent(t, v, axis, keepdims)", v="reduction_tangent(p, t, axis, keepdims)")
+defhelper(runtime.astype_tangent, "v, dtype", v="astype_tangent(t, dtype)")
+defhelper(runtime.split_tangent, "v, ans, axis=0", v="split_tangent(t, ans, axis)")
+defhelper(runtime.sort_tangent, "v, a, axis=-1", v="sort_tangent(t, a, axis)")
+defhelper(runtime.cumprod_tangent, "v, a, ans, axis=None", v="cumprod_tangent(t, a, ans, axis)",
+          a=None, ans=None)
+defhelper(runtime.einsum_tangent, "v, subscripts, operands, k",
+          v="einsum_tangent(t, subscripts, operands, k)", operands=None)
+defhelper(runtime.einsum_adjoint_tangent, "g, subscripts, operands, k, v",
+          g="einsum_adjoint_tangent(t, subscripts, operands, k, v)",
+          v="einsum_adjoint_tangent(g, subscripts, operands, k, t)", operands=None)
+for _fn in (runtime.slogdet_tangent, runtime.cholesky_tangent, runtime.eigh_tangent,
+            runtime.pinv_tangent):
+    _params = list(inspect.signature(_fn).parameters)
+    defhelper(_fn, ", ".join(_params), **{_params[0]: f"{_fn.__name__}(t, {', '.join(_params[1:])})"},
+              **{p: None for p in _params[1:]})
+
+TEMPLATE_NAMESPACE.update({name: getattr(runtime, name) for name in (
+    "broadcast_tangent", "zero_tangent", "tangent_sum", "extremum_tangent", "reduction_tangent",
+    "astype_tangent", "split_tangent", "sort_tangent", "cumprod_tangent", "einsum_tangent",
+    "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent", "eigh_tangent",
+    "pinv_tangent", "one_like")})

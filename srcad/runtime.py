@@ -921,3 +921,169 @@ def check_finite(value, name, where, involved):
     from .errors import NonFiniteError
     raise NonFiniteError(f"the gradient {name} became {'nan' if np.isnan(value).any() else 'inf'}"
                          f" at {where}\n  values: {details}")
+
+
+# ---- forward mode (srcad.jvp) -------------------------------------------------------------------
+# Tangents are shaped like the values they belong to. A container's tangent is a container of the same
+# kind (a plain list for a list, so that '+' on two list tangents concatenates as on the lists).
+
+def zero_tangent(x):
+    """The tangent of a value no tangent reached: zeros shaped and typed like ``x`` (floating
+    point), containers of zeros for containers, ``None`` for ``None``."""
+    if x is None:
+        return None
+    if isinstance(x, (_SequenceAdjoint, DictAdjoint)):
+        return zeros_like(x)
+    if isinstance(x, dict):
+        return {k: zero_tangent(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [zero_tangent(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(zero_tangent(v) for v in x)
+    if isinstance(x, (str, bytes, range, slice)) or callable(x):
+        return None
+    return zeros_like(x)
+
+
+def one_like(x, name="x"):
+    """The unit tangent of a scalar argument (``grad`` of a derivative differentiates by forward
+    mode, one direction per scalar argument)."""
+    if np.ndim(x) != 0 or isinstance(x, (list, tuple, dict)):
+        from .errors import SrcadError
+        raise SrcadError(
+            f"grad of a derivative differentiates with respect to scalar arguments, but '{name}' "
+            f"has shape {np.shape(x)}",
+            hint="for arrays use srcad.hessian, srcad.hvp or srcad.jacfwd(srcad.grad(f))")
+    return 1.0 if isinstance(x, (int, float)) else np.ones((), dtype=_float_dtype(x))[()]
+
+
+def broadcast_tangent(v, ans):
+    """``v`` broadcast to the shape of ``ans`` (``y = x + c`` with only a scalar ``x`` varying:
+    the tangent of ``y`` is ``x``'s tangent in every entry)."""
+    if type(v) in _SCALAR_TYPES and type(ans) in _SCALAR_TYPES:
+        return v
+    shape = np.shape(ans)
+    if np.shape(v) == shape:
+        return v
+    return np.broadcast_to(v, shape).copy()
+
+
+def tangent_sum(v):
+    """The tangent of the builtin ``sum(iterable)``: the sum of the entries' tangents."""
+    if isinstance(v, (list, tuple)):
+        total = 0.0
+        for item in v:
+            total = total + item
+        return total
+    return np.sum(v, axis=0)
+
+
+def extremum_tangent(v, args, k, ans):
+    """Tangent of the builtin ``max``/``min`` of several values (or of one sequence): the tangent
+    of the first argument equal to the result (the convention of the VJP)."""
+    if len(args) == 1:
+        first = next(j for j, value in enumerate(args[0]) if value == ans)
+        return v[first]
+    first = next(j for j, value in enumerate(args) if value == ans)
+    return v if k == first else zero_tangent(args[k])
+
+
+def reduction_tangent(p, v, axis=None, keepdims=False):
+    """Tangent of a reduction along ``axis`` whose partial derivatives are ``p`` (shaped like the
+    input): the partials times the tangent, summed along the reduced axes."""
+    product = np.multiply(p, v)
+    if np.ndim(product) == 0:
+        return product
+    return np.sum(product, axis=axis, keepdims=keepdims)
+
+
+def astype_tangent(v, dtype):
+    """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans."""
+    if np.dtype(dtype).kind in "biu":
+        return np.zeros(np.shape(v))
+    return np.asarray(v).astype(dtype)
+
+
+def split_tangent(v, ans, axis=0):
+    """Tangent of ``np.split``/``np.array_split``: ``v`` cut where the result was cut."""
+    sizes = [np.shape(part)[axis] for part in ans]
+    return np.split(v, np.cumsum(sizes)[:-1], axis)
+
+
+def sort_tangent(v, a, axis=-1):
+    """Tangent of ``np.sort``: the tangent entries follow their values."""
+    order = np.argsort(a, axis=axis, kind="stable")
+    if axis is None:
+        return np.ravel(v)[order]
+    return np.take_along_axis(np.asarray(v), order, axis=axis)
+
+
+def cumprod_tangent(v, a, ans, axis=None):
+    """Tangent of ``np.cumprod``: sum over i <= j of v_i times the product of the other a_k, k <= j
+    (exact at zeros too)."""
+    a, v = np.asarray(a, dtype=float), np.asarray(v, dtype=float)
+    if axis is None:
+        a, v, axis = a.ravel(), v.ravel(), 0
+    if np.all(a != 0):
+        return ans * np.cumsum(v / a, axis=axis)
+    a, v = np.moveaxis(a, axis, -1), np.moveaxis(v, axis, -1)
+    n = a.shape[-1]
+    out = np.zeros(a.shape)
+    for i in range(n):
+        factors = a.copy()
+        factors[..., i] = v[..., i]
+        part = np.cumprod(factors, axis=-1)
+        part[..., :i] = 0
+        out += part
+    return np.moveaxis(out, -1, axis)
+
+
+def einsum_tangent(v, subscripts, operands, k):
+    """Tangent of ``np.einsum`` with respect to ``operands[k]``: the same contraction, with the
+    tangent in place of that operand."""
+    return np.einsum(subscripts, *operands[:k], v, *operands[k + 1:])
+
+
+def einsum_adjoint_tangent(g, subscripts, operands, k, v):
+    """Tangent of ``einsum_adjoint(g, subscripts, operands, k)`` along tangents ``v`` of the
+    operands (it is linear in each operand other than the k-th)."""
+    total = 0.0
+    for j in range(len(operands)):
+        if j != k and v[j] is not None:
+            changed = list(operands[:j]) + [v[j]] + list(operands[j + 1:])
+            total = total + einsum_adjoint(g, subscripts, changed, k)
+    return total
+
+
+def slogdet_tangent(v, a):
+    """Tangent of ``np.linalg.slogdet``: (0, trace(a^-1 v))."""
+    sign, _ = np.linalg.slogdet(a)
+    return (np.zeros_like(sign), np.trace(np.linalg.solve(a, v), axis1=-2, axis2=-1))
+
+
+def cholesky_tangent(v, ans):
+    """Tangent of ``np.linalg.cholesky`` for a symmetric tangent ``v``: L Phi(L^-1 v L^-T), where
+    Phi takes the lower triangle and halves the diagonal."""
+    L = ans
+    inner = np.linalg.solve(L, mT(np.linalg.solve(L, mT(v))))
+    n = L.shape[-1]
+    return L @ (np.tril(inner) - np.eye(n) * inner / 2)
+
+
+def eigh_tangent(v, ans):
+    """Tangent of ``np.linalg.eigh`` (distinct eigenvalues): eigenvalues diag(V^T v V), vectors
+    V (F o V^T v V) with F_ij = 1 / (w_j - w_i) off the diagonal."""
+    w, vecs = ans
+    inner = mT(vecs) @ v @ vecs
+    diff = w[..., None, :] - w[..., :, None]
+    off = np.where(np.eye(w.shape[-1], dtype=bool), 0, 1 / np.where(diff == 0, 1, diff))
+    return (np.diagonal(inner, axis1=-2, axis2=-1).copy(), vecs @ (off * inner))
+
+
+def pinv_tangent(v, a, ans):
+    """Tangent of ``np.linalg.pinv`` for a matrix of constant rank (Golub and Pereyra)."""
+    p = ans
+    a = np.asarray(a)
+    eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
+    return (-p @ v @ p + p @ mT(p) @ mT(v) @ (eye_m - a @ p)
+            + (eye_n - p @ a) @ mT(v) @ mT(p) @ p)

@@ -1,0 +1,306 @@
+"""Pass 6 (forward mode), forward: A-normal form -> the Jacobian-vector product function.
+
+Accepts: what :mod:`srcad.reverse` accepts -- a :class:`srcad.normalize.Normalized` function, the
+:class:`srcad.ops.Op` of its simple statements, its :class:`srcad.activity.Activity` for the parameters
+that carry a tangent -- and those parameters.
+Guarantees: returns a :class:`srcad.reverse.Generated` function
+``jvp_f(<f's parameters>, *, x_dot, ...)`` returning ``(value, tangent)``: the value of ``f`` and the
+directional derivative of that value along the tangents given for the parameters. Its body is ``f``'s
+statements in their order, control flow unchanged (forward mode needs no tape), each statement that
+assigns an active variable ``y`` paired with one that assigns ``y_dot``:
+
+* a primitive: the sum, over its operands that carry a tangent, of the rule table's JVP templates
+  (:mod:`srcad.rules`); a variable assigned from nothing that carries a tangent gets
+  ``zero_tangent(y)``, so every path leaves ``y_dot`` defined;
+* the tangent statement comes after the primal one, or before it when the statement overwrites one of
+  its own operands (``y = y * x``), reading the operand's old value;
+* ``a, b = x`` unpacks ``x_dot``; ``x[i] = v`` writes ``x_dot[i] = v_dot`` (into a tangent the
+  function owns: one that may be shared is copied when assigned); ``items.append(v)`` and
+  ``v = items.pop()`` keep a list of tangents beside the list (reverse mode's own stack, so forward
+  mode runs over generated gradients: forward over reverse);
+* a call to a user's function calls its JVP function ``jvp_g`` (made once per function and set of
+  parameters with a tangent), which returns ``(value, tangent)``.
+
+Comments quote the user's line above each group, as in reverse mode.
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import rules
+from .errors import NoGradientRuleError, UnsupportedSyntaxError
+from .normalize import load, store
+from .parse import NestedFunction, parameter_names
+from .reverse import Generated, _Reverse, _assign, _call, _function
+from .template import instantiate
+
+
+def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tangent_params, *,
+            name, options):
+    """``tangent_params``: the names of the tangent parameters, one per ``wrt`` entry (see
+    :func:`tangent_parameter_names`). ``callees(fn, wrt, location, static)`` returns the name of the
+    JVP function of a called function and its tangent parameters' names."""
+    return _Forward(parsed, normalized, ops, activity, namer, helpers, callees, options).run(
+        wrt, tangent_params, name)
+
+
+def tangent_parameter_names(namer, wrt) -> list:
+    """The tangent parameters of a JVP function, ``<param>_dot``; allocated first by the namer of
+    the function, so a caller computes the same names from the same function."""
+    return [namer.tangent(p) for p in wrt]
+
+
+def _is_fresh(expr) -> bool:
+    """Does ``expr`` make a new value (never one another variable holds)?"""
+    return isinstance(expr, (gast.BinOp, gast.UnaryOp)) or (
+        isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
+        and expr.func.id.startswith(("zero_tangent", "private_copy")))
+
+
+class _Forward(_Reverse):
+    """Shares the reverse pass's comments, alias guards and helpers; generates one sweep."""
+
+    def run(self, wrt, tangent_params, name) -> Generated:
+        tree = self.normalized.tree
+        params = parameter_names(tree.args)
+        self.tangents = dict(zip(wrt, tangent_params))
+        for p, t in self.tangents.items():
+            self.namer._tangents[p] = t
+        self.counters = set(self.normalized.loop_counts.values())
+        self.written = {op.targets[0] for op in self.ops.values() if op.kind == "setitem"}
+        out = tree.body[-1].value.id
+        body = [self.comment("the function, each value followed by its tangent (<name>_dot: the "
+                             "derivative of <name> along the tangents given)")]
+        if self.normalized.subscript_writes:
+            copies = [p for p in params if p in self.written] \
+                if self.writes_only_fresh_arrays() else params
+            if copies:
+                body.append(self.comment("the function writes into arrays: never into the caller's"))
+                for p in copies:
+                    body.append(_assign(p, _call(self.helpers.name("private_copy"), load(p))))
+                    if p in self.tangents:
+                        body.append(_assign(self.tangents[p], _call(
+                            self.helpers.name("private_copy"), load(self.tangents[p]))))
+        body += self.block(tree.body[:-1])
+        if self.activity.is_active(out):
+            tangent = load(self.tangent(out))
+        else:
+            tangent = _call(self.helpers.name("zero_tangent"), load(out))
+        body.append(gast.Return(value=gast.Tuple(elts=[load(out), tangent], ctx=gast.Load())))
+        args = gast.arguments(
+            args=list(tree.args.args), posonlyargs=list(tree.args.posonlyargs),
+            vararg=tree.args.vararg,
+            kwonlyargs=list(tree.args.kwonlyargs) + [gast.Name(
+                id=t, ctx=gast.Param(), annotation=None, type_comment=None) for t in tangent_params],
+            kw_defaults=list(tree.args.kw_defaults) + [None] * len(tangent_params),
+            kwarg=tree.args.kwarg, defaults=list(tree.args.defaults))
+        return Generated([_function(name, args, self.resolve(body))], self.comments)
+
+    def tangent(self, name) -> str:
+        return self.namer.tangent(name)
+
+    def active(self, name) -> bool:
+        return self.activity.is_active(name)
+
+    def tangent_of(self, atom):
+        """The tangent of an operand: its variable, or zeros (a constant, an inactive name)."""
+        if isinstance(atom, gast.Name) and self.active(atom.id):
+            return load(self.tangent(atom.id))
+        return _call(self.helpers.name("zero_tangent"), atom)
+
+    # -- blocks ------------------------------------------------------------------------------------
+
+    def block(self, stmts, parent=None) -> list:
+        pairs = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                new = [gast.If(test=stmt.test, body=self.block(stmt.body, stmt) or [gast.Pass()],
+                               orelse=self.block(stmt.orelse, stmt))]
+            elif isinstance(stmt, gast.For):
+                new = [gast.For(target=stmt.target, iter=stmt.iter,
+                                body=self.block(stmt.body, stmt) or [gast.Pass()], orelse=[],
+                                type_comment=None)]
+            elif isinstance(stmt, gast.While):
+                new = [gast.While(test=stmt.test, body=self.block(stmt.body, stmt) or [gast.Pass()],
+                                  orelse=[])]
+            else:
+                new = self.simple(stmt)
+            pairs.append((stmt, new))
+        return self.with_comments(pairs, parent)
+
+    def simple(self, stmt) -> list:
+        if self.is_counter(stmt):
+            return []  # trip counts: only reverse mode needs them
+        op = self.ops.get(stmt)
+        if op is None or op.kind == "effect":
+            return [stmt]
+        guard = self.guard(stmt)
+        location = self.parsed.location(op.node) if op.node is not None else None
+        if op.kind == "append":
+            items, value = op.args["x"].id, op.args["value"]
+            if not self.active(items):
+                return guard + [stmt]
+            push = gast.Call(func=gast.Attribute(value=load(self.tangent(items)), attr="append",
+                                                 ctx=gast.Load()),
+                             args=[self.tangent_of(value)], keywords=[])
+            return guard + [stmt, gast.Expr(value=push)]
+        if op.kind == "pop":
+            items, target = op.args["x"].id, op.targets[0]
+            if not self.active(items):
+                return guard + [stmt] + self.zero_if_active(target)
+            pop = gast.Call(func=gast.Attribute(value=load(self.tangent(items)), attr="pop",
+                                                ctx=gast.Load()), args=[], keywords=[])
+            if self.active(target):
+                return guard + [stmt, _assign(self.tangent(target), pop)]
+            return guard + [stmt, gast.Expr(value=pop)]
+        if op.kind == "setitem":
+            x = op.targets[0]
+            if not self.active(x):
+                return guard + [stmt]
+            write = gast.Assign(targets=[gast.Subscript(
+                value=load(self.tangent(x)), slice=stmt.targets[0].slice, ctx=gast.Store())],
+                value=self.tangent_of(op.args["value"]), type_comment=None)
+            return guard + [stmt, write]
+        if op.kind == "unpack":
+            return guard + self.unpack(stmt, op)
+        operands = [(p, n) for p, n in op.diff_operands() if self.active(n)]
+        targets = [t for t in op.targets if self.active(t)]
+        if not targets or not operands:
+            return guard + [stmt] + [s for t in targets for s in self.zero_if_active(t)]
+        if op.kind == "unknown":
+            raise op.error(location)
+        if op.kind == "call":
+            return guard + self.call(stmt, op, operands)
+        if op.rule.custom is not None:
+            raise NoGradientRuleError(
+                f"{op.rule.name} has a custom VJP (srcad.defvjp) and no JVP: forward mode cannot "
+                "use a VJP", location,
+                hint="differentiate it in reverse mode, or wrap the value in srcad.stop_gradient")
+        return guard + self.rule(stmt, op, operands, location)
+
+    def is_counter(self, stmt) -> bool:
+        if isinstance(stmt, gast.AugAssign):
+            return isinstance(stmt.target, gast.Name) and stmt.target.id in self.counters
+        return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+            and stmt.targets[0].id in self.counters
+
+    def zero_if_active(self, target) -> list:
+        if not self.active(target):
+            return []
+        return [_assign(self.tangent(target), _call(self.helpers.name("zero_tangent"),
+                                                    load(target)))]
+
+    def assign_tangent(self, target, expr):
+        """``target_dot = expr``; copied first if ``target`` is written into and ``expr`` may be a
+        value another variable holds."""
+        if target in self.written and not _is_fresh(expr):
+            expr = _call(self.helpers.name("private_copy"), expr)
+        return _assign(self.tangent(target), expr)
+
+    # -- statements --------------------------------------------------------------------------------
+
+    def unpack(self, stmt, op) -> list:
+        x = op.args["x"]
+        active = [t for t in op.targets if self.active(t)]
+        if not active:
+            return [stmt]
+        if not (isinstance(x, gast.Name) and self.active(x.id)):
+            return [stmt] + [s for t in active for s in self.zero_if_active(t)]
+        names = [store(self.tangent(t)) if self.active(t) else store(self.namer.fresh("unused"))
+                 for t in op.targets]
+        unpack = gast.Assign(targets=[gast.Tuple(elts=names, ctx=gast.Store())],
+                             value=load(self.tangent(x.id)), type_comment=None)
+        if x.id in op.targets:  # 'a, x = x': the tangent first, from the old value
+            return [unpack, stmt]
+        return [stmt, unpack]
+
+    def call(self, stmt, op, operands) -> list:
+        target = op.targets[0]
+        location = self.parsed.location(op.node)
+        params = list(dict.fromkeys(p for p, _ in operands))
+        jvp_name, tangent_params = self.callees(op.callee, params, location, op.static)
+        jvp_fn = self.helpers.function(jvp_name)
+        call = op.node
+        args, keywords = list(call.args), list(call.keywords)
+        if isinstance(op.callee, NestedFunction):  # the lifted function takes every argument
+            args = []
+            keywords = [gast.keyword(arg=p, value=a) for p, a in op.args.items()]
+        tangents = {}
+        for p, name in operands:
+            tangents.setdefault(p, name)
+        keywords = keywords + [gast.keyword(arg=t, value=load(self.tangent(tangents[p])))
+                               for p, t in zip(params, tangent_params)]
+        value = self.namer.fresh(f"{target}_new") if target in {n for _, n in operands} else target
+        new = [_assign(gast.Tuple(elts=[store(value), store(self.tangent(target))],
+                                  ctx=gast.Store()),
+                       gast.Call(func=load(jvp_fn), args=args, keywords=keywords))]
+        if value != target:
+            new.append(_assign(target, load(value)))
+        return new
+
+    def rule(self, stmt, op, operands, location) -> list:
+        target = op.targets[0]
+        rule = op.rule
+        spec = rule.tangents
+        used = [spec["*"]] if "*" in spec else [spec.get(p.split("[")[0]) or "" for p, _ in operands]
+        uses_ans = any("ans" in {n.id for n in gast.walk(gast.parse(t, mode="eval"))
+                                 if isinstance(n, gast.Name)} for t in used if t)
+        overwrites = target in {n.id for a in op.args.values() if not isinstance(a, rules._DEFAULT)
+                                for n in gast.walk(a) if isinstance(n, gast.Name)}
+        ans = target
+        prologue = []
+        if overwrites and uses_ans:  # the new value under another name until the tangent is made
+            ans = self.namer.fresh(f"{target}_new")
+            prologue = [_assign(ans, stmt.value)]
+        bindings = dict(op.args)
+        bindings["ans"] = load(ans)
+        if "*" in spec:
+            for p in rule.params:
+                bindings[f"t_{p}"] = self.tangent_of(op.args[p])
+            expr = instantiate(spec["*"], bindings, self.helpers, self.options.optimize)
+        else:
+            terms = []
+            for param, name in operands:
+                base = param.split("[")[0]
+                template = spec.get(base)
+                if template is None:
+                    raise NoGradientRuleError(
+                        f"srcad has no forward-mode (JVP) rule for {rule.name} with respect to "
+                        f"'{base}'" + (" (a derivative of this order is not implemented)"
+                                       if rule.name.startswith("srcad.runtime.") else ""),
+                        location)
+                local = {**bindings, "t": load(self.tangent(name))}
+                if param.endswith("]"):
+                    local["k"] = gast.Constant(value=int(param[:-1].split("[")[1]), kind=None)
+                term = instantiate(template, local, self.helpers, self.options.optimize)
+                if self.needs_broadcast(rule, base, template, op):
+                    term = _call(self.helpers.name("broadcast_tangent"), term, load(ans))
+                terms.append(term)
+            if len(terms) > 1:  # the terms together cover every operand's shape
+                terms = [t.args[0] if self.is_broadcast(t) else t for t in terms]
+            expr = terms[0]
+            for term in terms[1:]:
+                expr = gast.BinOp(left=expr, op=gast.Add(), right=term)
+        tangent = self.assign_tangent(target, expr)
+        if prologue:
+            return prologue + [tangent, _assign(target, load(ans))]
+        if overwrites:
+            return [tangent, stmt]
+        return [stmt, tangent]
+
+    def needs_broadcast(self, rule, param, template, op) -> bool:
+        """Would this one term leave the tangent smaller than the value (``y = x + c``, a scalar
+        ``x`` varying, ``c`` an array)? Only for an elementwise rule whose template reads neither
+        ``ans`` nor another operand that could broadcast."""
+        if id(rule) not in rules.BROADCASTING:
+            return False
+        names = {n.id for n in gast.walk(gast.parse(template, mode="eval")) if isinstance(n, gast.Name)}
+        others = [p for p in rules.differentiable_params(rule) if p != param]
+        if "ans" in names or any(p in names for p in others):
+            return False
+        return any(isinstance(v, gast.Name) for p, v in op.args.items() if p != param)
+
+    def is_broadcast(self, expr) -> bool:
+        return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
+            and expr.func.id == self.helpers.name("broadcast_tangent")
