@@ -29,7 +29,7 @@ from . import activity as activity_pass
 from .emit import emit
 from .errors import Location, NonScalarOutputError, SourceUnavailableError, SrcadError
 from .fence import fence
-from .load import Entry, load
+from .load import Entry, FunctionRef, load
 from .lower import lower
 from .naming import Namer
 from .normalize import normalize
@@ -37,7 +37,7 @@ from .ops import classify, sequence_names
 from .parse import NestedFunction, parse
 from .forward import forward, tangent_parameter_names
 from .reverse import Options, reverse
-from .runtime import plain
+from .runtime import one_like, plain
 from .template import Helpers
 
 
@@ -243,6 +243,56 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
                        params, files, program.entries, main)
 
 
+def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kwargs
+                         ) -> Transformed:
+    """``grad(inner)`` for a derived function ``inner`` whose value is a scalar derivative: forward
+    mode over the code generated for ``inner`` (one JVP per argument asked for, along a unit
+    tangent), wrapped in a generated function that returns ``(value, derivative)`` like every
+    gradient function. The wrapper is plain generated Python too, so grad can be applied again."""
+    t = inner.transformed(args, kwargs)
+    target = t.function
+    signature = inspect.signature(target)
+    if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+           for p in signature.parameters.values()):
+        raise SrcadError(f"grad of {inner!r}: derivatives of derivatives need a function with "
+                         "positional parameters only (no *args or keyword-only parameters)")
+    params = list(signature.parameters)
+    wrt = [params[k] for k in argnums]
+    program = Program(inner.options)
+    namer = Namer(params)
+    name = program.fresh(f"grad_{target.__name__}")
+    namer.taken.add(name)
+    calls, derivatives = [], []
+    unit = namer.fresh("one_like")
+    bound = {unit: one_like}
+    value = gradient = None
+    for p in wrt:
+        jvp_name, (tangent,) = program.jvp_callee(target, [p], None)
+        fn_name = namer.fresh(jvp_name)
+        value, gradient = namer.fresh("value"), namer.fresh("gradient")
+        value_dot, derivative = namer.fresh("value_dot"), namer.fresh(f"d{p}")
+        calls.append(f"    ({value}, {gradient}), ({value_dot}, {derivative}) = "
+                     f"{fn_name}({', '.join(params)}, {tangent}={unit}({p}, {p!r}))")
+        derivatives.append(derivative)
+        bound[fn_name] = FunctionRef(jvp_name)
+    result = f"({', '.join(derivatives)},)" if argnums_is_tuple else derivatives[0]
+    text_fn = (f"def {name}({', '.join(params)}):\n"
+               f"    # forward mode over {target.__name__}: its value differentiated along each "
+               f"argument asked for ({', '.join(wrt)})\n" + "\n".join(calls) +
+               f"\n    return ({gradient}, {result})\n")
+    header = (f"srcad: derivative of {inner!r} with respect to {', '.join(wrt)}, by forward mode "
+              f"over its generated code\nreturns (value, derivative)")
+    body = emit([program.generated[k] for k in range(len(program.generated))], "")
+    text = "\n".join(f"# {line}" for line in header.splitlines()) + "\n" + text_fn + "\n\n" + body
+    user_fn = next(e.user_fn for e in t.entries if e.name == t.main)
+    entries = program.entries + [Entry(name, user_fn, bound, defaults=True)]
+    filename = f"<srcad {name} of {inner!r}>"
+    functions = load(text, filename, entries)
+    files = {e.name: t.files.get(t.main, "") for e in entries}
+    return Transformed(text, functions[name], filename, t.return_location, t.params, files,
+                       entries, name)
+
+
 def _simple_statements(stmts):
     """Every statement of an A-normal-form body that is not an if or a loop, in order."""
     for stmt in stmts:
@@ -259,9 +309,11 @@ class Derived:
     def __init__(self, fun, argnums, with_value: bool, options=Options()):
         if not callable(fun):
             raise TypeError(f"srcad.grad expects a function, got {fun!r}")
-        if isinstance(fun, Derived):
-            raise SrcadError(f"{fun!r} is already a derivative: derivatives of derivatives "
-                             "(grad of grad, Hessians) are not supported yet")
+        if isinstance(fun, Derived) and (fun.with_value or fun.argnums_is_tuple):
+            raise NonScalarOutputError(
+                f"grad of {fun!r}: it returns a tuple, and grad differentiates a scalar",
+                hint="differentiate srcad.grad(f) with one argnums (an int); for Hessians use "
+                     "srcad.hessian or srcad.hvp")
         self.fun = fun
         self.argnums_is_tuple = not isinstance(argnums, int)
         self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)
@@ -271,7 +323,7 @@ class Derived:
         self._cache: dict = {}  # the functions held by called parameters -> Transformed
         self._last: Transformed | None = None
         self._called_params: list | None = None
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())  # (not the inner Derived's own state)
 
     def transformed(self, args=(), kwargs=None) -> Transformed:
         """The transformation for these arguments: one per distinct set of functions passed for
@@ -281,7 +333,11 @@ class Derived:
         if t is None:
             with self._lock:
                 t = self._cache.get(key)
-                if t is None:
+                if t is None and isinstance(self.fun, Derived):
+                    t = transform_derivative(self.fun, self.argnums, self.argnums_is_tuple, args,
+                                             kwargs or {})
+                    self._cache[key] = t
+                elif t is None:
                     t = transform(self.fun, self.argnums, self.argnums_is_tuple, dict(key),
                                   self.options)
                     self._cache[key] = t
@@ -289,6 +345,8 @@ class Derived:
         return t
 
     def _static_key(self, args, kwargs) -> tuple:
+        if isinstance(self.fun, Derived):
+            return self.fun._static_key(args, kwargs)
         if self._called_params is None:
             if not isinstance(self.fun, types.FunctionType):
                 return ()
@@ -332,6 +390,11 @@ class Derived:
                 exc.add_note(f"srcad: in the code generated for {location.filename}:"
                              f"{location.lineno}: {location.line.strip()}")
             raise
+        if isinstance(self.fun, Derived) and np.ndim(value) != 0:
+            raise NonScalarOutputError(
+                f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
+                "grad differentiates a scalar", t.return_location,
+                "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
         primals = self.primals(t, args, kwargs)
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
