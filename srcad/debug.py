@@ -33,28 +33,79 @@ class LineReport:
     argument: str
     rule: float
     differences: float
+    run: int = 1  # which run of the line (in a loop, or a function called several times)
 
     def __str__(self):
-        return (f"{self.filename}:{self.lineno}: {self.text}\n"
+        when = f" (at its {_ordinal(self.run)} run in this call)" if self.run > 1 else ""
+        return (f"{self.filename}:{self.lineno}: {self.text}{when}\n"
                 f"    the gradient rule of {self.operation} for '{self.argument}' gives "
                 f"{self.rule:.6g} along a random direction; finite differences give "
                 f"{self.differences:.6g}")
 
 
-def _float_args(args):
-    return tuple(k for k, a in enumerate(args)
-                 if isinstance(a, float) or (isinstance(a, np.ndarray) and a.dtype.kind == "f")
-                 or isinstance(a, np.floating))
+def _is_float(x) -> bool:
+    """A value finite differences can perturb: a float, a NumPy float or an array of floats."""
+    return (isinstance(x, (float, np.floating)) and not isinstance(x, bool)) or (
+        isinstance(x, np.ndarray) and x.dtype.kind == "f")
 
 
-def _perturbed(args, k, delta):
-    new = list(args)
-    new[k] = np.asarray(args[k], dtype=float) + delta if np.ndim(args[k]) else float(args[k]) + delta
-    return new
+def _leaves(x, path=()):
+    """``(path, value)`` for every float entry of ``x`` (``x`` itself, or inside nested lists,
+    tuples and dicts; ``path`` is the sequence of keys and indices that reaches it)."""
+    if isinstance(x, dict):
+        for key, value in x.items():
+            yield from _leaves(value, path + (key,))
+    elif isinstance(x, (list, tuple)):
+        for k, value in enumerate(x):
+            yield from _leaves(value, path + (k,))
+    elif _is_float(x):
+        yield path, x
 
 
-def _differences(f, args, k, eps, elementwise):
-    x = np.asarray(args[k], dtype=float)
+def _has_float(x) -> bool:
+    return next(_leaves(x), None) is not None
+
+
+def _rebuild(x, items):
+    """A container of ``x``'s type holding ``items`` (a dict's items, or a sequence's entries)."""
+    if isinstance(x, dict):
+        new = dict(x) if type(x) is dict else type(x)(x)
+        new.update(items)
+        return new
+    if isinstance(x, tuple) and hasattr(x, "_fields"):  # a namedtuple
+        return type(x)(*items)
+    return type(x)(items)
+
+
+def _get(x, path):
+    for key in path:
+        x = x[key]
+    return x
+
+
+def _replace(x, path, value):
+    """``x`` with the entry at ``path`` replaced by ``value`` (containers copied, not modified)."""
+    if not path:
+        return value
+    if isinstance(x, dict):
+        return _rebuild(x, {path[0]: _replace(x[path[0]], path[1:], value)})
+    items = list(x)
+    items[path[0]] = _replace(items[path[0]], path[1:], value)
+    return _rebuild(x, items)
+
+
+def _shifted(x, delta):
+    return np.asarray(x, dtype=float) + delta if np.ndim(x) else float(x) + delta
+
+
+def _where(k, path) -> str:
+    return f"argument {k}" + "".join(f"[{key!r}]" for key in path)
+
+
+def _differences(f, x, eps, elementwise):
+    """Central differences of scalar ``f(value)`` at ``x``, element by element (None if not
+    ``elementwise``)."""
+    x = np.asarray(x, dtype=float)
     if not elementwise:
         return None
     grad = np.zeros(x.shape)
@@ -62,15 +113,45 @@ def _differences(f, args, k, eps, elementwise):
         e = np.zeros(x.shape)
         e[idx] = eps
         delta = e if x.shape else eps
-        grad[idx] = (f(*_perturbed(args, k, delta)) - f(*_perturbed(args, k, -delta))) / (2 * eps)
+        grad[idx] = (f(_shifted(x, delta)) - f(_shifted(x, -delta))) / (2 * eps)
     return grad
+
+
+def _check_leaf(fun, args, k, path, g, eps, rtol, atol, rng):
+    """The problem with the gradient ``g`` of the entry ``path`` of argument ``k``, or None."""
+    where = _where(k, path)
+    x = _get(args[k], path)
+
+    def f(value):
+        moved = list(args)
+        moved[k] = _replace(args[k], path, value)
+        return fun(*moved)
+
+    if g is None or not (np.isscalar(g) or isinstance(g, np.ndarray)):
+        return f"{where}: srcad gives {g!r} as its gradient, not a number or an array"
+    if np.shape(g) != np.shape(x):
+        return f"{where}: gradient of shape {np.shape(g)} for an argument of shape {np.shape(x)}"
+    expected = _differences(f, x, eps, np.size(x) <= 1000)
+    if expected is not None and not np.allclose(g, expected, rtol=rtol, atol=atol):
+        worst = tuple(int(i) for i in np.unravel_index(
+            np.argmax(np.abs(np.asarray(g) - expected)), np.shape(g)))
+        return (f"{where}: srcad gives {np.asarray(g)[worst]:.6g} at "
+                f"{worst if np.ndim(g) else 'the value'}, finite differences "
+                f"{np.asarray(expected)[worst]:.6g}")
+    v = rng.normal(size=np.shape(x))
+    lhs = float(np.sum(v * np.asarray(g)))
+    rhs = (f(_shifted(x, eps * v)) - f(_shifted(x, -eps * v))) / (2 * eps)
+    if not np.isclose(lhs, rhs, rtol=rtol, atol=atol):
+        return f"{where}: along a random direction srcad gives {lhs:.6g}, finite differences {rhs:.6g}"
+    return None
 
 
 def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol=1e-5,
                 atol=1e-7, seed=0):
     """Check srcad's gradient of scalar ``fun`` at ``args`` against finite differences.
 
-    ``argnums``: the arguments to check (default: every float argument). Raises
+    ``argnums``: the arguments to check (default: every argument that is or holds floats). An
+    argument that is a list, tuple or dict is checked entry by entry (each float inside it). Raises
     :class:`GradientCheckError` on a mismatch, naming the first line whose gradient rule disagrees;
     returns the gradients otherwise. Only first order and reverse mode exist so far.
     """
@@ -81,237 +162,506 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
     if tuple(modes) != ("rev",):
         raise SrcadError("check_grads: only modes=('rev',) exists yet (no forward mode)")
     args = list(args)
-    ks = _float_args(args) if argnums is None else ((argnums,) if isinstance(argnums, int)
-                                                   else tuple(argnums))
+    ks = tuple(k for k, a in enumerate(args) if _has_float(a)) if argnums is None else (
+        (argnums,) if isinstance(argnums, int) else tuple(argnums))
     if not ks:
         raise SrcadError("check_grads: no float argument to check")
+    leaves = {}
+    for k in ks:
+        if not isinstance(k, int) or not -len(args) <= k < len(args):
+            raise SrcadError(f"check_grads: argnums={argnums!r} names no argument of the "
+                             f"{len(args)} given")
+        if isinstance(args[k], (list, tuple, dict)):
+            leaves[k] = list(_leaves(args[k]))
+            if not leaves[k]:
+                raise SrcadError(f"check_grads: argument {k} (a {type(args[k]).__name__}) holds no "
+                                 "float to check")
+        else:
+            leaves[k] = [((), args[k])]
     grads = grad(fun, argnums=ks)(*args)
     rng = np.random.default_rng(seed)
     problems = []
     for k, g in zip(ks, grads):
-        if np.shape(g) != np.shape(args[k]):
-            problems.append(f"argument {k}: gradient of shape {np.shape(g)} for an argument of "
-                            f"shape {np.shape(args[k])}")
-            continue
-        expected = _differences(fun, args, k, eps, np.size(args[k]) <= 1000)
-        if expected is not None and not np.allclose(g, expected, rtol=rtol, atol=atol):
-            worst = tuple(int(i) for i in np.unravel_index(
-                np.argmax(np.abs(np.asarray(g) - expected)), np.shape(g)))
-            problems.append(f"argument {k}: srcad gives {np.asarray(g)[worst]:.6g} at "
-                            f"{worst if np.ndim(g) else 'the value'}, finite differences "
-                            f"{np.asarray(expected)[worst]:.6g}")
-            continue
-        v = rng.normal(size=np.shape(args[k]))
-        lhs = float(np.sum(v * np.asarray(g)))
-        rhs = (fun(*_perturbed(args, k, eps * v)) - fun(*_perturbed(args, k, -eps * v))) / (2 * eps)
-        if not np.isclose(lhs, rhs, rtol=rtol, atol=atol):
-            problems.append(f"argument {k}: along a random direction srcad gives {lhs:.6g}, "
-                            f"finite differences {rhs:.6g}")
+        for path, _ in leaves[k]:
+            try:
+                g_leaf = _get(g, path)
+            except (KeyError, IndexError, TypeError):
+                problems.append(f"{_where(k, path)}: srcad's gradient {g!r} has no entry there")
+                continue
+            problem = _check_leaf(fun, args, k, path, g_leaf, eps, rtol, atol, rng)
+            if problem is not None:
+                problems.append(problem)
     if not problems:
         return grads[0] if isinstance(argnums, int) else grads
-    culprit = find_faulty_line(fun, args, eps=eps, rtol=max(rtol, 1e-4), seed=seed)
-    where = (f"the first line whose gradient rule disagrees:\n  {culprit}" if culprit else
-             "every line's gradient rule agrees with finite differences on its own: the "
-             "mismatch is in how srcad combined them (please report it, with this function)")
+    localizer = _Localizer(eps=eps, rtol=max(rtol, 1e-4), seed=seed)
+    culprit = localizer.localize(fun, args, ks)
+    if culprit is not None:
+        where = f"the first line whose gradient rule disagrees:\n  {culprit}"
+    elif localizer.unchecked:
+        where = ("no line whose gradient rule could be checked on its own disagrees, but these "
+                 "could not be checked:\n  " + "\n  ".join(localizer.unchecked) +
+                 "\nthe mismatch may come from one of them, or from how srcad combined the lines")
+    else:
+        where = ("every line's gradient rule agrees with finite differences on its own: the "
+                 "mismatch is in how srcad combined them (please report it, with this function)")
     raise GradientCheckError(f"srcad's gradient of {fun.__qualname__} disagrees with finite "
                              "differences:\n  " + "\n  ".join(problems) + f"\n{where}")
 
 
 # -- the line that is wrong ------------------------------------------------------------------------
+#
+# The function's A-normal form is run once, instrumented to keep the operands of every active
+# statement each time it runs; then, in order of execution, each run of a statement with a gradient
+# rule is checked on its own against finite differences of that one operation, and each run of a
+# call to a user function (or a nested def) is checked by doing the same inside the callee, with the
+# arguments it got. What cannot be checked is noted in ``_Localizer.unchecked``, so that the report
+# never blames srcad for a mismatch that may lie in a line it did not check.
 
-def find_faulty_line(fun, args, eps=1e-6, rtol=1e-4, seed=0, depth=0):
+def find_faulty_line(fun, args, eps=1e-6, rtol=1e-4, seed=0, argnums=None):
     """The first line of ``fun`` (in order of execution) whose gradient rule, checked on its own at
-    the values of this call, disagrees with finite differences of that operation; or None."""
-    from . import activity as activity_pass
-    from .api import _simple_statements
-    from .fence import fence
-    from .lower import lower
-    from .naming import Namer
-    from .normalize import normalize
-    from .ops import classify, sequence_names
-    from .parse import parse
-    from .template import Helpers
-
-    if not isinstance(fun, types.FunctionType) or depth > 3:
-        return None
-    parsed = parse(fun)
-    fence(parsed)
-    namer = Namer.for_function(parsed.tree)
-    parsed.tree = lower(parsed.tree, namer)
-    normalized = normalize(parsed, namer)
-    helpers = Helpers(namer, parsed.namespace, normalized.locals)
-    simple = list(_simple_statements(normalized.tree.body))
-    sequences = sequence_names(simple)
-    ops = {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences) for stmt in simple}
-    params = [a.id for a in normalized.tree.args.args]
-    wrt = [params[k] for k in _float_args(args) if k < len(params)]
-    out = normalized.tree.body[-1].value.id
-    activity = activity_pass.analyze(list(ops.values()), wrt, [out])
-
-    records = _record(fun, parsed, normalized, ops, activity, helpers, args)
-    rng = np.random.default_rng(seed)
-    for stmt, env in records:
-        report = _check_statement(stmt, ops[stmt], env, parsed, normalized, helpers, activity,
-                                  fun, rng, eps, rtol, depth)
-        if report is not None:
-            return report
-    return None
+    the values of this call, disagrees with finite differences of that operation; or None.
+    ``argnums``: the arguments whose gradient matters (default: every argument holding floats)."""
+    args = list(args)
+    ks = tuple(k for k, a in enumerate(args) if _has_float(a)) if argnums is None else (
+        (argnums,) if isinstance(argnums, int) else tuple(argnums))
+    return _Localizer(eps=eps, rtol=rtol, seed=seed).localize(fun, args, ks)
 
 
-def _record(fun, parsed, normalized, ops, activity, helpers, args):
-    """Run ``fun``'s A-normal form once, keeping the operands of each active statement the first
-    time it runs: ``[(statement, {name: value})]`` in order of execution."""
-    from .emit import emit
-    from .load import Entry, load
-
-    records, seen = [], set()
-    hook = "__srcad_record__"
-    index = {}
-
-    def record(k, env):
-        if k not in seen:
-            seen.add(k)
-            records.append((index[k], dict(env)))
-
-    def instrument(stmts):
-        out = []
-        for stmt in stmts:
-            if isinstance(stmt, (gast.If, gast.For, gast.While)):
-                stmt.body = instrument(stmt.body)
-                stmt.orelse = instrument(stmt.orelse)
-                out.append(stmt)
-                continue
-            out.append(stmt)
-            op = ops.get(stmt)
-            if op is None or not op.targets or op.kind not in ("rule", "call") \
-                    or not any(activity.is_active(n) for _, n in op.diff_operands()):
-                continue
-            k = len(index)
-            index[k] = stmt
-            names = sorted({n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)
-                            and n.id in normalized.locals} | set(op.targets))
-            env = gast.Dict(keys=[gast.Constant(value=n, kind=None) for n in names],
-                            values=[gast.Name(id=n, ctx=gast.Load(), annotation=None,
-                                              type_comment=None) for n in names])
-            out.append(gast.Expr(value=gast.Call(
-                func=gast.Name(id=hook, ctx=gast.Load(), annotation=None, type_comment=None),
-                args=[gast.Constant(value=k, kind=None), env], keywords=[])))
-        return out
-
-    import copy
-    tree = copy.copy(normalized.tree)
-    tree.body = instrument(list(normalized.tree.body))
-    tree.name = "recorded"
-    text = emit([(tree, {})], "srcad: check_grads recording run")
-    bound = dict(helpers.bound)
-    bound[hook] = record
-    filename = f"<srcad check_grads of {fun.__qualname__}>"
-    functions = load(text, filename, [Entry("recorded", fun, bound, defaults=True)])
-    functions["recorded"](*args)
-    return records
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
-def _check_statement(stmt, op, env, parsed, normalized, helpers, activity, fun, rng, eps, rtol,
-                     depth):
-    """Check one line's rule at its recorded operands, against differences of that operation."""
-    from .emit import emit
-    from .load import Entry, load
-    from .template import instantiate
+class _CannotCheck(Exception):
+    """Why a call or a line could not be checked (goes into ``_Localizer.unchecked``)."""
 
-    operands = [(p, n) for p, n in op.diff_operands() if activity.is_active(n)
-                and isinstance(env.get(n), (float, np.ndarray, np.floating))]
-    if not operands:
-        return None
-    origin = normalized.origin[stmt]
-    text = parsed.statement_text(origin)
-    if op.kind == "call":  # a call: check the called function itself, one level down
-        if isinstance(getattr(op, "callee", None), types.FunctionType):
-            positional = [env[a.id] if isinstance(a, gast.Name) and a.id in env else None
-                          for a in op.node.args]
-            if all(isinstance(a, (float, np.ndarray)) for a in positional) and not op.node.keywords:
-                return find_faulty_line(op.callee, positional, eps, rtol, 0, depth + 1)
-        return None
-    if op.rule is None or not op.rule.vjps:
-        return None
-    names = sorted(env)
-    value = op.node
-    params = [gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None) for n in names]
-    forward = gast.FunctionDef(
-        name="operation", args=gast.arguments(args=params, posonlyargs=[], vararg=None,
-                                              kwonlyargs=[], kw_defaults=[], kwarg=None,
-                                              defaults=[]),
-        body=[gast.Return(value=value)], decorator_list=[], returns=None, type_comment=None,
-        type_params=[])
-    target = op.targets[0]
-    results = []
-    for param, name in operands:
-        g_name, ans_name = "g__", target
-        bindings = dict(op.args)
-        bindings["g"] = gast.Name(id=g_name, ctx=gast.Load(), annotation=None, type_comment=None)
-        bindings["ans"] = gast.Name(id=ans_name, ctx=gast.Load(), annotation=None,
-                                    type_comment=None)
-        if op.rule.custom is not None:  # the user's VJP: call it as the generated code would
-            positions = [k for k, a in enumerate(op.node.args)
-                         if isinstance(a, gast.Name) and a.id == name]
-            if not positions:
-                continue
-            call = gast.Call(
-                func=gast.Name(id=helpers.name("call_vjp"), ctx=gast.Load(), annotation=None,
-                               type_comment=None),
-                args=[gast.Name(id=helpers.value(op.rule.custom, "vjp"), ctx=gast.Load(),
-                                annotation=None, type_comment=None),
-                      bindings["g"], bindings["ans"],
-                      gast.Tuple(elts=list(op.node.args), ctx=gast.Load()),
-                      gast.Dict(keys=[gast.Constant(value=kw.arg, kind=None)
-                                      for kw in op.node.keywords],
-                                values=[kw.value for kw in op.node.keywords])], keywords=[])
-            results.append((param, name, gast.Subscript(
-                value=call, slice=gast.Constant(value=positions[0], kind=None), ctx=gast.Load())))
-            continue
-        if param.endswith("]"):
-            base, k = param[:-1].split("[")
-            expr = instantiate(op.rule.vjps[base], {**bindings, "k": gast.Constant(
-                value=int(k), kind=None)}, helpers)
+
+@dataclasses.dataclass
+class _Prepared:
+    """A function (or a nested def, lifted) through the passes, with its instrumented copy."""
+
+    parsed: object
+    normalized: object
+    ops: dict
+    activity: object
+    helpers: object
+    user_fn: object
+    recorder: object = None
+    index: dict = dataclasses.field(default_factory=dict)  # record number -> statement
+    names: dict = dataclasses.field(default_factory=dict)  # statement -> the names recorded
+    checkers: dict = dataclasses.field(default_factory=dict)  # statement -> compiled check
+
+
+class _Localizer:
+    MAX_DEPTH = 12      # calls inside calls followed (recursion stops here)
+    BUDGET = 5000       # runs of statements checked, over all calls
+
+    def __init__(self, eps, rtol, seed):
+        self.eps, self.rtol = eps, rtol
+        self.rng = np.random.default_rng(seed)
+        self.unchecked: list = []
+        self.prepared: dict = {}
+        self.budget = self.BUDGET
+
+    def note(self, text):
+        if text not in self.unchecked:
+            self.unchecked.append(text)
+
+    def localize(self, fun, args, ks):
+        """The first faulty line of ``fun`` called with ``args`` (gradients wanted for ``ks``)."""
+        import inspect
+
+        from .parse import parse
+
+        if not isinstance(fun, types.FunctionType):
+            self.note(f"{getattr(fun, '__qualname__', fun)!r} is not a Python function: its lines "
+                      "were not checked")
+            return None
+        try:
+            signature = inspect.signature(fun, follow_wrapped=False)
+            named = [p.name for p in signature.parameters.values()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
+            params = named + ([f"*{k}" for k in range(len(args) - len(named))] if has_varargs
+                              else [])
+            static = {}
+            if has_varargs:
+                static["*args"] = max(len(args) - len(named), 0)
+            for name in parse(fun).called_parameters():
+                k = named.index(name) if name in named else None
+                if k is not None and k < len(args) and callable(args[k]):
+                    static[name] = args[k]
+            wrt = [params[k] for k in ks if -len(params) <= k < len(params)]
+        except Exception as exc:  # noqa: BLE001 -- reported, never hidden
+            self.note(f"{fun.__qualname__}: could not be prepared for checking "
+                      f"({type(exc).__name__}: {exc})")
+            return None
+        return self.find(fun, args, {}, wrt, static, depth=0, where=fun.__qualname__)
+
+    # -- one function ----------------------------------------------------------------------------
+
+    def prepare(self, fun, wrt, static) -> _Prepared:
+        from . import activity as activity_pass
+        from .api import _simple_statements
+        from .fence import fence
+        from .lower import lower
+        from .naming import Namer
+        from .normalize import normalize
+        from .ops import classify, sequence_names
+        from .parse import NestedFunction, parse
+        from .template import Helpers
+
+        try:
+            key = (fun, tuple(wrt), tuple(sorted(static.items(), key=lambda item: item[0])))
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in self.prepared:
+            return self.prepared[key]
+        if isinstance(fun, NestedFunction):
+            parsed, user_fn = fun.parsed(), fun.parent.fn
         else:
-            expr = instantiate(op.rule.vjps[param], bindings, helpers)
-        results.append((param, name, expr))
-    vjp_params = params + [gast.Name(id="g__", ctx=gast.Param(), annotation=None,
-                                     type_comment=None)]
-    vjps = []
-    for k, (param, name, expr) in enumerate(results):
-        if expr is None:
-            continue
-        vjps.append(gast.FunctionDef(
-            name=f"vjp_{k}", args=gast.arguments(args=list(vjp_params), posonlyargs=[], vararg=None,
-                                                 kwonlyargs=[], kw_defaults=[], kwarg=None,
-                                                 defaults=[]),
-            body=[gast.Return(value=expr)], decorator_list=[], returns=None, type_comment=None,
-            type_params=[]))
-    source = emit([(forward, {})] + [(v, {}) for v in vjps], "srcad: check_grads, one line")
-    entries = [Entry("operation", fun, helpers.bound, defaults=False)] + [
-        Entry(v.name, fun, helpers.bound, defaults=False) for v in vjps]
-    functions = load(source, f"<srcad check of {parsed.filename}:{origin.lineno}>", entries)
-    operation = functions["operation"]
-    ans = env[target]
-    g = rng.normal(size=np.shape(ans)) if np.ndim(ans) else float(rng.normal())
-    for k, (param, name, expr) in enumerate(results):
-        if expr is None:
-            continue
-        call_env = dict(env)
-        rule_value = functions[f"vjp_{k}"](*[call_env[n] for n in names], g)
-        direction = rng.normal(size=np.shape(env[name])) if np.ndim(env[name]) else float(
-            rng.normal())
+            parsed, user_fn = parse(fun), fun
+        static = dict(static)
+        if "*args" in static:
+            parsed.specialize_varargs(static.pop("*args"))
+            varargs = [n for names in parsed.varargs.values() for n in names]
+            wrt = [varargs[int(p[1:])] if p.startswith("*") else p for p in wrt]
+        parsed.static = {k: v for k, v in static.items() if k in parsed.called_parameters()}
+        fence(parsed)
+        namer = Namer.for_function(parsed.tree)
+        parsed.tree = lower(parsed.tree, namer)
+        normalized = normalize(parsed, namer)
+        helpers = Helpers(namer, parsed.namespace, normalized.locals)
+        simple = list(_simple_statements(normalized.tree.body))
+        sequences = sequence_names(simple)
+        ops = {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences)
+               for stmt in simple}
+        out = normalized.tree.body[-1].value.id
+        activity = activity_pass.analyze(list(ops.values()), list(wrt), [out])
+        prepared = _Prepared(parsed, normalized, ops, activity, helpers, user_fn)
+        prepared.recorder = self.instrument(prepared, defaults=not isinstance(fun, NestedFunction))
+        if key is not None:
+            self.prepared[key] = prepared
+        return prepared
 
-        def at(delta):
-            moved = dict(call_env)
-            moved[name] = np.asarray(env[name], dtype=float) + delta if np.ndim(env[name]) \
-                else float(env[name]) + delta
-            return operation(*[moved[n] for n in names])
+    def instrument(self, prep, defaults):
+        """The A-normal form with a call to the recording hook after each active statement."""
+        import copy
 
-        numeric = float(np.sum(g * (np.asarray(at(eps * direction)) -
-                                    np.asarray(at(-eps * direction))) / (2 * eps)))
-        analytic = float(np.sum(np.asarray(rule_value) * direction))
-        if not np.isclose(analytic, numeric, rtol=rtol, atol=1e-6):
-            return LineReport(parsed.filename, origin.lineno, text, op.rule.name, name, analytic,
-                              numeric)
+        from .emit import emit
+        from .load import Entry, load
+
+        hook = "__srcad_record__"
+        normalized, ops, activity = prep.normalized, prep.ops, prep.activity
+
+        def instrument(stmts):
+            out = []
+            for stmt in stmts:
+                if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                    stmt.body = instrument(stmt.body)
+                    stmt.orelse = instrument(stmt.orelse)
+                    out.append(stmt)
+                    continue
+                op = ops.get(stmt)
+                if op is None or not op.targets or op.kind not in ("rule", "call") \
+                        or not any(activity.is_active(n) for _, n in op.diff_operands()):
+                    out.append(stmt)
+                    continue
+                k = len(prep.index)
+                prep.index[k] = stmt
+                # the operands, recorded *before* the statement runs (``y = np.tanh(y)`` overwrites
+                # one); the checks recompute the result
+                names = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)
+                         and n.id in normalized.locals}
+                if op.kind == "call":  # every argument, to call the callee with
+                    names |= {n.id for a in list(op.args.values()) + list(op.node.args) +
+                              [kw.value for kw in op.node.keywords]
+                              for n in gast.walk(a) if isinstance(n, gast.Name)}
+                names = sorted(names)
+                prep.names[stmt] = names
+                env = gast.Dict(keys=[gast.Constant(value=n, kind=None) for n in names],
+                                values=[gast.Name(id=n, ctx=gast.Load(), annotation=None,
+                                                  type_comment=None) for n in names])
+                out.append(gast.Expr(value=gast.Call(
+                    func=gast.Name(id=hook, ctx=gast.Load(), annotation=None, type_comment=None),
+                    args=[gast.Constant(value=k, kind=None), env], keywords=[])))
+                out.append(stmt)
+            return out
+
+        tree = copy.copy(normalized.tree)  # its statements are instrumented in place
+        tree.body = instrument(list(normalized.tree.body))
+        tree.name = "recorded"
+        text = emit([(tree, {})], "srcad: check_grads recording run")
+        bound = dict(prep.helpers.bound)
+        bound[hook] = None  # set for each run (see record)
+        filename = f"<srcad check_grads of {prep.parsed.fn.__qualname__} at " \
+                   f"{prep.parsed.filename}:{prep.parsed.tree.lineno}>"
+        entry = Entry("recorded", prep.user_fn, bound, defaults=defaults)
+        recorded = load(text, filename, [entry])["recorded"]
+        return recorded
+
+    def record(self, prep, args, kwargs):
+        """Run the instrumented function: ``[(statement, {name: value}, run number)]`` in order of
+        execution (values copied: later writes into an array do not change them)."""
+        records, runs = [], {}
+        truncated = []
+
+        def hook(k, env):
+            if len(records) >= self.BUDGET:
+                truncated.append(k)
+                return
+            stmt = prep.index[k]
+            runs[stmt] = runs.get(stmt, 0) + 1
+            records.append((stmt, {n: _snapshot(v) for n, v in env.items()}, runs[stmt]))
+
+        cell = _hook_cell(prep.recorder)
+        cell.cell_contents = hook
+        try:
+            prep.recorder(*args, **kwargs)
+        finally:
+            cell.cell_contents = None
+        if truncated:
+            self.note(f"{prep.parsed.fn.__qualname__}: only its first {self.BUDGET} operations "
+                      "were recorded")
+        return records
+
+    def find(self, fun, args, kwargs, wrt, static, depth, where):
+        try:
+            prep = self.prepare(fun, wrt, static)
+            records = self.record(prep, args, kwargs)
+        except Exception as exc:  # noqa: BLE001 -- reported, never hidden
+            self.note(f"{where}: its lines could not be checked ({type(exc).__name__}: {exc})")
+            return None
+        for stmt, env, run in records:
+            if self.budget <= 0:
+                self.note(f"the check stopped after {self.BUDGET} runs of lines; later ones "
+                          "were not checked")
+                return None
+            self.budget -= 1
+            op = prep.ops[stmt]
+            origin = prep.normalized.origin[stmt]
+            line = f"{prep.parsed.filename}:{origin.lineno}: {prep.parsed.statement_text(origin)}"
+            try:
+                if op.kind == "call":
+                    report = self.check_call(prep, stmt, op, env, depth, line)
+                else:
+                    report = self.check_rule(prep, stmt, op, env, run)
+            except _CannotCheck as exc:
+                self.note(f"{line}\n    {exc}")
+                continue
+            if report is not None:
+                return report
+        return None
+
+    # -- a call: the same, one level down --------------------------------------------------------
+
+    def check_call(self, prep, stmt, op, env, depth, line):
+        from .parse import NestedFunction
+
+        callee = op.callee
+        name = getattr(callee, "__qualname__", repr(callee))
+        if not isinstance(callee, (types.FunctionType, NestedFunction)):
+            raise _CannotCheck(f"the call to {name} (not a Python function) was not checked")
+        if depth + 1 > self.MAX_DEPTH:
+            raise _CannotCheck(f"the call to {name} was not checked: calls more than "
+                               f"{self.MAX_DEPTH} deep (recursion) are not followed")
+        wrt = [p for p, a in op.args.items() if isinstance(a, gast.Name)
+               and prep.activity.is_active(a.id)]
+        if not wrt:
+            return None
+        if isinstance(callee, NestedFunction):  # the lifted function takes every argument by name
+            args = []
+            kwargs = {p: self.value(a, env, prep) for p, a in op.args.items()}
+        else:
+            args = [self.value(a, env, prep) for a in op.node.args]
+            kwargs = {kw.arg: self.value(kw.value, env, prep) for kw in op.node.keywords}
+        return self.find(callee, args, kwargs, wrt, dict(op.static), depth + 1,
+                         f"{line}\n    (in {name})")
+
+    @staticmethod
+    def value(atom, env, prep):
+        """The value of an argument of a call, at this run."""
+        from .parse import dotted_name, resolve_dotted
+
+        if isinstance(atom, gast.Constant):
+            return atom.value
+        if isinstance(atom, gast.Name) and atom.id in env:
+            return env[atom.id]
+        if dotted_name(atom) is not None:
+            return resolve_dotted(atom, prep.parsed.namespace, prep.parsed.filename)
+        raise _CannotCheck(f"the argument '{gast.unparse(atom)}' could not be evaluated, so this "
+                           "call was not checked")
+
+    # -- a line with a gradient rule ------------------------------------------------------------
+
+    def check_rule(self, prep, stmt, op, env, run):
+        if op.rule is None or not op.rule.vjps:
+            return None
+        checker = prep.checkers.get(stmt)
+        if checker is None:
+            checker = prep.checkers[stmt] = self.compile_check(prep, stmt, op)
+        operation, vjps, names = checker
+        rng, eps = self.rng, self.eps
+        by_name = {}  # an operand used twice (``x * x``) gets the sum of its rules' gradients
+        for param, name, vjp in vjps:
+            by_name.setdefault(name, []).append(vjp)
+        try:
+            ans = operation(*[env[n] for n in names])
+        except Exception as exc:  # noqa: BLE001 -- reported, never hidden
+            raise _CannotCheck(f"running this line again raised {type(exc).__name__}: {exc}") \
+                from None
+        if not _has_float(ans):
+            return None  # no gradient flows through an integer (or a non-number)
+        for name, rules_of_name in by_name.items():
+            x = env.get(name)
+            if not _has_float(x):
+                continue
+            g = _random_like(ans, rng, fill=0.0)
+            try:
+                direction = _random_like(x, rng, fill=None)
+                analytic = sum(_dot(vjp(*[env[n] for n in names], ans, g), direction)
+                               for vjp in rules_of_name)
+
+                def at(t):
+                    moved = dict(env)
+                    moved[name] = _axpy(x, t, direction)
+                    return operation(*[moved[n] for n in names])
+
+                numeric = (_dot(g, at(eps)) - _dot(g, at(-eps))) / (2 * eps)
+            except Exception as exc:  # noqa: BLE001 -- reported, never hidden
+                raise _CannotCheck(f"checking the gradient rule of {op.rule.name} for '{name}' "
+                                   f"raised {type(exc).__name__}: {exc}") from None
+            if not np.isclose(analytic, numeric, rtol=self.rtol, atol=1e-6):
+                origin = prep.normalized.origin[stmt]
+                return LineReport(prep.parsed.filename, origin.lineno,
+                                  prep.parsed.statement_text(origin), op.rule.name, name,
+                                  analytic, numeric, run)
+        return None
+
+    def compile_check(self, prep, stmt, op):
+        """``operation(names...)`` computing the statement, and one ``vjp_k(names..., ans, g)``
+        per active operand giving its rule's gradient."""
+        from .emit import emit
+        from .load import Entry, load
+        from .template import instantiate
+
+        helpers = prep.helpers
+        names = prep.names[stmt]
+
+        def name_node(n, ctx=None):
+            return gast.Name(id=n, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+        def function(fname, params, value):
+            return gast.FunctionDef(
+                name=fname, args=gast.arguments(
+                    args=[name_node(n, gast.Param()) for n in params], posonlyargs=[],
+                    vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
+                body=[gast.Return(value=value)], decorator_list=[], returns=None,
+                type_comment=None, type_params=[])
+
+        results = []
+        for param, name in op.diff_operands():
+            if not prep.activity.is_active(name):
+                continue
+            bindings = dict(op.args)
+            bindings["g"] = name_node("g__")
+            bindings["ans"] = name_node("ans__")
+            if op.rule.custom is not None:  # the user's VJP: call it as the generated code would
+                if param.endswith("]"):
+                    position = len(op.rule.params) + int(param[:-1].split("[")[1])
+                else:
+                    position = op.rule.params.index(param)
+                if position >= len(op.node.args):
+                    continue  # passed by keyword: the VJP gives gradients of positional ones
+                call = gast.Call(
+                    func=name_node(helpers.name("call_vjp")),
+                    args=[name_node(helpers.value(op.rule.custom, "vjp")),
+                          bindings["g"], bindings["ans"],
+                          gast.Tuple(elts=list(op.node.args), ctx=gast.Load()),
+                          gast.Dict(keys=[gast.Constant(value=kw.arg, kind=None)
+                                          for kw in op.node.keywords],
+                                    values=[kw.value for kw in op.node.keywords])], keywords=[])
+                expr = gast.Subscript(value=call, slice=gast.Constant(value=position, kind=None),
+                                      ctx=gast.Load())
+            elif param.endswith("]"):
+                base, k = param[:-1].split("[")
+                expr = instantiate(op.rule.vjps[base], {**bindings, "k": gast.Constant(
+                    value=int(k), kind=None)}, helpers)
+            else:
+                expr = instantiate(op.rule.vjps[param], bindings, helpers)
+            if expr is not None:
+                results.append((param, name, expr))
+        defs = [function("operation", names, op.node)] + [
+            function(f"vjp_{k}", names + ["ans__", "g__"], expr)
+            for k, (_, _, expr) in enumerate(results)]
+        source = emit([(d, {}) for d in defs], "srcad: check_grads, one line")
+        origin = prep.normalized.origin[stmt]
+        entries = [Entry(d.name, prep.user_fn, helpers.bound, defaults=False) for d in defs]
+        functions = load(source, f"<srcad check of {prep.parsed.filename}:{origin.lineno}>",
+                         entries)
+        vjps = [(param, name, functions[f"vjp_{k}"])
+                for k, (param, name, _) in enumerate(results)]
+        return functions["operation"], vjps, names
+
+
+def _walk_statements(stmts):
+    """Every statement of a body, also inside ifs and loops, in order."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from _walk_statements(stmt.body)
+            yield from _walk_statements(stmt.orelse)
+
+
+def _hook_cell(fn):
+    return fn.__closure__[fn.__code__.co_freevars.index("__srcad_record__")]
+
+
+def _snapshot(value):
+    """A copy of ``value`` that later writes into arrays (``y[i] = ...``) do not change."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        return type(value)(_snapshot(v) for v in value)
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
+
+
+def _random_like(x, rng, fill):
+    """Random normal numbers shaped like ``x``'s float entries (``fill`` at its other entries)."""
+    if isinstance(x, dict):
+        return {k: _random_like(v, rng, fill) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return _rebuild(x, [_random_like(v, rng, fill) for v in x])
+    if _is_float(x):
+        return rng.normal(size=np.shape(x)) if np.ndim(x) else float(rng.normal())
+    if fill is not None and isinstance(x, (int, np.integer, np.ndarray)):
+        return np.zeros(np.shape(x)) if np.ndim(x) else fill
     return None
+
+
+def _axpy(x, t, d):
+    """``x + t * d`` for the float entries of ``x`` (``d`` from :func:`_random_like`)."""
+    if d is None:
+        return x
+    if isinstance(x, dict):
+        return _rebuild(x, {k: _axpy(v, t, d[k]) for k, v in x.items()})
+    if isinstance(x, (list, tuple)):
+        return _rebuild(x, [_axpy(v, t, dv) for v, dv in zip(x, d)])
+    return _shifted(x, t * d)
+
+
+def _dot(a, b) -> float:
+    """The sum of the products of matching numeric entries (None and non-numbers count as 0)."""
+    if a is None or b is None:
+        return 0.0
+    if isinstance(a, dict) and isinstance(b, dict):
+        return sum((_dot(v, b.get(k)) for k, v in a.items()), 0.0)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return sum((_dot(u, v) for u, v in zip(a, b)), 0.0)
+    try:
+        return float(np.sum(np.asarray(a, dtype=float) * np.asarray(b, dtype=float)))
+    except (TypeError, ValueError):
+        return 0.0

@@ -46,3 +46,197 @@ def comp_generator_expression(x):
 def test_comprehension_first_iterable_in_enclosing_scope(fn, args, argnums):
     check_grad(fn, list(args), argnums)
     assert srcad.value_and_grad(fn, argnums)(*args)[0] == pytest.approx(fn(*args))
+
+
+# -- check_grads: structured arguments --------------------------------------------------------------
+
+def dict_params_loss(p, x):
+    return np.sum(np.tanh(p["w"] * x)) + p["b"] ** 2 + np.sum(p["layers"][0] * p["layers"][1][1])
+
+
+def sequence_params_loss(ps, x):
+    return np.sum(np.sin(ps[0] * x)) * ps[1]
+
+
+def _params():
+    rng = np.random.default_rng(0)
+    return {"w": rng.normal(size=3), "b": 0.5, "n": 3,
+            "layers": [rng.normal(size=2), (7, rng.normal(size=2))]}
+
+
+def _fd(f, x, eps=1e-6):
+    """Central differences of scalar f at float or array x (an oracle independent of srcad)."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[idx] = eps
+        out[idx] = (f(x + e) - f(x - e)) / (2 * eps)
+    return out
+
+
+@pytest.mark.parametrize("argnums", [None, 0, (0, 1)])
+def test_check_grads_checks_every_entry_of_a_dict_argument(argnums):
+    p, x = _params(), np.array([0.3, -0.2, 0.9])
+    grads = srcad.check_grads(dict_params_loss, [p, x], argnums=argnums)
+    g = grads if argnums == 0 else grads[0]
+    np.testing.assert_allclose(
+        g["w"], _fd(lambda w: dict_params_loss({**p, "w": w}, x), p["w"]), rtol=1e-5)
+    np.testing.assert_allclose(
+        g["b"], _fd(lambda b: dict_params_loss({**p, "b": float(b)}, x), p["b"]), rtol=1e-5)
+    np.testing.assert_allclose(
+        g["layers"][1][1],
+        _fd(lambda v: dict_params_loss({**p, "layers": [p["layers"][0], (7, v)]}, x),
+            p["layers"][1][1]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+@pytest.mark.parametrize("argnums", [None, 0, (0, 1)])
+def test_check_grads_checks_every_entry_of_a_sequence_argument(container, argnums):
+    ps, x = container([np.array([1.0, 2.0]), 3.0]), np.array([0.3, 0.4])
+    grads = srcad.check_grads(sequence_params_loss, [ps, x], argnums=argnums)
+    g = grads if argnums == 0 else grads[0]
+    np.testing.assert_allclose(
+        g[0], _fd(lambda a: sequence_params_loss(container([a, 3.0]), x), ps[0]), rtol=1e-5)
+    np.testing.assert_allclose(
+        g[1], _fd(lambda s: sequence_params_loss(container([ps[0], float(s)]), x), 3.0), rtol=1e-5)
+
+
+@srcad.custom_vjp
+def square(x):
+    return x * x
+
+
+@square.defvjp
+def square_vjp(g, ans, x):
+    return g * 2 * np.abs(x)  # wrong on purpose where x < 0
+
+
+def dict_wrong_loss(p, x):
+    return np.sum(square(p["w"] * x)) + p["b"]
+
+
+@pytest.mark.parametrize("argnums", [None, 0])
+def test_check_grads_finds_a_wrong_gradient_inside_a_dict_argument(argnums):
+    p = {"w": np.array([-1.0, 2.0]), "b": 1.0}
+    with pytest.raises(srcad.GradientCheckError) as info:
+        srcad.check_grads(dict_wrong_loss, [p, np.array([1.0, 3.0])], argnums=argnums)
+    text = str(info.value)
+    assert "argument 0['w']: srcad gives 2 at (0,), finite differences -2" in text
+    assert "argument 0['b']" not in text
+    assert "return np.sum(square(p[\"w\"] * x)) + p[\"b\"]" in text
+    assert "the gradient rule of square" in text
+
+
+def test_check_grads_refuses_a_container_without_floats():
+    with pytest.raises(srcad.SrcadError, match=r"argument 0 \(a dict\) holds no float"):
+        srcad.check_grads(lambda p, x: np.sum(x) * p["n"], [{"n": 3}, np.ones(2)], argnums=0)
+
+
+# -- check_grads: finding the wrong line --------------------------------------------------------------
+
+def helper(x, scale, power=1):
+    return square(x) * scale ** power
+
+
+def calls_with_constant(x):
+    return np.sum(helper(x, 2.0))
+
+
+def calls_with_int(x):
+    return np.sum(helper(x, 3, 2))
+
+
+def calls_with_keyword(x):
+    return np.sum(helper(x, scale=2.0))
+
+
+def calls_nested_def(x):
+    def inner(y):
+        return square(y) * 2.0
+    return np.sum(inner(x))
+
+
+def level5(x):
+    return square(x)
+
+
+def level4(x):
+    return level5(x) * 1.0
+
+
+def level3(x):
+    return level4(x) * 1.0
+
+
+def level2(x):
+    return level3(x) * 1.0
+
+
+def level1(x):
+    return level2(x) * 1.0
+
+
+def calls_five_deep(x):
+    return np.sum(level1(x))
+
+
+def wrong_in_third_iteration(x):
+    total = 0.0
+    for k in range(3):
+        total = total + square(x - k)
+    return total
+
+
+def recursive(x, n):
+    if n == 0:
+        return square(x)
+    return recursive(x, n - 1) * 1.0
+
+
+def deep_recursion(x):
+    return np.sum(recursive(x, 20))
+
+
+@pytest.mark.parametrize("fn, line", [
+    (calls_with_constant, "return square(x) * scale ** power"),
+    (calls_with_int, "return square(x) * scale ** power"),
+    (calls_with_keyword, "return square(x) * scale ** power"),
+    (calls_nested_def, "return square(y) * 2.0"),
+    (calls_five_deep, "return square(x)\n"),
+    (wrong_in_third_iteration, "total = total + square(x - k) (at its 3rd run in this call)"),
+])
+def test_check_grads_names_the_wrong_line(fn, line):
+    x = 1.5 if fn is wrong_in_third_iteration else np.array([-1.0, 2.0])
+    with pytest.raises(srcad.GradientCheckError) as info:
+        srcad.check_grads(fn, [x])
+    text = str(info.value)
+    assert "the first line whose gradient rule disagrees" in text
+    assert f"test_regressions.py:" in text and line in text
+    assert "the gradient rule of square" in text
+    assert "how srcad combined" not in text
+
+
+def test_check_grads_says_what_it_could_not_check_instead_of_blaming_srcad():
+    with pytest.raises(srcad.GradientCheckError) as info:
+        srcad.check_grads(deep_recursion, [np.array([-1.0, 2.0])])
+    text = str(info.value)
+    assert "could not be checked" in text
+    assert "return recursive(x, n - 1) * 1.0" in text
+    assert "recursion" in text
+    assert "please report it" not in text
+
+
+def square_twice_and_overwrite(x, y):
+    y = np.tanh(y)           # the operand is overwritten by the result
+    return np.sum(x * x) + np.sum(y * y)   # one operand used twice
+
+
+def test_find_faulty_line_does_not_blame_a_right_rule():
+    args = [np.array([0.5, -1.0]), np.array([0.3, 2.0])]
+    assert srcad.debug.find_faulty_line(square_twice_and_overwrite, args) is None
+    from srcad.debug import _Localizer
+
+    localizer = _Localizer(eps=1e-6, rtol=1e-4, seed=0)
+    assert localizer.localize(square_twice_and_overwrite, args, (0, 1)) is None
+    assert localizer.unchecked == []
