@@ -51,13 +51,6 @@ def tangent_parameter_names(namer, wrt) -> list:
     return [namer.tangent(p) for p in wrt]
 
 
-def _is_fresh(expr) -> bool:
-    """Does ``expr`` make a new value (never one another variable holds)?"""
-    return isinstance(expr, (gast.BinOp, gast.UnaryOp)) or (
-        isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
-        and expr.func.id.startswith(("zero_tangent", "private_copy")))
-
-
 class _Forward(_Reverse):
     """Shares the reverse pass's comments, alias guards and helpers; generates one sweep."""
 
@@ -118,9 +111,11 @@ class _Forward(_Reverse):
                 new = [gast.If(test=stmt.test, body=self.block(stmt.body, stmt) or [gast.Pass()],
                                orelse=self.block(stmt.orelse, stmt))]
             elif isinstance(stmt, gast.For):
-                new = [gast.For(target=stmt.target, iter=stmt.iter,
-                                body=self.block(stmt.body, stmt) or [gast.Pass()], orelse=[],
-                                type_comment=None)]
+                body = self.block(stmt.body, stmt)
+                if self.active(stmt.target.id):  # (a loop index another statement makes active)
+                    body = self.zero_if_active(stmt.target.id) + body
+                new = [gast.For(target=stmt.target, iter=stmt.iter, body=body or [gast.Pass()],
+                                orelse=[], type_comment=None)]
             elif isinstance(stmt, gast.While):
                 new = [gast.While(test=stmt.test, body=self.block(stmt.body, stmt) or [gast.Pass()],
                                   orelse=[])]
@@ -135,7 +130,10 @@ class _Forward(_Reverse):
         op = self.ops.get(stmt)
         if op is None or op.kind == "effect":
             return [stmt]
-        guard = self.guard(stmt)
+        # Tangents mirror the primal's sharing (a view's tangent is a view of the tangent), so only
+        # 'v += e', which srcad runs as 'v = v + e', needs the reverse pass's check that nothing
+        # shares v.
+        guard = self.guard(stmt) if stmt in self.normalized.augmented or op.kind == "call" else []
         location = self.parsed.location(op.node) if op.node is not None else None
         if op.kind == "append":
             items, value = op.args["x"].id, op.args["value"]
@@ -191,10 +189,12 @@ class _Forward(_Reverse):
         return [_assign(self.tangent(target), _call(self.helpers.name("zero_tangent"),
                                                     load(target)))]
 
-    def assign_tangent(self, target, expr):
-        """``target_dot = expr``; copied first if ``target`` is written into and ``expr`` may be a
-        value another variable holds."""
-        if target in self.written and not _is_fresh(expr):
+    def assign_tangent(self, target, expr, op=None):
+        """``target_dot = expr``; copied first if ``target`` is written into and ``expr`` may be
+        another variable's tangent while the primal value is new (``y = x + c``: ``y_dot`` is
+        ``x_dot``). Where the primal shares (``y = x``, views), the tangent shares alike."""
+        if target in self.written and op is not None and op.rule.name != "copy" and (
+                isinstance(expr, gast.Name) or self.is_broadcast(expr)):
             expr = _call(self.helpers.name("private_copy"), expr)
         return _assign(self.tangent(target), expr)
 
@@ -282,7 +282,7 @@ class _Forward(_Reverse):
             expr = terms[0]
             for term in terms[1:]:
                 expr = gast.BinOp(left=expr, op=gast.Add(), right=term)
-        tangent = self.assign_tangent(target, expr)
+        tangent = self.assign_tangent(target, expr, op)
         if prologue:
             return prologue + [tangent, _assign(target, load(ans))]
         if overwrites:

@@ -78,6 +78,7 @@ def load(text: str, filename: str, entries: list) -> dict:
         fn = types.FunctionType(inner, entry.user_fn.__globals__, entry.name,
                                 entry.user_fn.__defaults__ if entry.defaults else None, tuple(cells))
         fn.__module__ = entry.user_fn.__module__
+        fn.__qualname__ = entry.name
         if entry.defaults and entry.user_fn.__kwdefaults__:
             fn.__kwdefaults__ = dict(entry.user_fn.__kwdefaults__)
         functions[entry.name] = fn

@@ -69,6 +69,16 @@ def store(name: str) -> gast.Name:
     return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
+def _is_boolean(node) -> bool:
+    """Is ``node`` certainly a bool: a comparison, ``not``, or and/or of those?"""
+    if isinstance(node, gast.BoolOp):
+        return all(_is_boolean(v) for v in node.values)
+    if isinstance(node, gast.UnaryOp):
+        return isinstance(node.op, gast.Not)
+    return isinstance(node, gast.Compare) or (isinstance(node, gast.Constant)
+                                              and isinstance(node.value, bool))
+
+
 def dotted_name_of(node) -> bool:
     """Is ``node`` a chain of names (``np.linalg.norm``)?"""
     while isinstance(node, gast.Attribute):
@@ -528,6 +538,9 @@ class _Normalizer:
                                comparators=[self.atom(c) for c in node.comparators])
         elif isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             new = self.comprehension(node)
+        elif isinstance(node, gast.BoolOp) and _is_boolean(node) \
+                and not any(isinstance(n, gast.Call) for n in gast.walk(node)):
+            new = node  # 'a > 0 and b < 1' is a bool (as a condition srcad saved is)
         elif isinstance(node, gast.BoolOp):
             raise UnsupportedSyntaxError(
                 "'and'/'or' are only supported in conditions (they return one of their operands)",

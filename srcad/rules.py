@@ -507,10 +507,23 @@ def defjvp(fns, **tangents):
 def defhelper(fn, signature: str, **tangents):
     """A rule for one of srcad's runtime helpers: JVP templates only (``None``: no JVP there)."""
     args = ast.parse(f"def _({signature}): pass").body[0].args
-    params = tuple(a.arg for a in args.args)
+    # a helper's parameter called 'ans' (the result of the primitive it differentiates) is
+    # 'result' here: in a template, 'ans' is the helper's own result
+    rename = {"ans": "result"}
+    params = tuple(rename.get(a.arg, a.arg) for a in args.args)
     defaults = {a.arg: ast.literal_eval(d) for a, d in zip(args.args[-len(args.defaults):] if
                                                            args.defaults else [], args.defaults)}
-    RULES[fn] = Rule(f"srcad.runtime.{fn.__name__}", params, defaults, {}, None, None, dict(tangents))
+    tangents = {rename.get(p, p): None if t is None else ast.unparse(_Rename(rename).visit(
+        ast.parse(t, mode="eval"))) for p, t in tangents.items()}
+    RULES[fn] = Rule(f"srcad.runtime.{fn.__name__}", params, defaults, {}, None, None, tangents)
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Name(self, node):
+        return ast.Name(id=self.names.get(node.id, node.id), ctx=node.ctx)
 
 
 _elementwise(
@@ -525,6 +538,8 @@ _elementwise(
     np.maximum, np.minimum, np.arctan2, np.hypot, np.logaddexp, np.float_power, np.copysign,
     np.clip, np.where, np.logaddexp2,
 )
+for _fn in (operator.pow, np.float_power):  # a constant exponent's zero tangent gives 0, never nan
+    RULES[_fn].tangents["y"] = "exponent_tangent(t, ans, x)"
 RULES[builtins.max].tangents.update(x="t * (x >= y)", y="t * (x < y)")
 RULES[builtins.min].tangents.update(x="t * (x <= y)", y="t * (x > y)")
 for _rule in OVERLOADS[builtins.max] + OVERLOADS[builtins.min]:
@@ -645,14 +660,16 @@ defhelper(runtime.einsum_adjoint, "g, subscripts, operands, k",
           operands="einsum_adjoint_tangent(g, subscripts, operands, k, t)")
 defhelper(runtime.unvar, "g, a, axis=None, ddof=0, keepdims=False",
           g="unvar(t, a, axis, ddof, keepdims)", a="unvar(g, t, axis, ddof, keepdims)")
+defhelper(runtime.unstd, "g, a, ans, axis=None, ddof=0, keepdims=False",
+          g="unstd(t, a, ans, axis, ddof, keepdims)", a="unstd(g, t, ans, axis, ddof, keepdims)",
+          ans="unstd(-g * t / ans, a, ans, axis, ddof, keepdims)")
 defhelper(runtime.power_dx, "x, y", x="t * y * power_dx(x, y - 1)",
-          y="t * (power_dx(x, y) * log_or_zero(x) + np.where(y == 0, 1.0, power_dx(x, y) / "
-            "np.where(y == 0, 1.0, y)))")
+          y="exponent_tangent(t, power_dx(x, y), x) + t * np.where(y == 0, 1.0, power_dx(x, y) / "
+            "np.where(y == 0, 1.0, y))")
 defhelper(runtime.log_or_zero, "x", x="t * (x != 0) / np.where(x == 0, 1, x)")
 # nonlinear in a primal operand: no second-order rule yet (an error if a tangent reaches it)
 for _fn, _signature, _first, _rest in [
         (runtime.unprod, "g, a, ans, axis=None, keepdims=False", "g", ("a", "ans")),
-        (runtime.unstd, "g, a, ans, axis=None, ddof=0, keepdims=False", "g", ("a", "ans")),
         (runtime.uncumprod, "g, a, ans, axis=None", "g", ("a", "ans")),
         (runtime.unnorm, "g, x, ans, ord=None, axis=None, keepdims=False", "g", ("x", "ans")),
         (runtime.sinc_adjoint, "g, x", "g", ("x",)),
@@ -672,6 +689,8 @@ RULES[runtime.call_vjp] = Rule("srcad.runtime.call_vjp", ("vjp", "g", "ans", "ar
 
 # the helpers forward mode itself generates (so forward mode can run over its own code)
 defhelper(runtime.broadcast_tangent, "v, ans", v="broadcast_tangent(t, ans)")
+defhelper(runtime.exponent_tangent, "v, scale, x", v="exponent_tangent(t, scale, x)",
+          scale="exponent_tangent(v, t, x)", x="v * scale * t / x")
 defhelper(runtime.tangent_sum, "v", v="tangent_sum(t)")
 defhelper(runtime.extremum_tangent, "v, args, k, ans", v="extremum_tangent(t, args, k, ans)")
 defhelper(runtime.reduction_tangent, "p, v, axis=None, keepdims=False",
@@ -696,4 +715,4 @@ TEMPLATE_NAMESPACE.update({name: getattr(runtime, name) for name in (
     "broadcast_tangent", "zero_tangent", "tangent_sum", "extremum_tangent", "reduction_tangent",
     "astype_tangent", "split_tangent", "sort_tangent", "cumprod_tangent", "einsum_tangent",
     "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent", "eigh_tangent",
-    "pinv_tangent", "one_like")})
+    "pinv_tangent", "one_like", "exponent_tangent")})

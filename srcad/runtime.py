@@ -1047,7 +1047,7 @@ def einsum_tangent(v, subscripts, operands, k):
 def einsum_adjoint_tangent(g, subscripts, operands, k, v):
     """Tangent of ``einsum_adjoint(g, subscripts, operands, k)`` along tangents ``v`` of the
     operands (it is linear in each operand other than the k-th)."""
-    total = 0.0
+    total = np.zeros(np.shape(operands[k]))
     for j in range(len(operands)):
         if j != k and v[j] is not None:
             changed = list(operands[:j]) + [v[j]] + list(operands[j + 1:])
@@ -1087,3 +1087,14 @@ def pinv_tangent(v, a, ans):
     eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
     return (-p @ v @ p + p @ mT(p) @ mT(v) @ (eye_m - a @ p)
             + (eye_n - p @ a) @ mT(v) @ mT(p) @ p)
+
+
+def exponent_tangent(v, scale, x):
+    """``v * scale * log(x)``: the tangent of ``x ** y`` from the exponent's tangent ``v``; 0 where
+    ``v`` is 0 (an exponent that does not vary, as in ``x ** 3`` with a negative ``x``, whose log is
+    undefined) and where ``x`` is 0."""
+    if np.ndim(v) == 0 and np.ndim(scale) == 0 and np.ndim(x) == 0:
+        return v * scale * np.log(x) if v != 0 and x != 0 else 0.0 * v
+    v, x = np.asarray(v), np.asarray(x)
+    moving = (v != 0) & (x != 0)
+    return np.where(moving, v * scale * np.log(np.where(moving, x, 1)), 0.0)

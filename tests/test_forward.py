@@ -1,0 +1,462 @@
+"""Forward mode (jvp, jacfwd) and higher order (hvp, hessian, grad of grad), each against an oracle
+that does not use srcad's forward mode: central differences of the function (for JVPs) or of srcad's
+gradient (for Hessians: the gradient itself is checked against differences in the other test files),
+and autograd where it applies.
+"""
+
+import math
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+import corpus_calls as cc
+import srcad
+from corpus_control import CASES as CONTROL_CASES
+from gradcheck import make_function
+from srcad import rules
+from test_calls import CASES as CALL_CASES
+from test_rules import ARRAY_SHAPES, call_text, differentiable_entries, is_python_scalar_only, \
+    positional_arity, sample
+from test_rules_numpy import CASES as RULE_CASES
+
+EPS = 1e-6
+
+
+def _shift(args, positions, tangents, e):
+    new = list(args)
+    for k, v in zip(positions, tangents):
+        x = args[k]
+        new[k] = float(x) + e * float(v) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) \
+            else np.asarray(x, dtype=float) + e * np.asarray(v)
+    return new
+
+
+def _flat(value):
+    if isinstance(value, (tuple, list)):
+        return np.concatenate([_flat(v) for v in value]) if value else np.zeros(0)
+    return np.ravel(np.asarray(value, dtype=float))
+
+
+def check_jvp(f, args, positions, rtol=1e-5, atol=1e-6, seed=0):
+    """srcad.jvp of ``f`` along random tangents of ``args[positions]`` against central differences
+    along the same direction; also checks the value."""
+    rng = np.random.default_rng(seed)
+    directions = [rng.normal(size=np.shape(args[k])) for k in positions]
+    directions = [float(d) if np.ndim(args[k]) == 0 and not isinstance(args[k], np.ndarray) else d
+                  for d, k in zip(directions, positions)]
+    tangents = [None] * len(args)
+    for k, d in zip(positions, directions):
+        tangents[k] = d
+    out, tangent = srcad.jvp(f, args, tangents)
+    original = f
+    f = lambda *a: original(*[np.copy(x) if isinstance(x, np.ndarray) else x for x in a])  # noqa
+    np.testing.assert_allclose(_flat(out), _flat(f(*args)), rtol=1e-12, atol=1e-12)
+    expected = (_flat(f(*_shift(args, positions, directions, EPS)))
+                - _flat(f(*_shift(args, positions, directions, -EPS)))) / (2 * EPS)
+    np.testing.assert_allclose(_flat(tangent), expected, rtol=rtol, atol=atol)
+    return tangent
+
+
+def check_hvp(f, args, k, rtol=1e-5, atol=1e-5, seed=0):
+    """srcad.hvp against central differences of srcad.grad along the same direction."""
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=np.shape(args[k]))
+    v = float(v) if np.ndim(args[k]) == 0 and not isinstance(args[k], np.ndarray) else v
+    hv = srcad.hvp(f, k)(*args, v)
+    g = srcad.grad(f, k)
+    expected = (np.asarray(g(*_shift(args, [k], [v], EPS)))
+                - np.asarray(g(*_shift(args, [k], [v], -EPS)))) / (2 * EPS)
+    assert np.shape(hv) == np.shape(args[k])
+    np.testing.assert_allclose(hv, expected, rtol=rtol, atol=atol)
+    return hv
+
+
+# ---- JVP rules: every rule of the table ---------------------------------------------------------
+
+@pytest.mark.parametrize("fn, rule", list(differentiable_entries()))
+def test_jvp_rule_scalars(fn, rule):
+    n = positional_arity(rule)
+    names = ["x", "y", "z"][:n]
+    f = make_function(f"""
+        def f({', '.join(names)}):
+            return {call_text(fn, names)}
+        """, {"math": math})
+    rng = np.random.default_rng(1)
+    args = [sample(fn, (), rng) for _ in names]
+    for positions in [tuple(range(n))] + [(k,) for k in range(n)] * (n > 1):
+        check_jvp(f, args, positions)
+
+
+@pytest.mark.parametrize("fn, rule", [p for p in differentiable_entries()
+                                      if not is_python_scalar_only(p.values[0])])
+def test_jvp_rule_arrays_with_broadcasting(fn, rule):
+    n = positional_arity(rule)
+    names = ["x", "y"][:n]
+    rng = np.random.default_rng(2)
+    for shapes in ARRAY_SHAPES[n]:
+        args = [sample(fn, s, rng) for s in shapes]
+        f = make_function(f"""
+            def f({', '.join(names)}):
+                return {call_text(fn, names)}
+            """)
+        for positions in [tuple(range(n))] + [(k,) for k in range(n)] * (n > 1):
+            check_jvp(f, args, positions)  # one operand varying: its tangent is broadcast
+
+
+def _rule_cases():
+    for fn, cases in RULE_CASES.items():
+        for k, (expr, makers) in enumerate(cases):
+            yield pytest.param(fn, expr, makers, id=f"{getattr(fn, '__name__', fn)}-{k}")
+
+
+@pytest.mark.parametrize("fn, expr, makers", list(_rule_cases()))
+def test_jvp_rule_cases(fn, expr, makers):
+    names = ["x", "y", "z"][:len(makers)]
+    rng = np.random.default_rng(11)
+    args = [make(rng) for make in makers]
+    f = make_function(f"""
+        def f({', '.join(names)}):
+            return {expr}
+        """, {"math": math})
+    check_jvp(f, args, tuple(range(len(names))), rtol=1e-4, atol=1e-5)
+
+
+# Rules whose gradient code uses a helper with no second-order rule yet: their Hessians are
+# refused (NoGradientRuleError), never computed wrongly.
+NO_SECOND_ORDER = {np.prod, np.std, np.cumprod, np.linalg.norm, np.sinc, np.linalg.det,
+                   np.linalg.slogdet, np.linalg.solve, np.linalg.cholesky, np.linalg.eigh,
+                   np.linalg.pinv}
+
+
+@pytest.mark.parametrize("fn, expr, makers", list(_rule_cases()))
+def test_hvp_rule_cases(fn, expr, makers):
+    names = ["x", "y", "z"][:len(makers)]
+    rng = np.random.default_rng(12)
+    args = [make(rng) for make in makers]
+    value = eval(expr, {"np": np, "math": math}, dict(zip(names, args)))
+    w = rng.normal(size=np.shape(value))
+    f = make_function(f"""
+        def f({', '.join(names)}):
+            return np.sum(({expr}) * w)
+        """, {"w": w, "math": math})
+    for k in range(len(names)):
+        if fn in NO_SECOND_ORDER:
+            try:
+                check_hvp(f, args, k, rtol=1e-4, atol=1e-4)
+            except srcad.NoGradientRuleError as exc:
+                assert "forward-mode" in exc.message
+            continue
+        check_hvp(f, args, k, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("fn, rule", [p for p in differentiable_entries()
+                                      if not is_python_scalar_only(p.values[0])])
+def test_hvp_elementwise_with_broadcasting(fn, rule):
+    n = positional_arity(rule)
+    names = ["x", "y"][:n]
+    rng = np.random.default_rng(3)
+    for shapes in ARRAY_SHAPES[n]:
+        args = [sample(fn, s, rng) for s in shapes]
+        w = rng.normal(size=np.broadcast_shapes(*shapes))
+        f = make_function(f"""
+            def f({', '.join(names)}):
+                return np.sum({call_text(fn, names)} * w)
+            """, {"w": w})
+        for k in range(n):
+            if fn is np.sinc:
+                with pytest.raises(srcad.NoGradientRuleError):
+                    check_hvp(f, args, k)
+                continue
+            check_hvp(f, args, k, rtol=1e-4, atol=1e-4)
+
+
+def test_every_helper_with_a_second_order_rule_is_exercised():
+    """Each runtime helper whose JVP exists appears in the gradient code of some test above."""
+    used = set()
+    for fn, cases in list(RULE_CASES.items()):
+        for expr, makers in cases:
+            names = ["x", "y", "z"][:len(makers)]
+            rng = np.random.default_rng(0)
+            args = [make(rng) for make in makers]
+            f = make_function(f"""
+                def f({', '.join(names)}):
+                    return np.sum(({expr}) * w)
+                """, {"w": 1.0, "math": math})
+            g = srcad.grad(f, argnums=tuple(range(len(names))))
+            g(*args)
+            used |= set(srcad.source(g).replace("(", " ").split())
+    helpers = [rule.name.split(".")[-1] for rule in rules.RULES.values()
+               if rule.name.startswith("srcad.runtime.") and any(rule.tangents.values())]
+    generated_by_forward_mode = {"broadcast_tangent", "tangent_sum", "extremum_tangent", "exponent_tangent",
+                                 "reduction_tangent", "astype_tangent", "split_tangent",
+                                 "sort_tangent", "cumprod_tangent", "einsum_tangent",
+                                 "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent",
+                                 "eigh_tangent", "pinv_tangent"}
+    other_paths = {"private_copy", "snapshot", "list_copy", "zero_at", "unsetitem", "unpack_adjoint",
+                   "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero"}
+    missing = [h for h in helpers if h not in used and h not in generated_by_forward_mode
+               and h not in other_paths]
+    assert not missing, missing
+
+
+# ---- whole programs -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn, makers, argnums", CONTROL_CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CONTROL_CASES)])
+def test_jvp_and_hvp_control_flow_corpus(fn, makers, argnums):
+    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    rng = np.random.default_rng(5)
+    args = [make(rng) for make in makers]
+    before = [np.copy(a) for a in args]
+    check_jvp(fn, args, ks)
+    for k in ks:
+        check_hvp(fn, args, k, rtol=1e-4, atol=1e-4)
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("fn, args, argnums", CALL_CASES, ids=[c[0].__name__ for c in CALL_CASES])
+def test_jvp_and_hvp_calls(fn, args, argnums):
+    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    check_jvp(fn, args, ks)
+    for k in ks:
+        check_hvp(fn, args, k, rtol=1e-4, atol=1e-4)
+
+
+def test_jvp_of_tuple_output_and_list_stack():
+    f = make_function("""
+        def f(x, n):
+            items = []
+            for i in range(n):
+                items.append(np.sin(x) * i)
+            last = items.pop()
+            return (last, np.sum(np.array(items)) + x ** 2)
+        """)
+    x = np.array([0.3, -0.7])
+    check_jvp(f, [x, 4], (0,))
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="append"):
+        srcad.grad(lambda x: f(x, 3)[1].sum())(x) if False else srcad.grad(
+            make_function("""
+                def g(x):
+                    items = []
+                    items.append(x * 2)
+                    return items[0]
+                """))(1.0)
+
+
+# ---- Hessians ----------------------------------------------------------------------------------------
+
+def test_hessian_of_a_quadratic_form_is_exact():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(5, 5))
+    b = rng.normal(size=5)
+    f = make_function("""
+        def f(x):
+            return 0.5 * x @ A @ x + b @ x + 3.0
+        """, {"A": A, "b": b})
+    x = rng.normal(size=5)
+    np.testing.assert_allclose(srcad.hessian(f)(x), (A + A.T) / 2, rtol=1e-14, atol=1e-14)
+    v = rng.normal(size=5)
+    np.testing.assert_allclose(srcad.hvp(f)(x, v), (A + A.T) / 2 @ v, rtol=1e-13, atol=1e-13)
+
+
+def test_hessian_of_rosenbrock_against_autograd_and_the_formula():
+    f = make_function("""
+        def rosenbrock(x):
+            return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        """)
+
+    def rosen_autograd(x):
+        return anp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    x = np.array([-1.2, 1.0, 0.4, 2.0])
+    H = srcad.hessian(f)(x)
+    np.testing.assert_allclose(H, autograd.hessian(rosen_autograd)(x), rtol=1e-12)
+    # the textbook formula for n = 2 at (x, y): [[1200x^2 - 400y + 2, -400x], [-400x, 200]]
+    H2 = srcad.hessian(f)(np.array([1.5, -0.5]))
+    np.testing.assert_allclose(H2, [[1200 * 2.25 + 200 + 2, -600.0], [-600.0, 200.0]])
+
+
+def test_hessian_of_a_function_with_loops_and_branches_against_autograd():
+    f = make_function("""
+        def f(x, n):
+            y = x
+            for i in range(n):
+                y = y * x + np.sin(y)
+                if np.sum(y) > 1.0:
+                    y = y / 2
+            return np.sum(y ** 2)
+        """)
+
+    def f_autograd(x, n):
+        y = x
+        for i in range(n):
+            y = y * x + anp.sin(y)
+            if anp.sum(y) > 1.0:
+                y = y / 2
+        return anp.sum(y ** 2)
+
+    x = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(srcad.hessian(f)(x, 4), autograd.hessian(f_autograd)(x, 4),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_jacfwd_matches_jacrev_and_autograd():
+    f = make_function("""
+        def f(x, W):
+            return np.tanh(W @ x) * x[0]
+        """)
+    rng = np.random.default_rng(1)
+    x, W = rng.normal(size=3), rng.normal(size=(4, 3))
+    Jf = srcad.jacfwd(f, argnums=(0, 1))(x, W)
+    Jr = srcad.jacrev(f, argnums=(0, 1))(x, W)
+    assert Jf[0].shape == (4, 3) and Jf[1].shape == (4, 4, 3)
+    for a, b in zip(Jf, Jr):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    Ja = autograd.jacobian(lambda x: anp.tanh(W @ x) * x[0])(x)
+    np.testing.assert_allclose(Jf[0], Ja, rtol=1e-12, atol=1e-14)
+
+
+def test_jacfwd_of_tuple_output_gives_one_jacobian_per_part():
+    f = make_function("""
+        def f(x):
+            return (np.sum(x ** 2), x * 3.0)
+        """)
+    x = np.array([1.0, 2.0])
+    J = srcad.jacfwd(f)(x)
+    np.testing.assert_allclose(J[0], 2 * x)
+    np.testing.assert_allclose(J[1], 3 * np.eye(2))
+
+
+def test_float32_tangents_stay_float32():
+    f = make_function("""
+        def f(x):
+            return np.sin(x) * x
+        """)
+    x = np.linspace(0.1, 0.5, 3).astype(np.float32)
+    _, t = srcad.jvp(f, (x,), (np.ones(3, np.float32),))
+    assert t.dtype == np.float32
+    assert srcad.jacfwd(f)(x).dtype == np.float32
+
+
+# ---- grad of grad --------------------------------------------------------------------------------
+
+def _loop_branch():
+    source = """
+        def f(x):
+            y = x
+            for i in range(3):
+                y = y * x + np.sin(y)
+                if y > 1.5:
+                    y = y / 2
+                else:
+                    y = y + np.exp(-y * y)
+            k = 0
+            while k < 2:
+                y = np.tanh(y) * x
+                k = k + 1
+            return y
+        """
+
+    def f_autograd(x):
+        y = x
+        for i in range(3):
+            y = y * x + anp.sin(y)
+            if y > 1.5:
+                y = y / 2
+            else:
+                y = y + anp.exp(-y * y)
+        k = 0
+        while k < 2:
+            y = anp.tanh(y) * x
+            k = k + 1
+        return y
+    return make_function(source), f_autograd
+
+
+@pytest.mark.parametrize("x", [0.3, 0.9, 1.4])
+def test_grad_of_grad_to_fourth_order_with_loops_and_branches(x):
+    f, fa = _loop_branch()
+    d = [srcad.grad(f)]
+    da = [autograd.grad(fa)]
+    for order in range(2, 5):
+        d.append(srcad.grad(d[-1]))
+        da.append(autograd.grad(da[-1]))
+    for order, (ours, theirs) in enumerate(zip(d, da), start=1):
+        np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-9, err_msg=f"order {order}")
+    # and each order against differences of the one below
+    e = 1e-5
+    for lower, higher in zip(d, d[1:]):
+        np.testing.assert_allclose(higher(x), (lower(x + e) - lower(x - e)) / (2 * e), rtol=1e-5)
+
+
+def test_grad_of_grad_polynomial_exact():
+    f = make_function("""
+        def f(x, c):
+            return c * x ** 4 + np.exp(2 * x)
+        """)
+    d2 = srcad.grad(srcad.grad(f))
+    d3 = srcad.value_and_grad(d2)
+    d2c = srcad.grad(srcad.grad(f), argnums=1)
+    x, c = 0.3, 1.5
+    assert math.isclose(d2(x, c), 12 * c * x ** 2 + 4 * math.exp(2 * x), rel_tol=1e-14)
+    value, third = d3(x, c)
+    assert math.isclose(value, d2(x, c)) and math.isclose(third, 24 * c * x + 8 * math.exp(2 * x),
+                                                          rel_tol=1e-14)
+    assert math.isclose(d2c(x, c), 4 * x ** 3, rel_tol=1e-14)  # d/dc of df/dx
+    assert "one_like" in srcad.source(d2) and "jvp_" in srcad.source(d2)
+
+
+def test_grad_of_grad_through_calls():
+    d2 = srcad.grad(srcad.grad(cc.in_loop_and_branch))
+    e = 1e-5
+    g = srcad.grad(cc.in_loop_and_branch)
+    np.testing.assert_allclose(d2(0.7), (g(0.7 + e) - g(0.7 - e)) / (2 * e), rtol=1e-6)
+
+
+def test_grad_of_grad_refuses_array_arguments_and_tuples():
+    f = make_function("""
+        def f(x):
+            return np.sum(x ** 3)
+        """)
+    with pytest.raises(srcad.SrcadError, match="scalar arguments"):
+        srcad.grad(srcad.grad(f))(np.ones(3))
+    with pytest.raises(srcad.NonScalarOutputError):
+        srcad.grad(srcad.value_and_grad(f))
+    with pytest.raises(srcad.NonScalarOutputError):
+        srcad.grad(srcad.grad(f, argnums=(0,)))
+
+
+@pytest.fixture
+def restore_rules():
+    saved = dict(rules.RULES)
+    yield
+    rules.RULES.clear()
+    rules.RULES.update(saved)
+
+
+def test_forward_mode_refuses_a_custom_vjp_with_a_clear_error(restore_rules):
+    @srcad.custom_vjp
+    def softplus(x):
+        return np.log1p(np.exp(x))
+
+    softplus.defvjp(lambda g, ans, x: g / (1 + np.exp(-x)))
+    f = make_function("""
+        def f(x):
+            return softplus(x) * 2
+        """, {"softplus": softplus})
+    with pytest.raises(srcad.NoGradientRuleError, match="custom VJP"):
+        srcad.jvp(f, (0.3,), (1.0,))
+
+
+def test_jvp_rejects_mismatched_tangents():
+    f = make_function("""
+        def f(x):
+            return x * 2
+        """)
+    with pytest.raises(srcad.SrcadError, match="shape"):
+        srcad.jvp(f, (np.ones(3),), (np.ones(2),))
+    with pytest.raises(srcad.SrcadError, match="tangents"):
+        srcad.jvp(f, (np.ones(3),), ())
