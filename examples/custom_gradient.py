@@ -31,7 +31,13 @@ def digamma(x):
         - 1 / (252 * x ** 6)
 
 
-srcad.defvjp(math.gamma, lambda g, ans, x: g * ans * digamma(x))
+def gamma_vjp(g, ans, x):
+    return g * ans * digamma(x)
+
+
+# A lambda would do for srcad.grad (srcad.defvjp(math.gamma, lambda g, ans, x: ...)); a top-level
+# def can also be imported by a module written with srcad.export.
+srcad.defvjp(math.gamma, gamma_vjp)
 
 
 def log_gamma_ratio(a, b):

@@ -60,6 +60,7 @@ def export(derived, path: str) -> str:
                 if name != obj.__name__:
                     aliases.append(f"{name} = {obj.__name__}")
             else:
+                _check_importable(obj, fun)
                 imports[name] = _import_line(name, obj)
         for name in _global_names(generated):
             if name in entry.bound or name in imports or hasattr(__builtins__, name) \
@@ -135,6 +136,42 @@ def _global_names(code) -> set:
         if isinstance(const, types.CodeType):
             names |= _global_names(const)
     return names
+
+
+def _check_importable(obj, fun):
+    """Raise a SrcadError if the Python function (or class) ``obj``, which the generated code
+    reads, cannot be imported as ``from <its module> import <its name>``: a lambda, a function
+    defined inside another (a closure), a staticmethod, one replaced in its module since."""
+    import sys
+
+    from . import rules
+    from .errors import Location
+
+    target = obj.fn if type(obj).__name__ == "custom_vjp" and hasattr(obj, "fn") else obj
+    if not isinstance(target, (types.FunctionType, type)):
+        return
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", "")
+    if "<lambda>" in qualname:
+        why = "is a lambda"
+    elif "<locals>" in qualname:
+        why = f"({qualname}) is defined inside a function (a closure or nested def)"
+    elif "." in qualname:
+        why = f"({qualname}) is not a module-level name (a method or staticmethod)"
+    elif module in (None, "__main__"):
+        why = f"({qualname}) is defined in {module or 'an unknown module'}, which cannot be imported"
+    elif module in sys.modules and getattr(sys.modules[module], qualname, None) is not obj:
+        why = f"({qualname}) is not what {module}.{qualname} is now"
+    else:
+        return
+    owner = next((rule.name for rule in list(rules.RULES.values()) if rule.custom is obj), None)
+    what = f"the custom VJP of {owner}" if owner else f"the function {qualname or obj!r}"
+    code = getattr(target, "__code__", None)
+    location = Location(code.co_filename, code.co_firstlineno, 0) if code else None
+    raise SrcadError(
+        f"cannot export {fun.__qualname__}: {what} {why}, and the exported module can only import "
+        "functions defined with 'def' at the top level of a module", location,
+        hint="define it with 'def' at the top level of its module (or export a function that "
+             "does not use it)")
 
 
 def _import_line(name, obj, user_fn=None):

@@ -240,3 +240,97 @@ def test_find_faulty_line_does_not_blame_a_right_rule():
     localizer = _Localizer(eps=1e-6, rtol=1e-4, seed=0)
     assert localizer.localize(square_twice_and_overwrite, args, (0, 1)) is None
     assert localizer.unchecked == []
+
+
+# -- export: custom VJPs the exported module cannot import ---------------------------------------------
+
+@srcad.custom_vjp
+def by_lambda(x):
+    return 2.0 * np.sin(x)
+
+
+by_lambda.defvjp(lambda g, ans, x: g * 2.0 * np.cos(x))
+
+
+def _closure_vjp(k):
+    def vjp(g, ans, x):
+        return g * k * np.cos(x)
+    return vjp
+
+
+@srcad.custom_vjp
+def by_closure(x):
+    return 3.0 * np.sin(x)
+
+
+by_closure.defvjp(_closure_vjp(3.0))
+
+
+class _Holder:
+    @staticmethod
+    def vjp(g, ans, x):
+        return g * 3.0 * x ** 2
+
+
+@srcad.custom_vjp
+def by_staticmethod(x):
+    return x ** 3
+
+
+by_staticmethod.defvjp(_Holder.vjp)
+
+
+def uses_by_lambda(x):
+    return by_lambda(x) * 1.5
+
+
+def uses_by_closure(x):
+    return by_closure(x) * 1.5
+
+
+def uses_by_staticmethod(x):
+    return by_staticmethod(x) * 1.5
+
+
+@pytest.mark.parametrize("fn, words", [
+    (uses_by_lambda, "the custom VJP of by_lambda is a lambda"),
+    (uses_by_closure, "the custom VJP of by_closure (_closure_vjp.<locals>.vjp) is defined inside "
+                      "a function"),
+    (uses_by_staticmethod, "the custom VJP of by_staticmethod (_Holder.vjp) is not a module-level "
+                           "name"),
+])
+def test_export_refuses_a_custom_vjp_it_cannot_import(fn, words, tmp_path):
+    derived = srcad.grad(fn)
+    check_grad(fn, [0.7])  # the gradient itself is right
+    path = tmp_path / "exported.py"
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.export(derived, str(path))
+    assert words in str(info.value)
+    assert f"cannot export {fn.__name__}" in str(info.value)
+    assert info.value.location is not None and info.value.location.filename == __file__
+    assert not path.exists()
+
+
+def test_export_of_the_custom_gradient_example_imports_its_vjp(tmp_path, monkeypatch):
+    import importlib.util
+    import math
+    import os
+    import sys
+
+    from srcad import rules
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.syspath_prepend(os.path.join(root, "examples"))
+    monkeypatch.delitem(sys.modules, "custom_gradient", raising=False)
+    monkeypatch.delitem(rules.RULES, math.gamma, raising=False)  # the example registers it
+    import custom_gradient
+
+    fn = custom_gradient.log_gamma_ratio
+    expected = check_grad(fn, [4.5, 2.5], (0, 1))  # srcad's gradient, checked by differences
+    text = srcad.export(srcad.grad(fn, argnums=(0, 1)), str(tmp_path / "lgr.py"))
+    assert "from custom_gradient import gamma_vjp" in text
+    spec = importlib.util.spec_from_file_location("lgr", tmp_path / "lgr.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    value, grads = module.grad_log_gamma_ratio(4.5, 2.5)
+    assert grads == expected
