@@ -102,3 +102,63 @@ def test_ode_fit_recovers_true_parameters():
     # the observations are noisy, so the fit is close to the truth, not equal to it: within 2%
     assert fitted_k == pytest.approx(ode.TRUE_K, rel=0.02)
     assert fitted_c == pytest.approx(ode.TRUE_C, rel=0.02)
+
+
+def test_newton_cg_gradient_and_hvp_match_finite_differences():
+    ncg = load_example("newton_cg")
+    X, y = ncg.load_data()
+    rng = np.random.default_rng(2)
+    params = 0.3 * rng.normal(size=X.shape[1] + 1)
+    check_directional_derivatives(ncg.loss, [params, X, y, ncg.L2], argnums=(0,))
+
+    # H v against central differences of the gradient, written out by hand (no srcad in the oracle):
+    # grad = [X 1]^T (sigmoid(z) - y) / n + l2 [w, 0]
+    def gradient(p):
+        z = X @ p[:-1] + p[-1]
+        r = (1.0 / (1.0 + np.exp(-z)) - y) / len(y)
+        return np.append(X.T @ r + ncg.L2 * p[:-1], np.sum(r))
+
+    np.testing.assert_allclose(srcad.grad(ncg.loss)(params, X, y, ncg.L2), gradient(params), rtol=1e-10, atol=1e-14)
+    v = rng.normal(size=params.shape)
+    hv = srcad.hvp(ncg.loss)(params, X, y, ncg.L2, v)
+    numeric = (gradient(params + EPS * v) - gradient(params - EPS * v)) / (2 * EPS)
+    np.testing.assert_allclose(hv, numeric, rtol=RTOL, atol=1e-8)
+
+
+def test_newton_cg_converges_in_far_fewer_iterations_than_gradient_descent():
+    ncg = load_example("newton_cg")
+    results = ncg.run(verbose=False)
+    x_newton, newton_history, n_hvp, _ = results["newton"]
+    x_gd, gd_history, _ = results["gd"]
+    newton_iters, gd_iters = len(newton_history) - 1, len(gd_history) - 1
+    assert newton_history[-1][1] < ncg.TOL and gd_history[-1][1] < ncg.TOL
+    assert newton_iters <= 15
+    assert gd_iters >= 50 * newton_iters
+    losses = [f for f, _ in newton_history]
+    assert all(b <= a for a, b in zip(losses, losses[1:])), losses
+    # the two methods find the same minimizer (strictly convex problem)
+    np.testing.assert_allclose(x_newton, x_gd, atol=1e-4)
+    # and the accuracy of the fitted classifier is sensible
+    X, y = results["X"], results["y"]
+    assert np.mean(((X @ x_newton[:-1] + x_newton[-1]) > 0) == y) > 0.95
+
+
+def test_newton_cg_is_robust_from_a_poor_start():
+    ncg = load_example("newton_cg")
+    X, y = ncg.load_data()
+    loss_and_grad, product = srcad.value_and_grad(ncg.loss), srcad.hvp(ncg.loss)
+    x0 = 5.0 * np.random.default_rng(0).normal(size=X.shape[1] + 1)
+    _, history, _ = ncg.newton_cg(lambda p: loss_and_grad(p, X, y, ncg.L2),
+                                  lambda p, v: product(p, X, y, ncg.L2, v), x0, verbose=False)
+    assert history[-1][1] < ncg.TOL
+    assert len(history) - 1 <= 20
+
+
+def test_newton_cg_script_prints_its_iterations():
+    out = run_example("newton_cg")
+    newton_losses = [float(v) for v in re.findall(r"^newton\s+\d+\s+loss ([0-9.]+)", out, re.M)]
+    assert 3 <= len(newton_losses) <= 16
+    assert all(b <= a for a, b in zip(newton_losses, newton_losses[1:]))
+    newton_iters = int(re.search(r"^newton-cg: (\d+) iterations", out, re.M).group(1))
+    gd_iters = int(re.search(r"^gradient descent: (\d+) iterations", out, re.M).group(1))
+    assert gd_iters >= 50 * newton_iters
