@@ -88,13 +88,13 @@ def main(argv=None) -> int:
                       help="colorize (auto: when writing to a terminal)")
     args = parser.parse_args(argv)
 
-    if args.mode == "forward":
-        print("srcad: forward mode is not implemented yet; use --mode reverse", file=sys.stderr)
-        return 2
     fun = load_target(args.function)
     try:
-        derived = api.grad(fun, _argnums(fun, args.wrt, args.argnums), optimize=not args.raw)
-        text = api.source(derived)
+        argnums = _argnums(fun, args.wrt, args.argnums)
+        if args.mode == "forward":
+            text = api.source(fun, mode="forward", argnums=argnums, optimize=not args.raw)
+        else:
+            text = api.source(api.grad(fun, argnums, optimize=not args.raw))
     except SrcadError as exc:
         print(f"srcad: {exc}", file=sys.stderr)
         return 1

@@ -47,13 +47,21 @@ def test_cli_module_target_argnums_color_and_raw():
     (["show", "examples/textbook.py:nope"], "no function 'nope' in examples/textbook.py"),
     (["show", "examples/textbook.py"], "FILE.py:NAME"),
     (["show", "examples/textbook.py:f", "--wrt", "q"], "no parameter 'q'"),
-    (["show", "examples/textbook.py:f", "--mode", "forward"], "forward mode is not implemented"),
+    (["show", "tests/corpus_errors.py:uses_interp", "--mode", "forward"],
+     "no gradient rule for 'np.interp'"),
     (["show", "tests/corpus_errors.py:uses_interp"], "no gradient rule for 'np.interp'"),
 ])
 def test_cli_errors(args, message):
     result = run_cli(*args)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_cli_shows_forward_mode():
+    result = run_cli("show", "examples/textbook.py:f", "--mode", "forward", "--wrt", "x,z")
+    assert result.returncode == 0, result.stderr
+    assert "def jvp_f(x, y, z, *, x_dot, z_dot):" in result.stdout
+    assert "q_dot = broadcast_tangent(x_dot, q)" in result.stdout
 
 
 def test_cli_help():

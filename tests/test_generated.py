@@ -43,6 +43,24 @@ def test_golden_source(name):
     assert text == path.read_text()
 
 
+FORWARD_GOLDEN_CASES = {
+    "jvp_for_loop": lambda: srcad.source(corpus_control.for_range_arg, mode="forward"),
+    "jvp_subscript_write": lambda: srcad.source(corpus_control.rnn_rows, mode="forward",
+                                                argnums=(0, 1, 2)),
+    "hvp_logistic_loss": lambda: srcad.source(srcad.grad(corpus.logistic_loss), mode="forward"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORWARD_GOLDEN_CASES))
+def test_golden_forward_source(name):
+    """Forward mode, and forward over reverse (the code srcad.hvp runs); updated like the above."""
+    text = FORWARD_GOLDEN_CASES[name]()
+    path = GOLDEN / f"{name}.py"
+    if os.environ.get("SRCAD_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
 def test_generated_source_is_identical_across_processes():
     script = ("import sys; sys.path[:0] = ['tests', '.']; import corpus, srcad; "
               "print(srcad.source(srcad.grad(corpus.mlp_loss, argnums=(0, 1))))")
