@@ -37,7 +37,7 @@ from .ops import classify, sequence_names
 from .parse import NestedFunction, parse
 from .forward import forward, tangent_parameter_names
 from .reverse import Options, reverse
-from .runtime import one_like, plain
+from .runtime import one_like, plain, zero_tangent
 from .template import Helpers
 
 
@@ -565,22 +565,32 @@ def vjp(fun, *primals):
 
 def jacrev(fun, argnums=0):
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums``, by reverse mode (one
-    vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``."""
+    vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``. A tuple output
+    gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part)."""
     ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
     @functools.wraps(fun)
     def jacobian(*args):
+        _check_array_args("jacrev", args, ks)
         out, f_vjp = vjp(fun, *args)
-        shape = np.shape(out)
-        rows = []
-        for index in np.ndindex(shape):
-            cotangent = np.zeros(shape)
-            cotangent[index] = 1.0
-            grads = f_vjp(cotangent if shape else 1.0)
-            rows.append([np.asarray(grads[k], dtype=float) for k in ks])
-        jacobians = tuple(np.stack([r[j] for r in rows]).reshape(shape + np.shape(args[k]))
-                          for j, k in enumerate(ks))
-        return jacobians[0] if isinstance(argnums, int) else jacobians
+        parts = list(out) if isinstance(out, (tuple, list)) else [out]
+        results = []
+        for j, part in enumerate(parts):
+            shape = np.shape(part)
+            rows = []
+            for index in np.ndindex(shape):
+                cotangent = np.zeros(shape, dtype=_result_dtype(part, part))
+                cotangent[index] = 1.0
+                seed = cotangent if shape else cotangent[()]
+                if isinstance(out, (tuple, list)):
+                    seed = type(out)(seed if i == j else zero_tangent(p) for i, p in enumerate(parts))
+                grads = f_vjp(seed)
+                rows.append([np.asarray(grads[k], dtype=_result_dtype(grads[k], args[k]))
+                             for k in ks])
+            jac = tuple(np.stack([r[i] for r in rows]).reshape(shape + np.shape(args[k]))
+                        if rows else np.zeros(shape + np.shape(args[k])) for i, k in enumerate(ks))
+            results.append(jac[0] if isinstance(argnums, int) else jac)
+        return type(out)(results) if isinstance(out, (tuple, list)) else results[0]
     return jacobian
 
 
@@ -707,7 +717,8 @@ def _result_dtype(c, x):
 
 def jacfwd(fun, argnums=0):
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums`` by forward mode (one JVP per
-    input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part."""
+    input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part (with
+    several ``argnums``, a tuple per part), as :func:`jacrev`."""
     ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
     @functools.wraps(fun)
@@ -725,7 +736,11 @@ def jacfwd(fun, argnums=0):
             if out is None:
                 out = fun(*args)
             results.append(_stack_columns(columns, out, args[k]))
-        return results[0] if isinstance(argnums, int) else tuple(results)
+        if isinstance(argnums, int):
+            return results[0]
+        if isinstance(out, (tuple, list)):  # per output part, then per argument (as jacrev)
+            return type(out)(tuple(r[j] for r in results) for j in range(len(out)))
+        return tuple(results)
     return jacobian
 
 

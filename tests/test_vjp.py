@@ -81,3 +81,34 @@ def test_vjp_source_and_argument_count():
     assert f_vjp(1.0) == (3.0, 2.0)
     with pytest.raises(srcad.SrcadError, match="takes 2 positional"):
         srcad.vjp(f, 1.0, 2.0, 3.0)
+
+
+def test_jacrev_of_tuple_output_with_differently_shaped_parts_matches_jacfwd():
+    from gradcheck import make_function
+    f = make_function("""
+        def f(x, W):
+            return (np.sum(x ** 2), np.tanh(W @ x))
+        """)
+    rng = np.random.default_rng(4)
+    x, W = rng.normal(size=3), rng.normal(size=(2, 3))
+    Jr = srcad.jacrev(f, argnums=(0, 1))(x, W)
+    Jf = srcad.jacfwd(f, argnums=(0, 1))(x, W)
+    assert [tuple(j.shape for j in part) for part in Jr] == [((3,), (2, 3)), ((2, 3), (2, 2, 3))]
+    for part_r, part_f in zip(Jr, Jf):
+        for a, b in zip(part_r, part_f):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(Jr[0][0], 2 * x)  # the formula, independently of srcad
+
+
+def test_jacrev_keeps_float32_and_refuses_structured_arguments():
+    from gradcheck import make_function
+    f = make_function("""
+        def f(x):
+            return np.sin(x) * 2
+        """)
+    x = np.linspace(0.1, 0.3, 3).astype(np.float32)
+    J = srcad.jacrev(f)(x)
+    assert J.dtype == np.float32
+    np.testing.assert_allclose(J, np.diag(2 * np.cos(x)), rtol=1e-6)
+    with pytest.raises(srcad.SrcadError, match="dict"):
+        srcad.jacrev(f)({"a": 1.0})
