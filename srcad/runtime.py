@@ -238,7 +238,12 @@ def power_dx(x, y):
     """d(x ** y)/dx = y * x ** (y - 1), and 0 where y == 0 (even at x == 0, where x ** -1 would
     divide by zero)."""
     if np.ndim(x) == 0 and np.ndim(y) == 0:
-        return y * x ** (y - 1) if y != 0 else 0.0 * x
+        if y == 0:
+            return 0.0 * x
+        try:
+            return y * x ** (y - 1)
+        except ZeroDivisionError:  # Python's 0.0 ** -0.5: inf (with a warning), as NumPy gives
+            return y * np.float64(x) ** (y - 1)
     y = np.asarray(y)
     return y * np.power(x, np.where(y == 0, 1, y - 1))
 

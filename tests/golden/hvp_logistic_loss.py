@@ -19,7 +19,7 @@ def jvp_grad_logistic_loss(w, X, y, *, w_dot):
     p_dot = -total_dot * p / total
     # line 13: log_p = np.log(p)
     log_p = np.log(p)
-    log_p_dot = p_dot / p
+    log_p_dot = np.divide(p_dot, p)
     # line 14: y_times_log_p = y * log_p
     y_times_log_p = y * log_p
     y_times_log_p_dot = y * log_p_dot
@@ -30,7 +30,7 @@ def jvp_grad_logistic_loss(w, X, y, *, w_dot):
     one_minus_p_dot = -p_dot
     # line 17: log_one_minus_p = np.log(one_minus_p)
     log_one_minus_p = np.log(one_minus_p)
-    log_one_minus_p_dot = one_minus_p_dot / one_minus_p
+    log_one_minus_p_dot = np.divide(one_minus_p_dot, one_minus_p)
     # line 18: prod = one_minus_y * log_one_minus_p
     prod = one_minus_y * log_one_minus_p
     prod_dot = one_minus_y * log_one_minus_p_dot
@@ -56,8 +56,8 @@ def jvp_grad_logistic_loss(w, X, y, *, w_dot):
     # line 29: dlog_one_minus_p = unbroadcast(one_minus_y * dprod, log_one_minus_p)
     prod_2 = one_minus_y * dprod
     dlog_one_minus_p = unbroadcast(prod_2, log_one_minus_p)
-    # line 30: done_minus_p = dlog_one_minus_p / one_minus_p
-    done_minus_p = dlog_one_minus_p / one_minus_p
+    # line 30: done_minus_p = np.divide(dlog_one_minus_p, one_minus_p)
+    done_minus_p = np.divide(dlog_one_minus_p, one_minus_p)
     done_minus_p_dot = -one_minus_p_dot * done_minus_p / one_minus_p
     # line 31: dp = -done_minus_p
     dp = -done_minus_p
@@ -65,11 +65,11 @@ def jvp_grad_logistic_loss(w, X, y, *, w_dot):
     # line 32: dlog_p = unbroadcast(y * dy_times_log_p, log_p)
     prod_3 = y * dy_times_log_p
     dlog_p = unbroadcast(prod_3, log_p)
-    # line 33: dp = dp + dlog_p / p
-    dlog_p_over_p = dlog_p / p
-    dlog_p_over_p_dot = -p_dot * dlog_p_over_p / p
-    dp_dot = dp_dot + dlog_p_over_p_dot
-    dp = dp + dlog_p_over_p
+    # line 33: dp = dp + np.divide(dlog_p, p)
+    divide_dlog_p_p = np.divide(dlog_p, p)
+    divide_dlog_p_p_dot = -p_dot * divide_dlog_p_p / p
+    dp_dot = dp_dot + divide_dlog_p_p_dot
+    dp = dp + divide_dlog_p_p
     # line 35: dtotal = -dp * p / total
     neg_dp = -dp
     neg_dp_dot = -dp_dot

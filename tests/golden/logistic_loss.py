@@ -27,10 +27,10 @@ def grad_logistic_loss(w, X, y):
     dy_times_log_p = unbroadcast(dtotal_2, y_times_log_p)
     dprod = unbroadcast(dtotal_2, prod)
     dlog_one_minus_p = unbroadcast(one_minus_y * dprod, log_one_minus_p)
-    done_minus_p = dlog_one_minus_p / one_minus_p
+    done_minus_p = np.divide(dlog_one_minus_p, one_minus_p)
     dp = -done_minus_p
     dlog_p = unbroadcast(y * dy_times_log_p, log_p)
-    dp = dp + dlog_p / p
+    dp = dp + np.divide(dlog_p, p)
     # line 24: p = 1 / (1 + np.exp(-logits))
     dtotal = -dp * p / total
     dexp_neg_logits = dtotal

@@ -50,7 +50,7 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     # line 82: logp = scores - np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
     dscores = unbroadcast(dlogp, scores)
     dlog_sum_exp_scores = unbroadcast(-dlogp, log_sum_exp_scores)
-    dsum_exp_scores = dlog_sum_exp_scores / sum_exp_scores
+    dsum_exp_scores = np.divide(dlog_sum_exp_scores, sum_exp_scores)
     dexp_scores = unsum(dsum_exp_scores, exp_scores, 1, True)
     dscores = dscores + dexp_scores * exp_scores
     # line 81: scores = scores - np.max(scores, axis=1, keepdims=True)
