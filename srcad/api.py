@@ -26,6 +26,7 @@ import gast
 import numpy as np
 
 from . import activity as activity_pass
+from . import rules
 from .emit import emit
 from .errors import Location, NonScalarOutputError, SourceUnavailableError, SrcadError
 from .fence import fence
@@ -323,6 +324,8 @@ class Derived:
         self._cache: dict = {}  # the functions held by called parameters -> Transformed
         self._last: Transformed | None = None
         self._called_params: list | None = None
+        self._rule = None   # see _srcad_rule
+        self._full: dict = {}
         functools.update_wrapper(self, fun, updated=())  # (not the inner Derived's own state)
 
     def transformed(self, args=(), kwargs=None) -> Transformed:
@@ -399,6 +402,35 @@ class Derived:
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
         return (value, grads) if self.with_value else grads
+
+    def _srcad_rule(self):
+        """The rule reverse mode uses for a call to this derived function inside a function being
+        differentiated (``np.sum(grad(f)(x) ** 2)``, a gradient penalty): its VJP along ``g`` is a
+        Hessian-vector product, computed by forward mode over the generated gradient code
+        (``(d grad_x f / d a)^T g`` is the JVP of ``grad_a f`` along ``g`` in ``x``'s place, by the
+        symmetry of second derivatives). None where that does not apply."""
+        if self.with_value or self.argnums_is_tuple or not isinstance(self.fun, types.FunctionType):
+            return None
+        if self._rule is None:
+            params = tuple(_positional(self.fun))
+            self._rule = rules.Rule(f"srcad.grad({self.fun.__qualname__})", params, {},
+                                    {p: "<custom>" for p in params}, custom=self._vjp)
+        return self._rule
+
+    def _vjp(self, g, ans, *args, **kwargs):
+        if kwargs:
+            raise SrcadError(f"differentiating through {self!r}: pass its arguments positionally")
+        positions = tuple(k for k, a in enumerate(args) if _holds_floats(a))
+        tangents = [None] * len(args)
+        tangents[self.argnums[0]] = g
+        full = self._full.get(positions)
+        if full is None:
+            full = self._full[positions] = Derived(self.fun, positions, False, self.options)
+        _, dots = jvp(full, args, tangents)
+        grads = [None] * len(args)
+        for k, d in zip(positions, dots):
+            grads[k] = d
+        return tuple(grads)
 
     def _result(self, pair):
         """What this derived function returns, from its generated function's ``(value, grads)``."""
@@ -525,6 +557,15 @@ def _vjp_transform(fun, count: int):
     with _vjp_lock:
         _vjp_cache[fun][key] = result
     return result
+
+
+def _holds_floats(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_holds_floats(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_floats(v) for v in value.values())
+    return isinstance(value, float) or (isinstance(value, (np.ndarray, np.generic))
+                                        and value.dtype.kind == "f")
 
 
 def _positional(fun):

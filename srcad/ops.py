@@ -230,6 +230,9 @@ def _method_call(targets, func, node, keywords) -> Op:
 def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
     """A call to a known object: its rule if it has one, else its source if it is a Python
     function (a custom_vjp without a VJP yet counts as its function)."""
+    derived_rule = getattr(obj, "_srcad_rule", None)  # a call to srcad.grad(f) (api.Derived)
+    if derived_rule is not None and rules.lookup(obj) is None and derived_rule() is not None:
+        return _apply(targets, derived_rule(), node.args, keywords, node, what)
     if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
         obj = obj.fn  # no VJP given yet: differentiate its source
     if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
