@@ -118,6 +118,17 @@ class _Fence:
             n.id for n in own_nodes(parent) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)} | {n.name for n in own_nodes(parent)
                                                   if isinstance(n, gast.FunctionDef)}
+        siblings = {n.name for n in own_nodes(parent) if isinstance(n, gast.FunctionDef)}
+        own = set(parameter_names(node.args)) | {n.id for n in gast.walk(node) if isinstance(
+            n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        for use in gast.walk(node):  # lifted out, it could not reach the other defs (or itself)
+            if isinstance(use, gast.Name) and isinstance(use.ctx, gast.Load) \
+                    and use.id in siblings - own:
+                what = "itself (recursion)" if use.id == node.name else \
+                    f"the nested function '{use.id}'"
+                self.fail(use, f"the nested function '{node.name}' uses {what}: a nested 'def' "
+                               "that calls a nested 'def' is not supported; define them at the top "
+                               "level of the module (recursion works there)")
         _Fence(self.parsed).check_function(node, frozenset(outer_names))
         uses = [n for n in own_nodes(parent) if isinstance(n, gast.Name) and n.id == node.name]
         calls = {id(n.func) for n in own_nodes(parent) if isinstance(n, gast.Call)}

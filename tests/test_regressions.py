@@ -427,3 +427,49 @@ def test_debug_nans_names_the_line_of_an_infinite_rule_at_a_python_float(fn, sin
     assert info.value.location.filename == __file__
     assert info.value.location.lineno == fn.__code__.co_firstlineno + 1
     assert "became inf" in str(info.value)
+
+
+# -- a nested def calling a nested def ------------------------------------------------------------------
+
+def nested_calls_sibling(x):
+    def sq(y):
+        return y * y
+
+    def quad(y):
+        return sq(y) * sq(y)
+    return quad(x)
+
+
+def nested_calls_itself(x):
+    def r(y, n):
+        if n == 0:
+            return y
+        return r(y * 2.0, n - 1)
+    return r(x, 3)
+
+
+def nested_local_shadows_sibling(x):
+    def sq(y):
+        return y * y
+
+    def cube(y):
+        sq = y * y          # a local of its own, not the nested function
+        return sq * y
+    return sq(x) + cube(x)
+
+
+@pytest.mark.parametrize("fn, offset, words", [
+    (nested_calls_sibling, 5, "the nested function 'quad' uses the nested function 'sq'"),
+    (nested_calls_itself, 4, "the nested function 'r' uses itself (recursion)"),
+])
+def test_a_nested_def_calling_a_nested_def_is_a_located_unsupported_error(fn, offset, words):
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(fn)(1.5)
+    assert words in str(info.value) and "is not supported" in str(info.value)
+    assert not isinstance(info.value, srcad.UndefinedNameError)
+    assert info.value.location.filename == __file__
+    assert info.value.location.lineno == fn.__code__.co_firstlineno + offset
+
+
+def test_a_nested_def_may_have_a_local_named_like_another_nested_def():
+    check_grad(nested_local_shadows_sibling, [1.5], 0)
