@@ -461,8 +461,9 @@ class Derived:
 
 def _decorator(make):
     @functools.wraps(make)
-    def api(fun=None, argnums=0, *, debug_nans=False, optimize=True):
-        options = Options(optimize=optimize, debug_nans=debug_nans)
+    def api(fun=None, argnums=0, *, debug_nans=False, optimize=True, shapes=True, in_place=True):
+        options = Options(optimize=optimize, debug_nans=debug_nans, shapes=optimize and shapes,
+                          in_place=optimize and in_place)
         if fun is None:
             return lambda f: make(f, argnums, options)
         return make(fun, argnums, options)

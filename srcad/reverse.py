@@ -32,7 +32,7 @@ import dataclasses
 
 import gast
 
-from . import alias
+from . import alias, shapes
 from .errors import NoGradientRuleError, UnsupportedSyntaxError
 from .normalize import load, store
 from .parse import NestedFunction, parameter_names
@@ -68,12 +68,17 @@ class _Marker:
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    """How to generate: ``optimize`` (simplify templates, drop ``unbroadcast`` where an operand is a
-    scalar constant; off shows the raw templates) and ``debug_nans`` (check every adjoint for NaN
-    and inf as it is computed, naming the user's line)."""
+    """How to generate. ``optimize``: simplify templates and drop ``unbroadcast`` where an operand
+    is a scalar constant (off shows the raw templates, and turns off the passes below);
+    ``shapes``: drop ``unbroadcast`` where :mod:`srcad.shapes` proves the shapes equal (and with it
+    the saves that only fed it); ``in_place``: accumulate array gradients into their buffer
+    (:mod:`srcad.inplace`); ``debug_nans``: check every adjoint for NaN and inf as it is computed,
+    naming the user's line."""
 
     optimize: bool = True
     debug_nans: bool = False
+    shapes: bool = True
+    in_place: bool = True
 
 
 def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, *, name=None,
@@ -125,6 +130,7 @@ class _Reverse:
         self.parsed = parsed
         self.options = options
         self.guards = alias.guards(normalized, ops)  # writes into arrays other names may share
+        self.shapes = shapes.analyze(normalized, ops)  # variables certainly of one shape
         self.callees = callees
         self.rewrites: dict = {}   # a call statement -> its primal form (calls the forward function)
         self.normalized = normalized
@@ -765,6 +771,10 @@ class _Reverse:
         if all(isinstance(v, gast.Constant) and isinstance(v.value, (int, float))
                and not isinstance(v.value, bool) for v in others):
             return expr.args[0]
+        operand = op.args.get(param)
+        if self.options.shapes and isinstance(operand, gast.Name) \
+                and self.shapes.same(operand.id, op.targets[0]):
+            return expr.args[0]  # the shapes are equal (srcad.shapes): nothing was broadcast
         return expr
 
     # -- markers -> statements ---------------------------------------------------------------------

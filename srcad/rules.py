@@ -487,12 +487,14 @@ class _VJPToJVP(ast.NodeTransformer):
 
 
 BROADCASTING: set = set()  # id() of the rules whose operands broadcast (their VJPs unbroadcast)
+ELEMENTWISE: set = set()   # id() of the rules with a diagonal Jacobian (result: the operands' broadcast)
 
 
 def _elementwise(*fns):
     """Derive the JVP templates of primitives with a diagonal Jacobian from their VJP templates."""
     for fn in fns:
         for rule in [RULES[fn]] + OVERLOADS.get(fn, []):
+            ELEMENTWISE.add(id(rule))
             for param, vjp in rule.vjps.items():
                 if "unbroadcast" in vjp:
                     BROADCASTING.add(id(rule))

@@ -39,9 +39,9 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     dsum_W1_times_W1 = unbroadcast(dtotal, sum_W1_times_W1)
     dsum_W2_times_W2 = unbroadcast(dtotal, sum_W2_times_W2)
     dW2_times_W2 = unsum(dsum_W2_times_W2, W2_times_W2, None, False)
-    dW2 = unbroadcast(dW2_times_W2 * W2, W2) + unbroadcast(W2 * dW2_times_W2, W2)
+    dW2 = dW2_times_W2 * W2 + W2 * dW2_times_W2
     dW1_times_W1 = unsum(dsum_W1_times_W1, W1_times_W1, None, False)
-    dW1 = unbroadcast(dW1_times_W1 * W1, W1) + unbroadcast(W1 * dW1_times_W1, W1)
+    dW1 = dW1_times_W1 * W1 + W1 * dW1_times_W1
     # line 83: data_loss = -np.mean(np.sum(logp * labels, axis=1))
     dmean_sum_result = -ddata_loss
     dsum_result = unmean(dmean_sum_result, sum_result, None, False)

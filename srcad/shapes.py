@@ -1,0 +1,106 @@
+"""Analysis: which variables certainly have the same shape (side table for the reverse pass).
+
+Accepts: a :class:`srcad.normalize.Normalized` function and the :class:`srcad.ops.Op` of its simple
+statements.
+Guarantees: :func:`analyze` returns a :class:`Shapes` whose ``same(a, b)`` is true only if, at every
+point of every run, the value of ``a`` and the value of ``b`` have the same shape. The reverse pass then
+writes ``g`` for ``unbroadcast(g, a)`` where ``a`` has the shape of the statement's result: no call, and
+no need to keep ``a`` (often a temporary saved in a loop only for its shape).
+
+How: each variable gets a *broadcast set*, the set of "base shapes" its shape is the broadcast of.
+A parameter, and the result of any operation that is not elementwise (``np.sum``, ``@``, indexing,
+a call), is a base of its own; an elementwise operation's result has the union of its operands' sets
+(a number constant adds nothing: broadcasting with a scalar keeps a shape). Broadcasting is
+associative, commutative and idempotent, so equal sets mean equal shapes. The analysis is
+per variable and flow-insensitive: a variable assigned in several places keeps a set only if every
+assignment gives the same one, assuming the same of the others (an optimistic fixed point, which
+is sound by induction over the run: the first assignment establishes the set and every later one
+preserves it); otherwise it is a base of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from . import rules
+from .parse import parameter_names
+
+
+@dataclasses.dataclass(frozen=True)
+class Shapes:
+    sets: dict  # variable -> frozenset of base shapes
+
+    def same(self, a: str, b: str) -> bool:
+        return a in self.sets and b in self.sets and self.sets[a] == self.sets[b]
+
+
+UNKNOWN = "unknown"
+
+
+def analyze(normalized, ops) -> Shapes:
+    in_loops = {id(n) for loop in gast.walk(normalized.tree) if isinstance(loop, (gast.For, gast.While))
+                for n in gast.walk(loop)}
+    definitions: dict[str, list] = {}
+    for stmt, op in ops.items():
+        if op.kind in ("rule", "unpack", "call", "unknown", "pop") and op.targets:
+            for target in op.targets:
+                definitions.setdefault(target, []).append((stmt, op))
+    # A base shape must be one shape for the whole run: a parameter never assigned again, or a
+    # variable assigned once, outside loops.
+    stable = {var for var, defs in definitions.items() if len(defs) == 1 and id(defs[0][0]) not in in_loops}
+    sets = {}
+    for p in parameter_names(normalized.tree.args):
+        sets[p] = frozenset({("base", p)}) if p not in definitions else UNKNOWN
+    for loop in gast.walk(normalized.tree):
+        if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name):
+            sets[loop.target.id] = UNKNOWN
+    changed = True
+    while changed:
+        changed = False
+        for var, defs in definitions.items():
+            if sets.get(var) is UNKNOWN:
+                continue
+            results = [_result(op, var, sets, var in stable) for _, op in defs]
+            if any(r is UNKNOWN for r in results):
+                new = UNKNOWN
+            else:
+                known = [r for r in results if r is not None]
+                if not known:
+                    continue
+                new = known[0] if all(r == known[0] for r in known) else UNKNOWN
+            if var in sets and sets[var] != new:
+                new = UNKNOWN  # it changed: give up on it
+            if sets.get(var) != new:
+                sets[var] = new
+                changed = True
+    return Shapes({var: s for var, s in sets.items() if s is not UNKNOWN})
+
+
+def _result(op, var, sets, stable):
+    """The broadcast set ``op`` gives ``var``; None if an operand's is not known yet; UNKNOWN."""
+    base = frozenset({("base", var)}) if stable else UNKNOWN
+    if op.kind != "rule" or len(op.targets) != 1:
+        return base
+    rule = op.rule
+    if rule.name == "copy":
+        return _atom(op.args["x"], sets)
+    if id(rule) not in rules.ELEMENTWISE or rule.vararg is not None:
+        return base
+    union = frozenset()
+    for value in op.args.values():
+        part = _atom(value, sets)
+        if part is None or part is UNKNOWN:
+            return part
+        union |= part
+    return union
+
+
+def _atom(value, sets):
+    if isinstance(value, gast.Name):
+        return sets.get(value.id)
+    if isinstance(value, (gast.Constant, rules._DEFAULT)) \
+            and (value.value is None or isinstance(value.value, (int, float, bool))):
+        return frozenset()  # a number (or an absent bound, np.clip(a, None, 1)): keeps a shape
+    return frozenset({("static", gast.dump(value))})  # a global array, the same in the whole run
