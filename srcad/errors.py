@@ -54,7 +54,10 @@ class SrcadError(Exception):
     def __str__(self) -> str:
         text = self.message
         if self.location is not None:
-            text = f"{self.location}: {self.message}{self.location.render()}"
+            said = f"{self.location.filename}:{self.location.lineno}: "
+            if text.startswith(said):  # a message that names its place already (made at run time)
+                text = text[len(said):]
+            text = f"{self.location}: {text}{self.location.render()}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

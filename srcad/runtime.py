@@ -922,10 +922,36 @@ def check_finite(value, name, where, involved):
             return np.array2string(a, precision=4)
         return (f"array{a.shape}: min {np.nanmin(a):.4g}, max {np.nanmax(a):.4g}, "
                 f"{int(np.isnan(a).sum())} nan, {int(np.isinf(a).sum())} inf")
-    details = "; ".join(f"{k} = {summary(v)}" for k, v in involved.items())
+    # Speak of the user's variables: the names on the user's line. The others are srcad's names for
+    # parts of the line's expression (log_h for np.log(h)), or a user's name renamed (t_2 for t).
+    import re
+    line = re.match(r"^(.+?):(\d+): (.*)$", where, re.S)
+    user = set(re.findall(r"[A-Za-z_]\w*", line.group(3) if line else where))
+
+    def own(var):  # the user's name for srcad's variable ``var``, or None
+        if var in user:
+            return var
+        base = re.sub(r"_\d+$", "", var)
+        return base if base != var and base in user else None
+
+    of = next((v for v in involved if name == "d" + v or re.fullmatch(f"d{re.escape(v)}_\\d+",
+                                                                      name)), None)
+    bad = "nan" if np.isnan(value).any() else "inf"
+    if of is None or own(of) == of:
+        what = f"the gradient {name}"
+    elif own(of) is not None:
+        what = f"the gradient of {own(of)} ({name}: srcad renamed {own(of)} to {of})"
+    else:
+        what = (f"the gradient {name} of {of} (srcad's name for a part of the expression on this "
+                "line)")
+    mine = [f"{k} = {summary(v)}" for k, v in involved.items() if own(k) == k]
+    mine += [f"{own(k)} (renamed {k}) = {summary(v)}" for k, v in involved.items()
+             if own(k) not in (None, k)]
+    parts = [f"{k} = {summary(v)}" for k, v in involved.items() if own(k) is None]
+    details = ("\n  values: " + "; ".join(mine) if mine else "") + (
+        "\n  intermediate values: " + "; ".join(parts) if parts else "")
     from .errors import NonFiniteError
-    raise NonFiniteError(f"the gradient {name} became {'nan' if np.isnan(value).any() else 'inf'}"
-                         f" at {where}\n  values: {details}")
+    raise NonFiniteError(f"{what} became {bad} at {where}{details}")
 
 
 # ---- forward mode (srcad.jvp) -------------------------------------------------------------------

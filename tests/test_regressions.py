@@ -473,3 +473,66 @@ def test_a_nested_def_calling_a_nested_def_is_a_located_unsupported_error(fn, of
 
 def test_a_nested_def_may_have_a_local_named_like_another_nested_def():
     check_grad(nested_local_shadows_sibling, [1.5], 0)
+
+
+# -- messages: the place said once; debug_nans in the user's words -------------------------------------
+
+def scales_in_place(a):
+    a *= 2.0
+    return a
+
+
+def passes_to_a_mutating_callee(x):
+    y = x * 1.0
+    z = scales_in_place(y)
+    return np.sum(z)
+
+
+def writes_into_a_shared_array(x):
+    y = x * 1.0
+    z = y
+    y += 1.0
+    return np.sum(y * z)
+
+
+@pytest.mark.parametrize("fn, offset", [(passes_to_a_mutating_callee, 2),
+                                        (writes_into_a_shared_array, 3)])
+def test_aliasing_error_names_its_place_once(fn, offset):
+    with pytest.raises(srcad.AliasingError) as info:
+        srcad.grad(fn)(np.ones(3))
+    lineno = fn.__code__.co_firstlineno + offset
+    assert info.value.location.lineno == lineno
+    assert str(info.value).count(f"{__file__}:{lineno}") == 1, str(info.value)
+
+
+def nan_in_a_part_of_the_line(x):
+    return np.sum(np.sqrt(x * x))
+
+
+def nan_in_a_comprehension(x):
+    return sum([np.sqrt(t) for t in x])
+
+
+def nan_at_a_variable(x):
+    h = np.sqrt(x)
+    return np.sum(np.log(h) * 2.0)
+
+
+def test_debug_nans_says_which_names_are_the_users():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        with pytest.raises(srcad.NonFiniteError) as part:
+            srcad.grad(nan_in_a_part_of_the_line, debug_nans=True)(np.array([0.0, 1.0]))
+        with pytest.raises(srcad.NonFiniteError) as renamed:
+            srcad.grad(nan_in_a_comprehension, debug_nans=True)([1.0, 0.0])
+        with pytest.raises(srcad.NonFiniteError) as variable:
+            srcad.grad(nan_at_a_variable, debug_nans=True)(np.array([0.0, 4.0]))
+    text = str(part.value)
+    assert "the gradient dx_times_x of x_times_x (srcad's name for a part of the expression on " \
+           "this line) became inf" in text
+    assert "intermediate values: sqrt_x_times_x = [0. 1.]; x_times_x = [0. 1.]" in text
+    text = str(renamed.value)
+    assert "the gradient of t (" in text and "srcad renamed t to t_" in text
+    assert "values: t (renamed t_" in text
+    text = str(variable.value)
+    assert "the gradient dh became inf" in text
+    assert "values: h = [0. 2.]" in text and "intermediate values: log_h = [  -inf" in text
