@@ -32,7 +32,7 @@ import dataclasses
 
 import gast
 
-from . import alias, shapes
+from . import alias, inplace, shapes
 from .errors import NoGradientRuleError, UnsupportedSyntaxError
 from .normalize import load, store
 from .parse import NestedFunction, parameter_names
@@ -195,6 +195,9 @@ class _Reverse:
         # Now that the reverse sweep is written, decide what must be saved.
         self.reads = _loads(self.flatten(backward)) | _loads(finals)
         backward = self.resolve(backward)
+        if self.options.in_place:
+            adjoints = set(self.namer._adjoints.values()) - {self.namer.adjoint(out)}
+            backward = inplace.accumulate_in_place(backward, finals, adjoints)
         forward = self.resolve(self.forward_block(stmts))
 
         prologue = []

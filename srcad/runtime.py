@@ -33,6 +33,9 @@ class _SequenceAdjoint:
 
     __radd__ = __add__
 
+    def __iadd__(self, other):  # 'd += e' (srcad.inplace) adds entries, never extends the list
+        return self + other
+
 
 class ListAdjoint(_SequenceAdjoint, list):
     pass
@@ -49,6 +52,9 @@ class DictAdjoint(dict):
         return NotImplemented
 
     __radd__ = __add__
+
+    def __iadd__(self, other):
+        return self + other
 
 
 def adjoint_like(x, parts):
@@ -1129,3 +1135,4 @@ def exponent_tangent(v, scale, x):
     v, x = np.asarray(v), np.asarray(x)
     moving = (v != 0) & (x != 0)
     return np.where(moving, v * scale * np.log(np.where(moving, x, 1)), 0.0)
+

@@ -37,6 +37,6 @@ def grad_for_range_arg(x, n):
         dy = dsin_y * np.cos(y)
         sin_y = stack.pop()
         dy = dy + unbroadcast(dy_times_x * x, y)
-        dx = dx + unbroadcast(y * dy_times_x, x)
+        dx += unbroadcast(y * dy_times_x, x)
         y_times_x = stack.pop()
     return (y_value, dx)

@@ -61,9 +61,9 @@ def grad_rnn_rows(W, xs, h0):
         h = stack.pop()
         dW_at_h = unbroadcast(dW_at_h_plus_xs_t, W_at_h)
         dxs_t = unbroadcast(dW_at_h_plus_xs_t, xs_t)
-        dxs = dxs + unindex(dxs_t, xs, t)
+        dxs += unindex(dxs_t, xs, t)
         xs_t = stack.pop()
-        dW = dW + matmul_dx(dW_at_h, W, h)
+        dW += matmul_dx(dW_at_h, W, h)
         dh = matmul_dy(dW_at_h, W, h)
         W_at_h = stack.pop()
     # line 270: h = h0

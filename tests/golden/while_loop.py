@@ -44,6 +44,6 @@ def grad_while_ode(k):
         ddt_times_k = unbroadcast(ddt_times_k_times_y * y, dt_times_k)
         dy = dy + unbroadcast(dt_times_k * ddt_times_k_times_y, y)
         dt_times_k_times_y = stack.pop()
-        dk = dk + unbroadcast(dt * ddt_times_k, k)
+        dk += unbroadcast(dt * ddt_times_k, k)
         dt_times_k = stack.pop()
     return (y_value, dk)
