@@ -28,13 +28,13 @@ _VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "view",
 
 def guards(normalized, ops) -> dict:
     params = parameter_names(normalized.tree.args)
-    groups = _alias_groups(ops)
+    groups = alias_groups(ops)
     result = {}
     _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result)
     return result
 
 
-def _alias_groups(ops) -> dict:
+def alias_groups(ops) -> dict:
     """Union-find over names that may hold the same array."""
     parent = {}
 

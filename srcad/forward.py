@@ -75,6 +75,13 @@ class _Forward(_Reverse):
                     if p in self.tangents:
                         body.append(_assign(self.tangents[p], _call(
                             self.helpers.name("private_copy"), load(self.tangents[p]))))
+        # a parameter with no tangent given that is assigned an active value later: zero until then
+        unseeded = [p for p in params + [a.id for a in tree.args.kwonlyargs]
+                    if self.active(p) and p not in self.tangents]
+        if unseeded:
+            body.append(self.comment(f"no tangent given for {', '.join(unseeded)}: zero until "
+                                     "assigned"))
+            body += [s for p in unseeded for s in self.zero_if_active(p)]
         body += self.block(tree.body[:-1])
         if self.activity.is_active(out):
             tangent = load(self.tangent(out))
@@ -130,9 +137,9 @@ class _Forward(_Reverse):
         op = self.ops.get(stmt)
         if op is None or op.kind == "effect":
             return [stmt]
-        # Tangents mirror the primal's sharing (a view's tangent is a view of the tangent), so only
-        # 'v += e', which srcad runs as 'v = v + e', needs the reverse pass's check that nothing
-        # shares v.
+        # Tangents share as the primal values do (a copy's tangent is the tangent, a view's a view
+        # of it; srcad.api makes every name that may share a written array carry a tangent), so
+        # writes need no check; 'v += e', which srcad runs as 'v = v + e', does.
         guard = self.guard(stmt) if stmt in self.normalized.augmented or op.kind == "call" else []
         location = self.parsed.location(op.node) if op.node is not None else None
         if op.kind == "append":
@@ -149,9 +156,8 @@ class _Forward(_Reverse):
                 return guard + [stmt] + self.zero_if_active(target)
             pop = gast.Call(func=gast.Attribute(value=load(self.tangent(items)), attr="pop",
                                                 ctx=gast.Load()), args=[], keywords=[])
-            if self.active(target):
-                return guard + [stmt, _assign(self.tangent(target), pop)]
-            return guard + [stmt, gast.Expr(value=pop)]
+            name = self.tangent(target) if self.active(target) else self.namer.fresh("unused")
+            return guard + [stmt, _assign(name, pop)]
         if op.kind == "setitem":
             x = op.targets[0]
             if not self.active(x):

@@ -203,6 +203,9 @@ class _Normalizer:
             value = stmt.value
             if isinstance(value, gast.Name):
                 ret = value
+            elif isinstance(value, gast.IfExp):  # return a if c else b
+                ret = load(self.namer.fresh("out"))
+                self.choice(value, ret.id)
             else:
                 ret = load(self.namer.fresh("out"))
                 self.emit(gast.Assign(targets=[store(ret.id)], value=self.operation(value),

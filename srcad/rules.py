@@ -257,7 +257,8 @@ defvjp(math.tanh, "x", x="g * (1 - ans ** 2)")
 defvjp(math.asinh, "x", x="g / math.sqrt(x ** 2 + 1)")
 defvjp(math.acosh, "x", x="np.divide(g, math.sqrt(x ** 2 - 1))")
 defvjp(math.atanh, "x", x="g / (1 - x ** 2)")
-defvjp(math.hypot, "x, y", x="g * x / (ans or 1.0)", y="g * y / (ans or 1.0)")
+defvjp(math.hypot, "x, y", x="g * x / (ans if ans != 0 else 1.0)",
+       y="g * y / (ans if ans != 0 else 1.0)")
 defvjp(math.fabs, "x", x="g * np.sign(x)")
 defvjp(math.erf, "x", x="g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)")
 defvjp(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)")
@@ -311,7 +312,9 @@ defvjp(np.float_power, "x, y",
        x="unbroadcast(g * power_dx(np.asarray(x, dtype=np.float64), y), x)",
        y="unbroadcast(g * ans * log_or_zero(x), y)")
 defvjp(np.copysign, "x, y", x="unbroadcast(g * np.copysign(1.0, x) * np.copysign(1.0, ans), x)")
-defvjp(np.clip, "a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)")
+defvjp(np.clip, "a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)",
+       a_min="unbroadcast(g * (np.asarray(a) < a_min), a_min)",
+       a_max="unbroadcast(g * (np.asarray(a) > a_max), a_max)")
 defvjp(np.where, "condition, x, y",
        x="unbroadcast(np.where(condition, g, 0.0), x)", y="unbroadcast(np.where(condition, 0.0, g), y)")
 defvjp(np.logaddexp2, "x, y",
@@ -342,6 +345,10 @@ defvjp(np.cross, "a, b", a="unbroadcast(np.cross(b, g), a)", b="unbroadcast(np.c
 # ---- NumPy: shape and assembly -----------------------------------------------------------------
 
 defvjp(np.copy, "a", a="g")
+defvjp(np.full, "shape, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)")
+defvjp(np.full_like, "a, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)")
+defvjp(np.linspace, "start, stop, num=50", start="np.sum(g * (1 - np.linspace(0.0, 1.0, num)))",
+       stop="np.sum(g * np.linspace(0.0, 1.0, num))")
 defvjp((np.array, np.asarray), "object, dtype=None", object="unarray(g, object)")
 defvjp(np.transpose, "a, axes=None",
        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))")
@@ -409,8 +416,8 @@ defnondiff(
     np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.count_nonzero, np.any, np.all,
     np.isclose, np.allclose, np.array_equal, np.heaviside, np.digitize, np.bincount,
     # constructors
-    np.zeros, np.ones, np.full, np.empty, np.arange, np.linspace, np.eye, np.identity,
-    np.zeros_like, np.ones_like, np.full_like, np.empty_like,
+    np.zeros, np.ones, np.empty, np.arange, np.eye, np.identity,
+    np.zeros_like, np.ones_like, np.empty_like,
 )
 
 # ---- ndarray methods and attributes (x.sum(), x.T): the rule of the matching function ----------
@@ -580,6 +587,8 @@ defjvp(np.kron, a="np.kron(t, b)", b="np.kron(a, t)")
 defjvp(np.cross, a="np.cross(t, b)", b="np.cross(a, t)")
 
 defjvp(np.copy, a="np.copy(t)")
+defjvp((np.full, np.full_like), fill_value="broadcast_tangent(t, ans)")
+defjvp(np.linspace, start="t * (1 - np.linspace(0.0, 1.0, num))", stop="t * np.linspace(0.0, 1.0, num)")
 defjvp((np.array, np.asarray),
        object="np.array(t) if dtype is None else astype_tangent(np.array(t), dtype)")
 defjvp(np.transpose, a="np.transpose(t, axes)")

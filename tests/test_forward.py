@@ -489,3 +489,111 @@ def test_reverse_mode_through_a_gradient_gradient_penalty_against_autograd():
     theirs = (autograd.grad(penalty_a, 0)(w, X), autograd.grad(penalty_a, 1)(w, X))
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+# ---- found by review: each once wrong or an internal error -----------------------------------------
+
+REVIEW = make_function("""
+    def reassigned_param(x, c):
+        y = c * 2.0
+        c = x * c
+        return y + c
+
+    def alias_write(x, s):
+        y = x.copy()
+        z = y
+        z[0] = s
+        return y * 1.0
+
+    def view_write(x, s):
+        y = x.copy()
+        v = y[1:]
+        v[0] = s
+        return y * 1.0
+
+    def loop(x):
+        s = 0.0
+        for i in range(3):
+            s = s + x ** 2
+        return s
+
+    def square_then_sin(x):
+        x = x * x
+        return np.sin(x)
+
+    def returns_choice(x):
+        return x ** 2 if x > 0 else x * 3
+
+    def hypot(x, y):
+        return math.hypot(x, y) * x
+
+    def norm_squared(x):
+        return np.linalg.norm(x) ** 2
+    """, {"math": math}, name="reassigned_param")
+
+
+def _review(name):
+    return REVIEW.__globals__[name]
+
+
+def test_parameter_without_tangent_reassigned_from_an_active_value():
+    f = _review("reassigned_param")
+    check_jvp(f, [0.5, 2.0], (0,))
+    check_hvp(f, [0.5, 2.0], 0)
+
+
+def test_writes_through_a_copy_or_a_view_reach_the_tangent():
+    x = np.array([1.0, 2.0, 3.0])
+    for name in ("alias_write", "view_write"):
+        f = _review(name)
+        check_jvp(f, [x, 5.0], (1,))
+        check_jvp(f, [x, 5.0], (0,))
+        check_jvp(f, [x, 5.0], (0, 1))
+
+
+def test_third_order_through_loops_and_reassigned_parameters():
+    d3 = srcad.grad(srcad.grad(srcad.grad(_review("loop"))))
+    assert d3(0.5) == 0.0  # 3 x^2
+    x = 0.5
+    d3 = srcad.grad(srcad.grad(srcad.grad(_review("square_then_sin"))))
+    expected = -12 * x * math.sin(x * x) - 8 * x ** 3 * math.cos(x * x)
+    assert math.isclose(d3(x), expected, rel_tol=1e-12)
+
+
+def test_return_of_a_conditional_expression():
+    f = _review("returns_choice")
+    assert srcad.grad(f)(-2.0) == 3.0 and srcad.grad(f)(2.0) == 4.0
+    assert srcad.grad(srcad.grad(f))(2.0) == 2.0
+
+
+def test_second_order_of_math_hypot():
+    check_hvp(_review("hypot"), [0.6, -0.8], 0)
+
+
+def test_a_missing_second_order_rule_is_reported_at_the_users_line():
+    with pytest.raises(srcad.NoGradientRuleError) as info:
+        srcad.hvp(_review("norm_squared"))(np.ones(3), np.ones(3))
+    location = info.value.location
+    assert location.filename.startswith("<srcad-test") and "np.linalg.norm" in location.line
+
+
+def test_api_misuse_is_a_srcad_error():
+    f = _review("reassigned_param")
+    with pytest.raises(srcad.SrcadError, match="argnums=5"):
+        srcad.jacfwd(f, 5)(0.5, 2.0)
+    with pytest.raises(srcad.SrcadError, match="do not fit"):
+        srcad.jvp(f, (0.5,), (1.0,))
+    with pytest.raises(srcad.SrcadError, match="argument number 3"):
+        srcad.source(f, mode="forward", argnums=3)
+    with pytest.raises(srcad.SrcadError, match="not shaped like"):
+        srcad.jvp(_review("view_write"), ([0.5, 0.7], 1.0), ([1.0], None))
+
+
+def test_the_output_tangent_is_never_the_callers_array():
+    f = make_function("""
+        def identity(x):
+            return x
+        """)
+    t = np.ones(3)
+    _, out = srcad.jvp(f, (np.zeros(3),), (t,))
+    assert out is not t and not np.shares_memory(out, t)

@@ -143,8 +143,6 @@ CASES = {
     np.linalg.eigh: [("np.linalg.eigh((x + x.T) / 2)[0]", [spd(3)]),
                      ("np.abs(np.linalg.eigh((x + x.T) / 2)[1])", [spd(3)])],
     np.linalg.pinv: [("np.linalg.pinv(x)", [mat(3, 2)]), ("np.linalg.pinv(x)", [mat(3, 3)])],
-    np.clip: [("np.clip(x, -0.5, 0.5)", [vec(6)]), ("x.clip(-0.3, None)", [vec(6)]),
-              ("np.clip(x, None, 0.2)", [vec(6)])],
     np.where: [("np.where(x > 0, x * y, y)", [mat(4), mat(4)]),
                ("np.where(x > 0, x, 0.5)", [mat(2, 3)])],
     np.sinc: [("np.sinc(x)", [mat(5)])],
@@ -165,6 +163,13 @@ CASES = {
     rules.astype: [("x.astype(np.float64) * x", [mat(3)]),
                    ("x.astype(int) * x", [positive(3)])],
     rules.item: [("x.item() * x", [mat(1)])],
+    np.full: [("np.full((2, 3), x)", [scalar()]), ("np.full((2, 3), x)", [mat(3)])],
+    np.full_like: [("np.full_like(y, x)", [scalar(), mat(2, 2)])],
+    np.linspace: [("np.linspace(x, y, 5)", [scalar(), scalar(1.5, 2.0)])],
+    np.clip: [("np.clip(x, -0.5, 0.5)", [vec(6)]), ("x.clip(-0.3, None)", [vec(6)]),
+              ("np.clip(x, None, 0.2)", [vec(6)]),
+              ("np.clip(z, x, y)", [scalar(-0.5, 0.0), scalar(0.2, 0.6), vec(6)]),
+              ("np.clip(y, x, 1.0)", [vec(4, -0.2, 0.2), vec(4)])],
 }
 
 
