@@ -29,12 +29,13 @@ class Activity:
         return name in self.varied and name in self.useful
 
 
-def analyze(ops: list, wrt: list, outputs: list, extra_edges=()) -> Activity:
+def analyze(ops: list, wrt: list, outputs: list, extra_edges=(), constants=frozenset()) -> Activity:
     """``ops``: the :class:`srcad.ops.Op` of every statement; see the module docstring.
     ``extra_edges``: more (targets, sources) pairs (forward mode: a write into an array reaches
-    every name sharing it)."""
+    every name sharing it). ``constants``: names known to hold no derivative (integers)."""
     edges = [(op.targets, [name for _, name in op.diff_operands()]) for op in ops if op.targets]
     edges += [(list(targets), list(sources)) for targets, sources in extra_edges]
+    edges = [([t for t in targets if t not in constants], sources) for targets, sources in edges]
     varied = _reach(set(wrt), [(sources, targets) for targets, sources in edges])
     useful = _reach(set(outputs), edges)
     return Activity(frozenset(varied), frozenset(useful))

@@ -168,6 +168,30 @@ def _middle(parsed, namer):
     return normalized, helpers, ops, out
 
 
+def _stack_constants(parsed, normalized, ops) -> frozenset:
+    """In code srcad generated, the variables that hold integers or booleans: loop indices and
+    trip counts, and variables assigned values with no derivative (a branch's condition) and
+    otherwise only values popped from the stack. The stack gives back to a variable only values that variable
+    held (srcad saves and restores each one in place), so a popped value is one of those. (In a
+    user's function a list may be used otherwise: there, nothing is assumed.)"""
+    if not parsed.filename.startswith("<srcad "):
+        return frozenset()
+    loops = {n.target.id for n in gast.walk(normalized.tree) if isinstance(n, gast.For)
+             and isinstance(n.target, gast.Name)}
+    constant, other = set(), set()
+    for op in ops.values():
+        if op.kind == "append":
+            other.add(op.targets[0])  # the stack itself holds what is pushed
+        if op.kind in ("append", "pop"):
+            continue
+        for target in op.targets:
+            if op.kind == "rule" and not op.rule.differentiable:
+                constant.add(target)
+            else:
+                other.add(target)
+    return frozenset(loops | (constant - other))
+
+
 def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     """Forward mode: add the JVP function ``name`` of ``fun`` with respect to ``wrt`` to
     ``program``; returns its tangent parameters' names (also recorded under ``key``)."""
@@ -181,7 +205,8 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     groups = alias.alias_groups(ops)
     shared = [(sorted(groups.get(op.targets[0], {op.targets[0]})), [n for _, n in op.diff_operands()])
               for op in ops.values() if op.kind == "setitem"]
-    activity = activity_pass.analyze(list(ops.values()), wrt, [out], shared)
+    activity = activity_pass.analyze(list(ops.values()), wrt, [out], shared,
+                                     _stack_constants(parsed, normalized, ops))
     generated = forward(parsed, normalized, ops, activity, wrt, namer, helpers, program.jvp_callee,
                         tangent_params, name=name, options=program.options)
     function = generated.functions[0]

@@ -153,14 +153,17 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
     ``argnums``: the arguments to check (default: every argument that is or holds floats). An
     argument that is a list, tuple or dict is checked entry by entry (each float inside it). Raises
     :class:`GradientCheckError` on a mismatch, naming the first line whose gradient rule disagrees;
-    returns the gradients otherwise. Only first order and reverse mode exist so far.
+    returns the gradients otherwise. ``modes``: ``"rev"`` checks the gradient (reverse mode),
+    ``"fwd"`` also checks a JVP along a random direction (forward mode). ``order=2`` also checks a
+    Hessian-vector product along a random direction against differences of the gradient (forward
+    over reverse); arguments that are numbers or arrays only.
     """
     from .api import grad
 
-    if order != 1:
-        raise SrcadError("check_grads: only order=1 exists yet (higher orders need grad of grad)")
-    if tuple(modes) != ("rev",):
-        raise SrcadError("check_grads: only modes=('rev',) exists yet (no forward mode)")
+    if order not in (1, 2):
+        raise SrcadError("check_grads: order must be 1 or 2")
+    if not set(modes) <= {"rev", "fwd"} or "rev" not in modes:
+        raise SrcadError("check_grads: modes must include 'rev' and may add 'fwd'")
     args = list(args)
     ks = tuple(k for k, a in enumerate(args) if _has_float(a)) if argnums is None else (
         (argnums,) if isinstance(argnums, int) else tuple(argnums))
@@ -192,6 +195,14 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
             if problem is not None:
                 problems.append(problem)
     if not problems:
+        plain_ks = [k for k in ks if not isinstance(args[k], (list, tuple, dict))]
+        if "fwd" in modes:
+            problems += _check_forward(fun, args, plain_ks, eps, rtol, atol, rng)
+        if order == 2:
+            problems += _check_second_order(fun, args, plain_ks, eps, rtol, atol, rng)
+        if problems:
+            raise GradientCheckError(f"srcad's derivatives of {fun.__qualname__} disagree with "
+                                     "finite differences:\n  " + "\n  ".join(problems))
         return grads[0] if isinstance(argnums, int) else grads
     localizer = _Localizer(eps=eps, rtol=max(rtol, 1e-4), seed=seed)
     culprit = localizer.localize(fun, args, ks)
@@ -206,6 +217,57 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
                  "mismatch is in how srcad combined them (please report it, with this function)")
     raise GradientCheckError(f"srcad's gradient of {fun.__qualname__} disagrees with finite "
                              "differences:\n  " + "\n  ".join(problems) + f"\n{where}")
+
+
+def _direction(x, rng):
+    v = rng.normal(size=np.shape(x))
+    return float(v) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else v
+
+
+def _moved(args, k, v, e):
+    new = list(args)
+    x = args[k]
+    new[k] = float(x) + e * v if np.ndim(x) == 0 and not isinstance(x, np.ndarray) \
+        else np.asarray(x, dtype=float) + e * np.asarray(v)
+    return new
+
+
+def _check_forward(fun, args, ks, eps, rtol, atol, rng) -> list:
+    """srcad.jvp along a random direction of each argument against central differences."""
+    from .api import jvp
+
+    problems = []
+    for k in ks:
+        v = _direction(args[k], rng)
+        tangents = [None] * len(args)
+        tangents[k] = v
+        _, t = jvp(fun, args, tangents)
+        expected = (fun(*_moved(args, k, v, eps)) - fun(*_moved(args, k, v, -eps))) / (2 * eps)
+        if not np.allclose(t, expected, rtol=rtol, atol=max(atol, 1e-6)):
+            problems.append(f"argument {k}: forward mode (srcad.jvp) gives {t!r:.60} along a "
+                            f"random direction, finite differences {expected!r:.60}")
+    return problems
+
+
+def _check_second_order(fun, args, ks, eps, rtol, atol, rng) -> list:
+    """srcad.hvp along a random direction against central differences of srcad.grad."""
+    from .api import grad, hvp
+
+    problems = []
+    for k in ks:
+        v = _direction(args[k], rng)
+        hv = np.asarray(hvp(fun, k)(*args, v))
+        g = grad(fun, k)
+        e = 1e-5
+        expected = (np.asarray(g(*_moved(args, k, v, e))) - np.asarray(g(*_moved(args, k, v, -e)))) \
+            / (2 * e)
+        if not np.allclose(hv, expected, rtol=max(rtol, 1e-4), atol=max(atol, 1e-5)):
+            worst = np.unravel_index(np.argmax(np.abs(hv - expected)), np.shape(hv)) \
+                if np.ndim(hv) else ()
+            problems.append(f"argument {k}: the Hessian-vector product (srcad.hvp) gives "
+                            f"{np.asarray(hv)[worst]!r} at {worst}, differences of the gradient "
+                            f"{np.asarray(expected)[worst]!r}")
+    return problems
 
 
 # -- the line that is wrong ------------------------------------------------------------------------

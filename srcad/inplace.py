@@ -25,9 +25,9 @@ from .normalize import load
 
 
 def accumulate_in_place(stmts: list, finals: list, adjoints: set) -> list:
-    """See the module docstring. ``adjoints`` excludes the output's adjoint (the seed, or the caller's array in a backward
-    function called from other generated code)."""
-    candidates = {name for name in adjoints if _safe(name, stmts, finals)}
+    """See the module docstring. ``adjoints`` excludes the output's adjoint (the seed, or the
+    caller's array in a backward function called from other generated code)."""
+    candidates = _safe_names(stmts, adjoints)
     if not candidates:
         return stmts
     out = []
@@ -53,40 +53,38 @@ def _is_zeros(value) -> bool:
         and value.func.id.startswith("zeros_like") and len(value.args) == 1
 
 
-def _safe(name, stmts, finals) -> bool:
-    assigned = made_here = False
-    allowed_loads = set()
-    for node in [n for stmt in stmts for n in gast.walk(stmt)]:
+def _safe_names(stmts, adjoints) -> set:
+    """The adjoints of ``adjoints`` that satisfy the conditions of the module docstring, found in
+    one walk over the sweep."""
+    made, bad = set(), set()
+    allowed_loads = set()  # id() of the 'd' in 'd = d + e'
+    nodes = [n for stmt in stmts for n in gast.walk(stmt)]
+    for node in nodes:
         if isinstance(node, gast.Assign):
-            targets = [t for target in node.targets for t in gast.walk(target)
-                       if isinstance(t, gast.Name) and t.id == name]
-            if not targets:
-                continue
-            if len(node.targets) != 1 or not isinstance(node.targets[0], gast.Name):
-                return False
-            terms = _chain(node.value, name)
-            if terms is None and not _is_zeros(node.value):
-                return False
-            made_here = made_here or terms is None
-            if terms is not None:
-                if any(isinstance(n, gast.Name) and n.id == name for t in terms for n in gast.walk(t)):
-                    return False
+            names = [t.id for target in node.targets for t in gast.walk(target)
+                     if isinstance(t, gast.Name) and t.id in adjoints]
+            for name in names:
+                if len(node.targets) != 1 or not isinstance(node.targets[0], gast.Name):
+                    bad.add(name)
+                    continue
+                terms = _chain(node.value, name)
+                if terms is None:
+                    if _is_zeros(node.value):
+                        made.add(name)
+                    else:
+                        bad.add(name)
+                    continue
                 leftmost = node.value
                 while isinstance(leftmost, gast.BinOp):
                     leftmost = leftmost.left
                 allowed_loads.add(id(leftmost))
-            assigned = True
-        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name) \
-                and node.target.id == name:
-            return False
-    if not assigned or not made_here:
-        return False
-    for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and node.id == name and isinstance(node.ctx, gast.Load) \
-                    and id(node) not in allowed_loads:
-                return False
-    return True
+        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+            bad.add(node.target.id)
+    for node in nodes:
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in adjoints \
+                and id(node) not in allowed_loads:
+            bad.add(node.id)  # read elsewhere (also 'd = d + f(d)')
+    return made - bad
 
 
 class _Rewrite(gast.NodeTransformer):

@@ -87,10 +87,33 @@ def test_check_grads_names_the_wrong_line_even_inside_a_called_function():
 
 
 def test_check_grads_options():
-    with pytest.raises(srcad.SrcadError, match="order=1"):
-        srcad.check_grads(cd.right_loss, [np.ones((2, 2)), np.ones(2)], order=2)
+    with pytest.raises(srcad.SrcadError, match="order must be 1 or 2"):
+        srcad.check_grads(cd.right_loss, [np.ones((2, 2)), np.ones(2)], order=3)
     with pytest.raises(srcad.SrcadError, match="modes"):
         srcad.check_grads(cd.right_loss, [np.ones((2, 2)), np.ones(2)], modes=("fwd",))
+
+
+def test_check_grads_forward_mode_and_second_order():
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=(3, 2)), rng.normal(size=2)]
+    srcad.check_grads(cd.right_loss, args, order=2, modes=("rev", "fwd"))
+
+
+def test_check_grads_second_order_catches_a_wrong_jvp_of_a_rule(monkeypatch):
+    from srcad import rules
+    rule = rules.RULES[np.tanh]
+    monkeypatch.setitem(rule.tangents, "x", "t * (1 - ans ** 3)")  # a wrong JVP
+    from gradcheck import make_function
+    loss = make_function("""
+        def loss(W, x):
+            h = np.tanh(W @ x)
+            return np.sum(h ** 2)
+        """)  # a function of its own: derived functions are cached per function
+    rng = np.random.default_rng(0)
+    args = [rng.normal(size=(3, 2)), rng.normal(size=2)]
+    srcad.check_grads(loss, args)  # first order is still right
+    with pytest.raises(srcad.GradientCheckError, match="forward mode"):
+        srcad.check_grads(loss, args, modes=("rev", "fwd"))
 
 
 def test_debug_nans_names_the_line_and_the_values():
