@@ -12,6 +12,7 @@ METHODS = (("forward", "forward"), ("hand", "hand-written"), ("srcad", "srcad"),
 PEER_KEYS = ("autograd", "jax_eager", "jax_jit", "torch", "tangent")
 LABEL = dict(METHODS)
 LABEL["hand_alt"] = "second hand-written"
+LABEL["srcad_fwd"] = "srcad forward mode"
 
 
 def _median(res, method):
@@ -140,6 +141,13 @@ def render(data, discussion_path) -> str:
             notes.append((r["key"], f"a second hand-written gradient, {r.get('hand_alt_title', '')}: "
                                     f"{_cell(r, 'hand_alt')}, {_ratio(alt, f)} forward, "
                                     f"{_ratio(_median(r, 'srcad'), alt)} for srcad against it"))
+    for r in results:
+        fwd, hand = _median(r, "srcad_fwd"), _median(r, "hand")
+        if fwd is not None:
+            notes.append((r["key"], f"srcad forward mode (`srcad.jvp` along the one scalar input, "
+                                    f"the same method as the hand-written gradient): "
+                                    f"{_cell(r, 'srcad_fwd')}, {_ratio(fwd, hand)} the hand-written "
+                                    f"gradient"))
     for key, n in notes:
         w(f"* `{key}`: {n}")
     if notes:
@@ -347,6 +355,8 @@ def render(data, discussion_path) -> str:
     check_methods = [m for m, _ in METHODS if m not in ("forward", "hand")]
     if any("hand_alt" in r["checks"] for r in results):
         check_methods.append("hand_alt")
+    if any("srcad_fwd" in r["checks"] for r in results):
+        check_methods.append("srcad_fwd")
     w("| workload | " + " | ".join(LABEL[m] for m in check_methods) + " |")
     w("|---|" + "---|" * len(check_methods))
     for r in results:

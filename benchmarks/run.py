@@ -278,6 +278,14 @@ def run_workload(w, budget: float, with_peers: bool, max_wait: float, log) -> di
 
     if w.hand_alt is not None:
         checked("hand_alt", lambda: w.hand_alt(*w.args), w.hand_alt(*w.args))
+    if len(w.argnums) == 1 and np.ndim(w.args[w.argnums[0]]) == 0:
+        # one scalar input: srcad's forward mode (srcad.jvp) gives the derivative in one sweep
+        tangents = tuple(1.0 if k == w.argnums[0] else None for k in range(len(w.args)))
+        try:
+            checked("srcad_fwd", lambda: srcad.jvp(w.fn, w.args, tangents)[1],
+                    (srcad.jvp(w.fn, w.args, tangents)[1],))
+        except Exception as exc:  # noqa: BLE001 - reported in the results
+            res["methods"]["srcad_fwd"] = dict(error=f"{type(exc).__name__}: {exc}")
 
     # srcad: the first transformation of this workload in the process ("cold"), then fresh ones
     df = None

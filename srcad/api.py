@@ -762,9 +762,23 @@ def _target(fun, primals):
 
 
 def _static_key(fun, primals) -> tuple:
-    if _has_varargs(fun):
-        return (("*args", max(len(primals) - len(_positional(fun)), 0)),)
+    code = getattr(fun, "__code__", None)
+    if code is not None and code.co_flags & inspect.CO_VARARGS:
+        return (("*args", max(len(primals) - code.co_argcount, 0)),)
     return ()
+
+
+def _check_arity(target, primals):
+    code = getattr(target, "__code__", None)
+    if code is not None and not code.co_flags & inspect.CO_VARARGS:
+        defaults = len(target.__defaults__ or ())
+        if code.co_argcount - defaults <= len(primals) <= code.co_argcount:
+            return  # (the common case, checked without building a signature)
+    try:
+        inspect.signature(target).bind(*primals)
+    except TypeError as exc:
+        raise SrcadError(f"srcad.jvp: the primals do not fit "
+                         f"{getattr(target, '__qualname__', target)}: {exc}") from None
 
 
 def jvp(fun, primals, tangents):
@@ -777,11 +791,7 @@ def jvp(fun, primals, tangents):
     if len(primals) != len(tangents):
         raise SrcadError(f"srcad.jvp: {len(primals)} primals but {len(tangents)} tangents")
     target, result = _target(fun, primals)
-    try:
-        inspect.signature(target).bind(*primals)
-    except TypeError as exc:
-        raise SrcadError(f"srcad.jvp: the primals do not fit {getattr(fun, '__qualname__', fun)}: "
-                         f"{exc}") from None
+    _check_arity(target, primals)
     positions = tuple(k for k, t in enumerate(tangents) if t is not None)
     for k in positions:
         if not _same_structure(primals[k], tangents[k]):
