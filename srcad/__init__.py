@@ -10,7 +10,7 @@
 """
 
 from .api import grad, hessian, hvp, jacfwd, jacrev, jvp, show, source, value_and_grad, vjp
-from .custom import custom_vjp, defvjp
+from .custom import checkpoint, custom_vjp, defvjp
 from .debug import GradientCheckError, check_grads
 from .export import export
 from .rules import stop_gradient
@@ -20,7 +20,7 @@ from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScal
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jacrev", "jvp", "jacfwd", "hvp", "hessian", "source", "show", "stop_gradient", "custom_vjp", "defvjp",
+    "grad", "value_and_grad", "vjp", "jacrev", "jvp", "jacfwd", "hvp", "hessian", "source", "show", "stop_gradient", "custom_vjp", "defvjp", "checkpoint",
     "check_grads", "GradientCheckError", "export",
     "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError", "NoGradientRuleError", "SourceUnavailableError",
     "NonScalarOutputError", "UndefinedNameError", "UnsupportedOperationError",

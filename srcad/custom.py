@@ -75,3 +75,35 @@ class custom_vjp:
 
     def __repr__(self):
         return f"<srcad.custom_vjp {self.fn.__qualname__}>"
+
+
+class checkpoint:
+    """Decorator: store versus recompute. In reverse mode, a call to a checkpointed function keeps
+    only its arguments during the forward sweep (not the intermediate values its gradient needs),
+    and runs the function again, with its tape, when the backward sweep reaches the call.
+
+    Memory for the call drops from all its intermediates to its arguments, for the cost of running
+    it twice. A loop whose body is one checkpointed call keeps one state per iteration; a
+    checkpointed function that runs k iterations of a loop keeps one state per k iterations (k
+    about sqrt(N) balances the two), as in::
+
+        @srcad.checkpoint
+        def segment(h, W, k):
+            for _ in range(k):
+                h = np.tanh(W @ h)
+            return h
+
+    Forward mode and the function's value are unaffected.
+    """
+
+    def __init__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"srcad.checkpoint expects a function, got {fn!r}")
+        self.fn = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<srcad.checkpoint {getattr(self.fn, '__qualname__', self.fn)}>"

@@ -18,7 +18,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .custom import custom_vjp
+from .custom import checkpoint, custom_vjp
 from .errors import Location, NoGradientRuleError
 from .parse import dotted_name, resolve_dotted
 
@@ -59,6 +59,7 @@ class Op:
     reason: str = ""
     callee: object = None
     static: tuple = ()  # for a call: (parameter, function) pairs the callee is specialized on
+    recompute: bool = False  # for a call: srcad.checkpoint (run again in the backward sweep)
 
     def diff_operands(self) -> list:
         """``(param, name)`` for each operand a gradient can flow to (local names only)."""
@@ -233,6 +234,11 @@ def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
     derived_rule = getattr(obj, "_srcad_rule", None)  # a call to srcad.grad(f) (api.Derived)
     if derived_rule is not None and rules.lookup(obj) is None and derived_rule() is not None:
         return _apply(targets, derived_rule(), node.args, keywords, node, what)
+    if rules.lookup(obj) is None and isinstance(obj, checkpoint):
+        op = _call_object(targets, obj.fn, node, keywords, what, parsed, locals_)
+        if op.kind == "call":
+            op.recompute = True
+        return op
     if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
         obj = obj.fn  # no VJP given yet: differentiate its source
     if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):

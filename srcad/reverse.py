@@ -106,6 +106,17 @@ def _call(func: str, *args):
     return gast.Call(func=load(func), args=list(args), keywords=[])
 
 
+def _renamed(expr, names: dict):
+    """A copy of ``expr`` with the names in ``names`` replaced."""
+    import copy
+
+    expr = copy.deepcopy(expr)
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Name) and node.id in names:
+            node.id = names[node.id]
+    return expr
+
+
 def _loads(nodes) -> set:
     return {n.id for stmt in nodes for n in gast.walk(stmt)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
@@ -660,6 +671,22 @@ class _Reverse:
         if isinstance(op.callee, NestedFunction):  # the lifted function takes every argument
             args = []
             keywords = [gast.keyword(arg=p, value=a) for p, a in op.args.items()]
+        if op.recompute:  # srcad.checkpoint: the primal calls the function itself; the backward
+            # runs its forward again from the arguments (kept, as any value the backward reads)
+            names = {n.id for a in list(args) + [k.value for k in keywords]
+                     for n in gast.walk(a) if isinstance(n, gast.Name)}
+            old = {site.var: self.saved_name(site) for site in sites if site.var in names}
+            args = [_renamed(a, old) for a in args]  # the arguments as they were at the call
+            keywords = [gast.keyword(arg=k.arg, value=_renamed(k.value, old)) for k in keywords]
+            again = gast.Assign(targets=[gast.Tuple(elts=[store(self.namer.fresh("unused")),
+                                                          store(saved)], ctx=gast.Store())],
+                                value=gast.Call(func=load(forward), args=list(args),
+                                                keywords=list(keywords)), type_comment=None)
+            grads = _call(backward, load(saved), load(self.namer.adjoint(target)))
+            return [self.comment(f"recompute {callee_name} (srcad.checkpoint): its values were "
+                                 "not kept"), again] + self.distribute(
+                grads, list(enumerate(name for _, name in operands)), f"d{callee_name}_args",
+                defined)
         self.rewrites[stmt] = _assign(
             gast.Tuple(elts=[store(target), store(saved)], ctx=gast.Store()),
             gast.Call(func=load(forward), args=args, keywords=keywords))
