@@ -326,6 +326,40 @@ def check_program(source, seed, workdir) -> str:
                     f"  expected: {np.round(expected, 6)}")
         if np.shape(grads[k]) != np.shape(args[k]):
             return f"FAIL: gradient of argument {k} has shape {np.shape(grads[k])}"
+    return check_forward(f, args, grads, rng)
+
+
+def check_forward(f, args, grads, rng) -> str:
+    """Forward mode against the gradient just checked: jvp along a random direction must be the
+    gradient's dot product with it; and the Hessian-vector product (forward over reverse) must
+    match central differences of the gradient."""
+    vs = [rng.normal(size=np.shape(a)) if np.ndim(a) else float(rng.normal()) for a in args[:2]]
+    try:
+        _, tangent = srcad.jvp(f, args, vs + [None])
+        hv = srcad.hvp(f, 0)(*args, vs[0])
+    except srcad.SrcadError:
+        return "ok"  # (forward mode may refuse what reverse mode takes, with a located error)
+    except Exception:
+        return "FAIL: internal error in forward mode\n" + traceback.format_exc(limit=3)
+    expected = sum(float(np.sum(np.asarray(g) * v)) for g, v in zip(grads, vs))
+    if not np.allclose(tangent, expected, rtol=1e-6, atol=1e-8):
+        return f"FAIL: jvp {tangent!r} but the gradient gives {expected!r}"
+    g = srcad.grad(f, 0)
+    e = 1e-5
+    moved = [[(a + s * e * vs[0]) if k == 0 else a for k, a in enumerate(args)] for s in (1, -1)]
+    try:
+        expected_hv = (np.asarray(g(*moved[0])) - np.asarray(g(*moved[1]))) / (2 * e)
+    except Exception:
+        return "ok"
+    if not np.allclose(hv, expected_hv, rtol=1e-3, atol=1e-4):
+        other_e = 1e-6
+        moved = [[(a + s * other_e * vs[0]) if k == 0 else a for k, a in enumerate(args)]
+                 for s in (1, -1)]
+        other = (np.asarray(g(*moved[0])) - np.asarray(g(*moved[1]))) / (2 * other_e)
+        if not np.allclose(expected_hv, other, rtol=1e-2, atol=1e-3):
+            return "kink"
+        return f"FAIL: hvp {np.round(hv, 6)} but differences of the gradient give " \
+               f"{np.round(expected_hv, 6)}"
     return "ok"
 
 
