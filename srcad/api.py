@@ -536,7 +536,10 @@ def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
     if isinstance(derived, VJPFunction):
         return derived.source
     if not isinstance(derived, Derived):
-        raise TypeError(f"srcad.source expects a function made by srcad, got {derived!r}")
+        raise TypeError(f"srcad.source expects a function made by srcad.grad, srcad.value_and_grad "
+                        f"or a vjp_fn, got {derived!r}; for a plain function use "
+                        "srcad.source(f, mode='forward'), and for a Hessian-vector product "
+                        "srcad.source(srcad.grad(f), mode='forward')")
     return (derived._last or derived.transformed()).source
 
 
@@ -629,6 +632,10 @@ def vjp(fun, *primals):
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
     ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
     sweep runs once; ``vjp_fn`` reuses what it saved."""
+    if isinstance(fun, Derived):
+        raise SrcadError(f"srcad.vjp/jacrev of {fun!r}: reverse mode over a derivative is not "
+                         "supported", hint="use forward mode over it: srcad.jvp, srcad.jacfwd"
+                                           "(srcad.grad(f)), srcad.hessian or srcad.hvp")
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
     forward, backward, text = _vjp_transform(fun, len(primals))

@@ -597,3 +597,11 @@ def test_the_output_tangent_is_never_the_callers_array():
     t = np.ones(3)
     _, out = srcad.jvp(f, (np.zeros(3),), (t,))
     assert out is not t and not np.shares_memory(out, t)
+
+
+def test_reverse_mode_over_a_derivative_points_to_forward_mode():
+    f = _review("norm_squared")
+    with pytest.raises(srcad.SrcadError, match="srcad.jacfwd"):
+        srcad.jacrev(srcad.grad(f))(np.ones(3))
+    H = srcad.jacfwd(srcad.grad(_review("hypot"), argnums=0))(0.6, -0.8)
+    np.testing.assert_allclose(H, srcad.hessian(_review("hypot"))(0.6, -0.8))
