@@ -21,6 +21,7 @@ import re
 import sys
 import threading
 import types
+import weakref
 
 import gast
 import numpy as np
@@ -557,7 +558,6 @@ _vjp_cache: "weakref.WeakKeyDictionary" = None  # function -> {(count, static): 
 def _vjp_transform(fun, count: int):
     """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters."""
     global _vjp_cache
-    import weakref
 
     key = (count, ("*args", count - len(_positional(fun))) if _has_varargs(fun) else None)
     with _vjp_lock:
@@ -684,7 +684,6 @@ def _jvp_transform(fun, positions: tuple, static=(), options=Options()):
     """The JVP function of ``fun`` with tangents for the positional parameters ``positions``:
     ``(function, tangent parameter names, source)``, made once per key."""
     global _jvp_cache
-    import weakref
 
     key = (positions, static, options)
     with _jvp_lock:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import gast
 
 from . import rules
-from .errors import NoGradientRuleError, UnsupportedSyntaxError
+from .errors import NoGradientRuleError
 from .normalize import load, store
 from .parse import NestedFunction, parameter_names
 from .reverse import Generated, _Reverse, _assign, _call, _function

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gast
 
-from .normalize import load
 
 
 def accumulate_in_place(stmts: list, finals: list, adjoints: set) -> list:
