@@ -676,6 +676,10 @@ defhelper(runtime.unvar, "g, a, axis=None, ddof=0, keepdims=False",
 defhelper(runtime.unstd, "g, a, ans, axis=None, ddof=0, keepdims=False",
           g="unstd(t, a, ans, axis, ddof, keepdims)", a="unstd(g, t, ans, axis, ddof, keepdims)",
           ans="unstd(-g * t / ans, a, ans, axis, ddof, keepdims)")
+defhelper(runtime.unnorm, "g, x, ans, ord=None, axis=None, keepdims=False",
+          g="unnorm(t, x, ans, ord, axis, keepdims)",
+          x="unnorm_dx(g, x, ans, ord, axis, keepdims, t)",
+          ans="unnorm_dans(g, x, ans, ord, axis, keepdims, t)")
 defhelper(runtime.power_dx, "x, y", x="t * y * power_dx(x, y - 1)",
           y="exponent_tangent(t, power_dx(x, y), x) + t * np.where(y == 0, 1.0, power_dx(x, y) / "
             "np.where(y == 0, 1.0, y))")
@@ -684,7 +688,6 @@ defhelper(runtime.log_or_zero, "x", x="t * (x != 0) / np.where(x == 0, 1, x)")
 for _fn, _signature, _first, _rest in [
         (runtime.unprod, "g, a, ans, axis=None, keepdims=False", "g", ("a", "ans")),
         (runtime.uncumprod, "g, a, ans, axis=None", "g", ("a", "ans")),
-        (runtime.unnorm, "g, x, ans, ord=None, axis=None, keepdims=False", "g", ("x", "ans")),
         (runtime.sinc_adjoint, "g, x", "g", ("x",)),
         (runtime.det_adjoint, "g, a, ans", "g", ("a", "ans")),
         (runtime.slogdet_adjoint, "g, a", "g", ("a",)),
@@ -728,4 +731,4 @@ TEMPLATE_NAMESPACE.update({name: getattr(runtime, name) for name in (
     "broadcast_tangent", "zero_tangent", "tangent_sum", "extremum_tangent", "reduction_tangent",
     "astype_tangent", "split_tangent", "sort_tangent", "cumprod_tangent", "einsum_tangent",
     "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent", "eigh_tangent",
-    "pinv_tangent", "one_like", "exponent_tangent")})
+    "pinv_tangent", "one_like", "exponent_tangent", "unnorm_dx", "unnorm_dans")})

@@ -1136,3 +1136,31 @@ def exponent_tangent(v, scale, x):
     moving = (v != 0) & (x != 0)
     return np.where(moving, v * scale * np.log(np.where(moving, x, 1)), 0.0)
 
+
+
+def _norm_is_euclidean(x, ord, axis) -> bool:
+    """Is this ``np.linalg.norm`` the 2-norm of vectors or the Frobenius norm of matrices?"""
+    matrix = (axis is None and np.ndim(x) == 2 and ord is not None) or (
+        isinstance(axis, tuple) and len(axis) == 2) or ord in ("fro", "nuc")
+    return ord in (None, "fro") or (ord == 2 and not matrix)
+
+
+def unnorm_dx(g, x, ans, ord, axis, keepdims, v):
+    """Tangent of ``unnorm(g, x, ans, ...)`` along ``v``, a tangent of ``x`` (second order of
+    ``np.linalg.norm``): for the 2- and Frobenius norms ``g x / ans`` is linear in ``x``; the 1-,
+    0- and max-norms' gradients are piecewise constant in ``x``."""
+    if _norm_is_euclidean(x, ord, axis):
+        return unnorm(g, v, ans, ord, axis, keepdims)
+    if ord in (1, 0, np.inf, -np.inf) and not (np.ndim(x) == 2 and axis is None):
+        return np.zeros(np.shape(x))
+    raise _unsupported(f"srcad: no second-order rule for np.linalg.norm with ord={ord!r}")
+
+
+def unnorm_dans(g, x, ans, ord, axis, keepdims, v):
+    """Tangent of ``unnorm(g, x, ans, ...)`` along ``v``, a tangent of the norm ``ans``."""
+    if _norm_is_euclidean(x, ord, axis):
+        ans = np.asarray(ans)
+        return unnorm(-np.asarray(g) * v / np.where(ans == 0, 1, ans), x, ans, ord, axis, keepdims)
+    if ord in (1, 0, np.inf, -np.inf) and not (np.ndim(x) == 2 and axis is None):
+        return np.zeros(np.shape(x))
+    raise _unsupported(f"srcad: no second-order rule for np.linalg.norm with ord={ord!r}")
