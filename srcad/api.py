@@ -551,19 +551,31 @@ def show(derived) -> None:
 
 # ---- vector-Jacobian products -------------------------------------------------------------------
 
-_vjp_lock = threading.Lock()
-_vjp_cache: "weakref.WeakKeyDictionary" = None  # function -> {(count, static): (forward, backward, text)}
+class _PerFunction:
+    """Transformations kept per user function (weakly: they go with the function) and per key,
+    under a lock; idempotent, so two threads making the same one at once is harmless."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._table = weakref.WeakKeyDictionary()
+
+    def get(self, fun, key):
+        with self._lock:
+            return self._table.get(fun, {}).get(key)
+
+    def put(self, fun, key, value):
+        with self._lock:
+            self._table.setdefault(fun, {})[key] = value
+        return value
+
+
+_vjp_cache = _PerFunction()  # function -> {(count, static): (forward, backward, text)}
 
 
 def _vjp_transform(fun, count: int):
     """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters."""
-    global _vjp_cache
-
     key = (count, ("*args", count - len(_positional(fun))) if _has_varargs(fun) else None)
-    with _vjp_lock:
-        if _vjp_cache is None:
-            _vjp_cache = weakref.WeakKeyDictionary()
-        found = _vjp_cache.setdefault(fun, {}).get(key)
+    found = _vjp_cache.get(fun, key)
     if found is not None:
         return found
     params = _positional(fun)
@@ -589,9 +601,7 @@ def _vjp_transform(fun, count: int):
     filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"
     functions = load(text, filename, program.entries)
     result = (functions[names[0]], functions[names[1]], text)
-    with _vjp_lock:
-        _vjp_cache[fun][key] = result
-    return result
+    return _vjp_cache.put(fun, key, result)
 
 
 def _holds_floats(value) -> bool:
@@ -676,20 +686,14 @@ def jacrev(fun, argnums=0):
 
 # ---- forward mode ---------------------------------------------------------------------------------
 
-_jvp_lock = threading.Lock()
-_jvp_cache: "weakref.WeakKeyDictionary" = None  # function -> {(positions, static): (jvp, names, text)}
+_jvp_cache = _PerFunction()  # function -> {(positions, static, options): (jvp, names, text)}
 
 
 def _jvp_transform(fun, positions: tuple, static=(), options=Options()):
     """The JVP function of ``fun`` with tangents for the positional parameters ``positions``:
     ``(function, tangent parameter names, source)``, made once per key."""
-    global _jvp_cache
-
     key = (positions, static, options)
-    with _jvp_lock:
-        if _jvp_cache is None:
-            _jvp_cache = weakref.WeakKeyDictionary()
-        found = _jvp_cache.setdefault(fun, {}).get(key)
+    found = _jvp_cache.get(fun, key)
     if found is not None:
         return found
     params = _positional(fun)
@@ -724,9 +728,7 @@ def _jvp_transform(fun, positions: tuple, static=(), options=Options()):
                f"along {','.join(wrt)}>"
     functions = load(text, filename, program.entries)
     result = (functions[name], tangent_params, text)
-    with _jvp_lock:
-        _jvp_cache[fun][key] = result
-    return result
+    return _jvp_cache.put(fun, key, result)
 
 
 def _user_location(location):

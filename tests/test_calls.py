@@ -7,7 +7,6 @@ import pytest
 
 import corpus_calls as cc
 import srcad
-from srcad import rules
 from gradcheck import check_grad, make_function
 
 rng = np.random.default_rng(3)
@@ -95,14 +94,6 @@ def test_builtin_without_rule_points_to_defvjp():
         """, {"math": math})
     with pytest.raises(srcad.NoGradientRuleError, match="defvjp"):
         srcad.grad(f)(1.5)
-
-
-@pytest.fixture
-def restore_rules():
-    saved = dict(rules.RULES)
-    yield
-    rules.RULES.clear()
-    rules.RULES.update(saved)
 
 
 def test_custom_vjp_is_used_even_when_it_differs(restore_rules):

@@ -429,14 +429,6 @@ def test_grad_of_grad_refuses_array_arguments_and_tuples():
         srcad.grad(srcad.grad(f, argnums=(0,)))
 
 
-@pytest.fixture
-def restore_rules():
-    saved = dict(rules.RULES)
-    yield
-    rules.RULES.clear()
-    rules.RULES.update(saved)
-
-
 def test_forward_mode_refuses_a_custom_vjp_with_a_clear_error(restore_rules):
     @srcad.custom_vjp
     def softplus(x):
