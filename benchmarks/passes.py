@@ -1,7 +1,7 @@
-"""Where srcad's transformation time goes: the time of each pass of ``srcad.api.transform``.
+"""Where srcad's transformation time goes: the time of each pass of ``srcad.pipeline.transform``.
 
 ``pass_times(fn)`` transforms ``fn`` once (``srcad.source(srcad.grad(fn, argnums))``) with each pass
-function that ``srcad.api`` calls wrapped in a timer, in this process only (srcad's files are not
+function that ``srcad.pipeline`` calls wrapped in a timer, in this process only (srcad's files are not
 touched). A pass called more than once (for called functions) is summed; "other" is what the
 transformation spent outside the passes.
 """
@@ -17,8 +17,8 @@ LABELS = {"analyze": "activity", "classify": "ops"}
 
 @contextlib.contextmanager
 def _timed_passes(totals):
-    import srcad.activity
-    import srcad.api as api
+    import srcad.passes.activity
+    import srcad.pipeline as api
 
     patched = []
 
@@ -37,7 +37,7 @@ def _timed_passes(totals):
 
     for name in PASSES:
         if name == "analyze":
-            wrap(srcad.activity, name)
+            wrap(srcad.passes.activity, name)
         else:
             wrap(api, name)
     try:

@@ -10,9 +10,9 @@
 """
 
 from .api import grad, hessian, hvp, jacfwd, jacrev, jvp, show, source, value_and_grad, vjp
-from .custom import checkpoint, custom_vjp, defvjp
-from .debug import GradientCheckError, check_grads
-from .export import export
+from .rules.custom import checkpoint, custom_vjp, defvjp
+from .tools.check import GradientCheckError, check_grads
+from .tools.export import export
 from .rules import stop_gradient
 from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScalarOutputError, SourceUnavailableError, SrcadError,
                      UndefinedNameError, UnsupportedOperationError, UnsupportedSyntaxError)

@@ -234,8 +234,8 @@ def square_twice_and_overwrite(x, y):
 
 def test_find_faulty_line_does_not_blame_a_right_rule():
     args = [np.array([0.5, -1.0]), np.array([0.3, 2.0])]
-    assert srcad.debug.find_faulty_line(square_twice_and_overwrite, args) is None
-    from srcad.debug import _Localizer
+    assert srcad.tools.check.find_faulty_line(square_twice_and_overwrite, args) is None
+    from srcad.tools.check import _Localizer
 
     localizer = _Localizer(eps=1e-6, rtol=1e-4, seed=0)
     assert localizer.localize(square_twice_and_overwrite, args, (0, 1)) is None

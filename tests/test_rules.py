@@ -209,7 +209,7 @@ def test_nondifferentiable_functions_give_zero_gradient():
 
 def test_every_rule_template_names_are_known():
     # Instantiating every template resolves every name it uses (a typo in the table fails here).
-    from srcad.template import _parse
+    from srcad.rules.template import _parse
     import gast
     for rule in {id(r): r for r in rules.RULES.values() if r.custom is None}.values():
         for param, template in rule.vjps.items():

@@ -17,9 +17,9 @@ import types
 import gast
 import numpy as np
 
-from . import rules
-from .custom import checkpoint, custom_vjp
-from .errors import Location, NoGradientRuleError
+from .. import rules
+from ..rules.custom import checkpoint, custom_vjp
+from ..errors import Location, NoGradientRuleError
 from .parse import dotted_name, resolve_dotted
 
 _BINOPS = {

@@ -32,11 +32,15 @@ import dataclasses
 
 import gast
 
-from . import alias, inplace, shapes
-from .errors import NoGradientRuleError, UnsupportedSyntaxError
-from .normalize import load, store
+from . import alias
+
+from . import inplace
+
+from . import shapes
+from ..errors import NoGradientRuleError, UnsupportedSyntaxError
+from .syntax import assign as _assign, assigned as _assigned, call as _call, function as _function, is_simple as _is_simple, load, loads as _loads, renamed as _renamed, store
 from .parse import NestedFunction, parameter_names
-from .template import instantiate
+from ..rules.template import instantiate
 
 
 @dataclasses.dataclass
@@ -90,50 +94,6 @@ def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, *, 
     if split is not None:
         return builder.run_split(wrt, *split)
     return builder.run(wrt, argnums_is_tuple, name)
-
-
-def _function(name, args, body):
-    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
-                            type_comment=None, type_params=[])
-
-
-def _assign(target, value):
-    target = store(target) if isinstance(target, str) else target
-    return gast.Assign(targets=[target], value=value, type_comment=None)
-
-
-def _call(func: str, *args):
-    return gast.Call(func=load(func), args=list(args), keywords=[])
-
-
-def _renamed(expr, names: dict):
-    """A copy of ``expr`` with the names in ``names`` replaced."""
-    import copy
-
-    expr = copy.deepcopy(expr)
-    for node in gast.walk(expr):
-        if isinstance(node, gast.Name) and node.id in names:
-            node.id = names[node.id]
-    return expr
-
-
-def _loads(nodes) -> set:
-    return {n.id for stmt in nodes for n in gast.walk(stmt)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
-
-
-def _is_simple(stmt) -> bool:
-    return not isinstance(stmt, (gast.If, gast.For, gast.While))
-
-
-def _assigned(stmts) -> list:
-    """Names assigned anywhere in ``stmts`` (in order of first assignment)."""
-    names = {}
-    for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                names.setdefault(node.id, None)
-    return list(names)
 
 
 class _Reverse:

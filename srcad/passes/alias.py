@@ -152,7 +152,7 @@ def mutated_parameters(fn) -> dict:
     """``{parameter: line}`` for the parameters ``fn`` changes in place: a subscript write or an
     augmented assignment (in place for arrays) to the parameter or to a name bound to it or to a
     view of it. Read from ``fn``'s source (syntax only); cached per function."""
-    from .errors import SrcadError
+    from ..errors import SrcadError
     from .parse import parse
 
     code = getattr(fn, "__code__", None)

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import gast
 
-from . import rules
-from .errors import NoGradientRuleError
-from .normalize import load, store
+from .. import rules
+from ..errors import NoGradientRuleError
+from .syntax import load, store
 from .parse import NestedFunction, parameter_names
-from .reverse import Generated, _Reverse, _assign, _call, _function
-from .template import instantiate
+from .reverse import Generated, _Reverse
+from .syntax import assign as _assign, call as _call, function as _function
+from ..rules.template import instantiate
 
 
 def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tangent_params, *,

@@ -25,8 +25,8 @@ import functools
 import inspect
 import threading
 
-from . import rules
-from .errors import SrcadError
+from .. import rules
+from ..errors import SrcadError
 
 _lock = threading.Lock()
 

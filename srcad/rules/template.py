@@ -16,8 +16,8 @@ import numbers
 
 import gast
 
-from .load import FunctionRef
-from .rules import TEMPLATE_NAMESPACE, _DEFAULT
+from ..passes.load import FunctionRef
+from . import TEMPLATE_NAMESPACE, _DEFAULT
 
 
 class Helpers:

@@ -16,9 +16,9 @@ import types
 
 import numpy as np
 
-from . import runtime
-from .errors import SrcadError
-from .load import FunctionRef
+from .. import runtime
+from ..errors import SrcadError
+from ..passes.load import FunctionRef
 
 _ERRORS = ("SrcadError", "NonScalarOutputError", "AliasingError", "NonFiniteError",
            "UnsupportedOperationError")
@@ -26,8 +26,8 @@ _ERRORS = ("SrcadError", "NonScalarOutputError", "AliasingError", "NonFiniteErro
 
 def export(derived, path: str) -> str:
     """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text."""
-    from . import __version__
-    from .api import Derived
+    from .. import __version__
+    from ..api import Derived
 
     if not isinstance(derived, Derived):
         raise TypeError(f"srcad.export expects a function made by srcad, got {derived!r}")
@@ -144,8 +144,8 @@ def _check_importable(obj, fun):
     defined inside another (a closure), a staticmethod, one replaced in its module since."""
     import sys
 
-    from . import rules
-    from .errors import Location
+    from .. import rules
+    from ..errors import Location
 
     target = obj.fn if type(obj).__name__ == "custom_vjp" and hasattr(obj, "fn") else obj
     if not isinstance(target, (types.FunctionType, type)):

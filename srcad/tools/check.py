@@ -17,7 +17,7 @@ import types
 import gast
 import numpy as np
 
-from .errors import SrcadError
+from ..errors import SrcadError
 
 
 class GradientCheckError(SrcadError, AssertionError):
@@ -158,7 +158,7 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
     Hessian-vector product along a random direction against differences of the gradient (forward
     over reverse); arguments that are numbers or arrays only.
     """
-    from .api import grad
+    from ..api import grad
 
     if order not in (1, 2):
         raise SrcadError("check_grads: order must be 1 or 2")
@@ -234,7 +234,7 @@ def _moved(args, k, v, e):
 
 def _check_forward(fun, args, ks, eps, rtol, atol, rng) -> list:
     """srcad.jvp along a random direction of each argument against central differences."""
-    from .api import jvp
+    from ..api import jvp
 
     problems = []
     for k in ks:
@@ -251,7 +251,7 @@ def _check_forward(fun, args, ks, eps, rtol, atol, rng) -> list:
 
 def _check_second_order(fun, args, ks, eps, rtol, atol, rng) -> list:
     """srcad.hvp along a random direction against central differences of srcad.grad."""
-    from .api import grad, hvp
+    from ..api import grad, hvp
 
     problems = []
     for k in ks:
@@ -333,7 +333,7 @@ class _Localizer:
         """The first faulty line of ``fun`` called with ``args`` (gradients wanted for ``ks``)."""
         import inspect
 
-        from .parse import parse
+        from ..passes.parse import parse
 
         if not isinstance(fun, types.FunctionType):
             self.note(f"{getattr(fun, '__qualname__', fun)!r} is not a Python function: its lines "
@@ -363,15 +363,15 @@ class _Localizer:
     # -- one function ----------------------------------------------------------------------------
 
     def prepare(self, fun, wrt, static) -> _Prepared:
-        from . import activity as activity_pass
-        from .api import _simple_statements
-        from .fence import fence
-        from .lower import lower
-        from .naming import Namer
-        from .normalize import normalize
-        from .ops import classify, sequence_names
-        from .parse import NestedFunction, parse
-        from .template import Helpers
+        from ..passes import activity as activity_pass
+        from ..passes.syntax import simple_statements as _simple_statements
+        from ..passes.fence import fence
+        from ..passes.lower import lower
+        from ..naming import Namer
+        from ..passes.normalize import normalize
+        from ..passes.ops import classify, sequence_names
+        from ..passes.parse import NestedFunction, parse
+        from ..rules.template import Helpers
 
         try:
             key = (fun, tuple(wrt), tuple(sorted(static.items(), key=lambda item: item[0])))
@@ -411,8 +411,8 @@ class _Localizer:
         """The A-normal form with a call to the recording hook after each active statement."""
         import copy
 
-        from .emit import emit
-        from .load import Entry, load
+        from ..passes.emit import emit
+        from ..passes.load import Entry, load
 
         hook = "__srcad_record__"
         normalized, ops, activity = prep.normalized, prep.ops, prep.activity
@@ -519,7 +519,7 @@ class _Localizer:
     # -- a call: the same, one level down --------------------------------------------------------
 
     def check_call(self, prep, stmt, op, env, depth, line):
-        from .parse import NestedFunction
+        from ..passes.parse import NestedFunction
 
         callee = op.callee
         name = getattr(callee, "__qualname__", repr(callee))
@@ -544,7 +544,7 @@ class _Localizer:
     @staticmethod
     def value(atom, env, prep):
         """The value of an argument of a call, at this run."""
-        from .parse import dotted_name, resolve_dotted
+        from ..passes.parse import dotted_name, resolve_dotted
 
         if isinstance(atom, gast.Constant):
             return atom.value
@@ -604,9 +604,9 @@ class _Localizer:
     def compile_check(self, prep, stmt, op):
         """``operation(names...)`` computing the statement, and one ``vjp_k(names..., ans, g)``
         per active operand giving its rule's gradient."""
-        from .emit import emit
-        from .load import Entry, load
-        from .template import instantiate
+        from ..passes.emit import emit
+        from ..passes.load import Entry, load
+        from ..rules.template import instantiate
 
         helpers = prep.helpers
         names = prep.names[stmt]

@@ -21,7 +21,7 @@ import types
 
 import gast
 
-from .errors import Location, SourceUnavailableError, UndefinedNameError, UnsupportedSyntaxError
+from ..errors import Location, SourceUnavailableError, UndefinedNameError, UnsupportedSyntaxError
 
 _MISSING = object()
 

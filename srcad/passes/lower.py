@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gast
 
-from .normalize import load, store
+from .syntax import load, store
 from .parse import own_nodes
 
 _NOT_PLANNED = object()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gast
 
-from .errors import UndefinedNameError, UnsupportedSyntaxError
+from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from .parse import NestedFunction, own_nodes, parameter_names
 
 _UNBOUND = object()
@@ -184,7 +184,7 @@ class _Fence:
 
     def is_check(self, value) -> bool:
         """A call to one of srcad's runtime checks (in code srcad generated, differentiated again)."""
-        from . import runtime
+        from .. import runtime
         if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)):
             return False
         obj = self.parsed.namespace.lookup(value.func.id, None)

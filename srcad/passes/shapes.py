@@ -24,7 +24,7 @@ import dataclasses
 
 import gast
 
-from . import rules
+from .. import rules
 from .parse import parameter_names
 
 

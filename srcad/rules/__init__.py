@@ -45,7 +45,7 @@ import operator
 
 import numpy as np
 
-from . import runtime
+from .. import runtime
 
 # Names a template may use besides g, ans and the rule's parameters.
 TEMPLATE_NAMESPACE = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NonScalarOutputError
+from ..errors import NonScalarOutputError
 
 
 # ---- adjoints of lists, tuples and dicts -----------------------------------------------------------
@@ -83,7 +83,7 @@ def plain(g, x):
 
 
 def _unsupported(message):
-    from .errors import UnsupportedOperationError
+    from ..errors import UnsupportedOperationError
     return UnsupportedOperationError(message)
 
 
@@ -98,7 +98,7 @@ def unbroadcast(g, x):
     if tg is np.ndarray and tx is np.ndarray and g.shape == x.shape:
         return g
     if isinstance(x, (list, tuple)):
-        from .errors import SrcadError
+        from ..errors import SrcadError
         raise SrcadError(
             "a list or tuple met '+' or '*' where srcad expected numbers or arrays: srcad "
             "treats '+' and '*' as list concatenation and repetition only for lists it can see "
@@ -888,7 +888,7 @@ def call_vjp(vjp, g, ans, args, kwargs):
         grads = (grads,)
     name = getattr(vjp, "__qualname__", repr(vjp))
     if not isinstance(grads, (tuple, list)) or len(grads) != len(args):
-        from .errors import SrcadError
+        from ..errors import SrcadError
         raise SrcadError(f"the VJP {name} must return one gradient per positional argument "
                          f"({len(args)}), as a tuple; it returned {grads!r:.80}")
     return tuple(zeros_like(a) if d is None else d for d, a in zip(grads, args))
@@ -900,14 +900,14 @@ def check_unshared(value, others, names, message):
         return
     for other, name in zip(others, names):
         if isinstance(other, np.ndarray) and np.may_share_memory(value, other):
-            from .errors import AliasingError
+            from ..errors import AliasingError
             raise AliasingError(message.format(name=name))
 
 
 def check_not_array(value, message):
     """Refuse to pass an array to a function that changes that argument in place (srcad.alias)."""
     if isinstance(value, np.ndarray):
-        from .errors import AliasingError
+        from ..errors import AliasingError
         raise AliasingError(message)
 
 
@@ -956,7 +956,7 @@ def check_finite(value, name, where, involved):
     parts = [f"{k} = {summary(v)}" for k, v in involved.items() if own(k) is None]
     details = ("\n  values: " + "; ".join(mine) if mine else "") + (
         "\n  intermediate values: " + "; ".join(parts) if parts else "")
-    from .errors import NonFiniteError
+    from ..errors import NonFiniteError
     raise NonFiniteError(f"{what} became {bad} at {where}{details}")
 
 
@@ -986,7 +986,7 @@ def one_like(x, name="x"):
     """The unit tangent of a scalar argument (``grad`` of a derivative differentiates by forward
     mode, one direction per scalar argument)."""
     if np.ndim(x) != 0 or isinstance(x, (list, tuple, dict)):
-        from .errors import SrcadError
+        from ..errors import SrcadError
         raise SrcadError(
             f"grad of a derivative differentiates with respect to scalar arguments, but '{name}' "
             f"has shape {np.shape(x)}",

@@ -42,7 +42,8 @@ import dataclasses
 
 import gast
 
-from .errors import UnsupportedSyntaxError
+from ..errors import UnsupportedSyntaxError
+from .syntax import load, store
 from .parse import own_nodes, parameter_names, resolve_dotted
 
 
@@ -59,14 +60,6 @@ class Normalized:
 def normalize(parsed, namer) -> Normalized:
     """Bring ``parsed.tree`` into A-normal form (see the module docstring)."""
     return _Normalizer(parsed, namer).run()
-
-
-def load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
-
-
-def store(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
 def _is_boolean(node) -> bool:

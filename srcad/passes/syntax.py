@@ -1,0 +1,77 @@
+"""Small builders and queries of gast nodes that several passes share (no pass of its own).
+
+Every generated node is made here, so the passes read as what they build (``assign(x, call(f, y))``)
+rather than as gast's constructors."""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+
+def load(name: str) -> gast.Name:
+    """``name`` read."""
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name: str) -> gast.Name:
+    """``name`` assigned."""
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def function(name, args, body) -> gast.FunctionDef:
+    """``def name(args): body``."""
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+
+
+def assign(target, value) -> gast.Assign:
+    """``target = value`` (``target`` a name or a node)."""
+    target = store(target) if isinstance(target, str) else target
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def call(func: str, *args) -> gast.Call:
+    """``func(*args)``."""
+    return gast.Call(func=load(func), args=list(args), keywords=[])
+
+
+def renamed(expr, names: dict):
+    """A copy of ``expr`` with the names in ``names`` replaced."""
+    expr = copy.deepcopy(expr)
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Name) and node.id in names:
+            node.id = names[node.id]
+    return expr
+
+
+def loads(nodes) -> set:
+    """The names read anywhere in the statements ``nodes``."""
+    return {n.id for stmt in nodes for n in gast.walk(stmt)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def is_simple(stmt) -> bool:
+    """Is ``stmt`` neither an if nor a loop?"""
+    return not isinstance(stmt, (gast.If, gast.For, gast.While))
+
+
+def assigned(stmts) -> list:
+    """Names assigned anywhere in ``stmts`` (in order of first assignment)."""
+    names = {}
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                names.setdefault(node.id, None)
+    return list(names)
+
+
+def simple_statements(stmts):
+    """Every statement of an A-normal-form body that is not an if or a loop, in order."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from simple_statements(stmt.body)
+            yield from simple_statements(stmt.orelse)
+        else:
+            yield stmt
