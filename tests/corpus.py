@@ -1,4 +1,4 @@
-"""A shared corpus of functions for the tests. Line numbers matter to the golden files: append only."""
+"""Shared test functions; golden files quote lines relative to each def, so edit anywhere."""
 
 import math
 from math import *  # noqa: F401,F403  (tests that 'from math import *' names resolve)

@@ -1,7 +1,7 @@
 """Control-flow corpus: loops, branches, jumps and array writes, each checked at several inputs.
 
 ``CASES`` lists (function, input maker, argnums); inputs are drawn away from branch boundaries.
-Line numbers matter to the golden files: append only.
+Golden files quote lines relative to each def (tests/goldens.py): functions may go anywhere.
 """
 
 import math

@@ -1,4 +1,4 @@
-"""Functions srcad must refuse, in a real file (errors name it). Line numbers are tested."""
+"""Functions srcad must refuse, in a real file (errors name it and a line relative to the def)."""
 
 import numpy as np
 
