@@ -231,3 +231,19 @@ def test_vjp_with_a_dict_argument_gives_a_dict():
     dparams, dx = f_vjp(np.ones(2))
     assert set(dparams) == {"W", "b"}
     np.testing.assert_allclose(dparams["b"], 1 - np.tanh(W @ x + b) ** 2)
+
+
+# -- nested defs: a local of one named like another nested def ------------------------------------
+
+def nested_local_shadows_sibling(x):
+    def sq(y):
+        return y * y
+
+    def cube(y):
+        sq = y * y          # a local of its own, not the nested function
+        return sq * y
+    return sq(x) + cube(x)
+
+
+def test_a_nested_def_may_have_a_local_named_like_another_nested_def():
+    check_grad(nested_local_shadows_sibling, [1.5], 0)

@@ -263,3 +263,65 @@ def test_error_in_real_file_names_the_file():
     assert info.value.location.filename.endswith("corpus_errors.py")
     assert info.value.location.lineno == corpus_errors.uses_interp.__code__.co_firstlineno + 1
     assert "np.interp(x, x, x)" in str(info.value)
+
+
+# -- a nested def calling a nested def -------------------------------------------------------------
+
+def nested_calls_sibling(x):
+    def sq(y):
+        return y * y
+
+    def quad(y):
+        return sq(y) * sq(y)
+    return quad(x)
+
+
+def nested_calls_itself(x):
+    def r(y, n):
+        if n == 0:
+            return y
+        return r(y * 2.0, n - 1)
+    return r(x, 3)
+
+
+@pytest.mark.parametrize("fn, offset, words", [
+    (nested_calls_sibling, 5, "the nested function 'quad' uses the nested function 'sq'"),
+    (nested_calls_itself, 4, "the nested function 'r' uses itself (recursion)"),
+])
+def test_a_nested_def_calling_a_nested_def_is_a_located_unsupported_error(fn, offset, words):
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(fn)(1.5)
+    assert words in str(info.value) and "is not supported" in str(info.value)
+    assert not isinstance(info.value, srcad.UndefinedNameError)
+    assert info.value.location.filename == __file__
+    assert info.value.location.lineno == fn.__code__.co_firstlineno + offset
+
+
+# -- aliasing errors: the place said once ----------------------------------------------------------
+
+def scales_in_place(a):
+    a *= 2.0
+    return a
+
+
+def passes_to_a_mutating_callee(x):
+    y = x * 1.0
+    z = scales_in_place(y)
+    return np.sum(z)
+
+
+def writes_into_a_shared_array(x):
+    y = x * 1.0
+    z = y
+    y += 1.0
+    return np.sum(y * z)
+
+
+@pytest.mark.parametrize("fn, offset", [(passes_to_a_mutating_callee, 2),
+                                        (writes_into_a_shared_array, 3)])
+def test_aliasing_error_names_its_place_once(fn, offset):
+    with pytest.raises(srcad.AliasingError) as info:
+        srcad.grad(fn)(np.ones(3))
+    lineno = fn.__code__.co_firstlineno + offset
+    assert info.value.location.lineno == lineno
+    assert str(info.value).count(f"{__file__}:{lineno}") == 1, str(info.value)

@@ -217,3 +217,98 @@ def test_every_rule_template_names_are_known():
             unknown = names - {"g", "ans", "k", rule.vararg} - set(rule.params) \
                 - set(rules.TEMPLATE_NAMESPACE)
             assert not unknown, (rule.name, param, unknown)
+
+
+# ---- moved from test_regressions.py ----
+
+import srcad  # noqa: E402
+
+
+# -- division-based rules at a Python float where the derivative is infinite ----------------------------
+
+def r_log(x):
+    return np.log(x)
+
+
+def r_log2(x):
+    return np.log2(x)
+
+
+def r_log10(x):
+    return np.log10(x)
+
+
+def r_log1p(x):
+    return np.log1p(x)
+
+
+def r_arctanh(x):
+    return np.arctanh(x)
+
+
+def r_arctan2(x):
+    return np.arctan2(x, 2.0 * x)
+
+
+def r_x_log_x(x):
+    return x * np.log(x)
+
+
+def r_variable_power(x, y):
+    return x ** y
+
+
+def r_math_sqrt(x):
+    return math.sqrt(x)
+
+
+def r_math_asin(x):
+    return math.asin(x)
+
+
+def r_math_acos(x):
+    return math.acos(x)
+
+
+def r_math_acosh(x):
+    return math.acosh(x)
+
+
+def r_math_atan2(x):
+    return math.atan2(x, 2.0 * x)
+
+
+SINGULAR = [  # (function, where its derivative is infinite (or 0/0), a regular point)
+    (r_log, 0.0, 0.7), (r_log2, 0.0, 0.7), (r_log10, 0.0, 0.7), (r_log1p, -1.0, 0.7),
+    (r_arctanh, 1.0, 0.3), (r_arctan2, 0.0, 0.7), (r_x_log_x, 0.0, 0.7),
+    (r_math_sqrt, 0.0, 0.7), (r_math_asin, 1.0, 0.3), (r_math_acos, -1.0, 0.3),
+    (r_math_acosh, 1.0, 1.7), (r_math_atan2, 0.0, 0.7),
+]
+
+
+@pytest.mark.parametrize("fn, singular, regular", SINGULAR, ids=[c[0].__name__ for c in SINGULAR])
+def test_a_python_float_gives_numpy_results_where_the_derivative_is_infinite(fn, singular, regular):
+    check_grad(fn, [regular], 0)  # the rule, written with np.divide, is still right
+    with np.errstate(divide="ignore", invalid="ignore"):
+        as_float = srcad.grad(fn)(singular)                 # was ZeroDivisionError
+        as_array = srcad.grad(fn)(np.array(singular))       # NumPy: inf or nan, with a warning
+    assert not np.isfinite(as_float)
+    np.testing.assert_array_equal(as_float, as_array)
+
+
+def test_a_variable_exponent_at_zero_gives_inf_like_numpy():
+    check_grad(r_variable_power, [0.7, 0.5], (0, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dx = srcad.grad(r_variable_power)(0.0, 0.5)         # was ZeroDivisionError
+        expected = srcad.grad(r_variable_power)(np.array(0.0), np.array(0.5))
+    assert dx == expected == np.inf
+
+
+@pytest.mark.parametrize("fn, singular", [(r_log, 0.0), (r_math_sqrt, 0.0)])
+def test_debug_nans_names_the_line_of_an_infinite_rule_at_a_python_float(fn, singular):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        with pytest.raises(srcad.NonFiniteError) as info:
+            srcad.grad(fn, debug_nans=True)(singular)
+    assert info.value.location.filename == __file__
+    assert info.value.location.lineno == fn.__code__.co_firstlineno + 1
+    assert "became inf" in str(info.value)
