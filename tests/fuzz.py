@@ -23,13 +23,13 @@ import os
 import random
 import sys
 import tempfile
-import textwrap
 import traceback
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import srcad  # noqa: E402
+from gradcheck import numeric_grad  # noqa: E402  (the oracle every test uses)
 
 SHAPES = [(), (3,), (2, 3)]
 PARTNER = {(): [()], (3,): [(3,), ()], (2, 3): [(2, 3), (3,), (2, 1), ()]}
@@ -266,20 +266,6 @@ class Program:
         return source
 
 
-def numeric(f, args, k, eps):
-    x = np.asarray(args[k], dtype=float)
-    grad = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        e = np.zeros(x.shape)
-        e[idx] = eps
-        plus, minus = list(args), list(args)
-        plus[k], minus[k] = x + e, x - e
-        if x.shape == ():
-            plus[k], minus[k] = float(x + eps), float(x - eps)
-        grad[idx] = (f(*plus) - f(*minus)) / (2 * eps)
-    return grad
-
-
 def check_program(source, seed, workdir) -> str:
     """'ok', 'invalid' (the program itself fails), 'kink', 'refused' or 'FAIL: ...'."""
     path = os.path.join(workdir, f"fuzz_{seed}.py")
@@ -317,9 +303,9 @@ def check_program(source, seed, workdir) -> str:
     finally:
         signal.alarm(0)
     for k in (0, 1):
-        expected = numeric(f, args, k, 1e-6)
+        expected = numeric_grad(f, args, k, eps=1e-6)
         if not np.allclose(grads[k], expected, rtol=1e-4, atol=1e-6):
-            other = numeric(f, args, k, 1e-7)
+            other = numeric_grad(f, args, k, eps=1e-7)
             if not np.allclose(expected, other, rtol=1e-3, atol=1e-5):
                 return "kink"
             return (f"FAIL: gradient of argument {k}\n  srcad:    {np.round(grads[k], 6)}\n"

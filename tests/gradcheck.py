@@ -5,11 +5,14 @@
 * central differences, element by element, for every argument asked for (small inputs only), and
 * a random-direction test: for a random direction v, (f(x + e v) - f(x - e v)) / 2e == v . grad f(x).
 
-Neither check uses srcad, so a wrong rule or a wrong reverse pass fails here.
+Neither check uses srcad, so a wrong rule or a wrong reverse pass fails here. ``numeric_grad`` is the
+one finite-difference oracle of the tests (tests/fuzz.py and the check_grads tests use it too).
+``make_function`` defines a function from source text that srcad (through ``inspect``) can read.
 """
 
 from __future__ import annotations
 
+import itertools
 import linecache
 import textwrap
 
@@ -68,14 +71,13 @@ def check_grad(f, args, argnums=0, rtol=1e-5, atol=1e-6, seed=0):
     return grads
 
 
-_counter = [0]
+_file_numbers = itertools.count(1)  # a fresh pseudo-file name for each function defined
 
 
 def make_function(source: str, namespace: dict | None = None, name: str | None = None):
     """Define a function from source text whose source ``inspect`` can read (as if from a file)."""
     source = textwrap.dedent(source)
-    _counter[0] += 1
-    filename = f"<srcad-test-{_counter[0]}>"
+    filename = f"<srcad-test-{next(_file_numbers)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     ns = {"np": np, "__builtins__": __builtins__}
     ns.update(namespace or {})
