@@ -370,21 +370,6 @@ def run(count: int, seed: int = 0, verbose: bool = False) -> dict:
     return results
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    results = run(args.count, args.seed, verbose=True)
-    print(f"{args.count} programs from seed {args.seed}: {results['ok']} agree, "
-          f"{len(results['fail'])} disagree, {results['refused']} refused, "
-          f"{results['invalid']} invalid as plain Python, {results['kink']} at a kink")
-
-
-if __name__ == "__main__":
-    main()
-
-
 def minimize(source: str, seed: int) -> str:
     """Delete lines of a failing program while it still fails (a readable regression test)."""
     with tempfile.TemporaryDirectory() as workdir:
@@ -406,3 +391,18 @@ def minimize(source: str, seed: int) -> str:
                 if outcome.startswith("FAIL"):
                     lines, changed = trial, True
         return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    results = run(args.count, args.seed, verbose=True)
+    print(f"{args.count} programs from seed {args.seed}: {results['ok']} agree, "
+          f"{len(results['fail'])} disagree, {results['refused']} refused, "
+          f"{results['invalid']} invalid as plain Python, {results['kink']} at a kink")
+
+
+if __name__ == "__main__":
+    main()
