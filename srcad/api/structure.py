@@ -44,7 +44,7 @@ def same_structure(x, t) -> bool:
 
 
 def describe(value) -> str:
-    """A few words on ``value``'s structure for an error message: ``a list of 3``, ``shape (2,)``."""
+    """``value``'s structure in words, for an error message: ``a list of 3``, ``shape (2,)``."""
     if isinstance(value, (list, tuple, dict)):
         return f"a {type(value).__name__} of {len(value)}"
     return f"shape {np.shape(value)}"
@@ -81,7 +81,9 @@ def stack_columns(columns, out, x):
     shape = np.shape(out) + np.shape(x)
     if not cols:
         return np.zeros(shape)
-    return np.moveaxis(np.stack(cols), 0, -1).reshape(shape) if np.shape(x) else cols[0].reshape(shape)
+    if not np.shape(x):
+        return cols[0].reshape(shape)
+    return np.moveaxis(np.stack(cols), 0, -1).reshape(shape)
 
 
 def result_dtype(c, x):

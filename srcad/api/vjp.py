@@ -73,7 +73,8 @@ def jacrev(fun, argnums=0):
                 cotangent[index] = 1.0
                 seed = cotangent if shape else cotangent[()]
                 if isinstance(out, (tuple, list)):
-                    seed = type(out)(seed if i == j else zero_tangent(p) for i, p in enumerate(parts))
+                    seed = type(out)(seed if i == j else zero_tangent(p)
+                                     for i, p in enumerate(parts))
                 grads = f_vjp(seed)
                 rows.append([np.asarray(grads[k], dtype=result_dtype(grads[k], args[k]))
                              for k in ks])
