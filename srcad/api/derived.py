@@ -67,7 +67,7 @@ class Derived:
         self.with_value = with_value
         self.options = options
         self._lock = threading.Lock()
-        self._by_static_key: dict = {}  # static key -> Transformed
+        self._cache: dict = {}  # static key -> Transformed (see transformed)
         self._last: Transformed | None = None  # the transformation used most recently
         self._called_params: list | None = None  # the parameters fun's body calls
         self._rule = None  # see _srcad_rule
@@ -80,18 +80,18 @@ class Derived:
         """The transformation for these arguments: one per distinct set of functions passed for
         parameters the body calls (``act(x)`` with ``act=np.tanh``), made once each."""
         key = self._static_key(args, kwargs or {})
-        t = self._by_static_key.get(key)
+        t = self._cache.get(key)
         if t is None:
             with self._lock:
-                t = self._by_static_key.get(key)
+                t = self._cache.get(key)
                 if t is None and isinstance(self.fun, Derived):
                     t = transform_derivative(self.fun, self.argnums, self.argnums_is_tuple, args,
                                              kwargs or {})
-                    self._by_static_key[key] = t
+                    self._cache[key] = t
                 elif t is None:
                     t = _transform(self.fun, self.argnums, self.argnums_is_tuple, dict(key),
                                    self.options)
-                    self._by_static_key[key] = t
+                    self._cache[key] = t
         self._last = t
         return t
 

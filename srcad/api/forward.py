@@ -116,12 +116,16 @@ def jacfwd(fun, argnums=0):
     return jacobian
 
 
+def _require_one_argnum(what, argnums):
+    if not isinstance(argnums, int):
+        raise SrcadError(f"srcad.{what} takes one argument number (argnums=int)")
+
+
 def hvp(fun, argnums=0):
     """``hvp(fun)(*args, v)``: the Hessian of scalar ``fun`` (with respect to argument
     ``argnums``) times ``v``, as forward mode over the generated gradient: one JVP of the gradient
     code, never forming the Hessian. Costs a small multiple of one gradient."""
-    if not isinstance(argnums, int):
-        raise SrcadError("srcad.hvp takes one argument number (argnums=int)")
+    _require_one_argnum("hvp", argnums)
     g = grad(fun, argnums)
 
     @functools.wraps(fun)
@@ -143,8 +147,7 @@ def hvp(fun, argnums=0):
 def hessian(fun, argnums=0):
     """The Hessian of scalar ``fun`` with respect to argument ``argnums``, shaped
     ``x.shape + x.shape``: one Hessian-vector product (forward over reverse) per entry of ``x``."""
-    if not isinstance(argnums, int):
-        raise SrcadError("srcad.hessian takes one argument number (argnums=int)")
+    _require_one_argnum("hessian", argnums)
     product = hvp(fun, argnums)
 
     @functools.wraps(fun)
