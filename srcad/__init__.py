@@ -1,4 +1,7 @@
-"""srcad: automatic differentiation (reverse and forward mode) of Python/NumPy functions by source transformation.
+"""srcad: automatic differentiation of Python/NumPy functions by source transformation.
+
+srcad reads a function's source, generates the source of its derivative (reverse or forward mode)
+and compiles it; the generated code is plain Python and NumPy that ``srcad.show`` prints.
 
     >>> import srcad
     >>> def f(x, y, z):
@@ -6,7 +9,16 @@
     >>> srcad.grad(f, argnums=(0, 1, 2))(-2.0, 5.0, -4.0)
     (-4.0, -4.0, 3.0)
 
-``srcad.show(srcad.grad(f))`` prints the generated gradient function.
+The public names, all listed in ``__all__`` (see docs/api.md):
+
+* derivatives (:mod:`srcad.api`): ``grad``, ``value_and_grad``, ``vjp``, ``jacrev``, ``jvp``,
+  ``jacfwd``, ``hvp``, ``hessian``; the generated code: ``source``, ``show``;
+* the user's own gradients (:mod:`srcad.rules`): ``stop_gradient``, ``custom_vjp``, ``defvjp``,
+  ``checkpoint``;
+* tools (:mod:`srcad.tools`): ``check_grads`` (and ``GradientCheckError``), ``export``;
+* errors (:mod:`srcad.errors`): ``SrcadError`` and its subclasses.
+
+``python -m srcad show FILE.py:NAME`` prints a derivative from the command line.
 """
 
 from .api import grad, hessian, hvp, jacfwd, jacrev, jvp, show, source, value_and_grad, vjp
@@ -14,14 +26,17 @@ from .rules.custom import checkpoint, custom_vjp, defvjp
 from .tools.check import GradientCheckError, check_grads
 from .tools.export import export
 from .rules import stop_gradient
-from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScalarOutputError, SourceUnavailableError, SrcadError,
-                     UndefinedNameError, UnsupportedOperationError, UnsupportedSyntaxError)
+from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScalarOutputError,
+                     SourceUnavailableError, SrcadError, UndefinedNameError,
+                     UnsupportedOperationError, UnsupportedSyntaxError)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jacrev", "jvp", "jacfwd", "hvp", "hessian", "source", "show", "stop_gradient", "custom_vjp", "defvjp", "checkpoint",
+    "grad", "value_and_grad", "vjp", "jacrev", "jvp", "jacfwd", "hvp", "hessian", "source", "show",
+    "stop_gradient", "custom_vjp", "defvjp", "checkpoint",
     "check_grads", "GradientCheckError", "export",
-    "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError", "NoGradientRuleError", "SourceUnavailableError",
-    "NonScalarOutputError", "UndefinedNameError", "UnsupportedOperationError",
+    "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError",
+    "NoGradientRuleError", "SourceUnavailableError", "NonScalarOutputError", "UndefinedNameError",
+    "UnsupportedOperationError",
 ]

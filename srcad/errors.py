@@ -1,14 +1,20 @@
-"""Errors srcad raises for what the user wrote.
+"""The errors srcad raises about what the user wrote, and :class:`Location`, a place in a file.
 
-Every error about the user's code carries a :class:`Location` (file, line, column, the source line)
-and renders like a compiler diagnostic::
+Every error here is a :class:`SrcadError` with a ``message``, an optional ``hint`` and, where srcad
+knows it, a :class:`Location` (file, 1-based line, 0-based column, the source line). With a
+location the error renders like a compiler diagnostic::
 
-    srcad.errors.UnsupportedSyntaxError: examples/demo.py:12:8: 'with' statements are not supported
+    srcad.errors.UnsupportedSyntaxError: demo.py:12:4: 'with' statements cannot be differentiated
         with open(path) as fh:
         ^
 
-Errors the transformer itself could hit on bad input are converted to these at the boundary of each
-pass; an internal exception escaping to the user is a bug in srcad.
+Where they come from: the passes raise them, with the location of the construct, for code they
+refuse (syntax, names, calls without a rule, aliasing); the generated code raises
+:class:`NonFiniteError` and :class:`UnsupportedOperationError` at run time, and the derived
+function fills in the user's line where they carry none. Misuse of the API itself (``grad(3)``)
+raises ``TypeError`` or ``ValueError``; an exception of the user's own code or data propagates
+unchanged, with a note naming the user's line. Any other exception escaping from srcad is a bug
+in srcad.
 """
 
 from __future__ import annotations

@@ -112,3 +112,28 @@ def test_jacrev_keeps_float32_and_refuses_structured_arguments():
     np.testing.assert_allclose(J, np.diag(2 * np.cos(x)), rtol=1e-6)
     with pytest.raises(srcad.SrcadError, match="dict"):
         srcad.jacrev(f)({"a": 1.0})
+
+
+def _scaled_sine(c):
+    def f(x):
+        return np.sin(x) * c
+    return f
+
+
+def test_vjp_code_is_made_once_per_function_and_goes_with_it():
+    """What docs/api.md says about caching: kept per user function, weakly."""
+    import gc
+    import weakref
+
+    f = _scaled_sine(2.0)
+    _, first = srcad.vjp(f, 1.0)
+    _, second = srcad.vjp(f, 0.5)
+    assert second.source is first.source  # transformed once
+    assert second(1.0) == (2.0 * np.cos(0.5),)
+    srcad.jvp(f, (1.0,), (1.0,))
+    other = _scaled_sine(3.0)  # another function (the same code): its own transformation
+    assert srcad.vjp(other, 1.0)[1](1.0) == (3.0 * np.cos(1.0),)
+    alive = weakref.ref(f)
+    del f, first, second
+    gc.collect()
+    assert alive() is None

@@ -1,7 +1,17 @@
-"""The command line: ``python -m srcad show path/to/file.py:function``.
+"""The command line: ``python -m srcad show FILE.py:NAME | MODULE:NAME [options]``.
 
-Prints the derivative code srcad generates for a function, colorized on a terminal and plain
-otherwise (``--color`` overrides). ``python -m srcad show --help`` lists the options.
+Accepts one command, ``show``, with the function to differentiate named as a file path and a
+(possibly dotted) name in it, or an importable module and a name; ``--wrt NAMES`` or ``--argnums
+K,...`` choose the parameters (default: the first), ``--mode forward`` the JVP function instead of
+the gradient, ``--raw`` the unsimplified templates. ``python -m srcad show --help`` lists them.
+
+Guarantees: on success, :func:`main` writes exactly the text ``srcad.source`` returns to stdout
+(ANSI-coloured by :mod:`.highlight` only on a terminal or with ``--color always``) and returns 0.
+A target that cannot be found or loaded, or a parameter the function does not have, exits with
+status 1 and a message ``srcad: ...`` on stderr; an error srcad raises for the function's code is
+printed the same way and :func:`main` returns 1; bad options exit with status 2 (argparse).
+Loading ``FILE.py`` runs that file as a module named after it, with its folder first on
+``sys.path`` (so that its own imports work), in this process.
 """
 
 from __future__ import annotations
@@ -9,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 
@@ -49,8 +60,7 @@ def load_target(target: str):
 
 
 def _argnums(fun, wrt: str | None, argnums: str | None):
-    import inspect
-
+    """The ``argnums`` for ``--wrt NAMES`` or ``--argnums K,...``: an int for one, else a tuple."""
     params = [p.name for p in inspect.signature(fun, follow_wrapped=False).parameters.values()]
     if wrt:
         names = [w.strip() for w in wrt.split(",") if w.strip()]
@@ -66,7 +76,7 @@ def _argnums(fun, wrt: str | None, argnums: str | None):
     return nums[0] if len(nums) == 1 else tuple(nums)
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m srcad",
                                      description="Show the derivative code srcad generates.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,7 +87,8 @@ def main(argv=None) -> int:
     show.add_argument("function", metavar="FILE.py:NAME|MODULE:NAME")
     which = show.add_mutually_exclusive_group()
     which.add_argument("--wrt", metavar="NAMES",
-                       help="parameters to differentiate, by name: --wrt W1,W2 (default: the first)")
+                       help="parameters to differentiate, by name: --wrt W1,W2 "
+                            "(default: the first)")
     which.add_argument("--argnums", metavar="K,...",
                        help="parameters to differentiate, by position: --argnums 0,1")
     show.add_argument("--mode", choices=["reverse", "forward"], default="reverse",
@@ -86,7 +97,12 @@ def main(argv=None) -> int:
                       help="the templates as instantiated, without simplification")
     show.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                       help="colorize (auto: when writing to a terminal)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); the exit status."""
+    args = _parser().parse_args(argv)
 
     fun = load_target(args.function)
     try:
@@ -101,5 +117,3 @@ def main(argv=None) -> int:
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     sys.stdout.write(highlight(text) if color else text)
     return 0
-
-

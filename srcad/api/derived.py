@@ -1,0 +1,258 @@
+"""Gradients: :func:`grad`, :func:`value_and_grad` and the :class:`Derived` function they return.
+
+Accepts a plain Python function (``def`` or ``lambda`` whose source srcad can read) or a function
+already made by ``grad``/``value_and_grad`` (a derivative of a derivative). Guarantees: the derived
+function is called like the original and returns the gradient(s) in the structure and types of the
+arguments differentiated (``(value, gradient)`` for ``value_and_grad``); an error met in generated
+code names the user's line.
+
+Transformation is lazy: on the first call (or on ``srcad.source``), once per *static key*, i.e. per
+distinct set of functions passed for parameters the body calls (``act(x)`` with ``act=np.tanh``)
+and per number of ``*args``.
+
+What is cached, and where:
+
+* per derived function (a :class:`Derived` instance; nothing is shared between instances): its
+  transformations, one per static key, made under the instance's lock so that concurrent first
+  calls transform once; the latest one used (what ``srcad.source`` shows); and, for use inside
+  another differentiated function, its rule and one gradient function per set of arguments
+  holding floats. None of these is bounded, but each grows only with the distinct keys met;
+* per user function, weakly (an entry goes when the function does): the transformations ``vjp``
+  and ``jvp`` make, kept by :mod:`srcad.pipeline`, one per key, not bounded;
+* process-wide: the text of every generated module, registered with :mod:`linecache` so that
+  tracebacks show it.
+
+Two derived functions can therefore be transformed at once from different threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+import types
+
+import numpy as np
+
+from .. import rules
+from ..errors import NonScalarOutputError, SrcadError
+from ..passes.parse import parse
+from ..passes.reverse import Options
+from ..pipeline import Transformed, _positional, transform_derivative
+from ..runtime import plain
+from .structure import holds_floats
+
+
+def _transform(*args):
+    """:func:`srcad.pipeline.transform`, looked up on :mod:`srcad.api` when called, so that
+    replacing ``srcad.api.transform`` (tests count transformations that way) takes effect."""
+    from . import transform
+    return transform(*args)
+
+
+class Derived:
+    """A function derived by srcad (``grad(f)``, ``value_and_grad(f)``): call it like ``f``."""
+
+    def __init__(self, fun, argnums, with_value: bool, options=Options()):
+        if not callable(fun):
+            raise TypeError(f"srcad.grad expects a function, got {fun!r}")
+        if isinstance(fun, Derived) and (fun.with_value or fun.argnums_is_tuple):
+            raise NonScalarOutputError(
+                f"grad of {fun!r}: it returns a tuple, and grad differentiates a scalar",
+                hint="differentiate srcad.grad(f) with one argnums (an int); for Hessians use "
+                     "srcad.hessian or srcad.hvp")
+        self.fun = fun
+        self.argnums_is_tuple = not isinstance(argnums, int)
+        self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)
+        self.with_value = with_value
+        self.options = options
+        self._lock = threading.Lock()
+        self._cache: dict = {}  # static key -> Transformed (see transformed)
+        self._last: Transformed | None = None  # the transformation used most recently
+        self._called_params: list | None = None  # the parameters fun's body calls
+        self._rule = None  # see _srcad_rule
+        self._gradients_by_positions: dict = {}  # see _hessian_vector_vjp
+        functools.update_wrapper(self, fun, updated=())  # (not the inner Derived's own state)
+
+    # ---- transformation -------------------------------------------------------------------------
+
+    def transformed(self, args=(), kwargs=None) -> Transformed:
+        """The transformation for these arguments: one per distinct set of functions passed for
+        parameters the body calls (``act(x)`` with ``act=np.tanh``), made once each."""
+        key = self._static_key(args, kwargs or {})
+        t = self._cache.get(key)
+        if t is None:
+            with self._lock:
+                t = self._cache.get(key)
+                if t is None and isinstance(self.fun, Derived):
+                    t = transform_derivative(self.fun, self.argnums, self.argnums_is_tuple, args,
+                                             kwargs or {})
+                    self._cache[key] = t
+                elif t is None:
+                    t = _transform(self.fun, self.argnums, self.argnums_is_tuple, dict(key),
+                                   self.options)
+                    self._cache[key] = t
+        self._last = t
+        return t
+
+    def latest_source(self) -> str:
+        """The generated source of the transformation used most recently (made now if none)."""
+        return (self._last or self.transformed()).source
+
+    def _static_key(self, args, kwargs) -> tuple:
+        """What the transformation depends on besides the function: ``(parameter, function)``
+        for each called parameter given a callable, and ``("*args", count)`` for ``*args``."""
+        if isinstance(self.fun, Derived):
+            return self.fun._static_key(args, kwargs)
+        if self._called_params is None:
+            if not isinstance(self.fun, types.FunctionType):
+                return ()
+            try:
+                self._called_params = parse(self.fun).called_parameters()
+            except SrcadError:
+                return ()
+        if not self._called_params and not self.fun.__code__.co_flags & inspect.CO_VARARGS:
+            return ()
+        signature = inspect.signature(self.fun, follow_wrapped=False)
+        params = list(signature.parameters)
+        key = []
+        if any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values()):
+            named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                        for p in signature.parameters.values())
+            key.append(("*args", max(len(args) - named, 0)))
+        for name in self._called_params:
+            k = params.index(name)
+            value = args[k] if k < len(args) else kwargs.get(name)
+            if callable(value):
+                key.append((name, value))
+        return tuple(key)
+
+    # ---- calling --------------------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        t = self.transformed(args, kwargs)
+        try:
+            value, grads = t.function(*args, **kwargs)
+        except NonScalarOutputError as exc:
+            raise NonScalarOutputError(
+                f"{self.fun.__qualname__}: {exc.message}", t.return_location, exc.hint) from None
+        except SrcadError as exc:
+            if exc.location is None:  # raised by generated code: say which line of the user's
+                location = t.locate(exc.__traceback__)
+                if location is not None:
+                    raise type(exc)(exc.message, location, exc.hint).with_traceback(
+                        exc.__traceback__) from None
+            raise
+        except Exception as exc:  # an error of the user's code or data, met in generated code
+            location = t.locate(exc.__traceback__)
+            if location is not None and hasattr(exc, "add_note"):
+                exc.add_note(f"srcad: in the code generated for {location.filename}:"
+                             f"{location.lineno}: {location.line.strip()}")
+            raise
+        if isinstance(self.fun, Derived) and np.ndim(value) != 0:
+            raise NonScalarOutputError(
+                f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
+                "grad differentiates a scalar", t.return_location,
+                "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
+        primals = self._differentiated_args(t, args, kwargs)
+        grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
+            else plain(grads, primals[0])
+        return (value, grads) if self.with_value else grads
+
+    def _differentiated_args(self, t, args, kwargs):
+        """The arguments differentiated, in the order of ``argnums`` (defaults filled in)."""
+        values = []
+        for k in self.argnums:
+            if k < len(args) and k >= -len(args):
+                values.append(args[k])
+            else:
+                name = t.params[k]
+                values.append(kwargs[name] if name in kwargs else t.function.__defaults__[
+                    t.params.index(name) - len(t.params)])
+        return values
+
+    def output_of(self, pair):
+        """What this derived function returns, from its generated function's ``(value, grads)``."""
+        return pair if self.with_value else pair[1]
+
+    # ---- inside another differentiated function -------------------------------------------------
+
+    def _srcad_rule(self):
+        """The rule reverse mode uses for a call to this derived function inside a function being
+        differentiated (``np.sum(grad(f)(x) ** 2)``, a gradient penalty): its VJP along ``g`` is a
+        Hessian-vector product, computed by forward mode over the generated gradient code
+        (``(d grad_x f / d a)^T g`` is the JVP of ``grad_a f`` along ``g`` in ``x``'s place, by the
+        symmetry of second derivatives). None where that does not apply."""
+        if self.with_value or self.argnums_is_tuple or not isinstance(self.fun, types.FunctionType):
+            return None
+        if self._rule is None:
+            params = tuple(_positional(self.fun))
+            self._rule = rules.Rule(f"srcad.grad({self.fun.__qualname__})", params, {},
+                                    {p: "<custom>" for p in params},
+                                    custom=self._hessian_vector_vjp)
+        return self._rule
+
+    def _hessian_vector_vjp(self, g, ans, *args, **kwargs):
+        """The custom VJP of :meth:`_srcad_rule`: one gradient per argument (None for those that
+        hold no floats), by one JVP of the gradient with respect to every float argument."""
+        from .forward import jvp  # (here: forward mode builds on this module)
+
+        if kwargs:
+            raise SrcadError(f"differentiating through {self!r}: pass its arguments positionally")
+        positions = tuple(k for k, a in enumerate(args) if holds_floats(a))
+        tangents = [None] * len(args)
+        tangents[self.argnums[0]] = g
+        gradient = self._gradients_by_positions.get(positions)
+        if gradient is None:
+            gradient = Derived(self.fun, positions, False, self.options)
+            self._gradients_by_positions[positions] = gradient
+        _, dots = jvp(gradient, args, tangents)
+        grads = [None] * len(args)
+        for k, d in zip(positions, dots):
+            grads[k] = d
+        return tuple(grads)
+
+    # ---- as a Python object ---------------------------------------------------------------------
+
+    def __repr__(self):
+        kind = "value_and_grad" if self.with_value else "grad"
+        return f"<srcad.{kind} of {self.fun.__qualname__}>"
+
+    def __get__(self, instance, owner):  # so a decorated method binds like a function
+        return self if instance is None else functools.partial(self, instance)
+
+    def _repr_markdown_(self):  # Jupyter shows the generated code
+        return f"```python\n{self.latest_source()}```"
+
+
+def _with_options(make):
+    """The public signature of ``grad``/``value_and_grad`` around ``make(fun, argnums, options)``:
+    the option keywords become one :class:`Options`; without ``fun``, a decorator."""
+    @functools.wraps(make)
+    def api(fun=None, argnums=0, *, debug_nans=False, optimize=True, shapes=True, in_place=True):
+        options = Options(optimize=optimize, debug_nans=debug_nans, shapes=optimize and shapes,
+                          in_place=optimize and in_place)
+        if fun is None:
+            return lambda f: make(f, argnums, options)
+        return make(fun, argnums, options)
+    return api
+
+
+@_with_options
+def grad(fun, argnums=0, options=Options()):
+    """The gradient of scalar-valued ``fun`` with respect to positional argument(s) ``argnums``.
+
+    ``argnums`` an int: the result is one gradient, shaped like that argument; a tuple: a tuple of
+    gradients. Use as ``srcad.grad(f)``, ``@srcad.grad`` or ``@srcad.grad(argnums=(0, 1))``.
+    Keywords: ``debug_nans=True`` checks each adjoint as it is computed and raises
+    :class:`srcad.NonFiniteError` at the first NaN or inf, naming the user's line and the values;
+    ``optimize=False`` generates the raw templates (no simplification); ``shapes=False`` keeps every
+    ``unbroadcast``; ``in_place=False`` never updates gradient buffers in place.
+    """
+    return Derived(fun, argnums, with_value=False, options=options)
+
+
+@_with_options
+def value_and_grad(fun, argnums=0, options=Options()):
+    """Like :func:`grad`, but the derived function returns ``(value, gradient)``."""
+    return Derived(fun, argnums, with_value=True, options=options)

@@ -1,0 +1,159 @@
+"""Forward mode: :func:`jvp`, :func:`jacfwd`, and second order by forward over reverse,
+:func:`hvp` and :func:`hessian`.
+
+Accepts a plain Python function whose source srcad can read, or a function made by ``grad`` (forward
+mode then runs over the gradient code srcad generated for it: Hessian-vector products). Primals
+and tangents may be numbers, arrays, or lists, tuples and dicts of them; a tangent must have its
+primal's structure (``None`` holds a primal constant). Guarantees: the output tangent has the
+output's structure and is never the caller's own tangent array (or a view of it); the JVP function
+is generated once per user function, set of positions with a tangent and number of ``*args``
+(cached weakly per function, see :mod:`srcad.pipeline`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+
+import numpy as np
+
+from ..errors import SrcadError
+from ..passes.parse import parse
+from ..pipeline import _jvp_transform
+from .derived import Derived, grad
+from .structure import (basis, check_array_args, describe, plain_tangent, same_structure,
+                        stack_columns)
+
+
+def _forward_target(fun, primals):
+    """The plain Python function forward mode transforms for ``fun``, and how to read its result
+    (None: as it is). A derived function (``grad(f)``) gives the gradient code srcad generated for
+    it (forward over reverse), read by :meth:`Derived.output_of`."""
+    if isinstance(fun, Derived):
+        t = fun.transformed(primals)
+        return t.function, fun.output_of
+    if not isinstance(fun, types.FunctionType):
+        parse(fun)  # raises the error that explains why
+    return fun, None
+
+
+def _varargs_key(fun, primals) -> tuple:
+    """The static key of a JVP transformation: the number of ``*args`` ``fun`` is called with."""
+    code = getattr(fun, "__code__", None)
+    if code is not None and code.co_flags & inspect.CO_VARARGS:
+        return (("*args", max(len(primals) - code.co_argcount, 0)),)
+    return ()
+
+
+def _check_arity(target, primals):
+    """Raise :class:`SrcadError` unless ``target`` can be called with ``primals``."""
+    code = getattr(target, "__code__", None)
+    if code is not None and not code.co_flags & inspect.CO_VARARGS:
+        defaults = len(target.__defaults__ or ())
+        if code.co_argcount - defaults <= len(primals) <= code.co_argcount:
+            return  # (the common case, checked without building a signature)
+    try:
+        inspect.signature(target).bind(*primals)
+    except TypeError as exc:
+        raise SrcadError(f"srcad.jvp: the primals do not fit "
+                         f"{getattr(target, '__qualname__', target)}: {exc}") from None
+
+
+def jvp(fun, primals, tangents):
+    """``(fun(*primals), tangent_out)``: the derivative of ``fun`` at ``primals`` along ``tangents``
+    (one per primal, shaped like it; ``None`` for a primal held constant), by forward mode: a
+    function srcad generates with each statement followed by its tangent (``srcad.source(fun,
+    mode="forward")`` shows it). ``fun`` may be a function made by srcad (``srcad.grad(f)``):
+    that gives Hessian-vector products (forward over reverse)."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise SrcadError(f"srcad.jvp: {len(primals)} primals but {len(tangents)} tangents")
+    target, read_result = _forward_target(fun, primals)
+    _check_arity(target, primals)
+    positions = tuple(k for k, t in enumerate(tangents) if t is not None)
+    for k in positions:
+        if not same_structure(primals[k], tangents[k]):
+            raise SrcadError(f"srcad.jvp: the tangent of argument {k} is not shaped like the "
+                             f"argument ({describe(tangents[k])} for {describe(primals[k])})")
+    function, names, _ = _jvp_transform(target, positions, _varargs_key(target, primals))
+    out, tangent = function(*primals, **{names[j]: tangents[k] for j, k in enumerate(positions)})
+    if read_result is not None:
+        out, tangent = read_result(out), read_result(tangent)
+    tangent = plain_tangent(tangent, out)
+    if any(isinstance(t, np.ndarray) and isinstance(tangent, np.ndarray)
+           and np.shares_memory(t, tangent) for t in tangents):
+        tangent = tangent.copy()  # never the caller's own tangent array (or a view of it)
+    return out, tangent
+
+
+def jacfwd(fun, argnums=0):
+    """The Jacobian of ``fun`` with respect to argument(s) ``argnums`` by forward mode (one JVP per
+    input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part (with
+    several ``argnums``, a tuple per part), as :func:`srcad.jacrev`."""
+    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    @functools.wraps(fun)
+    def jacobian(*args):
+        check_array_args("jacfwd", args, ks)
+        results = []
+        out = None
+        for k in ks:
+            columns = []
+            for e in basis(args[k]):
+                tangents = [None] * len(args)
+                tangents[k] = e
+                out, t = jvp(fun, args, tangents)
+                columns.append(t)
+            if out is None:
+                out = fun(*args)
+            results.append(stack_columns(columns, out, args[k]))
+        if isinstance(argnums, int):
+            return results[0]
+        if isinstance(out, (tuple, list)):  # per output part, then per argument (as jacrev)
+            return type(out)(tuple(r[j] for r in results) for j in range(len(out)))
+        return tuple(results)
+    return jacobian
+
+
+def _require_one_argnum(what, argnums):
+    if not isinstance(argnums, int):
+        raise SrcadError(f"srcad.{what} takes one argument number (argnums=int)")
+
+
+def hvp(fun, argnums=0):
+    """``hvp(fun)(*args, v)``: the Hessian of scalar ``fun`` (with respect to argument
+    ``argnums``) times ``v``, as forward mode over the generated gradient: one JVP of the gradient
+    code, never forming the Hessian. Costs a small multiple of one gradient."""
+    _require_one_argnum("hvp", argnums)
+    g = grad(fun, argnums)
+
+    @functools.wraps(fun)
+    def product(*args):
+        if len(args) < 2:
+            raise SrcadError("srcad.hvp(fun) is called as (*args, v): the arguments, then the "
+                             "direction v")
+        *primals, v = args
+        if not -len(primals) <= argnums < len(primals):
+            raise SrcadError(f"srcad.hvp: argnums={argnums}, but it was called with "
+                             f"{len(primals)} arguments and v")
+        tangents = [None] * len(primals)
+        tangents[argnums] = v
+        _, hv = jvp(g, primals, tangents)
+        return hv
+    return product
+
+
+def hessian(fun, argnums=0):
+    """The Hessian of scalar ``fun`` with respect to argument ``argnums``, shaped
+    ``x.shape + x.shape``: one Hessian-vector product (forward over reverse) per entry of ``x``."""
+    _require_one_argnum("hessian", argnums)
+    product = hvp(fun, argnums)
+
+    @functools.wraps(fun)
+    def hess(*args):
+        check_array_args("hessian", args, (argnums,))
+        x = args[argnums]
+        columns = [product(*args, e) for e in basis(x)]
+        return stack_columns(columns, x, x)
+    return hess

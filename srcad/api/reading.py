@@ -1,0 +1,46 @@
+"""Reading generated code: :func:`source` and :func:`show`.
+
+Accepts a function made by ``grad``/``value_and_grad``, a ``vjp_fn`` from :func:`srcad.vjp`, or, in
+forward mode, a plain function (or a derived one: forward mode over its gradient code, what
+:func:`srcad.hvp` runs). Guarantees: the text returned is exactly the source srcad compiled and runs
+(the most recent transformation, for a derived function specialized on function arguments or on the
+number of ``*args``); asking for it transforms only what was not transformed yet.
+"""
+
+from __future__ import annotations
+
+import types
+
+from ..passes.parse import parse
+from ..passes.reverse import Options
+from ..pipeline import _jvp_transform
+from .derived import Derived
+from .vjp import VJPFunction
+
+
+def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
+    """The generated source code of a derived function (``srcad.grad(f)``, a ``vjp_fn``).
+    ``source(f, mode="forward", argnums=0)`` is the JVP function of a plain function ``f`` that
+    :func:`srcad.jvp` runs, with tangents for the arguments ``argnums``."""
+    if mode == "forward":
+        if isinstance(derived, Derived):
+            derived = derived.transformed().function  # forward mode over its generated code
+        elif not isinstance(derived, types.FunctionType):
+            parse(derived)  # raises the error that explains why
+        positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        return _jvp_transform(derived, positions, (), Options(optimize=optimize))[2]
+    if mode != "reverse":
+        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    if isinstance(derived, VJPFunction):
+        return derived.source
+    if not isinstance(derived, Derived):
+        raise TypeError(f"srcad.source expects a function made by srcad.grad, srcad.value_and_grad "
+                        f"or a vjp_fn, got {derived!r}; for a plain function use "
+                        "srcad.source(f, mode='forward'), and for a Hessian-vector product "
+                        "srcad.source(srcad.grad(f), mode='forward')")
+    return derived.latest_source()
+
+
+def show(derived) -> None:
+    """Print the generated source code of a derived function."""
+    print(source(derived), end="")

@@ -1,0 +1,105 @@
+"""Helpers on the structure of arguments, shared by the public functions of :mod:`srcad.api`.
+
+Accepts what users pass as arguments, tangents and cotangents: Python floats, NumPy scalars and
+arrays, and lists, tuples (named tuples included) and dicts nesting them. Guarantees: nothing here
+transforms code or keeps state; each function only inspects or builds values.
+
+* :func:`holds_floats` - whether a value is, or contains, something differentiable;
+* :func:`same_structure`, :func:`describe` - checking a tangent against its primal, and saying
+  what either is in an error message;
+* :func:`plain_tangent` - a generated tangent given back in the primal's own structure and type;
+* :func:`basis`, :func:`stack_columns`, :func:`result_dtype` - building Jacobians and Hessians
+  from one-hot directions;
+* :func:`check_array_args` - the argument check every Jacobian-building function starts with.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SrcadError
+from ..runtime import plain
+
+
+def holds_floats(value) -> bool:
+    """Whether ``value`` is a float or floating array, or a list, tuple or dict holding one."""
+    if isinstance(value, (list, tuple)):
+        return any(holds_floats(v) for v in value)
+    if isinstance(value, dict):
+        return any(holds_floats(v) for v in value.values())
+    return isinstance(value, float) or (isinstance(value, (np.ndarray, np.generic))
+                                        and value.dtype.kind == "f")
+
+
+def same_structure(x, t) -> bool:
+    """Whether ``t`` nests like ``x`` (same dict keys, same list/tuple lengths) with leaves of the
+    same shapes: a valid tangent for ``x``."""
+    if isinstance(x, dict):
+        return isinstance(t, dict) and set(t) == set(x) and all(
+            same_structure(x[k], t[k]) for k in x)
+    if isinstance(x, (list, tuple)):
+        return isinstance(t, (list, tuple)) and len(t) == len(x) and all(
+            same_structure(a, b) for a, b in zip(x, t))
+    return np.shape(t) == np.shape(x)
+
+
+def describe(value) -> str:
+    """``value``'s structure in words, for an error message: ``a list of 3``, ``shape (2,)``."""
+    if isinstance(value, (list, tuple, dict)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"shape {np.shape(value)}"
+
+
+def plain_tangent(t, x):
+    """The tangent ``t`` in the structure and types of the primal ``x``: dicts, lists, tuples and
+    named tuples rebuilt as ``x``'s, leaves converted by :func:`srcad.runtime.plain`."""
+    if isinstance(x, dict):
+        return {k: plain_tangent(t[k], v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and isinstance(t, (list, tuple)):
+        return type(x)(plain_tangent(a, b) for a, b in zip(t, x)) \
+            if not hasattr(x, "_fields") else type(x)(*[plain_tangent(a, b) for a, b in zip(t, x)])
+    return plain(t, x)
+
+
+def basis(x):
+    """One-hot tangents for ``x``, one per entry, in row-major order."""
+    shape = np.shape(x)
+    dtype = x.dtype if isinstance(x, np.ndarray) and x.dtype.kind == "f" else np.float64
+    for index in np.ndindex(shape):
+        e = np.zeros(shape, dtype=dtype)
+        e[index] = 1
+        yield e if shape else float(e)
+
+
+def stack_columns(columns, out, x):
+    """Jacobian columns (one tangent of ``out`` per entry of ``x``) -> shaped out.shape + x.shape;
+    a tuple output gives a tuple of Jacobians."""
+    if isinstance(out, (tuple, list)):
+        return type(out)(stack_columns([c[j] for c in columns], part, x)
+                         for j, part in enumerate(out))
+    cols = [np.asarray(c, dtype=result_dtype(c, x)) for c in columns]
+    shape = np.shape(out) + np.shape(x)
+    if not cols:
+        return np.zeros(shape)
+    if not np.shape(x):
+        return cols[0].reshape(shape)
+    return np.moveaxis(np.stack(cols), 0, -1).reshape(shape)
+
+
+def result_dtype(c, x):
+    """The dtype of a Jacobian block of ``c`` with respect to ``x``: float32 when both are float32,
+    float64 otherwise."""
+    kinds = [np.asarray(v).dtype for v in (c, x)]
+    return np.float32 if all(k == np.float32 for k in kinds) else np.float64
+
+
+def check_array_args(what, args, ks):
+    """Raise :class:`SrcadError` unless each of ``ks`` names a positional argument in ``args``
+    that is a number or an array (``what`` names the public function in the message)."""
+    for k in ks:
+        if not isinstance(k, int) or not -len(args) <= k < len(args):
+            raise SrcadError(f"srcad.{what}: argnums={k!r}, but it was called with {len(args)} "
+                             "positional arguments")
+        if isinstance(args[k], (list, tuple, dict)):
+            raise SrcadError(f"srcad.{what}: argument {k} is a {type(args[k]).__name__}; Jacobians "
+                             "are taken with respect to numbers and arrays (pass np.asarray(...))")

@@ -1,0 +1,85 @@
+"""Reverse mode for any output: :func:`vjp` (with its :class:`VJPFunction`) and :func:`jacrev`.
+
+Accepts a plain Python function whose source srcad can read, with outputs of any shape (arrays,
+tuples of arrays); not a function made by ``grad`` (reverse over reverse is not supported: the error
+says to use forward mode over it). Guarantees: the forward sweep runs once per :func:`vjp` call and
+the returned ``vjp_fn`` reuses what it saved, any number of times; gradients come back in the
+structure and types of the primals. The generated forward/backward pair is made once per user
+function and number of arguments (cached weakly per function, see :mod:`srcad.pipeline`).
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+import numpy as np
+
+from ..errors import SrcadError
+from ..passes.parse import parse
+from ..pipeline import _vjp_transform
+from ..runtime import plain, zero_tangent
+from .derived import Derived
+from .structure import check_array_args, result_dtype
+
+
+class VJPFunction:
+    """``vjp_fn`` of :func:`vjp`: call it with a cotangent shaped like the output (a tuple for a
+    tuple output); it returns one gradient per primal. It may be called any number of times."""
+
+    def __init__(self, backward, saved, primals, text):
+        self._backward, self._saved, self._primals, self.source = backward, saved, primals, text
+
+    def __call__(self, cotangent):
+        grads = self._backward(self._saved, cotangent)
+        return tuple(plain(g, x) for g, x in zip(grads, self._primals))
+
+    def __repr__(self):
+        return "<srcad vjp function>"
+
+
+def vjp(fun, *primals):
+    """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
+    ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
+    sweep runs once; ``vjp_fn`` reuses what it saved."""
+    if isinstance(fun, Derived):
+        raise SrcadError(f"srcad.vjp/jacrev of {fun!r}: reverse mode over a derivative is not "
+                         "supported", hint="use forward mode over it: srcad.jvp, srcad.jacfwd"
+                                           "(srcad.grad(f)), srcad.hessian or srcad.hvp")
+    if not isinstance(fun, types.FunctionType):
+        parse(fun)  # raises the error that explains why
+    forward, backward, text = _vjp_transform(fun, len(primals))
+    out, saved = forward(*primals)
+    return out, VJPFunction(backward, saved, primals, text)
+
+
+def jacrev(fun, argnums=0):
+    """The Jacobian of ``fun`` with respect to argument(s) ``argnums``, by reverse mode (one
+    vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``. A tuple output
+    gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part)."""
+    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    @functools.wraps(fun)
+    def jacobian(*args):
+        check_array_args("jacrev", args, ks)
+        out, f_vjp = vjp(fun, *args)
+        parts = list(out) if isinstance(out, (tuple, list)) else [out]
+        results = []
+        for j, part in enumerate(parts):
+            shape = np.shape(part)
+            rows = []
+            for index in np.ndindex(shape):
+                cotangent = np.zeros(shape, dtype=result_dtype(part, part))
+                cotangent[index] = 1.0
+                seed = cotangent if shape else cotangent[()]
+                if isinstance(out, (tuple, list)):
+                    seed = type(out)(seed if i == j else zero_tangent(p)
+                                     for i, p in enumerate(parts))
+                grads = f_vjp(seed)
+                rows.append([np.asarray(grads[k], dtype=result_dtype(grads[k], args[k]))
+                             for k in ks])
+            jac = tuple(np.stack([r[i] for r in rows]).reshape(shape + np.shape(args[k]))
+                        if rows else np.zeros(shape + np.shape(args[k])) for i, k in enumerate(ks))
+            results.append(jac[0] if isinstance(argnums, int) else jac)
+        return type(out)(results) if isinstance(out, (tuple, list)) else results[0]
+    return jacobian
