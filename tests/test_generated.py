@@ -270,17 +270,17 @@ def test_eight_threads_calling_for_the_first_time_transform_once(monkeypatch):
     import threading
     import time
 
-    from srcad import api
+    from srcad import pipeline
 
     calls = []
-    real = api.transform
+    real = pipeline.transform
 
     def slow_transform(*args, **kwargs):
         calls.append(threading.get_ident())
         time.sleep(0.05)  # widen the window in which threads could race
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(api, "transform", slow_transform)
+    monkeypatch.setattr(pipeline, "transform", slow_transform)
     rng = np.random.default_rng(0)
     X = rng.normal(size=(8, 5))
     labels = np.eye(3)[rng.integers(0, 3, size=8)]

@@ -8,16 +8,13 @@
 * :mod:`.structure` - helpers on the structure of arguments and tangents (no public names).
 
 Every function here transforms through :mod:`srcad.pipeline`, which runs the passes in order
-(``SRCAD_DEBUG_PASSES=1`` prints the code after each). ``srcad.api.transform`` is that module's
-``transform``, looked up here when a derived function transforms: replacing it counts or times
-transformations.
+(``SRCAD_DEBUG_PASSES=1`` prints the code after each).
 """
 
-from ..pipeline import transform
 from .derived import Derived, grad, value_and_grad
 from .forward import hessian, hvp, jacfwd, jvp
 from .reading import show, source
 from .vjp import VJPFunction, jacrev, vjp
 
 __all__ = ["Derived", "VJPFunction", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "show",
-           "source", "transform", "value_and_grad", "vjp"]
+           "source", "value_and_grad", "vjp"]

@@ -38,16 +38,10 @@ from .. import rules
 from ..errors import NonScalarOutputError, SrcadError
 from ..passes.parse import parse
 from ..passes.reverse import Options
+from .. import pipeline
 from ..pipeline import Transformed, _positional, transform_derivative
 from ..runtime import plain
 from .structure import holds_floats
-
-
-def _transform(*args):
-    """:func:`srcad.pipeline.transform`, looked up on :mod:`srcad.api` when called, so that
-    replacing ``srcad.api.transform`` (tests count transformations that way) takes effect."""
-    from . import transform
-    return transform(*args)
 
 
 class Derived:
@@ -89,8 +83,8 @@ class Derived:
                                              kwargs or {})
                     self._cache[key] = t
                 elif t is None:
-                    t = _transform(self.fun, self.argnums, self.argnums_is_tuple, dict(key),
-                                   self.options)
+                    t = pipeline.transform(self.fun, self.argnums, self.argnums_is_tuple,
+                                           dict(key), self.options)
                     self._cache[key] = t
         self._last = t
         return t
