@@ -64,7 +64,7 @@ class Snapshot:
 
 
 _MARKER = re.compile(r"(\s*)(__srcad_comment_\d+__)")
-_LINE = re.compile(r"\bline (\d+)\b")
+_LINE = re.compile(r"\bline (\d+)\b|(\.py):(\d+)\b")  # '# line 23: ...', '(corpus.py:21)'
 
 
 def render(snapshot: Snapshot, first_line: int | None = None) -> str:
@@ -75,7 +75,8 @@ def render(snapshot: Snapshot, first_line: int | None = None) -> str:
         text = _unparse(snapshot.program, lambda stmt: _facts(snapshot, stmt, first_line),
                         snapshot.comments or {})
     if first_line is not None:
-        text = _LINE.sub(lambda m: f"line +{int(m[1]) - first_line}", text)
+        text = _LINE.sub(lambda m: f"line {int(m[1]) - first_line:+d}" if m[1] else
+                         f"{m[2]}:{int(m[3]) - first_line:+d}", text)
     return text if text.endswith("\n") else text + "\n"
 
 
