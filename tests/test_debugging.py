@@ -174,3 +174,65 @@ def test_export_writes_a_module_without_srcad_that_gives_the_same_numbers(tmp_pa
 def test_jupyter_shows_the_source():
     derived = srcad.grad(corpus.textbook_sum_times)
     assert derived._repr_markdown_().startswith("```python\n# srcad: gradient of")
+
+
+# -- the pipeline, seen pass by pass ----------------------------------------------------------------
+
+TANH_LOSS = """
+    def loss(W, x):
+        h = np.tanh(W @ x)
+        return np.sum(h ** 2)
+    """
+
+
+def test_debug_passes_prints_the_program_after_every_pass(monkeypatch, capsys):
+    from gradcheck import make_function
+
+    monkeypatch.setenv("SRCAD_DEBUG_PASSES", "1")
+    loss = make_function(TANH_LOSS)  # a function of its own: transformations are cached
+    srcad.grad(loss)(np.ones((2, 2)), np.ones(2))
+    err = capsys.readouterr().err
+    for label in ("1 parse", "2 fence", "3 lower", "5 normalize", "6 ops", "10 reverse", "12 emit",
+                  "13 load"):
+        assert f"---- after {label} (" in err, label
+    assert "h = np.tanh(W_at_x)  # ops: rule numpy.tanh" in err
+    assert "# loaded grad_loss(W, x)" in err
+
+
+def test_debug_passes_annotates_activity(monkeypatch, capsys):
+    from gradcheck import make_function
+
+    from srcad import pipeline
+
+    monkeypatch.setenv("SRCAD_DEBUG_PASSES", "1")
+    pipeline.analyse(make_function(TANH_LOSS), ["x"])
+    err = capsys.readouterr().err
+    assert "---- after 7 activity (loss) ----" in err
+    assert "h = np.tanh(W_at_x)  # active: W_at_x, h" in err
+
+
+def test_pass_hooks_see_every_pass_of_their_own_thread_only():
+    import threading
+
+    from gradcheck import make_function
+    from srcad.hooks import listening
+
+    mine, theirs = [], []
+    other = threading.Thread(target=lambda: srcad.grad(make_function(TANH_LOSS)))
+    with listening(lambda snapshot: mine.append(snapshot.step.value[1])):
+        other.start()
+        srcad.source(srcad.grad(make_function(TANH_LOSS)))
+        other.join()
+    assert mine == ["parse", "fence", "lower", "normalize", "ops", "reverse", "emit", "load"]
+    assert theirs == []
+
+
+def test_check_grads_prepares_functions_through_the_pipeline():
+    from srcad.hooks import listening
+
+    seen = []
+    args = [np.random.default_rng(0).normal(size=(3, 2)), np.ones(2)]
+    with listening(lambda snapshot: seen.append((snapshot.step.value[1], snapshot.function))):
+        assert srcad.tools.check.find_faulty_line(cd.right_loss, args) is None
+    steps = [step for step, function in seen if function == "right_loss"]
+    assert steps == ["parse", "fence", "lower", "normalize", "ops", "activity"]
