@@ -217,14 +217,17 @@ def test_pass_hooks_see_every_pass_of_their_own_thread_only():
     from gradcheck import make_function
     from srcad.hooks import listening
 
+    def transform(seen):
+        with listening(lambda snapshot: seen.append(snapshot.step.value[1])):
+            srcad.source(srcad.grad(make_function(TANH_LOSS)))
+
     mine, theirs = [], []
-    other = threading.Thread(target=lambda: srcad.grad(make_function(TANH_LOSS)))
-    with listening(lambda snapshot: mine.append(snapshot.step.value[1])):
-        other.start()
-        srcad.source(srcad.grad(make_function(TANH_LOSS)))
-        other.join()
-    assert mine == ["parse", "fence", "lower", "normalize", "ops", "reverse", "emit", "load"]
-    assert theirs == []
+    other = threading.Thread(target=transform, args=(theirs,))
+    other.start()
+    transform(mine)
+    other.join()
+    steps = ["parse", "fence", "lower", "normalize", "ops", "reverse", "emit", "load"]
+    assert mine == steps and theirs == steps  # each saw its own transformation, once
 
 
 def test_check_grads_prepares_functions_through_the_pipeline():
