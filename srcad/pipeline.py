@@ -6,7 +6,7 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
 ``vjp`` (:func:`vjp_transform`), ``jvp``/``hvp`` (:func:`jvp_transform`) and ``check_grads``
 (:func:`analyse`) all run the same passes, through the functions of this module, in this order::
 
-    front half, shared by every mode and by check_grads (read_function, to_anf, analyse_activity):
+    front half, shared by every mode and check_grads (srcad.front: read_function, to_anf, ...):
       1 parse     the function's source -> a gast tree, its namespace (srcad.passes.parse)
       2 fence     reject what srcad cannot differentiate, with the user's line (passes.fence)
       3 lower     break/continue/early return -> flags (passes.lower)
@@ -28,7 +28,6 @@ analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :m
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import os
 import re
@@ -37,23 +36,18 @@ import types
 import gast
 
 from .errors import SourceUnavailableError, SrcadError
+from .front import Analysed, analyse, analyse_activity, read_function, to_anf
 from .hooks import after
 from .naming import Namer
 from .passes import activity as activity_pass
 from .passes import alias
 from .passes.emit import emit
-from .passes.fence import fence
 from .passes.forward import forward, tangent_parameter_names
 from .passes.load import Entry, FunctionRef, load
-from .passes.lower import lower
-from .passes.normalize import normalize
-from .passes.ops import classify, sequence_names
-from .passes.parse import NestedFunction, parse
+from .passes.parse import parse
 from .passes.reverse import Options, reverse
-from .passes.syntax import simple_statements
 from .printer import Pass
 from .results import PerFunction, Transformed, has_varargs, positional, user_location
-from .rules.template import Helpers
 from .runtime import one_like
 
 __all__ = ["Transformed", "Program", "Analysed", "read_function", "to_anf", "analyse_activity",
@@ -61,79 +55,7 @@ __all__ = ["Transformed", "Program", "Analysed", "read_function", "to_anf", "ana
            "vjp_transform", "jvp_transform"]
 
 
-# -- the front half: passes 1 to 7 -----------------------------------------------------------------
-
-def read_function(fun, wrt, static):
-    """Passes 1 and 2, parse and fence. Returns ``(parsed, fun, wrt, namer)``: ``fun`` the user's
-    Python function (a nested def's enclosing one), ``wrt`` with ``*k`` (the k-th extra positional
-    argument) replaced by its parameter's name. ``static`` maps parameters to the functions they
-    hold (and ``"*args"`` to how many extra arguments there are)."""
-    if isinstance(fun, NestedFunction):
-        parsed, fun = fun.parsed(), fun.parent.fn
-    else:
-        parsed = parse(fun)
-    static = dict(static or {})
-    if "*args" in static:
-        parsed.specialize_varargs(static.pop("*args"))
-        varargs = [n for names in parsed.varargs.values() for n in names]
-        wrt = [varargs[int(p[1:])] if p.startswith("*") else p for p in wrt]
-    parsed.static = {k: v for k, v in static.items() if k in parsed.called_parameters()}
-    after(Pass.PARSE, parsed.tree.name, parsed.tree)
-    fence(parsed)
-    after(Pass.FENCE, parsed.tree.name, parsed.tree)
-    namer = Namer.for_function(parsed.tree)
-    return parsed, fun, wrt, namer
-
-
-def to_anf(parsed, namer):
-    """Passes 3 to 6, lower, normalize (desugar and A-normal form) and ops. Returns
-    ``(normalized, helpers, ops, out)``: ``ops`` maps each simple statement to its
-    :class:`~srcad.passes.ops.Op`, ``out`` is the name the function returns."""
-    name = parsed.tree.name
-    parsed.tree = lower(parsed.tree, namer)
-    after(Pass.LOWER, name, parsed.tree)
-    normalized = normalize(parsed, namer)
-    after(Pass.NORMALIZE, name, normalized.tree)
-    helpers = Helpers(namer, parsed.namespace, normalized.locals)
-    simple = list(simple_statements(normalized.tree.body))
-    sequences = sequence_names(simple)
-    ops = {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences) for stmt in simple}
-    after(Pass.OPS, name, normalized.tree, ops=ops)
-    out = normalized.tree.body[-1].value.id
-    return normalized, helpers, ops, out
-
-
-def analyse_activity(normalized, ops, wrt, out, shared=(), constants=frozenset()):
-    """Pass 7, activity, for the parameters ``wrt`` and the output ``out`` (``shared`` and
-    ``constants``: see :func:`srcad.passes.activity.analyze`)."""
-    activity = activity_pass.analyze(list(ops.values()), list(wrt), [out], shared, constants)
-    after(Pass.ACTIVITY, normalized.tree.name, normalized.tree, ops=ops, activity=activity)
-    return activity
-
-
-@dataclasses.dataclass
-class Analysed:
-    """A function through the front half (passes 1 to 7), as reverse mode sees it."""
-
-    parsed: object
-    fun: object        # the user's Python function (for a nested def: the enclosing one)
-    wrt: list
-    namer: Namer
-    normalized: object
-    helpers: Helpers
-    ops: dict
-    out: str
-    activity: object
-
-
-def analyse(fun, wrt, static=None) -> Analysed:
-    """The front half for reverse mode, run on ``fun``: what :func:`derive` sees before it
-    differentiates, and what check_grads checks line by line."""
-    parsed, fun, wrt, namer = read_function(fun, wrt, static)
-    normalized, helpers, ops, out = to_anf(parsed, namer)
-    activity = analyse_activity(normalized, ops, wrt, out)
-    return Analysed(parsed, fun, list(wrt), namer, normalized, helpers, ops, out, activity)
-
+# -- the front half: passes 1 to 7 (srcad.front) -------------------------------------------------
 
 # The names derive's and derive_forward's bodies call (kept until those bodies use the new ones).
 _front, _middle = read_function, to_anf
@@ -269,6 +191,21 @@ def _main_first(program) -> list:
     return [program.generated[last]] + program.generated[:last]
 
 
+def _parameters(fun, extra: int) -> list:
+    """``fun``'s positional parameters, then ``*0``, ``*1``, ... for ``extra`` arguments ``*args``
+    takes (when it has ``*args``)."""
+    return positional(fun) + ([f"*{k}" for k in range(extra)] if has_varargs(fun) else [])
+
+
+def _chosen(fun, params, positions, what: str) -> list:
+    """The parameters at ``positions``; an error naming ``what`` for one that is not there."""
+    for k in positions:
+        if not isinstance(k, int) or not -len(params) <= k < len(params):
+            raise SrcadError(f"{what.format(k)} does not name a positional parameter of "
+                             f"{fun.__qualname__}{inspect.signature(fun, follow_wrapped=False)}")
+    return [params[k] for k in positions]
+
+
 def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
     """Passes 12 and 13, emit and load: ``(text, {name: compiled function})``."""
     text = emit(functions, header)
@@ -285,14 +222,8 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
     the functions that ``static`` gives for parameters the body calls)."""
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
-    signature = inspect.signature(fun, follow_wrapped=False)
-    extra = (static or {}).get("*args", 0)
-    params = positional(fun) + ([f"*{k}" for k in range(extra)] if has_varargs(fun) else [])
-    for k in argnums:
-        if not isinstance(k, int) or not -len(params) <= k < len(params):
-            raise SrcadError(f"argnums={k!r} does not name a positional parameter of "
-                             f"{fun.__qualname__}{signature}")
-    wrt = [params[k] for k in argnums]
+    params = _parameters(fun, (static or {}).get("*args", 0))
+    wrt = _chosen(fun, params, argnums, "argnums={!r}")
     if len(set(wrt)) != len(wrt):
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
 
@@ -408,15 +339,9 @@ def jvp_transform(fun, positions: tuple, static=(), options=Options()):
     found = _jvp_cache.get(fun, key)
     if found is not None:
         return found
-    params = positional(fun)
     static = dict(static)
-    if "*args" in static:
-        params = params + [f"*{k}" for k in range(static["*args"])]
-    for k in positions:
-        if not isinstance(k, int) or not -len(params) <= k < len(params):
-            raise SrcadError(f"argument number {k!r} does not name a positional parameter of "
-                             f"{fun.__qualname__}{inspect.signature(fun, follow_wrapped=False)}")
-    wrt = [params[k] for k in positions]
+    params = _parameters(fun, static.get("*args", 0))
+    wrt = _chosen(fun, params, positions, "argument number {!r}")
     program = Program(options)
     name = program.fresh(f"jvp_{_base_name(fun)}")
     try:

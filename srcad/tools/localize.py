@@ -4,7 +4,7 @@ Accepts: a Python function, the arguments of one call, and the arguments whose g
 Guarantees: :func:`find_faulty_line` returns a :class:`LineReport` naming the first line (in order of
 execution, descending into called user functions and nested defs) whose gradient rule, checked on
 its own at the values that line saw, disagrees with finite differences of that one operation; or
-None. Each function is prepared by the pipeline's own front half (:func:`srcad.pipeline.analyse`:
+None. Each function is prepared by the pipeline's own front half (:func:`srcad.front.analyse`:
 parse ... activity), so the checker analyses exactly the program grad differentiates. What cannot be
 checked is listed in ``Localizer.unchecked``, so a report never blames srcad for a mismatch that may
 lie in a line it did not check.
@@ -22,6 +22,7 @@ import types
 import gast
 import numpy as np
 
+from ..front import analyse
 from . import values
 from .instrument import compile_check, hook_cell, instrument
 
@@ -135,7 +136,6 @@ class Localizer:
         """``fun`` through the pipeline's front half (parse ... activity), and its recording copy;
         made once per (function, parameters, static functions)."""
         from ..passes.parse import NestedFunction
-        from ..pipeline import analyse
 
         try:
             key = (fun, tuple(wrt), tuple(sorted(static.items(), key=lambda item: item[0])))
