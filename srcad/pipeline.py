@@ -367,4 +367,3 @@ def jvp_transform(fun, positions: tuple, static=(), options=Options()):
 
 # The names srcad.api imports today (to be replaced by the public names above).
 _vjp_transform, _jvp_transform, _positional = vjp_transform, jvp_transform, positional
-_user_location = user_location
