@@ -1,62 +1,38 @@
 """Where srcad's transformation time goes: the time of each pass of ``srcad.pipeline.transform``.
 
-``pass_times(fn)`` transforms ``fn`` once (``srcad.source(srcad.grad(fn, argnums))``) with each pass
-function that ``srcad.pipeline`` calls wrapped in a timer, in this process only (srcad's files are not
-touched). A pass called more than once (for called functions) is summed; "other" is what the
-transformation spent outside the passes.
+``pass_times(fn)`` transforms ``fn`` once (``srcad.source(srcad.grad(fn, argnums))``) with a pass hook
+installed (``srcad.hooks.listening``): the pipeline announces the end of every pass, and each pass is
+charged the time since the previous announcement. Nothing in srcad is patched. A pass run more than
+once (for called functions) is summed; "other" is what the transformation spent after the last pass.
+A pass the pipeline does not announce on some path is charged to the next one that it does.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 
-PASSES = ("parse", "fence", "lower", "normalize", "classify", "analyze", "reverse", "emit", "load")
-LABELS = {"analyze": "activity", "classify": "ops"}
-
-
-@contextlib.contextmanager
-def _timed_passes(totals):
-    import srcad.passes.activity
-    import srcad.pipeline as api
-
-    patched = []
-
-    def wrap(module, name):
-        original = getattr(module, name)
-
-        def timed(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                totals[name] = totals.get(name, 0.0) + time.perf_counter() - t0
-
-        setattr(module, name, timed)
-        patched.append((module, name, original))
-
-    for name in PASSES:
-        if name == "analyze":
-            wrap(srcad.passes.activity, name)
-        else:
-            wrap(api, name)
-    try:
-        yield
-    finally:
-        for module, name, original in reversed(patched):
-            setattr(module, name, original)
+PASSES = ("parse", "fence", "lower", "normalize", "ops", "activity", "reverse", "emit", "load")
 
 
 def pass_times(fn, argnums=0) -> dict:
-    """{pass label: seconds, "total": seconds, "other": seconds} for one fresh transformation."""
+    """{pass name: seconds, "total": seconds, "other": seconds} for one fresh transformation."""
     import srcad
+    from srcad.hooks import listening
 
-    totals: dict = {}
-    with _timed_passes(totals):
-        t0 = time.perf_counter()
+    totals = dict.fromkeys(PASSES, 0.0)
+    last = [0.0]
+
+    def charge(snapshot):
+        now = time.perf_counter()
+        name = snapshot.step.value[1]
+        totals[name] = totals.get(name, 0.0) + now - last[0]
+        last[0] = now
+
+    with listening(charge):
+        t0 = last[0] = time.perf_counter()
         srcad.source(srcad.grad(fn, argnums=argnums))
-        total = time.perf_counter() - t0
-    out = {LABELS.get(k, k): totals.get(k, 0.0) for k in PASSES}
-    out["other"] = total - sum(out.values())
-    out["total"] = total
+        end = time.perf_counter()
+    out = dict(totals)
+    out["other"] = end - last[0]
+    out["total"] = end - t0
     return out

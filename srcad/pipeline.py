@@ -1,87 +1,72 @@
 """The transformation: every pass srcad runs, in order, for every kind of derivative.
 
-    parse -> fence -> lower -> normalize -> ops -> activity -> reverse | forward -> emit -> load
+Accepts: a user's Python function, the parameters to differentiate, and the functions its called
+parameters hold (``static``).
+Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_derivative`),
+``vjp`` (:func:`vjp_transform`), ``jvp``/``hvp`` (:func:`jvp_transform`) and ``check_grads``
+(:func:`analyse`) all run the same passes, through the functions of this module, in this order::
 
-``grad``, ``value_and_grad``, ``vjp``, ``jvp``/``hvp`` and ``check_grads`` all transform through this
-module. Set ``SRCAD_DEBUG_PASSES=1`` to print the program after each pass.
+    front half, shared by every mode and check_grads (srcad.front: read_function, to_anf, ...):
+      1 parse     the function's source -> a gast tree, its namespace (srcad.passes.parse)
+      2 fence     reject what srcad cannot differentiate, with the user's line (passes.fence)
+      3 lower     break/continue/early return -> flags (passes.lower)
+      4+5 normalize  desugar, then A-normal form: one operation per statement (passes.normalize)
+      6 ops       what each statement computes: its rule, its operands (passes.ops)
+      7 activity  which variables carry a derivative (passes.activity)
+    back half, one mode (derive, derive_forward):
+      8 alias, 9 shapes   analyses the reverse and forward passes consult
+      10 reverse | forward  the derivative's gast functions (passes.reverse, passes.forward)
+      11 inplace  (inside reverse) writes into arrays made safe
+      12 emit     the functions -> one commented source text (passes.emit)
+      13 load     the text -> compiled functions bound to their helpers (passes.load)
+
+After every pass the pipeline calls :func:`srcad.hooks.after`: callbacks installed with
+``srcad.hooks.listening`` see the program as it stands (benchmarks/passes.py times the passes so),
+and ``SRCAD_DEBUG_PASSES=1`` prints it with :mod:`srcad.printer`, annotated with the facts of the
+analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :mod:`srcad.results`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import os
 import re
-import sys
-import threading
 import types
-import weakref
 
 import gast
 
-from .errors import Location, SourceUnavailableError, SrcadError
+from .errors import SourceUnavailableError, SrcadError
+from .front import Analysed, analyse, analyse_activity, read_function, to_anf
+from .hooks import after
 from .naming import Namer
 from .passes import activity as activity_pass
 from .passes import alias
 from .passes.emit import emit
-from .passes.fence import fence
 from .passes.forward import forward, tangent_parameter_names
 from .passes.load import Entry, FunctionRef, load
-from .passes.lower import lower
-from .passes.normalize import normalize
-from .passes.ops import classify, sequence_names
-from .passes.parse import NestedFunction, parse
+from .passes.parse import parse
 from .passes.reverse import Options, reverse
-from .passes.syntax import simple_statements
-from .rules.template import Helpers
+from .printer import Pass
+from .results import PerFunction, Transformed, has_varargs, positional, user_location
 from .runtime import one_like
 
+__all__ = ["Transformed", "Program", "Analysed", "read_function", "to_anf", "analyse_activity",
+           "analyse", "derive", "derive_forward", "transform", "transform_derivative",
+           "vjp_transform", "jvp_transform"]
 
-@dataclasses.dataclass
-class Transformed:
-    """The result of differentiating one function: generated text and the compiled function."""
 
-    source: str
-    function: object
-    filename: str
-    return_location: object
-    params: list
-    files: dict  # generated function name -> the file of the user function it was made from
-    entries: list = dataclasses.field(default_factory=list)  # load.Entry of every function
-    main: str = ""
+# -- the front half: passes 1 to 7 (srcad.front) -------------------------------------------------
 
-    def locate(self, traceback) -> Location | None:
-        """The user's line behind the innermost generated line in ``traceback``: the ``# line N``
-        comment above it names the line of the function it was generated from."""
-        import linecache
-
-        found = None
-        while traceback is not None:
-            code = traceback.tb_frame.f_code
-            if code.co_filename == self.filename and code.co_name in self.files:
-                found = (code.co_name, traceback.tb_lineno)
-            traceback = traceback.tb_next
-        if found is None:
-            return None
-        name, lineno = found
-        lines = linecache.getlines(self.filename)
-        for k in range(lineno - 1, -1, -1):
-            text = lines[k].strip()
-            if text.startswith("# line "):
-                return Location(self.files[name], int(text[7:].split(":")[0]), 0)
-            if text.startswith("def "):
-                break
-        return None
+# The names derive's and derive_forward's bodies call (kept until those bodies use the new ones).
+_front, _middle = read_function, to_anf
 
 
 def _debug(stage: str, tree):
-    if os.environ.get("SRCAD_DEBUG_PASSES"):
-        import ast
+    """The hook after pass ``stage`` ("reverse" or "forward") made the generated function ``tree``."""
+    after(Pass[stage.upper()], tree.name, tree)
 
-        node = gast.gast_to_ast(tree)
-        ast.fix_missing_locations(node)
-        print(f"---- after {stage} ----\n{ast.unparse(node)}", file=sys.stderr)
 
+# -- the back half: one mode, and the functions the user's function calls -------------------------
 
 class Program:
     """Every function generated for one derived function: the main one, and a forward/backward pair
@@ -127,39 +112,6 @@ class Program:
                     f"cannot differentiate through {fn.__qualname__!r}: {exc.message}",
                     location) from None
         return self.pairs[key]
-
-
-def _front(fun, wrt, static):
-    """The passes both modes share: parse, fence, lower, normalize, classify. Returns
-    ``(parsed, fun, wrt, namer, normalized, helpers, ops, out)``; ``static`` maps parameters to the
-    functions they hold (and ``"*args"`` to how many extra arguments there are)."""
-    if isinstance(fun, NestedFunction):
-        parsed, fun = fun.parsed(), fun.parent.fn
-    else:
-        parsed = parse(fun)
-    static = dict(static or {})
-    if "*args" in static:
-        parsed.specialize_varargs(static.pop("*args"))
-        varargs = [n for names in parsed.varargs.values() for n in names]
-        wrt = [varargs[int(p[1:])] if p.startswith("*") else p for p in wrt]
-    parsed.static = {k: v for k, v in static.items() if k in parsed.called_parameters()}
-    _debug("parse", parsed.tree)
-    fence(parsed)
-    namer = Namer.for_function(parsed.tree)
-    return parsed, fun, wrt, namer
-
-
-def _middle(parsed, namer):
-    parsed.tree = lower(parsed.tree, namer)
-    _debug("lower", parsed.tree)
-    normalized = normalize(parsed, namer)
-    _debug("normalize", normalized.tree)
-    helpers = Helpers(namer, parsed.namespace, normalized.locals)
-    simple = list(simple_statements(normalized.tree.body))
-    sequences = sequence_names(simple)
-    ops = {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences) for stmt in simple}
-    out = normalized.tree.body[-1].value.id
-    return normalized, helpers, ops, out
 
 
 def _stack_constants(parsed, normalized, ops) -> frozenset:
@@ -227,43 +179,67 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, 
     return parsed, out
 
 
+# -- the whole transformation, per kind of derivative ---------------------------------------------
+
+def _base_name(fun) -> str:
+    return re.sub(r"\W", "", fun.__name__) or "function"  # a lambda is '<lambda>'
+
+
+def _main_first(program) -> list:
+    """The generated functions, the last one made (the main one) first."""
+    last = len(program.generated) - 1
+    return [program.generated[last]] + program.generated[:last]
+
+
+def _parameters(fun, extra: int) -> list:
+    """``fun``'s positional parameters, then ``*0``, ``*1``, ... for ``extra`` arguments ``*args``
+    takes (when it has ``*args``)."""
+    return positional(fun) + ([f"*{k}" for k in range(extra)] if has_varargs(fun) else [])
+
+
+def _chosen(fun, params, positions, what: str) -> list:
+    """The parameters at ``positions``; an error naming ``what`` for one that is not there."""
+    for k in positions:
+        if not isinstance(k, int) or not -len(params) <= k < len(params):
+            raise SrcadError(f"{what.format(k)} does not name a positional parameter of "
+                             f"{fun.__qualname__}{inspect.signature(fun, follow_wrapped=False)}")
+    return [params[k] for k in positions]
+
+
+def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
+    """Passes 12 and 13, emit and load: ``(text, {name: compiled function})``."""
+    text = emit(functions, header)
+    after(Pass.EMIT, who, text)
+    compiled = load(text, filename, entries)
+    after(Pass.LOAD, who, "".join(f"# loaded {name}{inspect.signature(fn)}\n"
+                                  for name, fn in compiled.items()))
+    return text, compiled
+
+
 def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
               options=Options()) -> Transformed:
     """Differentiate ``fun`` with respect to the positional parameters ``argnums`` (specialized on
     the functions that ``static`` gives for parameters the body calls)."""
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
-    signature = inspect.signature(fun, follow_wrapped=False)
-    params = [p.name for p in signature.parameters.values()
-              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    extra = (static or {}).get("*args", 0)
-    vararg = next((p.name for p in signature.parameters.values()
-                   if p.kind == p.VAR_POSITIONAL), None)
-    params = params + [f"*{k}" for k in range(extra)] if vararg else params
-    for k in argnums:
-        if not isinstance(k, int) or not -len(params) <= k < len(params):
-            raise SrcadError(f"argnums={k!r} does not name a positional parameter of "
-                             f"{fun.__qualname__}{inspect.signature(fun, follow_wrapped=False)}")
-    wrt = [params[k] for k in argnums]
+    params = _parameters(fun, (static or {}).get("*args", 0))
+    wrt = _chosen(fun, params, argnums, "argnums={!r}")
     if len(set(wrt)) != len(wrt):
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
 
     program = Program(options)
-    base = re.sub(r"\W", "", fun.__name__) or "function"  # a lambda is '<lambda>'
-    main = program.fresh(f"grad_{base}")
+    main = program.fresh(f"grad_{_base_name(fun)}")
     parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple,
                          static=static)
-    # the main function first, then the pairs of the functions it calls
-    order = [len(program.generated) - 1] + list(range(len(program.generated) - 1))
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: gradient of {fun.__qualname__} ({where}) with respect to {', '.join(wrt)}\n"
               f"returns ({out}, gradient)")
     if len(program.generated) > 1:
         header += "\nfollowed by a forward/backward pair for each function it calls"
-    text = emit([program.generated[k] for k in order], header)
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(wrt)}>"
-    functions = load(text, filename, program.entries)
+    text, functions = emit_and_load(_main_first(program), header, filename, program.entries,
+                                    fun.__qualname__)
     files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
     return Transformed(text, functions[main], filename, parsed.location(parsed.tree.body[-1]),
                        params, files, program.entries, main)
@@ -308,106 +284,70 @@ def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kw
                f"\n    return ({gradient}, {result})\n")
     header = (f"srcad: derivative of {inner!r} with respect to {', '.join(wrt)}, by forward mode "
               f"over its generated code\nreturns (value, derivative)")
-    body = emit([program.generated[k] for k in range(len(program.generated))], "")
+    body = emit(program.generated, "")
     text = "\n".join(f"# {line}" for line in header.splitlines()) + "\n" + text_fn + "\n\n" + body
+    after(Pass.EMIT, repr(inner), text)
     user_fn = next(e.user_fn for e in t.entries if e.name == t.main)
     entries = program.entries + [Entry(name, user_fn, bound, defaults=True)]
     filename = f"<srcad {name} of {inner!r}>"
     functions = load(text, filename, entries)
+    after(Pass.LOAD, repr(inner), "".join(f"# loaded {n}\n" for n in functions))
     files = {e.name: t.files.get(t.main, "") for e in entries}
     return Transformed(text, functions[name], filename, t.return_location, t.params, files,
                        entries, name)
 
 
-class _PerFunction:
-    """Transformations kept per user function (weakly: they go with the function) and per key,
-    under a lock; idempotent, so two threads making the same one at once is harmless."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._table = weakref.WeakKeyDictionary()
-
-    def get(self, fun, key):
-        with self._lock:
-            return self._table.get(fun, {}).get(key)
-
-    def put(self, fun, key, value):
-        with self._lock:
-            self._table.setdefault(fun, {})[key] = value
-        return value
+_vjp_cache = PerFunction()  # function -> {(count, static): (forward, backward, text)}
 
 
-_vjp_cache = _PerFunction()  # function -> {(count, static): (forward, backward, text)}
-
-
-def _vjp_transform(fun, count: int):
+def vjp_transform(fun, count: int):
     """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters."""
-    key = (count, ("*args", count - len(_positional(fun))) if _has_varargs(fun) else None)
+    key = (count, ("*args", count - len(positional(fun))) if has_varargs(fun) else None)
     found = _vjp_cache.get(fun, key)
     if found is not None:
         return found
-    params = _positional(fun)
+    params = positional(fun)
     static = {}
-    if _has_varargs(fun):
+    if has_varargs(fun):
         static["*args"] = max(count - len(params), 0)
         params = params + [f"*{k}" for k in range(static["*args"])]
     if count > len(params):
         raise SrcadError(f"srcad.vjp: {fun.__qualname__} takes {len(params)} positional "
                          f"arguments, got {count}")
     program = Program()
-    base = re.sub(r"\W", "", fun.__name__) or "function"
+    base = _base_name(fun)
     names = (program.fresh(f"forward_{base}"), program.fresh(f"backward_{base}"))
     parsed, out = derive(program, fun, params[:count], split=names + (True,), static=static)
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
               f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "
               "gradients")
-    order = list(range(len(program.generated)))
     first = len(program.generated) - 2  # the pair of fun itself was added last
-    order = [first, first + 1] + [k for k in order if k not in (first, first + 1)]
-    text = emit([program.generated[k] for k in order], header)
+    functions = program.generated[first:] + program.generated[:first]
     filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"
-    functions = load(text, filename, program.entries)
-    result = (functions[names[0]], functions[names[1]], text)
-    return _vjp_cache.put(fun, key, result)
+    text, compiled = emit_and_load(functions, header, filename, program.entries, fun.__qualname__)
+    return _vjp_cache.put(fun, key, (compiled[names[0]], compiled[names[1]], text))
 
 
-def _positional(fun):
-    return [p.name for p in inspect.signature(fun, follow_wrapped=False).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+_jvp_cache = PerFunction()  # function -> {(positions, static, options): (jvp, names, text)}
 
 
-def _has_varargs(fun):
-    return any(p.kind == p.VAR_POSITIONAL
-               for p in inspect.signature(fun, follow_wrapped=False).parameters.values())
-
-
-_jvp_cache = _PerFunction()  # function -> {(positions, static, options): (jvp, names, text)}
-
-
-def _jvp_transform(fun, positions: tuple, static=(), options=Options()):
+def jvp_transform(fun, positions: tuple, static=(), options=Options()):
     """The JVP function of ``fun`` with tangents for the positional parameters ``positions``:
     ``(function, tangent parameter names, source)``, made once per key."""
     key = (positions, static, options)
     found = _jvp_cache.get(fun, key)
     if found is not None:
         return found
-    params = _positional(fun)
     static = dict(static)
-    if "*args" in static:
-        params = params + [f"*{k}" for k in range(static["*args"])]
-    for k in positions:
-        if not isinstance(k, int) or not -len(params) <= k < len(params):
-            raise SrcadError(f"argument number {k!r} does not name a positional parameter of "
-                             f"{fun.__qualname__}{inspect.signature(fun, follow_wrapped=False)}")
-    wrt = [params[k] for k in positions]
+    params = _parameters(fun, static.get("*args", 0))
+    wrt = _chosen(fun, params, positions, "argument number {!r}")
     program = Program(options)
-    base = re.sub(r"\W", "", fun.__name__) or "function"
-    name = program.fresh(f"jvp_{base}")
+    name = program.fresh(f"jvp_{_base_name(fun)}")
     try:
         parsed, out, tangent_params = derive_forward(program, fun, wrt, name, static=static)
     except SrcadError as exc:
-        location = _user_location(exc.location)
+        location = user_location(exc.location)
         if location is exc.location:
             raise
         where = f"{exc.location.filename}:{exc.location.lineno}"
@@ -418,36 +358,12 @@ def _jvp_transform(fun, positions: tuple, static=(), options=Options()):
         if not parsed.filename.startswith("<srcad") else "code generated by srcad"
     header = (f"srcad: Jacobian-vector product of {fun.__qualname__} ({where}) along tangents of "
               f"{', '.join(wrt) or 'nothing'}\nreturns ({out}, tangent of {out})")
-    order = [len(program.generated) - 1] + list(range(len(program.generated) - 1))
-    text = emit([program.generated[k] for k in order], header)
     filename = f"<srcad {name} of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno} " \
                f"along {','.join(wrt)}>"
-    functions = load(text, filename, program.entries)
-    result = (functions[name], tangent_params, text)
-    return _jvp_cache.put(fun, key, result)
+    text, compiled = emit_and_load(_main_first(program), header, filename, program.entries,
+                                   fun.__qualname__)
+    return _jvp_cache.put(fun, key, (compiled[name], tangent_params, text))
 
 
-def _user_location(location):
-    """For a place in code srcad generated, the user's line it was generated from: the nearest
-    ``# line N: ...`` comment above it, in the file the generated function's name gives (nested
-    generations resolved one by one). Any other location comes back unchanged."""
-    import linecache
-
-    seen = 0
-    while location is not None and location.filename.startswith("<srcad ") and seen < 10:
-        seen += 1
-        match = re.search(r" at (.*):\d+(?: wrt | along |>)", location.filename)
-        lines = linecache.getlines(location.filename)
-        number = None
-        for k in range(min(location.lineno, len(lines)) - 1, -1, -1):
-            text = lines[k].strip()
-            if text.startswith("# line "):
-                number = int(text[7:].split(":")[0])
-                break
-        if match is None or number is None:
-            return location
-        user_file = match.group(1)
-        inner = re.match(r"<srcad \S+ of .* at (.*)", user_file)
-        user_file = inner.group(1) if inner else user_file
-        location = Location(user_file, number, 0)
-    return location
+# The names srcad.api imports today (to be replaced by the public names above).
+_vjp_transform, _jvp_transform, _positional = vjp_transform, jvp_transform, positional

@@ -497,3 +497,66 @@ def test_debug_nans_says_which_names_are_the_users():
     text = str(variable.value)
     assert "the gradient dh became inf" in text
     assert "values: h = [0. 2.]" in text and "intermediate values: log_h = [  -inf" in text
+# -- the pipeline, seen pass by pass ----------------------------------------------------------------
+
+TANH_LOSS = """
+    def loss(W, x):
+        h = np.tanh(W @ x)
+        return np.sum(h ** 2)
+    """
+
+
+def test_debug_passes_prints_the_program_after_every_pass(monkeypatch, capsys):
+    from gradcheck import make_function
+
+    monkeypatch.setenv("SRCAD_DEBUG_PASSES", "1")
+    loss = make_function(TANH_LOSS)  # a function of its own: transformations are cached
+    srcad.grad(loss)(np.ones((2, 2)), np.ones(2))
+    err = capsys.readouterr().err
+    for label in ("1 parse", "2 fence", "3 lower", "5 normalize", "6 ops", "10 reverse", "12 emit",
+                  "13 load"):
+        assert f"---- after {label} (" in err, label
+    assert "h = np.tanh(W_at_x)  # ops: rule numpy.tanh" in err
+    assert "# loaded grad_loss(W, x)" in err
+
+
+def test_debug_passes_annotates_activity(monkeypatch, capsys):
+    from gradcheck import make_function
+
+    from srcad import pipeline
+
+    monkeypatch.setenv("SRCAD_DEBUG_PASSES", "1")
+    pipeline.analyse(make_function(TANH_LOSS), ["x"])
+    err = capsys.readouterr().err
+    assert "---- after 7 activity (loss) ----" in err
+    assert "h = np.tanh(W_at_x)  # active: W_at_x, h" in err
+
+
+def test_pass_hooks_see_every_pass_of_their_own_thread_only():
+    import threading
+
+    from gradcheck import make_function
+    from srcad.hooks import listening
+
+    def transform(seen):
+        with listening(lambda snapshot: seen.append(snapshot.step.value[1])):
+            srcad.source(srcad.grad(make_function(TANH_LOSS)))
+
+    mine, theirs = [], []
+    other = threading.Thread(target=transform, args=(theirs,))
+    other.start()
+    transform(mine)
+    other.join()
+    steps = ["parse", "fence", "lower", "normalize", "ops", "reverse", "emit", "load"]
+    assert mine == steps and theirs == steps  # each saw its own transformation, once
+
+
+def test_check_grads_prepares_functions_through_the_pipeline():
+    from srcad.hooks import listening
+
+    seen = []
+    args = [np.random.default_rng(0).normal(size=(3, 2)), np.ones(2)]
+    with listening(lambda snapshot: seen.append((snapshot.step.value[1], snapshot.function))):
+        assert srcad.tools.check.find_faulty_line(cd.right_loss, args) is None
+    steps = [step for step, function in seen if function == "right_loss"]
+    assert steps == ["parse", "fence", "lower", "normalize", "ops", "activity"]

@@ -1,0 +1,47 @@
+"""Pass hooks: callbacks the pipeline calls after every pass, with the program as it stands.
+
+Accepts: callables ``callback(snapshot)`` taking a :class:`srcad.printer.Snapshot`, installed for the
+duration of a ``with listening(callback):`` block.
+Guarantees: :func:`after` calls every installed callback, in the order they were installed, then
+(when the environment variable ``SRCAD_DEBUG_PASSES`` is set) prints the snapshot to stderr with
+:func:`srcad.printer.render`. Callbacks live in a context variable, not in a module global: a
+callback installed in one thread (or asyncio task) never sees another one's transformations, so two
+functions can be transformed at once. Callbacks must not change the program.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import sys
+
+from .printer import Pass, Snapshot, render
+
+_callbacks: contextvars.ContextVar[tuple] = contextvars.ContextVar("srcad_pass_callbacks",
+                                                                  default=())
+
+
+@contextlib.contextmanager
+def listening(callback):
+    """Call ``callback(snapshot)`` after every pass run inside the ``with`` block."""
+    token = _callbacks.set(_callbacks.get() + (callback,))
+    try:
+        yield callback
+    finally:
+        _callbacks.reset(token)
+
+
+def after(step: Pass, function: str, program, **facts):
+    """Announce that pass ``step`` has run on ``function``: ``program`` is its result, ``facts`` the
+    side tables it made (see :class:`~srcad.printer.Snapshot`)."""
+    callbacks = _callbacks.get()
+    debug = os.environ.get("SRCAD_DEBUG_PASSES")
+    if not callbacks and not debug:
+        return
+    snapshot = Snapshot(step, function, program, **facts)
+    for callback in callbacks:
+        callback(snapshot)
+    if debug:
+        print(f"---- after {step.label} ({function}) ----\n{render(snapshot)}", end="",
+              file=sys.stderr)

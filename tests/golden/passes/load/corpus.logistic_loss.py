@@ -1,0 +1,1 @@
+# loaded grad_logistic_loss(w, X, y)

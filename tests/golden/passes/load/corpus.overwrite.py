@@ -1,0 +1,1 @@
+# loaded grad_overwrite(a, b)

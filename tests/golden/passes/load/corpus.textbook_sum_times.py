@@ -1,0 +1,1 @@
+# loaded grad_textbook_sum_times(x, y, z)
