@@ -28,7 +28,8 @@ from .passes.fence import fence
 from .passes.forward import forward, tangent_parameter_names
 from .passes.load import Entry, FunctionRef, load
 from .passes.lower import lower
-from .passes.normalize import normalize
+from .passes.anf import anf
+from .passes.desugar import desugar
 from .passes.ops import classify, sequence_names
 from .passes.parse import NestedFunction, parse
 from .passes.reverse import Options, reverse
@@ -152,8 +153,10 @@ def _front(fun, wrt, static):
 def _middle(parsed, namer):
     parsed.tree = lower(parsed.tree, namer)
     _debug("lower", parsed.tree)
-    normalized = normalize(parsed, namer)
-    _debug("normalize", normalized.tree)
+    desugared = desugar(parsed, namer)
+    _debug("desugar", desugared.tree)
+    normalized = anf(parsed, desugared, namer)
+    _debug("anf", normalized.tree)
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
     simple = list(simple_statements(normalized.tree.body))
     sequences = sequence_names(simple)

@@ -57,6 +57,15 @@ def parameter_names(args) -> list:
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
+def local_names(tree: gast.FunctionDef) -> frozenset:
+    """The names local to the function ``tree``: its parameters, the names it assigns and the
+    nested functions it defines (not looking inside those)."""
+    names = set(parameter_names(tree.args))
+    names |= {n.id for n in own_nodes(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    names |= {n.name for n in own_nodes(tree) if isinstance(n, gast.FunctionDef)}
+    return frozenset(names)
+
+
 def dotted_name(node) -> str | None:
     """``np.linalg.norm`` -> "np.linalg.norm"; None if ``node`` is not a chain of names."""
     parts = []
@@ -105,7 +114,7 @@ class Parsed:
     def specialize_varargs(self, count: int):
         """``def f(x, *args)`` called with ``count`` extra arguments becomes ``def f(x, args_0, ...,
         args_{count-1})`` whose body starts with ``args = (args_0, ...)``; ``g(*args)`` inside is
-        then ``g(args_0, ...)`` (see srcad.normalize)."""
+        then ``g(args_0, ...)`` (see srcad.passes.anf)."""
         vararg = self.tree.args.vararg
         if vararg is None:
             return
