@@ -17,8 +17,9 @@ values, and its body is a list of statements of exactly these forms:
 * ``for name in range(a, ...):`` whose body starts with ``<count> += 1``: a loop over anything else
   (an array's first axis, a list, ``enumerate``, ``zip``, ``reversed``) becomes a loop over indices
   whose body starts by reading the items (``row = X[row_index]``); ``for name in <static>:`` stays;
-* ``while <test>:`` (the test kept whole, re-evaluated each time) whose body starts with
-  ``<count> += 1``; ``if flag: break`` (as left by :mod:`srcad.passes.lower`);
+* ``while <test>:`` whose body starts with ``<count> += 1`` (a test that calls nothing kept whole,
+  re-evaluated each time; one that calls something a name, recomputed at the end of the body);
+  ``if flag: break`` (as left by :mod:`srcad.passes.lower`);
 * a final ``return name``.
 
 Each loop is preceded by ``<count> = 0``: its trip count, the only thing the reverse sweep needs to
@@ -36,7 +37,8 @@ that must run where their expression is evaluated (see desugar's docstring): con
 :func:`~srcad.passes.desugar.comprehension_loop`), ``and``/``or`` that call something (nested
 ``if``\\ s, which still stop at the first operand that decides), ``for`` loops over iterables, and
 ``while`` tests that call something (computed before the loop and again at the end of each
-iteration). :mod:`srcad.passes.loops` builds the loops; this module the rest.
+iteration). :mod:`srcad.passes.control` handles conditions, ``if`` statements and loops; this
+module the atoms, operations, assignments and the other statements.
 
 Side tables, in :class:`Normalized`: ``origin`` maps every new statement to the user's statement it
 came from (for comments and error locations); ``loop_counts`` each loop to its trip counter;
@@ -52,14 +54,16 @@ import dataclasses
 import gast
 
 from ..errors import UnsupportedSyntaxError
+from .control import Control
 from .desugar import comprehension_loop
-from .loops import Loops
 from .parse import local_names
 from .syntax import load, store
 
 
 @dataclasses.dataclass
 class Normalized:
+    """The function in A-normal form and its side tables (what passes 6 to 12 read)."""
+
     tree: gast.FunctionDef
     origin: dict  # new statement -> the user's statement it came from
     locals: frozenset  # names assigned or bound as parameters in the function, temporaries included
@@ -94,12 +98,10 @@ def _has_call(node) -> bool:
     return any(isinstance(n, gast.Call) for n in gast.walk(node))
 
 
-def _assigned_in(stmts) -> set:
-    return {n.id for n in gast.walk(gast.Module(body=stmts, type_ignores=[]))
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-
-
 class _Anf:
+    """Normalizes one function: statements are emitted into ``body`` (the block being built), each
+    entered in ``origin`` with ``user_stmt``, the user's statement being normalized."""
+
     def __init__(self, parsed, desugared, namer):
         self.parsed = parsed
         self.desugared = desugared
@@ -110,7 +112,7 @@ class _Anf:
         self.user_stmt = None
         self.loop_counts = {}
         self.augmented = set()
-        self.loops = Loops(self)
+        self.control = Control(self)
 
     def run(self) -> Normalized:
         tree = self.desugared.tree
@@ -148,6 +150,7 @@ class _Anf:
         return body
 
     def emit(self, stmt, where):
+        """Append ``stmt`` to the block, located at the node ``where`` it computes."""
         if getattr(where, "lineno", None) is None:  # a generated atom: use the user's statement
             where = self.user_stmt
         gast.copy_location(stmt, where)
@@ -172,19 +175,11 @@ class _Anf:
             if stmt in self.desugared.augmented:  # in place for an array: see srcad.passes.alias
                 self.augmented.add(self.body[-1])
         elif isinstance(stmt, gast.If):
-            test = stmt.test
-            if isinstance(test, gast.Name) and test.id in _assigned_in(stmt.body + stmt.orelse):
-                # the backward sweep must see the decision, not what the branch made of it
-                cond = self.condition(test, self.namer.fresh("cond"))
-            else:
-                cond = self.condition(test)
-            body = self.block(stmt.body) or [gast.Pass()]
-            orelse = self.block(stmt.orelse)
-            self.emit(gast.If(test=cond, body=body, orelse=orelse), stmt)
+            self.control.if_statement(stmt)
         elif isinstance(stmt, gast.For):
-            self.loops.for_loop(stmt)
+            self.control.for_loop(stmt)
         elif isinstance(stmt, gast.While):
-            self.loops.while_loop(stmt)
+            self.control.while_loop(stmt)
         elif isinstance(stmt, (gast.Break, gast.FunctionDef, gast.Assert)):
             self.emit(stmt, stmt)  # a nested def runs as written (srcad.passes.parse)
         elif isinstance(stmt, gast.Return):
@@ -193,7 +188,7 @@ class _Anf:
                 ret = value
             elif isinstance(value, gast.IfExp):  # return a if c else b
                 ret = load(self.namer.fresh("out"))
-                self.choice(value, ret.id)
+                self.control.choice(value, ret.id)
             else:
                 ret = load(self.namer.fresh("out"))
                 self.emit_assign(ret.id, self.operation(value), value)
@@ -210,44 +205,9 @@ class _Anf:
             raise UnsupportedSyntaxError(f"'{type(stmt).__name__}' is not supported",
                                          self.parsed.location(stmt))
 
-    def condition(self, test, name=None):
-        """The name holding ``test``. A condition without calls is computed whole (it carries no
-        gradient and has no side effect); one with calls is brought into A-normal form like any
-        other code, ``and``/``or`` becoming nested ``if``s so that they still stop at the first
-        operand that decides (desugar made chained comparisons ``and``\\ s)."""
-        if isinstance(test, gast.Name) and name is None:
-            return load(test.id)
-        name = name or self.namer.fresh("cond")
-        if not _has_call(test):
-            self.emit_assign(name, test, test)
-            return load(name)
-        if isinstance(test, gast.BoolOp):
-            self.condition(test.values[0], name)
-            rest = test.values[1:]
-            rest = rest[0] if len(rest) == 1 else gast.copy_location(
-                gast.BoolOp(op=test.op, values=rest), test)
-            decided = load(name) if isinstance(test.op, gast.And) else gast.UnaryOp(
-                op=gast.Not(), operand=load(name))
-            then = self.block_of(lambda: self.condition(rest, name))
-            decision = self.namer.fresh("cond")  # the branch below reassigns 'name'
-            self.emit_assign(decision, decided, test)
-            self.emit(gast.If(test=load(decision), body=then, orelse=[]), test)
-            return load(name)
-        self.emit_assign(name, test if self.is_atom(test) else self.operation(test), test)
-        return load(name)
-
-    def choice(self, node, target: str):
-        """``target = a if c else b`` as an ``if`` statement."""
-        cond = self.condition(node.test)
-        body = self.block([gast.copy_location(
-            gast.Assign(targets=[store(target)], value=node.body, type_comment=None), node.body)])
-        orelse = self.block([gast.copy_location(
-            gast.Assign(targets=[store(target)], value=node.orelse, type_comment=None), node.orelse)])
-        self.emit(gast.If(test=cond, body=body, orelse=orelse), node)
-
     def assign(self, target, value):
         if isinstance(value, gast.IfExp) and isinstance(target, gast.Name):
-            self.choice(value, target.id)
+            self.control.choice(value, target.id)
             return
         if isinstance(target, gast.Subscript):
             atom = self.atom(value)
@@ -326,7 +286,7 @@ class _Anf:
             return self.fold(node)
         if isinstance(node, gast.IfExp):
             name = self.namer.fresh("choice")
-            self.choice(node, name)
+            self.control.choice(node, name)
             return load(name)
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension(node)
@@ -340,7 +300,7 @@ class _Anf:
         built = comprehension_loop(node, self.namer)
         self.emit(built.start, node)
         self.locals = self.locals | built.names
-        self.loops.rebound = set()
+        self.control.rebound = set()
         self.statement(built.loop)
         return load(built.items)
 

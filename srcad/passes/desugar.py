@@ -11,10 +11,12 @@ it) that computes the same values, in which
 * annotated assignment is plain assignment (``x: T = e`` -> ``x = e``; ``x: T`` alone is dropped);
 * docstrings and ``pass`` statements are gone;
 * a chained comparison that calls something, where it decides a branch, is a conjunction of single
-  comparisons: ``a < f(b) < c`` -> ``a < f(b) and f(b) < c``. "Decides a branch" means: the test
-  of an ``if`` or ``while``, of a conditional expression or of a comprehension's ``if``, or an
-  operand of ``and``/``or`` in such a test. A test that calls nothing is kept whole (it carries
-  no gradient; :mod:`srcad.passes.anf` computes it in one statement);
+  comparisons: ``a < f(b) < c`` -> ``a < f(b) and f(b) < c`` (``f(b)`` is then computed once for
+  each comparison, as before the split into passes). "Decides a branch" means: the test of an
+  ``if`` or ``while``, of a conditional expression or of a comprehension's ``if`` (rewritten by
+  :func:`comprehension_loop`), or an operand of ``and``/``or`` in such a test. A test that calls
+  nothing is kept whole (it carries no gradient; :mod:`srcad.passes.anf` computes it in one
+  statement);
 * nested ``def``s, ``assert`` and ``print(...)`` are kept exactly as written (they run as written).
 
 Side tables, in :class:`Desugared`: ``origin`` maps each statement desugar rebuilt to the user's

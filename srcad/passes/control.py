@@ -1,11 +1,16 @@
-"""Pass 5, anf (its loops): ``for`` and ``while`` loops in A-normal form, with trip counters.
+"""Pass 5, anf (its control flow): conditions, ``if`` statements and loops in A-normal form.
 
-Accepts: a ``for`` or ``while`` statement of the desugared function (:mod:`srcad.passes.desugar`),
-given to :class:`Loops` by the pass that owns it, :mod:`srcad.passes.anf`, whose ``atom``,
-``condition``, ``assign``, ``block`` and ``emit`` it uses to evaluate expressions in order.
-Guarantees (the loop forms listed in :mod:`srcad.passes.anf`):
+Accepts: an ``if``, ``for`` or ``while`` statement, a condition or a conditional expression of the
+desugared function (:mod:`srcad.passes.desugar`), handed over by :mod:`srcad.passes.anf`, whose
+``atom``, ``operation``, ``assign``, ``block`` and ``emit`` evaluate the expressions in them.
+Guarantees (the forms listed in :mod:`srcad.passes.anf`):
 
-* ``<count> = 0`` before the loop and ``<count> += 1`` as the first statement of its body; the
+* a condition is a name: ``cond = <test>``, the test kept whole when it calls nothing (it carries
+  no gradient); one that calls something is in A-normal form like any other code, its
+  ``and``/``or`` become nested ``if``\\ s that still stop at the first operand that decides;
+* ``if name:`` where ``name`` is not assigned in the branches (the backward sweep re-reads it to
+  take the same branch); ``x = a if c else b`` is an ``if`` assigning ``x`` in both branches;
+* ``<count> = 0`` before each loop and ``<count> += 1`` as the first statement of its body; the
   loop is entered in ``loop_counts`` with the counter's name;
 * ``for name in range(a, ...)`` keeps its header, its arguments made atoms; ``for name in
   <static>`` stays (a non-name target is unpacked from a fresh loop variable at the top of the body);
@@ -17,9 +22,9 @@ Guarantees (the loop forms listed in :mod:`srcad.passes.anf`):
   iteration (before the final ``if flag: break``, guarded so that a loop left by ``break`` does not
   evaluate it again); a test without calls is kept whole, re-evaluated by Python.
 
-Every statement is emitted where the user's loop header is evaluated, so temporaries and the names
-introduced here are allocated in evaluation order (see :mod:`srcad.passes.desugar` for why this is
-not done before A-normal form).
+Every statement is emitted where the user's code evaluates it, so temporaries and the names made
+here are allocated in evaluation order (see :mod:`srcad.passes.desugar` for why this is not done
+before A-normal form).
 """
 
 from __future__ import annotations
@@ -33,10 +38,70 @@ from .parse import resolve_dotted
 from .syntax import load, store
 
 
-class Loops:
+def _has_call(node) -> bool:
+    return any(isinstance(n, gast.Call) for n in gast.walk(node))
+
+
+def _assigned_in(stmts) -> set:
+    return {n.id for n in gast.walk(gast.Module(body=stmts, type_ignores=[]))
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+class Control:
+    """The control flow of the function that an :class:`srcad.passes.anf._Anf` normalizes."""
+
     def __init__(self, anf):
         self.anf = anf
         self.rebound = set()  # names the body of the loop being normalized assigns
+
+    def if_statement(self, stmt):
+        anf = self.anf
+        test = stmt.test
+        if isinstance(test, gast.Name) and test.id in _assigned_in(stmt.body + stmt.orelse):
+            # the backward sweep must see the decision, not what the branch made of it
+            cond = self.condition(test, anf.namer.fresh("cond"))
+        else:
+            cond = self.condition(test)
+        body = anf.block(stmt.body) or [gast.Pass()]
+        orelse = anf.block(stmt.orelse)
+        anf.emit(gast.If(test=cond, body=body, orelse=orelse), stmt)
+
+    def condition(self, test, name=None):
+        """The name holding ``test``. A condition without calls is computed whole (it carries no
+        gradient and has no side effect); one with calls is brought into A-normal form like any
+        other code, ``and``/``or`` becoming nested ``if``s so that they still stop at the first
+        operand that decides (desugar made chained comparisons ``and``\\ s)."""
+        anf = self.anf
+        if isinstance(test, gast.Name) and name is None:
+            return load(test.id)
+        name = name or anf.namer.fresh("cond")
+        if not _has_call(test):
+            anf.emit_assign(name, test, test)
+            return load(name)
+        if isinstance(test, gast.BoolOp):
+            self.condition(test.values[0], name)
+            rest = test.values[1:]
+            rest = rest[0] if len(rest) == 1 else gast.copy_location(
+                gast.BoolOp(op=test.op, values=rest), test)
+            decided = load(name) if isinstance(test.op, gast.And) else gast.UnaryOp(
+                op=gast.Not(), operand=load(name))
+            then = anf.block_of(lambda: self.condition(rest, name))
+            decision = anf.namer.fresh("cond")  # the branch below reassigns 'name'
+            anf.emit_assign(decision, decided, test)
+            anf.emit(gast.If(test=load(decision), body=then, orelse=[]), test)
+            return load(name)
+        anf.emit_assign(name, test if anf.is_atom(test) else anf.operation(test), test)
+        return load(name)
+
+    def choice(self, node, target: str):
+        """``target = a if c else b`` as an ``if`` statement."""
+        anf = self.anf
+        cond = self.condition(node.test)
+        body = anf.block([gast.copy_location(
+            gast.Assign(targets=[store(target)], value=node.body, type_comment=None), node.body)])
+        orelse = anf.block([gast.copy_location(
+            gast.Assign(targets=[store(target)], value=node.orelse, type_comment=None), node.orelse)])
+        anf.emit(gast.If(test=cond, body=body, orelse=orelse), node)
 
     def counter(self, loop) -> str:
         """``<count> = 0``, emitted before ``loop``; the counter's name."""
@@ -58,13 +123,13 @@ class Loops:
         count = self.counter(stmt)
         body = [self.increment(count, stmt)] + anf.block(stmt.body)
         test = stmt.test
-        if any(isinstance(n, gast.Call) for n in gast.walk(test)):
+        if _has_call(test):
             # a test with calls is computed before the loop and again at the end of each
             # iteration; not once the loop is left by 'break' (the body must still end with
             # 'if flag: break', so the re-evaluation comes before it, guarded)
             name = anf.namer.fresh("cond")
-            anf.condition(test, name)
-            again = anf.block_of(lambda: anf.condition(test, name))
+            self.condition(test, name)
+            again = anf.block_of(lambda: self.condition(test, name))
             last = body[-1] if body else None
             if isinstance(last, gast.If) and any(isinstance(b, gast.Break) for b in last.body):
                 stay = anf.namer.fresh("cond")
