@@ -47,6 +47,8 @@ from .syntax import load, store
 
 @dataclasses.dataclass
 class Desugared:
+    """The desugared function and its side tables (what pass 5, anf, reads)."""
+
     tree: gast.FunctionDef
     origin: dict  # statement made here -> the user's statement it stands for
     augmented: set  # 'v = v op e' made from 'v op= e' (a name target only)
