@@ -188,7 +188,7 @@ def render(data, discussion_path) -> str:
     w("One more fresh transformation (`srcad.source(srcad.grad(f))`), each pass that "
       "`srcad.api.transform` calls wrapped in a timer (`benchmarks/passes.py`; srcad is not "
       "modified). \"other\": signature inspection, naming, bookkeeping.\n")
-    names = ["parse", "fence", "lower", "normalize", "ops", "activity", "reverse", "emit", "load", "other"]
+    names = ["parse", "fence", "lower", "desugar", "anf", "ops", "activity", "reverse", "emit", "load", "other"]
     w("| function | " + " | ".join(names) + " | total |")
     w("|---|" + "---|" * (len(names) + 1))
     prow = [(f"`{r['key']}`", r["passes"]) for r in results if r.get("passes")]

@@ -3,7 +3,7 @@
 Accepts: a user's Python function (or a nested def, :class:`srcad.passes.parse.NestedFunction`), the
 names of the parameters to differentiate, and ``static``: the functions its called parameters hold
 (and ``"*args"``: how many extra positional arguments it gets).
-Guarantees: the passes parse, fence, lower, normalize (desugar + A-normal form), ops and activity run
+Guarantees: the passes parse, fence, lower, desugar, anf (A-normal form), ops and activity run
 in that order, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
 program after each, with the facts of ops and activity). :func:`analyse` runs all seven for reverse
 mode and returns an :class:`Analysed`; :mod:`srcad.pipeline` (grad, vjp, jvp) and
@@ -19,7 +19,8 @@ from .naming import Namer
 from .passes import activity as activity_pass
 from .passes.fence import fence
 from .passes.lower import lower
-from .passes.normalize import normalize
+from .passes.anf import anf
+from .passes.desugar import desugar
 from .passes.ops import classify, sequence_names
 from .passes.parse import NestedFunction, parse
 from .passes.syntax import simple_statements
@@ -50,14 +51,16 @@ def read_function(fun, wrt, static):
 
 
 def to_anf(parsed, namer):
-    """Passes 3 to 6, lower, normalize (desugar and A-normal form) and ops. Returns
+    """Passes 3 to 6: lower, desugar, anf (A-normal form) and ops. Returns
     ``(normalized, helpers, ops, out)``: ``ops`` maps each simple statement to its
     :class:`~srcad.passes.ops.Op`, ``out`` is the name the function returns."""
     name = parsed.tree.name
     parsed.tree = lower(parsed.tree, namer)
     after(Pass.LOWER, name, parsed.tree)
-    normalized = normalize(parsed, namer)
-    after(Pass.NORMALIZE, name, normalized.tree)
+    desugared = desugar(parsed, namer)
+    after(Pass.DESUGAR, name, desugared.tree)
+    normalized = anf(parsed, desugared, namer)
+    after(Pass.ANF, name, normalized.tree)
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
     simple = list(simple_statements(normalized.tree.body))
     sequences = sequence_names(simple)

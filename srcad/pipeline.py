@@ -10,7 +10,8 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       1 parse     the function's source -> a gast tree, its namespace (srcad.passes.parse)
       2 fence     reject what srcad cannot differentiate, with the user's line (passes.fence)
       3 lower     break/continue/early return -> flags (passes.lower)
-      4+5 normalize  desugar, then A-normal form: one operation per statement (passes.normalize)
+      4 desugar   augmented/annotated assignments and chained comparisons rewritten (passes.desugar)
+      5 anf       A-normal form: one operation per statement on atoms (passes.anf, passes.control)
       6 ops       what each statement computes: its rule, its operands (passes.ops)
       7 activity  which variables carry a derivative (passes.activity)
     back half, one mode (derive, derive_forward):

@@ -23,14 +23,13 @@ import gast
 
 class Pass(enum.Enum):
     """The passes in the order the pipeline runs them: ``(number, name)``. Reverse and forward mode
-    are the two forms of step 10; passes 4 and 5 run as one module today (normalize)."""
+    are the two forms of step 10."""
 
     PARSE = (1, "parse")
     FENCE = (2, "fence")
     LOWER = (3, "lower")
     DESUGAR = (4, "desugar")
     ANF = (5, "anf")
-    NORMALIZE = (5, "normalize")
     OPS = (6, "ops")
     ACTIVITY = (7, "activity")
     ALIAS = (8, "alias")

@@ -1,11 +1,27 @@
 """Pass 2, fence: reject every construct outside the language srcad differentiates.
 
-Accepts: the located ``gast.FunctionDef`` from :mod:`srcad.parse`.
-Guarantees: returns the tree unchanged if every node in it is of a supported kind; otherwise raises an
-:class:`~srcad.errors.UnsupportedSyntaxError` at the first unsupported node (file, line, column, caret)
-with a message naming the construct. Later passes may therefore assume only the node kinds listed in
-``_SUPPORTED`` occur. Whether a *call* can be differentiated is decided later, once activity is known
-(a call to anything is fine if no gradient flows through it).
+Accepts: the :class:`~srcad.passes.parse.Parsed` function of pass 1, its ``varargs`` and ``static``
+already set (:mod:`srcad.pipeline` does that between the two passes).
+Guarantees: if ``parsed.tree`` is in the supported language, returns it unchanged and records each
+nested ``def`` in ``parsed.nested`` (a :class:`~srcad.passes.parse.NestedFunction`, lifted and
+differentiated on its own); otherwise raises an :class:`~srcad.errors.UnsupportedSyntaxError`
+(an :class:`~srcad.errors.UndefinedNameError` for a name bound nowhere) at the first offending
+node (file, line, column, caret) with a message naming the construct. The supported language:
+
+* only the node kinds in ``_SUPPORTED``, so later passes may assume no other kind occurs;
+* no ``*args``/``**kwargs`` parameters (the pipeline's ``static`` may give ``*args`` a length),
+  no ``**`` in calls or dict literals, dict keys are constants;
+* assignment targets are names, tuples/lists of them, or subscripts of a name; loop targets are
+  names or tuples/lists of names;
+* an expression statement is a docstring, ``print(...)``, ``items.append(x)`` or one of srcad's
+  own runtime checks;
+* every name read is a parameter, a local, or bound in the function's namespace; every
+  ``return`` has a value, and there is one;
+* a nested ``def`` has constant defaults, no decorators and no ``def`` inside it, calls no other
+  nested ``def``, and is only called (never passed, stored or rebound).
+
+Whether a *call* can be differentiated is decided later, once activity is known (a call to
+anything is fine if no gradient flows through it).
 """
 
 from __future__ import annotations
@@ -181,7 +197,6 @@ class _Fence:
             for target in targets:
                 self.check_target(target)
 
-
     def is_check(self, value) -> bool:
         """A call to one of srcad's runtime checks (in code srcad generated, differentiated again)."""
         from .. import runtime
@@ -247,7 +262,7 @@ class _Fence:
                         self.fail(key, "dict keys must be constants (a string or a number)")
             if kind is gast.Starred and isinstance(child.value, gast.Name) \
                     and child.value.id in self.parsed.varargs:
-                continue  # f(*args) with the function's own *args: expanded by normalize
+                continue  # f(*args) with the function's own *args: expanded by anf
             if kind in _SUPPORTED and kind is not gast.FunctionDef:
                 continue
             message = _MESSAGES.get(kind, f"'{kind.__name__}' is not supported")

@@ -1,8 +1,10 @@
-"""Pass 8, load: generated source text -> live Python functions, registered with ``linecache``.
+"""Pass 13, load: generated source text -> live Python functions, registered with ``linecache``.
 
-Accepts: the text from :mod:`srcad.emit` (a comment header, then one ``def`` per generated function)
-and, per function, the user's function it was made from and the objects it reaches by name
-(:attr:`srcad.template.Helpers.bound`; a :class:`FunctionRef` stands for another generated function).
+Accepts: the text from :mod:`srcad.passes.emit` (a comment header, then one ``def`` per generated
+function), the file name to register it under, and one :class:`Entry` per function to return: its
+name, the user's function it was made from, the objects it reaches by name
+(:attr:`srcad.rules.template.Helpers.bound`; a :class:`FunctionRef` stands for another generated
+function) and whether it takes the user function's defaults.
 Guarantees: each returned function
 
 * has its user function's globals as ``__globals__``, so module globals are read at call time, and

@@ -1,7 +1,8 @@
 """Pass 3, lower: early exits -> flags and guarded blocks.
 
-Accepts: a fenced ``gast.FunctionDef`` (``break``, ``continue``, ``return`` anywhere, ``for ... else``,
-``while ... else``).
+Accepts: the fenced ``gast.FunctionDef`` of pass 2 (``return``, ``break`` and ``continue`` anywhere,
+``for ... else``, ``while ... else``) and the transformation's :class:`~srcad.naming.Namer`, which
+names the flags.
 Guarantees: returns an equivalent function in which
 
 * the only ``return`` is the last statement of the function body;
@@ -12,17 +13,27 @@ Guarantees: returns an equivalent function in which
 
 So every statement that runs is reached by straight-line code and ``if`` decisions, which the reverse
 pass records; a loop's trip count covers its last, partial iteration. A function with a single final
-``return`` and no jumps comes back unchanged.
+``return`` and no jumps comes back unchanged (the same object); otherwise the function and every
+compound statement on the way to a jump are new nodes (the simple statements are shared), each
+placed at the first line of the user's statement it comes from.
 """
 
 from __future__ import annotations
 
+import enum
+
 import gast
 
-from .syntax import load, store
 from .parse import own_nodes
+from .syntax import load, store
 
-_NOT_PLANNED = object()
+
+class Jump(enum.Enum):
+    """A way out of the statements that follow: what a flag records."""
+
+    RETURN = "return"
+    BREAK = "break"
+    CONTINUE = "continue"
 
 
 def lower(tree: gast.FunctionDef, namer) -> gast.FunctionDef:
@@ -51,13 +62,15 @@ def _const(value):
 
 
 class _Loop:
+    """The flags of one loop, named when a jump first needs them."""
+
     def __init__(self, namer):
         self.namer = namer
         self.break_flag = None
         self.continue_flag = None
 
-    def flag(self, kind):
-        if kind == "break":
+    def flag(self, kind: Jump) -> str:
+        if kind is Jump.BREAK:
             if self.break_flag is None:
                 self.break_flag = self.namer.fresh("break_flag")
             return self.break_flag
@@ -86,9 +99,9 @@ class _Lower:
     def guard(self, exits, loop):
         """``not (flag or flag ...)`` for the jumps in ``exits``."""
         flags = []
-        if "return" in exits:
+        if Jump.RETURN in exits:
             flags.append(self.returned)
-        for kind in ("break", "continue"):
+        for kind in (Jump.BREAK, Jump.CONTINUE):
             if kind in exits and loop is not None:
                 flags.append(loop.flag(kind))
         test = load(flags[0]) if len(flags) == 1 else gast.BoolOp(op=gast.Or(),
@@ -96,7 +109,8 @@ class _Lower:
         return gast.UnaryOp(op=gast.Not(), operand=test)
 
     def block(self, stmts, loop):
-        """Lower a list of statements; returns them and the kinds of jump that may leave it."""
+        """Lower a list of statements; returns them and the set of :class:`Jump` that may leave it
+        (``loop``: the :class:`_Loop` the statements are in, or None)."""
         out, exits = [], set()
         for k, stmt in enumerate(stmts):
             new, stmt_exits = self.statement(stmt, loop)
@@ -111,59 +125,61 @@ class _Lower:
         return out, exits
 
     def statement(self, stmt, loop):
+        """The statements standing for ``stmt``, and the jumps that may leave them."""
         if isinstance(stmt, gast.Return):
             return [_assign(self.value, stmt.value, stmt),
-                    _assign(self.returned, _const(True), stmt)], {"return"}
+                    _assign(self.returned, _const(True), stmt)], {Jump.RETURN}
         if isinstance(stmt, gast.Break):
-            return [_assign(loop.flag("break"), _const(True), stmt)], {"break"}
+            return [_assign(loop.flag(Jump.BREAK), _const(True), stmt)], {Jump.BREAK}
         if isinstance(stmt, gast.Continue):
-            return [_assign(loop.flag("continue"), _const(True), stmt)], {"continue"}
+            return [_assign(loop.flag(Jump.CONTINUE), _const(True), stmt)], {Jump.CONTINUE}
         if isinstance(stmt, gast.If):
             body, body_exits = self.block(stmt.body, loop)
             orelse, else_exits = self.block(stmt.orelse, loop)
-            new = _at(gast.If(test=stmt.test, body=body or [gast.Pass()],
-                                             orelse=orelse), stmt)
+            new = _at(gast.If(test=stmt.test, body=body or [gast.Pass()], orelse=orelse), stmt)
             return [new], body_exits | else_exits
         if isinstance(stmt, (gast.For, gast.While)):
-            inner = _Loop(self.namer)
-            body, body_exits = self.block(stmt.body, inner)
-            before, after = [], []
-            if inner.continue_flag:
-                body.insert(0, _assign(inner.continue_flag, _const(False), stmt))
-            stop = []
-            if inner.break_flag:
-                before.append(_assign(inner.break_flag, _const(False), stmt))
-                stop.append(inner.break_flag)
-            if "return" in body_exits:
-                stop.append(self.returned)
-            if stop:
-                test = load(stop[0]) if len(stop) == 1 else gast.BoolOp(
-                    op=gast.Or(), values=[load(f) for f in stop])
-                body.append(_at(
-                    gast.If(test=test, body=[_at(gast.Break(), stmt)], orelse=[]),
-                    stmt))
-            exits = {"return"} & body_exits
-            if stmt.orelse:
-                orelse, else_exits = self.block(stmt.orelse, loop)
-                exits |= else_exits
-                if inner.break_flag:
-                    test = gast.UnaryOp(op=gast.Not(), operand=load(inner.break_flag))
-                    if "return" in body_exits:
-                        test = self.guard({"return"}, None)
-                        test = gast.BoolOp(op=gast.And(), values=[
-                            gast.UnaryOp(op=gast.Not(), operand=load(inner.break_flag)), test])
-                    after.append(_at(gast.If(test=test, body=orelse, orelse=[]),
-                                                    stmt.orelse[0]))
-                elif "return" in body_exits:
-                    after.append(_at(
-                        gast.If(test=self.guard({"return"}, None), body=orelse, orelse=[]),
-                        stmt.orelse[0]))
-                else:
-                    after.extend(orelse)
-            if isinstance(stmt, gast.For):
-                new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
-                               type_comment=None)
-            else:
-                new = gast.While(test=stmt.test, body=body, orelse=[])
-            return before + [_at(new, stmt)] + after, exits
+            return self.loop(stmt, loop)
         return [stmt], set()
+
+    def loop(self, stmt, outer):
+        """A ``for`` or ``while`` loop (in the loop ``outer``, or None) with its jumps as flags:
+        the statements standing for it (flags set before, its ``else`` after) and the jumps
+        that may leave them (only a ``return``, or those of its ``else``)."""
+        inner = _Loop(self.namer)
+        body, body_exits = self.block(stmt.body, inner)
+        before, after = [], []
+        if inner.continue_flag:
+            body.insert(0, _assign(inner.continue_flag, _const(False), stmt))
+        stop = []
+        if inner.break_flag:
+            before.append(_assign(inner.break_flag, _const(False), stmt))
+            stop.append(inner.break_flag)
+        if Jump.RETURN in body_exits:
+            stop.append(self.returned)
+        if stop:
+            test = load(stop[0]) if len(stop) == 1 else gast.BoolOp(
+                op=gast.Or(), values=[load(f) for f in stop])
+            body.append(_at(gast.If(test=test, body=[_at(gast.Break(), stmt)], orelse=[]), stmt))
+        exits = {Jump.RETURN} & body_exits
+        if stmt.orelse:
+            orelse, else_exits = self.block(stmt.orelse, outer)
+            exits |= else_exits
+            if inner.break_flag:
+                test = gast.UnaryOp(op=gast.Not(), operand=load(inner.break_flag))
+                if Jump.RETURN in body_exits:
+                    test = self.guard({Jump.RETURN}, None)
+                    test = gast.BoolOp(op=gast.And(), values=[
+                        gast.UnaryOp(op=gast.Not(), operand=load(inner.break_flag)), test])
+                after.append(_at(gast.If(test=test, body=orelse, orelse=[]), stmt.orelse[0]))
+            elif Jump.RETURN in body_exits:
+                after.append(_at(gast.If(test=self.guard({Jump.RETURN}, None), body=orelse,
+                                         orelse=[]), stmt.orelse[0]))
+            else:
+                after.extend(orelse)
+        if isinstance(stmt, gast.For):
+            new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
+                           type_comment=None)
+        else:
+            new = gast.While(test=stmt.test, body=body, orelse=[])
+        return before + [_at(new, stmt)] + after, exits

@@ -1,13 +1,23 @@
 """Pass 1, parse: a Python function object -> its gast ``FunctionDef`` and the namespace it runs in.
 
-Accepts: any Python function defined with ``def`` whose source ``inspect`` can read.
+Accepts: a Python function whose source file ``linecache`` can read: defined with ``def`` (read as
+itself, not as what ``functools.wraps`` says it wraps), or a ``lambda`` (it becomes
+``def lambda_(...): return <body>``). Anything else -- a builtin, a function without source, an
+``async def``, a lambda sharing its line with another of the same parameters -- raises
+:class:`~srcad.errors.SourceUnavailableError` or :class:`~srcad.errors.UnsupportedSyntaxError`.
 Guarantees:
   * ``Parsed.tree`` is a ``gast.FunctionDef`` with its decorators removed, whose nodes carry
     ``lineno``/``col_offset`` in the coordinates of the user's file (not of the dedented snippet), so
     every later pass and every error can point at the user's own line and column;
   * ``Parsed.namespace`` resolves the free names of the function (closure cells, then module
     globals, then builtins) to the objects they denote *now*; resolution is only used to choose
-    gradient rules, never to freeze values: generated code reads globals and closures at call time.
+    gradient rules, never to freeze values: generated code reads globals and closures at call time;
+  * ``Parsed.static``, ``Parsed.varargs`` and ``Parsed.nested`` start empty: the pipeline
+    (:meth:`Parsed.specialize_varargs`) and pass 2 (:mod:`srcad.passes.fence`) fill them.
+
+Also here: the queries on names every pass shares (:func:`parameter_names`, :func:`local_names`,
+:func:`own_nodes`, :func:`resolve_dotted`) and :class:`NestedFunction`, a nested ``def`` lifted
+out to be differentiated on its own.
 """
 
 from __future__ import annotations
@@ -55,6 +65,15 @@ def parameter_names(args) -> list:
     """The names a function's parameters bind (positional, then keyword-only) from its arguments
     node; ``*args`` is bound by its own rewriting (``Parsed.specialize_varargs``)."""
     return [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def local_names(tree: gast.FunctionDef) -> frozenset:
+    """The names local to the function ``tree``: its parameters, the names it assigns and the
+    nested functions it defines (not looking inside those)."""
+    names = set(parameter_names(tree.args))
+    names |= {n.id for n in own_nodes(tree) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    names |= {n.name for n in own_nodes(tree) if isinstance(n, gast.FunctionDef)}
+    return frozenset(names)
 
 
 def dotted_name(node) -> str | None:
@@ -105,7 +124,7 @@ class Parsed:
     def specialize_varargs(self, count: int):
         """``def f(x, *args)`` called with ``count`` extra arguments becomes ``def f(x, args_0, ...,
         args_{count-1})`` whose body starts with ``args = (args_0, ...)``; ``g(*args)`` inside is
-        then ``g(args_0, ...)`` (see srcad.normalize)."""
+        then ``g(args_0, ...)`` (see srcad.passes.anf)."""
         vararg = self.tree.args.vararg
         if vararg is None:
             return

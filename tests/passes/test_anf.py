@@ -1,4 +1,4 @@
-"""Passes 4 and 5, normalize (desugar, then A-normal form): one operation per statement."""
+"""Pass 5, anf: A-normal form, one operation per statement on atoms."""
 
 import gast
 import pytest
@@ -12,7 +12,7 @@ from .support import GOLDEN_SET, check_golden, first_parameter, front_half, gold
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("normalize", fn, front_half(fn, wrt)[Pass.NORMALIZE])
+    check_golden("anf", fn, front_half(fn, wrt)[Pass.ANF])
 
 
 def _is_atom(node, local_names) -> bool:

@@ -1,0 +1,245 @@
+"""Pass 4, desugar: the lowered function -> the same function written with fewer constructs.
+
+Accepts: the ``gast.FunctionDef`` that :mod:`srcad.passes.lower` returns (fenced; one final
+``return``; no ``continue``; ``break`` only as ``if flag: break`` at the end of a loop body).
+Guarantees: a new function (the input tree is not modified; unchanged statements are shared with
+it) that computes the same values, in which
+
+* augmented assignment is plain assignment: ``x op= e`` -> ``x = x op e`` and ``x[i] op= e`` ->
+  ``x[i] = x[i] op e``, so the caller's arrays are never mutated by it (:mod:`srcad.passes.alias`
+  decides later where the update may safely run in place);
+* annotated assignment is plain assignment (``x: T = e`` -> ``x = e``; ``x: T`` alone is dropped);
+* docstrings and ``pass`` statements are gone;
+* a chained comparison that calls something, where it decides a branch, is a conjunction of single
+  comparisons: ``a < f(b) < c`` -> ``a < f(b) and f(b) < c`` (``f(b)`` is then computed once for
+  each comparison, as before the split into passes). "Decides a branch" means: the test of an
+  ``if`` or ``while``, of a conditional expression or of a comprehension's ``if`` (rewritten by
+  :func:`comprehension_loop`), or an operand of ``and``/``or`` in such a test. A test that calls
+  nothing is kept whole (it carries no gradient; :mod:`srcad.passes.anf` computes it in one
+  statement);
+* nested ``def``s, ``assert`` and ``print(...)`` are kept exactly as written (they run as written).
+
+Side tables, in :class:`Desugared`: ``origin`` maps each statement desugar rebuilt to the user's
+statement it stands for (statements it left alone stand for themselves); ``augmented`` holds the
+assignments made from ``name op= e``; ``locals`` the names the input binds (a bare ``x: T``
+binds nothing but makes ``x`` local, and it is dropped here).
+
+What is *not* done here, and why: comprehensions, conditional expressions inside expressions,
+``and``/``or`` that call something, ``for`` loops over iterables and ``while`` tests that call
+something all become statements that must run exactly where their expression is evaluated,
+between the temporaries of the expression around them, and the names they introduce are allocated
+in that same order. A pass run before A-normal form would have to hoist them, which changes the
+order of the generated statements and names. So :mod:`srcad.passes.anf` rewrites those at the
+moment it evaluates them; the rewrite of a comprehension into a loop lives here, in
+:func:`comprehension_loop`, which anf calls.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import gast
+
+from .parse import local_names
+from .syntax import load, store
+
+
+@dataclasses.dataclass
+class Desugared:
+    """The desugared function and its side tables (what pass 5, anf, reads)."""
+
+    tree: gast.FunctionDef
+    origin: dict  # statement made here -> the user's statement it stands for
+    augmented: set  # 'v = v op e' made from 'v op= e' (a name target only)
+    locals: frozenset  # names the input function binds (parameters included)
+
+
+def desugar(parsed, namer=None) -> Desugared:
+    """Desugar ``parsed.tree`` (see the module docstring). ``namer`` is accepted so that every pass
+    of the middle end is called alike; desugar itself introduces no name."""
+    tree = parsed.tree
+    rewriter = _Desugar()
+    new = copy.copy(tree)
+    new.body = rewriter.block(tree.body)
+    return Desugared(new, rewriter.origin, rewriter.augmented, local_names(tree))
+
+
+@dataclasses.dataclass
+class ComprehensionLoop:
+    """A comprehension as statements: ``start`` (``items = []``), then ``loop``, after which the
+    list is in ``items``; ``names`` are the comprehension's variables, renamed (and ``items``)."""
+
+    items: str
+    names: set
+    start: gast.Assign
+    loop: gast.For
+
+
+def comprehension_loop(node, namer) -> ComprehensionLoop:
+    """``[e for v in seq if c]`` (or a generator expression, made a list) as a loop building the
+    list: ``items = []`` and ``for v' in seq: if c: items = items + [e]``. Its variables get fresh
+    names, as they are local to the comprehension in Python."""
+    node = copy.deepcopy(node)
+    renames = {}
+    for generator in node.generators:
+        for target in gast.walk(generator.target):
+            if isinstance(target, gast.Name):
+                renames[target.id] = namer.fresh(target.id)
+    # Python evaluates the first iterable in the enclosing scope (``[v for v in v]`` reads the
+    # outer ``v``); everything else -- the element, the conditions, later iterables -- in the
+    # comprehension's own scope, where the targets are local.
+    first_iter = node.generators[0].iter
+    node.generators[0].iter = gast.Constant(value=None, kind=None)
+    for child in gast.walk(node):
+        if isinstance(child, gast.Name) and child.id in renames:
+            child.id = renames[child.id]
+    node.generators[0].iter = first_iter
+    items = namer.fresh("items")
+    start = gast.Assign(targets=[store(items)], value=gast.List(elts=[], ctx=gast.Load()),
+                        type_comment=None)
+    body = [gast.copy_location(gast.Assign(
+        targets=[store(items)], value=gast.BinOp(
+            left=load(items), op=gast.Add(),
+            right=gast.List(elts=[node.elt], ctx=gast.Load())), type_comment=None), node)]
+    for generator in reversed(node.generators):
+        for test in reversed(generator.ifs):
+            body = [gast.copy_location(gast.If(test=_condition(test), body=body, orelse=[]),
+                                       test)]
+        body = [gast.copy_location(gast.For(target=generator.target, iter=generator.iter,
+                                            body=body, orelse=[], type_comment=None), node)]
+    return ComprehensionLoop(items, set(renames.values()) | {items}, start, body[0])
+
+
+class _Desugar:
+    def __init__(self):
+        self.origin = {}
+        self.augmented = set()
+
+    def block(self, stmts) -> list:
+        return [new for stmt in stmts for new in self.statement(stmt)]
+
+    def made(self, new, stmt):
+        """Record that ``new`` stands for the user's ``stmt``."""
+        self.origin[new] = self.origin.get(stmt, stmt)
+        return new
+
+    def statement(self, stmt) -> list:
+        """The statements standing for ``stmt`` (none, itself, or one rebuilt statement)."""
+        if isinstance(stmt, gast.Pass) or _is_docstring(stmt):
+            return []
+        if isinstance(stmt, gast.AnnAssign):
+            if stmt.value is None:  # 'z: float' alone declares nothing to compute
+                return []
+            return [self.made(gast.copy_location(gast.Assign(
+                targets=[_decisions(stmt.target)], value=_decisions(stmt.value),
+                type_comment=None), stmt), stmt)]
+        if isinstance(stmt, gast.AugAssign):
+            target = _decisions(stmt.target)  # a Name or a subscript of a Name (the fence)
+            current = gast.copy_location(_as_load(target), target)
+            value = gast.copy_location(gast.BinOp(left=current, op=stmt.op,
+                                                  right=_decisions(stmt.value)), stmt)
+            new = self.made(gast.copy_location(
+                gast.Assign(targets=[target], value=value, type_comment=None), stmt), stmt)
+            if isinstance(target, gast.Name):  # in place for an array: see srcad.passes.alias
+                self.augmented.add(new)
+            return [new]
+        if isinstance(stmt, (gast.If, gast.While, gast.For)):
+            new = copy.copy(stmt)
+            if isinstance(stmt, gast.For):
+                new.iter = _decisions(stmt.iter)
+            else:
+                new.test = _condition(_decisions(stmt.test))
+            new.body, new.orelse = self.block(stmt.body), self.block(stmt.orelse)
+            return [self.made(new, stmt)]
+        if isinstance(stmt, gast.Assign):
+            return [self.rebuilt(stmt, targets=[_decisions(t) for t in stmt.targets],
+                                 value=_decisions(stmt.value))]
+        if isinstance(stmt, gast.Return):
+            return [self.rebuilt(stmt, value=_decisions(stmt.value))]
+        if isinstance(stmt, gast.Expr) and _is_append(stmt.value):
+            call = self.rebuilt(stmt.value, args=[_decisions(a) for a in stmt.value.args])
+            return [self.rebuilt(stmt, value=call)]
+        return [stmt]  # def, assert, print(...), break: as written
+
+    def rebuilt(self, node, **fields):
+        """``node`` with ``fields`` replaced; ``node`` itself where nothing changed."""
+        if all(_same(getattr(node, k), v) for k, v in fields.items()):
+            return node
+        new = copy.copy(node)
+        for k, v in fields.items():
+            setattr(new, k, v)
+        return self.made(new, node) if isinstance(node, gast.stmt) else new
+
+
+def _same(old, new) -> bool:
+    if isinstance(old, list):
+        return len(old) == len(new) and all(a is b for a, b in zip(old, new))
+    return old is new
+
+
+def _is_docstring(stmt) -> bool:
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Constant)
+            and isinstance(stmt.value.value, str))
+
+
+def _is_append(value) -> bool:
+    return (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "append")
+
+
+def _as_load(target):
+    """The value a target of ``target op= e`` holds before the assignment."""
+    if isinstance(target, gast.Name):
+        return load(target.id)
+    return gast.Subscript(value=load(target.value.id), slice=target.slice, ctx=gast.Load())
+
+
+def _calls(node) -> bool:
+    return any(isinstance(n, gast.Call) for n in gast.walk(node))
+
+
+def _condition(test):
+    """``test``, deciding a branch, with its chained comparisons that call something split into
+    conjunctions (the operands of ``and``/``or`` decide too). The same object if none is."""
+    if not _calls(test):
+        return test
+    if isinstance(test, gast.BoolOp):
+        values = [_condition(v) for v in test.values]
+        if _same(test.values, values):
+            return test
+        new = copy.copy(test)
+        new.values = values
+        return new
+    if isinstance(test, gast.Compare) and len(test.ops) > 1:
+        first = gast.copy_location(gast.Compare(left=test.left, ops=test.ops[:1],
+                                                comparators=test.comparators[:1]), test)
+        rest = gast.copy_location(gast.Compare(left=test.comparators[0], ops=test.ops[1:],
+                                               comparators=test.comparators[1:]), test)
+        # no location of its own: what anf emits for it is placed at the user's statement
+        return gast.BoolOp(op=gast.And(), values=[first, _condition(rest)])
+    return test
+
+
+def _decisions(node):
+    """``node`` with the test of every conditional expression in it rewritten by
+    :func:`_condition`; the same object where nothing changed. (The ``if``\\ s of a comprehension
+    are rewritten when it becomes a loop, :func:`comprehension_loop`.)"""
+    if not isinstance(node, gast.AST):
+        return node
+    changed = {}
+    for field, value in gast.iter_fields(node):
+        if isinstance(value, list):
+            new = [_decisions(v) for v in value]
+        else:
+            new = _decisions(value)
+            if isinstance(node, gast.IfExp) and field == "test":
+                new = _condition(new)
+        if not _same(value, new):
+            changed[field] = new
+    if not changed:
+        return node
+    new = copy.copy(node)
+    for field, value in changed.items():
+        setattr(new, field, value)
+    return new

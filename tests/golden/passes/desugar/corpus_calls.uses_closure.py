@@ -1,0 +1,2 @@
+def uses_closure(x):
+    return quad(x) + x  # line +1
