@@ -43,10 +43,9 @@ def defvjp(fn, vjp, *, replace: bool = False):
         variadic = any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):  # builtins without a signature: any positional arguments
         params, variadic = [], True
-    rule = rules.Rule(name, tuple(params), {}, {p: "<custom>" for p in params},
-                      vararg="args" if variadic else None, custom=vjp)
-    if variadic:
-        rule.vjps["args"] = "<custom>"
+    vjps = {p: "<custom>" for p in params + (["args"] if variadic else [])}
+    rule = rules.Rule(name, tuple(params), {}, vjps, vararg="args" if variadic else None,
+                      custom=vjp)
     with _lock:
         if rules.lookup(fn) is not None and not replace:
             raise SrcadError(f"srcad already has a gradient rule for {name}; pass replace=True to "

@@ -17,7 +17,8 @@ import numbers
 import gast
 
 from ..passes.load import FunctionRef
-from . import TEMPLATE_NAMESPACE, _DEFAULT
+from .helpers import TEMPLATE_NAMESPACE
+from .registry import _DEFAULT
 
 
 class Helpers:
