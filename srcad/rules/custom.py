@@ -17,6 +17,10 @@ A VJP is called as ``vjp(g, ans, *args, **kwargs)`` with ``g`` the gradient of t
 result and the call's own arguments; it returns the gradient of each positional argument: a tuple, or
 the gradient itself for a one-argument function; ``None`` where an argument gets no gradient.
 Keyword arguments get no gradient.
+
+Accepts: a function (any callable) and the user's VJP.
+Guarantees: the rule is created whole and registered in :data:`srcad.rules.RULES` under a lock;
+registering over an existing rule needs ``replace=True``.
 """
 
 from __future__ import annotations
