@@ -13,6 +13,24 @@ def restore_rules():
     from srcad import rules
 
     saved = dict(rules.RULES)
+    saved_overloads = {fn: list(rs) for fn, rs in rules.OVERLOADS.items()}
     yield
     rules.RULES.clear()
     rules.RULES.update(saved)
+    rules.OVERLOADS.clear()
+    rules.OVERLOADS.update(saved_overloads)
+
+
+@pytest.fixture
+def new_primitive(restore_rules):
+    """``(np.fmod, its rule)``: a primitive srcad has no rule for, added with ONE entry, as
+    docs/rules.md says a primitive is added. The table is restored afterwards. The reverse, forward,
+    Hessian-vector and docs-table tests take it (tests/rulecheck.py has the checks)."""
+    import numpy as np
+
+    from srcad import rules
+
+    assert rules.lookup(np.fmod) is None, "np.fmod has a rule now: pick another new primitive"
+    rule = rules.defrule(np.fmod, "x, y", x="unbroadcast(g, x)",
+                         y="unbroadcast(-g * np.trunc(x / y), y)", elementwise=True)
+    yield np.fmod, rule

@@ -36,3 +36,10 @@ def test_custom_gradient_example_runs():
     assert "digamma(4.5) = 1.388871" in out and "at a=4.5: 1.388871" in out
     assert "nan" not in out.split("straight-through")[0]
     assert "call_vjp(softplus_vjp" in out
+
+
+def test_a_new_rule_appears_in_the_table_with_its_derived_jvp(new_primitive):
+    fn, rule = new_primitive
+    row = ("| `numpy.fmod` | x, y | `x`: `unbroadcast(g, x)`<br>`y`: `unbroadcast(-g * np.trunc(x / y), "
+           "y)` | `x`: `t`<br>`y`: `-t * np.trunc(x / y)` |")
+    assert row in rules.coverage_markdown().splitlines()

@@ -16,93 +16,24 @@ import srcad
 from corpus_control import CASES as CONTROL_CASES
 from gradcheck import make_function
 from srcad import rules
+from rulecheck import (check_hvp, check_hvp_arrays, check_jvp, check_jvp_arrays, check_jvp_scalars,
+                       differentiable_entries, entry_id, is_python_scalar_only)
 from test_calls import CASES as CALL_CASES
-from test_rules import ARRAY_SHAPES, call_text, differentiable_entries, is_python_scalar_only, \
-    positional_arity, sample
 from test_rules_numpy import CASES as RULE_CASES
 
-EPS = 1e-6
-
-
-def _shift(args, positions, tangents, e):
-    new = list(args)
-    for k, v in zip(positions, tangents):
-        x = args[k]
-        new[k] = float(x) + e * float(v) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) \
-            else np.asarray(x, dtype=float) + e * np.asarray(v)
-    return new
-
-
-def _flat(value):
-    if isinstance(value, (tuple, list)):
-        return np.concatenate([_flat(v) for v in value]) if value else np.zeros(0)
-    return np.ravel(np.asarray(value, dtype=float))
-
-
-def check_jvp(f, args, positions, rtol=1e-5, atol=1e-6, seed=0):
-    """srcad.jvp of ``f`` along random tangents of ``args[positions]`` against central differences
-    along the same direction; also checks the value."""
-    rng = np.random.default_rng(seed)
-    directions = [rng.normal(size=np.shape(args[k])) for k in positions]
-    directions = [float(d) if np.ndim(args[k]) == 0 and not isinstance(args[k], np.ndarray) else d
-                  for d, k in zip(directions, positions)]
-    tangents = [None] * len(args)
-    for k, d in zip(positions, directions):
-        tangents[k] = d
-    out, tangent = srcad.jvp(f, args, tangents)
-    original = f
-    f = lambda *a: original(*[np.copy(x) if isinstance(x, np.ndarray) else x for x in a])  # noqa
-    np.testing.assert_allclose(_flat(out), _flat(f(*args)), rtol=1e-12, atol=1e-12)
-    expected = (_flat(f(*_shift(args, positions, directions, EPS)))
-                - _flat(f(*_shift(args, positions, directions, -EPS)))) / (2 * EPS)
-    np.testing.assert_allclose(_flat(tangent), expected, rtol=rtol, atol=atol)
-    return tangent
-
-
-def check_hvp(f, args, k, rtol=1e-5, atol=1e-5, seed=0):
-    """srcad.hvp against central differences of srcad.grad along the same direction."""
-    rng = np.random.default_rng(seed)
-    v = rng.normal(size=np.shape(args[k]))
-    v = float(v) if np.ndim(args[k]) == 0 and not isinstance(args[k], np.ndarray) else v
-    hv = srcad.hvp(f, k)(*args, v)
-    g = srcad.grad(f, k)
-    expected = (np.asarray(g(*_shift(args, [k], [v], EPS)))
-                - np.asarray(g(*_shift(args, [k], [v], -EPS)))) / (2 * EPS)
-    assert np.shape(hv) == np.shape(args[k])
-    np.testing.assert_allclose(hv, expected, rtol=rtol, atol=atol)
-    return hv
+ENTRIES = [pytest.param(fn, rule, id=entry_id(fn, rule)) for fn, rule in differentiable_entries()]
 
 
 # ---- JVP rules: every rule of the table ---------------------------------------------------------
 
-@pytest.mark.parametrize("fn, rule", list(differentiable_entries()))
+@pytest.mark.parametrize("fn, rule", ENTRIES)
 def test_jvp_rule_scalars(fn, rule):
-    n = positional_arity(rule)
-    names = ["x", "y", "z"][:n]
-    f = make_function(f"""
-        def f({', '.join(names)}):
-            return {call_text(fn, names)}
-        """, {"math": math})
-    rng = np.random.default_rng(1)
-    args = [sample(fn, (), rng) for _ in names]
-    for positions in [tuple(range(n))] + [(k,) for k in range(n)] * (n > 1):
-        check_jvp(f, args, positions)
+    check_jvp_scalars(fn, rule)
 
 
-@pytest.mark.parametrize("fn, rule", [p for p in differentiable_entries()
-                                      if not is_python_scalar_only(p.values[0])])
+@pytest.mark.parametrize("fn, rule", [p for p in ENTRIES if not is_python_scalar_only(p.values[0])])
 def test_jvp_rule_arrays_with_broadcasting(fn, rule):
-    n = positional_arity(rule)
-    names = ["x", "y"][:n]
-    rng = np.random.default_rng(2)
-    for shapes in ARRAY_SHAPES[n]:
-        args = [sample(fn, s, rng) for s in shapes]
-        f = make_function(f"""
-            def f({', '.join(names)}):
-                return {call_text(fn, names)}
-            """)
-        for positions in [tuple(range(n))] + [(k,) for k in range(n)] * (n > 1):
-            check_jvp(f, args, positions)  # one operand varying: its tangent is broadcast
+    check_jvp_arrays(fn, rule)
 
 
 def _rule_cases():
@@ -151,25 +82,19 @@ def test_hvp_rule_cases(fn, expr, makers):
         check_hvp(f, args, k, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("fn, rule", [p for p in differentiable_entries()
-                                      if not is_python_scalar_only(p.values[0])])
+@pytest.mark.parametrize("fn, rule", [p for p in ENTRIES if not is_python_scalar_only(p.values[0])])
 def test_hvp_elementwise_with_broadcasting(fn, rule):
-    n = positional_arity(rule)
-    names = ["x", "y"][:n]
-    rng = np.random.default_rng(3)
-    for shapes in ARRAY_SHAPES[n]:
-        args = [sample(fn, s, rng) for s in shapes]
-        w = rng.normal(size=np.broadcast_shapes(*shapes))
-        f = make_function(f"""
-            def f({', '.join(names)}):
-                return np.sum({call_text(fn, names)} * w)
-            """, {"w": w})
-        for k in range(n):
-            if fn is np.sinc:
-                with pytest.raises(srcad.NoGradientRuleError):
-                    check_hvp(f, args, k)
-                continue
-            check_hvp(f, args, k, rtol=1e-4, atol=1e-4)
+    check_hvp_arrays(fn, rule, refused=fn is np.sinc)
+
+
+def test_a_primitive_added_with_one_entry_has_jvp_and_hvp(new_primitive):
+    # np.fmod, registered by the fixture with one entry (elementwise=True): its JVP is derived, and
+    # forward mode over its gradient code gives Hessian-vector products
+    fn, rule = new_primitive
+    assert (fn, rule) in list(differentiable_entries())
+    check_jvp_scalars(fn, rule)
+    check_jvp_arrays(fn, rule)
+    check_hvp_arrays(fn, rule)
 
 
 def test_every_helper_with_a_second_order_rule_is_exercised():

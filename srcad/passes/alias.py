@@ -1,4 +1,4 @@
-"""Analysis: writes into arrays that other live names may share (side table for the reverse pass).
+"""Pass 8, alias. Analysis: writes into arrays that other live names may share (side table for the reverse pass).
 
 Accepts: a :class:`srcad.normalize.Normalized` function and the :class:`srcad.ops.Op` of its simple
 statements.
@@ -11,7 +11,8 @@ not shared (``check_unshared``), because srcad gives each name its own adjoint: 
 refuses with an error at that line instead.
 
 "May share" is a flow-insensitive over-approximation (copies ``y = x``, views such as ``x[1:]``,
-``x.T``, ``x.reshape(...)``, unpacking); "read afterwards" means read later in the same block or an
+``x.T``, ``x.reshape(...)``, unpacking; the functions, methods and attributes whose rule says
+``view=True``, see :func:`srcad.rules.view_names`); "read afterwards" means read later in the same block or an
 enclosing one, or anywhere in an enclosing loop unless the name is first assigned afresh in each
 iteration. A name not yet assigned where the write happens is left out (it cannot be shared yet).
 """
@@ -20,10 +21,8 @@ from __future__ import annotations
 
 import gast
 
+from .. import rules
 from .parse import parameter_names
-
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "view", "T",
-                 "flatten"}
 
 
 def guards(normalized, ops) -> dict:
@@ -37,6 +36,7 @@ def guards(normalized, ops) -> dict:
 def alias_groups(ops) -> dict:
     """Union-find over names that may hold the same array."""
     parent = {}
+    view_methods, views = rules.view_methods(), rules.view_names()
 
     def find(name):
         parent.setdefault(name, name)
@@ -59,7 +59,7 @@ def alias_groups(ops) -> dict:
             sources = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
         elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             sources = [node.value.id]  # basic indexing gives a view
-        elif isinstance(node, gast.Attribute) and node.attr in _VIEW_METHODS \
+        elif isinstance(node, gast.Attribute) and node.attr in view_methods \
                 and isinstance(node.value, gast.Name):
             sources = [node.value.id]
         elif op.kind in ("call", "unknown") or (op.kind == "rule" and op.rule is not None
@@ -70,8 +70,7 @@ def alias_groups(ops) -> dict:
         elif isinstance(node, gast.Call):
             func = node.func
             name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
-            if name in _VIEW_METHODS or name in ("asarray", "atleast_1d", "atleast_2d",
-                                                 "expand_dims", "moveaxis", "broadcast_to"):
+            if name in views:
                 sources = [a.id for a in node.args if isinstance(a, gast.Name)]
                 if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
                     sources.append(func.value.id)
@@ -166,12 +165,13 @@ def mutated_parameters(fn) -> dict:
         return {}
     params = parameter_names(tree.args)
     root = {p: p for p in params}  # name -> the parameter it may share memory with
+    view_methods = rules.view_methods()
 
     def source_root(node):
         while isinstance(node, (gast.Subscript, gast.Attribute)):
             node = node.value
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                and node.func.attr in _VIEW_METHODS:
+                and node.func.attr in view_methods:
             return source_root(node.func.value)
         return root.get(node.id) if isinstance(node, gast.Name) else None
 

@@ -1,4 +1,4 @@
-"""Analysis: which variables certainly have the same shape (side table for the reverse pass).
+"""Pass 9, shapes. Analysis: which variables certainly have the same shape (for the reverse pass).
 
 Accepts: a :class:`srcad.normalize.Normalized` function and the :class:`srcad.ops.Op` of its simple
 statements.
@@ -8,9 +8,10 @@ writes ``g`` for ``unbroadcast(g, a)`` where ``a`` has the shape of the statemen
 no need to keep ``a`` (often a temporary saved in a loop only for its shape).
 
 How: each variable gets a *broadcast set*, the set of "base shapes" its shape is the broadcast of.
-A parameter, and the result of any operation that is not elementwise (``np.sum``, ``@``, indexing,
-a call), is a base of its own; an elementwise operation's result has the union of its operands' sets
-(a number constant adds nothing: broadcasting with a scalar keeps a shape). Broadcasting is
+A parameter, and the result of any operation that is not elementwise (``rule.elementwise``:
+``np.sum``, ``@``, indexing, a call), is a base of its own; an elementwise operation's result has
+the union of its operands' sets (a number constant adds nothing: broadcasting with a scalar keeps a
+shape). Broadcasting is
 associative, commutative and idempotent, so equal sets mean equal shapes. The analysis is
 per variable and flow-insensitive: a variable assigned in several places keeps a set only if every
 assignment gives the same one, assuming the same of the others (an optimistic fixed point, which
@@ -86,7 +87,7 @@ def _result(op, var, sets, stable):
     rule = op.rule
     if rule.name == "copy":
         return _atom(op.args["x"], sets)
-    if id(rule) not in rules.ELEMENTWISE or rule.vararg is not None:
+    if not rule.elementwise or rule.vararg is not None:
         return base
     union = frozenset()
     for value in op.args.values():

@@ -17,6 +17,10 @@ A VJP is called as ``vjp(g, ans, *args, **kwargs)`` with ``g`` the gradient of t
 result and the call's own arguments; it returns the gradient of each positional argument: a tuple, or
 the gradient itself for a one-argument function; ``None`` where an argument gets no gradient.
 Keyword arguments get no gradient.
+
+Accepts: a function (any callable) and the user's VJP.
+Guarantees: the rule is created whole and registered in :data:`srcad.rules.RULES` under a lock;
+registering over an existing rule needs ``replace=True``.
 """
 
 from __future__ import annotations
@@ -43,10 +47,9 @@ def defvjp(fn, vjp, *, replace: bool = False):
         variadic = any(p.kind == p.VAR_POSITIONAL for p in inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):  # builtins without a signature: any positional arguments
         params, variadic = [], True
-    rule = rules.Rule(name, tuple(params), {}, {p: "<custom>" for p in params},
-                      vararg="args" if variadic else None, custom=vjp)
-    if variadic:
-        rule.vjps["args"] = "<custom>"
+    vjps = {p: "<custom>" for p in params + (["args"] if variadic else [])}
+    rule = rules.Rule(name, tuple(params), {}, vjps, vararg="args" if variadic else None,
+                      custom=vjp)
     with _lock:
         if rules.lookup(fn) is not None and not replace:
             raise SrcadError(f"srcad already has a gradient rule for {name}; pass replace=True to "

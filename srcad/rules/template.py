@@ -6,6 +6,11 @@ statement's atoms) and the names of :data:`srcad.rules.TEMPLATE_NAMESPACE` (repl
 which the generated function sees that object; see :class:`Helpers`). The result is simplified just
 enough to read as a person would write it: numeric constants folded, ``e ** 1``, ``e * 1``, ``e + 0``
 dropped, ``a if <constant> else b`` chosen.
+
+Accepts: a template string of the rule table, bindings (name -> gast expression or default value)
+and the :class:`Helpers` of the function being generated.
+Guarantees: a fresh gast expression each call (the cached parse is never modified); every name is
+resolved, or ``NameError`` names the unknown one.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import numbers
 import gast
 
 from ..passes.load import FunctionRef
-from . import TEMPLATE_NAMESPACE, _DEFAULT
+from .helpers import TEMPLATE_NAMESPACE
+from .registry import _DEFAULT
 
 
 class Helpers:

@@ -1,7 +1,11 @@
 """``srcad.export``: the derivative as a standalone module that imports only NumPy.
 
+Accepts: a function made by srcad (:class:`srcad.api.Derived`) and a path.
+Guarantees: the module written there runs without srcad (it imports NumPy and the user's module).
+
 The module holds the generated functions as ``srcad.source`` shows them, the source of each srcad
-runtime helper they call (copied, with the helpers those call), imports of the user's own globals
+runtime helper they call (copied from the modules of the package :mod:`srcad.runtime`, without
+the registering decorator, with the helpers, classes and constants those use), imports of the user's own globals
 they read (from the user's module), and a header recording the SHA-256 of the original function's
 source, so a reviewer can see that the derivative matches the code it was made from. Importing it
 needs no srcad: commit it, review it, run it.
@@ -9,9 +13,12 @@ needs no srcad: commit it, review it, run it.
 
 from __future__ import annotations
 
+import ast
+import functools
 import hashlib
 import inspect
 import math
+import sys
 import types
 
 import numpy as np
@@ -52,7 +59,7 @@ def export(derived, path: str) -> str:
                 imports[name] = f"import numpy as {name}" if name != "numpy" else "import numpy"
             elif obj is math:
                 imports[name] = f"import math as {name}" if name != "math" else "import math"
-            elif getattr(runtime, getattr(obj, "__name__", ""), None) is obj:
+            elif runtime.HELPERS.get(getattr(obj, "__name__", "")) is obj:
                 _collect_helper(obj, helpers)
                 if name != obj.__name__:
                     aliases.append(f"{name} = {obj.__name__}")
@@ -142,8 +149,6 @@ def _check_importable(obj, fun):
     """Raise a SrcadError if the Python function (or class) ``obj``, which the generated code
     reads, cannot be imported as ``from <its module> import <its name>``: a lambda, a function
     defined inside another (a closure), a staticmethod, one replaced in its module since."""
-    import sys
-
     from .. import rules
     from ..errors import Location
 
@@ -197,18 +202,24 @@ def _collect_helper(fn, helpers):
     names = _global_names(code) if code else set()
     if isinstance(fn, type):
         for base in fn.__mro__[1:]:
-            if getattr(runtime, base.__name__, None) is base:
+            if _in_runtime(base):
                 _collect_helper(base, helpers)
         for member in vars(fn).values():
             if isinstance(member, types.FunctionType):
                 names |= _global_names(member.__code__)
+    module = sys.modules[fn.__module__]  # the runtime module that defines fn: its globals
     for name in names:
-        obj = getattr(runtime, name, None)
-        if isinstance(obj, (types.FunctionType, type)) and obj.__module__ == runtime.__name__ \
-                and name not in _ERRORS:
+        obj = getattr(module, name, None)
+        if isinstance(obj, (types.FunctionType, type)) and _in_runtime(obj) and name not in _ERRORS:
             _collect_helper(obj, helpers)
-        elif name in _runtime_constants():
-            helpers[name] = _Constant(name, _runtime_constants()[name])
+        elif name in _runtime_constants(module):
+            helpers[name] = _Constant(name, _runtime_constants(module)[name])
+
+
+def _in_runtime(obj) -> bool:
+    """Is ``obj`` defined in one of the modules of the package srcad.runtime?"""
+    module = getattr(obj, "__module__", None) or ""
+    return module == runtime.__name__ or module.startswith(runtime.__name__ + ".")
 
 
 class _Constant:
@@ -218,11 +229,10 @@ class _Constant:
         self.__name__, self.source = name, source
 
 
-def _runtime_constants() -> dict:
-    """``{name: source of its assignment}`` for srcad.runtime's module-level constants."""
-    import ast
-
-    text = inspect.getsource(runtime)
+@functools.lru_cache(maxsize=None)
+def _runtime_constants(module) -> dict:
+    """``{name: source of its assignment}`` for a srcad.runtime module's module-level constants."""
+    text = inspect.getsource(module)
     found = {}
     for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
@@ -246,6 +256,8 @@ def _helper_source(obj) -> str:
     if isinstance(obj, _Constant):
         return obj.source
     text = inspect.getsource(obj)
-    kept = [line for line in text.splitlines()
+    # without the decorator that registers the helper (@helper(...)): the copy is plain Python
+    start = ast.parse(text).body[0].lineno - 1
+    kept = [line for line in text.splitlines()[start:]
             if not line.strip().startswith("from .errors import")]
     return "\n".join(kept)

@@ -1,0 +1,44 @@
+"""Rules, family 8: ndarray methods and attributes (``x.sum()``, ``x.astype(t)``, ``x.T``).
+
+Accepts: nothing; importing registers the table below.
+Guarantees: :data:`METHODS` maps a method name to the function whose rule it uses (``self`` as the
+first argument), :data:`ATTRIBUTES` an attribute name likewise; :data:`PACKED_METHODS` are the
+methods whose positional arguments after ``self`` form one tuple (``x.reshape(2, 3)``);
+:data:`NONDIFF_ATTRIBUTES` carry no gradient. Two methods without a NumPy function of their own,
+``astype`` and ``item``, get stand-in functions with rules of their own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import defrule
+
+
+def astype(a, dtype):
+    """Stands for the method ``x.astype(dtype)`` in the table."""
+
+
+def item(a):
+    """Stands for the method ``x.item()`` in the table."""
+
+
+astype.__qualname__ = astype.__name__ = "ndarray.astype"
+item.__qualname__ = item.__name__ = "ndarray.item"
+astype.__module__ = item.__module__ = "numpy"
+defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent(t, dtype)"})
+defrule(item, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.asarray(t).item()"})
+
+METHODS = {
+    "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod, "var": np.var,
+    "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod, "dot": np.dot,
+    "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": np.ravel,
+    "squeeze": np.squeeze, "copy": np.copy, "clip": np.clip, "trace": np.trace,
+    "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
+    "astype": astype, "item": item,
+}
+PACKED_METHODS = frozenset({"reshape", "transpose"})
+ATTRIBUTES = {"T": np.transpose}
+NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
+# methods with no rule that return a view of ``self`` (pass 8, alias, treats them as views)
+VIEW_ONLY_METHODS = frozenset({"view"})

@@ -1,0 +1,47 @@
+"""Rules, family 7: functions whose result carries no gradient, and :func:`stop_gradient`.
+
+Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
+Guarantees: a gradient (or tangent) reaching the result of one of these stops there: they are
+piecewise constant, integer or boolean valued, shape queries, or constructors (``fresh=True``:
+those return a new array). Calling a function with no rule at all on a value that needs a gradient
+is an error, not a zero.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from .registry import defnondiff
+
+
+def stop_gradient(x):
+    """Return ``x`` unchanged; no gradient flows back through it (a constant to srcad)."""
+    return x
+
+
+stop_gradient.__module__ = "srcad.rules"  # its public home (srcad.rules.stop_gradient, srcad.stop_gradient)
+
+defnondiff(
+    stop_gradient,
+    # piecewise constant or integer valued
+    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
+    operator.floordiv, builtins.round, builtins.int, builtins.bool, math.floor, math.ceil,
+    math.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    operator.not_, operator.invert, operator.and_, operator.or_, operator.xor,
+    np.invert, np.bitwise_and, np.bitwise_or, np.bitwise_xor, operator.lt, operator.le,
+    operator.gt, operator.ge, operator.eq, operator.ne,
+    # shapes and sizes
+    np.shape, np.ndim, np.size, builtins.len, builtins.range, builtins.isinstance,
+    np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.count_nonzero, np.any, np.all,
+    np.isclose, np.allclose, np.array_equal, np.heaviside, np.digitize, np.bincount,
+)
+defnondiff(  # constructors
+    np.zeros, np.ones, np.empty, np.arange, np.eye, np.identity,
+    np.zeros_like, np.ones_like, np.empty_like, fresh=True,
+)

@@ -1,0 +1,58 @@
+"""Rules, family 1: Python operators (``a + b``, ``a @ b``, ``-a``, ``a[i]``) and builtins.
+
+Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
+Guarantees: one :func:`~srcad.rules.registry.defrule` entry per primitive, VJP and JVP side by side.
+The NumPy ufuncs that spell the same operation (``np.add`` for ``+``) share the rule.
+Conventions: ``abs`` at 0 has gradient 0; ``max(a, b)``/``min(a, b)`` at a tie give the *first*
+argument the whole gradient; ``x ** y`` w.r.t. ``y`` at ``x == 0`` is 0.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from .registry import defrule
+
+# ---- operators -------------------------------------------------------------------------------
+
+defrule((operator.add, np.add), "x, y", x="unbroadcast(g, x)", y="unbroadcast(g, y)",
+        elementwise=True)
+defrule((operator.sub, np.subtract), "x, y", x="unbroadcast(g, x)", y="unbroadcast(-g, y)",
+        elementwise=True)
+defrule((operator.mul, np.multiply), "x, y", x="unbroadcast(g * y, x)",
+        y="unbroadcast(x * g, y)", elementwise=True)
+defrule((operator.truediv, np.divide), "x, y",
+        x="unbroadcast(g / y, x)", y="unbroadcast(-g * ans / y, y)", elementwise=True)
+defrule((operator.pow, builtins.pow, np.power, math.pow), "x, y",
+        x="unbroadcast(g * power_dx(x, y), x)", y="unbroadcast(g * ans * log_or_zero(x), y)",
+        elementwise=True,  # a constant exponent's zero tangent gives 0, never nan:
+        jvp={"y": "exponent_tangent(t, ans, x)"})
+defrule((operator.mod, np.mod), "x, y",
+        x="unbroadcast(g, x)", y="unbroadcast(-g * np.floor_divide(x, y), y)", elementwise=True)
+defrule((operator.matmul, np.matmul), "x, y", x="matmul_dx(g, x, y)", y="matmul_dy(g, x, y)",
+        linear_in=("x", "y"), jvp={"x": "t @ y", "y": "x @ t"})
+defrule((operator.neg, np.negative), "x", x="-g", elementwise=True)
+defrule((operator.pos, np.positive), "x", x="g", elementwise=True)
+defrule(operator.getitem, "x, index", x="unindex(g, x, index)", jvp={"x": "t[index]"},
+        linear_in="x")
+
+# ---- builtins --------------------------------------------------------------------------------
+
+defrule(builtins.max, "x, y", x="g * (x >= y)", y="g * (x < y)",  # a tie: the first one
+        jvp={"x": "t * (x >= y)", "y": "t * (x < y)"})
+defrule(builtins.min, "x, y", x="g * (x <= y)", y="g * (x > y)",
+        jvp={"x": "t * (x <= y)", "y": "t * (x > y)"})
+defrule(builtins.max, "*args", overload=True, args="extremum_adjoint(g, args, k, ans)",
+        jvp={"args": "extremum_tangent(t, args, k, ans)"})
+defrule(builtins.min, "*args", overload=True, args="extremum_adjoint(g, args, k, ans)",
+        jvp={"args": "extremum_tangent(t, args, k, ans)"})
+defrule(builtins.sum, "iterable, start=0", iterable="unsum_sequence(g, iterable)", start="g",
+        linear_in=("iterable", "start"), jvp={"iterable": "tangent_sum(t)", "start": "t"})
+defrule(math.fsum, "iterable", iterable="unsum_sequence(g, iterable)",
+        linear_in="iterable", jvp={"iterable": "tangent_sum(t)"})
+defrule(builtins.abs, "x", x="g * np.sign(x)", elementwise=True)
+defrule(builtins.float, "x", x="g", elementwise=True)

@@ -1,0 +1,192 @@
+"""The rule type and the rule table: :class:`Rule`, :func:`defrule`, :func:`defnondiff`, :func:`lookup`.
+
+Accepts: one entry per primitive (a function, or a tuple of aliases), made by :func:`defrule` or
+:func:`defnondiff` in the family modules of :mod:`srcad.rules`.
+Guarantees: every :class:`Rule` is created whole (its VJP templates, JVP templates and facts) and
+never changed afterwards; :data:`RULES` maps a function to its rule, :data:`OVERLOADS` to further
+rules tried in order when a call does not fit the first. The JVP templates of elementwise rules are
+derived from their VJP templates, those of parameters a rule is linear in from the function itself;
+both can be overridden by an explicit ``jvp={...}``.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+import numpy as np
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """How to differentiate one primitive. ``params is None`` means: any arguments, no gradient.
+
+    Templates: ``vjps`` maps a differentiable parameter to its VJP template (in ``g``, ``ans`` and
+    the parameters); ``tangents`` to its JVP template (in ``t``, that parameter's tangent; ``None``:
+    no JVP, a tangent reaching it is an error). Facts: ``elementwise`` (a diagonal Jacobian, the
+    result has the operands' broadcast shape), ``broadcasts`` (the operands broadcast: the VJPs
+    unbroadcast), ``view`` (the result may share memory with an argument), ``fresh`` (the result is
+    a new array), ``linear_in`` (the parameters the function is linear in).
+    """
+
+    name: str
+    params: tuple | None = None
+    defaults: dict = dataclasses.field(default_factory=dict)
+    vjps: dict = dataclasses.field(default_factory=dict)
+    vararg: str | None = None  # "*operands": the extra positional arguments, as one tuple
+    custom: object = None      # a user's VJP function (srcad.defvjp), called instead of templates
+    tangents: dict = dataclasses.field(default_factory=dict)
+    elementwise: bool = False
+    broadcasts: bool = False
+    view: bool = False
+    fresh: bool = False
+    linear_in: tuple = ()
+
+    @property
+    def differentiable(self) -> bool:
+        return bool(self.vjps) or bool(self.tangents)
+
+    def bind(self, args: list, keywords: dict) -> dict:
+        """Map a call's argument nodes to the rule's parameter names (defaults filled in as
+        constants). Raises ``TypeError`` with a user-facing message if the call does not fit."""
+        if self.params is None:
+            return {}
+        if len(args) > len(self.params) and self.vararg is None:
+            raise TypeError(f"{self.name} takes at most {len(self.params)} positional arguments "
+                            f"for differentiation ({', '.join(self.params)}), got {len(args)}")
+        bound = dict(zip(self.params, args))
+        if self.vararg is not None:
+            bound[self.vararg] = list(args[len(self.params):])
+        if self.custom is not None:  # a user's VJP takes the call's own arguments: no defaults
+            for key, value in keywords.items():
+                if key not in self.params:
+                    raise TypeError(f"{self.name} has no parameter '{key}'")
+                bound[key] = value
+            return bound
+        for key, value in keywords.items():
+            if key not in self.params:
+                raise TypeError(f"srcad's rule for {self.name} does not support the argument "
+                                f"'{key}' (it knows: {', '.join(self.params)})")
+            if key in bound:
+                raise TypeError(f"{self.name} got multiple values for argument '{key}'")
+            bound[key] = value
+        for name in self.params:
+            if name not in bound:
+                if name not in self.defaults:
+                    raise TypeError(f"{self.name} is missing the argument '{name}'")
+                bound[name] = _DEFAULT(self.defaults[name])
+        return bound
+
+
+class _DEFAULT:
+    """A default argument value, substituted into templates as a constant."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+RULES: dict = {}
+OVERLOADS: dict = {}    # function -> further rules, tried in order when a call does not fit RULES
+
+
+def lookup(fn):
+    """The rule for the object ``fn``, or None."""
+    try:
+        return RULES.get(fn)
+    except TypeError:  # unhashable callables
+        return None
+
+
+def all_rules() -> list:
+    """Every rule in the table, overloads included, each once."""
+    found = {id(r): r for r in RULES.values()}
+    found.update((id(r), r) for rs in OVERLOADS.values() for r in rs)
+    return list(found.values())
+
+
+def parse_signature(signature: str):
+    """``(params, defaults, vararg)`` of a signature written as in a ``def``."""
+    args = ast.parse(f"def _({signature}): pass").body[0].args
+    params = tuple(a.arg for a in args.args)
+    defaults = {a.arg: ast.literal_eval(d) for a, d in zip(args.args[-len(args.defaults):] if
+                                                           args.defaults else [], args.defaults)}
+    return params, defaults, args.vararg.arg if args.vararg else None
+
+
+def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool = False,
+            broadcasts: bool | None = None, view: bool = False, fresh: bool = False,
+            linear_in=(), overload: bool = False, **vjps: str) -> Rule:
+    """Register the rule of ``fns`` (one function or a tuple of aliases): one entry per primitive.
+
+    ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``); each
+    keyword argument names a differentiable parameter and gives its VJP template. JVP templates:
+    ``elementwise=True`` derives them from the VJPs (``g`` becomes ``t``, ``unbroadcast(e, x)``
+    becomes ``e``); ``linear_in`` names parameters whose JVP is the function applied to the tangent
+    in that place (``np.transpose(t, axes)``); ``jvp`` gives the others (and overrides). ``broadcasts``
+    defaults to: elementwise with a VJP that unbroadcasts. ``overload=True`` adds a rule for calls
+    that do not fit the first one (e.g. ``max(a, b, c)``).
+    """
+    aliases = fns if isinstance(fns, tuple) else (fns,)
+    params, defaults, vararg = parse_signature(signature)
+    linear_in = (linear_in,) if isinstance(linear_in, str) else tuple(linear_in)
+    unknown = (set(vjps) | set(jvp or {}) | set(linear_in)) - set(params) - {vararg}
+    if unknown:
+        raise ValueError(f"rule for {fns}: templates for unknown parameters {sorted(unknown)}")
+    tangents = {}
+    if elementwise:
+        tangents.update((p, _vjp_to_jvp(v)) for p, v in vjps.items())
+    for p in linear_in:
+        applied = ", ".join("t" if q == p else q for q in params)
+        tangents.setdefault(p, f"np.{aliases[0].__name__}({applied})")
+    tangents.update(jvp or {})
+    if broadcasts is None:
+        broadcasts = elementwise and any("unbroadcast" in v for v in vjps.values())
+    rule = Rule(qualified(aliases[0]), params, defaults, dict(vjps), vararg, None, tangents,
+                elementwise, broadcasts, view, fresh, linear_in)
+    for fn in aliases:
+        if overload:
+            OVERLOADS.setdefault(fn, []).append(rule)
+        else:
+            RULES[fn] = rule
+    return rule
+
+
+def defnondiff(*fns, fresh: bool = False):
+    """Declare that the results of ``fns`` carry no gradient (piecewise constant, integer valued,
+    shape queries, constructors): a gradient reaching them stops there. ``fresh``: each returns a
+    new array."""
+    for fn in fns:
+        RULES[fn] = Rule(qualified(fn), fresh=fresh)
+
+
+class _VJPToJVP(ast.NodeTransformer):
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "unbroadcast":
+            return node.args[0]
+        return node
+
+    def visit_Name(self, node):
+        return ast.Name(id="t", ctx=node.ctx) if node.id == "g" else node
+
+
+def _vjp_to_jvp(vjp: str) -> str:
+    """An elementwise primitive's JVP from its VJP: the Jacobian is diagonal, so the same
+    expression in the tangent; broadcasting forward is NumPy's own."""
+    return ast.unparse(_VJPToJVP().visit(ast.parse(vjp, mode="eval")))
+
+
+def differentiable_params(rule) -> list:
+    """The parameters of ``rule`` a gradient or tangent can flow through, in signature order."""
+    return list(dict.fromkeys(list(rule.vjps) + [p for p in rule.tangents if p != "*"]))
+
+
+def qualified(fn) -> str:
+    """The name of ``fn`` as the rule table and messages print it (``numpy.tanh``)."""
+    module = getattr(fn, "__module__", None) or ""
+    name = getattr(fn, "__name__", None) or repr(fn)
+    if isinstance(fn, np.ufunc) or module.startswith("numpy"):
+        return f"numpy.{name}"
+    if module in ("_operator", "operator"):
+        return f"operator.{name}"
+    return f"{module}.{name}" if module and module != "builtins" else name

@@ -1,0 +1,75 @@
+"""Rules, family 5: NumPy shape and assembly functions (reshape, transpose, concatenate, split,
+pad, sort, take, diag, array ...).
+
+Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
+Guarantees: one entry per function, VJP and JVP side by side. All are linear in the array they
+rearrange (``linear_in``: the JVP is the function applied to the tangent). ``view=True`` marks the
+functions whose result may share memory with the argument (pass 8, alias, reads it), ``fresh=True``
+those that always return a new array, each for the functions srcad has always treated so (flip,
+rot90, diagonal and split return views too, and concatenate, stack, tile, pad ... new arrays; they
+are not marked, which keeps the analyses as conservative as they were).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import defrule
+
+_SAME_SHAPE = "np.reshape(g, np.shape(a))"  # the VJP of a function that only changes the shape
+_RESHAPED = {"a": "np.reshape(t, np.shape(ans))"}
+
+defrule(np.copy, "a", a="g", linear_in="a", fresh=True)
+defrule(np.full, "shape, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)",
+        linear_in="fill_value", jvp={"fill_value": "broadcast_tangent(t, ans)"}, fresh=True)
+defrule(np.full_like, "a, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)",
+        linear_in="fill_value", jvp={"fill_value": "broadcast_tangent(t, ans)"}, fresh=True)
+defrule(np.linspace, "start, stop, num=50", start="np.sum(g * (1 - np.linspace(0.0, 1.0, num)))",
+        stop="np.sum(g * np.linspace(0.0, 1.0, num))", linear_in=("start", "stop"),
+        jvp={"start": "t * (1 - np.linspace(0.0, 1.0, num))", "stop": "t * np.linspace(0.0, 1.0, num)"},
+        fresh=True)
+_ARRAY_JVP = {"object": "np.array(t) if dtype is None else astype_tangent(np.array(t), dtype)"}
+defrule(np.array, "object, dtype=None", object="unarray(g, object)", linear_in="object",
+        jvp=_ARRAY_JVP, fresh=True)
+defrule(np.asarray, "object, dtype=None", object="unarray(g, object)", linear_in="object",
+        jvp=_ARRAY_JVP, view=True)
+defrule(np.transpose, "a, axes=None",
+        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))",
+        linear_in="a", view=True)
+defrule(np.reshape, "a, shape", a=_SAME_SHAPE, linear_in="a", view=True)
+defrule(np.ravel, "a", a=_SAME_SHAPE, linear_in="a", view=True)
+defrule(np.swapaxes, "a, axis1, axis2", a="np.swapaxes(g, axis1, axis2)", linear_in="a", view=True)
+defrule(np.moveaxis, "a, source, destination", a="np.moveaxis(g, destination, source)",
+        linear_in="a", view=True)
+defrule(np.expand_dims, "a, axis", a=_SAME_SHAPE, linear_in="a", jvp=_RESHAPED, view=True)
+defrule(np.squeeze, "a, axis=None", a=_SAME_SHAPE, linear_in="a", jvp=_RESHAPED, view=True)
+defrule((np.atleast_1d, np.atleast_2d, np.atleast_3d), "a", a=_SAME_SHAPE, linear_in="a",
+        jvp=_RESHAPED, view=True)
+defrule(np.broadcast_to, "array, shape", array="unbroadcast(g, array)", linear_in="array",
+        view=True)
+defrule(np.concatenate, "arrays, axis=0", arrays="unconcatenate(g, arrays, axis)",
+        linear_in="arrays")
+defrule(np.stack, "arrays, axis=0", arrays="unstack(g, arrays, axis)", linear_in="arrays")
+defrule(np.hstack, "tup", tup="unhstack(g, tup)", linear_in="tup")
+defrule(np.vstack, "tup", tup="unvstack(g, tup)", linear_in="tup")
+defrule((np.split, np.array_split), "ary, indices_or_sections, axis=0",
+        ary="unsplit(g, ary, ans, axis)", linear_in="ary", jvp={"ary": "split_tangent(t, ans, axis)"})
+defrule(np.tile, "A, reps", A="untile(g, A, reps)", linear_in="A")
+defrule(np.repeat, "a, repeats, axis=None", a="unrepeat(g, a, repeats, axis)", linear_in="a")
+defrule(np.flip, "m, axis=None", m="np.flip(g, axis)", linear_in="m")
+defrule(np.fliplr, "m", m="np.fliplr(g)", linear_in="m")
+defrule(np.flipud, "m", m="np.flipud(g)", linear_in="m")
+defrule(np.roll, "a, shift, axis=None", a="np.roll(g, np.negative(shift), axis)", linear_in="a")
+defrule(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(g, -k, axes)", linear_in="m")
+defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
+        array="unpad(g, array, pad_width, mode)", linear_in="array",
+        jvp={"array": "np.pad(t, pad_width, mode)"})
+defrule(np.sort, "a, axis=-1", a="unsort(g, a, axis)", jvp={"a": "sort_tangent(t, a, axis)"})
+defrule(np.take, "a, indices, axis=None", a="untake(g, a, indices, axis)", linear_in="a")
+defrule(np.take_along_axis, "arr, indices, axis", arr="untake_along_axis(g, arr, indices, axis)",
+        linear_in="arr")
+defrule(np.diag, "v, k=0", v="undiag(g, v, k)", linear_in="v")
+defrule(np.diagonal, "a, offset=0, axis1=0, axis2=1", a="undiagonal(g, a, offset, axis1, axis2)",
+        linear_in="a")
+defrule(np.tril, "m, k=0", m="np.tril(g, k)", linear_in="m")
+defrule(np.triu, "m, k=0", m="np.triu(g, k)", linear_in="m")

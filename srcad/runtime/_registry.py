@@ -1,0 +1,58 @@
+"""The registry of runtime helpers: :func:`helper` registers one and declares its own derivative.
+
+Accepts: plain functions of :mod:`srcad.runtime`, decorated with ``@helper`` or ``@helper(...)``.
+Guarantees: :data:`HELPERS` maps each helper's name to the helper, in registration order (the
+template namespace of :mod:`srcad.rules` is derived from it, so a helper is usable in a rule's
+template as soon as it is registered); :data:`DERIVATIVES` maps each helper that has a rule to its
+:class:`Derivative`, from which :mod:`srcad.rules.helpers` builds the helper's forward-mode rule
+(the helpers appear in the code reverse mode generates, and forward mode over that code gives
+Hessian-vector products). The decorator returns the function unchanged: nothing of srcad runs when
+the generated code calls a helper. Registering is done once, at import; nothing here changes later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Derivative:
+    """How to differentiate one helper (forward mode: the JVP of each parameter).
+
+    ``linear_in``: the parameters the helper is linear in; the JVP of each is the helper called with
+    the tangent ``t`` in that parameter's place (``unsum(t, x, axis, keepdims)``).
+    ``jvp``: explicit JVP templates for other parameters, written in ``t`` (that parameter's
+    tangent), the parameters and ``ans`` (the helper's own result); a helper's parameter called
+    ``ans`` is written ``ans`` here too and becomes ``result`` in the rule.
+    ``nonlinear``: parameters with no JVP yet (a tangent reaching them is an error, never a zero).
+    ``nondiff``: the helper's result carries no tangent at all (zeros, seeds).
+    The other parameters are read only for shapes, indices and masks: no tangent flows there.
+    """
+
+    linear_in: tuple = ()
+    jvp: tuple = ()  # ((parameter, template), ...)
+    nonlinear: tuple = ()
+    nondiff: bool = False
+
+
+HELPERS: dict = {}      # name -> helper function or class
+DERIVATIVES: dict = {}  # helper -> Derivative (helpers without one have no rule)
+
+
+def helper(fn=None, *, linear_in=(), jvp=None, nonlinear=(), nondiff=False):
+    """Register a runtime helper: ``@helper`` (usable in templates, no rule of its own) or
+    ``@helper(linear_in=..., jvp=..., nonlinear=..., nondiff=...)`` (see :class:`Derivative`)."""
+    derivative = None
+    if linear_in or jvp or nonlinear or nondiff:
+        derivative = Derivative((linear_in,) if isinstance(linear_in, str) else tuple(linear_in),
+                                tuple((jvp or {}).items()), tuple(nonlinear), nondiff)
+
+    def register(f):
+        if f.__name__ in HELPERS:
+            raise ValueError(f"two runtime helpers are named {f.__name__}")
+        HELPERS[f.__name__] = f
+        if derivative is not None:
+            DERIVATIVES[f] = derivative
+        return f
+
+    return register(fn) if fn is not None else register

@@ -1,0 +1,163 @@
+"""Runtime helpers: the adjoints of shape and assembly functions (concatenate, stack, split, tile,
+repeat, pad, sort, take, diag, array, astype).
+
+Accepts: an adjoint ``g`` shaped like the function's result and the primal arguments.
+Guarantees: the adjoint of each argument, shaped like it (a list of adjoints for a list of arrays).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import helper
+from .containers import _float_dtype, adjoint_like, zeros_like
+from .broadcasting import _unsupported, unbroadcast, undiagonal
+
+
+@helper(linear_in="g")
+def unconcatenate(g, arrays, axis=0):
+    """Adjoint of ``np.concatenate(arrays, axis)``: ``g`` cut back into pieces like ``arrays``."""
+    if axis is None:
+        sizes = [np.size(a) for a in arrays]
+        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)])
+    sizes = [np.shape(a)[axis] for a in arrays]
+    return adjoint_like(arrays, list(np.split(g, np.cumsum(sizes)[:-1], axis=axis)))
+
+
+@helper(linear_in="g")
+def unstack(g, arrays, axis=0):
+    """Adjoint of ``np.stack(arrays, axis)``."""
+    return adjoint_like(arrays, [np.take(g, k, axis=axis) for k in range(len(arrays))])
+
+
+@helper(linear_in="g")
+def unhstack(g, arrays):
+    """Adjoint of ``np.hstack``: along axis 0 for 1-d pieces, axis 1 otherwise."""
+    pieces = [np.atleast_1d(a) for a in arrays]
+    axis = 0 if pieces[0].ndim == 1 else 1
+    parts = unconcatenate(g, pieces, axis)
+    return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)])
+
+
+@helper(linear_in="g")
+def unvstack(g, arrays):
+    """Adjoint of ``np.vstack``: pieces as at least 2-d along axis 0."""
+    parts = unconcatenate(g, [np.atleast_2d(a) for a in arrays], 0)
+    return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)])
+
+
+@helper(linear_in="g")
+def unsplit(g, ary, ans, axis=0):
+    """Adjoint of ``np.split``/``np.array_split`` (``g`` holds one adjoint per piece)."""
+    parts = [np.zeros(np.shape(piece)) if part is None else part for part, piece in zip(g, ans)]
+    return np.concatenate(parts, axis=axis)
+
+
+@helper(linear_in="g")
+def untile(g, a, reps):
+    """Adjoint of ``np.tile``: the copies summed back onto ``a``'s shape."""
+    a_shape = np.shape(a)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    ndim = max(len(a_shape), len(reps))
+    a_shape = (1,) * (ndim - len(a_shape)) + tuple(a_shape)
+    reps = (1,) * (ndim - len(reps)) + reps
+    blocks = np.reshape(g, [n for pair in zip(reps, a_shape) for n in pair])
+    summed = blocks.sum(axis=tuple(range(0, 2 * ndim, 2)))
+    return np.reshape(summed, np.shape(a))
+
+
+@helper(linear_in="g")
+def unrepeat(g, a, repeats, axis=None):
+    """Adjoint of ``np.repeat``: each entry's copies summed."""
+    a = np.asarray(a)
+    flat_axis = 0 if axis is None else axis % max(a.ndim, 1)
+    source = np.ravel(a) if axis is None else a
+    n = source.shape[flat_axis] if source.ndim else 1
+    counts = np.broadcast_to(np.asarray(repeats), (n,))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    g = np.asarray(g)
+    summed = np.add.reduceat(g, starts, axis=flat_axis) if g.shape[flat_axis] else np.zeros(source.shape)
+    summed = np.where(np.reshape(counts == 0, [-1 if k == flat_axis else 1 for k in range(source.ndim)]),
+                      0, summed) if source.ndim else summed
+    return np.reshape(summed, a.shape)
+
+
+@helper(linear_in="g")
+def unpad(g, array, pad_width, mode="constant"):
+    """Adjoint of ``np.pad`` in constant mode: the interior of ``g``."""
+    if mode != "constant":
+        raise _unsupported(f"srcad: the gradient of np.pad is implemented for mode='constant' "
+                                  f"only, not {mode!r}")
+    shape = np.shape(array)
+    widths = np.broadcast_to(np.asarray(pad_width), (len(shape), 2))
+    return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
+
+
+@helper(linear_in="g")
+def unsort(g, a, axis=-1):
+    """Adjoint of ``np.sort``: each entry of ``g`` back to where its value came from."""
+    if axis is None:
+        order = np.argsort(np.ravel(a), kind="stable")
+        result = np.zeros(np.size(a), dtype=_float_dtype(a, g))
+        result[order] = g
+        return np.reshape(result, np.shape(a))
+    order = np.argsort(a, axis=axis, kind="stable")
+    result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
+    np.put_along_axis(result, order, g, axis=axis)
+    return result
+
+
+@helper(linear_in="g")
+def untake(g, a, indices, axis=None):
+    """Adjoint of ``np.take``: ``g`` added at ``indices`` (repeated indices add up)."""
+    result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
+    if axis is None:
+        flat = np.ravel(result)  # a view of result
+        np.add.at(flat, np.ravel(indices), np.ravel(g))
+        return result
+    moved = np.moveaxis(result, axis, 0)
+    np.add.at(moved, indices, np.moveaxis(g, list(range(axis, axis + np.ndim(indices))),
+                                          list(range(np.ndim(indices)))))
+    return result
+
+
+@helper(linear_in="g")
+def untake_along_axis(g, arr, indices, axis):
+    """Adjoint of ``np.take_along_axis``."""
+    arr = np.asarray(arr)
+    if axis is None:
+        return np.reshape(untake(g, np.ravel(arr), indices), arr.shape)
+    axis = axis % arr.ndim
+    result = np.zeros(arr.shape, dtype=_float_dtype(arr, g))
+    grids = np.indices(np.shape(indices), sparse=True)
+    index = tuple(indices if k == axis else grids[k] for k in range(arr.ndim))
+    np.add.at(result, index, g)
+    return result
+
+
+@helper(linear_in="g")
+def undiag(g, v, k=0):
+    """Adjoint of ``np.diag``: the diagonal of ``g`` (for a vector ``v``) or ``g`` put on the
+    diagonal of zeros shaped like the matrix ``v``."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    return undiagonal(g, v, k, 0, 1)
+
+
+@helper(linear_in="g")
+def unarray(g, obj):
+    """Adjoint of ``np.array(obj)`` for a (nested) list or tuple of values."""
+    if isinstance(obj, (list, tuple)):
+        g = np.asarray(g)
+        return adjoint_like(obj, [unarray(g[k], item) for k, item in enumerate(obj)])
+    return unbroadcast(g, obj) if np.ndim(g) else g
+
+
+@helper(linear_in="g")
+def unastype(g, a, dtype):
+    """Adjoint of ``a.astype(dtype)``: ``g`` in ``a``'s floating type; zero for a cast to an
+    integer or boolean type (whose result is piecewise constant)."""
+    if np.dtype(dtype).kind in "biu":
+        return zeros_like(a)
+    return np.asarray(g).astype(_float_dtype(a), copy=False)

@@ -1,0 +1,344 @@
+"""Runtime helpers: the adjoints of broadcasting, reductions, scans and elementwise special cases.
+
+Accepts: an adjoint ``g`` and the primal values the rule names (for their shapes, masks, results).
+Guarantees: the result is shaped like the primal operand it is the gradient of (``unbroadcast``
+sums ``g`` down to ``x``'s shape). Conventions where a derivative is undefined are stated where
+they are decided and collected in docs/rules.md. Each helper declares its own derivative with
+:func:`srcad.runtime.helper` (the rule forward mode uses for Hessian-vector products).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import helper
+from .containers import _float_dtype, adjoint_like, unindex, zeros_like
+
+
+def _normalize_axis(axis, ndim):
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim if ndim else a for a in axes)
+
+
+def _unsupported(message):
+    from ..errors import UnsupportedOperationError
+    return UnsupportedOperationError(message)
+
+
+_SCALAR_TYPES = frozenset({float, int, np.float64, np.float32, np.int64})
+
+
+@helper(linear_in="g")
+def unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape."""
+    tg, tx = type(g), type(x)
+    if tg in _SCALAR_TYPES and tx in _SCALAR_TYPES:  # the fast paths: nothing was broadcast
+        return g
+    if tg is np.ndarray and tx is np.ndarray and g.shape == x.shape:
+        return g
+    if isinstance(x, (list, tuple)):
+        from ..errors import SrcadError
+        raise SrcadError(
+            "a list or tuple met '+' or '*' where srcad expected numbers or arrays: srcad "
+            "treats '+' and '*' as list concatenation and repetition only for lists it can see "
+            "being built (a literal, or '+' of one); convert the argument with np.asarray, or "
+            "build the list inside the function")
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    if g.ndim < len(shape):  # a scalar zero adjoint: it broadcasts wherever it is added
+        return g[()] if g.ndim == 0 else g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if not shape:  # a Python or NumPy scalar: give back a scalar
+        return g[()]
+    return g
+
+
+@helper(linear_in="g")
+def unsetitem(g, index, value):
+    """The gradient of ``value`` in ``x[index] = value``: ``g[index]`` summed to ``value``'s shape,
+    where only the write that survives counts when an index array repeats a position (NumPy keeps
+    the last)."""
+    part = np.asarray(g)[index]
+    if _advanced(index):
+        ids = np.full(np.shape(g), -1)
+        order = np.arange(part.size).reshape(part.shape)
+        ids[index] = order
+        part = part * (ids[index] == order)
+    return unbroadcast(part, value)
+
+
+def _advanced(index) -> bool:
+    """Does ``index`` use an integer array or list (which may repeat a position)?"""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
+
+
+@helper(linear_in="g")
+def unsum(g, x, axis=None, keepdims=False):
+    """Adjoint of ``np.sum(x, axis, keepdims)``: spread ``g`` back over the summed axes."""
+    shape = np.shape(x)
+    if not shape:  # NumPy lets a 0-d value be reduced along axis 0 or -1: nothing to spread
+        return np.reshape(g, ())[()]
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, _normalize_axis(axis, len(shape)))
+    return np.broadcast_to(g, shape).copy()
+
+
+@helper(linear_in="g")
+def unmean(g, x, axis=None, keepdims=False):
+    """Adjoint of ``np.mean(x, axis, keepdims)``: ``unsum`` divided by the number averaged."""
+    shape = np.shape(x)
+    if axis is None or not shape:
+        count = int(np.prod(shape))
+    else:
+        count = int(np.prod([shape[a] for a in _normalize_axis(axis, len(shape))]))
+    return unsum(g, x, axis, keepdims) / count
+
+
+@helper(linear_in="g")
+def unmax(g, x, ans, axis=None, keepdims=False):
+    """Adjoint of ``np.max``/``np.min`` (``ans`` is the result): ``g`` goes to the entries equal to
+    the extremum, split evenly between them at a tie."""
+    shape = np.shape(x)
+    if not shape:
+        return np.reshape(g, ())[()]
+    if axis is not None and not keepdims:
+        axes = _normalize_axis(axis, len(shape))
+        g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
+    elif axis is None and not keepdims:
+        g, ans = np.reshape(g, (1,) * len(shape)), np.reshape(ans, (1,) * len(shape))
+    mask = np.asarray(x) == ans
+    count = mask.sum(axis=axis, keepdims=True) if axis is not None else mask.sum()
+    result = g * mask / count
+    return result[()] if not shape else result
+
+
+@helper(jvp={"x": "t * y * power_dx(x, y - 1)",
+             "y": "exponent_tangent(t, power_dx(x, y), x) + t * np.where(y == 0, 1.0, power_dx(x, y) / "
+                  "np.where(y == 0, 1.0, y))"})
+def power_dx(x, y):
+    """d(x ** y)/dx = y * x ** (y - 1), and 0 where y == 0 (even at x == 0, where x ** -1 would
+    divide by zero)."""
+    if np.ndim(x) == 0 and np.ndim(y) == 0:
+        if y == 0:
+            return 0.0 * x
+        try:
+            return y * x ** (y - 1)
+        except ZeroDivisionError:  # Python's 0.0 ** -0.5: inf (with a warning), as NumPy gives
+            return y * np.float64(x) ** (y - 1)
+    y = np.asarray(y)
+    return y * np.power(x, np.where(y == 0, 1, y - 1))
+
+
+@helper(jvp={"x": "t * (x != 0) / np.where(x == 0, 1, x)"})
+def log_or_zero(x):
+    """``log(x)``, with 0 where ``x == 0``: d(x**y)/dy = x**y * log(x) is 0 at x = 0 (for y > 0)."""
+    if np.ndim(x) == 0:
+        return np.log(x) if x != 0 else 0.0
+    x = np.asarray(x)
+    return np.log(np.where(x == 0, 1, x))
+
+
+def _reduced_axes(shape, axis):
+    if axis is None or not shape:
+        return tuple(range(len(shape)))
+    return _normalize_axis(axis, len(shape))
+
+
+def _expand_reduced(g, shape, axis, keepdims):
+    """``g`` of a reduction, with the reduced axes put back (size 1), ready to broadcast."""
+    if keepdims:
+        return np.asarray(g)
+    return np.reshape(g, [1 if k in _reduced_axes(shape, axis) else n for k, n in enumerate(shape)])
+
+
+@helper(linear_in="g", nonlinear=("a", "ans"))
+def unprod(g, a, ans, axis=None, keepdims=False):
+    """Adjoint of ``np.prod``: ``g`` times the product of the *other* entries (exact with zeros)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return g
+    axes = _reduced_axes(a.shape, axis)
+    g = _expand_reduced(g, a.shape, axis, keepdims)
+    kept = [k for k in range(a.ndim) if k not in axes]
+    moved = np.transpose(a, kept + list(axes))
+    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), -1), -1)
+    others = (left * right).reshape(moved.shape)
+    others = np.transpose(others, np.argsort(kept + list(axes)))
+    return g * others
+
+
+@helper(linear_in=("g", "a"))
+def unvar(g, a, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.var``: 2 (a - mean) / (N - ddof), times ``g``."""
+    a = np.asarray(a)
+    count = int(np.prod([a.shape[k] for k in _reduced_axes(a.shape, axis)]))
+    g = _expand_reduced(g, a.shape, axis, keepdims)
+    return g * 2 * (a - a.mean(axis=axis, keepdims=True)) / (count - ddof)
+
+
+@helper(linear_in=("g", "a"), jvp={"ans": "unstd(-g * t / ans, a, ans, axis, ddof, keepdims)"})
+def unstd(g, a, ans, axis=None, ddof=0, keepdims=False):
+    """Adjoint of ``np.std``: that of ``var`` over 2 std; 0 where the std is 0 (a constant slice)."""
+    ans = np.asarray(ans)
+    safe = np.where(ans == 0, 1, ans)
+    return unvar(np.where(ans == 0, 0, np.asarray(g) / (2 * safe)), a, axis, ddof, keepdims)
+
+
+@helper(linear_in="g")
+def uncumsum(g, a, axis=None):
+    """Adjoint of ``np.cumsum``: a cumulative sum from the other end."""
+    if axis is None:
+        return np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g)))), np.shape(a))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+@helper(linear_in="g", nonlinear=("a", "ans"))
+def uncumprod(g, a, ans, axis=None):
+    """Adjoint of ``np.cumprod`` (exact with zeros: each entry's partial products recomputed)."""
+    shape = np.shape(a)
+    if axis is None:
+        a, g, ans, axis = np.ravel(a), np.ravel(g), np.ravel(ans), 0
+    a, g = np.moveaxis(np.asarray(a, dtype=float), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
+    n = a.shape[-1]
+    result = np.zeros(np.broadcast_shapes(a.shape, g.shape))
+    for i in range(n):  # d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
+        others = a.copy()
+        others[..., i] = 1
+        partial = np.cumprod(others, axis=-1)[..., i:]
+        result[..., i] = np.sum(g[..., i:] * partial, axis=-1)
+    result = np.moveaxis(result, -1, axis)
+    return np.reshape(result, shape)
+
+
+def _diagonal_index(shape, offset, axis1, axis2):
+    """Index arrays selecting the ``offset`` diagonal of axes (axis1, axis2) moved to the end."""
+    n, m = shape[axis1], shape[axis2]
+    length = max(0, min(n - max(-offset, 0), m - max(offset, 0)))
+    k = np.arange(length)
+    return k + max(-offset, 0), k + max(offset, 0)
+
+
+@helper(linear_in="g")
+def undiagonal(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.diagonal``: ``g`` written back on the diagonal of zeros shaped like ``a``."""
+    a = np.asarray(a)
+    axis1, axis2 = axis1 % a.ndim, axis2 % a.ndim
+    result = np.zeros(a.shape, dtype=_float_dtype(a, g))
+    moved = np.moveaxis(result, (axis1, axis2), (-2, -1))  # a view: writes land in result
+    rows, cols = _diagonal_index(a.shape, offset, axis1, axis2)
+    moved[..., rows, cols] = g
+    return result
+
+
+@helper(linear_in="g")
+def untrace(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.trace``."""
+    a = np.asarray(a)
+    rows, _ = _diagonal_index(a.shape, offset, axis1 % a.ndim, axis2 % a.ndim)
+    return undiagonal(np.repeat(np.asarray(g)[..., None], len(rows), axis=-1), a, offset, axis1, axis2)
+
+
+@helper(linear_in="g", jvp={"x": "unnorm_dx(g, x, ans, ord, axis, keepdims, t)",
+                            "ans": "unnorm_dans(g, x, ans, ord, axis, keepdims, t)"})
+def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
+    """Adjoint of ``np.linalg.norm`` for the vector and matrix norms NumPy computes.
+
+    At a point where the norm is not differentiable (x = 0 for the 2-norm, ties for the max-norms,
+    0 for the 1-norm's |x|), the gradient is 0 there, or split evenly between tied entries."""
+    x = np.asarray(x)
+    matrix = (axis is None and x.ndim == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2) \
+        or ord in ("fro", "nuc")
+    if axis is None and not matrix:
+        ax = None
+    else:
+        ax = axis
+    if matrix:
+        ax = (0, 1) if axis is None else tuple(a % x.ndim for a in axis)
+        gx = _expand_reduced(g, x.shape, ax, keepdims)
+        ansx = _expand_reduced(ans, x.shape, ax, keepdims)
+        if ord in (None, "fro"):
+            return gx * x / np.where(ansx == 0, 1, ansx)
+        moved = np.moveaxis(x, ax, (-2, -1))
+        gm = np.moveaxis(gx, ax, (-2, -1))
+        if ord == "nuc":
+            u, _, vt = np.linalg.svd(moved, full_matrices=False)
+            return np.moveaxis(gm * (u @ vt), (-2, -1), ax)
+        if ord in (2, -2):
+            u, s, vt = np.linalg.svd(moved, full_matrices=False)
+            k = 0 if ord == 2 else -1
+            outer = u[..., :, k, None] * vt[..., None, k, :]
+            return np.moveaxis(gm * outer, (-2, -1), ax)
+        if ord in (1, -1, np.inf, -np.inf):
+            sums_axis = -2 if ord in (1, -1) else -1  # column sums for 1, row sums for inf
+            sums = np.sum(np.abs(moved), axis=sums_axis, keepdims=True)
+            target = sums.max(axis=-1 if sums_axis == -2 else -2, keepdims=True) if ord in (1, np.inf) \
+                else sums.min(axis=-1 if sums_axis == -2 else -2, keepdims=True)
+            pick = (sums == target)
+            pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True)
+            return np.moveaxis(gm * pick * np.sign(moved), (-2, -1), ax)
+        raise _unsupported(f"srcad: gradient of the matrix norm ord={ord!r}")
+    gx = _expand_reduced(g, x.shape, ax, keepdims)
+    ansx = _expand_reduced(ans, x.shape, ax, keepdims)
+    if ord is None or ord == 2:
+        return gx * x / np.where(ansx == 0, 1, ansx)
+    if ord == 1:
+        return gx * np.sign(x)
+    if ord in (np.inf, -np.inf):
+        pick = np.abs(x) == ansx
+        return gx * np.sign(x) * pick / np.sum(pick, axis=ax, keepdims=True)
+    if ord == 0:
+        return np.zeros_like(x, dtype=_float_dtype(x))
+    p = float(ord)
+    safe = np.where(ansx == 0, 1, ansx)
+    return gx * np.sign(x) * np.abs(x) ** (p - 1) / safe ** (p - 1)
+
+
+@helper(linear_in="g")
+def extremum_adjoint(g, args, k, ans):
+    """Adjoint of the builtin ``max``/``min`` of several values (or of one sequence): the first
+    argument equal to the result gets the gradient."""
+    if len(args) == 1:
+        seq = args[0]
+        first = next(j for j, v in enumerate(seq) if v == ans)
+        return adjoint_like(seq, [g if j == first else zeros_like(v) for j, v in enumerate(seq)]) \
+            if isinstance(seq, (list, tuple)) else unindex(g, seq, first)
+    first = next(j for j, v in enumerate(args) if v == ans)
+    return g if k == first else zeros_like(args[k])
+
+
+@helper(linear_in="g")
+def clip_adjoint(g, a, a_min, a_max):
+    """Adjoint of ``np.clip``: ``g`` where ``a`` lies inside [a_min, a_max] (bounds included)."""
+    inside = np.ones(np.shape(a), dtype=bool)
+    if a_min is not None:
+        inside &= np.asarray(a) >= a_min
+    if a_max is not None:
+        inside &= np.asarray(a) <= a_max
+    return unbroadcast(g * inside, a)
+
+
+@helper(linear_in="g", nonlinear=("x",))
+def sinc_adjoint(g, x):
+    """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    x = np.asarray(x)
+    safe = np.where(x == 0, 1, x)
+    return g * np.where(x == 0, 0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
+
+
+@helper(linear_in="g")
+def unsum_sequence(g, iterable):
+    """Adjoint of the builtin ``sum(iterable)``."""
+    if isinstance(iterable, (list, tuple)):
+        return adjoint_like(iterable, [unbroadcast(g, item) for item in iterable])
+    return np.broadcast_to(g, np.shape(iterable)).copy()

@@ -1,0 +1,116 @@
+"""Runtime helpers: checks the generated code makes while it runs, and the seed of reverse mode.
+
+Accepts: the values named in the generated statement.
+Guarantees: ``check_unshared``/``check_not_array`` raise :class:`srcad.errors.AliasingError` where a
+write would change memory another live name shares (see pass 8, alias); ``check_finite`` raises
+:class:`srcad.errors.NonFiniteError` (``debug_nans``) at the first NaN or inf; ``seed_scalar``
+raises :class:`srcad.errors.NonScalarOutputError` for a non-scalar output of ``grad``;
+``call_vjp`` checks the shape of what a user's VJP returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NonScalarOutputError
+from ._registry import helper
+from .containers import _float_dtype, zeros_like
+
+
+@helper(nondiff=True)
+def seed_scalar(out):
+    """The seed of reverse mode for ``grad``: d(out)/d(out) = 1, shaped and typed like ``out``."""
+    if isinstance(out, (float, int)) and not isinstance(out, bool):
+        return 1.0
+    if isinstance(out, (np.ndarray, np.generic)) and out.shape == ():
+        return np.ones((), dtype=_float_dtype(out))[()]
+    shape = getattr(out, "shape", None)
+    what = f"an array of shape {shape}" if shape is not None else f"a value of type {type(out).__name__}"
+    raise NonScalarOutputError(
+        f"grad needs a function with a scalar value, but it returned {what}",
+        hint="grad differentiates a scalar: use srcad.vjp (or srcad.jacrev) for an array or tuple "
+             "output")
+
+
+@helper
+def call_vjp(vjp, g, ans, args, kwargs):
+    """Call a user's VJP (srcad.defvjp) and check what it returns: one gradient per positional
+    argument (None: no gradient, taken as zero)."""
+    grads = vjp(g, ans, *args, **kwargs)
+    if len(args) == 1 and not isinstance(grads, (tuple, list)):
+        grads = (grads,)
+    name = getattr(vjp, "__qualname__", repr(vjp))
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(args):
+        from ..errors import SrcadError
+        raise SrcadError(f"the VJP {name} must return one gradient per positional argument "
+                         f"({len(args)}), as a tuple; it returned {grads!r:.80}")
+    return tuple(zeros_like(a) if d is None else d for d, a in zip(grads, args))
+
+
+@helper
+def check_unshared(value, others, names, message):
+    """Refuse a write into an array that another live variable shares (see srcad.alias)."""
+    if not isinstance(value, np.ndarray):
+        return
+    for other, name in zip(others, names):
+        if isinstance(other, np.ndarray) and np.may_share_memory(value, other):
+            from ..errors import AliasingError
+            raise AliasingError(message.format(name=name))
+
+
+@helper
+def check_not_array(value, message):
+    """Refuse to pass an array to a function that changes that argument in place (srcad.alias)."""
+    if isinstance(value, np.ndarray):
+        from ..errors import AliasingError
+        raise AliasingError(message)
+
+
+@helper
+def check_finite(value, name, where, involved):
+    """``debug_nans``: stop at the first NaN or inf in an adjoint, saying where and with what."""
+    try:
+        finite = bool(np.all(np.isfinite(value)))
+    except TypeError:  # a list or tuple adjoint
+        finite = all(np.all(np.isfinite(v)) for v in value if v is not None)
+    if finite:
+        return
+
+    def summary(v):
+        a = np.asarray(v, dtype=float) if not isinstance(v, (list, tuple)) else None
+        if a is None:
+            return f"{type(v).__name__} of {len(v)}"
+        if a.size <= 6:
+            return np.array2string(a, precision=4)
+        return (f"array{a.shape}: min {np.nanmin(a):.4g}, max {np.nanmax(a):.4g}, "
+                f"{int(np.isnan(a).sum())} nan, {int(np.isinf(a).sum())} inf")
+    # Speak of the user's variables: the names on the user's line. The others are srcad's names for
+    # parts of the line's expression (log_h for np.log(h)), or a user's name renamed (t_2 for t).
+    import re
+    line = re.match(r"^(.+?):(\d+): (.*)$", where, re.S)
+    user = set(re.findall(r"[A-Za-z_]\w*", line.group(3) if line else where))
+
+    def own(var):  # the user's name for srcad's variable ``var``, or None
+        if var in user:
+            return var
+        base = re.sub(r"_\d+$", "", var)
+        return base if base != var and base in user else None
+
+    of = next((v for v in involved if name == "d" + v or re.fullmatch(f"d{re.escape(v)}_\\d+",
+                                                                      name)), None)
+    bad = "nan" if np.isnan(value).any() else "inf"
+    if of is None or own(of) == of:
+        what = f"the gradient {name}"
+    elif own(of) is not None:
+        what = f"the gradient of {own(of)} ({name}: srcad renamed {own(of)} to {of})"
+    else:
+        what = (f"the gradient {name} of {of} (srcad's name for a part of the expression on this "
+                "line)")
+    mine = [f"{k} = {summary(v)}" for k, v in involved.items() if own(k) == k]
+    mine += [f"{own(k)} (renamed {k}) = {summary(v)}" for k, v in involved.items()
+             if own(k) not in (None, k)]
+    parts = [f"{k} = {summary(v)}" for k, v in involved.items() if own(k) is None]
+    details = ("\n  values: " + "; ".join(mine) if mine else "") + (
+        "\n  intermediate values: " + "; ".join(parts) if parts else "")
+    from ..errors import NonFiniteError
+    raise NonFiniteError(f"{what} became {bad} at {where}{details}")

@@ -1,0 +1,176 @@
+"""Runtime helpers: adjoints of lists, tuples and dicts, zeros, copies and indexing.
+
+Accepts: the values the generated code holds (arrays, numbers, lists, tuples, dicts, None).
+Guarantees: every helper returns an adjoint shaped like the primal it belongs to. Gradients reaching
+a list from several places must add element by element, but ``+`` on lists concatenates: the
+adjoint of a container is therefore a :class:`ListAdjoint`, :class:`TupleAdjoint` or
+:class:`DictAdjoint`, whose ``+`` adds matching entries (and treats None, "no gradient", as zero).
+Plain NumPy only; :func:`srcad.tools.export.export` copies these functions into standalone modules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import helper
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+class _SequenceAdjoint:
+    def __add__(self, other):
+        if isinstance(other, (list, tuple)):
+            return type(self)(_add(a, b) for a, b in zip(self, other))
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):  # 'd += e' (srcad.inplace) adds entries, never extends the list
+        return self + other
+
+
+class ListAdjoint(_SequenceAdjoint, list):
+    pass
+
+
+class TupleAdjoint(_SequenceAdjoint, tuple):
+    pass
+
+
+class DictAdjoint(dict):
+    def __add__(self, other):
+        if isinstance(other, dict):
+            return DictAdjoint((k, _add(v, other.get(k))) for k, v in self.items())
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __iadd__(self, other):
+        return self + other
+
+
+@helper(linear_in="parts")
+def adjoint_like(x, parts):
+    """A container adjoint shaped like container ``x`` with entries ``parts``."""
+    if isinstance(x, dict):
+        return DictAdjoint(parts)
+    if isinstance(x, list):
+        return ListAdjoint(parts)
+    return TupleAdjoint(parts)
+
+
+@helper
+def plain(g, x):
+    """The gradient of argument ``x`` as the user sees it: containers become plain lists, tuples
+    and dicts, and an array of floats gets the floating type of ``x`` (float32 in, float32 out)."""
+    if isinstance(g, DictAdjoint):
+        return {k: plain(v, x[k]) for k, v in g.items()}
+    if isinstance(g, ListAdjoint):
+        return [plain(v, xv) for v, xv in zip(g, x)]
+    if isinstance(g, TupleAdjoint):
+        return tuple(plain(v, xv) for v, xv in zip(g, x))
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and getattr(g, "dtype", dtype) != dtype \
+            and getattr(g, "dtype", None) is not None and g.dtype.kind == "f":
+        return np.asarray(g).astype(dtype)[()] if np.ndim(g) == 0 else np.asarray(g).astype(dtype)
+    return g
+
+
+@helper(nondiff=True)
+def zeros_like(x):
+    """A zero adjoint for ``x``: same shape, floating point (integers promote as in NumPy).
+    ``None`` (a variable not assigned yet, see the reverse pass) gets 0.0."""
+    if x is None:
+        return 0.0
+    if isinstance(x, dict):
+        return DictAdjoint((k, zeros_like(v)) for k, v in x.items())
+    if isinstance(x, (tuple, list)):
+        return adjoint_like(x, [zeros_like(v) for v in x])
+    if isinstance(x, (int, float, bool)):
+        return 0.0
+    if isinstance(x, complex):
+        return 0j
+    return np.zeros(np.shape(x), dtype=_float_dtype(x))
+
+
+def _float_dtype(*values):
+    dtype = np.result_type(*[np.asarray(v).dtype for v in values])
+    return dtype if np.issubdtype(dtype, np.inexact) else np.float64
+
+
+@helper(linear_in="parts")
+def unpack_adjoint(parts, x):
+    """Adjoint of unpacking ``a, b, ... = x``: the adjoints of the parts (None where no gradient
+    reached a part) reassembled into the structure of ``x``."""
+    if isinstance(x, (tuple, list)):
+        return adjoint_like(x, [zeros_like(v) if p is None else p for p, v in zip(parts, x)])
+    x = np.asarray(x)
+    return np.stack([np.zeros(x.shape[1:], dtype=_float_dtype(x)) if p is None else p for p in parts])
+
+
+@helper(linear_in="g")
+def unindex(g, x, index):
+    """Adjoint of ``x[index]``: ``g`` scattered into zeros shaped like ``x`` (repeated indices add up)."""
+    if isinstance(x, dict):
+        return DictAdjoint((k, g if k == index else zeros_like(v)) for k, v in x.items())
+    if isinstance(x, (tuple, list)):
+        if isinstance(index, slice):
+            parts = [zeros_like(v) for v in x]
+            for k, part in zip(range(*index.indices(len(x))), g):
+                parts[k] = part
+            return adjoint_like(x, parts)
+        return adjoint_like(x, [g if k == index % len(x) else zeros_like(v) for k, v in enumerate(x)])
+    result = np.zeros(np.shape(x), dtype=_float_dtype(x, g))
+    np.add.at(result, index, g)
+    return result
+
+
+@helper(linear_in="g")
+def zero_at(g, index):
+    """``g`` with ``g[index]`` set to zero, as a new array: the adjoint of the value that
+    ``x[index] = ...`` overwrote (no gradient flows to it)."""
+    if isinstance(g, (list, dict)):
+        g = type(g)(g)
+        g[index] = zeros_like(g[index])
+        return g
+    g = np.array(g, dtype=_float_dtype(g), copy=True)
+    g[index] = 0
+    return g
+
+
+@helper(linear_in="values")
+def list_copy(values):
+    """A new list with the same entries (the stack, for a backward that may run again)."""
+    return list(values)
+
+
+@helper(linear_in="value")
+def snapshot(value):
+    """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``)."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+@helper(linear_in="x")
+def private_copy(x):
+    """A copy of an argument the function writes into, so the caller's array is never modified."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, list):
+        return list(x)
+    return x
+
+
+@helper(linear_in="g")
+def unrepeat_sequence(g, x):
+    """Adjoint of ``x * n`` for a list or tuple ``x`` (repetition): each entry's copies summed."""
+    n = len(x)
+    parts = [g[k] for k in range(n)]
+    for start in range(n, len(g), n):
+        parts = [p + q for p, q in zip(parts, g[start:start + n])]
+    return adjoint_like(x, parts)

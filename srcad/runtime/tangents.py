@@ -1,0 +1,237 @@
+"""Runtime helpers of forward mode (``srcad.jvp``): tangents of values and of primitives.
+
+Accepts: a tangent (``v``) and the primal values the JVP template names.
+Guarantees: tangents are shaped like the values they belong to. A container's tangent is a
+container of the same kind (a plain list for a list, so that ``+`` on two list tangents
+concatenates as on the lists). The helpers declare their own derivatives too, so forward mode can
+run over code forward mode generated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import helper
+from .containers import DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
+from .broadcasting import _SCALAR_TYPES, _unsupported, unnorm
+from .linalg import einsum_adjoint, mT
+
+
+@helper(nondiff=True)
+def zero_tangent(x):
+    """The tangent of a value no tangent reached: zeros shaped and typed like ``x`` (floating
+    point), containers of zeros for containers, ``None`` for ``None``."""
+    if x is None:
+        return None
+    if isinstance(x, (_SequenceAdjoint, DictAdjoint)):
+        return zeros_like(x)
+    if isinstance(x, dict):
+        return {k: zero_tangent(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [zero_tangent(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(zero_tangent(v) for v in x)
+    if isinstance(x, (str, bytes, range, slice)) or callable(x):
+        return None
+    return zeros_like(x)
+
+
+@helper(nondiff=True)
+def one_like(x, name="x"):
+    """The unit tangent of a scalar argument (``grad`` of a derivative differentiates by forward
+    mode, one direction per scalar argument)."""
+    if np.ndim(x) != 0 or isinstance(x, (list, tuple, dict)):
+        from ..errors import SrcadError
+        raise SrcadError(
+            f"grad of a derivative differentiates with respect to scalar arguments, but '{name}' "
+            f"has shape {np.shape(x)}",
+            hint="for arrays use srcad.hessian, srcad.hvp or srcad.jacfwd(srcad.grad(f))")
+    return 1.0 if isinstance(x, (int, float)) else np.ones((), dtype=_float_dtype(x))[()]
+
+
+@helper(linear_in="v")
+def broadcast_tangent(v, ans):
+    """``v`` broadcast to the shape of ``ans`` (``y = x + c`` with only a scalar ``x`` varying:
+    the tangent of ``y`` is ``x``'s tangent in every entry)."""
+    if type(v) in _SCALAR_TYPES and type(ans) in _SCALAR_TYPES:
+        return v
+    shape = np.shape(ans)
+    if np.shape(v) == shape:
+        return v
+    return np.broadcast_to(v, shape).copy()
+
+
+@helper(linear_in="v")
+def tangent_sum(v):
+    """The tangent of the builtin ``sum(iterable)``: the sum of the entries' tangents."""
+    if isinstance(v, (list, tuple)):
+        total = 0.0
+        for item in v:
+            total = total + item
+        return total
+    return np.sum(v, axis=0)
+
+
+@helper(linear_in="v")
+def extremum_tangent(v, args, k, ans):
+    """Tangent of the builtin ``max``/``min`` of several values (or of one sequence): the tangent
+    of the first argument equal to the result (the convention of the VJP)."""
+    if len(args) == 1:
+        first = next(j for j, value in enumerate(args[0]) if value == ans)
+        return v[first]
+    first = next(j for j, value in enumerate(args) if value == ans)
+    return v if k == first else zero_tangent(args[k])
+
+
+@helper(linear_in=("p", "v"))
+def reduction_tangent(p, v, axis=None, keepdims=False):
+    """Tangent of a reduction along ``axis`` whose partial derivatives are ``p`` (shaped like the
+    input): the partials times the tangent, summed along the reduced axes."""
+    product = np.multiply(p, v)
+    if np.ndim(product) == 0:
+        return product
+    return np.sum(product, axis=axis, keepdims=keepdims)
+
+
+@helper(linear_in="v")
+def astype_tangent(v, dtype):
+    """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans."""
+    if np.dtype(dtype).kind in "biu":
+        return np.zeros(np.shape(v))
+    return np.asarray(v).astype(dtype)
+
+
+@helper(linear_in="v")
+def split_tangent(v, ans, axis=0):
+    """Tangent of ``np.split``/``np.array_split``: ``v`` cut where the result was cut."""
+    sizes = [np.shape(part)[axis] for part in ans]
+    return np.split(v, np.cumsum(sizes)[:-1], axis)
+
+
+@helper(linear_in="v")
+def sort_tangent(v, a, axis=-1):
+    """Tangent of ``np.sort``: the tangent entries follow their values."""
+    order = np.argsort(a, axis=axis, kind="stable")
+    if axis is None:
+        return np.ravel(v)[order]
+    return np.take_along_axis(np.asarray(v), order, axis=axis)
+
+
+@helper(linear_in="v", nonlinear=("a", "ans"))
+def cumprod_tangent(v, a, ans, axis=None):
+    """Tangent of ``np.cumprod``: sum over i <= j of v_i times the product of the other a_k, k <= j
+    (exact at zeros too)."""
+    a, v = np.asarray(a, dtype=float), np.asarray(v, dtype=float)
+    if axis is None:
+        a, v, axis = a.ravel(), v.ravel(), 0
+    if np.all(a != 0):
+        return ans * np.cumsum(v / a, axis=axis)
+    a, v = np.moveaxis(a, axis, -1), np.moveaxis(v, axis, -1)
+    n = a.shape[-1]
+    out = np.zeros(a.shape)
+    for i in range(n):
+        factors = a.copy()
+        factors[..., i] = v[..., i]
+        part = np.cumprod(factors, axis=-1)
+        part[..., :i] = 0
+        out += part
+    return np.moveaxis(out, -1, axis)
+
+
+@helper(linear_in="v", nonlinear=("operands",))
+def einsum_tangent(v, subscripts, operands, k):
+    """Tangent of ``np.einsum`` with respect to ``operands[k]``: the same contraction, with the
+    tangent in place of that operand."""
+    return np.einsum(subscripts, *operands[:k], v, *operands[k + 1:])
+
+
+@helper(linear_in=("g", "v"), nonlinear=("operands",))
+def einsum_adjoint_tangent(g, subscripts, operands, k, v):
+    """Tangent of ``einsum_adjoint(g, subscripts, operands, k)`` along tangents ``v`` of the
+    operands (it is linear in each operand other than the k-th)."""
+    total = np.zeros(np.shape(operands[k]))
+    for j in range(len(operands)):
+        if j != k and v[j] is not None:
+            changed = list(operands[:j]) + [v[j]] + list(operands[j + 1:])
+            total = total + einsum_adjoint(g, subscripts, changed, k)
+    return total
+
+
+@helper(linear_in="v", nonlinear=("a",))
+def slogdet_tangent(v, a):
+    """Tangent of ``np.linalg.slogdet``: (0, trace(a^-1 v))."""
+    sign, _ = np.linalg.slogdet(a)
+    return (np.zeros_like(sign), np.trace(np.linalg.solve(a, v), axis1=-2, axis2=-1))
+
+
+@helper(linear_in="v", nonlinear=("ans",))
+def cholesky_tangent(v, ans):
+    """Tangent of ``np.linalg.cholesky`` for a symmetric tangent ``v``: L Phi(L^-1 v L^-T), where
+    Phi takes the lower triangle and halves the diagonal."""
+    L = ans
+    inner = np.linalg.solve(L, mT(np.linalg.solve(L, mT(v))))
+    n = L.shape[-1]
+    return L @ (np.tril(inner) - np.eye(n) * inner / 2)
+
+
+@helper(linear_in="v", nonlinear=("ans",))
+def eigh_tangent(v, ans):
+    """Tangent of ``np.linalg.eigh`` (distinct eigenvalues): eigenvalues diag(V^T v V), vectors
+    V (F o V^T v V) with F_ij = 1 / (w_j - w_i) off the diagonal."""
+    w, vecs = ans
+    inner = mT(vecs) @ v @ vecs
+    diff = w[..., None, :] - w[..., :, None]
+    off = np.where(np.eye(w.shape[-1], dtype=bool), 0, 1 / np.where(diff == 0, 1, diff))
+    return (np.diagonal(inner, axis1=-2, axis2=-1).copy(), vecs @ (off * inner))
+
+
+@helper(linear_in="v", nonlinear=("a", "ans"))
+def pinv_tangent(v, a, ans):
+    """Tangent of ``np.linalg.pinv`` for a matrix of constant rank (Golub and Pereyra)."""
+    p = ans
+    a = np.asarray(a)
+    eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
+    return (-p @ v @ p + p @ mT(p) @ mT(v) @ (eye_m - a @ p)
+            + (eye_n - p @ a) @ mT(v) @ mT(p) @ p)
+
+
+@helper(linear_in=("v", "scale"), jvp={"x": "v * scale * t / x"})
+def exponent_tangent(v, scale, x):
+    """``v * scale * log(x)``: the tangent of ``x ** y`` from the exponent's tangent ``v``; 0 where
+    ``v`` is 0 (an exponent that does not vary, as in ``x ** 3`` with a negative ``x``, whose log is
+    undefined) and where ``x`` is 0."""
+    if np.ndim(v) == 0 and np.ndim(scale) == 0 and np.ndim(x) == 0:
+        return v * scale * np.log(x) if v != 0 and x != 0 else 0.0 * v
+    v, x = np.asarray(v), np.asarray(x)
+    moving = (v != 0) & (x != 0)
+    return np.where(moving, v * scale * np.log(np.where(moving, x, 1)), 0.0)
+
+
+def _norm_is_euclidean(x, ord, axis) -> bool:
+    """Is this ``np.linalg.norm`` the 2-norm of vectors or the Frobenius norm of matrices?"""
+    matrix = (axis is None and np.ndim(x) == 2 and ord is not None) or (
+        isinstance(axis, tuple) and len(axis) == 2) or ord in ("fro", "nuc")
+    return ord in (None, "fro") or (ord == 2 and not matrix)
+
+
+@helper
+def unnorm_dx(g, x, ans, ord, axis, keepdims, v):
+    """Tangent of ``unnorm(g, x, ans, ...)`` along ``v``, a tangent of ``x`` (second order of
+    ``np.linalg.norm``): for the 2- and Frobenius norms ``g x / ans`` is linear in ``x``; the 1-,
+    0- and max-norms' gradients are piecewise constant in ``x``."""
+    if _norm_is_euclidean(x, ord, axis):
+        return unnorm(g, v, ans, ord, axis, keepdims)
+    if ord in (1, 0, np.inf, -np.inf) and not (np.ndim(x) == 2 and axis is None):
+        return np.zeros(np.shape(x))
+    raise _unsupported(f"srcad: no second-order rule for np.linalg.norm with ord={ord!r}")
+
+
+@helper
+def unnorm_dans(g, x, ans, ord, axis, keepdims, v):
+    """Tangent of ``unnorm(g, x, ans, ...)`` along ``v``, a tangent of the norm ``ans``."""
+    if _norm_is_euclidean(x, ord, axis):
+        ans = np.asarray(ans)
+        return unnorm(-np.asarray(g) * v / np.where(ans == 0, 1, ans), x, ans, ord, axis, keepdims)
+    if ord in (1, 0, np.inf, -np.inf) and not (np.ndim(x) == 2 and axis is None):
+        return np.zeros(np.shape(x))
+    raise _unsupported(f"srcad: no second-order rule for np.linalg.norm with ord={ord!r}")
