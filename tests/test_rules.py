@@ -3,9 +3,12 @@
 The test cases are generated from ``srcad.rules.RULES`` itself, so a new rule is tested by being added.
 """
 
+import math
+
 import numpy as np
 import pytest
 
+import srcad
 from srcad import rules
 from gradcheck import check_grad, make_function
 from rulecheck import (check_gradient_arrays, check_gradient_scalars, differentiable_entries, entry_id,
@@ -150,8 +153,6 @@ def test_every_rule_template_names_are_known():
 
 
 # ---- moved from test_regressions.py ----
-
-import srcad  # noqa: E402
 
 
 # -- division-based rules at a Python float where the derivative is infinite ----------------------------
