@@ -1,4 +1,4 @@
-"""Naming: deterministic, readable, collision-free names for everything srcad generates.
+"""Naming (used by every pass from 3, lower, on): deterministic, readable, collision-free names for everything srcad generates.
 
 One :class:`Namer` per transformation (no global state). It first reserves every name that occurs in the
 user's function (parameters, locals, globals, attributes' roots), so a generated name can never shadow
@@ -62,11 +62,19 @@ class Namer:
             self._adjoints[name] = self.fresh("d" + name)
         return self._adjoints[name]
 
+    def adjoint_names(self) -> set[str]:
+        """The adjoint variables allocated so far."""
+        return set(self._adjoints.values())
+
     def tangent(self, name: str) -> str:
         """The tangent variable of ``name`` in forward mode, ``<name>_dot`` (the dot of x-dot)."""
         if name not in self._tangents:
             self._tangents[name] = self.fresh(name + "_dot")
         return self._tangents[name]
+
+    def use_tangent(self, name: str, tangent: str) -> None:
+        """Make ``tangent`` the tangent variable of ``name`` (a tangent parameter given)."""
+        self._tangents[name] = tangent
 
     def temp(self, expr) -> str:
         """A new name for a temporary holding the value of ``expr`` (an A-normal-form operation)."""

@@ -168,18 +168,20 @@ def _stack_constants(parsed, normalized, ops) -> frozenset:
     otherwise only values popped from the stack. The stack gives back to a variable only values that variable
     held (srcad saves and restores each one in place), so a popped value is one of those. (In a
     user's function a list may be used otherwise: there, nothing is assumed.)"""
+    from .passes.ops import OpKind
+
     if not parsed.filename.startswith("<srcad "):
         return frozenset()
     loops = {n.target.id for n in gast.walk(normalized.tree) if isinstance(n, gast.For)
              and isinstance(n.target, gast.Name)}
     constant, other = set(), set()
     for op in ops.values():
-        if op.kind == "append":
+        if op.kind is OpKind.APPEND:
             other.add(op.targets[0])  # the stack itself holds what is pushed
-        if op.kind in ("append", "pop"):
+        if op.kind in (OpKind.APPEND, OpKind.POP):
             continue
         for target in op.targets:
-            if op.kind == "rule" and not op.rule.differentiable:
+            if op.kind is OpKind.RULE and not op.rule.differentiable:
                 constant.add(target)
             else:
                 other.add(target)
@@ -189,6 +191,8 @@ def _stack_constants(parsed, normalized, ops) -> frozenset:
 def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     """Forward mode: add the JVP function ``name`` of ``fun`` with respect to ``wrt`` to
     ``program``; returns its tangent parameters' names (also recorded under ``key``)."""
+    from .passes.ops import OpKind
+
     parsed, fun, wrt, namer = _front(fun, wrt, static)
     tangent_params = tangent_parameter_names(namer, wrt)
     if key is not None:
@@ -198,11 +202,12 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     # value written reaches all of them, so their tangents are written alike.
     groups = alias.alias_groups(ops)
     shared = [(sorted(groups.get(op.targets[0], {op.targets[0]})), [n for _, n in op.diff_operands()])
-              for op in ops.values() if op.kind == "setitem"]
+              for op in ops.values() if op.kind is OpKind.SETITEM]
     activity = activity_pass.analyze(list(ops.values()), wrt, [out], shared,
                                      _stack_constants(parsed, normalized, ops))
+    guards = alias.guards(normalized, ops)  # writes into arrays other names may share
     generated = forward(parsed, normalized, ops, activity, wrt, namer, helpers, program.jvp_callee,
-                        tangent_params, name=name, options=program.options)
+                        tangent_params, guards, name=name, options=program.options)
     function = generated.functions[0]
     _debug("forward", function)
     program.generated.append((function, generated.comments))
@@ -213,12 +218,18 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
 def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
     """Run the passes on ``fun`` and add what they generate to ``program``; returns the parsed
     function and the name it returns. ``static`` maps parameters to the functions they hold."""
+    from .passes import inplace, shapes
+
     parsed, fun, wrt, namer = _front(fun, wrt, static)
     normalized, helpers, ops, out = _middle(parsed, namer)
     activity = activity_pass.analyze(list(ops.values()), wrt, [out])
+    guards = alias.guards(normalized, ops)  # writes into arrays other names may share
+    facts = shapes.analyze(normalized, ops)  # variables certainly of one shape
     generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, program.callee,
-                        name=name, argnums_is_tuple=argnums_is_tuple, split=split,
+                        guards, facts, name=name, argnums_is_tuple=argnums_is_tuple, split=split,
                         options=program.options)
+    if program.options.in_place:
+        generated = inplace.accumulate(generated)
     for function in generated.functions:
         _debug("reverse", function)
         program.generated.append((function, generated.comments))

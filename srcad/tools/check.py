@@ -630,10 +630,10 @@ class _Localizer:
             bindings["g"] = name_node("g__")
             bindings["ans"] = name_node("ans__")
             if op.rule.custom is not None:  # the user's VJP: call it as the generated code would
-                if param.endswith("]"):
-                    position = len(op.rule.params) + int(param[:-1].split("[")[1])
+                if param.index is not None:
+                    position = len(op.rule.params) + param.index
                 else:
-                    position = op.rule.params.index(param)
+                    position = op.rule.params.index(param.param)
                 if position >= len(op.node.args):
                     continue  # passed by keyword: the VJP gives gradients of positional ones
                 call = gast.Call(
@@ -646,12 +646,11 @@ class _Localizer:
                                     values=[kw.value for kw in op.node.keywords])], keywords=[])
                 expr = gast.Subscript(value=call, slice=gast.Constant(value=position, kind=None),
                                       ctx=gast.Load())
-            elif param.endswith("]"):
-                base, k = param[:-1].split("[")
-                expr = instantiate(op.rule.vjps[base], {**bindings, "k": gast.Constant(
-                    value=int(k), kind=None)}, helpers)
+            elif param.index is not None:
+                expr = instantiate(op.rule.vjps[param.param], {**bindings, "k": gast.Constant(
+                    value=param.index, kind=None)}, helpers)
             else:
-                expr = instantiate(op.rule.vjps[param], bindings, helpers)
+                expr = instantiate(op.rule.vjps[param.param], bindings, helpers)
             if expr is not None:
                 results.append((param, name, expr))
         defs = [function("operation", names, op.node)] + [
