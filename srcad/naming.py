@@ -1,5 +1,7 @@
-"""Naming (used by every pass from 3, lower, on): deterministic, readable, collision-free names for everything srcad generates.
+"""Naming: deterministic, readable, collision-free names for everything srcad generates (no pass of
+its own: passes 3 to 11 allocate names through it).
 
+Accepts: the function's tree (:meth:`Namer.for_function`) and hints. Guarantees what follows.
 One :class:`Namer` per transformation (no global state). It first reserves every name that occurs in the
 user's function (parameters, locals, globals, attributes' roots), so a generated name can never shadow
 or be shadowed by one of the user's. Generated names are derived from what they stand for:
