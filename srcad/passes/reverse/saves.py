@@ -152,7 +152,12 @@ class SavePlan:
     reads: frozenset
 
     def needed(self, site: Site) -> bool:
-        return site.var in self.reads or (site.saved is not None and site.saved in self.reads)
+        return _needed(site, self.reads)
+
+
+def _needed(site: Site, reads) -> bool:
+    """Does the backward sweep read the variable of ``site``, or its saved old value?"""
+    return site.var in reads or (site.saved is not None and site.saved in reads)
 
 
 def plan_saves(blocks, reads, sites: Sites, helpers, comments) -> SavePlan:
@@ -206,7 +211,7 @@ class _Planner:
         self.restored: set = set()
 
     def needed(self, site) -> bool:
-        return site.var in self.reads or (site.saved is not None and site.saved in self.reads)
+        return _needed(site, self.reads)
 
     def stack_name(self) -> str:
         if self.stack is None:
