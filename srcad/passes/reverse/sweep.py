@@ -20,9 +20,9 @@ import gast
 
 from ...errors import NoGradientRuleError, UnsupportedSyntaxError
 from ...rules.template import instantiate
+from ..codegen import has_code
 from ..ops import OpKind
 from ..syntax import assign, assigned, call, is_simple, load, loads, store
-from ..codegen import has_code
 from . import calls
 from .saves import Marker, Site, Step
 
