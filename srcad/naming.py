@@ -1,5 +1,7 @@
-"""Naming: deterministic, readable, collision-free names for everything srcad generates.
+"""Naming: deterministic, readable, collision-free names for everything srcad generates (no pass of
+its own: passes 3 to 11 allocate names through it).
 
+Accepts: the function's tree (:meth:`Namer.for_function`) and hints. Guarantees what follows.
 One :class:`Namer` per transformation (no global state). It first reserves every name that occurs in the
 user's function (parameters, locals, globals, attributes' roots), so a generated name can never shadow
 or be shadowed by one of the user's. Generated names are derived from what they stand for:
@@ -62,11 +64,19 @@ class Namer:
             self._adjoints[name] = self.fresh("d" + name)
         return self._adjoints[name]
 
+    def adjoint_names(self) -> set[str]:
+        """The adjoint variables allocated so far."""
+        return set(self._adjoints.values())
+
     def tangent(self, name: str) -> str:
         """The tangent variable of ``name`` in forward mode, ``<name>_dot`` (the dot of x-dot)."""
         if name not in self._tangents:
             self._tangents[name] = self.fresh(name + "_dot")
         return self._tangents[name]
+
+    def use_tangent(self, name: str, tangent: str) -> None:
+        """Make ``tangent`` the tangent variable of ``name`` (a tangent parameter given)."""
+        self._tangents[name] = tangent
 
     def temp(self, expr) -> str:
         """A new name for a temporary holding the value of ``expr`` (an A-normal-form operation)."""

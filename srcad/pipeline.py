@@ -40,11 +40,11 @@ from .errors import SourceUnavailableError, SrcadError
 from .front import Analysed, analyse, analyse_activity, read_function, to_anf
 from .hooks import after
 from .naming import Namer
-from .passes import activity as activity_pass
-from .passes import alias
+from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward, tangent_parameter_names
 from .passes.load import Entry, FunctionRef, load
+from .passes.ops import OpKind
 from .passes.parse import parse
 from .passes.reverse import Options, reverse
 from .printer import Pass
@@ -54,17 +54,6 @@ from .runtime import one_like
 __all__ = ["Transformed", "Program", "Analysed", "read_function", "to_anf", "analyse_activity",
            "analyse", "derive", "derive_forward", "transform", "transform_derivative",
            "vjp_transform", "jvp_transform"]
-
-
-# -- the front half: passes 1 to 7 (srcad.front) -------------------------------------------------
-
-# The names derive's and derive_forward's bodies call (kept until those bodies use the new ones).
-_front, _middle = read_function, to_anf
-
-
-def _debug(stage: str, tree):
-    """The hook after pass ``stage`` ("reverse" or "forward") made the generated function ``tree``."""
-    after(Pass[stage.upper()], tree.name, tree)
 
 
 # -- the back half: one mode, and the functions the user's function calls -------------------------
@@ -115,69 +104,89 @@ class Program:
         return self.pairs[key]
 
 
+def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
+    """Reverse mode: run passes 1 to 11 on ``fun`` and add the functions they generate to
+    ``program`` (``name``: one gradient function; ``split``: a forward/backward pair, see
+    :func:`srcad.passes.reverse.reverse`). Returns the parsed function and the name it returns.
+    ``static`` maps parameters to the functions they hold."""
+    parsed, fun, wrt, namer = read_function(fun, wrt, static)                  # passes 1, 2
+    normalized, helpers, ops, out = to_anf(parsed, namer)                      # passes 3 to 6
+    activity = analyse_activity(normalized, ops, wrt, out)                     # pass 7
+    guards = alias.guards(normalized, ops)                                     # pass 8
+    _after_analysis(Pass.ALIAS, normalized, ops, alias.describe(guards))
+    facts = shapes.analyze(normalized, ops)                                    # pass 9
+    _after_analysis(Pass.SHAPES, normalized, ops, shapes.describe(facts, ops))
+    generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers,  # pass 10
+                        program.callee, guards, facts, name=name,
+                        argnums_is_tuple=argnums_is_tuple, split=split, options=program.options)
+    _after_generation(Pass.REVERSE, generated)
+    if program.options.in_place:
+        generated = inplace.accumulate(generated)                              # pass 11
+        _after_generation(Pass.INPLACE, generated)
+    for function in generated.functions:
+        program.generated.append((function, generated.comments))
+        program.entries.append(Entry(function.name, fun, helpers.bound,
+                                     defaults=function is generated.functions[0]))
+    return parsed, out
+
+
+def derive_forward(program, fun, wrt, name, *, static=None, key=None):
+    """Forward mode: run passes 1 to 10 on ``fun`` and add its JVP function ``name`` (with
+    respect to ``wrt``) to ``program``; returns the parsed function, the name it returns and its
+    tangent parameters' names (also recorded under ``key``)."""
+    parsed, fun, wrt, namer = read_function(fun, wrt, static)                  # passes 1, 2
+    tangent_params = tangent_parameter_names(namer, wrt)
+    if key is not None:
+        program.pairs[key] = (name, tangent_params)  # before deriving: a recursive call finds it
+    normalized, helpers, ops, out = to_anf(parsed, namer)                      # passes 3 to 6
+    activity = analyse_activity(normalized, ops, wrt, out,                     # pass 7
+                                alias.shared_writes(ops), _stack_constants(parsed, normalized, ops))
+    guards = alias.guards(normalized, ops)                                     # pass 8
+    _after_analysis(Pass.ALIAS, normalized, ops, alias.describe(guards))
+    generated = forward(parsed, normalized, ops, activity, wrt, namer, helpers,  # pass 10
+                        program.jvp_callee, tangent_params, guards, name=name,
+                        options=program.options)
+    _after_generation(Pass.FORWARD, generated)
+    function = generated.functions[0]
+    program.generated.append((function, generated.comments))
+    program.entries.append(Entry(function.name, fun, helpers.bound, defaults=True))
+    return parsed, out, tangent_params
+
+
+def _after_analysis(step, normalized, ops, notes):
+    """The hook after an analysis pass: the program, each statement annotated with ``notes``."""
+    after(step, normalized.tree.name, normalized.tree, ops=ops, notes=notes)
+
+
+def _after_generation(step, generated):
+    """The hook after the reverse, forward or in-place pass: each function it generated."""
+    for function in generated.functions:
+        after(step, function.name, function, comments=generated.comments)
+
+
 def _stack_constants(parsed, normalized, ops) -> frozenset:
-    """In code srcad generated, the variables that hold integers or booleans: loop indices and
-    trip counts, and variables assigned values with no derivative (a branch's condition) and
-    otherwise only values popped from the stack. The stack gives back to a variable only values that variable
-    held (srcad saves and restores each one in place), so a popped value is one of those. (In a
-    user's function a list may be used otherwise: there, nothing is assumed.)"""
+    """In code srcad generated (forward mode over a gradient), the variables that hold integers or
+    booleans: loop indices and trip counts, and variables assigned values with no derivative (a
+    branch's condition) and otherwise only values popped from the stack. The stack gives back to
+    a variable only values that variable held (srcad saves and restores each one in place), so a
+    popped value is one of those. (In a user's function a list may be used otherwise: there,
+    nothing is assumed.)"""
     if not parsed.filename.startswith("<srcad "):
         return frozenset()
     loops = {n.target.id for n in gast.walk(normalized.tree) if isinstance(n, gast.For)
              and isinstance(n.target, gast.Name)}
     constant, other = set(), set()
     for op in ops.values():
-        if op.kind == "append":
+        if op.kind is OpKind.APPEND:
             other.add(op.targets[0])  # the stack itself holds what is pushed
-        if op.kind in ("append", "pop"):
+        if op.kind in (OpKind.APPEND, OpKind.POP):
             continue
         for target in op.targets:
-            if op.kind == "rule" and not op.rule.differentiable:
+            if op.kind is OpKind.RULE and not op.rule.differentiable:
                 constant.add(target)
             else:
                 other.add(target)
     return frozenset(loops | (constant - other))
-
-
-def derive_forward(program, fun, wrt, name, *, static=None, key=None):
-    """Forward mode: add the JVP function ``name`` of ``fun`` with respect to ``wrt`` to
-    ``program``; returns its tangent parameters' names (also recorded under ``key``)."""
-    parsed, fun, wrt, namer = _front(fun, wrt, static)
-    tangent_params = tangent_parameter_names(namer, wrt)
-    if key is not None:
-        program.pairs[key] = (name, tangent_params)  # before deriving: a recursive call finds it
-    normalized, helpers, ops, out = _middle(parsed, namer)
-    # A write into an array changes every name that shares it (z = y; z[0] = s changes y): the
-    # value written reaches all of them, so their tangents are written alike.
-    groups = alias.alias_groups(ops)
-    shared = [(sorted(groups.get(op.targets[0], {op.targets[0]})), [n for _, n in op.diff_operands()])
-              for op in ops.values() if op.kind == "setitem"]
-    activity = activity_pass.analyze(list(ops.values()), wrt, [out], shared,
-                                     _stack_constants(parsed, normalized, ops))
-    generated = forward(parsed, normalized, ops, activity, wrt, namer, helpers, program.jvp_callee,
-                        tangent_params, name=name, options=program.options)
-    function = generated.functions[0]
-    _debug("forward", function)
-    program.generated.append((function, generated.comments))
-    program.entries.append(Entry(function.name, fun, helpers.bound, defaults=True))
-    return parsed, out, tangent_params
-
-
-def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
-    """Run the passes on ``fun`` and add what they generate to ``program``; returns the parsed
-    function and the name it returns. ``static`` maps parameters to the functions they hold."""
-    parsed, fun, wrt, namer = _front(fun, wrt, static)
-    normalized, helpers, ops, out = _middle(parsed, namer)
-    activity = activity_pass.analyze(list(ops.values()), wrt, [out])
-    generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers, program.callee,
-                        name=name, argnums_is_tuple=argnums_is_tuple, split=split,
-                        options=program.options)
-    for function in generated.functions:
-        _debug("reverse", function)
-        program.generated.append((function, generated.comments))
-        program.entries.append(Entry(function.name, fun, helpers.bound,
-                                     defaults=function is generated.functions[0]))
-    return parsed, out
 
 
 # -- the whole transformation, per kind of derivative ---------------------------------------------

@@ -20,6 +20,8 @@ import re
 
 import gast
 
+from .passes.ops import OpKind
+
 
 class Pass(enum.Enum):
     """The passes in the order the pipeline runs them: ``(number, name)``. Reverse and forward mode
@@ -60,6 +62,7 @@ class Snapshot:
     ops: dict | None = None         # statement -> Op (after ops and later analyses)
     activity: object = None         # Activity (after activity)
     comments: dict | None = None    # comment marker -> text (code the reverse/forward pass made)
+    notes: dict | None = None       # statement -> [text] (what alias and shapes found)
 
 
 _MARKER = re.compile(r"(\s*)(__srcad_comment_\d+__)")
@@ -86,6 +89,8 @@ def _facts(snapshot: Snapshot, stmt, first_line) -> list:
     if first_line is not None and lineno is not None and snapshot.step.number < Pass.REVERSE.number:
         facts.append(f"line {lineno}")  # made relative by render
     op = (snapshot.ops or {}).get(stmt)
+    if snapshot.notes is not None:
+        return facts + snapshot.notes.get(stmt, [])
     if op is not None and snapshot.activity is None:
         facts.append(f"ops: {describe_op(op)}")
     if op is not None and snapshot.activity is not None:
@@ -98,8 +103,8 @@ def _facts(snapshot: Snapshot, stmt, first_line) -> list:
 
 def describe_op(op) -> str:
     """One line saying what an :class:`~srcad.passes.ops.Op` is: its kind and what it applies."""
-    kind = getattr(op.kind, "value", op.kind)
-    if op.rule is not None and kind == "rule":
+    kind = op.kind.value
+    if op.rule is not None and op.kind is OpKind.RULE:
         return f"rule {op.rule.name}"
     if op.callee is not None:
         name = getattr(op.callee, "__qualname__", None) or getattr(op.callee, "name", "?")

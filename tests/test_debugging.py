@@ -513,8 +513,8 @@ def test_debug_passes_prints_the_program_after_every_pass(monkeypatch, capsys):
     loss = make_function(TANH_LOSS)  # a function of its own: transformations are cached
     srcad.grad(loss)(np.ones((2, 2)), np.ones(2))
     err = capsys.readouterr().err
-    for label in ("1 parse", "2 fence", "3 lower", "4 desugar", "5 anf", "6 ops", "10 reverse", "12 emit",
-                  "13 load"):
+    for label in ("1 parse", "2 fence", "3 lower", "4 desugar", "5 anf", "6 ops", "7 activity",
+                  "8 alias", "9 shapes", "10 reverse", "11 inplace", "12 emit", "13 load"):
         assert f"---- after {label} (" in err, label
     assert "h = np.tanh(W_at_x)  # ops: rule numpy.tanh" in err
     assert "# loaded grad_loss(W, x)" in err
@@ -547,7 +547,8 @@ def test_pass_hooks_see_every_pass_of_their_own_thread_only():
     other.start()
     transform(mine)
     other.join()
-    steps = ["parse", "fence", "lower", "desugar", "anf", "ops", "reverse", "emit", "load"]
+    steps = ["parse", "fence", "lower", "desugar", "anf", "ops", "activity", "alias", "shapes",
+             "reverse", "inplace", "emit", "load"]
     assert mine == steps and theirs == steps  # each saw its own transformation, once
 
 

@@ -1,7 +1,8 @@
-"""Pass 4, activity: which variables lie between the inputs asked for and the output.
+"""Pass 7, activity: which variables lie between the inputs asked for and the output.
 
-Accepts: the A-normal-form statements of :mod:`srcad.normalize`, classified by :mod:`srcad.ops`, the
-names of the parameters to differentiate and the name returned.
+Accepts: the A-normal-form statements (passes 4-5), classified by pass 6 (:mod:`srcad.passes.ops`: the
+names each :class:`srcad.passes.ops.Op` reads through its differentiable operands), the names of the
+parameters to differentiate and the name returned.
 Guarantees: ``Activity.active`` is the set of variables that are both *varied* (depend differentiably
 on a parameter asked for) and *useful* (the output depends differentiably on them). Only statements
 assigning an active variable get an adjoint: this is the pruned graph of the backprop algorithm, so
@@ -30,7 +31,7 @@ class Activity:
 
 
 def analyze(ops: list, wrt: list, outputs: list, extra_edges=(), constants=frozenset()) -> Activity:
-    """``ops``: the :class:`srcad.ops.Op` of every statement; see the module docstring.
+    """``ops``: the :class:`srcad.passes.ops.Op` of every statement; see the module docstring.
     ``extra_edges``: more (targets, sources) pairs (forward mode: a write into an array reaches
     every name sharing it). ``constants``: names known to hold no derivative (integers)."""
     edges = [(op.targets, [name for _, name in op.diff_operands()]) for op in ops if op.targets]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gast
 
 from .. import rules
+from .ops import OpKind
 from .parse import parameter_names
 
 
@@ -31,6 +32,21 @@ def guards(normalized, ops) -> dict:
     result = {}
     _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result)
     return result
+
+
+def describe(guards) -> dict:
+    """``guards`` as notes for the printer: statement -> ``["alias: may share y, z"]``."""
+    return {stmt: [f"alias: may share {', '.join(others)}"] for stmt, others in guards.items()}
+
+
+def shared_writes(ops) -> list:
+    """For forward mode's activity: each subscript write as ``(the names that may share the array
+    written, the names of the values written)``: a value written reaches every one of them, so
+    their tangents are written alike (``z = y; z[0] = s`` changes ``y``)."""
+    groups = alias_groups(ops)
+    return [(sorted(groups.get(op.targets[0], {op.targets[0]})),
+             [name for _, name in op.diff_operands()])
+            for op in ops.values() if op.kind is OpKind.SETITEM]
 
 
 def alias_groups(ops) -> dict:
@@ -53,16 +69,16 @@ def alias_groups(ops) -> dict:
             continue
         node = op.node
         sources = []
-        if op.kind == "unpack":
+        if op.kind is OpKind.UNPACK:
             sources = [n.id for n in gast.walk(op.args["x"]) if isinstance(n, gast.Name)]
-        elif op.kind == "rule" and op.rule is not None and op.rule.name in ("copy", "tuple", "list"):
+        elif op.kind is OpKind.RULE and op.rule is not None and op.rule.name in ("copy", "tuple", "list"):
             sources = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
         elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             sources = [node.value.id]  # basic indexing gives a view
         elif isinstance(node, gast.Attribute) and node.attr in view_methods \
                 and isinstance(node.value, gast.Name):
             sources = [node.value.id]
-        elif op.kind in ("call", "unknown") or (op.kind == "rule" and op.rule is not None
+        elif op.kind in (OpKind.CALL, OpKind.UNKNOWN) or (op.kind is OpKind.RULE and op.rule is not None
                                                 and op.rule.custom is not None):
             # a function of the user's may return its argument or a view of it
             sources = [n.id for a in op.args.values() for n in gast.walk(a)
@@ -123,7 +139,7 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result):
             continue
         op = ops.get(stmt)
         mutated = None
-        if op is not None and op.kind == "setitem":
+        if op is not None and op.kind is OpKind.SETITEM:
             mutated = op.targets[0]
         elif stmt in normalized.augmented:
             mutated = stmt.targets[0].id

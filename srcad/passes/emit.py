@@ -1,11 +1,13 @@
-"""Pass 7, emit: the generated gast functions -> one Python source text, with comments.
+"""Pass 12, emit: the generated gast functions -> one Python source text, with comments.
 
-Accepts: ``(function, comments)`` pairs (from :class:`srcad.reverse.Generated`) and a header.
+Accepts: ``(function, comments)`` pairs (from :class:`srcad.passes.codegen.Generated`, after pass 11
+for reverse mode) and a header.
 Guarantees: returns source text that parses back to the same functions, in the order given,
 separated by blank lines: each tree is converted to the standard library's ``ast``
 (``gast.gast_to_ast``) and printed with ``ast.unparse``; each comment marker statement becomes a ``#``
 comment line at its indentation. The header comes first, so no ``def`` is on line 1 (see
-:mod:`srcad.load`). The text depends only on the trees, so it is byte-identical from run to run.
+:mod:`srcad.passes.load`, pass 13). The text depends only on the trees, so it is byte-identical from
+run to run.
 """
 
 from __future__ import annotations

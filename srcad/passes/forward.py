@@ -1,9 +1,10 @@
-"""Pass 6 (forward mode), forward: A-normal form -> the Jacobian-vector product function.
+"""Pass 10 (forward mode), forward: A-normal form -> the Jacobian-vector product function.
 
-Accepts: what :mod:`srcad.reverse` accepts -- a :class:`srcad.normalize.Normalized` function, the
-:class:`srcad.ops.Op` of its simple statements, its :class:`srcad.activity.Activity` for the parameters
-that carry a tangent -- and those parameters.
-Guarantees: returns a :class:`srcad.reverse.Generated` function
+Accepts: what :mod:`srcad.passes.reverse` accepts -- a :class:`srcad.passes.normalize.Normalized`
+function, the :class:`srcad.passes.ops.Op` of its simple statements, its
+:class:`srcad.passes.activity.Activity` for the parameters that carry a tangent, the alias guards
+(:func:`srcad.passes.alias.guards`) -- and those parameters.
+Guarantees: returns a :class:`srcad.passes.codegen.Generated` function
 ``jvp_f(<f's parameters>, *, x_dot, ...)`` returning ``(value, tangent)``: the value of ``f`` and the
 directional derivative of that value along the tangents given for the parameters. Its body is ``f``'s
 statements in their order, control flow unchanged (forward mode needs no tape), each statement that
@@ -30,20 +31,26 @@ import gast
 
 from .. import rules
 from ..errors import NoGradientRuleError
-from .syntax import load, store
-from .parse import NestedFunction, parameter_names
-from .reverse import Generated, _Reverse
-from .syntax import assign as _assign, call as _call, function as _function
 from ..rules.template import instantiate
+from .codegen import Comments, Context, Generated, Guards, written_arrays, writes_only_fresh_arrays
+from .ops import OpKind
+from .parse import NestedFunction, parameter_names
+from .syntax import assign as _assign, call as _call, function as _function, load, store
 
 
-def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tangent_params, *,
-            name, options):
+def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tangent_params,
+            guards, *, name, options):
     """``tangent_params``: the names of the tangent parameters, one per ``wrt`` entry (see
     :func:`tangent_parameter_names`). ``callees(fn, wrt, location, static)`` returns the name of the
-    JVP function of a called function and its tangent parameters' names."""
-    return _Forward(parsed, normalized, ops, activity, namer, helpers, callees, options).run(
-        wrt, tangent_params, name)
+    JVP function of a called function and its tangent parameters' names. ``guards``: the result of
+    :func:`srcad.passes.alias.guards` for this function."""
+    ctx = Context(parsed, normalized, ops, activity, namer, helpers, options)
+    comments = Comments(parsed, normalized)
+    tangents = dict(zip(wrt, tangent_params))
+    for p, t in tangents.items():
+        namer.use_tangent(p, t)
+    return _Forward(ctx, comments, Guards(ctx, comments, guards), callees, tangents).run(
+        tangent_params, name)
 
 
 def tangent_parameter_names(namer, wrt) -> list:
@@ -52,42 +59,48 @@ def tangent_parameter_names(namer, wrt) -> list:
     return [namer.tangent(p) for p in wrt]
 
 
-class _Forward(_Reverse):
-    """Shares the reverse pass's comments, alias guards and helpers; generates one sweep."""
+class _Forward:
+    """The one sweep of forward mode; comments and guards are the code generation it shares with
+    reverse mode (:mod:`srcad.passes.codegen`)."""
 
-    def run(self, wrt, tangent_params, name) -> Generated:
-        tree = self.normalized.tree
+    def __init__(self, ctx, comments, guards, callees, tangents):
+        self.ctx = ctx
+        self.comments = comments
+        self.guards = guards
+        self.callees = callees
+        self.tangents = tangents  # parameter -> the name of its tangent parameter
+        self.counters = set(ctx.normalized.loop_counts.values())  # trip counts: no tangent
+        self.written = written_arrays(ctx.ops)  # arrays written into by x[i] = ...
+
+    def run(self, tangent_params, name) -> Generated:
+        tree = self.ctx.normalized.tree
+        comment, helpers = self.comments.comment, self.ctx.helpers
         params = parameter_names(tree.args)
-        self.tangents = dict(zip(wrt, tangent_params))
-        for p, t in self.tangents.items():
-            self.namer._tangents[p] = t
-        self.counters = set(self.normalized.loop_counts.values())
-        self.written = {op.targets[0] for op in self.ops.values() if op.kind == "setitem"}
         out = tree.body[-1].value.id
-        body = [self.comment("the function, each value followed by its tangent (<name>_dot: the "
-                             "derivative of <name> along the tangents given)")]
-        if self.normalized.subscript_writes:
+        body = [comment("the function, each value followed by its tangent (<name>_dot: the "
+                        "derivative of <name> along the tangents given)")]
+        if self.ctx.normalized.subscript_writes:
             copies = [p for p in params if p in self.written] \
-                if self.writes_only_fresh_arrays() else params
+                if writes_only_fresh_arrays(self.ctx.normalized, self.ctx.ops) else params
             if copies:
-                body.append(self.comment("the function writes into arrays: never into the caller's"))
+                body.append(comment("the function writes into arrays: never into the caller's"))
                 for p in copies:
-                    body.append(_assign(p, _call(self.helpers.name("private_copy"), load(p))))
+                    body.append(_assign(p, _call(helpers.name("private_copy"), load(p))))
                     if p in self.tangents:
                         body.append(_assign(self.tangents[p], _call(
-                            self.helpers.name("private_copy"), load(self.tangents[p]))))
+                            helpers.name("private_copy"), load(self.tangents[p]))))
         # a parameter with no tangent given that is assigned an active value later: zero until then
         unseeded = [p for p in params + [a.id for a in tree.args.kwonlyargs]
                     if self.active(p) and p not in self.tangents]
         if unseeded:
-            body.append(self.comment(f"no tangent given for {', '.join(unseeded)}: zero until "
-                                     "assigned"))
+            body.append(comment(f"no tangent given for {', '.join(unseeded)}: zero until "
+                                "assigned"))
             body += [s for p in unseeded for s in self.zero_if_active(p)]
         body += self.block(tree.body[:-1])
-        if self.activity.is_active(out):
+        if self.ctx.activity.is_active(out):
             tangent = load(self.tangent(out))
         else:
-            tangent = _call(self.helpers.name("zero_tangent"), load(out))
+            tangent = _call(helpers.name("zero_tangent"), load(out))
         body.append(gast.Return(value=gast.Tuple(elts=[load(out), tangent], ctx=gast.Load())))
         args = gast.arguments(
             args=list(tree.args.args), posonlyargs=list(tree.args.posonlyargs),
@@ -96,19 +109,19 @@ class _Forward(_Reverse):
                 id=t, ctx=gast.Param(), annotation=None, type_comment=None) for t in tangent_params],
             kw_defaults=list(tree.args.kw_defaults) + [None] * len(tangent_params),
             kwarg=tree.args.kwarg, defaults=list(tree.args.defaults))
-        return Generated([_function(name, args, self.resolve(body))], self.comments)
+        return Generated([_function(name, args, self.comments.tidy(body))], self.comments.texts)
 
     def tangent(self, name) -> str:
-        return self.namer.tangent(name)
+        return self.ctx.namer.tangent(name)
 
     def active(self, name) -> bool:
-        return self.activity.is_active(name)
+        return self.ctx.activity.is_active(name)
 
     def tangent_of(self, atom):
         """The tangent of an operand: its variable, or zeros (a constant, an inactive name)."""
         if isinstance(atom, gast.Name) and self.active(atom.id):
             return load(self.tangent(atom.id))
-        return _call(self.helpers.name("zero_tangent"), atom)
+        return _call(self.ctx.helpers.name("zero_tangent"), atom)
 
     # -- blocks ------------------------------------------------------------------------------------
 
@@ -130,20 +143,21 @@ class _Forward(_Reverse):
             else:
                 new = self.simple(stmt)
             pairs.append((stmt, new))
-        return self.with_comments(pairs, parent)
+        return self.comments.with_comments(pairs, parent)
 
     def simple(self, stmt) -> list:
         if self.is_counter(stmt):
             return []  # trip counts: only reverse mode needs them
-        op = self.ops.get(stmt)
-        if op is None or op.kind == "effect":
+        op = self.ctx.ops.get(stmt)
+        if op is None or op.kind is OpKind.EFFECT:
             return [stmt]
         # Tangents share as the primal values do (a copy's tangent is the tangent, a view's a view
         # of it; srcad.api makes every name that may share a written array carry a tangent), so
         # writes need no check; 'v += e', which srcad runs as 'v = v + e', does.
-        guard = self.guard(stmt) if stmt in self.normalized.augmented or op.kind == "call" else []
-        location = self.parsed.location(op.node) if op.node is not None else None
-        if op.kind == "append":
+        guard = self.guards.guard(stmt) \
+            if stmt in self.ctx.normalized.augmented or op.kind is OpKind.CALL else []
+        location = self.ctx.parsed.location(op.node) if op.node is not None else None
+        if op.kind is OpKind.APPEND:
             items, value = op.args["x"].id, op.args["value"]
             if not self.active(items):
                 return guard + [stmt]
@@ -151,15 +165,15 @@ class _Forward(_Reverse):
                                                  ctx=gast.Load()),
                              args=[self.tangent_of(value)], keywords=[])
             return guard + [stmt, gast.Expr(value=push)]
-        if op.kind == "pop":
+        if op.kind is OpKind.POP:
             items, target = op.args["x"].id, op.targets[0]
             if not self.active(items):
                 return guard + [stmt] + self.zero_if_active(target)
             pop = gast.Call(func=gast.Attribute(value=load(self.tangent(items)), attr="pop",
                                                 ctx=gast.Load()), args=[], keywords=[])
-            name = self.tangent(target) if self.active(target) else self.namer.fresh("unused")
+            name = self.tangent(target) if self.active(target) else self.ctx.namer.fresh("unused")
             return guard + [stmt, _assign(name, pop)]
-        if op.kind == "setitem":
+        if op.kind is OpKind.SETITEM:
             x = op.targets[0]
             if not self.active(x):
                 return guard + [stmt]
@@ -167,15 +181,15 @@ class _Forward(_Reverse):
                 value=load(self.tangent(x)), slice=stmt.targets[0].slice, ctx=gast.Store())],
                 value=self.tangent_of(op.args["value"]), type_comment=None)
             return guard + [stmt, write]
-        if op.kind == "unpack":
+        if op.kind is OpKind.UNPACK:
             return guard + self.unpack(stmt, op)
         operands = [(p, n) for p, n in op.diff_operands() if self.active(n)]
         targets = [t for t in op.targets if self.active(t)]
         if not targets or not operands:
             return guard + [stmt] + [s for t in targets for s in self.zero_if_active(t)]
-        if op.kind == "unknown":
+        if op.kind is OpKind.UNKNOWN:
             raise op.error(location)
-        if op.kind == "call":
+        if op.kind is OpKind.CALL:
             return guard + self.call(stmt, op, operands)
         if op.rule.custom is not None:
             raise NoGradientRuleError(
@@ -193,7 +207,7 @@ class _Forward(_Reverse):
     def zero_if_active(self, target) -> list:
         if not self.active(target):
             return []
-        return [_assign(self.tangent(target), _call(self.helpers.name("zero_tangent"),
+        return [_assign(self.tangent(target), _call(self.ctx.helpers.name("zero_tangent"),
                                                     load(target)))]
 
     def assign_tangent(self, target, expr, op=None):
@@ -202,7 +216,7 @@ class _Forward(_Reverse):
         ``x_dot``). Where the primal shares (``y = x``, views), the tangent shares alike."""
         if target in self.written and op is not None and op.rule.name != "copy" and (
                 isinstance(expr, gast.Name) or self.is_broadcast(expr)):
-            expr = _call(self.helpers.name("private_copy"), expr)
+            expr = _call(self.ctx.helpers.name("private_copy"), expr)
         return _assign(self.tangent(target), expr)
 
     # -- statements --------------------------------------------------------------------------------
@@ -214,7 +228,7 @@ class _Forward(_Reverse):
             return [stmt]
         if not (isinstance(x, gast.Name) and self.active(x.id)):
             return [stmt] + [s for t in active for s in self.zero_if_active(t)]
-        names = [store(self.tangent(t)) if self.active(t) else store(self.namer.fresh("unused"))
+        names = [store(self.tangent(t)) if self.active(t) else store(self.ctx.namer.fresh("unused"))
                  for t in op.targets]
         unpack = gast.Assign(targets=[gast.Tuple(elts=names, ctx=gast.Store())],
                              value=load(self.tangent(x.id)), type_comment=None)
@@ -224,21 +238,22 @@ class _Forward(_Reverse):
 
     def call(self, stmt, op, operands) -> list:
         target = op.targets[0]
-        location = self.parsed.location(op.node)
-        params = list(dict.fromkeys(p for p, _ in operands))
+        location = self.ctx.parsed.location(op.node)
+        params = list(dict.fromkeys(o.param for o, _ in operands))
         jvp_name, tangent_params = self.callees(op.callee, params, location, op.static)
-        jvp_fn = self.helpers.function(jvp_name)
+        jvp_fn = self.ctx.helpers.function(jvp_name)
         call = op.node
         args, keywords = list(call.args), list(call.keywords)
         if isinstance(op.callee, NestedFunction):  # the lifted function takes every argument
             args = []
             keywords = [gast.keyword(arg=p, value=a) for p, a in op.args.items()]
         tangents = {}
-        for p, name in operands:
-            tangents.setdefault(p, name)
+        for o, name in operands:
+            tangents.setdefault(o.param, name)
         keywords = keywords + [gast.keyword(arg=t, value=load(self.tangent(tangents[p])))
                                for p, t in zip(params, tangent_params)]
-        value = self.namer.fresh(f"{target}_new") if target in {n for _, n in operands} else target
+        overwritten = target in {n for _, n in operands}
+        value = self.ctx.namer.fresh(f"{target}_new") if overwritten else target
         new = [_assign(gast.Tuple(elts=[store(value), store(self.tangent(target))],
                                   ctx=gast.Store()),
                        gast.Call(func=load(jvp_fn), args=args, keywords=keywords))]
@@ -250,7 +265,7 @@ class _Forward(_Reverse):
         target = op.targets[0]
         rule = op.rule
         spec = rule.tangents
-        used = [spec["*"]] if "*" in spec else [spec.get(p.split("[")[0]) or "" for p, _ in operands]
+        used = [spec["*"]] if "*" in spec else [spec.get(o.param) or "" for o, _ in operands]
         uses_ans = any("ans" in {n.id for n in gast.walk(gast.parse(t, mode="eval"))
                                  if isinstance(n, gast.Name)} for t in used if t)
         overwrites = target in {n.id for a in op.args.values() if not isinstance(a, rules._DEFAULT)
@@ -258,18 +273,18 @@ class _Forward(_Reverse):
         ans = target
         prologue = []
         if overwrites and uses_ans:  # the new value under another name until the tangent is made
-            ans = self.namer.fresh(f"{target}_new")
+            ans = self.ctx.namer.fresh(f"{target}_new")
             prologue = [_assign(ans, stmt.value)]
         bindings = dict(op.args)
         bindings["ans"] = load(ans)
         if "*" in spec:
             for p in rule.params:
                 bindings[f"t_{p}"] = self.tangent_of(op.args[p])
-            expr = instantiate(spec["*"], bindings, self.helpers, self.options.optimize)
+            expr = instantiate(spec["*"], bindings, self.ctx.helpers, self.ctx.options.optimize)
         else:
             terms = []
-            for param, name in operands:
-                base = param.split("[")[0]
+            for operand, name in operands:
+                base = operand.param
                 template = spec.get(base)
                 if template is None:
                     raise NoGradientRuleError(
@@ -278,11 +293,11 @@ class _Forward(_Reverse):
                                        if rule.name.startswith("srcad.runtime.") else ""),
                         location)
                 local = {**bindings, "t": load(self.tangent(name))}
-                if param.endswith("]"):
-                    local["k"] = gast.Constant(value=int(param[:-1].split("[")[1]), kind=None)
-                term = instantiate(template, local, self.helpers, self.options.optimize)
+                if operand.index is not None:  # an entry of *operands
+                    local["k"] = gast.Constant(value=operand.index, kind=None)
+                term = instantiate(template, local, self.ctx.helpers, self.ctx.options.optimize)
                 if self.needs_broadcast(rule, base, template, op):
-                    term = _call(self.helpers.name("broadcast_tangent"), term, load(ans))
+                    term = _call(self.ctx.helpers.name("broadcast_tangent"), term, load(ans))
                 terms.append(term)
             if len(terms) > 1:  # the terms together cover every operand's shape
                 terms = [t.args[0] if self.is_broadcast(t) else t for t in terms]
@@ -300,7 +315,7 @@ class _Forward(_Reverse):
         """Would this one term leave the tangent smaller than the value (``y = x + c``, a scalar
         ``x`` varying, ``c`` an array)? Only for an elementwise rule whose template reads neither
         ``ans`` nor another operand that could broadcast."""
-        if id(rule) not in rules.BROADCASTING:
+        if not rule.broadcasts:
             return False
         names = {n.id for n in gast.walk(gast.parse(template, mode="eval")) if isinstance(n, gast.Name)}
         others = [p for p in rules.differentiable_params(rule) if p != param]
@@ -310,4 +325,4 @@ class _Forward(_Reverse):
 
     def is_broadcast(self, expr) -> bool:
         return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
-            and expr.func.id == self.helpers.name("broadcast_tangent")
+            and expr.func.id == self.ctx.helpers.name("broadcast_tangent")

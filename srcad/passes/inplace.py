@@ -1,9 +1,10 @@
-"""Pass 6b, in place: gradients summed into one buffer instead of a new array per contribution.
+"""Pass 11, in place: gradients summed into one buffer instead of a new array per contribution.
 
-Accepts: the backward sweep the reverse pass generated (gast statements, markers resolved), the
-expressions it returns, and the names of the adjoint variables.
-Guarantees: returns the sweep with ``d = d + e`` rewritten to ``d += e`` for every adjoint ``d`` that is
-safe to update in place, that is, whose buffer nothing else can hold:
+Accepts: the :class:`srcad.passes.codegen.Generated` functions of the reverse pass, whose ``sweep``
+says where the backward sweep lies and which adjoint variables it may update (all but the output's).
+Guarantees: :func:`accumulate` returns them with the backward sweep's ``d = d + e`` rewritten to
+``d += e`` for every adjoint ``d`` that is safe to update in place, that is, whose buffer nothing else
+can hold:
 
 * every assignment to ``d`` is ``d = zeros_like(...)`` (a new array) or ``d = d + e``, so the buffer
   ``d`` holds was made by ``zeros_like`` for ``d`` alone; and
@@ -19,13 +20,30 @@ loop (``dW`` in an RNN).
 
 from __future__ import annotations
 
+import dataclasses
+
 import gast
 
+from .codegen import Generated
 
 
-def accumulate_in_place(stmts: list, finals: list, adjoints: set) -> list:
-    """See the module docstring. ``adjoints`` excludes the output's adjoint (the seed, or the
-    caller's array in a backward function called from other generated code)."""
+def accumulate(generated: Generated) -> Generated:
+    """See the module docstring. The output's adjoint is never a candidate: it is the seed, or the
+    caller's array in a backward function called from other generated code. The functions are
+    rewritten in place and returned."""
+    sweep = generated.sweep
+    if sweep is None:
+        return generated
+    function = generated.functions[sweep.function]
+    stmts = function.body[sweep.start:sweep.stop]
+    rewritten = accumulate_in_place(stmts, sweep.adjoints)
+    function.body[sweep.start:sweep.stop] = rewritten
+    stop = sweep.start + len(rewritten)
+    return dataclasses.replace(generated, sweep=dataclasses.replace(sweep, stop=stop))
+
+
+def accumulate_in_place(stmts: list, adjoints) -> list:
+    """The statements ``stmts`` of a backward sweep, rewritten (see the module docstring)."""
     candidates = _safe_names(stmts, adjoints)
     if not candidates:
         return stmts

@@ -1,15 +1,17 @@
-"""What each A-normal-form statement computes: its primitive, its bound operands, what can carry a gradient.
+"""Pass 6, ops: what each A-normal-form statement computes -- its primitive, its bound operands, and
+which operands can carry a gradient.
 
-Accepts: one statement of the forms listed in :mod:`srcad.normalize`.
-Guarantees: :func:`classify` returns an :class:`Op` that the activity and reverse passes share, so both
-agree on which operands are differentiable. It never raises for a statement that needs no gradient: a
-call srcad cannot differentiate is classified ``kind="unknown"`` with the reason, and the error is
-raised only if a gradient must flow through it (see :meth:`Op.error`).
-"""
+Accepts: one statement of the forms listed in :mod:`srcad.passes.normalize`.
+Guarantees: :func:`classify` returns an :class:`Op` that the activity, reverse and forward passes share,
+so all agree on which operands are differentiable (:meth:`Op.diff_operands`, as :class:`Operand`
+values). Its ``kind`` is an :class:`OpKind`. It never raises for a statement that needs no gradient: a
+call srcad cannot differentiate is classified ``OpKind.UNKNOWN`` with the reason, and the error is
+raised only if a gradient must flow through it (see :meth:`Op.error`)."""
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import inspect
 import operator
 import types
@@ -40,18 +42,36 @@ _REPEAT = rules.Rule("repetition", ("x", "n"), {}, {"x": "unrepeat_sequence(g, x
 _NONDIFF = rules.Rule("no gradient")
 
 
+class OpKind(enum.Enum):
+    """What a statement does; see :class:`Op`."""
+
+    RULE = "rule"          # a primitive with a rule, including copies and constants
+    UNPACK = "unpack"      # a, b = x
+    SETITEM = "setitem"    # x[index] = value
+    CALL = "call"          # a call to a user's Python function, ``args`` bound to its parameters
+    APPEND = "append"      # items.append(value): ``targets`` is the list
+    POP = "pop"            # value = items.pop(), ``args["x"]`` the list
+    UNKNOWN = "unknown"    # no rule; ``Op.reason`` says why
+    EFFECT = "effect"      # print/assert, loop counters: nothing to differentiate
+
+
+@dataclasses.dataclass(frozen=True)
+class Operand:
+    """Where a gradient can enter an :class:`Op`: the rule's parameter ``param`` (``None`` for an
+    operation with no rule) and, for a ``*param`` parameter, the position ``index`` in it."""
+
+    param: str | None
+    index: int | None = None
+
+
 @dataclasses.dataclass
 class Op:
-    """One statement seen as ``targets = rule(args)``.
-
-    kind: "rule" (a primitive with a rule, including copies and constants), "unpack"
-    (``a, b = x``), "setitem" (``x[index] = value``), "call" (a call to a user's Python function,
-    ``args`` bound to its parameter names), "append" (``items.append(value)``: ``targets`` is the
-    list), "pop" (``value = items.pop()``, ``args["x"]`` the list), "unknown" (no rule; ``reason``
-    says why), or "effect" (print/assert, loop counters: nothing to differentiate).
+    """One statement seen as ``targets = rule(args)``; ``kind`` (an :class:`OpKind`) says which
+    form. For a call, ``callee`` is the function, ``static`` the (parameter, function) pairs it is
+    specialized on, ``recompute`` true for srcad.checkpoint (run again in the backward sweep).
     """
 
-    kind: str
+    kind: OpKind
     targets: tuple
     rule: rules.Rule | None = None
     args: dict = dataclasses.field(default_factory=dict)
@@ -62,29 +82,31 @@ class Op:
     recompute: bool = False  # for a call: srcad.checkpoint (run again in the backward sweep)
 
     def diff_operands(self) -> list:
-        """``(param, name)`` for each operand a gradient can flow to (local names only)."""
-        if self.kind == "unpack":
-            return [("x", self.args["x"].id)] if isinstance(self.args["x"], gast.Name) else []
-        if self.kind in ("setitem", "append"):
-            return [(p, self.args[p].id) for p in ("x", "value")
+        """``(Operand, name)`` for each operand a gradient can flow to (local names only)."""
+        kind = self.kind
+        if kind is OpKind.UNPACK:
+            x = self.args["x"]
+            return [(Operand("x"), x.id)] if isinstance(x, gast.Name) else []
+        if kind in (OpKind.SETITEM, OpKind.APPEND):
+            return [(Operand(p), self.args[p].id) for p in ("x", "value")
                     if isinstance(self.args[p], gast.Name)]
-        if self.kind == "pop":
-            return [("x", self.args["x"].id)]
-        if self.kind == "unknown":
-            return [(None, n.id) for a in self.args.values() for n in gast.walk(a)
+        if kind is OpKind.POP:
+            return [(Operand("x"), self.args["x"].id)]
+        if kind is OpKind.UNKNOWN:
+            return [(Operand(None), n.id) for a in self.args.values() for n in gast.walk(a)
                     if isinstance(n, gast.Name)]
-        if self.kind == "call":
-            return [(p, a.id) for p, a in self.args.items() if isinstance(a, gast.Name)]
+        if kind is OpKind.CALL:
+            return [(Operand(p), a.id) for p, a in self.args.items() if isinstance(a, gast.Name)]
         if self.rule is None:
             return []
         operands = []
         for p in rules.differentiable_params(self.rule):
             value = self.args.get(p)
-            if p == self.rule.vararg:  # *operands: one entry per position, named "operands[k]"
-                operands += [(f"{p}[{k}]", v.id) for k, v in enumerate(value.elts)
+            if p == self.rule.vararg:  # *operands: one entry per position
+                operands += [(Operand(p, k), v.id) for k, v in enumerate(value.elts)
                              if isinstance(v, gast.Name)]
             elif isinstance(value, gast.Name):
-                operands.append((p, value.id))
+                operands.append((Operand(p), value.id))
         return operands
 
     def error(self, location: Location) -> NoGradientRuleError:
@@ -129,42 +151,42 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
             and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append" \
             and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id in locals_:
         items = stmt.value.func.value
-        return Op("append", (items.id,), args={"x": items, "value": stmt.value.args[0]},
+        return Op(OpKind.APPEND, (items.id,), args={"x": items, "value": stmt.value.args[0]},
                   node=stmt.value)
     if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass,
                          gast.FunctionDef)):
-        return Op("effect", ())
+        return Op(OpKind.EFFECT, ())
     target = stmt.targets[0]
     value = stmt.value
     if isinstance(target, gast.Subscript):
-        return Op("setitem", (target.value.id,), args={
+        return Op(OpKind.SETITEM, (target.value.id,), args={
             "x": target.value, "value": value, "index": _index_value(target.slice, helpers)},
             node=target)
     if isinstance(target, gast.Tuple):
-        return Op("unpack", tuple(t.id for t in target.elts), args={"x": value}, node=value)
+        return Op(OpKind.UNPACK, tuple(t.id for t in target.elts), args={"x": value}, node=value)
     targets = (target.id,)
     if isinstance(value, gast.Name) and value.id in locals_:
-        return Op("rule", targets, _COPY, {"x": value}, value)
+        return Op(OpKind.RULE, targets, _COPY, {"x": value}, value)
     if isinstance(value, (gast.Name, gast.Constant, gast.Attribute, gast.JoinedStr)) \
             and _is_static(value, locals_):
-        return Op("rule", targets, _NONDIFF, {}, value)
+        return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
     if isinstance(value, (gast.Tuple, gast.List)) and _is_static(value, locals_):
-        return Op("rule", targets, _NONDIFF, {}, value)
+        return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
     if isinstance(value, gast.BinOp):
         left, right = (isinstance(v, gast.Name) and v.id in sequences
                        for v in (value.left, value.right))
         if isinstance(value.op, gast.Add) and (left or right):
-            return Op("rule", targets, _CONCAT, {"x": value.left, "y": value.right}, value)
+            return Op(OpKind.RULE, targets, _CONCAT, {"x": value.left, "y": value.right}, value)
         if isinstance(value.op, gast.Mult) and (left or right):
             seq, count = (value.left, value.right) if left else (value.right, value.left)
-            return Op("rule", targets, _REPEAT, {"x": seq, "n": count}, value)
+            return Op(OpKind.RULE, targets, _REPEAT, {"x": seq, "n": count}, value)
         return _apply(targets, rules.lookup(_BINOPS[type(value.op)]), [value.left, value.right], {},
                       value, _op_text(value.op))
     if isinstance(value, gast.UnaryOp):
         return _apply(targets, rules.lookup(_UNARY[type(value.op)]), [value.operand], {}, value,
                       "unary operator")
     if isinstance(value, (gast.Compare, gast.JoinedStr, gast.BoolOp)):
-        return Op("rule", targets, _NONDIFF, {}, value)
+        return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
     if isinstance(value, (gast.Tuple, gast.List)):
         n = len(value.elts)
         joint = ", ".join(f"t_e{k}" for k in range(n))
@@ -173,22 +195,22 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
                           {f"e{k}": f"g[{k}]" for k in range(n)},
                           tangents={"*": f"({joint},)" if isinstance(value, gast.Tuple)
                                     else f"[{joint}]"})
-        return Op("rule", targets, rule, dict(zip(rule.params, value.elts)), value)
+        return Op(OpKind.RULE, targets, rule, dict(zip(rule.params, value.elts)), value)
     if isinstance(value, gast.Dict):  # {"W": a, "b": b}: each value gets g[its key]
         if _is_static(value, locals_):
-            return Op("rule", targets, _NONDIFF, {}, value)
+            return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
         rule = rules.Rule("dict", tuple(f"e{k}" for k in range(len(value.keys))), {},
                           {f"e{k}": f"g[{key.value!r}]" for k, key in enumerate(value.keys)},
                           tangents={"*": "{" + ", ".join(f"{key.value!r}: t_e{k}" for k, key in
                                                          enumerate(value.keys)) + "}"})
-        return Op("rule", targets, rule, dict(zip(rule.params, value.values)), value)
+        return Op(OpKind.RULE, targets, rule, dict(zip(rule.params, value.values)), value)
     if isinstance(value, gast.Subscript):
         index = _index_value(value.slice, helpers)
         return _apply(targets, rules.lookup(operator.getitem), [value.value, index], {}, value,
                       "indexing")
     if isinstance(value, gast.Attribute):  # attribute of a local value: x.T, x.shape
         if value.attr in rules.NONDIFF_ATTRIBUTES:
-            return Op("rule", targets, _NONDIFF, {}, value)
+            return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
         fn = rules.ATTRIBUTES.get(value.attr)
         return _apply(targets, rules.lookup(fn) if fn else None, [value.value], {}, value,
                       f"attribute '.{value.attr}'")
@@ -197,7 +219,7 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         func = value.func
         if isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args \
                 and not keywords and isinstance(func.value, gast.Name) and func.value.id in locals_:
-            return Op("pop", targets, args={"x": func.value}, node=value)
+            return Op(OpKind.POP, targets, args={"x": func.value}, node=value)
         if isinstance(func, gast.Attribute) and not _is_static(func, locals_):
             return _method_call(targets, func, value, keywords)
         if isinstance(func, gast.Name) and func.id in parsed.nested:
@@ -214,7 +236,7 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
             what = f"'{dotted_name(func) or 'this function'}'"
             return _call_object(targets, obj, value, keywords, what, parsed, locals_)
         return _apply(targets, None, value.args, keywords, value, "this call")
-    return Op("unknown", targets, args={}, node=value,
+    return Op(OpKind.UNKNOWN, targets, args={}, node=value,
               reason=f"'{type(value).__name__}' cannot be differentiated")
 
 
@@ -236,7 +258,7 @@ def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
         return _apply(targets, derived_rule(), node.args, keywords, node, what)
     if rules.lookup(obj) is None and isinstance(obj, checkpoint):
         op = _call_object(targets, obj.fn, node, keywords, what, parsed, locals_)
-        if op.kind == "call":
+        if op.kind is OpKind.CALL:
             op.recompute = True
         return op
     if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
@@ -271,13 +293,13 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
         bound = signature.bind(*[("arg", k) for k in range(len(node.args))],
                                **{k: ("kw", k) for k in keywords})
     except (TypeError, ValueError) as exc:
-        return Op("unknown", targets, args=everything, node=node, reason=f"{what}: {exc}")
+        return Op(OpKind.UNKNOWN, targets, args=everything, node=node, reason=f"{what}: {exc}")
     args = {}
     extra = 0
     for name, value in bound.arguments.items():
         kind = signature.parameters[name].kind
         if kind == inspect.Parameter.VAR_KEYWORD:
-            return Op("unknown", targets, args=everything, node=node,
+            return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
                       reason=f"{what} takes **kwargs, which srcad does not differentiate "
                              "through yet")
         if kind == inspect.Parameter.VAR_POSITIONAL:  # '*k': the k-th of the extra arguments
@@ -298,7 +320,7 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
                 static[name] = obj
     if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in signature.parameters.values()):
         static["*args"] = extra  # the callee is specialized on how many it gets
-    return Op("call", targets, args=args, node=node, callee=fn, static=tuple(sorted(
+    return Op(OpKind.CALL, targets, args=args, node=node, callee=fn, static=tuple(sorted(
         static.items(), key=lambda item: item[0])))
 
 
@@ -312,28 +334,28 @@ def _nested_call(targets, nested, node, keywords) -> Op:
     args = dict(zip(params, node.args))
     for key, value in keywords.items():
         if key not in params or key in args:
-            return Op("unknown", targets, args=everything, node=node,
+            return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
                       reason=f"'{nested.__name__}' got an unexpected argument '{key}'")
         args[key] = value
     for name in params:
         if name not in args:
             if name not in defaults:
-                return Op("unknown", targets, args=everything, node=node,
+                return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
                           reason=f"'{nested.__name__}' is missing the argument '{name}'")
             args[name] = defaults[name]
     if len(node.args) > len(params):
-        return Op("unknown", targets, args=everything, node=node,
+        return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
                   reason=f"'{nested.__name__}' takes {len(params)} arguments")
     for name in nested.captured:
         args[name] = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
-    return Op("call", targets, args=args, node=node, callee=nested)
+    return Op(OpKind.CALL, targets, args=args, node=node, callee=nested)
 
 
 def _apply(targets, rule, args, keywords, node, what) -> Op:
     everything = {f"arg{k}": a for k, a in enumerate(args)}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
     if rule is None:
-        return Op("unknown", targets, args=everything, node=node,
+        return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
                   reason=f"srcad has no gradient rule for {what}")
     candidates = [rule] + [r for fn, rs in rules.OVERLOADS.items() if rules.RULES.get(fn) is rule
                            for r in rs]
@@ -346,12 +368,12 @@ def _apply(targets, rule, args, keywords, node, what) -> Op:
         rule = candidate
         break
     else:
-        return Op("unknown", targets, args=everything, node=node, reason=str(error))
+        return Op(OpKind.UNKNOWN, targets, args=everything, node=node, reason=str(error))
     if not rule.differentiable:
-        return Op("rule", targets, _NONDIFF, {}, node)
+        return Op(OpKind.RULE, targets, _NONDIFF, {}, node)
     if rule.vararg is not None:
         bound[rule.vararg] = gast.Tuple(elts=bound[rule.vararg], ctx=gast.Load())
-    return Op("rule", targets, rule, bound, node)
+    return Op(OpKind.RULE, targets, rule, bound, node)
 
 
 def _is_static(node, locals_) -> bool:

@@ -26,6 +26,7 @@ import dataclasses
 import gast
 
 from .. import rules
+from .ops import OpKind
 from .parse import parameter_names
 
 
@@ -45,7 +46,7 @@ def analyze(normalized, ops) -> Shapes:
                 for n in gast.walk(loop)}
     definitions: dict[str, list] = {}
     for stmt, op in ops.items():
-        if op.kind in ("rule", "unpack", "call", "unknown", "pop") and op.targets:
+        if op.kind in (OpKind.RULE, OpKind.UNPACK, OpKind.CALL, OpKind.UNKNOWN, OpKind.POP) and op.targets:
             for target in op.targets:
                 definitions.setdefault(target, []).append((stmt, op))
     # A base shape must be one shape for the whole run: a parameter never assigned again, or a
@@ -79,10 +80,26 @@ def analyze(normalized, ops) -> Shapes:
     return Shapes({var: s for var, s in sets.items() if s is not UNKNOWN})
 
 
+def describe(facts: Shapes, ops) -> dict:
+    """``facts`` as notes for the printer: statement -> ``["shape of h: broadcast of W_at_x, b"]``
+    for each target whose broadcast set is known (``a constant``: a global array)."""
+    notes = {}
+    for stmt, op in ops.items():
+        for target in op.targets:
+            if target not in facts.sets:
+                continue
+            parts = sorted(name if kind == "base" else "a constant"
+                           for kind, name in facts.sets[target])
+            text = ("its own" if parts == [target] else
+                    f"broadcast of {', '.join(parts)}" if parts else "a scalar's")
+            notes.setdefault(stmt, []).append(f"shape of {target}: {text}")
+    return notes
+
+
 def _result(op, var, sets, stable):
     """The broadcast set ``op`` gives ``var``; None if an operand's is not known yet; UNKNOWN."""
     base = frozenset({("base", var)}) if stable else UNKNOWN
-    if op.kind != "rule" or len(op.targets) != 1:
+    if op.kind is not OpKind.RULE or len(op.targets) != 1:
         return base
     rule = op.rule
     if rule.name == "copy":

@@ -1,5 +1,7 @@
 """Small builders and queries of gast nodes that several passes share (no pass of its own).
 
+Accepts: names and gast nodes. Guarantees: each builder returns a new, complete gast node (every field
+set, so :mod:`srcad.passes.emit` can print it); each query only reads its argument (``renamed`` copies).
 Every generated node is made here, so the passes read as what they build (``assign(x, call(f, y))``)
 rather than as gast's constructors."""
 

@@ -40,12 +40,10 @@ __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg",  # the families
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "_DEFAULT", "all_rules", "astype",
-    "coverage_markdown", "defnondiff", "defrule", "defvjp", "differentiable_params", "fresh_names",
+    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "fresh_names",
     "helper_rule", "item", "lookup", "qualified", "stop_gradient", "view_methods", "view_names",
 ]
 
-defvjp = defrule  # compat: the former name of defrule
-_qualified = qualified  # compat: the former private name
 
 
 def view_methods() -> frozenset:
@@ -65,16 +63,6 @@ def fresh_names() -> frozenset:
     """Names of the functions and methods that always return a new array (``rule.fresh``)."""
     names = {getattr(fn, "__name__", "") for fn, rule in RULES.items() if rule.fresh}
     return frozenset(names | {m for m, fn in METHODS.items() if RULES[fn].fresh})
-
-
-def __getattr__(name):
-    # compat: the lead removes this at merge (passes/forward.py reads rules.BROADCASTING; use
-    # ``rule.broadcasts`` instead of ``id(rule) in rules.BROADCASTING``)
-    if name == "BROADCASTING":
-        return {id(r) for r in all_rules() if r.broadcasts}
-    if name == "ELEMENTWISE":  # compat: the lead removes this at merge (use ``rule.elementwise``)
-        return {id(r) for r in all_rules() if r.elementwise}
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def coverage_markdown() -> str:

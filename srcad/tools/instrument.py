@@ -17,6 +17,7 @@ import gast
 
 from ..passes.emit import emit
 from ..passes.load import Entry, load
+from ..passes.ops import OpKind
 from ..rules.template import instantiate
 
 
@@ -34,7 +35,7 @@ def instrument(prep, defaults):
                 out.append(stmt)
                 continue
             op = ops.get(stmt)
-            if op is None or not op.targets or op.kind not in ("rule", "call") \
+            if op is None or not op.targets or op.kind not in (OpKind.RULE, OpKind.CALL) \
                     or not any(activity.is_active(n) for _, n in op.diff_operands()):
                 out.append(stmt)
                 continue
@@ -44,7 +45,7 @@ def instrument(prep, defaults):
             # one); the checks recompute the result
             names = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)
                      and n.id in normalized.locals}
-            if op.kind == "call":  # every argument, to call the callee with
+            if op.kind is OpKind.CALL:  # every argument, to call the callee with
                 names |= {n.id for a in list(op.args.values()) + list(op.node.args) +
                           [kw.value for kw in op.node.keywords]
                           for n in gast.walk(a) if isinstance(n, gast.Name)}
@@ -97,10 +98,10 @@ def compile_check(prep, stmt, op):
         bindings["g"] = name_node("g__")
         bindings["ans"] = name_node("ans__")
         if op.rule.custom is not None:  # the user's VJP: call it as the generated code would
-            if param.endswith("]"):
-                position = len(op.rule.params) + int(param[:-1].split("[")[1])
+            if param.index is not None:
+                position = len(op.rule.params) + param.index
             else:
-                position = op.rule.params.index(param)
+                position = op.rule.params.index(param.param)
             if position >= len(op.node.args):
                 continue  # passed by keyword: the VJP gives gradients of positional ones
             call = gast.Call(
@@ -113,12 +114,11 @@ def compile_check(prep, stmt, op):
                                 values=[kw.value for kw in op.node.keywords])], keywords=[])
             expr = gast.Subscript(value=call, slice=gast.Constant(value=position, kind=None),
                                   ctx=gast.Load())
-        elif param.endswith("]"):
-            base, k = param[:-1].split("[")
-            expr = instantiate(op.rule.vjps[base], {**bindings, "k": gast.Constant(
-                value=int(k), kind=None)}, helpers)
+        elif param.index is not None:
+            expr = instantiate(op.rule.vjps[param.param], {**bindings, "k": gast.Constant(
+                value=param.index, kind=None)}, helpers)
         else:
-            expr = instantiate(op.rule.vjps[param], bindings, helpers)
+            expr = instantiate(op.rule.vjps[param.param], bindings, helpers)
         if expr is not None:
             results.append((param, name, expr))
     defs = [function("operation", names, op.node)] + [

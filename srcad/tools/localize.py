@@ -23,6 +23,7 @@ import gast
 import numpy as np
 
 from ..front import analyse
+from ..passes.ops import OpKind
 from . import values
 from .instrument import compile_check, hook_cell, instrument
 
@@ -194,7 +195,7 @@ class Localizer:
             origin = prep.normalized.origin[stmt]
             line = f"{prep.parsed.filename}:{origin.lineno}: {prep.parsed.statement_text(origin)}"
             try:
-                if op.kind == "call":
+                if op.kind is OpKind.CALL:
                     report = self.check_call(prep, stmt, op, env, depth, line)
                 else:
                     report = self.check_rule(prep, stmt, op, env, run)

@@ -43,8 +43,6 @@ def backward_sigmoid(saved, dout):
 
 def forward_layer(W, x, b=0.0):
     # forward: layer as written; also returns what the backward pass reads
-    # assigned on some paths only: sigmoid_saved
-    sigmoid_saved = None
     # line 16: return sigmoid(W @ x + b)
     W_at_x = W @ x
     W_at_x_plus_b = W_at_x + b
@@ -65,8 +63,6 @@ def backward_layer(saved, dout):
 
 def forward_layer_2(W, x, b=0.0):
     # forward: layer as written; also returns what the backward pass reads
-    # assigned on some paths only: sigmoid_saved
-    sigmoid_saved = None
     # line 16: return sigmoid(W @ x + b)
     W_at_x = W @ x
     W_at_x_plus_b = W_at_x + b

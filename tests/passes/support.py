@@ -117,3 +117,19 @@ def check_golden(step: str, fn, snapshot: Snapshot):
         return
     assert path.exists(), f"no golden file {path}: run with SRCAD_UPDATE_GOLDEN=1 to write it"
     assert text == path.read_text(), f"{step} of {fn.__name__} differs from {path}"
+
+
+def back_analyses(fn, wrt) -> dict:
+    """``{Pass: Snapshot}`` of ``fn`` itself after passes 8 to 11 (alias, shapes, reverse, in
+    place) of reverse mode (``pipeline.derive``)."""
+    seen = {}
+
+    def keep(snapshot):  # fn is analysed first; its callees are derived during its pass 10
+        if snapshot.step in (Pass.ALIAS, Pass.SHAPES):
+            seen.setdefault(snapshot.step, snapshot)
+        else:
+            seen[snapshot.step] = snapshot  # fn's own function comes last
+
+    with listening(keep):
+        pipeline.derive(pipeline.Program(), fn, list(wrt), name=f"grad_{fn.__name__}")
+    return seen

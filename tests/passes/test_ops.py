@@ -2,6 +2,7 @@
 
 import pytest
 
+from srcad.passes.ops import OpKind
 from srcad.passes.syntax import simple_statements
 from srcad.printer import Pass
 
@@ -22,6 +23,6 @@ def test_every_simple_statement_has_an_op_of_a_known_kind():
         simple = list(simple_statements(front.normalized.tree.body))
         assert set(front.ops) == set(simple), fn.__name__
         for op in front.ops.values():
-            assert getattr(op.kind, "value", op.kind) in KINDS
-            if op.kind == "unknown":
+            assert op.kind.value in KINDS
+            if op.kind is OpKind.UNKNOWN:
                 assert op.reason, fn.__name__

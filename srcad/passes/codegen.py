@@ -1,0 +1,243 @@
+"""Pass 10, shared by reverse and forward: what both modes generate besides derivatives.
+
+Accepts: the A-normal form of one function (:class:`srcad.passes.normalize.Normalized`), its parsed
+source, the :class:`srcad.passes.ops.Op` of each simple statement and their activity.
+Guarantees:
+
+* :class:`Comments`: comment markers (``__srcad_comment_N__`` statements, written out as ``#`` lines by
+  :mod:`srcad.passes.emit`), among them the ``# line N: <the user's line>`` comment that precedes each
+  group of generated statements (:meth:`Comments.with_comments`); :meth:`Comments.tidy` drops the
+  ``# line N`` comments, ifs and backward loops whose statements all turned out to need no code.
+* :class:`Guards`: the run-time checks before a statement that changes an array other live names may
+  share (from :func:`srcad.passes.alias.guards`), and before a call to a function that changes an
+  argument in place.
+* :func:`writes_only_fresh_arrays`: whether the function can write only into arrays it made itself.
+* :class:`Options` (how to generate) and :class:`Generated` (what a mode returns).
+
+Nothing here is global: each transformation makes its own objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from .. import rules
+from . import alias
+from .ops import OpKind
+from .syntax import call, load
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How to generate. ``optimize``: simplify templates and drop ``unbroadcast`` where an operand
+    is a scalar constant (off shows the raw templates, and turns off the passes below);
+    ``shapes``: drop ``unbroadcast`` where :mod:`srcad.passes.shapes` proves the shapes equal (and
+    with it the saves that only fed it); ``in_place``: accumulate array gradients into their buffer
+    (:mod:`srcad.passes.inplace`); ``debug_nans``: check every adjoint for NaN and inf as it is
+    computed, naming the user's line."""
+
+    optimize: bool = True
+    debug_nans: bool = False
+    shapes: bool = True
+    in_place: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class AdjointSweep:
+    """Where the adjoint statements lie in a generated function: ``functions[function].body[start:
+    stop]``, and the adjoint variables :mod:`srcad.passes.inplace` may update in place."""
+
+    function: int
+    start: int
+    stop: int
+    adjoints: frozenset
+
+
+@dataclasses.dataclass
+class Generated:
+    """What the reverse or the forward pass returns: gast functions, the text of their comment
+    markers, and (reverse mode) where the adjoint sweep lies."""
+
+    functions: list  # gast.FunctionDef
+    comments: dict   # marker name -> comment text
+    sweep: AdjointSweep | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """The function being differentiated and everything the passes before found out about it."""
+
+    parsed: object      # srcad.passes.parse.Parsed
+    normalized: object  # srcad.passes.normalize.Normalized
+    ops: dict           # simple statement -> Op
+    activity: object    # srcad.passes.activity.Activity
+    namer: object       # srcad.naming.Namer
+    helpers: object     # srcad.rules.template.Helpers
+    options: Options
+
+    def location(self, node):
+        return self.parsed.location(node)
+
+
+class Comments:
+    """The comment markers of one transformation, and the ``# line N`` comments among them."""
+
+    def __init__(self, parsed, normalized):
+        self.parsed = parsed
+        self.normalized = normalized
+        self.texts: dict[str, str] = {}
+        self.line_markers: set[str] = set()
+
+    def comment(self, text: str, line: bool = False) -> gast.Expr:
+        marker = f"__srcad_comment_{len(self.texts)}__"
+        self.texts[marker] = text
+        if line:
+            self.line_markers.add(marker)
+        return gast.Expr(value=load(marker))
+
+    def with_comments(self, pairs, parent=None) -> list:
+        """``pairs`` of (normalized statement, generated statements) -> one list, with a comment
+        quoting the user's line wherever the line changes (``parent``: the enclosing if/loop)."""
+        parent_origin = self.normalized.origin.get(parent)
+        out, last = [], parent_origin.lineno if parent_origin is not None else None
+        for stmt, generated in pairs:
+            if not generated:
+                continue
+            origin = self.normalized.origin.get(stmt)
+            if origin is not None and origin.lineno != last:
+                out.append(self.comment(f"line {origin.lineno}: "
+                                        f"{self.parsed.statement_text(origin)}", line=True))
+                last = origin.lineno
+            out.extend(generated)
+        return out
+
+    def tidy(self, stmts, droppable_loops=frozenset()) -> list:
+        """Drop ifs with no code in either branch, loops of ``droppable_loops`` with no code, and
+        ``# line N`` comments left with nothing under them; give other empty blocks a ``pass``."""
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                stmt.body, stmt.orelse = self.tidy(stmt.body, droppable_loops), \
+                    self.tidy(stmt.orelse, droppable_loops)
+                if not has_code(stmt.body) and not has_code(stmt.orelse):
+                    continue
+                if not has_code(stmt.body):
+                    stmt.body.append(gast.Pass())
+            elif isinstance(stmt, (gast.For, gast.While)):
+                stmt.body = self.tidy(stmt.body, droppable_loops)
+                if not has_code(stmt.body):
+                    if stmt in droppable_loops:
+                        continue  # a backward loop with nothing to do
+                    stmt.body.append(gast.Pass())
+            out.append(stmt)
+        return self._drop_dangling(out)
+
+    def _drop_dangling(self, stmts) -> list:
+        """Drop a ``# line N`` comment whose statements all turned out to need no code."""
+        def is_line(stmt):
+            return is_comment(stmt) and stmt.value.id in self.line_markers
+
+        out = []
+        for k, stmt in enumerate(stmts):
+            if is_line(stmt):
+                following = next((s for s in stmts[k + 1:] if not is_comment(s) or is_line(s)),
+                                 None)
+                if following is None or is_line(following):
+                    continue
+            out.append(stmt)
+        return out
+
+
+class Guards:
+    """Run-time checks the primal code makes before it changes memory in place."""
+
+    def __init__(self, ctx: Context, comments: Comments, shared: dict):
+        self.ctx = ctx
+        self.comments = comments
+        self.shared = shared  # statement -> names that may share what it writes (alias.guards)
+
+    def guard(self, stmt) -> list:
+        """For a write into an array other live names may share: check they do not (srcad.alias).
+        For a call to a function that changes an argument in place: check it is not an array."""
+        op = self.ctx.ops.get(stmt)
+        if op is not None and op.kind is OpKind.CALL:
+            return self.guard_call(op)
+        others = self.shared.get(stmt)
+        if not others:
+            return []
+        var = op.targets[0]
+        origin = self.ctx.normalized.origin[stmt]
+        setitem = op.kind is OpKind.SETITEM
+        kind = "written into" if setitem else "changed in place (+=, *=, ...)"
+        message = (f"{self.ctx.parsed.filename}:{origin.lineno}: '{var}' is {kind} while "
+                   f"'{{name}}' shares its memory and is read afterwards; srcad would "
+                   f"differentiate as if '{{name}}' were unchanged. Copy first ('{var} = {var}.copy()')"
+                   + (f" or write '{var} = {var} + ...'" if not setitem else ""))
+        return [self.comments.comment(f"'{var}' is modified in place: check that no other variable "
+                                      "shares it"),
+                gast.Expr(value=call(self.ctx.helpers.name("check_unshared"), load(var),
+                                     gast.Tuple(elts=[load(n) for n in others], ctx=gast.Load()),
+                                     gast.Tuple(elts=[gast.Constant(value=n, kind=None)
+                                                      for n in others], ctx=gast.Load()),
+                                     gast.Constant(value=message, kind=None)))]
+
+    def guard_call(self, op) -> list:
+        mutated = alias.mutated_parameters(op.callee)
+        if not mutated or not any(name in self.ctx.activity.varied
+                                  for _, name in op.diff_operands()):
+            return []  # nothing changed in place, or nothing that depends on the inputs is passed
+        guards = []
+        filename = op.callee.__code__.co_filename
+        for param, line in mutated.items():
+            atom = op.args.get(param)
+            if not isinstance(atom, gast.Name):
+                continue
+            message = (f"{self.ctx.parsed.filename}:{op.node.lineno}: {op.callee.__qualname__} "
+                       f"changes its argument '{param}' in place ({filename}:{line}), here the "
+                       f"array '{atom.id}'; srcad would differentiate as if it did not. Copy inside "
+                       f"{op.callee.__qualname__} (e.g. '{param} = {param}.copy()') or pass a copy")
+            guards.append(gast.Expr(value=call(self.ctx.helpers.name("check_not_array"),
+                                               load(atom.id),
+                                               gast.Constant(value=message, kind=None))))
+        if guards:
+            guards.insert(0, self.comments.comment(f"{op.callee.__qualname__} changes an argument "
+                                                   "in place: only numbers may be passed for it"))
+        return guards
+
+
+def written_arrays(ops) -> set:
+    """The variables written into by ``x[i] = ...``."""
+    return {op.targets[0] for op in ops.values() if op.kind is OpKind.SETITEM}
+
+
+def writes_only_fresh_arrays(normalized, ops) -> bool:
+    """True if every array written by ``x[i] = ...`` is made inside the function by an operation
+    that returns a new array (``np.zeros``, ``x.copy()``, arithmetic), so it cannot be one of the
+    caller's arrays (or a view of one)."""
+    written = written_arrays(ops)
+    for op in ops.values():
+        if op.kind is OpKind.SETITEM or not op.targets or op.targets[0] not in written:
+            continue
+        node = op.node
+        if isinstance(node, (gast.BinOp, gast.UnaryOp)):
+            continue
+        if isinstance(node, gast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
+            if name in rules.fresh_names():
+                continue
+        return False
+    params = {a.id for a in normalized.tree.args.args}
+    return not (written & params)
+
+
+def is_comment(stmt) -> bool:
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name)
+            and stmt.value.id.startswith("__srcad_comment_"))
+
+
+def has_code(stmts) -> bool:
+    """Is any of ``stmts`` not a comment? (An unresolved save/restore marker counts as code.)"""
+    return any(not is_comment(s) for s in stmts)

@@ -1,0 +1,162 @@
+"""Pass 10, reverse: the two sweeps, put together into the generated function(s).
+
+Accepts: a :class:`srcad.passes.codegen.Context`, the alias guards and shape facts computed for the
+function before this pass, and the parameters to differentiate.
+Guarantees: :func:`sweeps` runs the backward sweep (:mod:`.sweep`), then the primal sweep
+(:mod:`.primal`), decides what is saved and restored (:mod:`.saves`) and returns both sweeps with
+their saves in place, plus the prologue the primal sweep needs (the stack, names assigned later that
+are saved before each assignment, private copies of arrays the function writes into).
+:func:`whole_function` makes ``name(<f's parameters>)`` returning ``(value, gradients)``;
+:func:`split_functions` makes the forward/backward pair used for calls and ``srcad.vjp``. Each
+returns a :class:`srcad.passes.codegen.Generated` whose ``sweep`` says where the adjoint statements
+lie, for :mod:`srcad.passes.inplace`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import gast
+
+from ..codegen import AdjointSweep, Generated, writes_only_fresh_arrays
+from ..parse import parameter_names
+from ..syntax import assign, assigned, call, function, load, loads, store
+from .primal import primal_block
+from .saves import Marker, SavePlan, Sites, apply_plan, definitely_assigned, find_sites, plan_saves
+from .sweep import Sweep, live_adjoints
+
+
+@dataclasses.dataclass(frozen=True)
+class Sweeps:
+    forward: list    # the prologue and the primal sweep, saves in place
+    backward: list   # the backward sweep, restores in place
+    finals: list     # the gradients returned, one per parameter of ``wrt``
+    out: str         # the variable the function returns
+    plan: SavePlan
+    sites: Sites
+    definite: frozenset  # assigned on every path by the end of the primal sweep
+
+
+def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
+    """See the module docstring."""
+    tree = ctx.normalized.tree
+    namer, helpers = ctx.namer, ctx.helpers
+    out = tree.body[-1].value.id
+    stmts = tree.body[:-1]
+    params = parameter_names(tree.args)
+    sites = find_sites(stmts, ctx.ops, params, namer)
+    sweep = Sweep(ctx, comments, sites, facts, callees, live_adjoints(stmts, ctx.ops, wrt))
+    defined = {out: True} if ctx.activity.is_active(out) else {}
+    backward = sweep.block(stmts, defined)
+    finals = [load(namer.adjoint(p)) if p in defined else call(helpers.name("zeros_like"), load(p))
+              for p in wrt]
+    forward = primal_block(stmts, sites, sweep.rewrites, guards, comments)
+
+    # Now that the backward sweep is written, decide what must be saved.
+    reads = loads([s for s in backward if not isinstance(s, Marker)]) | loads(finals)
+    plan = plan_saves([backward, forward], reads, sites, helpers, comments)
+    backward = comments.tidy(apply_plan(backward, plan), sweep.reverse_loops)
+    forward = comments.tidy(apply_plan(forward, plan))
+
+    prologue = []
+    if plan.stack is not None:
+        prologue.append(comments.comment("values the backward pass needs, saved as loops overwrite "
+                                         "them"))
+        prologue.append(assign(plan.stack, gast.List(elts=[], ctx=gast.Load())))
+    predeclared = [site.var for site in sites.all() if site.predeclare and plan.needed(site)]
+    if predeclared:
+        names = list(dict.fromkeys(predeclared))
+        prologue.append(comments.comment(f"assigned later, saved before each assignment: "
+                                         f"{', '.join(names)}"))
+        prologue.extend(assign(name, gast.Constant(value=None, kind=None)) for name in names)
+    if ctx.normalized.subscript_writes and not writes_only_fresh_arrays(ctx.normalized, ctx.ops):
+        prologue.append(comments.comment("the function writes into arrays: never into the "
+                                         "caller's"))
+        prologue.extend(assign(p, call(helpers.name("private_copy"), load(p))) for p in params)
+    kept = {stmt: assigned([primal]) for stmt, primal in sweep.rewrites.items()}
+    definite = definitely_assigned(stmts, ctx.ops, params, kept)
+    return Sweeps(prologue + forward, backward, finals, out, plan, sites, frozenset(definite))
+
+
+def _in_place_candidates(ctx, out) -> frozenset:
+    """The adjoints :mod:`srcad.passes.inplace` may consider: all but the output's."""
+    return frozenset(ctx.namer.adjoint_names() - {ctx.namer.adjoint(out)})
+
+
+def whole_function(ctx, comments, s: Sweeps, name, argnums_is_tuple) -> Generated:
+    """One function ``name(<f's parameters>)`` returning ``(value, gradient)``."""
+    tree = ctx.normalized.tree
+    namer, out = ctx.namer, s.out
+    body = [comments.comment("forward: the function, one operation per line")] + s.forward
+    value = out
+    if out in s.plan.restored:
+        value = namer.fresh(f"{out}_value")
+        body.append(comments.comment(f"keep the value returned: the backward pass restores {out}"))
+        body.append(assign(value, load(out)))
+    body.append(comments.comment(f"backward: d<name> is the gradient of {out} with respect to "
+                                 "<name>"))
+    body.append(assign(namer.adjoint(out), call(ctx.helpers.name("seed_scalar"), load(out))))
+    start = len(body)
+    body.extend(s.backward)
+    sweep = AdjointSweep(0, start, len(body), _in_place_candidates(ctx, out))
+    grads = gast.Tuple(elts=s.finals, ctx=gast.Load()) if argnums_is_tuple else s.finals[0]
+    body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
+    return Generated([function(name, tree.args, body)], comments.texts, sweep)
+
+
+def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name,
+                    reusable=False) -> Generated:
+    """Two functions: ``forward_name(<f's parameters>)`` returning ``(value, saved)``, and
+    ``backward_name(saved, d<value>)`` returning the gradients of ``wrt`` (a tuple), for calls
+    from other generated code: ``saved`` holds exactly what the backward sweep reads.
+    ``reusable``: the backward may run several times on one ``saved`` (``srcad.vjp``), so it
+    copies what it would otherwise consume (the stack, arrays it restores in place)."""
+    tree = ctx.normalized.tree
+    namer, helpers, out = ctx.namer, ctx.helpers, s.out
+    stack = s.plan.stack
+    primal = set(parameter_names(tree.args)) | {
+        n.id for st in s.forward for n in gast.walk(st)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    saved = sorted(loads(s.backward + s.finals) & primal)
+    saved_tuple = gast.Tuple(elts=[load(n) for n in saved], ctx=gast.Load())
+    fwd_body = [comments.comment(f"forward: {tree.name} as written; also returns what the "
+                                 f"backward pass reads")]
+    unassigned = [n for n in saved if n not in s.definite and n not in _predeclared(s.forward)]
+    if unassigned:
+        fwd_body.append(comments.comment(f"assigned on some paths only: {', '.join(unassigned)}"))
+        fwd_body.extend(assign(n, gast.Constant(value=None, kind=None)) for n in unassigned)
+    fwd_body += s.forward
+    fwd_body.append(gast.Return(value=gast.Tuple(elts=[load(out), saved_tuple], ctx=gast.Load())))
+    saved_param = namer.fresh("saved")
+    bwd_body = [comments.comment(f"backward: d<name> is the gradient of {tree.name}'s value with "
+                                 "respect to <name>")]
+    if saved:
+        bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),
+                               load(saved_param)))
+    if reusable:
+        consumed = sorted(({stack} if stack in saved else set()) | {
+            site.var for site in s.sites.all() if site.index is not None and site.var in saved})
+        if consumed:
+            bwd_body.append(comments.comment("this backward may run again on the same saved "
+                                             "values: work on copies"))
+            bwd_body.extend(assign(n, call(helpers.name("snapshot"), load(n))) if n != stack
+                            else assign(n, call(helpers.name("list_copy"), load(n)))
+                            for n in consumed)
+    start = len(bwd_body)
+    bwd_body.extend(s.backward)
+    sweep = AdjointSweep(1, start, len(bwd_body), _in_place_candidates(ctx, out))
+    bwd_body.append(gast.Return(value=gast.Tuple(elts=s.finals, ctx=gast.Load())))
+    bwd_args = gast.arguments(args=[store(saved_param), store(namer.adjoint(out))],
+                              posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                              kwarg=None, defaults=[])
+    for arg in bwd_args.args:
+        arg.ctx = gast.Param()
+    return Generated([function(forward_name, tree.args, fwd_body),
+                      function(backward_name, bwd_args, bwd_body)], comments.texts, sweep)
+
+
+def _predeclared(stmts) -> set:
+    """Names the prologue already sets to None."""
+    return {s.targets[0].id for s in stmts if isinstance(s, gast.Assign)
+            and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Constant)
+            and s.value.value is None}

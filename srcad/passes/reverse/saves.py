@@ -1,0 +1,271 @@
+"""Pass 10, reverse: what the primal sweep saves and the backward sweep restores.
+
+Accepts: the A-normal-form statements of the function and their :class:`srcad.passes.ops.Op`.
+Guarantees:
+
+* :func:`find_sites` returns the :class:`Sites` of the function: a :class:`Site` for every assignment
+  that may overwrite a value the backward sweep could read (any assignment in a loop, and outside
+  loops any assignment to a name assigned before), and for the variable of each ``for`` loop.
+* Both sweeps mark where values may be saved or restored with a :class:`Marker` (a :class:`Step` and
+  the sites of one statement or loop), before it is known what the backward sweep reads.
+* :func:`plan_saves` decides, once the backward sweep is written, which of those saves and restores
+  are needed -- only those of a value the backward sweep reads -- and returns a :class:`SavePlan`:
+  the statements each marker becomes (a local ``a_old = a`` outside loops, the stack inside them; a
+  subscript write saves only the part it overwrites), the stack's name, and the variables restored.
+  :func:`apply_plan` puts those statements in place of the markers.
+* :func:`definitely_assigned`: the names every path through the primal sweep assigns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+import gast
+
+from ..ops import OpKind
+from ..syntax import assign, call, load, store
+
+
+class Step(enum.Enum):
+    """What a marker stands for."""
+
+    SAVE = "save"  # primal sweep, before a statement: save what it overwrites
+    PUSH = "push"  # primal sweep, end of an iteration: push the loop variable
+    POP = "pop"    # backward sweep, start of a reversed iteration: pop the loop variable
+    PRE = "pre"    # backward sweep, before a statement's adjoint: pop what it saved in a loop
+    POST = "post"  # backward sweep, after a statement's adjoint: restore what it overwrote
+
+
+@dataclasses.dataclass(eq=False)
+class Site:
+    """A place where the primal sweep overwrites ``var`` (the whole of it, or ``var[index]``)."""
+
+    var: str
+    in_loop: bool
+    predeclare: bool
+    index: object = None      # for x[index] = ...: only that part is saved
+    header: bool = False      # the variable of a for loop, assigned by the loop itself
+    saved: str | None = None  # the name the old value is read under (allocated when first needed)
+
+
+@dataclasses.dataclass(eq=False)
+class Marker:
+    """A place in a sweep where the sites of one statement (or loop) may be saved or restored."""
+
+    step: Step
+    sites: list
+
+
+class Sites:
+    """The sites of a function: by statement (or loop), and each site's siblings."""
+
+    def __init__(self, namer):
+        self.namer = namer
+        self.by_stmt: dict = {}  # simple statement or loop -> [Site]
+        self.groups: dict = {}   # id(site) -> the sites of its statement
+
+    def add(self, stmt, site: Site) -> None:
+        group = self.by_stmt.setdefault(stmt, [])
+        group.append(site)
+        self.groups[id(site)] = group
+
+    def of(self, stmt) -> list:
+        return self.by_stmt.get(stmt, [])
+
+    def all(self):
+        return (site for sites in self.by_stmt.values() for site in sites)
+
+    def siblings(self, site: Site) -> list:
+        """The sites of the statement ``site`` belongs to."""
+        return self.groups[id(site)]
+
+    def saved_name(self, site: Site) -> str:
+        """The name the old value of ``site`` is kept under, allocated on first use."""
+        if site.saved is None:
+            site.saved = self.namer.fresh(f"{site.var}_old")
+        return site.saved
+
+
+def find_sites(stmts, ops, params, namer) -> Sites:
+    """See the module docstring."""
+    sites = Sites(namer)
+    _find(sites, stmts, ops, set(params), set(params), in_loop=False)
+    return sites
+
+
+def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool) -> None:
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            then_definite, else_definite = set(definite), set(definite)
+            _find(sites, stmt.body, ops, assigned, then_definite, in_loop)
+            _find(sites, stmt.orelse, ops, assigned, else_definite, in_loop)
+            definite |= then_definite & else_definite
+        elif isinstance(stmt, (gast.For, gast.While)):
+            inner = set(definite)
+            if isinstance(stmt, gast.For):
+                var = stmt.target.id
+                sites.add(stmt, Site(var, True, False, header=True))
+                assigned.add(var)
+                inner.add(var)
+            _find(sites, stmt.body, ops, assigned, inner, True)
+        elif isinstance(stmt, gast.Assign):
+            op = ops[stmt]
+            for var in op.targets:
+                if in_loop or var in assigned:
+                    index = op.args["index"] if op.kind is OpKind.SETITEM else None
+                    sites.add(stmt, Site(var, in_loop, var not in definite, index))
+                assigned.add(var)
+                definite.add(var)
+
+
+def definitely_assigned(stmts, ops, params, extra) -> set:
+    """The names assigned on every path through ``stmts``: the parameters, and the targets of
+    assignments outside loops and on both sides of an if; ``extra`` maps a statement to names it
+    also assigns (a call's saved values, in the form the primal sweep runs it)."""
+    definite = set(params)
+    _definite(stmts, ops, extra, definite)
+    return definite
+
+
+def _definite(stmts, ops, extra, definite: set) -> None:
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            then_definite, else_definite = set(definite), set(definite)
+            _definite(stmt.body, ops, extra, then_definite)
+            _definite(stmt.orelse, ops, extra, else_definite)
+            definite |= then_definite & else_definite
+        elif isinstance(stmt, gast.Assign):  # (a loop may run no iteration: it adds nothing)
+            definite.update(ops[stmt].targets)
+            definite.update(extra.get(stmt, ()))
+
+
+@dataclasses.dataclass(frozen=True)
+class SavePlan:
+    """What is saved and restored: the statements each :class:`Marker` becomes, the stack's name
+    (``None`` if nothing is pushed), the variables the backward sweep restores, and the names the
+    backward sweep reads (a site is needed iff its variable or its saved name is among them)."""
+
+    expansions: dict  # Marker -> [statement]
+    stack: str | None
+    restored: frozenset
+    reads: frozenset
+
+    def needed(self, site: Site) -> bool:
+        return _needed(site, self.reads)
+
+
+def _needed(site: Site, reads) -> bool:
+    """Does the backward sweep read the variable of ``site``, or its saved old value?"""
+    return site.var in reads or (site.saved is not None and site.saved in reads)
+
+
+def plan_saves(blocks, reads, sites: Sites, helpers, comments) -> SavePlan:
+    """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
+    the backward sweep, then the primal sweep), given the names the backward sweep reads."""
+    planner = _Planner(frozenset(reads), sites, helpers, comments)
+    for block in blocks:
+        for marker in markers(block):
+            planner.expansions[marker] = planner.expand(marker)
+    return SavePlan(planner.expansions, planner.stack, frozenset(planner.restored),
+                    planner.reads)
+
+
+def markers(stmts):
+    """The markers in ``stmts``, in order, nested blocks included."""
+    for stmt in stmts:
+        if isinstance(stmt, Marker):
+            yield stmt
+        elif isinstance(stmt, gast.If):
+            yield from markers(stmt.body)
+            yield from markers(stmt.orelse)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            yield from markers(stmt.body)
+
+
+def apply_plan(stmts, plan: SavePlan) -> list:
+    """``stmts`` with each marker replaced by its statements of ``plan`` (nested blocks too)."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, Marker):
+            out.extend(plan.expansions[stmt])
+            continue
+        if isinstance(stmt, gast.If):
+            stmt.body, stmt.orelse = apply_plan(stmt.body, plan), apply_plan(stmt.orelse, plan)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            stmt.body = apply_plan(stmt.body, plan)
+        out.append(stmt)
+    return out
+
+
+class _Planner:
+    """Builds a :class:`SavePlan`, one marker at a time (names are allocated in that order)."""
+
+    def __init__(self, reads, sites, helpers, comments):
+        self.reads = reads
+        self.sites = sites
+        self.helpers = helpers
+        self.comments = comments
+        self.expansions: dict = {}
+        self.stack: str | None = None
+        self.restored: set = set()
+
+    def needed(self, site) -> bool:
+        return _needed(site, self.reads)
+
+    def stack_name(self) -> str:
+        if self.stack is None:
+            self.stack = self.sites.namer.fresh("stack")
+        return self.stack
+
+    def expand(self, marker) -> list:
+        forward = marker.step in (Step.SAVE, Step.PUSH)
+        out = []
+        for site in (marker.sites if forward else reversed(marker.sites)):
+            if self.needed(site):
+                out.extend(self.expand_site(marker.step, site))
+        if out and forward:
+            names = ", ".join(dict.fromkeys(s.var for s in marker.sites if self.needed(s)))
+            out.insert(0, self.comments.comment(
+                f"save {names} (overwritten here; the backward pass reads it)"
+                if marker.step is Step.SAVE else
+                f"save {names}, the loop variable (the backward pass reads it)"))
+        return out
+
+    def expand_site(self, step, site) -> list:
+        var = site.var
+        part = load(var) if site.index is None else call(
+            self.helpers.name("snapshot"),
+            gast.Subscript(value=load(var), slice=site.index, ctx=gast.Load()))
+        restore_target = store(var) if site.index is None else gast.Subscript(
+            value=load(var), slice=site.index, ctx=gast.Store())
+        if not site.in_loop:
+            saved = self.sites.saved_name(site)
+            if step is Step.SAVE:
+                return [assign(saved, part)]
+            if step is Step.POST and var in self.reads:
+                self.restored.add(var)
+                return [assign(restore_target, load(saved))]
+            return []
+        stack = self.stack_name()
+        if step in (Step.SAVE, Step.PUSH):
+            return [gast.Expr(value=gast.Call(
+                func=gast.Attribute(value=load(stack), attr="append", ctx=gast.Load()),
+                args=[part], keywords=[]))]
+        pop = gast.Call(func=gast.Attribute(value=load(stack), attr="pop", ctx=gast.Load()),
+                        args=[], keywords=[])
+        if step is Step.POP:
+            self.restored.add(var)
+            return [assign(store(var), pop)]
+        # a statement's loop sites are popped in one go before its adjoint if any is read there
+        read_there = any(s.saved is not None and s.saved in self.reads
+                         for s in self.sites.siblings(site) if s.in_loop)
+        if step is Step.PRE:
+            return [assign(self.sites.saved_name(site), pop)] if read_there else []
+        if read_there:  # POST: restore from the value popped before the adjoint
+            if var not in self.reads:
+                return []
+            self.restored.add(var)
+            return [assign(restore_target, load(site.saved))]
+        self.restored.add(var)
+        return [assign(restore_target, pop)]
