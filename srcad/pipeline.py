@@ -81,7 +81,7 @@ class Program:
             names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
             self.pairs[key] = names  # before deriving: a recursive call finds it
             try:
-                derive(self, fn, list(wrt), split=names, static=dict(static))
+                derive(self, fn, list(wrt), pair=names, static=dict(static))
             except SourceUnavailableError as exc:
                 raise SourceUnavailableError(
                     f"cannot differentiate through {fn.__qualname__!r}: {exc.message}", location,
@@ -104,9 +104,10 @@ class Program:
         return self.pairs[key]
 
 
-def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, static=None):
+def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, reusable=False,
+           static=None):
     """Reverse mode: run passes 1 to 11 on ``fun`` and add the functions they generate to
-    ``program`` (``name``: one gradient function; ``split``: a forward/backward pair, see
+    ``program`` (``name``: one gradient function; ``pair``: the names of a forward/backward pair, ``reusable`` for ``vjp``, see
     :func:`srcad.passes.reverse.reverse`). Returns the parsed function and the name it returns.
     ``static`` maps parameters to the functions they hold."""
     parsed, fun, wrt, namer = read_function(fun, wrt, static)                  # passes 1, 2
@@ -118,7 +119,8 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, split=None, 
     _after_analysis(Pass.SHAPES, normalized, ops, shapes.describe(facts, ops))
     generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers,  # pass 10
                         program.callee, guards, facts, name=name,
-                        argnums_is_tuple=argnums_is_tuple, split=split, options=program.options)
+                        argnums_is_tuple=argnums_is_tuple, pair=pair, reusable=reusable,
+                        options=program.options)
     _after_generation(Pass.REVERSE, generated)
     if program.options.in_place:
         generated = inplace.accumulate(generated)                              # pass 11
@@ -327,7 +329,8 @@ def vjp_transform(fun, count: int):
     program = Program()
     base = _base_name(fun)
     names = (program.fresh(f"forward_{base}"), program.fresh(f"backward_{base}"))
-    parsed, out = derive(program, fun, params[:count], split=names + (True,), static=static)
+    parsed, out = derive(program, fun, params[:count], pair=names, reusable=True,
+                         static=static)
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
               f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "
@@ -374,6 +377,3 @@ def jvp_transform(fun, positions: tuple, static=(), options=Options()):
                                    fun.__qualname__)
     return _jvp_cache.put(fun, key, (compiled[name], tangent_params, text))
 
-
-# The names srcad.api imports today (to be replaced by the public names above).
-_vjp_transform, _jvp_transform, _positional = vjp_transform, jvp_transform, positional

@@ -10,6 +10,7 @@ generated code to the user's line it was generated from.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import inspect
 import linecache
@@ -55,9 +56,33 @@ class Transformed:
         return None
 
 
+class Bounded(collections.OrderedDict):
+    """A dict that keeps at most ``limit`` entries, forgetting the least recently used one: a cache
+    of transformations keyed by what varies from call to call (functions passed in, the number of
+    ``*args``) cannot grow without bound. Callers hold their own lock."""
+
+    def __init__(self, limit: int = 64):
+        super().__init__()
+        self.limit = limit
+
+    def get(self, key, default=None):
+        try:  # (read without the owner's lock: an entry forgotten meanwhile reads as absent)
+            self.move_to_end(key)
+            return self[key]
+        except KeyError:
+            return default
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > self.limit:
+            self.popitem(last=False)
+
+
 class PerFunction:
-    """Transformations kept per user function (weakly: they go with the function) and per key,
-    under a lock; idempotent, so two threads making the same one at once is harmless."""
+    """Transformations kept per user function (weakly: they go with the function) and per key
+    (at most :class:`Bounded`'s limit per function), under a lock; idempotent, so two threads making
+    the same one at once is harmless."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -65,11 +90,12 @@ class PerFunction:
 
     def get(self, fun, key):
         with self._lock:
-            return self._table.get(fun, {}).get(key)
+            entries = self._table.get(fun)
+            return None if entries is None else entries.get(key)
 
     def put(self, fun, key, value):
         with self._lock:
-            self._table.setdefault(fun, {})[key] = value
+            self._table.setdefault(fun, Bounded())[key] = value
         return value
 
 

@@ -247,3 +247,18 @@ def nested_local_shadows_sibling(x):
 
 def test_a_nested_def_may_have_a_local_named_like_another_nested_def():
     check_grad(nested_local_shadows_sibling, [1.5], 0)
+
+
+def test_transformations_per_function_passed_are_bounded_and_stay_correct():
+    from srcad.results import Bounded
+
+    df = srcad.grad(cc.uses_function_argument)
+    x = np.array([0.3, -0.8])
+    scales = [1.0 + k / 10 for k in range(Bounded().limit + 6)]
+    acts = [(lambda s: lambda v: s * np.tanh(v))(s) for s in scales]  # one new function each
+    for s, act in zip(scales, acts):
+        expected = s * (1 - np.tanh(x) ** 2) * x + s * np.tanh(x)  # d/dx sum(s tanh(x) x)
+        np.testing.assert_allclose(df(x, act), expected, rtol=1e-12)
+    assert len(df._cache) == Bounded().limit  # the oldest were forgotten
+    np.testing.assert_allclose(df(x, acts[0]), scales[0] * (1 - np.tanh(x) ** 2) * x
+                               + scales[0] * np.tanh(x), rtol=1e-12)  # made again, still right

@@ -16,11 +16,13 @@ What is cached, and where:
   transformations, one per static key, made under the instance's lock so that concurrent first
   calls transform once; the latest one used (what ``srcad.source`` shows); and, for use inside
   another differentiated function, its rule and one gradient function per set of arguments
-  holding floats. None of these is bounded, but each grows only with the distinct keys met;
+  holding floats. The transformations and gradient functions are :class:`~srcad.results.Bounded`
+  (the 64 used most recently are kept);
 * per user function, weakly (an entry goes when the function does): the transformations ``vjp``
-  and ``jvp`` make, kept by :mod:`srcad.pipeline`, one per key, not bounded;
+  and ``jvp`` make, kept by :mod:`srcad.pipeline`, the 64 used most recently per function;
 * process-wide: the text of every generated module, registered with :mod:`linecache` so that
-  tracebacks show it.
+  tracebacks show it, under a name made from the function's file, line and parameters (a new
+  transformation of the same function replaces its text, so this grows only with the functions).
 
 Two derived functions can therefore be transformed at once from different threads.
 """
@@ -39,7 +41,8 @@ from ..errors import NonScalarOutputError, SrcadError
 from ..passes.parse import parse
 from ..passes.reverse import Options
 from .. import pipeline
-from ..pipeline import Transformed, _positional, transform_derivative
+from ..pipeline import Transformed, transform_derivative
+from ..results import Bounded, positional
 from ..runtime import plain
 from .structure import holds_floats
 
@@ -61,11 +64,11 @@ class Derived:
         self.with_value = with_value
         self.options = options
         self._lock = threading.Lock()
-        self._cache: dict = {}  # static key -> Transformed (see transformed)
+        self._cache = Bounded()  # static key -> Transformed (see transformed), the 64 latest
         self._last: Transformed | None = None  # the transformation used most recently
         self._called_params: list | None = None  # the parameters fun's body calls
         self._rule = None  # see _srcad_rule
-        self._gradients_by_positions: dict = {}  # see _hessian_vector_vjp
+        self._gradients_by_positions = Bounded()  # see _hessian_vector_vjp
         functools.update_wrapper(self, fun, updated=())  # (not the inner Derived's own state)
 
     # ---- transformation -------------------------------------------------------------------------
@@ -180,7 +183,7 @@ class Derived:
         if self.with_value or self.argnums_is_tuple or not isinstance(self.fun, types.FunctionType):
             return None
         if self._rule is None:
-            params = tuple(_positional(self.fun))
+            params = tuple(positional(self.fun))
             self._rule = rules.Rule(f"srcad.grad({self.fun.__qualname__})", params, {},
                                     {p: "<custom>" for p in params},
                                     custom=self._hessian_vector_vjp)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import SrcadError
 from ..passes.parse import parse
-from ..pipeline import _jvp_transform
+from ..pipeline import jvp_transform
 from .derived import Derived, grad
 from .structure import (basis, check_array_args, describe, plain_tangent, same_structure,
                         stack_columns)
@@ -76,7 +76,7 @@ def jvp(fun, primals, tangents):
         if not same_structure(primals[k], tangents[k]):
             raise SrcadError(f"srcad.jvp: the tangent of argument {k} is not shaped like the "
                              f"argument ({describe(tangents[k])} for {describe(primals[k])})")
-    function, names, _ = _jvp_transform(target, positions, _varargs_key(target, primals))
+    function, names, _ = jvp_transform(target, positions, _varargs_key(target, primals))
     out, tangent = function(*primals, **{names[j]: tangents[k] for j, k in enumerate(positions)})
     if read_result is not None:
         out, tangent = read_result(out), read_result(tangent)

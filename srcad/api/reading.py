@@ -13,7 +13,7 @@ import types
 
 from ..passes.parse import parse
 from ..passes.reverse import Options
-from ..pipeline import _jvp_transform
+from ..pipeline import jvp_transform
 from .derived import Derived
 from .vjp import VJPFunction
 
@@ -28,7 +28,7 @@ def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
         elif not isinstance(derived, types.FunctionType):
             parse(derived)  # raises the error that explains why
         positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-        return _jvp_transform(derived, positions, (), Options(optimize=optimize))[2]
+        return jvp_transform(derived, positions, (), Options(optimize=optimize))[2]
     if mode != "reverse":
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if isinstance(derived, VJPFunction):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import SrcadError
 from ..passes.parse import parse
-from ..pipeline import _vjp_transform
+from ..pipeline import vjp_transform
 from ..runtime import plain, zero_tangent
 from .derived import Derived
 from .structure import check_array_args, result_dtype
@@ -48,7 +48,7 @@ def vjp(fun, *primals):
                                            "(srcad.grad(f)), srcad.hessian or srcad.hvp")
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
-    forward, backward, text = _vjp_transform(fun, len(primals))
+    forward, backward, text = vjp_transform(fun, len(primals))
     out, saved = forward(*primals)
     return out, VJPFunction(backward, saved, primals, text)
 

@@ -20,8 +20,8 @@ returns ``(value, gradients)``, whose body is
    statement saw (:mod:`.saves`).
 4. ``return value, dx`` (or a tuple of gradients); a parameter no gradient reached gets zeros.
 
-With ``split=(forward, backward[, reusable])`` it returns the forward/backward pair used for calls
-instead (:func:`.assemble.split_functions`). Comments quoting the user's line and its number precede
+With ``pair=(forward, backward)`` it returns the forward/backward pair used for calls instead
+(``reusable=True``: the backward may run several times on what the forward saved, for ``vjp``) (:func:`.assemble.split_functions`). Comments quoting the user's line and its number precede
 each group of statements in both sweeps; they live in the side table ``Generated.comments`` and are
 written out by :mod:`srcad.passes.emit`. Gradients are not yet accumulated in place: that is the next
 pass, :mod:`srcad.passes.inplace`, which reads ``Generated.sweep``.
@@ -40,7 +40,8 @@ __all__ = ["AdjointSweep", "Generated", "Options", "reverse"]
 
 
 def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, guards, facts, *,
-            name=None, argnums_is_tuple=False, split=None, options=Options()) -> Generated:
+            name=None, argnums_is_tuple=False, pair=None, reusable=False,
+            options=Options()) -> Generated:
     """Build the adjoint function (see the module docstring). ``callees(fn, wrt, location,
     static)`` gives the names of the forward/backward pair for a called user function; ``guards``
     is :func:`srcad.passes.alias.guards`'s result and ``facts`` :func:`srcad.passes.shapes.analyze`'s
@@ -48,6 +49,6 @@ def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, gua
     ctx = Context(parsed, normalized, ops, activity, namer, helpers, options)
     comments = Comments(parsed, normalized)
     both = sweeps(ctx, comments, Guards(ctx, comments, guards), facts, callees, wrt)
-    if split is not None:
-        return split_functions(ctx, comments, both, *split)
+    if pair is not None:
+        return split_functions(ctx, comments, both, *pair, reusable=reusable)
     return whole_function(ctx, comments, both, name, argnums_is_tuple)
