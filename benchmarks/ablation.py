@@ -11,7 +11,7 @@ Steps:
   ``Derived.__call__`` wrapper);
 * ``unbroadcast fast path``: the generated text unchanged, with ``unbroadcast`` given a fast path
   (return ``g`` when both are Python floats or arrays of one shape): a change to
-  ``srcad/runtime.py`` alone. The next steps start again from the generated text;
+  ``srcad/runtime/broadcasting.py`` alone. The next steps start again from the generated text;
 * ``- unbroadcast``: ``unbroadcast(g, x)`` replaced by ``g`` at every call site where, in one run
   of the code, ``g`` always had ``x``'s shape already (``unbroadcast`` returned ``g`` itself); the
   other sites keep the call (e.g. the MLP's ``max(..., keepdims=True)``, which does broadcast).

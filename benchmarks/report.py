@@ -185,9 +185,10 @@ def render(data, discussion_path) -> str:
     w("")
 
     w("## Transformation time by pass\n")
-    w("One more fresh transformation (`srcad.source(srcad.grad(f))`), each pass that "
-      "`srcad.api.transform` calls wrapped in a timer (`benchmarks/passes.py`; srcad is not "
-      "modified). \"other\": signature inspection, naming, bookkeeping.\n")
+    w("One more fresh transformation (`srcad.source(srcad.grad(f))`), each pass of "
+      "`srcad.pipeline.transform` timed through a pass hook (`srcad.hooks.listening`; "
+      "`benchmarks/passes.py`; srcad is not modified). \"other\": signature inspection, naming, "
+      "bookkeeping.\n")
     names = ["parse", "fence", "lower", "desugar", "anf", "ops", "activity", "reverse", "emit", "load", "other"]
     w("| function | " + " | ".join(names) + " | total |")
     w("|---|" + "---|" * (len(names) + 1))
@@ -269,7 +270,7 @@ def render(data, discussion_path) -> str:
       "that makes them; the profiler's own per-line cost inflates cheap lines), and the functions "
       "with the most own time (cProfile; \"generated code, own time\" is the bytecode of the "
       "generated function itself, including NumPy's operators, which cProfile does not see as "
-      "calls).\n")
+      "calls; a function's file and line are those of the srcad commit measured, above).\n")
     for r in results:
         if "profile_functions" not in r:
             continue
@@ -291,7 +292,7 @@ def render(data, discussion_path) -> str:
       "make, and re-times it (gradients checked against the hand-written ones first). *as "
       "generated*: the text unchanged, compiled without srcad's call wrapper; *unbroadcast fast "
       "path*: the same text, with `unbroadcast` returning `g` at once when `g` and `x` are both "
-      "Python floats or arrays of one shape (a change to `srcad/runtime.py` alone). The columns "
+      "Python floats or arrays of one shape (a change to `srcad/runtime/broadcasting.py` alone). The columns "
       "after it start again from the generated text and add one edit each: "
       "*− unbroadcast*: `unbroadcast(g, x)` replaced by `g` at the call sites where `g` already had "
       "`x`'s shape; *− dead saves*: values pushed on the stack only for `unbroadcast` to read their "

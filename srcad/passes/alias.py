@@ -1,6 +1,6 @@
 """Pass 8, alias. Analysis: writes into arrays that other live names may share (side table for the reverse pass).
 
-Accepts: a :class:`srcad.normalize.Normalized` function and the :class:`srcad.ops.Op` of its simple
+Accepts: a :class:`srcad.passes.anf.Normalized` function and the :class:`srcad.passes.ops.Op` of its simple
 statements.
 Guarantees: ``guards(...)`` maps each statement that mutates an array in the user's program -- a
 subscript write ``y[i] = e``, or an augmented assignment ``y += e`` (in place for NumPy arrays, which

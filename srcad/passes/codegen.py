@@ -1,6 +1,6 @@
 """Pass 10, shared by reverse and forward: what both modes generate besides derivatives.
 
-Accepts: the A-normal form of one function (:class:`srcad.passes.normalize.Normalized`), its parsed
+Accepts: the A-normal form of one function (:class:`srcad.passes.anf.Normalized`), its parsed
 source, the :class:`srcad.passes.ops.Op` of each simple statement and their activity.
 Guarantees:
 
@@ -70,7 +70,7 @@ class Context:
     """The function being differentiated and everything the passes before found out about it."""
 
     parsed: object      # srcad.passes.parse.Parsed
-    normalized: object  # srcad.passes.normalize.Normalized
+    normalized: object  # srcad.passes.anf.Normalized
     ops: dict           # simple statement -> Op
     activity: object    # srcad.passes.activity.Activity
     namer: object       # srcad.naming.Namer
@@ -159,7 +159,7 @@ class Guards:
         self.shared = shared  # statement -> names that may share what it writes (alias.guards)
 
     def guard(self, stmt) -> list:
-        """For a write into an array other live names may share: check they do not (srcad.alias).
+        """For a write into an array other live names may share: check they do not (srcad.passes.alias).
         For a call to a function that changes an argument in place: check it is not an array."""
         op = self.ctx.ops.get(stmt)
         if op is not None and op.kind is OpKind.CALL:

@@ -1,6 +1,6 @@
 """Pass 10 (forward mode), forward: A-normal form -> the Jacobian-vector product function.
 
-Accepts: what :mod:`srcad.passes.reverse` accepts -- a :class:`srcad.passes.normalize.Normalized`
+Accepts: what :mod:`srcad.passes.reverse` accepts -- a :class:`srcad.passes.anf.Normalized`
 function, the :class:`srcad.passes.ops.Op` of its simple statements, its
 :class:`srcad.passes.activity.Activity` for the parameters that carry a tangent, the alias guards
 (:func:`srcad.passes.alias.guards`) -- and those parameters.

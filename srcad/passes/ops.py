@@ -1,7 +1,7 @@
 """Pass 6, ops: what each A-normal-form statement computes -- its primitive, its bound operands, and
 which operands can carry a gradient.
 
-Accepts: one statement of the forms listed in :mod:`srcad.passes.normalize`.
+Accepts: one statement of the forms listed in :mod:`srcad.passes.anf`.
 Guarantees: :func:`classify` returns an :class:`Op` that the activity, reverse and forward passes share,
 so all agree on which operands are differentiable (:meth:`Op.diff_operands`, as :class:`Operand`
 values). Its ``kind`` is an :class:`OpKind`. It never raises for a statement that needs no gradient: a

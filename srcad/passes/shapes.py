@@ -1,6 +1,6 @@
 """Pass 9, shapes. Analysis: which variables certainly have the same shape (for the reverse pass).
 
-Accepts: a :class:`srcad.normalize.Normalized` function and the :class:`srcad.ops.Op` of its simple
+Accepts: a :class:`srcad.passes.anf.Normalized` function and the :class:`srcad.passes.ops.Op` of its simple
 statements.
 Guarantees: :func:`analyze` returns a :class:`Shapes` whose ``same(a, b)`` is true only if, at every
 point of every run, the value of ``a`` and the value of ``b`` have the same shape. The reverse pass then

@@ -49,7 +49,7 @@ def call_vjp(vjp, g, ans, args, kwargs):
 
 @helper
 def check_unshared(value, others, names, message):
-    """Refuse a write into an array that another live variable shares (see srcad.alias)."""
+    """Refuse a write into an array that another live variable shares (see srcad.passes.alias)."""
     if not isinstance(value, np.ndarray):
         return
     for other, name in zip(others, names):
@@ -60,7 +60,7 @@ def check_unshared(value, others, names, message):
 
 @helper
 def check_not_array(value, message):
-    """Refuse to pass an array to a function that changes that argument in place (srcad.alias)."""
+    """Refuse to pass an array to a function that changes that argument in place (srcad.passes.alias)."""
     if isinstance(value, np.ndarray):
         from ..errors import AliasingError
         raise AliasingError(message)

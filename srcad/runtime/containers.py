@@ -31,7 +31,7 @@ class _SequenceAdjoint:
 
     __radd__ = __add__
 
-    def __iadd__(self, other):  # 'd += e' (srcad.inplace) adds entries, never extends the list
+    def __iadd__(self, other):  # 'd += e' (srcad.passes.inplace) adds entries, never extends the list
         return self + other
 
 

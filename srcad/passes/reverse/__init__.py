@@ -1,6 +1,6 @@
 """Pass 10, reverse: A-normal form -> the adjoint function (primal sweep, then adjoints in reverse).
 
-Accepts: a :class:`srcad.passes.normalize.Normalized` function (after :mod:`srcad.passes.lower`), the
+Accepts: a :class:`srcad.passes.anf.Normalized` function (after passes 3 to 5: lower, desugar, anf), the
 :class:`srcad.passes.ops.Op` of each of its simple statements, its
 :class:`srcad.passes.activity.Activity`, the parameters to differentiate, and the results of the two
 analyses run before this pass: the alias guards (:func:`srcad.passes.alias.guards`) and the shape

@@ -282,7 +282,7 @@ class Sweep:
         value = op.args.get(operand.param)
         if self.ctx.options.shapes and isinstance(value, gast.Name) \
                 and self.facts.same(value.id, op.targets[0]):
-            return expr.args[0]  # the shapes are equal (srcad.shapes): nothing was broadcast
+            return expr.args[0]  # the shapes are equal (srcad.passes.shapes): nothing was broadcast
         return expr
 
     def check_finite(self, stmt, op, block) -> list:
