@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 
-PASSES = ("parse", "fence", "lower", "desugar", "anf", "ops", "activity", "reverse", "emit", "load")
+PASSES = ("parse", "fence", "lower", "desugar", "anf", "ops", "activity", "alias", "shapes", "reverse",
+          "inplace", "emit", "load")
 
 
 def pass_times(fn, argnums=0) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from passes import PASSES
 from timing import fmt_bytes, fmt_time
 
 METHODS = (("forward", "forward"), ("hand", "hand-written"), ("srcad", "srcad"),
@@ -189,12 +190,14 @@ def render(data, discussion_path) -> str:
       "`srcad.pipeline.transform` timed through a pass hook (`srcad.hooks.listening`; "
       "`benchmarks/passes.py`; srcad is not modified). \"other\": signature inspection, naming, "
       "bookkeeping.\n")
-    names = ["parse", "fence", "lower", "desugar", "anf", "ops", "activity", "reverse", "emit", "load", "other"]
-    w("| function | " + " | ".join(names) + " | total |")
-    w("|---|" + "---|" * (len(names) + 1))
     prow = [(f"`{r['key']}`", r["passes"]) for r in results if r.get("passes")]
     prow += [(f"{s['kind']} {s['n']:,}", s["records"]["passes"]) for s in scaling
              if "passes" in s["records"]]
+    # the passes the results recorded (results made before a pass existed lack its column)
+    order = PASSES[:3] + ("normalize",) + PASSES[3:] + ("other",)  # normalize: desugar + anf
+    names = [n for n in order if any(n in p for _, p in prow)]
+    w("| function | " + " | ".join(names) + " | total |")
+    w("|---|" + "---|" * (len(names) + 1))
     for label, p in prow:
         big = max(p[n] for n in names)
         w(f"| {label} | " + " | ".join(
