@@ -3,36 +3,84 @@
 Accepts: a user's Python function (or a nested def, :class:`srcad.passes.parse.NestedFunction`), the
 names of the parameters to differentiate, and ``static``: the functions its called parameters hold
 (and ``"*args"``: how many extra positional arguments it gets).
-Guarantees: the passes parse, fence, lower, desugar, anf (A-normal form), ops and activity run
-in that order, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
-program after each, with the facts of ops and activity). :func:`analyse` runs all seven for reverse
-mode and returns an :class:`Analysed`; :mod:`srcad.pipeline` (grad, vjp, jvp) and
-:mod:`srcad.tools.localize` (check_grads) both call these functions, so they analyse the same program.
+Guarantees: :func:`analyse` runs parse, fence, lower, desugar, anf, ops and activity in that order,
+one call each, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
+program after each, with the facts of ops and activity), and returns an :class:`Analysed`.
+:mod:`srcad.pipeline` (grad, vjp, jvp) and :mod:`srcad.tools.localize` (check_grads) both call it,
+so they analyse the same program.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import gast
+
 from .hooks import after
 from .naming import Namer
 from .passes import activity as activity_pass
-from .passes.fence import fence
-from .passes.lower import lower
+from .passes import alias
 from .passes.anf import anf
 from .passes.desugar import desugar
-from .passes.ops import classify, sequence_names
+from .passes.fence import fence
+from .passes.forward import tangent_parameter_names
+from .passes.lower import lower
+from .passes.ops import OpKind, classify, sequence_names
 from .passes.parse import NestedFunction, parse
 from .passes.syntax import simple_statements
 from .printer import Pass
 from .rules.template import Helpers
 
 
-def read_function(fun, wrt, static):
-    """Passes 1 and 2, parse and fence. Returns ``(parsed, fun, wrt, namer)``: ``fun`` the user's
-    Python function (a nested def's enclosing one), ``wrt`` with ``*k`` (the k-th extra positional
-    argument) replaced by its parameter's name. ``static`` maps parameters to the functions they
-    hold (and ``"*args"`` to how many extra arguments there are)."""
+@dataclasses.dataclass
+class Analysed:
+    """A function through the front half (passes 1 to 7)."""
+
+    parsed: object      # srcad.passes.parse.Parsed; its tree as lowered (pass 3)
+    fun: object         # the user's Python function (for a nested def: the enclosing one)
+    wrt: list           # the parameters differentiated (``*k`` resolved to the parameter's name)
+    namer: Namer
+    normalized: object  # srcad.passes.anf.Normalized (pass 5)
+    helpers: Helpers
+    ops: dict           # simple statement -> srcad.passes.ops.Op (pass 6)
+    out: str            # the name the function returns
+    activity: object    # srcad.passes.activity.Activity (pass 7)
+    tangents: list      # forward mode: the tangent parameters' names, one per ``wrt``
+
+
+def analyse(fun, wrt, static=None, *, forward=False) -> Analysed:
+    """Passes 1 to 7 on ``fun`` with respect to the parameters ``wrt``. ``forward``: for forward
+    mode, whose tangent parameters are named before anything else (so that a caller derives the
+    same names), and whose activity follows writes through shared arrays."""
+    parsed, fun, wrt = _read(fun, wrt, static)                              # 1
+    name = parsed.tree.name
+    after(Pass.PARSE, name, parsed.tree)
+    fence(parsed)                                                           # 2
+    after(Pass.FENCE, name, parsed.tree)
+    namer = Namer.for_function(parsed.tree)
+    tangents = tangent_parameter_names(namer, wrt) if forward else []
+    parsed.tree = lower(parsed.tree, namer)                                 # 3
+    after(Pass.LOWER, name, parsed.tree)
+    desugared = desugar(parsed, namer)                                      # 4
+    after(Pass.DESUGAR, name, desugared.tree)
+    normalized = anf(parsed, desugared, namer)                              # 5
+    after(Pass.ANF, name, normalized.tree)
+    helpers, ops = _classify(parsed, normalized, namer)                     # 6
+    after(Pass.OPS, name, normalized.tree, ops=ops)
+    out = normalized.tree.body[-1].value.id
+    if forward:                                                             # 7
+        activity = activity_pass.analyze(list(ops.values()), wrt, [out], alias.shared_writes(ops),
+                                         _stack_constants(parsed, normalized, ops))
+    else:
+        activity = activity_pass.analyze(list(ops.values()), wrt, [out])
+    after(Pass.ACTIVITY, name, normalized.tree, ops=ops, activity=activity)
+    return Analysed(parsed, fun, wrt, namer, normalized, helpers, ops, out, activity, tangents)
+
+
+def _read(fun, wrt, static):
+    """Pass 1, parse (and its specialization to the call): ``(parsed, fun, wrt)``, ``fun`` the
+    user's Python function (a nested def's enclosing one), ``wrt`` with ``*k`` (the k-th extra
+    positional argument) replaced by its parameter's name."""
     if isinstance(fun, NestedFunction):
         parsed, fun = fun.parsed(), fun.parent.fn
     else:
@@ -43,60 +91,39 @@ def read_function(fun, wrt, static):
         varargs = [n for names in parsed.varargs.values() for n in names]
         wrt = [varargs[int(p[1:])] if p.startswith("*") else p for p in wrt]
     parsed.static = {k: v for k, v in static.items() if k in parsed.called_parameters()}
-    after(Pass.PARSE, parsed.tree.name, parsed.tree)
-    fence(parsed)
-    after(Pass.FENCE, parsed.tree.name, parsed.tree)
-    namer = Namer.for_function(parsed.tree)
-    return parsed, fun, wrt, namer
+    return parsed, fun, list(wrt)
 
 
-def to_anf(parsed, namer):
-    """Passes 3 to 6: lower, desugar, anf (A-normal form) and ops. Returns
-    ``(normalized, helpers, ops, out)``: ``ops`` maps each simple statement to its
-    :class:`~srcad.passes.ops.Op`, ``out`` is the name the function returns."""
-    name = parsed.tree.name
-    parsed.tree = lower(parsed.tree, namer)
-    after(Pass.LOWER, name, parsed.tree)
-    desugared = desugar(parsed, namer)
-    after(Pass.DESUGAR, name, desugared.tree)
-    normalized = anf(parsed, desugared, namer)
-    after(Pass.ANF, name, normalized.tree)
+def _classify(parsed, normalized, namer):
+    """Pass 6, ops: the :class:`~srcad.passes.ops.Op` of every simple statement, and the
+    :class:`~srcad.rules.template.Helpers` its templates will use."""
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
     simple = list(simple_statements(normalized.tree.body))
     sequences = sequence_names(simple)
-    ops = {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences) for stmt in simple}
-    after(Pass.OPS, name, normalized.tree, ops=ops)
-    out = normalized.tree.body[-1].value.id
-    return normalized, helpers, ops, out
+    return helpers, {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences)
+                     for stmt in simple}
 
 
-def analyse_activity(normalized, ops, wrt, out, shared=(), constants=frozenset()):
-    """Pass 7, activity, for the parameters ``wrt`` and the output ``out`` (``shared`` and
-    ``constants``: see :func:`srcad.passes.activity.analyze`)."""
-    activity = activity_pass.analyze(list(ops.values()), list(wrt), [out], shared, constants)
-    after(Pass.ACTIVITY, normalized.tree.name, normalized.tree, ops=ops, activity=activity)
-    return activity
-
-
-@dataclasses.dataclass
-class Analysed:
-    """A function through the front half (passes 1 to 7), as reverse mode sees it."""
-
-    parsed: object
-    fun: object        # the user's Python function (for a nested def: the enclosing one)
-    wrt: list
-    namer: Namer
-    normalized: object
-    helpers: Helpers
-    ops: dict
-    out: str
-    activity: object
-
-
-def analyse(fun, wrt, static=None) -> Analysed:
-    """The front half for reverse mode, run on ``fun``: what :func:`derive` sees before it
-    differentiates, and what check_grads checks line by line."""
-    parsed, fun, wrt, namer = read_function(fun, wrt, static)
-    normalized, helpers, ops, out = to_anf(parsed, namer)
-    activity = analyse_activity(normalized, ops, wrt, out)
-    return Analysed(parsed, fun, list(wrt), namer, normalized, helpers, ops, out, activity)
+def _stack_constants(parsed, normalized, ops) -> frozenset:
+    """In code srcad generated (forward mode over a gradient), the variables that hold integers or
+    booleans: loop indices and trip counts, and variables assigned values with no derivative (a
+    branch's condition) and otherwise only values popped from the stack. The stack gives back to
+    a variable only values that variable held (srcad saves and restores each one in place), so a
+    popped value is one of those. (In a user's function a list may be used otherwise: there,
+    nothing is assumed.)"""
+    if not parsed.filename.startswith("<srcad "):
+        return frozenset()
+    loops = {n.target.id for n in gast.walk(normalized.tree) if isinstance(n, gast.For)
+             and isinstance(n.target, gast.Name)}
+    constant, other = set(), set()
+    for op in ops.values():
+        if op.kind is OpKind.APPEND:
+            other.add(op.targets[0])  # the stack itself holds what is pushed
+        if op.kind in (OpKind.APPEND, OpKind.POP):
+            continue
+        for target in op.targets:
+            if op.kind is OpKind.RULE and not op.rule.differentiable:
+                constant.add(target)
+            else:
+                other.add(target)
+    return frozenset(loops | (constant - other))

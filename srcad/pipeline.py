@@ -4,9 +4,9 @@ Accepts: a user's Python function, the parameters to differentiate, and the func
 parameters hold (``static``).
 Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_derivative`),
 ``vjp`` (:func:`vjp_transform`), ``jvp``/``hvp`` (:func:`jvp_transform`) and ``check_grads``
-(:func:`analyse`) all run the same passes, through the functions of this module, in this order::
+(:func:`srcad.front.analyse`) all run the same passes, in this order::
 
-    front half, shared by every mode and check_grads (srcad.front: read_function, to_anf, ...):
+    front half, shared by every mode and check_grads (srcad.front.analyse):
       1 parse     the function's source -> a gast tree, its namespace (srcad.passes.parse)
       2 fence     reject what srcad cannot differentiate, with the user's line (passes.fence)
       3 lower     break/continue/early return -> flags (passes.lower)
@@ -14,10 +14,11 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       5 anf       A-normal form: one operation per statement on atoms (passes.anf, passes.control)
       6 ops       what each statement computes: its rule, its operands (passes.ops)
       7 activity  which variables carry a derivative (passes.activity)
-    back half, one mode (derive, derive_forward):
-      8 alias, 9 shapes   analyses the reverse and forward passes consult
+    back half, one mode (derive: reverse mode; derive_forward: forward mode):
+      8 alias     writes into arrays another live name may share (passes.alias)
+      9 shapes    variables certainly of one shape, for reverse mode (passes.shapes)
       10 reverse | forward  the derivative's gast functions (passes.reverse, passes.forward)
-      11 inplace  (inside reverse) writes into arrays made safe
+      11 inplace  reverse mode: d = d + e -> d += e for gradient buffers (passes.inplace)
       12 emit     the functions -> one commented source text (passes.emit)
       13 load     the text -> compiled functions bound to their helpers (passes.load)
 
@@ -34,25 +35,21 @@ import os
 import re
 import types
 
-import gast
-
 from .errors import SourceUnavailableError, SrcadError
-from .front import Analysed, analyse, analyse_activity, read_function, to_anf
+from .front import Analysed, analyse
 from .hooks import after
 from .naming import Namer
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
-from .passes.forward import forward, tangent_parameter_names
+from .passes.forward import forward
 from .passes.load import Entry, FunctionRef, load
-from .passes.ops import OpKind
 from .passes.parse import parse
 from .passes.reverse import Options, reverse
 from .printer import Pass
 from .results import PerFunction, Transformed, has_varargs, positional, user_location
 from .runtime import one_like
 
-__all__ = ["Transformed", "Program", "Analysed", "read_function", "to_anf", "analyse_activity",
-           "analyse", "derive", "derive_forward", "transform", "transform_derivative",
+__all__ = ["Transformed", "Program", "derive", "derive_forward", "transform", "transform_derivative",
            "vjp_transform", "jvp_transform"]
 
 
@@ -77,7 +74,7 @@ class Program:
         (specialized on the functions ``static`` gives for some of its parameters)."""
         key = (fn, tuple(wrt), static)
         if key not in self.pairs:
-            base = re.sub(r"\W", "", fn.__name__) or "function"  # '<lambda>' -> 'lambda'
+            base = _base_name(fn)
             names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
             self.pairs[key] = names  # before deriving: a recursive call finds it
             try:
@@ -93,7 +90,7 @@ class Program:
         """Name and tangent parameters of the JVP function of ``fn`` with respect to ``wrt``."""
         key = ("jvp", fn, tuple(wrt), static)
         if key not in self.pairs:
-            base = re.sub(r"\W", "", fn.__name__) or "function"
+            base = _base_name(fn)
             try:
                 derive_forward(self, fn, list(wrt), self.fresh(f"jvp_{base}"), static=dict(static),
                                key=key)
@@ -107,18 +104,16 @@ class Program:
 def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, reusable=False,
            static=None):
     """Reverse mode: run passes 1 to 11 on ``fun`` and add the functions they generate to
-    ``program`` (``name``: one gradient function; ``pair``: the names of a forward/backward pair, ``reusable`` for ``vjp``, see
-    :func:`srcad.passes.reverse.reverse`). Returns the parsed function and the name it returns.
-    ``static`` maps parameters to the functions they hold."""
-    parsed, fun, wrt, namer = read_function(fun, wrt, static)                  # passes 1, 2
-    normalized, helpers, ops, out = to_anf(parsed, namer)                      # passes 3 to 6
-    activity = analyse_activity(normalized, ops, wrt, out)                     # pass 7
-    guards = alias.guards(normalized, ops)                                     # pass 8
-    _after_analysis(Pass.ALIAS, normalized, ops, alias.describe(guards))
-    facts = shapes.analyze(normalized, ops)                                    # pass 9
-    _after_analysis(Pass.SHAPES, normalized, ops, shapes.describe(facts, ops))
-    generated = reverse(parsed, normalized, ops, activity, wrt, namer, helpers,  # pass 10
-                        program.callee, guards, facts, name=name,
+    ``program`` (``name``: one gradient function; ``pair``: the names of a forward/backward pair,
+    ``reusable`` for ``vjp``, see :func:`srcad.passes.reverse.reverse`). Returns the parsed
+    function and the name it returns. ``static`` maps parameters to the functions they hold."""
+    a = analyse(fun, wrt, static)                                              # passes 1 to 7
+    guards = alias.guards(a.normalized, a.ops)                                 # pass 8
+    _after_analysis(Pass.ALIAS, a, alias.describe(guards))
+    facts = shapes.analyze(a.normalized, a.ops)                                # pass 9
+    _after_analysis(Pass.SHAPES, a, shapes.describe(facts, a.ops))
+    generated = reverse(a.parsed, a.normalized, a.ops, a.activity, a.wrt, a.namer,  # pass 10
+                        a.helpers, program.callee, guards, facts, name=name,
                         argnums_is_tuple=argnums_is_tuple, pair=pair, reusable=reusable,
                         options=program.options)
     _after_generation(Pass.REVERSE, generated)
@@ -127,68 +122,40 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, r
         _after_generation(Pass.INPLACE, generated)
     for function in generated.functions:
         program.generated.append((function, generated.comments))
-        program.entries.append(Entry(function.name, fun, helpers.bound,
+        program.entries.append(Entry(function.name, a.fun, a.helpers.bound,
                                      defaults=function is generated.functions[0]))
-    return parsed, out
+    return a.parsed, a.out
 
 
 def derive_forward(program, fun, wrt, name, *, static=None, key=None):
-    """Forward mode: run passes 1 to 10 on ``fun`` and add its JVP function ``name`` (with
-    respect to ``wrt``) to ``program``; returns the parsed function, the name it returns and its
-    tangent parameters' names (also recorded under ``key``)."""
-    parsed, fun, wrt, namer = read_function(fun, wrt, static)                  # passes 1, 2
-    tangent_params = tangent_parameter_names(namer, wrt)
+    """Forward mode: run passes 1 to 10 on ``fun`` (no shapes: forward mode broadcasts as NumPy
+    does) and add its JVP function ``name`` (with respect to ``wrt``) to ``program``; returns the
+    parsed function, the name it returns and its tangent parameters' names (also recorded under
+    ``key``)."""
+    a = analyse(fun, wrt, static, forward=True)                                # passes 1 to 7
     if key is not None:
-        program.pairs[key] = (name, tangent_params)  # before deriving: a recursive call finds it
-    normalized, helpers, ops, out = to_anf(parsed, namer)                      # passes 3 to 6
-    activity = analyse_activity(normalized, ops, wrt, out,                     # pass 7
-                                alias.shared_writes(ops), _stack_constants(parsed, normalized, ops))
-    guards = alias.guards(normalized, ops)                                     # pass 8
-    _after_analysis(Pass.ALIAS, normalized, ops, alias.describe(guards))
-    generated = forward(parsed, normalized, ops, activity, wrt, namer, helpers,  # pass 10
-                        program.jvp_callee, tangent_params, guards, name=name,
+        program.pairs[key] = (name, a.tangents)  # before its callees: a recursive call finds it
+    guards = alias.guards(a.normalized, a.ops)                                 # pass 8
+    _after_analysis(Pass.ALIAS, a, alias.describe(guards))
+    generated = forward(a.parsed, a.normalized, a.ops, a.activity, a.wrt, a.namer,  # pass 10
+                        a.helpers, program.jvp_callee, a.tangents, guards, name=name,
                         options=program.options)
     _after_generation(Pass.FORWARD, generated)
     function = generated.functions[0]
     program.generated.append((function, generated.comments))
-    program.entries.append(Entry(function.name, fun, helpers.bound, defaults=True))
-    return parsed, out, tangent_params
+    program.entries.append(Entry(function.name, a.fun, a.helpers.bound, defaults=True))
+    return a.parsed, a.out, a.tangents
 
 
-def _after_analysis(step, normalized, ops, notes):
+def _after_analysis(step, a: Analysed, notes):
     """The hook after an analysis pass: the program, each statement annotated with ``notes``."""
-    after(step, normalized.tree.name, normalized.tree, ops=ops, notes=notes)
+    after(step, a.normalized.tree.name, a.normalized.tree, ops=a.ops, notes=notes)
 
 
 def _after_generation(step, generated):
     """The hook after the reverse, forward or in-place pass: each function it generated."""
     for function in generated.functions:
         after(step, function.name, function, comments=generated.comments)
-
-
-def _stack_constants(parsed, normalized, ops) -> frozenset:
-    """In code srcad generated (forward mode over a gradient), the variables that hold integers or
-    booleans: loop indices and trip counts, and variables assigned values with no derivative (a
-    branch's condition) and otherwise only values popped from the stack. The stack gives back to
-    a variable only values that variable held (srcad saves and restores each one in place), so a
-    popped value is one of those. (In a user's function a list may be used otherwise: there,
-    nothing is assumed.)"""
-    if not parsed.filename.startswith("<srcad "):
-        return frozenset()
-    loops = {n.target.id for n in gast.walk(normalized.tree) if isinstance(n, gast.For)
-             and isinstance(n.target, gast.Name)}
-    constant, other = set(), set()
-    for op in ops.values():
-        if op.kind is OpKind.APPEND:
-            other.add(op.targets[0])  # the stack itself holds what is pushed
-        if op.kind in (OpKind.APPEND, OpKind.POP):
-            continue
-        for target in op.targets:
-            if op.kind is OpKind.RULE and not op.rule.differentiable:
-                constant.add(target)
-            else:
-                other.add(target)
-    return frozenset(loops | (constant - other))
 
 
 # -- the whole transformation, per kind of derivative ---------------------------------------------

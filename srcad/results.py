@@ -59,7 +59,8 @@ class Transformed:
 class Bounded(collections.OrderedDict):
     """A dict that keeps at most ``limit`` entries, forgetting the least recently used one: a cache
     of transformations keyed by what varies from call to call (functions passed in, the number of
-    ``*args``) cannot grow without bound. Callers hold their own lock."""
+    ``*args``) cannot grow without bound. Writers hold their owner's lock; a read may go without
+    it (see :meth:`get`)."""
 
     def __init__(self, limit: int = 64):
         super().__init__()

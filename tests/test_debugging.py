@@ -362,9 +362,9 @@ def square_twice_and_overwrite(x, y):
 def test_find_faulty_line_does_not_blame_a_right_rule():
     args = [np.array([0.5, -1.0]), np.array([0.3, 2.0])]
     assert srcad.tools.check.find_faulty_line(square_twice_and_overwrite, args) is None
-    from srcad.tools.check import _Localizer
+    from srcad.tools.localize import Localizer
 
-    localizer = _Localizer(eps=1e-6, rtol=1e-4, seed=0)
+    localizer = Localizer(eps=1e-6, rtol=1e-4, seed=0)
     assert localizer.localize(square_twice_and_overwrite, args, (0, 1)) is None
     assert localizer.unchecked == []
 
@@ -523,10 +523,10 @@ def test_debug_passes_prints_the_program_after_every_pass(monkeypatch, capsys):
 def test_debug_passes_annotates_activity(monkeypatch, capsys):
     from gradcheck import make_function
 
-    from srcad import pipeline
+    from srcad import front
 
     monkeypatch.setenv("SRCAD_DEBUG_PASSES", "1")
-    pipeline.analyse(make_function(TANH_LOSS), ["x"])
+    front.analyse(make_function(TANH_LOSS), ["x"])
     err = capsys.readouterr().err
     assert "---- after 7 activity (loss) ----" in err
     assert "h = np.tanh(W_at_x)  # active: W_at_x, h" in err

@@ -21,10 +21,9 @@ import numpy as np
 
 from ..errors import SrcadError
 from . import values
-from .localize import LineReport, Localizer, _Localizer, find_faulty_line
+from .localize import LineReport, Localizer, find_faulty_line
 
-__all__ = ["GradientCheckError", "check_grads", "find_faulty_line", "LineReport", "Localizer",
-           "_Localizer"]
+__all__ = ["GradientCheckError", "check_grads", "find_faulty_line", "LineReport", "Localizer"]
 
 
 class GradientCheckError(SrcadError, AssertionError):

@@ -1,7 +1,7 @@
 """Instrumented copies for check_grads' fault localizer: a recording run, and one line on its own.
 
 Accepts: a function prepared by :class:`srcad.tools.localize.Localizer` (its A-normal form, ops,
-activity and helpers, from :func:`srcad.pipeline.analyse`).
+activity and helpers, from :func:`srcad.front.analyse`).
 Guarantees: :func:`instrument` compiles a copy of the A-normal form that calls a hook with the
 operands of each active statement before it runs (the hook is set per run through
 :func:`hook_cell`); :func:`compile_check` compiles, for one statement, ``operation(names...)``

@@ -292,4 +292,3 @@ class Localizer:
         return None
 
 
-_Localizer = Localizer  # the name tests and check.py used before

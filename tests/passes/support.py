@@ -17,7 +17,7 @@ import pathlib
 import corpus
 import corpus_calls
 import corpus_control
-from srcad import pipeline
+from srcad import front, pipeline
 from srcad.errors import SrcadError
 from srcad.hooks import listening
 from srcad.printer import Pass, Snapshot, render
@@ -56,7 +56,7 @@ def _accepted() -> tuple:
             if inspect.isfunction(fn) and fn.__module__ == module.__name__ \
                     and not name.startswith("_"):
                 try:
-                    pipeline.analyse(fn, first_parameter(fn))
+                    front.analyse(fn, first_parameter(fn))
                 except SrcadError:  # a helper srcad is not meant to differentiate (a factory)
                     continue
                 found.append(fn)
@@ -73,12 +73,11 @@ def first_parameter(fn) -> list:
 
 
 def front_half(fn, wrt) -> dict:
-    """``{Pass: Snapshot}`` of ``fn`` itself after passes 1 to 7 (``pipeline.analyse``)."""
+    """``{Pass: Snapshot}`` of ``fn`` itself after passes 1 to 7 (``front.analyse``)."""
     seen = {}  # the front half never descends into callees: every snapshot is of fn
 
     with listening(lambda snapshot: seen.setdefault(snapshot.step, snapshot)):
-        front = pipeline.analyse(fn, wrt)
-    seen["analysed"] = front
+        seen["analysed"] = front.analyse(fn, wrt)
     return seen
 
 
