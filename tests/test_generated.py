@@ -314,3 +314,26 @@ def test_eight_threads_calling_for_the_first_time_transform_once(monkeypatch):
             for a, b in zip(result, expected):
                 np.testing.assert_array_equal(a, b)
     check_grad(corpus_control.rnn_rows, [np.eye(3) * 0.5, np.ones((4, 3)), np.zeros(3)], 0)
+
+
+def _corpus_functions():
+    for module in (corpus, corpus_control, corpus_calls):
+        for name, fn in vars(module).items():
+            if inspect.isfunction(fn) and fn.__module__ == module.__name__ \
+                    and not name.startswith("_"):
+                yield fn
+
+
+def test_no_generated_line_assigns_a_name_to_itself():
+    import re
+
+    checked = 0
+    for fn in _corpus_functions():
+        for make in (srcad.grad, lambda f: srcad.grad(f, in_place=False)):
+            try:
+                text = srcad.source(make(fn))
+            except srcad.SrcadError:  # needs what its call gives (a function passed in)
+                continue
+            checked += 1
+            assert not re.search(r"^\s*(\w+) = \1\s*$", text, flags=re.M), fn.__name__
+    assert checked > 100

@@ -128,8 +128,13 @@ class Sweep:
                       call(self.ctx.helpers.name("zeros_like"), load(name)))
 
     def accumulate(self, name, exprs, defined):
-        """``dname = e1 + e2 + ...``, or ``dname = dname + ...`` if it is already assigned."""
+        """``dname = e1 + e2 + ...``, or ``dname = dname + ...`` if it is already assigned; None
+        for ``dname = dname`` (``z = z + e``, where ``z``'s new adjoint is its old one's)."""
         adj = self.ctx.namer.adjoint(name)
+        if name not in defined and len(exprs) == 1 and isinstance(exprs[0], gast.Name) \
+                and exprs[0].id == adj:
+            defined[name] = True
+            return None
         if name in defined:
             exprs = [load(adj)] + exprs
         total = exprs[0]
@@ -165,7 +170,8 @@ class Sweep:
             contributions = self.rule(op, old)
         # The statement's own target last: its adjoint is the ``g`` every other template reads.
         order = sorted(contributions, key=lambda name: name in op.targets)
-        return [self.accumulate(name, contributions[name], defined) for name in order]
+        statements = [self.accumulate(name, contributions[name], defined) for name in order]
+        return [s for s in statements if s is not None]
 
     def unpack(self, op, live, old) -> dict:
         x = op.args["x"]
@@ -227,8 +233,9 @@ class Sweep:
             self.rewrites[stmt] = result.primal
             if sites and sites[0].in_loop:  # saved afresh each iteration: keep every iteration's
                 self.sites.add(stmt, Site(result.saved, True, True))
-        return result.statements + [self.accumulate(name, exprs, defined)
-                                    for name, exprs in result.contributions.items()]
+        statements = [self.accumulate(name, exprs, defined)
+                      for name, exprs in result.contributions.items()]
+        return result.statements + [s for s in statements if s is not None]
 
     def list_method(self, op, defined) -> list:
         """``items.append(x)`` and ``x = items.pop()`` are run by the primal sweep; reverse mode
@@ -263,7 +270,7 @@ class Sweep:
             else:
                 part = gast.Subscript(value=load(dx), slice=index, ctx=gast.Load())
                 expr = call(helpers.name("unbroadcast"), part, load(value.id))
-            block.append(self.accumulate(value.id, [expr], defined))
+            block.extend(s for s in [self.accumulate(value.id, [expr], defined)] if s is not None)
         block.append(assign(dx, call(helpers.name("zero_at"), load(dx), index)))
         return block
 
