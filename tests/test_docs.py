@@ -43,3 +43,18 @@ def test_a_new_rule_appears_in_the_table_with_its_derived_jvp(new_primitive):
     row = ("| `numpy.fmod` | x, y | `x`: `unbroadcast(g, x)`<br>`y`: `unbroadcast(-g * np.trunc(x / y), "
            "y)` | `x`: `t`<br>`y`: `-t * np.trunc(x / y)` |")
     assert row in rules.coverage_markdown().splitlines()
+
+
+def test_the_package_ships_every_subpackage():
+    """pyproject's package list must take every folder of srcad/ (a wheel without srcad.passes
+    would install and then fail at import)."""
+    import fnmatch
+    import re
+
+    text = (ROOT / "pyproject.toml").read_text()
+    include = re.search(r"\[tool\.setuptools\.packages\.find\]\s*include = \[(.*?)\]", text, re.S)
+    patterns = re.findall(r'"([^"]+)"', include.group(1))
+    packages = [".".join(p.relative_to(ROOT).parent.parts) for p in (ROOT / "srcad").rglob("__init__.py")]
+    assert len(packages) >= 6
+    for package in packages:
+        assert any(fnmatch.fnmatchcase(package, pattern) for pattern in patterns), package
