@@ -4,7 +4,8 @@ Accepts: callables ``callback(snapshot)`` taking a :class:`srcad.printer.Snapsho
 duration of a ``with listening(callback):`` block.
 Guarantees: :func:`after` calls every installed callback, in the order they were installed, then
 (when the environment variable ``SRCAD_DEBUG_PASSES`` is set) prints the snapshot to stderr with
-:func:`srcad.printer.render`. Callbacks live in a context variable, not in a module global: a
+:func:`srcad.printer.render` (one line, "unchanged", where the program reads as the pass before
+left it). Callbacks live in a context variable, not in a module global: a
 callback installed in one thread (or asyncio task) never sees another one's transformations, so two
 functions can be transformed at once. Callbacks must not change the program.
 """
@@ -20,6 +21,9 @@ from .printer import Pass, Snapshot, render
 
 _callbacks: contextvars.ContextVar[tuple] = contextvars.ContextVar("srcad_pass_callbacks",
                                                                   default=())
+# (function, text) last printed for SRCAD_DEBUG_PASSES, so a pass that changed nothing says so
+_printed: contextvars.ContextVar[tuple] = contextvars.ContextVar("srcad_pass_printed",
+                                                                default=(None, None))
 
 
 @contextlib.contextmanager
@@ -43,5 +47,9 @@ def after(step: Pass, function: str, program, **facts):
     for callback in callbacks:
         callback(snapshot)
     if debug:
-        print(f"---- after {step.label} ({function}) ----\n{render(snapshot)}", end="",
-              file=sys.stderr)
+        text = render(snapshot)
+        if _printed.get() == (function, text):
+            print(f"---- after {step.label} ({function}): unchanged ----", file=sys.stderr)
+            return
+        _printed.set((function, text))
+        print(f"---- after {step.label} ({function}) ----\n{text}", end="", file=sys.stderr)
