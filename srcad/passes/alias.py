@@ -19,6 +19,8 @@ iteration. A name not yet assigned where the write happens is left out (it canno
 
 from __future__ import annotations
 
+import dataclasses
+
 import gast
 
 from .. import rules
@@ -118,17 +120,36 @@ def _first_assigned_each_iteration(loop) -> set:
     return local
 
 
+@dataclasses.dataclass(frozen=True)
+class After:
+    """In ``_walk``'s context: the statements after an enclosing block, run after it."""
+    stmts: list
+
+
+@dataclasses.dataclass(frozen=True)
+class Loop:
+    """In ``_walk``'s context: an enclosing loop, whose body runs again."""
+    stmt: gast.For | gast.While
+
+
+@dataclasses.dataclass(frozen=True)
+class Bound:
+    """In ``_walk``'s context: the variable of an enclosing ``for`` loop, bound in its body."""
+    name: str
+
+
 def _walk(stmts, normalized, ops, groups, assigned, context, result):
-    """``assigned``: names certainly bound here (updated in place); ``context``: the statements
-    after each enclosing block, innermost last, and the loops."""
+    """``assigned``: names certainly bound here (updated in place); ``context``: what encloses
+    ``stmts``, innermost last: an :class:`After` for each enclosing block, a :class:`Loop` and,
+    for a ``for``, a :class:`Bound` for each enclosing loop."""
     for k, stmt in enumerate(stmts):
         rest = stmts[k + 1:]
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            inner = context + [("after", rest)]
+            inner = context + [After(rest)]
             if isinstance(stmt, (gast.For, gast.While)):
-                inner.append(("loop", stmt))
+                inner.append(Loop(stmt))
                 if isinstance(stmt, gast.For):
-                    inner.append(("bound", stmt.target.id))
+                    inner.append(Bound(stmt.target.id))
             branches = []
             for block in (stmt.body, getattr(stmt, "orelse", [])):
                 branch = set(assigned)
@@ -146,13 +167,14 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result):
         if mutated is not None:
             later = _reads(rest)
             bound = set(assigned)
-            for kind, item in context:
-                if kind == "after":
-                    later |= _reads(item)
-                elif kind == "bound":  # the variable of an enclosing for loop
-                    bound.add(item)
-                else:  # an enclosing loop: its body runs again
-                    later |= _reads(item.body) - _first_assigned_each_iteration(item)
+            for enclosing in context:
+                if isinstance(enclosing, After):
+                    later |= _reads(enclosing.stmts)
+                elif isinstance(enclosing, Bound):
+                    bound.add(enclosing.name)
+                elif isinstance(enclosing, Loop):  # its body runs again
+                    loop = enclosing.stmt
+                    later |= _reads(loop.body) - _first_assigned_each_iteration(loop)
             others = sorted((groups.get(mutated, set()) - {mutated}) & later & bound)
             if others:
                 result[stmt] = others

@@ -283,15 +283,15 @@ def resolve_static(func, parsed):
 
 
 def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
-    """A call to a user's function, its arguments bound to the function's parameter names.
+    """A call to a user's function, its arguments bound to the function's parameter names (the
+    argument expressions themselves are bound, so each parameter gets its expression).
     Arguments that are known functions (a global ``sigmoid``, or a specialized parameter) are
     recorded in ``Op.static``, so the callee is specialized on them in turn."""
     everything = {f"arg{k}": a for k, a in enumerate(node.args)}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
     try:
         signature = inspect.signature(fn, follow_wrapped=False)
-        bound = signature.bind(*[("arg", k) for k in range(len(node.args))],
-                               **{k: ("kw", k) for k in keywords})
+        bound = signature.bind(*node.args, **keywords)
     except (TypeError, ValueError) as exc:
         return Op(OpKind.UNKNOWN, targets, args=everything, node=node, reason=f"{what}: {exc}")
     args = {}
@@ -303,11 +303,11 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
                       reason=f"{what} takes **kwargs, which srcad does not differentiate "
                              "through yet")
         if kind == inspect.Parameter.VAR_POSITIONAL:  # '*k': the k-th of the extra arguments
-            for k, (_, position) in enumerate(value):
-                args[f"*{k}"] = node.args[position]
+            for k, argument in enumerate(value):
+                args[f"*{k}"] = argument
             extra = len(value)
             continue
-        args[name] = node.args[value[1]] if value[0] == "arg" else keywords[value[1]]
+        args[name] = value
     static = {}
     for name, atom in args.items():
         if name.startswith("*"):

@@ -7,8 +7,9 @@ point of every run, the value of ``a`` and the value of ``b`` have the same shap
 writes ``g`` for ``unbroadcast(g, a)`` where ``a`` has the shape of the statement's result: no call, and
 no need to keep ``a`` (often a temporary saved in a loop only for its shape).
 
-How: each variable gets a *broadcast set*, the set of "base shapes" its shape is the broadcast of.
-A parameter, and the result of any operation that is not elementwise (``rule.elementwise``:
+How: each variable gets a *broadcast set*, the set of base shapes its shape is the broadcast of
+(:class:`Base` values, and :class:`Static` ones for global arrays), or :data:`UNKNOWN`. A
+parameter, and the result of any operation that is not elementwise (``rule.elementwise``:
 ``np.sum``, ``@``, indexing, a call), is a base of its own; an elementwise operation's result has
 the union of its operands' sets (a number constant adds nothing: broadcasting with a scalar keeps a
 shape). Broadcasting is
@@ -22,6 +23,7 @@ preserves it); otherwise it is a base of its own.
 from __future__ import annotations
 
 import dataclasses
+import enum
 
 import gast
 
@@ -32,13 +34,33 @@ from .parse import parameter_names
 
 @dataclasses.dataclass(frozen=True)
 class Shapes:
-    sets: dict  # variable -> frozenset of base shapes
+    sets: dict  # variable -> frozenset of Base and Static shapes
 
     def same(self, a: str, b: str) -> bool:
         return a in self.sets and b in self.sets and self.sets[a] == self.sets[b]
 
 
-UNKNOWN = "unknown"
+@dataclasses.dataclass(frozen=True)
+class Base:
+    """A base shape: the shape of the variable ``name`` (a parameter, or a variable assigned once
+    outside loops), one shape for the whole run."""
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Static:
+    """The shape of a global array, the same in the whole run; ``text`` is its expression's
+    ``gast.dump`` (the same expression, the same array)."""
+    text: str
+
+
+class Unknown(enum.Enum):
+    """A variable whose shape is not one broadcast set for the whole run (assigned in ways that
+    disagree, or the variable of a ``for`` loop)."""
+    UNKNOWN = enum.auto()
+
+
+UNKNOWN = Unknown.UNKNOWN
 
 
 def analyze(normalized, ops) -> Shapes:
@@ -54,7 +76,7 @@ def analyze(normalized, ops) -> Shapes:
     stable = {var for var, defs in definitions.items() if len(defs) == 1 and id(defs[0][0]) not in in_loops}
     sets = {}
     for p in parameter_names(normalized.tree.args):
-        sets[p] = frozenset({("base", p)}) if p not in definitions else UNKNOWN
+        sets[p] = frozenset({Base(p)}) if p not in definitions else UNKNOWN
     for loop in gast.walk(normalized.tree):
         if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name):
             sets[loop.target.id] = UNKNOWN
@@ -88,8 +110,8 @@ def describe(facts: Shapes, ops) -> dict:
         for target in op.targets:
             if target not in facts.sets:
                 continue
-            parts = sorted(name if kind == "base" else "a constant"
-                           for kind, name in facts.sets[target])
+            parts = sorted(shape.name if isinstance(shape, Base) else "a constant"
+                           for shape in facts.sets[target])
             text = ("its own" if parts == [target] else
                     f"broadcast of {', '.join(parts)}" if parts else "a scalar's")
             notes.setdefault(stmt, []).append(f"shape of {target}: {text}")
@@ -98,7 +120,7 @@ def describe(facts: Shapes, ops) -> dict:
 
 def _result(op, var, sets, stable):
     """The broadcast set ``op`` gives ``var``; None if an operand's is not known yet; UNKNOWN."""
-    base = frozenset({("base", var)}) if stable else UNKNOWN
+    base = frozenset({Base(var)}) if stable else UNKNOWN
     if op.kind is not OpKind.RULE or len(op.targets) != 1:
         return base
     rule = op.rule
@@ -121,4 +143,4 @@ def _atom(value, sets):
     if isinstance(value, (gast.Constant, rules._DEFAULT)) \
             and (value.value is None or isinstance(value.value, (int, float, bool))):
         return frozenset()  # a number (or an absent bound, np.clip(a, None, 1)): keeps a shape
-    return frozenset({("static", gast.dump(value))})  # a global array, the same in the whole run
+    return frozenset({Static(gast.dump(value))})  # a global array, the same in the whole run

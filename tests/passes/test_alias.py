@@ -42,3 +42,34 @@ def test_a_copy_does_not_share_and_a_second_name_does():
     for fn, expected in ((shares_then_writes, [["x"]]), (copies_then_writes, [])):
         front = front_half(fn, ["x"])["analysed"]
         assert list(alias.guards(front.normalized, front.ops).values()) == expected, fn.__name__
+
+
+def read_again_in_the_loop(x):
+    z = x
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(x)
+        z[i] = 2.0
+    return s
+
+
+def read_after_the_loop(x):
+    z = x
+    for i in range(3):
+        z[i] = 2.0
+    return np.sum(x)
+
+
+def not_read_after_a_write_in_a_loop(x):
+    s = np.sum(x)
+    z = x
+    for i in range(3):
+        z[i] = 2.0
+    return s
+
+
+def test_a_write_in_a_loop_is_guarded_by_names_read_after_it_or_in_the_next_iteration():
+    for fn, expected in ((read_again_in_the_loop, [["x"]]), (read_after_the_loop, [["x"]]),
+                         (not_read_after_a_write_in_a_loop, [])):
+        front = front_half(fn, ["x"])["analysed"]
+        assert list(alias.guards(front.normalized, front.ops).values()) == expected, fn.__name__

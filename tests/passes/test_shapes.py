@@ -1,5 +1,6 @@
 """Pass 9, shapes: which variables certainly have the same shape."""
 
+import gast
 import numpy as np
 import pytest
 
@@ -40,3 +41,19 @@ def test_a_variable_whose_shape_may_change_is_never_called_the_same():
     front = front_half(reassigned_in_a_loop, ["x"])["analysed"]
     facts = shapes.analyze(front.normalized, front.ops)
     assert not facts.same("y", "x")  # y = y + b may grow each time round
+
+
+def scaled_by_a_global(x, b):
+    y = x * np.pi
+    z = y + b
+    return np.sum(z)
+
+
+def test_broadcast_sets_hold_base_and_static_shapes():
+    front = front_half(scaled_by_a_global, ["x"])["analysed"]
+    facts = shapes.analyze(front.normalized, front.ops)
+    pi = shapes.Static(gast.dump(gast.parse("np.pi").body[0].value))
+    assert facts.sets["x"] == {shapes.Base("x")}
+    assert facts.sets["y"] == {shapes.Base("x"), pi}
+    assert facts.sets["z"] == {shapes.Base("x"), shapes.Base("b"), pi}
+    assert shapes.UNKNOWN not in facts.sets.values()  # unknown shapes are left out
