@@ -206,3 +206,57 @@ def comp_generator_expression(x):
 def test_comprehension_first_iterable_in_enclosing_scope(fn, args, argnums):
     check_grad(fn, list(args), argnums)
     assert srcad.value_and_grad(fn, argnums)(*args)[0] == pytest.approx(fn(*args))
+
+
+# -- a chained comparison computes each operand once, and stops at the first false one -------------
+
+_calls_made = []
+
+
+def _counted(v):
+    _calls_made.append(v)
+    return v * 2.0
+
+
+def chain_in_if(x):
+    t = np.sum(x)
+    if 0.0 < _counted(t) < 100.0:
+        return t * t
+    return t
+
+
+def chain_in_while(x):
+    s = np.sum(x)
+    while 0.0 < _counted(s) < 10.0:
+        s = s * 1.5
+    return s * s
+
+
+def chain_in_conditional_expression(x):
+    t = np.sum(x)
+    return t * t if -1.0 < _counted(t) < 1.0 else t
+
+
+def chain_in_comprehension(x):
+    return sum([v * v for v in x if -0.5 < _counted(v) < 1.0])
+
+
+def chain_short_circuits(x):
+    t = np.sum(x)
+    if 100.0 < t < _counted(t):  # t < 100: _counted must not run
+        return t
+    return t * 3.0
+
+
+@pytest.mark.parametrize("fn", [chain_in_if, chain_in_while, chain_in_conditional_expression,
+                                chain_in_comprehension, chain_short_circuits])
+def test_chained_comparisons_run_each_operand_once_like_python(fn):
+    x = np.array([0.3, 0.7, -0.2])
+    _calls_made.clear()
+    fn(x)
+    expected = len(_calls_made)
+    for derived in (srcad.grad(fn), lambda v: srcad.jvp(fn, (v,), (np.ones(3),))):
+        _calls_made.clear()
+        derived(x)
+        assert len(_calls_made) == expected, fn.__name__
+    check_grad(fn, [x])

@@ -70,7 +70,8 @@ class Control:
         """The name holding ``test``. A condition without calls is computed whole (it carries no
         gradient and has no side effect); one with calls is brought into A-normal form like any
         other code, ``and``/``or`` becoming nested ``if``s so that they still stop at the first
-        operand that decides (desugar made chained comparisons ``and``\\ s)."""
+        operand that decides, and a chained comparison computing each operand once, as Python does
+        (:meth:`chain`)."""
         anf = self.anf
         if isinstance(test, gast.Name) and name is None:
             return load(test.id)
@@ -90,8 +91,24 @@ class Control:
             anf.emit_assign(decision, decided, test)
             anf.emit(gast.If(test=load(decision), body=then, orelse=[]), test)
             return load(name)
+        if isinstance(test, gast.Compare) and len(test.ops) > 1:
+            self.chain(test, anf.atom(test.left), test.ops, test.comparators, name)
+            return load(name)
         anf.emit_assign(name, test if anf.is_atom(test) else anf.operation(test), test)
         return load(name)
+
+    def chain(self, test, left, ops, comparators, name):
+        """``name = left op0 c0 op1 c1 ...`` for a chained comparison ``test`` that calls
+        something: each operand computed once, and the ones after the first false comparison not
+        at all (``a < f(b) < c``: ``f(b)`` once; ``c`` only if ``a < f(b)``)."""
+        anf = self.anf
+        right = anf.atom(comparators[0])
+        anf.emit_assign(name, gast.Compare(left=left, ops=[ops[0]], comparators=[right]), test)
+        if len(ops) > 1:
+            then = anf.block_of(lambda: self.chain(test, right, ops[1:], comparators[1:], name))
+            decision = anf.namer.fresh("cond")  # the branch below reassigns 'name'
+            anf.emit_assign(decision, load(name), test)
+            anf.emit(gast.If(test=load(decision), body=then, orelse=[]), test)
 
     def choice(self, node, target: str):
         """``target = a if c else b`` as an ``if`` statement."""

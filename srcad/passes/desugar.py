@@ -10,13 +10,6 @@ it) that computes the same values, in which
   decides later where the update may safely run in place);
 * annotated assignment is plain assignment (``x: T = e`` -> ``x = e``; ``x: T`` alone is dropped);
 * docstrings and ``pass`` statements are gone;
-* a chained comparison that calls something, where it decides a branch, is a conjunction of single
-  comparisons: ``a < f(b) < c`` -> ``a < f(b) and f(b) < c`` (``f(b)`` is then computed once for
-  each comparison, as before the split into passes). "Decides a branch" means: the test of an
-  ``if`` or ``while``, of a conditional expression or of a comprehension's ``if`` (rewritten by
-  :func:`comprehension_loop`), or an operand of ``and``/``or`` in such a test. A test that calls
-  nothing is kept whole (it carries no gradient; :mod:`srcad.passes.anf` computes it in one
-  statement);
 * nested ``def``s, ``assert`` and ``print(...)`` are kept exactly as written (they run as written).
 
 Side tables, in :class:`Desugared`: ``origin`` maps each statement desugar rebuilt to the user's
@@ -25,8 +18,8 @@ assignments made from ``name op= e``; ``locals`` the names the input binds (a ba
 binds nothing but makes ``x`` local, and it is dropped here).
 
 What is *not* done here, and why: comprehensions, conditional expressions inside expressions,
-``and``/``or`` that call something, ``for`` loops over iterables and ``while`` tests that call
-something all become statements that must run exactly where their expression is evaluated,
+``and``/``or`` and chained comparisons that call something, ``for`` loops over iterables and
+``while`` tests that call something all become statements that must run exactly where their expression is evaluated,
 between the temporaries of the expression around them, and the names they introduce are allocated
 in that same order. A pass run before A-normal form would have to hoist them, which changes the
 order of the generated statements and names. So :mod:`srcad.passes.anf` rewrites those at the
@@ -104,7 +97,7 @@ def comprehension_loop(node, namer) -> ComprehensionLoop:
             right=gast.List(elts=[node.elt], ctx=gast.Load())), type_comment=None), node)]
     for generator in reversed(node.generators):
         for test in reversed(generator.ifs):
-            body = [gast.copy_location(gast.If(test=_condition(test), body=body, orelse=[]),
+            body = [gast.copy_location(gast.If(test=test, body=body, orelse=[]),
                                        test)]
         body = [gast.copy_location(gast.For(target=generator.target, iter=generator.iter,
                                             body=body, orelse=[], type_comment=None), node)]
@@ -132,13 +125,13 @@ class _Desugar:
             if stmt.value is None:  # 'z: float' alone declares nothing to compute
                 return []
             return [self.made(gast.copy_location(gast.Assign(
-                targets=[_decisions(stmt.target)], value=_decisions(stmt.value),
+                targets=[stmt.target], value=stmt.value,
                 type_comment=None), stmt), stmt)]
         if isinstance(stmt, gast.AugAssign):
-            target = _decisions(stmt.target)  # a Name or a subscript of a Name (the fence)
+            target = stmt.target  # a Name or a subscript of a Name (the fence)
             current = gast.copy_location(_as_load(target), target)
             value = gast.copy_location(gast.BinOp(left=current, op=stmt.op,
-                                                  right=_decisions(stmt.value)), stmt)
+                                                  right=stmt.value), stmt)
             new = self.made(gast.copy_location(
                 gast.Assign(targets=[target], value=value, type_comment=None), stmt), stmt)
             if isinstance(target, gast.Name):  # in place for an array: see srcad.passes.alias
@@ -146,36 +139,9 @@ class _Desugar:
             return [new]
         if isinstance(stmt, (gast.If, gast.While, gast.For)):
             new = copy.copy(stmt)
-            if isinstance(stmt, gast.For):
-                new.iter = _decisions(stmt.iter)
-            else:
-                new.test = _condition(_decisions(stmt.test))
             new.body, new.orelse = self.block(stmt.body), self.block(stmt.orelse)
             return [self.made(new, stmt)]
-        if isinstance(stmt, gast.Assign):
-            return [self.rebuilt(stmt, targets=[_decisions(t) for t in stmt.targets],
-                                 value=_decisions(stmt.value))]
-        if isinstance(stmt, gast.Return):
-            return [self.rebuilt(stmt, value=_decisions(stmt.value))]
-        if isinstance(stmt, gast.Expr) and _is_append(stmt.value):
-            call = self.rebuilt(stmt.value, args=[_decisions(a) for a in stmt.value.args])
-            return [self.rebuilt(stmt, value=call)]
-        return [stmt]  # def, assert, print(...), break: as written
-
-    def rebuilt(self, node, **fields):
-        """``node`` with ``fields`` replaced; ``node`` itself where nothing changed."""
-        if all(_same(getattr(node, k), v) for k, v in fields.items()):
-            return node
-        new = copy.copy(node)
-        for k, v in fields.items():
-            setattr(new, k, v)
-        return self.made(new, node) if isinstance(node, gast.stmt) else new
-
-
-def _same(old, new) -> bool:
-    if isinstance(old, list):
-        return len(old) == len(new) and all(a is b for a, b in zip(old, new))
-    return old is new
+        return [stmt]  # assignments, returns, def, assert, print(...), break: as written
 
 
 def _is_docstring(stmt) -> bool:
@@ -183,63 +149,8 @@ def _is_docstring(stmt) -> bool:
             and isinstance(stmt.value.value, str))
 
 
-def _is_append(value) -> bool:
-    return (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
-            and value.func.attr == "append")
-
-
 def _as_load(target):
     """The value a target of ``target op= e`` holds before the assignment."""
     if isinstance(target, gast.Name):
         return load(target.id)
     return gast.Subscript(value=load(target.value.id), slice=target.slice, ctx=gast.Load())
-
-
-def _calls(node) -> bool:
-    return any(isinstance(n, gast.Call) for n in gast.walk(node))
-
-
-def _condition(test):
-    """``test``, deciding a branch, with its chained comparisons that call something split into
-    conjunctions (the operands of ``and``/``or`` decide too). The same object if none is."""
-    if not _calls(test):
-        return test
-    if isinstance(test, gast.BoolOp):
-        values = [_condition(v) for v in test.values]
-        if _same(test.values, values):
-            return test
-        new = copy.copy(test)
-        new.values = values
-        return new
-    if isinstance(test, gast.Compare) and len(test.ops) > 1:
-        first = gast.copy_location(gast.Compare(left=test.left, ops=test.ops[:1],
-                                                comparators=test.comparators[:1]), test)
-        rest = gast.copy_location(gast.Compare(left=test.comparators[0], ops=test.ops[1:],
-                                               comparators=test.comparators[1:]), test)
-        # no location of its own: what anf emits for it is placed at the user's statement
-        return gast.BoolOp(op=gast.And(), values=[first, _condition(rest)])
-    return test
-
-
-def _decisions(node):
-    """``node`` with the test of every conditional expression in it rewritten by
-    :func:`_condition`; the same object where nothing changed. (The ``if``\\ s of a comprehension
-    are rewritten when it becomes a loop, :func:`comprehension_loop`.)"""
-    if not isinstance(node, gast.AST):
-        return node
-    changed = {}
-    for field, value in gast.iter_fields(node):
-        if isinstance(value, list):
-            new = [_decisions(v) for v in value]
-        else:
-            new = _decisions(value)
-            if isinstance(node, gast.IfExp) and field == "test":
-                new = _condition(new)
-        if not _same(value, new):
-            changed[field] = new
-    if not changed:
-        return node
-    new = copy.copy(node)
-    for field, value in changed.items():
-        setattr(new, field, value)
-    return new
