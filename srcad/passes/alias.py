@@ -71,7 +71,8 @@ def alias_groups(ops) -> dict:
         sources = []
         if op.kind is OpKind.UNPACK:
             sources = [n.id for n in gast.walk(op.args["x"]) if isinstance(n, gast.Name)]
-        elif op.kind is OpKind.RULE and op.rule is not None and op.rule.name in ("copy", "tuple", "list"):
+        elif op.kind is OpKind.RULE and (op.rule.identity or op.rule.holds_operands):
+            # the operand itself (y = x), or a container holding the operands themselves
             sources = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
         elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             sources = [node.value.id]  # basic indexing gives a view

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .. import runtime
-from .registry import RULES, Rule
+from .registry import RULES, Rule, RuleOrigin
 
 TEMPLATE_NAMESPACE = {"np": np, "math": math, "slice": slice, "range": range, "len": len,
                       **runtime.HELPERS}
@@ -42,7 +42,7 @@ def helper_rule(fn, derivative) -> Rule:
     """The rule of runtime helper ``fn`` from its declared ``derivative``."""
     name = f"srcad.runtime.{fn.__name__}"
     if derivative.nondiff:
-        return Rule(name)
+        return Rule(name, origin=RuleOrigin.HELPER)
     signature = inspect.signature(fn).parameters.values()
     params = tuple(_RENAME.get(p.name, p.name) for p in signature)
     defaults = {p.name: p.default for p in signature if p.default is not p.empty}
@@ -55,11 +55,13 @@ def helper_rule(fn, derivative) -> Rule:
     for param in derivative.nonlinear:  # no second-order rule yet: an error if a tangent arrives
         tangents[_RENAME.get(param, param)] = None
     return Rule(name, params, defaults, {}, None, None, tangents,
-                linear_in=tuple(_RENAME.get(p, p) for p in derivative.linear_in))
+                linear_in=tuple(_RENAME.get(p, p) for p in derivative.linear_in),
+                origin=RuleOrigin.HELPER)
 
 
 for _fn, _derivative in runtime.DERIVATIVES.items():
     RULES[_fn] = helper_rule(_fn, _derivative)
 # a user's VJP, called by the generated code: no second-order rule (its parameters keep their names)
 RULES[runtime.call_vjp] = Rule("srcad.runtime.call_vjp", ("vjp", "g", "ans", "args", "kwargs"), {},
-                               {}, None, None, {"g": None, "ans": None, "args": None})
+                               {}, None, None, {"g": None, "ans": None, "args": None},
+                               origin=RuleOrigin.HELPER)
