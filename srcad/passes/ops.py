@@ -223,7 +223,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
                 return _method_call(targets, func, value, keywords)  # W.dot(x), W a global array
             what = f"'{dotted_name(func) or 'this function'}'"
             return _call_object(targets, obj, value, keywords, what, parsed, locals_)
-        return _apply(targets, None, value.args, keywords, value, "this call")
+        # a call of a local value (r = y.reshape; r(3)): the callee is an operand too
+        return _apply(targets, None, [func] + value.args, keywords, value, "this call")
     return Op(OpKind.UNKNOWN, targets, args={}, node=value,
               reason=f"'{type(value).__name__}' cannot be differentiated")
 

@@ -43,23 +43,9 @@ __all__ = [
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "_DEFAULT", "all_rules", "astype",
     "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "fresh_names",
-    "helper_rule", "item", "lookup", "qualified", "RuleOrigin", "stop_gradient", "view_methods",
-    "view_names",
+    "helper_rule", "item", "lookup", "qualified", "RuleOrigin", "stop_gradient",
 ]
 
-
-
-def view_methods() -> frozenset:
-    """Names of the ndarray methods and attributes whose result may share memory with the array
-    (their rule says ``view=True``), as pass 8 (alias) matches them: by name."""
-    names = {m for m, fn in METHODS.items() if RULES[fn].view}
-    names |= {a for a, fn in ATTRIBUTES.items() if RULES[fn].view}
-    return frozenset(names | VIEW_ONLY_METHODS)
-
-
-def view_names() -> frozenset:
-    """:func:`view_methods` and the names of the functions whose rule says ``view=True``."""
-    return view_methods() | {getattr(fn, "__name__", "") for fn, rule in RULES.items() if rule.view}
 
 
 def fresh_names() -> frozenset:
