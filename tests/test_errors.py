@@ -411,3 +411,27 @@ def test_a_view_under_another_name_gives_the_right_jvp_or_an_aliasing_error(fn):
     assert np.allclose(value, fn(x))
     assert np.allclose(tangent, directional(fn, [x], 0, v), rtol=1e-5, atol=1e-6)
 
+
+# -- "fresh" is the rule's fact: a user's function named like a NumPy constructor is not fresh -----
+
+def copy(a):  # named like np.copy, but returns its argument
+    return a
+
+
+def writes_into_a_user_copy(x):
+    y = copy(x)
+    y[0] = 0.0
+    return np.sum(y * y)
+
+
+def test_a_user_function_named_copy_is_not_taken_for_a_fresh_array():
+    from gradcheck import directional
+    x = np.array([0.7, -0.4, 1.3])
+    kept = x.copy()
+    assert np.allclose(srcad.grad(writes_into_a_user_copy)(x), [0.0, -0.8, 2.6])
+    assert np.array_equal(x, kept)
+    v = np.array([1.0, 0.5, -2.0])
+    value, tangent = srcad.jvp(writes_into_a_user_copy, (x,), (v,))
+    assert np.array_equal(x, kept)  # the caller's array is not written into
+    assert np.isclose(value, writes_into_a_user_copy(kept.copy()))
+    assert np.isclose(tangent, directional(writes_into_a_user_copy, [kept.copy()], 0, v))

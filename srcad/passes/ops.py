@@ -358,11 +358,16 @@ def _apply(targets, rule, args, keywords, node, what) -> Op:
         break
     else:
         return Op(OpKind.UNKNOWN, targets, args=everything, node=node, reason=str(error))
-    if not rule.differentiable:
-        return Op(OpKind.RULE, targets, _NONDIFF, {}, node)
+    if not rule.differentiable:  # (its facts kept: np.zeros_like is fresh)
+        return Op(OpKind.RULE, targets, _nondiff(rule), {}, node)
     if rule.vararg is not None:
         bound[rule.vararg] = gast.Tuple(elts=bound[rule.vararg], ctx=gast.Load())
     return Op(OpKind.RULE, targets, rule, bound, node)
+
+
+def _nondiff(rule):
+    """:data:`_NONDIFF` with the facts of ``rule`` (a function without a gradient)."""
+    return dataclasses.replace(_NONDIFF, fresh=True) if rule.fresh else _NONDIFF
 
 
 def _is_static(node, locals_) -> bool:

@@ -42,16 +42,9 @@ __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python",  # families
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "_DEFAULT", "all_rules", "astype",
-    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "fresh_names",
-    "helper_rule", "item", "lookup", "qualified", "RuleOrigin", "stop_gradient",
+    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "helper_rule", "item",
+    "lookup", "qualified", "RuleOrigin", "stop_gradient",
 ]
-
-
-
-def fresh_names() -> frozenset:
-    """Names of the functions and methods that always return a new array (``rule.fresh``)."""
-    names = {getattr(fn, "__name__", "") for fn, rule in RULES.items() if rule.fresh}
-    return frozenset(names | {m for m, fn in METHODS.items() if RULES[fn].fresh})
 
 
 
