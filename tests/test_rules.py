@@ -294,3 +294,24 @@ def test_a_helper_registered_later_is_usable_in_templates_with_its_rule(late_hel
 def test_the_template_namespace_is_read_only():
     with pytest.raises(TypeError):
         rules.TEMPLATE_NAMESPACE["np"] = None
+
+
+# -- np.clip with a_min > a_max: the result is a_max (np.minimum(a_max, np.maximum(a, a_min))) -----
+
+def clips_with_crossed_bounds(a, lo, hi):
+    return np.sum(np.clip(a, lo, hi) * np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("lo, hi", [(0.7, 0.3), (np.array([0.7, 0.1, 0.9]), 0.5),
+                                    (0.2, np.array([0.1, 0.6, 0.9]))])
+def test_clip_with_a_min_above_a_max_gives_the_gradient_to_a_max(lo, hi):
+    from gradcheck import directional
+    a = np.array([0.5, 0.95, 0.05])
+    args = [a, lo, hi]
+    check_grad(clips_with_crossed_bounds, args, argnums=(0, 1, 2))
+    for k in range(3):
+        v = np.ones_like(np.asarray(args[k], dtype=float))
+        tangents = tuple(v if j == k else np.zeros_like(np.asarray(x, dtype=float))
+                         for j, x in enumerate(args))
+        _, tangent = srcad.jvp(clips_with_crossed_bounds, tuple(args), tangents)
+        assert np.isclose(tangent, directional(clips_with_crossed_bounds, args, k, v)), k
