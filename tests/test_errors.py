@@ -325,3 +325,113 @@ def test_aliasing_error_names_its_place_once(fn, offset):
     lineno = fn.__code__.co_firstlineno + offset
     assert info.value.location.lineno == lineno
     assert str(info.value).count(f"{__file__}:{lineno}") == 1, str(info.value)
+
+
+# -- views under other names: the rule decides, not the name (aliased imports and assignments) ----
+
+from numpy import transpose as tr  # noqa: E402
+rs = np.reshape
+swap = np.swapaxes
+
+
+def writes_into_tr_view(x):
+    y = x * 1.0
+    z = tr(y)
+    z[0] = np.sin(z[1])
+    return np.sum(y * y)
+
+
+def writes_into_rs_view(x):
+    y = x * 1.0
+    z = rs(y, (4,))
+    z[0] = z[1] ** 2
+    return np.sum(y * x)
+
+
+def writes_into_swap_view(x):
+    y = x * 1.0
+    z = swap(y, 0, 1)
+    z[0, 1] = np.cos(z[1, 0])
+    return np.sum(y * y)
+
+
+def writes_into_unbound_method_view(x):
+    y = x * 1.0
+    z = np.ndarray.reshape(y, (4,))  # no rule for the descriptor: srcad stays conservative
+    z[0] = z[1] ** 2
+    return np.sum(y * x)
+
+
+def writes_into_bound_method_view(x):
+    y = x * 1.0
+    r = y.reshape
+    z = r((4,))  # a local callable: unknown, conservative
+    z[0] = z[1] ** 2
+    return np.sum(y * x)
+
+
+def writes_into_rs_view_of_param(p):
+    z = rs(p, (4,))
+    z[0] = 0.0
+    return z
+
+
+def passes_to_a_callee_writing_an_aliased_view(x):
+    y = x * 1.0
+    w = writes_into_rs_view_of_param(y)
+    return np.sum(y * x) + np.sum(w)
+
+
+_VIEW_WRITERS = [writes_into_tr_view, writes_into_rs_view, writes_into_swap_view,
+                 writes_into_unbound_method_view, writes_into_bound_method_view]
+_RESOLVED = (writes_into_tr_view, writes_into_rs_view, writes_into_swap_view,
+             passes_to_a_callee_writing_an_aliased_view)
+
+
+@pytest.mark.parametrize("fn", _VIEW_WRITERS + [passes_to_a_callee_writing_an_aliased_view])
+def test_a_view_under_another_name_is_refused_in_reverse_mode(fn):
+    """A view function under another name is an AliasingError, as under its own; what srcad
+    cannot resolve is a located error too (never a silently wrong gradient)."""
+    x = np.array([[0.7, -0.4], [1.3, 0.2]])
+    with pytest.raises(srcad.AliasingError if fn in _RESOLVED else srcad.SrcadError) as info:
+        srcad.grad(fn)(x)
+    assert info.value.location.filename == __file__
+
+
+@pytest.mark.parametrize("fn", _VIEW_WRITERS)
+def test_a_view_under_another_name_gives_the_right_jvp_or_an_aliasing_error(fn):
+    from gradcheck import directional
+    x = np.array([[0.7, -0.4], [1.3, 0.2]])
+    v = np.array([[1.0, 0.5], [-2.0, 0.3]])
+    try:
+        value, tangent = srcad.jvp(fn, (x,), (v,))
+    except (srcad.AliasingError if fn in _RESOLVED else srcad.SrcadError) as error:
+        assert error.location.filename == __file__
+        return
+    assert np.allclose(value, fn(x))
+    assert np.allclose(tangent, directional(fn, [x], 0, v), rtol=1e-5, atol=1e-6)
+
+
+# -- "fresh" is the rule's fact: a user's function named like a NumPy constructor is not fresh -----
+
+def copy(a):  # named like np.copy, but returns its argument
+    return a
+
+
+def writes_into_a_user_copy(x):
+    y = copy(x)
+    y[0] = 0.0
+    return np.sum(y * y)
+
+
+def test_a_user_function_named_copy_is_not_taken_for_a_fresh_array():
+    from gradcheck import directional
+    x = np.array([0.7, -0.4, 1.3])
+    kept = x.copy()
+    assert np.allclose(srcad.grad(writes_into_a_user_copy)(x), [0.0, -0.8, 2.6])
+    assert np.array_equal(x, kept)
+    v = np.array([1.0, 0.5, -2.0])
+    value, tangent = srcad.jvp(writes_into_a_user_copy, (x,), (v,))
+    assert np.array_equal(x, kept)  # the caller's array is not written into
+    assert np.isclose(value, writes_into_a_user_copy(kept.copy()))
+    assert np.isclose(tangent, directional(writes_into_a_user_copy, [kept.copy()], 0, v))

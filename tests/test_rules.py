@@ -243,3 +243,75 @@ def test_debug_nans_names_the_line_of_an_infinite_rule_at_a_python_float(fn, sin
     assert info.value.location.filename == __file__
     assert info.value.location.lineno == fn.__code__.co_firstlineno + 1
     assert "became inf" in str(info.value)
+
+
+# -- a runtime helper registered later: known to templates and given its rule as it is registered --
+
+def triple_power(x):  # a "primitive" of the test's: x ** 3, differentiated by its rule
+    return x ** 3
+
+
+def uses_triple_power(x):
+    return np.sum(triple_power(x) * np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.fixture
+def late_helper(restore_rules):
+    """A helper ``triple_power_adjoint`` registered now (after import) with its derivative, and a
+    rule for :func:`triple_power` whose templates use it; the registry's tables restored after."""
+    from srcad import runtime
+
+    helpers, derivatives = dict(runtime.HELPERS), dict(runtime.DERIVATIVES)
+
+    @runtime.helper(linear_in="g", jvp={"x": "6 * g * x * t"})
+    def triple_power_adjoint(g, x):
+        return 3 * g * x ** 2
+
+    rules.defrule(triple_power, "x", x="triple_power_adjoint(g, x)",
+                  jvp={"x": "triple_power_adjoint(t, x)"})
+    yield triple_power_adjoint
+    runtime.HELPERS.clear()
+    runtime.HELPERS.update(helpers)
+    runtime.DERIVATIVES.clear()
+    runtime.DERIVATIVES.update(derivatives)
+
+
+def test_a_helper_registered_later_is_usable_in_templates_with_its_rule(late_helper):
+    from gradcheck import directional
+    assert rules.TEMPLATE_NAMESPACE["triple_power_adjoint"] is late_helper  # a live view
+    helper_rule = rules.lookup(late_helper)  # registered with the helper: no second step
+    assert helper_rule is not None and helper_rule.origin is rules.RuleOrigin.HELPER
+    x = np.array([0.5, -1.2, 2.0])
+    check_grad(uses_triple_power, [x])
+    v = np.array([1.0, -0.5, 0.25])
+    _, tangent = srcad.jvp(uses_triple_power, (x,), (v,))
+    assert np.isclose(tangent, directional(uses_triple_power, [x], 0, v))
+    # forward over reverse goes through the helper's own rule (its JVP in x)
+    hv = srcad.hvp(uses_triple_power)(x, v)
+    assert np.allclose(hv, 6 * x * np.array([1.0, 2.0, 3.0]) * v)
+
+
+def test_the_template_namespace_is_read_only():
+    with pytest.raises(TypeError):
+        rules.TEMPLATE_NAMESPACE["np"] = None
+
+
+# -- np.clip with a_min > a_max: the result is a_max (np.minimum(a_max, np.maximum(a, a_min))) -----
+
+def clips_with_crossed_bounds(a, lo, hi):
+    return np.sum(np.clip(a, lo, hi) * np.array([1.0, 2.0, 3.0]))
+
+
+@pytest.mark.parametrize("lo, hi", [(0.7, 0.3), (np.array([0.7, 0.1, 0.9]), 0.5),
+                                    (0.2, np.array([0.1, 0.6, 0.9]))])
+def test_clip_with_a_min_above_a_max_gives_the_gradient_to_a_max(lo, hi):
+    from gradcheck import directional
+    a = np.array([0.5, 0.95, 0.05])
+    args = [a, lo, hi]
+    check_grad(clips_with_crossed_bounds, args, argnums=(0, 1, 2))
+    for k in range(3):
+        v = np.ones_like(np.asarray(args[k], dtype=float))
+        tangents = tuple(v if j == k else np.zeros_like(np.asarray(x, dtype=float))
+                         for j, x in enumerate(args))
+        _, tangent = srcad.jvp(clips_with_crossed_bounds, tuple(args), tangents)
+        assert np.isclose(tangent, directional(clips_with_crossed_bounds, args, k, v)), k

@@ -11,21 +11,25 @@ not shared (``check_unshared``), because srcad gives each name its own adjoint: 
 refuses with an error at that line instead.
 
 "May share" is a flow-insensitive over-approximation (copies ``y = x``, views such as ``x[1:]``,
-``x.T``, ``x.reshape(...)``, unpacking; the functions, methods and attributes whose rule says
-``view=True``, see :func:`srcad.rules.view_names`); "read afterwards" means read later in the same block or an
-enclosing one, or anywhere in an enclosing loop unless the name is first assigned afresh in each
-iteration. A name not yet assigned where the write happens is left out (it cannot be shared yet).
+``x.T``, ``x.reshape(...)``, unpacking; the functions, methods and attributes whose rule -- as
+pass 6, ops, resolved it, whatever name it was called by -- says ``view=True``; calls srcad cannot
+resolve and the user's functions may return their arguments); "read afterwards" means read later
+in the same block or an enclosing one, or anywhere in an enclosing loop unless the name is first
+assigned afresh in each iteration. A name not yet assigned where the write happens is left out (it
+cannot be shared yet).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import gast
 
 from .. import rules
+from ..results import Bounded
 from .ops import OpKind
-from .parse import parameter_names
+from .parse import dotted_name, parameter_names
 
 
 def guards(normalized, ops) -> dict:
@@ -54,7 +58,6 @@ def shared_writes(ops) -> list:
 def alias_groups(ops) -> dict:
     """Union-find over names that may hold the same array."""
     parent = {}
-    view_methods, views = rules.view_methods(), rules.view_names()
 
     def find(name):
         parent.setdefault(name, name)
@@ -71,27 +74,20 @@ def alias_groups(ops) -> dict:
             continue
         node = op.node
         sources = []
+        rule = op.rule if op.kind is OpKind.RULE else None
         if op.kind is OpKind.UNPACK:
             sources = [n.id for n in gast.walk(op.args["x"]) if isinstance(n, gast.Name)]
-        elif op.kind is OpKind.RULE and op.rule is not None and op.rule.name in ("copy", "tuple", "list"):
+        elif rule is not None and (rule.identity or rule.holds_operands or rule.view):
+            # the operand itself, a container holding it, or (the rule says) a view of it
             sources = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
         elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             sources = [node.value.id]  # basic indexing gives a view
-        elif isinstance(node, gast.Attribute) and node.attr in view_methods \
-                and isinstance(node.value, gast.Name):
-            sources = [node.value.id]
-        elif op.kind in (OpKind.CALL, OpKind.UNKNOWN) or (op.kind is OpKind.RULE and op.rule is not None
-                                                and op.rule.custom is not None):
-            # a function of the user's may return its argument or a view of it
+        elif op.kind in (OpKind.CALL, OpKind.UNKNOWN) or (rule is not None
+                                                           and rule.custom is not None):
+            # a function of the user's, or one srcad cannot resolve (x.view()), may return its
+            # argument or a view of it
             sources = [n.id for a in op.args.values() for n in gast.walk(a)
                        if isinstance(n, gast.Name)]
-        elif isinstance(node, gast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
-            if name in views:
-                sources = [a.id for a in node.args if isinstance(a, gast.Name)]
-                if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
-                    sources.append(func.value.id)
         for target in op.targets:
             for source in sources:
                 union(target, source)
@@ -182,35 +178,64 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result):
             assigned.update(op.targets)
 
 
-_MUTATION_CACHE: dict = {}
+_MUTATION_CACHE = Bounded(256)  # code object -> mutated_parameters' answer
+_MUTATION_LOCK = threading.Lock()
+
+
+def _view_method(attr) -> bool:
+    """Does the ndarray method or attribute ``attr`` give a view (its rule says ``view=True``, or it
+    has no rule and is known to, ``x.view()``)?"""
+    fn = rules.METHODS.get(attr) or rules.ATTRIBUTES.get(attr)
+    return attr in rules.VIEW_ONLY_METHODS or (fn is not None and rules.RULES[fn].view)
+
+
+def _resolve(node, fn):
+    """The object the dotted name ``node`` denotes in ``fn``'s globals or closure, or None."""
+    name = dotted_name(node)
+    if name is None:
+        return None
+    root, *attrs = name.split(".")
+    closure = dict(zip(fn.__code__.co_freevars, getattr(fn, "__closure__", None) or ()))
+    try:
+        obj = closure[root].cell_contents if root in closure else fn.__globals__[root]
+        for attr in attrs:
+            obj = getattr(obj, attr)
+    except (KeyError, AttributeError, ValueError):
+        return None
+    return obj
 
 
 def mutated_parameters(fn) -> dict:
     """``{parameter: line}`` for the parameters ``fn`` changes in place: a subscript write or an
     augmented assignment (in place for arrays) to the parameter or to a name bound to it or to a
-    view of it. Read from ``fn``'s source (syntax only); cached per function."""
+    view of it (a method, attribute or function whose rule says ``view=True``, whatever name the
+    function is called by). Read from ``fn``'s source (syntax only); cached per function."""
     from ..errors import SrcadError
     from .parse import parse
 
     code = getattr(fn, "__code__", None)
     if code is None:
         return {}
-    if code in _MUTATION_CACHE:
-        return _MUTATION_CACHE[code]
+    found = _MUTATION_CACHE.get(code)
+    if found is not None:
+        return found
     try:
         tree = parse(fn).tree
     except SrcadError:
         return {}
     params = parameter_names(tree.args)
     root = {p: p for p in params}  # name -> the parameter it may share memory with
-    view_methods = rules.view_methods()
 
     def source_root(node):
         while isinstance(node, (gast.Subscript, gast.Attribute)):
             node = node.value
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
-                and node.func.attr in view_methods:
+                and _view_method(node.func.attr):
             return source_root(node.func.value)
+        if isinstance(node, gast.Call) and node.args:
+            rule = rules.lookup(_resolve(node.func, fn))
+            if rule is not None and rule.view:  # np.reshape(p, ...), or under another name
+                return source_root(node.args[0])
         return root.get(node.id) if isinstance(node, gast.Name) else None
 
     for _ in range(2):  # flow-insensitive: twice lets a later binding reach an earlier loop
@@ -231,5 +256,6 @@ def mutated_parameters(fn) -> dict:
                 target = target.value
             if isinstance(target, gast.Name) and target.id in root:
                 mutated.setdefault(root[target.id], node.lineno)
-    _MUTATION_CACHE[code] = mutated
+    with _MUTATION_LOCK:
+        _MUTATION_CACHE[code] = mutated
     return mutated

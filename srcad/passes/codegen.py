@@ -23,7 +23,6 @@ import dataclasses
 
 import gast
 
-from .. import rules
 from . import alias
 from .ops import OpKind
 from .syntax import call, load
@@ -223,11 +222,8 @@ def writes_only_fresh_arrays(normalized, ops) -> bool:
         node = op.node
         if isinstance(node, (gast.BinOp, gast.UnaryOp)):
             continue
-        if isinstance(node, gast.Call):
-            func = node.func
-            name = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
-            if name in rules.fresh_names():
-                continue
+        if op.kind is OpKind.RULE and op.rule.fresh:  # as pass 6 resolved it, not by its name
+            continue
         return False
     params = {a.id for a in normalized.tree.args.args}
     return not (written & params)

@@ -33,6 +33,7 @@ from .. import rules
 from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
 from .codegen import Comments, Context, Generated, Guards, written_arrays, writes_only_fresh_arrays
+from .alias import alias_groups
 from .ops import OpKind
 from .parse import NestedFunction, parameter_names
 from .syntax import assign as _assign, call as _call, function as _function, load, store
@@ -71,6 +72,8 @@ class _Forward:
         self.tangents = tangents  # parameter -> the name of its tangent parameter
         self.counters = set(ctx.normalized.loop_counts.values())  # trip counts: no tangent
         self.written = written_arrays(ctx.ops)  # arrays written into by x[i] = ...
+        groups = alias_groups(ctx.ops)  # and the names that may share their memory
+        self.shares_written = {n for w in self.written for n in groups.get(w, {w})}
 
     def run(self, tangent_params, name) -> Generated:
         tree = self.ctx.normalized.tree
@@ -211,10 +214,11 @@ class _Forward:
                                                     load(target)))]
 
     def assign_tangent(self, target, expr, op=None):
-        """``target_dot = expr``; copied first if ``target`` is written into and ``expr`` may be
-        another variable's tangent while the primal value is new (``y = x + c``: ``y_dot`` is
-        ``x_dot``). Where the primal shares (``y = x``, views), the tangent shares alike."""
-        if target in self.written and op is not None and op.rule.name != "copy" and (
+        """``target_dot = expr``; copied first if ``target`` (or a name that may share its memory:
+        ``z = np.reshape(y, ...)``) is written into and ``expr`` may be another variable's tangent
+        while the primal value is new (``y = x + c``: ``y_dot`` is ``x_dot``). Where the primal
+        shares (``y = x``, views), the tangent shares alike."""
+        if target in self.shares_written and op is not None and not op.rule.identity and (
                 isinstance(expr, gast.Name) or self.is_broadcast(expr)):
             expr = _call(self.ctx.helpers.name("private_copy"), expr)
         return _assign(self.tangent(target), expr)
@@ -265,7 +269,8 @@ class _Forward:
         target = op.targets[0]
         rule = op.rule
         spec = rule.tangents
-        used = [spec["*"]] if "*" in spec else [spec.get(o.param) or "" for o, _ in operands]
+        joint = rule.joint_jvp
+        used = [joint] if joint is not None else [spec.get(o.param) or "" for o, _ in operands]
         uses_ans = any("ans" in {n.id for n in gast.walk(gast.parse(t, mode="eval"))
                                  if isinstance(n, gast.Name)} for t in used if t)
         overwrites = target in {n.id for a in op.args.values() if not isinstance(a, rules._DEFAULT)
@@ -277,10 +282,10 @@ class _Forward:
             prologue = [_assign(ans, stmt.value)]
         bindings = dict(op.args)
         bindings["ans"] = load(ans)
-        if "*" in spec:
+        if joint is not None:
             for p in rule.params:
                 bindings[f"t_{p}"] = self.tangent_of(op.args[p])
-            expr = instantiate(spec["*"], bindings, self.ctx.helpers, self.ctx.options.optimize)
+            expr = instantiate(joint, bindings, self.ctx.helpers, self.ctx.options.optimize)
         else:
             terms = []
             for operand, name in operands:
@@ -290,7 +295,7 @@ class _Forward:
                     raise NoGradientRuleError(
                         f"srcad has no forward-mode (JVP) rule for {rule.name} with respect to "
                         f"'{base}'" + (" (a derivative of this order is not implemented)"
-                                       if rule.name.startswith("srcad.runtime.") else ""),
+                                       if rule.origin is rules.RuleOrigin.HELPER else ""),
                         location)
                 local = {**bindings, "t": load(self.tangent(name))}
                 if operand.index is not None:  # an entry of *operands

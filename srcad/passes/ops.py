@@ -20,6 +20,7 @@ import gast
 import numpy as np
 
 from .. import rules
+from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
 from .parse import dotted_name, resolve_dotted
@@ -33,13 +34,8 @@ _BINOPS = {
 _UNARY = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
           gast.Invert: operator.invert}
 
-_COPY = rules.Rule("copy", ("x",), {}, {"x": "g"}, tangents={"x": "t"})
-_CONCAT = rules.Rule("concatenation", ("x", "y"), {},
-                     {"x": "adjoint_like(x, g[:len(x)])", "y": "adjoint_like(y, g[len(x):])"},
-                     tangents={"*": "t_x + t_y"})
-_REPEAT = rules.Rule("repetition", ("x", "n"), {}, {"x": "unrepeat_sequence(g, x)"},
-                     tangents={"x": "t * n"})
-_NONDIFF = rules.Rule("no gradient")
+_COPY, _CONCAT, _REPEAT, _NONDIFF = (python_rules.COPY, python_rules.CONCATENATION,
+                                     python_rules.REPETITION, python_rules.NONDIFF)
 
 
 class OpKind(enum.Enum):
@@ -188,21 +184,13 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     if isinstance(value, (gast.Compare, gast.JoinedStr, gast.BoolOp)):
         return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
     if isinstance(value, (gast.Tuple, gast.List)):
-        n = len(value.elts)
-        joint = ", ".join(f"t_e{k}" for k in range(n))
-        rule = rules.Rule("tuple" if isinstance(value, gast.Tuple) else "list",
-                          tuple(f"e{k}" for k in range(n)), {},
-                          {f"e{k}": f"g[{k}]" for k in range(n)},
-                          tangents={"*": f"({joint},)" if isinstance(value, gast.Tuple)
-                                    else f"[{joint}]"})
+        rule = python_rules.container("tuple" if isinstance(value, gast.Tuple) else "list",
+                                      len(value.elts))
         return Op(OpKind.RULE, targets, rule, dict(zip(rule.params, value.elts)), value)
     if isinstance(value, gast.Dict):  # {"W": a, "b": b}: each value gets g[its key]
         if _is_static(value, locals_):
             return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
-        rule = rules.Rule("dict", tuple(f"e{k}" for k in range(len(value.keys))), {},
-                          {f"e{k}": f"g[{key.value!r}]" for k, key in enumerate(value.keys)},
-                          tangents={"*": "{" + ", ".join(f"{key.value!r}: t_e{k}" for k, key in
-                                                         enumerate(value.keys)) + "}"})
+        rule = python_rules.dictionary(tuple(key.value for key in value.keys))
         return Op(OpKind.RULE, targets, rule, dict(zip(rule.params, value.values)), value)
     if isinstance(value, gast.Subscript):
         index = _index_value(value.slice, helpers)
@@ -235,7 +223,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
                 return _method_call(targets, func, value, keywords)  # W.dot(x), W a global array
             what = f"'{dotted_name(func) or 'this function'}'"
             return _call_object(targets, obj, value, keywords, what, parsed, locals_)
-        return _apply(targets, None, value.args, keywords, value, "this call")
+        # a call of a local value (r = y.reshape; r(3)): the callee is an operand too
+        return _apply(targets, None, [func] + value.args, keywords, value, "this call")
     return Op(OpKind.UNKNOWN, targets, args={}, node=value,
               reason=f"'{type(value).__name__}' cannot be differentiated")
 
@@ -369,11 +358,16 @@ def _apply(targets, rule, args, keywords, node, what) -> Op:
         break
     else:
         return Op(OpKind.UNKNOWN, targets, args=everything, node=node, reason=str(error))
-    if not rule.differentiable:
-        return Op(OpKind.RULE, targets, _NONDIFF, {}, node)
+    if not rule.differentiable:  # (its facts kept: np.zeros_like is fresh)
+        return Op(OpKind.RULE, targets, _nondiff(rule), {}, node)
     if rule.vararg is not None:
         bound[rule.vararg] = gast.Tuple(elts=bound[rule.vararg], ctx=gast.Load())
     return Op(OpKind.RULE, targets, rule, bound, node)
+
+
+def _nondiff(rule):
+    """:data:`_NONDIFF` with the facts of ``rule`` (a function without a gradient)."""
+    return dataclasses.replace(_NONDIFF, fresh=True) if rule.fresh else _NONDIFF
 
 
 def _is_static(node, locals_) -> bool:

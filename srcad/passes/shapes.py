@@ -124,7 +124,7 @@ def _result(op, var, sets, stable):
     if op.kind is not OpKind.RULE or len(op.targets) != 1:
         return base
     rule = op.rule
-    if rule.name == "copy":
+    if rule.identity:
         return _atom(op.args["x"], sets)
     if not rule.elementwise or rule.vararg is not None:
         return base

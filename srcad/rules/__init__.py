@@ -20,7 +20,9 @@ The families: :mod:`.operators` (operators and builtins), :mod:`.pymath` (``math
 :mod:`.elementwise` (NumPy ufuncs), :mod:`.reductions` (reductions, scans, products),
 :mod:`.shape` (shape and assembly), :mod:`.linalg`, :mod:`.nondiff` (no gradient),
 :mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
-namespace); :mod:`.registry` holds the Rule type and the table. Conventions at points where a
+namespace), :mod:`.python` (Python's own forms: copies, tuple/list/dict displays, ``+`` and ``*``
+on sequences; not in the table, pass 6 recognises them by syntax); :mod:`.registry` holds the Rule
+type, the table and :class:`RuleOrigin`. Conventions at points where a
 derivative is undefined are stated in each family's docstring and collected in docs/rules.md.
 """
 
@@ -30,39 +32,20 @@ from __future__ import annotations
 from . import operators
 from .methods import (ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES, PACKED_METHODS, VIEW_ONLY_METHODS,
                       astype, item)
-from . import pymath, elementwise, reductions, shape, linalg
+from . import pymath, elementwise, reductions, shape, linalg, python
 from .nondiff import stop_gradient
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
-from .registry import (OVERLOADS, RULES, Rule, _DEFAULT, all_rules, defnondiff, defrule,
-                       differentiable_params, lookup, qualified)
+from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, _DEFAULT, all_rules, defnondiff,
+                       defrule, differentiable_params, lookup, qualified)
 
 __all__ = [
-    "operators", "pymath", "elementwise", "reductions", "shape", "linalg",  # the families
+    "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python",  # families
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "_DEFAULT", "all_rules", "astype",
-    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "fresh_names",
-    "helper_rule", "item", "lookup", "qualified", "stop_gradient", "view_methods", "view_names",
+    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "helper_rule", "item",
+    "lookup", "qualified", "RuleOrigin", "stop_gradient",
 ]
 
-
-
-def view_methods() -> frozenset:
-    """Names of the ndarray methods and attributes whose result may share memory with the array
-    (their rule says ``view=True``), as pass 8 (alias) matches them: by name."""
-    names = {m for m, fn in METHODS.items() if RULES[fn].view}
-    names |= {a for a, fn in ATTRIBUTES.items() if RULES[fn].view}
-    return frozenset(names | VIEW_ONLY_METHODS)
-
-
-def view_names() -> frozenset:
-    """:func:`view_methods` and the names of the functions whose rule says ``view=True``."""
-    return view_methods() | {getattr(fn, "__name__", "") for fn, rule in RULES.items() if rule.view}
-
-
-def fresh_names() -> frozenset:
-    """Names of the functions and methods that always return a new array (``rule.fresh``)."""
-    names = {getattr(fn, "__name__", "") for fn, rule in RULES.items() if rule.fresh}
-    return frozenset(names | {m for m, fn in METHODS.items() if RULES[fn].fresh})
 
 
 def coverage_markdown() -> str:
@@ -71,7 +54,7 @@ def coverage_markdown() -> str:
     nondiff = []
     seen = {}
     for fn, rule in list(RULES.items()) + [(f, r) for f, rs in OVERLOADS.items() for r in rs]:
-        if rule.custom is None and not rule.name.startswith("srcad.runtime."):  # srcad's own
+        if rule.origin is RuleOrigin.PRIMITIVE:  # srcad's own table (not helpers, not users')
             seen.setdefault(id(rule), (rule, []))[1].append(fn)
     for rule, fns in seen.values():
         names = ", ".join(f"`{qualified(f)}`" for f in fns)

@@ -49,7 +49,7 @@ def defvjp(fn, vjp, *, replace: bool = False):
         params, variadic = [], True
     vjps = {p: "<custom>" for p in params + (["args"] if variadic else [])}
     rule = rules.Rule(name, tuple(params), {}, vjps, vararg="args" if variadic else None,
-                      custom=vjp)
+                      custom=vjp, origin=rules.RuleOrigin.CUSTOM)
     with _lock:
         if rules.lookup(fn) is not None and not replace:
             raise SrcadError(f"srcad already has a gradient rule for {name}; pass replace=True to "

@@ -13,8 +13,18 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import enum
 
 import numpy as np
+
+
+class RuleOrigin(enum.Enum):
+    """Where a rule comes from: a primitive of NumPy, ``math`` or Python (the table srcad ships),
+    one of srcad's own runtime helpers (second order), or a user's (:func:`srcad.defvjp`)."""
+
+    PRIMITIVE = "primitive"
+    HELPER = "helper"
+    CUSTOM = "custom"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,7 +36,11 @@ class Rule:
     no JVP, a tangent reaching it is an error). Facts: ``elementwise`` (a diagonal Jacobian, the
     result has the operands' broadcast shape), ``broadcasts`` (the operands broadcast: the VJPs
     unbroadcast), ``view`` (the result may share memory with an argument), ``fresh`` (the result is
-    a new array), ``linear_in`` (the parameters the function is linear in).
+    a new array), ``linear_in`` (the parameters the function is linear in), ``identity`` (the
+    result is the operand itself: ``y = x``), ``holds_operands`` (the result is a container holding
+    the operands themselves: ``(a, b)``, ``[a, b]``). ``joint_jvp``: one JVP template for the
+    whole result, in ``t_<param>`` (each parameter's tangent), used instead of ``tangents`` (a
+    container's tangent is the container of the tangents). ``origin``: a :class:`RuleOrigin`.
     """
 
     name: str
@@ -41,10 +55,14 @@ class Rule:
     view: bool = False
     fresh: bool = False
     linear_in: tuple = ()
+    identity: bool = False
+    holds_operands: bool = False
+    joint_jvp: str | None = None
+    origin: RuleOrigin = RuleOrigin.PRIMITIVE
 
     @property
     def differentiable(self) -> bool:
-        return bool(self.vjps) or bool(self.tangents)
+        return bool(self.vjps) or bool(self.tangents) or self.joint_jvp is not None
 
     def bind(self, args: list, keywords: dict) -> dict:
         """Map a call's argument nodes to the rule's parameter names (defaults filled in as
@@ -178,7 +196,7 @@ def _vjp_to_jvp(vjp: str) -> str:
 
 def differentiable_params(rule) -> list:
     """The parameters of ``rule`` a gradient or tangent can flow through, in signature order."""
-    return list(dict.fromkeys(list(rule.vjps) + [p for p in rule.tangents if p != "*"]))
+    return list(dict.fromkeys(list(rule.vjps) + list(rule.tangents)))
 
 
 def qualified(fn) -> str:

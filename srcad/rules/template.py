@@ -72,7 +72,7 @@ class Helpers:
         return self._names[key]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=4096)  # the table's templates, and a user's rules: bounded
 def _parse(source: str):
     return gast.parse(source, mode="eval").body
 

@@ -20,11 +20,11 @@ helper's own derivative (see :mod:`._registry`).
 from __future__ import annotations
 
 from . import assembly, broadcasting, checks, containers, linalg, tangents  # registers the helpers
-from ._registry import DERIVATIVES, HELPERS, Derivative, helper
+from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
 # so a new helper needs no line here
 globals().update(HELPERS)
 
-__all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "assembly", "broadcasting", "checks",
-           "containers", "linalg", "tangents", *HELPERS]
+__all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
+           "broadcasting", "checks", "containers", "linalg", "tangents", *HELPERS]

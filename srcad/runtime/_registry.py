@@ -7,7 +7,10 @@ template as soon as it is registered); :data:`DERIVATIVES` maps each helper that
 :class:`Derivative`, from which :mod:`srcad.rules.helpers` builds the helper's forward-mode rule
 (the helpers appear in the code reverse mode generates, and forward mode over that code gives
 Hessian-vector products). The decorator returns the function unchanged: nothing of srcad runs when
-the generated code calls a helper. Registering is done once, at import; nothing here changes later.
+the generated code calls a helper. srcad's own helpers are registered at import; a helper registered
+later (``@helper(...)`` in a user's or a test's module) is in :data:`HELPERS` at once, and the
+listeners added with :func:`on_register` (:mod:`srcad.rules.helpers` adds the one that makes the
+helper's rule) are called with ``(fn, derivative)`` as it is registered: no second step.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ class Derivative:
 
 HELPERS: dict = {}      # name -> helper function or class
 DERIVATIVES: dict = {}  # helper -> Derivative (helpers without one have no rule)
+_LISTENERS: list = []   # called with (fn, derivative) for each helper with a derivative
+
+
+def on_register(listener) -> None:
+    """Call ``listener(fn, derivative)`` for each helper with a :class:`Derivative`: those
+    registered already, at once, and each registered later, as it is."""
+    _LISTENERS.append(listener)
+    for fn, derivative in list(DERIVATIVES.items()):
+        listener(fn, derivative)
 
 
 def helper(fn=None, *, linear_in=(), jvp=None, nonlinear=(), nondiff=False):
@@ -53,6 +65,8 @@ def helper(fn=None, *, linear_in=(), jvp=None, nonlinear=(), nondiff=False):
         HELPERS[f.__name__] = f
         if derivative is not None:
             DERIVATIVES[f] = derivative
+            for listener in _LISTENERS:
+                listener(f, derivative)
         return f
 
     return register(fn) if fn is not None else register

@@ -328,6 +328,17 @@ def clip_adjoint(g, a, a_min, a_max):
     return unbroadcast(g * inside, a)
 
 
+@helper(nondiff=True)
+def clip_bound_mask(a, a_min, a_max, bound):
+    """Where the bound ``bound`` ("a_min" or "a_max") of ``np.clip`` is the result: ``np.clip(a,
+    a_min, a_max)`` is ``np.minimum(a_max, np.maximum(a, a_min))``, so ``a_min`` where ``a < a_min
+    <= a_max``, ``a_max`` where ``np.maximum(a, a_min) > a_max`` (``a_min > a_max`` included)."""
+    a = np.asarray(a)
+    if bound == "a_min":
+        return (a < a_min) & (True if a_max is None else np.asarray(a_min) <= a_max)
+    return (a if a_min is None else np.maximum(a, a_min)) > a_max
+
+
 @helper(linear_in="g", nonlinear=("x",))
 def sinc_adjoint(g, x):
     """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
