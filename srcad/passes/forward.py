@@ -273,7 +273,7 @@ class _Forward:
         used = [joint] if joint is not None else [spec.get(o.param) or "" for o, _ in operands]
         uses_ans = any("ans" in {n.id for n in gast.walk(gast.parse(t, mode="eval"))
                                  if isinstance(n, gast.Name)} for t in used if t)
-        overwrites = target in {n.id for a in op.args.values() if not isinstance(a, rules._DEFAULT)
+        overwrites = target in {n.id for a in op.args.values() if not isinstance(a, rules.Default)
                                 for n in gast.walk(a) if isinstance(n, gast.Name)}
         ans = target
         prologue = []

@@ -140,7 +140,7 @@ def _result(op, var, sets, stable):
 def _atom(value, sets):
     if isinstance(value, gast.Name):
         return sets.get(value.id)
-    if isinstance(value, (gast.Constant, rules._DEFAULT)) \
+    if isinstance(value, (gast.Constant, rules.Default)) \
             and (value.value is None or isinstance(value.value, (int, float, bool))):
         return frozenset()  # a number (or an absent bound, np.clip(a, None, 1)): keeps a shape
     return frozenset({Static(gast.dump(value))})  # a global array, the same in the whole run

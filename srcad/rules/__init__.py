@@ -35,13 +35,13 @@ from .methods import (ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES, PACKED_METHODS, V
 from . import pymath, elementwise, reductions, shape, linalg, python
 from .nondiff import stop_gradient
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
-from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, _DEFAULT, all_rules, defnondiff,
+from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, defnondiff,
                        defrule, differentiable_params, lookup, qualified)
 
 __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python",  # families
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
-    "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "_DEFAULT", "all_rules", "astype",
+    "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
     "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "helper_rule", "item",
     "lookup", "qualified", "RuleOrigin", "stop_gradient",
 ]

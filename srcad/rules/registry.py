@@ -92,11 +92,11 @@ class Rule:
             if name not in bound:
                 if name not in self.defaults:
                     raise TypeError(f"{self.name} is missing the argument '{name}'")
-                bound[name] = _DEFAULT(self.defaults[name])
+                bound[name] = Default(self.defaults[name])
         return bound
 
 
-class _DEFAULT:
+class Default:
     """A default argument value, substituted into templates as a constant."""
 
     def __init__(self, value):

@@ -23,7 +23,7 @@ import gast
 
 from ..passes.load import FunctionRef
 from .helpers import TEMPLATE_NAMESPACE
-from .registry import _DEFAULT
+from .registry import Default
 
 
 class Helpers:
@@ -111,7 +111,7 @@ class _Substitute(gast.NodeTransformer):
     def visit_Name(self, node):
         if node.id in self.bindings:
             value = self.bindings[node.id]
-            if isinstance(value, _DEFAULT):
+            if isinstance(value, Default):
                 return constant(value.value)
             return copy.deepcopy(value)
         if node.id in TEMPLATE_NAMESPACE:
