@@ -561,3 +561,26 @@ def test_check_grads_prepares_functions_through_the_pipeline():
         assert srcad.tools.check.find_faulty_line(cd.right_loss, args) is None
     steps = [step for step, function in seen if function == "right_loss"]
     assert steps == ["parse", "fence", "lower", "desugar", "anf", "ops", "activity"]
+
+
+def _inner_loss(w, x):
+    return np.sum(np.tanh(w * x) ** 2)
+
+
+_inner_grad = srcad.grad(_inner_loss)
+
+
+def gradient_penalty(w, x):
+    g = _inner_grad(w, x)
+    return np.sum(g ** 2) + _inner_loss(w, x)
+
+
+def test_export_refuses_a_function_that_calls_a_derived_function(tmp_path):
+    w, x = np.array([0.3, -0.2]), np.array([1.5, 0.5])
+    check_grad(gradient_penalty, [w, x])  # srcad.grad itself is right
+    path = tmp_path / "exported.py"
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.export(srcad.grad(gradient_penalty), str(path))
+    assert "cannot export gradient_penalty: it calls <srcad.grad of _inner_loss>" in str(info.value)
+    assert info.value.location.filename == __file__
+    assert not path.exists()

@@ -67,6 +67,7 @@ def export(derived, path: str) -> str:
                 if name != obj.__name__:
                     aliases.append(f"{name} = {obj.__name__}")
             else:
+                _refuse_derived(obj, fun, entry.user_fn)
                 _check_importable(obj, fun)
                 imports[name] = _import_line(name, obj)
         for name in _global_names(generated):
@@ -75,6 +76,7 @@ def export(derived, path: str) -> str:
                 continue
             if name not in entry.user_fn.__globals__:
                 continue
+            _refuse_derived(entry.user_fn.__globals__[name], fun, entry.user_fn)
             imports[name] = _import_line(name, entry.user_fn.__globals__[name], entry.user_fn)
     imports.setdefault("np", "import numpy as np")
 
@@ -143,6 +145,25 @@ def _global_names(code) -> set:
         if isinstance(const, types.CodeType):
             names |= _global_names(const)
     return names
+
+
+def _refuse_derived(obj, fun, user_fn):
+    """Raise a SrcadError if the generated code reads a function made by srcad (``g =
+    srcad.grad(inner)`` called inside the function, a gradient penalty) or a method of one: the
+    exported module imports only NumPy and the user's modules, and importing ``g`` would bring in
+    srcad (or, through its ``functools.wraps`` name, the wrong function)."""
+    from ..api import Derived
+    from ..errors import Location
+
+    owner = obj.__self__ if isinstance(obj, types.MethodType) else obj
+    if not isinstance(owner, Derived):
+        return
+    code = user_fn.__code__
+    raise SrcadError(
+        f"cannot export {fun.__qualname__}: it calls {owner!r}, a function made by srcad, and the "
+        "exported module does not contain srcad", Location(code.co_filename, code.co_firstlineno, 0),
+        hint="export the gradient of a function that calls only plain functions, or keep using "
+             "srcad.grad for this one")
 
 
 def _check_importable(obj, fun):
