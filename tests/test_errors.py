@@ -435,3 +435,55 @@ def test_a_user_function_named_copy_is_not_taken_for_a_fresh_array():
     assert np.array_equal(x, kept)  # the caller's array is not written into
     assert np.isclose(value, writes_into_a_user_copy(kept.copy()))
     assert np.isclose(tangent, directional(writes_into_a_user_copy, [kept.copy()], 0, v))
+
+
+# -- functions that return views (flip, rot90, split): a write through one is refused ----------------
+
+def writes_through_flip(x):
+    b = x * 1.0
+    v = np.flip(b)
+    v[0] = 100.0
+    return np.sum(b * x)
+
+
+def writes_through_rot90(x):
+    b = x * 1.0
+    v = np.rot90(b)
+    v[0, 0] = 100.0
+    return np.sum(b * x)
+
+
+def writes_through_a_split_piece(x):
+    y = x * 1.0
+    a, b = np.split(y, 2)
+    a[0] = 3.0
+    return np.sum(y * x)
+
+
+def writes_into_a_flattened_copy(x):
+    b = x.copy()
+    v = b.flatten()  # a new array: writing into it leaves b alone
+    v[0] = 100.0
+    return np.sum(b * x) + np.sum(v * x.ravel())
+
+
+@pytest.mark.parametrize("fn", [writes_through_flip, writes_through_rot90,
+                                writes_through_a_split_piece])
+def test_a_write_through_a_view_function_is_refused_or_right(fn):
+    from gradcheck import directional
+    x = np.array([[0.7, -0.4], [1.3, 0.2]])
+    with pytest.raises(srcad.AliasingError) as info:
+        srcad.grad(fn)(x)
+    assert info.value.location.filename == __file__
+    v = np.array([[1.0, 0.5], [-2.0, 0.3]])
+    value, tangent = srcad.jvp(fn, (x,), (v,))  # forward mode follows the write: right
+    assert np.isclose(tangent, directional(fn, [x], 0, v), rtol=1e-5, atol=1e-6)
+
+
+def test_a_flattened_copy_is_a_new_array_in_both_modes():
+    from gradcheck import check_grad, directional
+    x = np.array([[0.7, -0.4], [1.3, 0.2]])
+    check_grad(writes_into_a_flattened_copy, [x])
+    v = np.array([[1.0, 0.5], [-2.0, 0.3]])
+    _, tangent = srcad.jvp(writes_into_a_flattened_copy, (x,), (v,))
+    assert np.isclose(tangent, directional(writes_into_a_flattened_copy, [x], 0, v), rtol=1e-5)

@@ -164,6 +164,7 @@ CASES = {
     rules.astype: [("x.astype(np.float64) * x", [mat(3)]),
                    ("x.astype(int) * x", [positive(3)])],
     rules.item: [("x.item() * x", [mat(1)])],
+    rules.flatten: [("x.flatten() * 2.0", [mat(3, 2)]), ("x.T.flatten()[::2] ** 2", [mat(2, 3)])],
     np.full: [("np.full((2, 3), x)", [scalar()]), ("np.full((2, 3), x)", [mat(3)])],
     np.full_like: [("np.full_like(y, x)", [scalar(), mat(2, 2)])],
     np.linspace: [("np.linspace(x, y, 5)", [scalar(), scalar(1.5, 2.0)])],

@@ -31,7 +31,7 @@ from __future__ import annotations
 # the families, in the order of the table (importing one registers its entries)
 from . import operators
 from .methods import (ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES, PACKED_METHODS, VIEW_ONLY_METHODS,
-                      astype, item)
+                      astype, flatten, item)
 from . import pymath, elementwise, reductions, shape, linalg, python
 from .nondiff import stop_gradient
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
@@ -42,8 +42,8 @@ __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python",  # families
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
-    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "helper_rule", "item",
-    "lookup", "qualified", "RuleOrigin", "stop_gradient",
+    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",
+    "item", "lookup", "qualified", "RuleOrigin", "stop_gradient",
 ]
 
 

@@ -4,8 +4,8 @@ Accepts: nothing; importing registers the table below.
 Guarantees: :data:`METHODS` maps a method name to the function whose rule it uses (``self`` as the
 first argument), :data:`ATTRIBUTES` an attribute name likewise; :data:`PACKED_METHODS` are the
 methods whose positional arguments after ``self`` form one tuple (``x.reshape(2, 3)``);
-:data:`NONDIFF_ATTRIBUTES` carry no gradient. Two methods without a NumPy function of their own,
-``astype`` and ``item``, get stand-in functions with rules of their own.
+:data:`NONDIFF_ATTRIBUTES` carry no gradient. Three methods without a NumPy function of their own
+(``astype``, ``item``, ``flatten``) get stand-in functions with rules of their own.
 """
 
 from __future__ import annotations
@@ -23,16 +23,23 @@ def item(a):
     """Stands for the method ``x.item()`` in the table."""
 
 
+def flatten(a):
+    """Stands for the method ``x.flatten()``: ``np.ravel``'s values, always in a new array (so its
+    tangent must be a new array too, never a view of ``x``'s)."""
+
+
 astype.__qualname__ = astype.__name__ = "ndarray.astype"
 item.__qualname__ = item.__name__ = "ndarray.item"
-astype.__module__ = item.__module__ = "numpy"
+flatten.__qualname__ = flatten.__name__ = "ndarray.flatten"
+astype.__module__ = item.__module__ = flatten.__module__ = "numpy"
 defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent(t, dtype)"})
 defrule(item, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.asarray(t).item()"})
+defrule(flatten, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.ravel(t).copy()"}, fresh=True)
 
 METHODS = {
     "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod, "var": np.var,
     "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod, "dot": np.dot,
-    "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": np.ravel,
+    "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": flatten,
     "squeeze": np.squeeze, "copy": np.copy, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "astype": astype, "item": item,

@@ -4,10 +4,10 @@ pad, sort, take, diag, array ...).
 Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
 Guarantees: one entry per function, VJP and JVP side by side. All are linear in the array they
 rearrange (``linear_in``: the JVP is the function applied to the tangent). ``view=True`` marks the
-functions whose result may share memory with the argument (pass 8, alias, reads it), ``fresh=True``
-those that always return a new array, each for the functions srcad has always treated so (flip,
-rot90, diagonal and split return views too, and concatenate, stack, tile, pad ... new arrays; they
-are not marked, which keeps the analyses as conservative as they were).
+functions whose result may share memory with the argument (pass 8, alias, reads it: a write into
+one, while the other is read later, is checked at run time), ``fresh=True`` those that always return
+a new array (concatenate, stack, tile, pad ... do too, but are not marked yet: unmarked is the
+conservative side).
 """
 
 from __future__ import annotations
@@ -53,14 +53,15 @@ defrule(np.stack, "arrays, axis=0", arrays="unstack(g, arrays, axis)", linear_in
 defrule(np.hstack, "tup", tup="unhstack(g, tup)", linear_in="tup")
 defrule(np.vstack, "tup", tup="unvstack(g, tup)", linear_in="tup")
 defrule((np.split, np.array_split), "ary, indices_or_sections, axis=0",
-        ary="unsplit(g, ary, ans, axis)", linear_in="ary", jvp={"ary": "split_tangent(t, ans, axis)"})
+        ary="unsplit(g, ary, ans, axis)", linear_in="ary", jvp={"ary": "split_tangent(t, ans, axis)"},
+        view=True)
 defrule(np.tile, "A, reps", A="untile(g, A, reps)", linear_in="A")
 defrule(np.repeat, "a, repeats, axis=None", a="unrepeat(g, a, repeats, axis)", linear_in="a")
-defrule(np.flip, "m, axis=None", m="np.flip(g, axis)", linear_in="m")
-defrule(np.fliplr, "m", m="np.fliplr(g)", linear_in="m")
-defrule(np.flipud, "m", m="np.flipud(g)", linear_in="m")
+defrule(np.flip, "m, axis=None", m="np.flip(g, axis)", linear_in="m", view=True)
+defrule(np.fliplr, "m", m="np.fliplr(g)", linear_in="m", view=True)
+defrule(np.flipud, "m", m="np.flipud(g)", linear_in="m", view=True)
 defrule(np.roll, "a, shift, axis=None", a="np.roll(g, np.negative(shift), axis)", linear_in="a")
-defrule(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(g, -k, axes)", linear_in="m")
+defrule(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(g, -k, axes)", linear_in="m", view=True)
 defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
         array="unpad(g, array, pad_width, mode)", linear_in="array",
         jvp={"array": "np.pad(t, pad_width, mode)"})
