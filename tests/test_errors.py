@@ -487,3 +487,19 @@ def test_a_flattened_copy_is_a_new_array_in_both_modes():
     v = np.array([[1.0, 0.5], [-2.0, 0.3]])
     _, tangent = srcad.jvp(writes_into_a_flattened_copy, (x,), (v,))
     assert np.isclose(tangent, directional(writes_into_a_flattened_copy, [x], 0, v), rtol=1e-5)
+
+
+def builds_a_list_with_append(x):
+    acc = []
+    for i in range(3):
+        acc.append(x * i)
+    return np.sum(acc[2])
+
+
+def test_reverse_mode_through_append_is_refused_at_the_users_line():
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(builds_a_list_with_append)(np.ones(2))
+    code = builds_a_list_with_append.__code__
+    assert info.value.location.filename == __file__
+    assert info.value.location.lineno == code.co_firstlineno + 3  # acc.append(x * i)
+    assert "acc.append(x * i)" in str(info.value)

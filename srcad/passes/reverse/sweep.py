@@ -147,7 +147,7 @@ class Sweep:
 
     def adjoint(self, stmt, op, defined, sites) -> list:
         if op.kind in (OpKind.APPEND, OpKind.POP):
-            return self.list_method(op, defined)
+            return self.list_method(stmt, op, defined)
         if op.kind is OpKind.SETITEM:
             return self.setitem(op, defined)
         if op.kind is OpKind.CALL or (op.kind is OpKind.RULE and op.rule.custom is not None):
@@ -237,7 +237,7 @@ class Sweep:
                       for name, exprs in result.contributions.items()]
         return result.statements + [s for s in statements if s is not None]
 
-    def list_method(self, op, defined) -> list:
+    def list_method(self, stmt, op, defined) -> list:
         """``items.append(x)`` and ``x = items.pop()`` are run by the primal sweep; reverse mode
         does not carry gradients through a list changed in place."""
         items = op.args["x"].id
@@ -245,7 +245,7 @@ class Sweep:
             raise UnsupportedSyntaxError(
                 f"reverse mode does not differentiate through '{items}.{op.kind.value}(...)' yet: "
                 "build the list with a literal, '+' or a comprehension (forward mode, srcad.jvp, "
-                "supports it)", self.ctx.location(op.node))
+                "supports it)", self.ctx.location(self.ctx.normalized.origin.get(stmt, stmt)))
         for t in op.targets:
             if t != items:
                 defined.pop(t, None)
