@@ -1,8 +1,9 @@
 """The front half of the pipeline, passes 1 to 7: what every mode and check_grads run first.
 
 Accepts: a user's Python function (or a nested def, :class:`srcad.passes.parse.NestedFunction`), the
-names of the parameters to differentiate, and ``static``: the functions its called parameters hold
-(and ``"*args"``: how many extra positional arguments it gets).
+names of the parameters to differentiate (an :class:`~srcad.passes.parse.ExtraArgument` for an
+argument its ``*args`` takes), and ``static``, a :class:`~srcad.passes.parse.Specialization`: the
+functions its called parameters hold and how many extra positional arguments it gets.
 Guarantees: :func:`analyse` runs parse, fence, lower, desugar, anf, ops and activity in that order,
 one call each, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
 program after each, with the facts of ops and activity), and returns an :class:`Analysed`.
@@ -26,7 +27,7 @@ from .passes.fence import fence
 from .passes.forward import tangent_parameter_names
 from .passes.lower import lower
 from .passes.ops import OpKind, classify, sequence_names
-from .passes.parse import NestedFunction, parse
+from .passes.parse import ExtraArgument, NestedFunction, Specialization, parse
 from .passes.syntax import simple_statements
 from .printer import Pass
 from .rules.template import Helpers
@@ -38,7 +39,7 @@ class Analysed:
 
     parsed: object      # srcad.passes.parse.Parsed; its tree as lowered (pass 3)
     fun: object         # the user's Python function (for a nested def: the enclosing one)
-    wrt: list           # the parameters differentiated (``*k`` resolved to the parameter's name)
+    wrt: list           # the parameters differentiated (an ExtraArgument resolved to its name)
     namer: Namer
     normalized: object  # srcad.passes.anf.Normalized (pass 5)
     helpers: Helpers
@@ -78,19 +79,21 @@ def analyse(fun, wrt, static=None, *, forward=False) -> Analysed:
 
 
 def _read(fun, wrt, static):
-    """Pass 1, parse (and its specialization to the call): ``(parsed, fun, wrt)``, ``fun`` the
-    user's Python function (a nested def's enclosing one), ``wrt`` with ``*k`` (the k-th extra
-    positional argument) replaced by its parameter's name."""
+    """Pass 1, parse (and its specialization to the call, ``static``, a
+    :class:`~srcad.passes.parse.Specialization` or ``None``): ``(parsed, fun, wrt)``, ``fun`` the
+    user's Python function (a nested def's enclosing one), ``wrt`` with each
+    :class:`~srcad.passes.parse.ExtraArgument` replaced by its parameter's name."""
     if isinstance(fun, NestedFunction):
         parsed, fun = fun.parsed(), fun.parent.fn
     else:
         parsed = parse(fun)
-    static = dict(static or {})
-    if "*args" in static:
-        parsed.specialize_varargs(static.pop("*args"))
+    static = static or Specialization()
+    if static.extra_arguments is not None:
+        parsed.specialize_varargs(static.extra_arguments)
         varargs = [n for names in parsed.varargs.values() for n in names]
-        wrt = [varargs[int(p[1:])] if p.startswith("*") else p for p in wrt]
-    parsed.static = {k: v for k, v in static.items() if k in parsed.called_parameters()}
+        wrt = [varargs[p.index] if isinstance(p, ExtraArgument) else p for p in wrt]
+    called = parsed.called_parameters()
+    parsed.static = {k: v for k, v in static.functions if k in called}
     return parsed, fun, list(wrt)
 
 

@@ -1,7 +1,8 @@
 """The transformation: every pass srcad runs, in order, for every kind of derivative.
 
-Accepts: a user's Python function, the parameters to differentiate, and the functions its called
-parameters hold (``static``).
+Accepts: a user's Python function, the parameters to differentiate, and what it is specialized on
+(``static``, a :class:`~srcad.passes.parse.Specialization`: the functions its called parameters
+hold, the number of extra arguments its ``*args`` gets).
 Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_derivative`),
 ``vjp`` (:func:`vjp_transform`), ``jvp``/``hvp`` (:func:`jvp_transform`) and ``check_grads``
 (:func:`srcad.front.analyse`) all run the same passes, in this order::
@@ -43,7 +44,7 @@ from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
 from .passes.load import Entry, FunctionRef, load
-from .passes.parse import parse
+from .passes.parse import ExtraArgument, Specialization, parse
 from .passes.reverse import Options, reverse
 from .printer import Pass
 from .results import PerFunction, Transformed, has_varargs, positional, user_location
@@ -69,16 +70,16 @@ class Program:
     def fresh(self, hint: str) -> str:
         return self.names.fresh(hint)
 
-    def callee(self, fn, wrt, location, static=()):
+    def callee(self, fn, wrt, location, static=Specialization()):
         """Names of the forward/backward pair of ``fn`` with respect to parameters ``wrt``
-        (specialized on the functions ``static`` gives for some of its parameters)."""
+        (specialized on ``static``, a :class:`~srcad.passes.parse.Specialization`)."""
         key = (fn, tuple(wrt), static)
         if key not in self.pairs:
             base = _base_name(fn)
             names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
             self.pairs[key] = names  # before deriving: a recursive call finds it
             try:
-                derive(self, fn, list(wrt), pair=names, static=dict(static))
+                derive(self, fn, list(wrt), pair=names, static=static)
             except SourceUnavailableError as exc:
                 raise SourceUnavailableError(
                     f"cannot differentiate through {fn.__qualname__!r}: {exc.message}", location,
@@ -86,13 +87,13 @@ class Program:
         return self.pairs[key]
 
 
-    def jvp_callee(self, fn, wrt, location, static=()):
+    def jvp_callee(self, fn, wrt, location, static=Specialization()):
         """Name and tangent parameters of the JVP function of ``fn`` with respect to ``wrt``."""
         key = ("jvp", fn, tuple(wrt), static)
         if key not in self.pairs:
             base = _base_name(fn)
             try:
-                derive_forward(self, fn, list(wrt), self.fresh(f"jvp_{base}"), static=dict(static),
+                derive_forward(self, fn, list(wrt), self.fresh(f"jvp_{base}"), static=static,
                                key=key)
             except SourceUnavailableError as exc:
                 raise SourceUnavailableError(
@@ -106,7 +107,8 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, r
     """Reverse mode: run passes 1 to 11 on ``fun`` and add the functions they generate to
     ``program`` (``name``: one gradient function; ``pair``: the names of a forward/backward pair,
     ``reusable`` for ``vjp``, see :func:`srcad.passes.reverse.reverse`). Returns the parsed
-    function and the name it returns. ``static`` maps parameters to the functions they hold."""
+    function and the name it returns. ``static``: the
+    :class:`~srcad.passes.parse.Specialization` of ``fun`` (``None``: none)."""
     a = analyse(fun, wrt, static)                                              # passes 1 to 7
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
@@ -170,10 +172,11 @@ def _main_first(program) -> list:
     return [program.generated[last]] + program.generated[:last]
 
 
-def _parameters(fun, extra: int) -> list:
-    """``fun``'s positional parameters, then ``*0``, ``*1``, ... for ``extra`` arguments ``*args``
-    takes (when it has ``*args``)."""
-    return positional(fun) + ([f"*{k}" for k in range(extra)] if has_varargs(fun) else [])
+def _parameters(fun, extra: int | None) -> list:
+    """``fun``'s positional parameters, then ``ExtraArgument(0)``, ``ExtraArgument(1)``, ... for
+    ``extra`` arguments ``*args`` takes (when it has ``*args``)."""
+    return positional(fun) + ([ExtraArgument(k) for k in range(extra or 0)] if has_varargs(fun)
+                              else [])
 
 
 def _chosen(fun, params, positions, what: str) -> list:
@@ -198,10 +201,11 @@ def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
 def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
               options=Options()) -> Transformed:
     """Differentiate ``fun`` with respect to the positional parameters ``argnums`` (specialized on
-    the functions that ``static`` gives for parameters the body calls)."""
+    ``static``, a :class:`~srcad.passes.parse.Specialization`, or ``None``)."""
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
-    params = _parameters(fun, (static or {}).get("*args", 0))
+    static = static or Specialization()
+    params = _parameters(fun, static.extra_arguments)
     wrt = _chosen(fun, params, argnums, "argnums={!r}")
     if len(set(wrt)) != len(wrt):
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
@@ -211,12 +215,13 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
     parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple,
                          static=static)
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
-    header = (f"srcad: gradient of {fun.__qualname__} ({where}) with respect to {', '.join(wrt)}\n"
+    header = (f"srcad: gradient of {fun.__qualname__} ({where}) with respect to "
+              f"{', '.join(map(str, wrt))}\n"
               f"returns ({out}, gradient)")
     if len(program.generated) > 1:
         header += "\nfollowed by a forward/backward pair for each function it calls"
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
-               f"{parsed.tree.lineno} wrt {','.join(wrt)}>"
+               f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
     text, functions = emit_and_load(_main_first(program), header, filename, program.entries,
                                     fun.__qualname__)
     files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
@@ -281,15 +286,13 @@ _vjp_cache = PerFunction()  # function -> {(count, static): (forward, backward, 
 
 def vjp_transform(fun, count: int):
     """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters."""
-    key = (count, ("*args", count - len(positional(fun))) if has_varargs(fun) else None)
+    static = Specialization(extra_arguments=max(count - len(positional(fun)), 0)
+                            if has_varargs(fun) else None)
+    key = (count, static)
     found = _vjp_cache.get(fun, key)
     if found is not None:
         return found
-    params = positional(fun)
-    static = {}
-    if has_varargs(fun):
-        static["*args"] = max(count - len(params), 0)
-        params = params + [f"*{k}" for k in range(static["*args"])]
+    params = _parameters(fun, static.extra_arguments)
     if count > len(params):
         raise SrcadError(f"srcad.vjp: {fun.__qualname__} takes {len(params)} positional "
                          f"arguments, got {count}")
@@ -312,15 +315,15 @@ def vjp_transform(fun, count: int):
 _jvp_cache = PerFunction()  # function -> {(positions, static, options): (jvp, names, text)}
 
 
-def jvp_transform(fun, positions: tuple, static=(), options=Options()):
+def jvp_transform(fun, positions: tuple, static=Specialization(), options=Options()):
     """The JVP function of ``fun`` with tangents for the positional parameters ``positions``:
-    ``(function, tangent parameter names, source)``, made once per key."""
+    ``(function, tangent parameter names, source)``, made once per key (``static``: the
+    :class:`~srcad.passes.parse.Specialization` of ``fun``)."""
     key = (positions, static, options)
     found = _jvp_cache.get(fun, key)
     if found is not None:
         return found
-    static = dict(static)
-    params = _parameters(fun, static.get("*args", 0))
+    params = _parameters(fun, static.extra_arguments)
     wrt = _chosen(fun, params, positions, "argument number {!r}")
     program = Program(options)
     name = program.fresh(f"jvp_{_base_name(fun)}")
@@ -337,9 +340,9 @@ def jvp_transform(fun, positions: tuple, static=(), options=Options()):
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}" \
         if not parsed.filename.startswith("<srcad") else "code generated by srcad"
     header = (f"srcad: Jacobian-vector product of {fun.__qualname__} ({where}) along tangents of "
-              f"{', '.join(wrt) or 'nothing'}\nreturns ({out}, tangent of {out})")
+              f"{', '.join(map(str, wrt)) or 'nothing'}\nreturns ({out}, tangent of {out})")
     filename = f"<srcad {name} of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno} " \
-               f"along {','.join(wrt)}>"
+               f"along {','.join(map(str, wrt))}>"
     text, compiled = emit_and_load(_main_first(program), header, filename, program.entries,
                                    fun.__qualname__)
     return _jvp_cache.put(fun, key, (compiled[name], tangent_params, text))

@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import rules
 from ..errors import NonScalarOutputError, SrcadError
-from ..passes.parse import parse
+from ..passes.parse import Specialization, parse
 from ..passes.reverse import Options
 from .. import pipeline
 from ..pipeline import Transformed, transform_derivative
@@ -87,7 +87,7 @@ class Derived:
                     self._cache[key] = t
                 elif t is None:
                     t = pipeline.transform(self.fun, self.argnums, self.argnums_is_tuple,
-                                           dict(key), self.options)
+                                           key, self.options)
                     self._cache[key] = t
         self._last = t
         return t
@@ -96,33 +96,35 @@ class Derived:
         """The generated source of the transformation used most recently (made now if none)."""
         return (self._last or self.transformed()).source
 
-    def _static_key(self, args, kwargs) -> tuple:
-        """What the transformation depends on besides the function: ``(parameter, function)``
-        for each called parameter given a callable, and ``("*args", count)`` for ``*args``."""
+    def _static_key(self, args, kwargs) -> Specialization:
+        """What the transformation depends on besides the function, a
+        :class:`~srcad.passes.parse.Specialization`: ``(parameter, function)`` for each called
+        parameter given a callable, and the number of extra arguments for ``*args``."""
         if isinstance(self.fun, Derived):
             return self.fun._static_key(args, kwargs)
         if self._called_params is None:
             if not isinstance(self.fun, types.FunctionType):
-                return ()
+                return Specialization()
             try:
                 self._called_params = parse(self.fun).called_parameters()
             except SrcadError:
-                return ()
+                return Specialization()
         if not self._called_params and not self.fun.__code__.co_flags & inspect.CO_VARARGS:
-            return ()
+            return Specialization()
         signature = inspect.signature(self.fun, follow_wrapped=False)
         params = list(signature.parameters)
-        key = []
+        extra = None
         if any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values()):
             named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                         for p in signature.parameters.values())
-            key.append(("*args", max(len(args) - named, 0)))
+            extra = max(len(args) - named, 0)
+        functions = []
         for name in self._called_params:
             k = params.index(name)
             value = args[k] if k < len(args) else kwargs.get(name)
             if callable(value):
-                key.append((name, value))
-        return tuple(key)
+                functions.append((name, value))
+        return Specialization(tuple(functions), extra)
 
     # ---- calling --------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import types
 import numpy as np
 
 from ..errors import SrcadError
-from ..passes.parse import parse
+from ..passes.parse import Specialization, parse
 from ..pipeline import jvp_transform
 from .derived import Derived, grad
 from .structure import (basis, check_array_args, describe, plain_tangent, same_structure,
@@ -38,12 +38,13 @@ def _forward_target(fun, primals):
     return fun, None
 
 
-def _varargs_key(fun, primals) -> tuple:
-    """The static key of a JVP transformation: the number of ``*args`` ``fun`` is called with."""
+def _varargs_key(fun, primals) -> Specialization:
+    """The static key of a JVP transformation: the number of extra arguments ``fun``'s ``*args``
+    gets."""
     code = getattr(fun, "__code__", None)
     if code is not None and code.co_flags & inspect.CO_VARARGS:
-        return (("*args", max(len(primals) - code.co_argcount, 0)),)
-    return ()
+        return Specialization(extra_arguments=max(len(primals) - code.co_argcount, 0))
+    return Specialization()
 
 
 def _check_arity(target, primals):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import types
 
-from ..passes.parse import parse
+from ..passes.parse import Specialization, parse
 from ..passes.reverse import Options
 from ..pipeline import jvp_transform
 from .derived import Derived
@@ -28,7 +28,7 @@ def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
         elif not isinstance(derived, types.FunctionType):
             parse(derived)  # raises the error that explains why
         positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-        return jvp_transform(derived, positions, (), Options(optimize=optimize))[2]
+        return jvp_transform(derived, positions, Specialization(), Options(optimize=optimize))[2]
     if mode != "reverse":
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if isinstance(derived, VJPFunction):

@@ -23,7 +23,7 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
-from .parse import dotted_name, resolve_dotted
+from .parse import ExtraArgument, Specialization, dotted_name, resolve_dotted
 
 _BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -54,17 +54,22 @@ class OpKind(enum.Enum):
 @dataclasses.dataclass(frozen=True)
 class Operand:
     """Where a gradient can enter an :class:`Op`: the rule's parameter ``param`` (``None`` for an
-    operation with no rule) and, for a ``*param`` parameter, the position ``index`` in it."""
+    operation with no rule; for a call, an :class:`~srcad.passes.parse.ExtraArgument` for an
+    argument the callee's ``*args`` takes) and, for a ``*param`` parameter, the position ``index``
+    in it."""
 
-    param: str | None
+    param: str | ExtraArgument | None
     index: int | None = None
 
 
 @dataclasses.dataclass
 class Op:
     """One statement seen as ``targets = rule(args)``; ``kind`` (an :class:`OpKind`) says which
-    form. For a call, ``callee`` is the function, ``static`` the (parameter, function) pairs it is
-    specialized on, ``recompute`` true for srcad.checkpoint (run again in the backward sweep).
+    form. For a call, ``callee`` is the function, ``args`` maps its parameters (an
+    :class:`~srcad.passes.parse.ExtraArgument` for each argument its ``*args`` takes) to the
+    arguments, ``static`` is the :class:`~srcad.passes.parse.Specialization` it is specialized on
+    (functions passed for called parameters, number of extra arguments), ``recompute`` true for
+    srcad.checkpoint (run again in the backward sweep).
     """
 
     kind: OpKind
@@ -74,7 +79,7 @@ class Op:
     node: object = None
     reason: str = ""
     callee: object = None
-    static: tuple = ()  # for a call: (parameter, function) pairs the callee is specialized on
+    static: Specialization = Specialization()  # for a call: what the callee is specialized on
     recompute: bool = False  # for a call: srcad.checkpoint (run again in the backward sweep)
 
     def diff_operands(self) -> list:
@@ -275,7 +280,9 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
     """A call to a user's function, its arguments bound to the function's parameter names (the
     argument expressions themselves are bound, so each parameter gets its expression).
     Arguments that are known functions (a global ``sigmoid``, or a specialized parameter) are
-    recorded in ``Op.static``, so the callee is specialized on them in turn."""
+    recorded in ``Op.static``, so the callee is specialized on them in turn; so is, for a callee
+    with ``*args``, the number of extra arguments it gets (each bound to an
+    :class:`~srcad.passes.parse.ExtraArgument`)."""
     everything = {f"arg{k}": a for k, a in enumerate(node.args)}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
     try:
@@ -291,26 +298,27 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
             return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
                       reason=f"{what} takes **kwargs, which srcad does not differentiate "
                              "through yet")
-        if kind == inspect.Parameter.VAR_POSITIONAL:  # '*k': the k-th of the extra arguments
+        if kind == inspect.Parameter.VAR_POSITIONAL:  # the k-th of the extra arguments
             for k, argument in enumerate(value):
-                args[f"*{k}"] = argument
+                args[ExtraArgument(k)] = argument
             extra = len(value)
             continue
         args[name] = value
-    static = {}
+    functions = {}
     for name, atom in args.items():
-        if name.startswith("*"):
+        if isinstance(name, ExtraArgument):
             continue
         if isinstance(atom, gast.Name) and atom.id in parsed.static:
-            static[name] = parsed.static[atom.id]
+            functions[name] = parsed.static[atom.id]
         elif isinstance(atom, (gast.Name, gast.Attribute)) and _is_static(atom, locals_):
             obj = resolve_static(atom, parsed)
             if callable(obj) and not isinstance(obj, type):
-                static[name] = obj
-    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in signature.parameters.values()):
-        static["*args"] = extra  # the callee is specialized on how many it gets
-    return Op(OpKind.CALL, targets, args=args, node=node, callee=fn, static=tuple(sorted(
-        static.items(), key=lambda item: item[0])))
+                functions[name] = obj
+    has_varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL
+                      for p in signature.parameters.values())
+    static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),
+                            extra if has_varargs else None)  # how many its *args gets
+    return Op(OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
 
 
 def _nested_call(targets, nested, node, keywords) -> Op:

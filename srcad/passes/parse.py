@@ -16,8 +16,11 @@ Guarantees:
     (:meth:`Parsed.specialize_varargs`) and pass 2 (:mod:`srcad.passes.fence`) fill them.
 
 Also here: the queries on names every pass shares (:func:`parameter_names`, :func:`local_names`,
-:func:`own_nodes`, :func:`resolve_dotted`) and :class:`NestedFunction`, a nested ``def`` lifted
-out to be differentiated on its own.
+:func:`own_nodes`, :func:`resolve_dotted`), :class:`NestedFunction`, a nested ``def`` lifted
+out to be differentiated on its own, and what a transformation is specialized on:
+:class:`Specialization` (the functions passed for called parameters, the number of extra
+arguments ``*args`` gets) and :class:`ExtraArgument` (one of those extra arguments, as a
+parameter).
 """
 
 from __future__ import annotations
@@ -109,6 +112,29 @@ def resolve_dotted(node, namespace: Namespace, filename: str):
                 Location(filename, node.lineno, node.col_offset),
             ) from None
     return obj
+
+
+@dataclasses.dataclass(frozen=True)
+class ExtraArgument:
+    """The ``index``-th extra positional argument a ``*args`` parameter takes: a parameter in the
+    lists of parameters and of parameters to differentiate, next to the named ones. Printed
+    ``*index`` (generated headers, file names)."""
+
+    index: int
+
+    def __str__(self) -> str:
+        return f"*{self.index}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Specialization:
+    """What a transformation of a function is specialized on, besides the function: the functions
+    its called parameters hold, as ``(parameter, function)`` pairs, and ``extra_arguments``, how
+    many extra positional arguments its ``*args`` gets (``None``: not specialized, as for a
+    function without ``*args``). Hashable: a key of the caches of transformations."""
+
+    functions: tuple = ()
+    extra_arguments: int | None = None
 
 
 @dataclasses.dataclass

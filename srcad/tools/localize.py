@@ -104,7 +104,7 @@ class Localizer:
         """The first faulty line of ``fun`` called with ``args`` (gradients wanted for ``ks``)."""
         import inspect
 
-        from ..passes.parse import parse
+        from ..passes.parse import ExtraArgument, Specialization, parse
 
         if not isinstance(fun, types.FunctionType):
             self.note(f"{getattr(fun, '__qualname__', fun)!r} is not a Python function: its lines "
@@ -115,15 +115,15 @@ class Localizer:
             named = [p.name for p in signature.parameters.values()
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
             has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
-            params = named + ([f"*{k}" for k in range(len(args) - len(named))] if has_varargs
-                              else [])
-            static = {}
-            if has_varargs:
-                static["*args"] = max(len(args) - len(named), 0)
+            params = named + ([ExtraArgument(k) for k in range(len(args) - len(named))]
+                              if has_varargs else [])
+            functions = {}
             for name in parse(fun).called_parameters():
                 k = named.index(name) if name in named else None
                 if k is not None and k < len(args) and callable(args[k]):
-                    static[name] = args[k]
+                    functions[name] = args[k]
+            static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),
+                                    max(len(args) - len(named), 0) if has_varargs else None)
             wrt = [params[k] for k in ks if -len(params) <= k < len(params)]
         except Exception as exc:  # noqa: BLE001 -- reported, never hidden
             self.note(f"{fun.__qualname__}: could not be prepared for checking "
@@ -135,11 +135,11 @@ class Localizer:
 
     def prepare(self, fun, wrt, static) -> _Prepared:
         """``fun`` through the pipeline's front half (parse ... activity), and its recording copy;
-        made once per (function, parameters, static functions)."""
+        made once per (function, parameters, :class:`~srcad.passes.parse.Specialization`)."""
         from ..passes.parse import NestedFunction
 
         try:
-            key = (fun, tuple(wrt), tuple(sorted(static.items(), key=lambda item: item[0])))
+            key = (fun, tuple(wrt), static)
             hash(key)
         except TypeError:
             key = None
@@ -228,7 +228,7 @@ class Localizer:
         else:
             args = [self.value(a, env, prep) for a in op.node.args]
             kwargs = {kw.arg: self.value(kw.value, env, prep) for kw in op.node.keywords}
-        return self.find(callee, args, kwargs, wrt, dict(op.static), depth + 1,
+        return self.find(callee, args, kwargs, wrt, op.static, depth + 1,
                          f"{line}\n    (in {name})")
 
     @staticmethod
