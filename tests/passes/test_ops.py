@@ -26,3 +26,16 @@ def test_every_simple_statement_has_an_op_of_a_known_kind():
             assert op.kind.value in KINDS
             if op.kind is OpKind.UNKNOWN:
                 assert op.reason, fn.__name__
+
+
+def test_extra_positional_arguments_are_operands_with_positions_as_values():
+    import corpus_calls
+
+    from srcad.passes.parse import ExtraArgument, Specialization
+
+    front = front_half(corpus_calls.uses_total, ["x"])["analysed"]
+    calls = [op for op in front.ops.values() if op.kind is OpKind.CALL]
+    assert [op.static for op in calls] == [Specialization((), 3), Specialization((), 1)]
+    first = [operand.param for operand, _ in calls[0].diff_operands()]
+    assert first == [ExtraArgument(0), ExtraArgument(1), ExtraArgument(2)]
+    assert str(first[2]) == "*2"
