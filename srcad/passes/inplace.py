@@ -20,6 +20,7 @@ loop (``dW`` in an RNN).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import gast
@@ -29,17 +30,21 @@ from .codegen import Generated
 
 def accumulate(generated: Generated) -> Generated:
     """See the module docstring. The output's adjoint is never a candidate: it is the seed, or the
-    caller's array in a backward function called from other generated code. The functions are
-    rewritten in place and returned."""
+    caller's array in a backward function called from other generated code. The input is left as
+    it was: the function rewritten is a new one (its other statements shared)."""
     sweep = generated.sweep
     if sweep is None:
         return generated
     function = generated.functions[sweep.function]
-    stmts = function.body[sweep.start:sweep.stop]
+    stmts = copy.deepcopy(function.body[sweep.start:sweep.stop])
     rewritten = accumulate_in_place(stmts, sweep.adjoints)
-    function.body[sweep.start:sweep.stop] = rewritten
+    new = copy.copy(function)
+    new.body = function.body[:sweep.start] + rewritten + function.body[sweep.stop:]
+    functions = list(generated.functions)
+    functions[sweep.function] = new
     stop = sweep.start + len(rewritten)
-    return dataclasses.replace(generated, sweep=dataclasses.replace(sweep, stop=stop))
+    return dataclasses.replace(generated, functions=functions,
+                               sweep=dataclasses.replace(sweep, stop=stop))
 
 
 def accumulate_in_place(stmts: list, adjoints) -> list:

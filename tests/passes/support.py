@@ -82,11 +82,8 @@ def front_half(fn, wrt) -> dict:
 
 
 def reverse_snapshot(fn, wrt) -> Snapshot:
-    """Pass 10 in reverse mode: ``fn``'s gradient function with its comments."""
-    program = pipeline.Program()
-    pipeline.derive(program, fn, list(wrt), name=f"grad_{fn.__name__}")
-    function, comments = program.generated[-1]  # fn's own, made after those of its callees
-    return Snapshot(Pass.REVERSE, fn.__name__, function, comments=comments)
+    """Pass 10 in reverse mode: ``fn``'s gradient function with its comments (before pass 11)."""
+    return back_analyses(fn, wrt)[Pass.REVERSE]
 
 
 def forward_snapshot(fn, wrt) -> Snapshot:
@@ -106,9 +103,14 @@ def back_half(fn, wrt) -> dict:
     return seen
 
 
-def check_golden(step: str, fn, snapshot: Snapshot):
-    """Compare the printed ``snapshot`` with its golden file (or write it, when asked)."""
-    text = render(snapshot, first_line=fn.__code__.co_firstlineno)
+def check_golden(step: str, fn, snapshot: Snapshot, before: Snapshot | None = None):
+    """Compare the printed ``snapshot`` with its golden file (or write it, when asked). Given the
+    pass ``before`` it, a program that pass left as it was is written as one line (as
+    ``SRCAD_DEBUG_PASSES`` prints it), not as a second copy of the same program."""
+    first = fn.__code__.co_firstlineno
+    text = render(snapshot, first_line=first)
+    if before is not None and render(before, first_line=first) == text:
+        text = f"# unchanged: the program as {before.step.label} left it\n"
     path = GOLDEN / step / f"{fn.__module__}.{fn.__name__}.py"
     if os.environ.get("SRCAD_UPDATE_GOLDEN"):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,8 @@ from .support import GOLDEN_SET, check_golden, first_parameter, front_half, gold
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("desugar", fn, front_half(fn, wrt)[Pass.DESUGAR])
+    snapshots = front_half(fn, wrt)
+    check_golden("desugar", fn, snapshots[Pass.DESUGAR], before=snapshots[Pass.LOWER])
 
 
 def test_no_augmented_or_annotated_assignment_and_no_pass_remains():

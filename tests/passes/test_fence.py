@@ -12,7 +12,8 @@ from .support import GOLDEN_SET, check_golden, front_half, golden_ids, whole_cor
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("fence", fn, front_half(fn, wrt)[Pass.FENCE])
+    snapshots = front_half(fn, wrt)
+    check_golden("fence", fn, snapshots[Pass.FENCE], before=snapshots[Pass.PARSE])
 
 
 def test_the_corpus_passes_the_fence_unchanged():

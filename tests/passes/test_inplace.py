@@ -14,7 +14,8 @@ from .support import GOLDEN_SET, back_analyses, check_golden, first_parameter, g
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("inplace", fn, back_analyses(fn, wrt)[Pass.INPLACE])
+    snapshots = back_analyses(fn, wrt)
+    check_golden("inplace", fn, snapshots[Pass.INPLACE], before=snapshots[Pass.REVERSE])
 
 
 def _augmented(function) -> collections.Counter:

@@ -12,7 +12,8 @@ from .support import GOLDEN_SET, check_golden, first_parameter, front_half, gold
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("lower", fn, front_half(fn, wrt)[Pass.LOWER])
+    snapshots = front_half(fn, wrt)
+    check_golden("lower", fn, snapshots[Pass.LOWER], before=snapshots[Pass.FENCE])
 
 
 def _loops(tree):

@@ -1,2 +1,1 @@
-def uses_closure(x):
-    return quad(x) + x  # line +1
+# unchanged: the program as 3 lower left it

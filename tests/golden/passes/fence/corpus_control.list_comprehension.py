@@ -1,2 +1,1 @@
-def list_comprehension(ws, xs):
-    return sum([w * x for w, x in zip(ws, xs)])  # line +1
+# unchanged: the program as 1 parse left it

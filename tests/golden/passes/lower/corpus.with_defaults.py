@@ -1,2 +1,1 @@
-def with_defaults(x, scale=2.0, power=3):
-    return scale * x ** power  # line +1
+# unchanged: the program as 2 fence left it

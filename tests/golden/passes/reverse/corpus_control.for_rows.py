@@ -40,7 +40,7 @@ def grad_for_rows(W, X):
         sum_tanh_W_at_row = stack.pop()
         dW_at_row = dtanh_W_at_row * (1 - tanh_W_at_row ** 2)
         tanh_W_at_row = stack.pop()
-        dW += matmul_dx(dW_at_row, W, row)
+        dW = dW + matmul_dx(dW_at_row, W, row)
         # line +2: for row in X:
         row = stack.pop()
     return (s, dW)

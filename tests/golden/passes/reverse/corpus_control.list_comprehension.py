@@ -49,5 +49,5 @@ def grad_list_comprehension(ws, xs):
         x_2 = stack.pop()
         dws_item_index = dw_2
         w_2 = stack.pop()
-        dws += unindex(dws_item_index, ws, item_index)
+        dws = dws + unindex(dws_item_index, ws, item_index)
     return (out, dws)
