@@ -36,10 +36,13 @@ PARTNER = {(): [()], (3,): [(3,), ()], (2, 3): [(2, 3), (3,), (2, 1), ()]}
 
 
 class Program:
-    """One generated module: helper functions and a function ``f(x, y, n)``."""
+    """One generated module: helper functions and a function ``f(x, y, n)``. ``user``: also the
+    constructs users write that reach srcad's edges (issue #14): writes through aliases, views and
+    containers holding arrays, in-place updates of an array a container holds."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, user: bool = False):
         self.rng = rng
+        self.user = user
         self.counter = 0
         self.helpers = []  # (name, source)
         self.x_shape = rng.choice(SHAPES)
@@ -132,6 +135,8 @@ class Program:
 
     def statement(self, env, depth, in_loop):
         r = self.rng
+        if self.user and not self.in_helper and r.random() < 0.25:
+            return self.shared_write(env)
         kind = r.random()
         if depth >= 2:
             kind = kind * 0.45
@@ -178,6 +183,42 @@ class Program:
             value, _ = self.scalar_expr(env)
             return [f"if {self.condition(env)}:", f"    return {value}"]
         return []
+
+    def shared_write(self, env):
+        """A new array, a second way to reach it (another name, a view, a container), a write
+        through one of them, and both left readable: NumPy's semantics, which srcad must follow
+        exactly or refuse at the write."""
+        r = self.rng
+        value, shape = self.expr(env)
+        if shape == ():
+            return []
+        base, other = self.fresh("w"), self.fresh("w")
+        lines = [f"{base} = {value} * 1.0"]  # a new array: never the caller's
+        scalar, _ = self.scalar_expr(env)
+        ways = ["name", "slice", "reversed", "flip", "reshape", "tuple", "list", "dict"]
+        if len(shape) == 2:
+            ways.append("transpose")
+        way = r.choice(ways)
+        view = {"name": (base, shape), "slice": (f"{base}[1:]", (shape[0] - 1,) + shape[1:]),
+                "reversed": (f"{base}[::-1]", shape), "flip": (f"np.flip({base})", shape),
+                "reshape": (f"{base}.reshape(-1)", (int(np.prod(shape)),)),
+                "transpose": (f"{base}.T", shape[::-1])}
+        if way in view:
+            source, other_shape = view[way]
+            lines.append(f"{other} = {source}")
+            if r.random() < 0.5:
+                lines.append(f"{other}[0] = {scalar}")
+            else:
+                lines.append(f"{base}[-1] = {scalar}")
+        else:  # a container holding the array, then an in-place update of the array
+            holder = self.fresh("c")
+            lines.append({"tuple": f"{holder} = ({base}, 1.0)", "list": f"{holder} = [{base}, 2.0]",
+                          "dict": f"{holder} = {{'a': {base}}}"}[way])
+            lines.append(f"{base} += {scalar}" if r.random() < 0.5 else f"{base}[0] = {scalar}")
+            lines.append(f"{other} = {holder}[{0 if way != 'dict' else repr('a')}]")
+            other_shape = shape
+        env[base], env[other] = shape, other_shape
+        return lines
 
     def if_statement(self, env, depth, in_loop):
         r = self.rng
@@ -349,17 +390,17 @@ def check_forward(f, args, grads, rng) -> str:
     return "ok"
 
 
-def generate(seed: int) -> str:
-    program = Program(random.Random(seed))
+def generate(seed: int, user: bool = False) -> str:
+    program = Program(random.Random(seed), user)
     source = program.module()
     return source + f"\nX_SHAPE = {program.x_shape!r}\nY_SHAPE = {program.y_shape!r}\n"
 
 
-def run(count: int, seed: int = 0, verbose: bool = False) -> dict:
+def run(count: int, seed: int = 0, verbose: bool = False, user: bool = False) -> dict:
     results = {"ok": 0, "invalid": 0, "kink": 0, "refused": 0, "fail": []}
     with tempfile.TemporaryDirectory() as workdir:
         for k in range(seed, seed + count):
-            source = generate(k)
+            source = generate(k, user)
             outcome = check_program(source, k, workdir)
             if outcome.startswith("FAIL"):
                 results["fail"].append((k, outcome, source))
@@ -397,8 +438,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--user", action="store_true",
+                        help="also the constructs of Program.shared_write (aliases, views, containers)")
     args = parser.parse_args()
-    results = run(args.count, args.seed, verbose=True)
+    results = run(args.count, args.seed, verbose=True, user=args.user)
     print(f"{args.count} programs from seed {args.seed}: {results['ok']} agree, "
           f"{len(results['fail'])} disagree, {results['refused']} refused, "
           f"{results['invalid']} invalid as plain Python, {results['kink']} at a kink")
