@@ -136,7 +136,7 @@ class Program:
     def statement(self, env, depth, in_loop):
         r = self.rng
         if self.user and not self.in_helper and r.random() < 0.25:
-            return self.shared_write(env)
+            return r.choice([self.shared_write, self.shared_write, self.user_call])(env)
         kind = r.random()
         if depth >= 2:
             kind = kind * 0.45
@@ -219,6 +219,29 @@ class Program:
             other_shape = shape
         env[base], env[other] = shape, other_shape
         return lines
+
+    def user_call(self, env):
+        """Calls as users write them: a module under another name (``xp = np``, the array-API
+        idiom), positional and negative axes, a mutating method, an integer cast."""
+        r = self.rng
+        value, shape = self.expr(env)
+        name = self.fresh()
+        way = r.choice(["xp", "axis", "sort", "fill", "int"] if shape != () else ["xp", "int"])
+        if way == "xp":
+            env[name] = shape
+            return ["xp = np", f"{name} = xp.tanh({value}) + xp.sum({value})"]
+        if way == "axis":
+            axis = r.choice(range(-len(shape), len(shape)))
+            env[name] = tuple(n for k, n in enumerate(shape) if k != axis % len(shape))
+            return [f"{name} = np.{r.choice(['sum', 'mean'])}({value}, {axis})"]
+        if way == "int":  # piecewise constant: a zero gradient (a kink at each jump)
+            env[name] = shape
+            return [f"{name} = np.asarray(3.0 * {value}, dtype=int) * {value}"]
+        base = self.fresh("w")
+        env[base] = shape
+        scalar, _ = self.scalar_expr(env)
+        mutate = f"{base}.sort()" if way == "sort" else f"{base}.fill({scalar})"
+        return [f"{base} = {value} * 1.0", mutate]
 
     def if_statement(self, env, depth, in_loop):
         r = self.rng
