@@ -4,7 +4,8 @@ depends on that (``+`` on lists, a method call).
 Accepts: the A-normal-form simple statements of a function (passes 4-5), its
 :class:`~srcad.passes.parse.Parsed` and its local names.
 Guarantees: :func:`sequence_names` gives the locals that hold lists or tuples (a
-:class:`Sequences`, which also keeps the statements for :meth:`Sequences.holders`); :func:`holders` maps a local to
+:class:`Sequences`, which also keeps the statements, for :meth:`Sequences.holders`,
+:meth:`Sequences.sharing` and :meth:`Sequences.readers`); :func:`holders` maps a local to
 
 * a module, when every assignment to it is that module (``xp = np``; ``la = xp.linalg``): a
   method call on it is a call of that module's function (``xp.sum(x)`` is ``np.sum(x)``);
@@ -15,6 +16,7 @@ Guarantees: :func:`sequence_names` gives the locals that hold lists or tuples (a
 
 and leaves out every other local (parameters, results of operations with a rule, of user calls):
 those are taken for arrays or numbers, whose methods have the rules of :mod:`srcad.rules.methods`.
+:func:`changed_by` says which locals a call may change in place, or read without being passed them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import types
 import gast
 import numpy as np
 
+from ..rules.methods import MUTATING_METHODS
+from ..rules.python import is_implicit_scope, mutated_argument
 from .parse import dotted_name, resolve_dotted
 
 
@@ -236,3 +240,38 @@ def resolve_static(func, parsed):
     if dotted_name(func) is None:
         return None
     return resolve_dotted(func, parsed.namespace, parsed.filename)
+
+
+def changed_by(node, keywords, parsed, locals_, held, sequences):
+    """For the call ``node``: ``(names, reason)`` if it changes locals in place (``y.sort()``,
+    ``np.copyto(y, v)``, ``np.add.at(y, i, v)``, an ``out=`` argument: the changed local, what it
+    may be a view of and what was computed from it earlier, see :class:`Sequences`) or reads
+    locals it is not passed (``eval``, ``exec``, ``locals()``: every local); None otherwise."""
+    func, args = node.func, list(node.args)
+    out = keywords.get("out")
+    receiver = func.value.id if isinstance(func, gast.Attribute) \
+        and isinstance(func.value, gast.Name) and func.value.id in locals_ else None
+    obj = None
+    if is_static(func, locals_):
+        obj = resolve_static(func, parsed)
+    elif receiver is not None and held.get(receiver) not in (None, OPAQUE):
+        obj = getattr(held[receiver], func.attr, None)  # xp.copyto, xp a module
+    if is_implicit_scope(obj):
+        return tuple(sorted(locals_)), (f"'{dotted_name(func)}' reads and may change variables it "
+                                        "is not passed, which srcad cannot follow")
+    if out is not None and not (isinstance(out, gast.Constant) and out.value is None):
+        changed, what = out, "its 'out=' argument"
+    elif receiver is not None and func.attr in MUTATING_METHODS and held.get(receiver) is None:
+        changed, what = func.value, f"'.{func.attr}()'"
+    elif mutated_argument(obj) is not None and len(args) > mutated_argument(obj):
+        changed, what = args[mutated_argument(obj)], f"'{dotted_name(func) or func.attr}'"
+    else:
+        return None
+    names = tuple(n.id for n in gast.walk(changed) if isinstance(n, gast.Name) and n.id in locals_)
+    if not names:
+        return None
+    if isinstance(sequences, Sequences):  # what they may be views of, what was computed from them
+        names = sequences.sharing(names, locals_, parsed)
+        names += tuple(n for n in sequences.readers(node, names, parsed) if n not in names)
+    return names, (f"{what} changes '{names[0]}' in place, which srcad cannot differentiate; "
+                   "compute a new array instead (np.sort(y), np.where, y[i] = v)")

@@ -6,7 +6,10 @@ Guarantees: :func:`classify` returns an :class:`Op` that the activity, reverse a
 so all agree on which operands are differentiable (:meth:`Op.diff_operands`, as :class:`Operand`
 values). Its ``kind`` is an :class:`OpKind`. It never raises for a statement that needs no gradient: a
 call srcad cannot differentiate is classified ``OpKind.UNKNOWN`` with the reason, and the error is
-raised only if a gradient must flow through it (see :meth:`Op.error`)."""
+raised only if a gradient must flow through it (see :meth:`Op.error`). A call that changes values in
+place or reads variables it is not passed (:func:`srcad.passes.holders.changed_by`) is such a call,
+with what it may change among its targets, so a gradient through those refuses it too; a method call
+resolves by what its object holds (:func:`srcad.passes.holders.holders`)."""
 
 from __future__ import annotations
 
@@ -23,8 +26,6 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
-from ..rules.methods import MUTATING_METHODS
-from ..rules.python import is_implicit_scope, mutated_argument
 from . import holders
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
 from .parse import ExtraArgument, Specialization, dotted_name
@@ -240,45 +241,18 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
 
 
 def _side_effect(targets, node, keywords, parsed, locals_, held, sequences):
-    """A call that changes a local in place (``y.sort()``, ``np.copyto(y, v)``, ``np.add.at(y, i,
-    v)``, an ``out=`` argument) or reads locals it is not passed (``eval``, ``exec``, ``locals()``):
-    an ``OpKind.UNKNOWN`` whose targets include what it may change, so it is refused if a gradient
-    flows through it or into what it changed. None for any other call."""
-    func, args = node.func, list(node.args)
-    out = keywords.get("out")
-    receiver = func.value.id if isinstance(func, gast.Attribute) \
-        and isinstance(func.value, gast.Name) and func.value.id in locals_ else None
-    obj = None
-    if _is_static(func, locals_):
-        obj = resolve_static(func, parsed)
-    elif receiver is not None and held.get(receiver) not in (None, OPAQUE):
-        obj = getattr(held[receiver], func.attr, None)  # xp.copyto, xp a module
-    if is_implicit_scope(obj):
-        names = sorted(locals_)
-        return Op(OpKind.UNKNOWN, targets + tuple(names), args={n: _load(n) for n in names},
-                  node=node, reason=f"'{dotted_name(func)}' reads and may change variables it is "
-                                    "not passed, which srcad cannot follow")
-    if out is not None and not (isinstance(out, gast.Constant) and out.value is None):
-        changed, what = out, "its 'out=' argument"
-    elif receiver is not None and func.attr in MUTATING_METHODS and held.get(receiver) is None:
-        changed, what = func.value, f"'.{func.attr}()'"
-    elif mutated_argument(obj) is not None and len(args) > mutated_argument(obj):
-        changed, what = args[mutated_argument(obj)], f"'{dotted_name(func) or func.attr}'"
-    else:
+    """A call that changes a local in place or reads locals it is not passed
+    (:func:`~srcad.passes.holders.changed_by`): an ``OpKind.UNKNOWN`` whose targets include what it
+    may change, so it is refused if a gradient flows through it or what it changed. Else None."""
+    change = holders.changed_by(node, keywords, parsed, locals_, held, sequences)
+    if change is None:
         return None
-    names = tuple(n.id for n in gast.walk(changed) if isinstance(n, gast.Name) and n.id in locals_)
-    if not names:
-        return None
-    if isinstance(sequences, Sequences):  # what they may be views of, what was computed from them
-        names = sequences.sharing(names, locals_, parsed)
-        names += tuple(n for n in sequences.readers(node, names, parsed) if n not in names)
-    everything = {f"arg{k}": a for k, a in enumerate([func] + args)}
+    names, reason = change
+    everything = {f"arg{k}": a for k, a in enumerate([node.func] + list(node.args))}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
     everything.update({f"changed_{n}": _load(n) for n in names})
     return Op(OpKind.UNKNOWN, targets + tuple(n for n in names if n not in targets),
-              args=everything, node=node,
-              reason=f"{what} changes '{names[0]}' in place, which srcad cannot differentiate; "
-                     "compute a new array instead (np.sort(y), np.where, y[i] = v)")
+              args=everything, node=node, reason=reason)
 
 
 def _load(name):
