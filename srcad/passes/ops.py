@@ -222,10 +222,13 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
     """``x.sum(axis=0)``: the rule of the matching function, with ``x`` first -- if ``x`` may be an
     array. If ``x`` holds a module (``xp = np``), the module's function; if it may hold another
     object (see :mod:`srcad.passes.holders`), a call srcad cannot see into (``x`` one of its
-    targets: the method may change it)."""
+    targets: the method may change it). A method without a rule may change its arguments (``rng.
+    shuffle(y)``): they are its targets too."""
     holder = (held or {}).get(func.value.id) if isinstance(func.value, gast.Name) else None
+    passed = tuple(a.id for a in list(node.args) + list(keywords.values())
+                   if isinstance(a, gast.Name) and a.id in locals_ and a.id not in targets)
     if holder is OPAQUE:
-        return _apply(targets + (func.value.id,), None, [func.value] + node.args, keywords, node,
+        return _apply(targets + (func.value.id,) + passed, None, [func.value] + node.args, keywords, node,
                       f"'{func.value.id}.{func.attr}()': '{func.value.id}' may not be an array, "
                       "and srcad cannot see into its method")
     if holder is not None:  # a module
@@ -236,8 +239,8 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
     args = node.args
     if func.attr in rules.PACKED_METHODS and len(args) > 1:
         args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
-    return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args, keywords, node,
-                  f"method '.{func.attr}()'")
+    return _apply(targets if fn else targets + passed, rules.lookup(fn) if fn else None,
+                  [func.value] + args, keywords, node, f"method '.{func.attr}()'")
 
 
 def _side_effect(targets, node, keywords, parsed, locals_, held, sequences):
