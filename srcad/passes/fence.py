@@ -14,7 +14,9 @@ node (file, line, column, caret) with a message naming the construct. The suppor
 * assignment targets are names, tuples/lists of them, or subscripts of a name; loop targets are
   names or tuples/lists of names;
 * an expression statement is a docstring, ``print(...)``, ``items.append(x)`` or one of srcad's
-  own runtime checks;
+  own runtime checks; ``print(...)`` and ``assert`` (run as written, never seen by pass 6) contain
+  no call that changes a value in place (``y.sort()``, ``np.copyto``, ``out=``) or reads variables
+  it is not passed (``eval``, ``locals()``);
 * every name read is a parameter, a local, or bound in the function's namespace; every
   ``return`` has a value, and there is one;
 * a nested ``def`` has constant defaults, no decorators and no ``def`` inside it, calls no other
@@ -29,7 +31,9 @@ from __future__ import annotations
 import gast
 
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
-from .parse import NestedFunction, own_nodes, parameter_names
+from ..rules.methods import MUTATING_METHODS
+from ..rules.python import is_implicit_scope, mutated_argument
+from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
 
 _UNBOUND = object()
 
@@ -94,6 +98,10 @@ def is_append(value) -> bool:
 class _Fence:
     def __init__(self, parsed):
         self.parsed = parsed
+        tree = parsed.tree
+        self.local_names = set(parameter_names(tree.args)) | {
+            n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
 
     def fail(self, node, message):
         raise UnsupportedSyntaxError(message, self.parsed.location(node))
@@ -192,10 +200,34 @@ class _Fence:
                 self.fail(stmt, "an expression statement may have side effects srcad cannot see; "
                                 "only docstrings, print(...) and 'items.append(x)' are allowed as "
                                 "statements")
+        if isinstance(stmt, (gast.Expr, gast.Assert)):  # run as written: pass 6 never sees them
+            for call in gast.walk(stmt):
+                if isinstance(call, gast.Call) and call is not getattr(stmt, "value", None) \
+                        and self.has_side_effect(call):
+                    self.fail(call, "a call that changes a value in place or reads variables it "
+                                    "is not passed cannot be part of print(...) or assert; assign "
+                                    "its result first")
         if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             for target in targets:
                 self.check_target(target)
+
+    def has_side_effect(self, call) -> bool:
+        """``y.sort()``, ``np.copyto(y, v)``, ``f(x, out=y)``, ``eval(...)``: see the docstring."""
+        if any(k.arg == "out" and not (isinstance(k.value, gast.Constant) and k.value.value is None)
+               for k in call.keywords):
+            return True
+        local_method = isinstance(call.func, gast.Attribute) and call.func.attr in MUTATING_METHODS
+        if dotted_name(call.func) is None:
+            return local_method
+        root = dotted_name(call.func).split(".")[0]
+        if self.parsed.namespace.lookup(root, _UNBOUND) is _UNBOUND or root in self.local_names:
+            return local_method  # a method of a local value
+        try:
+            obj = resolve_dotted(call.func, self.parsed.namespace, self.parsed.filename)
+        except UndefinedNameError:
+            return False  # reported by check_names
+        return is_implicit_scope(obj) or mutated_argument(obj) is not None
 
     def is_check(self, value) -> bool:
         """A call to one of srcad's runtime checks (in code srcad generated, differentiated again)."""

@@ -6,7 +6,10 @@ Guarantees: :func:`classify` returns an :class:`Op` that the activity, reverse a
 so all agree on which operands are differentiable (:meth:`Op.diff_operands`, as :class:`Operand`
 values). Its ``kind`` is an :class:`OpKind`. It never raises for a statement that needs no gradient: a
 call srcad cannot differentiate is classified ``OpKind.UNKNOWN`` with the reason, and the error is
-raised only if a gradient must flow through it (see :meth:`Op.error`)."""
+raised only if a gradient must flow through it (see :meth:`Op.error`). A call that changes values in
+place or reads variables it is not passed (:func:`srcad.passes.holders.changed_by`) is such a call,
+with what it may change among its targets, so a gradient through those refuses it too; a method call
+resolves by what its object holds (:func:`srcad.passes.holders.holders`)."""
 
 from __future__ import annotations
 
@@ -23,7 +26,11 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
-from .parse import ExtraArgument, Specialization, dotted_name, resolve_dotted
+from . import holders
+from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
+from .parse import ExtraArgument, Specialization, dotted_name
+
+sequence_names = holders.sequence_names  # (front reads it here)
 
 _BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -117,37 +124,9 @@ class Op:
                                         "if no gradient should flow")
 
 
-def sequence_names(stmts) -> set:
-    """Variables that hold a list or tuple: assigned a literal one, or what ``+``, ``*``, slicing
-    and copies make of those. ``+`` and ``*`` on them concatenate and repeat."""
-    names = set()
-    changed = True
-    while changed:
-        changed = False
-        for stmt in stmts:
-            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
-                continue
-            value, target = stmt.value, stmt.targets[0].id
-            if target in names:
-                continue
-            operands = []
-            if isinstance(value, (gast.List, gast.Tuple)):
-                hit = True
-            elif isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
-                operands = [value.left, value.right]
-                hit = any(isinstance(o, gast.Name) and o.id in names for o in operands)
-            elif isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
-                hit = isinstance(value.value, gast.Name) and value.value.id in names
-            else:
-                hit = isinstance(value, gast.Name) and value.id in names
-            if hit:
-                names.add(target)
-                changed = True
-    return names
-
-
 def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
-    """See the module docstring. ``sequences``: see :func:`sequence_names`."""
+    """See the module docstring. ``sequences``: see :func:`sequence_names` (a
+    :class:`~srcad.passes.holders.Sequences` also says what each local holds)."""
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
             and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append" \
             and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id in locals_:
@@ -207,14 +186,19 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         fn = rules.ATTRIBUTES.get(value.attr)
         return _apply(targets, rules.lookup(fn) if fn else None, [value.value], {}, value,
                       f"attribute '.{value.attr}'")
-    if isinstance(value, gast.Call):
-        keywords = {k.arg: k.value for k in value.keywords}
+    if isinstance(value, gast.Call):  # (out=None is no argument)
+        keywords = {k.arg: k.value for k in value.keywords if k.arg != "out"
+                    or not (isinstance(k.value, gast.Constant) and k.value.value is None)}
         func = value.func
         if isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args \
                 and not keywords and isinstance(func.value, gast.Name) and func.value.id in locals_:
             return Op(OpKind.POP, targets, args={"x": func.value}, node=value)
+        held = sequences.holders(parsed, locals_) if isinstance(sequences, Sequences) else {}
+        effect = _side_effect(targets, value, keywords, parsed, locals_, held, sequences)
+        if effect is not None:
+            return effect
         if isinstance(func, gast.Attribute) and not _is_static(func, locals_):
-            return _method_call(targets, func, value, keywords)
+            return _method_call(targets, func, value, keywords, parsed, locals_, held)
         if isinstance(func, gast.Name) and func.id in parsed.nested:
             return _nested_call(targets, parsed.nested[func.id], value, keywords)
         if isinstance(func, gast.Name) and func.id in parsed.static:
@@ -234,14 +218,48 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
               reason=f"'{type(value).__name__}' cannot be differentiated")
 
 
-def _method_call(targets, func, node, keywords) -> Op:
-    """``x.sum(axis=0)``: the rule of the matching function, with ``x`` first."""
+def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=None) -> Op:
+    """``x.sum(axis=0)``: the rule of the matching function, with ``x`` first -- if ``x`` may be an
+    array. If ``x`` holds a module (``xp = np``), the module's function; if it may hold another
+    object (see :mod:`srcad.passes.holders`), a call srcad cannot see into (``x`` one of its
+    targets: the method may change it). A method without a rule may change its arguments (``rng.
+    shuffle(y)``): they are its targets too."""
+    holder = (held or {}).get(func.value.id) if isinstance(func.value, gast.Name) else None
+    passed = tuple(a.id for a in list(node.args) + list(keywords.values())
+                   if isinstance(a, gast.Name) and a.id in locals_ and a.id not in targets)
+    if holder is OPAQUE:
+        return _apply(targets + (func.value.id,) + passed, None, [func.value] + node.args, keywords, node,
+                      f"'{func.value.id}.{func.attr}()': '{func.value.id}' may not be an array, "
+                      "and srcad cannot see into its method")
+    if holder is not None:  # a module
+        obj = getattr(holder, func.attr, None)
+        what = f"'{func.value.id}.{func.attr}' ({holder.__name__}.{func.attr})"
+        return _call_object(targets, obj, node, keywords, what, parsed, locals_)
     fn = rules.METHODS.get(func.attr)
     args = node.args
     if func.attr in rules.PACKED_METHODS and len(args) > 1:
         args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
-    return _apply(targets, rules.lookup(fn) if fn else None, [func.value] + args, keywords, node,
-                  f"method '.{func.attr}()'")
+    return _apply(targets if fn else targets + passed, rules.lookup(fn) if fn else None,
+                  [func.value] + args, keywords, node, f"method '.{func.attr}()'")
+
+
+def _side_effect(targets, node, keywords, parsed, locals_, held, sequences):
+    """A call that changes a local in place or reads locals it is not passed
+    (:func:`~srcad.passes.holders.changed_by`): an ``OpKind.UNKNOWN`` whose targets include what it
+    may change, so it is refused if a gradient flows through it or what it changed. Else None."""
+    change = holders.changed_by(node, keywords, parsed, locals_, held, sequences)
+    if change is None:
+        return None
+    names, reason = change
+    everything = {f"arg{k}": a for k, a in enumerate([node.func] + list(node.args))}
+    everything.update({f"kw_{k}": v for k, v in keywords.items()})
+    everything.update({f"changed_{n}": _load(n) for n in names})
+    return Op(OpKind.UNKNOWN, targets + tuple(n for n in names if n not in targets),
+              args=everything, node=node, reason=reason)
+
+
+def _load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
 def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
@@ -260,20 +278,6 @@ def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
     if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
         return _user_call(targets, obj, node, keywords, what, parsed, locals_)
     return _apply(targets, rules.lookup(obj), node.args, keywords, node, what)
-
-
-def resolve_static(func, parsed):
-    """The object a static callee denotes: a dotted name (``np.exp``, ``helper``) or a constant
-    subscript of one (``ACTIVATIONS["relu"]``)."""
-    if isinstance(func, gast.Subscript) and isinstance(func.slice, gast.Constant):
-        container = resolve_static(func.value, parsed)
-        try:
-            return container[func.slice.value]
-        except (KeyError, IndexError, TypeError):
-            return None
-    if dotted_name(func) is None:
-        return None
-    return resolve_dotted(func, parsed.namespace, parsed.filename)
 
 
 def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
@@ -376,10 +380,6 @@ def _apply(targets, rule, args, keywords, node, what) -> Op:
 def _nondiff(rule):
     """:data:`_NONDIFF` with the facts of ``rule`` (a function without a gradient)."""
     return dataclasses.replace(_NONDIFF, fresh=True) if rule.fresh else _NONDIFF
-
-
-def _is_static(node, locals_) -> bool:
-    return not any(isinstance(n, gast.Name) and n.id in locals_ for n in gast.walk(node))
 
 
 def _op_text(op) -> str:

@@ -4,7 +4,8 @@ Accepts: nothing; importing registers the table below.
 Guarantees: :data:`METHODS` maps a method name to the function whose rule it uses (``self`` as the
 first argument), :data:`ATTRIBUTES` an attribute name likewise; :data:`PACKED_METHODS` are the
 methods whose positional arguments after ``self`` form one tuple (``x.reshape(2, 3)``);
-:data:`NONDIFF_ATTRIBUTES` carry no gradient. Three methods without a NumPy function of their own
+:data:`NONDIFF_ATTRIBUTES` carry no gradient; :data:`MUTATING_METHODS` change their object in place
+(ndarray's and list's and dict's), so pass 6 never treats a call of one as pure. Three methods without a NumPy function of their own
 (``astype``, ``item``, ``flatten``) get stand-in functions with rules of their own.
 """
 
@@ -49,3 +50,12 @@ ATTRIBUTES = {"T": np.transpose}
 NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 # methods with no rule that return a view of ``self`` (pass 8, alias, treats them as views)
 VIEW_ONLY_METHODS = frozenset({"view"})
+# methods that change their object in place (ndarray, list, dict, set): a call of one on a local
+# is never pure (pass 6 makes the object a target of the call, which refuses it if a gradient flows)
+MUTATING_METHODS = frozenset({
+    "sort", "fill", "partition", "resize", "put", "itemset", "setfield", "byteswap", "setflags",
+    "extend", "insert", "remove", "clear", "reverse", "update", "setdefault", "popitem", "pop",
+    "add", "discard", "difference_update", "intersection_update", "symmetric_difference_update",
+    "__setitem__", "__delitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
+    "__ifloordiv__", "__imod__", "__ipow__", "__imatmul__", "__iand__", "__ior__", "__ixor__",
+})

@@ -7,12 +7,20 @@ Guarantees: :data:`COPY` (``y = x``: ``identity``, the result is the operand its
 :data:`NONDIFF` (constants, comparisons, calls without a gradient), and :func:`container` /
 :func:`dictionary` (tuple, list and dict displays: ``holds_operands``, the result holds the
 operands themselves; their tangent is the container of the tangents, a ``joint_jvp``). The passes
-read these rules' fields, never their names.
+read these rules' fields, never their names. :func:`mutated_argument` says which argument a known
+function changes in place (``np.copyto``, ``np.add.at``, ``operator.setitem``); :data:`IMPLICIT_SCOPE`
+are the builtins that read the caller's variables without being passed them (``eval``, ``exec``,
+``locals``, ``vars``, ``globals``).
 """
 
 from __future__ import annotations
 
+import builtins
 import functools
+import operator
+import random
+
+import numpy as np
 
 from .registry import Rule
 
@@ -41,3 +49,37 @@ def dictionary(keys: tuple) -> Rule:
                 {f"e{k}": f"g[{key!r}]" for k, key in enumerate(keys)},
                 joint_jvp="{" + ", ".join(f"{key!r}: t_e{k}" for k, key in enumerate(keys)) + "}",
                 holds_operands=True)
+
+
+# functions that change their first argument in place
+MUTATING_FUNCTIONS = frozenset({
+    np.copyto, np.put, np.place, np.putmask, np.put_along_axis, np.fill_diagonal,
+    np.random.shuffle, random.shuffle, setattr, delattr,
+    operator.setitem, operator.delitem, operator.iadd, operator.isub, operator.imul,
+    operator.itruediv, operator.ifloordiv, operator.imod, operator.ipow, operator.imatmul,
+    operator.iand, operator.ior, operator.ixor, operator.iconcat,
+})
+IMPLICIT_SCOPE = frozenset({builtins.eval, builtins.exec, builtins.locals, builtins.vars,
+                            builtins.globals})
+
+
+def mutated_argument(fn) -> int | None:
+    """The position of the argument ``fn`` changes in place (0 for ``np.copyto``, ``np.put``,
+    ``operator.setitem``, a ufunc's ``.at`` such as ``np.add.at``), or None."""
+    try:
+        if fn in MUTATING_FUNCTIONS:
+            return 0
+    except TypeError:  # unhashable
+        return None
+    if isinstance(getattr(fn, "__self__", None), np.ufunc) and getattr(fn, "__name__", "") == "at":
+        return 0
+    return None
+
+
+def is_implicit_scope(fn) -> bool:
+    """``eval``, ``exec``, ``locals()``, ``vars()``, ``globals()``: they read (and ``exec`` writes)
+    variables no argument names."""
+    try:
+        return fn in IMPLICIT_SCOPE
+    except TypeError:
+        return False
