@@ -29,12 +29,22 @@ defrule(np.linspace, "start, stop, num=50", start="np.sum(g * (1 - np.linspace(0
         jvp={"start": "t * (1 - np.linspace(0.0, 1.0, num))", "stop": "t * np.linspace(0.0, 1.0, num)"},
         fresh=True)
 _ARRAY_JVP = {"object": "np.array(t) if dtype is None else astype_tangent(np.array(t), dtype)"}
-defrule(np.array, "object, dtype=None", object="unarray(g, object)", linear_in="object",
-        jvp=_ARRAY_JVP, fresh=True)
-defrule(np.asarray, "object, dtype=None", object="unarray(g, object)", linear_in="object",
-        jvp=_ARRAY_JVP, view=True)
+_ARRAY_VJP = "unarray(g, object) if dtype is None else unarray(g, object, dtype)"  # int: zero
+defrule(np.array, "object, dtype=None", object=_ARRAY_VJP, linear_in="object", jvp=_ARRAY_JVP,
+        fresh=True)
+defrule(np.asarray, "object, dtype=None", object=_ARRAY_VJP, linear_in="object", jvp=_ARRAY_JVP,
+        view=True)
+# np.arange(start, stop, step) is start + k * step: stop only sets the length (no gradient), and
+# with one argument that argument is the stop
+defrule(np.arange, "start, stop=None, step=None, dtype=None",
+        start="0.0 if stop is None else dtype_adjoint(np.sum(g), dtype)",
+        step="dtype_adjoint(np.sum(g * np.arange(np.size(g))), dtype)",
+        jvp={"start": "np.zeros(np.shape(ans)) if stop is None else "
+                      "astype_tangent(np.full(np.shape(ans), t), dtype)",
+             "step": "astype_tangent(t * np.arange(np.size(ans)), dtype)"},
+        fresh=True)
 defrule(np.transpose, "a, axes=None",
-        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))",
+        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(np.mod(axes, np.ndim(g))))",
         linear_in="a", view=True)
 defrule(np.reshape, "a, shape", a=_SAME_SHAPE, linear_in="a", view=True)
 defrule(np.ravel, "a", a=_SAME_SHAPE, linear_in="a", view=True)
