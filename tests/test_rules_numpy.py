@@ -171,6 +171,8 @@ CASES = {
     np.arange: [("np.arange(x, 4.0, y)", [scalar(), scalar(0.3, 0.6)]),
                 ("np.arange(x, 3.0) * x", [scalar()])],
     np.bincount: [("np.bincount(np.array([2, 0, 2, 1]), x, 4)", [mat(4)])],
+    np.heaviside: [("np.heaviside(np.array([0.0, 1.0, -2.0, 0.0]), x)", [mat(4)]),
+                   ("np.heaviside(x, y)", [vec(3, 0.5, 1.0), scalar()])],
     np.clip: [("np.clip(x, -0.5, 0.5)", [vec(6)]), ("x.clip(-0.3, None)", [vec(6)]),
               ("np.clip(x, None, 0.2)", [vec(6)]),
               ("np.clip(z, x, y)", [scalar(-0.5, 0.0), scalar(0.2, 0.6), vec(6)]),

@@ -1,7 +1,8 @@
 """Issue #14 (trust), the rules at their edges: integer casts, negative axes, NumPy's positional
 order (dtype, out), zero repeat counts, np.kron of operands of different ndim, np.linalg.det at a
 singular matrix, complex values (refused), and the functions that were wrongly listed as having no
-gradient (np.bincount's weights, np.arange's start and step, np.einsum's sublist form).
+gradient (np.bincount's weights, np.arange's start and step, np.heaviside's x2, np.einsum's
+sublist form).
 
 Every gradient is checked against central finite differences (tests/gradcheck.py) in reverse mode
 (srcad.grad) and in forward mode (srcad.jvp), in float64 and, where the rule is dtype-sensitive,
@@ -262,6 +263,8 @@ def test_real_abs_is_unchanged():
     "np.einsum(x.reshape(2, 2), [0, 1], W[(2, 2)], [1, 0])",
     "np.sum(np.einsum(W[(2, 2)], [0, 1], x.reshape(2, 2), [1, 2], [0, 2]) ** 2)",
     "np.sum(np.einsum(x, [0], x, [1]) * W[(4,)][:, None])",
+    "np.sum(np.heaviside(np.array([0.0, 1.0, -1.0, 0.0]), x) * W[(4,)])",
+    "np.sum(np.heaviside(np.array([[0.0], [2.0]]), x[1]) * np.heaviside(x, 0.5))",
 ])
 def test_no_longer_zero(expr, dtype):
     f = fn(f"def f(x):\n    return {expr}\n")
@@ -274,5 +277,5 @@ def test_no_gradient_entries_take_no_differentiable_argument():
     """An entry of rules/nondiff.py must carry no gradient in any argument: the functions that
     have one in some argument have rules."""
     from srcad import rules
-    for fn_ in (np.bincount, np.arange, np.einsum):
+    for fn_ in (np.bincount, np.arange, np.einsum, np.heaviside):
         assert rules.lookup(fn_).differentiable

@@ -6,7 +6,7 @@ piecewise constant, integer or boolean valued, shape queries, or constructors (`
 those return a new array). Calling a function with no rule at all on a value that needs a gradient
 is an error, not a zero. An entry here must carry no gradient in *any* of its arguments: a function
 with a differentiable argument among others (``np.bincount``'s ``weights``, ``np.arange``'s
-``start`` and ``step``) has a rule of its own elsewhere.
+``start`` and ``step``, ``np.heaviside``'s ``x2``) has a rule of its own elsewhere.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ defnondiff(
     # shapes and sizes
     np.shape, np.ndim, np.size, builtins.len, builtins.range, builtins.isinstance,
     np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.count_nonzero, np.any, np.all,
-    np.isclose, np.allclose, np.array_equal, np.heaviside, np.digitize,
+    np.isclose, np.allclose, np.array_equal, np.digitize,
 )
 defnondiff(  # constructors
     np.zeros, np.ones, np.empty, np.eye, np.identity,
