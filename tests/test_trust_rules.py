@@ -50,6 +50,8 @@ CASTS = [
     "np.sum(np.asarray(x, dtype=bool) * x)",
     "np.sum(np.sum(x, dtype=int) * x)",
     "np.sum(np.cumsum(x, dtype=int) * x)",
+    "np.sum(np.full(3, x[1], dtype=int)) * x[1]",
+    "np.sum(np.full_like(np.arange(3), x[2])) * x[2]",
 ]
 
 
@@ -62,8 +64,11 @@ def test_an_integer_cast_stops_the_gradient(expr, dtype):
     both_modes(f, x, dtype=dtype, **tol)
 
 
-def test_a_float_cast_keeps_the_gradient():
-    f = fn("def f(x):\n    return np.sum(np.asarray(x, dtype=np.float64) ** 2 * W[(4,)])\n")
+@pytest.mark.parametrize("expr", ["np.sum(np.asarray(x, dtype=np.float64) ** 2 * W[(4,)])",
+                                  "np.sum(np.full((2, 4), x, dtype=float) ** 2)",
+                                  "np.sum(np.full_like(W[(4,)], x[0]) * W[(4,)]) * x[1]"])
+def test_a_float_cast_keeps_the_gradient(expr):
+    f = fn(f"def f(x):\n    return {expr}\n")
     both_modes(f, RNG.normal(size=4))
 
 
@@ -101,6 +106,20 @@ NEGATIVE_AXES = [
     ("np.trace(x, 0, -1, -2)", (2, 3, 4)),
     ("np.tensordot(x, W[(4,)], axes=([-1], [0]))", (3, 4)),
     ("np.rot90(x, 1, (-1, -2))", (3, 4)),
+    ("np.rot90(x, -1)", (3, 4)),                 # negative counts and offsets too
+    ("np.diag(x, -1)", (3,)),
+    ("np.diag(x, -1)", (3, 4)),
+    ("np.diagonal(x, -1)", (3, 4)),
+    ("np.trace(x, -1)", (3, 4)),
+    ("np.tril(x, -1)", (3, 4)),
+    ("np.triu(x, -1)", (3, 4)),
+    ("np.roll(x, -5)", (3, 4)),
+    ("np.take(x, np.array([-1, 0, -4]))", (3, 4)),
+    ("x[-1, ::-2]", (3, 4)),
+    ("np.flip(x, (-1, 0))", (3, 4)),
+    ("np.expand_dims(x, (0, -1))", (3, 4)),
+    ("np.concatenate([x, x], axis=None)", (3, 4)),
+    ("np.sort(x, axis=None)", (3, 4)),
 ]
 
 

@@ -20,10 +20,11 @@ _SAME_SHAPE = "np.reshape(g, np.shape(a))"  # the VJP of a function that only ch
 _RESHAPED = {"a": "np.reshape(t, np.shape(ans))"}
 
 defrule(np.copy, "a", a="g", linear_in="a", fresh=True)
-defrule(np.full, "shape, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)",
-        linear_in="fill_value", jvp={"fill_value": "broadcast_tangent(t, ans)"}, fresh=True)
-defrule(np.full_like, "a, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)",
-        linear_in="fill_value", jvp={"fill_value": "broadcast_tangent(t, ans)"}, fresh=True)
+# the result's own type decides (an integer one, from dtype= or from np.full_like's ``a``: zero)
+_FULL = {"fill_value": "unbroadcast(dtype_adjoint(g, np.result_type(ans)), fill_value)",
+         "jvp": {"fill_value": "astype_tangent(broadcast_tangent(t, ans), np.result_type(ans))"}}
+defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
+defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
 defrule(np.linspace, "start, stop, num=50", start="np.sum(g * (1 - np.linspace(0.0, 1.0, num)))",
         stop="np.sum(g * np.linspace(0.0, 1.0, num))", linear_in=("start", "stop"),
         jvp={"start": "t * (1 - np.linspace(0.0, 1.0, num))", "stop": "t * np.linspace(0.0, 1.0, num)"},
