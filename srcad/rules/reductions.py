@@ -5,6 +5,10 @@ Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RU
 Guarantees: one entry per function, VJP and JVP side by side. Linear and multilinear functions say
 which parameters they are linear in (``linear_in``): their JVP there is the function applied to the
 tangent. The others differentiate a reduction's VJP helper with ``reduction_tangent``.
+Signatures follow NumPy's positional order (``np.sum(x, 1, float)`` passes a dtype); a ``dtype=``
+of an integer type stops the gradient, a complex one is refused at run time, and a call passing
+``out=`` does not fit its rule (refused where an active value reaches it). ``np.einsum`` takes the
+string and the sublist form; ``np.bincount`` is differentiable in ``weights``.
 Conventions: ``np.max``/``np.min`` at a tie share the gradient evenly among the entries equal to
 the extremum; ``np.linalg.norm`` and ``np.std`` at 0 give 0.
 """

@@ -7,7 +7,8 @@ rearrange (``linear_in``: the JVP is the function applied to the tangent). ``vie
 functions whose result may share memory with the argument (pass 8, alias, reads it: a write into
 one, while the other is read later, is checked at run time), ``fresh=True`` those that always return
 a new array (concatenate, stack, tile, pad ... do too, but are not marked yet: unmarked is the
-conservative side).
+conservative side). A result of an integer type (``np.array(x, dtype=int)``, ``np.full_like`` of an
+integer array) passes no gradient back; ``np.arange`` is differentiable in ``start`` and ``step``.
 """
 
 from __future__ import annotations
