@@ -172,8 +172,8 @@ def f(x):
 """, srcad.NoGradientRuleError, 3, 18, "no gradient rule for 'np.interp'"),
     ("""
 def f(x):
-    return np.sum(x, dtype=np.float32)
-""", srcad.NoGradientRuleError, 3, 11, "'dtype'"),
+    return np.sum(x, where=x > 0)
+""", srcad.NoGradientRuleError, 3, 11, "'where'"),
 ]
 
 

@@ -28,7 +28,7 @@ defrule(np.sqrt, "x", x="g / (2 * ans)", elementwise=True)
 defrule(np.cbrt, "x", x="g / (3 * ans ** 2)", elementwise=True)
 defrule(np.square, "x", x="g * 2 * x", elementwise=True)
 defrule(np.reciprocal, "x", x="-g * ans ** 2", elementwise=True)
-defrule((np.abs, np.fabs), "x", x="g * np.sign(x)", elementwise=True)
+defrule((np.abs, np.fabs), "x", x="g * real_sign(x)", elementwise=True)
 defrule(np.sin, "x", x="g * np.cos(x)", elementwise=True)
 defrule(np.cos, "x", x="-g * np.sin(x)", elementwise=True)
 defrule(np.tan, "x", x="g / np.cos(x) ** 2", elementwise=True)
@@ -66,6 +66,8 @@ defrule(np.float_power, "x, y",
         elementwise=True, jvp={"y": "exponent_tangent(t, ans, x)"})  # see operator.pow
 defrule(np.copysign, "x, y", x="unbroadcast(g * np.copysign(1.0, x) * np.copysign(1.0, ans), x)",
         elementwise=True)
+# np.heaviside(x1, x2) is x2 where x1 == 0: x2 carries the gradient there (x1, a step, none)
+defrule(np.heaviside, "x1, x2", x2="unbroadcast(g * (x1 == 0), x2)", elementwise=True)
 defrule(np.clip, "a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)",
         a_min="unbroadcast(g * clip_bound_mask(a, a_min, a_max, 'a_min'), a_min)",
         a_max="unbroadcast(g * clip_bound_mask(a, a_min, a_max, 'a_max'), a_max)", elementwise=True)

@@ -15,7 +15,8 @@ from .registry import defrule
 
 defrule(np.linalg.inv, "a", a="-(mT(ans) @ g @ mT(ans))", jvp={"a": "-(ans @ t @ ans)"})
 defrule(np.linalg.det, "a", a="det_adjoint(g, a, ans)",
-        jvp={"a": "ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)"})
+        # trace(adj(a) t): finite at a singular a too (det_adjoint uses the adjugate there)
+        jvp={"a": "np.sum(det_adjoint(np.ones_like(ans), a, ans) * t, axis=(-2, -1))"})
 defrule(np.linalg.slogdet, "a", a="slogdet_adjoint(g, a)", jvp={"a": "slogdet_tangent(t, a)"})
 defrule(np.linalg.solve, "a, b", a="solve_da(g, a, b, ans)", b="solve_db(g, a, b, ans)",
         jvp={"a": "-np.linalg.solve(a, t @ ans)", "b": "np.linalg.solve(a, t)"})

@@ -4,7 +4,9 @@ Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RU
 Guarantees: a gradient (or tangent) reaching the result of one of these stops there: they are
 piecewise constant, integer or boolean valued, shape queries, or constructors (``fresh=True``:
 those return a new array). Calling a function with no rule at all on a value that needs a gradient
-is an error, not a zero.
+is an error, not a zero. An entry here must carry no gradient in *any* of its arguments: a function
+with a differentiable argument among others (``np.bincount``'s ``weights``, ``np.arange``'s
+``start`` and ``step``, ``np.heaviside``'s ``x2``) has a rule of its own elsewhere.
 """
 
 from __future__ import annotations
@@ -39,9 +41,9 @@ defnondiff(
     # shapes and sizes
     np.shape, np.ndim, np.size, builtins.len, builtins.range, builtins.isinstance,
     np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.count_nonzero, np.any, np.all,
-    np.isclose, np.allclose, np.array_equal, np.heaviside, np.digitize, np.bincount,
+    np.isclose, np.allclose, np.array_equal, np.digitize,
 )
 defnondiff(  # constructors
-    np.zeros, np.ones, np.empty, np.arange, np.eye, np.identity,
+    np.zeros, np.ones, np.empty, np.eye, np.identity,
     np.zeros_like, np.ones_like, np.empty_like, fresh=True,
 )

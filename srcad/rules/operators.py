@@ -54,5 +54,5 @@ defrule(builtins.sum, "iterable, start=0", iterable="unsum_sequence(g, iterable)
         linear_in=("iterable", "start"), jvp={"iterable": "tangent_sum(t)", "start": "t"})
 defrule(math.fsum, "iterable", iterable="unsum_sequence(g, iterable)",
         linear_in="iterable", jvp={"iterable": "tangent_sum(t)"})
-defrule(builtins.abs, "x", x="g * np.sign(x)", elementwise=True)
+defrule(builtins.abs, "x", x="g * real_sign(x)", elementwise=True)
 defrule(builtins.float, "x", x="g", elementwise=True)

@@ -36,6 +36,6 @@ defrule(math.acosh, "x", x="np.divide(g, math.sqrt(x ** 2 - 1))", elementwise=Tr
 defrule(math.atanh, "x", x="g / (1 - x ** 2)", elementwise=True)
 defrule(math.hypot, "x, y", x="g * x / (ans if ans != 0 else 1.0)",
         y="g * y / (ans if ans != 0 else 1.0)", elementwise=True)
-defrule(math.fabs, "x", x="g * np.sign(x)", elementwise=True)
+defrule(math.fabs, "x", x="g * real_sign(x)", elementwise=True)
 defrule(math.erf, "x", x="g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)", elementwise=True)
 defrule(math.erfc, "x", x="-g * 2 / math.sqrt(math.pi) * math.exp(-x ** 2)", elementwise=True)

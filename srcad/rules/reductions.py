@@ -5,6 +5,10 @@ Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RU
 Guarantees: one entry per function, VJP and JVP side by side. Linear and multilinear functions say
 which parameters they are linear in (``linear_in``): their JVP there is the function applied to the
 tangent. The others differentiate a reduction's VJP helper with ``reduction_tangent``.
+Signatures follow NumPy's positional order (``np.sum(x, 1, float)`` passes a dtype); a ``dtype=``
+of an integer type stops the gradient, a complex one is refused at run time, and a call passing
+``out=`` does not fit its rule (refused where an active value reaches it). ``np.einsum`` takes the
+string and the sublist form; ``np.bincount`` is differentiable in ``weights``.
 Conventions: ``np.max``/``np.min`` at a tie share the gradient evenly among the entries equal to
 the extremum; ``np.linalg.norm`` and ``np.std`` at 0 give 0.
 """
@@ -17,35 +21,54 @@ from .registry import defrule
 
 # ---- reductions and scans --------------------------------------------------------------------
 
-defrule(np.sum, "a, axis=None, keepdims=False", a="unsum(g, a, axis, keepdims)",
-        linear_in="a", jvp={"a": "np.sum(t, axis=axis, keepdims=keepdims)"})
-defrule(np.mean, "a, axis=None, keepdims=False", a="unmean(g, a, axis, keepdims)",
-        linear_in="a", jvp={"a": "np.mean(t, axis=axis, keepdims=keepdims)"})
+
+def _dtyped(vjp: str, jvp: str) -> dict:
+    """The VJP and JVP templates of a reduction with a ``dtype=`` argument: a cast to an integer
+    type stops the gradient, one to a complex type is refused (``dtype_adjoint``,
+    ``astype_tangent``). With ``dtype`` left out, the templates simplify to the plain ones."""
+    return {"a": f"{vjp} if dtype is None else {vjp.replace('(g,', '(dtype_adjoint(g, dtype),', 1)}",
+            "jvp": {"a": f"{jvp} if dtype is None else astype_tangent({jvp}, dtype)"}}
+
+
+# the signatures follow NumPy's positional order (``np.sum(x, 1, float)`` passes a dtype);
+# ``out=`` is not supported (a call passing it does not fit the rule)
+_OUT = {"unsupported": ("out",)}
+defrule(np.sum, "a, axis=None, dtype=None, out=None, keepdims=False", linear_in="a", **_OUT,
+        **_dtyped("unsum(g, a, axis, keepdims)", "np.sum(t, axis=axis, keepdims=keepdims)"))
+defrule(np.mean, "a, axis=None, dtype=None, out=None, keepdims=False", linear_in="a", **_OUT,
+        **_dtyped("unmean(g, a, axis, keepdims)", "np.mean(t, axis=axis, keepdims=keepdims)"))
 _EXTREMUM_JVP = {"a": "reduction_tangent(unmax(np.ones_like(ans), a, ans, axis, keepdims), t, axis, "
                       "keepdims)"}
-defrule((np.max, np.amax), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)",
-        jvp=_EXTREMUM_JVP)
-defrule((np.min, np.amin), "a, axis=None, keepdims=False", a="unmax(g, a, ans, axis, keepdims)",
-        jvp=_EXTREMUM_JVP)
-defrule(np.prod, "a, axis=None, keepdims=False", a="unprod(g, a, ans, axis, keepdims)",
-        jvp={"a": "reduction_tangent(unprod(np.ones_like(ans), a, ans, axis, keepdims), t, axis, "
-                  "keepdims)"})
-defrule(np.var, "a, axis=None, ddof=0, keepdims=False", a="unvar(g, a, axis, ddof, keepdims)",
-        jvp={"a": "reduction_tangent(unvar(np.ones_like(ans), a, axis, ddof, keepdims), t, axis, "
-                  "keepdims)"})
-defrule(np.std, "a, axis=None, ddof=0, keepdims=False", a="unstd(g, a, ans, axis, ddof, keepdims)",
-        jvp={"a": "reduction_tangent(unstd(np.ones_like(ans), a, ans, axis, ddof, keepdims), t, "
-                  "axis, keepdims)"})
-defrule(np.cumsum, "a, axis=None", a="uncumsum(g, a, axis)",
-        linear_in="a", jvp={"a": "np.cumsum(t, axis=axis)"})
-defrule(np.cumprod, "a, axis=None", a="uncumprod(g, a, ans, axis)",
-        jvp={"a": "cumprod_tangent(t, a, ans, axis)"})
-defrule(np.trace, "a, offset=0, axis1=0, axis2=1", a="untrace(g, a, offset, axis1, axis2)",
-        linear_in="a")
+defrule((np.max, np.amax), "a, axis=None, out=None, keepdims=False",
+        a="unmax(g, a, ans, axis, keepdims)", jvp=_EXTREMUM_JVP, **_OUT)
+defrule((np.min, np.amin), "a, axis=None, out=None, keepdims=False",
+        a="unmax(g, a, ans, axis, keepdims)", jvp=_EXTREMUM_JVP, **_OUT)
+defrule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False", **_OUT,
+        **_dtyped("unprod(g, a, ans, axis, keepdims)",
+                  "reduction_tangent(unprod(np.ones_like(ans), a, ans, axis, keepdims), t, axis, "
+                  "keepdims)"))
+defrule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", **_OUT,
+        **_dtyped("unvar(g, a, axis, ddof, keepdims)",
+                  "reduction_tangent(unvar(np.ones_like(ans), a, axis, ddof, keepdims), t, axis, "
+                  "keepdims)"))
+defrule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", **_OUT,
+        **_dtyped("unstd(g, a, ans, axis, ddof, keepdims)",
+                  "reduction_tangent(unstd(np.ones_like(ans), a, ans, axis, ddof, keepdims), t, "
+                  "axis, keepdims)"))
+defrule(np.cumsum, "a, axis=None, dtype=None, out=None", linear_in="a", **_OUT,
+        **_dtyped("uncumsum(g, a, axis)", "np.cumsum(t, axis=axis)"))
+defrule(np.cumprod, "a, axis=None, dtype=None, out=None", **_OUT,
+        **_dtyped("uncumprod(g, a, ans, axis)", "cumprod_tangent(t, a, ans, axis)"))
+defrule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None", linear_in="a", **_OUT,
+        **_dtyped("untrace(g, a, offset, axis1, axis2)",
+                  "np.trace(t, offset, axis1, axis2)"))
 defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False",
         x="unnorm(g, x, ans, ord, axis, keepdims)",
         jvp={"x": "reduction_tangent(unnorm(np.ones_like(ans), x, ans, ord, axis, keepdims), t, "
                   "axis, keepdims)"})
+
+# np.bincount(x, weights): the weights summed into the bins of x (x itself, integers, carries none)
+defrule(np.bincount, "x, weights=None, minlength=0", weights="np.take(g, x)", linear_in="weights")
 
 # ---- products (bilinear) ---------------------------------------------------------------------
 
@@ -54,8 +77,11 @@ defrule(np.inner, "a, b", a="inner_da(g, a, b)", b="inner_db(g, a, b)", linear_i
 defrule(np.outer, "a, b", a="outer_da(g, a, b)", b="outer_db(g, a, b)", linear_in=("a", "b"))
 defrule(np.tensordot, "a, b, axes=2", a="tensordot_da(g, a, b, axes)",
         b="tensordot_db(g, a, b, axes)", linear_in=("a", "b"))
+# the sublist form np.einsum(x, [0, 1], [1]) binds its first array to ``subscripts``
 defrule(np.einsum, "subscripts, *operands", operands="einsum_adjoint(g, subscripts, operands, k)",
-        jvp={"operands": "einsum_tangent(t, subscripts, operands, k)"})
+        subscripts="einsum_adjoint(g, subscripts, operands, -1)",
+        jvp={"operands": "einsum_tangent(t, subscripts, operands, k)",
+             "subscripts": "einsum_tangent(t, subscripts, operands, -1)"})
 defrule(np.kron, "a, b", a="kron_da(g, a, b)", b="kron_db(g, a, b)", linear_in=("a", "b"))
 defrule(np.cross, "a, b", a="unbroadcast(np.cross(b, g), a)", b="unbroadcast(np.cross(g, a), b)",
         linear_in=("a", "b"))

@@ -41,6 +41,9 @@ class Rule:
     the operands themselves: ``(a, b)``, ``[a, b]``). ``joint_jvp``: one JVP template for the
     whole result, in ``t_<param>`` (each parameter's tangent), used instead of ``tangents`` (a
     container's tangent is the container of the tangents). ``origin``: a :class:`RuleOrigin`.
+    ``unsupported``: parameters kept in the signature so that positional arguments bind as in
+    NumPy, which a call must leave out or pass as a literal ``None`` (``out=``): otherwise the
+    call does not fit the rule (refused where an active value reaches it).
     """
 
     name: str
@@ -59,6 +62,7 @@ class Rule:
     holds_operands: bool = False
     joint_jvp: str | None = None
     origin: RuleOrigin = RuleOrigin.PRIMITIVE
+    unsupported: tuple = ()  # parameters a call must leave out (or pass as None): ``out``
 
     @property
     def differentiable(self) -> bool:
@@ -93,6 +97,11 @@ class Rule:
                 if name not in self.defaults:
                     raise TypeError(f"{self.name} is missing the argument '{name}'")
                 bound[name] = Default(self.defaults[name])
+        for name in self.unsupported:
+            value = bound.get(name)
+            if not isinstance(value, Default) and getattr(value, "value", 0) is not None:
+                raise TypeError(f"srcad's rule for {self.name} does not support the argument "
+                                f"'{name}'")
         return bound
 
 
@@ -133,7 +142,7 @@ def parse_signature(signature: str):
 
 def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool = False,
             broadcasts: bool | None = None, view: bool = False, fresh: bool = False,
-            linear_in=(), overload: bool = False, **vjps: str) -> Rule:
+            linear_in=(), overload: bool = False, unsupported=(), **vjps: str) -> Rule:
     """Register the rule of ``fns`` (one function or a tuple of aliases): one entry per primitive.
 
     ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``); each
@@ -142,7 +151,7 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     becomes ``e``); ``linear_in`` names parameters whose JVP is the function applied to the tangent
     in that place (``np.transpose(t, axes)``); ``jvp`` gives the others (and overrides). ``broadcasts``
     defaults to: elementwise with a VJP that unbroadcasts. ``overload=True`` adds a rule for calls
-    that do not fit the first one (e.g. ``max(a, b, c)``).
+    that do not fit the first one (e.g. ``max(a, b, c)``). ``unsupported``: see :class:`Rule`.
     """
     aliases = fns if isinstance(fns, tuple) else (fns,)
     params, defaults, vararg = parse_signature(signature)
@@ -160,7 +169,7 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     if broadcasts is None:
         broadcasts = elementwise and any("unbroadcast" in v for v in vjps.values())
     rule = Rule(qualified(aliases[0]), params, defaults, dict(vjps), vararg, None, tangents,
-                elementwise, broadcasts, view, fresh, linear_in)
+                elementwise, broadcasts, view, fresh, linear_in, unsupported=tuple(unsupported))
     for fn in aliases:
         if overload:
             OVERLOADS.setdefault(fn, []).append(rule)

@@ -7,7 +7,8 @@ rearrange (``linear_in``: the JVP is the function applied to the tangent). ``vie
 functions whose result may share memory with the argument (pass 8, alias, reads it: a write into
 one, while the other is read later, is checked at run time), ``fresh=True`` those that always return
 a new array (concatenate, stack, tile, pad ... do too, but are not marked yet: unmarked is the
-conservative side).
+conservative side). A result of an integer type (``np.array(x, dtype=int)``, ``np.full_like`` of an
+integer array) passes no gradient back; ``np.arange`` is differentiable in ``start`` and ``step``.
 """
 
 from __future__ import annotations
@@ -20,21 +21,32 @@ _SAME_SHAPE = "np.reshape(g, np.shape(a))"  # the VJP of a function that only ch
 _RESHAPED = {"a": "np.reshape(t, np.shape(ans))"}
 
 defrule(np.copy, "a", a="g", linear_in="a", fresh=True)
-defrule(np.full, "shape, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)",
-        linear_in="fill_value", jvp={"fill_value": "broadcast_tangent(t, ans)"}, fresh=True)
-defrule(np.full_like, "a, fill_value, dtype=None", fill_value="unbroadcast(g, fill_value)",
-        linear_in="fill_value", jvp={"fill_value": "broadcast_tangent(t, ans)"}, fresh=True)
+# the result's own type decides (an integer one, from dtype= or from np.full_like's ``a``: zero)
+_FULL = {"fill_value": "unbroadcast(dtype_adjoint(g, np.result_type(ans)), fill_value)",
+         "jvp": {"fill_value": "astype_tangent(broadcast_tangent(t, ans), np.result_type(ans))"}}
+defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
+defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
 defrule(np.linspace, "start, stop, num=50", start="np.sum(g * (1 - np.linspace(0.0, 1.0, num)))",
         stop="np.sum(g * np.linspace(0.0, 1.0, num))", linear_in=("start", "stop"),
         jvp={"start": "t * (1 - np.linspace(0.0, 1.0, num))", "stop": "t * np.linspace(0.0, 1.0, num)"},
         fresh=True)
 _ARRAY_JVP = {"object": "np.array(t) if dtype is None else astype_tangent(np.array(t), dtype)"}
-defrule(np.array, "object, dtype=None", object="unarray(g, object)", linear_in="object",
-        jvp=_ARRAY_JVP, fresh=True)
-defrule(np.asarray, "object, dtype=None", object="unarray(g, object)", linear_in="object",
-        jvp=_ARRAY_JVP, view=True)
+_ARRAY_VJP = "unarray(g, object) if dtype is None else unarray(g, object, dtype)"  # int: zero
+defrule(np.array, "object, dtype=None", object=_ARRAY_VJP, linear_in="object", jvp=_ARRAY_JVP,
+        fresh=True)
+defrule(np.asarray, "object, dtype=None", object=_ARRAY_VJP, linear_in="object", jvp=_ARRAY_JVP,
+        view=True)
+# np.arange(start, stop, step) is start + k * step: stop only sets the length (no gradient), and
+# with one argument that argument is the stop
+defrule(np.arange, "start, stop=None, step=None, dtype=None",
+        start="0.0 if stop is None else dtype_adjoint(np.sum(g), dtype)",
+        step="dtype_adjoint(np.sum(g * np.arange(np.size(g))), dtype)",
+        jvp={"start": "np.zeros(np.shape(ans)) if stop is None else "
+                      "astype_tangent(np.full(np.shape(ans), t), dtype)",
+             "step": "astype_tangent(t * np.arange(np.size(ans)), dtype)"},
+        fresh=True)
 defrule(np.transpose, "a, axes=None",
-        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(axes))",
+        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(np.mod(axes, np.ndim(g))))",
         linear_in="a", view=True)
 defrule(np.reshape, "a, shape", a=_SAME_SHAPE, linear_in="a", view=True)
 defrule(np.ravel, "a", a=_SAME_SHAPE, linear_in="a", view=True)

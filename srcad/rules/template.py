@@ -181,7 +181,8 @@ class _Simplify(gast.NodeTransformer):
 
 
 def _is_literal(node) -> bool:
-    if isinstance(node, gast.Constant):
+    if isinstance(node, gast.Constant) or (isinstance(node, gast.UnaryOp)  # -1, as in axes=(-1, 0)
+                                           and isinstance(node.op, gast.USub) and _is_number(node.operand)):
         return True
     return isinstance(node, (gast.Tuple, gast.List)) and all(_is_literal(e) for e in node.elts)
 

@@ -1,8 +1,11 @@
 """Runtime helpers: the adjoints of shape and assembly functions (concatenate, stack, split, tile,
-repeat, pad, sort, take, diag, array, astype).
+repeat, pad, sort, take, diag, array, astype, a ``dtype=`` argument).
 
 Accepts: an adjoint ``g`` shaped like the function's result and the primal arguments.
 Guarantees: the adjoint of each argument, shaped like it (a list of adjoints for a list of arrays).
+A cast to an integer or boolean type has a zero adjoint (its result is piecewise constant); a cast
+of real values to a complex type is refused (an :class:`~srcad.errors.UnsupportedOperationError`:
+srcad does not differentiate complex values yet).
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def untile(g, a, reps):
 
 @helper(linear_in="g")
 def unrepeat(g, a, repeats, axis=None):
-    """Adjoint of ``np.repeat``: each entry's copies summed."""
+    """Adjoint of ``np.repeat``: each entry's copies summed (none for a zero count)."""
     a = np.asarray(a)
     flat_axis = 0 if axis is None else axis % max(a.ndim, 1)
     source = np.ravel(a) if axis is None else a
@@ -77,7 +80,9 @@ def unrepeat(g, a, repeats, axis=None):
     counts = np.broadcast_to(np.asarray(repeats), (n,))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     g = np.asarray(g)
-    summed = np.add.reduceat(g, starts, axis=flat_axis) if g.shape[flat_axis] else np.zeros(source.shape)
+    # one zero slice appended, so that a zero count at the end still starts inside the array
+    pad = [(0, 1) if k == flat_axis else (0, 0) for k in range(g.ndim)]
+    summed = np.add.reduceat(np.pad(g, pad), starts, axis=flat_axis) if g.ndim else g
     summed = np.where(np.reshape(counts == 0, [-1 if k == flat_axis else 1 for k in range(source.ndim)]),
                       0, summed) if source.ndim else summed
     return np.reshape(summed, a.shape)
@@ -116,6 +121,7 @@ def untake(g, a, indices, axis=None):
         flat = np.ravel(result)  # a view of result
         np.add.at(flat, np.ravel(indices), np.ravel(g))
         return result
+    axis = axis % max(np.ndim(a), 1)  # a negative axis counts from the end of ``a``, not of ``g``
     moved = np.moveaxis(result, axis, 0)
     np.add.at(moved, indices, np.moveaxis(g, list(range(axis, axis + np.ndim(indices))),
                                           list(range(np.ndim(indices)))))
@@ -146,18 +152,39 @@ def undiag(g, v, k=0):
 
 
 @helper(linear_in="g")
-def unarray(g, obj):
-    """Adjoint of ``np.array(obj)`` for a (nested) list or tuple of values."""
+def unarray(g, obj, dtype=None):
+    """Adjoint of ``np.array(obj, dtype)`` for a (nested) list or tuple of values: zero for a
+    cast to an integer or boolean ``dtype``."""
+    if dtype is not None:
+        g = dtype_adjoint(g, dtype)
     if isinstance(obj, (list, tuple)):
         g = np.asarray(g)
         return adjoint_like(obj, [unarray(g[k], item) for k, item in enumerate(obj)])
     return unbroadcast(g, obj) if np.ndim(g) else g
 
 
+def _cast_kind(dtype) -> str:
+    """The kind of ``dtype`` (``"f"``, ``"i"`` ...); a complex one is refused."""
+    kind = np.dtype(dtype).kind
+    if kind == "c":
+        raise _unsupported(f"srcad does not differentiate complex values yet (a cast to {dtype!r} "
+                           "of a value that needs a gradient)")
+    return kind
+
+
+@helper(linear_in="g")
+def dtype_adjoint(g, dtype):
+    """``g``, the adjoint of a result computed in ``dtype`` (``np.sum(x, dtype=...)``): zero for
+    an integer or boolean ``dtype`` (``None``: the result's own type, ``g`` unchanged)."""
+    if dtype is not None and _cast_kind(dtype) in "biu":
+        return np.zeros(np.shape(g))
+    return g
+
+
 @helper(linear_in="g")
 def unastype(g, a, dtype):
     """Adjoint of ``a.astype(dtype)``: ``g`` in ``a``'s floating type; zero for a cast to an
     integer or boolean type (whose result is piecewise constant)."""
-    if np.dtype(dtype).kind in "biu":
+    if _cast_kind(dtype) in "biu":
         return zeros_like(a)
     return np.asarray(g).astype(_float_dtype(a), copy=False)

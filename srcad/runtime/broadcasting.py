@@ -28,6 +28,21 @@ def _unsupported(message):
 _SCALAR_TYPES = frozenset({float, int, np.float64, np.float32, np.int64})
 
 
+def refuse_complex(x, what):
+    """Refuse a complex ``x`` reaching a real-valued function's derivative (``abs``, norms,
+    variances): its gradient to a real input would come out complex."""
+    if np.iscomplexobj(x):
+        raise _unsupported(f"srcad does not differentiate complex values yet ({what} of a complex "
+                           "value that needs a gradient)")
+
+
+@helper(nondiff=True)
+def real_sign(x):
+    """``np.sign(x)`` for the derivative of ``abs``; a complex ``x`` is refused."""
+    refuse_complex(x, "the absolute value")
+    return np.sign(x)
+
+
 @helper(linear_in="g")
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape."""
@@ -181,6 +196,7 @@ def unprod(g, a, ans, axis=None, keepdims=False):
 @helper(linear_in=("g", "a"))
 def unvar(g, a, axis=None, ddof=0, keepdims=False):
     """Adjoint of ``np.var``: 2 (a - mean) / (N - ddof), times ``g``."""
+    refuse_complex(a, "the variance")
     a = np.asarray(a)
     count = int(np.prod([a.shape[k] for k in _reduced_axes(a.shape, axis)]))
     g = _expand_reduced(g, a.shape, axis, keepdims)
@@ -252,10 +268,12 @@ def untrace(g, a, offset=0, axis1=0, axis2=1):
 @helper(linear_in="g", jvp={"x": "unnorm_dx(g, x, ans, ord, axis, keepdims, t)",
                             "ans": "unnorm_dans(g, x, ans, ord, axis, keepdims, t)"})
 def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
-    """Adjoint of ``np.linalg.norm`` for the vector and matrix norms NumPy computes.
+    """Adjoint of ``np.linalg.norm`` for the vector and matrix norms NumPy computes (a complex
+    ``x`` is refused).
 
     At a point where the norm is not differentiable (x = 0 for the 2-norm, ties for the max-norms,
     0 for the 1-norm's |x|), the gradient is 0 there, or split evenly between tied entries."""
+    refuse_complex(x, "the norm")
     x = np.asarray(x)
     matrix = (axis is None and x.ndim == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2) \
         or ord in ("fro", "nuc")

@@ -120,6 +120,28 @@ def tensordot_db(g, a, b, axes=2):
     return np.transpose(result, np.argsort(order))
 
 
+def _sublist_letters(sublist) -> str:
+    return "".join("..." if i is Ellipsis else "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[i]
+                   for i in sublist)
+
+
+def einsum_normal(subscripts, operands, k):
+    """``(spec, arrays, j)``: ``np.einsum(subscripts, *operands)`` in its string form, and the
+    index among ``arrays`` of the argument that is ``operands[k]`` (``k == -1``: ``subscripts``).
+    The sublist form ``np.einsum(x, [0, 1], y, [1, 2], [0, 2])`` has its arrays at the even
+    positions of the whole argument list; it is rewritten with letters."""
+    if isinstance(subscripts, str):
+        return subscripts, tuple(operands), k
+    args = (subscripts, *operands)
+    arrays, sublists = args[0::2], args[1::2]
+    if len(arrays) > len(sublists):  # an output sublist given: it sat at an even position
+        arrays, output = arrays[:-1], "->" + _sublist_letters(arrays[-1])
+    else:
+        output = ""
+    spec = ",".join(_sublist_letters(s) for s in sublists) + output
+    return spec, arrays, (k + 1) // 2
+
+
 def _einsum_parts(subscripts, operands):
     subscripts = subscripts.replace(" ", "")
     if "." in subscripts:
@@ -133,9 +155,12 @@ def _einsum_parts(subscripts, operands):
     return inputs.split(","), output
 
 
-@helper(linear_in="g", jvp={"operands": "einsum_adjoint_tangent(g, subscripts, operands, k, t)"})
+@helper(linear_in="g", jvp={"operands": "einsum_adjoint_tangent(g, subscripts, operands, k, t)"},
+        nonlinear=("subscripts",))
 def einsum_adjoint(g, subscripts, operands, k):
-    """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to ``operands[k]``."""
+    """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to ``operands[k]``
+    (``k == -1``: ``subscripts``, an array in the sublist form)."""
+    subscripts, operands, k = einsum_normal(subscripts, operands, k)
     inputs, output = _einsum_parts(subscripts, operands)
     target = inputs[k]
     shape = np.shape(operands[k])
@@ -172,25 +197,29 @@ def outer_db(g, a, b):
 
 
 def _kron_blocks(g, a, b):
-    """``g`` of ``np.kron(a, b)`` as blocks ``(a_0, b_0, a_1, b_1, ...)``, and einsum letters."""
+    """``g`` of ``np.kron(a, b)`` as blocks ``(a_0, b_0, a_1, b_1, ...)``, and einsum letters; the
+    operand of fewer dimensions has ones prepended, as ``np.kron`` does (callers reshape back)."""
+    ndim = max(np.ndim(a), np.ndim(b))
+    a = np.reshape(a, (1,) * (ndim - np.ndim(a)) + np.shape(a))
+    b = np.reshape(b, (1,) * (ndim - np.ndim(b)) + np.shape(b))
     blocks = np.reshape(g, [n for pair in zip(np.shape(a), np.shape(b)) for n in pair])
     letters = "abcdefghij"
     a_idx, b_idx = letters[:np.ndim(a)], letters[np.ndim(a):2 * np.ndim(a)]
-    return blocks, a_idx, b_idx, "".join(x + y for x, y in zip(a_idx, b_idx))
+    return blocks, a, b, a_idx, b_idx, "".join(x + y for x, y in zip(a_idx, b_idx))
 
 
 @helper(linear_in=("g", "b"))
 def kron_da(g, a, b):
-    """Adjoint of ``np.kron(a, b)`` with respect to ``a`` (operands of equal dimension)."""
-    blocks, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
-    return np.einsum(f"{g_idx},{b_idx}->{a_idx}", blocks, np.asarray(b))
+    """Adjoint of ``np.kron(a, b)`` with respect to ``a``."""
+    blocks, _, b_, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
+    return np.reshape(np.einsum(f"{g_idx},{b_idx}->{a_idx}", blocks, b_), np.shape(a))
 
 
 @helper(linear_in=("g", "a"))
 def kron_db(g, a, b):
     """Adjoint of ``np.kron(a, b)`` with respect to ``b``."""
-    blocks, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
-    return np.einsum(f"{g_idx},{a_idx}->{b_idx}", blocks, np.asarray(a))
+    blocks, a_, _, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
+    return np.reshape(np.einsum(f"{g_idx},{a_idx}->{b_idx}", blocks, a_), np.shape(b))
 
 
 @helper(linear_in=("g", "b"))
@@ -215,9 +244,26 @@ def mT(x):
 
 @helper(linear_in="g", nonlinear=("a", "ans"))
 def det_adjoint(g, a, ans):
-    """Adjoint of ``np.linalg.det``: g det(a) inv(a)^T (a must be invertible)."""
+    """Adjoint of ``np.linalg.det``: g adj(a)^T, which is g det(a) inv(a)^T where ``a`` is
+    invertible and still finite where it is singular (the adjugate, from an SVD)."""
     g, ans = np.asarray(g), np.asarray(ans)
-    return (g * ans)[..., None, None] * mT(np.linalg.inv(a))
+    try:
+        return (g * ans)[..., None, None] * mT(np.linalg.inv(a))
+    except np.linalg.LinAlgError:
+        return g[..., None, None] * mT(adjugate(a))
+
+
+def adjugate(a):
+    """The adjugate of (a stack of) square matrices, singular ones included: with a = U S V^T,
+    adj(a) = det(U) det(V) V adj(S) U^T, adj(S) the diagonal of the products of the other
+    singular values."""
+    a = np.asarray(a, dtype=_float_dtype(a))
+    u, s, vt = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1) \
+        if n > 1 else np.ones_like(s)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return sign[..., None, None] * (mT(vt) * others[..., None, :]) @ mT(u)
 
 
 @helper(linear_in="g", nonlinear=("a",))

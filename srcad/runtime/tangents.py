@@ -14,7 +14,8 @@ import numpy as np
 from ._registry import helper
 from .containers import DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
 from .broadcasting import _SCALAR_TYPES, _unsupported, unnorm
-from .linalg import einsum_adjoint, mT
+from .assembly import _cast_kind
+from .linalg import einsum_adjoint, einsum_normal, mT
 
 
 @helper(nondiff=True)
@@ -95,8 +96,11 @@ def reduction_tangent(p, v, axis=None, keepdims=False):
 
 @helper(linear_in="v")
 def astype_tangent(v, dtype):
-    """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans."""
-    if np.dtype(dtype).kind in "biu":
+    """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans; a cast to a complex
+    type is refused (srcad does not differentiate complex values yet); ``None``: no cast."""
+    if dtype is None:
+        return v
+    if _cast_kind(dtype) in "biu":
         return np.zeros(np.shape(v))
     return np.asarray(v).astype(dtype)
 
@@ -138,10 +142,11 @@ def cumprod_tangent(v, a, ans, axis=None):
     return np.moveaxis(out, -1, axis)
 
 
-@helper(linear_in="v", nonlinear=("operands",))
+@helper(linear_in="v", nonlinear=("subscripts", "operands"))
 def einsum_tangent(v, subscripts, operands, k):
-    """Tangent of ``np.einsum`` with respect to ``operands[k]``: the same contraction, with the
-    tangent in place of that operand."""
+    """Tangent of ``np.einsum`` with respect to ``operands[k]`` (``k == -1``: ``subscripts``, an
+    array in the sublist form): the same contraction, with the tangent in place of that operand."""
+    subscripts, operands, k = einsum_normal(subscripts, operands, k)
     return np.einsum(subscripts, *operands[:k], v, *operands[k + 1:])
 
 
@@ -149,6 +154,9 @@ def einsum_tangent(v, subscripts, operands, k):
 def einsum_adjoint_tangent(g, subscripts, operands, k, v):
     """Tangent of ``einsum_adjoint(g, subscripts, operands, k)`` along tangents ``v`` of the
     operands (it is linear in each operand other than the k-th)."""
+    if not isinstance(subscripts, str):
+        raise _unsupported("srcad: the second derivative of np.einsum in its sublist form is not "
+                           "implemented (write the subscripts as a string)")
     total = np.zeros(np.shape(operands[k]))
     for j in range(len(operands)):
         if j != k and v[j] is not None:
