@@ -8,9 +8,9 @@ Guarantees:
   :mod:`srcad.passes.emit`), among them the ``# line N: <the user's line>`` comment that precedes each
   group of generated statements (:meth:`Comments.with_comments`); :meth:`Comments.tidy` drops the
   ``# line N`` comments, ifs and backward loops whose statements all turned out to need no code.
-* :class:`Guards`: the run-time checks before a statement that changes an array other live names may
-  share (from :func:`srcad.passes.alias.guards`), and before a call to a function that changes an
-  argument in place.
+* :class:`Guards`: the run-time checks before a statement that changes an array (or a list or dict)
+  other live names may share (from :func:`srcad.passes.alias.guards`; a subscript write compares
+  only the part it writes), and before a call to a function that changes an argument in place.
 * :func:`writes_only_fresh_arrays`: whether the function can write only into arrays it made itself.
 * :class:`Options` (how to generate) and :class:`Generated` (what a mode returns).
 
@@ -19,6 +19,7 @@ Nothing here is global: each transformation makes its own objects.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import gast
@@ -174,13 +175,15 @@ class Guards:
                    f"'{{name}}' shares its memory and is read afterwards; srcad would "
                    f"differentiate as if '{{name}}' were unchanged. Copy first ('{var} = {var}.copy()')"
                    + (f" or write '{var} = {var} + ...'" if not setitem else ""))
+        args = [load(var), gast.Tuple(elts=[load(n) for n in others], ctx=gast.Load()),
+                gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in others],
+                           ctx=gast.Load()),
+                gast.Constant(value=message, kind=None)]
+        if setitem:  # only the part written is compared with the others (q[:, i] vs q[:, j])
+            args.append(copy.deepcopy(op.args["index"]))
         return [self.comments.comment(f"'{var}' is modified in place: check that no other variable "
                                       "shares it"),
-                gast.Expr(value=call(self.ctx.helpers.name("check_unshared"), load(var),
-                                     gast.Tuple(elts=[load(n) for n in others], ctx=gast.Load()),
-                                     gast.Tuple(elts=[gast.Constant(value=n, kind=None)
-                                                      for n in others], ctx=gast.Load()),
-                                     gast.Constant(value=message, kind=None)))]
+                gast.Expr(value=call(self.ctx.helpers.name("check_unshared"), *args))]
 
     def guard_call(self, op) -> list:
         mutated = alias.mutated_parameters(op.callee)
