@@ -13,10 +13,15 @@ refuses with an error at that line instead.
 "May share" is a flow-insensitive over-approximation (copies ``y = x``, views such as ``x[1:]``,
 ``x.T``, ``x.reshape(...)``, unpacking; the functions, methods and attributes whose rule -- as
 pass 6, ops, resolved it, whatever name it was called by -- says ``view=True``; calls srcad cannot
-resolve and the user's functions may return their arguments); "read afterwards" means read later
-in the same block or an enclosing one, or anywhere in an enclosing loop unless the name is first
-assigned afresh in each iteration. A name not yet assigned where the write happens is left out (it
-cannot be shared yet).
+resolve and the user's functions may return their arguments); "read afterwards" means live
+(:func:`live_after`: read on some path before being assigned again, loops going round included).
+A name live there but not assigned on every path to the write cannot be read to check it: such a
+write is refused when it runs (:class:`Shared`'s ``unbound``).
+
+Containers: a tuple, list or dict display, ``lst + [y]``, ``[y] * n``, ``lst.append(y)`` and
+``lst[i] = y`` hold ``y`` itself, so a write into ``y`` changes them (and whatever holds them);
+the run-time check looks into them (``check_unshared``). A subscript write is compared by the
+part it writes (``q[:, i]`` does not change ``q[:, j]``).
 """
 
 from __future__ import annotations
@@ -171,6 +176,16 @@ def _live(stmts, live: set, result) -> set:
     return live
 
 
+class Shared(list):
+    """The names (sorted) that may share what a statement writes and are read afterwards;
+    ``unbound``: those among them not assigned on every path to it (the generated code cannot
+    read them there to check, so such a write is refused when it runs)."""
+
+    def __init__(self, names, unbound=frozenset()):
+        super().__init__(names)
+        self.unbound = unbound
+
+
 @dataclasses.dataclass(frozen=True)
 class Bound:
     """In ``_walk``'s context: the variable of an enclosing ``for`` loop, bound in its body."""
@@ -199,10 +214,9 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result, live):
             mutated = stmt.targets[0].id
         if mutated is not None:
             bound = set(assigned) | {enclosing.name for enclosing in context}
-            others = sorted((groups.get(mutated, set()) - {mutated}) & live.get(stmt, set())
-                            & bound)
+            others = (groups.get(mutated, set()) - {mutated}) & live.get(stmt, set())
             if others:
-                result[stmt] = others
+                result[stmt] = Shared(sorted(others), frozenset(others - bound))
         if op is not None:
             assigned.update(op.targets)
 
