@@ -64,8 +64,23 @@ def check_unshared(value, others, names, message, index=None):
         return
     for other, name in zip(others, names):
         if _shares(written, other, set()):
-            from ..errors import AliasingError
-            raise AliasingError(message.format(name=name))
+            _refuse(message.format(name=name))
+
+
+def _refuse(message):
+    """Raise an AliasingError located at the user's line that ``message`` begins with
+    (``file:line: ...``), in every mode, whichever API called the generated code."""
+    import linecache
+    import re
+
+    from ..errors import AliasingError, Location
+    found = re.match(r"^(.+):(\d+): ", message)
+    location = None
+    if found:
+        filename, lineno = found.group(1), int(found.group(2))
+        text = linecache.getline(filename, lineno)
+        location = Location(filename, lineno, len(text) - len(text.lstrip()) if text.strip() else 0)
+    raise AliasingError(message, location)
 
 
 def _written_part(array, index):
@@ -110,8 +125,7 @@ def _shares(written, other, seen) -> bool:
 def check_not_array(value, message):
     """Refuse to pass an array to a function that changes that argument in place (srcad.passes.alias)."""
     if isinstance(value, np.ndarray):
-        from ..errors import AliasingError
-        raise AliasingError(message)
+        _refuse(message)
 
 
 @helper
