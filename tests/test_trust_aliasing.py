@@ -244,7 +244,7 @@ def view_read_only_by_the_backward_sweep(x, w):
     for i in range(3):
         v = y[0:2]
         s = s + np.sum(v * w)
-        y[0] = 2.0 * s
+        y[0] = 2.0
     return s
 
 
@@ -293,7 +293,9 @@ def rebound_every_iteration(x):
 A = np.array([[1.0, 0.3, 0.2], [0.5, 2.0, -0.1], [0.2, 0.1, 1.5], [0.3, -0.4, 0.9]])
 W = np.array([0.5, -1.5])
 RIGHT = [(gram_schmidt, [A], 0), (qr_loss, [A], 0),
+         (view_read_only_by_the_backward_sweep, [X, W], 1),
          (view_read_only_by_the_backward_sweep, [X, W], (0, 1)),
+         (view_read_by_the_backward_sweep_outside_loops, [X, W], 1),
          (view_read_by_the_backward_sweep_outside_loops, [X, W], (0, 1)),
          (item_of_a_tuple_read_by_the_backward_sweep, [X, np.array([1.0, 2.0, -1.0])], (0, 1)),
          (other_column_live, [A], 0), (list_of_arrays_written_unshared, [X], 0),
