@@ -49,7 +49,12 @@ def guards(normalized, ops) -> dict:
 
 def describe(guards) -> dict:
     """``guards`` as notes for the printer: statement -> ``["alias: may share y, z"]``."""
-    return {stmt: [f"alias: may share {', '.join(others)}"] for stmt, others in guards.items()}
+    def note(others):
+        unbound = sorted(getattr(others, "unbound", ()))
+        return f"alias: may share {', '.join(others)}" + (
+            f" ({', '.join(unbound)}: not assigned on every path here, so refused when run)"
+            if unbound else "")
+    return {stmt: [note(others)] for stmt, others in guards.items()}
 
 
 def shared_writes(ops) -> list:
