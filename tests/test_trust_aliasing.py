@@ -121,6 +121,13 @@ def list_bound_to_two_names(x):
     return np.sum(a[0] * x)
 
 
+def list_extended_in_place(x):
+    a = [x * 1.0]
+    b = a
+    b += [x * 2.0]  # <- write
+    return np.sum(a[-1] * x)
+
+
 def bound_on_one_path_only(x, c=1.0):
     y = x * 1.0
     if c > 0:
@@ -143,7 +150,7 @@ def bound_in_a_loop_on_one_path_only(x):
 REFUSED = [tuple_then_augmented, list_then_item_write, dict_then_item_write,
            name_taken_out_of_a_list, nested_containers, list_item_assigned_then_written,
            concatenated_then_written, repeated_then_written, chained_assignment,
-           conditional_expression, user_function_returning_its_argument, list_bound_to_two_names,
+           conditional_expression, user_function_returning_its_argument, list_bound_to_two_names, list_extended_in_place,
            bound_on_one_path_only, bound_in_a_loop_on_one_path_only]
 
 
