@@ -13,10 +13,15 @@ refuses with an error at that line instead.
 "May share" is a flow-insensitive over-approximation (copies ``y = x``, views such as ``x[1:]``,
 ``x.T``, ``x.reshape(...)``, unpacking; the functions, methods and attributes whose rule -- as
 pass 6, ops, resolved it, whatever name it was called by -- says ``view=True``; calls srcad cannot
-resolve and the user's functions may return their arguments); "read afterwards" means read later
-in the same block or an enclosing one, or anywhere in an enclosing loop unless the name is first
-assigned afresh in each iteration. A name not yet assigned where the write happens is left out (it
-cannot be shared yet).
+resolve and the user's functions may return their arguments); "read afterwards" means live
+(:func:`live_after`: read on some path before being assigned again, loops going round included).
+A name live there but not assigned on every path to the write cannot be read to check it: such a
+write is refused when it runs (:class:`Shared`'s ``unbound``).
+
+Containers: a tuple, list or dict display, ``lst + [y]``, ``[y] * n``, ``lst.append(y)`` and
+``lst[i] = y`` hold ``y`` itself, so a write into ``y`` changes them (and whatever holds them);
+the run-time check looks into them (``check_unshared``). A subscript write is compared by the
+part it writes (``q[:, i]`` does not change ``q[:, j]``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import threading
 import gast
 
 from .. import rules
+from ..rules import python as python_rules
 from ..results import Bounded
 from .ops import OpKind
 from .parse import dotted_name, parameter_names
@@ -36,13 +42,19 @@ def guards(normalized, ops) -> dict:
     params = parameter_names(normalized.tree.args)
     groups = alias_groups(ops)
     result = {}
-    _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result)
+    _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result,
+          live_after(normalized.tree.body))
     return result
 
 
 def describe(guards) -> dict:
     """``guards`` as notes for the printer: statement -> ``["alias: may share y, z"]``."""
-    return {stmt: [f"alias: may share {', '.join(others)}"] for stmt, others in guards.items()}
+    def note(others):
+        unbound = sorted(getattr(others, "unbound", ()))
+        return f"alias: may share {', '.join(others)}" + (
+            f" ({', '.join(unbound)}: not assigned on every path here, so refused when run)"
+            if unbound else "")
+    return {stmt: [note(others)] for stmt, others in guards.items()}
 
 
 def shared_writes(ops) -> list:
@@ -56,7 +68,10 @@ def shared_writes(ops) -> list:
 
 
 def alias_groups(ops) -> dict:
-    """Union-find over names that may hold the same array."""
+    """Each name -> the names a write into it may change: itself, the names that may be the same
+    array or share its memory (union-find over copies, views, unpacking, items taken out of
+    containers, unknown calls), and, transitively, the containers that may hold any of those
+    (``lst[i] = y`` and ``lst.append(y)``: a write into ``y`` changes ``lst``, not the reverse)."""
     parent = {}
 
     def find(name):
@@ -66,66 +81,114 @@ def alias_groups(ops) -> dict:
             name = parent[name]
         return name
 
-    def union(a, b):
-        parent[find(a)] = find(b)
-
+    holders = {}  # name -> the containers that item assignments or appends put it in
     for op in ops.values():
         if not op.targets:
             continue
-        node = op.node
-        sources = []
-        rule = op.rule if op.kind is OpKind.RULE else None
-        if op.kind is OpKind.UNPACK:
-            sources = [n.id for n in gast.walk(op.args["x"]) if isinstance(n, gast.Name)]
-        elif rule is not None and (rule.identity or rule.holds_operands or rule.view):
-            # the operand itself, a container holding it, or (the rule says) a view of it
-            sources = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
-        elif isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
-            sources = [node.value.id]  # basic indexing gives a view
-        elif op.kind in (OpKind.CALL, OpKind.UNKNOWN) or (rule is not None
-                                                           and rule.custom is not None):
-            # a function of the user's, or one srcad cannot resolve (x.view()), may return its
-            # argument or a view of it
-            sources = [n.id for a in op.args.values() for n in gast.walk(a)
-                       if isinstance(n, gast.Name)]
         for target in op.targets:
-            for source in sources:
-                union(target, source)
-    groups = {}
+            find(target)
+            for source in _sources(op):
+                if op.kind in (OpKind.APPEND, OpKind.SETITEM):
+                    holders.setdefault(source, set()).add(target)
+                    find(source)
+                else:
+                    parent[find(target)] = find(source)
+    members = {}
     for name in list(parent):
-        groups.setdefault(find(name), set()).add(name)
-    return {name: groups[find(name)] for name in parent}
+        members.setdefault(find(name), set()).add(name)
+    held_by = {}  # group -> the groups of the containers holding one of its members
+    for item, containers in holders.items():
+        held_by.setdefault(find(item), set()).update(find(c) for c in containers)
+    changed = {}
+    for root in members:
+        reached, todo = {root}, [root]
+        while todo:
+            for container in held_by.get(todo.pop(), ()):
+                if container not in reached:
+                    reached.add(container)
+                    todo.append(container)
+        changed[root] = set().union(*(members[r] for r in reached))
+    return {name: changed[find(name)] for name in parent}
 
 
-def _reads(stmts) -> set:
-    return {n.id for s in stmts for n in gast.walk(s)
+def _names(nodes) -> list:
+    return [n.id for a in nodes for n in gast.walk(a) if isinstance(n, gast.Name)]
+
+
+def _sources(op) -> list:
+    """The names whose memory the targets of ``op`` may share, or whose values they may hold."""
+    node = op.node
+    rule = op.rule if op.kind is OpKind.RULE else None
+    if op.kind in (OpKind.UNPACK, OpKind.POP):  # an item of the container
+        return _names([op.args["x"]])
+    if op.kind in (OpKind.APPEND, OpKind.SETITEM):  # a list (or dict) now holds the value
+        return _names([op.args["value"]]) if "value" in op.args else _names(op.args.values())
+    if rule is not None and (rule.identity or rule.holds_operands or rule.view
+                             or rule in (python_rules.CONCATENATION, python_rules.REPETITION)):
+        # the operand itself, a container holding it (or its items: lst + [y], [y] * 3), or (the
+        # rule says) a view of it
+        return [a.id for a in op.args.values() if isinstance(a, gast.Name)]
+    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+        return [node.value.id]  # basic indexing gives a view; a container's item is itself
+    if op.kind in (OpKind.CALL, OpKind.UNKNOWN) or (rule is not None and rule.custom is not None):
+        # a function of the user's, or one srcad cannot resolve (x.view()), may return its
+        # argument or a view of it
+        return _names(op.args.values())
+    return []
+
+
+def _reads(nodes) -> set:
+    return {n.id for s in nodes for n in gast.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
-def _first_assigned_each_iteration(loop) -> set:
-    local, seen = set(), set()
-    for stmt in loop.body:
-        if isinstance(stmt, gast.Assign):
-            seen |= _reads([stmt])
-            for target in gast.walk(stmt.targets[0]):
-                if isinstance(target, gast.Name) and target.id not in seen:
-                    local.add(target.id)
-                    seen.add(target.id)
+def _stores(stmt) -> set:
+    return {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store)}
+
+
+def live_after(stmts) -> dict:
+    """Liveness: each simple statement -> the names that may be read after it before being
+    assigned again (on some path, loops going round again included)."""
+    result = {}
+    _live(stmts, set(), result)
+    return result
+
+
+def _live(stmts, live: set, result) -> set:
+    """The names live before ``stmts`` given those live after; records each statement's."""
+    live = set(live)
+    for stmt in reversed(stmts):
+        if isinstance(stmt, gast.If):
+            live = _reads([stmt.test]) | _live(stmt.body, live, result) \
+                | _live(stmt.orelse, live, result)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            # at the loop's head: live after it, or live at the start of another iteration
+            head = set(live)
+            while True:
+                entry = _live(stmt.body, head, result)
+                if isinstance(stmt, gast.For):
+                    entry = entry - _stores(stmt.target)
+                new = head | entry | _reads([stmt.iter if isinstance(stmt, gast.For)
+                                             else stmt.test])
+                if new == head:
+                    break
+                head = new
+            live = head
         else:
-            seen |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
-    return local
+            result[stmt] = frozenset(live)
+            live = (live - _stores(stmt)) | _reads([stmt])
+    return live
 
 
-@dataclasses.dataclass(frozen=True)
-class After:
-    """In ``_walk``'s context: the statements after an enclosing block, run after it."""
-    stmts: list
+class Shared(list):
+    """The names (sorted) that may share what a statement writes and are read afterwards;
+    ``unbound``: those among them not assigned on every path to it (the generated code cannot
+    read them there to check, so such a write is refused when it runs)."""
 
-
-@dataclasses.dataclass(frozen=True)
-class Loop:
-    """In ``_walk``'s context: an enclosing loop, whose body runs again."""
-    stmt: gast.For | gast.While
+    def __init__(self, names, unbound=frozenset()):
+        super().__init__(names)
+        self.unbound = unbound
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,22 +197,16 @@ class Bound:
     name: str
 
 
-def _walk(stmts, normalized, ops, groups, assigned, context, result):
-    """``assigned``: names certainly bound here (updated in place); ``context``: what encloses
-    ``stmts``, innermost last: an :class:`After` for each enclosing block, a :class:`Loop` and,
-    for a ``for``, a :class:`Bound` for each enclosing loop."""
-    for k, stmt in enumerate(stmts):
-        rest = stmts[k + 1:]
+def _walk(stmts, normalized, ops, groups, assigned, context, result, live):
+    """``assigned``: names certainly bound here (updated in place); ``context``: the
+    :class:`Bound` variables of the enclosing ``for`` loops; ``live``: :func:`live_after`."""
+    for stmt in stmts:
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            inner = context + [After(rest)]
-            if isinstance(stmt, (gast.For, gast.While)):
-                inner.append(Loop(stmt))
-                if isinstance(stmt, gast.For):
-                    inner.append(Bound(stmt.target.id))
+            inner = context + ([Bound(stmt.target.id)] if isinstance(stmt, gast.For) else [])
             branches = []
             for block in (stmt.body, getattr(stmt, "orelse", [])):
                 branch = set(assigned)
-                _walk(block, normalized, ops, groups, branch, inner, result)
+                _walk(block, normalized, ops, groups, branch, inner, result, live)
                 branches.append(branch)
             if isinstance(stmt, gast.If):  # assigned on both paths: assigned after the if
                 assigned |= branches[0] & branches[1]
@@ -161,19 +218,10 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result):
         elif stmt in normalized.augmented:
             mutated = stmt.targets[0].id
         if mutated is not None:
-            later = _reads(rest)
-            bound = set(assigned)
-            for enclosing in context:
-                if isinstance(enclosing, After):
-                    later |= _reads(enclosing.stmts)
-                elif isinstance(enclosing, Bound):
-                    bound.add(enclosing.name)
-                elif isinstance(enclosing, Loop):  # its body runs again
-                    loop = enclosing.stmt
-                    later |= _reads(loop.body) - _first_assigned_each_iteration(loop)
-            others = sorted((groups.get(mutated, set()) - {mutated}) & later & bound)
+            bound = set(assigned) | {enclosing.name for enclosing in context}
+            others = (groups.get(mutated, set()) - {mutated}) & live.get(stmt, set())
             if others:
-                result[stmt] = others
+                result[stmt] = Shared(sorted(others), frozenset(others - bound))
         if op is not None:
             assigned.update(op.targets)
 

@@ -8,9 +8,9 @@ Guarantees:
   :mod:`srcad.passes.emit`), among them the ``# line N: <the user's line>`` comment that precedes each
   group of generated statements (:meth:`Comments.with_comments`); :meth:`Comments.tidy` drops the
   ``# line N`` comments, ifs and backward loops whose statements all turned out to need no code.
-* :class:`Guards`: the run-time checks before a statement that changes an array other live names may
-  share (from :func:`srcad.passes.alias.guards`), and before a call to a function that changes an
-  argument in place.
+* :class:`Guards`: the run-time checks before a statement that changes an array (or a list or dict)
+  other live names may share (from :func:`srcad.passes.alias.guards`; a subscript write compares
+  only the part it writes), and before a call to a function that changes an argument in place.
 * :func:`writes_only_fresh_arrays`: whether the function can write only into arrays it made itself.
 * :class:`Options` (how to generate) and :class:`Generated` (what a mode returns).
 
@@ -19,6 +19,7 @@ Nothing here is global: each transformation makes its own objects.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import gast
@@ -170,17 +171,35 @@ class Guards:
         origin = self.ctx.normalized.origin[stmt]
         setitem = op.kind is OpKind.SETITEM
         kind = "written into" if setitem else "changed in place (+=, *=, ...)"
-        message = (f"{self.ctx.parsed.filename}:{origin.lineno}: '{var}' is {kind} while "
-                   f"'{{name}}' shares its memory and is read afterwards; srcad would "
-                   f"differentiate as if '{{name}}' were unchanged. Copy first ('{var} = {var}.copy()')"
-                   + (f" or write '{var} = {var} + ...'" if not setitem else ""))
-        return [self.comments.comment(f"'{var}' is modified in place: check that no other variable "
-                                      "shares it"),
-                gast.Expr(value=call(self.ctx.helpers.name("check_unshared"), load(var),
-                                     gast.Tuple(elts=[load(n) for n in others], ctx=gast.Load()),
-                                     gast.Tuple(elts=[gast.Constant(value=n, kind=None)
-                                                      for n in others], ctx=gast.Load()),
-                                     gast.Constant(value=message, kind=None)))]
+        where = f"{self.ctx.parsed.filename}:{origin.lineno}: '{var}' is {kind} while "
+        advice = (f"Copy first ('{var} = {var}.copy()')"
+                  + (f" or write '{var} = {var} + ...'" if not setitem else ""))
+        index = [copy.deepcopy(op.args["index"])] if setitem else []  # only the part written
+        unbound = sorted(getattr(others, "unbound", ()))
+        checked = [n for n in others if n not in unbound]
+        out = [self.comments.comment(f"'{var}' is modified in place: check that no other variable "
+                                     "shares it")]
+        if checked:
+            message = (where + "'{name}' shares its memory (or holds it) and is read afterwards; "
+                       "srcad would differentiate as if '{name}' were unchanged. " + advice)
+            out.append(self._check(load(var), [load(n) for n in checked], checked, message, index))
+        if unbound:
+            # a name not assigned on every path here cannot be read to compare: the write is
+            # refused whenever it changes an array (compared with itself, it always shares)
+            message = (where + "'{name}' may share its memory (or hold it) and is read afterwards, "
+                       "but is not assigned on every path to this line, so srcad cannot check; it "
+                       "would differentiate as if '{name}' were unchanged. " + advice
+                       + ", or assign '{name}' on every path before this line")
+            out.append(self._check(load(var), [load(var)], unbound[:1], message,
+                                   [copy.deepcopy(i) for i in index]))
+        return out
+
+    def _check(self, value, others, names, message, index) -> gast.Expr:
+        return gast.Expr(value=call(
+            self.ctx.helpers.name("check_unshared"), value,
+            gast.Tuple(elts=others, ctx=gast.Load()),
+            gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in names], ctx=gast.Load()),
+            gast.Constant(value=message, kind=None), *index))
 
     def guard_call(self, op) -> list:
         mutated = alias.mutated_parameters(op.callee)

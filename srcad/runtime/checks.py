@@ -2,7 +2,8 @@
 
 Accepts: the values named in the generated statement.
 Guarantees: ``check_unshared``/``check_not_array`` raise :class:`srcad.errors.AliasingError` where a
-write would change memory another live name shares (see pass 8, alias); ``check_finite`` raises
+write would change memory another live name shares, directly or through a tuple, list or dict that
+holds it (see pass 8, alias); ``check_finite`` raises
 :class:`srcad.errors.NonFiniteError` (``debug_nans``) at the first NaN or inf; ``seed_scalar``
 raises :class:`srcad.errors.NonScalarOutputError` for a non-scalar output of ``grad``;
 ``call_vjp`` checks the shape of what a user's VJP returns.
@@ -48,22 +49,83 @@ def call_vjp(vjp, g, ans, args, kwargs):
 
 
 @helper
-def check_unshared(value, others, names, message):
-    """Refuse a write into an array that another live variable shares (see srcad.passes.alias)."""
-    if not isinstance(value, np.ndarray):
+def check_unshared(value, others, names, message, index=None):
+    """Refuse a write into an array (or a list or dict) that another live variable shares (see
+    srcad.passes.alias). ``index``: for ``value[index] = e``, the part written (only it is compared,
+    when basic indexing selects it as a view). An other variable shares it if its memory overlaps
+    the part written (``np.shares_memory``; where NumPy cannot decide cheaply, it counts as shared),
+    if it is the same list or dict, or if it is a tuple, list or dict holding such a value, at any
+    depth."""
+    if isinstance(value, np.ndarray):
+        written = _written_part(value, index)
+    elif isinstance(value, (list, dict)):
+        written = value
+    else:
         return
     for other, name in zip(others, names):
-        if isinstance(other, np.ndarray) and np.may_share_memory(value, other):
-            from ..errors import AliasingError
-            raise AliasingError(message.format(name=name))
+        if _shares(written, other, set()):
+            _refuse(message.format(name=name))
+
+
+def _refuse(message):
+    """Raise an AliasingError located at the user's line that ``message`` begins with
+    (``file:line: ...``), in every mode, whichever API called the generated code."""
+    import linecache
+    import re
+
+    from ..errors import AliasingError, Location
+    found = re.match(r"^(.+):(\d+): ", message)
+    location = None
+    if found:
+        filename, lineno = found.group(1), int(found.group(2))
+        text = linecache.getline(filename, lineno)
+        location = Location(filename, lineno, len(text) - len(text.lstrip()) if text.strip() else 0)
+    raise AliasingError(message, location)
+
+
+def _written_part(array, index):
+    """The view of ``array`` that ``array[index] = e`` writes into, or ``array`` itself where the
+    index is not basic (a mask, an array of indices) or not given."""
+    if index is None:
+        return array
+    key = index if isinstance(index, tuple) else (index,)
+    basic = all(k is None or k is Ellipsis or isinstance(k, slice)
+                or (isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)))
+                for k in key)
+    if not basic:
+        return array
+    if not any(k is Ellipsis for k in key):
+        key = key + (Ellipsis,)  # a 0-d view for an element, never a copy
+    try:
+        part = array[key]
+    except (IndexError, TypeError, ValueError):
+        return array  # the write itself will raise
+    return part if isinstance(part, np.ndarray) and np.shares_memory(part, array) else array
+
+
+def _shares(written, other, seen) -> bool:
+    if isinstance(written, np.ndarray):
+        if isinstance(other, np.ndarray):
+            if not np.may_share_memory(written, other):
+                return False
+            try:
+                return bool(np.shares_memory(written, other, max_work=100_000))
+            except RuntimeError:  # np.exceptions.TooHardError: the work bound was reached
+                return True  # cannot tell cheaply: refuse rather than risk a wrong gradient
+    elif other is written:
+        return True
+    if isinstance(other, (tuple, list, dict)) and id(other) not in seen:
+        seen.add(id(other))
+        items = other.values() if isinstance(other, dict) else other
+        return any(_shares(written, item, seen) for item in items)
+    return False
 
 
 @helper
 def check_not_array(value, message):
     """Refuse to pass an array to a function that changes that argument in place (srcad.passes.alias)."""
     if isinstance(value, np.ndarray):
-        from ..errors import AliasingError
-        raise AliasingError(message)
+        _refuse(message)
 
 
 @helper

@@ -11,7 +11,9 @@ Guarantees:
 * :func:`plan_saves` decides, once the backward sweep is written, which of those saves and restores
   are needed -- only those of a value the backward sweep reads -- and returns a :class:`SavePlan`:
   the statements each marker becomes (a local ``a_old = a`` outside loops, the stack inside them; a
-  subscript write saves only the part it overwrites), the stack's name, and the variables restored.
+  subscript write saves only the part it overwrites, and is restored also where the backward sweep
+  reads only a name that may share the array's memory, a view ``v = y[0:2]``), the stack's name,
+  and the variables restored.
   :func:`apply_plan` puts those statements in place of the markers.
 * :func:`definitely_assigned`: the names every path through the primal sweep assigns.
 """
@@ -23,6 +25,7 @@ import enum
 
 import gast
 
+from ..alias import alias_groups
 from ..ops import OpKind
 from ..syntax import assign, call, load, store
 
@@ -47,6 +50,12 @@ class Site:
     index: object = None      # for x[index] = ...: only that part is saved
     header: bool = False      # the variable of a for loop, assigned by the loop itself
     saved: str | None = None  # the name the old value is read under (allocated when first needed)
+    sharers: frozenset = frozenset()  # for x[index] = ...: names that may see the write (views of x)
+
+    def read_in(self, reads) -> bool:
+        """Does the backward sweep read the value this site overwrites: the variable itself or,
+        for a write into part of an array, a name that may share its memory (``v = x[0:2]``)?"""
+        return self.var in reads or not self.sharers.isdisjoint(reads)
 
 
 @dataclasses.dataclass(eq=False)
@@ -90,16 +99,16 @@ class Sites:
 def find_sites(stmts, ops, params, namer) -> Sites:
     """See the module docstring."""
     sites = Sites(namer)
-    _find(sites, stmts, ops, set(params), set(params), in_loop=False)
+    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=alias_groups(ops))
     return sites
 
 
-def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool) -> None:
+def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups) -> None:
     for stmt in stmts:
         if isinstance(stmt, gast.If):
             then_definite, else_definite = set(definite), set(definite)
-            _find(sites, stmt.body, ops, assigned, then_definite, in_loop)
-            _find(sites, stmt.orelse, ops, assigned, else_definite, in_loop)
+            _find(sites, stmt.body, ops, assigned, then_definite, in_loop, groups)
+            _find(sites, stmt.orelse, ops, assigned, else_definite, in_loop, groups)
             definite |= then_definite & else_definite
         elif isinstance(stmt, (gast.For, gast.While)):
             inner = set(definite)
@@ -108,13 +117,15 @@ def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool) -> Non
                 sites.add(stmt, Site(var, True, False, header=True))
                 assigned.add(var)
                 inner.add(var)
-            _find(sites, stmt.body, ops, assigned, inner, True)
+            _find(sites, stmt.body, ops, assigned, inner, True, groups)
         elif isinstance(stmt, gast.Assign):
             op = ops[stmt]
             for var in op.targets:
                 if in_loop or var in assigned:
-                    index = op.args["index"] if op.kind is OpKind.SETITEM else None
-                    sites.add(stmt, Site(var, in_loop, var not in definite, index))
+                    index, sharers = None, frozenset()
+                    if op.kind is OpKind.SETITEM:  # in place: views of var see it too
+                        index, sharers = op.args["index"], frozenset(groups.get(var, ()))
+                    sites.add(stmt, Site(var, in_loop, var not in definite, index, sharers=sharers))
                 assigned.add(var)
                 definite.add(var)
 
@@ -157,7 +168,7 @@ class SavePlan:
 
 def _needed(site: Site, reads) -> bool:
     """Does the backward sweep read the variable of ``site``, or its saved old value?"""
-    return site.var in reads or (site.saved is not None and site.saved in reads)
+    return site.read_in(reads) or (site.saved is not None and site.saved in reads)
 
 
 def plan_saves(blocks, reads, sites: Sites, helpers, comments) -> SavePlan:
@@ -243,7 +254,7 @@ class _Planner:
             saved = self.sites.saved_name(site)
             if step is Step.SAVE:
                 return [assign(saved, part)]
-            if step is Step.POST and var in self.reads:
+            if step is Step.POST and site.read_in(self.reads):
                 self.restored.add(var)
                 return [assign(restore_target, load(saved))]
             return []
@@ -263,7 +274,7 @@ class _Planner:
         if step is Step.PRE:
             return [assign(self.sites.saved_name(site), pop)] if read_there else []
         if read_there:  # POST: restore from the value popped before the adjoint
-            if var not in self.reads:
+            if not site.read_in(self.reads):
                 return []
             self.restored.add(var)
             return [assign(restore_target, load(site.saved))]
