@@ -8,7 +8,11 @@ code names the user's line.
 
 Transformation is lazy: on the first call (or on ``srcad.source``), once per *static key*, i.e. per
 distinct set of functions passed for parameters the body calls (``act(x)`` with ``act=np.tanh``)
-and per number of ``*args``.
+and per number of ``*args``. A derived function differentiates the function as it is *now*: each
+call checks, by identity, what the transformation assumed (:class:`~srcad.results.Guard`: the
+user functions' code and defaults, the functions their global names and closure cells held) and
+transforms again if any changed (a helper redefined in a later notebook cell, an activation
+rebound, ``__defaults__`` replaced, a module reloaded).
 
 What is cached, and where:
 
@@ -21,8 +25,9 @@ What is cached, and where:
 * per user function, weakly (an entry goes when the function does): the transformations ``vjp``
   and ``jvp`` make, kept by :mod:`srcad.pipeline`, the 64 used most recently per function;
 * process-wide: the text of every generated module, registered with :mod:`linecache` so that
-  tracebacks show it, under a name made from the function's file, line and parameters (a new
-  transformation of the same function replaces its text, so this grows only with the functions).
+  tracebacks show it, under a name made from the function's file, line and parameters and a short
+  hash of the text (so two different texts never share one entry; this grows with the distinct
+  texts generated).
 
 Two derived functions can therefore be transformed at once from different threads.
 """
@@ -77,10 +82,10 @@ class Derived:
         """The transformation for these arguments: one per distinct set of functions passed for
         parameters the body calls (``act(x)`` with ``act=np.tanh``), made once each."""
         key = self._static_key(args, kwargs or {})
-        t = self._cache.get(key)
+        t = self._current(self._cache.get(key), args, kwargs)
         if t is None:
             with self._lock:
-                t = self._cache.get(key)
+                t = self._current(self._cache.get(key), args, kwargs)
                 if t is None and isinstance(self.fun, Derived):
                     t = transform_derivative(self.fun, self.argnums, self.argnums_is_tuple, args,
                                              kwargs or {})
@@ -90,6 +95,16 @@ class Derived:
                                            key, self.options)
                     self._cache[key] = t
         self._last = t
+        return t
+
+    def _current(self, t, args, kwargs):
+        """``t`` if what it was made from is unchanged (see :class:`~srcad.results.Guard`), else
+        None: a function it resolved by name rebound, defaults replaced, a module reloaded, or
+        (a derivative of a derivative) the inner derived function transformed again."""
+        if t is None or not t.current():
+            return None
+        if t.basis is not None and self.fun.transformed(args, kwargs) is not t.basis:
+            return None
         return t
 
     def latest_source(self) -> str:
