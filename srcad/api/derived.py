@@ -4,7 +4,7 @@ Accepts a plain Python function (``def`` or ``lambda`` whose source srcad can re
 already made by ``grad``/``value_and_grad`` (a derivative of a derivative). Guarantees: the derived
 function is called like the original and returns the gradient(s) in the structure and types of the
 arguments differentiated (``(value, gradient)`` for ``value_and_grad``); an error met in generated
-code names the user's line.
+code names the user's line (a non-scalar output, the ``return`` the call took).
 
 Transformation is lazy: on the first call (or on ``srcad.source``), once per *static key*, i.e. per
 distinct set of functions passed for parameters the body calls (``act(x)`` with ``act=np.tanh``)
@@ -36,20 +36,22 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 import types
 
+import gast
 import numpy as np
 
 from .. import rules
-from ..errors import NonScalarOutputError, SrcadError
+from ..errors import Location, NonScalarOutputError, SrcadError
 from ..passes.parse import Specialization, parse
 from ..passes.reverse import Options
 from .. import pipeline
 from ..pipeline import Transformed, transform_derivative
 from ..results import Bounded, positional
 from ..runtime import plain
-from .structure import holds_floats
+from .structure import argnums_tuple, holds_floats
 
 
 class Derived:
@@ -64,8 +66,8 @@ class Derived:
                 hint="differentiate srcad.grad(f) with one argnums (an int); for Hessians use "
                      "srcad.hessian or srcad.hvp")
         self.fun = fun
-        self.argnums_is_tuple = not isinstance(argnums, int)
-        self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)
+        self.argnums = argnums_tuple("srcad.grad", argnums)
+        self.argnums_is_tuple = not isinstance(argnums, (int, np.integer))
         self.with_value = with_value
         self.options = options
         self._lock = threading.Lock()
@@ -149,7 +151,8 @@ class Derived:
             value, grads = t.function(*args, **kwargs)
         except NonScalarOutputError as exc:
             raise NonScalarOutputError(
-                f"{self.fun.__qualname__}: {exc.message}", t.return_location, exc.hint) from None
+                f"{self.fun.__qualname__}: {exc.message}",
+                self._return_taken(args, kwargs) or t.return_location, exc.hint) from None
         except SrcadError as exc:
             if exc.location is None:  # raised by generated code: say which line of the user's
                 location = t.locate(exc.__traceback__)
@@ -172,6 +175,44 @@ class Derived:
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
         return (value, grads) if self.with_value else grads
+
+    def _return_taken(self, args, kwargs) -> Location | None:
+        """The ``return`` statement ``fun`` takes for these arguments, where it has several (None
+        where it has one, or it cannot tell): found by running ``fun`` once more, traced, which
+        only happens on the way to reporting an error."""
+        fun = self.fun
+        if not isinstance(fun, types.FunctionType):
+            return None
+        try:
+            returns = [n for n in gast.walk(parse(fun).tree) if isinstance(n, gast.Return)]
+        except SrcadError:
+            return None
+        if len(returns) < 2:
+            return None
+        taken = []
+
+        def trace(frame, event, arg):
+            if frame.f_code is not fun.__code__:
+                return None
+            def local(frame, event, arg):
+                if event == "return":
+                    taken.append(frame.f_lineno)
+                return local
+            return local
+
+        previous = sys.gettrace()
+        sys.settrace(trace)
+        try:
+            fun(*args, **kwargs)
+        except Exception:  # (it raised this time: say nothing more than before)
+            return None
+        finally:
+            sys.settrace(previous)
+        if not taken:
+            return None
+        line = taken[-1]  # (the outermost call of fun returns last)
+        at = [n for n in returns if n.lineno == line]
+        return Location(fun.__code__.co_filename, line, at[0].col_offset if at else 0)
 
     def _differentiated_args(self, t, args, kwargs):
         """The arguments differentiated, in the order of ``argnums`` (defaults filled in)."""
