@@ -31,25 +31,25 @@ analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :m
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import linecache
 import os
 import re
 import types
 
-from .errors import SourceUnavailableError, SrcadError
+from .errors import Location, SourceUnavailableError, SrcadError
 from .front import Analysed, analyse
 from .hooks import after
 from .naming import Namer
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
-from .passes.load import Entry, FunctionRef, load
+from .passes.load import Entry, FunctionRef, load, unique_name
 from .passes.parse import ExtraArgument, Specialization, parse
 from .passes.reverse import Options, reverse
 from .printer import Pass
-from .results import Guard, PerFunction, Transformed, has_varargs, positional, user_location
+from .results import (Guard, PerFunction, Transformed, has_varargs, positional, source_is_current,
+                      user_location)
 from .runtime import one_like
 
 __all__ = ["Transformed", "Program", "derive", "derive_forward", "transform", "transform_derivative",
@@ -155,17 +155,18 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
 
 def _fresh_source(fun):
     """Forget ``linecache``'s copy of ``fun``'s file if the file changed on disk (a module edited
-    and reloaded), so pass 1 reads the source the function was compiled from, not an old one."""
+    and reloaded), so pass 1 reads the source the function was compiled from, not an old one; and
+    refuse a function whose file was edited but not reloaded (its code is not the text)."""
     filename = getattr(getattr(fun, "__code__", None), "co_filename", "")
     if filename and not filename.startswith("<"):
         linecache.checkcache(filename)
-
-
-def _unique(filename: str, text: str) -> str:
-    """``filename`` with a short hash of ``text`` before its closing ``>``: two different generated
-    texts (grad(f) and grad(f, debug_nans=True); f specialized on two functions passed in) never
-    share one ``linecache`` entry, so a traceback shows the code that ran."""
-    return f"{filename[:-1]} #{hashlib.sha1(text.encode()).hexdigest()[:8]}>"
+        if not source_is_current(fun):
+            raise SourceUnavailableError(
+                f"the source of {fun.__qualname__!r} in {filename} is not the code it runs: the "
+                "file was edited after it was loaded",
+                Location(filename, fun.__code__.co_firstlineno, 0),
+                hint="reload its module (importlib.reload) or restart, then differentiate the "
+                     "function as it is now")
 
 
 def _guard(program) -> Guard:
@@ -213,10 +214,10 @@ def _chosen(fun, params, positions, what: str) -> list:
 
 def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
     """Passes 12 and 13, emit and load: ``(text, {name: compiled function}, file name)``, the file
-    name ``filename`` made unique to the text (see :func:`_unique`)."""
+    name ``filename`` made unique to the text (see :func:`srcad.passes.load.unique_name`)."""
     text = emit(functions, header)
     after(Pass.EMIT, who, text)
-    filename = _unique(filename, text)
+    filename = unique_name(filename, text)
     compiled = load(text, filename, entries)
     after(Pass.LOAD, who, "".join(f"# loaded {name}{inspect.signature(fn)}\n"
                                   for name, fn in compiled.items()))
@@ -298,7 +299,7 @@ def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kw
     after(Pass.EMIT, repr(inner), text)
     user_fn = next(e.user_fn for e in t.entries if e.name == t.main)
     entries = program.entries + [Entry(name, user_fn, bound, defaults=True)]
-    filename = _unique(f"<srcad {name} of {inner!r}>", text)
+    filename = unique_name(f"<srcad {name} of {inner!r}>", text)
     functions = load(text, filename, entries)
     after(Pass.LOAD, repr(inner), "".join(f"# loaded {n}\n" for n in functions))
     files = {e.name: t.files.get(t.main, "") for e in entries}

@@ -11,12 +11,16 @@ transformation assumed of the user's functions still holds (so a stale one is ma
 
 from __future__ import annotations
 
+import __future__
 import collections
 import dataclasses
+import dis
 import inspect
 import linecache
+import os
 import re
 import threading
+import time
 import types
 import weakref
 
@@ -136,6 +140,88 @@ def _contents(cell):
         return cell.cell_contents
     except ValueError:  # an empty cell
         return _MISSING
+
+
+def source_is_current(fn) -> bool:
+    """Whether the source ``linecache`` holds for ``fn``'s file is the text ``fn`` was compiled
+    from (the file may have been edited since, without a reload): the file, compiled again, must
+    hold a function of the same qualified name and first line with the same instructions, names
+    and constants (compared as :mod:`dis` reads them, a method load and an attribute load alike:
+    running code rewrites one into the other). Files that are not on disk (``<...>``: notebook
+    cells, generated code) are taken as they are, and so are files not modified since srcad was
+    imported (their functions were compiled from the text they hold: an import hook that
+    rewrites code, as pytest's does for asserts, cannot make a valid function look stale)."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(fn, types.FunctionType) or code.co_filename.startswith("<"):
+        return True
+    try:
+        if os.stat(code.co_filename).st_mtime < _IMPORTED:
+            return True
+    except OSError:
+        return True
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    if not lines:
+        return True  # (no source at all: pass 1 says so)
+    index = _compiled_file(code.co_filename, lines, code.co_flags & _FUTURE_FLAGS)
+    key = (getattr(code, "co_qualname", code.co_name), code.co_firstlineno)
+    return any(_same_code(candidate, code) for candidate in index.get(key, ()))
+
+
+_IMPORTED = time.time()
+_compiled = {}  # file name -> (its lines as linecache held them, flags, index): the latest only
+_compiled_lock = threading.Lock()
+
+
+def _compiled_file(filename, lines, flags) -> dict:
+    """``{(qualified name, first line): [code objects]}`` of the file's text, compiled once per
+    version of the text."""
+    with _compiled_lock:
+        found = _compiled.get(filename)
+        if found is not None and found[0] is lines and found[1] == flags:
+            return found[2]
+    index: dict = {}
+    try:
+        module = compile("".join(lines), filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError):
+        module = None
+    stack = [module] if module is not None else []
+    while stack:
+        code = stack.pop()
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                key = (getattr(const, "co_qualname", const.co_name), const.co_firstlineno)
+                index.setdefault(key, []).append(const)
+                stack.append(const)
+    with _compiled_lock:
+        _compiled[filename] = (lines, flags, index)
+    return index
+
+
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def _same_code(a, b) -> bool:
+    if a.co_names != b.co_names or a.co_varnames != b.co_varnames:
+        return False
+    ours, theirs = _instructions(a), _instructions(b)
+    if len(ours) != len(theirs):
+        return False
+    for (op, x), (op2, y) in zip(ours, theirs):
+        if op != op2:
+            return False
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or (x != y and not (x != x and y != y)):
+            return False
+    return True
+
+
+def _instructions(code) -> list:
+    return [("LOAD_ATTR" if i.opname == "LOAD_METHOD" else i.opname, i.argval)
+            for i in dis.get_instructions(code)]
 
 
 class Bounded(collections.OrderedDict):

@@ -8,6 +8,7 @@ import linecache
 import os
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -116,13 +117,36 @@ def test_module_edited_and_reloaded(tmp_path, monkeypatch):
         g = srcad.grad(module.f)
         np.testing.assert_allclose(g(X), 2 * X)
         path.write_text(source.format(3))
-        os.utime(path, (1, 1))  # (a different time stamp, whatever the file system's resolution)
+        later = time.time() + 5  # (a later time stamp, whatever the file system's resolution)
+        os.utime(path, (later, later))
         importlib.reload(module)
         check_both(module.f, (X,), g(X))           # the old derived function: helper was rebound
         check_both(module.f, (X,), srcad.grad(module.f)(X))  # a new one reads the new source
         check_grad(module.f, (X,))
     finally:
         sys.modules.pop("trust_reloaded", None)
+
+
+def test_module_edited_but_not_reloaded_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "trust_edited.py"
+    source = "import numpy as np\n\n\ndef f(x):\n    return np.sum(x ** {})\n"
+    path.write_text(source.format(2))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("trust_edited")
+    try:
+        linecache.getlines(str(path))  # (an old copy in linecache must not hide the edit either)
+        path.write_text(source.format(3))
+        os.utime(path, (time.time() + 5, time.time() + 5))
+        for derive in (lambda: srcad.grad(module.f)(X), lambda: srcad.vjp(module.f, X),
+                       lambda: srcad.jvp(module.f, (X,), (X,))):
+            with pytest.raises(srcad.SourceUnavailableError, match="edited") as info:
+                derive()
+            assert info.value.location.filename == str(path)
+            assert info.value.location.lineno == 4
+        importlib.reload(module)
+        check_both(module.f, (X,), srcad.grad(module.f)(X))
+    finally:
+        sys.modules.pop("trust_edited", None)
 
 
 def test_unchanged_functions_and_rebound_data_keep_the_transformation():
