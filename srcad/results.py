@@ -91,8 +91,9 @@ def _same(kind, value) -> bool:
 
 
 def _names(code) -> set:
-    """Every global or attribute name ``code`` and the code nested in it reads."""
-    names = set(code.co_names)
+    """Every global name ``code`` and the code nested in it reads (not attribute names)."""
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _names(const)
