@@ -32,22 +32,24 @@ analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :m
 from __future__ import annotations
 
 import inspect
+import linecache
 import os
 import re
 import types
 
-from .errors import SourceUnavailableError, SrcadError
+from .errors import Location, SourceUnavailableError, SrcadError
 from .front import Analysed, analyse
 from .hooks import after
 from .naming import Namer
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
-from .passes.load import Entry, FunctionRef, load
+from .passes.load import Entry, FunctionRef, load, unique_name
 from .passes.parse import ExtraArgument, Specialization, parse
 from .passes.reverse import Options, reverse
 from .printer import Pass
-from .results import PerFunction, Transformed, has_varargs, positional, user_location
+from .results import (Guard, PerFunction, Transformed, has_varargs, positional, source_is_current,
+                      user_location)
 from .runtime import one_like
 
 __all__ = ["Transformed", "Program", "derive", "derive_forward", "transform", "transform_derivative",
@@ -109,6 +111,7 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, r
     ``reusable`` for ``vjp``, see :func:`srcad.passes.reverse.reverse`). Returns the parsed
     function and the name it returns. ``static``: the
     :class:`~srcad.passes.parse.Specialization` of ``fun`` (``None``: none)."""
+    _fresh_source(fun)
     a = analyse(fun, wrt, static)                                              # passes 1 to 7
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
@@ -134,6 +137,7 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     does) and add its JVP function ``name`` (with respect to ``wrt``) to ``program``; returns the
     parsed function, the name it returns and its tangent parameters' names (also recorded under
     ``key``)."""
+    _fresh_source(fun)
     a = analyse(fun, wrt, static, forward=True)                                # passes 1 to 7
     if key is not None:
         program.pairs[key] = (name, a.tangents)  # before its callees: a recursive call finds it
@@ -147,6 +151,26 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     program.generated.append((function, generated.comments))
     program.entries.append(Entry(function.name, a.fun, a.helpers.bound, defaults=True))
     return a.parsed, a.out, a.tangents
+
+
+def _fresh_source(fun):
+    """Forget ``linecache``'s copy of ``fun``'s file if the file changed on disk (a module edited
+    and reloaded), so pass 1 reads the source the function was compiled from, not an old one; and
+    refuse a function whose file was edited but not reloaded (its code is not the text)."""
+    filename = getattr(getattr(fun, "__code__", None), "co_filename", "")
+    if filename and not filename.startswith("<"):
+        linecache.checkcache(filename)
+        if not source_is_current(fun):
+            raise SourceUnavailableError(
+                f"the source of {fun.__qualname__!r} in {filename} is not the code it runs: the "
+                "file was edited after it was loaded",
+                Location(filename, fun.__code__.co_firstlineno, 0),
+                hint="reload its module (importlib.reload) or restart, then differentiate the "
+                     "function as it is now")
+
+
+def _guard(program) -> Guard:
+    return Guard(entry.user_fn for entry in program.entries)
 
 
 def _after_analysis(step, a: Analysed, notes):
@@ -189,13 +213,15 @@ def _chosen(fun, params, positions, what: str) -> list:
 
 
 def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
-    """Passes 12 and 13, emit and load: ``(text, {name: compiled function})``."""
+    """Passes 12 and 13, emit and load: ``(text, {name: compiled function}, file name)``, the file
+    name ``filename`` made unique to the text (see :func:`srcad.passes.load.unique_name`)."""
     text = emit(functions, header)
     after(Pass.EMIT, who, text)
+    filename = unique_name(filename, text)
     compiled = load(text, filename, entries)
     after(Pass.LOAD, who, "".join(f"# loaded {name}{inspect.signature(fn)}\n"
                                   for name, fn in compiled.items()))
-    return text, compiled
+    return text, compiled, filename
 
 
 def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
@@ -222,11 +248,11 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
         header += "\nfollowed by a forward/backward pair for each function it calls"
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
-    text, functions = emit_and_load(_main_first(program), header, filename, program.entries,
-                                    fun.__qualname__)
+    text, functions, filename = emit_and_load(_main_first(program), header, filename,
+                                              program.entries, fun.__qualname__)
     files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
     return Transformed(text, functions[main], filename, parsed.location(parsed.tree.body[-1]),
-                       params, files, program.entries, main)
+                       params, files, program.entries, main, _guard(program))
 
 
 def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kwargs
@@ -273,15 +299,15 @@ def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kw
     after(Pass.EMIT, repr(inner), text)
     user_fn = next(e.user_fn for e in t.entries if e.name == t.main)
     entries = program.entries + [Entry(name, user_fn, bound, defaults=True)]
-    filename = f"<srcad {name} of {inner!r}>"
+    filename = unique_name(f"<srcad {name} of {inner!r}>", text)
     functions = load(text, filename, entries)
     after(Pass.LOAD, repr(inner), "".join(f"# loaded {n}\n" for n in functions))
     files = {e.name: t.files.get(t.main, "") for e in entries}
     return Transformed(text, functions[name], filename, t.return_location, t.params, files,
-                       entries, name)
+                       entries, name, _guard(program), basis=t)
 
 
-_vjp_cache = PerFunction()  # function -> {(count, static): (forward, backward, text)}
+_vjp_cache = PerFunction()  # function -> {(count, static): ((forward, backward, text), Guard)}
 
 
 def vjp_transform(fun, count: int):
@@ -290,8 +316,8 @@ def vjp_transform(fun, count: int):
                             if has_varargs(fun) else None)
     key = (count, static)
     found = _vjp_cache.get(fun, key)
-    if found is not None:
-        return found
+    if found is not None and found[1].holds():
+        return found[0]
     params = _parameters(fun, static.extra_arguments)
     if count > len(params):
         raise SrcadError(f"srcad.vjp: {fun.__qualname__} takes {len(params)} positional "
@@ -308,11 +334,14 @@ def vjp_transform(fun, count: int):
     first = len(program.generated) - 2  # the pair of fun itself was added last
     functions = program.generated[first:] + program.generated[:first]
     filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"
-    text, compiled = emit_and_load(functions, header, filename, program.entries, fun.__qualname__)
-    return _vjp_cache.put(fun, key, (compiled[names[0]], compiled[names[1]], text))
+    text, compiled, _ = emit_and_load(functions, header, filename, program.entries,
+                                      fun.__qualname__)
+    made = (compiled[names[0]], compiled[names[1]], text)
+    _vjp_cache.put(fun, key, (made, _guard(program)))
+    return made
 
 
-_jvp_cache = PerFunction()  # function -> {(positions, static, options): (jvp, names, text)}
+_jvp_cache = PerFunction()  # function -> {(positions, static, options): ((jvp, names, text), Guard)}
 
 
 def jvp_transform(fun, positions: tuple, static=Specialization(), options=Options()):
@@ -321,8 +350,8 @@ def jvp_transform(fun, positions: tuple, static=Specialization(), options=Option
     :class:`~srcad.passes.parse.Specialization` of ``fun``)."""
     key = (positions, static, options)
     found = _jvp_cache.get(fun, key)
-    if found is not None:
-        return found
+    if found is not None and found[1].holds():
+        return found[0]
     params = _parameters(fun, static.extra_arguments)
     wrt = _chosen(fun, params, positions, "argument number {!r}")
     program = Program(options)
@@ -343,7 +372,9 @@ def jvp_transform(fun, positions: tuple, static=Specialization(), options=Option
               f"{', '.join(map(str, wrt)) or 'nothing'}\nreturns ({out}, tangent of {out})")
     filename = f"<srcad {name} of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno} " \
                f"along {','.join(map(str, wrt))}>"
-    text, compiled = emit_and_load(_main_first(program), header, filename, program.entries,
-                                   fun.__qualname__)
-    return _jvp_cache.put(fun, key, (compiled[name], tangent_params, text))
+    text, compiled, _ = emit_and_load(_main_first(program), header, filename, program.entries,
+                                      fun.__qualname__)
+    made = (compiled[name], tangent_params, text)
+    _jvp_cache.put(fun, key, (made, _guard(program)))
+    return made
 

@@ -5,17 +5,23 @@ Accepts: the generated text, compiled functions and bookkeeping of one transform
 Guarantees: :class:`Transformed` maps a traceback through generated code back to the user's line;
 :class:`PerFunction` keeps transformations per user function (weakly: they go with the function),
 under a lock, so two threads may transform at once; :func:`user_location` maps a location in
-generated code to the user's line it was generated from.
+generated code to the user's line it was generated from; :class:`Guard` says whether what a
+transformation assumed of the user's functions still holds (so a stale one is made again).
 """
 
 from __future__ import annotations
 
+import __future__
 import collections
 import dataclasses
+import dis
 import inspect
 import linecache
+import os
 import re
 import threading
+import time
+import types
 import weakref
 
 from .errors import Location
@@ -33,6 +39,12 @@ class Transformed:
     files: dict  # generated function name -> the file of the user function it was made from
     entries: list = dataclasses.field(default_factory=list)  # load.Entry of every function
     main: str = ""
+    guard: object = None  # a Guard over the user functions it was made from (None: none)
+    basis: object = None  # grad of grad: the inner derived function's Transformed it was made from
+
+    def current(self) -> bool:
+        """Whether the user's functions are still as they were when this was made."""
+        return self.guard is None or self.guard.holds()
 
     def locate(self, traceback) -> Location | None:
         """The user's line behind the innermost generated line in ``traceback``: the ``# line N``
@@ -54,6 +66,163 @@ class Transformed:
             if text.startswith("def "):
                 break
         return None
+
+
+_MISSING = object()
+_DATA = object()
+
+
+def _kind(value):
+    """What a guard remembers of a name's value: the object (weakly where it can) if it is code
+    srcad may have resolved (a function, a class, a module, any callable), else only that it is
+    data (read at call time by the generated code, so rebinding it needs no new transformation)."""
+    if value is _MISSING or not (callable(value) or isinstance(value, types.ModuleType)):
+        return _MISSING if value is _MISSING else _DATA
+    try:
+        return weakref.ref(value)
+    except TypeError:  # (a builtin function, an instance without __weakref__)
+        return value
+
+
+def _same(kind, value) -> bool:
+    if kind is _MISSING or kind is _DATA:
+        return _kind(value) is kind
+    return (kind() if isinstance(kind, weakref.ref) else kind) is value
+
+
+def _names(code) -> set:
+    """Every global name ``code`` and the code nested in it reads (not attribute names)."""
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+class Guard:
+    """What a transformation assumed of the user functions it read: each one's code, defaults and
+    keyword defaults, and the functions (callables, modules) its global names and closure cells
+    held (the functions weakly: a cache keyed weakly by a function may keep its guard).
+    :meth:`holds` checks them all by identity -- a few dictionary reads per name, cheap
+    enough for every call: a helper redefined in a later notebook cell, an activation rebound, a
+    module reloaded or ``__defaults__`` replaced make it false, and the caller transforms again."""
+
+    def __init__(self, functions):
+        self._checks = []
+        seen = set()
+        for fn in functions:
+            if id(fn) in seen or not isinstance(fn, types.FunctionType):
+                continue
+            seen.add(id(fn))
+            cells = tuple(fn.__closure__ or ())
+            self._checks.append((weakref.ref(fn), fn.__code__, fn.__defaults__, fn.__kwdefaults__,
+                                 [(fn.__globals__, name, _kind(fn.__globals__.get(name, _MISSING)))
+                                  for name in sorted(_names(fn.__code__))],
+                                 [(cell, _kind(_contents(cell))) for cell in cells]))
+
+    def holds(self) -> bool:
+        for ref, code, defaults, kwdefaults, globals_, cells in self._checks:
+            fn = ref()
+            if (fn is None or fn.__code__ is not code or fn.__defaults__ is not defaults
+                    or fn.__kwdefaults__ is not kwdefaults):
+                return False
+            for namespace, name, kind in globals_:
+                if not _same(kind, namespace.get(name, _MISSING)):
+                    return False
+            for cell, kind in cells:
+                if not _same(kind, _contents(cell)):
+                    return False
+        return True
+
+
+def _contents(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING
+
+
+def source_is_current(fn) -> bool:
+    """Whether the source ``linecache`` holds for ``fn``'s file is the text ``fn`` was compiled
+    from (the file may have been edited since, without a reload): the file, compiled again, must
+    hold a function of the same qualified name and first line with the same instructions, names
+    and constants (compared as :mod:`dis` reads them, a method load and an attribute load alike:
+    running code rewrites one into the other). Files that are not on disk (``<...>``: notebook
+    cells, generated code) are taken as they are, and so are files not modified since srcad was
+    imported (their functions were compiled from the text they hold: an import hook that
+    rewrites code, as pytest's does for asserts, cannot make a valid function look stale)."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(fn, types.FunctionType) or code.co_filename.startswith("<"):
+        return True
+    try:
+        if os.stat(code.co_filename).st_mtime < _IMPORTED:
+            return True
+    except OSError:
+        return True
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    if not lines:
+        return True  # (no source at all: pass 1 says so)
+    index = _compiled_file(code.co_filename, lines, code.co_flags & _FUTURE_FLAGS)
+    key = (getattr(code, "co_qualname", code.co_name), code.co_firstlineno)
+    return any(_same_code(candidate, code) for candidate in index.get(key, ()))
+
+
+_IMPORTED = time.time()
+_compiled = {}  # file name -> (its lines as linecache held them, flags, index): the latest only
+_compiled_lock = threading.Lock()
+
+
+def _compiled_file(filename, lines, flags) -> dict:
+    """``{(qualified name, first line): [code objects]}`` of the file's text, compiled once per
+    version of the text."""
+    with _compiled_lock:
+        found = _compiled.get(filename)
+        if found is not None and found[0] is lines and found[1] == flags:
+            return found[2]
+    index: dict = {}
+    try:
+        module = compile("".join(lines), filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError):
+        module = None
+    stack = [module] if module is not None else []
+    while stack:
+        code = stack.pop()
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                key = (getattr(const, "co_qualname", const.co_name), const.co_firstlineno)
+                index.setdefault(key, []).append(const)
+                stack.append(const)
+    with _compiled_lock:
+        _compiled[filename] = (lines, flags, index)
+    return index
+
+
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+
+def _same_code(a, b) -> bool:
+    if a.co_names != b.co_names or a.co_varnames != b.co_varnames:
+        return False
+    ours, theirs = _instructions(a), _instructions(b)
+    if len(ours) != len(theirs):
+        return False
+    for (op, x), (op2, y) in zip(ours, theirs):
+        if op != op2:
+            return False
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or (x != y and not (x != x and y != y)):
+            return False
+    return True
+
+
+def _instructions(code) -> list:
+    return [("LOAD_ATTR" if i.opname == "LOAD_METHOD" else i.opname, i.argval)
+            for i in dis.get_instructions(code)]
 
 
 class Bounded(collections.OrderedDict):
@@ -118,7 +287,7 @@ def user_location(location):
     seen = 0
     while location is not None and location.filename.startswith("<srcad ") and seen < 10:
         seen += 1
-        match = re.search(r" at (.*):\d+(?: wrt | along |>)", location.filename)
+        match = re.search(r" at (.*):\d+(?: wrt | along | #[0-9a-f]+>|>)", location.filename)
         lines = linecache.getlines(location.filename)
         number = None
         for k in range(min(location.lineno, len(lines)) - 1, -1, -1):

@@ -4,11 +4,15 @@ Accepts a plain Python function (``def`` or ``lambda`` whose source srcad can re
 already made by ``grad``/``value_and_grad`` (a derivative of a derivative). Guarantees: the derived
 function is called like the original and returns the gradient(s) in the structure and types of the
 arguments differentiated (``(value, gradient)`` for ``value_and_grad``); an error met in generated
-code names the user's line.
+code names the user's line (a non-scalar output, the ``return`` the call took).
 
 Transformation is lazy: on the first call (or on ``srcad.source``), once per *static key*, i.e. per
 distinct set of functions passed for parameters the body calls (``act(x)`` with ``act=np.tanh``)
-and per number of ``*args``.
+and per number of ``*args``. A derived function differentiates the function as it is *now*: each
+call checks, by identity, what the transformation assumed (:class:`~srcad.results.Guard`: the
+user functions' code and defaults, the functions their global names and closure cells held) and
+transforms again if any changed (a helper redefined in a later notebook cell, an activation
+rebound, ``__defaults__`` replaced, a module reloaded).
 
 What is cached, and where:
 
@@ -21,8 +25,9 @@ What is cached, and where:
 * per user function, weakly (an entry goes when the function does): the transformations ``vjp``
   and ``jvp`` make, kept by :mod:`srcad.pipeline`, the 64 used most recently per function;
 * process-wide: the text of every generated module, registered with :mod:`linecache` so that
-  tracebacks show it, under a name made from the function's file, line and parameters (a new
-  transformation of the same function replaces its text, so this grows only with the functions).
+  tracebacks show it, under a name made from the function's file, line and parameters and a short
+  hash of the text (so two different texts never share one entry; this grows with the distinct
+  texts generated).
 
 Two derived functions can therefore be transformed at once from different threads.
 """
@@ -31,20 +36,22 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import threading
 import types
 
+import gast
 import numpy as np
 
 from .. import rules
-from ..errors import NonScalarOutputError, SrcadError
+from ..errors import Location, NonScalarOutputError, SrcadError
 from ..passes.parse import Specialization, parse
 from ..passes.reverse import Options
 from .. import pipeline
 from ..pipeline import Transformed, transform_derivative
 from ..results import Bounded, positional
 from ..runtime import plain
-from .structure import holds_floats
+from .structure import argnums_tuple, holds_floats
 
 
 class Derived:
@@ -59,8 +66,8 @@ class Derived:
                 hint="differentiate srcad.grad(f) with one argnums (an int); for Hessians use "
                      "srcad.hessian or srcad.hvp")
         self.fun = fun
-        self.argnums_is_tuple = not isinstance(argnums, int)
-        self.argnums = tuple(argnums) if self.argnums_is_tuple else (argnums,)
+        self.argnums = argnums_tuple("srcad.grad", argnums)
+        self.argnums_is_tuple = not isinstance(argnums, (int, np.integer))
         self.with_value = with_value
         self.options = options
         self._lock = threading.Lock()
@@ -77,10 +84,10 @@ class Derived:
         """The transformation for these arguments: one per distinct set of functions passed for
         parameters the body calls (``act(x)`` with ``act=np.tanh``), made once each."""
         key = self._static_key(args, kwargs or {})
-        t = self._cache.get(key)
+        t = self._current(self._cache.get(key), args, kwargs)
         if t is None:
             with self._lock:
-                t = self._cache.get(key)
+                t = self._current(self._cache.get(key), args, kwargs)
                 if t is None and isinstance(self.fun, Derived):
                     t = transform_derivative(self.fun, self.argnums, self.argnums_is_tuple, args,
                                              kwargs or {})
@@ -90,6 +97,16 @@ class Derived:
                                            key, self.options)
                     self._cache[key] = t
         self._last = t
+        return t
+
+    def _current(self, t, args, kwargs):
+        """``t`` if what it was made from is unchanged (see :class:`~srcad.results.Guard`), else
+        None: a function it resolved by name rebound, defaults replaced, a module reloaded, or
+        (a derivative of a derivative) the inner derived function transformed again."""
+        if t is None or not t.current():
+            return None
+        if t.basis is not None and self.fun.transformed(args, kwargs) is not t.basis:
+            return None
         return t
 
     def latest_source(self) -> str:
@@ -134,7 +151,8 @@ class Derived:
             value, grads = t.function(*args, **kwargs)
         except NonScalarOutputError as exc:
             raise NonScalarOutputError(
-                f"{self.fun.__qualname__}: {exc.message}", t.return_location, exc.hint) from None
+                f"{self.fun.__qualname__}: {exc.message}",
+                self._return_taken(args, kwargs) or t.return_location, exc.hint) from None
         except SrcadError as exc:
             if exc.location is None:  # raised by generated code: say which line of the user's
                 location = t.locate(exc.__traceback__)
@@ -157,6 +175,44 @@ class Derived:
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
         return (value, grads) if self.with_value else grads
+
+    def _return_taken(self, args, kwargs) -> Location | None:
+        """The ``return`` statement ``fun`` takes for these arguments, where it has several (None
+        where it has one, or it cannot tell): found by running ``fun`` once more, traced, which
+        only happens on the way to reporting an error."""
+        fun = self.fun
+        if not isinstance(fun, types.FunctionType):
+            return None
+        try:
+            returns = [n for n in gast.walk(parse(fun).tree) if isinstance(n, gast.Return)]
+        except SrcadError:
+            return None
+        if len(returns) < 2:
+            return None
+        taken = []
+
+        def trace(frame, event, arg):
+            if frame.f_code is not fun.__code__:
+                return None
+            def local(frame, event, arg):
+                if event == "return":
+                    taken.append(frame.f_lineno)
+                return local
+            return local
+
+        previous = sys.gettrace()
+        sys.settrace(trace)
+        try:
+            fun(*args, **kwargs)
+        except Exception:  # (it raised this time: say nothing more than before)
+            return None
+        finally:
+            sys.settrace(previous)
+        if not taken:
+            return None
+        line = taken[-1]  # (the outermost call of fun returns last)
+        at = [n for n in returns if n.lineno == line]
+        return Location(fun.__code__.co_filename, line, at[0].col_offset if at else 0)
 
     def _differentiated_args(self, t, args, kwargs):
         """The arguments differentiated, in the order of ``argnums`` (defaults filled in)."""

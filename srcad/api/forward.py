@@ -22,8 +22,8 @@ from ..errors import SrcadError
 from ..passes.parse import Specialization, parse
 from ..pipeline import jvp_transform
 from .derived import Derived, grad
-from .structure import (basis, check_array_args, describe, plain_tangent, same_structure,
-                        stack_columns)
+from .structure import (argnums_tuple, basis, check_array_args, describe, plain_tangent,
+                        same_structure, stack_columns)
 
 
 def _forward_target(fun, primals):
@@ -92,7 +92,7 @@ def jacfwd(fun, argnums=0):
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums`` by forward mode (one JVP per
     input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part (with
     several ``argnums``, a tuple per part), as :func:`srcad.jacrev`."""
-    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    ks = argnums_tuple("srcad.jacfwd", argnums)
 
     @functools.wraps(fun)
     def jacobian(*args):

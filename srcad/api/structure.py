@@ -10,7 +10,9 @@ transforms code or keeps state; each function only inspects or builds values.
 * :func:`plain_tangent` - a generated tangent given back in the primal's own structure and type;
 * :func:`basis`, :func:`stack_columns`, :func:`result_dtype` - building Jacobians and Hessians
   from one-hot directions;
-* :func:`check_array_args` - the argument check every Jacobian-building function starts with.
+* :func:`check_array_args` - the argument check every Jacobian-building function starts with;
+* :func:`argnums_tuple` - ``argnums`` (an int, or a tuple or list of ints) checked, as a tuple;
+* :func:`check_cotangent` - a cotangent given to ``vjp_fn`` checked against the output.
 """
 
 from __future__ import annotations
@@ -103,3 +105,39 @@ def check_array_args(what, args, ks):
         if isinstance(args[k], (list, tuple, dict)):
             raise SrcadError(f"srcad.{what}: argument {k} is a {type(args[k]).__name__}; Jacobians "
                              "are taken with respect to numbers and arrays (pass np.asarray(...))")
+
+
+def argnums_tuple(what: str, argnums) -> tuple:
+    """``argnums`` as a tuple of ints: an int gives one, a tuple or list of ints itself; anything
+    else (``argnums='w'``, ``1.5``, ``True``) is a :class:`SrcadError` saying what is expected."""
+    def valid(k):
+        return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+    if valid(argnums):
+        return (int(argnums),)
+    if isinstance(argnums, (tuple, list)) and all(valid(k) for k in argnums):
+        return tuple(int(k) for k in argnums)
+    raise SrcadError(f"{what}: argnums={argnums!r}; expected the position of a positional argument "
+                     "(an int) or a tuple of them, e.g. argnums=0 or argnums=(0, 1)",
+                     hint="argnums counts positional arguments from 0; parameter names are not "
+                          "accepted")
+
+
+def check_cotangent(out, cotangent, path: str = "") -> None:
+    """Raise :class:`SrcadError` unless ``cotangent`` nests like ``out`` (a tuple or list of the
+    same length for a tuple or list, the same keys for a dict) with leaves of the same shapes."""
+    where = f" at {path}" if path else ""
+    if isinstance(out, (tuple, list)):
+        if not isinstance(cotangent, (tuple, list)) or len(cotangent) != len(out):
+            raise SrcadError(f"vjp_fn: the cotangent{where} must be a tuple of {len(out)}, like "
+                             f"the output; got {describe(cotangent)}")
+        for k, (o, c) in enumerate(zip(out, cotangent)):
+            check_cotangent(o, c, f"{path}[{k}]")
+    elif isinstance(out, dict):
+        if not isinstance(cotangent, dict) or set(cotangent) != set(out):
+            raise SrcadError(f"vjp_fn: the cotangent{where} must be a dict with the output's keys "
+                             f"{sorted(map(repr, out))}; got {describe(cotangent)}")
+        for k in out:
+            check_cotangent(out[k], cotangent[k], f"{path}[{k!r}]")
+    elif isinstance(cotangent, (tuple, list, dict)) or np.shape(cotangent) != np.shape(out):
+        raise SrcadError(f"vjp_fn: the cotangent{where} must have the output's shape "
+                         f"{np.shape(out)}; got {describe(cotangent)}")

@@ -3,7 +3,8 @@
 Accepts a plain Python function whose source srcad can read, with outputs of any shape (arrays,
 tuples of arrays); not a function made by ``grad`` (reverse over reverse is not supported: the error
 says to use forward mode over it). Guarantees: the forward sweep runs once per :func:`vjp` call and
-the returned ``vjp_fn`` reuses what it saved, any number of times; gradients come back in the
+the returned ``vjp_fn`` reuses what it saved, any number of times, and refuses (SrcadError) a
+cotangent that does not nest like the output with leaves of its shapes; gradients come back in the
 structure and types of the primals. The generated forward/backward pair is made once per user
 function and number of arguments (cached weakly per function, see :mod:`srcad.pipeline`).
 """
@@ -20,17 +21,19 @@ from ..passes.parse import parse
 from ..pipeline import vjp_transform
 from ..runtime import plain, zero_tangent
 from .derived import Derived
-from .structure import check_array_args, result_dtype
+from .structure import argnums_tuple, check_array_args, check_cotangent, result_dtype
 
 
 class VJPFunction:
     """``vjp_fn`` of :func:`vjp`: call it with a cotangent shaped like the output (a tuple for a
     tuple output); it returns one gradient per primal. It may be called any number of times."""
 
-    def __init__(self, backward, saved, primals, text):
+    def __init__(self, backward, saved, primals, text, out=None):
         self._backward, self._saved, self._primals, self.source = backward, saved, primals, text
+        self._out = out
 
     def __call__(self, cotangent):
+        check_cotangent(self._out, cotangent)
         grads = self._backward(self._saved, cotangent)
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
@@ -50,14 +53,14 @@ def vjp(fun, *primals):
         parse(fun)  # raises the error that explains why
     forward, backward, text = vjp_transform(fun, len(primals))
     out, saved = forward(*primals)
-    return out, VJPFunction(backward, saved, primals, text)
+    return out, VJPFunction(backward, saved, primals, text, out)
 
 
 def jacrev(fun, argnums=0):
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums``, by reverse mode (one
     vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``. A tuple output
     gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part)."""
-    ks = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    ks = argnums_tuple("srcad.jacrev", argnums)
 
     @functools.wraps(fun)
     def jacobian(*args):

@@ -13,7 +13,8 @@ Guarantees: each returned function
   into the user's module;
 * has its user function's parameter defaults (backward functions have none);
 * was compiled from exactly the text registered in ``linecache`` under ``filename``, so tracebacks,
-  ``inspect.getsource`` and pdb show the generated lines. No file is written.
+  ``inspect.getsource`` and pdb show the generated lines. No file is written. Callers name the
+  file with :func:`unique_name`, so two different texts never share one entry.
 
 How: every ``def`` is compiled nested inside a scope function whose parameters are its free names,
 which makes them closure variables; the inner code objects are then bound to the right cells.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import hashlib
 import linecache
 import types
 
@@ -88,6 +90,14 @@ def load(text: str, filename: str, entries: list) -> dict:
         cell.cell_contents = functions[name]
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     return functions
+
+
+def unique_name(filename: str, text: str) -> str:
+    """``filename`` (``<srcad ...>``) with a short hash of ``text`` before its closing ``>``: two
+    different generated texts (``grad(f)`` and ``grad(f, debug_nans=True)``; ``f`` specialized on
+    two functions passed in; two checks of one line) never share one ``linecache`` entry, so a
+    traceback shows the code that ran. :func:`srcad.results.user_location` reads such names."""
+    return f"{filename[:-1]} #{hashlib.sha1(text.encode()).hexdigest()[:8]}>"
 
 
 def _child(code, name):

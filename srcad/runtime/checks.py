@@ -36,7 +36,8 @@ def seed_scalar(out):
 @helper
 def call_vjp(vjp, g, ans, args, kwargs):
     """Call a user's VJP (srcad.defvjp) and check what it returns: one gradient per positional
-    argument (None: no gradient, taken as zero)."""
+    argument (None: no gradient, taken as zero), each, for an argument that is a number or an
+    array, of that argument's shape and a numeric dtype (not complex for a real argument)."""
     grads = vjp(g, ans, *args, **kwargs)
     if len(args) == 1 and not isinstance(grads, (tuple, list)):
         grads = (grads,)
@@ -45,6 +46,27 @@ def call_vjp(vjp, g, ans, args, kwargs):
         from ..errors import SrcadError
         raise SrcadError(f"the VJP {name} must return one gradient per positional argument "
                          f"({len(args)}), as a tuple; it returned {grads!r:.80}")
+
+    for k, (d, a) in enumerate(zip(grads, args)):
+        if d is None or not isinstance(a, (float, int, complex, np.ndarray, np.generic)) \
+                or isinstance(a, bool):
+            continue  # (no gradient, or an argument that is not a number or an array)
+        kind = "" if isinstance(d, (tuple, list, dict)) else np.asarray(d).dtype.kind
+        if not kind:
+            problem = f"a {type(d).__name__}, but the argument has shape {np.shape(a)}"
+        elif kind not in "biufc":
+            problem = f"a value of type {type(d).__name__} (dtype {np.asarray(d).dtype}), not a " \
+                      "number"
+        elif np.shape(d) != np.shape(a):
+            problem = f"a gradient of shape {np.shape(d)}, but the argument has shape {np.shape(a)}"
+        elif kind == "c" and np.asarray(a).dtype.kind != "c":
+            problem = "a complex gradient, but the argument is real"
+        else:
+            continue
+        from .. import errors  # (here only: the copy srcad.export makes runs without srcad)
+        raise errors.SrcadError(f"the VJP {name} returned, for argument {k}, {problem}",
+                                hint="a VJP returns, per argument, the gradient shaped and typed "
+                                     "like that argument (None for no gradient)")
     return tuple(zeros_like(a) if d is None else d for d, a in zip(grads, args))
 
 

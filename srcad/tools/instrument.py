@@ -16,7 +16,7 @@ import copy
 import gast
 
 from ..passes.emit import emit
-from ..passes.load import Entry, load
+from ..passes.load import Entry, load, unique_name
 from ..passes.ops import OpKind
 from ..rules.template import instantiate
 
@@ -69,7 +69,7 @@ def instrument(prep, defaults):
     filename = f"<srcad check_grads of {prep.parsed.fn.__qualname__} at " \
                f"{prep.parsed.filename}:{prep.parsed.tree.lineno}>"
     entry = Entry("recorded", prep.user_fn, bound, defaults=defaults)
-    recorded = load(text, filename, [entry])["recorded"]
+    recorded = load(text, unique_name(filename, text), [entry])["recorded"]
     return recorded
 
 
@@ -127,8 +127,8 @@ def compile_check(prep, stmt, op):
     source = emit([(d, {}) for d in defs], "srcad: check_grads, one line")
     origin = prep.normalized.origin[stmt]
     entries = [Entry(d.name, prep.user_fn, helpers.bound, defaults=False) for d in defs]
-    functions = load(source, f"<srcad check of {prep.parsed.filename}:{origin.lineno}>",
-                     entries)
+    functions = load(source, unique_name(f"<srcad check of {prep.parsed.filename}:{origin.lineno}>",
+                                         source), entries)
     vjps = [(param, name, functions[f"vjp_{k}"])
             for k, (param, name, _) in enumerate(results)]
     return functions["operation"], vjps, names
