@@ -35,7 +35,6 @@ Two derived functions can therefore be transformed at once from different thread
 from __future__ import annotations
 
 import functools
-import inspect
 import sys
 import threading
 import types
@@ -51,6 +50,7 @@ from .. import pipeline
 from ..pipeline import Transformed, transform_derivative
 from ..results import Bounded, positional
 from ..runtime import plain
+from .specialize import specialization
 from .structure import argnums_tuple, holds_floats
 
 
@@ -73,7 +73,6 @@ class Derived:
         self._lock = threading.Lock()
         self._cache = Bounded()  # static key -> Transformed (see transformed), the 64 latest
         self._last: Transformed | None = None  # the transformation used most recently
-        self._called_params: list | None = None  # the parameters fun's body calls
         self._rule = None  # see _srcad_rule
         self._gradients_by_positions = Bounded()  # see _hessian_vector_vjp
         functools.update_wrapper(self, fun, updated=())  # (not the inner Derived's own state)
@@ -114,34 +113,11 @@ class Derived:
         return (self._last or self.transformed()).source
 
     def _static_key(self, args, kwargs) -> Specialization:
-        """What the transformation depends on besides the function, a
-        :class:`~srcad.passes.parse.Specialization`: ``(parameter, function)`` for each called
-        parameter given a callable, and the number of extra arguments for ``*args``."""
+        """What the transformation depends on besides the function (see
+        :mod:`srcad.api.specialize`); a derivative of a derivative: its inner function's."""
         if isinstance(self.fun, Derived):
             return self.fun._static_key(args, kwargs)
-        if self._called_params is None:
-            if not isinstance(self.fun, types.FunctionType):
-                return Specialization()
-            try:
-                self._called_params = parse(self.fun).called_parameters()
-            except SrcadError:
-                return Specialization()
-        if not self._called_params and not self.fun.__code__.co_flags & inspect.CO_VARARGS:
-            return Specialization()
-        signature = inspect.signature(self.fun, follow_wrapped=False)
-        params = list(signature.parameters)
-        extra = None
-        if any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values()):
-            named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                        for p in signature.parameters.values())
-            extra = max(len(args) - named, 0)
-        functions = []
-        for name in self._called_params:
-            k = params.index(name)
-            value = args[k] if k < len(args) else kwargs.get(name)
-            if callable(value):
-                functions.append((name, value))
-        return Specialization(tuple(functions), extra)
+        return specialization(self.fun, args, kwargs)
 
     # ---- calling --------------------------------------------------------------------------------
 

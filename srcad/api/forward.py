@@ -19,9 +19,10 @@ import types
 import numpy as np
 
 from ..errors import SrcadError
-from ..passes.parse import Specialization, parse
+from ..passes.parse import parse
 from ..pipeline import jvp_transform
 from .derived import Derived, grad
+from .specialize import specialization
 from .structure import (argnums_tuple, basis, check_array_args, describe, plain_tangent,
                         same_structure, stack_columns)
 
@@ -36,15 +37,6 @@ def _forward_target(fun, primals):
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
     return fun, None
-
-
-def _varargs_key(fun, primals) -> Specialization:
-    """The static key of a JVP transformation: the number of extra arguments ``fun``'s ``*args``
-    gets."""
-    code = getattr(fun, "__code__", None)
-    if code is not None and code.co_flags & inspect.CO_VARARGS:
-        return Specialization(extra_arguments=max(len(primals) - code.co_argcount, 0))
-    return Specialization()
 
 
 def _check_arity(target, primals):
@@ -77,7 +69,7 @@ def jvp(fun, primals, tangents):
         if not same_structure(primals[k], tangents[k]):
             raise SrcadError(f"srcad.jvp: the tangent of argument {k} is not shaped like the "
                              f"argument ({describe(tangents[k])} for {describe(primals[k])})")
-    function, names, _ = jvp_transform(target, positions, _varargs_key(target, primals))
+    function, names, _ = jvp_transform(target, positions, specialization(target, primals, {}))
     out, tangent = function(*primals, **{names[j]: tangents[k] for j, k in enumerate(positions)})
     if read_result is not None:
         out, tangent = read_result(out), read_result(tangent)

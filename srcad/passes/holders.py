@@ -144,7 +144,7 @@ def sequence_names(stmts) -> Sequences:
 
 def holders(stmts, parsed, locals_) -> dict:
     """See the module docstring."""
-    found: dict = {}
+    found: dict = {p: v for p, v in parsed.static.items() if isinstance(v, types.ModuleType)}
     changed = True
     while changed:
         changed = False

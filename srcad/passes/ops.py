@@ -316,7 +316,7 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
             functions[name] = parsed.static[atom.id]
         elif isinstance(atom, (gast.Name, gast.Attribute)) and _is_static(atom, locals_):
             obj = resolve_static(atom, parsed)
-            if callable(obj) and not isinstance(obj, type):
+            if (callable(obj) and not isinstance(obj, type)) or isinstance(obj, types.ModuleType):
                 functions[name] = obj
     has_varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL
                       for p in signature.parameters.values())

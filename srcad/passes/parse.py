@@ -177,10 +177,14 @@ class Parsed:
         self.varargs[vararg.id] = names
 
     def called_parameters(self) -> list:
-        """Parameters the body calls (``act(x)``): srcad specializes on the functions they hold."""
+        """Parameters the body calls (``act(x)``) or calls a method of (``xp.sum(x)``): srcad
+        specializes on the functions and modules they hold (an array there is data, as usual)."""
         params = parameter_names(self.tree.args)
         called = {n.func.id for n in gast.walk(self.tree)
                   if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)}
+        called |= {n.func.value.id for n in gast.walk(self.tree)
+                   if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                   and isinstance(n.func.value, gast.Name)}
         return [p for p in params if p in called]
 
     def location(self, node) -> Location:

@@ -1,0 +1,62 @@
+"""What a transformation is specialized on, read from the arguments of a call.
+
+Accepts a user's Python function and the arguments of one call to it. Guarantees:
+:func:`specialization` returns the :class:`~srcad.passes.parse.Specialization` the transformation
+for that call depends on besides the function: for each parameter the body calls (``act(x)``) or
+calls a method of (``xp.sum(x)``), the function or module the call passes there (an array there is
+data, and no part of the key); and, for a function with ``*args``, how many extra arguments it
+gets. ``grad`` (:class:`~srcad.api.derived.Derived`) and ``jvp`` both key their transformations
+so; a function or module the body reaches through a parameter is never guessed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import types
+
+from ..errors import SrcadError
+from ..passes.parse import Specialization, parse
+from ..results import Bounded
+
+_lock = threading.Lock()
+_called: Bounded = Bounded(256)  # code object -> (called parameters, parameter names, named count)
+
+
+def specialization(fun, args, kwargs) -> Specialization:
+    """See the module docstring; ``Specialization()`` for what srcad cannot read (its parse
+    reports the error when the transformation is made)."""
+    if not isinstance(fun, types.FunctionType):
+        return Specialization()
+    called, params, named = _read(fun)
+    varargs = fun.__code__.co_flags & inspect.CO_VARARGS
+    if not called and not varargs:
+        return Specialization()
+    extra = max(len(args) - named, 0) if varargs else None
+    functions = []
+    for name in called:
+        k = params.index(name)
+        value = args[k] if k < len(args) else kwargs.get(name)
+        if callable(value) or isinstance(value, types.ModuleType):
+            functions.append((name, value))
+    return Specialization(tuple(functions), extra)
+
+
+def _read(fun) -> tuple:
+    """``(called parameters, parameter names, number of positional ones)`` of ``fun``, read once
+    per code object (a redefined function has a new one)."""
+    code = fun.__code__
+    with _lock:
+        found = _called.get(code)
+    if found is None:
+        try:
+            called = parse(fun).called_parameters()
+        except SrcadError:
+            called = []
+        signature = inspect.signature(fun, follow_wrapped=False)
+        named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                    for p in signature.parameters.values())
+        found = (called, list(signature.parameters), named)
+        with _lock:
+            _called[code] = found
+    return found
