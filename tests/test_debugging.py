@@ -584,3 +584,28 @@ def test_export_refuses_a_function_that_calls_a_derived_function(tmp_path):
     assert "cannot export gradient_penalty: it calls <srcad.grad of _inner_loss>" in str(info.value)
     assert info.value.location.filename == __file__
     assert not path.exists()
+
+
+def writes_into_a_shared_array(x):
+    y = x * 1.0
+    z = y
+    z[0] = 2.0
+    return np.sum(y * x)
+
+
+def returns_an_array(x):
+    return x * 2.0
+
+
+@pytest.mark.parametrize("fn, error", [(writes_into_a_shared_array, "AliasingError"),
+                                       (returns_an_array, "NonScalarOutputError")])
+def test_an_exported_module_raises_the_errors_srcad_raises(fn, error, tmp_path):
+    """The helpers copied into an exported module raise its own copies of srcad's errors (they
+    imported srcad.errors relatively, which fails outside the package)."""
+    path = tmp_path / f"exported_{fn.__name__}.py"
+    srcad.export(srcad.grad(fn), str(path))
+    module = load_module(path)
+    with pytest.raises(Exception) as info:
+        getattr(module, f"grad_{fn.__name__}")(np.array([0.5, -1.0]))
+    assert type(info.value).__name__ == error
+    assert isinstance(info.value, module.SrcadError)

@@ -503,3 +503,17 @@ def test_reverse_mode_through_append_is_refused_at_the_users_line():
     assert info.value.location.filename == __file__
     assert info.value.location.lineno == code.co_firstlineno + 3  # acc.append(x * i)
     assert "acc.append(x * i)" in str(info.value)
+
+
+def returns_a_complex_number(x):
+    z = x * (1 + 2j)
+    return np.sum(z * z)
+
+
+def test_grad_of_a_complex_valued_function_is_refused_at_its_return():
+    with pytest.raises(srcad.UnsupportedOperationError) as info:
+        srcad.grad(returns_a_complex_number)(np.array([0.3, 0.5]))
+    assert "complex" in str(info.value)
+    code = returns_a_complex_number.__code__
+    assert (info.value.location.filename, info.value.location.lineno) == \
+        (__file__, code.co_firstlineno + 2)

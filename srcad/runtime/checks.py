@@ -20,7 +20,16 @@ from .containers import _float_dtype, zeros_like
 
 @helper(nondiff=True)
 def seed_scalar(out):
-    """The seed of reverse mode for ``grad``: d(out)/d(out) = 1, shaped and typed like ``out``."""
+    """The seed of reverse mode for ``grad``: d(out)/d(out) = 1, shaped and typed like ``out``.
+    A complex value is refused: srcad differentiates real functions (a complex gradient given
+    for a real argument would be no gradient of it)."""
+    if isinstance(out, complex) or (isinstance(out, (np.ndarray, np.generic))
+                                    and np.iscomplexobj(out)):
+        from ..errors import UnsupportedOperationError
+        raise UnsupportedOperationError(
+            "grad needs a function with a real value, but it returned a complex number",
+            hint="differentiate its real part, its absolute value squared, or another real "
+                 "function of it (complex differentiation is not supported yet)")
     if isinstance(out, (float, int)) and not isinstance(out, bool):
         return 1.0
     if isinstance(out, (np.ndarray, np.generic)) and out.shape == ():

@@ -31,6 +31,20 @@ _ERRORS = ("SrcadError", "NonScalarOutputError", "AliasingError", "NonFiniteErro
            "UnsupportedOperationError")
 
 
+# srcad.errors' classes as the exported module defines them: the same names and arguments
+_ERROR_SOURCE = '''class Location:
+    def __init__(self, filename, lineno, col_offset=0):
+        self.filename, self.lineno, self.col_offset = filename, lineno, col_offset
+
+
+class SrcadError(Exception):
+    def __init__(self, message, location=None, hint=None):
+        super().__init__(message if location is None else
+                         f"{location.filename}:{location.lineno}: {message}")
+        self.message, self.location, self.hint = message, location, hint
+'''
+
+
 def export(derived, path: str) -> str:
     """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text."""
     from .. import __version__
@@ -92,8 +106,8 @@ def export(derived, path: str) -> str:
         "",
         "",
         "# ---- errors the helpers raise " + "-" * 60,
-        "\n".join(f"class {e}({'Exception' if e == 'SrcadError' else 'SrcadError'}):\n    pass\n"
-                  for e in _ERRORS),
+        _ERROR_SOURCE,
+        "\n".join(f"class {e}(SrcadError):\n    pass\n" for e in _ERRORS if e != "SrcadError"),
         "",
         "# ---- srcad's runtime helpers, copied " + "-" * 53,
         "\n\n".join(_helper_source(h) for h in _ordered(helpers)),
@@ -280,5 +294,5 @@ def _helper_source(obj) -> str:
     # without the decorator that registers the helper (@helper(...)): the copy is plain Python
     start = ast.parse(text).body[0].lineno - 1
     kept = [line for line in text.splitlines()[start:]
-            if not line.strip().startswith("from .errors import")]
+            if not line.strip().startswith(("from .errors import", "from ..errors import"))]
     return "\n".join(kept)
