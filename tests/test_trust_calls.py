@@ -332,3 +332,21 @@ def g(x):
     _, tangent = srcad.jvp(f, (X, np), (v, None))
     np.testing.assert_allclose(tangent, expected @ v)
     np.testing.assert_allclose(srcad.grad(g)(X), 2 * np.cos(X))
+
+
+def test_indexing_a_helper_object_like_np_r_is_refused_at_its_line():
+    """``np.r_[x, 2 * x]`` gave a zero gradient (the index was never an operand); a global array
+    indexed is data as before."""
+    f = _define("""
+def f(x):
+    return np.sum(np.r_[x, 2.0 * x] ** 2)
+""")
+    with pytest.raises(srcad.NoGradientRuleError) as info:
+        srcad.grad(f)(X)
+    assert info.value.location.lineno == 3
+    table = np.arange(6.0)
+    g = make_function("""
+def g(x):
+    return np.sum(TABLE[1:3] * x[:2])
+""", {**NAMESPACE, "TABLE": table})
+    np.testing.assert_allclose(srcad.grad(g)(X), [1.0, 2.0, 0.0, 0.0, 0.0])

@@ -27,6 +27,7 @@ from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
 from . import holders
+from .syntax import index_value
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
 from .parse import ExtraArgument, Specialization, dotted_name
 
@@ -140,7 +141,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     value = stmt.value
     if isinstance(target, gast.Subscript):
         return Op(OpKind.SETITEM, (target.value.id,), args={
-            "x": target.value, "value": value, "index": _index_value(target.slice, helpers)},
+            "x": target.value, "value": value,
+            "index": index_value(target.slice, helpers.name("slice"))},
             node=target)
     if isinstance(target, gast.Tuple):
         return Op(OpKind.UNPACK, tuple(t.id for t in target.elts), args={"x": value}, node=value)
@@ -177,7 +179,12 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         rule = python_rules.dictionary(tuple(key.value for key in value.keys))
         return Op(OpKind.RULE, targets, rule, dict(zip(rule.params, value.values)), value)
     if isinstance(value, gast.Subscript):
-        index = _index_value(value.slice, helpers)
+        held = resolve_static(value.value, parsed) if _is_static(value.value, locals_) else None
+        if not isinstance(held, (np.ndarray, list, tuple, dict, str, type(None))):
+            return Op(OpKind.UNKNOWN, targets, args={"index": value.slice}, node=value,
+                      reason="no gradient rule for indexing this object (np.r_, np.c_: use "
+                             "np.concatenate or np.stack)")
+        index = index_value(value.slice, helpers.name("slice"))
         return _apply(targets, rules.lookup(operator.getitem), [value.value, index], {}, value,
                       "indexing")
     if isinstance(value, gast.Attribute):  # attribute of a local value: x.T, x.shape
@@ -384,15 +391,3 @@ def _nondiff(rule):
 
 def _op_text(op) -> str:
     return f"the operator '{type(op).__name__}'"
-
-
-def _index_value(index, helpers):
-    """An index as a value expression: ``1:3`` -> ``slice(1, 3, None)``; tuples element-wise."""
-    if isinstance(index, gast.Slice):
-        parts = [p if p is not None else gast.Constant(value=None, kind=None)
-                 for p in (index.lower, index.upper, index.step)]
-        func = gast.Name(id=helpers.name("slice"), ctx=gast.Load(), annotation=None, type_comment=None)
-        return gast.Call(func=func, args=parts, keywords=[])
-    if isinstance(index, gast.Tuple):
-        return gast.Tuple(elts=[_index_value(e, helpers) for e in index.elts], ctx=gast.Load())
-    return index

@@ -77,3 +77,15 @@ def simple_statements(stmts):
             yield from simple_statements(stmt.orelse)
         else:
             yield stmt
+
+
+def index_value(index, slice_name: str):
+    """An index as a value expression: ``1:3`` -> ``slice(1, 3, None)`` (``slice_name``: the name
+    the builtin ``slice`` has in the generated code); tuples element-wise."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (index.lower, index.upper, index.step)]
+        return gast.Call(func=load(slice_name), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_value(e, slice_name) for e in index.elts], ctx=gast.Load())
+    return index
