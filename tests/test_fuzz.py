@@ -92,3 +92,32 @@ def test_regression_call_that_changes_an_array_argument_in_place_is_refused():
     check_grad(f, [np.array([1.0, 2.0]), np.array([0.5, 0.3])], argnums=0)
     # numbers cannot be changed in place: the same function is fine with a float
     check_grad(f, [0.7, 0.4], argnums=(0, 1))
+
+
+# Found by the fuzzer (seed 31014, and at bc22ed7 already): a helper changes its parameter in place
+# through another name ('v = a; v *= ...'), and is called from a helper that only passes the array
+# on, inside a condition: nothing checked it, and y changed under srcad's feet.
+CHANGES_ITS_ARGUMENT_TWO_CALLS_DOWN = """
+def changes(a):
+    v = a
+    v *= 0.5
+    return a
+
+
+def passes_on(a):
+    changes(a)
+    return np.sum(a)
+
+
+def f(x, y):
+    if passes_on(y) > 10.0:
+        return np.sum(x)
+    return np.sum(x * y * y)
+"""
+
+
+def test_regression_a_call_that_changes_its_argument_two_calls_down_is_refused():
+    f = make_function(CHANGES_ITS_ARGUMENT_TWO_CALLS_DOWN, name="f")
+    x, y = np.array([0.3, -0.5]), np.array([0.7, 0.2])
+    with pytest.raises(srcad.AliasingError):
+        srcad.grad(f, argnums=(0, 1))(x, y)

@@ -27,12 +27,15 @@ part it writes (``q[:, i]`` does not change ``q[:, j]``).
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import threading
+import types
 
 import gast
 
 from .. import rules
 from ..rules import python as python_rules
+from ..rules.methods import MUTATING_METHODS
 from ..results import Bounded
 from .ops import OpKind
 from .parse import dotted_name, parameter_names
@@ -253,16 +256,19 @@ def _resolve(node, fn):
     return obj
 
 
-def mutated_parameters(fn) -> dict:
+def mutated_parameters(fn, _outer=frozenset()) -> dict:
     """``{parameter: line}`` for the parameters ``fn`` changes in place: a subscript write or an
     augmented assignment (in place for arrays) to the parameter or to a name bound to it or to a
     view of it (a method, attribute or function whose rule says ``view=True``, whatever name the
-    function is called by). Read from ``fn``'s source (syntax only); cached per function."""
+    function is called by), a mutating method called on one (``a.sort()``), or one passed to a
+    function that changes that argument (``np.copyto(a, v)``, a user function that changes its own
+    parameter: followed through calls). Read from ``fn``'s source (syntax only); cached per
+    function (``_outer``: the functions being read around this one, for recursion)."""
     from ..errors import SrcadError
     from .parse import parse
 
     code = getattr(fn, "__code__", None)
-    if code is None:
+    if code is None or code in _outer:
         return {}
     found = _MUTATION_CACHE.get(code)
     if found is not None:
@@ -304,6 +310,33 @@ def mutated_parameters(fn) -> dict:
                 target = target.value
             if isinstance(target, gast.Name) and target.id in root:
                 mutated.setdefault(root[target.id], node.lineno)
+        if isinstance(node, gast.Call):
+            for arg in _changed_arguments(node, fn, _outer | {code}):
+                found = source_root(arg)
+                if found is not None:
+                    mutated.setdefault(found, node.lineno)
     with _MUTATION_LOCK:
         _MUTATION_CACHE[code] = mutated
     return mutated
+
+
+def _changed_arguments(node, fn, outer) -> list:
+    """The argument nodes the call ``node`` (in ``fn``) changes in place: the object of a mutating
+    method (``a.sort()``), the argument a function of the rule table changes (``np.copyto``), and
+    the arguments for the parameters a user function changes (read the same way, recursively)."""
+    func = node.func
+    if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS \
+            and _resolve(func, fn) is None:  # a method of a local value, not a module's function
+        return [func.value]
+    callee = _resolve(func, fn)
+    position = python_rules.mutated_argument(callee) if callee is not None else None
+    if position is not None:
+        return node.args[position:position + 1]
+    if not isinstance(callee, types.FunctionType) or rules.lookup(callee) is not None:
+        return []
+    changed = mutated_parameters(callee, outer)
+    if not changed:
+        return []
+    params = list(inspect.signature(callee, follow_wrapped=False).parameters)
+    return [a for p, a in zip(params, node.args) if p in changed] + \
+        [k.value for k in node.keywords if k.arg in changed]
