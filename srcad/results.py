@@ -25,6 +25,7 @@ import types
 import weakref
 
 from .errors import Location
+from .rules import RULES
 
 
 @dataclasses.dataclass
@@ -106,9 +107,11 @@ class Guard:
     held (the functions weakly: a cache keyed weakly by a function may keep its guard).
     :meth:`holds` checks them all by identity -- a few dictionary reads per name, cheap
     enough for every call: a helper redefined in a later notebook cell, an activation rebound, a
-    module reloaded or ``__defaults__`` replaced make it false, and the caller transforms again."""
+    module reloaded, ``__defaults__`` replaced or a rule of the table replaced make it false, and
+    the caller transforms again."""
 
     def __init__(self, functions):
+        self._rules = RULES.version  # a rule replaced since (srcad.defvjp(..., replace=True))
         self._checks = []
         seen = set()
         for fn in functions:
@@ -122,6 +125,8 @@ class Guard:
                                  [(cell, _kind(_contents(cell))) for cell in cells]))
 
     def holds(self) -> bool:
+        if RULES.version != self._rules:
+            return False
         for ref, code, defaults, kwdefaults, globals_, cells in self._checks:
             fn = ref()
             if (fn is None or fn.__code__ is not code or fn.__defaults__ is not defaults

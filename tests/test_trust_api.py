@@ -336,3 +336,24 @@ def test_generated_functions_never_share_a_file_name():
     with pytest.raises(srcad.NonFiniteError) as info, np.errstate(all="ignore"):
         checked(np.zeros(3))  # (located through the unique file name)
     assert info.value.location.filename == __file__
+
+
+def _squares(x):
+    return x * x
+
+
+def _sums_squares(x):
+    return np.sum(_squares(x))
+
+
+def test_a_custom_vjp_replaced_after_the_first_call_is_used(restore_rules):
+    """``srcad.defvjp(..., replace=True)`` after a first call: the derived function made before
+    uses the new VJP (the rule table's version is part of what a transformation assumed)."""
+    x = np.array([1.0, 2.0])
+    srcad.defvjp(_squares, lambda g, ans, v: (g * 2 * v,))
+    derived = srcad.grad(_sums_squares)
+    np.testing.assert_allclose(derived(x), 2 * x)
+    srcad.defvjp(_squares, lambda g, ans, v: (g * 10 * v,), replace=True)  # a deliberate change
+    np.testing.assert_allclose(derived(x), 10 * x)
+    first = derived.transformed((x,), {})
+    assert derived.transformed((x,), {}) is first  # unchanged table: no new transformation

@@ -112,7 +112,39 @@ class Default:
         self.value = value
 
 
-RULES: dict = {}
+class RuleTable(dict):
+    """The rule table: a dict that counts its changes in :attr:`version`, so that a transformation
+    made while one rule was registered knows when it is replaced (``srcad.defvjp(...,
+    replace=True)`` after a first call) and is made again (:class:`srcad.results.Guard`)."""
+
+    version = 0
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.version += 1
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self.version += 1
+
+    def update(self, *args, **kwargs):
+        super().update(*args, **kwargs)
+        self.version += 1
+
+    def clear(self):
+        super().clear()
+        self.version += 1
+
+    def pop(self, *args):
+        self.version += 1
+        return super().pop(*args)
+
+    def setdefault(self, key, default=None):
+        self.version += 1
+        return super().setdefault(key, default)
+
+
+RULES: RuleTable = RuleTable()
 OVERLOADS: dict = {}    # function -> further rules, tried in order when a call does not fit RULES
 
 
