@@ -517,3 +517,27 @@ def test_grad_of_a_complex_valued_function_is_refused_at_its_return():
     code = returns_a_complex_number.__code__
     assert (info.value.location.filename, info.value.location.lineno) == \
         (__file__, code.co_firstlineno + 2)
+
+
+def _inner_loss(w, x):
+    return np.sum(np.tanh(w * x) ** 2)
+
+
+_inner_gradient = srcad.grad(_inner_loss)
+
+
+def penalizes_a_gradient(w, x):
+    return np.sum(_inner_gradient(w, x) ** 2)
+
+
+def test_forward_mode_through_a_derived_function_says_what_it_is():
+    """Reverse mode differentiates a call to a function made by srcad; forward mode refuses it at
+    the call, naming it as what it is (it said: a custom VJP the user gave)."""
+    from gradcheck import check_grad
+    w, x = np.array([0.3, -0.2]), np.array([1.5, 0.5])
+    check_grad(penalizes_a_gradient, [w, x])
+    with pytest.raises(srcad.NoGradientRuleError) as info:
+        srcad.jvp(penalizes_a_gradient, (w, x), (np.ones(2), None))
+    assert "a function made by srcad" in str(info.value)
+    assert "custom VJP" not in str(info.value)
+    assert info.value.location.lineno == penalizes_a_gradient.__code__.co_firstlineno + 1

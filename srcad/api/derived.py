@@ -220,7 +220,8 @@ class Derived:
             params = tuple(positional(self.fun))
             self._rule = rules.Rule(f"srcad.grad({self.fun.__qualname__})", params, {},
                                     {p: "<custom>" for p in params},
-                                    custom=self._hessian_vector_vjp, origin=rules.RuleOrigin.CUSTOM)
+                                    custom=self._hessian_vector_vjp,
+                                    origin=rules.RuleOrigin.DERIVED)
         return self._rule
 
     def _hessian_vector_vjp(self, g, ans, *args, **kwargs):

@@ -194,6 +194,12 @@ class _Forward:
             raise op.error(location)
         if op.kind is OpKind.CALL:
             return guard + self.call(stmt, op, operands)
+        if op.rule.origin is rules.RuleOrigin.DERIVED:
+            raise NoGradientRuleError(
+                f"forward mode does not differentiate a call to {op.rule.name} (a function made by "
+                "srcad) inside another function yet", location,
+                hint="differentiate the outer function in reverse mode (srcad.grad, srcad.vjp), "
+                     "or give its value to srcad.stop_gradient")
         if op.rule.custom is not None:
             raise NoGradientRuleError(
                 f"{op.rule.name} has a custom VJP (srcad.defvjp) and no JVP: forward mode cannot "

@@ -20,11 +20,13 @@ import numpy as np
 
 class RuleOrigin(enum.Enum):
     """Where a rule comes from: a primitive of NumPy, ``math`` or Python (the table srcad ships),
-    one of srcad's own runtime helpers (second order), or a user's (:func:`srcad.defvjp`)."""
+    one of srcad's own runtime helpers (second order), a user's (:func:`srcad.defvjp`), or a
+    function made by srcad called inside another (its VJP a Hessian-vector product)."""
 
     PRIMITIVE = "primitive"
     HELPER = "helper"
     CUSTOM = "custom"
+    DERIVED = "derived"  # a function made by srcad.grad, called inside another differentiated one
 
 
 @dataclasses.dataclass(frozen=True)
