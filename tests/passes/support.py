@@ -9,6 +9,7 @@ change them. ``SRCAD_UPDATE_GOLDEN=1`` rewrites them; otherwise they are compare
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import os
@@ -105,12 +106,18 @@ def back_half(fn, wrt) -> dict:
 
 def check_golden(step: str, fn, snapshot: Snapshot, before: Snapshot | None = None):
     """Compare the printed ``snapshot`` with its golden file (or write it, when asked). Given the
-    pass ``before`` it, a program that pass left as it was is written as one line (as
-    ``SRCAD_DEBUG_PASSES`` prints it), not as a second copy of the same program."""
+    pass ``before`` it, the golden holds what the pass changed (a unified diff), or one line where
+    it changed nothing (as ``SRCAD_DEBUG_PASSES`` prints it): never a second copy of a program."""
     first = fn.__code__.co_firstlineno
     text = render(snapshot, first_line=first)
-    if before is not None and render(before, first_line=first) == text:
-        text = f"# unchanged: the program as {before.step.label} left it\n"
+    if before is not None:
+        earlier = render(before, first_line=first)
+        if earlier == text:
+            text = f"# unchanged: the program as {before.step.label} left it\n"
+        else:  # what the pass changed, not a second copy of the program
+            text = "".join(difflib.unified_diff(earlier.splitlines(keepends=True),
+                                                text.splitlines(keepends=True),
+                                                before.step.label, snapshot.step.label, n=1))
     path = GOLDEN / step / f"{fn.__module__}.{fn.__name__}.py"
     if os.environ.get("SRCAD_UPDATE_GOLDEN"):
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,6 @@
-def logistic_loss(w, X, y):
-    logits = X @ w  # line +2
-    p = 1 / (1 + np.exp(-logits))  # line +3
-    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  # line +4
+--- 3 lower
++++ 4 desugar
+@@ -1,3 +1,2 @@
+ def logistic_loss(w, X, y):
+-    """Mean cross-entropy of logistic regression."""  # line +1
+     logits = X @ w  # line +2

@@ -1,5 +1,7 @@
-def overwrite(a, b):
-    a = a * 3  # line +1
-    a = np.sin(a) * b + a * a  # line +2
-    a = a + b  # line +3
-    return np.sum(a ** 2)  # line +4
+--- 3 lower
++++ 4 desugar
+@@ -3,3 +3,3 @@
+     a = np.sin(a) * b + a * a  # line +2
+-    a += b  # line +3
++    a = a + b  # line +3
+     return np.sum(a ** 2)  # line +4

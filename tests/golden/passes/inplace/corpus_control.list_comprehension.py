@@ -1,53 +1,7 @@
-def grad_list_comprehension(ws, xs):
-    # forward: the function, one operation per line
-    # values the backward pass needs, saved as loops overwrite them
-    stack = []
-    # assigned later, saved before each assignment: w_2, x_2, lst
-    w_2 = None
-    x_2 = None
-    lst = None
-    # line +1: return sum([w * x for w, x in zip(ws, xs)])
-    items = []
-    len_ws = len(ws)
-    len_xs = len(xs)
-    min_len_ws_len_xs = min(len_ws, len_xs)
-    iterations = 0
-    for item_index in range(min_len_ws_len_xs):
-        iterations += 1
-        ws_item_index = ws[item_index]
-        xs_item_index = xs[item_index]
-        # save w_2 (overwritten here; the backward pass reads it)
-        stack.append(w_2)
-        w_2 = ws_item_index
-        # save x_2 (overwritten here; the backward pass reads it)
-        stack.append(x_2)
-        x_2 = xs_item_index
-        w_2_times_x_2 = w_2 * x_2
-        # save lst (overwritten here; the backward pass reads it)
-        stack.append(lst)
-        lst = [w_2_times_x_2]
-        # save items (overwritten here; the backward pass reads it)
-        stack.append(items)
-        items = items + lst
-        # save item_index, the loop variable (the backward pass reads it)
-        stack.append(item_index)
-    out = sum(items)
-    # backward: d<name> is the gradient of out with respect to <name>
-    dout = seed_scalar(out)
-    # line +1: return sum([w * x for w, x in zip(ws, xs)])
-    ditems = unsum_sequence(dout, items)
-    dws = zeros_like(ws)
-    for _ in range(iterations):
-        item_index = stack.pop()
-        items_old = stack.pop()
-        dlst = adjoint_like(lst, ditems[len(items_old):])
-        ditems = adjoint_like(items_old, ditems[:len(items_old)])
-        items = items_old
-        dw_2_times_x_2 = dlst[0]
-        lst = stack.pop()
-        dw_2 = unbroadcast(dw_2_times_x_2 * x_2, w_2)
-        x_2 = stack.pop()
-        dws_item_index = dw_2
-        w_2 = stack.pop()
-        dws += unindex(dws_item_index, ws, item_index)
-    return (out, dws)
+--- 10 reverse
++++ 11 inplace
+@@ -51,3 +51,3 @@
+         w_2 = stack.pop()
+-        dws = dws + unindex(dws_item_index, ws, item_index)
++        dws += unindex(dws_item_index, ws, item_index)
+     return (out, dws)
