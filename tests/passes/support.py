@@ -104,13 +104,19 @@ def back_half(fn, wrt) -> dict:
     return seen
 
 
-def check_golden(step: str, fn, snapshot: Snapshot, before: Snapshot | None = None):
+def check_golden(step: str, fn, snapshot: Snapshot, before: Snapshot | None = None,
+                 facts: bool = False):
     """Compare the printed ``snapshot`` with its golden file (or write it, when asked). Given the
     pass ``before`` it, the golden holds what the pass changed (a unified diff), or one line where
-    it changed nothing (as ``SRCAD_DEBUG_PASSES`` prints it): never a second copy of a program."""
+    it changed nothing (as ``SRCAD_DEBUG_PASSES`` prints it); for an analysis (``facts``), the lines
+    it annotated: never a second copy of a program."""
     first = fn.__code__.co_firstlineno
     text = render(snapshot, first_line=first)
-    if before is not None:
+    if facts:  # an analysis: the statements it annotated, with what it found
+        earlier = render(before, first_line=first).splitlines(keepends=True)
+        found = [line for line, old in zip(text.splitlines(keepends=True), earlier) if line != old]
+        text = "".join(found) or f"# nothing found: the program as {before.step.label} left it\n"
+    elif before is not None:
         earlier = render(before, first_line=first)
         if earlier == text:
             text = f"# unchanged: the program as {before.step.label} left it\n"

@@ -10,7 +10,9 @@ from .support import GOLDEN_SET, check_golden, first_parameter, front_half, gold
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("activity", fn, front_half(fn, wrt)[Pass.ACTIVITY])
+    snapshots = front_half(fn, wrt)
+    check_golden("activity", fn, snapshots[Pass.ACTIVITY], before=snapshots[Pass.ANF],
+                 facts=True)
 
 
 def test_varied_and_useful_are_exactly_what_the_ops_reach():

@@ -13,7 +13,8 @@ from .support import GOLDEN_SET, back_analyses, check_golden, first_parameter, f
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("alias", fn, back_analyses(fn, wrt)[Pass.ALIAS])
+    check_golden("alias", fn, back_analyses(fn, wrt)[Pass.ALIAS],
+                 before=front_half(fn, wrt)[Pass.ANF], facts=True)
 
 
 def test_only_writes_into_arrays_are_guarded_and_only_by_names_of_the_function():

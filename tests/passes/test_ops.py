@@ -14,7 +14,9 @@ KINDS = {"rule", "unpack", "setitem", "call", "append", "pop", "unknown", "effec
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("ops", fn, front_half(fn, wrt)[Pass.OPS])
+    snapshots = front_half(fn, wrt)
+    check_golden("ops", fn, snapshots[Pass.OPS], before=snapshots[Pass.ANF],
+                 facts=True)
 
 
 def test_every_simple_statement_has_an_op_of_a_known_kind():

@@ -12,7 +12,8 @@ from .support import GOLDEN_SET, back_analyses, check_golden, front_half, golden
 
 @pytest.mark.parametrize("fn, wrt", GOLDEN_SET, ids=golden_ids())
 def test_golden(fn, wrt):
-    check_golden("shapes", fn, back_analyses(fn, wrt)[Pass.SHAPES])
+    check_golden("shapes", fn, back_analyses(fn, wrt)[Pass.SHAPES],
+                 before=front_half(fn, wrt)[Pass.ANF], facts=True)
 
 
 def elementwise_then_reduce(x, b):

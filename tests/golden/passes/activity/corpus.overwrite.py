@@ -1,4 +1,3 @@
-def overwrite(a, b):
     a = a * 3  # line +1; active: a
     sin_a = np.sin(a)  # line +2; active: a, sin_a
     sin_a_times_b = sin_a * b  # line +2; active: b, sin_a, sin_a_times_b
@@ -7,4 +6,3 @@ def overwrite(a, b):
     a = a + b  # line +3; active: a, b
     a_pow_two = a ** 2  # line +4; active: a, a_pow_two
     out = np.sum(a_pow_two)  # line +4; active: a_pow_two, out
-    return out  # line +4

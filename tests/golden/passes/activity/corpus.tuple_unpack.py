@@ -1,4 +1,3 @@
-def tuple_unpack(x, y):
     a = y  # line +1; active: a
     b = x  # line +1; active: b, x
     b_times_a = b * a  # line +2; active: a, b, b_times_a
@@ -6,4 +5,3 @@ def tuple_unpack(x, y):
     a = b_times_a  # line +2; active: a, b_times_a
     b = a_plus_b  # line +2; active: a_plus_b, b
     out = a * b  # line +3; active: a, b, out
-    return out  # line +3

@@ -1,4 +1,2 @@
-def with_defaults(x, scale=2.0, power=3):
     x_pow_power = x ** power  # line +1; active: x, x_pow_power
     out = scale * x_pow_power  # line +1; active: out, x_pow_power
-    return out  # line +1

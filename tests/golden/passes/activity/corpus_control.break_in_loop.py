@@ -1,18 +1,5 @@
-def break_in_loop(x):
-    returned = False  # line +0
     result = None  # line +0; active: result
     s = 0.0  # line +1; active: s
-    break_flag = False  # line +2
-    iterations = 0  # line +2
-    for i in range(20):  # line +2
-        iterations += 1  # line +2
         x_times_i = x * i  # line +3; active: x, x_times_i
         s = s + x_times_i  # line +3; active: s, x_times_i
-        cond = s > 5.0  # line +4
-        if cond:  # line +4
-            break_flag = True  # line +5
-        if break_flag:  # line +2
-            break  # line +2
     result = s * x  # line +6; active: result, s, x
-    returned = True  # line +6
-    return result  # line +6

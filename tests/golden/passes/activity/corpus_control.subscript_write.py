@@ -1,4 +1,3 @@
-def subscript_write(x):
     y = np.zeros(3)  # line +1; active: y
     x_zero = x[0]  # line +2; active: x, x_zero
     x_zero_times_two = x_zero * 2.0  # line +2; active: x_zero, x_zero_times_two
@@ -12,4 +11,3 @@ def subscript_write(x):
     y[2] = sin_x_zero_2  # line +4; active: sin_x_zero_2, y
     y_times_y = y * y  # line +5; active: y, y_times_y
     out = np.sum(y_times_y)  # line +5; active: out, y_times_y
-    return out  # line +5

@@ -1,4 +1,1 @@
-def textbook_sum_times(x, y, z):
-    q = x + y  # line +1
-    f = q * z  # line +2
-    return f  # line +3
+# nothing found: the program as 5 anf left it

@@ -1,4 +1,3 @@
-def logistic_loss(w, X, y):
     logits = X @ w  # line +2; ops: rule operator.matmul
     neg_logits = -logits  # line +3; ops: rule operator.neg
     exp_neg_logits = np.exp(neg_logits)  # line +3; ops: rule numpy.exp

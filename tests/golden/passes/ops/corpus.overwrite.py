@@ -1,4 +1,3 @@
-def overwrite(a, b):
     a = a * 3  # line +1; ops: rule operator.mul
     sin_a = np.sin(a)  # line +2; ops: rule numpy.sin
     sin_a_times_b = sin_a * b  # line +2; ops: rule operator.mul

@@ -1,4 +1,3 @@
-def tuple_unpack(x, y):
     a = y  # line +1; ops: rule copy
     b = x  # line +1; ops: rule copy
     b_times_a = b * a  # line +2; ops: rule operator.mul

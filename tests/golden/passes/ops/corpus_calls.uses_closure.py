@@ -1,4 +1,3 @@
-def uses_closure(x):
     quad_x = quad(x)  # line +1; ops: call make_scaled.<locals>.scaled
     out = quad_x + x  # line +1; ops: rule operator.add
     return out  # line +1; ops: effect

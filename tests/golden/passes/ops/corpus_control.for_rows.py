@@ -1,8 +1,6 @@
-def for_rows(W, X):
     s = 0.0  # line +1; ops: rule no gradient
     len_X = len(X)  # line +2; ops: rule no gradient
     iterations = 0  # line +2; ops: rule no gradient
-    for row_index in range(len_X):  # line +2
         iterations += 1  # line +2; ops: effect
         row = X[row_index]  # line +2; ops: rule operator.getitem
         W_at_row = W @ row  # line +3; ops: rule operator.matmul

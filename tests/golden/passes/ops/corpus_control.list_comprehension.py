@@ -1,10 +1,8 @@
-def list_comprehension(ws, xs):
     items = []  # line +1; ops: rule no gradient
     len_ws = len(ws)  # line +1; ops: rule no gradient
     len_xs = len(xs)  # line +1; ops: rule no gradient
     min_len_ws_len_xs = min(len_ws, len_xs)  # line +1; ops: rule min
     iterations = 0  # line +1; ops: rule no gradient
-    for item_index in range(min_len_ws_len_xs):  # line +1
         iterations += 1  # line +1; ops: effect
         ws_item_index = ws[item_index]  # line +1; ops: rule operator.getitem
         xs_item_index = xs[item_index]  # line +1; ops: rule operator.getitem

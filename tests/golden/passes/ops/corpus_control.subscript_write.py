@@ -1,4 +1,3 @@
-def subscript_write(x):
     y = np.zeros(3)  # line +1; ops: rule no gradient
     x_zero = x[0]  # line +2; ops: rule operator.getitem
     x_zero_times_two = x_zero * 2.0  # line +2; ops: rule operator.mul

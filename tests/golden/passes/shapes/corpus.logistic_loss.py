@@ -1,4 +1,3 @@
-def logistic_loss(w, X, y):
     logits = X @ w  # line +2; shape of logits: its own
     neg_logits = -logits  # line +3; shape of neg_logits: broadcast of logits
     exp_neg_logits = np.exp(neg_logits)  # line +3; shape of exp_neg_logits: broadcast of logits
@@ -13,4 +12,3 @@ def logistic_loss(w, X, y):
     total_2 = y_times_log_p + prod  # line +4; shape of total_2: broadcast of logits, y
     mean_total_2 = np.mean(total_2)  # line +4; shape of mean_total_2: its own
     out = -mean_total_2  # line +4; shape of out: broadcast of mean_total_2
-    return out  # line +4

@@ -1,4 +1,2 @@
-def with_defaults(x, scale=2.0, power=3):
     x_pow_power = x ** power  # line +1; shape of x_pow_power: broadcast of power, x
     out = scale * x_pow_power  # line +1; shape of out: broadcast of power, scale, x
-    return out  # line +1

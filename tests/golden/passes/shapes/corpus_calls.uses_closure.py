@@ -1,4 +1,2 @@
-def uses_closure(x):
     quad_x = quad(x)  # line +1; shape of quad_x: its own
     out = quad_x + x  # line +1; shape of out: broadcast of quad_x, x
-    return out  # line +1

@@ -1,18 +1,1 @@
-def break_in_loop(x):
-    returned = False  # line +0
-    result = None  # line +0
-    s = 0.0  # line +1
-    break_flag = False  # line +2
     iterations = 0  # line +2; shape of iterations: its own
-    for i in range(20):  # line +2
-        iterations += 1  # line +2
-        x_times_i = x * i  # line +3
-        s = s + x_times_i  # line +3
-        cond = s > 5.0  # line +4
-        if cond:  # line +4
-            break_flag = True  # line +5
-        if break_flag:  # line +2
-            break  # line +2
-    result = s * x  # line +6
-    returned = True  # line +6
-    return result  # line +6

@@ -1,4 +1,3 @@
-def subscript_write(x):
     y = np.zeros(3)  # line +1; shape of y: its own
     x_zero = x[0]  # line +2; shape of x_zero: its own
     x_zero_times_two = x_zero * 2.0  # line +2; shape of x_zero_times_two: broadcast of x_zero
@@ -12,4 +11,3 @@ def subscript_write(x):
     y[2] = sin_x_zero_2  # line +4; shape of y: its own
     y_times_y = y * y  # line +5; shape of y_times_y: broadcast of y
     out = np.sum(y_times_y)  # line +5; shape of out: its own
-    return out  # line +5
