@@ -12,6 +12,9 @@ Guarantees:
   other live names may share (from :func:`srcad.passes.alias.guards`; a subscript write compares
   only the part it writes), and before a call to a function that changes an argument in place.
 * :func:`writes_only_fresh_arrays`: whether the function can write only into arrays it made itself.
+* :func:`float_arrays`: the arrays written by ``x[i] = v`` that certainly hold floats (into any
+  other, the generated code asks at run time: NumPy casts ``v`` to an integer array's dtype, and
+  then no gradient reaches ``v``).
 * :class:`Options` (how to generate) and :class:`Generated` (what a mode returns).
 
 Nothing here is global: each transformation makes its own objects.
@@ -246,6 +249,52 @@ def writes_only_fresh_arrays(normalized, ops) -> bool:
         return False
     params = {a.id for a in normalized.tree.args.args}
     return not (written & params)
+
+
+_FLOAT_MAKERS = {"zeros": 1, "ones": 1, "empty": 1, "full": 2}  # -> positional arguments before dtype
+
+
+def float_arrays(ops, parsed, tree) -> set:
+    """The variables written by ``x[i] = ...`` that hold floats whatever the inputs: every other
+    assignment to them is ``np.zeros``/``ones``/``empty``/``full`` with no dtype or a float one."""
+    import numpy as np
+
+    from .holders import resolve_static
+
+    def floats(node) -> bool:
+        if not isinstance(node, gast.Call):
+            return False
+        try:
+            fn = resolve_static(node.func, parsed)
+        except Exception:  # (a method of a local: not one of NumPy's makers)
+            return False
+        name = getattr(fn, "__name__", None)
+        if name not in _FLOAT_MAKERS or fn is not getattr(np, name):
+            return False
+        dtypes = [k.value for k in node.keywords if k.arg == "dtype"]
+        dtypes += node.args[_FLOAT_MAKERS[name]:_FLOAT_MAKERS[name] + 1]
+        if name == "full" and not dtypes:  # np.full takes the fill value's dtype: 2 is an int
+            return False
+        for d in dtypes:
+            if isinstance(d, gast.Constant) and d.value is None:
+                continue
+            try:
+                kind = np.dtype(resolve_static(d, parsed)).kind
+            except Exception:  # (a local name, a dtype srcad cannot read statically)
+                return False
+            if kind != "f":
+                return False
+        return True
+
+    made = {}
+    for op in ops.values():
+        if op.kind is OpKind.RULE and len(op.targets) == 1 and floats(op.node):
+            made[op.targets[0]] = made.get(op.targets[0], 0) + 1
+    bound = {}  # every way a name gets a value: parameters, assignments, loop targets, ...
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
+            bound[node.id] = bound.get(node.id, 0) + 1
+    return {x for x in written_arrays(ops) if made.get(x) and made[x] == bound.get(x)}
 
 
 def is_comment(stmt) -> bool:

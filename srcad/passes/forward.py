@@ -32,7 +32,8 @@ import gast
 from .. import rules
 from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
-from .codegen import Comments, Context, Generated, Guards, written_arrays, writes_only_fresh_arrays
+from .codegen import (Comments, Context, Generated, Guards, float_arrays, written_arrays,
+                      writes_only_fresh_arrays)
 from .alias import alias_groups
 from .ops import OpKind
 from .parse import NestedFunction, parameter_names
@@ -72,6 +73,7 @@ class _Forward:
         self.tangents = tangents  # parameter -> the name of its tangent parameter
         self.counters = set(ctx.normalized.loop_counts.values())  # trip counts: no tangent
         self.written = written_arrays(ctx.ops)  # arrays written into by x[i] = ...
+        self.floats = float_arrays(ctx.ops, ctx.parsed, ctx.normalized.tree)  # ... with no cast
         groups = alias_groups(ctx.ops)  # and the names that may share their memory
         self.shares_written = {n for w in self.written for n in groups.get(w, {w})}
 
@@ -180,9 +182,12 @@ class _Forward:
             x = op.targets[0]
             if not self.active(x):
                 return guard + [stmt]
+            value = self.tangent_of(op.args["value"])
+            if x not in self.floats:  # NumPy casts the value to x's dtype (integers: no tangent)
+                value = _call(self.ctx.helpers.name("cast_like"), value, load(x))
             write = gast.Assign(targets=[gast.Subscript(
                 value=load(self.tangent(x)), slice=stmt.targets[0].slice, ctx=gast.Store())],
-                value=self.tangent_of(op.args["value"]), type_comment=None)
+                value=value, type_comment=None)
             return guard + [stmt, write]
         if op.kind is OpKind.UNPACK:
             return guard + self.unpack(stmt, op)

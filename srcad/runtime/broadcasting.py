@@ -89,6 +89,16 @@ def unsetitem(g, index, value):
     return unbroadcast(part, value)
 
 
+@helper(linear_in="g")
+def cast_like(g, x):
+    """The derivative of NumPy's cast of a value to ``x``'s dtype, which ``x[index] = value`` does:
+    ``g`` where ``x`` holds floating point numbers (or is a list), zero where it holds integers or
+    booleans (the cast truncates: a step function, whose derivative is zero)."""
+    if getattr(getattr(x, "dtype", None), "kind", "f") in "biu":
+        return zeros_like(g)
+    return g
+
+
 def _advanced(index) -> bool:
     """Does ``index`` use an integer array or list (which may repeat a position)?"""
     parts = index if isinstance(index, tuple) else (index,)

@@ -20,7 +20,7 @@ import gast
 
 from ...errors import NoGradientRuleError, UnsupportedSyntaxError
 from ...rules.template import instantiate
-from ..codegen import has_code
+from ..codegen import float_arrays, has_code
 from ..ops import OpKind
 from ..syntax import assign, assigned, call, is_simple, load, loads, store
 from . import calls
@@ -39,6 +39,7 @@ class Sweep:
         self.live = live          # if/loop -> adjoints the sweep may still read after it
         self.rewrites: dict = {}  # a call statement -> its primal form (calls the forward function)
         self.reverse_loops: set = set()  # the loops of the backward sweep (dropped if empty)
+        self.floats = float_arrays(ctx.ops, ctx.parsed, ctx.normalized.tree)  # x[i] = v: no cast
 
     def block(self, stmts, defined, parent=None) -> list:
         """The heart of reverse mode: walk ``stmts`` last to first and emit each one's adjoint."""
@@ -252,7 +253,8 @@ class Sweep:
         return []
 
     def setitem(self, op, defined) -> list:
-        """``x[index] = value``: the value gets ``dx[index]``; the overwritten part gets nothing."""
+        """``x[index] = value``: the value gets ``dx[index]`` (through ``cast_like`` where ``x`` may
+        hold integers, which the cast truncates); the overwritten part gets nothing."""
         x = op.targets[0]
         if x not in defined:
             return []
@@ -263,12 +265,15 @@ class Sweep:
         value = op.args["value"]
         if isinstance(value, gast.Name) and self.ctx.activity.is_active(value.id):
             basic = range_variables(self.ctx.normalized.tree) | {helpers.name("slice")}
+            whole = load(dx)
+            if x not in self.floats:
+                whole = call(helpers.name("cast_like"), whole, load(x))
             if any(isinstance(n, (gast.Name, gast.List)) for n in gast.walk(index)
                    if not (isinstance(n, gast.Name) and n.id in basic)):
                 # an index held in a variable may be an array that repeats a position
-                expr = call(helpers.name("unsetitem"), load(dx), index, load(value.id))
+                expr = call(helpers.name("unsetitem"), whole, index, load(value.id))
             else:
-                part = gast.Subscript(value=load(dx), slice=index, ctx=gast.Load())
+                part = gast.Subscript(value=whole, slice=index, ctx=gast.Load())
                 expr = call(helpers.name("unbroadcast"), part, load(value.id))
             block.extend(s for s in [self.accumulate(value.id, [expr], defined)] if s is not None)
         block.append(assign(dx, call(helpers.name("zero_at"), load(dx), index)))
