@@ -90,7 +90,7 @@ def test_a_value_written_into_an_integer_array_gets_no_gradient(make, write):
     e = 1e-3
     g = srcad.grad(f)
     v = np.array([1.0, -0.5, 0.2, 0.3])
-    np.testing.assert_allclose(hv, (g(x + e * v) - g(x - e * v)) / (2 * e), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(hv, (g(x + e * v) - g(x - e * v)) / (2 * e), rtol=2e-3, atol=1e-5)
 
 
 def test_an_integer_input_array_written_into_truncates_as_numpy_does():
