@@ -26,10 +26,11 @@ from .passes.desugar import desugar
 from .passes.fence import fence
 from .passes.forward import tangent_parameter_names
 from .passes.lower import lower
-from .passes.ops import OpKind, classify, sequence_names
+from .passes.ops import Op, OpKind, classify, sequence_names
 from .passes.parse import ExtraArgument, NestedFunction, Specialization, parse
 from .passes.syntax import simple_statements
 from .printer import Pass
+from .rules.python import NONDIFF
 from .rules.template import Helpers
 
 
@@ -103,7 +104,9 @@ def _classify(parsed, normalized, namer):
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
     simple = list(simple_statements(normalized.tree.body))
     sequences = sequence_names(simple)
-    return helpers, {stmt: classify(stmt, parsed, normalized.locals, helpers, sequences)
+    return helpers, {stmt: Op(OpKind.RULE, (stmt.targets[0].id,), NONDIFF, {}, stmt.value)
+                     if stmt in normalized.constants  # (a mapping's keys, listed by pass 5)
+                     else classify(stmt, parsed, normalized.locals, helpers, sequences)
                      for stmt in simple}
 
 

@@ -48,6 +48,7 @@ class Program:
         self.x_shape = rng.choice(SHAPES)
         self.y_shape = rng.choice(PARTNER[self.x_shape])
         self.in_helper = False  # helper bodies stay elementwise: callers pass any shape
+        self.globals_used = False  # python_call: a user object and globals rebound between calls
 
     def fresh(self, prefix="v"):
         self.counter += 1
@@ -136,7 +137,8 @@ class Program:
     def statement(self, env, depth, in_loop):
         r = self.rng
         if self.user and not self.in_helper and r.random() < 0.25:
-            return r.choice([self.shared_write, self.shared_write, self.user_call])(env)
+            return r.choice([self.shared_write, self.shared_write, self.user_call,
+                             self.user_call, self.python_call])(env)
         kind = r.random()
         if depth >= 2:
             kind = kind * 0.45
@@ -226,7 +228,8 @@ class Program:
         r = self.rng
         value, shape = self.expr(env)
         name = self.fresh()
-        way = r.choice(["xp", "axis", "sort", "fill", "int"] if shape != () else ["xp", "int"])
+        way = r.choice(["xp", "axis", "sort", "fill", "int", "intwrite"] if shape != ()
+                       else ["xp", "int", "intwrite"])
         if way == "xp":
             env[name] = shape
             return ["xp = np", f"{name} = xp.tanh({value}) + xp.sum({value})"]
@@ -237,11 +240,45 @@ class Program:
         if way == "int":  # piecewise constant: a zero gradient (a kink at each jump)
             env[name] = shape
             return [f"{name} = np.asarray(3.0 * {value}, dtype=int) * {value}"]
+        if way == "intwrite":  # NumPy casts what is written into an integer array
+            scalar, _ = self.scalar_expr(env)
+            maker = r.choice(["np.zeros(3, dtype=int)", "np.full(3, 2)", "np.arange(3)"])
+            env[name] = (3,)
+            return [f"{name} = {maker}", f"{name}[{r.choice([0, 1, -1])}] = 3.0 * {scalar}",
+                    f"{name} = {name} * {scalar}"]
         base = self.fresh("w")
         env[base] = shape
         scalar, _ = self.scalar_expr(env)
         mutate = f"{base}.sort()" if way == "sort" else f"{base}.fill({scalar})"
         return [f"{base} = {value} * 1.0", mutate]
+
+    def python_call(self, env):
+        """Python as users write it around arrays: a dict iterated (keys, ``.items()``,
+        ``.values()``), a method of a user object (``SCALE.sum()``, not an array's), a global
+        number and a global helper that the test rebinds between two calls of one derived
+        function (the module's ``REBIND``)."""
+        r = self.rng
+        value, shape = self.expr(env)
+        other, other_shape = self.expr(env)
+        name = self.fresh()
+        way = r.choice(["keys", "items", "values", "object", "global"])
+        if way in ("keys", "items", "values"):
+            holder = self.fresh("d")
+            try:
+                total = np.broadcast_shapes(shape, other_shape)
+            except ValueError:
+                value, other, total = f"(0.3 * np.sum({value}))", f"(0.3 * np.sum({other}))", ()
+            loop = {"keys": (f"for key in {holder}:", f"{holder}[key]"),
+                    "items": (f"for key, item in {holder}.items():", "item"),
+                    "values": (f"for item in {holder}.values():", "item")}[way]
+            env[name] = total
+            return [f"{holder} = {{'p': {value}, 'q': {other}}}", f"{name} = 0.0",
+                    loop[0], f"    {name} = {name} + 0.5 * {loop[1]}"]
+        self.globals_used = True
+        env[name] = shape
+        if way == "object":
+            return [f"{name} = {value} * SCALE.sum()"]
+        return [f"{name} = act({value}) * factor"]
 
     def if_statement(self, env, depth, in_loop):
         r = self.rng
@@ -321,9 +358,16 @@ class Program:
         env = {"x": self.x_shape, "y": self.y_shape}
         body = self.block(env, 0, False, length=self.rng.randint(2, 6))
         value, _ = self.scalar_expr(env)
+        globals_ = ["class Scale:", "    def __init__(self, s):", "        self.s = s", "",
+                    "    def sum(self):", "        return self.s", "", "",
+                    "SCALE = Scale(1.5)", "factor = 1.5", "", "",
+                    "def act(v):", "    return np.tanh(v)", "", "",
+                    "def other_act(v):", "    return np.sin(v)", "", "",
+                    "REBIND = {'factor': -0.5, 'act': other_act, 'SCALE': Scale(0.5)}", "", ""]
         source = "\n".join(["import math", "import numpy as np", "", "",
                             "def sq(v):", "    return v * v", "", "",
                             "def soft(v):", "    return v / (1.0 + v * v)", ""] +
+                           (globals_ if self.globals_used else []) +
                            [h + "\n\n" for h in helpers] +
                            ["def f(x, y, n):"] + ["    " + line for line in body] +
                            [f"    return {value}", ""])
@@ -358,14 +402,44 @@ def check_program(source, seed, workdir) -> str:
     except Exception:
         signal.alarm(0)
         return "invalid"
+    derived = srcad.grad(f, argnums=(0, 1))
     try:
-        grads = srcad.grad(f, argnums=(0, 1))(*args)
+        grads = derived(*args)
     except srcad.SrcadError as exc:
         return f"refused: {type(exc).__name__}"
     except Exception:
         return "FAIL: internal error\n" + traceback.format_exc(limit=3)
     finally:
         signal.alarm(0)
+    outcome = compare(f, args, grads)
+    if outcome is not None:
+        return outcome
+    rebind = module.__dict__.get("REBIND")
+    if rebind:  # the globals f reads change between two calls of one derived function
+        for name, value in rebind.items():
+            setattr(module, name, value)
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise"):
+                value = f(*args)
+        except Exception:
+            return "invalid"
+        if not np.isfinite(value) or abs(value) > 1e6:
+            return "invalid"
+        try:
+            grads = derived(*args)
+        except srcad.SrcadError as exc:
+            return f"refused: {type(exc).__name__}"
+        except Exception:
+            return "FAIL: internal error after rebinding globals\n" + traceback.format_exc(limit=3)
+        outcome = compare(f, args, grads)
+        if outcome is not None:
+            return outcome.replace("FAIL:", "FAIL: after rebinding globals,")
+    return check_forward(f, args, grads, rng)
+
+
+def compare(f, args, grads):
+    """None if ``grads`` (with respect to ``x`` and ``y``) are central differences of ``f``;
+    'kink' or 'FAIL: ...' otherwise."""
     for k in (0, 1):
         expected = numeric_grad(f, args, k, eps=1e-6)
         if not np.allclose(grads[k], expected, rtol=1e-4, atol=1e-6):
@@ -376,7 +450,7 @@ def check_program(source, seed, workdir) -> str:
                     f"  expected: {np.round(expected, 6)}")
         if np.shape(grads[k]) != np.shape(args[k]):
             return f"FAIL: gradient of argument {k} has shape {np.shape(grads[k])}"
-    return check_forward(f, args, grads, rng)
+    return None
 
 
 def check_forward(f, args, grads, rng) -> str:

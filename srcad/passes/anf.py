@@ -70,6 +70,8 @@ class Normalized:
     loop_counts: dict  # loop statement -> the name of its trip counter
     subscript_writes: bool  # does the function write into arrays (x[i] = ...)?
     augmented: set = dataclasses.field(default_factory=set)  # 'v = v op e' made from 'v op= e'
+    constants: set = dataclasses.field(default_factory=set)  # statements with no gradient (keys)
+    iterated: dict = dataclasses.field(default_factory=dict)  # 'n = len(x)' of a loop -> 'x'
 
 
 def anf(parsed, desugared, namer) -> Normalized:
@@ -112,6 +114,8 @@ class _Anf:
         self.user_stmt = None
         self.loop_counts = {}
         self.augmented = set()
+        self.constants = set()
+        self.iterated = {}
         self.control = Control(self)
 
     def run(self) -> Normalized:
@@ -123,7 +127,7 @@ class _Anf:
         writes = any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
                      for n in gast.walk(new))
         return Normalized(new, self.origin, local_names(new), self.loop_counts, writes,
-                          self.augmented)
+                          self.augmented, self.constants, self.iterated)
 
     def user_statement(self, stmt):
         """The user's statement that ``stmt`` (of the desugared tree) stands for."""

@@ -167,6 +167,9 @@ class Guards:
         op = self.ctx.ops.get(stmt)
         if op is not None and op.kind is OpKind.CALL:
             return self.guard_call(op)
+        iterated = self.ctx.normalized.iterated.get(stmt)
+        if iterated is not None:
+            return self.guard_loop(stmt, iterated)
         others = self.shared.get(stmt)
         if not others:
             return []
@@ -203,6 +206,15 @@ class Guards:
             gast.Tuple(elts=others, ctx=gast.Load()),
             gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in names], ctx=gast.Load()),
             gast.Constant(value=message, kind=None), *index))
+
+    def guard_loop(self, stmt, name) -> list:
+        """A loop over ``name`` runs by index (``name[0], name[1], ...``): check that ``name`` is
+        not a mapping, a set or an iterator, which Python iterates otherwise."""
+        origin = self.ctx.normalized.origin[stmt]
+        where = f"{self.ctx.parsed.filename}:{origin.lineno}"
+        return [gast.Expr(value=call(self.ctx.helpers.name("check_sequence"), load(name),
+                                     gast.Constant(value=name, kind=None),
+                                     gast.Constant(value=where, kind=None)))]
 
     def guard_call(self, op) -> list:
         mutated = alias.mutated_parameters(op.callee)

@@ -18,6 +18,12 @@ Guarantees (the forms listed in :mod:`srcad.passes.anf`):
   not), ``zip``, ``reversed``, nested as one likes -- becomes ``for k in range(<length>):`` whose
   body starts by reading the items at ``k``; the sequence is the one the loop started with, even if
   the body rebinds its name (it is then copied first: ``x_items = x``);
+* a loop over a mapping -- ``d.items()``, ``d.values()``, ``d.keys()``, or a local ``d`` every
+  assignment of which is a dict display, comprehension or ``dict(...)`` -- runs over its keys,
+  listed once as the loop starts (``d_keys = list(d.keys())``, a statement in
+  ``Normalized.constants``: the keys carry no gradient), each value read as ``d[key]``; a loop over
+  any other value srcad cannot tell is not a mapping has its ``len`` statement in
+  ``Normalized.iterated`` (pass 10 checks at run time that it is not a dict or a set);
 * a ``while`` test that calls something is computed before the loop and again at the end of each
   iteration (before the final ``if flag: break``, guarded so that a loop left by ``break`` does not
   evaluate it again); a test without calls is kept whole, re-evaluated by Python.
@@ -232,6 +238,12 @@ class Control:
                 return item(atom(gast.copy_location(gast.BinOp(left=last, op=gast.Sub(), right=k),
                                                     it)))
             return length, backwards
+        if isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and not it.args \
+                and not it.keywords and it.func.attr in ("items", "values", "keys") \
+                and not self.anf.is_static(it.func.value):
+            return self.mapping(it.func.value, it.func.attr, it)
+        if isinstance(it, gast.Name) and self.holds_dict(it.id):
+            return self.mapping(it, "keys", it)
         sequence = atom(it)
         if isinstance(sequence, gast.Name) and sequence.id in self.rebound:
             items = self.anf.namer.fresh(f"{sequence.id}_items")
@@ -239,7 +251,81 @@ class Control:
             sequence = load(items)
         length = atom(gast.copy_location(gast.Call(func=self.builtin("len", it),
                                                    args=[sequence], keywords=[]), it))
+        if isinstance(sequence, gast.Name) and not self.is_sequence(sequence.id):
+            self.anf.iterated[self.anf.body[-1]] = sequence.id  # (the statement 'n = len(x)')
         return length, lambda k: gast.Subscript(value=sequence, slice=k, ctx=gast.Load())
+
+    def mapping(self, receiver, view, it):
+        """``(length, item)`` for the keys, values or items (``view``) of a mapping: its keys are
+        listed once, and a value is read as ``d[key]``."""
+        anf = self.anf
+        mapping = anf.atom(receiver)
+        if isinstance(mapping, gast.Name) and mapping.id in self.rebound:
+            copied = anf.namer.fresh(f"{mapping.id}_items")
+            anf.emit_assign(copied, mapping, it)
+            mapping = load(copied)
+        hint = mapping.id if isinstance(mapping, gast.Name) else "mapping"
+        keys = anf.namer.fresh(f"{hint}_keys")
+        listed = gast.Call(func=self.builtin("list", it), args=[gast.Call(
+            func=gast.Attribute(value=mapping, attr="keys", ctx=gast.Load()), args=[],
+            keywords=[])], keywords=[])
+        anf.emit_assign(keys, gast.copy_location(listed, it), it)
+        anf.constants.add(anf.body[-1])
+        length = anf.atom(gast.copy_location(gast.Call(func=self.builtin("len", it),
+                                                       args=[load(keys)], keywords=[]), it))
+
+        def item(k):
+            listed = gast.copy_location(gast.Subscript(value=load(keys), slice=k, ctx=gast.Load()),
+                                        it)
+            if view == "keys":
+                return listed
+            key = anf.namer.fresh(f"{hint}_key")
+            anf.emit_assign(key, listed, it)
+            value = gast.copy_location(gast.Subscript(value=mapping, slice=load(key),
+                                                      ctx=gast.Load()), it)
+            if view == "values":
+                return value
+            named = anf.namer.fresh(f"{hint}_value")
+            anf.emit_assign(named, value, it)
+            return gast.Tuple(elts=[load(key), load(named)], ctx=gast.Load())
+        return length, item
+
+    def assignments(self, name) -> list:
+        """The values assigned to the local ``name`` in the function (``None`` for a binding that
+        is not a plain assignment: a parameter, a loop target, an unpacking)."""
+        tree = self.anf.desugared.tree
+        values = [None for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs
+                  if a.id == name]
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Assign):
+                for t in node.targets:
+                    if isinstance(t, gast.Name) and t.id == name:
+                        values.append(node.value)
+                    elif any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(t)):
+                        values.append(None)
+            elif isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign, gast.With,
+                                   gast.NamedExpr)) and any(
+                    isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+                    for t in ([node.target] if hasattr(node, "target") else
+                              [i.optional_vars for i in node.items if i.optional_vars])
+                    for n in gast.walk(t)):
+                values.append(None)
+        return values
+
+    def holds_dict(self, name) -> bool:
+        """Is every assignment to the local ``name`` a dict display or ``dict(...)``?"""
+        values = self.assignments(name) if name in self.anf.locals else [None]
+        return bool(values) and all(
+            isinstance(v, (gast.Dict, gast.DictComp)) or (isinstance(v, gast.Call) and
+                                                        self.is_builtin_call(v, "dict"))
+            for v in values)
+
+    def is_sequence(self, name) -> bool:
+        """Is every assignment to the local ``name`` a list or tuple display, a comprehension, or
+        arithmetic (an array or a number), so that it cannot be a dict or a set?"""
+        values = self.assignments(name) if name in self.anf.locals else [None]
+        return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp,
+                                                   gast.BinOp, gast.UnaryOp)) for v in values)
 
     def builtin(self, name, node):
         """A builtin the loop lowering calls by name; refuse if the user's module shadows it."""

@@ -235,7 +235,8 @@ class _Fence:
         if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)):
             return False
         obj = self.parsed.namespace.lookup(value.func.id, None)
-        return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite)
+        return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite,
+                       runtime.check_sequence)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):

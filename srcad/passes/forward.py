@@ -159,8 +159,8 @@ class _Forward:
         # Tangents share as the primal values do (a copy's tangent is the tangent, a view's a view
         # of it; srcad.api makes every name that may share a written array carry a tangent), so
         # writes need no check; 'v += e', which srcad runs as 'v = v + e', does.
-        guard = self.guards.guard(stmt) \
-            if stmt in self.ctx.normalized.augmented or op.kind is OpKind.CALL else []
+        guard = self.guards.guard(stmt) if stmt in self.ctx.normalized.augmented \
+            or stmt in self.ctx.normalized.iterated or op.kind is OpKind.CALL else []
         location = self.ctx.parsed.location(op.node) if op.node is not None else None
         if op.kind is OpKind.APPEND:
             items, value = op.args["x"].id, op.args["value"]

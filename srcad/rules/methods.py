@@ -6,14 +6,15 @@ first argument), :data:`ATTRIBUTES` an attribute name likewise; :data:`PACKED_ME
 methods whose positional arguments after ``self`` form one tuple (``x.reshape(2, 3)``);
 :data:`NONDIFF_ATTRIBUTES` carry no gradient; :data:`MUTATING_METHODS` change their object in place
 (ndarray's and list's and dict's), so pass 6 never treats a call of one as pure. Three methods without a NumPy function of their own
-(``astype``, ``item``, ``flatten``) get stand-in functions with rules of their own.
+(``astype``, ``item``, ``flatten``) get stand-in functions with rules of their own, and so does
+a mapping's ``keys`` (no gradient).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .registry import defrule
+from .registry import defnondiff, defrule
 
 
 def astype(a, dtype):
@@ -29,12 +30,19 @@ def flatten(a):
     tangent must be a new array too, never a view of ``x``'s)."""
 
 
+def keys(a):
+    """Stands for the method ``d.keys()`` of a mapping: its keys, which carry no gradient."""
+
+
 astype.__qualname__ = astype.__name__ = "ndarray.astype"
+keys.__qualname__ = keys.__name__ = "dict.keys"
+keys.__module__ = "builtins"
 item.__qualname__ = item.__name__ = "ndarray.item"
 flatten.__qualname__ = flatten.__name__ = "ndarray.flatten"
 astype.__module__ = item.__module__ = flatten.__module__ = "numpy"
 defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent(t, dtype)"})
 defrule(item, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.asarray(t).item()"})
+defnondiff(keys)
 defrule(flatten, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.ravel(t).copy()"}, fresh=True)
 
 METHODS = {
@@ -43,7 +51,7 @@ METHODS = {
     "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": flatten,
     "squeeze": np.squeeze, "copy": np.copy, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
-    "astype": astype, "item": item,
+    "astype": astype, "item": item, "keys": keys,
 }
 PACKED_METHODS = frozenset({"reshape", "transpose"})
 ATTRIBUTES = {"T": np.transpose}

@@ -98,9 +98,9 @@ def check_unshared(value, others, names, message, index=None):
             _refuse(message.format(name=name))
 
 
-def _refuse(message):
-    """Raise an AliasingError located at the user's line that ``message`` begins with
-    (``file:line: ...``), in every mode, whichever API called the generated code."""
+def _refuse(message, error=None):
+    """Raise an AliasingError (or ``error``) located at the user's line that ``message`` begins
+    with (``file:line: ...``), in every mode, whichever API called the generated code."""
     import linecache
     import re
 
@@ -111,7 +111,7 @@ def _refuse(message):
         filename, lineno = found.group(1), int(found.group(2))
         text = linecache.getline(filename, lineno)
         location = Location(filename, lineno, len(text) - len(text.lstrip()) if text.strip() else 0)
-    raise AliasingError(message, location)
+    raise (error or AliasingError)(message, location)
 
 
 def _written_part(array, index):
@@ -157,6 +157,21 @@ def check_not_array(value, message):
     """Refuse to pass an array to a function that changes that argument in place (srcad.passes.alias)."""
     if isinstance(value, np.ndarray):
         _refuse(message)
+
+
+@helper
+def check_sequence(value, name, where):
+    """Refuse to iterate by index (``value[0], value[1], ...``, how srcad runs ``for v in name``
+    at the user's line ``where``) over a value Python iterates otherwise: a mapping (its keys), a
+    set, an iterator."""
+    if isinstance(value, (np.ndarray, list, tuple, range)):
+        return
+    if hasattr(value, "keys") or not (hasattr(value, "__getitem__") and hasattr(value, "__len__")):
+        from ..errors import UnsupportedSyntaxError
+        _refuse(f"{where}: the loop over '{name}' is differentiated as a loop over a sequence "
+                f"({name}[0], {name}[1], ...), but '{name}' is a {type(value).__name__}. Loop over "
+                f"'{name}.keys()', '{name}.values()' or '{name}.items()' for a dict, or over "
+                f"'list({name})'", UnsupportedSyntaxError)
 
 
 @helper

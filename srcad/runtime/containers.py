@@ -156,6 +156,31 @@ def snapshot(value):
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
+class _Absent:
+    """What :func:`entry` saves for a key a dict did not have."""
+
+    def __repr__(self):
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+@helper
+def entry(d, key):
+    """The entry ``d[key]`` of a dict about to be written (a copy of an array), or ``ABSENT``."""
+    return snapshot(d[key]) if key in d else ABSENT
+
+
+@helper
+def restore_entry(d, key, old):
+    """Undo ``d[key] = ...``: put back the entry :func:`entry` saved, or delete a new key."""
+    if old is ABSENT:
+        del d[key]
+    else:
+        d[key] = old
+
+
 @helper(linear_in="x")
 def private_copy(x):
     """A copy of an argument the function writes into, so the caller's array is never modified."""

@@ -20,6 +20,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 
@@ -51,6 +52,7 @@ class Site:
     header: bool = False      # the variable of a for loop, assigned by the loop itself
     saved: str | None = None  # the name the old value is read under (allocated when first needed)
     sharers: frozenset = frozenset()  # for x[index] = ...: names that may see the write (views of x)
+    mapping: bool = False     # for x[index] = ...: x is a dict (the key may be new)
 
     def read_in(self, reads) -> bool:
         """Does the backward sweep read the value this site overwrites: the variable itself or,
@@ -100,7 +102,25 @@ def find_sites(stmts, ops, params, namer) -> Sites:
     """See the module docstring."""
     sites = Sites(namer)
     _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=alias_groups(ops))
+    dicts = mapping_names(stmts, ops, params)
+    for site in sites.all():
+        site.mapping = site.index is not None and site.var in dicts
     return sites
+
+
+def mapping_names(stmts, ops, params) -> set:
+    """The locals every assignment of which is a dict display (``d = {}``, ``{'a': x}``)."""
+    made, other = set(), set(params)
+    for op in ops.values():
+        if op.kind is not OpKind.SETITEM:
+            is_dict = op.kind is OpKind.RULE and (isinstance(op.node, gast.Dict) or (
+                op.rule is not None and op.rule.name == "dict"))
+            (made if is_dict else other).update(op.targets)
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.For):
+                other.update(n.id for n in gast.walk(node.target) if isinstance(n, gast.Name))
+    return made - other
 
 
 def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups) -> None:
@@ -250,13 +270,16 @@ class _Planner:
             gast.Subscript(value=load(var), slice=site.index, ctx=gast.Load()))
         restore_target = store(var) if site.index is None else gast.Subscript(
             value=load(var), slice=site.index, ctx=gast.Store())
+        if site.mapping:  # the key may be new: saved as absent, restored by deleting it
+            part = call(self.helpers.name("entry"), load(var), site.index)
+            restore_target = (var, site.index)
         if not site.in_loop:
             saved = self.sites.saved_name(site)
             if step is Step.SAVE:
                 return [assign(saved, part)]
             if step is Step.POST and site.read_in(self.reads):
                 self.restored.add(var)
-                return [assign(restore_target, load(saved))]
+                return [self.restore(restore_target, load(saved))]
             return []
         stack = self.stack_name()
         if step in (Step.SAVE, Step.PUSH):
@@ -277,6 +300,14 @@ class _Planner:
             if not site.read_in(self.reads):
                 return []
             self.restored.add(var)
-            return [assign(restore_target, load(site.saved))]
+            return [self.restore(restore_target, load(site.saved))]
         self.restored.add(var)
-        return [assign(restore_target, pop)]
+        return [self.restore(restore_target, pop)]
+
+    def restore(self, target, value):
+        """``target = value``, or for an entry of a dict ``restore_entry(d, key, value)``."""
+        if isinstance(target, tuple):
+            var, index = target
+            return gast.Expr(value=call(self.helpers.name("restore_entry"), load(var),
+                                        copy.deepcopy(index), value))
+        return assign(target, value)

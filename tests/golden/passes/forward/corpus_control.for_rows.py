@@ -4,6 +4,7 @@ def jvp_for_rows(W, X, *, W_dot):
     s = 0.0
     s_dot = zero_tangent(s)
     # line +2: for row in X:
+    check_sequence(X, 'X', 'corpus_control.py:+2')
     len_X = len(X)
     for row_index in range(len_X):
         row = X[row_index]

@@ -3,7 +3,9 @@ def jvp_list_comprehension(ws, xs, *, ws_dot):
     # line +1: return sum([w * x for w, x in zip(ws, xs)])
     items = []
     items_dot = zero_tangent(items)
+    check_sequence(ws, 'ws', 'corpus_control.py:+1')
     len_ws = len(ws)
+    check_sequence(xs, 'xs', 'corpus_control.py:+1')
     len_xs = len(xs)
     min_len_ws_len_xs = min(len_ws, len_xs)
     for item_index in range(min_len_ws_len_xs):

@@ -9,6 +9,7 @@ def grad_for_rows(W, X):
     # line +1: s = 0.0
     s = 0.0
     # line +2: for row in X:
+    check_sequence(X, 'X', 'corpus_control.py:+2')
     len_X = len(X)
     iterations = 0
     for row_index in range(len_X):

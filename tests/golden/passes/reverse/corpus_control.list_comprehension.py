@@ -8,7 +8,9 @@ def grad_list_comprehension(ws, xs):
     lst = None
     # line +1: return sum([w * x for w, x in zip(ws, xs)])
     items = []
+    check_sequence(ws, 'ws', 'corpus_control.py:+1')
     len_ws = len(ws)
+    check_sequence(xs, 'xs', 'corpus_control.py:+1')
     len_xs = len(xs)
     min_len_ws_len_xs = min(len_ws, len_xs)
     iterations = 0
