@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import srcad
-from gradcheck import check_grad, directional, numeric_grad
+from gradcheck import check_grad, directional, make_function, numeric_grad
 from srcad.runtime.checks import check_unshared
 
 X = np.array([0.7, -0.4, 1.3])
@@ -392,3 +392,48 @@ def test_check_unshared_refuses_a_list_or_dict_another_name_holds():
     with pytest.raises(srcad.AliasingError, match="^t$"):
         check_unshared(d, ((1.0, d),), ("t",), MESSAGE, "a")
     check_unshared(3.0, (3.0,), ("n",), MESSAGE)  # numbers are never shared
+
+
+VIEW_READ_BY_BACKWARD = [
+    """
+    def f(x):
+        y = x * 1.0
+        v = y[0:2]
+        z = np.sum(v * v * x[0:2])
+        y[0] = 5.0 * x[2]
+        y[1] = 2.0
+        return z + np.sum(y * y)
+    """,
+    """
+    def f(x):
+        y = x * 1.0
+        s = 0.0
+        for i in range(3):
+            v = y[i:]
+            s = s + np.sum(np.sin(v) * x[i:])
+            y[i] = y[i] * x[i] + 1.0
+        return s + np.sum(y ** 2)
+    """,
+    """
+    def f(x):
+        y = np.outer(x, x)
+        c = y[:, 0]
+        t = np.sum(np.tanh(c) * x)
+        y[:, 0] = x * 3.0
+        return t + np.sum(y * y)
+    """,
+]
+
+
+@pytest.mark.parametrize("source", VIEW_READ_BY_BACKWARD)
+def test_vjp_and_jacrev_backward_see_views_as_grad_does(source):
+    # the reusable backward (vjp, jacrev) restores into the arrays themselves, which saved views
+    # see, and can run again: once a private copy was restored, and the views read the writes
+    f = make_function(source, {"np": np})
+    x = np.array([0.3, 0.7, 1.1])
+    expected = numeric_grad(f, [x], 0)
+    np.testing.assert_allclose(srcad.grad(f)(x), expected, rtol=1e-6, atol=1e-8)
+    out, vjp_fn = srcad.vjp(f, x)
+    for _ in range(2):  # the same saved values, twice
+        np.testing.assert_allclose(vjp_fn(1.0)[0], expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(srcad.jacrev(f)(x), expected, rtol=1e-6, atol=1e-8)

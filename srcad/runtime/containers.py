@@ -156,6 +156,30 @@ def snapshot(value):
     return value.copy() if isinstance(value, np.ndarray) else value
 
 
+@helper
+def final_copy(x):
+    """A copy of an array (list, dict) as the forward sweep left it, for :func:`rewind`."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if isinstance(x, (list, dict)):
+        return type(x)(x)
+    return x
+
+
+@helper
+def rewind(x, end):
+    """Put ``end`` (:func:`final_copy`) back into ``x`` itself, so that a backward sweep that
+    restores ``x`` in place can run again, and views of ``x`` see what it restores."""
+    if isinstance(x, np.ndarray):
+        x[...] = end
+    elif isinstance(x, list):
+        x[:] = end
+    elif isinstance(x, dict):
+        x.clear()
+        x.update(end)
+    return x
+
+
 class _Absent:
     """What :func:`entry` saves for a key a dict did not have."""
 

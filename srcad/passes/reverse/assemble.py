@@ -126,22 +126,28 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name,
         fwd_body.append(comments.comment(f"assigned on some paths only: {', '.join(unassigned)}"))
         fwd_body.extend(assign(n, gast.Constant(value=None, kind=None)) for n in unassigned)
     fwd_body += s.forward
+    consumed, ends = [], {}
+    if reusable:  # what the backward changes in place: kept as the forward left it, to rewind to
+        consumed = sorted(({stack} if stack in saved else set()) | {
+            site.var for site in s.sites.all() if site.index is not None and site.var in saved})
+        ends = {n: namer.fresh(f"{n}_end") for n in consumed if n != stack}
+        fwd_body.extend(assign(end, call(helpers.name("final_copy"), load(n)))
+                        for n, end in ends.items())
+        saved_tuple.elts.extend(load(end) for end in ends.values())
     fwd_body.append(gast.Return(value=gast.Tuple(elts=[load(out), saved_tuple], ctx=gast.Load())))
     saved_param = namer.fresh("saved")
     bwd_body = [comments.comment(f"backward: d<name> is the gradient of {tree.name}'s value with "
                                  "respect to <name>")]
     if saved:
-        bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),
-                               load(saved_param)))
-    if reusable:
-        consumed = sorted(({stack} if stack in saved else set()) | {
-            site.var for site in s.sites.all() if site.index is not None and site.var in saved})
-        if consumed:
-            bwd_body.append(comments.comment("this backward may run again on the same saved "
-                                             "values: work on copies"))
-            bwd_body.extend(assign(n, call(helpers.name("snapshot"), load(n))) if n != stack
-                            else assign(n, call(helpers.name("list_copy"), load(n)))
-                            for n in consumed)
+        bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved + list(ends.values())],
+                                          ctx=gast.Store()), load(saved_param)))
+    if consumed:
+        # the same arrays, not copies: views of them saved by the forward must see the restores
+        bwd_body.append(comments.comment("this backward may run again on the same saved values: "
+                                         "put back what the forward left, copy the stack"))
+        bwd_body.extend(assign(n, call(helpers.name("rewind"), load(n), load(ends[n])))
+                        if n != stack else assign(n, call(helpers.name("list_copy"), load(n)))
+                        for n in consumed)
     start = len(bwd_body)
     bwd_body.extend(s.backward)
     sweep = AdjointSweep(1, start, len(bwd_body), _in_place_candidates(ctx, out))
