@@ -121,3 +121,28 @@ def test_regression_a_call_that_changes_its_argument_two_calls_down_is_refused()
     x, y = np.array([0.3, -0.5]), np.array([0.7, 0.2])
     with pytest.raises(srcad.AliasingError):
         srcad.grad(f, argnums=(0, 1))(x, y)
+
+
+# Found by the long run of this session (seed 100678, present at 5823d41): an array written by
+# subscript in a loop, then rebound to a number; the backward restored 'w[0]' because another name
+# may share w's memory, but not the name 'w' itself (nothing read it), so it wrote into the number.
+RESTORES_INTO_A_REBOUND_NAME = """
+def helper(a, b):
+    return 0.3 * np.sum(np.cos(b))  # a number: w is rebound to a number
+
+
+def f(x, y):
+    for i in range(3):
+        w = np.zeros(3)
+        w[0] = y * x
+        if np.sum(w) > 0.4:
+            w += 0.5 * y
+        w = x * np.tanh(helper(x, w))
+    return y * x
+"""
+
+
+@pytest.mark.parametrize("x", [-0.5, 0.9])
+def test_regression_a_restored_element_restores_its_name_first(x):
+    f = make_function(RESTORES_INTO_A_REBOUND_NAME, name="f")
+    check_grad(f, [x, 0.3], argnums=(0, 1))

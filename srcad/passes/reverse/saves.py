@@ -194,6 +194,13 @@ def _needed(site: Site, reads) -> bool:
 def plan_saves(blocks, reads, sites: Sites, helpers, comments) -> SavePlan:
     """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
     the backward sweep, then the primal sweep), given the names the backward sweep reads."""
+    reads = set(reads)
+    changed = True
+    while changed:  # restoring x[i] writes into what the name x holds: x must be restored too
+        written = {site.var for site in sites.all() if site.index is not None
+                   and site.read_in(reads) and site.var not in reads}
+        reads |= written
+        changed = bool(written)
     planner = _Planner(frozenset(reads), sites, helpers, comments)
     for block in blocks:
         for marker in markers(block):
