@@ -104,11 +104,10 @@ class Program:
         return self.pairs[key]
 
 
-def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, reusable=False,
-           static=None):
+def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, static=None):
     """Reverse mode: run passes 1 to 11 on ``fun`` and add the functions they generate to
     ``program`` (``name``: one gradient function; ``pair``: the names of a forward/backward pair,
-    ``reusable`` for ``vjp``, see :func:`srcad.passes.reverse.reverse`). Returns the parsed
+    see :func:`srcad.passes.reverse.reverse`). Returns the parsed
     function and the name it returns. ``static``: the
     :class:`~srcad.passes.parse.Specialization` of ``fun`` (``None``: none)."""
     _fresh_source(fun)
@@ -119,7 +118,7 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, r
     _after_analysis(Pass.SHAPES, a, shapes.describe(facts, a.ops))
     generated = reverse(a.parsed, a.normalized, a.ops, a.activity, a.wrt, a.namer,  # pass 10
                         a.helpers, program.callee, guards, facts, name=name,
-                        argnums_is_tuple=argnums_is_tuple, pair=pair, reusable=reusable,
+                        argnums_is_tuple=argnums_is_tuple, pair=pair,
                         options=program.options)
     _after_generation(Pass.REVERSE, generated)
     if program.options.in_place:
@@ -325,8 +324,7 @@ def vjp_transform(fun, count: int):
     program = Program()
     base = _base_name(fun)
     names = (program.fresh(f"forward_{base}"), program.fresh(f"backward_{base}"))
-    parsed, out = derive(program, fun, params[:count], pair=names, reusable=True,
-                         static=static)
+    parsed, out = derive(program, fun, params[:count], pair=names, static=static)
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
               f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "

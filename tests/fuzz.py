@@ -434,7 +434,25 @@ def check_program(source, seed, workdir) -> str:
         outcome = compare(f, args, grads)
         if outcome is not None:
             return outcome.replace("FAIL:", "FAIL: after rebinding globals,")
-    return check_forward(f, args, grads, rng)
+    outcome = check_vjp(f, args, grads)
+    return outcome if outcome is not None else check_forward(f, args, grads, rng)
+
+
+def check_vjp(f, args, grads):
+    """srcad.vjp's reusable backward, run twice on one forward, must give what grad gave."""
+    try:
+        _, vjp_fn = srcad.vjp(f, *args)
+        for _ in range(2):
+            got = vjp_fn(1.0)
+            for k in (0, 1):
+                if not np.allclose(got[k], grads[k], rtol=1e-9, atol=1e-12):
+                    return (f"FAIL: vjp of argument {k}: {np.round(got[k], 6)} but grad gives "
+                            f"{np.round(grads[k], 6)}")
+    except srcad.SrcadError:
+        return "FAIL: vjp refuses what grad takes\n" + traceback.format_exc(limit=3)
+    except Exception:
+        return "FAIL: internal error in vjp\n" + traceback.format_exc(limit=3)
+    return None
 
 
 def compare(f, args, grads):

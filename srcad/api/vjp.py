@@ -3,7 +3,10 @@
 Accepts a plain Python function whose source srcad can read, with outputs of any shape (arrays,
 tuples of arrays); not a function made by ``grad`` (reverse over reverse is not supported: the error
 says to use forward mode over it). Guarantees: the forward sweep runs once per :func:`vjp` call and
-the returned ``vjp_fn`` reuses what it saved, any number of times, and refuses (SrcadError) a
+the returned ``vjp_fn``'s first call uses what it saved; the backward consumes that (it pops the
+stack and restores arrays in place, where views saved by the forward see them), so each later call
+runs the forward sweep again on the same primals: ``vjp_fn`` may be called any number of times,
+always giving what :func:`srcad.grad` gives. It refuses (SrcadError) a
 cotangent that does not nest like the output with leaves of its shapes; gradients come back in the
 structure and types of the primals. The generated forward/backward pair is made once per user
 function and number of arguments (cached weakly per function, see :mod:`srcad.pipeline`).
@@ -26,15 +29,20 @@ from .structure import argnums_tuple, check_array_args, check_cotangent, result_
 
 class VJPFunction:
     """``vjp_fn`` of :func:`vjp`: call it with a cotangent shaped like the output (a tuple for a
-    tuple output); it returns one gradient per primal. It may be called any number of times."""
+    tuple output); it returns one gradient per primal. It may be called any number of times: the
+    first call uses what :func:`vjp`'s forward sweep saved, each later one runs that sweep again
+    (the backward consumes what it reads)."""
 
-    def __init__(self, backward, saved, primals, text, out=None):
-        self._backward, self._saved, self._primals, self.source = backward, saved, primals, text
-        self._out = out
+    def __init__(self, forward, backward, saved, primals, text, out=None):
+        self._forward, self._backward, self._saved = forward, backward, saved
+        self._primals, self.source, self._out = primals, text, out
 
     def __call__(self, cotangent):
         check_cotangent(self._out, cotangent)
-        grads = self._backward(self._saved, cotangent)
+        saved, self._saved = self._saved, None
+        if saved is None:
+            saved = self._forward(*self._primals)[1]
+        grads = self._backward(saved, cotangent)
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
     def __repr__(self):
@@ -53,7 +61,7 @@ def vjp(fun, *primals):
         parse(fun)  # raises the error that explains why
     forward, backward, text = vjp_transform(fun, len(primals))
     out, saved = forward(*primals)
-    return out, VJPFunction(backward, saved, primals, text, out)
+    return out, VJPFunction(forward, backward, saved, primals, text, out)
 
 
 def jacrev(fun, argnums=0):

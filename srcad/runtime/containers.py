@@ -144,40 +144,10 @@ def zero_at(g, index):
     return g
 
 
-@helper(linear_in="values")
-def list_copy(values):
-    """A new list with the same entries (the stack, for a backward that may run again)."""
-    return list(values)
-
-
 @helper(linear_in="value")
 def snapshot(value):
     """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``)."""
     return value.copy() if isinstance(value, np.ndarray) else value
-
-
-@helper
-def final_copy(x):
-    """A copy of an array (list, dict) as the forward sweep left it, for :func:`rewind`."""
-    if isinstance(x, np.ndarray):
-        return x.copy()
-    if isinstance(x, (list, dict)):
-        return type(x)(x)
-    return x
-
-
-@helper
-def rewind(x, end):
-    """Put ``end`` (:func:`final_copy`) back into ``x`` itself, so that a backward sweep that
-    restores ``x`` in place can run again, and views of ``x`` see what it restores."""
-    if isinstance(x, np.ndarray):
-        x[...] = end
-    elif isinstance(x, list):
-        x[:] = end
-    elif isinstance(x, dict):
-        x.clear()
-        x.update(end)
-    return x
 
 
 class _Absent:

@@ -21,7 +21,7 @@ returns ``(value, gradients)``, whose body is
 4. ``return value, dx`` (or a tuple of gradients); a parameter no gradient reached gets zeros.
 
 With ``pair=(forward, backward)`` it returns the forward/backward pair used for calls instead
-(``reusable=True``: the backward may run several times on what the forward saved, for ``vjp``) (:func:`.assemble.split_functions`). Comments quoting the user's line and its number precede
+(:func:`.assemble.split_functions`; its backward consumes what its forward saved). Comments quoting the user's line and its number precede
 each group of statements in both sweeps; they live in the side table ``Generated.comments`` and are
 written out by :mod:`srcad.passes.emit`. Gradients are not yet accumulated in place: that is the next
 pass, :mod:`srcad.passes.inplace`, which reads ``Generated.sweep``.
@@ -40,7 +40,7 @@ __all__ = ["AdjointSweep", "Generated", "Options", "reverse"]
 
 
 def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, guards, facts, *,
-            name=None, argnums_is_tuple=False, pair=None, reusable=False,
+            name=None, argnums_is_tuple=False, pair=None,
             options=Options()) -> Generated:
     """Build the adjoint function (see the module docstring). ``callees(fn, wrt, location,
     static)`` gives the names of the forward/backward pair for a called user function; ``guards``
@@ -50,5 +50,5 @@ def reverse(parsed, normalized, ops, activity, wrt, namer, helpers, callees, gua
     comments = Comments(parsed, normalized)
     both = sweeps(ctx, comments, Guards(ctx, comments, guards), facts, callees, wrt)
     if pair is not None:
-        return split_functions(ctx, comments, both, *pair, reusable=reusable)
+        return split_functions(ctx, comments, both, *pair)
     return whole_function(ctx, comments, both, name, argnums_is_tuple)

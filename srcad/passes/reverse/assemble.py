@@ -104,13 +104,11 @@ def whole_function(ctx, comments, s: Sweeps, name, argnums_is_tuple) -> Generate
     return Generated([function(name, tree.args, body)], comments.texts, sweep)
 
 
-def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name,
-                    reusable=False) -> Generated:
+def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Generated:
     """Two functions: ``forward_name(<f's parameters>)`` returning ``(value, saved)``, and
     ``backward_name(saved, d<value>)`` returning the gradients of ``wrt`` (a tuple), for calls
-    from other generated code: ``saved`` holds exactly what the backward sweep reads.
-    ``reusable``: the backward may run several times on one ``saved`` (``srcad.vjp``), so it
-    copies what it would otherwise consume (the stack, arrays it restores in place)."""
+    from other generated code: ``saved`` holds exactly what the backward sweep reads. The backward
+    consumes it (pops the stack, restores arrays in place): it runs once per forward."""
     tree = ctx.normalized.tree
     namer, helpers, out = ctx.namer, ctx.helpers, s.out
     stack = s.plan.stack
@@ -126,28 +124,13 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name,
         fwd_body.append(comments.comment(f"assigned on some paths only: {', '.join(unassigned)}"))
         fwd_body.extend(assign(n, gast.Constant(value=None, kind=None)) for n in unassigned)
     fwd_body += s.forward
-    consumed, ends = [], {}
-    if reusable:  # what the backward changes in place: kept as the forward left it, to rewind to
-        consumed = sorted(({stack} if stack in saved else set()) | {
-            site.var for site in s.sites.all() if site.index is not None and site.var in saved})
-        ends = {n: namer.fresh(f"{n}_end") for n in consumed if n != stack}
-        fwd_body.extend(assign(end, call(helpers.name("final_copy"), load(n)))
-                        for n, end in ends.items())
-        saved_tuple.elts.extend(load(end) for end in ends.values())
     fwd_body.append(gast.Return(value=gast.Tuple(elts=[load(out), saved_tuple], ctx=gast.Load())))
     saved_param = namer.fresh("saved")
     bwd_body = [comments.comment(f"backward: d<name> is the gradient of {tree.name}'s value with "
                                  "respect to <name>")]
     if saved:
-        bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved + list(ends.values())],
-                                          ctx=gast.Store()), load(saved_param)))
-    if consumed:
-        # the same arrays, not copies: views of them saved by the forward must see the restores
-        bwd_body.append(comments.comment("this backward may run again on the same saved values: "
-                                         "put back what the forward left, copy the stack"))
-        bwd_body.extend(assign(n, call(helpers.name("rewind"), load(n), load(ends[n])))
-                        if n != stack else assign(n, call(helpers.name("list_copy"), load(n)))
-                        for n in consumed)
+        bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),
+                               load(saved_param)))
     start = len(bwd_body)
     bwd_body.extend(s.backward)
     sweep = AdjointSweep(1, start, len(bwd_body), _in_place_candidates(ctx, out))
