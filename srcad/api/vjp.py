@@ -36,17 +36,31 @@ class VJPFunction:
     def __init__(self, forward, backward, saved, primals, text, out=None):
         self._forward, self._backward, self._saved = forward, backward, saved
         self._primals, self.source, self._out = primals, text, out
+        # the primals as they were: the caller may change its arrays before a later call
+        self._again = tuple(_copied(p) for p in primals)
 
     def __call__(self, cotangent):
         check_cotangent(self._out, cotangent)
         saved, self._saved = self._saved, None
         if saved is None:
-            saved = self._forward(*self._primals)[1]
+            saved = self._forward(*self._again)[1]
         grads = self._backward(saved, cotangent)
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
     def __repr__(self):
         return "<srcad vjp function>"
+
+
+def _copied(value):
+    """``value`` with its arrays copied, at any depth of lists, tuples and dicts."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value) if not hasattr(value, "_fields") \
+            else type(value)(*(_copied(v) for v in value))
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    return value
 
 
 def vjp(fun, *primals):

@@ -129,8 +129,9 @@ def _sources(op) -> list:
     if rule is not None and (rule.identity or rule.holds_operands or rule.view
                              or rule in (python_rules.CONCATENATION, python_rules.REPETITION)):
         # the operand itself, a container holding it (or its items: lst + [y], [y] * 3), or (the
-        # rule says) a view of it
-        return [a.id for a in op.args.values() if isinstance(a, gast.Name)]
+        # rule says) a view of it (an operand in *operands too: np.einsum('ij->ji', y))
+        return [n.id for a in op.args.values()
+                for n in (a.elts if isinstance(a, gast.Tuple) else [a]) if isinstance(n, gast.Name)]
     if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
         return [node.value.id]  # basic indexing gives a view; a container's item is itself
     if op.kind in (OpKind.CALL, OpKind.UNKNOWN) or (rule is not None and rule.custom is not None):

@@ -11,7 +11,9 @@ Guarantees:
 * :class:`Guards`: the run-time checks before a statement that changes an array (or a list or dict)
   other live names may share (from :func:`srcad.passes.alias.guards`; a subscript write compares
   only the part it writes), and before a call to a function that changes an argument in place.
-* :func:`writes_only_fresh_arrays`: whether the function can write only into arrays it made itself.
+* :func:`writes_only_fresh_arrays`: whether the function can write only into arrays it made itself;
+  :func:`distinct`: the check, before arguments are copied to be written into, that no two share
+  memory.
 * :func:`float_arrays`: the arrays written by ``x[i] = v`` that certainly hold floats (into any
   other, the generated code asks at run time: NumPy casts ``v`` to an integer array's dtype, and
   then no gradient reaches ``v``).
@@ -228,8 +230,8 @@ class Guards:
             if not isinstance(atom, gast.Name):
                 continue
             message = (f"{self.ctx.parsed.filename}:{op.node.lineno}: {op.callee.__qualname__} "
-                       f"changes its argument '{param}' in place ({filename}:{line}), here the "
-                       f"array '{atom.id}'; srcad would differentiate as if it did not. Copy inside "
+                       f"changes its argument '{param}' in place ({filename}:{line}), here "
+                       f"'{atom.id}'; srcad would differentiate as if it did not. Copy inside "
                        f"{op.callee.__qualname__} (e.g. '{param} = {param}.copy()') or pass a copy")
             guards.append(gast.Expr(value=call(self.ctx.helpers.name("check_not_array"),
                                                load(atom.id),
@@ -238,6 +240,19 @@ class Guards:
             guards.insert(0, self.comments.comment(f"{op.callee.__qualname__} changes an argument "
                                                    "in place: only numbers may be passed for it"))
         return guards
+
+
+def distinct(ctx, params) -> list:
+    """Before a function copies the arguments it may write into: check that no two of them share
+    memory (``check_distinct``), where there are two."""
+    if len(params) < 2:
+        return []
+    where = f"{ctx.parsed.filename}:{ctx.parsed.tree.lineno}"
+    return [gast.Expr(value=call(ctx.helpers.name("check_distinct"),
+                                 gast.Tuple(elts=[load(p) for p in params], ctx=gast.Load()),
+                                 gast.Tuple(elts=[gast.Constant(value=p, kind=None) for p in params],
+                                            ctx=gast.Load()),
+                                 gast.Constant(value=where, kind=None)))]
 
 
 def written_arrays(ops) -> set:
@@ -291,7 +306,10 @@ def float_arrays(ops, parsed, tree) -> set:
             if isinstance(d, gast.Constant) and d.value is None:
                 continue
             try:
-                kind = np.dtype(resolve_static(d, parsed)).kind
+                value = d.value if isinstance(d, gast.Constant) else resolve_static(d, parsed)
+                if value is None:  # (not a dtype srcad could read: np.dtype(None) is float64)
+                    return False
+                kind = np.dtype(value).kind
             except Exception:  # (a local name, a dtype srcad cannot read statically)
                 return False
             if kind != "f":

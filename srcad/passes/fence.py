@@ -173,6 +173,16 @@ class _Fence:
         captured = sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name)
                            and isinstance(n.ctx, gast.Load) and n.id not in inner_locals
                            and n.id in outer_locals})
+        for n in gast.walk(node):  # a change in place of an enclosing variable: not seen by srcad
+            root = n.value if isinstance(n, (gast.Subscript, gast.Attribute)) else None
+            while isinstance(root, (gast.Subscript, gast.Attribute)):
+                root = root.value
+            changes = isinstance(getattr(n, "ctx", None), (gast.Store, gast.Del)) or (
+                isinstance(n, gast.Attribute) and n.attr in MUTATING_METHODS | {"append"})
+            if changes and isinstance(root, gast.Name) and root.id in captured:
+                self.fail(n, f"the nested function '{node.name}' changes '{root.id}' of the "
+                             "enclosing function in place, which srcad does not follow: pass it "
+                             "as an argument and return the new value")
         self.parsed.nested[node.name] = NestedFunction(node, self.parsed, tuple(captured))
 
     def check_statement(self, stmt):

@@ -32,8 +32,8 @@ import gast
 from .. import rules
 from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
-from .codegen import (Comments, Context, Generated, Guards, float_arrays, written_arrays,
-                      writes_only_fresh_arrays)
+from .codegen import (Comments, Context, Generated, Guards, distinct, float_arrays,
+                      written_arrays, writes_only_fresh_arrays)
 from .alias import alias_groups
 from .ops import OpKind
 from .parse import NestedFunction, parameter_names
@@ -89,6 +89,7 @@ class _Forward:
                 if writes_only_fresh_arrays(self.ctx.normalized, self.ctx.ops) else params
             if copies:
                 body.append(comment("the function writes into arrays: never into the caller's"))
+                body.extend(distinct(self.ctx, params))
                 for p in copies:
                     body.append(_assign(p, _call(helpers.name("private_copy"), load(p))))
                     if p in self.tangents:

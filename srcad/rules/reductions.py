@@ -77,11 +77,12 @@ defrule(np.inner, "a, b", a="inner_da(g, a, b)", b="inner_db(g, a, b)", linear_i
 defrule(np.outer, "a, b", a="outer_da(g, a, b)", b="outer_db(g, a, b)", linear_in=("a", "b"))
 defrule(np.tensordot, "a, b, axes=2", a="tensordot_da(g, a, b, axes)",
         b="tensordot_db(g, a, b, axes)", linear_in=("a", "b"))
-# the sublist form np.einsum(x, [0, 1], [1]) binds its first array to ``subscripts``
+# the sublist form np.einsum(x, [0, 1], [1]) binds its first array to ``subscripts``; with one
+# operand, NumPy may return a view of it ('ij->ji', 'ii->i')
 defrule(np.einsum, "subscripts, *operands", operands="einsum_adjoint(g, subscripts, operands, k)",
         subscripts="einsum_adjoint(g, subscripts, operands, -1)",
         jvp={"operands": "einsum_tangent(t, subscripts, operands, k)",
-             "subscripts": "einsum_tangent(t, subscripts, operands, -1)"})
+             "subscripts": "einsum_tangent(t, subscripts, operands, -1)"}, view=True)
 defrule(np.kron, "a, b", a="kron_da(g, a, b)", b="kron_db(g, a, b)", linear_in=("a", "b"))
 defrule(np.cross, "a, b", a="unbroadcast(np.cross(b, g), a)", b="unbroadcast(np.cross(g, a), b)",
         linear_in=("a", "b"))

@@ -81,8 +81,9 @@ defrule(np.sort, "a, axis=-1", a="unsort(g, a, axis)", jvp={"a": "sort_tangent(t
 defrule(np.take, "a, indices, axis=None", a="untake(g, a, indices, axis)", linear_in="a")
 defrule(np.take_along_axis, "arr, indices, axis", arr="untake_along_axis(g, arr, indices, axis)",
         linear_in="arr")
-defrule(np.diag, "v, k=0", v="undiag(g, v, k)", linear_in="v")
+# (the diagonal of a 2-D array is a view of it, read-only but changed by writes into the array)
+defrule(np.diag, "v, k=0", v="undiag(g, v, k)", linear_in="v", view=True)
 defrule(np.diagonal, "a, offset=0, axis1=0, axis2=1", a="undiagonal(g, a, offset, axis1, axis2)",
-        linear_in="a")
+        linear_in="a", view=True)
 defrule(np.tril, "m, k=0", m="np.tril(g, k)", linear_in="m")
 defrule(np.triu, "m, k=0", m="np.triu(g, k)", linear_in="m")

@@ -79,7 +79,9 @@ def unbroadcast(g, x):
 def unsetitem(g, index, value):
     """The gradient of ``value`` in ``x[index] = value``: ``g[index]`` summed to ``value``'s shape,
     where only the write that survives counts when an index array repeats a position (NumPy keeps
-    the last)."""
+    the last). For a dict (or list) ``x``, ``index`` is its key (or position)."""
+    if isinstance(g, (dict, list, tuple)):
+        return unbroadcast(g[index], value)
     part = np.asarray(g)[index]
     if _advanced(index):
         ids = np.full(np.shape(g), -1)

@@ -153,9 +153,26 @@ def _shares(written, other, seen) -> bool:
 
 
 @helper
+def check_distinct(values, names, where):
+    """Refuse arguments that share memory (the same array passed twice, an array and its view)
+    to a function that writes into its arguments: NumPy would change both; srcad copies each
+    argument before writing, and differentiates each as its own array."""
+    for i, a in enumerate(values):
+        for j in range(i + 1, len(values)):
+            b = values[j]
+            same = a is b and isinstance(a, (list, dict))
+            if same or (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                        and np.shares_memory(a, b)):
+                _refuse(f"{where}: the arguments '{names[i]}' and '{names[j]}' share memory, and "
+                        "the function writes into its arguments: NumPy would change both, srcad "
+                        "differentiates each as its own array. Pass copies (f(b, b.copy()))")
+
+
+@helper
 def check_not_array(value, message):
-    """Refuse to pass an array to a function that changes that argument in place (srcad.passes.alias)."""
-    if isinstance(value, np.ndarray):
+    """Refuse to pass an array (or a list, dict or set: whatever can be changed in place) to a
+    function that changes that argument in place (srcad.passes.alias)."""
+    if isinstance(value, (np.ndarray, list, dict, set)):
         _refuse(message)
 
 

@@ -18,7 +18,7 @@ import dataclasses
 
 import gast
 
-from ..codegen import AdjointSweep, Generated, writes_only_fresh_arrays
+from ..codegen import AdjointSweep, Generated, distinct, writes_only_fresh_arrays
 from ..parse import parameter_names
 from ..syntax import assign, assigned, call, function, load, loads, store
 from .primal import primal_block
@@ -72,6 +72,7 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     if ctx.normalized.subscript_writes and not writes_only_fresh_arrays(ctx.normalized, ctx.ops):
         prologue.append(comments.comment("the function writes into arrays: never into the "
                                          "caller's"))
+        prologue.extend(distinct(ctx, params))
         prologue.extend(assign(p, call(helpers.name("private_copy"), load(p))) for p in params)
     kept = {stmt: assigned([primal]) for stmt, primal in sweep.rewrites.items()}
     definite = definitely_assigned(stmts, ctx.ops, params, kept)
@@ -110,8 +111,7 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Ge
     from other generated code: ``saved`` holds exactly what the backward sweep reads. The backward
     consumes it (pops the stack, restores arrays in place): it runs once per forward."""
     tree = ctx.normalized.tree
-    namer, helpers, out = ctx.namer, ctx.helpers, s.out
-    stack = s.plan.stack
+    namer, out = ctx.namer, s.out
     primal = set(parameter_names(tree.args)) | {
         n.id for st in s.forward for n in gast.walk(st)
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}

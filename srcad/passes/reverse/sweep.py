@@ -275,6 +275,12 @@ class Sweep:
             else:
                 part = gast.Subscript(value=whole, slice=index, ctx=gast.Load())
                 expr = call(helpers.name("unbroadcast"), part, load(value.id))
+            if value.id == x:  # x[index] = x: its part of dx, taken before dx[index] is zeroed
+                part = self.ctx.namer.fresh(f"{dx}_written")
+                block.append(assign(part, expr))
+                block.append(assign(dx, call(helpers.name("zero_at"), load(dx), index)))
+                block.extend(s for s in [self.accumulate(x, [load(part)], defined)] if s is not None)
+                return block
             block.extend(s for s in [self.accumulate(value.id, [expr], defined)] if s is not None)
         block.append(assign(dx, call(helpers.name("zero_at"), load(dx), index)))
         return block
