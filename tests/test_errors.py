@@ -72,9 +72,9 @@ def f(x):
     ("""
 def f(x):
     if x is None:
-        raise ValueError("no x")
+        raise
     return x
-""", srcad.UnsupportedSyntaxError, 4, 8, "'raise'"),
+""", srcad.UnsupportedSyntaxError, 4, 8, "bare 'raise'"),
     ("""
 def f(x):
     import math
@@ -109,7 +109,7 @@ def f(x):
     with open('a') as fh:
         y = x
     return y
-""", srcad.UnsupportedSyntaxError, 3, 4, "'with'"),
+""", srcad.UnsupportedSyntaxError, 3, 9, "'with open(...)'"),
     ("""
 def f(x):
     try:
@@ -117,7 +117,7 @@ def f(x):
     except ValueError:
         y = x
     return y
-""", srcad.UnsupportedSyntaxError, 3, 4, "'try'"),
+""", srcad.UnsupportedSyntaxError, 5, 4, "lets the function go on"),
     ("""
 def f(x):
     global G

@@ -9,7 +9,10 @@ values, and its body is a list of statements of exactly these forms:
   ``a <op> b``, ``-a``, ``f(a, k=b)``, ``a[index]``, ``a.attr``, ``(a, b, ...)``, ``[a, b, ...]``,
   ``a < b`` (comparisons, chained or not);
 * ``(n1, n2, ...) = a`` (unpacking; targets are names, nested targets become temporaries);
-* ``print(...)`` and ``assert ...`` kept as written (they are run, never differentiated);
+* ``print(...)``, ``warnings.warn(...)``, ``assert ...`` and ``raise ...`` kept as written (they
+  are run, never differentiated);
+* ``with <context managers>:`` and ``try: ... except ...:`` (the handlers as written, no ``else``)
+  holding a normalized body (see :mod:`srcad.passes.statements`);
 * ``x[index] = a`` (a subscript write to a local ``x``);
 * ``if name: ...`` / ``else: ...`` with normalized bodies, where ``name`` is not assigned in the
   branches (the backward sweep re-reads it to take the same branch); the condition is computed
@@ -57,6 +60,7 @@ from ..errors import UnsupportedSyntaxError
 from .control import Control
 from .desugar import comprehension_loop
 from .parse import local_names
+from .statements import rewrap
 from .syntax import load, store
 
 
@@ -184,8 +188,12 @@ class _Anf:
             self.control.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.control.while_loop(stmt)
-        elif isinstance(stmt, (gast.Break, gast.FunctionDef, gast.Assert)):
+        elif isinstance(stmt, (gast.Break, gast.FunctionDef, gast.Assert, gast.Raise)):
             self.emit(stmt, stmt)  # a nested def runs as written (srcad.passes.parse)
+        elif isinstance(stmt, (gast.With, gast.Try)):  # (a try's else: after it, srcad.passes.desugar)
+            self.emit(rewrap(stmt, self.block(stmt.body)), stmt)
+        elif isinstance(stmt, gast.Pass):
+            pass  # (an empty 'with' body)
         elif isinstance(stmt, gast.Return):
             value = stmt.value
             if isinstance(value, gast.Name):

@@ -10,7 +10,10 @@ it) that computes the same values, in which
   decides later where the update may safely run in place);
 * annotated assignment is plain assignment (``x: T = e`` -> ``x = e``; ``x: T`` alone is dropped);
 * docstrings and ``pass`` statements are gone;
-* nested ``def``s, ``assert`` and ``print(...)`` are kept exactly as written (they run as written).
+* nested ``def``s, ``assert``, ``raise``, ``print(...)`` and the handlers of a ``try`` are kept
+  exactly as written (they run as written); a ``with`` or ``try`` holds its desugared body, and a
+  ``try`` has no ``else`` (its statements follow it: a handler only raises, see
+  :mod:`srcad.passes.statements`).
 
 Side tables, in :class:`Desugared`: ``origin`` maps each statement desugar rebuilt to the user's
 statement it stands for (statements it left alone stand for themselves); ``augmented`` holds the
@@ -35,6 +38,7 @@ import dataclasses
 import gast
 
 from .parse import local_names
+from .statements import rewrap
 from .syntax import load, store
 
 
@@ -141,7 +145,10 @@ class _Desugar:
             new = copy.copy(stmt)
             new.body, new.orelse = self.block(stmt.body), self.block(stmt.orelse)
             return [self.made(new, stmt)]
-        return [stmt]  # assignments, returns, def, assert, print(...), break: as written
+        if isinstance(stmt, (gast.With, gast.Try)):
+            new = self.made(rewrap(stmt, self.block(stmt.body)), stmt)
+            return [new] + self.block(getattr(stmt, "orelse", []))
+        return [stmt]  # assignments, returns, def, assert, raise, print(...), break: as written
 
 
 def _is_docstring(stmt) -> bool:

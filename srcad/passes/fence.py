@@ -34,6 +34,7 @@ from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
 from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
+from .statements import check_try, check_with, is_warning_call
 
 _UNBOUND = object()
 
@@ -41,7 +42,7 @@ _UNBOUND = object()
 _SUPPORTED = {
     # statements
     gast.FunctionDef, gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
-    gast.Assert, gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp,
+    gast.Assert, gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp, gast.Raise,
     # expressions
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute, gast.Tuple,
     gast.List, gast.Subscript, gast.Slice, gast.Compare, gast.BoolOp, gast.keyword, gast.arguments,
@@ -56,9 +57,6 @@ _SUPPORTED = {
 
 # What to say about the constructs users most often reach for.
 _MESSAGES = {
-    gast.With: "'with' statements cannot be differentiated",
-    gast.Try: "'try' statements cannot be differentiated",
-    gast.Raise: "'raise' cannot be differentiated",
     gast.ClassDef: "class definitions inside a differentiated function are not supported",
     gast.Lambda: "lambda expressions are not supported yet",
     gast.Global: "'global' declarations cannot be differentiated",
@@ -102,6 +100,7 @@ class _Fence:
         self.local_names = set(parameter_names(tree.args)) | {
             n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
+        self.handlers = 0  # how many 'except' handlers the statement checked is in
 
     def fail(self, node, message):
         raise UnsupportedSyntaxError(message, self.parsed.location(node))
@@ -190,23 +189,35 @@ class _Fence:
             for child in stmt.body + stmt.orelse:
                 self.check_statement(child)
             return
+        if isinstance(stmt, gast.With):
+            check_with(self, stmt)
+            return
+        if isinstance(stmt, gast.Try):
+            check_try(self, stmt)
+            return
+        if isinstance(stmt, gast.Raise) and stmt.exc is None and not self.handlers:
+            self.fail(stmt, "a bare 'raise' re-raises the exception being handled: it is only "
+                            "supported inside an 'except' handler")
         self.check_node(stmt)
         if isinstance(stmt, gast.Expr):
             value = stmt.value
             is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
             is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                         and value.func.id == "print")
-            if not (is_docstring or is_print or is_append(value) or self.is_check(value)):
+            if not (is_docstring or is_print or is_append(value) or self.is_check(value)
+                    or is_warning_call(value, self.parsed.namespace, self.local_names)):
                 self.fail(stmt, "an expression statement may have side effects srcad cannot see; "
-                                "only docstrings, print(...) and 'items.append(x)' are allowed as "
-                                "statements")
-        if isinstance(stmt, (gast.Expr, gast.Assert)):  # run as written: pass 6 never sees them
+                                "only docstrings, print(...), warnings.warn(...) (and the "
+                                "other functions of 'warnings' that set filters) and "
+                                "'items.append(x)' are allowed as statements")
+        if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise)):  # run as written: pass 6
+            # never sees them
             for call in gast.walk(stmt):
                 if isinstance(call, gast.Call) and call is not getattr(stmt, "value", None) \
                         and self.has_side_effect(call):
                     self.fail(call, "a call that changes a value in place or reads variables it "
-                                    "is not passed cannot be part of print(...) or assert; assign "
-                                    "its result first")
+                                    "is not passed cannot be part of print(...), assert or raise; "
+                                    "assign its result first")
         if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             for target in targets:

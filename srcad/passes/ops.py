@@ -56,7 +56,7 @@ class OpKind(enum.Enum):
     APPEND = "append"      # items.append(value): ``targets`` is the list
     POP = "pop"            # value = items.pop(), ``args["x"]`` the list
     UNKNOWN = "unknown"    # no rule; ``Op.reason`` says why
-    EFFECT = "effect"      # print/assert, loop counters: nothing to differentiate
+    EFFECT = "effect"      # print/assert/raise, loop counters: nothing to differentiate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,8 +134,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         items = stmt.value.func.value
         return Op(OpKind.APPEND, (items.id,), args={"x": items, "value": stmt.value.args[0]},
                   node=stmt.value)
-    if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass,
-                         gast.FunctionDef)):
+    if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Return, gast.AugAssign, gast.Break,
+                         gast.Pass, gast.FunctionDef)):
         return Op(OpKind.EFFECT, ())
     target = stmt.targets[0]
     value = stmt.value
