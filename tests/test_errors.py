@@ -31,14 +31,14 @@ def f(x):
 """, srcad.UnsupportedSyntaxError, 5, 8, "may only be called"),
     ("""
 def f(x):
-    y = helper(*[x, x])
+    y = helper(*x)
     return y
 """, srcad.UnsupportedSyntaxError, 3, 15, "star-unpacking"),
     ("""
 def f(x):
-    y = np.sum(x, **{"axis": 0})
+    y = np.sum(x, **x)
     return y
-""", srcad.UnsupportedSyntaxError, 3, 18, "'**' in a call"),
+""", srcad.UnsupportedSyntaxError, 3, 20, "'**' in a call"),
     ("""
 def f(x):
     s = {x, 1.0}
@@ -94,9 +94,11 @@ def f(x):
     return
 """, srcad.UnsupportedSyntaxError, 3, 4, "without a value"),
     ("""
-def f(x, **options):
-    return x
-""", srcad.UnsupportedSyntaxError, 2, 11, "'**kwargs'"),
+def f(x):
+    def g(t, **options):
+        return t
+    return g(x)
+""", srcad.UnsupportedSyntaxError, 3, 15, "'**kwargs' parameters of a nested 'def'"),
     ("""
 def f(x):
     for x.a in range(3):

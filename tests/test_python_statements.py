@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import srcad
-from gradcheck import check_grad, directional, make_function
+from gradcheck import check_grad, directional, make_function, numeric_grad
 
 NAMESPACE = {"np": np, "warnings": warnings, "contextlib": contextlib, "functools": functools}
 
@@ -490,3 +490,215 @@ TRY_REFUSED = [
 @pytest.mark.parametrize("mode", ["reverse", "forward"])
 def test_other_try_statements_are_refused(source, line, words, mode):
     refused(define(source), [np.ones(2)], line, words, srcad.UnsupportedSyntaxError, mode)
+
+
+def test_with_try_and_raise_in_called_and_nested_functions():
+    f = define("""
+        def safe_log(v):
+            if np.any(v <= 0):
+                raise ValueError("log of a non-positive value")
+            with np.errstate(divide='ignore'):
+                return np.log(v)
+
+        def f(x, y):
+            def scaled(t):
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter('ignore')
+                        return np.tanh(t * y)
+                except FloatingPointError:
+                    raise
+            s = 0.0
+            for k in range(2):
+                s = s + np.sum(safe_log(x * x + 1.0) * scaled(x + k))
+            return s
+        """)
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    check_modes(f, [x, y], argnums=(0, 1))
+    value, back = srcad.vjp(f, x, y)
+    np.testing.assert_allclose(back(1.0), srcad.grad(f, (0, 1))(x, y))
+    np.testing.assert_allclose(back(2.0)[0], 2.0 * srcad.grad(f)(x, y))  # (the backward runs again)
+    srcad.check_grads(f, (x, y), modes=("rev", "fwd"), order=2)
+
+
+# ---- **kwargs and decorators ---------------------------------------------------------------------
+
+DECORATED = """
+    def logged(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return fn(*args, **kwargs)
+        return wrapper
+
+    @logged
+    def loss(x, scale=1.0, power=2):
+        return np.sum(scale * np.abs(x) ** power)
+
+    def options(x, **kwargs):
+        total = 0.0
+        for name in kwargs:
+            total = total + kwargs[name] * np.sum(np.sin(x))
+        return total + kwargs.get('bias', 0.5) * np.sum(x)
+
+    def f(x, s):
+        opts = {'scale': s * s}
+        return (loss(x, scale=s) + loss(x * 2, power=3, scale=s * s) + loss(x, **opts)
+                + options(x, a=s, b=2.0 * s) + options(x * s, bias=s))
+    """
+
+
+def test_functools_wraps_decorators_with_kwargs():
+    f = define(DECORATED)
+    x = np.array([0.5, -1.5, 0.7])
+    check_modes(f, [x, 0.7], argnums=(0, 1))
+    loss = f.__globals__["loss"]
+    for kwargs in ({}, {"scale": 3.0}, {"power": 3, "scale": 1.5}, {"scale": 2.0, "power": 4}):
+        g = srcad.grad(loss)(x, **kwargs)
+        np.testing.assert_allclose(g, numeric_grad(lambda v: loss(v, **kwargs), [x], 0),
+                                   rtol=1e-6, atol=1e-8)
+
+
+def test_a_keyword_given_to_kwargs_may_not_take_a_variable_name():
+    f = define(DECORATED)
+    loss = f.__globals__["loss"]
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="keyword argument 'fn'") as info:
+        srcad.grad(loss)(np.ones(2), fn=3)
+    assert info.value.location.lineno == 4  # def wrapper(*args, **kwargs):
+
+
+KWARGS_REFUSED = [
+    ("""
+        def f(x, **kwargs):
+            verbose = kwargs.pop('verbose', None)
+            return g(x, **kwargs)
+
+        def g(x, scale=1.0):
+            return np.sum(x * scale)
+        """, 4, "'**' in a call needs a mapping whose keys srcad can see"),
+    ("""
+        def f(x, opts):
+            return g(x, **opts)
+
+        def g(x, scale=1.0):
+            return np.sum(x * scale)
+        """, 3, "'**' in a call needs a mapping whose keys srcad can see"),
+    ("""
+        def f(x):
+            return g(x, scale=1.0, **{'scale': 2.0})
+
+        def g(x, scale=1.0):
+            return np.sum(x * scale)
+        """, 3, "the keyword argument 'scale' is given twice"),
+    ("""
+        def f(x):
+            opts = {'scale': 2.0}
+            opts['power'] = 3
+            return g(x, **opts)
+
+        def g(x, scale=1.0, power=2):
+            return np.sum(x * scale)
+        """, 5, "'**' in a call needs a mapping"),
+]
+
+
+@pytest.mark.parametrize("source, line, words", KWARGS_REFUSED,
+                         ids=[str(k) for k in range(len(KWARGS_REFUSED))])
+def test_double_star_of_unknown_keys_is_refused(source, line, words):
+    f = define(source)
+    args = [np.ones(2), {"scale": 1.0}] if "opts)" in source.split("\n")[1] else [np.ones(2)]
+    refused(f, args, line, words, srcad.UnsupportedSyntaxError)
+
+
+# ---- star-unpacking ------------------------------------------------------------------------------
+
+STARS = {
+    "a, *rest from a display": """
+        def f(x, y):
+            a, *rest = [x, 2 * x, np.sin(y)]
+            *init, last = (y, x * y, a)
+            return np.sum(a * rest[1]) + np.sum(rest[0] * last) + np.sum(init[1])
+        """,
+    "first, *middle, last from arrays and lists": """
+        def f(x, y):
+            first, *middle, last = x
+            p, *q = [y, x * y]
+            rows = [x, y, x * y, np.cos(x)]
+            head, *body, tail = rows
+            return (first * last + np.sum(np.array(middle) * y[1:3]) + np.sum(q[0] * p)
+                    + np.sum(body[1] * tail) + np.sum(head))
+        """,
+    "star in a loop, overwriting": """
+        def f(x, y):
+            state = [x, y, x * y]
+            for k in range(3):
+                a, *rest = state
+                state = rest + [np.tanh(a + rest[0])]
+            return np.sum(state[0] * state[2])
+        """,
+    "*args of local tuples and lists, in calls and displays": """
+        def f(x, y):
+            pair = (x, y)
+            trio = [np.sin(x), y, 2.0]
+            parts = [*pair, *trio, x]
+            return np.sum(np.add(*pair) * hypot3(*trio)) + np.sum(parts[3] * parts[5])
+
+        def hypot3(a, b, c):
+            return np.sqrt(a * a + b * b + c * c)
+        """,
+    "zip(*pairs) in a loop": """
+        def f(x, y):
+            pairs = [(x, y), (y, x * x), (np.sin(x), 1.0)]
+            s = 0.0
+            for a, b, c in zip(*pairs):
+                s = s + a * b * c
+            return np.sum(s)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(STARS))
+def test_star_unpacking(name):
+    f = define(STARS[name])
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=4), rng.normal(size=4)
+    check_modes(f, [x, y], argnums=(0, 1))
+
+
+def test_star_unpacking_too_few_values_raises_as_python_does():
+    f = define("""
+        def f(x):
+            first, *middle, last = x
+            return np.sum(first * last)
+        """)
+    raises_like(f, [np.array([2.0])])
+    check_modes(f, [np.array([2.0, 3.0])])
+
+
+STAR_REFUSED = [
+    ("""
+        def f(x, args):
+            return np.sum(np.add(*args) * x)
+        """, 3, "needs a sequence whose length srcad can see"),
+    ("""
+        def f(x):
+            items = [x, 2 * x]
+            items.append(x)
+            return np.sum(np.add(*items))
+        """, 5, "needs a sequence whose length srcad can see"),
+    ("""
+        def f(x):
+            s = 0.0
+            for a, *b in [(x, x), (x, x)]:
+                s = s + a
+            return np.sum(s)
+        """, 4, "a loop variable must be a name"),
+]
+
+
+@pytest.mark.parametrize("source, line, words", STAR_REFUSED,
+                         ids=[str(k) for k in range(len(STAR_REFUSED))])
+def test_star_of_unknown_length_is_refused(source, line, words):
+    f = define(source)
+    args = [np.ones(2), (np.ones(2), np.ones(2))] if "args)" in source else [np.ones(2)]
+    refused(f, args, line, words, srcad.UnsupportedSyntaxError)

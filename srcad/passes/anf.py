@@ -59,6 +59,7 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from .control import Control
 from .desugar import comprehension_loop
+from . import unpacking
 from .parse import local_names
 from .statements import rewrap
 from .syntax import load, store
@@ -233,6 +234,9 @@ class _Anf:
             return
         # tuple or list target
         elts = target.elts
+        if any(isinstance(e, gast.Starred) for e in elts):  # a, *rest = value
+            unpacking.starred_assignment(self, target, value)
+            return
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
             # (a, b) = (e1, e2): evaluate every right-hand side before binding any target
             assigned = {n.id for t in elts for n in gast.walk(t) if isinstance(n, gast.Name)}
@@ -325,7 +329,7 @@ class _Anf:
         elif isinstance(node, gast.Call):
             new = gast.Call(func=self.callee(node.func), args=[self.atom(a) for a in
                                                                self.expand(node.args)],
-                            keywords=[self.keyword(k) for k in node.keywords])
+                            keywords=[k for kw in node.keywords for k in self.keyword(kw)])
         elif isinstance(node, gast.Subscript):
             new = gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice),
                                  ctx=gast.Load())
@@ -333,8 +337,8 @@ class _Anf:
             new = gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
         elif isinstance(node, (gast.Tuple, gast.List)):
             new = type(node)(elts=[self.atom(e) for e in self.expand(node.elts)], ctx=gast.Load())
-        elif isinstance(node, gast.Dict):  # constant keys (the fence checks)
-            new = gast.Dict(keys=list(node.keys), values=[self.atom(v) for v in node.values])
+        elif isinstance(node, gast.Dict):  # constant keys, '**' of known keys (the fence checks)
+            new = unpacking.display(self, node)
         elif isinstance(node, gast.Compare):
             new = gast.Compare(left=self.atom(node.left), ops=node.ops,
                                comparators=[self.atom(c) for c in node.comparators])
@@ -354,15 +358,8 @@ class _Anf:
         return gast.copy_location(new, node)
 
     def expand(self, items) -> list:
-        """``*args`` (the function's own, of known length) as its elements."""
-        out = []
-        for item in items:
-            if isinstance(item, gast.Starred) and isinstance(item.value, gast.Name) \
-                    and item.value.id in self.parsed.varargs:
-                out += [load(n) for n in self.parsed.varargs[item.value.id]]
-            else:
-                out.append(item)
-        return out
+        """``*seq`` (of a length :mod:`srcad.passes.unpacking` sees) as its elements."""
+        return unpacking.expand(self, items)
 
     def callee(self, func):
         root = func.value if isinstance(func, gast.Subscript) else func
@@ -373,11 +370,9 @@ class _Anf:
                 gast.Attribute(value=self.atom(func.value), attr=func.attr, ctx=gast.Load()), func)
         return self.atom(func)
 
-    def keyword(self, kw):
-        if kw.arg is None:
-            raise UnsupportedSyntaxError("'**kwargs' in a call is not supported yet",
-                                         self.parsed.location(kw.value))
-        return gast.keyword(arg=kw.arg, value=self.atom(kw.value))
+    def keyword(self, kw) -> list:
+        """The keyword arguments ``kw`` stands for (``**m``: one per key of ``m``)."""
+        return unpacking.keywords(self, kw)
 
     def index(self, node):
         """An index expression built of atoms, slices and tuples (kept inline, never a temp)."""

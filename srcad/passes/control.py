@@ -222,7 +222,7 @@ class Control:
                 return gast.Tuple(elts=[shifted, item(k)], ctx=gast.Load())
             return length, counted
         if self.is_builtin_call(it, "zip") and it.args:
-            parts = [self.indexable(a) for a in it.args]
+            parts = [self.indexable(a) for a in self.anf.expand(it.args)]  # (zip(*pairs))
             if len(parts) == 1:
                 length = parts[0][0]
             else:

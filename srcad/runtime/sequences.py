@@ -1,0 +1,62 @@
+"""Runtime helpers: adjoints and tangents of the builtins that make a sequence of the items of
+another -- ``list(x)``, ``tuple(x)``, ``sorted(x, key=..., reverse=...)``.
+
+Accepts: ``x``, the argument those builtins were given (a list, a tuple, an array -- whose items
+are its rows -- or a dict, whose items are its keys), and the gradient or tangent of their result.
+Guarantees: an adjoint shaped like ``x`` (an array's rows stacked back into an array; a dict gets
+zeros: its keys carry no gradient), and a tangent shaped like the result (a list or tuple of the
+items' tangents, in the result's order). ``sorted`` passes each item's gradient through the
+permutation it made: the same one, found again the same way (a stable sort of the keys), so ties
+keep their order as in Python.
+"""
+
+from __future__ import annotations
+
+from ._registry import helper
+from .containers import unpack_adjoint, zeros_like
+
+
+def _items(x) -> list:
+    return list(x)
+
+
+@helper(linear_in="g")
+def unsequence(g, x):
+    """Adjoint of ``list(x)`` and ``tuple(x)``: the items' gradients back in the structure of
+    ``x``."""
+    if isinstance(x, dict):
+        return zeros_like(x)
+    return unpack_adjoint(list(g), x)
+
+
+@helper(linear_in="t")
+def sequence_tangent(t, x, kind):
+    """Tangent of ``list(x)`` (``kind`` "list") or ``tuple(x)`` ("tuple")."""
+    items = [None] * len(x) if isinstance(x, dict) else list(t)
+    return items if kind == "list" else tuple(items)
+
+
+def _order(x, key, reverse) -> list:
+    """The positions of ``x``'s items in the order ``sorted(x, key=key, reverse=reverse)`` gives."""
+    keyed = [key(v) for v in x] if key is not None else _items(x)
+    return sorted(range(len(keyed)), key=keyed.__getitem__, reverse=reverse)
+
+
+@helper(linear_in="g")
+def unsorted_(g, x, key=None, reverse=False):
+    """Adjoint of ``sorted(x, key=key, reverse=reverse)``: entry ``j`` of ``g`` goes back to the
+    item that came ``j``-th."""
+    if isinstance(x, dict):
+        return zeros_like(x)
+    parts = [None] * len(x)
+    for j, k in enumerate(_order(x, key, reverse)):
+        parts[k] = g[j]
+    return unpack_adjoint(parts, x)
+
+
+@helper(linear_in="t")
+def sorted_tangent(t, x, key=None, reverse=False):
+    """Tangent of ``sorted(x, key=key, reverse=reverse)``: the items' tangents, sorted alike."""
+    if isinstance(x, dict):
+        return [None] * len(x)
+    return [t[k] for k in _order(x, key, reverse)]
