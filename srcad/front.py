@@ -106,7 +106,7 @@ def _classify(parsed, normalized, namer):
     :class:`~srcad.rules.template.Helpers` its templates will use."""
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
     simple = list(simple_statements(normalized.tree.body))
-    sequences = sequence_names(simple)
+    sequences = sequence_names(simple, parsed)
     return helpers, {stmt: Op(OpKind.RULE, (stmt.targets[0].id,), NONDIFF, {}, stmt.value)
                      if stmt in normalized.constants  # (a mapping's keys, listed by pass 5)
                      else classify(stmt, parsed, normalized.locals, helpers, sequences)

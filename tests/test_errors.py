@@ -41,19 +41,19 @@ def f(x):
 """, srcad.UnsupportedSyntaxError, 3, 20, "'**' in a call"),
     ("""
 def f(x):
-    s = {x, 1.0}
-    return x
-""", srcad.UnsupportedSyntaxError, 3, 8, "set literals"),
+    s = {x[0], 1.0}
+    return sum(s)
+""", srcad.NoGradientRuleError, 3, 8, "no gradient rule for 'set'"),
     ("""
 def f(x):
     s = {v * 2 for v in x}
-    return x
-""", srcad.UnsupportedSyntaxError, 3, 8, "set comprehensions"),
+    return sum(s)
+""", srcad.NoGradientRuleError, 3, 8, "no gradient rule for 'set'"),
     ("""
 def f(x):
-    d = {k: x for k in range(3)}
-    return x
-""", srcad.UnsupportedSyntaxError, 3, 8, "dict comprehensions"),
+    d = {**x}
+    return d[0]
+""", srcad.UnsupportedSyntaxError, 3, 11, "'**' in a dict display"),
     ("""
 def f(x):
     g = lambda t: t * x
@@ -123,14 +123,15 @@ def f(x):
     ("""
 def f(x):
     global G
+    G = x
     return x
-""", srcad.UnsupportedSyntaxError, 3, 4, "'global'"),
+""", srcad.UnsupportedSyntaxError, 3, 4, "'global G'"),
     ("""
 def f(x):
     y = x * 2
     del y
-    return x
-""", srcad.UnsupportedSyntaxError, 4, 4, "'del'"),
+    return y
+""", srcad.UnsupportedSyntaxError, 5, 11, "'del y'"),
     ("""
 def f(x):
     y = x * 2

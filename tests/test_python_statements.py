@@ -702,3 +702,135 @@ def test_star_of_unknown_length_is_refused(source, line, words):
     f = define(source)
     args = [np.ones(2), (np.ones(2), np.ones(2))] if "args)" in source else [np.ones(2)]
     refused(f, args, line, words, srcad.UnsupportedSyntaxError)
+
+
+# ---- dict forms, sorted, sets, np.ndindex, global, del ------------------------------------------
+
+FORMS = {
+    "dict(a=..., b=...) and dict(m, k=v)": """
+        def f(x, y):
+            d = dict(a=x, b=np.sin(y))
+            e = dict(d, c=x * y)
+            return np.sum(d['a'] * e['b']) + np.sum(e['c'] ** 2)
+        """,
+    "{**a, **b} with a repeated key": """
+        def f(x, y):
+            a = {'p': x, 'q': y}
+            b = {'q': x * y, 'r': np.cos(x)}
+            m = {**a, 'z': 2.0, **b}
+            return np.sum(m['q'] * m['p'] * m['z']) + np.sum(m['r'])
+        """,
+    "d.get with and without the key": """
+        def f(x, y):
+            d = {'w': x * y}
+            return np.sum(d.get('w', y) * d.get('missing', y * 2.0) + d.get('w') * x)
+        """,
+    "dict comprehension": """
+        def f(x, y):
+            d = {k: x * (k + 1.0) + y for k in range(3)}
+            e = {name: np.tanh(v) for name, v in d.items() if name != 1}
+            s = 0.0
+            for k in e:
+                s = s + np.sum(e[k] * d[k])
+            return s
+        """,
+    "dict comprehension with a repeated key": """
+        def f(x, y):
+            d = {k % 2: x * k + y for k in range(4)}
+            return np.sum(d[0] * d[1])
+        """,
+    "sorted through the permutation": """
+        def f(x, y):
+            vals = [np.sum(x * y), np.sum(x), np.sum(y) - 1.0, x[0] * 3.0]
+            s = sorted(vals)
+            r = sorted(vals, reverse=True)
+            k = sorted(list(x), key=abs)
+            return s[0] * 3.0 + s[3] * r[1] + k[0] * k[-1] + np.sum(np.array(sorted(x)) * y)
+        """,
+    "tuple(...) and list(...) of arrays and lists": """
+        def f(x, y):
+            rows = list(np.outer(x, y))
+            t = tuple([x, y * 2.0])
+            return np.sum(rows[1] * t[1]) + np.sum(np.stack(rows) * 0.5) + np.sum(list(t)[0])
+        """,
+    "a set of keys, a set comprehension": """
+        def f(x, y):
+            names = {'a', 'b'}
+            chosen = {k for k in range(4) if k % 2 == 0}
+            s = 0.0
+            for k in sorted(chosen):
+                s = s + x[k] * y[k]
+            return s * len(names)
+        """,
+    "np.ndindex and itertools.product": """
+        def f(x, y):
+            m = np.outer(x, y)
+            s = 0.0
+            for idx in np.ndindex(m.shape):
+                s = s + m[idx] ** 2 * (idx[0] + 1)
+            for i, j in itertools.product(range(2), range(3)):
+                s = s + x[i] * y[j]
+            return s
+        """,
+    "global read, del of a temporary": """
+        def f(x, y):
+            global SCALE
+            big = np.outer(x, y)
+            total = np.sum(np.tanh(big)) * SCALE
+            del big
+            return total
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMS))
+def test_dict_forms_sorted_sets_and_other_statements(name):
+    import itertools
+    f = define(FORMS[name], itertools=itertools, SCALE=1.5)
+    rng = np.random.default_rng(13)
+    x, y = rng.normal(size=4), rng.normal(size=4)
+    check_modes(f, [x, y], argnums=(0, 1))
+
+
+OTHER_REFUSED = [
+    ("""
+        def f(x):
+            global SCALE
+            SCALE = 2.0
+            return np.sum(x) * SCALE
+        """, 3, "the function assigns the global 'SCALE'"),
+    ("""
+        def f(x):
+            y = x * 2
+            for k in range(2):
+                del y
+                y = x
+            return np.sum(y)
+        """, 5, "'del' inside a loop"),
+    ("""
+        def f(x):
+            d = {'a': x}
+            del d['a']
+            return np.sum(x)
+        """, 4, "'del' of an item or attribute"),
+    ("""
+        def f(x):
+            y = x * 2
+
+            def g():
+                return y
+            del y
+            return np.sum(g())
+        """, 6, "'y' is read after 'del y'"),
+    ("""
+        def f(x):
+            s = set(x * 1.0)
+            return sum(s)
+        """, 3, "no gradient rule for 'set'"),
+]
+
+
+@pytest.mark.parametrize("source, line, words", OTHER_REFUSED,
+                         ids=[w for _, _, w in OTHER_REFUSED])
+def test_other_forms_are_refused(source, line, words):
+    refused(define(source, SCALE=1.0), [np.array([0.5, 1.5])], line, words)

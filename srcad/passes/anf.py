@@ -326,6 +326,10 @@ class _Anf:
             new = gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
         elif isinstance(node, gast.UnaryOp):
             new = gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+        elif isinstance(node, (gast.DictComp, gast.SetComp, gast.Set)):
+            new = unpacking.collection(self, node)  # dict(<list of pairs>), set(<list>)
+        elif isinstance(node, gast.Call) and unpacking.as_display(self, node) is not None:
+            new = unpacking.display(self, unpacking.as_display(self, node))  # dict(a=x, **m)
         elif isinstance(node, gast.Call):
             new = gast.Call(func=self.callee(node.func), args=[self.atom(a) for a in
                                                                self.expand(node.args)],

@@ -9,7 +9,8 @@ it) that computes the same values, in which
   ``x[i] = x[i] op e``, so the caller's arrays are never mutated by it (:mod:`srcad.passes.alias`
   decides later where the update may safely run in place);
 * annotated assignment is plain assignment (``x: T = e`` -> ``x = e``; ``x: T`` alone is dropped);
-* docstrings and ``pass`` statements are gone;
+* docstrings, ``pass``, ``global`` (of names only read) and ``del`` (of names not read again)
+  statements are gone;
 * nested ``def``s, ``assert``, ``raise``, ``print(...)`` and the handlers of a ``try`` are kept
   exactly as written (they run as written); a ``with`` or ``try`` holds its desugared body, and a
   ``try`` has no ``else`` (its statements follow it: a handler only raises, see
@@ -123,8 +124,8 @@ class _Desugar:
 
     def statement(self, stmt) -> list:
         """The statements standing for ``stmt`` (none, itself, or one rebuilt statement)."""
-        if isinstance(stmt, gast.Pass) or _is_docstring(stmt):
-            return []
+        if isinstance(stmt, (gast.Pass, gast.Global, gast.Delete)) or _is_docstring(stmt):
+            return []  # ('global' only read, 'del' of what nothing reads: srcad.passes.fence)
         if isinstance(stmt, gast.AnnAssign):
             if stmt.value is None:  # 'z: float' alone declares nothing to compute
                 return []

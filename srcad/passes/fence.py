@@ -35,7 +35,7 @@ from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
 from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
-from .statements import check_try, check_with, is_warning_call
+from .statements import check_delete, check_global, check_try, check_with, is_warning_call
 from .unpacking import keys, length
 
 _UNSEEN_KEYS = ("needs a mapping whose keys srcad can see: a dict display with constant keys, "
@@ -53,6 +53,7 @@ _SUPPORTED = {
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute, gast.Tuple,
     gast.List, gast.Subscript, gast.Slice, gast.Compare, gast.BoolOp, gast.keyword, gast.arguments,
     gast.JoinedStr, gast.FormattedValue, gast.Dict, gast.ListComp, gast.GeneratorExp, gast.comprehension,
+    gast.DictComp, gast.SetComp, gast.Set, gast.Global, gast.Delete,
     # contexts and operators
     gast.Load, gast.Store, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -65,9 +66,7 @@ _SUPPORTED = {
 _MESSAGES = {
     gast.ClassDef: "class definitions inside a differentiated function are not supported",
     gast.Lambda: "lambda expressions are not supported yet",
-    gast.Global: "'global' declarations cannot be differentiated",
     gast.Nonlocal: "'nonlocal' declarations cannot be differentiated",
-    gast.Delete: "'del' cannot be differentiated",
     gast.Import: "imports inside a differentiated function are not supported; import at module level",
     gast.ImportFrom: "imports inside a differentiated function are not supported; import at module level",
     gast.Yield: "generators cannot be differentiated",
@@ -77,9 +76,6 @@ _MESSAGES = {
     gast.AsyncWith: "'async with' cannot be differentiated",
     gast.NamedExpr: "assignment expressions (':=') are not supported",
     gast.Match: "'match' statements are not supported",
-    gast.SetComp: "set comprehensions are not supported",
-    gast.DictComp: "dict comprehensions are not supported yet",
-    gast.Set: "set literals are not supported",
     gast.Starred: "star-unpacking ('*x') is only supported in calls, displays and assignments",
     gast.LShift: "shift operators are not supported",
     gast.RShift: "shift operators are not supported",
@@ -107,6 +103,7 @@ class _Fence:
             n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
         self.handlers = 0  # how many 'except' handlers the statement checked is in
+        self.loops = 0  # how many loop bodies
 
     def fail(self, node, message):
         raise UnsupportedSyntaxError(message, self.parsed.location(node))
@@ -189,16 +186,22 @@ class _Fence:
         if isinstance(stmt, gast.FunctionDef):
             self.check_nested(stmt)
             return
-        if isinstance(stmt, (gast.If, gast.While)):
-            self.check_node(stmt.test)
-            for child in stmt.body + stmt.orelse:
+        if isinstance(stmt, (gast.If, gast.While, gast.For)):
+            if isinstance(stmt, gast.For):
+                self.check_loop_target(stmt.target)
+            self.check_node(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+            self.loops += not isinstance(stmt, gast.If)
+            for child in stmt.body:
+                self.check_statement(child)
+            self.loops -= not isinstance(stmt, gast.If)
+            for child in stmt.orelse:
                 self.check_statement(child)
             return
-        if isinstance(stmt, gast.For):
-            self.check_loop_target(stmt.target)
-            self.check_node(stmt.iter)
-            for child in stmt.body + stmt.orelse:
-                self.check_statement(child)
+        if isinstance(stmt, gast.Global):
+            check_global(self, stmt)
+            return
+        if isinstance(stmt, gast.Delete):
+            check_delete(self, stmt)
             return
         if isinstance(stmt, gast.With):
             check_with(self, stmt)

@@ -28,11 +28,18 @@ Guarantees: what srcad accepts of these statements, decided once for every pass:
   errors). ``else:`` runs after the body (a handler cannot fall through into it). Refused, with
   the reason: a handler that does not raise (the values after the ``try`` would depend on how far
   the body got before the exception: test for the bad case with ``if`` instead), and ``finally``.
+* ``global`` names only read (the function's globals are read as they are when it runs); one
+  assigned is refused (the function would change its module);
+* ``del name`` of a local not read after it (lexically), outside loops: it only frees memory, and
+  srcad drops it; ``del`` of an item or attribute (a change in place), in a loop, or of a name
+  read after it, is refused;
 * an expression statement may call ``warnings.warn``, ``warnings.simplefilter``,
   ``warnings.filterwarnings`` or ``warnings.resetwarnings`` (:data:`WARNING_CALLS`): they change
   what is shown, never a value.
 
-The fence (:mod:`srcad.passes.fence`) calls :func:`check_with` and :func:`check_try`; the passes
+The fence (:mod:`srcad.passes.fence`) calls :func:`check_with`, :func:`check_try`,
+:func:`check_global` and :func:`check_delete`; :mod:`srcad.passes.desugar` drops ``global`` and
+``del``; the passes
 after it read ``with`` and ``try`` as blocks whose body always runs to its end (:data:`BLOCKS`),
 and rebuild them around new bodies with :func:`rewrap` and :func:`backward`.
 """
@@ -47,7 +54,7 @@ import gast
 import numpy as np
 
 from ..errors import SrcadError, UndefinedNameError
-from .parse import dotted_name, resolve_dotted
+from .parse import dotted_name, own_nodes, resolve_dotted
 
 # Context managers that change neither values nor control flow (only warnings and printing).
 CONTEXTS = {np.errstate: "np.errstate", warnings.catch_warnings: "warnings.catch_warnings",
@@ -239,3 +246,35 @@ def _check_handler(fence, handler) -> None:
             fence.check_statement(child)
     finally:
         fence.handlers -= 1
+
+
+def check_global(fence, stmt) -> None:
+    """Refuse a ``global`` declaration of a name the function assigns."""
+    stored = {n.id for n in own_nodes(fence.tree) if isinstance(n, gast.Name)
+              and isinstance(n.ctx, (gast.Store, gast.Del))}
+    for name in stmt.names:
+        if name in stored:
+            fence.fail(stmt, f"'global {name}': the function assigns the global '{name}', which "
+                             "changes its module; srcad cannot differentiate through that "
+                             "(return the value instead)")
+
+
+def check_delete(fence, stmt) -> None:
+    """Refuse a ``del`` other than of local names not read after it, outside loops."""
+    if fence.loops:
+        fence.fail(stmt, "'del' inside a loop is not supported (the next iteration may read the "
+                         "name); drop it")
+    for target in stmt.targets:
+        if not isinstance(target, gast.Name):
+            fence.fail(target, "'del' of an item or attribute changes a value in place, which "
+                               "srcad cannot differentiate")
+        nested = {id(n) for d in own_nodes(fence.tree) if isinstance(d, gast.FunctionDef)
+                  for n in gast.walk(d)}  # (a nested def may read it whenever it is called)
+        after = [n for n in gast.walk(fence.tree) if isinstance(n, gast.Name)
+                 and n.id == target.id and isinstance(n.ctx, gast.Load)
+                 and (id(n) in nested or (n.lineno, n.col_offset) > (stmt.lineno,
+                                                                     stmt.col_offset))]
+        if after:
+            fence.fail(after[0], f"'{target.id}' is read after 'del {target.id}' (line "
+                                 f"{stmt.lineno}); srcad drops a 'del' only where nothing reads "
+                                 "the name again")

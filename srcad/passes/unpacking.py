@@ -85,6 +85,13 @@ def keys(node, parsed, tree) -> tuple | None:
     value = _only_assignment(node.id, tree)
     if node.id in parsed.kwargs and value is not None:  # (the 'kwargs = {...}' srcad made)
         return parsed.kwargs[node.id]
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+            and value.func.id == "dict" and len(value.args) <= 1 \
+            and parsed.namespace.lookup("dict", None) is builtins.dict \
+            and value.func.id not in _stores(tree):  # d = dict(a=x, **m)
+        value = gast.Dict(keys=[None] * len(value.args) + [
+            None if k.arg is None else gast.Constant(value=k.arg, kind=None)
+            for k in value.keywords], values=list(value.args) + [k.value for k in value.keywords])
     return keys(value, parsed, tree) if isinstance(value, gast.Dict) else None
 
 
@@ -122,6 +129,11 @@ def elements(node, parsed, tree) -> list | None:
         return [_load(n) for n in parsed.varargs[node.id]]
     return [gast.Subscript(value=_load(node.id), slice=gast.Constant(value=k, kind=None),
                            ctx=gast.Load()) for k in range(n)]
+
+
+def _stores(tree) -> set:
+    return {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, (gast.Store, gast.Param))} | set(parameter_names(tree.args))
 
 
 def _load(name):
@@ -267,3 +279,40 @@ def starred_assignment(anf, target, value) -> None:
                                             upper=number(-after) if after else None, step=None)))
     for j in range(after):
         anf.assign(names[star + 1 + j], item(number(j - after)))
+
+
+def as_display(anf, node):
+    """``dict(a=x, **m)``, ``dict(m)`` (the builtin, of keys srcad sees) as the dict display it
+    makes (made here, nothing emitted); None for any other call."""
+    if not anf.control.is_builtin_call(node, "dict", tuple(k.arg for k in node.keywords)) \
+            or len(node.args) > 1:
+        return None
+    parts = []
+    if node.args:
+        if keys(node.args[0], anf.parsed, anf.desugared.tree) is None:
+            return None  # dict(pairs): the rule of dict
+        parts.append((None, node.args[0]))
+    for kw in node.keywords:
+        parts.append((None if kw.arg is None else gast.Constant(value=kw.arg, kind=None),
+                      kw.value))
+    built = gast.copy_location(gast.Dict(keys=[k for k, _ in parts], values=[v for _, v in parts]),
+                               node)
+    return built if keys(built, anf.parsed, anf.desugared.tree) is not None else None
+
+
+def collection(anf, node):
+    """A dict comprehension as ``dict(<list of (key, value)>)``, a set comprehension or display
+    as ``set(<list>)``: the list built as a list comprehension is (see
+    :func:`srcad.passes.desugar.comprehension_loop`)."""
+    control = anf.control
+    if isinstance(node, gast.DictComp):
+        elt = gast.copy_location(gast.Tuple(elts=[node.key, node.value], ctx=gast.Load()),
+                                 node.key)
+        listed = gast.ListComp(elt=elt, generators=node.generators)
+        kind = "dict"
+    elif isinstance(node, gast.SetComp):
+        listed, kind = gast.ListComp(elt=node.elt, generators=node.generators), "set"
+    else:
+        listed, kind = gast.List(elts=node.elts, ctx=gast.Load()), "set"
+    listed = anf.atom(gast.copy_location(listed, node))
+    return gast.Call(func=control.builtin(kind, node), args=[listed], keywords=[])

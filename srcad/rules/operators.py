@@ -63,6 +63,8 @@ defrule(builtins.list, "x", x="unsequence(g, x)", jvp={"x": "sequence_tangent(t,
 defrule(builtins.tuple, "x", x="unsequence(g, x)", jvp={"x": "sequence_tangent(t, x, 'tuple')"},
         view=True)
 defrule(builtins.sorted, "iterable, key=None, reverse=False",
-        iterable="unsorted_(g, iterable, key, reverse)",
+        iterable="unsort_items(g, iterable, key, reverse)",
         jvp={"iterable": "sorted_tangent(t, iterable, key, reverse)"}, view=True)
+defrule(builtins.dict, "pairs", pairs="unpairs(g, pairs)", jvp={"pairs": "dict_tangent(t, pairs)"},
+        view=True)  # (dict(a=x, **m) is a display: srcad.passes.unpacking)
 defrule(builtins.float, "x", x="g", elementwise=True)

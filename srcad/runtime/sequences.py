@@ -1,5 +1,5 @@
-"""Runtime helpers: adjoints and tangents of the builtins that make a sequence of the items of
-another -- ``list(x)``, ``tuple(x)``, ``sorted(x, key=..., reverse=...)``.
+"""Runtime helpers: adjoints and tangents of the builtins that make a container of the items of
+another -- ``list(x)``, ``tuple(x)``, ``sorted(x, key=..., reverse=...)``, ``dict(pairs)``.
 
 Accepts: ``x``, the argument those builtins were given (a list, a tuple, an array -- whose items
 are its rows -- or a dict, whose items are its keys), and the gradient or tangent of their result.
@@ -7,13 +7,14 @@ Guarantees: an adjoint shaped like ``x`` (an array's rows stacked back into an a
 zeros: its keys carry no gradient), and a tangent shaped like the result (a list or tuple of the
 items' tangents, in the result's order). ``sorted`` passes each item's gradient through the
 permutation it made: the same one, found again the same way (a stable sort of the keys), so ties
-keep their order as in Python.
+keep their order as in Python. ``dict(pairs)`` (what a dict comprehension is made into) passes
+each key's gradient to the value the dict kept for it.
 """
 
 from __future__ import annotations
 
 from ._registry import helper
-from .containers import unpack_adjoint, zeros_like
+from .containers import DictAdjoint, adjoint_like, unpack_adjoint, zeros_like
 
 
 def _items(x) -> list:
@@ -43,7 +44,7 @@ def _order(x, key, reverse) -> list:
 
 
 @helper(linear_in="g")
-def unsorted_(g, x, key=None, reverse=False):
+def unsort_items(g, x, key=None, reverse=False):
     """Adjoint of ``sorted(x, key=key, reverse=reverse)``: entry ``j`` of ``g`` goes back to the
     item that came ``j``-th."""
     if isinstance(x, dict):
@@ -60,3 +61,24 @@ def sorted_tangent(t, x, key=None, reverse=False):
     if isinstance(x, dict):
         return [None] * len(x)
     return [t[k] for k in _order(x, key, reverse)]
+
+
+@helper(linear_in="g")
+def unpairs(g, pairs):
+    """Adjoint of ``dict(pairs)``: a dict's gradient as it is; for a sequence of ``(key, value)``
+    pairs, each value gets ``g[key]`` where it is the last pair of its key (a later one replaces
+    it), zero elsewhere; keys get zero."""
+    if isinstance(pairs, dict):
+        return DictAdjoint((k, g[k]) for k in pairs)
+    last = {pair[0]: k for k, pair in enumerate(pairs)}
+    return adjoint_like(pairs, [adjoint_like(pair, [zeros_like(pair[0]), g[pair[0]]
+                                                    if last[pair[0]] == k else zeros_like(pair[1])])
+                                for k, pair in enumerate(pairs)])
+
+
+@helper(linear_in="t")
+def dict_tangent(t, pairs):
+    """Tangent of ``dict(pairs)``: the values' tangents under the keys of ``pairs``."""
+    if isinstance(pairs, dict):
+        return dict(t)
+    return {pair[0]: tangent[1] for pair, tangent in zip(pairs, t)}
