@@ -398,6 +398,19 @@ TRY = {
             return np.sum(r * r)
         """, [np.array([0.3, -1.2, 2.0]), np.array([1.5, 0.4, -0.7])],
         [np.array([0.0, 1.0, 2.0]), np.ones(3)]),
+    "else, with a return in the body, in a loop": ("""
+        def f(a, x):
+            for k in range(3):
+                try:
+                    if np.sum(a * a) > 50.0:
+                        return np.sum(x * a)
+                    y = a * x + k
+                except Exception as e:
+                    raise ValueError("bad step") from e
+                else:
+                    a = np.tanh(y) * 3.0
+            return np.sum(a * x)
+        """, [np.array([0.3, -1.2, 2.0]), np.array([1.5, 0.4, 0.7])], None),
     "a bare except re-raising, else with a loop": ("""
         def f(a, x):
             try:

@@ -13,18 +13,27 @@ each key's gradient to the value the dict kept for it.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._registry import helper
 from .containers import DictAdjoint, adjoint_like, unpack_adjoint, zeros_like
 
 
-def _items(x) -> list:
-    return list(x)
+def _check(x):
+    """Refuse a value whose items srcad cannot follow (an iterator: already consumed)."""
+    if not isinstance(x, (list, tuple, dict, np.ndarray)):
+        from ..errors import UnsupportedOperationError
+        raise UnsupportedOperationError(
+            f"a gradient would flow through the items of a {type(x).__name__}, which srcad can "
+            "only follow for a list, a tuple or an array",
+            hint="make it a list first, in the function that made it")
 
 
 @helper(linear_in="g")
 def unsequence(g, x):
     """Adjoint of ``list(x)`` and ``tuple(x)``: the items' gradients back in the structure of
     ``x``."""
+    _check(x)
     if isinstance(x, dict):
         return zeros_like(x)
     return unpack_adjoint(list(g), x)
@@ -33,13 +42,15 @@ def unsequence(g, x):
 @helper(linear_in="t")
 def sequence_tangent(t, x, kind):
     """Tangent of ``list(x)`` (``kind`` "list") or ``tuple(x)`` ("tuple")."""
+    _check(x)
     items = [None] * len(x) if isinstance(x, dict) else list(t)
     return items if kind == "list" else tuple(items)
 
 
 def _order(x, key, reverse) -> list:
     """The positions of ``x``'s items in the order ``sorted(x, key=key, reverse=reverse)`` gives."""
-    keyed = [key(v) for v in x] if key is not None else _items(x)
+    _check(x)
+    keyed = [key(v) for v in x] if key is not None else list(x)
     return sorted(range(len(keyed)), key=keyed.__getitem__, reverse=reverse)
 
 
