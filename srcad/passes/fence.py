@@ -342,7 +342,7 @@ class _Fence:
             if kind is gast.Starred and isinstance(child.ctx, gast.Store):
                 continue  # a, *rest = ...: see check_target
             if kind is gast.Starred and isinstance(parents.get(child), (gast.Call, gast.List,
-                                                                         gast.Tuple)):
+                                                                         gast.Tuple, gast.Set)):
                 if length(child.value, self.parsed, self.tree) is None:
                     self.fail(child, "star-unpacking ('*x') needs a sequence whose length srcad "
                                      "can see: a tuple or list display, the function's own "
