@@ -4,9 +4,9 @@ Every error here is a :class:`SrcadError` with a ``message``, an optional ``hint
 knows it, a :class:`Location` (file, 1-based line, 0-based column, the source line). With a
 location the error renders like a compiler diagnostic::
 
-    srcad.errors.UnsupportedSyntaxError: demo.py:12:4: 'with' statements cannot be differentiated
+    srcad.errors.UnsupportedSyntaxError: demo.py:12:9: 'with open(...)' cannot be differentiated: ...
         with open(path) as fh:
-        ^
+             ^
 
 Where they come from: the passes raise them, with the location of the construct, for code they
 refuse (syntax, names, calls without a rule, aliasing); the generated code raises

@@ -3,7 +3,8 @@
 Accepts: a user's Python function (or a nested def, :class:`srcad.passes.parse.NestedFunction`), the
 names of the parameters to differentiate (an :class:`~srcad.passes.parse.ExtraArgument` for an
 argument its ``*args`` takes), and ``static``, a :class:`~srcad.passes.parse.Specialization`: the
-functions its called parameters hold and how many extra positional arguments it gets.
+functions its called parameters hold, how many extra positional arguments it gets and the
+keyword arguments its ``**kwargs`` gets.
 Guarantees: :func:`analyse` runs parse, fence, lower, desugar, anf, ops and activity in that order,
 one call each, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
 program after each, with the facts of ops and activity), and returns an :class:`Analysed`.
@@ -93,6 +94,8 @@ def _read(fun, wrt, static):
         parsed.specialize_varargs(static.extra_arguments)
         varargs = [n for names in parsed.varargs.values() for n in names]
         wrt = [varargs[p.index] if isinstance(p, ExtraArgument) else p for p in wrt]
+    # (vjp, jvp, check_grads and srcad.source take no keyword arguments: 'None' is none)
+    parsed.specialize_kwargs(static.keywords or ())
     called = parsed.called_parameters()
     parsed.static = {k: v for k, v in static.functions if k in called}
     return parsed, fun, list(wrt)
@@ -103,7 +106,7 @@ def _classify(parsed, normalized, namer):
     :class:`~srcad.rules.template.Helpers` its templates will use."""
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
     simple = list(simple_statements(normalized.tree.body))
-    sequences = sequence_names(simple)
+    sequences = sequence_names(simple, parsed)
     return helpers, {stmt: Op(OpKind.RULE, (stmt.targets[0].id,), NONDIFF, {}, stmt.value)
                      if stmt in normalized.constants  # (a mapping's keys, listed by pass 5)
                      else classify(stmt, parsed, normalized.locals, helpers, sequences)

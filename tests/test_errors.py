@@ -31,29 +31,29 @@ def f(x):
 """, srcad.UnsupportedSyntaxError, 5, 8, "may only be called"),
     ("""
 def f(x):
-    y = helper(*[x, x])
+    y = helper(*x)
     return y
 """, srcad.UnsupportedSyntaxError, 3, 15, "star-unpacking"),
     ("""
 def f(x):
-    y = np.sum(x, **{"axis": 0})
+    y = np.sum(x, **x)
     return y
-""", srcad.UnsupportedSyntaxError, 3, 18, "'**' in a call"),
+""", srcad.UnsupportedSyntaxError, 3, 20, "'**' in a call"),
     ("""
 def f(x):
-    s = {x, 1.0}
-    return x
-""", srcad.UnsupportedSyntaxError, 3, 8, "set literals"),
+    s = {x[0], 1.0}
+    return sum(s)
+""", srcad.NoGradientRuleError, 3, 8, "no gradient rule for 'set'"),
     ("""
 def f(x):
     s = {v * 2 for v in x}
-    return x
-""", srcad.UnsupportedSyntaxError, 3, 8, "set comprehensions"),
+    return sum(s)
+""", srcad.NoGradientRuleError, 3, 8, "no gradient rule for 'set'"),
     ("""
 def f(x):
-    d = {k: x for k in range(3)}
-    return x
-""", srcad.UnsupportedSyntaxError, 3, 8, "dict comprehensions"),
+    d = {**x}
+    return d[0]
+""", srcad.UnsupportedSyntaxError, 3, 11, "'**' in a dict display"),
     ("""
 def f(x):
     g = lambda t: t * x
@@ -72,9 +72,9 @@ def f(x):
     ("""
 def f(x):
     if x is None:
-        raise ValueError("no x")
+        raise
     return x
-""", srcad.UnsupportedSyntaxError, 4, 8, "'raise'"),
+""", srcad.UnsupportedSyntaxError, 4, 8, "bare 'raise'"),
     ("""
 def f(x):
     import math
@@ -94,9 +94,11 @@ def f(x):
     return
 """, srcad.UnsupportedSyntaxError, 3, 4, "without a value"),
     ("""
-def f(x, **options):
-    return x
-""", srcad.UnsupportedSyntaxError, 2, 11, "'**kwargs'"),
+def f(x):
+    def g(t, **options):
+        return t
+    return g(x)
+""", srcad.UnsupportedSyntaxError, 3, 15, "'**kwargs' parameters of a nested 'def'"),
     ("""
 def f(x):
     for x.a in range(3):
@@ -109,7 +111,7 @@ def f(x):
     with open('a') as fh:
         y = x
     return y
-""", srcad.UnsupportedSyntaxError, 3, 4, "'with'"),
+""", srcad.UnsupportedSyntaxError, 3, 9, "'with open(...)'"),
     ("""
 def f(x):
     try:
@@ -117,18 +119,19 @@ def f(x):
     except ValueError:
         y = x
     return y
-""", srcad.UnsupportedSyntaxError, 3, 4, "'try'"),
+""", srcad.UnsupportedSyntaxError, 5, 4, "lets the function go on"),
     ("""
 def f(x):
     global G
+    G = x
     return x
-""", srcad.UnsupportedSyntaxError, 3, 4, "'global'"),
+""", srcad.UnsupportedSyntaxError, 3, 4, "'global G'"),
     ("""
 def f(x):
     y = x * 2
     del y
-    return x
-""", srcad.UnsupportedSyntaxError, 4, 4, "'del'"),
+    return y
+""", srcad.UnsupportedSyntaxError, 5, 11, "'del y'"),
     ("""
 def f(x):
     y = x * 2

@@ -118,7 +118,8 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "reduction_tangent", "astype_tangent", "split_tangent",
                                  "sort_tangent", "cumprod_tangent", "einsum_tangent",
                                  "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent",
-                                 "eigh_tangent", "pinv_tangent", "unnorm_dx", "unnorm_dans"}
+                                 "eigh_tangent", "pinv_tangent", "unnorm_dx", "unnorm_dans",
+                                 "sequence_tangent", "sorted_tangent", "dict_tangent"}
     other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                        "cast_like"}

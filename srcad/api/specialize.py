@@ -4,8 +4,8 @@ Accepts a user's Python function and the arguments of one call to it. Guarantees
 :func:`specialization` returns the :class:`~srcad.passes.parse.Specialization` the transformation
 for that call depends on besides the function: for each parameter the body calls (``act(x)``) or
 calls a method of (``xp.sum(x)``), the function or module the call passes there (an array there is
-data, and no part of the key); and, for a function with ``*args``, how many extra arguments it
-gets. ``grad`` (:class:`~srcad.api.derived.Derived`) and ``jvp`` both key their transformations
+data, and no part of the key); for a function with ``*args``, how many extra arguments it
+gets; and for one with ``**kwargs``, the names of the keyword arguments it gets. ``grad`` (:class:`~srcad.api.derived.Derived`) and ``jvp`` both key their transformations
 so; a function or module the body reaches through a parameter is never guessed.
 """
 
@@ -20,7 +20,8 @@ from ..passes.parse import Specialization, parse
 from ..results import Bounded
 
 _lock = threading.Lock()
-_called: Bounded = Bounded(256)  # code object -> (called parameters, parameter names, named count)
+_called: Bounded = Bounded(256)  # code object -> (called parameters, parameter names, positional
+#                                   count, names that bind by keyword)
 
 
 def specialization(fun, args, kwargs) -> Specialization:
@@ -28,18 +29,20 @@ def specialization(fun, args, kwargs) -> Specialization:
     reports the error when the transformation is made)."""
     if not isinstance(fun, types.FunctionType):
         return Specialization()
-    called, params, named = _read(fun)
+    called, params, named, by_name = _read(fun)
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
-    if not called and not varargs:
+    varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
+    if not called and not varargs and not varkeywords:
         return Specialization()
     extra = max(len(args) - named, 0) if varargs else None
+    keywords = tuple(k for k in kwargs if k not in by_name) if varkeywords and kwargs else None
     functions = []
     for name in called:
         k = params.index(name)
         value = args[k] if k < len(args) else kwargs.get(name)
         if callable(value) or isinstance(value, types.ModuleType):
             functions.append((name, value))
-    return Specialization(tuple(functions), extra)
+    return Specialization(tuple(functions), extra, keywords)
 
 
 def _read(fun) -> tuple:
@@ -56,7 +59,9 @@ def _read(fun) -> tuple:
         signature = inspect.signature(fun, follow_wrapped=False)
         named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                     for p in signature.parameters.values())
-        found = (called, list(signature.parameters), named)
+        by_name = frozenset(p.name for p in signature.parameters.values()
+                            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        found = (called, list(signature.parameters), named, by_name)
         with _lock:
             _called[code] = found
     return found

@@ -166,6 +166,11 @@ def _live(stmts, live: set, result) -> set:
         if isinstance(stmt, gast.If):
             live = _reads([stmt.test]) | _live(stmt.body, live, result) \
                 | _live(stmt.orelse, live, result)
+        elif isinstance(stmt, gast.With):  # (its context managers read no local)
+            live = _live(stmt.body, live, result)
+        elif isinstance(stmt, gast.Try):  # a handler may run anywhere in the body, and reads
+            handled = _reads(stmt.handlers)
+            live = _live(stmt.body, live | handled, result) | handled
         elif isinstance(stmt, (gast.For, gast.While)):
             # at the loop's head: live after it, or live at the start of another iteration
             head = set(live)
@@ -205,6 +210,9 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result, live):
     """``assigned``: names certainly bound here (updated in place); ``context``: the
     :class:`Bound` variables of the enclosing ``for`` loops; ``live``: :func:`live_after`."""
     for stmt in stmts:
+        if isinstance(stmt, (gast.With, gast.Try)):  # the body runs to its end
+            _walk(stmt.body, normalized, ops, groups, assigned, context, result, live)
+            continue
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             inner = context + ([Bound(stmt.target.id)] if isinstance(stmt, gast.For) else [])
             branches = []

@@ -9,7 +9,10 @@ values, and its body is a list of statements of exactly these forms:
   ``a <op> b``, ``-a``, ``f(a, k=b)``, ``a[index]``, ``a.attr``, ``(a, b, ...)``, ``[a, b, ...]``,
   ``a < b`` (comparisons, chained or not);
 * ``(n1, n2, ...) = a`` (unpacking; targets are names, nested targets become temporaries);
-* ``print(...)`` and ``assert ...`` kept as written (they are run, never differentiated);
+* ``print(...)``, ``warnings.warn(...)``, ``assert ...`` and ``raise ...`` kept as written (they
+  are run, never differentiated);
+* ``with <context managers>:`` and ``try: ... except ...:`` (the handlers as written, no ``else``)
+  holding a normalized body (see :mod:`srcad.passes.statements`);
 * ``x[index] = a`` (a subscript write to a local ``x``);
 * ``if name: ...`` / ``else: ...`` with normalized bodies, where ``name`` is not assigned in the
   branches (the backward sweep re-reads it to take the same branch); the condition is computed
@@ -56,7 +59,9 @@ import gast
 from ..errors import UnsupportedSyntaxError
 from .control import Control
 from .desugar import comprehension_loop
+from . import unpacking
 from .parse import local_names
+from .statements import rewrap
 from .syntax import load, store
 
 
@@ -184,8 +189,12 @@ class _Anf:
             self.control.for_loop(stmt)
         elif isinstance(stmt, gast.While):
             self.control.while_loop(stmt)
-        elif isinstance(stmt, (gast.Break, gast.FunctionDef, gast.Assert)):
+        elif isinstance(stmt, (gast.Break, gast.FunctionDef, gast.Assert, gast.Raise)):
             self.emit(stmt, stmt)  # a nested def runs as written (srcad.passes.parse)
+        elif isinstance(stmt, (gast.With, gast.Try)):  # (a try's else: after it, srcad.passes.desugar)
+            self.emit(rewrap(stmt, self.block(stmt.body)), stmt)
+        elif isinstance(stmt, gast.Pass):
+            pass  # (an empty 'with' body)
         elif isinstance(stmt, gast.Return):
             value = stmt.value
             if isinstance(value, gast.Name):
@@ -225,6 +234,9 @@ class _Anf:
             return
         # tuple or list target
         elts = target.elts
+        if any(isinstance(e, gast.Starred) for e in elts):  # a, *rest = value
+            unpacking.starred_assignment(self, target, value)
+            return
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(elts):
             # (a, b) = (e1, e2): evaluate every right-hand side before binding any target
             assigned = {n.id for t in elts for n in gast.walk(t) if isinstance(n, gast.Name)}
@@ -314,10 +326,14 @@ class _Anf:
             new = gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
         elif isinstance(node, gast.UnaryOp):
             new = gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+        elif isinstance(node, (gast.DictComp, gast.SetComp, gast.Set)):
+            new = unpacking.collection(self, node)  # dict(<list of pairs>), set(<list>)
+        elif isinstance(node, gast.Call) and unpacking.as_display(self, node) is not None:
+            new = unpacking.display(self, unpacking.as_display(self, node))  # dict(a=x, **m)
         elif isinstance(node, gast.Call):
             new = gast.Call(func=self.callee(node.func), args=[self.atom(a) for a in
                                                                self.expand(node.args)],
-                            keywords=[self.keyword(k) for k in node.keywords])
+                            keywords=[k for kw in node.keywords for k in self.keyword(kw)])
         elif isinstance(node, gast.Subscript):
             new = gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice),
                                  ctx=gast.Load())
@@ -325,8 +341,8 @@ class _Anf:
             new = gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
         elif isinstance(node, (gast.Tuple, gast.List)):
             new = type(node)(elts=[self.atom(e) for e in self.expand(node.elts)], ctx=gast.Load())
-        elif isinstance(node, gast.Dict):  # constant keys (the fence checks)
-            new = gast.Dict(keys=list(node.keys), values=[self.atom(v) for v in node.values])
+        elif isinstance(node, gast.Dict):  # constant keys, '**' of known keys (the fence checks)
+            new = unpacking.display(self, node)
         elif isinstance(node, gast.Compare):
             new = gast.Compare(left=self.atom(node.left), ops=node.ops,
                                comparators=[self.atom(c) for c in node.comparators])
@@ -346,15 +362,8 @@ class _Anf:
         return gast.copy_location(new, node)
 
     def expand(self, items) -> list:
-        """``*args`` (the function's own, of known length) as its elements."""
-        out = []
-        for item in items:
-            if isinstance(item, gast.Starred) and isinstance(item.value, gast.Name) \
-                    and item.value.id in self.parsed.varargs:
-                out += [load(n) for n in self.parsed.varargs[item.value.id]]
-            else:
-                out.append(item)
-        return out
+        """``*seq`` (of a length :mod:`srcad.passes.unpacking` sees) as its elements."""
+        return unpacking.expand(self, items)
 
     def callee(self, func):
         root = func.value if isinstance(func, gast.Subscript) else func
@@ -365,11 +374,9 @@ class _Anf:
                 gast.Attribute(value=self.atom(func.value), attr=func.attr, ctx=gast.Load()), func)
         return self.atom(func)
 
-    def keyword(self, kw):
-        if kw.arg is None:
-            raise UnsupportedSyntaxError("'**kwargs' in a call is not supported yet",
-                                         self.parsed.location(kw.value))
-        return gast.keyword(arg=kw.arg, value=self.atom(kw.value))
+    def keyword(self, kw) -> list:
+        """The keyword arguments ``kw`` stands for (``**m``: one per key of ``m``)."""
+        return unpacking.keywords(self, kw)
 
     def index(self, node):
         """An index expression built of atoms, slices and tuples (kept inline, never a temp)."""

@@ -130,6 +130,10 @@ class Comments:
                     continue
                 if not has_code(stmt.body):
                     stmt.body.append(gast.Pass())
+            elif isinstance(stmt, (gast.With, gast.Try)):
+                stmt.body = self.tidy(stmt.body, droppable_loops)
+                if not has_code(stmt.body):
+                    continue  # nothing runs under the context managers or handlers
             elif isinstance(stmt, (gast.For, gast.While)):
                 stmt.body = self.tidy(stmt.body, droppable_loops)
                 if not has_code(stmt.body):

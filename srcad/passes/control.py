@@ -18,6 +18,8 @@ Guarantees (the forms listed in :mod:`srcad.passes.anf`):
   not), ``zip``, ``reversed``, nested as one likes -- becomes ``for k in range(<length>):`` whose
   body starts by reading the items at ``k``; the sequence is the one the loop started with, even if
   the body rebinds its name (it is then copied first: ``x_items = x``);
+* a loop over ``np.ndindex(...)`` or an ``itertools`` product, combinations or permutations runs
+  over them listed once as the loop starts (``list(np.ndindex(shape))``);
 * a loop over a mapping -- ``d.items()``, ``d.values()``, ``d.keys()``, or a local ``d`` every
   assignment of which is a dict display, comprehension or ``dict(...)`` -- runs over its keys,
   listed once as the loop starts (``d_keys = list(d.keys())``, a statement in
@@ -36,12 +38,20 @@ before A-normal form).
 from __future__ import annotations
 
 import builtins
+import itertools
 
 import gast
+import numpy as np
 
-from ..errors import UnsupportedSyntaxError
-from .parse import resolve_dotted
+from ..errors import UndefinedNameError, UnsupportedSyntaxError
+from .parse import dotted_name, resolve_dotted
 from .syntax import load, store
+
+
+# functions returning iterators a loop runs over by index, once listed (no gradient flows
+# through them: a call of one is refused where one would)
+ITERATORS = (np.ndindex, itertools.product, itertools.combinations, itertools.permutations,
+             itertools.combinations_with_replacement)
 
 
 def _has_call(node) -> bool:
@@ -222,7 +232,7 @@ class Control:
                 return gast.Tuple(elts=[shifted, item(k)], ctx=gast.Load())
             return length, counted
         if self.is_builtin_call(it, "zip") and it.args:
-            parts = [self.indexable(a) for a in it.args]
+            parts = [self.indexable(a) for a in self.anf.expand(it.args)]  # (zip(*pairs))
             if len(parts) == 1:
                 length = parts[0][0]
             else:
@@ -244,6 +254,9 @@ class Control:
             return self.mapping(it.func.value, it.func.attr, it)
         if isinstance(it, gast.Name) and self.holds_dict(it.id):
             return self.mapping(it, "keys", it)
+        if self.is_iterator(it):  # np.ndindex(shape), itertools.product(...): listed first
+            it = gast.copy_location(gast.Call(func=self.builtin("list", it), args=[it],
+                                              keywords=[]), it)
         sequence = atom(it)
         if isinstance(sequence, gast.Name) and sequence.id in self.rebound:
             items = self.anf.namer.fresh(f"{sequence.id}_items")
@@ -326,6 +339,19 @@ class Control:
         values = self.assignments(name) if name in self.anf.locals else [None]
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp,
                                                    gast.BinOp, gast.UnaryOp)) for v in values)
+
+    def is_iterator(self, node) -> bool:
+        """Is ``node`` a call of a function that returns an iterator of index tuples or of
+        combinations (:data:`ITERATORS`), run once as the loop starts?"""
+        if not (isinstance(node, gast.Call) and self.anf.is_static(node.func)
+                and dotted_name(node.func) is not None):
+            return False
+        parsed = self.anf.parsed
+        try:
+            obj = resolve_dotted(node.func, parsed.namespace, parsed.filename)
+        except UndefinedNameError:
+            return False
+        return any(obj is f for f in ITERATORS)
 
     def builtin(self, name, node):
         """A builtin the loop lowering calls by name; refuse if the user's module shadows it."""

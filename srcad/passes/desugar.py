@@ -9,8 +9,12 @@ it) that computes the same values, in which
   ``x[i] = x[i] op e``, so the caller's arrays are never mutated by it (:mod:`srcad.passes.alias`
   decides later where the update may safely run in place);
 * annotated assignment is plain assignment (``x: T = e`` -> ``x = e``; ``x: T`` alone is dropped);
-* docstrings and ``pass`` statements are gone;
-* nested ``def``s, ``assert`` and ``print(...)`` are kept exactly as written (they run as written).
+* docstrings, ``pass``, ``global`` (of names only read) and ``del`` (of names not read again)
+  statements are gone;
+* nested ``def``s, ``assert``, ``raise``, ``print(...)`` and the handlers of a ``try`` are kept
+  exactly as written (they run as written); a ``with`` or ``try`` holds its desugared body, and a
+  ``try`` has no ``else`` (its statements follow it: a handler only raises, see
+  :mod:`srcad.passes.statements`).
 
 Side tables, in :class:`Desugared`: ``origin`` maps each statement desugar rebuilt to the user's
 statement it stands for (statements it left alone stand for themselves); ``augmented`` holds the
@@ -35,6 +39,7 @@ import dataclasses
 import gast
 
 from .parse import local_names
+from .statements import rewrap
 from .syntax import load, store
 
 
@@ -119,8 +124,8 @@ class _Desugar:
 
     def statement(self, stmt) -> list:
         """The statements standing for ``stmt`` (none, itself, or one rebuilt statement)."""
-        if isinstance(stmt, gast.Pass) or _is_docstring(stmt):
-            return []
+        if isinstance(stmt, (gast.Pass, gast.Global, gast.Delete)) or _is_docstring(stmt):
+            return []  # ('global' only read, 'del' of what nothing reads: srcad.passes.fence)
         if isinstance(stmt, gast.AnnAssign):
             if stmt.value is None:  # 'z: float' alone declares nothing to compute
                 return []
@@ -141,7 +146,10 @@ class _Desugar:
             new = copy.copy(stmt)
             new.body, new.orelse = self.block(stmt.body), self.block(stmt.orelse)
             return [self.made(new, stmt)]
-        return [stmt]  # assignments, returns, def, assert, print(...), break: as written
+        if isinstance(stmt, (gast.With, gast.Try)):
+            new = self.made(rewrap(stmt, self.block(stmt.body)), stmt)
+            return [new] + self.block(getattr(stmt, "orelse", []))
+        return [stmt]  # assignments, returns, def, assert, raise, print(...), break: as written
 
 
 def _is_docstring(stmt) -> bool:

@@ -9,10 +9,11 @@ differentiated on its own); otherwise raises an :class:`~srcad.errors.Unsupporte
 node (file, line, column, caret) with a message naming the construct. The supported language:
 
 * only the node kinds in ``_SUPPORTED``, so later passes may assume no other kind occurs;
-* no ``*args``/``**kwargs`` parameters (the pipeline's ``static`` may give ``*args`` a length),
-  no ``**`` in calls or dict literals, dict keys are constants;
-* assignment targets are names, tuples/lists of them, or subscripts of a name; loop targets are
-  names or tuples/lists of names;
+* no ``*args``/``**kwargs`` parameters (the pipeline's ``static`` gives ``*args`` a length and
+  ``**kwargs`` its keywords); ``*`` and ``**`` in calls and displays only of what
+  :mod:`srcad.passes.unpacking` can expand, no keyword given twice; dict keys are constants;
+* assignment targets are names, tuples/lists of them (one of which may be starred), or
+  subscripts of a name; loop targets are names or tuples/lists of names;
 * an expression statement is a docstring, ``print(...)``, ``items.append(x)`` or one of srcad's
   own runtime checks; ``print(...)`` and ``assert`` (run as written, never seen by pass 6) contain
   no call that changes a value in place (``y.sort()``, ``np.copyto``, ``out=``) or reads variables
@@ -34,6 +35,12 @@ from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
 from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
+from .statements import check_delete, check_global, check_try, check_with, is_warning_call
+from .unpacking import keys, length
+
+_UNSEEN_KEYS = ("needs a mapping whose keys srcad can see: a dict display with constant keys, "
+                "the function's own '**kwargs', or a local assigned once a dict display, that "
+                "nothing changes")
 
 _UNBOUND = object()
 
@@ -41,11 +48,12 @@ _UNBOUND = object()
 _SUPPORTED = {
     # statements
     gast.FunctionDef, gast.Assign, gast.AugAssign, gast.AnnAssign, gast.Return, gast.Expr, gast.Pass,
-    gast.Assert, gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp,
+    gast.Assert, gast.If, gast.For, gast.While, gast.Break, gast.Continue, gast.IfExp, gast.Raise,
     # expressions
     gast.BinOp, gast.UnaryOp, gast.Call, gast.Name, gast.Constant, gast.Attribute, gast.Tuple,
     gast.List, gast.Subscript, gast.Slice, gast.Compare, gast.BoolOp, gast.keyword, gast.arguments,
     gast.JoinedStr, gast.FormattedValue, gast.Dict, gast.ListComp, gast.GeneratorExp, gast.comprehension,
+    gast.DictComp, gast.SetComp, gast.Set, gast.Global, gast.Delete,
     # contexts and operators
     gast.Load, gast.Store, gast.Del,
     gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.MatMult, gast.FloorDiv, gast.Mod,
@@ -56,14 +64,9 @@ _SUPPORTED = {
 
 # What to say about the constructs users most often reach for.
 _MESSAGES = {
-    gast.With: "'with' statements cannot be differentiated",
-    gast.Try: "'try' statements cannot be differentiated",
-    gast.Raise: "'raise' cannot be differentiated",
     gast.ClassDef: "class definitions inside a differentiated function are not supported",
     gast.Lambda: "lambda expressions are not supported yet",
-    gast.Global: "'global' declarations cannot be differentiated",
     gast.Nonlocal: "'nonlocal' declarations cannot be differentiated",
-    gast.Delete: "'del' cannot be differentiated",
     gast.Import: "imports inside a differentiated function are not supported; import at module level",
     gast.ImportFrom: "imports inside a differentiated function are not supported; import at module level",
     gast.Yield: "generators cannot be differentiated",
@@ -73,10 +76,7 @@ _MESSAGES = {
     gast.AsyncWith: "'async with' cannot be differentiated",
     gast.NamedExpr: "assignment expressions (':=') are not supported",
     gast.Match: "'match' statements are not supported",
-    gast.SetComp: "set comprehensions are not supported",
-    gast.DictComp: "dict comprehensions are not supported yet",
-    gast.Set: "set literals are not supported",
-    gast.Starred: "star-unpacking ('*x') is not supported yet",
+    gast.Starred: "star-unpacking ('*x') is only supported in calls, displays and assignments",
     gast.LShift: "shift operators are not supported",
     gast.RShift: "shift operators are not supported",
 }
@@ -102,16 +102,23 @@ class _Fence:
         self.local_names = set(parameter_names(tree.args)) | {
             n.id for n in gast.walk(tree) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
+        self.handlers = 0  # how many 'except' handlers the statement checked is in
+        self.loops = 0  # how many loop bodies
 
     def fail(self, node, message):
         raise UnsupportedSyntaxError(message, self.parsed.location(node))
 
     def check_function(self, fn: gast.FunctionDef, outer=frozenset()):
+        self.tree = fn
         args = fn.args
+        # (the function's own are specialized to the call: srcad.passes.parse)
+        where = "of a nested 'def' " if fn is not self.parsed.tree else ""
         if args.vararg is not None:
-            self.fail(args.vararg, "'*args' parameters are not supported yet")
+            self.fail(args.vararg, f"'*args' parameters {where}are not supported; define the "
+                                   "function at the top level of the module")
         if args.kwarg is not None:
-            self.fail(args.kwarg, "'**kwargs' parameters are not supported yet")
+            self.fail(args.kwarg, f"'**kwargs' parameters {where}are not supported; define the "
+                                  "function at the top level of the module")
         body = fn.body
         for name in self.parsed.varargs:
             rebound = [n for n in own_nodes(fn) if isinstance(n, gast.Name) and n.id == name
@@ -189,34 +196,52 @@ class _Fence:
         if isinstance(stmt, gast.FunctionDef):
             self.check_nested(stmt)
             return
-        if isinstance(stmt, (gast.If, gast.While)):
-            self.check_node(stmt.test)
-            for child in stmt.body + stmt.orelse:
+        if isinstance(stmt, (gast.If, gast.While, gast.For)):
+            if isinstance(stmt, gast.For):
+                self.check_loop_target(stmt.target)
+            self.check_node(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
+            self.loops += not isinstance(stmt, gast.If)
+            for child in stmt.body:
+                self.check_statement(child)
+            self.loops -= not isinstance(stmt, gast.If)
+            for child in stmt.orelse:
                 self.check_statement(child)
             return
-        if isinstance(stmt, gast.For):
-            self.check_loop_target(stmt.target)
-            self.check_node(stmt.iter)
-            for child in stmt.body + stmt.orelse:
-                self.check_statement(child)
+        if isinstance(stmt, gast.Global):
+            check_global(self, stmt)
             return
+        if isinstance(stmt, gast.Delete):
+            check_delete(self, stmt)
+            return
+        if isinstance(stmt, gast.With):
+            check_with(self, stmt)
+            return
+        if isinstance(stmt, gast.Try):
+            check_try(self, stmt)
+            return
+        if isinstance(stmt, gast.Raise) and stmt.exc is None and not self.handlers:
+            self.fail(stmt, "a bare 'raise' re-raises the exception being handled: it is only "
+                            "supported inside an 'except' handler")
         self.check_node(stmt)
         if isinstance(stmt, gast.Expr):
             value = stmt.value
             is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
             is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                         and value.func.id == "print")
-            if not (is_docstring or is_print or is_append(value) or self.is_check(value)):
+            if not (is_docstring or is_print or is_append(value) or self.is_check(value)
+                    or is_warning_call(value, self.parsed.namespace, self.local_names)):
                 self.fail(stmt, "an expression statement may have side effects srcad cannot see; "
-                                "only docstrings, print(...) and 'items.append(x)' are allowed as "
-                                "statements")
-        if isinstance(stmt, (gast.Expr, gast.Assert)):  # run as written: pass 6 never sees them
+                                "only docstrings, print(...), warnings.warn(...) (and the "
+                                "other functions of 'warnings' that set filters) and "
+                                "'items.append(x)' are allowed as statements")
+        if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise)):  # run as written: pass 6
+            # never sees them
             for call in gast.walk(stmt):
                 if isinstance(call, gast.Call) and call is not getattr(stmt, "value", None) \
                         and self.has_side_effect(call):
                     self.fail(call, "a call that changes a value in place or reads variables it "
-                                    "is not passed cannot be part of print(...) or assert; assign "
-                                    "its result first")
+                                    "is not passed cannot be part of print(...), assert or raise; "
+                                    "assign its result first")
         if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             for target in targets:
@@ -252,7 +277,11 @@ class _Fence:
         if isinstance(target, gast.Name):
             return
         if isinstance(target, (gast.Tuple, gast.List)):
+            starred = [e for e in target.elts if isinstance(e, gast.Starred)]
             for elt in target.elts:
+                if isinstance(elt, gast.Starred) and isinstance(elt.value, gast.Name) \
+                        and len(starred) == 1:
+                    continue  # a, *rest = ...: desugared by anf
                 self.check_target(elt)
             return
         if isinstance(target, gast.Subscript):
@@ -279,6 +308,18 @@ class _Fence:
                     raise UndefinedNameError(f"name '{node.id}' is not defined",
                                              self.parsed.location(node))
 
+    def check_keywords(self, call):
+        """No keyword given twice once the ``**`` in ``call`` are expanded (Python would raise
+        TypeError at the call; the expanded call would not compile)."""
+        seen = set()
+        for kw in call.keywords:
+            names = [kw.arg] if kw.arg is not None else list(
+                keys(kw.value, self.parsed, self.tree) or ())
+            for name in names:
+                if name in seen or not isinstance(name, str):
+                    self.fail(kw, f"the keyword argument {name!r} is given twice (or is no name)")
+                seen.add(name)
+
     def check_loop_target(self, target):
         if isinstance(target, gast.Name):
             return
@@ -290,22 +331,34 @@ class _Fence:
 
     def check_node(self, node):
         located = {}  # node -> the nearest enclosing node that has a position (operators have none)
+        parents = {}
         for parent in gast.walk(node):
             for child in gast.iter_child_nodes(parent):
                 located[child] = child if hasattr(child, "lineno") else located.get(parent, parent)
+                parents[child] = parent
         for child in gast.walk(node):
             kind = type(child)
-            if kind is gast.keyword and child.arg is None:
-                self.fail(child, "'**' in a call is not supported yet")
+            if kind is gast.keyword and child.arg is None \
+                    and keys(child.value, self.parsed, self.tree) is None:
+                self.fail(child.value, f"'**' in a call {_UNSEEN_KEYS}")
+            if kind is gast.Call:
+                self.check_keywords(child)
             if kind is gast.Dict:
-                for key in child.keys:
-                    if key is None:
-                        self.fail(child, "'**' in a dict literal is not supported")
-                    if not isinstance(key, gast.Constant):
+                for key, value in zip(child.keys, child.values):
+                    if key is None and keys(value, self.parsed, self.tree) is None:
+                        self.fail(value, f"'**' in a dict display {_UNSEEN_KEYS}")
+                    if key is not None and not isinstance(key, gast.Constant):
                         self.fail(key, "dict keys must be constants (a string or a number)")
-            if kind is gast.Starred and isinstance(child.value, gast.Name) \
-                    and child.value.id in self.parsed.varargs:
-                continue  # f(*args) with the function's own *args: expanded by anf
+            if kind is gast.Starred and isinstance(child.ctx, gast.Store):
+                continue  # a, *rest = ...: see check_target
+            if kind is gast.Starred and isinstance(parents.get(child), (gast.Call, gast.List,
+                                                                         gast.Tuple, gast.Set)):
+                if length(child.value, self.parsed, self.tree) is None:
+                    self.fail(child, "star-unpacking ('*x') needs a sequence whose length srcad "
+                                     "can see: a tuple or list display, the function's own "
+                                     "'*args', or a local assigned once a tuple, or a list "
+                                     "nothing changes")
+                continue  # expanded by anf (srcad.passes.unpacking)
             if kind in _SUPPORTED and kind is not gast.FunctionDef:
                 continue
             message = _MESSAGES.get(kind, f"'{kind.__name__}' is not supported")

@@ -37,6 +37,7 @@ from .codegen import (Comments, Context, Generated, Guards, distinct, float_arra
 from .alias import alias_groups
 from .ops import OpKind
 from .parse import NestedFunction, parameter_names
+from .statements import rewrap
 from .syntax import assign as _assign, call as _call, function as _function, load, store
 
 
@@ -146,6 +147,8 @@ class _Forward:
             elif isinstance(stmt, gast.While):
                 new = [gast.While(test=stmt.test, body=self.block(stmt.body, stmt) or [gast.Pass()],
                                   orelse=[])]
+            elif isinstance(stmt, (gast.With, gast.Try)):  # tangents under the same context
+                new = [rewrap(stmt, self.block(stmt.body, stmt), self.ctx)]  # managers, handlers
             else:
                 new = self.simple(stmt)
             pairs.append((stmt, new))

@@ -21,6 +21,7 @@ those are taken for arrays or numbers, whose methods have the rules of :mod:`src
 
 from __future__ import annotations
 
+import builtins
 import numbers
 import types
 
@@ -113,10 +114,16 @@ def _may_view(value, parsed, locals_) -> bool:
     return True
 
 
-def sequence_names(stmts) -> Sequences:
-    """Variables that hold a list or tuple: assigned a literal one, or what ``+``, ``*``, slicing
-    and copies make of those. ``+`` and ``*`` on them concatenate and repeat."""
+def sequence_names(stmts, parsed=None) -> Sequences:
+    """Variables that hold a list or tuple: assigned a literal one, what the builtins ``list``,
+    ``tuple`` and ``sorted`` return (resolved in ``parsed``'s namespace), or what ``+``, ``*``,
+    slicing and copies make of those. ``+`` and ``*`` on them concatenate and repeat."""
     names = set()
+    assigned = {t.id for stmt in stmts if isinstance(stmt, gast.Assign)
+                for t in gast.walk(stmt.targets[0]) if isinstance(t, gast.Name)}
+    makers = {name for name in ("list", "tuple", "sorted") if name not in assigned
+              and parsed is not None and parsed.namespace.lookup(name, None) is getattr(
+                  builtins, name)}
     changed = True
     while changed:
         changed = False
@@ -129,6 +136,8 @@ def sequence_names(stmts) -> Sequences:
             operands = []
             if isinstance(value, (gast.List, gast.Tuple)):
                 hit = True
+            elif isinstance(value, gast.Call):  # list(x), tuple(x), sorted(x)
+                hit = isinstance(value.func, gast.Name) and value.func.id in makers
             elif isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
                 operands = [value.left, value.right]
                 hit = any(isinstance(o, gast.Name) and o.id in names for o in operands)

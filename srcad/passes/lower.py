@@ -9,7 +9,12 @@ Guarantees: returns an equivalent function in which
 * the only ``break`` is ``if <flag>: break`` as the last statement of a loop body, and there is no
   ``continue``: a jump sets a flag (``break_flag = True``, ``continue_flag = True``, ``returned = True``)
   and the statements it would skip are wrapped in ``if not <flags>:``;
-* loops have no ``else`` (it becomes ``if not break_flag:`` after the loop).
+* loops have no ``else`` (it becomes ``if not break_flag:`` after the loop);
+* a ``with`` or ``try`` (:mod:`srcad.passes.statements`) holds its lowered body (its jumps set
+  flags inside it; the statements after it are guarded like those after an ``if``); where the
+  function is rewritten, a ``try`` has no ``else``: its statements follow the ``try``, guarded by
+  the body's jumps (a handler only raises, so they run exactly when the body ran to its end;
+  :mod:`srcad.passes.desugar` moves them where there is no jump).
 
 So every statement that runs is reached by straight-line code and ``if`` decisions, which the reverse
 pass records; a loop's trip count covers its last, partial iteration. A function with a single final
@@ -25,6 +30,7 @@ import enum
 import gast
 
 from .parse import own_nodes
+from .statements import rewrap
 from .syntax import load, store
 
 
@@ -140,6 +146,16 @@ class _Lower:
             return [new], body_exits | else_exits
         if isinstance(stmt, (gast.For, gast.While)):
             return self.loop(stmt, loop)
+        if isinstance(stmt, (gast.With, gast.Try)):
+            body, exits = self.block(stmt.body, loop)
+            new = [rewrap(stmt, body)]
+            if getattr(stmt, "orelse", None):  # try ... else: after it, when the body got to its end
+                rest, rest_exits = self.block(stmt.orelse, loop)
+                if exits and rest:
+                    rest = [_at(gast.If(test=self.guard(exits, loop), body=rest, orelse=[]),
+                                stmt.orelse[0])]
+                new, exits = new + rest, exits | rest_exits
+            return new, exits
         return [stmt], set()
 
     def loop(self, stmt, outer):

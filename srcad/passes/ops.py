@@ -56,7 +56,7 @@ class OpKind(enum.Enum):
     APPEND = "append"      # items.append(value): ``targets`` is the list
     POP = "pop"            # value = items.pop(), ``args["x"]`` the list
     UNKNOWN = "unknown"    # no rule; ``Op.reason`` says why
-    EFFECT = "effect"      # print/assert, loop counters: nothing to differentiate
+    EFFECT = "effect"      # print/assert/raise, loop counters: nothing to differentiate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,8 +134,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         items = stmt.value.func.value
         return Op(OpKind.APPEND, (items.id,), args={"x": items, "value": stmt.value.args[0]},
                   node=stmt.value)
-    if isinstance(stmt, (gast.Expr, gast.Assert, gast.Return, gast.AugAssign, gast.Break, gast.Pass,
-                         gast.FunctionDef)):
+    if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Return, gast.AugAssign, gast.Break,
+                         gast.Pass, gast.FunctionDef)):
         return Op(OpKind.EFFECT, ())
     target = stmt.targets[0]
     value = stmt.value
@@ -293,7 +293,8 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
     Arguments that are known functions (a global ``sigmoid``, or a specialized parameter) are
     recorded in ``Op.static``, so the callee is specialized on them in turn; so is, for a callee
     with ``*args``, the number of extra arguments it gets (each bound to an
-    :class:`~srcad.passes.parse.ExtraArgument`)."""
+    :class:`~srcad.passes.parse.ExtraArgument`), and for one with ``**kwargs``, the names of the
+    keyword arguments it gets (each bound to the parameter of its name the callee gets)."""
     everything = {f"arg{k}": a for k, a in enumerate(node.args)}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
     try:
@@ -303,12 +304,13 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
         return Op(OpKind.UNKNOWN, targets, args=everything, node=node, reason=f"{what}: {exc}")
     args = {}
     extra = 0
+    keywords = None
     for name, value in bound.arguments.items():
         kind = signature.parameters[name].kind
-        if kind == inspect.Parameter.VAR_KEYWORD:
-            return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
-                      reason=f"{what} takes **kwargs, which srcad does not differentiate "
-                             "through yet")
+        if kind == inspect.Parameter.VAR_KEYWORD:  # each a parameter of the callee, by its name
+            args.update(value)
+            keywords = tuple(value) or None
+            continue
         if kind == inspect.Parameter.VAR_POSITIONAL:  # the k-th of the extra arguments
             for k, argument in enumerate(value):
                 args[ExtraArgument(k)] = argument
@@ -328,7 +330,7 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
     has_varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL
                       for p in signature.parameters.values())
     static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),
-                            extra if has_varargs else None)  # how many its *args gets
+                            extra if has_varargs else None, keywords)  # what *args, **kwargs get
     return Op(OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
 
 

@@ -12,15 +12,16 @@ Guarantees:
   * ``Parsed.namespace`` resolves the free names of the function (closure cells, then module
     globals, then builtins) to the objects they denote *now*; resolution is only used to choose
     gradient rules, never to freeze values: generated code reads globals and closures at call time;
-  * ``Parsed.static``, ``Parsed.varargs`` and ``Parsed.nested`` start empty: the pipeline
-    (:meth:`Parsed.specialize_varargs`) and pass 2 (:mod:`srcad.passes.fence`) fill them.
+  * ``Parsed.static``, ``Parsed.varargs``, ``Parsed.kwargs`` and ``Parsed.nested`` start empty:
+    the pipeline (:meth:`Parsed.specialize_varargs`, :meth:`Parsed.specialize_kwargs`) and pass 2
+    (:mod:`srcad.passes.fence`) fill them.
 
 Also here: the queries on names every pass shares (:func:`parameter_names`, :func:`local_names`,
 :func:`own_nodes`, :func:`resolve_dotted`), :class:`NestedFunction`, a nested ``def`` lifted
 out to be differentiated on its own, and what a transformation is specialized on:
 :class:`Specialization` (the functions passed for called parameters, the number of extra
-arguments ``*args`` gets) and :class:`ExtraArgument` (one of those extra arguments, as a
-parameter).
+arguments ``*args`` gets, the keywords ``**kwargs`` gets) and :class:`ExtraArgument` (one of
+those extra arguments, as a parameter).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import inspect
+import keyword
 import linecache
 import textwrap
 import types
@@ -129,12 +131,15 @@ class ExtraArgument:
 @dataclasses.dataclass(frozen=True)
 class Specialization:
     """What a transformation of a function is specialized on, besides the function: the functions
-    its called parameters hold, as ``(parameter, function)`` pairs, and ``extra_arguments``, how
+    its called parameters hold, as ``(parameter, function)`` pairs, ``extra_arguments``, how
     many extra positional arguments its ``*args`` gets (``None``: not specialized, as for a
-    function without ``*args``). Hashable: a key of the caches of transformations."""
+    function without ``*args``), and ``keywords``, the names of the keyword arguments its
+    ``**kwargs`` gets, in the order given (``None``: none, as for a call without keywords).
+    Hashable: a key of the caches of transformations."""
 
     functions: tuple = ()
     extra_arguments: int | None = None
+    keywords: tuple | None = None  # the names of the keyword arguments '**kwargs' gets, in order
 
 
 @dataclasses.dataclass
@@ -146,6 +151,7 @@ class Parsed:
     static: dict = dataclasses.field(default_factory=dict)  # parameter -> the function it holds
     nested: dict = dataclasses.field(default_factory=dict)  # name -> NestedFunction (def inside)
     varargs: dict = dataclasses.field(default_factory=dict)  # '*args' name -> its k parameters
+    kwargs: dict = dataclasses.field(default_factory=dict)  # '**kwargs' name -> its keywords
 
     def specialize_varargs(self, count: int):
         """``def f(x, *args)`` called with ``count`` extra arguments becomes ``def f(x, args_0, ...,
@@ -175,6 +181,41 @@ class Parsed:
         pack.end_lineno, pack.end_col_offset = pack.lineno, pack.col_offset
         self.tree.body.insert(0, pack)
         self.varargs[vararg.id] = names
+
+    def specialize_kwargs(self, keywords: tuple):
+        """``def f(x, **kwargs)`` called with the keyword arguments ``keywords`` (names) becomes
+        ``def f(x, *, a, b)`` whose body starts with ``kwargs = {'a': a, 'b': b}``; ``g(**kwargs)``
+        inside is then ``g(a=a, b=b)`` (see srcad.passes.anf). A keyword with the name of a
+        variable the function uses is refused (its parameter must have the keyword's name)."""
+        kwarg = self.tree.args.kwarg
+        if kwarg is None:
+            return
+        taken = {n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)} | {
+            self.tree.name} | set(parameter_names(self.tree.args))
+        if self.tree.args.vararg is not None:
+            taken.add(self.tree.args.vararg.id)
+        for name in keywords:
+            if not name.isidentifier() or keyword.iskeyword(name) or name in taken:
+                raise UnsupportedSyntaxError(
+                    f"the keyword argument {name!r} given to '**{kwarg.id}' has the name of a "
+                    f"variable '{self.tree.name}' uses: srcad makes it a parameter of that name",
+                    self.location(kwarg), hint="rename the keyword argument or the variable")
+        self.tree.args.kwonlyargs = self.tree.args.kwonlyargs + [
+            gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+            for n in keywords]
+        self.tree.args.kw_defaults = self.tree.args.kw_defaults + [None] * len(keywords)
+        self.tree.args.kwarg = None
+        pack = gast.Assign(targets=[gast.Name(id=kwarg.id, ctx=gast.Store(), annotation=None,
+                                              type_comment=None)],
+                           value=gast.Dict(keys=[gast.Constant(value=n, kind=None)
+                                                 for n in keywords],
+                                           values=[gast.Name(id=n, ctx=gast.Load(),
+                                                             annotation=None, type_comment=None)
+                                                   for n in keywords]), type_comment=None)
+        gast.copy_location(pack, self.tree)
+        pack.end_lineno, pack.end_col_offset = pack.lineno, pack.col_offset
+        self.tree.body.insert(0, pack)
+        self.kwargs[kwarg.id] = tuple(keywords)
 
     def called_parameters(self) -> list:
         """Parameters the body calls (``act(x)``) or calls a method of (``xp.sum(x)``): srcad

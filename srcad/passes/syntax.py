@@ -54,9 +54,14 @@ def loads(nodes) -> set:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
+# Statements that hold blocks: ifs, loops, and the 'with' and 'try' of srcad.passes.statements
+# (whose handlers, run as written, are no block of the program).
+COMPOUND = (gast.If, gast.For, gast.While, gast.With, gast.Try)
+
+
 def is_simple(stmt) -> bool:
-    """Is ``stmt`` neither an if nor a loop?"""
-    return not isinstance(stmt, (gast.If, gast.For, gast.While))
+    """Is ``stmt`` neither an if, a loop, a ``with`` nor a ``try``?"""
+    return not isinstance(stmt, COMPOUND)
 
 
 def assigned(stmts) -> list:
@@ -70,11 +75,12 @@ def assigned(stmts) -> list:
 
 
 def simple_statements(stmts):
-    """Every statement of an A-normal-form body that is not an if or a loop, in order."""
+    """Every statement of an A-normal-form body that is not compound (:data:`COMPOUND`), in order
+    (not those of a ``try``'s handlers: they run as written)."""
     for stmt in stmts:
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+        if isinstance(stmt, COMPOUND):
             yield from simple_statements(stmt.body)
-            yield from simple_statements(stmt.orelse)
+            yield from simple_statements(getattr(stmt, "orelse", []))
         else:
             yield stmt
 

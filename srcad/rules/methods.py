@@ -6,8 +6,9 @@ first argument), :data:`ATTRIBUTES` an attribute name likewise; :data:`PACKED_ME
 methods whose positional arguments after ``self`` form one tuple (``x.reshape(2, 3)``);
 :data:`NONDIFF_ATTRIBUTES` carry no gradient; :data:`MUTATING_METHODS` change their object in place
 (ndarray's and list's and dict's), so pass 6 never treats a call of one as pure. Three methods without a NumPy function of their own
-(``astype``, ``item``, ``flatten``) get stand-in functions with rules of their own, and so does
-a mapping's ``keys`` (no gradient).
+(``astype``, ``item``, ``flatten``) get stand-in functions with rules of their own, and so do
+a mapping's ``keys`` (no gradient) and ``get`` (the gradient goes to the entry or the default
+returned).
 """
 
 from __future__ import annotations
@@ -34,15 +35,26 @@ def keys(a):
     """Stands for the method ``d.keys()`` of a mapping: its keys, which carry no gradient."""
 
 
+def get(d, key, default=None):
+    """Stands for the method ``d.get(key, default)`` of a mapping: ``d[key]`` if it has the key,
+    else ``default``; the gradient goes to the one returned."""
+
+
 astype.__qualname__ = astype.__name__ = "ndarray.astype"
 keys.__qualname__ = keys.__name__ = "dict.keys"
-keys.__module__ = "builtins"
+get.__qualname__ = get.__name__ = "dict.get"
+keys.__module__ = get.__module__ = "builtins"
 item.__qualname__ = item.__name__ = "ndarray.item"
 flatten.__qualname__ = flatten.__name__ = "ndarray.flatten"
 astype.__module__ = item.__module__ = flatten.__module__ = "numpy"
 defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent(t, dtype)"})
 defrule(item, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.asarray(t).item()"})
 defnondiff(keys)
+defrule(get, "d, key, default=None",
+        d="unindex(g, d, key) if key in d else zeros_like(d)",
+        default="g if key not in d else zeros_like(default)",
+        jvp={"d": "t[key] if key in d else zero_tangent(ans)",
+             "default": "t if key not in d else zero_tangent(ans)"})
 defrule(flatten, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.ravel(t).copy()"}, fresh=True)
 
 METHODS = {
@@ -51,7 +63,7 @@ METHODS = {
     "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": flatten,
     "squeeze": np.squeeze, "copy": np.copy, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
-    "astype": astype, "item": item, "keys": keys,
+    "astype": astype, "item": item, "keys": keys, "get": get,
 }
 PACKED_METHODS = frozenset({"reshape", "transpose"})
 ATTRIBUTES = {"T": np.transpose}

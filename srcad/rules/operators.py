@@ -4,7 +4,8 @@ Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RU
 Guarantees: one :func:`~srcad.rules.registry.defrule` entry per primitive, VJP and JVP side by side.
 The NumPy ufuncs that spell the same operation (``np.add`` for ``+``) share the rule.
 Conventions: ``abs`` at 0 has gradient 0; ``max(a, b)``/``min(a, b)`` at a tie give the *first*
-argument the whole gradient; ``x ** y`` w.r.t. ``y`` at ``x == 0`` is 0.
+argument the whole gradient; ``x ** y`` w.r.t. ``y`` at ``x == 0`` is 0; ``sorted`` passes each
+item's gradient through the permutation it made (ties keep their order, as the sort does).
 """
 
 from __future__ import annotations
@@ -55,4 +56,15 @@ defrule(builtins.sum, "iterable, start=0", iterable="unsum_sequence(g, iterable)
 defrule(math.fsum, "iterable", iterable="unsum_sequence(g, iterable)",
         linear_in="iterable", jvp={"iterable": "tangent_sum(t)"})
 defrule(builtins.abs, "x", x="g * real_sign(x)", elementwise=True)
+# the items of a sequence (an array's rows; a dict's keys carry no gradient) in a new one, which
+# holds the items themselves (view=True: a write into one changes both)
+defrule(builtins.list, "x", x="unsequence(g, x)", jvp={"x": "sequence_tangent(t, x, 'list')"},
+        view=True)
+defrule(builtins.tuple, "x", x="unsequence(g, x)", jvp={"x": "sequence_tangent(t, x, 'tuple')"},
+        view=True)
+defrule(builtins.sorted, "iterable, key=None, reverse=False",
+        iterable="unsort_items(g, iterable, key, reverse)",
+        jvp={"iterable": "sorted_tangent(t, iterable, key, reverse)"}, view=True)
+defrule(builtins.dict, "pairs", pairs="unpairs(g, pairs)", jvp={"pairs": "dict_tangent(t, pairs)"},
+        view=True)  # (dict(a=x, **m) is a display: srcad.passes.unpacking)
 defrule(builtins.float, "x", x="g", elementwise=True)

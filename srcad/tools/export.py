@@ -77,8 +77,8 @@ def export(derived, path: str) -> str:
                 _collect_helper(obj, helpers)
                 if name != obj.__name__:
                     aliases.append(f"{name} = {obj.__name__}")
-            elif obj in (slice, range, len):
-                if name != obj.__name__:
+            elif obj in (slice, range, len) or obj is SrcadError:  # (the module defines
+                if name != obj.__name__:                           # SrcadError: _ERROR_SOURCE)
                     aliases.append(f"{name} = {obj.__name__}")
             else:
                 _refuse_derived(obj, fun, entry.user_fn)

@@ -29,9 +29,10 @@ def instrument(prep, defaults):
     def instrument_block(stmts):
         out = []
         for stmt in stmts:
-            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if isinstance(stmt, (gast.If, gast.For, gast.While, gast.With, gast.Try)):
                 stmt.body = instrument_block(stmt.body)
-                stmt.orelse = instrument_block(stmt.orelse)
+                if not isinstance(stmt, gast.With):
+                    stmt.orelse = instrument_block(stmt.orelse)
                 out.append(stmt)
                 continue
             op = ops.get(stmt)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gast
 
+from ..statements import rewrap
 from .saves import Marker, Step
 
 
@@ -38,6 +39,8 @@ def primal_block(stmts, sites, rewrites, guards, comments, parent=None) -> list:
                             type_comment=None)]
         elif isinstance(stmt, gast.While):
             new = [gast.While(test=stmt.test, body=block(stmt.body, stmt), orelse=[])]
+        elif isinstance(stmt, (gast.With, gast.Try)):  # the same context managers, or handlers
+            new = [rewrap(stmt, block(stmt.body, stmt), guards.ctx)]
         else:
             own = sites.of(stmt)
             new = guards.guard(stmt) + ([Marker(Step.SAVE, own)] if own else []) \

@@ -130,6 +130,8 @@ def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups
             _find(sites, stmt.body, ops, assigned, then_definite, in_loop, groups)
             _find(sites, stmt.orelse, ops, assigned, else_definite, in_loop, groups)
             definite |= then_definite & else_definite
+        elif isinstance(stmt, (gast.With, gast.Try)):  # the body runs to its end
+            _find(sites, stmt.body, ops, assigned, definite, in_loop, groups)
         elif isinstance(stmt, (gast.For, gast.While)):
             inner = set(definite)
             if isinstance(stmt, gast.For):
@@ -166,6 +168,8 @@ def _definite(stmts, ops, extra, definite: set) -> None:
             _definite(stmt.body, ops, extra, then_definite)
             _definite(stmt.orelse, ops, extra, else_definite)
             definite |= then_definite & else_definite
+        elif isinstance(stmt, (gast.With, gast.Try)):  # the body runs to its end
+            _definite(stmt.body, ops, extra, definite)
         elif isinstance(stmt, gast.Assign):  # (a loop may run no iteration: it adds nothing)
             definite.update(ops[stmt].targets)
             definite.update(extra.get(stmt, ()))
@@ -217,7 +221,7 @@ def markers(stmts):
         elif isinstance(stmt, gast.If):
             yield from markers(stmt.body)
             yield from markers(stmt.orelse)
-        elif isinstance(stmt, (gast.For, gast.While)):
+        elif isinstance(stmt, (gast.For, gast.While, gast.With, gast.Try)):
             yield from markers(stmt.body)
 
 
@@ -230,7 +234,7 @@ def apply_plan(stmts, plan: SavePlan) -> list:
             continue
         if isinstance(stmt, gast.If):
             stmt.body, stmt.orelse = apply_plan(stmt.body, plan), apply_plan(stmt.orelse, plan)
-        elif isinstance(stmt, (gast.For, gast.While)):
+        elif isinstance(stmt, (gast.For, gast.While, gast.With, gast.Try)):
             stmt.body = apply_plan(stmt.body, plan)
         out.append(stmt)
     return out

@@ -22,6 +22,7 @@ from ...errors import NoGradientRuleError, UnsupportedSyntaxError
 from ...rules.template import instantiate
 from ..codegen import float_arrays, has_code
 from ..ops import OpKind
+from ..statements import backward
 from ..syntax import assign, assigned, call, is_simple, load, loads, store
 from . import calls
 from .saves import Marker, Site, Step
@@ -49,9 +50,19 @@ class Sweep:
                 pairs.append((stmt, self.if_(stmt, defined)))
             elif isinstance(stmt, (gast.For, gast.While)):
                 pairs.append((stmt, self.loop(stmt, defined)))
+            elif isinstance(stmt, (gast.With, gast.Try)):
+                pairs.append((stmt, self.block_of(stmt, defined)))
             else:
                 pairs.append((stmt, self.simple(stmt, defined)))
         return self.comments.with_comments(pairs, parent)
+
+    def block_of(self, stmt, defined) -> list:
+        """A ``with`` or ``try`` (:mod:`srcad.passes.statements`): its body ran to its end; its
+        backward sweep runs under the same context managers (a ``try``'s: as it is)."""
+        body = self.block(stmt.body, defined, stmt)
+        if not has_code(body):
+            return []
+        return backward(stmt, body, self.ctx.parsed.namespace)
 
     def if_(self, stmt, defined) -> list:
         then_defined, else_defined = dict(defined), dict(defined)
