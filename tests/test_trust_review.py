@@ -170,3 +170,100 @@ def test_writing_dict_values_in_a_loop_over_its_keys():
             """)
         # (forward mode over the gradient code does not follow its restore_entry(d, k, ...) yet)
         all_modes(f, np.array([0.3, -0.7, 1.1]), hvp="expression statement")
+
+
+@pytest.mark.parametrize("source, line", [
+    ("G = np.zeros(3)\n\ndef f(x):\n    G[0] = x[0] * 2.0\n    return np.sum(G * x)\n", 4),
+    ("G = np.zeros(3)\n\ndef f(x):\n    y = G\n    y[0] = x[0] * 2.0\n    return np.sum(G * x)\n",
+     5),
+    ("G = np.zeros(3)\n\ndef f(x, buf=G):\n    buf[:] = x * 2.0\n    return np.sum(G * x)\n", 4),
+    ("G = np.zeros(3)\n\ndef f(x):\n    y = G\n    y += x\n    return np.sum(G * x)\n", 5),
+])
+def test_a_write_into_state_that_outlives_the_call_is_refused(source, line):
+    f = make_function(source, name="f")
+    for call in (lambda: srcad.grad(f)(np.ones(3)),
+                 lambda: srcad.jvp(f, (np.ones(3),), (np.ones(3),))):
+        with pytest.raises(srcad.UnsupportedSyntaxError, match="changes .* in place") as info:
+            call()
+        assert info.value.location.lineno == line
+
+
+def test_a_write_into_an_enclosing_array_is_refused():
+    def make():
+        cache = np.zeros(3)
+        return make_function("def f(x):\n    cache[:] = x ** 2\n    return np.sum(cache)\n",
+                             {"cache": cache})
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="'cache' is not a local"):
+        srcad.jvp(make(), (np.ones(3),), (np.ones(3),))
+
+
+def test_a_local_named_like_the_builtin_a_loop_needs_is_refused():
+    f = make_function("""
+        def f(x):
+            range = [2, 0]
+            s = 0.0
+            for i in range:
+                s = s + x[i]
+            return s
+        """)
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="builtin 'range'"):
+        srcad.grad(f)(np.ones(3))
+
+
+def test_debug_nans_over_adjoints_holding_keys_and_ragged_lists():
+    f = make_function("""
+        def f(x):
+            d = {'a': x[0], 'b': x[1]}
+            s = 0.0
+            for k, v in d.items():
+                s = s + v * v
+            parts = [x[:1], x[1:]]
+            return s + np.sum(parts[0]) + np.sum(parts[1] ** 2)
+        """)
+    x = np.array([0.3, -0.7, 1.1])
+    np.testing.assert_allclose(srcad.grad(f, debug_nans=True)(x), srcad.grad(f)(x))
+    check_grad(f, [x])
+
+
+def test_a_cotangent_with_a_missing_or_complex_part_is_refused():
+    f = make_function("def f(x):\n    return x * 2.0, np.sum(x ** 2)\n")
+    _, vjp_fn = srcad.vjp(f, np.ones(3))
+    with pytest.raises(srcad.SrcadError, match="shape"):
+        vjp_fn((None, 1.0))
+    with pytest.raises(srcad.SrcadError, match="complex"):
+        vjp_fn((np.ones(3) * 1j, 1.0))
+
+
+@pytest.mark.parametrize("out", ["(x[0], (x[1] * 2, x ** 2))", "{'a': x[0], 'b': x ** 2}"])
+def test_jacrev_of_a_nested_output_is_refused_with_what_to_do(out):
+    f = make_function(f"def f(x):\n    return {out}\n")
+    with pytest.raises(srcad.SrcadError, match="tuple of arrays"):
+        srcad.jacrev(f)(np.ones(3))
+
+
+def test_forward_mode_never_changes_arrays_in_the_callers_containers():
+    f = make_function("""
+        def f(lst):
+            a = lst[0]
+            a[1] = 3.0 * lst[1][0]
+            return np.sum(lst[0] * lst[1])
+        """)
+    L = [np.array([1.0, 2.0]), np.array([3.0, 4.0])]
+    srcad.jvp(f, (L,), ([np.ones(2), np.ones(2)],))
+    with pytest.raises(srcad.AliasingError):  # (reverse mode refuses it: lst holds a)
+        srcad.grad(f)(L)
+    np.testing.assert_array_equal(L[0], [1.0, 2.0])
+
+
+def test_the_tangent_of_asarray_is_the_tangent_where_the_value_is_the_array():
+    f = make_function("""
+        def f(x):
+            y = x * 2.0
+            z = np.asarray(y)
+            s = np.sum(z * x)
+            y[0] = x[2] ** 2
+            return s + np.sum(z * x)
+        """)
+    x = np.array([0.3, -0.7, 1.1])
+    v = np.array([1.0, 0.5, -0.3])
+    np.testing.assert_allclose(srcad.jvp(f, (x,), (v,))[1], directional(f, [x], 0, v), rtol=1e-6)

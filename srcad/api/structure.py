@@ -138,6 +138,12 @@ def check_cotangent(out, cotangent, path: str = "") -> None:
                              f"{sorted(map(repr, out))}; got {describe(cotangent)}")
         for k in out:
             check_cotangent(out[k], cotangent[k], f"{path}[{k!r}]")
-    elif isinstance(cotangent, (tuple, list, dict)) or np.shape(cotangent) != np.shape(out):
+    elif cotangent is None or isinstance(cotangent, (tuple, list, dict)) \
+            or np.shape(cotangent) != np.shape(out):
         raise SrcadError(f"vjp_fn: the cotangent{where} must have the output's shape "
-                         f"{np.shape(out)}; got {describe(cotangent)}")
+                         f"{np.shape(out)}; got {describe(cotangent)}",
+                         hint="give zeros (np.zeros_like) for a part of the output with no "
+                              "cotangent" if cotangent is None else None)
+    elif np.iscomplexobj(cotangent) and not np.iscomplexobj(out):
+        raise SrcadError(f"vjp_fn: the cotangent{where} is complex, the output real: srcad does "
+                         "not differentiate complex values yet")

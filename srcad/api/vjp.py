@@ -24,7 +24,7 @@ from ..passes.parse import parse
 from ..pipeline import vjp_transform
 from ..runtime import plain, zero_tangent
 from .derived import Derived
-from .structure import argnums_tuple, check_array_args, check_cotangent, result_dtype
+from .structure import argnums_tuple, check_array_args, check_cotangent, describe, result_dtype
 
 
 class VJPFunction:
@@ -89,6 +89,11 @@ def jacrev(fun, argnums=0):
         check_array_args("jacrev", args, ks)
         out, f_vjp = vjp(fun, *args)
         parts = list(out) if isinstance(out, (tuple, list)) else [out]
+        if any(isinstance(p, (tuple, list, dict)) or p is None for p in parts):
+            raise SrcadError(f"srcad.jacrev: {fun.__qualname__} returns {describe(out)}; jacrev "
+                             "takes an array (or number) or a tuple of arrays",
+                             hint="return the parts as one flat tuple, or use srcad.vjp with a "
+                                  "cotangent of the output's structure")
         results = []
         for j, part in enumerate(parts):
             shape = np.shape(part)

@@ -354,8 +354,13 @@ class Control:
         return any(obj is f for f in ITERATORS)
 
     def builtin(self, name, node):
-        """A builtin the loop lowering calls by name; refuse if the user's module shadows it."""
+        """A builtin the loop lowering calls by name; refuse if the user's function or module
+        shadows it."""
         parsed = self.anf.parsed
+        if name in self.anf.locals:
+            raise UnsupportedSyntaxError(
+                f"this loop needs the builtin '{name}', which the function uses as a variable: "
+                "rename the variable", parsed.location(node))
         if parsed.namespace.lookup(name, None) is not getattr(builtins, name):
             raise UnsupportedSyntaxError(
                 f"this loop needs the builtin '{name}', which the module redefines",

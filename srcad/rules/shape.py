@@ -34,8 +34,10 @@ _ARRAY_JVP = {"object": "np.array(t) if dtype is None else astype_tangent(np.arr
 _ARRAY_VJP = "unarray(g, object) if dtype is None else unarray(g, object, dtype)"  # int: zero
 defrule(np.array, "object, dtype=None", object=_ARRAY_VJP, linear_in="object", jvp=_ARRAY_JVP,
         fresh=True)
-defrule(np.asarray, "object, dtype=None", object=_ARRAY_VJP, linear_in="object", jvp=_ARRAY_JVP,
-        view=True)
+# np.asarray returns its argument itself when it is an array of the dtype asked for: then so is
+# the tangent (a write into either changes both)
+defrule(np.asarray, "object, dtype=None", object=_ARRAY_VJP, linear_in="object",
+        jvp={"object": "t if ans is object else (" + _ARRAY_JVP["object"] + ")"}, view=True)
 # np.arange(start, stop, step) is start + k * step: stop only sets the length (no gradient), and
 # with one argument that argument is the stop
 defrule(np.arange, "start, stop=None, step=None, dtype=None",

@@ -191,14 +191,23 @@ def check_sequence(value, name, where):
                 f"'list({name})'", UnsupportedSyntaxError)
 
 
+def _finite(value) -> bool:
+    """Are all the numbers in ``value`` (an array, a number, containers of them at any depth)
+    finite? Whatever holds no numbers (a key, a string, None) counts as finite."""
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    try:
+        return bool(np.all(np.isfinite(value)))
+    except (TypeError, ValueError):  # not numbers
+        return True
+
+
 @helper
 def check_finite(value, name, where, involved):
     """``debug_nans``: stop at the first NaN or inf in an adjoint, saying where and with what."""
-    try:
-        finite = bool(np.all(np.isfinite(value)))
-    except TypeError:  # a list or tuple adjoint
-        finite = all(np.all(np.isfinite(v)) for v in value if v is not None)
-    if finite:
+    if _finite(value):
         return
 
     def summary(v):

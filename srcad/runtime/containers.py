@@ -177,11 +177,17 @@ def restore_entry(d, key, old):
 
 @helper(linear_in="x")
 def private_copy(x):
-    """A copy of an argument the function writes into, so the caller's array is never modified."""
+    """A copy of an argument the function writes into, so the caller's arrays are never modified:
+    arrays copied, in lists, tuples and dicts at any depth (new containers, same structure)."""
     if isinstance(x, np.ndarray):
         return x.copy()
     if isinstance(x, list):
-        return list(x)
+        return [private_copy(v) for v in x]
+    if isinstance(x, dict):
+        return type(x)((k, private_copy(v)) for k, v in x.items())
+    if isinstance(x, tuple) and any(isinstance(v, (np.ndarray, list, tuple, dict)) for v in x):
+        copied = [private_copy(v) for v in x]
+        return type(x)(*copied) if hasattr(x, "_fields") else type(x)(copied)
     return x
 
 
