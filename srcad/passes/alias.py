@@ -330,10 +330,16 @@ def mutated_parameters(fn, _outer=frozenset()) -> dict:
 
 
 def _changed_arguments(node, fn, outer) -> list:
-    """The argument nodes the call ``node`` (in ``fn``) changes in place: the object of a mutating
-    method (``a.sort()``), the argument a function of the rule table changes (``np.copyto``), and
+    """The argument nodes the call ``node`` (in ``fn``) changes in place: an ``out=`` (or each array
+    of an ``out=`` tuple), the object of a mutating method (``a.sort()``), the argument a function
+    of the rule table changes (``np.copyto``), and
     the arguments for the parameters a user function changes (read the same way, recursively)."""
     func = node.func
+    out = [v for k in node.keywords if k.arg == "out"
+           for v in (k.value.elts if isinstance(k.value, (gast.Tuple, gast.List)) else [k.value])
+           if not (isinstance(v, gast.Constant) and v.value is None)]
+    if out:  # np.add(a, b, out=c), out=(c,): written whatever else the call does
+        return out
     if isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS \
             and _resolve(func, fn) is None:  # a method of a local value, not a module's function
         return [func.value]

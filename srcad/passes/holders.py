@@ -102,9 +102,10 @@ class Sequences(frozenset):
 
 
 def _may_view(value, parsed, locals_) -> bool:
-    """Whether ``value`` may share memory with the locals it reads (arithmetic never does)."""
+    """Whether ``value`` may share memory with the locals it reads (arithmetic never does), or
+    hold them (a tuple or list display: ``out=(y,)`` writes into ``y``)."""
     from .. import rules
-    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute)):
+    if isinstance(value, (gast.Name, gast.Subscript, gast.Attribute, gast.Tuple, gast.List)):
         return True
     if not isinstance(value, gast.Call):
         return False
@@ -277,6 +278,11 @@ def changed_by(node, keywords, parsed, locals_, held, sequences):
     else:
         return None
     names = tuple(n.id for n in gast.walk(changed) if isinstance(n, gast.Name) and n.id in locals_)
+    if not names and out is not None and not isinstance(out, gast.Constant):
+        # out= a global or enclosing array: state that outlives the call
+        return tuple(sorted(locals_)), (f"{what} is not a local variable: the call changes "
+                                        "state that outlives the function, which srcad cannot "
+                                        "differentiate; compute a new array instead")
     if not names:
         return None
     if isinstance(sequences, Sequences):  # what they may be views of, what was computed from them
