@@ -20,7 +20,7 @@ import gast
 from .hooks import after
 from .naming import Namer
 from .passes import activity as activity_pass
-from .passes import alias
+from .passes import alias, objects
 from .passes.anf import anf
 from .passes.desugar import desugar
 from .passes.fence import fence
@@ -95,6 +95,10 @@ def _read(fun, wrt, static):
         wrt = [varargs[p.index] if isinstance(p, ExtraArgument) else p for p in wrt]
     called = parsed.called_parameters()
     parsed.static = {k: v for k, v in static.functions if k in called}
+    varargs = [n for names in parsed.varargs.values() for n in names]
+    parsed.kinds = {varargs[p.index] if isinstance(p, ExtraArgument) else p: kind
+                    for p, kind in static.objects
+                    if not isinstance(p, ExtraArgument) or p.index < len(varargs)}
     return parsed, fun, list(wrt)
 
 
@@ -102,6 +106,8 @@ def _classify(parsed, normalized, namer):
     """Pass 6, ops: the :class:`~srcad.passes.ops.Op` of every simple statement, and the
     :class:`~srcad.rules.template.Helpers` its templates will use."""
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
+    objects.resolve(parsed, normalized, namer, helpers)  # methods of objects: calls of functions
+    helpers.local_names = normalized.locals
     simple = list(simple_statements(normalized.tree.body))
     sequences = sequence_names(simple)
     return helpers, {stmt: Op(OpKind.RULE, (stmt.targets[0].id,), NONDIFF, {}, stmt.value)

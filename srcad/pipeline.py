@@ -31,16 +31,16 @@ analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :m
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import linecache
 import os
-import re
 import types
 
 from .errors import Location, SourceUnavailableError, SrcadError
 from .front import Analysed, analyse
 from .hooks import after
-from .naming import Namer
+from .naming import Namer, function_name
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
@@ -187,7 +187,7 @@ def _after_generation(step, generated):
 # -- the whole transformation, per kind of derivative ---------------------------------------------
 
 def _base_name(fun) -> str:
-    return re.sub(r"\W", "", fun.__name__) or "function"  # a lambda is '<lambda>'
+    return function_name(fun)  # (a method: Dense_call for Dense.__call__)
 
 
 def _main_first(program) -> list:
@@ -307,14 +307,16 @@ def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kw
                        entries, name, _guard(program), basis=t)
 
 
-_vjp_cache = PerFunction()  # function -> {(count, static): ((forward, backward, text), Guard)}
+_vjp_cache = PerFunction()  # function -> {(count, skip, static): ((forward, backward, text), Guard)}
 
 
-def vjp_transform(fun, count: int):
-    """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters."""
-    static = Specialization(extra_arguments=max(count - len(positional(fun)), 0)
-                            if has_varargs(fun) else None)
-    key = (count, static)
+def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
+    """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters but the
+    first ``skip`` (a bound method's ``self``: a constant), specialized on ``static`` (its number
+    of extra arguments set here from ``count``)."""
+    static = dataclasses.replace(static, extra_arguments=max(count - len(positional(fun)), 0)
+                                 if has_varargs(fun) else None)
+    key = (count, skip, static)
     found = _vjp_cache.get(fun, key)
     if found is not None and found[1].holds():
         return found[0]
@@ -325,7 +327,7 @@ def vjp_transform(fun, count: int):
     program = Program()
     base = _base_name(fun)
     names = (program.fresh(f"forward_{base}"), program.fresh(f"backward_{base}"))
-    parsed, out = derive(program, fun, params[:count], pair=names, reusable=True,
+    parsed, out = derive(program, fun, params[skip:count], pair=names, reusable=True,
                          static=static)
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"

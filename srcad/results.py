@@ -108,10 +108,14 @@ class Guard:
     :meth:`holds` checks them all by identity -- a few dictionary reads per name, cheap
     enough for every call: a helper redefined in a later notebook cell, an activation rebound, a
     module reloaded, ``__defaults__`` replaced or a rule of the table replaced make it false, and
-    the caller transforms again."""
+    the caller transforms again; so does a global object whose methods srcad resolved, given
+    another kind, or a class's method redefined (``assumptions``, see
+    :class:`srcad.passes.objects.Assumption`)."""
 
-    def __init__(self, functions):
+    def __init__(self, functions, assumptions=()):
         self._rules = RULES.version  # a rule replaced since (srcad.defvjp(..., replace=True))
+        # what the resolution of objects' methods assumed (srcad.passes.objects.Assumption)
+        self._assumptions = tuple(assumptions)
         self._checks = []
         seen = set()
         for fn in functions:
@@ -126,6 +130,8 @@ class Guard:
 
     def holds(self) -> bool:
         if RULES.version != self._rules:
+            return False
+        if not all(a.holds() for a in self._assumptions):
             return False
         for ref, code, defaults, kwdefaults, globals_, cells in self._checks:
             fn = ref()

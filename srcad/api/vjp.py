@@ -1,7 +1,8 @@
 """Reverse mode for any output: :func:`vjp` (with its :class:`VJPFunction`) and :func:`jacrev`.
 
-Accepts a plain Python function whose source srcad can read, with outputs of any shape (arrays,
-tuples of arrays); not a function made by ``grad`` (reverse over reverse is not supported: the error
+Accepts a plain Python function whose source srcad can read (or a bound method, a callable object, a
+``functools.partial`` of one: :mod:`srcad.api.callables`, what is bound is constant), with outputs
+of any shape (arrays, tuples of arrays); not a function made by ``grad`` (reverse over reverse is not supported: the error
 says to use forward mode over it). Guarantees: the forward sweep runs once per :func:`vjp` call and
 the returned ``vjp_fn`` reuses what it saved, any number of times, and refuses (SrcadError) a
 cotangent that does not nest like the output with leaves of its shapes; gradients come back in the
@@ -20,7 +21,9 @@ from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import vjp_transform
 from ..runtime import plain, zero_tangent
+from .callables import unwrap
 from .derived import Derived
+from .specialize import specialization
 from .structure import argnums_tuple, check_array_args, check_cotangent, result_dtype
 
 
@@ -49,10 +52,13 @@ def vjp(fun, *primals):
         raise SrcadError(f"srcad.vjp/jacrev of {fun!r}: reverse mode over a derivative is not "
                          "supported", hint="use forward mode over it: srcad.jvp, srcad.jacfwd"
                                            "(srcad.grad(f)), srcad.hessian or srcad.hvp")
-    if not isinstance(fun, types.FunctionType):
-        parse(fun)  # raises the error that explains why
-    forward, backward, text = vjp_transform(fun, len(primals))
-    out, saved = forward(*primals)
+    bound = unwrap(fun)  # a method's self, a partial's arguments: constants
+    if not isinstance(bound.function, types.FunctionType):
+        parse(bound.function)  # raises the error that explains why
+    args, kwargs = bound.call_args(primals, {})
+    forward, backward, text = vjp_transform(bound.function, len(args), len(bound.args),
+                                            specialization(bound.function, args, kwargs))
+    out, saved = forward(*args, **kwargs)
     return out, VJPFunction(backward, saved, primals, text, out)
 
 

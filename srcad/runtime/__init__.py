@@ -6,6 +6,8 @@ Guarantees: every registered helper is reachable here by its name (the generated
 namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by family:
 
 * :mod:`.containers` -- adjoints of lists, tuples and dicts; zeros, copies and indexing;
+* :mod:`.objects` -- adjoints and tangents of objects read by attribute (dataclasses, named tuples,
+  registered pytrees, instances), and their gradients in the objects' own structure;
 * :mod:`.broadcasting` -- unbroadcast, reductions, scans, elementwise special cases;
 * :mod:`.linalg` -- products and linear algebra;
 * :mod:`.assembly` -- shape and assembly functions;
@@ -19,7 +21,8 @@ helper's own derivative (see :mod:`._registry`).
 
 from __future__ import annotations
 
-from . import assembly, broadcasting, checks, containers, linalg, tangents  # registers the helpers
+from . import (assembly, broadcasting, checks, containers, linalg, objects,  # registers the helpers
+               tangents)
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -27,4 +30,4 @@ from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
-           "broadcasting", "checks", "containers", "linalg", "tangents", *HELPERS]
+           "broadcasting", "checks", "containers", "linalg", "objects", "tangents", *HELPERS]
