@@ -160,10 +160,18 @@ class Derived:
                 f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
                 "grad differentiates a scalar", t.return_location,
                 "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
+        value, grads = self.structured((value, grads), t, args, kwargs)
+        return (value, grads) if self.with_value else grads
+
+    def structured(self, pair, t, args, kwargs) -> tuple:
+        """``(value, gradients)`` of the generated function (or their tangents) with the gradients
+        in the structure and types of the arguments differentiated (:func:`srcad.runtime.plain`:
+        plain containers, the objects' own classes)."""
+        value, grads = pair
         primals = self._differentiated_args(t, args, kwargs)
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
-        return (value, grads) if self.with_value else grads
+        return value, grads
 
     def _return_taken(self, args, kwargs) -> Location | None:
         """The ``return`` statement ``fun`` takes for these arguments, where it has several (None

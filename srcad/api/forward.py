@@ -37,7 +37,7 @@ def _forward_target(fun, primals, kwargs):
     reverse), read by :meth:`Derived.output_of`."""
     if isinstance(fun, Derived):
         t = fun.transformed(primals, kwargs)
-        return t.function, fun.output_of
+        return t.function, lambda pair: fun.output_of(fun.structured(pair, t, primals, kwargs))
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
     return fun, None

@@ -103,6 +103,8 @@ class _Resolver:
         self.locals = set(normalized.locals)
         self.objects = Objects({})
         self.supers: dict = {}  # local holding super() -> (class it starts after, self's name)
+        self.tests: dict = {}  # 'cond = isinstance(x, C)': cond -> (x, C)
+        self.refine: dict = {}  # the narrowings in force where a statement is rewritten
         self.new_locals: set = set()
 
     # -- kinds -----------------------------------------------------------------------------------
@@ -300,21 +302,76 @@ class _Resolver:
 
     # -- rewriting -------------------------------------------------------------------------------
 
-    def block(self, stmts) -> list:
+    def block(self, stmts, refine=None) -> list:
+        """The statements rewritten; ``refine``: the kinds ``isinstance`` tests narrowed here."""
+        refine = dict(refine or {})
         out = []
         for stmt in stmts:
-            if isinstance(stmt, (gast.If, gast.While)):
-                stmt.body = self.block(stmt.body)
-                stmt.orelse = self.block(stmt.orelse)
+            if isinstance(stmt, gast.If):
+                body, orelse = self.narrowed(stmt, refine)
+                stmt.body = self.block(stmt.body, body)
+                stmt.orelse = self.block(stmt.orelse, orelse)
+                out.append(stmt)
+            elif isinstance(stmt, gast.While):
+                stmt.body = self.block(stmt.body, refine)
                 out.append(stmt)
             elif isinstance(stmt, gast.For):
-                stmt.body = self.block(stmt.body)
+                stmt.body = self.block(stmt.body, refine)
                 out.append(stmt)
             elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
-                out += self.statement(stmt)
+                self.refine = refine
+                self.note_test(stmt)
+                new = self.statement(stmt)
+                for part in new:  # what the calls here are passed, narrowed (their callees')
+                    for node in gast.walk(part):
+                        if isinstance(node, gast.Call) and refine:
+                            self.objects.refined[node] = {**refine,
+                                                          **self.objects.refined.get(node, {})}
+                out += new
             else:
                 out.append(stmt)
         return out
+
+    def kind(self, name):
+        """The kind of ``name`` here (narrowed by an ``isinstance`` test around)."""
+        return self.refine[name] if name in self.refine else self.objects.kind(name)
+
+    def note_test(self, stmt):
+        """``cond = isinstance(x, C)``: remember it, to narrow ``x`` under ``if cond``."""
+        value = stmt.value
+        self.tests.pop(stmt.targets[0].id, None)
+        if not (isinstance(value, gast.Call) and len(value.args) == 2 and not value.keywords
+                and isinstance(value.args[0], gast.Name) and value.args[0].id in self.locals
+                and is_static(value.func, self.locals) and is_static(value.args[1], self.locals)):
+            return
+        try:
+            fn = resolve_static(value.func, self.parsed)
+            cls = resolve_static(value.args[1], self.parsed)
+        except Exception:  # noqa: BLE001 -- (reported by pass 6)
+            return
+        if fn is builtins.isinstance and isinstance(cls, type):
+            self.tests[stmt.targets[0].id] = (value.args[0].id, cls)
+
+    def narrowed(self, stmt, refine) -> tuple:
+        """The narrowings of the body and the ``else`` of ``if cond:`` after ``cond =
+        isinstance(x, C)`` (none for a name the branch assigns)."""
+        test = self.tests.get(stmt.test.id) if isinstance(stmt.test, gast.Name) else None
+        if test is None:
+            return refine, refine
+        name, cls = test
+        assigned = {n.id for part in stmt.body + stmt.orelse for n in gast.walk(part)
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        if name in assigned:
+            return refine, refine
+        kind = refine.get(name, self.objects.kind(name))
+        options = list(kind.options) if isinstance(kind, K.Union) else [kind]
+        inside = [o for o in options if isinstance(o, K.Instance) and issubclass(o.cls, cls)]
+        outside = [o for o in options if not (isinstance(o, K.Instance)
+                                              and issubclass(o.cls, cls))]
+        if not inside and kind is K.UNKNOWN:
+            inside = [K.Instance(cls, None)]
+        return ({**refine, name: _joined(inside)} if inside else refine,
+                {**refine, name: _joined(outside)} if outside else refine)
 
     def statement(self, stmt) -> list:
         value = stmt.value
@@ -325,10 +382,10 @@ class _Resolver:
             func = value.func
             if isinstance(func, gast.Name) and func.id in self.locals \
                     and func.id not in self.parsed.static and func.id not in self.parsed.nested:
-                return self.call(stmt, func.id, None, self.objects.kind(func.id))
+                return self.call(stmt, func.id, None, self.kind(func.id))
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                     and func.value.id in self.locals:
-                kind = self.objects.kind(func.value.id)
+                kind = self.kind(func.value.id)
                 if K.is_object(kind) or kind is _SUPER:
                     return self.call(stmt, func.value.id, func.attr, kind)
                 return [stmt]
@@ -337,7 +394,7 @@ class _Resolver:
             return [stmt]
         if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
                 and value.value.id in self.locals:
-            kind = self.objects.kind(value.value.id)
+            kind = self.kind(value.value.id)
             if K.is_object(kind) or kind is _SUPER:
                 return self.read(stmt, value.value.id, value.attr, kind)
         return [stmt]
@@ -491,13 +548,21 @@ class _Resolver:
             return [self.replace_call(stmt, obj.__func__, f"{cls.__name__}_{func.attr.strip('_')}",
                                       [receiver] + list(value.args), value.keywords, {})]
         call = _python_call(obj)
-        if call is not None and dotted_name(func) is not None:
-            self.static_kind(func)
-            cls = type(obj)
-            self.assume(Assumption(cls=cls, name="__call__", value=call))
-            return [self.replace_call(stmt, call, f"{cls.__name__}_call", [func] + list(value.args),
-                                      value.keywords, {})]
-        return [stmt]
+        if call is None:
+            return [stmt]
+        kind = self.static_kind(func)
+        cls = type(obj)
+        self.assume(Assumption(cls=cls, name="__call__", value=call))
+        before = []
+        if dotted_name(func) is None:  # MODEL.layers[0](x): the object read first, as a constant
+            held = self.namer.fresh(f"{cls.__name__.lower()}_object")
+            self.locals.add(held)
+            self.objects.kinds[held] = kind
+            before.append(self.located(gast.Assign(targets=[store(held)], value=func,
+                                                   type_comment=None), stmt))
+            func = load(held)
+        return before + [self.replace_call(stmt, call, f"{cls.__name__}_call",
+                                           [func] + list(value.args), value.keywords, {})]
 
     def on_super(self, name, attr):
         """The class attribute ``attr`` found after the class ``super()`` starts from, along the
@@ -505,7 +570,7 @@ class _Resolver:
         if name not in self.supers:
             return None
         start, self_name = self.supers[name]
-        kind = self.objects.kind(self_name)
+        kind = self.kind(self_name)
         if not isinstance(kind, K.Instance) or start not in kind.cls.__mro__:
             return None
         mro = kind.cls.__mro__
@@ -633,6 +698,13 @@ def assume(parsed, assumption):
                 and old.namespace is assumption.namespace:
             return
     parsed.assumptions.append(assumption)
+
+
+def _joined(options):
+    found = None
+    for option in options:
+        found = K.join(found, option)
+    return found
 
 
 def _function_hint(fn) -> str:
