@@ -68,6 +68,7 @@ class Program:
         self.generated: list = []    # (gast function, comments), in the same order
         self.pairs: dict = {}        # (function, wrt) -> (forward name, backward name)
         self.names = Namer()         # the names of the generated functions
+        self.assumptions: list = []  # what resolving objects' methods assumed (passes.objects)
 
     def fresh(self, hint: str) -> str:
         return self.names.fresh(hint)
@@ -113,6 +114,7 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, r
     :class:`~srcad.passes.parse.Specialization` of ``fun`` (``None``: none)."""
     _fresh_source(fun)
     a = analyse(fun, wrt, static)                                              # passes 1 to 7
+    program.assumptions += a.parsed.assumptions
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
     facts = shapes.analyze(a.normalized, a.ops)                                # pass 9
@@ -139,6 +141,7 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     ``key``)."""
     _fresh_source(fun)
     a = analyse(fun, wrt, static, forward=True)                                # passes 1 to 7
+    program.assumptions += a.parsed.assumptions
     if key is not None:
         program.pairs[key] = (name, a.tangents)  # before its callees: a recursive call finds it
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
@@ -170,7 +173,7 @@ def _fresh_source(fun):
 
 
 def _guard(program) -> Guard:
-    return Guard(entry.user_fn for entry in program.entries)
+    return Guard((entry.user_fn for entry in program.entries), program.assumptions)
 
 
 def _after_analysis(step, a: Analysed, notes):

@@ -313,3 +313,21 @@ def user_location(location):
         user_file = inner.group(1) if inner else user_file
         location = Location(user_file, number, 0)
     return location
+
+
+def located_error(exc):
+    """A :class:`~srcad.errors.SrcadError` raised without a location by a runtime helper, in code
+    srcad generated: the same error at the user's line behind the innermost generated frame of its
+    traceback (:func:`user_location`); None where that cannot be found (raise ``exc`` as it is)."""
+    if getattr(exc, "location", True) is not None:
+        return None
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith("<srcad "):
+            found = Location(filename, tb.tb_lineno, 0)
+        tb = tb.tb_next
+    location = user_location(found) if found is not None else None
+    if location is None or location.filename.startswith("<srcad "):
+        return None
+    return type(exc)(exc.message, location, exc.hint).with_traceback(exc.__traceback__)

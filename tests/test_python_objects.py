@@ -656,3 +656,178 @@ def test_a_layer_called_twice_in_a_loop_and_the_same_object_in_two_places():
         return np.sum(h)
     check_all(f, (layer, X), (0, 1))
     check_all(layers_loss, ([layer, Tanh(), layer], X), (1,))
+
+
+# ---- 4. refusals, at the user's line ---------------------------------------------------------------
+
+def pick(layers):
+    return layers[0]
+
+
+def unknown_class(layers, x):
+    layer = pick(layers)
+    return np.sum(layer(x))  # REFUSED: what a call returned
+
+
+class Builtin:
+    __call__ = np.tanh  # not a Python function: srcad cannot read it
+    apply = staticmethod(np.exp)
+
+
+def builtin_call(x):
+    b = Builtin()
+    return np.sum(b(x))  # REFUSED: a ufunc
+
+
+def builtin_method(x):
+    b = Builtin()
+    return np.sum(b.apply(x))  # REFUSED: a staticmethod of a ufunc
+
+
+@dataclasses.dataclass
+class Derived:
+    w: np.ndarray
+
+    def __post_init__(self):
+        self.w2 = self.w * 2.0  # not a field: made from one
+
+    @property
+    def doubled(self):
+        return self.w * 2.0
+
+
+def non_field(p, x):
+    return np.sum(p.w2 * x)  # REFUSED: not a field
+
+
+def property_of_unknown_class(p, x):
+    q = pick([p])
+    return np.sum(q.doubled * x)  # REFUSED: a property of an object srcad did not know
+
+
+class Vector:
+    def __init__(self, v):
+        self.v = v
+
+    def __add__(self, other):
+        return Vector(self.v + other.v)
+
+
+def operator_on_object(p, x):
+    q = p + p  # REFUSED: the class's operator
+    return np.sum(q.v * x)
+
+
+def method_as_value(p, x):
+    m = p.loss  # REFUSED: a method as a value
+    return m(x, Y)  # REFUSED: (reverse mode meets this line first)
+
+
+def missing_method(p, x):
+    return np.sum(p.transform(x))  # REFUSED: no such method
+
+
+class Registered:
+    def __init__(self, w, tag):
+        self.w, self.tag, self.extra = w, tag, w * 3.0
+
+
+srcad.register_pytree(Registered, lambda r: ((r.w,), r.tag),
+                      lambda tag, children: Registered(children[0], tag))
+
+
+def registered_extra(r, x):
+    return np.sum(r.extra * x)  # REFUSED: neither a child nor aux
+
+
+class Cached:
+    def __init__(self, w):
+        self.w = w
+
+    @functools.cached_property
+    def squared(self):
+        return self.w ** 2
+
+
+def cached(c, x):
+    return np.sum(c.squared * x)  # REFUSED: a cached property
+
+
+REFUSALS = {
+    "object of unknown class": (unknown_class, lambda: ([make_dense(RNG, 3, 2)], X), 1),
+    "a ufunc as __call__": (builtin_call, lambda: (X,), 0),
+    "a staticmethod of a ufunc": (builtin_method, lambda: (X,), 0),
+    "a dataclass attribute that is not a field": (non_field, lambda: (Derived(X.copy()), X), 0),
+    "a property of an object srcad did not know": (property_of_unknown_class,
+                                                  lambda: (Derived(X.copy()), X), 0),
+    "an operator of a class": (operator_on_object, lambda: (Vector(X.copy()), X), 0),
+    "a method as a value": (method_as_value, lambda: (sequential(), X), 1),
+    "a method the class does not have": (missing_method, lambda: (sequential(), X), 1),
+    "a registered class's attribute that is not a child": (
+        registered_extra, lambda: (Registered(X.copy(), "t"), X), 0),
+    "a cached property": (cached, lambda: (Cached(X.copy()), X), 0),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=list(REFUSALS))
+def test_what_srcad_cannot_resolve_is_refused_at_its_line(case):
+    f, make, k = REFUSALS[case]
+    args = make()
+    if case == "a cached property":
+        args[0].squared  # (computed once: now in the object's __dict__)
+    refused_at(lambda: srcad.grad(f, argnums=k)(*args), "REFUSED", f)
+    tangents = [None] * len(args)
+    tangents[k] = copy.deepcopy(args[k]) if not isinstance(args[k], np.ndarray) \
+        else np.ones_like(args[k])
+    refused_at(lambda: srcad.jvp(f, args, tangents), "REFUSED", f)
+
+
+def test_no_gradient_through_an_unresolved_call_is_no_refusal():
+    # (a call srcad cannot see into is refused only where a gradient would flow through it)
+    def f(layers, x):
+        layer = pick(layers)
+        scale = np.sum(layer(srcad.stop_gradient(x)))  # (it may change what it is passed)
+        return scale * np.sum(x ** 2)
+    layers = [make_dense(RNG, 3, 2)]
+    g = srcad.grad(f, argnums=1)(layers, X)
+    scale = np.sum(layers[0](X))  # (a constant to srcad: stop_gradient)
+    np.testing.assert_allclose(g, numeric(lambda x: scale * np.sum(x ** 2), (X,), 0, ()),
+                               rtol=1e-5)
+
+
+# ---- 5. what changes between calls ----------------------------------------------------------------
+
+def test_layers_of_other_classes_next_call():
+    g = srcad.grad(layers_loss, argnums=(0, 1))
+    first = [make_dense(np.random.default_rng(1), 3, 3), Tanh()]
+    second = [Tanh(), Act(np.cos, 2.0), make_dense(np.random.default_rng(2), 3, 2)]
+    for layers in (first, second, first):
+        gl, gx = g(layers, X)
+        check_tree_grad(layers_loss, (layers, X), 0, gl)
+        check_tree_grad(layers_loss, (layers, X), 1, gx)
+
+
+def test_an_attribute_holding_another_function_next_call():
+    layer = Act(np.sin, 1.0)
+    g = srcad.grad(residual_loss, argnums=1)
+    np.testing.assert_allclose(g(layer, X), numeric(residual_loss, (layer, X), 1, ()), rtol=1e-5)
+    layer.fn = np.cos
+    np.testing.assert_allclose(g(layer, X), numeric(residual_loss, (layer, X), 1, ()), rtol=1e-5)
+
+
+def test_a_global_object_changed_and_a_method_redefined():
+    g = srcad.grad(global_model_loss)
+    check_tree_grad(global_model_loss, (X,), 0, g(X))
+    old = GLOBAL_MODEL.layers[1]
+    try:
+        GLOBAL_MODEL.layers[1] = Act(np.sin, 3.0)  # another class where Tanh was
+        check_tree_grad(global_model_loss, (X,), 0, g(X))
+    finally:
+        GLOBAL_MODEL.layers[1] = old
+    original = Tanh.__call__
+    try:
+        Tanh.__call__ = lambda self, h: np.sin(h) * 2.0
+        check_tree_grad(global_model_loss, (X,), 0, g(X))
+    finally:
+        Tanh.__call__ = original
+    check_tree_grad(global_model_loss, (X,), 0, g(X))

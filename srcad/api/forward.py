@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import jvp_transform
+from ..results import located_error
 from .callables import unwrap
 from .derived import Derived, grad
 from .specialize import specialization
@@ -79,8 +80,14 @@ def jvp(fun, primals, tangents):
     _check_arity(target, primals, kwargs)
     positions = tuple(k for k, t in enumerate(tangents) if t is not None)
     function, names, _ = jvp_transform(target, positions, specialization(target, primals, kwargs))
-    out, tangent = function(*primals, **kwargs,
-                            **{names[j]: tangents[k] for j, k in enumerate(positions)})
+    try:
+        out, tangent = function(*primals, **kwargs,
+                                **{names[j]: tangents[k] for j, k in enumerate(positions)})
+    except SrcadError as exc:  # raised by a runtime helper: at the user's line
+        located = located_error(exc)
+        if located is None:
+            raise
+        raise located from None
     if read_result is not None:
         out, tangent = read_result(out), read_result(tangent)
     tangent = plain_tangent(tangent, out)

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import vjp_transform
+from ..results import located_error
 from ..runtime import plain, zero_tangent
 from .callables import unwrap
 from .derived import Derived
@@ -37,7 +38,13 @@ class VJPFunction:
 
     def __call__(self, cotangent):
         check_cotangent(self._out, cotangent)
-        grads = self._backward(self._saved, cotangent)
+        try:
+            grads = self._backward(self._saved, cotangent)
+        except SrcadError as exc:  # raised by a runtime helper: at the user's line
+            located = located_error(exc)
+            if located is None:
+                raise
+            raise located from None
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
     def __repr__(self):
@@ -58,7 +65,13 @@ def vjp(fun, *primals):
     args, kwargs = bound.call_args(primals, {})
     forward, backward, text = vjp_transform(bound.function, len(args), len(bound.args),
                                             specialization(bound.function, args, kwargs))
-    out, saved = forward(*args, **kwargs)
+    try:
+        out, saved = forward(*args, **kwargs)
+    except SrcadError as exc:  # raised by a runtime helper: at the user's line
+        located = located_error(exc)
+        if located is None:
+            raise
+        raise located from None
     return out, VJPFunction(backward, saved, primals, text, out)
 
 

@@ -117,7 +117,16 @@ def differentiable_attributes(x) -> list:
         return [f.name for f in dataclasses.fields(x) if hasattr(x, f.name)]
     if kind == "registered":
         return list(_child_positions(x)[0])
-    return own_attributes(x) or []
+    # (not a value a descriptor of the class keeps there, as functools.cached_property does)
+    return [name for name in own_attributes(x) or [] if not _descriptor(type(x), name)
+            or type(inspect.getattr_static(type(x), name)).__name__ == "member_descriptor"]
+
+
+def _descriptor(cls, name) -> bool:
+    """Does class ``cls`` have a descriptor called ``name`` (a property, a cached property, a
+    method, a slot)?"""
+    static = inspect.getattr_static(cls, name, _Marker)
+    return static is not _Marker and hasattr(type(static), "__get__")
 
 
 class _Marker:
@@ -180,12 +189,12 @@ def _constant_attribute(x, name) -> bool:
     attribute srcad cannot tell how to differentiate."""
     what = type(x).__name__
     static = inspect.getattr_static(type(x), name, _Marker)
-    if static is not _Marker and name not in (own_attributes(x) or []):
-        if not hasattr(type(static), "__get__"):
-            return True  # a class attribute: the same for every instance
+    if _descriptor(type(x), name):
         _refuse(f"'.{name}' of a {what} is a {type(static).__name__} of its class; srcad "
-                "differentiates it as a call of its function where it knows the class of the "
-                "object before running the function (an argument, an attribute of one)")
+                "differentiates a property as a call of its function where it knows the class of "
+                "the object before running the function (an argument, an attribute of one)")
+    if static is not _Marker and name not in (own_attributes(x) or []):
+        return True  # a class attribute: the same for every instance
     if structure(x) == "registered":
         _, _, aux = _child_positions(x)
         if _in_aux(aux, getattr(x, name)):
