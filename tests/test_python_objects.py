@@ -658,6 +658,146 @@ def test_a_layer_called_twice_in_a_loop_and_the_same_object_in_two_places():
     check_all(layers_loss, ([layer, Tanh(), layer], X), (1,))
 
 
+def enumerate_zip_dict(layers, blocks, x):
+    h = x
+    for k, layer in enumerate(layers):
+        h = layer(h) * (k + 1.0)
+    for layer, w in zip(layers[:1], [2.0]):
+        h = np.concatenate([h, w * np.sum(layer(x), keepdims=True)])[:2]
+    return np.sum(blocks["a"](h) ** 2)
+
+
+def isinstance_in_user_code(layers, x):
+    h = x
+    for layer in layers:
+        if isinstance(layer, Dense):
+            h = np.tanh(layer.W @ h) + layer.b[0]  # (layer narrowed to a Dense here)
+        else:
+            h = layer(h)
+    return np.sum(h ** 2)
+
+
+class Node:
+    """A tree: a method calling itself on the children, which may be None."""
+
+    def __init__(self, v, left=None, right=None):
+        self.v, self.left, self.right = v, left, right
+
+    def total(self, x):
+        s = self.v * np.sum(np.sin(x * self.v))
+        if self.left is not None:
+            s = s + self.left.total(x)
+        if self.right is not None:
+            s = s + self.right.total(x)
+        return s
+
+
+@dataclasses.dataclass
+class Linear:
+    W: np.ndarray
+    bias: object = None  # optional
+
+    def __call__(self, h):
+        h = self.W @ h
+        if self.bias is not None:
+            h = h + self.bias.scale * h  # (a method of None would fail: decided before running)
+        return h
+
+
+class Pair(NamedTuple):
+    act: object
+    dense: object
+
+
+def namedtuple_of_layers(p, x):
+    return np.sum(p.act(p.dense(x)) ** 2) + np.sum(p[1].b)
+
+
+class WithClassMethod:
+    def __init__(self, s):
+        self.s = s
+
+    @classmethod
+    def base(cls, x):
+        return np.sin(x)
+
+    def __call__(self, x):
+        return self.base(x) * self.s
+
+
+def call_loss(model, x):
+    return np.sum(model(x) ** 2)
+
+
+def write_into_a_copy_of_an_attribute(layer, x):
+    W = layer.W * 1.0
+    W[0] = x
+    return np.sum(W @ x)
+
+
+MORE_CASES = {
+    "enumerate, zip, a dict of layers": (
+        enumerate_zip_dict, lambda: (sequential(3).layers,
+                                     {"a": make_dense(np.random.default_rng(1), 2, 2)}, X),
+        (0, 1, 2)),
+    "isinstance in the user's code": (isinstance_in_user_code, lambda: (sequential(4).layers, X),
+                                      (0, 1)),
+    "a recursive method over a tree": (
+        Node.total, lambda: (Node(1.5, Node(0.5), Node(2.0, Node(0.1))), X), (0, 1)),
+    "an optional attribute, None and not": (
+        call_loss, lambda: ([Linear(RNG.normal(size=(3, 3))),
+                             Linear(RNG.normal(size=(3, 3)), Affine(0.5, np.zeros(3)))][0], X),
+        (0, 1)),
+    "an optional attribute that is set": (
+        call_loss, lambda: (Linear(RNG.normal(size=(3, 3)), types.SimpleNamespace(scale=0.5)), X),
+        (0, 1)),
+    "a named tuple of layers": (
+        namedtuple_of_layers, lambda: (Pair(Tanh(), make_dense(np.random.default_rng(2), 3, 3)),
+                                       X), (0, 1)),
+    "a classmethod": (call_loss, lambda: (WithClassMethod(2.0), X), (0, 1)),
+    "a copy of an attribute written into": (write_into_a_copy_of_an_attribute,
+                                            lambda: (make_dense(np.random.default_rng(2), 3, 3), X),
+                                            (0, 1)),
+}
+
+
+@pytest.mark.parametrize("case", MORE_CASES, ids=list(MORE_CASES))
+def test_more_ways_of_writing_objects(case):
+    f, make, ks = MORE_CASES[case]
+    check_all(f, make(), ks)
+
+
+def test_writing_into_an_attributes_array_is_refused_or_right():
+    # W is the layer's own array: writing into it changes the caller's object (srcad refuses
+    # what it cannot differentiate as written, never differentiates it wrong)
+    def f(layer, x):
+        W = layer.W
+        W[0] = x
+        return np.sum(W @ x)
+    layer = make_dense(np.random.default_rng(2), 3, 3)
+    try:
+        g = srcad.grad(f, argnums=1)(copy.deepcopy(layer), X)
+    except srcad.SrcadError as error:
+        assert error.location is not None
+        return
+    np.testing.assert_allclose(g, numeric(lambda x: f(copy.deepcopy(layer), x), (X,), 0, ()),
+                               rtol=1e-5)
+
+
+def test_debug_nans_and_export_with_objects(tmp_path):
+    model = sequential(14)
+    g = srcad.grad(Sequential.loss, debug_nans=True)
+    check_tree_grad(Sequential.loss, (model, X, Y), 0, g(model, X, Y))
+    bad = copy.deepcopy(model)
+    bad.layers[0].W[0, 0] = np.nan
+    with pytest.raises(srcad.NonFiniteError):
+        g(bad, X, Y)
+    # export imports only module-level functions: the methods the code calls are refused, located
+    with pytest.raises(srcad.SrcadError, match="a method") as info:
+        srcad.export(srcad.grad(model.loss), str(tmp_path / "exported.py"))
+    assert info.value.location is not None
+
+
 # ---- 4. refusals, at the user's line ---------------------------------------------------------------
 
 def pick(layers):
@@ -831,3 +971,16 @@ def test_a_global_object_changed_and_a_method_redefined():
     finally:
         Tanh.__call__ = original
     check_tree_grad(global_model_loss, (X,), 0, g(X))
+
+
+# ---- 6. the generated code ---------------------------------------------------------------------------
+
+GOLDEN_MODEL = Sequential(make_dense(np.random.default_rng(21), 3, 2), Tanh(), Act(np.sin, 2.0))
+
+
+def test_golden_source_of_a_method():
+    """``srcad.grad(model.loss)``: the method, the layers' calls dispatched on their classes.
+    Set SRCAD_UPDATE_GOLDEN=1 to rewrite tests/golden/method_sequential_loss.py after an intended
+    change, then review the diff."""
+    goldens.check("method_sequential_loss", srcad.source(srcad.grad(GOLDEN_MODEL.loss)))
+    check_tree_grad(GOLDEN_MODEL.loss, (X, Y), 0, srcad.grad(GOLDEN_MODEL.loss)(X, Y))

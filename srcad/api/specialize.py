@@ -21,7 +21,7 @@ import types
 import numpy as np
 
 from ..errors import SrcadError
-from ..passes.kinds import DATA, Instance, kind_of
+from ..passes.kinds import DATA, NONE, Instance, kind_of
 from ..passes.parse import ExtraArgument, Specialization, parse
 from ..results import Bounded
 
@@ -58,12 +58,12 @@ def _objects(params, named, args, kwargs) -> tuple:
         if isinstance(value, (float, int, np.ndarray)):
             continue  # (the common case, decided at once)
         kind = kind_of(value)
-        if kind is not DATA:
+        if kind is not DATA and kind is not NONE:
             found.append((params[k] if k < named else ExtraArgument(k - named), kind))
     for name, value in kwargs.items():
         if not isinstance(value, (float, int, np.ndarray)):
             kind = kind_of(value)
-            if kind is not DATA:
+            if kind is not DATA and kind is not NONE:
                 found.append((name, kind))
     return tuple(found)
 

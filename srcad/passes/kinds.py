@@ -7,8 +7,9 @@ Guarantees: a kind is hashable and compares equal exactly when srcad would resol
 on the two values, so a transformation keyed by the kinds of its arguments
 (:class:`~srcad.passes.parse.Specialization`) is right for every call with those kinds. The kinds:
 
-* :data:`DATA`: an array, a number, a string, None, or a list, tuple or dict holding only those
+* :data:`DATA`: an array, a number, a string, or a list, tuple or dict holding only those (and None)
   (methods and attributes are NumPy's);
+* :data:`NONE`: None (so ``if self.bias is not None`` is decided before the function runs);
 * :data:`UNKNOWN`: srcad cannot tell (what a call of a user's function returned, a parameter of a
   function transformed without arguments);
 * :class:`Instance`: an instance of the class ``cls``, with the kinds of its instance attributes
@@ -41,10 +42,10 @@ class _Named:
 
 DATA = _Named("DATA")
 UNKNOWN = _Named("UNKNOWN")
+NONE = _Named("NONE")  # None (an optional attribute: 'if self.bias is not None' decides statically)
 
 _DEPTH = 24  # objects nested deeper than this are UNKNOWN (a cycle is, too)
-_SCALARS = (np.ndarray, np.generic, numbers.Number, str, bytes, type(None), range, slice,
-            type(Ellipsis))
+_SCALARS = (np.ndarray, np.generic, numbers.Number, str, bytes, range, slice, type(Ellipsis))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,11 +99,22 @@ class Union:
 
 
 def is_object(kind) -> bool:
-    """Is ``kind`` an instance, or a union of instances only (a value with attributes of its own,
-    never an array)?"""
+    """Is ``kind`` an instance, or a union of instances (and None) only: a value with attributes
+    of its own, never an array?"""
     if isinstance(kind, Union):
-        return all(isinstance(k, Instance) for k in kind.options)
+        return all(isinstance(k, Instance) or k is NONE for k in kind.options)
     return isinstance(kind, Instance)
+
+
+def may_be_none(kind) -> bool | None:
+    """True if a value of kind ``kind`` is certainly None, False if it certainly is not, None if
+    srcad cannot tell."""
+    if kind is NONE:
+        return True
+    options = kind.options if isinstance(kind, Union) else (kind,)
+    if any(o is NONE or o is UNKNOWN or o is DATA for o in options):
+        return None
+    return False
 
 
 def instance_attributes(value) -> list | None:
@@ -119,6 +131,8 @@ def instance_attributes(value) -> list | None:
 
 def kind_of(value, _depth=0, _seen=None):
     """The kind of ``value`` (see the module docstring)."""
+    if value is None:
+        return NONE
     if isinstance(value, _SCALARS):
         return DATA
     if _depth > _DEPTH:
@@ -136,10 +150,10 @@ def kind_of(value, _depth=0, _seen=None):
 def _kind_of(value, depth, seen):
     if type(value) in (list, tuple):
         items = tuple(kind_of(v, depth + 1, seen) for v in value)
-        return DATA if all(k is DATA for k in items) else Sequence(type(value), items)
+        return DATA if all(k is DATA or k is NONE for k in items) else Sequence(type(value), items)
     if type(value) is dict:
         items = tuple((k, kind_of(v, depth + 1, seen)) for k, v in value.items())
-        if all(k is DATA for _, k in items):
+        if all(k is DATA or k is NONE for _, k in items):
             return DATA
         try:
             hash(items)

@@ -157,12 +157,12 @@ class _Resolver:
                     for t, kind in zip(target.elts, parts):
                         self.bind_kind(t.id, kind)
                 elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
-                        and self.atom_kind(stmt.value, previous) is not K.DATA:
+                        and self.atom_kind(stmt.value, previous) not in (K.DATA, K.NONE):
                     self.bind_kind(target.value.id, K.UNKNOWN)  # a list of objects changed
             elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
                     and isinstance(stmt.value.func, gast.Attribute) \
                     and isinstance(stmt.value.func.value, gast.Name) and stmt.value.args \
-                    and self.atom_kind(stmt.value.args[0], previous) is not K.DATA:
+                    and self.atom_kind(stmt.value.args[0], previous) not in (K.DATA, K.NONE):
                 self.bind_kind(stmt.value.func.value.id, K.UNKNOWN)  # items.append(layer)
 
     def bind_kind(self, name, kind):
@@ -181,7 +181,7 @@ class _Resolver:
             return found if found is not None else previous.get(node.id, K.DATA if node.id
                                                                 not in self.params else K.UNKNOWN)
         if isinstance(node, gast.Constant):
-            return K.DATA
+            return K.NONE if node.value is None else K.DATA
         if is_static(node, self.locals):
             return self.static_kind(node)
         return K.UNKNOWN
@@ -194,7 +194,7 @@ class _Resolver:
 
     def display(self, node, kind_of):
         items = tuple(kind_of(e) for e in node.elts)
-        if all(k is K.DATA for k in items):
+        if all(k is K.DATA or k is K.NONE for k in items):
             return K.DATA
         return K.Sequence(list if isinstance(node, gast.List) else tuple, items)
 
@@ -223,7 +223,8 @@ class _Resolver:
             return self.display(value, atom)
         if isinstance(value, gast.Dict):
             items = tuple((k.value, atom(v)) for k, v in zip(value.keys, value.values))
-            return K.DATA if all(k is K.DATA for _, k in items) else K.Mapping(items)
+            return K.DATA if all(k is K.DATA or k is K.NONE for _, k in items) \
+                else K.Mapping(items)
         if isinstance(value, gast.BinOp):
             left, right = atom(value.left), atom(value.right)
             if isinstance(value.op, gast.Add) and (isinstance(left, K.Sequence)
@@ -337,9 +338,19 @@ class _Resolver:
         return self.refine[name] if name in self.refine else self.objects.kind(name)
 
     def note_test(self, stmt):
-        """``cond = isinstance(x, C)``: remember it, to narrow ``x`` under ``if cond``."""
+        """``cond = isinstance(x, C)``: remember it, to narrow ``x`` under ``if cond``;
+        ``cond = x.attr is None`` (or ``is not None``), decided by the kinds: remember the
+        decision."""
         value = stmt.value
         self.tests.pop(stmt.targets[0].id, None)
+        if isinstance(value, gast.Compare) and len(value.ops) == 1 \
+                and isinstance(value.ops[0], (gast.Is, gast.IsNot)) \
+                and isinstance(value.comparators[0], gast.Constant) \
+                and value.comparators[0].value is None:
+            none = K.may_be_none(self.path_kind(value.left))
+            if none is not None:
+                self.tests[stmt.targets[0].id] = none == isinstance(value.ops[0], gast.Is)
+            return
         if not (isinstance(value, gast.Call) and len(value.args) == 2 and not value.keywords
                 and isinstance(value.args[0], gast.Name) and value.args[0].id in self.locals
                 and is_static(value.func, self.locals) and is_static(value.args[1], self.locals)):
@@ -352,10 +363,26 @@ class _Resolver:
         if fn is builtins.isinstance and isinstance(cls, type):
             self.tests[stmt.targets[0].id] = (value.args[0].id, cls)
 
+    def path_kind(self, node):
+        """The kind of ``x`` or ``x.a.b`` for a local ``x`` (UNKNOWN for anything else)."""
+        if isinstance(node, gast.Name) and node.id in self.locals:
+            return self.kind(node.id)
+        if isinstance(node, gast.Attribute):
+            return self.attribute_kind(self.path_kind(node.value), node.attr)
+        return K.UNKNOWN
+
     def narrowed(self, stmt, refine) -> tuple:
         """The narrowings of the body and the ``else`` of ``if cond:`` after ``cond =
-        isinstance(x, C)`` (none for a name the branch assigns)."""
+        isinstance(x, C)`` (none for a name the branch assigns). A branch that a test of None
+        decided never runs (``if self.bias is not None`` where the attribute is None) is emptied:
+        its calls on None are never made."""
         test = self.tests.get(stmt.test.id) if isinstance(stmt.test, gast.Name) else None
+        if isinstance(test, bool):
+            if test:
+                stmt.orelse = []
+            else:
+                stmt.body = [gast.Pass()]
+            return refine, refine
         if test is None:
             return refine, refine
         name, cls = test
@@ -584,9 +611,12 @@ class _Resolver:
     # -- building --------------------------------------------------------------------------------
 
     def options(self, kind):
-        """The kinds to dispatch over (subclasses first), or None where srcad cannot."""
+        """The kinds to dispatch over (subclasses first), or None where srcad cannot. (None is no
+        option: calling it or one of its methods fails as Python would.)"""
         if isinstance(kind, K.Union):
-            options = list(kind.options)
+            options = [o for o in kind.options if o is not K.NONE]
+            if len(options) == 1:
+                return options
             if all(isinstance(o, K.Instance) for o in options):
                 return sorted(options, key=lambda o: (-len(o.cls.__mro__), o.cls.__qualname__))
             if all(isinstance(o, K.Function) for o in options):
@@ -668,10 +698,10 @@ def static_kind(parsed, node):
     an object (not a module, not a function), that object's kind is an assumption of the
     transformation (``parsed.assumptions``), checked again at every call."""
     if isinstance(node, gast.Constant):
-        return K.DATA
+        return K.NONE if node.value is None else K.DATA
     if isinstance(node, (gast.Tuple, gast.List)):
         items = tuple(static_kind(parsed, e) for e in node.elts)
-        return K.DATA if all(k is K.DATA for k in items) else K.Sequence(
+        return K.DATA if all(k is K.DATA or k is K.NONE for k in items) else K.Sequence(
             list if isinstance(node, gast.List) else tuple, items)
     try:
         value = resolve_static(node, parsed)
@@ -679,7 +709,7 @@ def static_kind(parsed, node):
         return K.UNKNOWN
     kind = K.kind_of(value)
     name = dotted_name(node if not isinstance(node, gast.Subscript) else node.value)
-    if name is not None and kind is not K.DATA:
+    if name is not None and kind is not K.DATA and kind is not K.NONE:
         parts = name.split(".")
         obj, k = parsed.namespace.lookup(parts[0], None), 1
         while isinstance(obj, types.ModuleType) and k < len(parts):

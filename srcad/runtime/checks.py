@@ -174,14 +174,28 @@ def check_sequence(value, name, where):
                 f"'list({name})'", UnsupportedSyntaxError)
 
 
+def _numbers(value):
+    """The numbers and arrays in an adjoint (a list, tuple, dict or object adjoint's entries)."""
+    if value is None:
+        return
+    parts = getattr(value, "parts", None)  # an object's adjoint (srcad.runtime.objects)
+    if isinstance(parts, dict):
+        value = parts
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _numbers(v)
+    else:
+        yield value
+
+
 @helper
 def check_finite(value, name, where, involved):
     """``debug_nans``: stop at the first NaN or inf in an adjoint, saying where and with what."""
-    try:
-        finite = bool(np.all(np.isfinite(value)))
-    except TypeError:  # a list or tuple adjoint
-        finite = all(np.all(np.isfinite(v)) for v in value if v is not None)
-    if finite:
+    numbers = list(_numbers(value))  # (a container's or an object's adjoint: its entries)
+    if all(bool(np.all(np.isfinite(v))) for v in numbers):
         return
 
     def summary(v):
@@ -206,7 +220,7 @@ def check_finite(value, name, where, involved):
 
     of = next((v for v in involved if name == "d" + v or re.fullmatch(f"d{re.escape(v)}_\\d+",
                                                                       name)), None)
-    bad = "nan" if np.isnan(value).any() else "inf"
+    bad = "nan" if any(np.isnan(v).any() for v in numbers) else "inf"
     if of is None or own(of) == of:
         what = f"the gradient {name}"
     elif own(of) is not None:
