@@ -103,7 +103,9 @@ def _read(fun, wrt, static):
 
 
 def _classify(parsed, normalized, namer):
-    """Pass 6, ops: the :class:`~srcad.passes.ops.Op` of every simple statement, and the
+    """Pass 6, ops: calls on objects resolved to their classes' functions
+    (:mod:`srcad.passes.objects`), then the :class:`~srcad.passes.ops.Op` of every simple
+    statement, and the
     :class:`~srcad.rules.template.Helpers` its templates will use."""
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
     objects.resolve(parsed, normalized, namer, helpers)  # methods of objects: calls of functions

@@ -13,7 +13,8 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       3 lower     break/continue/early return -> flags (passes.lower)
       4 desugar   augmented/annotated assignments and chained comparisons rewritten (passes.desugar)
       5 anf       A-normal form: one operation per statement on atoms (passes.anf, passes.control)
-      6 ops       what each statement computes: its rule, its operands (passes.ops)
+      6 ops       what each statement computes: its rule, its operands (passes.ops); calls on
+                  objects made calls of their classes' functions (passes.objects)
       7 activity  which variables carry a derivative (passes.activity)
     back half, one mode (derive: reverse mode; derive_forward: forward mode):
       8 alias     writes into arrays another live name may share (passes.alias)

@@ -361,6 +361,8 @@ def test_vjp_jacobians_and_source_of_methods():
     text = srcad.source(srcad.grad(model.loss))  # before any call: the object bound is known
     assert "def grad_Sequential_loss(self, x, y):" in text
     assert "forward_Sequential_call" in text
+    assert "def jvp_Sequential_loss(self, x, y, *, x_dot):" in srcad.source(model.loss,
+                                                                            mode="forward")
     H = srcad.hessian(model.loss)(X, Y)
     for k, e in enumerate(np.eye(3)):
         np.testing.assert_allclose(H[:, k], srcad.hvp(model.loss)(X, Y, e), rtol=1e-10)
@@ -920,6 +922,16 @@ def test_what_srcad_cannot_resolve_is_refused_at_its_line(case):
     tangents[k] = copy.deepcopy(args[k]) if not isinstance(args[k], np.ndarray) \
         else np.ones_like(args[k])
     refused_at(lambda: srcad.jvp(f, args, tangents), "REFUSED", f)
+
+
+def changes_an_object(model, x):
+    _ = setattr(model, "layers", [])  # REFUSED: the object changed while the function runs
+    return model.loss(x, Y)
+
+
+def test_changing_an_object_srcad_resolved_is_refused():
+    refused_at(lambda: srcad.grad(changes_an_object, argnums=1)(sequential(), X), "REFUSED",
+               changes_an_object, srcad.UnsupportedSyntaxError)
 
 
 def test_no_gradient_through_an_unresolved_call_is_no_refusal():

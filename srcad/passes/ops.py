@@ -9,7 +9,10 @@ call srcad cannot differentiate is classified ``OpKind.UNKNOWN`` with the reason
 raised only if a gradient must flow through it (see :meth:`Op.error`). A call that changes values in
 place or reads variables it is not passed (:func:`srcad.passes.holders.changed_by`) is such a call,
 with what it may change among its targets, so a gradient through those refuses it too; a method call
-resolves by what its object holds (:func:`srcad.passes.holders.holders`)."""
+resolves by what its object holds (:func:`srcad.passes.holders.holders`). Calls on objects of known
+class were made calls of their classes' functions before (:mod:`srcad.passes.objects`, which also
+says what it could not resolve, refused here like an unknown call); an attribute of an object
+(``self.W``) has the rule of ``getattr``."""
 
 from __future__ import annotations
 
@@ -26,7 +29,8 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
-from . import holders, kinds
+from . import holders
+from . import objects as objects_pass
 from .syntax import index_value
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
 from .parse import ExtraArgument, Specialization, dotted_name
@@ -147,10 +151,10 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     if isinstance(target, gast.Tuple):
         return Op(OpKind.UNPACK, tuple(t.id for t in target.elts), args={"x": value}, node=value)
     targets = (target.id,)
-    objects = parsed.objects
-    refusal = objects.refusals.get(value) if objects is not None else None
-    if refusal is not None:  # a call on an object srcad could not resolve (srcad.passes.objects)
-        return _unresolved(targets, value, refusal, locals_)
+    refusal = objects_pass.refusal(value, parsed.objects)
+    if refusal is not None:  # a call or operator on an object srcad cannot see into
+        changed, operands = objects_pass.operands(value, targets, locals_)
+        return Op(OpKind.UNKNOWN, targets + changed, args=operands, node=value, reason=refusal)
     if isinstance(value, gast.Name) and value.id in locals_:
         return Op(OpKind.RULE, targets, _COPY, {"x": value}, value)
     if isinstance(value, (gast.Name, gast.Constant, gast.Attribute, gast.JoinedStr)) \
@@ -158,15 +162,6 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
     if isinstance(value, (gast.Tuple, gast.List)) and _is_static(value, locals_):
         return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
-    operands = [value.left, value.right] if isinstance(value, gast.BinOp) else \
-        [value.operand] if isinstance(value, gast.UnaryOp) else []
-    held = [o.id for o in operands if isinstance(o, gast.Name) and objects is not None
-            and kinds.is_object(objects.kind(o.id))]
-    if held:  # an operator a class defines (__add__, ...): srcad does not read those
-        return Op(OpKind.UNKNOWN, targets, args={f"arg{k}": o for k, o in enumerate(operands)},
-                  node=value, reason=f"srcad has no gradient rule for an operator on '{held[0]}', "
-                                     "an object (its class's operator method is not "
-                                     "differentiated); compute with its attributes instead")
     if isinstance(value, gast.BinOp):
         left, right = (isinstance(v, gast.Name) and v.id in sequences
                        for v in (value.left, value.right))
@@ -201,11 +196,7 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         return _apply(targets, rules.lookup(operator.getitem), [value.value, index], {}, value,
                       "indexing")
     if isinstance(value, gast.Attribute):  # attribute of a local value: x.T, x.shape, self.W
-        kind = objects.kind(value.value.id) if objects is not None \
-            and isinstance(value.value, gast.Name) else kinds.UNKNOWN
-        array_name = value.attr in rules.NONDIFF_ATTRIBUTES or value.attr in rules.ATTRIBUTES
-        if kinds.is_object(kind) or not (array_name or kind is kinds.DATA):
-            # an attribute of an object (of unknown kind: srcad.runtime.objects checks it is one)
+        if objects_pass.read_as_object(value, parsed.objects):  # (unknown: checked at run time)
             return _apply(targets, rules.lookup(getattr),
                           [value.value, gast.Constant(value=value.attr, kind=None)], {}, value,
                           f"attribute '.{value.attr}'")
@@ -290,19 +281,6 @@ def _load(name):
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
-def _unresolved(targets, node, reason, locals_) -> Op:
-    """A call on an object srcad could not resolve to the user's code: refused if a gradient flows
-    through it, or through what it was passed or called on (the method may change them)."""
-    everything = {f"arg{k}": a for k, a in enumerate([node.func] + list(node.args))} \
-        if isinstance(node, gast.Call) else {"arg0": node.value}
-    if isinstance(node, gast.Call):
-        everything.update({f"kw_{k.arg}": k.value for k in node.keywords})
-    changed = tuple(n.id for a in everything.values() for n in gast.walk(a)
-                    if isinstance(n, gast.Name) and n.id in locals_ and n.id not in targets)
-    return Op(OpKind.UNKNOWN, targets + tuple(dict.fromkeys(changed)), args=everything, node=node,
-              reason=reason)
-
-
 def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
     """A call to a known object: its rule if it has one, else its source if it is a Python
     function (a custom_vjp without a VJP yet counts as its function)."""
@@ -352,7 +330,7 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
     functions = {}
     held = []  # (parameter, kind) of the arguments that hold objects (srcad.passes.kinds)
     for name, atom in args.items():
-        kind = _argument_kind(atom, parsed, locals_, node)
+        kind = objects_pass.argument_kind(atom, parsed, locals_, node)
         if kind is not None:
             held.append((name, kind))
         if isinstance(name, ExtraArgument):
@@ -369,23 +347,6 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
                             extra if has_varargs else None,  # how many its *args gets
                             tuple(held))
     return Op(OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
-
-
-def _argument_kind(atom, parsed, locals_, node):
-    """The kind of an argument of a user's call, if it is not data (what the callee is
-    specialized on: the classes of the objects it is passed); None for data."""
-    objects = parsed.objects
-    if objects is None:
-        return None
-    if isinstance(atom, gast.Name) and atom.id in locals_:
-        kind = objects.kind(atom.id, node)
-    elif _is_static(atom, locals_) and isinstance(atom, (gast.Name, gast.Attribute)):
-        from .objects import static_kind
-        kind = static_kind(parsed, atom)  # (a global object: assumed, checked at every call)
-    else:
-        return None
-    return kind if isinstance(kind, (kinds.Instance, kinds.Sequence, kinds.Mapping,
-                                     kinds.Union)) else None
 
 
 def _nested_call(targets, nested, node, keywords) -> Op:
