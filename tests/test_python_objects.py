@@ -494,6 +494,63 @@ def test_gradient_with_respect_to_a_pytree_has_its_structure(case):
     assert type(gp) is type(p)
 
 
+@dataclasses.dataclass
+class Box:
+    a: object
+    b: object
+
+
+class Duo(NamedTuple):
+    first: object
+    second: object
+
+
+def _random_tree(rng, depth):
+    """A random nesting of dataclasses, named tuples, namespaces, dicts, lists and tuples, with
+    number and array leaves (and a string here and there)."""
+    if depth == 0 or rng.uniform() < 0.25:
+        return float(rng.normal()) if rng.uniform() < 0.4 else rng.normal(size=int(
+            rng.integers(1, 4)))
+    def child():
+        return _random_tree(rng, depth - 1)
+    kind = int(rng.integers(0, 6))
+    if kind == 0:
+        return Box(child(), child())
+    if kind == 1:
+        return Duo(child(), child())
+    if kind == 2:
+        return types.SimpleNamespace(u=child(), v=child(), tag="t")
+    if kind == 3:
+        return {"k": child(), "j": child()}
+    if kind == 4:
+        return [child(), child()]
+    return (child(), child())
+
+
+def _paths_as_code(x, code="p"):
+    """The Python expressions that read each float leaf of ``x`` from ``p``."""
+    found = []
+    for path, _ in leaves(x):
+        expr = code
+        for kind, key in path:
+            expr += f".{key}" if kind == "attr" else f"[{key!r}]"
+        found.append(expr)
+    return found
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_random_nestings_of_pytrees(seed):
+    rng = np.random.default_rng(seed)
+    tree = Duo(_random_tree(rng, 3), _random_tree(rng, 2))
+    paths = _paths_as_code(tree)
+    terms = " + ".join(f"np.sum(np.sin({e} * x[{k % 3}]) * {k + 1.0})"
+                       for k, e in enumerate(paths))
+    from gradcheck import make_function
+    f = make_function(f"def f(p, x):\n    return {terms}\n", {})
+    gp, gx = check_all(f, (tree, X), ks=(0, 1))
+    assert type(gp) is type(tree)
+
+
 def test_what_carries_no_gradient_is_left_as_it_is():
     p = Affine(0.7, np.array([0.1, -0.3, 0.2]), name="first", count=4)
     g = srcad.grad(affine)(p, X)

@@ -49,8 +49,8 @@ def same_structure(x, t) -> bool:
             flatten = objects._REGISTERED[type(x)][0]
             return same_structure(list(flatten(x)[0]), list(flatten(t)[0]))
         return names == objects.differentiable_attributes(t) and all(
-            same_structure(getattr(x, n), getattr(t, n)) for n in names
-            if holds_floats(getattr(x, n)) or np.ndim(getattr(x, n)))
+            getattr(t, n) is not None and same_structure(getattr(x, n), getattr(t, n))
+            for n in names if holds_floats(getattr(x, n)) or np.ndim(getattr(x, n)))
     if isinstance(x, dict):
         return isinstance(t, dict) and set(t) == set(x) and all(
             same_structure(x[k], t[k]) for k in x)

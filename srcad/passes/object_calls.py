@@ -100,7 +100,11 @@ class Calls:
             return [stmt]  # (in parsed.static: pass 6 calls that function)
         options = self.options(kind)
         if options is None:
-            if kind is not K.DATA and method is None:
+            if kind is K.UNKNOWN and name in self.params and method is None:
+                self.refuse(stmt, f"srcad has not seen the argument '{name}' holds: this "
+                            "derivative was made before any call (srcad.source of a function "
+                            "given objects as arguments: call the derived function once first)")
+            elif kind is not K.DATA and method is None:
                 self.refuse(stmt, f"srcad cannot tell what '{name}' holds here ({_describe(kind)}), "
                             "so it cannot see into this call; pass the object or function as an "
                             "argument, or keep it in an attribute of one")
@@ -303,7 +307,8 @@ def _function_hint(fn) -> str:
 
 def _describe(kind) -> str:
     if kind is K.UNKNOWN:
-        return "what a call returned, or a value srcad does not follow"
+        return ("what a call of a function returned, or something read from an argument srcad has "
+                "not seen: srcad.source before the first call does not know the arguments")
     if isinstance(kind, K.Union):
         return "values of different kinds: " + ", ".join(sorted(map(repr, kind.options)))
     if isinstance(kind, K.Sequence):
