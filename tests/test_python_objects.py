@@ -391,10 +391,34 @@ def test_grad_as_a_decorator_of_a_method():
     np.testing.assert_allclose(g.A, 0.5 * np.outer(x, x))
 
 
-def test_check_grads_accepts_methods_and_partials():
+def test_check_grads_accepts_methods_partials_and_objects():
     model = sequential(6)
     srcad.check_grads(model.loss, (X, Y), order=2, modes=("rev", "fwd"))
     srcad.check_grads(functools.partial(loss_of, k=2.0), (X,), order=2)
+    g = srcad.check_grads(Sequential.loss, (model, X, Y), argnums=0)  # an object, leaf by leaf
+    assert type(g) is Sequential
+
+
+@srcad.custom_vjp
+def wrong_square(v):
+    return v ** 2
+
+
+wrong_square.defvjp(lambda g, ans, v: (g * 3.0 * v,))  # wrong on purpose: 3v, not 2v
+
+
+class Wrong:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return np.sum(wrong_square(self.w * x))
+
+
+def test_check_grads_names_a_wrong_line_inside_a_method():
+    with pytest.raises(srcad.GradientCheckError, match="argument 0.w") as info:
+        srcad.check_grads(call_loss, (Wrong(np.array([0.5, -1.0, 2.0])), X), argnums=0)
+    assert "return np.sum(wrong_square(self.w * x))" in str(info.value), str(info.value)
 
 
 # ---- 2. attribute reads on parameters: pytrees ------------------------------------------------------

@@ -203,9 +203,12 @@ def _constant_attribute(x, name) -> bool:
                 "flatten function (srcad.register_pytree) returns nor part of its aux data, so "
                 "srcad cannot tell how a gradient reaches the children; read the children "
                 "themselves")
-    _refuse(f"the attribute '.{name}' of a {what} is not one of its fields, so srcad cannot tell "
-            "how a gradient reaches them (it was set outside __init__'s fields); read the fields "
-            "themselves, or register the class with srcad.register_pytree")
+    if structure(x) == "dataclass":
+        _refuse(f"the attribute '.{name}' of a {what} is not one of its fields, so srcad cannot "
+                "tell how a gradient reaches them (it was set outside __init__'s fields); read the "
+                "fields themselves, or register the class with srcad.register_pytree")
+    _refuse(f"the attribute '.{name}' of a {what} is not one it holds (it comes from __getattr__ "
+            "or a descriptor), so srcad cannot tell how a gradient reaches its attributes")
 
 
 @helper(linear_in="g")

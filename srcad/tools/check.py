@@ -38,7 +38,8 @@ def _name(fun) -> str:
 
 
 def _where(k, path) -> str:
-    return f"argument {k}" + "".join(f"[{key!r}]" for key in path)
+    return f"argument {k}" + "".join(f".{key}" if isinstance(key, values.Attribute)
+                                     else f"[{key!r}]" for key in path)
 
 
 def _differences(f, x, eps, elementwise):
@@ -113,7 +114,8 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
         if not isinstance(k, int) or not -len(args) <= k < len(args):
             raise SrcadError(f"check_grads: argnums={argnums!r} names no argument of the "
                              f"{len(args)} given")
-        if isinstance(args[k], (list, tuple, dict)):
+        if isinstance(args[k], (list, tuple, dict)) or values.object_attributes(args[k]) \
+                is not None:
             leaves[k] = list(values.leaves(args[k]))
             if not leaves[k]:
                 raise SrcadError(f"check_grads: argument {k} (a {type(args[k]).__name__}) holds no "
@@ -134,7 +136,8 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
             if problem is not None:
                 problems.append(problem)
     if not problems:
-        plain_ks = [k for k in ks if not isinstance(args[k], (list, tuple, dict))]
+        plain_ks = [k for k in ks if not isinstance(args[k], (list, tuple, dict))
+                    and values.object_attributes(args[k]) is None]
         if "fwd" in modes:
             problems += _check_forward(fun, args, plain_ks, eps, rtol, atol, rng)
         if order == 2:
