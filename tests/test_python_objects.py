@@ -368,6 +368,34 @@ def test_vjp_jacobians_and_source_of_methods():
         np.testing.assert_allclose(H[:, k], srcad.hvp(model.loss)(X, Y, e), rtol=1e-10)
 
 
+class Cubic:
+    def __init__(self, a):
+        self.a = a
+
+    def value(self, x):
+        return self.a * x ** 3
+
+
+def test_derivatives_of_derivatives_of_methods_and_partials():
+    cubic = Cubic(2.0)
+    assert srcad.grad(srcad.grad(cubic.value))(0.5) == pytest.approx(2.0 * 6 * 0.5)
+    assert srcad.hessian(cubic.value)(0.5) == pytest.approx(6.0)
+
+    def f(a, x):
+        return a ** 3 * np.sin(x)
+    inner = functools.partial(srcad.grad(f), 2.0)  # d/da at a = 2, then d/dx of that
+    assert srcad.grad(inner)(0.5) == pytest.approx(3 * 4.0 * np.cos(0.5))
+
+
+def test_vjp_with_respect_to_an_object():
+    model = sequential(15)
+    out, vjp_fn = srcad.vjp(Sequential.loss, model, X, Y)
+    g_model, g_x, _ = vjp_fn(1.0)
+    assert type(g_model) is Sequential
+    check_tree_grad(Sequential.loss, (model, X, Y), 0, g_model)
+    np.testing.assert_allclose(g_x, srcad.grad(model.loss)(X, Y))
+
+
 class Quadratic:
     def __init__(self, A):
         self.A = A
