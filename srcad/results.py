@@ -131,7 +131,7 @@ class Guard:
     def holds(self) -> bool:
         if RULES.version != self._rules:
             return False
-        if not all(a.holds() for a in self._assumptions):
+        if self._assumptions and not all(a.holds() for a in self._assumptions):
             return False
         for ref, code, defaults, kwdefaults, globals_, cells in self._checks:
             fn = ref()

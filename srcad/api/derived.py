@@ -134,7 +134,8 @@ class Derived:
     # ---- calling --------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        args, kwargs = self.bound.call_args(args, kwargs)
+        if self.bound.args or self.bound.kwargs:
+            args, kwargs = self.bound.call_args(args, kwargs)
         t = self.transformed(args, kwargs)
         try:
             value, grads = t.function(*args, **kwargs)

@@ -50,18 +50,21 @@ def specialization(fun, args, kwargs) -> Specialization:
     return Specialization(tuple(functions), extra, objects)
 
 
+_DATA_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, type(None)})
+
+
 def _objects(params, named, args, kwargs) -> tuple:
     """``(parameter, kind)`` for each argument given that is not data (an extra positional one's
     parameter is an :class:`~srcad.passes.parse.ExtraArgument`)."""
     found = []
     for k, value in enumerate(args):
-        if isinstance(value, (float, int, np.ndarray)):
+        if type(value) in _DATA_TYPES:
             continue  # (the common case, decided at once)
         kind = kind_of(value)
         if kind is not DATA and kind is not NONE:
             found.append((params[k] if k < named else ExtraArgument(k - named), kind))
     for name, value in kwargs.items():
-        if not isinstance(value, (float, int, np.ndarray)):
+        if type(value) not in _DATA_TYPES:
             kind = kind_of(value)
             if kind is not DATA and kind is not NONE:
                 found.append((name, kind))
