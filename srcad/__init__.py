@@ -16,6 +16,8 @@ The public names, all listed in ``__all__`` (see docs/api.md):
 * the user's own gradients (:mod:`srcad.rules`): ``stop_gradient``, ``custom_vjp``, ``defvjp``,
   ``checkpoint``;
 * tools (:mod:`srcad.tools`): ``check_grads`` (and ``GradientCheckError``), ``export``;
+* objects (:mod:`srcad.pytree`): ``register_pytree``, a class whose gradients are built by its own
+  ``flatten``/``unflatten`` (dataclasses, named tuples and other objects need none);
 * errors (:mod:`srcad.errors`): ``SrcadError`` and its subclasses.
 
 ``python -m srcad show FILE.py:NAME`` prints a derivative from the command line.
@@ -25,6 +27,7 @@ from .api import grad, hessian, hvp, jacfwd, jacrev, jvp, show, source, value_an
 from .rules.custom import checkpoint, custom_vjp, defvjp
 from .tools.check import GradientCheckError, check_grads
 from .tools.export import export
+from .pytree import register_pytree
 from .rules import stop_gradient
 from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScalarOutputError,
                      SourceUnavailableError, SrcadError, UndefinedNameError,
@@ -35,7 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "grad", "value_and_grad", "vjp", "jacrev", "jvp", "jacfwd", "hvp", "hessian", "source", "show",
     "stop_gradient", "custom_vjp", "defvjp", "checkpoint",
-    "check_grads", "GradientCheckError", "export",
+    "check_grads", "GradientCheckError", "export", "register_pytree",
     "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError",
     "NoGradientRuleError", "SourceUnavailableError", "NonScalarOutputError", "UndefinedNameError",
     "UnsupportedOperationError",

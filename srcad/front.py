@@ -3,8 +3,9 @@
 Accepts: a user's Python function (or a nested def, :class:`srcad.passes.parse.NestedFunction`), the
 names of the parameters to differentiate (an :class:`~srcad.passes.parse.ExtraArgument` for an
 argument its ``*args`` takes), and ``static``, a :class:`~srcad.passes.parse.Specialization`: the
-functions its called parameters hold, how many extra positional arguments it gets and the
-keyword arguments its ``**kwargs`` gets.
+functions its called parameters hold, how many extra positional arguments it gets, the
+keyword arguments its ``**kwargs`` gets and the kinds of the objects it is passed
+(:mod:`srcad.passes.kinds`).
 Guarantees: :func:`analyse` runs parse, fence, lower, desugar, anf, ops and activity in that order,
 one call each, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
 program after each, with the facts of ops and activity), and returns an :class:`Analysed`.
@@ -21,7 +22,7 @@ import gast
 from .hooks import after
 from .naming import Namer
 from .passes import activity as activity_pass
-from .passes import alias
+from .passes import alias, objects
 from .passes.anf import anf
 from .passes.desugar import desugar
 from .passes.fence import fence
@@ -98,13 +99,21 @@ def _read(fun, wrt, static):
     parsed.specialize_kwargs(static.keywords or ())
     called = parsed.called_parameters()
     parsed.static = {k: v for k, v in static.functions if k in called}
+    varargs = [n for names in parsed.varargs.values() for n in names]
+    parsed.kinds = {varargs[p.index] if isinstance(p, ExtraArgument) else p: kind
+                    for p, kind in static.objects
+                    if not isinstance(p, ExtraArgument) or p.index < len(varargs)}
     return parsed, fun, list(wrt)
 
 
 def _classify(parsed, normalized, namer):
-    """Pass 6, ops: the :class:`~srcad.passes.ops.Op` of every simple statement, and the
+    """Pass 6, ops: calls on objects resolved to their classes' functions
+    (:mod:`srcad.passes.objects`), then the :class:`~srcad.passes.ops.Op` of every simple
+    statement, and the
     :class:`~srcad.rules.template.Helpers` its templates will use."""
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
+    objects.resolve(parsed, normalized, namer, helpers)  # methods of objects: calls of functions
+    helpers.local_names = normalized.locals
     simple = list(simple_statements(normalized.tree.body))
     sequences = sequence_names(simple, parsed)
     return helpers, {stmt: Op(OpKind.RULE, (stmt.targets[0].id,), NONDIFF, {}, stmt.value)

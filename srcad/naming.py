@@ -83,6 +83,17 @@ class Namer:
         return self.fresh(describe(expr))
 
 
+def function_name(fn) -> str:
+    """The name generated code gives what it makes of the user's function ``fn``: its own name
+    (``mlp``), or for a method its class's and its own (``Dense_call`` for ``Dense.__call__``)."""
+    name = re.sub(r"\W", "", fn.__name__) or "function"  # a lambda is '<lambda>'
+    parts = getattr(fn, "__qualname__", "").split(".")
+    if len(parts) > 1 and parts[-2] != "<locals>":
+        owner = re.sub(r"\W", "", parts[-2])
+        name = f"{owner}_{name.strip('_') or 'function'}"
+    return name
+
+
 def _atom_word(node) -> str:
     if isinstance(node, gast.Name):
         return node.id

@@ -13,7 +13,8 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       3 lower     break/continue/early return -> flags (passes.lower)
       4 desugar   augmented/annotated assignments and chained comparisons rewritten (passes.desugar)
       5 anf       A-normal form: one operation per statement on atoms (passes.anf, passes.control)
-      6 ops       what each statement computes: its rule, its operands (passes.ops)
+      6 ops       what each statement computes: its rule, its operands (passes.ops); calls on
+                  objects made calls of their classes' functions (passes.objects)
       7 activity  which variables carry a derivative (passes.activity)
     back half, one mode (derive: reverse mode; derive_forward: forward mode):
       8 alias     writes into arrays another live name may share (passes.alias)
@@ -31,16 +32,16 @@ analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :m
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import linecache
 import os
-import re
 import types
 
 from .errors import Location, SourceUnavailableError, SrcadError
 from .front import Analysed, analyse
 from .hooks import after
-from .naming import Namer
+from .naming import Namer, function_name
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
@@ -68,6 +69,7 @@ class Program:
         self.generated: list = []    # (gast function, comments), in the same order
         self.pairs: dict = {}        # (function, wrt) -> (forward name, backward name)
         self.names = Namer()         # the names of the generated functions
+        self.assumptions: list = []  # what resolving objects' methods assumed (passes.objects)
 
     def fresh(self, hint: str) -> str:
         return self.names.fresh(hint)
@@ -112,6 +114,7 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, s
     :class:`~srcad.passes.parse.Specialization` of ``fun`` (``None``: none)."""
     _fresh_source(fun)
     a = analyse(fun, wrt, static)                                              # passes 1 to 7
+    program.assumptions += a.parsed.assumptions
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
     facts = shapes.analyze(a.normalized, a.ops)                                # pass 9
@@ -138,6 +141,7 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     ``key``)."""
     _fresh_source(fun)
     a = analyse(fun, wrt, static, forward=True)                                # passes 1 to 7
+    program.assumptions += a.parsed.assumptions
     if key is not None:
         program.pairs[key] = (name, a.tangents)  # before its callees: a recursive call finds it
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
@@ -169,7 +173,7 @@ def _fresh_source(fun):
 
 
 def _guard(program) -> Guard:
-    return Guard(entry.user_fn for entry in program.entries)
+    return Guard((entry.user_fn for entry in program.entries), program.assumptions)
 
 
 def _after_analysis(step, a: Analysed, notes):
@@ -186,7 +190,7 @@ def _after_generation(step, generated):
 # -- the whole transformation, per kind of derivative ---------------------------------------------
 
 def _base_name(fun) -> str:
-    return re.sub(r"\W", "", fun.__name__) or "function"  # a lambda is '<lambda>'
+    return function_name(fun)  # (a method: Dense_call for Dense.__call__)
 
 
 def _main_first(program) -> list:
@@ -306,14 +310,16 @@ def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kw
                        entries, name, _guard(program), basis=t)
 
 
-_vjp_cache = PerFunction()  # function -> {(count, static): ((forward, backward, text), Guard)}
+_vjp_cache = PerFunction()  # function -> {(count, skip, static): ((forward, backward, text), Guard)}
 
 
-def vjp_transform(fun, count: int):
-    """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters."""
-    static = Specialization(extra_arguments=max(count - len(positional(fun)), 0)
-                            if has_varargs(fun) else None)
-    key = (count, static)
+def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
+    """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters but the
+    first ``skip`` (a bound method's ``self``: a constant), specialized on ``static`` (its number
+    of extra arguments set here from ``count``)."""
+    static = dataclasses.replace(static, extra_arguments=max(count - len(positional(fun)), 0)
+                                 if has_varargs(fun) else None)
+    key = (count, skip, static)
     found = _vjp_cache.get(fun, key)
     if found is not None and found[1].holds():
         return found[0]
@@ -324,7 +330,7 @@ def vjp_transform(fun, count: int):
     program = Program()
     base = _base_name(fun)
     names = (program.fresh(f"forward_{base}"), program.fresh(f"backward_{base}"))
-    parsed, out = derive(program, fun, params[:count], pair=names, static=static)
+    parsed, out = derive(program, fun, params[skip:count], pair=names, static=static)
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
               f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "

@@ -108,10 +108,14 @@ class Guard:
     :meth:`holds` checks them all by identity -- a few dictionary reads per name, cheap
     enough for every call: a helper redefined in a later notebook cell, an activation rebound, a
     module reloaded, ``__defaults__`` replaced or a rule of the table replaced make it false, and
-    the caller transforms again."""
+    the caller transforms again; so does a global object whose methods srcad resolved, given
+    another kind, or a class's method redefined (``assumptions``, see
+    :class:`srcad.passes.objects.Assumption`)."""
 
-    def __init__(self, functions):
+    def __init__(self, functions, assumptions=()):
         self._rules = RULES.version  # a rule replaced since (srcad.defvjp(..., replace=True))
+        # what the resolution of objects' methods assumed (srcad.passes.objects.Assumption)
+        self._assumptions = tuple(assumptions)
         self._checks = []
         seen = set()
         for fn in functions:
@@ -126,6 +130,8 @@ class Guard:
 
     def holds(self) -> bool:
         if RULES.version != self._rules:
+            return False
+        if self._assumptions and not all(a.holds() for a in self._assumptions):
             return False
         for ref, code, defaults, kwdefaults, globals_, cells in self._checks:
             fn = ref()
@@ -307,3 +313,21 @@ def user_location(location):
         user_file = inner.group(1) if inner else user_file
         location = Location(user_file, number, 0)
     return location
+
+
+def located_error(exc):
+    """A :class:`~srcad.errors.SrcadError` raised without a location by a runtime helper, in code
+    srcad generated: the same error at the user's line behind the innermost generated frame of its
+    traceback (:func:`user_location`); None where that cannot be found (raise ``exc`` as it is)."""
+    if getattr(exc, "location", True) is not None:
+        return None
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith("<srcad "):
+            found = Location(filename, tb.tb_lineno, 0)
+        tb = tb.tb_next
+    location = user_location(found) if found is not None else None
+    if location is None or location.filename.startswith("<srcad "):
+        return None
+    return type(exc)(exc.message, location, exc.hint).with_traceback(exc.__traceback__)

@@ -183,7 +183,6 @@ OPAQUE_CALLS = {
     "partial": "return np.sum(functools.partial(np.power, x)(2.0))  # HERE",
     "partial stored": "p = functools.partial(np.power, x)  # HERE\n    return np.sum(p(2.0))  # HERE",
     "bound method": "m = x.sum  # HERE\n    return m() ** 2  # HERE",
-    "method of a global object": "return GLOBAL_OBJECT.sum(x)  # HERE",
 }
 
 
@@ -248,13 +247,29 @@ def f(x):
 
 
 OBJECT_METHODS = {
-    "user object sum": "o = Accumulator()\n    return o.sum(x)  # HERE",
-    "user object dot": "o = Accumulator(2.0)\n    return o.dot(x)  # HERE",
     "user object made from x": "o = Accumulator(x[0])  # HERE\n    r = o.reshape(5)  # HERE\n    return r.sum(x)",
-    "global object copied": "o = GLOBAL_OBJECT\n    return o.sum(x)  # HERE",
     "getattr result": 'o = getattr(np, "linalg")\n    return o.norm(x)  # HERE',
     "either of two modules": "m = np\n    if x[0] > 0:\n        m = np.linalg\n    return m.norm(x)  # HERE",
 }
+
+
+# A method of an object whose class srcad knows (made in the function, a global) is a call of the
+# class's function, differentiated like any user function (issue #15; tests/test_python_objects.py)
+OBJECT_METHODS_RESOLVED = {
+    "user object sum": "o = Accumulator()\n    return o.sum(x)",
+    "user object dot": "o = Accumulator(2.0)\n    return o.dot(x)",
+    "global object copied": "o = GLOBAL_OBJECT\n    return o.sum(x)",
+    "method of a global object": "return GLOBAL_OBJECT.sum(x)",
+}
+
+
+@pytest.mark.parametrize("body", OBJECT_METHODS_RESOLVED.values(),
+                         ids=OBJECT_METHODS_RESOLVED.keys())
+def test_a_method_of_an_object_of_a_known_class_is_differentiated(body):
+    _assert_right(f"""
+def f(x):
+    {body}
+""")
 
 
 @pytest.mark.parametrize("body", OBJECT_METHODS.values(), ids=OBJECT_METHODS.keys())

@@ -1,7 +1,10 @@
 """Gradients: :func:`grad`, :func:`value_and_grad` and the :class:`Derived` function they return.
 
-Accepts a plain Python function (``def`` or ``lambda`` whose source srcad can read) or a function
-already made by ``grad``/``value_and_grad`` (a derivative of a derivative). Guarantees: the derived
+Accepts a plain Python function (``def`` or ``lambda`` whose source srcad can read), a bound method,
+an instance with a ``__call__`` written in Python, a ``functools.partial`` of those (see
+:mod:`srcad.api.callables`: the bound arguments are constants and ``argnums`` counts the call's own
+arguments), or a function already made by ``grad``/``value_and_grad`` (a derivative of a
+derivative). Guarantees: the derived
 function is called like the original and returns the gradient(s) in the structure and types of the
 arguments differentiated (``(value, gradient)`` for ``value_and_grad``); an error met in generated
 code names the user's line (a non-scalar output, the ``return`` the call took).
@@ -50,6 +53,7 @@ from .. import pipeline
 from ..pipeline import Transformed, transform_derivative
 from ..results import Bounded, positional
 from ..runtime import plain
+from .callables import check_argnums, unwrap
 from .specialize import specialization
 from .structure import argnums_tuple, holds_floats
 
@@ -65,8 +69,12 @@ class Derived:
                 f"grad of {fun!r}: it returns a tuple, and grad differentiates a scalar",
                 hint="differentiate srcad.grad(f) with one argnums (an int); for Hessians use "
                      "srcad.hessian or srcad.hvp")
-        self.fun = fun
+        # a method, a callable object, a partial: its function, and what is bound to it
+        self.bound = fun.bound if isinstance(fun, Derived) else unwrap(fun)
+        self.fun = fun if isinstance(fun, Derived) else self.bound.function
         self.argnums = argnums_tuple("srcad.grad", argnums)
+        check_argnums("srcad.grad", self.bound, self.argnums)
+        self.positions = tuple(self.bound.position(k) for k in self.argnums)  # of fun's parameters
         self.argnums_is_tuple = not isinstance(argnums, (int, np.integer))
         self.with_value = with_value
         self.options = options
@@ -79,20 +87,24 @@ class Derived:
 
     # ---- transformation -------------------------------------------------------------------------
 
-    def transformed(self, args=(), kwargs=None) -> Transformed:
-        """The transformation for these arguments: one per distinct set of functions passed for
-        parameters the body calls (``act(x)`` with ``act=np.tanh``), made once each."""
+    def transformed(self, args=None, kwargs=None) -> Transformed:
+        """The transformation for these arguments of the function (the bound ones included; none
+        given: the bound ones alone): one per distinct set of functions passed for parameters the
+        body calls (``act(x)`` with ``act=np.tanh``) and of classes of the objects passed (see
+        :mod:`srcad.api.specialize`), made once each."""
+        if args is None:
+            args, kwargs = self.bound.args, {**self.bound.kwargs, **(kwargs or {})}
         key = self._static_key(args, kwargs or {})
         t = self._current(self._cache.get(key), args, kwargs)
         if t is None:
             with self._lock:
                 t = self._current(self._cache.get(key), args, kwargs)
                 if t is None and isinstance(self.fun, Derived):
-                    t = transform_derivative(self.fun, self.argnums, self.argnums_is_tuple, args,
-                                             kwargs or {})
+                    t = transform_derivative(self.fun, self.positions, self.argnums_is_tuple,
+                                             args, kwargs or {})
                     self._cache[key] = t
                 elif t is None:
-                    t = pipeline.transform(self.fun, self.argnums, self.argnums_is_tuple,
+                    t = pipeline.transform(self.fun, self.positions, self.argnums_is_tuple,
                                            key, self.options)
                     self._cache[key] = t
         self._last = t
@@ -122,6 +134,8 @@ class Derived:
     # ---- calling --------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        if self.bound.args or self.bound.kwargs:
+            args, kwargs = self.bound.call_args(args, kwargs)
         t = self.transformed(args, kwargs)
         try:
             value, grads = t.function(*args, **kwargs)
@@ -147,10 +161,18 @@ class Derived:
                 f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
                 "grad differentiates a scalar", t.return_location,
                 "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
+        value, grads = self.structured((value, grads), t, args, kwargs)
+        return (value, grads) if self.with_value else grads
+
+    def structured(self, pair, t, args, kwargs) -> tuple:
+        """``(value, gradients)`` of the generated function (or their tangents) with the gradients
+        in the structure and types of the arguments differentiated (:func:`srcad.runtime.plain`:
+        plain containers, the objects' own classes)."""
+        value, grads = pair
         primals = self._differentiated_args(t, args, kwargs)
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
-        return (value, grads) if self.with_value else grads
+        return value, grads
 
     def _return_taken(self, args, kwargs) -> Location | None:
         """The ``return`` statement ``fun`` takes for these arguments, where it has several (None
@@ -193,7 +215,7 @@ class Derived:
     def _differentiated_args(self, t, args, kwargs):
         """The arguments differentiated, in the order of ``argnums`` (defaults filled in)."""
         values = []
-        for k in self.argnums:
+        for k in self.positions:
             if k < len(args) and k >= -len(args):
                 values.append(args[k])
             else:
@@ -214,7 +236,8 @@ class Derived:
         Hessian-vector product, computed by forward mode over the generated gradient code
         (``(d grad_x f / d a)^T g`` is the JVP of ``grad_a f`` along ``g`` in ``x``'s place, by the
         symmetry of second derivatives). None where that does not apply."""
-        if self.with_value or self.argnums_is_tuple or not isinstance(self.fun, types.FunctionType):
+        if self.with_value or self.argnums_is_tuple or not isinstance(self.fun, types.FunctionType) \
+                or self.bound.args or self.bound.kwargs:
             return None
         if self._rule is None:
             params = tuple(positional(self.fun))

@@ -1,7 +1,9 @@
 """Forward mode: :func:`jvp`, :func:`jacfwd`, and second order by forward over reverse,
 :func:`hvp` and :func:`hessian`.
 
-Accepts a plain Python function whose source srcad can read, or a function made by ``grad`` (forward
+Accepts a plain Python function whose source srcad can read, a bound method, a callable object or a
+``functools.partial`` of one (:mod:`srcad.api.callables`: what is bound is constant, and the
+primals, tangents and ``argnums`` are the call's own), or a function made by ``grad`` (forward
 mode then runs over the gradient code srcad generated for it: Hessian-vector products). Primals
 and tangents may be numbers, arrays, or lists, tuples and dicts of them; a tangent must have its
 primal's structure (``None`` holds a primal constant). Guarantees: the output tangent has the
@@ -21,33 +23,36 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import jvp_transform
+from ..results import located_error
+from .callables import unwrap
 from .derived import Derived, grad
 from .specialize import specialization
 from .structure import (argnums_tuple, basis, check_array_args, describe, plain_tangent,
                         same_structure, stack_columns)
 
 
-def _forward_target(fun, primals):
-    """The plain Python function forward mode transforms for ``fun``, and how to read its result
-    (None: as it is). A derived function (``grad(f)``) gives the gradient code srcad generated for
-    it (forward over reverse), read by :meth:`Derived.output_of`."""
+def _forward_target(fun, primals, kwargs):
+    """The plain Python function forward mode transforms for ``fun`` (``primals`` and ``kwargs``:
+    all its arguments, the bound ones included), and how to read its result (None: as it is). A
+    derived function (``grad(f)``) gives the gradient code srcad generated for it (forward over
+    reverse), read by :meth:`Derived.output_of`."""
     if isinstance(fun, Derived):
-        t = fun.transformed(primals)
-        return t.function, fun.output_of
+        t = fun.transformed(primals, kwargs)
+        return t.function, lambda pair: fun.output_of(fun.structured(pair, t, primals, kwargs))
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
     return fun, None
 
 
-def _check_arity(target, primals):
+def _check_arity(target, primals, kwargs=None):
     """Raise :class:`SrcadError` unless ``target`` can be called with ``primals``."""
     code = getattr(target, "__code__", None)
-    if code is not None and not code.co_flags & inspect.CO_VARARGS:
+    if code is not None and not code.co_flags & inspect.CO_VARARGS and not kwargs:
         defaults = len(target.__defaults__ or ())
         if code.co_argcount - defaults <= len(primals) <= code.co_argcount:
             return  # (the common case, checked without building a signature)
     try:
-        inspect.signature(target).bind(*primals)
+        inspect.signature(target).bind(*primals, **(kwargs or {}))
     except TypeError as exc:
         raise SrcadError(f"srcad.jvp: the primals do not fit "
                          f"{getattr(target, '__qualname__', target)}: {exc}") from None
@@ -62,15 +67,27 @@ def jvp(fun, primals, tangents):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise SrcadError(f"srcad.jvp: {len(primals)} primals but {len(tangents)} tangents")
-    target, read_result = _forward_target(fun, primals)
-    _check_arity(target, primals)
-    positions = tuple(k for k, t in enumerate(tangents) if t is not None)
-    for k in positions:
-        if not same_structure(primals[k], tangents[k]):
+    for k, (x, t) in enumerate(zip(primals, tangents)):
+        if t is not None and not same_structure(x, t):
             raise SrcadError(f"srcad.jvp: the tangent of argument {k} is not shaped like the "
-                             f"argument ({describe(tangents[k])} for {describe(primals[k])})")
-    function, names, _ = jvp_transform(target, positions, specialization(target, primals, {}))
-    out, tangent = function(*primals, **{names[j]: tangents[k] for j, k in enumerate(positions)})
+                             f"argument ({describe(t)} for {describe(x)})")
+    bound = fun.bound if isinstance(fun, Derived) else unwrap(fun)  # a method's self, a partial's
+    if not isinstance(fun, Derived):
+        fun = bound.function
+    primals, kwargs = bound.call_args(primals, {})
+    tangents = (None,) * len(bound.args) + tangents  # (what is bound is constant)
+    target, read_result = _forward_target(fun, primals, kwargs)
+    _check_arity(target, primals, kwargs)
+    positions = tuple(k for k, t in enumerate(tangents) if t is not None)
+    function, names, _ = jvp_transform(target, positions, specialization(target, primals, kwargs))
+    try:
+        out, tangent = function(*primals, **kwargs,
+                                **{names[j]: tangents[k] for j, k in enumerate(positions)})
+    except SrcadError as exc:  # raised by a runtime helper: at the user's line
+        located = located_error(exc)
+        if located is None:
+            raise
+        raise located from None
     if read_result is not None:
         out, tangent = read_result(out), read_result(tangent)
     tangent = plain_tangent(tangent, out)

@@ -1,8 +1,8 @@
 """Reading generated code: :func:`source` and :func:`show`.
 
 Accepts a function made by ``grad``/``value_and_grad``, a ``vjp_fn`` from :func:`srcad.vjp`, or, in
-forward mode, a plain function (or a derived one: forward mode over its gradient code, what
-:func:`srcad.hvp` runs). Guarantees: the text returned is exactly the source srcad compiled and runs
+forward mode, a plain function, a method or a partial (:mod:`srcad.api.callables`), or a derived
+one (forward mode over its gradient code, what :func:`srcad.hvp` runs). Guarantees: the text returned is exactly the source srcad compiled and runs
 (the most recent transformation, for a derived function specialized on function arguments or on the
 number of ``*args``); asking for it transforms only what was not transformed yet.
 """
@@ -14,7 +14,9 @@ import types
 from ..passes.parse import Specialization, parse
 from ..passes.reverse import Options
 from ..pipeline import jvp_transform
+from .callables import unwrap
 from .derived import Derived
+from .specialize import specialization
 from .vjp import VJPFunction
 
 
@@ -23,12 +25,19 @@ def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
     ``source(f, mode="forward", argnums=0)`` is the JVP function of a plain function ``f`` that
     :func:`srcad.jvp` runs, with tangents for the arguments ``argnums``."""
     if mode == "forward":
+        positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        static = Specialization()
         if isinstance(derived, Derived):
             derived = derived.transformed().function  # forward mode over its generated code
-        elif not isinstance(derived, types.FunctionType):
+        else:  # a method, a callable object, a partial: its function, what is bound constant
+            target = unwrap(derived)
+            derived = target.function
+            positions = tuple(target.position(k) for k in positions)
+            if isinstance(derived, types.FunctionType) and (target.args or target.kwargs):
+                static = specialization(derived, target.args, target.kwargs)
+        if not isinstance(derived, types.FunctionType):
             parse(derived)  # raises the error that explains why
-        positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-        return jvp_transform(derived, positions, Specialization(), Options(optimize=optimize))[2]
+        return jvp_transform(derived, positions, static, Options(optimize=optimize))[2]
     if mode != "reverse":
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if isinstance(derived, VJPFunction):

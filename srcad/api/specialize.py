@@ -5,8 +5,12 @@ Accepts a user's Python function and the arguments of one call to it. Guarantees
 for that call depends on besides the function: for each parameter the body calls (``act(x)``) or
 calls a method of (``xp.sum(x)``), the function or module the call passes there (an array there is
 data, and no part of the key); for a function with ``*args``, how many extra arguments it
-gets; and for one with ``**kwargs``, the names of the keyword arguments it gets. ``grad`` (:class:`~srcad.api.derived.Derived`) and ``jvp`` both key their transformations
-so; a function or module the body reaches through a parameter is never guessed.
+gets; for one with ``**kwargs``, the names of the keyword arguments it gets; and the
+:mod:`~srcad.passes.kinds` of the arguments that are not data (instances of the user's classes,
+lists or dicts of them or of functions: their classes and attributes decide what ``layer(h)`` and
+``self.helper(x)`` call). ``grad`` (:class:`~srcad.api.derived.Derived`), ``vjp`` and ``jvp``
+all key their transformations so; a function, module or class the body reaches through a
+parameter is never guessed.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import inspect
 import threading
 import types
 
+import numpy as np
+
 from ..errors import SrcadError
-from ..passes.parse import Specialization, parse
+from ..passes.kinds import DATA, NONE, Instance, kind_of
+from ..passes.parse import ExtraArgument, Specialization, parse
 from ..results import Bounded
 
 _lock = threading.Lock()
@@ -32,7 +39,8 @@ def specialization(fun, args, kwargs) -> Specialization:
     called, params, named, by_name = _read(fun)
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
-    if not called and not varargs and not varkeywords:
+    objects = _objects(params, named, args, kwargs)
+    if not called and not varargs and not varkeywords and not objects:
         return Specialization()
     extra = max(len(args) - named, 0) if varargs else None
     keywords = tuple(k for k in kwargs if k not in by_name) if varkeywords and kwargs else None
@@ -40,9 +48,31 @@ def specialization(fun, args, kwargs) -> Specialization:
     for name in called:
         k = params.index(name)
         value = args[k] if k < len(args) else kwargs.get(name)
-        if callable(value) or isinstance(value, types.ModuleType):
+        if (callable(value) or isinstance(value, types.ModuleType)) \
+                and not isinstance(dict(objects).get(name), Instance):
             functions.append((name, value))
-    return Specialization(tuple(functions), extra, keywords)
+    return Specialization(tuple(functions), extra, keywords, objects)
+
+
+_DATA_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, type(None)})
+
+
+def _objects(params, named, args, kwargs) -> tuple:
+    """``(parameter, kind)`` for each argument given that is not data (an extra positional one's
+    parameter is an :class:`~srcad.passes.parse.ExtraArgument`)."""
+    found = []
+    for k, value in enumerate(args):
+        if type(value) in _DATA_TYPES:
+            continue  # (the common case, decided at once)
+        kind = kind_of(value)
+        if kind is not DATA and kind is not NONE:
+            found.append((params[k] if k < named else ExtraArgument(k - named), kind))
+    for name, value in kwargs.items():
+        if type(value) not in _DATA_TYPES:
+            kind = kind_of(value)
+            if kind is not DATA and kind is not NONE:
+                found.append((name, kind))
+    return tuple(found)
 
 
 def _read(fun) -> tuple:

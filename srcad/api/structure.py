@@ -20,22 +20,37 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import SrcadError
-from ..runtime import plain
+from ..runtime import objects, plain
 
 
 def holds_floats(value) -> bool:
-    """Whether ``value`` is a float or floating array, or a list, tuple or dict holding one."""
+    """Whether ``value`` is a float or floating array, or a list, tuple, dict or object (its
+    differentiable attributes, see :mod:`srcad.runtime.objects`) holding one."""
     if isinstance(value, (list, tuple)):
         return any(holds_floats(v) for v in value)
     if isinstance(value, dict):
         return any(holds_floats(v) for v in value.values())
+    if objects.structure(value) is not None:
+        return any(holds_floats(getattr(value, name))
+                   for name in objects.differentiable_attributes(value))
     return isinstance(value, float) or (isinstance(value, (np.ndarray, np.generic))
                                         and value.dtype.kind == "f")
 
 
 def same_structure(x, t) -> bool:
-    """Whether ``t`` nests like ``x`` (same dict keys, same list/tuple lengths) with leaves of the
-    same shapes: a valid tangent for ``x``."""
+    """Whether ``t`` nests like ``x`` (same dict keys, same list/tuple lengths, an object of the
+    same class) with leaves of the same shapes: a valid tangent for ``x``. An object's attributes
+    that carry no gradient (strings, functions) are not compared."""
+    if objects.structure(x) not in (None, "namedtuple"):
+        if type(t) is not type(x):
+            return False
+        names = objects.differentiable_attributes(x)
+        if objects.structure(x) == "registered":
+            flatten = objects._REGISTERED[type(x)][0]
+            return same_structure(list(flatten(x)[0]), list(flatten(t)[0]))
+        return names == objects.differentiable_attributes(t) and all(
+            getattr(t, n) is not None and same_structure(getattr(x, n), getattr(t, n))
+            for n in names if holds_floats(getattr(x, n)) or np.ndim(getattr(x, n)))
     if isinstance(x, dict):
         return isinstance(t, dict) and set(t) == set(x) and all(
             same_structure(x[k], t[k]) for k in x)
@@ -49,12 +64,17 @@ def describe(value) -> str:
     """``value``'s structure in words, for an error message: ``a list of 3``, ``shape (2,)``."""
     if isinstance(value, (list, tuple, dict)):
         return f"a {type(value).__name__} of {len(value)}"
+    if objects.structure(value) is not None:
+        return f"a {type(value).__name__}"
     return f"shape {np.shape(value)}"
 
 
 def plain_tangent(t, x):
     """The tangent ``t`` in the structure and types of the primal ``x``: dicts, lists, tuples and
-    named tuples rebuilt as ``x``'s, leaves converted by :func:`srcad.runtime.plain`."""
+    named tuples rebuilt as ``x``'s, leaves converted by :func:`srcad.runtime.plain` (which gives
+    objects theirs)."""
+    if objects.structure(x) not in (None, "namedtuple"):
+        return plain(t, x)
     if isinstance(x, dict):
         return {k: plain_tangent(t[k], v) for k, v in x.items()}
     if isinstance(x, (list, tuple)) and isinstance(t, (list, tuple)):

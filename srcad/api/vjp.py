@@ -1,7 +1,8 @@
 """Reverse mode for any output: :func:`vjp` (with its :class:`VJPFunction`) and :func:`jacrev`.
 
-Accepts a plain Python function whose source srcad can read, with outputs of any shape (arrays,
-tuples of arrays); not a function made by ``grad`` (reverse over reverse is not supported: the error
+Accepts a plain Python function whose source srcad can read (or a bound method, a callable object, a
+``functools.partial`` of one: :mod:`srcad.api.callables`, what is bound is constant), with outputs
+of any shape (arrays, tuples of arrays); not a function made by ``grad`` (reverse over reverse is not supported: the error
 says to use forward mode over it). Guarantees: the forward sweep runs once per :func:`vjp` call and
 the returned ``vjp_fn``'s first call uses what it saved; the backward consumes that (it pops the
 stack and restores arrays in place, where views saved by the forward see them), so each later call
@@ -22,8 +23,11 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import vjp_transform
+from ..results import located_error
 from ..runtime import plain, zero_tangent
+from .callables import unwrap
 from .derived import Derived
+from .specialize import specialization
 from .structure import argnums_tuple, check_array_args, check_cotangent, describe, result_dtype
 
 
@@ -33,18 +37,25 @@ class VJPFunction:
     first call uses what :func:`vjp`'s forward sweep saved, each later one runs that sweep again
     (the backward consumes what it reads)."""
 
-    def __init__(self, forward, backward, saved, primals, text, out=None):
+    def __init__(self, forward, backward, saved, primals, text, out=None, call=((), {})):
         self._forward, self._backward, self._saved = forward, backward, saved
         self._primals, self.source, self._out = primals, text, out
-        # the primals as they were: the caller may change its arrays before a later call
-        self._again = tuple(_copied(p) for p in primals)
+        # the forward's arguments as they were: the caller may change its arrays before a later
+        # call
+        self._again = (tuple(_copied(a) for a in call[0]), _copied(call[1]))
 
     def __call__(self, cotangent):
         check_cotangent(self._out, cotangent)
         saved, self._saved = self._saved, None
-        if saved is None:
-            saved = self._forward(*self._again)[1]
-        grads = self._backward(saved, cotangent)
+        try:
+            if saved is None:
+                saved = self._forward(*self._again[0], **self._again[1])[1]
+            grads = self._backward(saved, cotangent)
+        except SrcadError as exc:  # raised by a runtime helper: at the user's line
+            located = located_error(exc)
+            if located is None:
+                raise
+            raise located from None
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
     def __repr__(self):
@@ -71,11 +82,20 @@ def vjp(fun, *primals):
         raise SrcadError(f"srcad.vjp/jacrev of {fun!r}: reverse mode over a derivative is not "
                          "supported", hint="use forward mode over it: srcad.jvp, srcad.jacfwd"
                                            "(srcad.grad(f)), srcad.hessian or srcad.hvp")
-    if not isinstance(fun, types.FunctionType):
-        parse(fun)  # raises the error that explains why
-    forward, backward, text = vjp_transform(fun, len(primals))
-    out, saved = forward(*primals)
-    return out, VJPFunction(forward, backward, saved, primals, text, out)
+    bound = unwrap(fun)  # a method's self, a partial's arguments: constants
+    if not isinstance(bound.function, types.FunctionType):
+        parse(bound.function)  # raises the error that explains why
+    args, kwargs = bound.call_args(primals, {})
+    forward, backward, text = vjp_transform(bound.function, len(args), len(bound.args),
+                                            specialization(bound.function, args, kwargs))
+    try:
+        out, saved = forward(*args, **kwargs)
+    except SrcadError as exc:  # raised by a runtime helper: at the user's line
+        located = located_error(exc)
+        if located is None:
+            raise
+        raise located from None
+    return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs))
 
 
 def jacrev(fun, argnums=0):
@@ -90,8 +110,9 @@ def jacrev(fun, argnums=0):
         out, f_vjp = vjp(fun, *args)
         parts = list(out) if isinstance(out, (tuple, list)) else [out]
         if any(isinstance(p, (tuple, list, dict)) or p is None for p in parts):
-            raise SrcadError(f"srcad.jacrev: {fun.__qualname__} returns {describe(out)}; jacrev "
-                             "takes an array (or number) or a tuple of arrays",
+            name = getattr(fun, "__qualname__", fun)
+            raise SrcadError(f"srcad.jacrev: {name} returns {describe(out)}; jacrev takes an "
+                             "array (or number) or a tuple of arrays",
                              hint="return the parts as one flat tuple, or use srcad.vjp with a "
                                   "cotangent of the output's structure")
         results = []

@@ -1,6 +1,7 @@
 """The passes of srcad's pipeline, one module each, in the order they run: :mod:`.parse` (1),
 :mod:`.fence` (2), :mod:`.lower` (3), :mod:`.desugar` (4), :mod:`.anf` (5, with :mod:`.control`
-for conditions and loops), :mod:`.ops` (6), :mod:`.activity` (7), the analyses :mod:`.alias` (8)
+for conditions and loops), :mod:`.ops` (6, with :mod:`.holders`, and :mod:`.objects`, :mod:`.kind_flow`, :mod:`.object_calls`
+and :mod:`.kinds` for calls on objects), :mod:`.activity` (7), the analyses :mod:`.alias` (8)
 and :mod:`.shapes` (9), then :mod:`.reverse` (a package) or :mod:`.forward` (10, sharing
 :mod:`.codegen`), :mod:`.inplace` (11, reverse mode only), :mod:`.emit` (12) and :mod:`.load` (13);
 :mod:`.syntax` holds gast builders and queries several passes share. Passes 1 to 7 are run by

@@ -9,7 +9,10 @@ call srcad cannot differentiate is classified ``OpKind.UNKNOWN`` with the reason
 raised only if a gradient must flow through it (see :meth:`Op.error`). A call that changes values in
 place or reads variables it is not passed (:func:`srcad.passes.holders.changed_by`) is such a call,
 with what it may change among its targets, so a gradient through those refuses it too; a method call
-resolves by what its object holds (:func:`srcad.passes.holders.holders`)."""
+resolves by what its object holds (:func:`srcad.passes.holders.holders`). Calls on objects of known
+class were made calls of their classes' functions before (:mod:`srcad.passes.objects`, which also
+says what it could not resolve, refused here like an unknown call); an attribute of an object
+(``self.W``) has the rule of ``getattr``."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
 from . import holders
+from . import objects as objects_pass
 from .syntax import index_value
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
 from .parse import ExtraArgument, Specialization, dotted_name
@@ -147,6 +151,10 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     if isinstance(target, gast.Tuple):
         return Op(OpKind.UNPACK, tuple(t.id for t in target.elts), args={"x": value}, node=value)
     targets = (target.id,)
+    refusal = objects_pass.refusal(value, parsed.objects)
+    if refusal is not None:  # a call or operator on an object srcad cannot see into
+        changed, operands = objects_pass.operands(value, targets, locals_)
+        return Op(OpKind.UNKNOWN, targets + changed, args=operands, node=value, reason=refusal)
     if isinstance(value, gast.Name) and value.id in locals_:
         return Op(OpKind.RULE, targets, _COPY, {"x": value}, value)
     if isinstance(value, (gast.Name, gast.Constant, gast.Attribute, gast.JoinedStr)) \
@@ -187,7 +195,11 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         index = index_value(value.slice, helpers.name("slice"))
         return _apply(targets, rules.lookup(operator.getitem), [value.value, index], {}, value,
                       "indexing")
-    if isinstance(value, gast.Attribute):  # attribute of a local value: x.T, x.shape
+    if isinstance(value, gast.Attribute):  # attribute of a local value: x.T, x.shape, self.W
+        if objects_pass.read_as_object(value, parsed.objects):  # (unknown: checked at run time)
+            return _apply(targets, rules.lookup(getattr),
+                          [value.value, gast.Constant(value=value.attr, kind=None)], {}, value,
+                          f"attribute '.{value.attr}'")
         if value.attr in rules.NONDIFF_ATTRIBUTES:
             return Op(OpKind.RULE, targets, _NONDIFF, {}, value)
         fn = rules.ATTRIBUTES.get(value.attr)
@@ -318,7 +330,11 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
             continue
         args[name] = value
     functions = {}
+    held = []  # (parameter, kind) of the arguments that hold objects (srcad.passes.kinds)
     for name, atom in args.items():
+        kind = objects_pass.argument_kind(atom, parsed, locals_, node)
+        if kind is not None:
+            held.append((name, kind))
         if isinstance(name, ExtraArgument):
             continue
         if isinstance(atom, gast.Name) and atom.id in parsed.static:
@@ -330,7 +346,8 @@ def _user_call(targets, fn, node, keywords, what, parsed, locals_) -> Op:
     has_varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL
                       for p in signature.parameters.values())
     static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),
-                            extra if has_varargs else None, keywords)  # what *args, **kwargs get
+                            extra if has_varargs else None,  # how many its *args gets
+                            keywords, tuple(held))  # what **kwargs gets; the objects passed
     return Op(OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
 
 

@@ -45,13 +45,17 @@ class Namespace:
     """Where the free names of a user function live: its closure cells, its globals, the builtins."""
 
     def __init__(self, fn: types.FunctionType):
+        self.extra: dict = {}  # names srcad binds for the generated code (a method resolved)
         self.globals = fn.__globals__
         self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
         gb = self.globals.get("__builtins__", builtins)
         self.builtins = gb if isinstance(gb, dict) else vars(gb)
 
     def lookup(self, name: str, default=_MISSING):
-        """The object ``name`` denotes in the function's scope (closure, then globals, then builtins)."""
+        """The object ``name`` denotes in the function's scope (closure, then globals, then builtins;
+        first the names srcad bound itself, ``extra``)."""
+        if name in self.extra:
+            return self.extra[name]
         if name in self.cells:
             try:
                 return self.cells[name].cell_contents
@@ -131,15 +135,18 @@ class ExtraArgument:
 @dataclasses.dataclass(frozen=True)
 class Specialization:
     """What a transformation of a function is specialized on, besides the function: the functions
-    its called parameters hold, as ``(parameter, function)`` pairs, ``extra_arguments``, how
+    its called parameters hold, as ``(parameter, function)`` pairs; ``extra_arguments``, how
     many extra positional arguments its ``*args`` gets (``None``: not specialized, as for a
-    function without ``*args``), and ``keywords``, the names of the keyword arguments its
-    ``**kwargs`` gets, in the order given (``None``: none, as for a call without keywords).
+    function without ``*args``); ``keywords``, the names of the keyword arguments its
+    ``**kwargs`` gets, in the order given (``None``: none, as for a call without keywords); and
+    ``objects``, the :mod:`~srcad.passes.kinds` of the parameters that hold something other than
+    data (instances of the user's classes, lists of them), as ``(parameter, kind)`` pairs.
     Hashable: a key of the caches of transformations."""
 
     functions: tuple = ()
     extra_arguments: int | None = None
     keywords: tuple | None = None  # the names of the keyword arguments '**kwargs' gets, in order
+    objects: tuple = ()  # (parameter, kind) for parameters holding objects (srcad.passes.kinds)
 
 
 @dataclasses.dataclass
@@ -152,6 +159,9 @@ class Parsed:
     nested: dict = dataclasses.field(default_factory=dict)  # name -> NestedFunction (def inside)
     varargs: dict = dataclasses.field(default_factory=dict)  # '*args' name -> its k parameters
     kwargs: dict = dataclasses.field(default_factory=dict)  # '**kwargs' name -> its keywords
+    kinds: dict = dataclasses.field(default_factory=dict)  # parameter -> its kind (passes.kinds)
+    objects: object = None  # pass 6's srcad.passes.objects.Objects: the kinds of all locals
+    assumptions: list = dataclasses.field(default_factory=list)  # see passes.objects.Assumption
 
     def specialize_varargs(self, count: int):
         """``def f(x, *args)`` called with ``count`` extra arguments becomes ``def f(x, args_0, ...,

@@ -40,6 +40,9 @@ defrule((operator.neg, np.negative), "x", x="-g", elementwise=True)
 defrule((operator.pos, np.positive), "x", x="g", elementwise=True)
 defrule(operator.getitem, "x, index", x="unindex(g, x, index)", jvp={"x": "t[index]"},
         linear_in="x")
+# x.name, an attribute of an object (pass 6 reads every 'x.name' of a local that is no array so)
+defrule(builtins.getattr, "x, name", x="unattribute(g, x, name)",
+        jvp={"x": "attribute_tangent(t, x, name)"}, linear_in="x")
 
 # ---- builtins --------------------------------------------------------------------------------
 

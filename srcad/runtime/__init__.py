@@ -7,6 +7,8 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 
 * :mod:`.containers` -- adjoints of lists, tuples and dicts; zeros, copies and indexing;
 * :mod:`.sequences` -- adjoints and tangents of ``list()``, ``tuple()`` and ``sorted()``;
+* :mod:`.objects` -- adjoints and tangents of objects read by attribute (dataclasses, named tuples,
+  registered pytrees, instances), and their gradients in the objects' own structure;
 * :mod:`.broadcasting` -- unbroadcast, reductions, scans, elementwise special cases;
 * :mod:`.linalg` -- products and linear algebra;
 * :mod:`.assembly` -- shape and assembly functions;
@@ -20,8 +22,8 @@ helper's own derivative (see :mod:`._registry`).
 
 from __future__ import annotations
 
-from . import (assembly, broadcasting, checks, containers, linalg, sequences,  # registers the
-               tangents)  # helpers
+from . import (assembly, broadcasting, checks, containers, linalg, objects,  # registers the
+               sequences, tangents)  # helpers
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -29,4 +31,5 @@ from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
-           "broadcasting", "checks", "containers", "linalg", "sequences", "tangents", *HELPERS]
+           "broadcasting", "checks", "containers", "linalg", "objects", "sequences", "tangents",
+           *HELPERS]

@@ -191,17 +191,33 @@ def check_sequence(value, name, where):
                 f"'list({name})'", UnsupportedSyntaxError)
 
 
-def _finite(value) -> bool:
-    """Are all the numbers in ``value`` (an array, a number, containers of them at any depth)
-    finite? Whatever holds no numbers (a key, a string, None) counts as finite."""
+def _numbers(value):
+    """The numbers and arrays in an adjoint (a list, tuple, dict or object adjoint's entries)."""
+    if value is None:
+        return
+    parts = getattr(value, "parts", None)  # an object's adjoint (srcad.runtime.objects)
+    if isinstance(parts, dict):
+        value = parts
     if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(_finite(v) for v in value)
-    try:
-        return bool(np.all(np.isfinite(value)))
-    except (TypeError, ValueError):  # not numbers
-        return True
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _numbers(v)
+    else:
+        yield value
+
+
+def _finite(value) -> bool:
+    """Are all the numbers in ``value`` (an array, a number, containers and object adjoints of
+    them at any depth) finite? Whatever holds no numbers (a key, a string) counts as finite."""
+    for v in _numbers(value):
+        try:
+            if not bool(np.all(np.isfinite(v))):
+                return False
+        except (TypeError, ValueError):  # not numbers
+            continue
+    return True
 
 
 @helper
@@ -232,7 +248,13 @@ def check_finite(value, name, where, involved):
 
     of = next((v for v in involved if name == "d" + v or re.fullmatch(f"d{re.escape(v)}_\\d+",
                                                                       name)), None)
-    bad = "nan" if np.isnan(value).any() else "inf"
+    numbers = []
+    for v in _numbers(value):
+        try:
+            numbers.append(np.isnan(v).any())
+        except (TypeError, ValueError):  # not numbers
+            continue
+    bad = "nan" if any(numbers) else "inf"
     if of is None or own(of) == of:
         what = f"the gradient {name}"
     elif own(of) is not None:

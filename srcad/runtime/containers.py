@@ -1,4 +1,5 @@
-"""Runtime helpers: adjoints of lists, tuples and dicts, zeros, copies and indexing.
+"""Runtime helpers: adjoints of lists, tuples and dicts, zeros, copies and indexing (objects read
+by attribute: :mod:`.objects`).
 
 Accepts: the values the generated code holds (arrays, numbers, lists, tuples, dicts, None).
 Guarantees: every helper returns an adjoint shaped like the primal it belongs to. Gradients reaching
@@ -73,6 +74,9 @@ def plain(g, x):
         return {k: plain(v, x[k]) for k, v in g.items()}
     if isinstance(g, ListAdjoint):
         return [plain(v, xv) for v, xv in zip(g, x)]
+    if _is_object(x):  # an object read by attribute, a named tuple: in its own structure
+        from .objects import plain_object
+        return plain_object(g, x, plain)
     if isinstance(g, TupleAdjoint):
         return tuple(plain(v, xv) for v, xv in zip(g, x))
     dtype = getattr(x, "dtype", None)
@@ -88,6 +92,9 @@ def zeros_like(x):
     ``None`` (a variable not assigned yet, see the reverse pass) gets 0.0."""
     if x is None:
         return 0.0
+    if _is_object(x) and not isinstance(x, tuple):  # (a named tuple's is a tuple adjoint)
+        from .objects import ObjectAdjoint
+        return ObjectAdjoint()
     if isinstance(x, dict):
         return DictAdjoint((k, zeros_like(v)) for k, v in x.items())
     if isinstance(x, (tuple, list)):
@@ -97,6 +104,15 @@ def zeros_like(x):
     if isinstance(x, complex):
         return 0j
     return np.zeros(np.shape(x), dtype=_float_dtype(x))
+
+
+def _is_object(x) -> bool:
+    """Is ``x`` an object srcad reads by attribute, or a named tuple, or the adjoint of an object
+    (see :mod:`.objects`)?"""
+    if isinstance(x, (np.ndarray, float, int, list, dict)) or type(x) is tuple:
+        return False  # (the common cases, decided at once)
+    from .objects import ObjectAdjoint, structure
+    return isinstance(x, ObjectAdjoint) or structure(x) is not None
 
 
 def _float_dtype(*values):

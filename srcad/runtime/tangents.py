@@ -13,6 +13,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
+from .objects import ObjectAdjoint, structure, zero_value
 from .broadcasting import _SCALAR_TYPES, _unsupported, unnorm
 from .assembly import _cast_kind
 from .linalg import einsum_adjoint, einsum_normal, mT
@@ -24,8 +25,10 @@ def zero_tangent(x):
     point), containers of zeros for containers, ``None`` for ``None``."""
     if x is None:
         return None
-    if isinstance(x, (_SequenceAdjoint, DictAdjoint)):
+    if isinstance(x, (_SequenceAdjoint, DictAdjoint, ObjectAdjoint)):
         return zeros_like(x)
+    if structure(x) is not None:  # an object: one of its class, zeros in its attributes
+        return zero_value(x)
     if isinstance(x, dict):
         return {k: zero_tangent(v) for k, v in x.items()}
     if isinstance(x, list):

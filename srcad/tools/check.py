@@ -30,8 +30,16 @@ class GradientCheckError(SrcadError, AssertionError):
     """``check_grads`` found srcad's gradient to disagree with finite differences."""
 
 
+def _name(fun) -> str:
+    """How ``fun`` reads in a report (a method, a partial: its function's name)."""
+    from ..api.callables import unwrap
+    target = unwrap(fun).function
+    return getattr(target, "__qualname__", repr(target))
+
+
 def _where(k, path) -> str:
-    return f"argument {k}" + "".join(f"[{key!r}]" for key in path)
+    return f"argument {k}" + "".join(f".{key}" if isinstance(key, values.Attribute)
+                                     else f"[{key!r}]" for key in path)
 
 
 def _differences(f, x, eps, elementwise):
@@ -106,7 +114,8 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
         if not isinstance(k, int) or not -len(args) <= k < len(args):
             raise SrcadError(f"check_grads: argnums={argnums!r} names no argument of the "
                              f"{len(args)} given")
-        if isinstance(args[k], (list, tuple, dict)):
+        if isinstance(args[k], (list, tuple, dict)) or values.object_attributes(args[k]) \
+                is not None:
             leaves[k] = list(values.leaves(args[k]))
             if not leaves[k]:
                 raise SrcadError(f"check_grads: argument {k} (a {type(args[k]).__name__}) holds no "
@@ -127,13 +136,14 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
             if problem is not None:
                 problems.append(problem)
     if not problems:
-        plain_ks = [k for k in ks if not isinstance(args[k], (list, tuple, dict))]
+        plain_ks = [k for k in ks if not isinstance(args[k], (list, tuple, dict))
+                    and values.object_attributes(args[k]) is None]
         if "fwd" in modes:
             problems += _check_forward(fun, args, plain_ks, eps, rtol, atol, rng)
         if order == 2:
             problems += _check_second_order(fun, args, plain_ks, eps, rtol, atol, rng)
         if problems:
-            raise GradientCheckError(f"srcad's derivatives of {fun.__qualname__} disagree with "
+            raise GradientCheckError(f"srcad's derivatives of {_name(fun)} disagree with "
                                      "finite differences:\n  " + "\n  ".join(problems))
         return grads[0] if isinstance(argnums, int) else grads
     localizer = Localizer(eps=eps, rtol=max(rtol, 1e-4), seed=seed)
@@ -147,7 +157,7 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
     else:
         where = ("every line's gradient rule agrees with finite differences on its own: the "
                  "mismatch is in how srcad combined them (please report it, with this function)")
-    raise GradientCheckError(f"srcad's gradient of {fun.__qualname__} disagrees with finite "
+    raise GradientCheckError(f"srcad's gradient of {_name(fun)} disagrees with finite "
                              "differences:\n  " + "\n  ".join(problems) + f"\n{where}")
 
 

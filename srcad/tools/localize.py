@@ -104,8 +104,13 @@ class Localizer:
         """The first faulty line of ``fun`` called with ``args`` (gradients wanted for ``ks``)."""
         import inspect
 
-        from ..passes.parse import ExtraArgument, Specialization, parse
+        from ..api.callables import unwrap
+        from ..api.specialize import specialization
+        from ..passes.parse import ExtraArgument
 
+        target = unwrap(fun)  # a method, a partial: its function, with what is bound first
+        fun, kwargs = target.function, dict(target.kwargs)
+        args, ks = target.args + tuple(args), [target.position(k) for k in ks]
         if not isinstance(fun, types.FunctionType):
             self.note(f"{getattr(fun, '__qualname__', fun)!r} is not a Python function: its lines "
                       "were not checked")
@@ -117,19 +122,13 @@ class Localizer:
             has_varargs = any(p.kind == p.VAR_POSITIONAL for p in signature.parameters.values())
             params = named + ([ExtraArgument(k) for k in range(len(args) - len(named))]
                               if has_varargs else [])
-            functions = {}
-            for name in parse(fun).called_parameters():
-                k = named.index(name) if name in named else None
-                if k is not None and k < len(args) and callable(args[k]):
-                    functions[name] = args[k]
-            static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),
-                                    max(len(args) - len(named), 0) if has_varargs else None)
+            static = specialization(fun, args, kwargs)
             wrt = [params[k] for k in ks if -len(params) <= k < len(params)]
         except Exception as exc:  # noqa: BLE001 -- reported, never hidden
             self.note(f"{fun.__qualname__}: could not be prepared for checking "
                       f"({type(exc).__name__}: {exc})")
             return None
-        return self.find(fun, args, {}, wrt, static, depth=0, where=fun.__qualname__)
+        return self.find(fun, args, kwargs, wrt, static, depth=0, where=fun.__qualname__)
 
     # -- one function ----------------------------------------------------------------------------
 

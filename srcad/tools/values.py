@@ -1,6 +1,7 @@
 """Values check_grads perturbs: the float entries of numbers, arrays and nested containers.
 
-Accepts: any argument value (numbers, NumPy arrays, lists, tuples, namedtuples, dicts of those).
+Accepts: any argument value (numbers, NumPy arrays, lists, tuples, namedtuples, dicts and objects of
+those: an object's entries are its differentiable attributes, see :mod:`srcad.runtime.objects`).
 Guarantees: functions that find (:func:`leaves`), read (:func:`get`), replace (:func:`replace`,
 never modifying the argument), move (:func:`shifted`, :func:`axpy`), copy (:func:`snapshot`) and
 pair (:func:`dot`) the float entries; entries that are not floats are left alone.
@@ -17,10 +18,31 @@ def is_float(x) -> bool:
         isinstance(x, np.ndarray) and x.dtype.kind == "f")
 
 
+class Attribute(str):
+    """An attribute's name in a path (``.W``), where other entries are keys and indices."""
+
+    def __repr__(self):
+        return f"Attribute({str(self)!r})"
+
+
+def object_attributes(x):
+    """The differentiable attributes of an object (:mod:`srcad.runtime.objects`), or None."""
+    from ..runtime import objects
+    kind = objects.structure(x)
+    if kind is None or kind == "namedtuple":
+        return None
+    return objects.differentiable_attributes(x)
+
+
 def leaves(x, path=()):
     """``(path, value)`` for every float entry of ``x`` (``x`` itself, or inside nested lists,
-    tuples and dicts; ``path`` is the sequence of keys and indices that reaches it)."""
-    if isinstance(x, dict):
+    tuples, dicts and objects' attributes; ``path`` is the sequence of keys, indices and
+    :class:`Attribute` names that reaches it)."""
+    names = object_attributes(x)
+    if names is not None:
+        for name in names:
+            yield from leaves(getattr(x, name), path + (Attribute(name),))
+    elif isinstance(x, dict):
         for key, value in x.items():
             yield from leaves(value, path + (key,))
     elif isinstance(x, (list, tuple)):
@@ -47,7 +69,7 @@ def rebuild(x, items):
 
 def get(x, path):
     for key in path:
-        x = x[key]
+        x = getattr(x, key) if isinstance(key, Attribute) else x[key]
     return x
 
 
@@ -55,6 +77,11 @@ def replace(x, path, value):
     """``x`` with the entry at ``path`` replaced by ``value`` (containers copied, not modified)."""
     if not path:
         return value
+    if isinstance(path[0], Attribute):  # an object: a copy with the attribute replaced
+        import copy
+        new = copy.copy(x)
+        object.__setattr__(new, path[0], replace(getattr(x, path[0]), path[1:], value))
+        return new
     if isinstance(x, dict):
         return rebuild(x, {path[0]: replace(x[path[0]], path[1:], value)})
     items = list(x)

@@ -117,7 +117,9 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Ge
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     saved = sorted(loads(s.backward + s.finals) & primal)
     saved_tuple = gast.Tuple(elts=[load(n) for n in saved], ctx=gast.Load())
-    fwd_body = [comments.comment(f"forward: {tree.name} as written; also returns what the "
+    qualname = getattr(ctx.parsed.fn, "__qualname__", "").split(".<locals>.")[-1]
+    shown = qualname if qualname.endswith(f".{tree.name}") else tree.name  # Dense.__call__
+    fwd_body = [comments.comment(f"forward: {shown} as written; also returns what the "
                                  f"backward pass reads")]
     unassigned = [n for n in saved if n not in s.definite and n not in _predeclared(s.forward)]
     if unassigned:
@@ -126,7 +128,7 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Ge
     fwd_body += s.forward
     fwd_body.append(gast.Return(value=gast.Tuple(elts=[load(out), saved_tuple], ctx=gast.Load())))
     saved_param = namer.fresh("saved")
-    bwd_body = [comments.comment(f"backward: d<name> is the gradient of {tree.name}'s value with "
+    bwd_body = [comments.comment(f"backward: d<name> is the gradient of {shown}'s value with "
                                  "respect to <name>")]
     if saved:
         bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),

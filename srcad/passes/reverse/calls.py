@@ -21,6 +21,7 @@ import dataclasses
 import gast
 
 from ...errors import UnsupportedSyntaxError
+from ...naming import function_name
 from ..parse import NestedFunction
 from ..syntax import assign, call, load, renamed, store
 
@@ -41,7 +42,7 @@ def adjoint_call(ctx, comments, callees, sites, op, operands, statement_sites) -
     location = ctx.location(op.node)
     forward, backward = callees(op.callee, [o.param for o, _ in operands], location, op.static)
     forward, backward = helpers.function(forward), helpers.function(backward)
-    callee_name = getattr(op.callee, "__name__", "callee")
+    callee_name = function_name(op.callee)  # (a method: Dense_call)
     saved = namer.fresh(f"{callee_name}_saved")
     args, keywords = op.node.args, op.node.keywords
     if isinstance(op.callee, NestedFunction):  # the lifted function takes every argument

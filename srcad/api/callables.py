@@ -1,0 +1,103 @@
+"""What a callable given to srcad stands for: a Python function, and arguments already bound to it.
+
+Accepts anything callable: a function; a bound method (``model.loss``); an instance of a class
+with a ``__call__`` written in Python (``model``); ``functools.partial(f, *a, **k)``, also nested and
+of the above; a function made by srcad (which keeps its own). Guarantees: :func:`unwrap` returns a
+:class:`Target` such that ``fun(*args, **kwargs)`` is ``target.function(*target.args, *args,
+**{**target.kwargs, **kwargs})``, where ``target.function`` is a plain Python function whose source
+srcad reads (a method's source is read from its class) -- or ``fun`` itself, unchanged, when it is
+none of these (parse then says why it cannot be differentiated).
+
+The semantics are JAX's: the bound arguments (a method's ``self``, a partial's arguments) are
+constants, and ``argnums`` counts the arguments of the call, not the bound ones:
+``srcad.grad(model.loss)(x, y)`` is the gradient with respect to ``x``. For the gradient with
+respect to the object, differentiate the function of the class: ``srcad.grad(Model.loss)(model, x,
+y)`` (``model`` is then argument 0, and its gradient has its structure, see
+:mod:`srcad.runtime.objects`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import types
+
+from ..errors import SrcadError
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """``function`` with ``args`` bound before the call's own positional arguments and ``kwargs``
+    under its keywords."""
+
+    function: object
+    args: tuple = ()
+    kwargs: dict = dataclasses.field(default_factory=dict)
+
+    def call_args(self, args, kwargs) -> tuple:
+        """``(args, kwargs)`` of a call of the function itself, for a call of the callable."""
+        return self.args + tuple(args), {**self.kwargs, **(kwargs or {})}
+
+    def position(self, k: int) -> int:
+        """The position among the function's parameters of the call's positional argument ``k``
+        (a negative ``k`` counts from the end, as before)."""
+        return k + len(self.args) if k >= 0 else k
+
+    def describe(self) -> str:
+        """How the callable reads in a message: ``Model.loss``, ``functools.partial(f)``."""
+        return getattr(self.function, "__qualname__", repr(self.function))
+
+
+def unwrap(fun) -> Target:
+    """See the module docstring."""
+    args: tuple = ()
+    kwargs: dict = {}
+    for _ in range(64):  # (a partial of a partial of ... : a bound depth, never a loop)
+        if isinstance(fun, functools.partial):
+            args, kwargs = tuple(fun.args) + args, {**fun.keywords, **kwargs}
+            fun = fun.func
+        elif isinstance(fun, types.MethodType) and isinstance(fun.__func__, types.FunctionType):
+            args, fun = (fun.__self__,) + args, fun.__func__
+        elif _python_call(fun) is not None:
+            args, fun = (fun,) + args, _python_call(fun)
+        else:
+            break
+    return Target(fun, args, kwargs)
+
+
+def _python_call(obj):
+    """The ``__call__`` function of ``obj``'s class if ``obj`` is an instance of a user's class
+    whose ``__call__`` is written in Python (never one of srcad's own callables)."""
+    if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType,
+                        functools.partial, types.MethodType)):
+        return None
+    cls = type(obj)
+    if (cls.__module__ or "").split(".")[0] == "srcad":
+        return None  # grad(f), custom_vjp, checkpoint: srcad's own callables keep their meaning
+    call = inspect.getattr_static(cls, "__call__", None)
+    return call if isinstance(call, types.FunctionType) else None
+
+
+def check_argnums(what: str, target: Target, argnums: tuple) -> None:
+    """For a callable with bound arguments: refuse an ``argnums`` past the parameters the call
+    itself fills, with the number the user wrote (the pipeline would name the shifted one)."""
+    if not target.args or not isinstance(target.function, types.FunctionType):
+        return
+    try:
+        params = inspect.signature(target.function, follow_wrapped=False).parameters.values()
+    except (TypeError, ValueError):
+        return
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return
+    free = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    free = free[len(target.args):]
+    for k in argnums:
+        if not -len(free) <= k < len(free):
+            raise SrcadError(
+                f"{what}: argnums={k!r}, but {target.describe()} bound to "
+                f"{len(target.args)} argument(s) takes the positional arguments "
+                f"({', '.join(free)})",
+                hint="argnums counts the arguments of the call (a bound method's self is not one: "
+                     "for its gradient differentiate the class's function, "
+                     "srcad.grad(Class.method)(obj, ...))")

@@ -1,0 +1,318 @@
+"""Part of pass 6, ops: the kinds of a function's locals (:mod:`srcad.passes.kinds`), and what
+knowing them assumed.
+
+Accepts: the A-normal form of pass 5 and its :class:`~srcad.passes.parse.Parsed` (``kinds``: the
+kinds of the parameters that hold objects, ``static``: the functions its parameters hold).
+Guarantees: :meth:`KindFlow.run` gives the kind of every local, the join of the kinds of every
+value assigned to it (a flow-insensitive fixpoint: a local assigned a layer of one class in one
+place and of another elsewhere may hold either). Parameters not described by the specialization
+are UNKNOWN; results of operations with a rule on no object are DATA; results of calls of the
+user's functions are UNKNOWN. Where a kind comes from an object read by a global or closure name
+(:func:`static_kind`), an :class:`Assumption` is kept in ``parsed.assumptions``, which the guard of
+the transformation checks at every call. :func:`narrow` and :func:`decided_by_none` are what an
+``isinstance`` test and a test of ``None`` tell of a kind, for :mod:`srcad.passes.objects`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import types
+
+import gast
+
+from . import kinds as K
+from .holders import is_static, resolve_static
+from .parse import dotted_name
+
+SUPER = K._Named("SUPER")  # the kind of 'super()' (see srcad.passes.objects)
+
+
+class Assumption:
+    """What a transformation assumed of a value it read by name, checked again at every call:
+    ``holds()`` is false once the global object ``expression`` has another kind (a layer replaced,
+    an attribute rebound), or the class attribute ``name`` of ``cls`` is another object (a method
+    redefined)."""
+
+    def __init__(self, namespace=None, expression=None, kind=None, cls=None, name=None,
+                 value=None):
+        self.namespace, self.expression, self.kind = namespace, expression, kind
+        self.cls, self.name, self.value = cls, name, value
+
+    def holds(self) -> bool:
+        try:
+            if self.cls is not None:
+                return inspect.getattr_static(self.cls, self.name, None) is self.value
+            root, *attrs = self.expression.split(".")
+            obj = self.namespace.lookup(root)
+            for attr in attrs:
+                obj = getattr(obj, attr)
+            return K.kind_of(obj) == self.kind
+        except Exception:  # noqa: BLE001 -- gone, or raising now: transform again
+            return False
+
+
+class KindFlow:
+    """The kinds of the locals of one function in A-normal form (see the module docstring)."""
+
+    def __init__(self, parsed, tree, locals_):
+        self.parsed, self.tree, self.locals = parsed, tree, locals_
+        self.params = [a.id for a in tree.args.posonlyargs + tree.args.args
+                       + tree.args.kwonlyargs]
+        self.kinds: dict = {}
+
+    def run(self) -> dict:
+        for _ in range(20):  # a fixpoint: kinds only grow (join), so this ends
+            before = dict(self.kinds)
+            self.kinds = {p: self.parameter_kind(p) for p in self.params}
+            self.infer(self.tree.body, before)
+            if self.kinds == before:
+                return self.kinds
+        return {n: K.UNKNOWN for n in self.kinds}
+
+    def parameter_kind(self, name):
+        if name in self.parsed.kinds:
+            return self.parsed.kinds[name]
+        if name in self.parsed.static:
+            return K.Function(self.parsed.static[name])
+        return K.UNKNOWN
+
+    def infer(self, stmts, previous):
+        for stmt in stmts:
+            if isinstance(stmt, (gast.If, gast.While)):
+                self.infer(stmt.body, previous)
+                self.infer(stmt.orelse, previous)
+            elif isinstance(stmt, gast.For):
+                if isinstance(stmt.target, gast.Name):
+                    self.bind_kind(stmt.target.id, self.loop_kind(stmt.iter))
+                self.infer(stmt.body, previous)
+            elif isinstance(stmt, gast.Assign):
+                target = stmt.targets[0]
+                if isinstance(target, gast.Name):
+                    self.bind_kind(target.id, self.value_kind(stmt.value, previous))
+                elif isinstance(target, gast.Tuple):
+                    parts = K.tuple_items(self.value_kind(stmt.value, previous), len(target.elts))
+                    for t, kind in zip(target.elts, parts):
+                        self.bind_kind(t.id, kind)
+                elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+                        and self.atom_kind(stmt.value, previous) not in (K.DATA, K.NONE):
+                    self.bind_kind(target.value.id, K.UNKNOWN)  # a list of objects changed
+            elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+                    and isinstance(stmt.value.func, gast.Attribute) \
+                    and isinstance(stmt.value.func.value, gast.Name) and stmt.value.args \
+                    and self.atom_kind(stmt.value.args[0], previous) not in (K.DATA, K.NONE):
+                self.bind_kind(stmt.value.func.value.id, K.UNKNOWN)  # items.append(layer)
+
+    def bind_kind(self, name, kind):
+        self.kinds[name] = K.join(self.kinds.get(name), kind)
+
+    def loop_kind(self, it):
+        if isinstance(it, gast.Call) and dotted_name(it.func) == "range":
+            return K.DATA
+        if is_static(it, self.locals):
+            return K.element(static_kind(self.parsed, it))
+        return K.UNKNOWN
+
+    def atom_kind(self, node, previous):
+        if isinstance(node, gast.Name) and node.id in self.locals:
+            found = self.kinds.get(node.id)
+            return found if found is not None else previous.get(node.id, K.DATA if node.id
+                                                                not in self.params else K.UNKNOWN)
+        if isinstance(node, gast.Constant):
+            return K.NONE if node.value is None else K.DATA
+        if is_static(node, self.locals):
+            return static_kind(self.parsed, node)
+        return K.UNKNOWN
+
+    def display(self, node, kind_of):
+        items = tuple(kind_of(e) for e in node.elts)
+        if all(k is K.DATA or k is K.NONE for k in items):
+            return K.DATA
+        return K.Sequence(list if isinstance(node, gast.List) else tuple, items)
+
+    def value_kind(self, value, previous):
+        atom = lambda node: self.atom_kind(node, previous)  # noqa: E731
+        if isinstance(value, (gast.Name, gast.Constant)) or (
+                isinstance(value, gast.Attribute) and is_static(value, self.locals)):
+            return atom(value)
+        if isinstance(value, gast.Attribute):
+            return attribute_kind(atom(value.value), value.attr)
+        if isinstance(value, gast.Subscript):
+            base = atom(value.value)
+            index = value.slice
+            if base is K.DATA:
+                return K.DATA
+            if isinstance(index, gast.Constant):
+                return K.item(base, index.value)
+            if isinstance(index, gast.Slice) and isinstance(base, K.Sequence) and all(
+                    p is None or isinstance(p, gast.Constant) for p in
+                    (index.lower, index.upper, index.step)):
+                parts = [None if p is None else p.value for p in (index.lower, index.upper,
+                                                                   index.step)]
+                return K.Sequence(base.cls, base.items[slice(*parts)])
+            return K.element(base) if not isinstance(index, gast.Slice) else K.UNKNOWN
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return self.display(value, atom)
+        if isinstance(value, gast.Dict):
+            items = tuple((k.value, atom(v)) for k, v in zip(value.keys, value.values))
+            return K.DATA if all(k is K.DATA or k is K.NONE for _, k in items) \
+                else K.Mapping(items)
+        if isinstance(value, gast.BinOp):
+            left, right = atom(value.left), atom(value.right)
+            if isinstance(value.op, gast.Add) and (isinstance(left, K.Sequence)
+                                                   or isinstance(right, K.Sequence)):
+                return K.concatenated(left, right)
+            if K.is_object(left) or K.is_object(right) or isinstance(left, K.Sequence) \
+                    or isinstance(right, K.Sequence):
+                return K.UNKNOWN
+            return K.DATA
+        if isinstance(value, gast.Call):
+            return self.call_kind(value, atom)
+        return K.DATA  # comparisons, boolean operators, f-strings
+
+    def call_kind(self, call, atom):
+        from .. import rules
+        args = [atom(a) for a in call.args] + [atom(k.value) for k in call.keywords]
+        func = call.func
+        if isinstance(func, gast.Attribute) and not is_static(func, self.locals):
+            receiver = atom(func.value)
+            if receiver is K.DATA:
+                return K.DATA  # an array method
+            if isinstance(receiver, K.Function) and isinstance(receiver.fn, types.ModuleType):
+                obj = getattr(receiver.fn, func.attr, None)
+            else:
+                return K.UNKNOWN
+        elif isinstance(func, gast.Name) and func.id in self.locals:
+            kind = atom(func)
+            if not isinstance(kind, K.Function):
+                return K.UNKNOWN
+            obj = kind.fn
+        elif is_static(func, self.locals):
+            try:
+                obj = resolve_static(func, self.parsed)
+            except Exception:  # noqa: BLE001 -- (reported by pass 6)
+                return K.UNKNOWN
+        else:
+            return K.UNKNOWN
+        if obj is builtins.super:
+            return SUPER
+        if obj in (builtins.list, builtins.tuple) and len(args) == 1 \
+                and isinstance(args[0], K.Sequence):
+            return K.Sequence(obj, args[0].items)
+        if isinstance(obj, type) and rules.lookup(obj) is None and not issubclass(
+                obj, (int, float, complex, str, bytes, list, tuple, dict, set)) \
+                and obj.__new__ is object.__new__:
+            return K.Instance(obj, None)  # an object the function makes
+        rule = rules.lookup(obj) if not isinstance(obj, (list, dict)) else None
+        if rule is not None and not any(K.is_object(a) or isinstance(a, (K.Sequence, K.Mapping))
+                                        for a in args):
+            return K.DATA
+        return K.UNKNOWN
+
+
+def attribute_kind(kind, attr):
+    from .. import rules
+    if isinstance(kind, K.Union):
+        found = None
+        for option in kind.options:
+            found = K.join(found, attribute_kind(option, attr))
+        return found
+    if isinstance(kind, K.Instance):
+        static = inspect.getattr_static(kind.cls, attr, None)
+        if isinstance(static, property) or (hasattr(type(static), "__get__")
+                                            and hasattr(type(static), "__set__")
+                                            and kind.attribute(attr) is None):
+            return K.UNKNOWN  # a property: what its getter returns
+        if kind.attribute(attr) is not None:
+            return kind.attribute(attr)
+        if static is not None and not hasattr(type(static), "__get__"):
+            return K.kind_of(static)  # a class attribute
+        return K.UNKNOWN
+    if isinstance(kind, K.Function) and isinstance(kind.fn, types.ModuleType):
+        return K.kind_of(getattr(kind.fn, attr, None))
+    if kind is K.DATA or attr in rules.NONDIFF_ATTRIBUTES or attr in rules.ATTRIBUTES:
+        return K.DATA
+    return K.UNKNOWN
+
+
+def static_kind(parsed, node):
+    """The kind of a static expression (``MODEL``, ``MODEL.layers``, ``(1, 2)``). Where it reaches
+    an object (not a module, not a function), that object's kind is an assumption of the
+    transformation (``parsed.assumptions``), checked again at every call."""
+    if isinstance(node, gast.Constant):
+        return K.NONE if node.value is None else K.DATA
+    if isinstance(node, (gast.Tuple, gast.List)):
+        items = tuple(static_kind(parsed, e) for e in node.elts)
+        return K.DATA if all(k is K.DATA or k is K.NONE for k in items) else K.Sequence(
+            list if isinstance(node, gast.List) else tuple, items)
+    try:
+        value = resolve_static(node, parsed)
+    except Exception:  # noqa: BLE001 -- an undefined name: the fence has said so already
+        return K.UNKNOWN
+    kind = K.kind_of(value)
+    name = dotted_name(node if not isinstance(node, gast.Subscript) else node.value)
+    if name is not None and kind is not K.DATA and kind is not K.NONE:
+        parts = name.split(".")
+        obj, k = parsed.namespace.lookup(parts[0], None), 1
+        while isinstance(obj, types.ModuleType) and k < len(parts):
+            obj, k = getattr(obj, parts[k], None), k + 1
+        root = K.kind_of(obj)
+        if isinstance(root, (K.Instance, K.Sequence, K.Mapping)):
+            assume(parsed, Assumption(parsed.namespace, ".".join(parts[:k]), root))
+    return kind
+
+
+def assume(parsed, assumption):
+    """Keep ``assumption`` with the transformation of ``parsed`` (once)."""
+    for old in parsed.assumptions:
+        if old.cls is assumption.cls and old.name == assumption.name \
+                and old.expression == assumption.expression \
+                and old.namespace is assumption.namespace:
+            return
+    parsed.assumptions.append(assumption)
+
+
+def narrow(kind, cls) -> tuple:
+    """``(inside, outside)``: the kinds a value of kind ``kind`` has where ``isinstance(value,
+    cls)`` is true and where it is false (None: no narrowing known)."""
+    options = list(kind.options) if isinstance(kind, K.Union) else [kind]
+    inside = [o for o in options if isinstance(o, K.Instance) and issubclass(o.cls, cls)]
+    outside = [o for o in options if not (isinstance(o, K.Instance) and issubclass(o.cls, cls))]
+    if not inside and kind is K.UNKNOWN:
+        inside = [K.Instance(cls, None)]
+    return joined(inside), joined(outside)
+
+
+def isinstance_test(value, parsed, locals_):
+    """``(x, C)`` for ``isinstance(x, C)``, ``x`` a local and ``C`` a class; else None."""
+    if not (isinstance(value, gast.Call) and len(value.args) == 2 and not value.keywords
+            and isinstance(value.args[0], gast.Name) and value.args[0].id in locals_
+            and is_static(value.func, locals_) and is_static(value.args[1], locals_)):
+        return None
+    try:
+        fn = resolve_static(value.func, parsed)
+        cls = resolve_static(value.args[1], parsed)
+    except Exception:  # noqa: BLE001 -- (reported by pass 6)
+        return None
+    return (value.args[0].id, cls) if fn is builtins.isinstance and isinstance(cls, type) \
+        else None
+
+
+def decided_by_none(value, path_kind):
+    """For ``x.a is None`` (or ``is not None``): its value where the kinds decide it
+    (``path_kind(x.a)``), else None."""
+    if not (isinstance(value, gast.Compare) and len(value.ops) == 1
+            and isinstance(value.ops[0], (gast.Is, gast.IsNot))
+            and isinstance(value.comparators[0], gast.Constant)
+            and value.comparators[0].value is None):
+        return None
+    none = K.may_be_none(path_kind(value.left))
+    return None if none is None else none == isinstance(value.ops[0], gast.Is)
+
+
+def joined(options):
+    """The join of ``options`` (None for none)."""
+    found = None
+    for option in options:
+        found = K.join(found, option)
+    return found
