@@ -37,6 +37,7 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.methods import MUTATING_METHODS
 from ..results import Bounded
+from .lists import changed_list
 from .ops import OpKind
 from .parse import dotted_name, parameter_names
 
@@ -65,9 +66,13 @@ def shared_writes(ops) -> list:
     written, the names of the values written)``: a value written reaches every one of them, so
     their tangents are written alike (``z = y; z[0] = s`` changes ``y``)."""
     groups = alias_groups(ops)
-    return [(sorted(groups.get(op.targets[0], {op.targets[0]})),
-             [name for _, name in op.diff_operands()])
-            for op in ops.values() if op.kind is OpKind.SETITEM]
+    writes = []
+    for op in ops.values():
+        changed = op.targets[0] if op.kind is OpKind.SETITEM else changed_list(op)
+        if changed is not None:  # (a list changed by its methods: every name holding it changes)
+            writes.append((sorted(groups.get(changed, {changed})),
+                           [name for _, name in op.diff_operands()]))
+    return writes
 
 
 def alias_groups(ops) -> dict:
@@ -91,7 +96,7 @@ def alias_groups(ops) -> dict:
         for target in op.targets:
             find(target)
             for source in _sources(op):
-                if op.kind in (OpKind.APPEND, OpKind.SETITEM):
+                if op.kind in _HOLDING:
                     holders.setdefault(source, set()).add(target)
                     find(source)
                 else:
@@ -114,6 +119,9 @@ def alias_groups(ops) -> dict:
     return {name: changed[find(name)] for name in parent}
 
 
+_HOLDING = (OpKind.APPEND, OpKind.EXTEND, OpKind.INSERT, OpKind.SETITEM)  # x now holds value
+
+
 def _names(nodes) -> list:
     return [n.id for a in nodes for n in gast.walk(a) if isinstance(n, gast.Name)]
 
@@ -124,7 +132,7 @@ def _sources(op) -> list:
     rule = op.rule if op.kind is OpKind.RULE else None
     if op.kind in (OpKind.UNPACK, OpKind.POP):  # an item of the container
         return _names([op.args["x"]])
-    if op.kind in (OpKind.APPEND, OpKind.SETITEM):  # a list (or dict) now holds the value
+    if op.kind in _HOLDING:  # a list (or dict) now holds the value
         return _names([op.args["value"]]) if "value" in op.args else _names(op.args.values())
     if rule is not None and (rule.identity or rule.holds_operands or rule.view
                              or rule in (python_rules.CONCATENATION, python_rules.REPETITION)):
@@ -215,14 +223,22 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result, live):
                 assigned |= branches[0] & branches[1]
             continue
         op = ops.get(stmt)
-        mutated = None
+        mutated, own = None, set()
         if op is not None and op.kind is OpKind.SETITEM:
             mutated = op.targets[0]
         elif stmt in normalized.augmented:
             mutated = stmt.targets[0].id
+        elif op is not None and changed_list(op) is not None:  # xs.append(v), v = xs.pop(), ...
+            mutated = changed_list(op)
+            own = set(op.targets) if op.kind is OpKind.POP else set()  # an item taken out
         if mutated is not None:
             bound = set(assigned) | {enclosing.name for enclosing in context}
-            others = (groups.get(mutated, set()) - {mutated}) & live.get(stmt, set())
+            others = ((groups.get(mutated, set()) - {mutated}) & live.get(stmt, set())) - own
+            if op is not None and op.kind in (OpKind.APPEND, OpKind.EXTEND, OpKind.INSERT):
+                value = op.args["value"]
+                if isinstance(value, gast.Name) and value.id in groups.get(mutated, ()) \
+                        and value.id != mutated:
+                    others.add(value.id)  # 'xs.extend(ys)' with ys the list xs itself
             if others:
                 result[stmt] = Shared(sorted(others), frozenset(others - bound))
         if op is not None:

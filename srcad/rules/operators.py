@@ -56,3 +56,7 @@ defrule(math.fsum, "iterable", iterable="unsum_sequence(g, iterable)",
         linear_in="iterable", jvp={"iterable": "tangent_sum(t)"})
 defrule(builtins.abs, "x", x="g * real_sign(x)", elementwise=True)
 defrule(builtins.float, "x", x="g", elementwise=True)
+defrule(builtins.list, "iterable", iterable="unlist(g, iterable)", linear_in="iterable",
+        jvp={"iterable": "to_list(t)"}, fresh=True)
+defrule(builtins.tuple, "iterable", iterable="unlist(g, iterable)", linear_in="iterable",
+        jvp={"iterable": "to_tuple(t)"})

@@ -154,8 +154,9 @@ def _shares(written, other, seen) -> bool:
 
 @helper
 def check_not_array(value, message):
-    """Refuse to pass an array to a function that changes that argument in place (srcad.passes.alias)."""
-    if isinstance(value, np.ndarray):
+    """Refuse to pass an array, a list or a dict to a function that changes that argument in place
+    (srcad.passes.alias): the caller would see the change, which its gradient does not follow."""
+    if isinstance(value, (np.ndarray, list, dict)):
         _refuse(message)
 
 

@@ -19,6 +19,8 @@ import dataclasses
 import gast
 
 from ..codegen import AdjointSweep, Generated, writes_only_fresh_arrays
+from ..lists import private_copies
+from ..lists import sharing as list_sharing
 from ..parse import parameter_names
 from ..syntax import assign, assigned, call, function, load, loads, store
 from .primal import primal_block
@@ -73,6 +75,7 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
         prologue.append(comments.comment("the function writes into arrays: never into the "
                                          "caller's"))
         prologue.extend(assign(p, call(helpers.name("private_copy"), load(p))) for p in params)
+    prologue += private_copies(ctx, params, comments.comment)
     kept = {stmt: assigned([primal]) for stmt, primal in sweep.rewrites.items()}
     definite = definitely_assigned(stmts, ctx.ops, params, kept)
     return Sweeps(prologue + forward, backward, finals, out, plan, sites, frozenset(definite))
@@ -113,7 +116,6 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name,
     copies what it would otherwise consume (the stack, arrays it restores in place)."""
     tree = ctx.normalized.tree
     namer, helpers, out = ctx.namer, ctx.helpers, s.out
-    stack = s.plan.stack
     primal = set(parameter_names(tree.args)) | {
         n.id for st in s.forward for n in gast.walk(st)
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
@@ -131,22 +133,29 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name,
     bwd_body = [comments.comment(f"backward: d<name> is the gradient of {tree.name}'s value with "
                                  "respect to <name>")]
     if saved:
+        source = load(saved_param)
+        if reusable:  # every list in them copied once: the stacks, lists changed in place
+            source = call(helpers.name("copy_lists"), source)
         bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),
-                               load(saved_param)))
+                               source))
     if reusable:
-        consumed = sorted(({stack} if stack in saved else set()) | {
-            site.var for site in s.sites.all() if site.index is not None and site.var in saved})
-        if consumed:
-            bwd_body.append(comments.comment("this backward may run again on the same saved "
-                                             "values: work on copies"))
-            bwd_body.extend(assign(n, call(helpers.name("snapshot"), load(n))) if n != stack
-                            else assign(n, call(helpers.name("list_copy"), load(n)))
-                            for n in consumed)
+        arrays = sorted({site.var for site in s.sites.all() if site.index is not None} & set(saved))
+        if saved:
+            bwd_body.insert(len(bwd_body) - 1, comments.comment(
+                "this backward may run again on the same saved values: work on copies"))
+        bwd_body.extend(assign(n, call(helpers.name("snapshot"), load(n))) for n in arrays)
+    seed = namer.adjoint(out)
+    seed_param = seed
+    if out in list_sharing(ctx.ops):  # its gradient, a list, is changed in place
+        seed_param = namer.fresh("cotangent")
+        bwd_body.append(comments.comment(f"the backward pass changes the gradient of {out} in "
+                                         "place: work on a copy"))
+        bwd_body.append(assign(seed, call(helpers.name("copy_lists"), load(seed_param))))
     start = len(bwd_body)
     bwd_body.extend(s.backward)
     sweep = AdjointSweep(1, start, len(bwd_body), _in_place_candidates(ctx, out))
     bwd_body.append(gast.Return(value=gast.Tuple(elts=s.finals, ctx=gast.Load())))
-    bwd_args = gast.arguments(args=[store(saved_param), store(namer.adjoint(out))],
+    bwd_args = gast.arguments(args=[store(saved_param), store(seed_param)],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
     for arg in bwd_args.args:

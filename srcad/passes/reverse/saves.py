@@ -27,7 +27,9 @@ import enum
 import gast
 
 from ..alias import alias_groups
+from ..lists import changed_list
 from ..ops import OpKind
+from .lists import undo, undo_reads
 from ..syntax import assign, call, load, store
 
 
@@ -53,6 +55,7 @@ class Site:
     saved: str | None = None  # the name the old value is read under (allocated when first needed)
     sharers: frozenset = frozenset()  # for x[index] = ...: names that may see the write (views of x)
     mapping: bool = False     # for x[index] = ...: x is a dict (the key may be new)
+    undo: object = None       # for xs.append(v), v = xs.pop(), ...: its Op (undone, never saved)
 
     def read_in(self, reads) -> bool:
         """Does the backward sweep read the value this site overwrites: the variable itself or,
@@ -148,6 +151,10 @@ def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups
                     sites.add(stmt, Site(var, in_loop, var not in definite, index, sharers=sharers))
                 assigned.add(var)
                 definite.add(var)
+        items = changed_list(ops[stmt]) if stmt in ops else None
+        if items is not None:  # changed in place by a method: undone in the backward sweep
+            sites.add(stmt, Site(items, in_loop, False, sharers=frozenset(groups.get(items, ())),
+                                 undo=ops[stmt]))
 
 
 def definitely_assigned(stmts, ops, params, extra) -> set:
@@ -194,6 +201,13 @@ def _needed(site: Site, reads) -> bool:
 def plan_saves(blocks, reads, sites: Sites, helpers, comments) -> SavePlan:
     """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
     the backward sweep, then the primal sweep), given the names the backward sweep reads."""
+    reads = set(reads)
+    while True:  # undoing a list's change reads more (the value popped, an index)
+        extra = set().union(*(undo_reads(s.undo) for s in sites.all()
+                              if s.undo is not None and s.read_in(reads)))
+        if extra <= reads:
+            break
+        reads |= extra
     planner = _Planner(frozenset(reads), sites, helpers, comments)
     for block in blocks:
         for marker in markers(block):
@@ -256,7 +270,8 @@ class _Planner:
             if self.needed(site):
                 out.extend(self.expand_site(marker.step, site))
         if out and forward:
-            names = ", ".join(dict.fromkeys(s.var for s in marker.sites if self.needed(s)))
+            names = ", ".join(dict.fromkeys(s.var for s in marker.sites
+                                            if self.needed(s) and s.undo is None))
             out.insert(0, self.comments.comment(
                 f"save {names} (overwritten here; the backward pass reads it)"
                 if marker.step is Step.SAVE else
@@ -265,6 +280,11 @@ class _Planner:
 
     def expand_site(self, step, site) -> list:
         var = site.var
+        if site.undo is not None:  # a list changed in place: changed back, nothing saved
+            if step is not Step.POST:
+                return []
+            self.restored.add(var)
+            return undo(site.undo, self.helpers, self.sites.namer)
         part = load(var) if site.index is None else call(
             self.helpers.name("snapshot"),
             gast.Subscript(value=load(var), slice=site.index, ctx=gast.Load()))
