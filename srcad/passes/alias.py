@@ -21,7 +21,10 @@ write is refused when it runs (:class:`Shared`'s ``unbound``).
 Containers: a tuple, list or dict display, ``lst + [y]``, ``[y] * n``, ``lst.append(y)`` and
 ``lst[i] = y`` hold ``y`` itself, so a write into ``y`` changes them (and whatever holds them);
 the run-time check looks into them (``check_unshared``). A subscript write is compared by the
-part it writes (``q[:, i]`` does not change ``q[:, j]``).
+part it writes (``q[:, i]`` does not change ``q[:, j]``). A list changed by its own methods
+(``xs.append(v)``, ``v = xs.pop()``, ...: :mod:`srcad.passes.lists`) is a write into it too; the
+names it is checked against are those that may be the same list or hold it
+(:func:`srcad.passes.lists.sharers`), not the items taken out of it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ..rules import python as python_rules
 from ..rules.methods import MUTATING_METHODS
 from ..results import Bounded
 from .lists import changed_list
+from .lists import sharers as list_sharers
 from .ops import OpKind
 from .parse import dotted_name, parameter_names
 
@@ -45,6 +49,7 @@ from .parse import dotted_name, parameter_names
 def guards(normalized, ops) -> dict:
     params = parameter_names(normalized.tree.args)
     groups = alias_groups(ops)
+    groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
     result = {}
     _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result,
           live_after(normalized.tree.body))
@@ -66,11 +71,15 @@ def shared_writes(ops) -> list:
     written, the names of the values written)``: a value written reaches every one of them, so
     their tangents are written alike (``z = y; z[0] = s`` changes ``y``)."""
     groups = alias_groups(ops)
+    seen = list_sharers(ops)
     writes = []
     for op in ops.values():
-        changed = op.targets[0] if op.kind is OpKind.SETITEM else changed_list(op)
-        if changed is not None:  # (a list changed by its methods: every name holding it changes)
-            writes.append((sorted(groups.get(changed, {changed})),
+        if op.kind is OpKind.SETITEM:
+            writes.append((sorted(groups.get(op.targets[0], {op.targets[0]})),
+                           [name for _, name in op.diff_operands()]))
+        elif changed_list(op) is not None:  # a list changed by its methods: and whatever holds it
+            changed = changed_list(op)
+            writes.append((sorted(seen[changed] | {changed}),
                            [name for _, name in op.diff_operands()]))
     return writes
 

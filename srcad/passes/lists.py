@@ -21,6 +21,8 @@ Guarantees:
   every list changed so, :func:`fresh_lists`: whether each of those is made by the function itself
   (a display, a comprehension, ``+``, ``*``); where not, :func:`private_copies` copies the lists
   of the parameters first, so the caller's lists are never changed;
+* :func:`sharers`: the names that see a list's change (the same list, or one holding it), for the
+  alias pass and the restores of reverse mode;
 * :func:`tangents`: forward mode's statements (the same method on the list of tangents);
 * :func:`changed_in_loop`: a method changing the list a ``for`` loop runs over (refused by the
   fence: srcad runs a loop over the items a list has when the loop starts).
@@ -161,10 +163,9 @@ def _method_call(name, method, *args):
 
 
 def sharing(ops) -> set:
-    """The names that may be, hold or be held by a list changed in place by its methods."""
-    from .alias import alias_groups
-    groups = alias_groups(ops)
-    return set().union(*(groups.get(name, {name}) for name in mutated(ops)))
+    """The lists changed in place by their methods and the names that see the change
+    (:func:`sharers`)."""
+    return set().union(*(seen | {name} for name, seen in sharers(ops).items()))
 
 
 def private_copies(ctx, params, comment, tangents=None) -> list:
@@ -203,3 +204,113 @@ def _iterated_names(node):
             and node.func.id in ("enumerate", "zip", "reversed"):
         for arg in node.args:
             yield from _iterated_names(arg)
+
+
+def sharers(ops) -> dict:
+    """Each list changed in place -> the other names that see the change: those that may be the
+    same list (``ys = xs``, what a user's function or an unknown call returned for it, an item
+    taken out of a list holding it) and those that may hold it, at any depth (``[xs]``,
+    ``rows.append(xs)``, ``rows + [...]`` of such a list). An item taken out of the list itself
+    (``v = xs.pop()``, ``v = xs[0]``) is not among them: changing the list does not change it.
+    A flow-insensitive points-to analysis: each name may hold some of the objects made by the
+    statements, the parameters and the items of the parameters, and each object may hold others."""
+    points, contents = _points_to(ops)
+    found = {}
+    for changed in mutated(ops):
+        objects = points.get(changed, set())
+        found[changed] = {n for n, held in points.items() if n != changed
+                          and (held & objects or _holds(held, objects, contents))}
+    return found
+
+
+def _holds(held, objects, contents) -> bool:
+    seen, todo = set(), list(held)
+    while todo:
+        obj = todo.pop()
+        for inner in contents.get(obj, ()):
+            if inner in objects:
+                return True
+            if inner not in seen:
+                seen.add(inner)
+                todo.append(inner)
+    return False
+
+
+def _points_to(ops):
+    """``(points, contents)``: name -> the objects it may hold, object -> the objects it may hold
+    (an object is the statement that made it, or a parameter, or the items of a parameter)."""
+    from ..rules import python as python_rules
+    from .alias import _names, _sources
+    kind = _ops.OpKind
+    points, contents = {}, {}
+
+    def objects(name):
+        if name not in points:  # a parameter, or a name no statement assigns (a loop's)
+            points[name] = {("param", name)}
+            contents[("param", name)] = {("items", name)}
+            contents[("items", name)] = {("items", name)}
+        return points[name]
+
+    for op in ops.values():
+        for target in op.targets:
+            points.setdefault(target, set())
+    rules = []  # (what the statement does, targets, sources)
+    for op in ops.values():
+        changed = changed_list(op)
+        if changed is not None and op.kind is not kind.POP:
+            value = op.args.get("value")
+            names = _names([value]) if value is not None else []
+            rules.append(("into_items" if op.kind is kind.EXTEND else "into", [changed], names))
+        elif op.kind is kind.SETITEM:
+            rules.append(("into", list(op.targets), _names([op.args["value"]])))
+        elif op.kind in (kind.UNPACK, kind.POP) or (op.kind is kind.RULE
+                                                    and isinstance(op.node, gast.Subscript)):
+            rules.append(("item", list(op.targets), _sources(op)))
+        elif op.kind is kind.RULE and op.rule.holds_operands:
+            rules.append(("new_holding", list(op.targets), _sources(op)))
+        elif op.kind is kind.RULE and (op.rule in (python_rules.CONCATENATION,
+                                                   python_rules.REPETITION)
+                                       or op.rule.name in ("list", "tuple")):
+            rules.append(("new_holding_items", list(op.targets),
+                          [a.id for a in op.args.values() if isinstance(a, gast.Name)]))
+        elif op.kind is kind.RULE and not (op.rule.identity or op.rule.view
+                                           or op.rule.custom is not None):
+            rules.append(("new", list(op.targets), []))
+        elif op.targets:  # a copy, a view, a user's or an unknown function: may return an operand
+            rules.append(("may_be", list(op.targets), _sources(op)))
+    grown = True
+    while grown:
+        grown = False
+
+        def add(table, key, new):
+            nonlocal grown
+            old = table.setdefault(key, set())
+            if not new <= old:
+                old |= new
+                grown = True
+
+        for rule, targets, sources in rules:
+            held = set().union(*(objects(s) for s in sources)) if sources else set()
+            items = set().union(*(contents.get(o, set()) for o in held)) if held else set()
+            for target in targets:
+                made = ("made", target)
+                if rule == "into":
+                    for obj in objects(target):
+                        add(contents, obj, held)
+                elif rule == "into_items":
+                    for obj in objects(target):
+                        add(contents, obj, items)
+                elif rule == "item":
+                    add(points, target, items)
+                elif rule == "new":
+                    add(points, target, {made})
+                elif rule == "new_holding":
+                    add(points, target, {made})
+                    add(contents, made, held)
+                elif rule == "new_holding_items":
+                    add(points, target, {made})
+                    add(contents, made, items)
+                else:  # may be an operand, or a new object holding operands or their items
+                    add(points, target, held | {made})
+                    add(contents, made, held | items)
+    return points, contents

@@ -9,7 +9,9 @@ call srcad cannot differentiate is classified ``OpKind.UNKNOWN`` with the reason
 raised only if a gradient must flow through it (see :meth:`Op.error`). A call that changes values in
 place or reads variables it is not passed (:func:`srcad.passes.holders.changed_by`) is such a call,
 with what it may change among its targets, so a gradient through those refuses it too; a method call
-resolves by what its object holds (:func:`srcad.passes.holders.holders`)."""
+resolves by what its object holds (:func:`srcad.passes.holders.holders`); a list's ``append``,
+``extend``, ``insert``, ``pop`` and ``reverse`` on a local are classified by
+:func:`srcad.passes.lists.classify`."""
 
 from __future__ import annotations
 

@@ -5,7 +5,10 @@ Guarantees:
 
 * :func:`find_sites` returns the :class:`Sites` of the function: a :class:`Site` for every assignment
   that may overwrite a value the backward sweep could read (any assignment in a loop, and outside
-  loops any assignment to a name assigned before), and for the variable of each ``for`` loop.
+  loops any assignment to a name assigned before), for the variable of each ``for`` loop, and for
+  each change of a list by its methods (``xs.append(v)``: nothing is saved, the backward sweep
+  undoes it, :func:`srcad.passes.reverse.lists.undo`, where it reads the list or a name that may
+  hold it; what the undo reads -- the value popped, an index -- is then restored as read).
 * Both sweeps mark where values may be saved or restored with a :class:`Marker` (a :class:`Step` and
   the sites of one statement or loop), before it is known what the backward sweep reads.
 * :func:`plan_saves` decides, once the backward sweep is written, which of those saves and restores
@@ -28,6 +31,7 @@ import gast
 
 from ..alias import alias_groups
 from ..lists import changed_list
+from ..lists import sharers as list_sharers
 from ..ops import OpKind
 from .lists import undo, undo_reads
 from ..syntax import assign, call, load, store
@@ -104,7 +108,9 @@ class Sites:
 def find_sites(stmts, ops, params, namer) -> Sites:
     """See the module docstring."""
     sites = Sites(namer)
-    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=alias_groups(ops))
+    groups = alias_groups(ops)
+    groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
+    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=groups)
     dicts = mapping_names(stmts, ops, params)
     for site in sites.all():
         site.mapping = site.index is not None and site.var in dicts

@@ -7,7 +7,8 @@ Guarantees: :meth:`Sweep.block` returns the backward sweep. Each statement assig
 variable gets one assignment per operand that needs a gradient, instantiated from the rule table. The
 first contribution to an adjoint assigns it, later ones add to it (gradients arriving by several
 paths are summed). ``if c:`` becomes ``if c:`` over the reversed branches; a loop becomes ``for _ in
-range(<trip count>):`` over its reversed body. Where control flow joins, an adjoint that only one path
+range(<trip count>):`` over its reversed body. A list changed by its methods has a list of
+adjoints changed back with it (:mod:`.lists`). Where control flow joins, an adjoint that only one path
 assigned is zero on the other (``dx = zeros_like(x)``). Before and after each statement's adjoint
 stand :class:`srcad.passes.reverse.saves.Marker` s, which :mod:`srcad.passes.reverse.saves` turns into
 the restores that are needed. ``defined`` (name -> True) is the set of adjoints assigned so far on the
