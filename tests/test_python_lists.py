@@ -180,6 +180,18 @@ PROGRAMS = {
                 xs.insert(i - 1, v * y)
             return s + np.sum(np.stack(xs) ** 2)
         """,
+    "items written (xs[i] = v) between appends and inserts": """
+        def f(x, y):
+            xs = [x]
+            for i in range(3):
+                xs.append(np.sin(xs[-1]) * y)
+                xs[-2] = xs[-2] * x
+                if i == 1:
+                    xs.insert(0, x * 2.0)
+                    xs[0] = xs[0] + xs[-1]
+            xs[-1] = np.cos(xs[-1])
+            return np.sum(np.stack(xs) ** 2)
+        """,
     "the same array appended twice": """
         def f(x, y):
             xs = []
@@ -211,6 +223,17 @@ PROGRAMS = {
             z = items.pop()
             z[0] = 5.0
             return np.sum(items[0] * z)
+        """,
+    "a helper reads the list, then it is changed": """
+        def total(xs):
+            return np.sum(np.stack(xs) ** 2) + np.sum(np.tanh(np.stack(xs)) * xs[1])
+
+        def f(x, y):
+            xs = [x, y]
+            z = total(xs)
+            xs.append(x * y)
+            xs.insert(0, y)
+            return z  # (nothing after the call reads the list: only the helper does)
         """,
     "a helper builds the list, another reads it": """
         def build(x, n):
@@ -326,6 +349,22 @@ def test_the_callers_lists_are_never_changed():
     np.testing.assert_allclose(tangent, 2.0 * np.sum(v) + 18.0 * np.dot(x, v), rtol=1e-6)
     np.testing.assert_allclose(srcad.hvp(f)(x, xs, rows, v), 18.0 * v, rtol=1e-6)
     assert len(xs) == 1 and len(rows[0]) == 1
+
+
+def test_an_array_written_into_after_a_helper_read_it():
+    # the helper's backward pass reads the array as it was passed: the write is undone before it
+    # (the same undoing as for a list changed after the call)
+    f = make_function("""
+        def total(a):
+            return np.sum(np.sin(a) * a)
+
+        def f(x):
+            a = x * 1.0
+            y = total(a)
+            a[0] = 5.0
+            return y
+        """, name="f")
+    check_grad(f, [np.array([0.3, -0.4, 0.8])])
 
 
 def test_a_checkpointed_function_that_builds_a_list():

@@ -56,7 +56,9 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
 
     # Now that the backward sweep is written, decide what must be saved.
     reads = loads([s for s in backward if not isinstance(s, Marker)]) | loads(finals)
-    plan = plan_saves([backward, forward], reads, sites, helpers, comments)
+    passed = {a.id for stmt in sweep.rewrites for a in ctx.ops[stmt].args.values()
+              if isinstance(a, gast.Name)}  # (read by the call's backward as they were)
+    plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed)
     backward = comments.tidy(apply_plan(backward, plan), sweep.reverse_loops)
     forward = comments.tidy(apply_plan(forward, plan))
 

@@ -15,8 +15,8 @@ Guarantees:
   are needed -- only those of a value the backward sweep reads -- and returns a :class:`SavePlan`:
   the statements each marker becomes (a local ``a_old = a`` outside loops, the stack inside them; a
   subscript write saves only the part it overwrites, and is restored also where the backward sweep
-  reads only a name that may share the array's memory, a view ``v = y[0:2]``), the stack's name,
-  and the variables restored.
+  reads only a name that may share the array's memory, a view ``v = y[0:2]``, or where the array
+  was passed to a call whose backward runs), the stack's name, and the variables restored.
   :func:`apply_plan` puts those statements in place of the markers.
 * :func:`definitely_assigned`: the names every path through the primal sweep assigns.
 """
@@ -204,10 +204,14 @@ def _needed(site: Site, reads) -> bool:
     return site.read_in(reads) or (site.saved is not None and site.saved in reads)
 
 
-def plan_saves(blocks, reads, sites: Sites, helpers, comments) -> SavePlan:
+def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset()) -> SavePlan:
     """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
-    the backward sweep, then the primal sweep), given the names the backward sweep reads."""
-    reads = set(reads)
+    the backward sweep, then the primal sweep), given the names the backward sweep reads and those
+    ``passed`` to calls whose backward it runs (which read what the caller passed as it was: a
+    change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it)."""
+    reads = set(reads) | {site.var for site in sites.all()
+                          if (site.index is not None or site.undo is not None)
+                          and site.read_in(passed)}
     while True:  # undoing a list's change reads more (the value popped, an index)
         extra = set().union(*(undo_reads(s.undo) for s in sites.all()
                               if s.undo is not None and s.read_in(reads)))
