@@ -235,6 +235,22 @@ PROGRAMS = {
             xs.insert(0, y)
             return z  # (nothing after the call reads the list: only the helper does)
         """,
+    "helpers that copy what they are passed first, then change it": """
+        def push(lst, v):
+            lst = list(lst)
+            lst.append(v * 2.0)
+            return lst
+
+        def scaled(a):
+            a = a.copy()
+            a[0] = 5.0
+            return np.sum(a * a)
+
+        def f(x, y):
+            xs = [x]
+            ys = push(xs, y)
+            return np.sum(np.stack(ys)) + np.sum(np.stack(xs) * y) + scaled(x * y)
+        """,
     "a helper builds the list, another reads it": """
         def build(x, n):
             out = []
@@ -464,6 +480,17 @@ REFUSED = {
             xs = [x]
             z = push(xs, x)  # refused here
             return np.sum(np.stack(xs)) + z
+        """, srcad.AliasingError, "changes its argument 'lst' in place"),
+    "a helper appends to the list it is passed, then copies it": ("""
+        def push(lst, v):
+            lst.append(v * 2.0)
+            lst = list(lst)
+            return lst
+
+        def f(x):
+            xs = [x]
+            ys = push(xs, x)  # refused here
+            return np.sum(np.stack(ys)) + np.sum(np.stack(xs))
         """, srcad.AliasingError, "changes its argument 'lst' in place"),
     "a helper writes into the list it is passed": ("""
         def set_first(lst, v):

@@ -29,6 +29,7 @@ names it is checked against are those that may be the same list or hold it
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import inspect
 import threading
@@ -285,10 +286,12 @@ def mutated_parameters(fn, _outer=frozenset()) -> dict:
     """``{parameter: line}`` for the parameters ``fn`` changes in place: a subscript write or an
     augmented assignment (in place for arrays) to the parameter or to a name bound to it or to a
     view of it (a method, attribute or function whose rule says ``view=True``, whatever name the
-    function is called by), a mutating method called on one (``a.sort()``), or one passed to a
-    function that changes that argument (``np.copyto(a, v)``, a user function that changes its own
-    parameter: followed through calls). Read from ``fn``'s source (syntax only); cached per
-    function (``_outer``: the functions being read around this one, for recursion)."""
+    function is called by), a mutating method called on one (``a.sort()``, ``a.append(v)``), or
+    one passed to a function that changes that argument (``np.copyto(a, v)``, a user function that
+    changes its own parameter: followed through calls). After a statement of the body itself
+    rebinds a parameter to a new value (``a = a.copy()``, ``a = list(a)``), that name is the
+    function's own. Read from ``fn``'s source (syntax only); cached per function (``_outer``: the
+    functions being read around this one, for recursion)."""
     from ..errors import SrcadError
     from .parse import parse
 
@@ -304,17 +307,28 @@ def mutated_parameters(fn, _outer=frozenset()) -> dict:
         return {}
     params = parameter_names(tree.args)
     root = {p: p for p in params}  # name -> the parameter it may share memory with
+    # a parameter rebound by a statement of the body itself to a new value ('p = p.copy()',
+    # 'p = list(p)') holds the function's own value after that statement
+    copied, at = {}, {}
+    for k, stmt in enumerate(tree.body):
+        at.update((id(node), k) for node in gast.walk(stmt))
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and stmt.targets[0].id in params and _makes_new(stmt.value, fn):
+            copied.setdefault(stmt.targets[0].id, k)
 
-    def source_root(node):
+    def source_root(node, where=None):
         while isinstance(node, (gast.Subscript, gast.Attribute)):
             node = node.value
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                 and _view_method(node.func.attr):
-            return source_root(node.func.value)
+            return source_root(node.func.value, where)
         if isinstance(node, gast.Call) and node.args:
             rule = rules.lookup(_resolve(node.func, fn))
             if rule is not None and rule.view:  # np.reshape(p, ...), or under another name
-                return source_root(node.args[0])
+                return source_root(node.args[0], where)
+        if isinstance(node, gast.Name) and node.id in copied and where is not None \
+                and at.get(id(where), -1) > copied[node.id]:
+            return None  # the function's own copy
         return root.get(node.id) if isinstance(node, gast.Name) else None
 
     for _ in range(2):  # flow-insensitive: twice lets a later binding reach an earlier loop
@@ -331,18 +345,36 @@ def mutated_parameters(fn, _outer=frozenset()) -> dict:
         elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             target = node.targets[0]
         if target is not None:
-            while isinstance(target, gast.Subscript):
-                target = target.value
-            if isinstance(target, gast.Name) and target.id in root:
-                mutated.setdefault(root[target.id], node.lineno)
+            found = source_root(target, node)
+            if found is not None:
+                mutated.setdefault(found, node.lineno)
         if isinstance(node, gast.Call):
             for arg in _changed_arguments(node, fn, _outer | {code}):
-                found = source_root(arg)
+                found = source_root(arg, node)
                 if found is not None:
                     mutated.setdefault(found, node.lineno)
     with _MUTATION_LOCK:
         _MUTATION_CACHE[code] = mutated
     return mutated
+
+
+def _makes_new(value, fn) -> bool:
+    """Is ``value`` certainly a new object: arithmetic, a display, or a call of a function or
+    method whose rule makes a new value (``p.copy()``, ``list(p)``, ``np.array(p)``)?"""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.Tuple, gast.Dict,
+                          gast.ListComp)):
+        return True
+    if not isinstance(value, gast.Call):
+        return False
+    func = value.func
+    if isinstance(func, gast.Attribute) and _resolve(func, fn) is None:  # a method of a local
+        method = rules.METHODS.get(func.attr)
+        return method is not None and not rules.RULES[method].view
+    obj = _resolve(func, fn)
+    if obj is None and isinstance(func, gast.Name):
+        obj = getattr(builtins, func.id, None)  # list(p), tuple(p)
+    rule = rules.lookup(obj)
+    return rule is not None and rule.differentiable and not rule.view and not rule.identity
 
 
 def _changed_arguments(node, fn, outer) -> list:

@@ -15,9 +15,10 @@ node (file, line, column, caret) with a message naming the construct. The suppor
   names or tuples/lists of names;
 * an expression statement is a docstring, ``print(...)``, a list's ``items.append(x)``,
   ``.extend(xs)``, ``.insert(i, x)``, ``.pop()``, ``.pop(i)`` or ``.reverse()`` on a name
-  (:mod:`srcad.passes.lists`), or one of srcad's own runtime checks; ``print(...)`` and ``assert`` (run as written, never seen by pass 6) contain
-  no call that changes a value in place (``y.sort()``, ``np.copyto``, ``out=``) or reads variables
-  it is not passed (``eval``, ``locals()``);
+  (:mod:`srcad.passes.lists`), or one of srcad's own runtime checks; ``print(...)`` and
+  ``assert`` (run as written, never seen by pass 6) contain no call that changes a value in place
+  (``y.sort()``, ``np.copyto``, ``out=``) or reads variables it is not passed (``eval``,
+  ``locals()``);
 * a ``for`` loop over a list does not change that list with its methods (``xs.append`` in
   ``for v in xs``: Python's loop would see the new items);
 * every name read is a parameter, a local, or bound in the function's namespace; every
