@@ -383,6 +383,23 @@ def test_an_array_written_into_after_a_helper_read_it():
     check_grad(f, [np.array([0.3, -0.4, 0.8])])
 
 
+def test_the_gradient_with_respect_to_a_list_the_function_appends_to():
+    f = make_function("""
+        def f(x, xs):
+            xs.append(x * 2.0)
+            xs.insert(0, np.sin(x))
+            return np.sum(np.stack(xs) ** 2)
+        """)
+    x = np.array([0.3, -0.4])
+    xs = [np.array([1.0, 2.0]), np.array([0.5, -0.5])]
+    g = srcad.grad(f, argnums=1)(x, xs)
+    assert isinstance(g, list) and len(g) == 2 and len(xs) == 2
+    for k in range(2):
+        def along(v, k=k):
+            return f(x, [v if j == k else xs[j] for j in range(2)])
+        np.testing.assert_allclose(g[k], numeric_grad(along, [xs[k]], 0), rtol=1e-6)
+
+
 def test_a_checkpointed_function_that_builds_a_list():
     inner = make_function("""
         def inner(x):
