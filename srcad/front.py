@@ -27,6 +27,7 @@ from .passes.anf import anf
 from .passes.desugar import desugar
 from .passes.fence import fence
 from .passes.forward import tangent_parameter_names
+from .passes.lists import changed_list
 from .passes.lower import lower
 from .passes.ops import Op, OpKind, classify, sequence_names
 from .passes.parse import ExtraArgument, NestedFunction, Specialization, parse
@@ -128,16 +129,29 @@ def _stack_constants(parsed, normalized, ops) -> frozenset:
     branch's condition) and otherwise only values popped from the stack. The stack gives back to
     a variable only values that variable held (srcad saves and restores each one in place), so a
     popped value is one of those. (In a user's function a list may be used otherwise: there,
-    nothing is assumed.)"""
+    nothing is assumed; nor for a user's list in the generated code, see below.)"""
     if not parsed.filename.startswith("<srcad "):
         return frozenset()
     loops = {n.target.id for n in gast.walk(normalized.tree) if isinstance(n, gast.For)
              and isinstance(n.target, gast.Name)}
+    # a pop gives back a value its target held if the list is pushed to only before it is popped
+    # and the target is pushed to it (a user's list in the gradient's code is not: the backward
+    # sweep undoes the user's pops by pushes, or the target is never pushed)
+    popped, mixed, pushed = set(), set(), set()
+    for op in ops.values():
+        items = changed_list(op)
+        if items is not None and (items in popped or op.kind not in (OpKind.APPEND, OpKind.POP)):
+            mixed.add(items)
+        if op.kind is OpKind.POP:
+            popped.add(items)
+        if op.kind is OpKind.APPEND and isinstance(op.args["value"], gast.Name):
+            pushed.add((items, op.args["value"].id))
     constant, other = set(), set()
     for op in ops.values():
         if op.kind is OpKind.APPEND:
             other.add(op.targets[0])  # the stack itself holds what is pushed
-        if op.kind in (OpKind.APPEND, OpKind.POP):
+        if op.kind is OpKind.APPEND or (op.kind is OpKind.POP and op.args["x"].id not in mixed
+                                        and (op.args["x"].id, op.targets[0]) in pushed):
             continue
         for target in op.targets:
             if op.kind is OpKind.RULE and not op.rule.differentiable:

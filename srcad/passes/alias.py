@@ -21,11 +21,15 @@ write is refused when it runs (:class:`Shared`'s ``unbound``).
 Containers: a tuple, list or dict display, ``lst + [y]``, ``[y] * n``, ``lst.append(y)`` and
 ``lst[i] = y`` hold ``y`` itself, so a write into ``y`` changes them (and whatever holds them);
 the run-time check looks into them (``check_unshared``). A subscript write is compared by the
-part it writes (``q[:, i]`` does not change ``q[:, j]``).
+part it writes (``q[:, i]`` does not change ``q[:, j]``). A list changed by its own methods
+(``xs.append(v)``, ``v = xs.pop()``, ...: :mod:`srcad.passes.lists`) is a write into it too; the
+names it is checked against are those that may be the same list or hold it
+(:func:`srcad.passes.lists.sharers`), not the items taken out of it.
 """
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import inspect
 import threading
@@ -37,6 +41,8 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.methods import MUTATING_METHODS
 from ..results import Bounded
+from .lists import changed_list
+from .lists import sharers as list_sharers
 from .ops import OpKind
 from .parse import dotted_name, parameter_names
 
@@ -44,6 +50,7 @@ from .parse import dotted_name, parameter_names
 def guards(normalized, ops) -> dict:
     params = parameter_names(normalized.tree.args)
     groups = alias_groups(ops)
+    groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
     result = {}
     _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result,
           live_after(normalized.tree.body))
@@ -65,9 +72,17 @@ def shared_writes(ops) -> list:
     written, the names of the values written)``: a value written reaches every one of them, so
     their tangents are written alike (``z = y; z[0] = s`` changes ``y``)."""
     groups = alias_groups(ops)
-    return [(sorted(groups.get(op.targets[0], {op.targets[0]})),
-             [name for _, name in op.diff_operands()])
-            for op in ops.values() if op.kind is OpKind.SETITEM]
+    seen = list_sharers(ops)
+    writes = []
+    for op in ops.values():
+        if op.kind is OpKind.SETITEM:
+            writes.append((sorted(groups.get(op.targets[0], {op.targets[0]})),
+                           [name for _, name in op.diff_operands()]))
+        elif changed_list(op) is not None:  # a list changed by its methods: and whatever holds it
+            changed = changed_list(op)
+            writes.append((sorted(seen[changed] | {changed}),
+                           [name for _, name in op.diff_operands()]))
+    return writes
 
 
 def alias_groups(ops) -> dict:
@@ -91,7 +106,7 @@ def alias_groups(ops) -> dict:
         for target in op.targets:
             find(target)
             for source in _sources(op):
-                if op.kind in (OpKind.APPEND, OpKind.SETITEM):
+                if op.kind in _HOLDING:
                     holders.setdefault(source, set()).add(target)
                     find(source)
                 else:
@@ -114,6 +129,9 @@ def alias_groups(ops) -> dict:
     return {name: changed[find(name)] for name in parent}
 
 
+_HOLDING = (OpKind.APPEND, OpKind.EXTEND, OpKind.INSERT, OpKind.SETITEM)  # x now holds value
+
+
 def _names(nodes) -> list:
     return [n.id for a in nodes for n in gast.walk(a) if isinstance(n, gast.Name)]
 
@@ -124,7 +142,7 @@ def _sources(op) -> list:
     rule = op.rule if op.kind is OpKind.RULE else None
     if op.kind in (OpKind.UNPACK, OpKind.POP):  # an item of the container
         return _names([op.args["x"]])
-    if op.kind in (OpKind.APPEND, OpKind.SETITEM):  # a list (or dict) now holds the value
+    if op.kind in _HOLDING:  # a list (or dict) now holds the value
         return _names([op.args["value"]]) if "value" in op.args else _names(op.args.values())
     if rule is not None and (rule.identity or rule.holds_operands or rule.view
                              or rule in (python_rules.CONCATENATION, python_rules.REPETITION)):
@@ -224,14 +242,22 @@ def _walk(stmts, normalized, ops, groups, assigned, context, result, live):
                 assigned |= branches[0] & branches[1]
             continue
         op = ops.get(stmt)
-        mutated = None
+        mutated, own = None, set()
         if op is not None and op.kind is OpKind.SETITEM:
             mutated = op.targets[0]
         elif stmt in normalized.augmented:
             mutated = stmt.targets[0].id
+        elif op is not None and changed_list(op) is not None:  # xs.append(v), v = xs.pop(), ...
+            mutated = changed_list(op)
+            own = set(op.targets) if op.kind is OpKind.POP else set()  # an item taken out
         if mutated is not None:
             bound = set(assigned) | {enclosing.name for enclosing in context}
-            others = (groups.get(mutated, set()) - {mutated}) & live.get(stmt, set())
+            others = ((groups.get(mutated, set()) - {mutated}) & live.get(stmt, set())) - own
+            if op is not None and op.kind in (OpKind.APPEND, OpKind.EXTEND, OpKind.INSERT):
+                value = op.args["value"]
+                if isinstance(value, gast.Name) and value.id in groups.get(mutated, ()) \
+                        and value.id != mutated:
+                    others.add(value.id)  # 'xs.extend(ys)' with ys the list xs itself
             if others:
                 result[stmt] = Shared(sorted(others), frozenset(others - bound))
         if op is not None:
@@ -269,10 +295,12 @@ def mutated_parameters(fn, _outer=frozenset()) -> dict:
     """``{parameter: line}`` for the parameters ``fn`` changes in place: a subscript write or an
     augmented assignment (in place for arrays) to the parameter or to a name bound to it or to a
     view of it (a method, attribute or function whose rule says ``view=True``, whatever name the
-    function is called by), a mutating method called on one (``a.sort()``), or one passed to a
-    function that changes that argument (``np.copyto(a, v)``, a user function that changes its own
-    parameter: followed through calls). Read from ``fn``'s source (syntax only); cached per
-    function (``_outer``: the functions being read around this one, for recursion)."""
+    function is called by), a mutating method called on one (``a.sort()``, ``a.append(v)``), or
+    one passed to a function that changes that argument (``np.copyto(a, v)``, a user function that
+    changes its own parameter: followed through calls). After a statement of the body itself
+    rebinds a parameter to a new value (``a = a.copy()``, ``a = list(a)``), that name is the
+    function's own. Read from ``fn``'s source (syntax only); cached per function (``_outer``: the
+    functions being read around this one, for recursion)."""
     from ..errors import SrcadError
     from .parse import parse
 
@@ -288,17 +316,28 @@ def mutated_parameters(fn, _outer=frozenset()) -> dict:
         return {}
     params = parameter_names(tree.args)
     root = {p: p for p in params}  # name -> the parameter it may share memory with
+    # a parameter rebound by a statement of the body itself to a new value ('p = p.copy()',
+    # 'p = list(p)') holds the function's own value after that statement
+    copied, at = {}, {}
+    for k, stmt in enumerate(tree.body):
+        at.update((id(node), k) for node in gast.walk(stmt))
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and stmt.targets[0].id in params and _makes_new(stmt.value, fn):
+            copied.setdefault(stmt.targets[0].id, k)
 
-    def source_root(node):
+    def source_root(node, where=None):
         while isinstance(node, (gast.Subscript, gast.Attribute)):
             node = node.value
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                 and _view_method(node.func.attr):
-            return source_root(node.func.value)
+            return source_root(node.func.value, where)
         if isinstance(node, gast.Call) and node.args:
             rule = rules.lookup(_resolve(node.func, fn))
             if rule is not None and rule.view:  # np.reshape(p, ...), or under another name
-                return source_root(node.args[0])
+                return source_root(node.args[0], where)
+        if isinstance(node, gast.Name) and node.id in copied and where is not None \
+                and at.get(id(where), -1) > copied[node.id]:
+            return None  # the function's own copy
         return root.get(node.id) if isinstance(node, gast.Name) else None
 
     for _ in range(2):  # flow-insensitive: twice lets a later binding reach an earlier loop
@@ -315,18 +354,36 @@ def mutated_parameters(fn, _outer=frozenset()) -> dict:
         elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
             target = node.targets[0]
         if target is not None:
-            while isinstance(target, gast.Subscript):
-                target = target.value
-            if isinstance(target, gast.Name) and target.id in root:
-                mutated.setdefault(root[target.id], node.lineno)
+            found = source_root(target, node)
+            if found is not None:
+                mutated.setdefault(found, node.lineno)
         if isinstance(node, gast.Call):
             for arg in _changed_arguments(node, fn, _outer | {code}):
-                found = source_root(arg)
+                found = source_root(arg, node)
                 if found is not None:
                     mutated.setdefault(found, node.lineno)
     with _MUTATION_LOCK:
         _MUTATION_CACHE[code] = mutated
     return mutated
+
+
+def _makes_new(value, fn) -> bool:
+    """Is ``value`` certainly a new object: arithmetic, a display, or a call of a function or
+    method whose rule makes a new value (``p.copy()``, ``list(p)``, ``np.array(p)``)?"""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.Tuple, gast.Dict,
+                          gast.ListComp)):
+        return True
+    if not isinstance(value, gast.Call):
+        return False
+    func = value.func
+    if isinstance(func, gast.Attribute) and _resolve(func, fn) is None:  # a method of a local
+        method = rules.METHODS.get(func.attr)
+        return method is not None and not rules.RULES[method].view
+    obj = _resolve(func, fn)
+    if obj is None and isinstance(func, gast.Name):
+        obj = getattr(builtins, func.id, None)  # list(p), tuple(p)
+    rule = rules.lookup(obj)
+    return rule is not None and rule.differentiable and not rule.view and not rule.identity
 
 
 def _changed_arguments(node, fn, outer) -> list:

@@ -13,6 +13,8 @@ values, and its body is a list of statements of exactly these forms:
   are run, never differentiated);
 * ``with <context managers>:`` and ``try: ... except ...:`` (the handlers as written, no ``else``)
   holding a normalized body (see :mod:`srcad.passes.statements`);
+* a list's ``items.append(a)``, ``.extend(a)``, ``.insert(a, b)``, ``.reverse()``
+  (:mod:`srcad.passes.lists`); ``items.pop()`` always assigns (``popped = items.pop()``);
 * ``x[index] = a`` (a subscript write to a local ``x``);
 * ``if name: ...`` / ``else: ...`` with normalized bodies, where ``name`` is not assigned in the
   branches (the backward sweep re-reads it to take the same branch); the condition is computed
@@ -60,6 +62,7 @@ from ..errors import UnsupportedSyntaxError
 from .control import Control
 from .desugar import comprehension_loop
 from . import unpacking
+from .lists import is_list_method
 from .parse import local_names
 from .statements import rewrap
 from .syntax import load, store
@@ -208,10 +211,15 @@ class _Anf:
             self.emit(gast.Return(value=ret), stmt)
         elif isinstance(stmt, gast.Expr):
             value = stmt.value
-            if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-                    and value.func.attr == "append":  # items.append(x): x made an atom
-                call = gast.Call(func=value.func, args=[self.atom(value.args[0])], keywords=[])
-                self.emit(gast.Expr(value=call), stmt)
+            if is_list_method(value):  # items.append(x), ...: the arguments made atoms
+                call = gast.copy_location(gast.Call(
+                    func=value.func, args=[self.atom(a) for a in value.args], keywords=[]), value)
+                if value.func.attr == "pop":  # a bare 'items.pop()': its value gets a name
+                    popped = self.namer.fresh("popped")
+                    self.locals = self.locals | {popped}
+                    self.emit_assign(popped, call, value)
+                else:
+                    self.emit(gast.Expr(value=call), stmt)
             else:
                 self.emit(stmt, stmt)  # print(...): run as written
         else:  # the fence and desugar let nothing else through

@@ -10,7 +10,8 @@ Guarantees:
   ``# line N`` comments, ifs and backward loops whose statements all turned out to need no code.
 * :class:`Guards`: the run-time checks before a statement that changes an array (or a list or dict)
   other live names may share (from :func:`srcad.passes.alias.guards`; a subscript write compares
-  only the part it writes), and before a call to a function that changes an argument in place.
+  only the part it writes), before ``xs.extend(v)`` (``v`` must be a list, tuple or array), and
+  before a call to a function that changes an argument in place.
 * :func:`writes_only_fresh_arrays`: whether the function can write only into arrays it made itself;
   :func:`distinct`: the check, before arguments are copied to be written into, that no two share
   memory.
@@ -30,8 +31,10 @@ import dataclasses
 import gast
 
 from . import alias
+from .lists import changed_list
+from .holders import sequence_names
 from .ops import OpKind
-from .syntax import call, load
+from .syntax import call, load, simple_statements
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,6 +169,7 @@ class Guards:
         self.ctx = ctx
         self.comments = comments
         self.shared = shared  # statement -> names that may share what it writes (alias.guards)
+        self.sequences = None  # (holders.sequence_names, when first needed)
 
     def guard(self, stmt) -> list:
         """For a write into an array other live names may share: check they do not (srcad.passes.alias).
@@ -176,16 +180,20 @@ class Guards:
         iterated = self.ctx.normalized.iterated.get(stmt)
         if iterated is not None:
             return self.guard_loop(stmt, iterated)
+        extend = self.guard_extend(stmt, op) if op is not None and op.kind is OpKind.EXTEND else []
         others = self.shared.get(stmt)
         if not others:
-            return []
-        var = op.targets[0]
+            return extend
+        var = changed_list(op) or op.targets[0]
         origin = self.ctx.normalized.origin[stmt]
         setitem = op.kind is OpKind.SETITEM
         kind = "written into" if setitem else "changed in place (+=, *=, ...)"
-        where = f"{self.ctx.parsed.filename}:{origin.lineno}: '{var}' is {kind} while "
         advice = (f"Copy first ('{var} = {var}.copy()')"
                   + (f" or write '{var} = {var} + ...'" if not setitem else ""))
+        if changed_list(op) is not None:
+            kind = f"changed in place ('{var}.{op.node.func.attr}(...)')"
+            advice = f"Copy the list first ('{var} = list({var})')"
+        where = f"{self.ctx.parsed.filename}:{origin.lineno}: '{var}' is {kind} while "
         index = [copy.deepcopy(op.args["index"])] if setitem else []  # only the part written
         unbound = sorted(getattr(others, "unbound", ()))
         checked = [n for n in others if n not in unbound]
@@ -204,7 +212,7 @@ class Guards:
                        + ", or assign '{name}' on every path before this line")
             out.append(self._check(load(var), [load(var)], unbound[:1], message,
                                    [copy.deepcopy(i) for i in index]))
-        return out
+        return extend + out
 
     def _check(self, value, others, names, message, index) -> gast.Expr:
         return gast.Expr(value=call(
@@ -222,6 +230,23 @@ class Guards:
                                      gast.Constant(value=name, kind=None),
                                      gast.Constant(value=where, kind=None)))]
 
+    def guard_extend(self, stmt, op) -> list:
+        """``xs.extend(v)``: check that ``v`` is a list, a tuple or an array (srcad counts its
+        items), unless every assignment of ``v`` is a list or tuple display (or ``+``, ``*`` of
+        them)."""
+        value = op.args["value"]
+        if not isinstance(value, gast.Name):
+            return []
+        if self.sequences is None:
+            self.sequences = sequence_names(list(simple_statements(self.ctx.normalized.tree.body)))
+        if value.id in self.sequences:
+            return []
+        origin = self.ctx.normalized.origin[stmt]
+        where = f"{self.ctx.parsed.filename}:{origin.lineno}"
+        return [gast.Expr(value=call(self.ctx.helpers.name("check_extend"), load(value.id),
+                                     gast.Constant(value=value.id, kind=None),
+                                     gast.Constant(value=where, kind=None)))]
+
     def guard_call(self, op) -> list:
         mutated = alias.mutated_parameters(op.callee)
         if not mutated or not any(name in self.ctx.activity.varied
@@ -236,7 +261,9 @@ class Guards:
             message = (f"{self.ctx.parsed.filename}:{op.node.lineno}: {op.callee.__qualname__} "
                        f"changes its argument '{param}' in place ({filename}:{line}), here "
                        f"'{atom.id}'; srcad would differentiate as if it did not. Copy inside "
-                       f"{op.callee.__qualname__} (e.g. '{param} = {param}.copy()') or pass a copy")
+                       f"{op.callee.__qualname__} (e.g. '{param} = {param}.copy()') or pass a copy; a "
+                       f"function that adds to a list can return a new one ('return {param} + "
+                       "[v]')")
             guards.append(gast.Expr(value=call(self.ctx.helpers.name("check_not_array"),
                                                load(atom.id),
                                                gast.Constant(value=message, kind=None))))

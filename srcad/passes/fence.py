@@ -14,10 +14,15 @@ node (file, line, column, caret) with a message naming the construct. The suppor
   :mod:`srcad.passes.unpacking` can expand, no keyword given twice; dict keys are constants;
 * assignment targets are names, tuples/lists of them (one of which may be starred), or
   subscripts of a name; loop targets are names or tuples/lists of names;
-* an expression statement is a docstring, ``print(...)``, ``items.append(x)`` or one of srcad's
-  own runtime checks; ``print(...)`` and ``assert`` (run as written, never seen by pass 6) contain
-  no call that changes a value in place (``y.sort()``, ``np.copyto``, ``out=``) or reads variables
-  it is not passed (``eval``, ``locals()``);
+* an expression statement is a docstring, ``print(...)``, ``warnings.warn(...)`` (and the other
+  functions of ``warnings`` that set filters), a list's ``items.append(x)``, ``.extend(xs)``,
+  ``.insert(i, x)``, ``.pop()``, ``.pop(i)`` or ``.reverse()`` on a name
+  (:mod:`srcad.passes.lists`), or one of srcad's own runtime checks; ``print(...)`` and
+  ``assert`` (run as written, never seen by pass 6) contain no call that changes a value in place
+  (``y.sort()``, ``np.copyto``, ``out=``) or reads variables it is not passed (``eval``,
+  ``locals()``);
+* a ``for`` loop over a list does not change that list with its methods (``xs.append`` in
+  ``for v in xs``: Python's loop would see the new items);
 * every name read is a parameter, a local, or bound in the function's namespace; every
   ``return`` has a value, and there is one;
 * a nested ``def`` has constant defaults, no decorators and no ``def`` inside it, calls no other
@@ -35,6 +40,7 @@ import numpy as np
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
+from .lists import changed_in_loop, is_list_method
 from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
 from .statements import check_delete, check_global, check_try, check_with, is_warning_call
 from .unpacking import keys, length
@@ -87,13 +93,6 @@ def fence(parsed) -> gast.FunctionDef:
     """Check ``parsed.tree`` against the supported language (see the module docstring)."""
     _Fence(parsed).check_function(parsed.tree)
     return parsed.tree
-
-
-def is_append(value) -> bool:
-    """``items.append(x)`` on a local name: a list used as a stack (srcad's own tapes are)."""
-    return (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
-            and value.func.attr == "append" and isinstance(value.func.value, gast.Name)
-            and len(value.args) == 1 and not value.keywords)
 
 
 class _Fence:
@@ -200,6 +199,14 @@ class _Fence:
         if isinstance(stmt, (gast.If, gast.While, gast.For)):
             if isinstance(stmt, gast.For):
                 self.check_loop_target(stmt.target)
+                changed = changed_in_loop(stmt)
+                if changed is not None:
+                    name = changed.func.value.id
+                    self.fail(changed, f"the loop over '{name}' changes it ('{name}."
+                                       f"{changed.func.attr}(...)'): srcad runs a loop over the "
+                                       "items a list has when the loop starts, Python over those "
+                                       f"it has as it goes; loop over a copy ('for ... in "
+                                       f"list({name})') or by index")
             self.check_node(stmt.iter if isinstance(stmt, gast.For) else stmt.test)
             self.loops += not isinstance(stmt, gast.If)
             for child in stmt.body:
@@ -229,12 +236,13 @@ class _Fence:
             is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
             is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                         and value.func.id == "print")
-            if not (is_docstring or is_print or is_append(value) or self.is_check(value)
+            if not (is_docstring or is_print or is_list_method(value) or self.is_check(value)
                     or is_warning_call(value, self.parsed.namespace, self.local_names)):
                 self.fail(stmt, "an expression statement may have side effects srcad cannot see; "
                                 "only docstrings, print(...), warnings.warn(...) (and the "
-                                "other functions of 'warnings' that set filters) and "
-                                "'items.append(x)' are allowed as statements")
+                                "other functions of 'warnings' that set filters), srcad's checks "
+                                "and a list's 'items.append(x)', '.extend(xs)', '.insert(i, x)', "
+                                "'.pop()', '.pop(i)' and '.reverse()' are allowed as statements")
         if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise)):  # run as written: pass 6
             # never sees them
             for call in gast.walk(stmt):
@@ -274,7 +282,7 @@ class _Fence:
             return False
         obj = self.parsed.namespace.lookup(value.func.id, None)
         return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite,
-                       runtime.check_sequence)
+                       runtime.check_sequence, runtime.check_distinct, runtime.check_extend)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):

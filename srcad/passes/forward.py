@@ -16,9 +16,10 @@ assigns an active variable ``y`` paired with one that assigns ``y_dot``:
 * the tangent statement comes after the primal one, or before it when the statement overwrites one of
   its own operands (``y = y * x``), reading the operand's old value;
 * ``a, b = x`` unpacks ``x_dot``; ``x[i] = v`` writes ``x_dot[i] = v_dot`` (into a tangent the
-  function owns: one that may be shared is copied when assigned); ``items.append(v)`` and
-  ``v = items.pop()`` keep a list of tangents beside the list (reverse mode's own stack, so forward
-  mode runs over generated gradients: forward over reverse);
+  function owns: one that may be shared is copied when assigned); ``items.append(v)``,
+  ``v = items.pop()`` and a list's other methods (:mod:`srcad.passes.lists`) keep a list of
+  tangents beside the list (reverse mode's own stack, so forward mode runs over generated
+  gradients: forward over reverse);
 * a call to a user's function calls its JVP function ``jvp_g`` (made once per function and set of
   parameters with a tangent), which returns ``(value, tangent)``.
 
@@ -34,7 +35,9 @@ from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
 from .codegen import (Comments, Context, Generated, Guards, distinct, float_arrays,
                       written_arrays, writes_only_fresh_arrays)
+from . import lists
 from .alias import alias_groups
+from .lists import kinds as list_kinds
 from .ops import OpKind
 from .parse import NestedFunction, parameter_names
 from .statements import rewrap
@@ -96,6 +99,7 @@ class _Forward:
                     if p in self.tangents:
                         body.append(_assign(self.tangents[p], _call(
                             helpers.name("private_copy"), load(self.tangents[p]))))
+        body += lists.private_copies(self.ctx, params, comment, self.tangents)
         # a parameter with no tangent given that is assigned an active value later: zero until then
         unseeded = [p for p in params + [a.id for a in tree.args.kwonlyargs]
                     if self.active(p) and p not in self.tangents]
@@ -165,23 +169,11 @@ class _Forward:
         # writes need no check; 'v += e', which srcad runs as 'v = v + e', does.
         guard = self.guards.guard(stmt) if stmt in self.ctx.normalized.augmented \
             or stmt in self.ctx.normalized.iterated or op.kind is OpKind.CALL else []
+        if op.kind is OpKind.EXTEND:  # (xs.extend(v): v must be a list, tuple or array)
+            guard = self.guards.guard_extend(stmt, op)
         location = self.ctx.parsed.location(op.node) if op.node is not None else None
-        if op.kind is OpKind.APPEND:
-            items, value = op.args["x"].id, op.args["value"]
-            if not self.active(items):
-                return guard + [stmt]
-            push = gast.Call(func=gast.Attribute(value=load(self.tangent(items)), attr="append",
-                                                 ctx=gast.Load()),
-                             args=[self.tangent_of(value)], keywords=[])
-            return guard + [stmt, gast.Expr(value=push)]
-        if op.kind is OpKind.POP:
-            items, target = op.args["x"].id, op.targets[0]
-            if not self.active(items):
-                return guard + [stmt] + self.zero_if_active(target)
-            pop = gast.Call(func=gast.Attribute(value=load(self.tangent(items)), attr="pop",
-                                                ctx=gast.Load()), args=[], keywords=[])
-            name = self.tangent(target) if self.active(target) else self.ctx.namer.fresh("unused")
-            return guard + [stmt, _assign(name, pop)]
+        if op.kind in list_kinds():  # xs.append(v), v = xs.pop(), ...
+            return guard + lists.tangents(self, stmt, op)
         if op.kind is OpKind.SETITEM:
             x = op.targets[0]
             if not self.active(x):

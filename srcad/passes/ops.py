@@ -9,10 +9,12 @@ call srcad cannot differentiate is classified ``OpKind.UNKNOWN`` with the reason
 raised only if a gradient must flow through it (see :meth:`Op.error`). A call that changes values in
 place or reads variables it is not passed (:func:`srcad.passes.holders.changed_by`) is such a call,
 with what it may change among its targets, so a gradient through those refuses it too; a method call
-resolves by what its object holds (:func:`srcad.passes.holders.holders`). Calls on objects of known
-class were made calls of their classes' functions before (:mod:`srcad.passes.objects`, which also
-says what it could not resolve, refused here like an unknown call); an attribute of an object
-(``self.W``) has the rule of ``getattr``."""
+resolves by what its object holds (:func:`srcad.passes.holders.holders`); a list's ``append``,
+``extend``, ``insert``, ``pop`` and ``reverse`` on a local are classified by
+:func:`srcad.passes.lists.classify`. Calls on objects of known class were made calls of their
+classes' functions before (:mod:`srcad.passes.objects`, which also says what it could not
+resolve, refused here like an unknown call); an attribute of an object (``self.W``) has the rule
+of ``getattr``."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
-from . import holders
+from . import holders, lists
 from . import objects as objects_pass
 from .syntax import index_value
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
@@ -58,7 +60,10 @@ class OpKind(enum.Enum):
     SETITEM = "setitem"    # x[index] = value
     CALL = "call"          # a call to a user's Python function, ``args`` bound to its parameters
     APPEND = "append"      # items.append(value): ``targets`` is the list
-    POP = "pop"            # value = items.pop(), ``args["x"]`` the list
+    POP = "pop"            # value = items.pop() or items.pop(index), ``args["x"]`` the list
+    EXTEND = "extend"      # items.extend(value): ``targets`` is the list
+    INSERT = "insert"      # items.insert(index, value): ``targets`` is the list
+    REVERSE = "reverse"    # items.reverse(): ``targets`` is the list (see srcad.passes.lists)
     UNKNOWN = "unknown"    # no rule; ``Op.reason`` says why
     EFFECT = "effect"      # print/assert/raise, loop counters: nothing to differentiate
 
@@ -100,10 +105,10 @@ class Op:
         if kind is OpKind.UNPACK:
             x = self.args["x"]
             return [(Operand("x"), x.id)] if isinstance(x, gast.Name) else []
-        if kind in (OpKind.SETITEM, OpKind.APPEND):
+        if kind in (OpKind.SETITEM, OpKind.APPEND, OpKind.EXTEND, OpKind.INSERT):
             return [(Operand(p), self.args[p].id) for p in ("x", "value")
                     if isinstance(self.args[p], gast.Name)]
-        if kind is OpKind.POP:
+        if kind in (OpKind.POP, OpKind.REVERSE):
             return [(Operand("x"), self.args["x"].id)]
         if kind is OpKind.UNKNOWN:
             return [(Operand(None), n.id) for a in self.args.values() for n in gast.walk(a)
@@ -132,12 +137,14 @@ class Op:
 def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     """See the module docstring. ``sequences``: see :func:`sequence_names` (a
     :class:`~srcad.passes.holders.Sequences` also says what each local holds)."""
-    if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
-            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append" \
-            and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id in locals_:
-        items = stmt.value.func.value
-        return Op(OpKind.APPEND, (items.id,), args={"x": items, "value": stmt.value.args[0]},
-                  node=stmt.value)
+    held = sequences.holders(parsed, locals_) if isinstance(sequences, Sequences) else {}
+    listed = lists.classify(stmt, locals_, held)  # xs.append(v), v = xs.pop(), ...
+    if isinstance(listed, str):  # 'xs.append(xs)': a call that changes xs, refused if need be
+        targets = tuple(t.id for t in getattr(stmt, "targets", ()))
+        return dataclasses.replace(_side_effect(targets, stmt.value, {}, parsed, locals_, held,
+                                                sequences), reason=listed)
+    if listed is not None:
+        return listed
     if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise, gast.Return, gast.AugAssign, gast.Break,
                          gast.Pass, gast.FunctionDef)):
         return Op(OpKind.EFFECT, ())
@@ -209,10 +216,6 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         keywords = {k.arg: k.value for k in value.keywords if k.arg != "out"
                     or not (isinstance(k.value, gast.Constant) and k.value.value is None)}
         func = value.func
-        if isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args \
-                and not keywords and isinstance(func.value, gast.Name) and func.value.id in locals_:
-            return Op(OpKind.POP, targets, args={"x": func.value}, node=value)
-        held = sequences.holders(parsed, locals_) if isinstance(sequences, Sequences) else {}
         effect = _side_effect(targets, value, keywords, parsed, locals_, held, sequences)
         if effect is not None:
             return effect

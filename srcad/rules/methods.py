@@ -74,8 +74,9 @@ VIEW_ONLY_METHODS = frozenset({"view"})
 # is never pure (pass 6 makes the object a target of the call, which refuses it if a gradient flows)
 MUTATING_METHODS = frozenset({
     "sort", "fill", "partition", "resize", "put", "itemset", "setfield", "byteswap", "setflags",
-    "extend", "insert", "remove", "clear", "reverse", "update", "setdefault", "popitem", "pop",
-    "add", "discard", "difference_update", "intersection_update", "symmetric_difference_update",
+    "append", "extend", "insert", "remove", "clear", "reverse", "update", "setdefault", "popitem",
+    "pop", "add", "discard", "difference_update", "intersection_update",
+    "symmetric_difference_update",
     "__setitem__", "__delitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__",
     "__ifloordiv__", "__imod__", "__ipow__", "__imatmul__", "__iand__", "__ior__", "__ixor__",
 })

@@ -59,15 +59,15 @@ defrule(builtins.sum, "iterable, start=0", iterable="unsum_sequence(g, iterable)
 defrule(math.fsum, "iterable", iterable="unsum_sequence(g, iterable)",
         linear_in="iterable", jvp={"iterable": "tangent_sum(t)"})
 defrule(builtins.abs, "x", x="g * real_sign(x)", elementwise=True)
-# the items of a sequence (an array's rows; a dict's keys carry no gradient) in a new one, which
-# holds the items themselves (view=True: a write into one changes both)
-defrule(builtins.list, "x", x="unsequence(g, x)", jvp={"x": "sequence_tangent(t, x, 'list')"},
-        view=True)
-defrule(builtins.tuple, "x", x="unsequence(g, x)", jvp={"x": "sequence_tangent(t, x, 'tuple')"},
-        view=True)
 defrule(builtins.sorted, "iterable, key=None, reverse=False",
         iterable="unsort_items(g, iterable, key, reverse)",
         jvp={"iterable": "sorted_tangent(t, iterable, key, reverse)"}, view=True)
 defrule(builtins.dict, "pairs", pairs="unpairs(g, pairs)", jvp={"pairs": "dict_tangent(t, pairs)"},
         view=True)  # (dict(a=x, **m) is a display: srcad.passes.unpacking)
 defrule(builtins.float, "x", x="g", elementwise=True)
+# the items of a sequence (an array's rows; a dict's keys carry no gradient) in a new list or
+# tuple (a new container: appending to it leaves the other alone; its items are the same)
+defrule(builtins.list, "iterable", iterable="unlist(g, iterable)", linear_in="iterable",
+        jvp={"iterable": "to_list(t)"}, fresh=True)
+defrule(builtins.tuple, "iterable", iterable="unlist(g, iterable)", linear_in="iterable",
+        jvp={"iterable": "to_tuple(t)"})

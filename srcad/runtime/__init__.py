@@ -12,6 +12,7 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.broadcasting` -- unbroadcast, reductions, scans, elementwise special cases;
 * :mod:`.linalg` -- products and linear algebra;
 * :mod:`.assembly` -- shape and assembly functions;
+* :mod:`.lists` -- undoing and differentiating a list's in-place methods (``append``, ``pop``, ...);
 * :mod:`.checks` -- run-time checks (aliasing, finiteness) and the seed of ``grad``;
 * :mod:`.tangents` -- forward mode.
 
@@ -22,8 +23,8 @@ helper's own derivative (see :mod:`._registry`).
 
 from __future__ import annotations
 
-from . import (assembly, broadcasting, checks, containers, linalg, objects,  # registers the
-               sequences, tangents)  # helpers
+from . import (assembly, broadcasting, checks, containers, linalg, lists, objects,  # registers
+               sequences, tangents)  # the helpers
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -31,5 +32,5 @@ from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
-           "broadcasting", "checks", "containers", "linalg", "objects", "sequences", "tangents",
-           *HELPERS]
+           "broadcasting", "checks", "containers", "linalg", "lists", "objects", "sequences",
+           "tangents", *HELPERS]

@@ -170,8 +170,9 @@ def check_distinct(values, names, where):
 
 @helper
 def check_not_array(value, message):
-    """Refuse to pass an array (or a list, dict or set: whatever can be changed in place) to a
-    function that changes that argument in place (srcad.passes.alias)."""
+    """Refuse to pass an array, a list, a dict or a set to a function that changes that argument
+    in place (srcad.passes.alias): the caller would see the change, which its gradient does not
+    follow."""
     if isinstance(value, (np.ndarray, list, dict, set)):
         _refuse(message)
 

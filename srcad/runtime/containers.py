@@ -27,6 +27,10 @@ def _add(a, b):
 class _SequenceAdjoint:
     def __add__(self, other):
         if isinstance(other, (list, tuple)):
+            if len(self) != len(other):  # one entry per item of the same sequence: never
+                from ..errors import SrcadError
+                raise SrcadError(f"srcad error: adding the gradients of sequences of {len(self)} "
+                                 f"and {len(other)} items (please report this)")
             return type(self)(_add(a, b) for a, b in zip(self, other))
         return NotImplemented
 

@@ -1,5 +1,6 @@
 """Runtime helpers: adjoints and tangents of the builtins that make a container of the items of
-another -- ``list(x)``, ``tuple(x)``, ``sorted(x, key=..., reverse=...)``, ``dict(pairs)``.
+another -- ``sorted(x, key=..., reverse=...)``, ``dict(pairs)`` (``list(x)`` and ``tuple(x)``:
+:mod:`srcad.runtime.lists`).
 
 Accepts: ``x``, the argument those builtins were given (a list, a tuple, an array -- whose items
 are its rows -- or a dict, whose items are its keys), and the gradient or tangent of their result.
@@ -27,24 +28,6 @@ def _check(x):
             f"a gradient would flow through the items of a {type(x).__name__}, which srcad can "
             "only follow for a list, a tuple or an array",
             hint="make it a list first, in the function that made it")
-
-
-@helper(linear_in="g")
-def unsequence(g, x):
-    """Adjoint of ``list(x)`` and ``tuple(x)``: the items' gradients back in the structure of
-    ``x``."""
-    _check(x)
-    if isinstance(x, dict):
-        return zeros_like(x)
-    return unpack_adjoint(list(g), x)
-
-
-@helper(linear_in="t")
-def sequence_tangent(t, x, kind):
-    """Tangent of ``list(x)`` (``kind`` "list") or ``tuple(x)`` ("tuple")."""
-    _check(x)
-    items = [None] * len(x) if isinstance(x, dict) else list(t)
-    return items if kind == "list" else tuple(items)
 
 
 def _order(x, key, reverse) -> list:

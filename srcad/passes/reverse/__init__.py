@@ -27,7 +27,8 @@ written out by :mod:`srcad.passes.emit`. Gradients are not yet accumulated in pl
 pass, :mod:`srcad.passes.inplace`, which reads ``Generated.sweep``.
 
 The modules, in the order a reader may take them: :mod:`.sweep` (the backward sweep: the heart),
-:mod:`.calls` (adjoints of calls and custom VJPs), :mod:`.saves` (what is saved and restored),
+:mod:`.calls` (adjoints of calls and custom VJPs), :mod:`.lists` (lists changed by their methods:
+adjoints and undoing), :mod:`.saves` (what is saved and restored),
 :mod:`.primal` (the primal sweep), :mod:`.assemble` (the generated functions).
 """
 

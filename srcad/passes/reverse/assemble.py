@@ -19,6 +19,8 @@ import dataclasses
 import gast
 
 from ..codegen import AdjointSweep, Generated, distinct, writes_only_fresh_arrays
+from ..lists import private_copies
+from ..lists import sharing as list_sharing
 from ..parse import parameter_names
 from ..syntax import assign, assigned, call, function, load, loads, store
 from .primal import primal_block
@@ -54,7 +56,9 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
 
     # Now that the backward sweep is written, decide what must be saved.
     reads = loads([s for s in backward if not isinstance(s, Marker)]) | loads(finals)
-    plan = plan_saves([backward, forward], reads, sites, helpers, comments)
+    passed = {a.id for stmt in sweep.rewrites for a in ctx.ops[stmt].args.values()
+              if isinstance(a, gast.Name)}  # (read by the call's backward as they were)
+    plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed)
     backward = comments.tidy(apply_plan(backward, plan), sweep.reverse_loops)
     forward = comments.tidy(apply_plan(forward, plan))
 
@@ -74,6 +78,7 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
                                          "caller's"))
         prologue.extend(distinct(ctx, params))
         prologue.extend(assign(p, call(helpers.name("private_copy"), load(p))) for p in params)
+    prologue += private_copies(ctx, params, comments.comment)
     kept = {stmt: assigned([primal]) for stmt, primal in sweep.rewrites.items()}
     definite = definitely_assigned(stmts, ctx.ops, params, kept)
     return Sweeps(prologue + forward, backward, finals, out, plan, sites, frozenset(definite))
@@ -111,7 +116,7 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Ge
     from other generated code: ``saved`` holds exactly what the backward sweep reads. The backward
     consumes it (pops the stack, restores arrays in place): it runs once per forward."""
     tree = ctx.normalized.tree
-    namer, out = ctx.namer, s.out
+    namer, helpers, out = ctx.namer, ctx.helpers, s.out
     primal = set(parameter_names(tree.args)) | {
         n.id for st in s.forward for n in gast.walk(st)
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
@@ -133,11 +138,18 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Ge
     if saved:
         bwd_body.append(assign(gast.Tuple(elts=[store(n) for n in saved], ctx=gast.Store()),
                                load(saved_param)))
+    seed = namer.adjoint(out)
+    seed_param = seed
+    if out in list_sharing(ctx.ops):  # its gradient, a list, is changed in place
+        seed_param = namer.fresh("cotangent")
+        bwd_body.append(comments.comment(f"the backward pass changes the gradient of {out} in "
+                                         "place: work on a copy"))
+        bwd_body.append(assign(seed, call(helpers.name("copy_lists"), load(seed_param))))
     start = len(bwd_body)
     bwd_body.extend(s.backward)
     sweep = AdjointSweep(1, start, len(bwd_body), _in_place_candidates(ctx, out))
     bwd_body.append(gast.Return(value=gast.Tuple(elts=s.finals, ctx=gast.Load())))
-    bwd_args = gast.arguments(args=[store(saved_param), store(namer.adjoint(out))],
+    bwd_args = gast.arguments(args=[store(saved_param), store(seed_param)],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
     for arg in bwd_args.args:

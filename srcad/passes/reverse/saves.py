@@ -5,15 +5,18 @@ Guarantees:
 
 * :func:`find_sites` returns the :class:`Sites` of the function: a :class:`Site` for every assignment
   that may overwrite a value the backward sweep could read (any assignment in a loop, and outside
-  loops any assignment to a name assigned before), and for the variable of each ``for`` loop.
+  loops any assignment to a name assigned before), for the variable of each ``for`` loop, and for
+  each change of a list by its methods (``xs.append(v)``: nothing is saved, the backward sweep
+  undoes it, :func:`srcad.passes.reverse.lists.undo`, where it reads the list or a name that may
+  hold it; what the undo reads -- the value popped, an index -- is then restored as read).
 * Both sweeps mark where values may be saved or restored with a :class:`Marker` (a :class:`Step` and
   the sites of one statement or loop), before it is known what the backward sweep reads.
 * :func:`plan_saves` decides, once the backward sweep is written, which of those saves and restores
   are needed -- only those of a value the backward sweep reads -- and returns a :class:`SavePlan`:
   the statements each marker becomes (a local ``a_old = a`` outside loops, the stack inside them; a
   subscript write saves only the part it overwrites, and is restored also where the backward sweep
-  reads only a name that may share the array's memory, a view ``v = y[0:2]``), the stack's name,
-  and the variables restored.
+  reads only a name that may share the array's memory, a view ``v = y[0:2]``, or where the array
+  was passed to a call whose backward runs), the stack's name, and the variables restored.
   :func:`apply_plan` puts those statements in place of the markers.
 * :func:`definitely_assigned`: the names every path through the primal sweep assigns.
 """
@@ -27,7 +30,10 @@ import enum
 import gast
 
 from ..alias import alias_groups
+from ..lists import changed_list
+from ..lists import sharers as list_sharers
 from ..ops import OpKind
+from .lists import undo, undo_reads
 from ..syntax import assign, call, load, store
 
 
@@ -53,6 +59,7 @@ class Site:
     saved: str | None = None  # the name the old value is read under (allocated when first needed)
     sharers: frozenset = frozenset()  # for x[index] = ...: names that may see the write (views of x)
     mapping: bool = False     # for x[index] = ...: x is a dict (the key may be new)
+    undo: object = None       # for xs.append(v), v = xs.pop(), ...: its Op (undone, never saved)
 
     def read_in(self, reads) -> bool:
         """Does the backward sweep read the value this site overwrites: the variable itself or,
@@ -101,7 +108,9 @@ class Sites:
 def find_sites(stmts, ops, params, namer) -> Sites:
     """See the module docstring."""
     sites = Sites(namer)
-    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=alias_groups(ops))
+    groups = alias_groups(ops)
+    groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
+    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=groups)
     dicts = mapping_names(stmts, ops, params)
     for site in sites.all():
         site.mapping = site.index is not None and site.var in dicts
@@ -150,6 +159,10 @@ def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups
                     sites.add(stmt, Site(var, in_loop, var not in definite, index, sharers=sharers))
                 assigned.add(var)
                 definite.add(var)
+        items = changed_list(ops[stmt]) if stmt in ops else None
+        if items is not None:  # changed in place by a method: undone in the backward sweep
+            sites.add(stmt, Site(items, in_loop, False, sharers=frozenset(groups.get(items, ())),
+                                 undo=ops[stmt]))
 
 
 def definitely_assigned(stmts, ops, params, extra) -> set:
@@ -195,16 +208,23 @@ def _needed(site: Site, reads) -> bool:
     return site.read_in(reads) or (site.saved is not None and site.saved in reads)
 
 
-def plan_saves(blocks, reads, sites: Sites, helpers, comments) -> SavePlan:
+def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset()) -> SavePlan:
     """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
-    the backward sweep, then the primal sweep), given the names the backward sweep reads."""
-    reads = set(reads)
-    changed = True
-    while changed:  # restoring x[i] writes into what the name x holds: x must be restored too
-        written = {site.var for site in sites.all() if site.index is not None
-                   and site.read_in(reads) and site.var not in reads}
-        reads |= written
-        changed = bool(written)
+    the backward sweep, then the primal sweep), given the names the backward sweep reads and those
+    ``passed`` to calls whose backward it runs (which read what the caller passed as it was: a
+    change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it)."""
+    reads = set(reads) | {site.var for site in sites.all()
+                          if (site.index is not None or site.undo is not None)
+                          and site.read_in(passed)}
+    while True:  # undoing a list's change reads more (the value popped, an index); restoring
+        # x[i] writes into what the name x holds, so x must be restored too
+        extra = set().union(*(undo_reads(s.undo) for s in sites.all()
+                              if s.undo is not None and s.read_in(reads)))
+        extra |= {site.var for site in sites.all() if site.index is not None
+                  and site.read_in(reads)}
+        if extra <= reads:
+            break
+        reads |= extra
     planner = _Planner(frozenset(reads), sites, helpers, comments)
     for block in blocks:
         for marker in markers(block):
@@ -267,7 +287,8 @@ class _Planner:
             if self.needed(site):
                 out.extend(self.expand_site(marker.step, site))
         if out and forward:
-            names = ", ".join(dict.fromkeys(s.var for s in marker.sites if self.needed(s)))
+            names = ", ".join(dict.fromkeys(s.var for s in marker.sites
+                                            if self.needed(s) and s.undo is None))
             out.insert(0, self.comments.comment(
                 f"save {names} (overwritten here; the backward pass reads it)"
                 if marker.step is Step.SAVE else
@@ -276,6 +297,11 @@ class _Planner:
 
     def expand_site(self, step, site) -> list:
         var = site.var
+        if site.undo is not None:  # a list changed in place: changed back, nothing saved
+            if step is not Step.POST:
+                return []
+            self.restored.add(var)
+            return undo(site.undo, self.helpers, self.sites.namer)
         part = load(var) if site.index is None else call(
             self.helpers.name("snapshot"),
             gast.Subscript(value=load(var), slice=site.index, ctx=gast.Load()))

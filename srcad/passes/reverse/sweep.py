@@ -7,7 +7,8 @@ Guarantees: :meth:`Sweep.block` returns the backward sweep. Each statement assig
 variable gets one assignment per operand that needs a gradient, instantiated from the rule table. The
 first contribution to an adjoint assigns it, later ones add to it (gradients arriving by several
 paths are summed). ``if c:`` becomes ``if c:`` over the reversed branches; a loop becomes ``for _ in
-range(<trip count>):`` over its reversed body. Where control flow joins, an adjoint that only one path
+range(<trip count>):`` over its reversed body. A list changed by its methods has a list of
+adjoints changed back with it (:mod:`.lists`). Where control flow joins, an adjoint that only one path
 assigned is zero on the other (``dx = zeros_like(x)``). Before and after each statement's adjoint
 stand :class:`srcad.passes.reverse.saves.Marker` s, which :mod:`srcad.passes.reverse.saves` turns into
 the restores that are needed. ``defined`` (name -> True) is the set of adjoints assigned so far on the
@@ -18,13 +19,14 @@ from __future__ import annotations
 
 import gast
 
-from ...errors import NoGradientRuleError, UnsupportedSyntaxError
+from ...errors import NoGradientRuleError
 from ...rules.template import instantiate
 from ..codegen import float_arrays, has_code
 from ..ops import OpKind
 from ..statements import backward
 from ..syntax import assign, assigned, call, is_simple, load, loads, store
-from . import calls
+from ..lists import kinds as list_kinds
+from . import calls, lists
 from .saves import Marker, Site, Step
 
 
@@ -158,7 +160,7 @@ class Sweep:
     # -- one statement's adjoint, by kind ----------------------------------------------------------
 
     def adjoint(self, stmt, op, defined, sites) -> list:
-        if op.kind in (OpKind.APPEND, OpKind.POP):
+        if op.kind in list_kinds():
             return self.list_method(stmt, op, defined)
         if op.kind is OpKind.SETITEM:
             return self.setitem(op, defined)
@@ -250,18 +252,9 @@ class Sweep:
         return result.statements + [s for s in statements if s is not None]
 
     def list_method(self, stmt, op, defined) -> list:
-        """``items.append(x)`` and ``x = items.pop()`` are run by the primal sweep; reverse mode
-        does not carry gradients through a list changed in place."""
-        items = op.args["x"].id
-        if self.ctx.activity.is_active(items):
-            raise UnsupportedSyntaxError(
-                f"reverse mode does not differentiate through '{items}.{op.kind.value}(...)' yet: "
-                "build the list with a literal, '+' or a comprehension (forward mode, srcad.jvp, "
-                "supports it)", self.ctx.location(self.ctx.normalized.origin.get(stmt, stmt)))
-        for t in op.targets:
-            if t != items:
-                defined.pop(t, None)
-        return []
+        """``xs.append(v)``, ``v = xs.pop()``, ...: the adjoint list changed back
+        (:mod:`.lists`; the list itself is changed back by the restores of :mod:`.saves`)."""
+        return lists.adjoint(self, op, defined)
 
     def setitem(self, op, defined) -> list:
         """``x[index] = value``: the value gets ``dx[index]`` (through ``cast_like`` where ``x`` may
