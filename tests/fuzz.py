@@ -396,7 +396,8 @@ def check_program(source, seed, workdir) -> str:
     signal.alarm(10)  # a generated program that loops for ever is the generator's bug
     try:
         with np.errstate(over="raise", divide="raise", invalid="raise"):
-            value = f(*args)
+            value = f(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
+            # (on copies: a program may change its argument in place, as NumPy lets it)
         if not np.isfinite(value) or np.ndim(value) != 0 or abs(value) > 1e6:
             return "invalid"  # (beyond 1e6, differences of step 1e-6 lose every digit)
     except Exception:
@@ -420,7 +421,7 @@ def check_program(source, seed, workdir) -> str:
             setattr(module, name, value)
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise"):
-                value = f(*args)
+                value = f(*[np.copy(a) if isinstance(a, np.ndarray) else a for a in args])
         except Exception:
             return "invalid"
         if not np.isfinite(value) or abs(value) > 1e6:

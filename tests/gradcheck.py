@@ -24,7 +24,8 @@ EPS = 1e-6
 
 
 def _perturb(args, k, delta):
-    new = list(args)
+    # (every array a copy: a function may change its arguments in place, as NumPy lets it)
+    new = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
     x = args[k]
     if isinstance(x, float) or isinstance(x, int):
         new[k] = float(x) + float(delta)
