@@ -267,3 +267,52 @@ def test_the_tangent_of_asarray_is_the_tangent_where_the_value_is_the_array():
     x = np.array([0.3, -0.7, 1.1])
     v = np.array([1.0, 0.5, -0.3])
     np.testing.assert_allclose(srcad.jvp(f, (x,), (v,))[1], directional(f, [x], 0, v), rtol=1e-6)
+
+
+class _Ops:
+    def sum(self, v):
+        return np.sum(v * v)
+
+    def reshape(self, v, s):
+        return v[::-1].reshape(s)
+
+
+@pytest.mark.parametrize("source", [
+    "def f(x, ops=OPS):\n    return ops.sum(x)\n",
+    "def f(x, np=OPS):\n    return np.sum(x)\n",
+    "def f(x, ops=OPS):\n    return (ops.reshape(x, (3, 1)) * W).sum()\n",
+    "def f(x, xp=np):\n    return xp.sum(xp.sin(x))\n",
+    "def f(x, *, xp=np):\n    return xp.sum(xp.sin(x)) * x[0]\n",
+])
+def test_a_default_object_or_module_is_what_the_body_calls(source):
+    # (a parameter left to its default was taken for an array: ops.sum(x) got np.sum's rule)
+    f = make_function(source, {"OPS": _Ops(), "W": np.arange(3.0).reshape(3, 1)})
+    all_modes(f, np.array([0.3, -0.7, 1.1]))
+
+
+def test_a_module_passed_to_vjp_gets_no_gradient():
+    f = make_function("def f(x, xp):\n    return xp.sum(xp.sin(x))\n")
+    x = np.array([0.3, -0.7, 1.1])
+    grads = srcad.vjp(f, x, np)[1](1.0)
+    np.testing.assert_allclose(grads[0], np.cos(x))
+    assert grads[1] is None
+
+
+def test_a_function_swapped_in_a_global_dict_or_class_attribute_is_seen():
+    acts = {"act": np.tanh}
+
+    class Cfg:
+        act = staticmethod(np.tanh)
+
+    f = make_function("def f(x):\n    return np.sum(ACTS['act'](x) * x)\n", {"ACTS": acts})
+    g = make_function("def g(x):\n    return np.sum(Cfg.act(x) * x)\n", {"Cfg": Cfg})
+    x = np.array([0.3, -0.7, 1.1])
+    for fn, swap in ((f, lambda: acts.__setitem__("act", np.sin)),
+                     (g, lambda: setattr(Cfg, "act", staticmethod(np.sin)))):
+        derived = srcad.grad(fn)
+        np.testing.assert_allclose(derived(x), np.tanh(x) + x / np.cosh(x) ** 2)
+        swap()  # a notebook cell changes the activation
+        expected = np.sin(x) + x * np.cos(x)
+        np.testing.assert_allclose(derived(x), expected)
+        np.testing.assert_allclose(srcad.vjp(fn, x)[1](1.0)[0], expected)
+        np.testing.assert_allclose(srcad.jvp(fn, (x,), (np.ones(3),))[1], np.sum(expected))

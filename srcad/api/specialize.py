@@ -39,7 +39,8 @@ def specialization(fun, args, kwargs) -> Specialization:
     called, params, named, by_name = _read(fun)
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
-    objects = _objects(params, named, args, kwargs)
+    defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves
+    objects = _objects(params, named, args, {**defaults, **kwargs})
     if not called and not varargs and not varkeywords and not objects:
         return Specialization()
     extra = max(len(args) - named, 0) if varargs else None
@@ -47,11 +48,25 @@ def specialization(fun, args, kwargs) -> Specialization:
     functions = []
     for name in called:
         k = params.index(name)
-        value = args[k] if k < len(args) else kwargs.get(name)
+        value = args[k] if k < len(args) else kwargs.get(name, defaults.get(name))
         if (callable(value) or isinstance(value, types.ModuleType)) \
                 and not isinstance(dict(objects).get(name), Instance):
             functions.append((name, value))
     return Specialization(tuple(functions), extra, keywords, objects)
+
+
+def _defaults(fun, params, named, args, kwargs) -> dict:
+    """The default values of the parameters the call gives no argument (a module or an object
+    there decides what the body calls, as one passed would)."""
+    found = {}
+    positional = fun.__defaults__ or ()
+    for name, value in zip(params[named - len(positional):named], positional):
+        if params.index(name) >= len(args) and name not in kwargs:
+            found[name] = value
+    for name, value in (fun.__kwdefaults__ or {}).items():
+        if name not in kwargs:
+            found[name] = value
+    return found
 
 
 _DATA_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, type(None)})

@@ -22,6 +22,7 @@ those are taken for arrays or numbers, whose methods have the rules of :mod:`src
 from __future__ import annotations
 
 import builtins
+import inspect
 import numbers
 import types
 
@@ -244,12 +245,55 @@ def resolve_static(func, parsed):
     if isinstance(func, gast.Subscript) and isinstance(func.slice, gast.Constant):
         container = resolve_static(func.value, parsed)
         try:
-            return container[func.slice.value]
+            found = container[func.slice.value]
         except (KeyError, IndexError, TypeError):
             return None
+        _assume(parsed, func.value, container, func.slice.value, found)
+        return found
     if dotted_name(func) is None:
         return None
-    return resolve_dotted(func, parsed.namespace, parsed.filename)
+    found = resolve_dotted(func, parsed.namespace, parsed.filename)
+    if isinstance(func, gast.Attribute):
+        owner = resolve_static(func.value, parsed)
+        if not isinstance(owner, types.ModuleType):
+            _assume(parsed, func.value, owner, func.attr, found)
+    return found
+
+
+def _assume(parsed, node, owner, key, found):
+    """The transformation assumes ``owner[key]`` (or ``owner.key``, a class's or an object's
+    attribute) is what it is now: kept in ``parsed.assumptions``, which the guard checks at every
+    call (a notebook that swaps ``ACTS["act"]`` or ``Cfg.act`` gets a new derivative)."""
+    if not (callable(found) or isinstance(found, types.ModuleType)) \
+            or not isinstance(getattr(parsed, "assumptions", None), list):
+        return
+    entry = Entry(owner, key, isinstance(node, gast.Subscript) is False
+                  and not isinstance(owner, (dict, list, tuple)))
+    if not any(isinstance(a, Entry) and a.owner is owner and a.key == key
+               for a in parsed.assumptions):
+        parsed.assumptions.append(entry)
+
+
+class Entry:
+    """An assumption of a transformation (see :func:`_assume`): ``owner``'s entry or attribute
+    ``key`` is still the object it was (compared by identity, read without calling anything)."""
+
+    cls = name = expression = namespace = None  # (what kind_flow.assume compares assumptions by)
+
+    def __init__(self, owner, key, attribute):
+        self.owner, self.key, self.attribute = owner, key, attribute
+        self.value = self.read()
+
+    def read(self):
+        if self.attribute:
+            return inspect.getattr_static(self.owner, self.key, None)
+        try:
+            return self.owner[self.key]
+        except (KeyError, IndexError, TypeError):
+            return None
+
+    def holds(self) -> bool:
+        return self.read() is self.value
 
 
 def changed_by(node, keywords, parsed, locals_, held, sequences):

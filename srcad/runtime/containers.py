@@ -93,7 +93,8 @@ def plain(g, x):
 @helper(nondiff=True)
 def zeros_like(x):
     """A zero adjoint for ``x``: same shape, floating point (integers promote as in NumPy).
-    ``None`` (a variable not assigned yet, see the reverse pass) gets 0.0."""
+    ``None`` (a variable not assigned yet, see the reverse pass) gets 0.0; a module, a function or
+    a string (what carries no gradient at all) gets ``None``."""
     if x is None:
         return 0.0
     if _is_object(x) and not isinstance(x, tuple):  # (a named tuple's is a tuple adjoint)
@@ -107,6 +108,8 @@ def zeros_like(x):
         return 0.0
     if isinstance(x, complex):
         return 0j
+    if callable(x) or isinstance(x, (str, bytes)) or type(x).__name__ == "module":
+        return None  # a function, a module, a string: what carries no gradient at all
     return np.zeros(np.shape(x), dtype=_float_dtype(x))
 
 
