@@ -177,9 +177,11 @@ def slogdet_tangent(v, a):
 
 @helper(linear_in="v", nonlinear=("ans",))
 def cholesky_tangent(v, ans):
-    """Tangent of ``np.linalg.cholesky`` for a symmetric tangent ``v``: L Phi(L^-1 v L^-T), where
-    Phi takes the lower triangle and halves the diagonal."""
+    """Tangent of ``np.linalg.cholesky``: L Phi(L^-1 v L^-T), where Phi takes the lower triangle
+    and halves the diagonal, for the symmetric part of ``v`` (the convention of the gradient,
+    docs/rules.md: jvp along v is the gradient's inner product with v)."""
     L = ans
+    v = (v + mT(v)) / 2
     inner = np.linalg.solve(L, mT(np.linalg.solve(L, mT(v))))
     n = L.shape[-1]
     return L @ (np.tril(inner) - np.eye(n) * inner / 2)
@@ -188,8 +190,10 @@ def cholesky_tangent(v, ans):
 @helper(linear_in="v", nonlinear=("ans",))
 def eigh_tangent(v, ans):
     """Tangent of ``np.linalg.eigh`` (distinct eigenvalues): eigenvalues diag(V^T v V), vectors
-    V (F o V^T v V) with F_ij = 1 / (w_j - w_i) off the diagonal."""
+    V (F o V^T v V) with F_ij = 1 / (w_j - w_i) off the diagonal; for the symmetric part of ``v``
+    (the convention of the gradient, docs/rules.md)."""
     w, vecs = ans
+    v = (v + mT(v)) / 2
     inner = mT(vecs) @ v @ vecs
     diff = w[..., None, :] - w[..., :, None]
     off = np.where(np.eye(w.shape[-1], dtype=bool), 0, 1 / np.where(diff == 0, 1, diff))
