@@ -70,6 +70,7 @@ class Program:
         self.pairs: dict = {}        # (function, wrt) -> (forward name, backward name)
         self.names = Namer()         # the names of the generated functions
         self.assumptions: list = []  # what resolving objects' methods assumed (passes.objects)
+        self.unhashable: list = []   # callees keyed by identity (see callee)
 
     def fresh(self, hint: str) -> str:
         return self.names.fresh(hint)
@@ -77,7 +78,7 @@ class Program:
     def callee(self, fn, wrt, location, static=Specialization()):
         """Names of the forward/backward pair of ``fn`` with respect to parameters ``wrt``
         (specialized on ``static``, a :class:`~srcad.passes.parse.Specialization`)."""
-        key = (fn, tuple(wrt), static)
+        key = self.key(fn, tuple(wrt), static)
         if key not in self.pairs:
             base = _base_name(fn)
             names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
@@ -91,9 +92,20 @@ class Program:
         return self.pairs[key]
 
 
+    def key(self, fn, wrt, static) -> tuple:
+        """The key of a callee's pair: by identity where ``fn`` or ``static`` cannot be hashed (an
+        object of a dataclass with ``eq=True``), kept alive while its id is a key."""
+        key = (fn, wrt, static)
+        try:
+            hash(key)
+        except TypeError:
+            self.unhashable.append((fn, static))
+            key = (id(fn), wrt, id(static))
+        return key
+
     def jvp_callee(self, fn, wrt, location, static=Specialization()):
         """Name and tangent parameters of the JVP function of ``fn`` with respect to ``wrt``."""
-        key = ("jvp", fn, tuple(wrt), static)
+        key = ("jvp",) + self.key(fn, tuple(wrt), static)
         if key not in self.pairs:
             base = _base_name(fn)
             try:

@@ -124,6 +124,7 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
     other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)
+                   "copied",  # (copies of lists and dicts: test_trust_review)
                    "unattribute", "attribute_tangent"}  # objects: tests/test_python_objects.py
     missing = [h for h in helpers if h not in used and h not in generated_by_forward_mode
                and h not in other_paths]

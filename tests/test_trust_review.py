@@ -332,3 +332,54 @@ def test_cholesky_and_eigh_follow_one_convention_in_both_modes(body):
     sym = make_function(f"def h(a):\n    a = (a + a.T) / 2\n    return {body}\n",
                         {"W": np.arange(9.0).reshape(3, 3)})
     np.testing.assert_allclose(g, numeric_grad(sym, [S], 0), rtol=1e-5, atol=1e-7)
+
+
+REVIEW_TWO = {  # the second review (the features of issue #15): refused, where it was wrong
+    "d |= {...}": ("def f(x):\n    d = {'a': x}\n    d |= {'b': x * 2}\n    return np.sum(d['b'])\n",
+                   "no gradient rule"),
+    "a = b = []": ("def f(x):\n    a = b = []\n    a.append(x)\n    return np.sum(x) * len(b)\n",
+                   "changed in place"),
+    "xs[0] += e": ("def f(x):\n    v = x * 2\n    xs = [v]\n    xs[0] += x\n    return np.sum(v)\n",
+                   "changes, in place"),
+    "d['a'] += e": ("def f(x):\n    v = x * 1.0\n    d = {'a': v}\n    d['a'] += x\n"
+                    "    return np.sum(v)\n", "changes, in place"),
+    "d.pop('a')": ("def f(x):\n    d = {'a': x, 'b': 2 * x}\n    v = d.pop('a')\n"
+                   "    return np.sum(v * d['b'])\n", "takes a key"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REVIEW_TWO))
+def test_second_review_wrong_numbers_now_refused(name):
+    source, message = REVIEW_TWO[name]
+    f = make_function(source)
+    with pytest.raises(srcad.SrcadError, match=message):
+        srcad.grad(f)(np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("source", [
+    "def f(x):\n    d = {'a': x}\n    e = d.copy()\n    e['a'] = x * 3\n    return np.sum(d['a'] * e['a'])\n",
+    "def f(x):\n    xs = [x, 2 * x]\n    ys = xs.copy()\n    ys.append(x)\n    return np.sum(np.stack(ys) ** 2)\n",
+])
+def test_copies_of_lists_and_dicts_in_every_mode(source):
+    all_modes(make_function(source), np.array([1.0, 2.0]))
+
+
+def test_a_dataclass_object_read_by_a_global_name():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Lin:  # (eq=True: instances cannot be hashed)
+        W: np.ndarray
+
+        def __call__(self, h):
+            return self.W @ h
+
+    f = make_function("def f(x):\n    return np.sum(G(x) ** 2)\n", {"G": Lin(np.eye(2) * 2.0)})
+    all_modes(f, np.array([1.0, 2.0]))
+
+
+def test_jacrev_with_respect_to_an_object_is_refused():
+    import types
+    f = make_function("def f(p, x):\n    return p.a * x\n")
+    with pytest.raises(srcad.SrcadError, match="numbers and arrays"):
+        srcad.jacrev(f)(types.SimpleNamespace(a=2.0), np.ones(2))

@@ -122,7 +122,8 @@ def check_array_args(what, args, ks):
         if not isinstance(k, int) or not -len(args) <= k < len(args):
             raise SrcadError(f"srcad.{what}: argnums={k!r}, but it was called with {len(args)} "
                              "positional arguments")
-        if isinstance(args[k], (list, tuple, dict)):
+        if isinstance(args[k], (list, tuple, dict)) or not (
+                isinstance(args[k], (int, float, np.ndarray, np.generic))):
             raise SrcadError(f"srcad.{what}: argument {k} is a {type(args[k]).__name__}; Jacobians "
                              "are taken with respect to numbers and arrays (pass np.asarray(...))")
 

@@ -182,6 +182,10 @@ class _Anf:
                 self.assign(stmt.targets[0], stmt.value)
             else:  # a = b = e: evaluate once, then bind each target
                 value = self.atom(stmt.value)
+                if isinstance(value, (gast.List, gast.Dict, gast.Set)):  # a = b = []: one list
+                    name = self.namer.fresh("items")
+                    self.emit_assign(name, value, stmt.value)
+                    value = load(name)
                 for target in stmt.targets:
                     self.assign(target, value)
             if stmt in self.desugared.augmented:  # in place for an array: see srcad.passes.alias

@@ -181,6 +181,7 @@ class Guards:
         if iterated is not None:
             return self.guard_loop(stmt, iterated)
         extend = self.guard_extend(stmt, op) if op is not None and op.kind is OpKind.EXTEND else []
+        extend += self.guard_item(stmt, op)
         others = self.shared.get(stmt)
         if not others:
             return extend
@@ -220,6 +221,24 @@ class Guards:
             gast.Tuple(elts=others, ctx=gast.Load()),
             gast.Tuple(elts=[gast.Constant(value=n, kind=None) for n in names], ctx=gast.Load()),
             gast.Constant(value=message, kind=None), *index))
+
+    def guard_item(self, stmt, op) -> list:
+        """``xs[i] += e`` on a list, tuple or dict the function made: NumPy changes the array the
+        container holds in place (and every other name for it), which srcad, writing
+        ``xs[i] = xs[i] + e``, would not: check the item is not an array."""
+        if op is None or op.kind is not OpKind.SETITEM:
+            return []
+        origin = self.ctx.normalized.origin.get(stmt)
+        if not (isinstance(origin, gast.AugAssign) and isinstance(origin.target, gast.Subscript)):
+            return []
+        var = op.targets[0]
+        if var not in container_names(self.ctx.ops):
+            return []
+        where = f"{self.ctx.parsed.filename}:{origin.lineno}"
+        return [gast.Expr(value=call(self.ctx.helpers.name("check_item_not_array"), load(var),
+                                     copy.deepcopy(op.args["index"]),
+                                     gast.Constant(value=var, kind=None),
+                                     gast.Constant(value=where, kind=None)))]
 
     def guard_loop(self, stmt, name) -> list:
         """A loop over ``name`` runs by index (``name[0], name[1], ...``): check that ``name`` is
@@ -284,6 +303,22 @@ def distinct(ctx, params) -> list:
                                  gast.Tuple(elts=[gast.Constant(value=p, kind=None) for p in params],
                                             ctx=gast.Load()),
                                  gast.Constant(value=where, kind=None)))]
+
+
+def container_names(ops) -> set:
+    """The locals some assignment makes a list, tuple or dict (a display, ``list(...)``...)."""
+    found = {op.targets[0] for op in ops.values() if op.targets and (
+        isinstance(op.node, (gast.List, gast.Tuple, gast.Dict)) or (
+            op.kind is OpKind.RULE and op.rule is not None
+            and (op.rule.holds_operands or op.rule.name in ("dict", "list", "tuple"))))}
+    grew = True
+    while grew:  # ys = xs.copy(), ys = xs: a container too
+        more = {op.targets[0] for op in ops.values() if op.kind is OpKind.RULE and op.targets
+                and op.rule is not None and op.rule.name in ("ndarray.copy", "copy")
+                and any(isinstance(a, gast.Name) and a.id in found for a in op.args.values())}
+        grew = not more <= found
+        found |= more
+    return found
 
 
 def written_arrays(ops) -> set:

@@ -168,7 +168,8 @@ class _Forward:
         # of it; srcad.api makes every name that may share a written array carry a tangent), so
         # writes need no check; 'v += e', which srcad runs as 'v = v + e', does.
         guard = self.guards.guard(stmt) if stmt in self.ctx.normalized.augmented \
-            or stmt in self.ctx.normalized.iterated or op.kind is OpKind.CALL else []
+            or stmt in self.ctx.normalized.iterated or op.kind is OpKind.CALL else \
+            self.guards.guard_item(stmt, op)
         if op.kind is OpKind.EXTEND:  # (xs.extend(v): v must be a list, tuple or array)
             guard = self.guards.guard_extend(stmt, op)
         location = self.ctx.parsed.location(op.node) if op.node is not None else None

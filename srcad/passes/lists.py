@@ -87,6 +87,11 @@ def classify(stmt, locals_, held):
     if set(targets) & (read | {items.id}):
         return f"'{targets[0]} = {items.id}.pop(...)' overwrites a value the pop reads, which " \
                "srcad does not differentiate: assign the value popped to a new name"
+    if method == "pop" and args and not (isinstance(args[0], gast.Name) or (
+            isinstance(args[0], gast.Constant) and isinstance(args[0].value, int)
+            and not isinstance(args[0].value, bool))):
+        return f"'{items.id}.pop({ast_text(args[0])})' takes a key: srcad differentiates a " \
+               "list's pop only (for a dict, read the value and build a new dict)"
     if method == "pop":
         return Op(OpKind.POP, targets, args={"x": items, **({"index": args[0]} if args else {})},
                   node=value)
@@ -95,6 +100,16 @@ def classify(stmt, locals_, held):
     named = dict(zip({"append": ["value"], "extend": ["value"], "insert": ["index", "value"],
                       "reverse": []}[method], args))
     return Op(kind, (items.id,), args={"x": items, **named}, node=value)
+
+
+def ast_text(node) -> str:
+    import ast
+
+    import gast as _gast
+    try:
+        return ast.unparse(_gast.gast_to_ast(node))
+    except Exception:  # noqa: BLE001 -- only for a message
+        return "..."
 
 
 def changed_list(op):

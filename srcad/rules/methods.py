@@ -31,6 +31,11 @@ def flatten(a):
     tangent must be a new array too, never a view of ``x``'s)."""
 
 
+def copy(a):
+    """Stands for the method ``x.copy()``: an array's copy, or a list's or dict's (a new container
+    holding the same items), whose tangent is copied alike."""
+
+
 def keys(a):
     """Stands for the method ``d.keys()`` of a mapping: its keys, which carry no gradient."""
 
@@ -42,6 +47,8 @@ def get(d, key, default=None):
 
 astype.__qualname__ = astype.__name__ = "ndarray.astype"
 keys.__qualname__ = keys.__name__ = "dict.keys"
+copy.__qualname__ = copy.__name__ = "ndarray.copy"
+copy.__module__ = "numpy"
 get.__qualname__ = get.__name__ = "dict.get"
 keys.__module__ = get.__module__ = "builtins"
 item.__qualname__ = item.__name__ = "ndarray.item"
@@ -50,6 +57,7 @@ astype.__module__ = item.__module__ = flatten.__module__ = "numpy"
 defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent(t, dtype)"})
 defrule(item, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.asarray(t).item()"})
 defnondiff(keys)
+defrule(copy, "a", a="g", jvp={"a": "copied(t)"}, fresh=True)
 defrule(get, "d, key, default=None",
         d="unindex(g, d, key) if key in d else zeros_like(d)",
         default="g if key not in d else zeros_like(default)",
@@ -61,7 +69,7 @@ METHODS = {
     "sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "prod": np.prod, "var": np.var,
     "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod, "dot": np.dot,
     "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": flatten,
-    "squeeze": np.squeeze, "copy": np.copy, "clip": np.clip, "trace": np.trace,
+    "squeeze": np.squeeze, "copy": copy, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "astype": astype, "item": item, "keys": keys, "get": get,
 }

@@ -35,7 +35,9 @@ defnondiff(
     math.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-    operator.not_, operator.invert, operator.and_, operator.or_, operator.xor,
+    # (not '&', '|', '^': on masks and integers no gradient reaches them, but on dicts and sets
+    # they merge values, which srcad does not differentiate: refused where a gradient flows)
+    operator.not_, operator.invert,
     np.invert, np.bitwise_and, np.bitwise_or, np.bitwise_xor, operator.lt, operator.le,
     operator.gt, operator.ge, operator.eq, operator.ne,
     # shapes and sizes

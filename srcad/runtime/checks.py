@@ -153,6 +153,21 @@ def _shares(written, other, seen) -> bool:
 
 
 @helper
+def check_item_not_array(container, index, name, where):
+    """Refuse ``name[index] += e`` where ``name`` is a list, tuple or dict holding an array there:
+    NumPy changes that array in place, and every other name for it."""
+    if isinstance(container, (list, tuple, dict)):
+        try:
+            item = container[index]
+        except (KeyError, IndexError, TypeError):
+            return  # (the statement itself raises)
+        if isinstance(item, np.ndarray):
+            _refuse(f"{where}: '{name}[...] op= e' changes, in place, the array '{name}' holds "
+                    "there (and every other name for it), which srcad does not follow; write "
+                    f"'{name}[...] = {name}[...] op e'")
+
+
+@helper
 def check_distinct(values, names, where):
     """Refuse arguments that share memory (the same array passed twice, an array and its view)
     to a function that writes into its arguments: NumPy would change both; srcad copies each

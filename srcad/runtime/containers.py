@@ -198,6 +198,17 @@ def restore_entry(d, key, old):
         d[key] = old
 
 
+@helper(linear_in="t")
+def copied(t):
+    """The tangent of ``x.copy()``: a copy of the tangent, an array's, a list's or a dict's (a new
+    container of the same items, as the value's)."""
+    if isinstance(t, np.ndarray):
+        return t.copy()
+    if isinstance(t, (list, dict)):
+        return type(t)(t)
+    return t
+
+
 @helper(linear_in="x")
 def private_copy(x):
     """A copy of an argument the function writes into, so the caller's arrays are never modified:
