@@ -37,6 +37,10 @@ def _forward_target(fun, primals, kwargs):
     derived function (``grad(f)``) gives the gradient code srcad generated for it (forward over
     reverse), read by :meth:`Derived.output_of`."""
     if isinstance(fun, Derived):
+        if fun.has_aux:
+            raise SrcadError(f"forward mode over {fun!r}: a derived function with has_aux is not "
+                             "supported", hint="use srcad.grad(f) of a function without aux "
+                                               "(srcad.hvp, srcad.jvp over it)")
         t = fun.transformed(primals, kwargs)
         return t.function, lambda pair: fun.output_of(fun.structured(pair, t, primals, kwargs))
     if not isinstance(fun, types.FunctionType):

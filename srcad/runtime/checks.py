@@ -42,6 +42,19 @@ def seed_scalar(out):
              "output")
 
 
+@helper(nondiff=True)
+def seed_aux(out):
+    """The seed of reverse mode for ``grad(f, has_aux=True)``: ``f`` returns ``(loss, aux)``;
+    ``(seed_scalar(loss), zeros for aux)`` (aux is returned as it is, and gets no gradient)."""
+    if not (isinstance(out, tuple) and len(out) == 2):
+        what = f"a tuple of {len(out)} values" if isinstance(out, tuple) else \
+            f"a value of type {type(out).__name__}"
+        raise NonScalarOutputError(
+            f"has_aux=True needs a function returning a pair (loss, aux), but it returned {what}",
+            hint="return loss, aux (aux may be any value: a dict, a tuple, ...), or drop has_aux")
+    return seed_scalar(out[0]), zeros_like(out[1])
+
+
 @helper
 def call_vjp(vjp, g, ans, args, kwargs):
     """Call a user's VJP (srcad.defvjp) and check what it returns: one gradient per positional

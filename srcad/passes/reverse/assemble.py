@@ -101,7 +101,8 @@ def whole_function(ctx, comments, s: Sweeps, name, argnums_is_tuple) -> Generate
         body.append(assign(value, load(out)))
     body.append(comments.comment(f"backward: d<name> is the gradient of {out} with respect to "
                                  "<name>"))
-    body.append(assign(namer.adjoint(out), call(ctx.helpers.name("seed_scalar"), load(out))))
+    seed = "seed_aux" if ctx.options.has_aux else "seed_scalar"  # (has_aux: out is (loss, aux))
+    body.append(assign(namer.adjoint(out), call(ctx.helpers.name(seed), load(out))))
     start = len(body)
     body.extend(s.backward)
     sweep = AdjointSweep(0, start, len(body), _in_place_candidates(ctx, out))
