@@ -24,6 +24,7 @@ from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import jvp_transform
 from ..results import located_error
+from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived, grad
 from .specialize import specialization
@@ -62,12 +63,25 @@ def _check_arity(target, primals, kwargs=None):
                          f"{getattr(target, '__qualname__', target)}: {exc}") from None
 
 
-def jvp(fun, primals, tangents):
+def jvp(fun, primals, tangents, has_aux=False):
     """``(fun(*primals), tangent_out)``: the derivative of ``fun`` at ``primals`` along ``tangents``
     (one per primal, shaped like it; ``None`` for a primal held constant), by forward mode: a
     function srcad generates with each statement followed by its tangent (``srcad.source(fun,
     mode="forward")`` shows it). ``fun`` may be a function made by srcad (``srcad.grad(f)``):
-    that gives Hessian-vector products (forward over reverse)."""
+    that gives Hessian-vector products (forward over reverse). ``has_aux=True``: ``fun`` returns
+    ``(out, aux)``; the result is ``(out, tangent_out, aux)``, as in JAX (aux's tangent, which
+    forward mode computes along, is dropped)."""
+    if has_aux:
+        (out, aux), (tangent, _) = _jvp(fun, primals, tangents, split=True)
+        if any(isinstance(t, np.ndarray) and isinstance(tangent, np.ndarray)
+               and np.shares_memory(t, tangent) for t in tangents):
+            tangent = tangent.copy()  # never the caller's own tangent array (or a view of it)
+        return out, tangent, aux
+    return _jvp(fun, primals, tangents)
+
+
+def _jvp(fun, primals, tangents, split=False):
+    """:func:`jvp`; ``split``: check that the output is a pair (``has_aux``) before reading it."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise SrcadError(f"srcad.jvp: {len(primals)} primals but {len(tangents)} tangents")
@@ -92,6 +106,8 @@ def jvp(fun, primals, tangents):
         if located is None:
             raise
         raise located from None
+    if split:  # (the pair checked before reading it; the tangent has the output's structure)
+        split_aux(target, out, "jvp")
     if read_result is not None:
         out, tangent = read_result(out), read_result(tangent)
     tangent = plain_tangent(tangent, out)
