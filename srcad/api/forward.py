@@ -187,3 +187,25 @@ def hessian(fun, argnums=0):
         columns = [product(*args, e) for e in basis(x)]
         return stack_columns(columns, x, x)
     return hess
+
+
+def linearize(fun, *primals):
+    """``(fun(*primals), f_jvp)``, JAX's ``linearize``: ``f_jvp(*tangents)`` is the derivative of
+    ``fun`` at ``primals`` along ``tangents`` (one per primal, ``None`` for a constant one), i.e.
+    ``jvp(fun, primals, tangents)[1]``. srcad keeps copies of the primals (taken now: the caller
+    may change its arrays later) and runs its forward-mode function again at them on each call, so
+    each ``f_jvp`` call costs one JVP (the function and its tangent, about 2-3 times the function),
+    not the linear part alone as JAX's does; the JVP function is generated once and cached."""
+    from .vjp import _copied
+
+    kept = tuple(_copied(p) for p in primals)
+    out, _ = jvp(fun, _copied(kept), (None,) * len(kept))
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(kept):
+            raise SrcadError(f"srcad.linearize: f_jvp takes one tangent per primal ({len(kept)}), "
+                             f"got {len(tangents)}")
+        return jvp(fun, _copied(kept), tangents)[1]
+
+    f_jvp.__doc__ = f"The JVP of {getattr(fun, '__qualname__', fun)} at the primals given."
+    return out, f_jvp
