@@ -25,6 +25,7 @@ from ..passes.parse import parse
 from ..pipeline import vjp_transform
 from ..results import located_error
 from ..runtime import plain, zero_tangent, zeros_like
+from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived
@@ -85,7 +86,8 @@ def _copied(value):
 def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
     ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
-    sweep runs once; ``vjp_fn`` reuses what it saved. ``has_aux=True``: ``fun`` returns
+    sweep runs once; ``vjp_fn`` reuses what it saved. The output returned is a copy (the backward
+    restores arrays written in place, which the output may hold). ``has_aux=True``: ``fun`` returns
     ``(out, aux)``; the result is ``(out, vjp_fn, aux)``, ``vjp_fn`` taking a cotangent of ``out``
     alone (aux gets none), as in JAX."""
     if isinstance(fun, Derived):
@@ -105,6 +107,9 @@ def vjp(fun, *primals, has_aux=False):
         if located is None:
             raise
         raise located from None
+    # the backward restores arrays the forward wrote in place: the output (and aux) given back
+    # must not change when vjp_fn is called, so they are copies (one copy of the output per call)
+    out = kept_value(out)
     if has_aux:
         out, aux = split_aux(bound.function, out, "vjp")
         return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),

@@ -11,6 +11,10 @@ raises :class:`srcad.errors.NonScalarOutputError` for a non-scalar output of ``g
 
 from __future__ import annotations
 
+import copy
+import numbers
+import types
+
 import numpy as np
 
 from ..errors import NonScalarOutputError
@@ -53,6 +57,26 @@ def seed_aux(out):
             f"has_aux=True needs a function returning a pair (loss, aux), but it returned {what}",
             hint="return loss, aux (aux may be any value: a dict, a tuple, ...), or drop has_aux")
     return seed_scalar(out[0]), zeros_like(out[1])
+
+
+@helper(nondiff=True)
+def kept_value(value):
+    """``value`` (``(loss, aux)`` of ``grad(f, has_aux=True)``) with every array it holds copied,
+    at any depth of lists, tuples and dicts (any other object deep-copied), so that the backward
+    pass, which restores arrays written in place, leaves what is returned as the function made
+    it."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        return type(value)(*(kept_value(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(kept_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: kept_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic)) \
+            or callable(value) or isinstance(value, types.ModuleType):
+        return value
+    return copy.deepcopy(value)
 
 
 @helper
