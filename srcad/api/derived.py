@@ -6,7 +6,9 @@ an instance with a ``__call__`` written in Python, a ``functools.partial`` of th
 arguments), or a function already made by ``grad``/``value_and_grad`` (a derivative of a
 derivative). Guarantees: the derived
 function is called like the original and returns the gradient(s) in the structure and types of the
-arguments differentiated (``(value, gradient)`` for ``value_and_grad``); an error met in generated
+arguments differentiated (``(value, gradient)`` for ``value_and_grad``; with ``has_aux``, ``fun``
+returns ``(loss, aux)`` and the result is ``(gradient, aux)``, or ``((loss, aux), gradient)``, as in
+JAX, only ``loss`` seeded); an error met in generated
 code names the user's line (a non-scalar output, the ``return`` the call took).
 
 Transformation is lazy: on the first call (or on ``srcad.source``), once per *static key*, i.e. per
