@@ -12,7 +12,7 @@ and compiles it; the generated code is plain Python and NumPy that ``srcad.show`
 The public names, all listed in ``__all__`` (see docs/api.md):
 
 * derivatives (:mod:`srcad.api`): ``grad``, ``value_and_grad``, ``vjp``, ``jacrev``, ``jvp``,
-  ``jacfwd``, ``hvp``, ``hessian``; the generated code: ``source``, ``show``;
+  ``linearize``, ``jacfwd``, ``hvp``, ``hessian``, ``per_example_grad``; the generated code: ``source``, ``show``;
 * the user's own gradients (:mod:`srcad.rules`): ``stop_gradient``, ``custom_vjp``, ``defvjp``,
   ``checkpoint``;
 * tools (:mod:`srcad.tools`): ``check_grads`` (and ``GradientCheckError``), ``export``;
@@ -23,7 +23,8 @@ The public names, all listed in ``__all__`` (see docs/api.md):
 ``python -m srcad show FILE.py:NAME`` prints a derivative from the command line.
 """
 
-from .api import grad, hessian, hvp, jacfwd, jacrev, jvp, show, source, value_and_grad, vjp
+from .api import (grad, hessian, hvp, jacfwd, jacrev, jvp, linearize, per_example_grad, show, source,
+                  value_and_grad, vjp)
 from .rules.custom import checkpoint, custom_vjp, defvjp
 from .tools.check import GradientCheckError, check_grads
 from .tools.export import export
@@ -36,7 +37,8 @@ from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScal
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "vjp", "jacrev", "jvp", "jacfwd", "hvp", "hessian", "source", "show",
+    "grad", "value_and_grad", "vjp", "jacrev", "jvp", "linearize", "jacfwd", "hvp", "hessian",
+    "per_example_grad", "source", "show",
     "stop_gradient", "custom_vjp", "defvjp", "checkpoint",
     "check_grads", "GradientCheckError", "export", "register_pytree",
     "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError",

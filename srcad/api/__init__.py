@@ -3,7 +3,10 @@
 * :mod:`.derived` - gradients: ``grad``, ``value_and_grad`` and the :class:`Derived` function
   they return (lazy, cached transformation; see that module for what is cached, and where);
 * :mod:`.vjp` - reverse mode for any output: ``vjp`` (its :class:`VJPFunction`) and ``jacrev``;
-* :mod:`.forward` - forward mode: ``jvp``, ``jacfwd``; forward over reverse: ``hvp``, ``hessian``;
+* :mod:`.forward` - forward mode: ``jvp``, ``linearize``, ``jacfwd``; forward over reverse:
+  ``hvp``, ``hessian``;
+* :mod:`.batch` - per-example gradients: ``per_example_grad``;
+* :mod:`.aux` - auxiliary outputs of ``vjp``/``jvp`` (``has_aux``; no public names);
 * :mod:`.reading` - the generated code: ``source``, ``show``;
 * :mod:`.structure` - helpers on the structure of arguments and tangents (no public names).
 
@@ -11,10 +14,11 @@ Every function here transforms through :mod:`srcad.pipeline`, which runs the pas
 (``SRCAD_DEBUG_PASSES=1`` prints the code after each).
 """
 
+from .batch import per_example_grad
 from .derived import Derived, grad, value_and_grad
-from .forward import hessian, hvp, jacfwd, jvp
+from .forward import hessian, hvp, jacfwd, jvp, linearize
 from .reading import show, source
 from .vjp import VJPFunction, jacrev, vjp
 
-__all__ = ["Derived", "VJPFunction", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp", "show",
-           "source", "value_and_grad", "vjp"]
+__all__ = ["Derived", "VJPFunction", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp",
+           "linearize", "per_example_grad", "show", "source", "value_and_grad", "vjp"]

@@ -6,7 +6,9 @@ an instance with a ``__call__`` written in Python, a ``functools.partial`` of th
 arguments), or a function already made by ``grad``/``value_and_grad`` (a derivative of a
 derivative). Guarantees: the derived
 function is called like the original and returns the gradient(s) in the structure and types of the
-arguments differentiated (``(value, gradient)`` for ``value_and_grad``); an error met in generated
+arguments differentiated (``(value, gradient)`` for ``value_and_grad``; with ``has_aux``, ``fun``
+returns ``(loss, aux)`` and the result is ``(gradient, aux)``, or ``((loss, aux), gradient)``, as in
+JAX, only ``loss`` seeded); an error met in generated
 code names the user's line (a non-scalar output, the ``return`` the call took).
 
 Transformation is lazy: on the first call (or on ``srcad.source``), once per *static key*, i.e. per
@@ -64,6 +66,11 @@ class Derived:
     def __init__(self, fun, argnums, with_value: bool, options=Options()):
         if not callable(fun):
             raise TypeError(f"srcad.grad expects a function, got {fun!r}")
+        if isinstance(fun, Derived) and (fun.has_aux or options.has_aux):
+            raise SrcadError(
+                f"grad of {fun!r} with has_aux: derivatives of derivatives do not take auxiliary "
+                "values", hint="differentiate a function without aux, or use has_aux only on the "
+                               "outermost grad of a plain function")
         if isinstance(fun, Derived) and (fun.with_value or fun.argnums_is_tuple):
             raise NonScalarOutputError(
                 f"grad of {fun!r}: it returns a tuple, and grad differentiates a scalar",
@@ -77,6 +84,7 @@ class Derived:
         self.positions = tuple(self.bound.position(k) for k in self.argnums)  # of fun's parameters
         self.argnums_is_tuple = not isinstance(argnums, (int, np.integer))
         self.with_value = with_value
+        self.has_aux = options.has_aux  # fun returns (loss, aux); only loss is differentiated
         self.options = options
         self._lock = threading.Lock()
         self._cache = Bounded()  # static key -> Transformed (see transformed), the 64 latest
@@ -162,7 +170,7 @@ class Derived:
                 "grad differentiates a scalar", t.return_location,
                 "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
         value, grads = self.structured((value, grads), t, args, kwargs)
-        return (value, grads) if self.with_value else grads
+        return self.output_of((value, grads))
 
     def structured(self, pair, t, args, kwargs) -> tuple:
         """``(value, gradients)`` of the generated function (or their tangents) with the gradients
@@ -225,8 +233,12 @@ class Derived:
         return values
 
     def output_of(self, pair):
-        """What this derived function returns, from its generated function's ``(value, grads)``."""
-        return pair if self.with_value else pair[1]
+        """What this derived function returns, from its generated function's ``(value, grads)``
+        (with ``has_aux``, ``value`` is ``(loss, aux)``: ``grad`` returns ``(grads, aux)``, as JAX
+        does)."""
+        if self.with_value:
+            return pair
+        return (pair[1], pair[0][1]) if self.has_aux else pair[1]
 
     # ---- inside another differentiated function -------------------------------------------------
 
@@ -236,8 +248,9 @@ class Derived:
         Hessian-vector product, computed by forward mode over the generated gradient code
         (``(d grad_x f / d a)^T g`` is the JVP of ``grad_a f`` along ``g`` in ``x``'s place, by the
         symmetry of second derivatives). None where that does not apply."""
-        if self.with_value or self.argnums_is_tuple or not isinstance(self.fun, types.FunctionType) \
-                or self.bound.args or self.bound.kwargs:
+        if self.with_value or self.has_aux or self.argnums_is_tuple \
+                or not isinstance(self.fun, types.FunctionType) or self.bound.args \
+                or self.bound.kwargs:
             return None
         if self._rule is None:
             params = tuple(positional(self.fun))
@@ -271,7 +284,8 @@ class Derived:
 
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"
-        return f"<srcad.{kind} of {self.fun.__qualname__}>"
+        aux = " (has_aux)" if self.has_aux else ""
+        return f"<srcad.{kind} of {self.fun.__qualname__}{aux}>"
 
     def __get__(self, instance, owner):  # so a decorated method binds like a function
         return self if instance is None else functools.partial(self, instance)
@@ -284,9 +298,10 @@ def _with_options(make):
     """The public signature of ``grad``/``value_and_grad`` around ``make(fun, argnums, options)``:
     the option keywords become one :class:`Options`; without ``fun``, a decorator."""
     @functools.wraps(make)
-    def api(fun=None, argnums=0, *, debug_nans=False, optimize=True, shapes=True, in_place=True):
+    def api(fun=None, argnums=0, *, has_aux=False, debug_nans=False, optimize=True, shapes=True,
+            in_place=True):
         options = Options(optimize=optimize, debug_nans=debug_nans, shapes=optimize and shapes,
-                          in_place=optimize and in_place)
+                          in_place=optimize and in_place, has_aux=bool(has_aux))
         if fun is None:
             return lambda f: make(f, argnums, options)
         return make(fun, argnums, options)
@@ -299,6 +314,8 @@ def grad(fun, argnums=0, options=Options()):
 
     ``argnums`` an int: the result is one gradient, shaped like that argument; a tuple: a tuple of
     gradients. Use as ``srcad.grad(f)``, ``@srcad.grad`` or ``@srcad.grad(argnums=(0, 1))``.
+    ``has_aux=True``: ``fun`` returns ``(loss, aux)``, only ``loss`` is differentiated and the
+    result is ``(gradient, aux)``, aux as ``fun`` returned it (JAX's convention).
     Keywords: ``debug_nans=True`` checks each adjoint as it is computed and raises
     :class:`srcad.NonFiniteError` at the first NaN or inf, naming the user's line and the values;
     ``optimize=False`` generates the raw templates (no simplification); ``shapes=False`` keeps every
@@ -309,5 +326,6 @@ def grad(fun, argnums=0, options=Options()):
 
 @_with_options
 def value_and_grad(fun, argnums=0, options=Options()):
-    """Like :func:`grad`, but the derived function returns ``(value, gradient)``."""
+    """Like :func:`grad`, but the derived function returns ``(value, gradient)`` (with
+    ``has_aux=True``: ``((loss, aux), gradient)``, as JAX does)."""
     return Derived(fun, argnums, with_value=True, options=options)

@@ -24,6 +24,7 @@ from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import jvp_transform
 from ..results import located_error
+from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived, grad
 from .specialize import specialization
@@ -37,6 +38,10 @@ def _forward_target(fun, primals, kwargs):
     derived function (``grad(f)``) gives the gradient code srcad generated for it (forward over
     reverse), read by :meth:`Derived.output_of`."""
     if isinstance(fun, Derived):
+        if fun.has_aux:
+            raise SrcadError(f"forward mode over {fun!r}: a derived function with has_aux is not "
+                             "supported", hint="use srcad.grad(f) of a function without aux "
+                                               "(srcad.hvp, srcad.jvp over it)")
         t = fun.transformed(primals, kwargs)
         return t.function, lambda pair: fun.output_of(fun.structured(pair, t, primals, kwargs))
     if not isinstance(fun, types.FunctionType):
@@ -58,12 +63,25 @@ def _check_arity(target, primals, kwargs=None):
                          f"{getattr(target, '__qualname__', target)}: {exc}") from None
 
 
-def jvp(fun, primals, tangents):
+def jvp(fun, primals, tangents, has_aux=False):
     """``(fun(*primals), tangent_out)``: the derivative of ``fun`` at ``primals`` along ``tangents``
     (one per primal, shaped like it; ``None`` for a primal held constant), by forward mode: a
     function srcad generates with each statement followed by its tangent (``srcad.source(fun,
     mode="forward")`` shows it). ``fun`` may be a function made by srcad (``srcad.grad(f)``):
-    that gives Hessian-vector products (forward over reverse)."""
+    that gives Hessian-vector products (forward over reverse). ``has_aux=True``: ``fun`` returns
+    ``(out, aux)``; the result is ``(out, tangent_out, aux)``, as in JAX (aux's tangent, which
+    forward mode computes along, is dropped)."""
+    if has_aux:
+        (out, aux), (tangent, _) = _jvp(fun, primals, tangents, split=True)
+        if any(isinstance(t, np.ndarray) and isinstance(tangent, np.ndarray)
+               and np.shares_memory(t, tangent) for t in tangents):
+            tangent = tangent.copy()  # never the caller's own tangent array (or a view of it)
+        return out, tangent, aux
+    return _jvp(fun, primals, tangents)
+
+
+def _jvp(fun, primals, tangents, split=False):
+    """:func:`jvp`; ``split``: check that the output is a pair (``has_aux``) before reading it."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise SrcadError(f"srcad.jvp: {len(primals)} primals but {len(tangents)} tangents")
@@ -88,6 +106,8 @@ def jvp(fun, primals, tangents):
         if located is None:
             raise
         raise located from None
+    if split:  # (the pair checked before reading it; the tangent has the output's structure)
+        split_aux(target, out, "jvp")
     if read_result is not None:
         out, tangent = read_result(out), read_result(tangent)
     tangent = plain_tangent(tangent, out)
@@ -167,3 +187,25 @@ def hessian(fun, argnums=0):
         columns = [product(*args, e) for e in basis(x)]
         return stack_columns(columns, x, x)
     return hess
+
+
+def linearize(fun, *primals):
+    """``(fun(*primals), f_jvp)``, JAX's ``linearize``: ``f_jvp(*tangents)`` is the derivative of
+    ``fun`` at ``primals`` along ``tangents`` (one per primal, ``None`` for a constant one), i.e.
+    ``jvp(fun, primals, tangents)[1]``. srcad keeps copies of the primals (taken now: the caller
+    may change its arrays later) and runs its forward-mode function again at them on each call, so
+    each ``f_jvp`` call costs one JVP (the function and its tangent, about 2-3 times the function),
+    not the linear part alone as JAX's does; the JVP function is generated once and cached."""
+    from .vjp import _copied
+
+    kept = tuple(_copied(p) for p in primals)
+    out, _ = jvp(fun, _copied(kept), (None,) * len(kept))
+
+    def f_jvp(*tangents):
+        if len(tangents) != len(kept):
+            raise SrcadError(f"srcad.linearize: f_jvp takes one tangent per primal ({len(kept)}), "
+                             f"got {len(tangents)}")
+        return jvp(fun, _copied(kept), tangents)[1]
+
+    f_jvp.__doc__ = f"The JVP of {getattr(fun, '__qualname__', fun)} at the primals given."
+    return out, f_jvp

@@ -24,11 +24,16 @@ from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import vjp_transform
 from ..results import located_error
-from ..runtime import plain, zero_tangent
+from ..runtime import plain, zero_tangent, zeros_like
+from ..runtime.checks import kept_value
+from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived
 from .specialize import specialization
 from .structure import argnums_tuple, check_array_args, check_cotangent, describe, result_dtype
+
+
+_NO_AUX = object()  # (VJPFunction's aux when the function has none)
 
 
 class VJPFunction:
@@ -37,15 +42,19 @@ class VJPFunction:
     first call uses what :func:`vjp`'s forward sweep saved, each later one runs that sweep again
     (the backward consumes what it reads)."""
 
-    def __init__(self, forward, backward, saved, primals, text, out=None, call=((), {})):
+    def __init__(self, forward, backward, saved, primals, text, out=None, call=((), {}),
+                 aux=_NO_AUX):
         self._forward, self._backward, self._saved = forward, backward, saved
         self._primals, self.source, self._out = primals, text, out
+        self._aux = aux  # has_aux: the output is (out, aux), and aux gets a zero cotangent
         # the forward's arguments as they were: the caller may change its arrays before a later
         # call
         self._again = (tuple(_copied(a) for a in call[0]), _copied(call[1]))
 
     def __call__(self, cotangent):
         check_cotangent(self._out, cotangent)
+        if self._aux is not _NO_AUX:
+            cotangent = (cotangent, zeros_like(self._aux))
         saved, self._saved = self._saved, None
         try:
             if saved is None:
@@ -74,10 +83,13 @@ def _copied(value):
     return value
 
 
-def vjp(fun, *primals):
+def vjp(fun, *primals, has_aux=False):
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
     ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
-    sweep runs once; ``vjp_fn`` reuses what it saved."""
+    sweep runs once; ``vjp_fn`` reuses what it saved. The output returned is a copy (the backward
+    restores arrays written in place, which the output may hold). ``has_aux=True``: ``fun`` returns
+    ``(out, aux)``; the result is ``(out, vjp_fn, aux)``, ``vjp_fn`` taking a cotangent of ``out``
+    alone (aux gets none), as in JAX."""
     if isinstance(fun, Derived):
         raise SrcadError(f"srcad.vjp/jacrev of {fun!r}: reverse mode over a derivative is not "
                          "supported", hint="use forward mode over it: srcad.jvp, srcad.jacfwd"
@@ -95,6 +107,13 @@ def vjp(fun, *primals):
         if located is None:
             raise
         raise located from None
+    # the backward restores arrays the forward wrote in place: the output (and aux) given back
+    # must not change when vjp_fn is called, so they are copies (one copy of the output per call)
+    out = kept_value(out)
+    if has_aux:
+        out, aux = split_aux(bound.function, out, "vjp")
+        return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
+                                aux), aux
     return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs))
 
 

@@ -44,12 +44,14 @@ class Options:
     ``shapes``: drop ``unbroadcast`` where :mod:`srcad.passes.shapes` proves the shapes equal (and
     with it the saves that only fed it); ``in_place``: accumulate array gradients into their buffer
     (:mod:`srcad.passes.inplace`); ``debug_nans``: check every adjoint for NaN and inf as it is
-    computed, naming the user's line."""
+    computed, naming the user's line; ``has_aux``: the function returns ``(loss, aux)`` and only
+    ``loss`` is differentiated (the seed is ``seed_aux``: 1 for ``loss``, zeros for ``aux``)."""
 
     optimize: bool = True
     debug_nans: bool = False
     shapes: bool = True
     in_place: bool = True
+    has_aux: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

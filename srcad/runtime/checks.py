@@ -11,6 +11,10 @@ raises :class:`srcad.errors.NonScalarOutputError` for a non-scalar output of ``g
 
 from __future__ import annotations
 
+import copy
+import numbers
+import types
+
 import numpy as np
 
 from ..errors import NonScalarOutputError
@@ -40,6 +44,39 @@ def seed_scalar(out):
         f"grad needs a function with a scalar value, but it returned {what}",
         hint="grad differentiates a scalar: use srcad.vjp (or srcad.jacrev) for an array or tuple "
              "output")
+
+
+@helper(nondiff=True)
+def seed_aux(out):
+    """The seed of reverse mode for ``grad(f, has_aux=True)``: ``f`` returns ``(loss, aux)``;
+    ``(seed_scalar(loss), zeros for aux)`` (aux is returned as it is, and gets no gradient)."""
+    if not (isinstance(out, tuple) and len(out) == 2):
+        what = f"a tuple of {len(out)} values" if isinstance(out, tuple) else \
+            f"a value of type {type(out).__name__}"
+        raise NonScalarOutputError(
+            f"has_aux=True needs a function returning a pair (loss, aux), but it returned {what}",
+            hint="return loss, aux (aux may be any value: a dict, a tuple, ...), or drop has_aux")
+    return seed_scalar(out[0]), zeros_like(out[1])
+
+
+@helper(nondiff=True)
+def kept_value(value):
+    """``value`` (``(loss, aux)`` of ``grad(f, has_aux=True)``) with every array it holds copied,
+    at any depth of lists, tuples and dicts (any other object deep-copied), so that the backward
+    pass, which restores arrays written in place, leaves what is returned as the function made
+    it."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        return type(value)(*(kept_value(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(kept_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: kept_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic)) \
+            or callable(value) or isinstance(value, types.ModuleType):
+        return value
+    return copy.deepcopy(value)
 
 
 @helper

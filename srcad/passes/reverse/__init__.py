@@ -14,7 +14,8 @@ returns ``(value, gradients)``, whose body is
    overwrites. A loop's trip count and a branch's decision are ordinary variables, saved the same way
    when a loop overwrites them. A loop's variable is pushed once per iteration if the reverse sweep
    reads it.
-2. the seed ``dout = seed_scalar(out)`` (d out / d out = 1);
+2. the seed ``dout = seed_scalar(out)`` (d out / d out = 1; ``has_aux``: ``seed_aux(out)``, 1 for
+   ``out[0]`` and zeros for the aux ``out[1]``);
 3. the reverse sweep: the statements from last to first, each one's adjoint (:mod:`.sweep`). After a
    statement's adjoint, the values it overwrote are restored, so each adjoint sees the values its
    statement saw (:mod:`.saves`).

@@ -99,9 +99,15 @@ def whole_function(ctx, comments, s: Sweeps, name, argnums_is_tuple) -> Generate
         value = namer.fresh(f"{out}_value")
         body.append(comments.comment(f"keep the value returned: the backward pass restores {out}"))
         body.append(assign(value, load(out)))
+    elif ctx.options.has_aux and s.plan.restored:  # (aux may hold an array restored in place)
+        value = namer.fresh(f"{out}_value")
+        body.append(comments.comment("keep the value and aux returned: the backward pass "
+                                     "restores arrays they may hold"))
+        body.append(assign(value, call(ctx.helpers.name("kept_value"), load(out))))
     body.append(comments.comment(f"backward: d<name> is the gradient of {out} with respect to "
                                  "<name>"))
-    body.append(assign(namer.adjoint(out), call(ctx.helpers.name("seed_scalar"), load(out))))
+    seed = "seed_aux" if ctx.options.has_aux else "seed_scalar"  # (has_aux: out is (loss, aux))
+    body.append(assign(namer.adjoint(out), call(ctx.helpers.name(seed), load(out))))
     start = len(body)
     body.extend(s.backward)
     sweep = AdjointSweep(0, start, len(body), _in_place_candidates(ctx, out))
