@@ -431,3 +431,186 @@ REFUSED = {
                                 ("rename",)),
 }
 BUGS = {}
+
+# run by autograd too (the same code with autograd.numpy for np)
+AUTOGRAD = ["star_unpack", "sgd_step_loss", "momentum_unrolled", "minibatch_loss", "list_of_weights",
+            "tuple_of_params", "dict_mlp"]
+
+
+# ---- a small module system: inheritance, super(), properties, static methods -----------------------
+
+class Module:
+    scale = 2.0
+
+    def __init__(self, params):
+        self.params = params
+
+    def penalty(self):
+        total = 0.0
+        for name, p in self.params.items():
+            total = total + np.sum(p ** 2)
+        return total
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def loss(self, x):
+        return np.sum(self.forward(x) ** 2) + 0.1 * self.penalty()
+
+
+class Linear(Module):
+    def forward(self, x):
+        return x @ self.params["w"] * self.scale + self.params["b"]
+
+
+class ScaledLinear(Linear):
+    def forward(self, x):
+        return super().forward(x) * 0.5
+
+    @property
+    def w(self):
+        return self.params["w"]
+
+    @staticmethod
+    def act(z):
+        return np.tanh(z)
+
+    @classmethod
+    def make(cls, params):
+        return cls(params)
+
+
+def module_loss(m, x):
+    return m.loss(x)
+
+
+def module_super_property(m, x):
+    return np.sum(ScaledLinear.act(m.forward(x))) + np.sum(m.w ** 2)
+
+
+def module_from_classmethod(m, x):
+    m2 = ScaledLinear.make(m.params)
+    return m2.loss(x)
+
+
+@dataclasses.dataclass(frozen=True)
+class Normal:
+    mu: np.ndarray
+    log_s: float = 0.0
+
+    def nll(self, x):
+        return np.sum(0.5 * ((x - self.mu) / np.exp(self.log_s)) ** 2 + self.log_s)
+
+
+@dataclasses.dataclass
+class Autoencoder:
+    enc: Normal
+    dec: Normal
+    weights: list
+
+
+def frozen_dataclass_method(p, x):
+    return p.nll(x)
+
+
+def nested_dataclasses(o, x):
+    return o.enc.nll(x) + o.dec.nll(x * 2.0) + sum(np.sum(w ** 2) for w in o.weights)
+
+
+@dataclasses.dataclass
+class WithPostInit:
+    a: np.ndarray
+
+    def __post_init__(self):
+        self.n = len(self.a)
+
+
+def post_init_attribute(p, x):
+    return np.sum(p.a * x) / p.n
+
+
+class Oscillator(NamedTuple):
+    pos: np.ndarray
+    vel: np.ndarray
+
+
+def oscillator_step(s, dt):
+    return Oscillator(s.pos + dt * s.vel, s.vel - dt * s.pos)
+
+
+def namedtuple_built_in_loop(s):
+    traj = [s]
+    for _ in range(5):
+        s = oscillator_step(s, 0.1)
+        traj.append(s)
+    return np.sum(np.stack([t.pos for t in traj]) ** 2)
+
+
+def namedtuple_replace_in_loop(s):
+    for _ in range(5):
+        s = s._replace(pos=s.pos + 0.1 * s.vel)
+    return np.sum(s.pos ** 2 * s.vel)
+
+
+def namespace_attribute_write(ns):
+    out = types.SimpleNamespace(y=ns.a * 2.0)
+    out.z = out.y + ns.b
+    return np.sum(out.z ** 2)
+
+
+def write_into_model_params(m, x):
+    m.params["w"] = m.params["w"] * 2.0
+    return m.loss(x)
+
+
+class Wave:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return np.sin(x * self.w)
+
+
+def callable_twice(c, x):
+    return np.sum(c(c(x)))
+
+
+def _lin(cls=Linear):
+    return cls({"w": np.array([[0.5, 1.0], [0.2, -0.3]]), "b": np.array([0.1, 0.2])})
+
+
+_x12 = np.array([[1.0, 2.0], [0.3, -0.4]])
+CASES.update({
+    "module_inheritance_loss": (module_loss, lambda: (_lin(), _x12), 0),
+    "module_super_property": (module_super_property, lambda: (_lin(ScaledLinear), _x12), 0),
+    "frozen_dataclass_method": (frozen_dataclass_method, lambda: (Normal(np.array([0.5, 1.0]), 0.2),
+                                                                  np.array([1.0, 2.0])), 0),
+    "nested_dataclasses": (nested_dataclasses,
+                           lambda: (Autoencoder(Normal(np.array([0.5, 1.0]), 0.2),
+                                                Normal(np.array([0.1, 1.0]), -0.2),
+                                                [np.array([1.0, 2.0]), np.array(0.5)]),
+                                    np.array([1.0, 2.0])), 0),
+    "callable_object_twice": (callable_twice, lambda: (Wave(np.array([0.5, 1.0])), np.array([1.0, 2.0])), 0),
+})
+
+_osc = lambda: (Oscillator(np.array([0.5, 1.0]), np.array([0.1, -0.3])),)  # noqa: E731
+REFUSED.update({
+    # a user method of an object made inside the function (by a classmethod): the hint is generic
+    "object_from_classmethod": (module_from_classmethod, lambda: (_lin(ScaledLinear), _x12), 0,
+                                srcad.NoGradientRuleError, "return m2.loss(x)", ("'.loss()'",)),
+    "attribute_set_in_post_init": (post_init_attribute,
+                                   lambda: (WithPostInit(np.array([0.5, 1.0])), np.array([1.0, 2.0])), 0,
+                                   srcad.NoGradientRuleError, "return np.sum(p.a * x) / p.n",
+                                   ("register_pytree",)),
+    "namedtuple_constructed": (namedtuple_built_in_loop, _osc, 0, srcad.NoGradientRuleError,
+                               "return Oscillator(s.pos + dt * s.vel, s.vel - dt * s.pos)",
+                               ("'Oscillator'",)),
+    "namedtuple_replace_loop": (namedtuple_replace_in_loop, _osc, 0, srcad.NoGradientRuleError,
+                                "s = s._replace(pos=s.pos + 0.1 * s.vel)", ("'._replace()'",)),
+    "attribute_assignment": (namespace_attribute_write,
+                             lambda: (types.SimpleNamespace(a=np.array([0.5, 1.0]), b=0.3),), 0,
+                             srcad.UnsupportedSyntaxError, "out.z = out.y + ns.b", ("attribute",)),
+    "write_into_attribute_dict": (write_into_model_params, lambda: (_lin(), _x12), 0,
+                                  srcad.UnsupportedSyntaxError, 'm.params["w"] = m.params["w"] * 2.0',
+                                  ("nested subscript",)),
+})

@@ -384,3 +384,144 @@ BUG_CASES = {
     "item_reassigned_broadcast_list": (item_reassigned_broadcast_list,
                                        lambda: (np.array([1.0, 2.0, 3.0]), np.array([0.5])), 1),
 }
+
+
+# ---- lists and dicts as scratch space ---------------------------------------------------------------
+
+def list_item_rewritten(x):
+    hs = [x]
+    hs.append(np.sin(x))
+    hs[-1] = hs[-1] * 2.0
+    return np.sum(np.stack(hs) ** 2)
+
+
+def list_slices_reversed(x):
+    hs = [x * k for k in range(1, 4)]
+    return np.sum(np.stack(hs[::-1]) * np.arange(3)[:, None]) + np.sum(np.stack(hs[1:]) ** 2)
+
+
+def list_repeated(x):
+    xs = [x] * 3
+    return np.sum(np.stack(xs) * np.arange(1.0, 4.0)[:, None] ** 2)
+
+
+def dict_built_sorted_keys(x):
+    out = {}
+    for k in sorted(["b", "a"]):
+        out[k] = x * (1.0 if k == "a" else 2.0)
+    return np.sum(out["a"] * np.cos(out["b"]))
+
+
+def list_item_augassign(x):
+    hs = []
+    for k in range(3):
+        hs.append(x * k)
+    hs[0] += 1.0
+    return np.sum(np.stack(hs) ** 2)
+
+
+def loop_variable_rebound(x):
+    total = 0.0
+    hs = [x, x ** 2]
+    for h in hs:
+        h = h * 2.0
+        total = total + np.sum(h)
+    return total + np.sum(hs[0] ** 3)
+
+
+def list_param_ragged(xs):
+    y = 0.0
+    for i in range(len(xs)):
+        y = y + np.sum(xs[i] ** 2) * (i + 1)
+    return y
+
+
+def nested_lists_to_array(x):
+    grid = [[x, x * 2.0], [x * 3.0, np.sin(x)]]
+    return np.sum(np.array(grid) ** 2)
+
+
+def while_len_of_list(x):
+    acc = []
+    while len(acc) < 3:
+        acc.append(np.sum(x ** 2) * (len(acc) + 1))
+    return sum(acc) + acc[-1] ** 2
+
+
+def fill_empty_like(x):
+    y = np.empty_like(x)
+    for i in range(len(x)):
+        y[i] = x[i] ** 2 if i % 2 == 0 else np.sin(x[i])
+    return np.sum(y * x)
+
+
+def dict_float_scale(params, x):
+    return np.sum(params["scale"] * x ** 2 + params["shift"])
+
+
+def list_alias_append(x):
+    a = [x]
+    b = a
+    b.append(x * 3.0)
+    return np.sum(np.stack(a) ** 2)
+
+
+def _append_doubled(out, v):
+    out.append(v * 2.0)
+
+
+def callee_appends(x):
+    out = [x]
+    _append_doubled(out, np.sin(x))
+    return np.sum(np.stack(out) ** 2)
+
+
+def dict_alias_write(x):
+    d = {"a": x}
+    d2 = d
+    d2["a"] = d2["a"] * 2.0
+    return np.sum(d["a"] ** 2)
+
+
+def max_with_key(x):
+    parts = [x[0], x[1], x[2]]
+    return max(parts, key=lambda p: p) * 2.0
+
+
+_v2 = lambda: (np.array([0.3, 0.4]),)  # noqa: E731
+CASES.update({
+    "list_item_rewritten": (list_item_rewritten, _v2, 0),
+    "list_slices_reversed": (list_slices_reversed, _v2, 0),
+    "list_repeated": (list_repeated, _v2, 0),
+    "dict_built_sorted_keys": (dict_built_sorted_keys, _v2, 0),
+    "list_item_augassign": (list_item_augassign, _v2, 0),
+    "loop_variable_rebound": (loop_variable_rebound, _v2, 0),
+    "list_param_ragged": (list_param_ragged, lambda: ([np.array([0.3, 0.4]), np.array([1.0]), 0.5],), 0),
+    "nested_lists_to_array": (nested_lists_to_array, _v2, 0),
+    "while_len_of_list": (while_len_of_list, _v2, 0),
+    "fill_empty_like": (fill_empty_like, lambda: (np.array([0.3, 0.4, 0.7]),), 0),
+    "dict_float_scale": (dict_float_scale, lambda: ({"scale": 1.5, "shift": np.array([0.2])},
+                                                    np.array([1.0, 2.0])), 0),
+})
+REFUSED.update({
+    "list_alias_append": (list_alias_append, _v2, 0, srcad.AliasingError, "b.append(x * 3.0)",
+                          ("b = list(b)",)),
+    "callee_appends": (callee_appends, _v2, 0, srcad.UnsupportedSyntaxError,
+                       "_append_doubled(out, np.sin(x))", ("side effects",)),
+    "dict_alias_write": (dict_alias_write, _v2, 0, srcad.AliasingError, 'd2["a"] = d2["a"] * 2.0',
+                         ("d2.copy()",)),
+    "lambda_as_key": (max_with_key, lambda: (np.array([0.3, 0.9, 0.4]),), 0, srcad.UnsupportedSyntaxError,
+                      "return max(parts, key=lambda p: p) * 2.0", ("lambda",)),
+})
+
+# run by autograd too (the same code with autograd.numpy for np)
+AUTOGRAD = ["fibonacci_swap", "list_comprehension_features", "builtin_max_of_list", "reversed_list",
+            "newton_sqrt_while", "clip_and_maximum", "concatenate_pieces", "early_return_in_loop",
+            "global_constant_scale", "insert_and_index", "pop_from_front"]
+
+# Hessian-vector products refused (the gradient is checked like any case): the line of the refusal.
+# A defect: srcad.grad's own code for a dict item write ('restore_entry(out, key, old)', a statement)
+# is refused by forward mode as "an expression statement may have side effects".
+HVP_REFUSED = {
+    "dict_built_sorted_keys": 'out[k] = x * (1.0 if k == "a" else 2.0)',
+}

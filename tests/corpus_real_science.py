@@ -367,3 +367,9 @@ HVP_REFUSED = {
     "gp_predictive_mean": "mean = Ks @ np.linalg.solve(K, y)",
 }
 BUGS = {}
+
+# run by autograd too (the same code with autograd.numpy for np)
+AUTOGRAD = ["spring_chain_energy", "exp_smoothing", "spectrum_energy", "gaussian_loglik",
+            "stable_logsumexp", "softmax_cross_entropy", "poisson_regression", "lennard_jones",
+            "moving_average", "conv1d_loops_signal"]
+CASES["conv1d_loops_signal"] = (conv1d_loops, lambda: (_normal(8, 7), _normal(9, 3)), 0)
