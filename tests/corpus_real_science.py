@@ -368,6 +368,29 @@ HVP_REFUSED = {
 }
 BUGS = {}
 
+
+# ---- a covariance matrix as the parameter (cholesky and eigh read one triangle: the documented
+# convention is the gradient with respect to a symmetric matrix, so the user symmetrizes) -----------
+
+def mvn_logpdf(cov, x):
+    cov = 0.5 * (cov + cov.T)
+    L = np.linalg.cholesky(cov)
+    z = np.linalg.solve(L, x)
+    return -0.5 * np.sum(z ** 2) - np.sum(np.log(np.diag(L)))
+
+
+def spectral_penalty(cov):
+    cov = 0.5 * (cov + cov.T)
+    eigenvalues, _ = np.linalg.eigh(cov)
+    return np.sum(eigenvalues ** 2) + np.sum(np.log(eigenvalues))
+
+
+_cov = lambda: (np.array([[2.0, 0.3, 0.1], [0.3, 1.5, 0.2], [0.1, 0.2, 1.8]]),)  # noqa: E731
+CASES["mvn_logpdf_cov"] = (mvn_logpdf, lambda: _cov() + (np.array([0.3, -0.7, 1.1]),), 0)
+CASES["spectral_penalty"] = (spectral_penalty, _cov, 0)
+HVP_REFUSED["mvn_logpdf_cov"] = "z = np.linalg.solve(L, x)"
+HVP_REFUSED["spectral_penalty"] = "eigenvalues, _ = np.linalg.eigh(cov)"
+
 # run by autograd too (the same code with autograd.numpy for np)
 AUTOGRAD = ["spring_chain_energy", "exp_smoothing", "spectrum_energy", "gaussian_loglik",
             "stable_logsumexp", "softmax_cross_entropy", "poisson_regression", "lennard_jones",
