@@ -283,6 +283,12 @@ def item_reassigned_broadcast_list(w, x):
     return np.sum(state[0] ** 2)
 
 
+def item_reassigned_broadcast_add(w, x):
+    hs = [x]
+    hs[0] = hs[0] + w
+    return np.sum(hs[0] ** 2)
+
+
 def insert_and_index(x):
     items = [x]
     items.insert(0, x ** 2)
@@ -374,11 +380,16 @@ BUGS = {
     "item_reassigned_broadcast_dict": "d['h'] = d['h'] * w with d['h'] a float or shape (1,), w shape "
                                       "(3,): the gradient for x has shape (3,), not x's shape "
                                       "(the item's gradient is not summed back to its old shape)",
+    "item_reassigned_broadcast_add": "hs = [x]; hs[0] = hs[0] + w (x a float, w shape (3,)): "
+                                     "gradient for x of shape (3,) (also for a copied argument: "
+                                     "p = dict(params); p['s'] = p['s'] * x)",
     "item_reassigned_broadcast_list": "the same through a list item (state[0] = state[0] * w): "
                                       "gradient of shape (3,) for a float x",
 }
 BUG_CASES = {
     **_bugs,
+    "item_reassigned_broadcast_add": (item_reassigned_broadcast_add,
+                                      lambda: (np.array([1.0, 2.0, 3.0]), 0.5), 1),
     "item_reassigned_broadcast_dict": (item_reassigned_broadcast_dict,
                                        lambda: (np.array([1.0, 2.0, 3.0]), 0.5), 1),
     "item_reassigned_broadcast_list": (item_reassigned_broadcast_list,
