@@ -22,6 +22,7 @@ import pytest
 import corpus
 import corpus_calls
 import corpus_control
+import corpus_real_models
 import goldens
 import srcad
 from gradcheck import check_grad, make_function
@@ -38,6 +39,7 @@ GOLDEN_CASES = {
     "subscript_write": (corpus_control.rnn_rows, (0, 1, 2)),
     "early_return": (corpus_control.early_return_in_loop, 0),
     "calls": (corpus_calls.mlp, (0, 1)),
+    "dataclass_logreg_loss": (corpus_real_models.logreg_loss, 0),
 }
 
 
