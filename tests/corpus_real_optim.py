@@ -371,22 +371,13 @@ REFUSED = {
 # collections/__init__.py), not at the user's call of dataclasses.replace / _replace
 MISLOCATED = dict(_mislocated)
 
-# srcad wrong (a wrong gradient, or a crash that is not a SrcadError): name -> one line; the cases
-# are in BUG_CASES, checked (expected to fail) by tests/test_corpus_real.py
-BUGS = {
-    "dict_update_inplace": "a dict item reassigned in a loop with a value of another shape "
-                           "(state['h'] = np.tanh(state['h'] @ w)): ValueError (broadcast) in the "
-                           "generated backward code",
-    "item_reassigned_broadcast_dict": "d['h'] = d['h'] * w with d['h'] a float or shape (1,), w shape "
-                                      "(3,): the gradient for x has shape (3,), not x's shape "
-                                      "(the item's gradient is not summed back to its old shape)",
-    "item_reassigned_broadcast_add": "hs = [x]; hs[0] = hs[0] + w (x a float, w shape (3,)): "
-                                     "gradient for x of shape (3,) (also for a copied argument: "
-                                     "p = dict(params); p['s'] = p['s'] * x)",
-    "item_reassigned_broadcast_list": "the same through a list item (state[0] = state[0] * w): "
-                                      "gradient of shape (3,) for a float x",
-}
-BUG_CASES = {
+# srcad was wrong on these when the corpus was written (a wrong gradient, or a crash that is not a
+# SrcadError); fixed since (zero_at leaves a scalar zero in a container adjoint, which takes the
+# shape of the value added to it later), they are ordinary cases now: a dict or list item
+# reassigned with a value of another shape (state['h'] = np.tanh(state['h'] @ w) in a loop: a
+# ValueError in the backward code; d['h'] = d['h'] * w, hs[0] = hs[0] + w: a gradient of w's shape)
+BUGS = {}
+CASES.update({
     **_bugs,
     "item_reassigned_broadcast_add": (item_reassigned_broadcast_add,
                                       lambda: (np.array([1.0, 2.0, 3.0]), 0.5), 1),
@@ -394,7 +385,8 @@ BUG_CASES = {
                                        lambda: (np.array([1.0, 2.0, 3.0]), 0.5), 1),
     "item_reassigned_broadcast_list": (item_reassigned_broadcast_list,
                                        lambda: (np.array([1.0, 2.0, 3.0]), np.array([0.5])), 1),
-}
+})
+BUG_CASES = {}
 
 
 # ---- lists and dicts as scratch space ---------------------------------------------------------------

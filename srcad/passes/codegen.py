@@ -171,6 +171,7 @@ class Guards:
         self.ctx = ctx
         self.comments = comments
         self.shared = shared  # statement -> names that may share what it writes (alias.guards)
+        self._live = self._groups = None  # (computed for guard_item when first needed)
         self.sequences = None  # (holders.sequence_names, when first needed)
 
     def guard(self, stmt) -> list:
@@ -236,9 +237,17 @@ class Guards:
         var = op.targets[0]
         if var not in container_names(self.ctx.ops):
             return []
+        if self._live is None:
+            self._live = alias.live_after(self.ctx.normalized.tree.body)
+            self._groups = alias.alias_groups(self.ctx.ops)
+        held = sorted(n for n, group in self._groups.items() if var in group and n != var
+                      and n in self._live.get(stmt, ()))  # what it may hold, read afterwards
+        if not held:
+            return []
         where = f"{self.ctx.parsed.filename}:{origin.lineno}"
         return [gast.Expr(value=call(self.ctx.helpers.name("check_item_not_array"), load(var),
                                      copy.deepcopy(op.args["index"]),
+                                     gast.Tuple(elts=[load(n) for n in held], ctx=gast.Load()),
                                      gast.Constant(value=var, kind=None),
                                      gast.Constant(value=where, kind=None)))]
 

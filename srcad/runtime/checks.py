@@ -190,15 +190,16 @@ def _shares(written, other, seen) -> bool:
 
 
 @helper
-def check_item_not_array(container, index, name, where):
-    """Refuse ``name[index] += e`` where ``name`` is a list, tuple or dict holding an array there:
-    NumPy changes that array in place, and every other name for it."""
+def check_item_not_array(container, index, others, name, where):
+    """Refuse ``name[index] += e`` where ``name`` is a list, tuple or dict holding there an array
+    that one of ``others`` (names read afterwards) shares: NumPy changes that array in place."""
     if isinstance(container, (list, tuple, dict)):
         try:
             item = container[index]
         except (KeyError, IndexError, TypeError):
             return  # (the statement itself raises)
-        if isinstance(item, np.ndarray):
+        if isinstance(item, np.ndarray) and any(
+                isinstance(o, np.ndarray) and np.shares_memory(item, o) for o in others):
             _refuse(f"{where}: '{name}[...] op= e' changes, in place, the array '{name}' holds "
                     "there (and every other name for it), which srcad does not follow; write "
                     f"'{name}[...] = {name}[...] op e'")

@@ -83,6 +83,8 @@ def plain(g, x):
         return plain_object(g, x, plain)
     if isinstance(g, TupleAdjoint):
         return tuple(plain(v, xv) for v, xv in zip(g, x))
+    if isinstance(x, np.ndarray) and np.ndim(g) == 0 and x.ndim > 0 and not np.any(g):
+        g = np.zeros(x.shape, dtype=_float_dtype(x))  # (a scalar zero: see zero_at)
     dtype = getattr(x, "dtype", None)
     if dtype is not None and dtype.kind == "f" and getattr(g, "dtype", dtype) != dtype \
             and getattr(g, "dtype", None) is not None and g.dtype.kind == "f":
@@ -160,7 +162,10 @@ def zero_at(g, index):
     ``x[index] = ...`` overwrote (no gradient flows to it)."""
     if isinstance(g, (list, dict)):
         g = type(g)(g)
-        g[index] = zeros_like(g[index])
+        entry = g[index]
+        # an entry that is a number or an array: a scalar zero, which takes the shape of whatever
+        # is added to it later (the overwritten value may have had another shape: 'd[k] = d[k] * w')
+        g[index] = zeros_like(entry) if isinstance(entry, (list, tuple, dict)) else 0.0
         return g
     g = np.array(g, dtype=_float_dtype(g), copy=True)
     g[index] = 0
