@@ -8,7 +8,7 @@ make, from the same generator, in the same order, of the result's shape -- NumPy
 samples as ``loc + scale * z`` and ``low + (high - low) * u``, so the generated code that computes
 them so gets the very same numbers, and its gradient is the pathwise (reparameterisation) one.
 They refuse what NumPy refuses (``scale < 0``, an infinite range, a ``size`` the parameters do not
-broadcast to) with NumPy's errors, and a generator of another type with a located
+broadcast to) with NumPy's errors (NumPy itself checks the call, on a throwaway generator), and a generator of another type with a located
 :class:`srcad.errors.UnsupportedOperationError`. No gradient flows through them (the draws do
 not depend on the parameters).
 """
@@ -24,7 +24,10 @@ _GENERATORS = (np.random.Generator, np.random.RandomState)
 
 def _shape(where, method, rng, params, size):
     """The shape of the draws NumPy's ``method`` makes for ``params`` and ``size`` (None: a
-    Python float, as NumPy returns for scalar parameters and no size)."""
+    Python float, as NumPy returns for scalar parameters and no size). The call is made once on a
+    throwaway generator of the same type, so NumPy itself refuses what it refuses (a negative
+    scale, ``high < low`` where the version refuses it, an infinite range, a ``size`` the
+    parameters do not broadcast to), with its own errors, and the user's generator is untouched."""
     if not isinstance(rng, _GENERATORS):
         from .checks import _refuse
         from ..errors import UnsupportedOperationError
@@ -32,22 +35,16 @@ def _shape(where, method, rng, params, size):
                 f"(or np.random.{method}), but this object is a {type(rng).__name__}; give the "
                 f"method a gradient with srcad.custom_vjp, or draw with a numpy.random.Generator",
                 UnsupportedOperationError)
-    shape = np.broadcast_shapes(*(np.shape(p) for p in params))
-    if size is None:
-        return None if shape == () else shape
-    size = tuple(size) if np.iterable(size) else (int(size),)
-    if np.broadcast_shapes(shape, size) != size:
-        raise ValueError(f"shape mismatch: objects cannot be broadcast to a single shape "
-                         f"(the parameters of {method} have shape {shape}, size is {size})")
-    return size
+    throwaway = (np.random.default_rng(0) if isinstance(rng, np.random.Generator)
+                 else np.random.RandomState(0))
+    sample = getattr(throwaway, method)(*params, size)
+    return np.shape(sample) if isinstance(sample, np.ndarray) else None
 
 
 @helper(nondiff=True)
 def standard_normal_draws(rng, loc, scale, size, where):
     """``z`` such that ``rng.normal(loc, scale, size)`` is ``loc + scale * z`` (see the module)."""
     shape = _shape(where, "normal", rng, (loc, scale), size)
-    if np.any(np.less(scale, 0)):
-        raise ValueError("scale < 0")
     return rng.standard_normal() if shape is None else rng.standard_normal(shape)
 
 
@@ -55,8 +52,5 @@ def standard_normal_draws(rng, loc, scale, size, where):
 def standard_uniform_draws(rng, low, high, size, where):
     """``u`` such that ``rng.uniform(low, high, size)`` is ``low + (high - low) * u``."""
     shape = _shape(where, "uniform", rng, (low, high), size)
-    with np.errstate(over="ignore", invalid="ignore"):
-        if not np.all(np.isfinite(np.subtract(high, low))):
-            raise OverflowError("Range exceeds valid bounds")
     draw = rng.random if isinstance(rng, np.random.Generator) else rng.random_sample
     return draw() if shape is None else draw(shape)
