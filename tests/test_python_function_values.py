@@ -276,3 +276,48 @@ def test_np_random_seed_runs_once_in_the_forward_sweep():
     after_grad = np.random.random()
     f(x)
     assert np.random.random() == after_grad  # the global state as the plain function leaves it
+
+
+@pytest.mark.parametrize("draw", ["rng.normal(mu, 0.5, 3)", "mu + 0.5 * rng.standard_normal(3)",
+                                  "mu + 0.5 * np.random.standard_normal(3)"])
+def test_a_checkpointed_function_that_draws_is_refused_where_it_is_called(draw):
+    """Run again in the backward sweep, it would draw other numbers: the gradient would be that of
+    other values (it was, silently, before the recomputation was checked)."""
+    namespace = dict(NAMESPACE, srcad=srcad)
+    namespace["noisy"] = make_function(f"""
+        @srcad.checkpoint
+        def noisy(mu, rng):
+            return np.sin({draw})
+        """, namespace)
+    f = make_function("""
+        def f(mu):
+            np.random.seed(0)
+            rng = np.random.default_rng(0)
+            return np.sum(noisy(mu, rng) ** 2)
+        """, namespace)
+    x = np.array([0.3, -0.5, 1.2])
+    for run in (lambda: srcad.grad(f)(x), lambda: srcad.hvp(f)(x, x)):
+        with pytest.raises(srcad.UnsupportedOperationError, match="run again") as info:
+            run()
+        assert info.value.location.lineno == 5
+    _, tangent = srcad.jvp(f, (x,), (x,))  # forward mode runs it once
+    np.testing.assert_allclose(tangent, directional(f, [x], 0, x), rtol=1e-5, atol=1e-7)
+
+
+def test_a_deterministic_checkpointed_function_is_not_refused():
+    namespace = dict(NAMESPACE, srcad=srcad)
+    namespace["cell"] = make_function("""
+        @srcad.checkpoint
+        def cell(mu, z):
+            return np.sin(mu + 0.5 * z)
+        """, namespace)
+    f = make_function("""
+        def f(mu):
+            rng = np.random.default_rng(0)
+            z = rng.standard_normal(3)
+            h = mu
+            for t in range(3):
+                h = cell(h, z)
+            return np.sum(h ** 2)
+        """, namespace)
+    check_grad(f, [np.array([0.3, -0.5, 1.2])])

@@ -285,7 +285,8 @@ class _Fence:
             return False
         obj = self.parsed.namespace.lookup(value.func.id, None)
         return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite,
-                       runtime.check_sequence, runtime.check_distinct, runtime.check_extend)
+                       runtime.check_sequence, runtime.check_distinct, runtime.check_extend,
+                       runtime.check_recomputed)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):
