@@ -15,7 +15,7 @@ node (file, line, column, caret) with a message naming the construct. The suppor
 * assignment targets are names, tuples/lists of them (one of which may be starred), or
   subscripts of a name; loop targets are names or tuples/lists of names;
 * an expression statement is a docstring, ``print(...)``, ``warnings.warn(...)`` (and the other
-  functions of ``warnings`` that set filters), a list's ``items.append(x)``, ``.extend(xs)``,
+  functions of ``warnings`` that set filters), ``np.random.seed(...)``, a list's ``items.append(x)``, ``.extend(xs)``,
   ``.insert(i, x)``, ``.pop()``, ``.pop(i)`` or ``.reverse()`` on a name
   (:mod:`srcad.passes.lists`), or one of srcad's own runtime checks; ``print(...)`` and
   ``assert`` (run as written, never seen by pass 6) contain no call that changes a value in place
@@ -42,7 +42,8 @@ from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
 from .lists import changed_in_loop, is_list_method
 from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
-from .statements import check_delete, check_global, check_try, check_with, is_warning_call
+from .statements import (check_delete, check_global, check_try, check_with, is_seed_call,
+                         is_warning_call)
 from .unpacking import keys, length
 
 _UNSEEN_KEYS = ("needs a mapping whose keys srcad can see: a dict display with constant keys, "
@@ -237,10 +238,12 @@ class _Fence:
             is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                         and value.func.id == "print")
             if not (is_docstring or is_print or is_list_method(value) or self.is_check(value)
-                    or is_warning_call(value, self.parsed.namespace, self.local_names)):
+                    or is_warning_call(value, self.parsed.namespace, self.local_names)
+                    or is_seed_call(value, self.parsed.namespace, self.local_names)):
                 self.fail(stmt, "an expression statement may have side effects srcad cannot see; "
                                 "only docstrings, print(...), warnings.warn(...) (and the "
-                                "other functions of 'warnings' that set filters), srcad's checks "
+                                "other functions of 'warnings' that set filters), "
+                                "np.random.seed(...), srcad's checks "
                                 "and a list's 'items.append(x)', '.extend(xs)', '.insert(i, x)', "
                                 "'.pop()', '.pop(i)' and '.reverse()' are allowed as statements")
         if isinstance(stmt, (gast.Expr, gast.Assert, gast.Raise)):  # run as written: pass 6
@@ -283,7 +286,7 @@ class _Fence:
         obj = self.parsed.namespace.lookup(value.func.id, None)
         return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite,
                        runtime.check_sequence, runtime.check_distinct, runtime.check_extend,
-                       runtime.check_item_not_array)
+                       runtime.check_item_not_array, runtime.check_recomputed)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):

@@ -20,8 +20,12 @@ object is known (its kind is an :class:`~srcad.passes.kinds.Instance`):
   classes, a kind :class:`~srcad.passes.kinds.Union`), the call becomes an ``if`` on
   ``isinstance(obj, C)`` per class (subclasses first; the last class is the ``else``), each branch
   calling its class's function: ordinary control flow, which both modes differentiate;
+* a local only assigned ``functools.partial(F, ...)`` and only called is a call of ``F``
+  (:mod:`srcad.passes.partials`);
 * a variable holding one known function (``act = self.act``) is entered in ``parsed.static``, so
   ``act(h)`` is a call of that function;
+* ``s = rng.normal(loc, scale, size)`` and ``rng.uniform`` of a ``numpy.random.Generator`` become
+  the standard draws and arithmetic NumPy computes them with (:mod:`srcad.passes.draws`);
 * under ``if isinstance(x, C)`` (the user's, or srcad's own in code it generated) ``x`` is known to
   be a ``C``; a test ``x.a is None`` that the kinds decide empties the branch that never runs.
 
@@ -44,6 +48,7 @@ import dataclasses
 
 import gast
 
+from . import draws, partials
 from . import kinds as K
 from .holders import is_static, resolve_static
 from .kind_flow import (SUPER, KindFlow, assume, attribute_kind, decided_by_none, isinstance_test,
@@ -91,6 +96,7 @@ class _Resolver(Calls):
         tree = self.normalized.tree
         self.params = [a.id for a in tree.args.posonlyargs + tree.args.args
                        + tree.args.kwonlyargs]
+        partials.expand(tree, self.parsed, self.namer, self.locals, self.located)
         self.objects.kinds = KindFlow(self.parsed, tree, self.locals).run()
         for name, kind in self.objects.kinds.items():
             if isinstance(kind, K.Function) and name not in self.parsed.static:
@@ -128,7 +134,7 @@ class _Resolver(Calls):
             elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 self.refine = refine
                 self.note_test(stmt)
-                new = self.statement(stmt)
+                new = draws.expand(stmt, self) or self.statement(stmt)
                 for part in new:  # what the calls here are passed, narrowed (their callees')
                     for node in gast.walk(part):
                         if isinstance(node, gast.Call) and refine:

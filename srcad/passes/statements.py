@@ -62,6 +62,7 @@ CONTEXTS = {np.errstate: "np.errstate", warnings.catch_warnings: "warnings.catch
 # Calls that change only which warnings are shown (allowed as statements).
 WARNING_CALLS = frozenset({warnings.warn, warnings.simplefilter, warnings.filterwarnings,
                            warnings.resetwarnings})
+SEED_CALLS = frozenset({np.random.seed})
 # What the backward sweep of a 'warnings.catch_warnings()' body makes again.
 _FILTERS = frozenset({warnings.simplefilter, warnings.filterwarnings})
 _REFUSED = {
@@ -124,12 +125,19 @@ def backward(stmt, body, namespace) -> list:
     return [rewrap(stmt, filters + body)]
 
 
-def is_warning_call(value, namespace, local_names) -> bool:
+def is_warning_call(value, namespace, local_names, functions=WARNING_CALLS) -> bool:
     """``warnings.warn(...)``, ``warnings.simplefilter(...)``, ... (see :data:`WARNING_CALLS`) of
-    a module that is no local variable."""
+    a module that is no local variable (or a call of one of ``functions`` so)."""
     return isinstance(value, gast.Call) and dotted_name(value.func) is not None \
         and dotted_name(value.func).split(".")[0] not in local_names \
-        and _resolves(value.func, WARNING_CALLS, namespace)
+        and _resolves(value.func, functions, namespace)
+
+
+def is_seed_call(value, namespace, local_names) -> bool:
+    """``np.random.seed(...)``: it reseeds NumPy's global generator, which the function's draws
+    read after it; it runs where it is written, once, in the forward sweep (no value of the
+    function flows into it, and no gradient flows through the generator's state)."""
+    return is_warning_call(value, namespace, local_names, SEED_CALLS)
 
 
 def _is_call_of(stmt, functions, namespace) -> bool:

@@ -13,6 +13,7 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.linalg` -- products and linear algebra;
 * :mod:`.assembly` -- shape and assembly functions;
 * :mod:`.lists` -- undoing and differentiating a list's in-place methods (``append``, ``pop``, ...);
+* :mod:`.draws` -- the standard draws of ``rng.normal`` and ``rng.uniform`` (pathwise gradients);
 * :mod:`.checks` -- run-time checks (aliasing, finiteness) and the seed of ``grad``;
 * :mod:`.tangents` -- forward mode.
 
@@ -23,8 +24,8 @@ helper's own derivative (see :mod:`._registry`).
 
 from __future__ import annotations
 
-from . import (assembly, broadcasting, checks, containers, linalg, lists, objects,  # registers
-               sequences, tangents)  # the helpers
+from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,  # registers
+               objects, sequences, tangents)  # the helpers
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -32,5 +33,5 @@ from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
-           "broadcasting", "checks", "containers", "linalg", "lists", "objects", "sequences",
+           "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
            "tangents", *HELPERS]

@@ -116,6 +116,35 @@ def call_vjp(vjp, g, ans, args, kwargs):
     return tuple(zeros_like(a) if d is None else d for d, a in zip(grads, args))
 
 
+@helper(nondiff=True)
+def check_recomputed(again, value, name, where):
+    """Refuse, at the user's line ``where``, a ``srcad.checkpoint`` function whose forward, run again
+    in the backward sweep, computed another value than at its call (it draws random numbers, or
+    reads state that changed): its gradient would be that of other values."""
+    if _same(again, value):
+        return
+    from ..errors import UnsupportedOperationError
+    _refuse(f"{where}: the checkpointed function {name}, run again in the backward sweep, computed "
+            "another value than at its call (it draws random numbers, or reads a global or an "
+            "object that changed since), so its gradient would be that of other values; draw "
+            "the numbers outside the checkpointed function and pass them in, or do not "
+            "checkpoint it", UnsupportedOperationError)
+
+
+def _same(a, b) -> bool:
+    """Are ``a`` and ``b`` the same values (arrays equal where NaN is NaN; containers item by
+    item; anything else: unknown, taken as the same)?"""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    numbers = (np.ndarray, np.generic, float, int, complex)
+    if isinstance(a, numbers) and isinstance(b, numbers):
+        return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b, equal_nan=np.iscomplexobj(
+            a) or np.issubdtype(np.asarray(a).dtype, np.inexact)))
+    return True
+
+
 @helper
 def check_unshared(value, others, names, message, index=None):
     """Refuse a write into an array (or a list or dict) that another live variable shares (see

@@ -9,7 +9,9 @@ gradients, and for each operand name the gradient expressions to add to its adjo
 * A user's function ``y = helper(a, b)``: the primal sweep calls ``forward_helper`` instead, keeping
   what its backward needs (``CallAdjoint.primal``); the adjoint calls ``backward_helper`` with that
   and ``dy``. Under ``srcad.checkpoint`` the primal calls the function itself and the adjoint runs
-  its forward again, from the arguments as they were at the call.
+  its forward again, from the arguments as they were at the call, and checks that it computed the
+  same value (``check_recomputed``: a function that draws random numbers or reads changed state
+  would not; refused at the call's line).
 * A function with a user's VJP (``srcad.defvjp``): call it once, one gradient per positional
   argument.
 """
@@ -60,11 +62,18 @@ def adjoint_call(ctx, comments, callees, sites, op, operands, statement_sites) -
                                                 ctx=gast.Store())],
                             value=gast.Call(func=load(forward), args=list(args),
                                             keywords=list(keywords)), type_comment=None)
+        # the values recomputed must be those of the call (not so if it draws random numbers or
+        # reads state that changed since): checked, else its gradient would be of other values
+        where = f"{ctx.parsed.filename}:{getattr(op.node, 'lineno', 0)}"
+        check = gast.Expr(value=call(helpers.name("check_recomputed"), again.targets[0].elts[0],
+                                     load(target), gast.Constant(value=callee_name, kind=None),
+                                     gast.Constant(value=where, kind=None)))
+        check.value.args[0] = load(again.targets[0].elts[0].id)
         grads = call(backward, load(saved), load(namer.adjoint(target)))
         statements, contributions = distribute(namer, grads, positions, f"d{callee_name}_args")
         recompute = comments.comment(f"recompute {callee_name} (srcad.checkpoint): its values "
                                      "were not kept")
-        return CallAdjoint([recompute, again] + statements, contributions)
+        return CallAdjoint([recompute, again, check] + statements, contributions)
     primal = assign(gast.Tuple(elts=[store(target), store(saved)], ctx=gast.Store()),
                     gast.Call(func=load(forward), args=args, keywords=keywords))
     grads = call(backward, load(saved), load(namer.adjoint(target)))
