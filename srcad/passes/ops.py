@@ -261,8 +261,12 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
     args = node.args
     if func.attr in rules.PACKED_METHODS and len(args) > 1:
         args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
+    what = f"method '.{func.attr}()'"
+    if fn is None and func.attr in ("values", "items"):  # a dict's view, outside a for header
+        what += (f" (a dict's values are followed in 'for v in {func.value.id}.{func.attr}()' and "
+                 f"'{func.value.id}[key]': write the loop, or a list of {func.value.id}[key])")
     return _apply(targets if fn else targets + passed, rules.lookup(fn) if fn else None,
-                  [func.value] + args, keywords, node, f"method '.{func.attr}()'")
+                  [func.value] + args, keywords, node, what)
 
 
 def _side_effect(targets, node, keywords, parsed, locals_, held, sequences):
