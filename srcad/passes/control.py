@@ -45,7 +45,7 @@ import numpy as np
 
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from .parse import dotted_name, resolve_dotted
-from .syntax import load, store
+from .syntax import assigned_values, load, store
 
 
 # functions returning iterators a loop runs over by index, once listed (no gradient flows
@@ -303,31 +303,9 @@ class Control:
             return gast.Tuple(elts=[load(key), load(named)], ctx=gast.Load())
         return length, item
 
-    def assignments(self, name) -> list:
-        """The values assigned to the local ``name`` in the function (``None`` for a binding that
-        is not a plain assignment: a parameter, a loop target, an unpacking)."""
-        tree = self.anf.desugared.tree
-        values = [None for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs
-                  if a.id == name]
-        for node in gast.walk(tree):
-            if isinstance(node, gast.Assign):
-                for t in node.targets:
-                    if isinstance(t, gast.Name) and t.id == name:
-                        values.append(node.value)
-                    elif any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(t)):
-                        values.append(None)
-            elif isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign, gast.With,
-                                   gast.NamedExpr)) and any(
-                    isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-                    for t in ([node.target] if hasattr(node, "target") else
-                              [i.optional_vars for i in node.items if i.optional_vars])
-                    for n in gast.walk(t)):
-                values.append(None)
-        return values
-
     def holds_dict(self, name) -> bool:
         """Is every assignment to the local ``name`` a dict display or ``dict(...)``?"""
-        values = self.assignments(name) if name in self.anf.locals else [None]
+        values = assigned_values(self.anf.desugared.tree, name) if name in self.anf.locals else [None]
         return bool(values) and all(
             isinstance(v, (gast.Dict, gast.DictComp)) or (isinstance(v, gast.Call) and
                                                         self.is_builtin_call(v, "dict"))
@@ -336,7 +314,7 @@ class Control:
     def is_sequence(self, name) -> bool:
         """Is every assignment to the local ``name`` a list or tuple display, a comprehension, or
         arithmetic (an array or a number), so that it cannot be a dict or a set?"""
-        values = self.assignments(name) if name in self.anf.locals else [None]
+        values = assigned_values(self.anf.desugared.tree, name) if name in self.anf.locals else [None]
         return bool(values) and all(isinstance(v, (gast.List, gast.Tuple, gast.ListComp,
                                                    gast.BinOp, gast.UnaryOp)) for v in values)
 

@@ -35,15 +35,14 @@ anything is fine if no gradient flows through it).
 from __future__ import annotations
 
 import gast
-import numpy as np
 
 from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
 from .lists import changed_in_loop, is_list_method
 from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
-from .statements import (check_delete, check_global, check_try, check_with, is_seed_call,
-                         is_warning_call)
+from .statements import (check_delete, check_global, check_shared_state, check_try, check_with,
+                         is_seed_call, is_warning_call)
 from .unpacking import keys, length
 
 _UNSEEN_KEYS = ("needs a mapping whose keys srcad can see: a dict display with constant keys, "
@@ -259,7 +258,7 @@ class _Fence:
             for target in targets:
                 self.check_target(target)
             if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
-                self.check_shared_state(stmt.target)  # (NumPy's 'y += e' changes y in place)
+                check_shared_state(self, stmt.target)  # (NumPy's 'y += e' changes y in place)
 
     def has_side_effect(self, call) -> bool:
         """``y.sort()``, ``np.copyto(y, v)``, ``f(x, out=y)``, ``eval(...)``: see the docstring."""
@@ -303,45 +302,12 @@ class _Fence:
             if not isinstance(target.value, gast.Name):
                 self.fail(target, "assignment to a nested subscript or attribute ('x[i][j] = ...', "
                                   "'a.b[i] = ...') is not supported; write 'x[i, j] = ...'")
-            self.check_shared_state(target.value)
+            check_shared_state(self, target.value)
             self.check_node(target.slice)
             return
         if isinstance(target, gast.Attribute):
             self.fail(target, "assignment to an attribute ('obj.a = ...') cannot be differentiated")
         self.check_node(target)
-
-    def check_shared_state(self, name):
-        """A write into ``name[...]`` (or ``name += ...``) may not change what outlives the call: a
-        global or enclosing variable, what a local took from one (``y = G``), a default value."""
-        where = None
-        if name.id not in self.local_names:
-            where = f"'{name.id}' is not a local variable of the function"
-        elif self.tree is self.parsed.tree:
-            fn = self.parsed.fn
-            params = parameter_names(self.tree.args)
-            defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):],
-                                fn.__defaults__ or ()))
-            defaults.update(fn.__kwdefaults__ or {})
-            if isinstance(defaults.get(name.id), (np.ndarray, list, dict)):
-                where = f"the parameter '{name.id}' has an array, list or dict as its default"
-            for node in own_nodes(self.tree):
-                if isinstance(node, gast.Assign) and any(
-                        isinstance(t, gast.Name) and t.id == name.id for t in node.targets) \
-                        and dotted_name(node.value) is not None \
-                        and dotted_name(node.value).split(".")[0] not in self.local_names:
-                    try:
-                        held = resolve_dotted(node.value, self.parsed.namespace,
-                                              self.parsed.filename)
-                    except UndefinedNameError:
-                        continue
-                    if isinstance(held, (np.ndarray, list, dict)):
-                        where = (f"'{name.id}' holds '{dotted_name(node.value)}' (line "
-                                 f"{node.lineno}), which is not a local variable")
-        if where is not None:
-            self.fail(name, f"this changes '{name.id}' in place, and {where}: srcad differentiates "
-                            "functions that change no state outliving the call (a second call "
-                            f"would see the change). Work on a copy ('{name.id} = "
-                            f"{name.id}.copy()' first)")
 
     def check_names(self, fn, outer=frozenset()):
         """Every name the function reads is a parameter, a local, or bound where it is defined

@@ -33,8 +33,9 @@ import gast
 from .. import rules
 from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
-from .codegen import (Comments, Context, Generated, Guards, distinct, float_arrays,
-                      written_arrays, writes_only_fresh_arrays)
+from .codegen import (Comments, Context, Generated, Guards, distinct,
+                      writes_only_fresh_arrays)
+from .written import float_arrays, written_arrays
 from . import lists
 from .alias import alias_groups
 from .lists import kinds as list_kinds

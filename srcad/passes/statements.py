@@ -38,10 +38,11 @@ Guarantees: what srcad accepts of these statements, decided once for every pass:
   what is shown, never a value.
 
 The fence (:mod:`srcad.passes.fence`) calls :func:`check_with`, :func:`check_try`,
-:func:`check_global` and :func:`check_delete`; :mod:`srcad.passes.desugar` drops ``global`` and
-``del``; the passes
-after it read ``with`` and ``try`` as blocks whose body always runs to its end (:data:`BLOCKS`),
-and rebuild them around new bodies with :func:`rewrap` and :func:`backward`.
+:func:`check_global`, :func:`check_delete` and :func:`check_shared_state` (a write into
+what outlives the call: a global or enclosing array, a local holding one, a default value);
+:mod:`srcad.passes.desugar` drops ``global`` and ``del``; the passes after it read ``with`` and
+``try`` as blocks whose body always runs to its end (:data:`BLOCKS`), and rebuild them around new
+bodies with :func:`rewrap` and :func:`backward`.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ import gast
 import numpy as np
 
 from ..errors import SrcadError, UndefinedNameError
-from .parse import dotted_name, own_nodes, resolve_dotted
+from .parse import dotted_name, own_nodes, parameter_names, resolve_dotted
 
 # Context managers that change neither values nor control flow (only warnings and printing).
 CONTEXTS = {np.errstate: "np.errstate", warnings.catch_warnings: "warnings.catch_warnings",
@@ -286,3 +287,37 @@ def check_delete(fence, stmt) -> None:
             fence.fail(after[0], f"'{target.id}' is read after 'del {target.id}' (line "
                                  f"{stmt.lineno}); srcad drops a 'del' only where nothing reads "
                                  "the name again")
+
+
+def check_shared_state(fence, name):
+    """A write into ``name[...]`` (or ``name += ...``) may not change what outlives the call: a
+    global or enclosing variable, what a local took from one (``y = G``), a default value."""
+    where = None
+    if name.id not in fence.local_names:
+        where = f"'{name.id}' is not a local variable of the function"
+    elif fence.tree is fence.parsed.tree:
+        fn = fence.parsed.fn
+        params = parameter_names(fence.tree.args)
+        defaults = dict(zip(params[len(params) - len(fn.__defaults__ or ()):],
+                            fn.__defaults__ or ()))
+        defaults.update(fn.__kwdefaults__ or {})
+        if isinstance(defaults.get(name.id), (np.ndarray, list, dict)):
+            where = f"the parameter '{name.id}' has an array, list or dict as its default"
+        for node in own_nodes(fence.tree):
+            if isinstance(node, gast.Assign) and any(
+                    isinstance(t, gast.Name) and t.id == name.id for t in node.targets) \
+                    and dotted_name(node.value) is not None \
+                    and dotted_name(node.value).split(".")[0] not in fence.local_names:
+                try:
+                    held = resolve_dotted(node.value, fence.parsed.namespace,
+                                          fence.parsed.filename)
+                except UndefinedNameError:
+                    continue
+                if isinstance(held, (np.ndarray, list, dict)):
+                    where = (f"'{name.id}' holds '{dotted_name(node.value)}' (line "
+                             f"{node.lineno}), which is not a local variable")
+    if where is not None:
+        fence.fail(name, f"this changes '{name.id}' in place, and {where}: srcad differentiates "
+                        "functions that change no state outliving the call (a second call "
+                        f"would see the change). Work on a copy ('{name.id} = "
+                        f"{name.id}.copy()' first)")

@@ -95,3 +95,25 @@ def index_value(index, slice_name: str):
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[index_value(e, slice_name) for e in index.elts], ctx=gast.Load())
     return index
+
+
+def assigned_values(tree, name) -> list:
+    """The values assigned to the local ``name`` in the function ``tree`` (``None`` for a binding
+    that is not a plain assignment: a parameter, a loop target, an unpacking)."""
+    values = [None for a in tree.args.args + tree.args.posonlyargs + tree.args.kwonlyargs
+              if a.id == name]
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign):
+            for t in node.targets:
+                if isinstance(t, gast.Name) and t.id == name:
+                    values.append(node.value)
+                elif any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(t)):
+                    values.append(None)
+        elif isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign, gast.With,
+                               gast.NamedExpr)) and any(
+                isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+                for t in ([node.target] if hasattr(node, "target") else
+                          [i.optional_vars for i in node.items if i.optional_vars])
+                for n in gast.walk(t)):
+            values.append(None)
+    return values

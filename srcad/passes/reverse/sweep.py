@@ -21,7 +21,8 @@ import gast
 
 from ...errors import NoGradientRuleError
 from ...rules.template import instantiate
-from ..codegen import float_arrays, has_code
+from ..codegen import has_code
+from ..written import float_arrays
 from ..ops import OpKind
 from ..statements import backward
 from ..syntax import assign, assigned, call, is_simple, load, loads, store

@@ -1,0 +1,96 @@
+"""Part of pass 6, ops: a call of the user's function, or of a nested ``def``, as an
+:class:`~srcad.passes.ops.Op` of kind ``CALL`` (its arguments bound to the callee's parameters,
+what its ``*args`` and ``**kwargs`` get, and the functions and objects it is specialized on), or
+``UNKNOWN`` where the arguments do not bind (refused if a gradient flows).
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+
+import gast
+
+from . import objects as objects_pass
+from . import ops as _ops
+from .holders import is_static, resolve_static
+from .parse import ExtraArgument, Specialization
+
+
+def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:
+    """A call to a user's function, its arguments bound to the function's parameter names (the
+    argument expressions themselves are bound, so each parameter gets its expression).
+    Arguments that are known functions (a global ``sigmoid``, or a specialized parameter) are
+    recorded in ``Op.static``, so the callee is specialized on them in turn; so is, for a callee
+    with ``*args``, the number of extra arguments it gets (each bound to an
+    :class:`~srcad.passes.parse.ExtraArgument`), and for one with ``**kwargs``, the names of the
+    keyword arguments it gets (each bound to the parameter of its name the callee gets)."""
+    everything = {f"arg{k}": a for k, a in enumerate(node.args)}
+    everything.update({f"kw_{k}": v for k, v in keywords.items()})
+    try:
+        signature = inspect.signature(fn, follow_wrapped=False)
+        bound = signature.bind(*node.args, **keywords)
+    except (TypeError, ValueError) as exc:
+        return _ops.Op(_ops.OpKind.UNKNOWN, targets, args=everything, node=node, reason=f"{what}: {exc}")
+    args = {}
+    extra = 0
+    keywords = None
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if kind == inspect.Parameter.VAR_KEYWORD:  # each a parameter of the callee, by its name
+            args.update(value)
+            keywords = tuple(value) or None
+            continue
+        if kind == inspect.Parameter.VAR_POSITIONAL:  # the k-th of the extra arguments
+            for k, argument in enumerate(value):
+                args[ExtraArgument(k)] = argument
+            extra = len(value)
+            continue
+        args[name] = value
+    functions = {}
+    held = []  # (parameter, kind) of the arguments that hold objects (srcad.passes.kinds)
+    for name, atom in args.items():
+        kind = objects_pass.argument_kind(atom, parsed, locals_, node)
+        if kind is not None:
+            held.append((name, kind))
+        if isinstance(name, ExtraArgument):
+            continue
+        if isinstance(atom, gast.Name) and atom.id in parsed.static:
+            functions[name] = parsed.static[atom.id]
+        elif isinstance(atom, (gast.Name, gast.Attribute)) and is_static(atom, locals_):
+            obj = resolve_static(atom, parsed)
+            if (callable(obj) and not isinstance(obj, type)) or isinstance(obj, types.ModuleType):
+                functions[name] = obj
+    has_varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL
+                      for p in signature.parameters.values())
+    static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),
+                            extra if has_varargs else None,  # how many its *args gets
+                            keywords, tuple(held))  # what **kwargs gets; the objects passed
+    return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
+
+
+def nested_call(targets, nested, node, keywords) -> _ops.Op:
+    """A call to a ``def`` inside the function: bound to its parameters (defaults filled in) and
+    to the enclosing variables it reads."""
+    params = nested.parameters()
+    defaults = nested.defaults()
+    everything = {f"arg{k}": a for k, a in enumerate(node.args)}
+    everything.update({f"kw_{k}": v for k, v in keywords.items()})
+    args = dict(zip(params, node.args))
+    for key, value in keywords.items():
+        if key not in params or key in args:
+            return _ops.Op(_ops.OpKind.UNKNOWN, targets, args=everything, node=node,
+                      reason=f"'{nested.__name__}' got an unexpected argument '{key}'")
+        args[key] = value
+    for name in params:
+        if name not in args:
+            if name not in defaults:
+                return _ops.Op(_ops.OpKind.UNKNOWN, targets, args=everything, node=node,
+                          reason=f"'{nested.__name__}' is missing the argument '{name}'")
+            args[name] = defaults[name]
+    if len(node.args) > len(params):
+        return _ops.Op(_ops.OpKind.UNKNOWN, targets, args=everything, node=node,
+                  reason=f"'{nested.__name__}' takes {len(params)} arguments")
+    for name in nested.captured:
+        args[name] = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=nested)
