@@ -100,6 +100,7 @@ def _read(fun, wrt, static):
     parsed.specialize_kwargs(static.keywords or ())
     called = parsed.called_parameters()
     parsed.static = {k: v for k, v in static.functions if k in called}
+    parsed.mappings = frozenset(static.mappings)
     varargs = [n for names in parsed.varargs.values() for n in names]
     parsed.kinds = {varargs[p.index] if isinstance(p, ExtraArgument) else p: kind
                     for p, kind in static.objects
@@ -113,6 +114,7 @@ def _classify(parsed, normalized, namer):
     statement, and the
     :class:`~srcad.rules.template.Helpers` its templates will use."""
     helpers = Helpers(namer, parsed.namespace, normalized.locals)
+    helpers.bound.update(parsed.namespace.extra)  # (what pass 4 bound: srcad.passes.desugar)
     objects.resolve(parsed, normalized, namer, helpers)  # methods of objects: calls of functions
     helpers.local_names = normalized.locals
     simple = list(simple_statements(normalized.tree.body))

@@ -208,10 +208,11 @@ class Program:
         if way in view:
             source, other_shape = view[way]
             lines.append(f"{other} = {source}")
-            if r.random() < 0.5:
-                lines.append(f"{other}[0] = {scalar}")
-            else:
-                lines.append(f"{base}[-1] = {scalar}")
+            written = r.choice([other, base])
+            lines.append(r.choice([f"{other}[0] = {scalar}", f"{base}[-1] = {scalar}",
+                                   f"np.add.at({written}, [0, 0, -1], {scalar})",
+                                   f"np.subtract.at({written}, 0, {scalar})",
+                                   f"np.copyto({written}, {written} * {scalar})"]))
         else:  # a container holding the array, then an in-place update of the array
             holder = self.fresh("c")
             lines.append({"tuple": f"{holder} = ({base}, 1.0)", "list": f"{holder} = [{base}, 2.0]",
@@ -228,8 +229,8 @@ class Program:
         r = self.rng
         value, shape = self.expr(env)
         name = self.fresh()
-        way = r.choice(["xp", "axis", "sort", "fill", "int", "intwrite"] if shape != ()
-                       else ["xp", "int", "intwrite"])
+        way = r.choice(["xp", "axis", "sort", "fill", "int", "intwrite", "addat", "copyto"]
+                       if shape != () else ["xp", "int", "intwrite"])
         if way == "xp":
             env[name] = shape
             return ["xp = np", f"{name} = xp.tanh({value}) + xp.sum({value})"]
@@ -249,7 +250,16 @@ class Program:
         base = self.fresh("w")
         env[base] = shape
         scalar, _ = self.scalar_expr(env)
-        mutate = f"{base}.sort()" if way == "sort" else f"{base}.fill({scalar})"
+        other, other_shape = self.expr(env)
+        try:
+            fits = np.broadcast_shapes(other_shape, shape) == shape
+        except ValueError:
+            fits = False
+        if not fits:  # np.copyto broadcasts the values to the array written into, never back
+            other = f"(0.3 * np.sum({other}))"
+        mutate = {"sort": f"{base}.sort()", "fill": f"{base}.fill({scalar})",
+                  "addat": f"np.add.at({base}, [0, -1, 0], {scalar} * {base}[0])",
+                  "copyto": f"np.copyto({base}, {other} * {scalar}, where={base} > 0)"}[way]
         return [f"{base} = {value} * 1.0", mutate]
 
     def python_call(self, env):

@@ -157,9 +157,9 @@ def f(x, *rest):
 """, srcad.UnsupportedSyntaxError, 3, 4, "may not be reassigned"),
     ("""
 def f(x):
-    np.copyto(x, 2.0)
+    np.put(x, [0], 2.0)
     return x
-""", srcad.UnsupportedSyntaxError, 3, 4, "side effects"),
+""", srcad.UnsupportedSyntaxError, 3, 4, "in place"),
     ("""
 def f(x):
     y = x or 1.0

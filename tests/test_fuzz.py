@@ -146,3 +146,33 @@ def f(x, y):
 def test_regression_a_restored_element_restores_its_name_first(x):
     f = make_function(RESTORES_INTO_A_REBOUND_NAME, name="f")
     check_grad(f, [x, 0.3], argnums=(0, 1))
+
+
+# Found by the long run of this session (seed 110306, present at 4621c1f): a helper bound the
+# result of a function returning its argument, 'v4 = helper1(a, ...)', then 'v4 *= c': the caller's
+# x changed in place, which srcad did not see (the gradient was -0.1 where the truth is 0).
+CHANGES_ITS_ARGUMENT_THROUGH_A_RETURNED_ALIAS = """
+def helper1(a, b):
+    return a
+
+
+def helper2(a, b):
+    for i2 in range(3):
+        v4 = helper1(a, np.cos(a - 0.3))
+        v4 *= 0.5 * (i2 / (1.0 + i2 * i2))
+    return b * (-a)
+
+
+def f(x, y):
+    w17 = x.copy()
+    w17[-1] = 0.3 * np.sum(y * helper2(x, y))
+    return 0.3 * np.mean(y - x) - 0.3
+"""
+
+
+def test_regression_a_helper_changing_its_argument_through_a_returned_alias_is_refused():
+    f = make_function(CHANGES_ITS_ARGUMENT_THROUGH_A_RETURNED_ALIAS, name="f")
+    x, y = np.array([0.3, -0.5, 0.2]), np.array([0.7, 0.2, -0.1])
+    with pytest.raises(srcad.AliasingError) as info:
+        srcad.grad(f, argnums=(0, 1))(x, y)
+    assert "helper2(x, y)" in info.value.location.line

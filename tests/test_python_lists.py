@@ -548,7 +548,7 @@ REFUSED = {
             xs = [x, x * 2.0]
             xs.sort()  # refused here
             return np.sum(np.stack(xs))
-        """, srcad.UnsupportedSyntaxError, "expression statement"),
+        """, srcad.UnsupportedSyntaxError, "in place"),
 }
 
 

@@ -133,7 +133,7 @@ def f(x):
 """)
 
 
-@pytest.mark.parametrize("statement", ["y.sort()", "np.copyto(y, x)", "np.add.at(y, [0], x[:1])",
+@pytest.mark.parametrize("statement", ["y.sort()", "np.multiply.at(y, [0], x[:1])",
                                        "operator.setitem(y, 0, 5.0)", "np.multiply(x, 2.0, out=y)",
                                        "y.fill(2.0)"])
 def test_a_mutating_call_as_a_statement_is_refused_where_it_stands(statement):

@@ -8,7 +8,8 @@ data, and no part of the key); for a function with ``*args``, how many extra arg
 gets; for one with ``**kwargs``, the names of the keyword arguments it gets; and the
 :mod:`~srcad.passes.kinds` of the arguments that are not data (instances of the user's classes,
 lists or dicts of them or of functions: their classes and attributes decide what ``layer(h)`` and
-``self.helper(x)`` call). ``grad`` (:class:`~srcad.api.derived.Derived`), ``vjp`` and ``jvp``
+``self.helper(x)`` call); and the parameters the body iterates itself (``for k in params``) that
+hold a dict. ``grad`` (:class:`~srcad.api.derived.Derived`), ``vjp`` and ``jvp``
 all key their transformations so; a function, module or class the body reaches through a
 parameter is never guessed.
 """
@@ -19,6 +20,7 @@ import inspect
 import threading
 import types
 
+import gast
 import numpy as np
 
 from ..errors import SrcadError
@@ -36,12 +38,14 @@ def specialization(fun, args, kwargs) -> Specialization:
     reports the error when the transformation is made)."""
     if not isinstance(fun, types.FunctionType):
         return Specialization()
-    called, params, named, by_name = _read(fun)
+    called, params, named, by_name, iterated = _read(fun)
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
     defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves
     objects = _objects(params, named, args, {**defaults, **kwargs})
-    if not called and not varargs and not varkeywords and not objects:
+    mappings = tuple(name for k, name in enumerate(params) if name in iterated and isinstance(
+        args[k] if k < len(args) and k < named else kwargs.get(name, defaults.get(name)), dict))
+    if not called and not varargs and not varkeywords and not objects and not mappings:
         return Specialization()
     extra = max(len(args) - named, 0) if varargs else None
     keywords = tuple(k for k in kwargs if k not in by_name) if varkeywords and kwargs else None
@@ -52,7 +56,7 @@ def specialization(fun, args, kwargs) -> Specialization:
         if (callable(value) or isinstance(value, types.ModuleType)) \
                 and not isinstance(dict(objects).get(name), Instance):
             functions.append((name, value))
-    return Specialization(tuple(functions), extra, keywords, objects)
+    return Specialization(tuple(functions), extra, keywords, objects, mappings)
 
 
 def _defaults(fun, params, named, args, kwargs) -> dict:
@@ -91,22 +95,28 @@ def _objects(params, named, args, kwargs) -> tuple:
 
 
 def _read(fun) -> tuple:
-    """``(called parameters, parameter names, number of positional ones)`` of ``fun``, read once
-    per code object (a redefined function has a new one)."""
+    """``(called parameters, parameter names, number of positional ones, names that bind by
+    keyword, names iterated by a loop)`` of ``fun``, read once per code object (a redefined
+    function has a new one)."""
     code = fun.__code__
     with _lock:
         found = _called.get(code)
     if found is None:
         try:
+            tree = parse(fun).tree
             called = parse(fun).called_parameters()
         except SrcadError:
-            called = []
+            tree, called = None, []
+        # parameters iterated by a loop or comprehension of their own ('for k in params')
+        iterated = frozenset(n.iter.id for n in gast.walk(tree) if isinstance(
+            n, (gast.For, gast.comprehension)) and isinstance(n.iter, gast.Name)) \
+            if tree is not None else frozenset()
         signature = inspect.signature(fun, follow_wrapped=False)
         named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                     for p in signature.parameters.values())
         by_name = frozenset(p.name for p in signature.parameters.values()
                             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-        found = (called, list(signature.parameters), named, by_name)
+        found = (called, list(signature.parameters), named, by_name, iterated)
         with _lock:
             _called[code] = found
     return found

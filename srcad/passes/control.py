@@ -304,8 +304,11 @@ class Control:
         return length, item
 
     def holds_dict(self, name) -> bool:
-        """Is every assignment to the local ``name`` a dict display or ``dict(...)``?"""
+        """Is every assignment to the local ``name`` a dict display or ``dict(...)``, or is it a
+        parameter given a dict (and never assigned)?"""
         values = assigned_values(self.anf.desugared.tree, name) if name in self.anf.locals else [None]
+        if values == [None] and name in self.anf.parsed.mappings:
+            return True  # (a parameter's binding, and no other)
         return bool(values) and all(
             isinstance(v, (gast.Dict, gast.DictComp)) or (isinstance(v, gast.Call) and
                                                         self.is_builtin_call(v, "dict"))

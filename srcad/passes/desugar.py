@@ -9,6 +9,9 @@ it) that computes the same values, in which
   ``x[i] = x[i] op e``, so the caller's arrays are never mutated by it (:mod:`srcad.passes.alias`
   decides later where the update may safely run in place);
 * annotated assignment is plain assignment (``x: T = e`` -> ``x = e``; ``x: T`` alone is dropped);
+* NumPy's writing calls on a local array are subscript assignments: ``np.add.at(y, i, v)`` ->
+  ``y[...] = added_at(y, i, v)`` (likewise ``np.subtract.at`` and ``np.copyto``; see
+  :mod:`srcad.passes.writing_calls`);
 * docstrings, ``pass``, ``global`` (of names only read) and ``del`` (of names not read again)
   statements are gone;
 * nested ``def``s, ``assert``, ``raise``, ``print(...)`` and the handlers of a ``try`` are kept
@@ -41,6 +44,7 @@ import gast
 from .parse import local_names
 from .statements import rewrap
 from .syntax import load, store
+from .writing_calls import as_write, writing_call
 
 
 @dataclasses.dataclass
@@ -53,11 +57,11 @@ class Desugared:
     locals: frozenset  # names the input function binds (parameters included)
 
 
-def desugar(parsed, namer=None) -> Desugared:
-    """Desugar ``parsed.tree`` (see the module docstring). ``namer`` is accepted so that every pass
-    of the middle end is called alike; desugar itself introduces no name."""
+def desugar(parsed, namer) -> Desugared:
+    """Desugar ``parsed.tree`` (see the module docstring). ``namer`` names the functions that
+    NumPy's writing calls become (bound in ``parsed.namespace.extra``)."""
     tree = parsed.tree
-    rewriter = _Desugar()
+    rewriter = _Desugar(parsed, namer, local_names(tree))
     new = copy.copy(tree)
     new.body = rewriter.block(tree.body)
     return Desugared(new, rewriter.origin, rewriter.augmented, local_names(tree))
@@ -110,7 +114,8 @@ def comprehension_loop(node, namer) -> ComprehensionLoop:
 
 
 class _Desugar:
-    def __init__(self):
+    def __init__(self, parsed, namer, names):
+        self.parsed, self.namer, self.names = parsed, namer, names
         self.origin = {}
         self.augmented = set()
 
@@ -149,6 +154,12 @@ class _Desugar:
         if isinstance(stmt, (gast.With, gast.Try)):
             new = self.made(rewrap(stmt, self.block(stmt.body)), stmt)
             return [new] + self.block(getattr(stmt, "orelse", []))
+        written = writing_call(stmt, self.parsed.namespace, self.names)
+        if written is not None:  # np.add.at(y, i, v) -> y[...] = added_at(y, i, v)
+            name, stand_in = written
+            alias = self.namer.fresh(stand_in.__name__)
+            self.parsed.namespace.extra[alias] = stand_in
+            return [self.made(as_write(stmt, name.id, stand_in, alias), stmt)]
         return [stmt]  # assignments, returns, def, assert, raise, print(...), break: as written
 
 

@@ -44,6 +44,7 @@ from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, reso
 from .statements import (check_delete, check_global, check_shared_state, check_try, check_with,
                          is_seed_call, is_warning_call)
 from .unpacking import keys, length
+from .writing_calls import writing_call
 
 _UNSEEN_KEYS = ("needs a mapping whose keys srcad can see: a dict display with constant keys, "
                 "the function's own '**kwargs', or a local assigned once a dict display, that "
@@ -231,11 +232,21 @@ class _Fence:
             self.fail(stmt, "a bare 'raise' re-raises the exception being handled: it is only "
                             "supported inside an 'except' handler")
         self.check_node(stmt)
-        if isinstance(stmt, gast.Expr):
+        written = writing_call(stmt, self.parsed.namespace, self.local_names)
+        if written is not None:  # np.copyto(y, v), np.add.at(y, i, v): y[...] = ... (pass 4)
+            check_shared_state(self, written[0])
+        elif isinstance(stmt, gast.Expr):
             value = stmt.value
             is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
             is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                         and value.func.id == "print")
+            if isinstance(value, gast.Call) and not is_list_method(value) \
+                    and self.has_side_effect(value):
+                self.fail(stmt, f"'{dotted_name(value.func) or getattr(value.func, 'attr', 'the call')}(...)' changes a "
+                                "value in place, which srcad cannot differentiate here; compute a "
+                                "new array instead (np.where, y[i] = v). (np.copyto(y, v), "
+                                "np.add.at(y, i, v) and np.subtract.at(y, i, v) on a local "
+                                "array y are differentiated)")
             if not (is_docstring or is_print or is_list_method(value) or self.is_check(value)
                     or is_warning_call(value, self.parsed.namespace, self.local_names)
                     or is_seed_call(value, self.parsed.namespace, self.local_names)):

@@ -40,7 +40,7 @@ from . import lists
 from .alias import alias_groups
 from .lists import kinds as list_kinds
 from .ops import OpKind
-from .parse import NestedFunction, parameter_names
+from .parse import NestedFunction, local_names, parameter_names
 from .statements import rewrap
 from .syntax import assign as _assign, call as _call, function as _function, load, store
 
@@ -77,6 +77,7 @@ class _Forward:
         self.callees = callees
         self.tangents = tangents  # parameter -> the name of its tangent parameter
         self.counters = set(ctx.normalized.loop_counts.values())  # trip counts: no tangent
+        self.bound = local_names(ctx.normalized.tree)  # (as passes 5 and 6 left it)
         self.written = written_arrays(ctx.ops)  # arrays written into by x[i] = ...
         self.floats = float_arrays(ctx.ops, ctx.parsed, ctx.normalized.tree)  # ... with no cast
         groups = alias_groups(ctx.ops)  # and the names that may share their memory
@@ -127,7 +128,9 @@ class _Forward:
         return self.ctx.namer.tangent(name)
 
     def active(self, name) -> bool:
-        return self.ctx.activity.is_active(name)
+        # (a global or enclosing variable is a constant: it has no tangent variable, even where
+        # activity marks it, e.g. read into a variable the stack also gives active values)
+        return self.ctx.activity.is_active(name) and name in self.bound
 
     def tangent_of(self, atom):
         """The tangent of an operand: its variable, or zeros (a constant, an inactive name)."""

@@ -140,13 +140,16 @@ class Specialization:
     function without ``*args``); ``keywords``, the names of the keyword arguments its
     ``**kwargs`` gets, in the order given (``None``: none, as for a call without keywords); and
     ``objects``, the :mod:`~srcad.passes.kinds` of the parameters that hold something other than
-    data (instances of the user's classes, lists of them), as ``(parameter, kind)`` pairs.
+    data (instances of the user's classes, lists of them), as ``(parameter, kind)`` pairs; and
+    ``mappings``, the parameters the body iterates itself (``for k in params``) that hold a dict
+    (a loop over a dict's keys is another loop than one over a sequence's items).
     Hashable: a key of the caches of transformations."""
 
     functions: tuple = ()
     extra_arguments: int | None = None
     keywords: tuple | None = None  # the names of the keyword arguments '**kwargs' gets, in order
     objects: tuple = ()  # (parameter, kind) for parameters holding objects (srcad.passes.kinds)
+    mappings: tuple = ()  # the parameters iterated as 'for k in p' that hold a dict at the call
 
 
 @dataclasses.dataclass
@@ -160,6 +163,7 @@ class Parsed:
     varargs: dict = dataclasses.field(default_factory=dict)  # '*args' name -> its k parameters
     kwargs: dict = dataclasses.field(default_factory=dict)  # '**kwargs' name -> its keywords
     kinds: dict = dataclasses.field(default_factory=dict)  # parameter -> its kind (passes.kinds)
+    mappings: frozenset = frozenset()  # parameters holding a dict, iterated (Specialization)
     objects: object = None  # pass 6's srcad.passes.objects.Objects: the kinds of all locals
     assumptions: list = dataclasses.field(default_factory=list)  # see passes.objects.Assumption
 

@@ -14,6 +14,7 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.assembly` -- shape and assembly functions;
 * :mod:`.lists` -- undoing and differentiating a list's in-place methods (``append``, ``pop``, ...);
 * :mod:`.draws` -- the standard draws of ``rng.normal`` and ``rng.uniform`` (pathwise gradients);
+* :mod:`.writes` -- what ``np.copyto`` and ``np.add.at`` leave in an array, as a new array;
 * :mod:`.checks` -- run-time checks (aliasing, finiteness) and the seed of ``grad``;
 * :mod:`.tangents` -- forward mode.
 
@@ -25,7 +26,7 @@ helper's own derivative (see :mod:`._registry`).
 from __future__ import annotations
 
 from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,  # registers
-               objects, sequences, tangents)  # the helpers
+               objects, sequences, tangents, writes)  # the helpers
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -34,4 +35,4 @@ globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
-           "tangents", *HELPERS]
+           "tangents", "writes", *HELPERS]
