@@ -58,6 +58,8 @@ class _Lambdas:
         self.taken = set(parameter_names(self.tree.args)) | {self.tree.name} | {
             n.id for n in gast.walk(self.tree) if isinstance(n, gast.Name)} | {
             n.name for n in gast.walk(self.tree) if isinstance(n, gast.FunctionDef)}
+        self.defs = {n.name for n in gast.walk(self.tree) if isinstance(n, gast.FunctionDef)
+                     and n is not self.tree}  # the nested defs the user wrote
         self.count = 0
 
     def fail(self, node, message, hint=None):
@@ -113,6 +115,13 @@ class _Lambdas:
                           hint="write the outer one as a nested 'def' and call the inner one "
                                "from the function itself")
         self.check_parameters(lam)
+        for node in gast.walk(lam.body):
+            if isinstance(node, gast.Name) and node.id in self.defs \
+                    and node.id not in parameter_names(lam.args):
+                self.fail(lam, f"a lambda that uses the nested function '{node.id}' is not "
+                               "supported: a local function that calls another is not",
+                          hint=f"call '{node.id}' from the function itself, or define both at "
+                               "module level")
         parent = self.parents.get(lam)
         if isinstance(stmt, gast.Assign) and stmt.value is lam and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], gast.Name):
@@ -233,9 +242,8 @@ class _Lambdas:
             self.fail(lam, "a lambda given as 'key=' is not supported inside the differentiated "
                            "function (srcad would call it again in the backward pass, when the "
                            "variables it reads may have changed)",
-                      hint="define the key function at module level and pass that, or sort by "
-                           "keys computed first (e.g. sort 'range(n)' by a list of keys with "
-                           "'key=keys.__getitem__' replaced by np.argsort(keys))")
+                      hint="define the key function at module level and pass that, or compute "
+                           "the keys first and sort by them ('order = np.argsort(keys)')")
         call = parent if isinstance(parent, gast.Call) else None
         if isinstance(parent, gast.keyword):
             call = self.parents.get(parent)
