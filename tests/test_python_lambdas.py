@@ -123,6 +123,11 @@ SUPPORTED = {
             s = sum([(lambda t: t * i)(w[i]) for i in range(3)])
             return s * i
     """,
+    # the comprehension's variable read in the lambda and rebound by a comprehension inside it
+    "comprehension_variable_rebound_inside": """
+        def f(w, x):
+            return sum([(lambda: sum([w[i] * x[i] for i in range(2)]) * i)() for i in range(3)])
+    """,
     # constant defaults, given or not
     "constant_default": """
         def f(w, x):

@@ -226,10 +226,8 @@ class _Lambdas:
                 for gen in gens[:upto]:
                     bound |= {n.id for n in gast.walk(gen.target) if isinstance(n, gast.Name)}
             child, node = node, self.parents.get(node)
-        own = set(parameter_names(lam.args)) | {
-            n.id for n in gast.walk(lam.body) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
-        read = []
+        own = set(parameter_names(lam.args))  # (a name a comprehension in the body binds too
+        read = []                              # is passed: desugar gives that one its own name)
         for n in gast.walk(lam.body):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in bound \
                     and n.id not in own and n.id not in read:
