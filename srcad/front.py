@@ -26,6 +26,7 @@ from .passes import alias, objects
 from .passes.anf import anf
 from .passes.desugar import desugar
 from .passes.fence import fence
+from .passes.lambdas import rewrite_lambdas
 from .passes.forward import tangent_parameter_names
 from .passes.lists import changed_list
 from .passes.lower import lower
@@ -60,6 +61,7 @@ def analyse(fun, wrt, static=None, *, forward=False) -> Analysed:
     parsed, fun, wrt = _read(fun, wrt, static)                              # 1
     name = parsed.tree.name
     after(Pass.PARSE, name, parsed.tree)
+    rewrite_lambdas(parsed)  # (each lambda a nested def, for the fence to check: passes.lambdas)
     fence(parsed)                                                           # 2
     after(Pass.FENCE, name, parsed.tree)
     namer = Namer.for_function(parsed.tree)

@@ -347,7 +347,7 @@ EXPLORE = {
     "insert_and_index": (insert_and_index, lambda: (_normal(53, 3),), 0),
 }
 
-_refused = _take(["append_then_inplace", "lambda_inside", "sgd_dict_inplace", "stateful_object_loop",
+_refused = _take(["append_then_inplace", "sgd_dict_inplace", "stateful_object_loop",
                   "weight_decay_dict_comprehension"])
 _mislocated = _take(["sgd_dataclass_replace", "namedtuple_replace"])
 _bugs = _take(["dict_update_inplace"])
@@ -355,8 +355,6 @@ CASES = dict(EXPLORE)
 
 REFUSED = {
     "append_then_inplace": _refused["append_then_inplace"] + (srcad.AliasingError, "y += 1.0", ("y.copy()",)),
-    "lambda_inside": _refused["lambda_inside"] + (srcad.UnsupportedSyntaxError,
-                                                  "sq = lambda z: z ** 2  # noqa: E731", ("lambda",)),
     "loop_over_dict": _refused["sgd_dict_inplace"] + (srcad.UnsupportedSyntaxError, "for name in new:",
                                                       ("new.items()",)),
     "stateful_method_statement": _refused["stateful_object_loop"] + (srcad.UnsupportedSyntaxError,

@@ -56,8 +56,8 @@ def f(x):
 """, srcad.UnsupportedSyntaxError, 3, 11, "'**' in a dict display"),
     ("""
 def f(x):
-    g = lambda t: t * x
-    return g(x)
+    g = lambda *t: t[0] * x
+    return np.sum(g(x))
 """, srcad.UnsupportedSyntaxError, 3, 8, "lambda"),
     ("""
 def f(x):

@@ -257,10 +257,9 @@ REFUSED = {
             rng = make_noise()
             return np.sum(rng.normal(x, 2.0, 3))
         """, srcad.UnsupportedOperationError, "numpy.random.Generator", 4),
-    "a lambda reading the enclosing function's variables": ("""
+    "a lambda passed as a value": ("""
         def f(x):
-            g = lambda v: v * x
-            return np.sum(g(x))
+            return np.sum(apply(lambda v: v * x, x))
         """, srcad.SrcadError, "lambda", 3),
     "a nested def passed as a value": ("""
         def f(x):

@@ -26,7 +26,8 @@ node (file, line, column, caret) with a message naming the construct. The suppor
 * every name read is a parameter, a local, or bound in the function's namespace; every
   ``return`` has a value, and there is one;
 * a nested ``def`` has constant defaults, no decorators and no ``def`` inside it, calls no other
-  nested ``def``, and is only called (never passed, stored or rebound).
+  nested ``def``, and is only called (never passed, stored or rebound). A lambda written in the
+  function is one of those already (:mod:`srcad.passes.lambdas`, run just before).
 
 Whether a *call* can be differentiated is decided later, once activity is known (a call to
 anything is fine if no gradient flows through it).
@@ -73,7 +74,8 @@ _SUPPORTED = {
 # What to say about the constructs users most often reach for.
 _MESSAGES = {
     gast.ClassDef: "class definitions inside a differentiated function are not supported",
-    gast.Lambda: "lambda expressions are not supported yet",
+    # (srcad.passes.lambdas, run before, makes the lambdas it follows nested defs, refuses the rest)
+    gast.Lambda: "this lambda is not supported here",
     gast.Nonlocal: "'nonlocal' declarations cannot be differentiated",
     gast.Import: "imports inside a differentiated function are not supported; import at module level",
     gast.ImportFrom: "imports inside a differentiated function are not supported; import at module level",
