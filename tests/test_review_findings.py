@@ -6,6 +6,7 @@ differences, autograd, forward mode and HVPs), kept as regression tests.
    array by subscript: the variable it was read into is saved on the stack with active values, so
    the read looked active, and the global got a tangent variable that does not exist. A global or
    enclosing variable is a constant: it never has one.
+2. ``for k in params`` over a dict parameter was refused (see below).
 """
 
 from __future__ import annotations
@@ -66,3 +67,54 @@ def test_second_derivative_of_a_scalar_loop_reading_a_global_array():
     f = make_function(SCALAR, name="f")
     # f(t) = 14 t^2: the second derivative is 28
     np.testing.assert_allclose(srcad.grad(srcad.grad(f))(0.5), 28.0, rtol=1e-12)
+
+
+# 2. 'for k in params' over a dict parameter was refused ("differentiated as a loop over a
+#    sequence"): the transformation is now specialized on which iterated parameters hold a dict.
+
+def _loop_over_keys(params, x):
+    total = 0.0
+    for k in params:
+        total = total + np.sum(np.tanh(params[k] * x)) * len(k)
+    return total
+
+
+def _comprehension_over_keys(params, x):
+    return sum([np.sum(params[k] ** 2 * x) for k in params])
+
+
+@pytest.mark.parametrize("fn", [_loop_over_keys, _comprehension_over_keys])
+def test_iterating_a_dict_parameter_goes_over_its_keys(fn):
+    from gradcheck import numeric_grad
+    params = {"a": np.array([0.3, -0.2, 0.5]), "bb": np.array([1.1, 0.4, -0.7])}
+    x = np.array([0.9, -1.3, 0.2])
+    grads = srcad.grad(fn)(params, x)
+    assert set(grads) == {"a", "bb"}
+    for key in params:
+        def along(v, key=key):
+            return fn({**params, key: v}, x)
+        np.testing.assert_allclose(grads[key], numeric_grad(along, [params[key]], 0), rtol=1e-6)
+    np.testing.assert_allclose(srcad.grad(fn, argnums=1)(params, x),
+                               numeric_grad(lambda v: fn(params, v), [x], 0), rtol=1e-6)
+
+
+def test_the_same_function_given_a_list_then_a_dict_is_transformed_for_each():
+    def total(items):
+        s = 0.0
+        for item in items:
+            s = s + (np.sum(item * item) if not isinstance(item, str) else 1.0)
+        return s
+    as_list = [np.array([0.5, 1.0])]
+    np.testing.assert_allclose(srcad.grad(total)(as_list)[0], 2 * as_list[0])
+    # a dict: the loop goes over its keys (strings), so no gradient reaches the values
+    grads = srcad.grad(total)({"a": np.array([0.5, 1.0])})
+    np.testing.assert_array_equal(grads["a"], [0.0, 0.0])
+
+
+def test_a_called_function_iterating_a_dict_argument_is_refused_at_its_loop():
+    # (the specialization is the differentiated function's: a callee is not specialized on it)
+    def outer(params):
+        return _loop_over_keys(params, np.ones(3))
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(outer)({"a": np.array([0.3, -0.2, 0.5])})
+    assert "for k in params" in info.value.location.line
