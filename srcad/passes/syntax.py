@@ -107,8 +107,9 @@ def assigned_values(tree, name) -> list:
             for t in node.targets:
                 if isinstance(t, gast.Name) and t.id == name:
                     values.append(node.value)
-                elif any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(t)):
-                    values.append(None)
+                elif any(isinstance(n, gast.Name) and n.id == name
+                         and isinstance(n.ctx, gast.Store) for n in gast.walk(t)):
+                    values.append(None)  # (an unpacking; 'name[k] = v' binds nothing)
         elif isinstance(node, (gast.For, gast.AugAssign, gast.AnnAssign, gast.With,
                                gast.NamedExpr)) and any(
                 isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
