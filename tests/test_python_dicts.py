@@ -161,3 +161,45 @@ def test_keys_listed_by_the_user_carry_no_gradient():
             return s
         """)
     check_grad(f, [1.3])
+
+
+VIEWS_OUTSIDE_LOOPS = """
+def f(x, params):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    total = sum(d.values()) @ x + np.sum(np.stack(list(d.values())))
+    total = total + sum(np.sum(v) * len(k) for k, v in d.items())
+    vals = list(params.values())
+    return total + np.sum(np.stack(vals) * x) + len(params.items()) + np.sum(tuple(params.values())[1] ** 2)
+"""
+
+
+def test_values_and_items_outside_a_loop_header():
+    from rulecheck import check_hvp, check_jvp
+    f = make_function(VIEWS_OUTSIDE_LOOPS, {"np": np})
+    x = np.array([0.3, -0.2, 0.5])
+    params = {"a": np.array([1.0, 0.5, -0.3]), "b": np.array([0.2, 0.1, 0.4])}
+    check_grad(f, [x, params], argnums=0)
+    grads = srcad.grad(f, argnums=1)(x, params)
+    for key in params:
+        def along(v, key=key):
+            return f(x, {**params, key: v})
+        np.testing.assert_allclose(grads[key], numeric_grad(along, [params[key]], 0), rtol=1e-6)
+    check_jvp(f, [x, params], [0])
+    check_hvp(f, [x, params], 0)
+
+
+def test_values_of_a_user_object_is_its_own_method():
+    class Table:
+        def __init__(self, v):
+            self.v = v
+
+        def values(self):
+            return [self.v * 2.0]
+    f = make_function("""
+        def f(x, t):
+            return np.sum(np.stack(list(t.values())) * x)
+        """, {"np": np})
+    x, t = np.array([0.5, -1.0]), Table(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(srcad.grad(f)(x, t), numeric_grad(lambda v: f(v, t), [x], 0),
+                               rtol=1e-6)
+    np.testing.assert_allclose(srcad.grad(f, 1)(x, t).v, 2.0 * x)

@@ -107,10 +107,14 @@ def _read(fun) -> tuple:
             called = parse(fun).called_parameters()
         except SrcadError:
             tree, called = None, []
-        # parameters iterated by a loop or comprehension of their own ('for k in params')
-        iterated = frozenset(n.iter.id for n in gast.walk(tree) if isinstance(
-            n, (gast.For, gast.comprehension)) and isinstance(n.iter, gast.Name)) \
-            if tree is not None else frozenset()
+        # names iterated by a loop or comprehension of their own ('for k in params'), or whose
+        # values or items are listed ('list(params.values())')
+        iterated = frozenset(
+            n.iter.id for n in gast.walk(tree) if isinstance(n, (gast.For, gast.comprehension))
+            and isinstance(n.iter, gast.Name)) | frozenset(
+            n.func.value.id for n in gast.walk(tree) if isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute) and n.func.attr in ("values", "items")
+            and isinstance(n.func.value, gast.Name)) if tree is not None else frozenset()
         signature = inspect.signature(fun, follow_wrapped=False)
         named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                     for p in signature.parameters.values())

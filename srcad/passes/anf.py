@@ -318,6 +318,8 @@ class _Anf:
             return load(name)
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             return self.comprehension(node)
+        if self.control.dict_view(node) is not None:  # d.values() -> [v for v in d.values()]
+            return self.comprehension(self.control.dict_view(node))
         op = self.operation(node)
         name = self.namer.temp(op)
         self.emit_assign(name, op, node)
