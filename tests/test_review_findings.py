@@ -7,6 +7,7 @@ differences, autograd, forward mode and HVPs), kept as regression tests.
    the read looked active, and the global got a tangent variable that does not exist. A global or
    enclosing variable is a constant: it never has one.
 2. ``for k in params`` over a dict parameter was refused (see below).
+3. A nested ``def`` in a branch that did not run was called by srcad (see below).
 """
 
 from __future__ import annotations
@@ -118,3 +119,44 @@ def test_a_called_function_iterating_a_dict_argument_is_refused_at_its_loop():
     with pytest.raises(srcad.SrcadError) as info:
         srcad.grad(outer)({"a": np.array([0.3, -0.2, 0.5])})
     assert "for k in params" in info.value.location.line
+
+
+# 3. A nested 'def' inside a branch that did not run was still called by srcad (a number where
+#    Python raises UnboundLocalError): a nested function is followed only where its 'def' has run.
+
+DEF_IN_A_BRANCH = """
+def f(w):
+    if w[0] > 0:
+        def g(v):
+            return v * 2.0
+    return np.sum(g(w))
+"""
+
+DEF_IN_A_LOOP = """
+def f(w):
+    s = 0.0
+    for i in range(3):
+        def g(v):
+            return np.sin(v * i)
+        s = s + np.sum(g(w) * w)
+    return s
+"""
+
+
+def test_a_nested_def_called_where_it_may_not_have_run_is_refused():
+    f = make_function(DEF_IN_A_BRANCH, name="f")
+    with pytest.raises(UnboundLocalError):
+        f(np.array([-1.0, 2.0]))
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(f)(np.array([-1.0, 2.0]))
+    assert "g(w)" in info.value.location.line
+
+
+def test_a_nested_def_in_a_loop_called_in_it():
+    from gradcheck import check_grad
+    from rulecheck import check_jvp
+    f = make_function(DEF_IN_A_LOOP, name="f")
+    w = np.array([0.4, -0.3, 1.2])
+    check_grad(f, (w,))
+    check_jvp(f, (w,), [0])
+    check_hvp(f, (w,), 0)

@@ -44,6 +44,7 @@ from .lists import changed_in_loop, is_list_method
 from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
 from .statements import (check_delete, check_global, check_shared_state, check_try, check_with,
                          is_seed_call, is_warning_call)
+from .syntax import defined_before
 from .unpacking import keys, length
 from .writing_calls import writing_call
 
@@ -170,6 +171,12 @@ class _Fence:
             if id(use) not in calls:
                 self.fail(use, f"the nested function '{node.name}' may only be called here, not "
                                "passed, stored or rebound (srcad differentiates calls to it)")
+            if not defined_before(parent, node, use):
+                self.fail(use, f"the nested function '{node.name}' is called here, where its "
+                               "'def' may not have run (Python would raise an error): srcad "
+                               "follows a nested function called after its 'def', in the same "
+                               "block or in statements nested in it; define it before (and "
+                               "outside) the code that calls it")
         defs = [n for n in own_nodes(parent) if isinstance(n, gast.FunctionDef)
                 and n.name == node.name]
         if len(defs) > 1:
@@ -391,3 +398,4 @@ class _Fence:
                 continue
             message = _MESSAGES.get(kind, f"'{kind.__name__}' is not supported")
             self.fail(located.get(child, node), message)
+

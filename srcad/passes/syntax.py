@@ -118,3 +118,25 @@ def assigned_values(tree, name) -> list:
                 for n in gast.walk(t)):
             values.append(None)
     return values
+
+def defined_before(tree, definition, use) -> bool:
+    """Is ``use`` inside a statement that comes after ``definition`` in the block (a list of
+    statements of ``tree``) that holds the ``def``?"""
+    parents = {}
+    for node in gast.walk(tree):
+        for child in gast.iter_child_nodes(node):
+            parents[child] = node
+    block = None
+    for node in gast.walk(tree):
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            statements = getattr(node, field, None)
+            if isinstance(statements, list) and any(s is definition for s in statements):
+                block = statements
+    if block is None:
+        return False
+    position = next(k for k, s in enumerate(block) if s is definition)
+    node = use
+    while node is not None and not any(node is s for s in block):
+        node = parents.get(node)
+    return node is not None and next(k for k, s in enumerate(block) if s is node) > position
+
