@@ -352,15 +352,13 @@ _refused = _take(["append_then_inplace", "sgd_dict_inplace", "stateful_object_lo
 _mislocated = _take(["sgd_dataclass_replace", "namedtuple_replace"])
 _bugs = _take(["dict_update_inplace"])
 CASES = dict(EXPLORE)
+CASES["sgd_dict_inplace"] = _refused["sgd_dict_inplace"]  # 'for name in new' over a dict: keys
+CASES["weight_decay_dict_comprehension"] = _refused["weight_decay_dict_comprehension"]  # .values()
 
 REFUSED = {
     "append_then_inplace": _refused["append_then_inplace"] + (srcad.AliasingError, "y += 1.0", ("y.copy()",)),
-    "loop_over_dict": _refused["sgd_dict_inplace"] + (srcad.UnsupportedSyntaxError, "for name in new:",
-                                                      ("new.items()",)),
     "stateful_method_statement": _refused["stateful_object_loop"] + (srcad.UnsupportedSyntaxError,
                                                                      "cell.step(x)", ("side effects",)),
-    "sum_of_dict_values": _refused["weight_decay_dict_comprehension"] + (
-        srcad.NoGradientRuleError, "return sum(penalties.values())", ("'.values()'",)),
     "np_polyval": (polyval_loss, lambda: (np.array([0.5, -1.0, 2.0]), np.linspace(-1, 1, 5)), 0,
                    srcad.NoGradientRuleError, "return np.sum(np.polyval(coeffs, x) ** 2)", ("defvjp",)),
 }

@@ -251,14 +251,17 @@ def test_the_backward_sweep_runs_under_the_same_context_manager(guard):
     x = np.array([800.0, 0.5])
     plain = _cosh_inverse("if True:")
     with pytest.warns(RuntimeWarning):
-        srcad.grad(plain)(x)  # (so that the test below can fail)
+        srcad.hvp(plain)(x, np.array([0.0, 1.0]))  # (so that the test below can fail)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         f(x)
-        g = srcad.grad(f)(x)
+        # the gradient at 800 is 0 * inf = NaN, a wrong number: refused (srcad.api.nans), and
+        # without a warning escaping the context manager, in the run that finds the line too
+        with pytest.raises(srcad.NonFiniteError):
+            srcad.grad(f)(x)
         _, tangent = srcad.jvp(f, (x,), (np.array([0.0, 1.0]),))
         hv = srcad.hvp(f)(x, np.array([0.0, 1.0]))
-    assert np.isfinite(g[1]) and np.isfinite(hv[1])  # (the tangent is 0 * inf there: nan)
+    assert np.isfinite(hv[1])  # (the tangent is 0 * inf there: nan)
     check_modes(f, [np.array([0.3, -0.5])])
 
 

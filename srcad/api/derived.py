@@ -57,6 +57,7 @@ from ..results import Bounded, positional
 from ..runtime import plain
 from .callables import check_argnums, unwrap
 from .specialize import specialization
+from .nans import has_nan, is_finite, refuse_nan
 from .structure import argnums_tuple, holds_floats
 
 
@@ -145,8 +146,22 @@ class Derived:
         if self.bound.args or self.bound.kwargs:
             args, kwargs = self.bound.call_args(args, kwargs)
         t = self.transformed(args, kwargs)
+        value, grads = self._run(t, args, kwargs)
+        if isinstance(self.fun, Derived) and np.ndim(value) != 0:
+            raise NonScalarOutputError(
+                f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
+                "grad differentiates a scalar", t.return_location,
+                "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
+        if not self.options.debug_nans and has_nan(grads) \
+                and is_finite(value[0] if self.has_aux else value):
+            refuse_nan(self, t, args, kwargs)
+        value, grads = self.structured((value, grads), t, args, kwargs)
+        return self.output_of((value, grads))
+
+    def _run(self, t, args, kwargs):
+        """The generated function of ``t`` called, its errors located at the user's lines."""
         try:
-            value, grads = t.function(*args, **kwargs)
+            return t.function(*args, **kwargs)
         except NonScalarOutputError as exc:
             raise NonScalarOutputError(
                 f"{self.fun.__qualname__}: {exc.message}",
@@ -164,13 +179,6 @@ class Derived:
                 exc.add_note(f"srcad: in the code generated for {location.filename}:"
                              f"{location.lineno}: {location.line.strip()}")
             raise
-        if isinstance(self.fun, Derived) and np.ndim(value) != 0:
-            raise NonScalarOutputError(
-                f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
-                "grad differentiates a scalar", t.return_location,
-                "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
-        value, grads = self.structured((value, grads), t, args, kwargs)
-        return self.output_of((value, grads))
 
     def structured(self, pair, t, args, kwargs) -> tuple:
         """``(value, gradients)`` of the generated function (or their tangents) with the gradients

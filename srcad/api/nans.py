@@ -1,0 +1,72 @@
+"""A gradient with NaN in it where the function's value is finite is refused, located.
+
+Accepts: the value and the gradients a derived function (``grad``, ``value_and_grad``) computed.
+Guarantees: :func:`refuse_nan` raises :class:`srcad.NonFiniteError` naming the user's line where the
+NaN arose. A NaN gradient of a finite value is never the right number: it comes from ``0 * inf``,
+``inf - inf`` or ``0 / 0`` in the backward sweep (the classic case is ``np.where(x != 0,
+np.sin(x) / x, 1.0)``: the branch not taken is still differentiated, and its infinite derivative
+times a zero gradient is NaN), so by srcad's principle it is refused rather than returned. To name
+the line, the derived function is run once more, transformed with ``debug_nans=True`` (which checks
+every adjoint as it is computed); that transformation is made only when a NaN is met, and kept.
+With ``debug_nans=True`` given by the user, NaN and inf are reported as they arise; an inf in a
+gradient (``np.sqrt`` at 0) is returned as it is: it is the limit of the derivative.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+
+import numpy as np
+
+from ..errors import NonFiniteError, SrcadError
+from ..results import Bounded
+
+_DEPTH = 32
+
+
+def has_nan(value, _depth=0) -> bool:
+    """Does ``value`` (an array, a number, or containers and objects of them) hold a NaN?"""
+    if isinstance(value, (np.ndarray, np.generic, float, complex)):
+        return np.issubdtype(np.asarray(value).dtype, np.inexact) and bool(np.isnan(value).any())
+    if _depth > _DEPTH or value is None or isinstance(value, (int, str, bool)):
+        return False
+    if isinstance(value, dict):
+        return any(has_nan(v, _depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_nan(v, _depth + 1) for v in value)
+    if hasattr(value, "__dict__"):
+        return any(has_nan(v, _depth + 1) for v in vars(value).values())
+    return False
+
+
+def is_finite(value) -> bool:
+    try:
+        return bool(np.all(np.isfinite(value)))
+    except TypeError:
+        return False
+
+
+def refuse_nan(derived, t, args, kwargs):
+    """Raise the located :class:`NonFiniteError` for a NaN in ``derived``'s gradients at ``args``."""
+    debug = getattr(derived, "_debug_nans", None)
+    if debug is None:
+        debug = copy.copy(derived)
+        debug.options = dataclasses.replace(derived.options, debug_nans=True)
+        debug._lock, debug._cache, debug._last = threading.Lock(), Bounded(), None
+        debug._gradients_by_positions = Bounded()
+        derived._debug_nans = debug
+    prefix = (f"the gradient of {derived.fun.__qualname__} has NaN entries where its value is "
+              "finite (srcad ran it again with debug_nans=True to find where): ")
+    hint = ("a NaN gradient comes from 0 * inf, inf - inf or 0 / 0 in the backward sweep; with "
+            "np.where(c, f(x), ...), the branch not taken is differentiated too: make its input "
+            "safe as well, e.g. np.where(x != 0, np.sin(x) / np.where(x != 0, x, 1.0), 1.0)")
+    try:
+        debug._run(debug.transformed(args, kwargs), args, kwargs)
+    except NonFiniteError as exc:
+        raise NonFiniteError(prefix + exc.message, exc.location, hint) from None
+    except SrcadError:
+        pass
+    raise NonFiniteError(prefix.replace(" (srcad ran it again with debug_nans=True to find where)",
+                                        "") + "srcad could not tell where", t.return_location, hint)
