@@ -160,3 +160,164 @@ def test_a_nested_def_in_a_loop_called_in_it():
     check_grad(f, (w,))
     check_jvp(f, (w,), [0])
     check_hvp(f, (w,), 0)
+
+
+# 4. A second review of this session's features found silent wrong gradients, fixed here:
+#    np.copyto/np.add.at in a nested def writing into the enclosing function's array; forward mode
+#    sharing a tangent where the value is new ('a * 1.0' simplified to 'a_dot', then written into);
+#    helpers changing their argument through names the analysis did not follow (d.get, np.real,
+#    np.asanyarray, np.hsplit, np.broadcast_arrays, getattr, next(iter(...)), max with a key, a
+#    name copied then rebound), or through a tuple or an object argument; a constant array read
+#    before a helper changed it; a NaN inside a dataclass gradient.
+
+NESTED_WRITING_CALL = """
+def f(x):
+    y = x * 1.0
+    def g(v):
+        np.copyto(y, v)
+        return 0.0
+    r = g(x[::-1] * 2.0)
+    return np.sum(y * x) + r
+"""
+
+
+def test_a_writing_call_into_an_enclosing_array_is_refused():
+    f = make_function(NESTED_WRITING_CALL, name="f")
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="changes 'y' of the enclosing"):
+        srcad.grad(f)(np.array([0.3, -1.2, 0.7]))
+
+
+TANGENT_SHARED_BY_SIMPLIFICATION = """
+def one(a):
+    return a * 1.0
+
+def f(x):
+    z = one(x)
+    np.add.at(z, [1, 1], x[0])
+    w = x + 0.0
+    w[2] = 3.0 * x[1]
+    return np.sum(x ** 2) + np.sum(z) + np.sum(w * w)
+"""
+
+
+def test_a_new_value_gets_a_new_tangent_even_where_its_template_simplifies_to_a_name():
+    from gradcheck import check_grad
+    from rulecheck import check_jvp
+    f = make_function(TANGENT_SHARED_BY_SIMPLIFICATION, name="f")
+    x = np.array([0.3, -1.2, 0.7])
+    check_grad(f, (x,))
+    for seed in range(3):
+        check_jvp(f, (x,), [0], seed=seed)
+    check_hvp(f, (x,), 0)
+
+
+CHANGING_HELPERS = {
+    "dict.get": "w = {'w': a}.get('w')\n    w[1] = 3.0 * x[0]",
+    "np.real": "b = np.real(a)\n    b[1] = 3.0 * x[0]",
+    "np.asanyarray": "b = np.asanyarray(a)\n    b[1] = 3.0 * x[0]",
+    "np.hsplit": "b = np.hsplit(a, 3)[1]\n    b[0] = 3.0 * x[0]",
+    "np.broadcast_arrays": "b = np.broadcast_arrays(a, x)[0]\n    b[1] = 3.0 * x[0]",
+    "getattr": "b = getattr(a, 'T')\n    b[1] = 3.0 * x[0]",
+    "next(iter(...))": "b = next(iter([a]))\n    b[1] = 3.0 * x[0]",
+    "copied then rebound": "c = c * 1.0\n    c = a\n    c[1] = 3.0 * x[0]",
+}
+
+
+@pytest.mark.parametrize("body", CHANGING_HELPERS.values(), ids=CHANGING_HELPERS.keys())
+def test_a_helper_changing_its_argument_through_another_name_is_refused(body):
+    f = make_function(f"""
+def h(a, x, c):
+    {body}
+    return 0.0
+
+def f(x):
+    y = x * 1.0
+    r = h(y, x, np.zeros(3))
+    return np.sum(y ** 2) + r
+""", name="f")
+    x = np.array([0.3, -1.2, 0.7])
+    with pytest.raises(srcad.SrcadError, match="in place"):
+        srcad.grad(f)(x)
+
+
+TUPLE_AND_OBJECT_ARGUMENTS = """
+class Box:
+    def __init__(self, w):
+        self.w = w
+
+def through_a_tuple(pair, x):
+    a, b = pair
+    a[1] = 3.0 * x[0]
+    return 0.0
+
+def through_an_object(o, x):
+    a = o.w
+    a[1] = 3.0 * x[0]
+    return 0.0
+
+def f_tuple(x):
+    y = x * 1.0
+    r = through_a_tuple((y, x), x)
+    return np.sum(y ** 2) + r
+
+def f_object(x, box):
+    r = through_an_object(box, x)
+    return np.sum(box.w ** 2) + r
+"""
+
+
+def test_a_helper_changing_an_array_in_a_tuple_or_an_object_is_refused():
+    f_tuple = make_function(TUPLE_AND_OBJECT_ARGUMENTS, name="f_tuple")
+    f_object = make_function(TUPLE_AND_OBJECT_ARGUMENTS, name="f_object")
+    box = f_object.__globals__["Box"](np.ones(3))
+    x = np.array([0.3, -1.2, 0.7])
+    with pytest.raises(srcad.AliasingError, match="the value passed for it"):
+        srcad.grad(f_tuple)(x)
+    with pytest.raises(srcad.AliasingError, match="here 'box'"):
+        srcad.grad(f_object)(x, box)
+
+
+CONSTANT_CHANGED_AFTER_A_READ = """
+def doubles(a):
+    a *= 2.0
+    return 1.0
+
+def fills(a):
+    a[0] = 3.0
+    return 0.0
+
+def read_then_changed(x):
+    w = np.ones(3)
+    y = x * w
+    r = doubles(w)
+    return np.sum(y * w) + r
+
+def filled_then_read(x):
+    w = np.ones(3)
+    r = fills(w)
+    return np.sum(x * w * x) + r
+"""
+
+
+def test_a_constant_changed_by_a_helper_after_a_gradient_read_it_is_refused():
+    from gradcheck import check_grad
+    read_then_changed = make_function(CONSTANT_CHANGED_AFTER_A_READ, name="read_then_changed")
+    filled_then_read = make_function(CONSTANT_CHANGED_AFTER_A_READ, name="filled_then_read")
+    x = np.array([0.3, -1.2, 0.7])
+    with pytest.raises(srcad.AliasingError, match="here 'w'"):
+        srcad.grad(read_then_changed)(x)
+    check_grad(filled_then_read, (x,))  # a buffer a helper fills before anything reads it
+
+
+def test_a_nan_inside_a_dataclass_gradient_is_refused():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class P:
+        a: np.ndarray
+
+    def f(p):
+        with np.errstate(all="ignore"):
+            return np.sum(np.where(p.a != 0, np.sin(p.a) / p.a, 1.0))
+    with pytest.raises(srcad.NonFiniteError):
+        srcad.grad(f)(P(np.array([0.0, 1.0])))

@@ -152,10 +152,10 @@ class Derived:
                 f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
                 "grad differentiates a scalar", t.return_location,
                 "for the Hessian of a function of an array use srcad.hessian or srcad.hvp")
+        value, grads = self.structured((value, grads), t, args, kwargs)
         if not self.options.debug_nans and has_nan(grads) \
                 and is_finite(value[0] if self.has_aux else value):
             refuse_nan(self, t, args, kwargs)
-        value, grads = self.structured((value, grads), t, args, kwargs)
         return self.output_of((value, grads))
 
     def _run(self, t, args, kwargs):

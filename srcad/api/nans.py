@@ -36,9 +36,13 @@ def has_nan(value, _depth=0) -> bool:
         return any(has_nan(v, _depth + 1) for v in value.values())
     if isinstance(value, (list, tuple)):
         return any(has_nan(v, _depth + 1) for v in value)
+    if dataclasses.is_dataclass(value):
+        return any(has_nan(getattr(value, f.name, None), _depth + 1)
+                   for f in dataclasses.fields(value))
     if hasattr(value, "__dict__"):
         return any(has_nan(v, _depth + 1) for v in vars(value).values())
-    return False
+    return any(has_nan(getattr(value, name, None), _depth + 1)
+               for cls in type(value).__mro__ for name in cls.__dict__.get("__slots__", ()))
 
 
 def is_finite(value) -> bool:

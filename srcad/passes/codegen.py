@@ -34,6 +34,7 @@ from .written import container_names, written_arrays
 from .lists import changed_list
 from .holders import sequence_names
 from .ops import OpKind
+from .parse import local_names
 from .syntax import call, load, simple_statements
 
 
@@ -279,18 +280,25 @@ class Guards:
 
     def guard_call(self, op) -> list:
         mutated = mutated_parameters(op.callee)
-        if not mutated or not any(name in self.ctx.activity.varied
-                                  for _, name in op.diff_operands()):
-            return []  # nothing changed in place, or nothing that depends on the inputs is passed
+        if not mutated or op.callee.__code__.co_filename.startswith("<srcad "):
+            return []  # nothing changed in place; or srcad's own backward function consuming
+            # what its forward saved (its restores are undone alike in forward mode)
+        varied = any(name in self.ctx.activity.varied for _, name in op.diff_operands())
+        if self.sequences is None:
+            self.sequences = sequence_names(list(simple_statements(self.ctx.normalized.tree.body)))
         guards = []
         filename = op.callee.__code__.co_filename
         for param, line in mutated.items():
             atom = op.args.get(param)
             if not isinstance(atom, gast.Name):
                 continue
+            if not varied and not self.sequences.readers(op.node, (atom.id,), self.ctx.parsed):
+                continue  # a constant nothing read before the call (a buffer it fills): allowed
+            here = f"here '{atom.id}'" if atom.id in local_names(self.ctx.parsed.tree) \
+                else "here the value passed for it"  # (not a name of the user's)
             message = (f"{self.ctx.parsed.filename}:{op.node.lineno}: {op.callee.__qualname__} "
-                       f"changes its argument '{param}' in place ({filename}:{line}), here "
-                       f"'{atom.id}'; srcad would differentiate as if it did not. Copy inside "
+                       f"changes its argument '{param}' in place ({filename}:{line}), {here}"
+                       f"; srcad would differentiate as if it did not. Copy inside "
                        f"{op.callee.__qualname__} (e.g. '{param} = {param}.copy()') or pass a copy; a "
                        f"function that adds to a list can return a new one ('return {param} + "
                        "[v]')")

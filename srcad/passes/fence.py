@@ -196,6 +196,9 @@ class _Fence:
                 root = root.value
             changes = isinstance(getattr(n, "ctx", None), (gast.Store, gast.Del)) or (
                 isinstance(n, gast.Attribute) and n.attr in MUTATING_METHODS | {"append"})
+            written = writing_call(n, self.parsed.namespace, inner_locals)
+            if written is not None and written[0].id not in inner_locals:  # np.copyto(y, v)
+                changes, root = True, written[0]
             if changes and isinstance(root, gast.Name) and root.id in captured:
                 self.fail(n, f"the nested function '{node.name}' changes '{root.id}' of the "
                              "enclosing function in place, which srcad does not follow: pass it "

@@ -82,6 +82,8 @@ class _Forward:
         self.floats = float_arrays(ctx.ops, ctx.parsed, ctx.normalized.tree)  # ... with no cast
         groups = alias_groups(ctx.ops)  # and the names that may share their memory
         self.shares_written = {n for w in self.written for n in groups.get(w, {w})}
+        self.returned = _returned_names(ctx.normalized.tree)
+        self.callers = set(tangents.values())  # tangents the caller holds too (see simple)
 
     def run(self, tangent_params, name) -> Generated:
         tree = self.ctx.normalized.tree
@@ -321,6 +323,15 @@ class _Forward:
             expr = terms[0]
             for term in terms[1:]:
                 expr = gast.BinOp(left=expr, op=gast.Add(), right=term)
+        if isinstance(expr, gast.Name) and not (rule.view or getattr(rule, "identity", False)):
+            # 'a * 1.0' simplified to 'a_dot': the value is a new array, so must its tangent be
+            # where a write into one could change the other's: in a function that writes into
+            # arrays, or where the caller gets one back and holds the other
+            if self.ctx.normalized.subscript_writes \
+                    or target in self.returned and expr.id in self.callers:
+                expr = _call(self.ctx.helpers.name("copied"), expr)
+            elif expr.id in self.callers:
+                self.callers.add(self.tangent(target))
         tangent = self.assign_tangent(target, expr, op)
         if prologue:
             return prologue + [tangent, _assign(target, load(ans))]
@@ -343,3 +354,22 @@ class _Forward:
     def is_broadcast(self, expr) -> bool:
         return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
             and expr.func.id == self.ctx.helpers.name("broadcast_tangent")
+
+
+def _returned_names(tree) -> set:
+    """The names whose values the function returns: the name returned, and what the tuple or list
+    displays assigned to a returned name hold (``(out, saved)``)."""
+    returned = {tree.body[-1].value.id}
+    displays = [n for n in gast.walk(tree) if isinstance(n, gast.Assign)
+                and isinstance(n.targets[0], gast.Name) and isinstance(n.value, (gast.Tuple, gast.List))]
+    changed = True
+    while changed:
+        changed = False
+        for node in displays:
+            if node.targets[0].id in returned:
+                for elt in gast.walk(node.value):
+                    if isinstance(elt, gast.Name) and elt.id not in returned:
+                        returned.add(elt.id)
+                        changed = True
+    return returned
+

@@ -17,6 +17,7 @@ import threading
 import types
 
 import gast
+import numpy as np
 
 from .. import rules
 from ..results import Bounded
@@ -27,6 +28,9 @@ from .parse import dotted_name, parameter_names
 
 # builtins whose results hold their arguments' items (iterating them gives those items)
 _PASSING = (enumerate, zip, reversed, iter, list, tuple, sorted, filter)
+# builtins whose result never holds an argument's memory
+_NEW_VALUES = (len, range, print, isinstance, issubclass, type, int, float, bool, str, repr, abs,
+               round, sum, hash, id, callable, divmod, pow, format, ord, chr, complex)
 _MUTATION_CACHE = Bounded(256)  # code object -> mutated_parameters' answer
 _MUTATION_LOCK = threading.Lock()
 
@@ -134,10 +138,15 @@ class _Reader:
         # a parameter rebound by a statement of the body itself to a new value ('p = p.copy()',
         # 'p = list(p)') holds the function's own value after that statement
         self.copied, self.at = {}, {}
+        stores = {}
+        for node in gast.walk(tree):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                stores[node.id] = stores.get(node.id, 0) + 1
         for k, stmt in enumerate(tree.body):
             self.at.update((id(node), k) for node in gast.walk(stmt))
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-                    and stmt.targets[0].id in params and _makes_new(stmt.value, fn):
+                    and stmt.targets[0].id in params and _makes_new(stmt.value, fn) \
+                    and stores[stmt.targets[0].id] == 1:  # (rebound later: not only its own)
                 self.copied.setdefault(stmt.targets[0].id, k)
         for _ in range(8):  # to a fixed point (a later binding reaches an earlier loop)
             if not self.bind_all():
@@ -245,6 +254,10 @@ class _Reader:
             return self.source_roots(func.value, where)  # a.reshape(...), a.T: a view of a
         if callee is None and isinstance(func, gast.Name):
             callee = getattr(builtins, func.id, None)
+        if isinstance(func, gast.Attribute) and callee is None and func.attr == "get":
+            return self.source_roots(func.value, where)  # d.get(k): the entry itself
+        if callee is getattr and node.args:  # getattr(a, "T"): what a holds, or a view of a
+            return self.source_roots(node.args[0], where)
         rule = rules.lookup(callee) if callee is not None else None
         if rule is not None:
             if rule.view and node.args:  # np.reshape(p, ...), or under another name
@@ -255,9 +268,12 @@ class _Reader:
             return set()
         if callee in _PASSING:  # enumerate(a), zip(a, b): their items are a's, b's
             return set().union(set(), *(self.source_roots(a, where) for a in node.args))
-        if callee is not None and (isinstance(callee, type) or callable(callee)) \
-                and getattr(callee, "__module__", "") in ("builtins", "math", "numpy"):
-            return set()  # print, len, range, math.sqrt: no user data flows back out
+        if isinstance(callee, np.ufunc) or callee in _NEW_VALUES \
+                or getattr(callee, "__module__", "") == "math":
+            return set()  # len, range, np.exp without a rule, math.sqrt: a new value
+        # a callable srcad cannot read or that may give back what it is given (an object's
+        # method, a local function value, np.real or np.asanyarray of an array, getattr, next,
+        # max with a key): any of its arguments (or its object) may come back
         # a callable srcad cannot read (an object's method, a local function value): any of
         # its arguments (or its object) may come back
         args = list(node.args) + [k.value for k in node.keywords]

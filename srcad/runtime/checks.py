@@ -252,11 +252,23 @@ def check_distinct(values, names, where):
 
 @helper
 def check_not_array(value, message):
-    """Refuse to pass an array, a list, a dict or a set to a function that changes that argument
-    in place (srcad.passes.alias): the caller would see the change, which its gradient does not
+    """Refuse to pass an array, a list, a dict, a set, an object or a tuple holding one to a
+    function that changes that argument in place (srcad.passes.alias): the caller would see the change, which its gradient does not
     follow."""
-    if isinstance(value, (np.ndarray, list, dict, set)):
+    if _may_change(value):
         _refuse(message)
+
+
+def _may_change(value, depth=0) -> bool:
+    """Could a function change ``value`` (or what it holds) in place: an array, a list, a dict, a
+    set, an object (its attributes), or a tuple holding one? Numbers, strings, functions: no."""
+    if isinstance(value, (np.ndarray, list, dict, set, bytearray)):
+        return True
+    if isinstance(value, tuple):
+        return depth < 32 and any(_may_change(v, depth + 1) for v in value)
+    if value is None or isinstance(value, (int, float, complex, str, bytes, np.generic)):
+        return False
+    return not (callable(value) or isinstance(value, type(np)))
 
 
 @helper
