@@ -373,7 +373,7 @@ def clip_bound_mask(a, a_min, a_max, bound):
 def sinc_adjoint(g, x):
     """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and its Taylor series near 0 (where the
     difference cancels): 0 at x = 0."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=_float_dtype(x))
     small = np.abs(x) < 1e-2
     safe = np.where(small, 1, x)
     p2 = np.pi ** 2 * x * x

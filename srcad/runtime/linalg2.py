@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
+from .containers import _float_dtype
 from .broadcasting import _expand_reduced, _reduced_axes, _unsupported, unbroadcast
 from .linalg import column_coupling, inverse_gaps, mT, solve_matmul, solve_outer, solve_transposed
 from .tangents import cumprod_tangent
@@ -202,7 +203,7 @@ def uncumprod_da(g, a, axis, t):
 def sinc_second(x):
     """The second derivative of ``np.sinc``: -pi^2 sinc(x) - 2 sinc'(x) / x, and its Taylor series
     near 0 (-pi^2/3 at 0)."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=_float_dtype(x))
     small = np.abs(x) < 1e-2
     safe = np.where(small, 1.0, x)
     p2 = np.pi ** 2 * x * x
