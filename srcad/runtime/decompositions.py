@@ -7,7 +7,8 @@ Accepts: an adjoint ``g`` (or a tangent ``t``) and the primal operands and resul
 Guarantees: results shaped like the value they belong to; stacked matrices (leading batch axes)
 handled where NumPy's function handles them. Where a derivative would depend on the arbitrary basis
 of repeated singular values or eigenvalues, or divide by a zero singular value, the call is refused
-(:class:`~srcad.errors.UnsupportedOperationError`, located at the user's line), never a number.
+(:class:`~srcad.errors.UnsupportedOperationError`, located by the derived function: at the user's
+line, or for a Hessian at the line of the gradient code forward mode runs over), never a number.
 The second order of the SVD's and QR's VJPs (which are rational functions of the factors) is taken
 by the complex step: the helper's own formula evaluated at ``factors + i h tangents``, whose
 imaginary part over ``h`` is the directional derivative to rounding error (no difference is taken).

@@ -7,8 +7,8 @@ the tangents of the solution, the residuals and the singular values).
 Guarantees: results shaped like the value they belong to; stacked matrices (leading batch axes)
 handled where NumPy's function handles them. Where a derivative is undefined or would divide by
 zero (a rank-deficient matrix, repeated top singular values of the matrix 2-norm) the call is
-refused (:class:`~srcad.errors.UnsupportedOperationError`, located at the user's line), never a
-number; the conventions of the first derivatives are those of :func:`srcad.runtime.unnorm`.
+refused (:class:`~srcad.errors.UnsupportedOperationError`, located by the derived function), never
+a number; the conventions of the first derivatives are those of :func:`srcad.runtime.unnorm`.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def _lstsq_pinv(a, ans, g=None):
 
 
 def _gx(g):
-    gx = _parts(g, 4)[0]
-    return gx
+    """The adjoint of the solution, among those of lstsq's four results."""
+    return _parts(g, 4)[0]
 
 
 @helper(linear_in=("g", "b"), jvp={"a": "lstsq_da_da(g, a, b, ans, t)"})
