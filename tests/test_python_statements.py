@@ -432,8 +432,7 @@ TRY = {
 def test_try_whose_handlers_raise(name):
     source, good, bad = TRY[name]
     f = define(source)
-    # (np.linalg.solve's gradient has no second-order rule yet: docs/supported-python.md)
-    second_order = "linalg" not in source
+    second_order = True  # (np.linalg.solve's too, since issue #16)
     check_modes(f, good, argnums=(0, 1), hvp=second_order)
     if bad is not None:
         raises_like(f, bad, *(() if second_order else ("reverse", "forward")))

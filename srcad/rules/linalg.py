@@ -1,10 +1,16 @@
 """Rules, family 6: NumPy linear algebra (``np.linalg.inv``, ``det``, ``slogdet``, ``solve``,
-``cholesky``, ``eigh``, ``pinv``).
+``cholesky``, ``eigh``, ``eigvalsh``, ``pinv``, ``svd``, ``qr``, ``lstsq``, ``matrix_power``).
 
 Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
 Guarantees: one entry per function, VJP and JVP side by side; the helpers they call live in
-:mod:`srcad.runtime.linalg` (VJPs) and :mod:`srcad.runtime.tangents` (JVPs). Stacked matrices
-(leading batch axes) are handled where NumPy's function handles them.
+:mod:`srcad.runtime.linalg`, :mod:`srcad.runtime.decompositions` (VJPs) and
+:mod:`srcad.runtime.tangents` (JVPs), and each declares its own derivative, so Hessians go through
+all of them. Stacked matrices (leading batch axes) are handled where NumPy's function handles them.
+``svd`` is differentiated in its reduced form (``full_matrices=False``, or a square matrix), ``qr``
+in mode ``'reduced'`` of a square or tall matrix, ``lstsq`` for a matrix of full rank (its
+solution in reverse mode; every result in forward mode); ``eigh`` and ``eigvalsh`` read the lower
+triangle (``UPLO`` is not supported), ``svd``'s ``hermitian`` is not. ``np.linalg.eig`` and
+``eigvals`` (complex in general) have no rule: a call on a value that needs a gradient is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +25,17 @@ defrule(np.linalg.det, "a", a="det_adjoint(g, a, ans)",
         jvp={"a": "np.sum(det_adjoint(np.ones_like(ans), a, ans) * t, axis=(-2, -1))"})
 defrule(np.linalg.slogdet, "a", a="slogdet_adjoint(g, a)", jvp={"a": "slogdet_tangent(t, a)"})
 defrule(np.linalg.solve, "a, b", a="solve_da(g, a, b, ans)", b="solve_db(g, a, b, ans)",
-        jvp={"a": "-np.linalg.solve(a, t @ ans)", "b": "np.linalg.solve(a, t)"})
+        jvp={"a": "solve_tangent(t, a, b, ans)", "b": "np.linalg.solve(a, t)"})
 defrule(np.linalg.cholesky, "a", a="cholesky_adjoint(g, ans)", jvp={"a": "cholesky_tangent(t, ans)"})
 defrule(np.linalg.eigh, "a", a="eigh_adjoint(g, ans)", jvp={"a": "eigh_tangent(t, ans)"})
+defrule(np.linalg.eigvalsh, "a", a="eigvalsh_adjoint(g, a)", jvp={"a": "eigvalsh_tangent(t, a)"})
 defrule(np.linalg.pinv, "a", a="pinv_adjoint(g, a, ans)", jvp={"a": "pinv_tangent(t, a, ans)"})
+defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True",
+        a="svd_adjoint(g, a, ans, full_matrices, compute_uv)",
+        jvp={"a": "svd_tangent(t, a, ans, full_matrices, compute_uv)"})
+defrule(np.linalg.qr, "a, mode='reduced'", a="qr_adjoint(g, a, ans, mode)",
+        jvp={"a": "qr_tangent(t, a, ans, mode)"})
+defrule(np.linalg.lstsq, "a, b, rcond=None", a="lstsq_da(g, a, b, ans)", b="lstsq_db(g, a, b, ans)",
+        jvp={"a": "lstsq_tangent(t, None, a, b, ans)", "b": "lstsq_tangent(None, t, a, b, ans)"})
+defrule(np.linalg.matrix_power, "a, n", a="matrix_power_adjoint(g, a, n)",
+        jvp={"a": "matrix_power_tangent(t, a, n)"})

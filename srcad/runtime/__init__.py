@@ -11,6 +11,9 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
   registered pytrees, instances), and their gradients in the objects' own structure;
 * :mod:`.broadcasting` -- unbroadcast, reductions, scans, elementwise special cases;
 * :mod:`.linalg` -- products and linear algebra;
+* :mod:`.linalg2` -- the second order of linear algebra, ``np.prod``, ``np.cumprod``, ``np.sinc``;
+* :mod:`.decompositions` -- ``svd``, ``eigvalsh``, ``qr``;
+* :mod:`.linalg3` -- ``lstsq``, ``matrix_power``, the second order of ``np.linalg.norm``;
 * :mod:`.assembly` -- shape and assembly functions;
 * :mod:`.lists` -- undoing and differentiating a list's in-place methods (``append``, ``pop``, ...);
 * :mod:`.draws` -- the standard draws of ``rng.normal`` and ``rng.uniform`` (pathwise gradients);
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,  # registers
                objects, sequences, tangents, writes)  # the helpers
+from . import decompositions, linalg2, linalg3  # registers the second order, factorizations
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -36,3 +40,4 @@ globals().update(HELPERS)
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
            "tangents", "writes", *HELPERS]
+__all__ += ["decompositions", "linalg2", "linalg3"]

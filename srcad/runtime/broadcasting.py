@@ -186,7 +186,7 @@ def _expand_reduced(g, shape, axis, keepdims):
     return np.reshape(g, [1 if k in _reduced_axes(shape, axis) else n for k, n in enumerate(shape)])
 
 
-@helper(linear_in="g", nonlinear=("a", "ans"))
+@helper(linear_in="g", jvp={"a": "unprod_da(g, a, axis, keepdims, t)"})  # (ans: not read)
 def unprod(g, a, ans, axis=None, keepdims=False):
     """Adjoint of ``np.prod``: ``g`` times the product of the *other* entries (exact with zeros)."""
     a = np.asarray(a)
@@ -231,7 +231,7 @@ def uncumsum(g, a, axis=None):
     return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
 
 
-@helper(linear_in="g", nonlinear=("a", "ans"))
+@helper(linear_in="g", jvp={"a": "uncumprod_da(g, a, axis, t)"})  # (ans: not read)
 def uncumprod(g, a, ans, axis=None):
     """Adjoint of ``np.cumprod`` (exact with zeros: each entry's partial products recomputed)."""
     shape = np.shape(a)
@@ -277,8 +277,8 @@ def untrace(g, a, offset=0, axis1=0, axis2=1):
     return undiagonal(np.repeat(np.asarray(g)[..., None], len(rows), axis=-1), a, offset, axis1, axis2)
 
 
-@helper(linear_in="g", jvp={"x": "unnorm_dx(g, x, ans, ord, axis, keepdims, t)",
-                            "ans": "unnorm_dans(g, x, ans, ord, axis, keepdims, t)"})
+@helper(linear_in="g", jvp={"x": "norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
+                            "ans": "norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t)"})
 def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
     """Adjoint of ``np.linalg.norm`` for the vector and matrix norms NumPy computes (a complex
     ``x`` is refused).
@@ -369,12 +369,16 @@ def clip_bound_mask(a, a_min, a_max, bound):
     return (a if a_min is None else np.maximum(a, a_min)) > a_max
 
 
-@helper(linear_in="g", nonlinear=("x",))
+@helper(linear_in="g", jvp={"x": "g * t * sinc_second(x)"})
 def sinc_adjoint(g, x):
-    """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
-    x = np.asarray(x)
-    safe = np.where(x == 0, 1, x)
-    return g * np.where(x == 0, 0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
+    """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and its Taylor series near 0 (where the
+    difference cancels): 0 at x = 0."""
+    x = np.asarray(x, dtype=_float_dtype(x))
+    small = np.abs(x) < 1e-2
+    safe = np.where(small, 1, x)
+    p2 = np.pi ** 2 * x * x
+    series = np.pi ** 2 * x * (-1 / 3 + p2 / 30 - p2 ** 2 / 840 + p2 ** 3 / 45360)
+    return g * np.where(small, series, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
 
 
 @helper(linear_in="g")

@@ -242,7 +242,7 @@ def mT(x):
     return np.swapaxes(x, -1, -2)
 
 
-@helper(linear_in="g", nonlinear=("a", "ans"))
+@helper(linear_in="g", jvp={"a": "det_adjoint_da(g, a, ans, t)", "ans": "det_adjoint_dans(g, a, t)"})
 def det_adjoint(g, a, ans):
     """Adjoint of ``np.linalg.det``: g adj(a)^T, which is g det(a) inv(a)^T where ``a`` is
     invertible and still finite where it is singular (the adjugate, from an SVD)."""
@@ -266,31 +266,63 @@ def adjugate(a):
     return sign[..., None, None] * (mT(vt) * others[..., None, :]) @ mT(u)
 
 
-@helper(linear_in="g", nonlinear=("a",))
+@helper(linear_in="g", jvp={"a": "slogdet_adjoint_da(g, a, t)"})
 def slogdet_adjoint(g, a):
     """Adjoint of ``np.linalg.slogdet`` (only the log-determinant carries a gradient)."""
     glog = np.asarray(g[1])
     return glog[..., None, None] * mT(np.linalg.inv(a))
 
 
-@helper(linear_in="g", nonlinear=("a", "b", "ans"))
-def solve_da(g, a, b, ans):
-    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``a``."""
-    gb = solve_db(g, a, b, ans)
-    if np.ndim(b) == 1:
-        return -np.multiply.outer(gb, ans) if np.ndim(a) == 2 else -gb[..., :, None] * ans[..., None, :]
-    return -gb @ mT(ans)
+def solve_vectors(b) -> bool:
+    """Does ``np.linalg.solve(a, b)`` read ``b`` as a vector (or, under a stack of matrices, a
+    vector for each)? NumPy 2: where ``b`` has one dimension."""
+    return np.ndim(b) == 1
 
 
-@helper(linear_in="g", nonlinear=("a", "b", "ans"))
-def solve_db(g, a, b, ans):
-    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``b``: solve(a^T, g)."""
-    if np.ndim(b) == 1:
+def solve_matmul(m, x, b):
+    """``m @ x``, ``x`` a solution (or right-hand side) of ``np.linalg.solve(a, b)``."""
+    if solve_vectors(b):
+        return (m @ np.asarray(x)[..., None])[..., 0]
+    return m @ x
+
+
+def solve_outer(gb, x, b):
+    """``-gb x^T``, over the columns (or the vectors, where ``b`` is one) of a solve."""
+    if solve_vectors(b):
+        return -np.asarray(gb)[..., :, None] * np.asarray(x)[..., None, :]
+    return -gb @ mT(x)
+
+
+def solve_transposed(a, g, b):
+    """a^-T g, g shaped like a solution of ``np.linalg.solve(a, b)`` (stacked, not summed)."""
+    if solve_vectors(b):
         return np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
     return np.linalg.solve(mT(a), g)
 
 
-@helper(linear_in="g", nonlinear=("ans",))
+@helper(linear_in="g", jvp={"a": "solve_da_da(g, a, b, ans, t)", "ans": "solve_da_dans(g, a, b, t)"})
+def solve_da(g, a, b, ans):
+    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``a``: -a^-T g x^T (summed over the
+    stack axes ``a`` was broadcast along)."""
+    return unbroadcast(solve_outer(solve_transposed(a, g, b), ans, b), a)
+
+
+@helper(linear_in="g", jvp={"a": "solve_db_da(g, a, b, ans, t)"})
+def solve_db(g, a, b, ans):
+    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``b``: a^-T g (summed over the stack
+    axes ``b`` was broadcast along)."""
+    return unbroadcast(solve_transposed(a, g, b), b)
+
+
+@helper(linear_in="t", nonlinear=("a", "ans"))
+def solve_tangent(t, a, b, ans):
+    """Tangent of ``np.linalg.solve(a, b)`` along ``t``, a tangent of ``a``: -a^-1 t x."""
+    if solve_vectors(b):
+        return -np.linalg.solve(a, solve_matmul(t, ans, b)[..., None])[..., 0]
+    return -np.linalg.solve(a, t @ ans)
+
+
+@helper(linear_in="g", jvp={"ans": "cholesky_adjoint_dl(g, ans, t)"})
 def cholesky_adjoint(g, ans):
     """Adjoint of ``np.linalg.cholesky`` (``ans`` = L), as a symmetric matrix: the gradient with
     respect to a symmetric ``a`` (NumPy reads only its lower triangle). Murray (2016)."""
@@ -302,22 +334,54 @@ def cholesky_adjoint(g, ans):
     return (s + mT(s)) / 2
 
 
-@helper(linear_in="g", nonlinear=("ans",))
+def inverse_gaps(w, coupling, what):
+    """F with F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it. Where w_i and w_j are repeated
+    (equal to 1e-10 of the largest) the entry is 0 if ``coupling`` (an array like F) is zero there
+    (to 1e-9 of its largest entry), and the call is refused otherwise. The callers choose the
+    coupling so that a 0 there is exact, never a guess at a limit 0/0: the adjoint columns of the
+    repeated values' vectors (a function of them would depend on the arbitrary basis of their
+    subspace), the differences of weights of repeated values, or 1 (always refused)."""
+    w = np.asarray(w, dtype=float)
+    n = w.shape[-1]
+    diff = w[..., None, :] - w[..., :, None]
+    scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None] if n else 0.0
+    eye = np.eye(n, dtype=bool)
+    repeated = (np.abs(diff) <= 1e-10 * np.maximum(scale, 1e-300)) & ~eye
+    if np.any(repeated):
+        c = np.abs(np.broadcast_to(np.asarray(coupling, dtype=float), diff.shape))
+        if np.any(c[repeated] > 1e-9 * max(float(np.max(c)), 1e-300)):
+            raise _unsupported(
+                f"srcad: the derivative of {what} at repeated values is not defined (it depends "
+                "on the choice of basis of their subspace); perturb the matrix, or differentiate "
+                "a function of it that does not depend on that basis")
+    return np.where(repeated | eye, 0, 1 / np.where(repeated | eye, 1, diff))
+
+
+def column_coupling(*adjoints):
+    """c_ij = the size of the columns i and j of the adjoints of a factorization's vectors (None:
+    zero): where it is 0 the result does not depend on those vectors at all."""
+    sizes = sum(np.sum(np.abs(x), axis=-2) for x in adjoints if x is not None)
+    sizes = np.asarray(sizes, dtype=float)
+    return sizes[..., None, :] + sizes[..., :, None] if sizes.ndim else sizes
+
+
+@helper(linear_in="g", jvp={"ans": "eigh_adjoint_dans(g, ans, t)"})
 def eigh_adjoint(g, ans):
-    """Adjoint of ``np.linalg.eigh`` (distinct eigenvalues), symmetric like the input."""
+    """Adjoint of ``np.linalg.eigh``, symmetric like the input; at repeated eigenvalues, see
+    :func:`inverse_gaps`."""
     w, v = ans
     gw, gv = g
     gw = np.zeros_like(w) if gw is None else np.asarray(gw)
     inner = np.zeros(np.shape(v)) if gv is None else mT(v) @ gv
-    diff = w[..., None, :] - w[..., :, None]
-    off = np.where(np.eye(w.shape[-1], dtype=bool), 0, 1 / np.where(diff == 0, 1, diff))
+    off = inverse_gaps(w, column_coupling(gv), "np.linalg.eigh (its eigenvectors)")
     middle = off * inner
     middle = middle + np.eye(w.shape[-1]) * gw[..., None, :]
     result = v @ middle @ mT(v)
     return (result + mT(result)) / 2
 
 
-@helper(linear_in="g", nonlinear=("a", "ans"))
+@helper(linear_in="g", jvp={"a": "pinv_adjoint_da(g, a, ans, t)",
+                            "ans": "pinv_adjoint_dans(g, a, ans, t)"})
 def pinv_adjoint(g, a, ans):
     """Adjoint of ``np.linalg.pinv`` (for a matrix of constant rank; Golub and Pereyra)."""
     p = ans

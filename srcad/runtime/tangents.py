@@ -14,9 +14,9 @@ import numpy as np
 from ._registry import helper
 from .containers import DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
 from .objects import ObjectAdjoint, structure, zero_value
-from .broadcasting import _SCALAR_TYPES, _unsupported, unnorm
+from .broadcasting import _SCALAR_TYPES, _unsupported
 from .assembly import _cast_kind
-from .linalg import einsum_adjoint, einsum_normal, mT
+from .linalg import einsum_adjoint, einsum_normal, inverse_gaps, mT
 
 
 @helper(nondiff=True)
@@ -189,14 +189,14 @@ def cholesky_tangent(v, ans):
 
 @helper(linear_in="v", nonlinear=("ans",))
 def eigh_tangent(v, ans):
-    """Tangent of ``np.linalg.eigh`` (distinct eigenvalues): eigenvalues diag(V^T v V), vectors
-    V (F o V^T v V) with F_ij = 1 / (w_j - w_i) off the diagonal; for the symmetric part of ``v``
-    (the convention of the gradient, docs/rules.md)."""
+    """Tangent of ``np.linalg.eigh``: eigenvalues diag(V^T v V), vectors V (F o V^T v V) with
+    F_ij = 1 / (w_j - w_i) off the diagonal; for the symmetric part of ``v`` (the convention of the
+    gradient, docs/rules.md); refused at repeated eigenvalues (their vectors' tangent is not
+    defined there: ``np.linalg.eigvalsh`` differentiates the eigenvalues alone)."""
     w, vecs = ans
     v = (v + mT(v)) / 2
     inner = mT(vecs) @ v @ vecs
-    diff = w[..., None, :] - w[..., :, None]
-    off = np.where(np.eye(w.shape[-1], dtype=bool), 0, 1 / np.where(diff == 0, 1, diff))
+    off = inverse_gaps(w, np.ones(np.shape(inner)), "np.linalg.eigh (its eigenvectors)")
     return (np.diagonal(inner, axis1=-2, axis2=-1).copy(), vecs @ (off * inner))
 
 
@@ -220,33 +220,3 @@ def exponent_tangent(v, scale, x):
     v, x = np.asarray(v), np.asarray(x)
     moving = (v != 0) & (x != 0)
     return np.where(moving, v * scale * np.log(np.where(moving, x, 1)), 0.0)
-
-
-def _norm_is_euclidean(x, ord, axis) -> bool:
-    """Is this ``np.linalg.norm`` the 2-norm of vectors or the Frobenius norm of matrices?"""
-    matrix = (axis is None and np.ndim(x) == 2 and ord is not None) or (
-        isinstance(axis, tuple) and len(axis) == 2) or ord in ("fro", "nuc")
-    return ord in (None, "fro") or (ord == 2 and not matrix)
-
-
-@helper
-def unnorm_dx(g, x, ans, ord, axis, keepdims, v):
-    """Tangent of ``unnorm(g, x, ans, ...)`` along ``v``, a tangent of ``x`` (second order of
-    ``np.linalg.norm``): for the 2- and Frobenius norms ``g x / ans`` is linear in ``x``; the 1-,
-    0- and max-norms' gradients are piecewise constant in ``x``."""
-    if _norm_is_euclidean(x, ord, axis):
-        return unnorm(g, v, ans, ord, axis, keepdims)
-    if ord in (1, 0, np.inf, -np.inf) and not (np.ndim(x) == 2 and axis is None):
-        return np.zeros(np.shape(x))
-    raise _unsupported(f"srcad: no second-order rule for np.linalg.norm with ord={ord!r}")
-
-
-@helper
-def unnorm_dans(g, x, ans, ord, axis, keepdims, v):
-    """Tangent of ``unnorm(g, x, ans, ...)`` along ``v``, a tangent of the norm ``ans``."""
-    if _norm_is_euclidean(x, ord, axis):
-        ans = np.asarray(ans)
-        return unnorm(-np.asarray(g) * v / np.where(ans == 0, 1, ans), x, ans, ord, axis, keepdims)
-    if ord in (1, 0, np.inf, -np.inf) and not (np.ndim(x) == 2 and axis is None):
-        return np.zeros(np.shape(x))
-    raise _unsupported(f"srcad: no second-order rule for np.linalg.norm with ord={ord!r}")
