@@ -99,8 +99,10 @@ def test_a_primitive_added_with_one_entry_has_jvp_and_hvp(new_primitive):
 
 def test_every_helper_with_a_second_order_rule_is_exercised():
     """Each runtime helper whose JVP exists appears in the gradient code of some test above."""
+    from test_rules_fft import CASES as FFT_CASES
+    from test_rules_scipy import CASES as SCIPY_CASES
     used = set()
-    for fn, cases in list(RULE_CASES.items()):
+    for fn, cases in list(RULE_CASES.items()) + list(FFT_CASES.items()) + list(SCIPY_CASES.items()):
         for expr, makers in cases:
             names = ["x", "y", "z"][:len(makers)]
             rng = np.random.default_rng(0)
@@ -120,7 +122,9 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent",
                                  "eigh_tangent", "pinv_tangent", "unnorm_dx", "unnorm_dans",
                                  "sorted_tangent", "dict_tangent",
-                                 "to_list", "to_tuple"}
+                                 "to_list", "to_tuple", "abs_tangent", "abs_tangent_dx",
+                                 "abs_adjoint_dx", "angle_tangent", "angle_adjoint_dz",
+                                 "sign_tangent"}
     other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)

@@ -20,7 +20,8 @@ The families: :mod:`.operators` (operators and builtins), :mod:`.pymath` (``math
 :mod:`.elementwise` (NumPy ufuncs), :mod:`.reductions` (reductions, scans, products),
 :mod:`.shape` (shape and assembly), :mod:`.linalg`, :mod:`.writes` (``np.copyto`` and a
 ufunc's ``.at``, written as subscript assignments by pass 4), :mod:`.nondiff` (no gradient),
-:mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
+:mod:`.fft` (``np.fft``, ``np.real``/``imag``/``conj``/``angle``, ``np.sign``; the convention
+for complex values), :mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
 namespace), :mod:`.python` (Python's own forms: copies, tuple/list/dict displays, ``+`` and ``*``
 on sequences; not in the table, pass 6 recognises them by syntax); :mod:`.registry` holds the Rule
 type, the table and :class:`RuleOrigin`. Conventions at points where a
@@ -35,12 +36,15 @@ from .methods import (ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES, PACKED_METHODS, V
                       astype, flatten, item)
 from . import pymath, elementwise, reductions, shape, linalg, python, writes
 from .nondiff import stop_gradient
+from . import fft  # np.fft, complex parts, np.sign (after nondiff)
+from . import scipy_rules  # registered once SciPy is imported (importing srcad does not)
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
 from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, defnondiff,
                        defrule, differentiable_params, lookup, qualified)
 
 __all__ = [
-    "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes",
+    "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes", "fft",
+    "scipy_rules",
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
     "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype
-from .broadcasting import _unsupported, unbroadcast
+from .broadcasting import _unsupported, refuse_complex, unbroadcast
 
 
 def _matrix_and_matrix_or_vector(x, y) -> bool:
@@ -269,6 +269,7 @@ def adjugate(a):
 @helper(linear_in="g", nonlinear=("a",))
 def slogdet_adjoint(g, a):
     """Adjoint of ``np.linalg.slogdet`` (only the log-determinant carries a gradient)."""
+    refuse_complex(a, "the log-determinant")
     glog = np.asarray(g[1])
     return glog[..., None, None] * mT(np.linalg.inv(a))
 
@@ -295,6 +296,7 @@ def cholesky_adjoint(g, ans):
     """Adjoint of ``np.linalg.cholesky`` (``ans`` = L), as a symmetric matrix: the gradient with
     respect to a symmetric ``a`` (NumPy reads only its lower triangle). Murray (2016)."""
     L = ans
+    refuse_complex(L, "the Cholesky factor")
     n = L.shape[-1]
     phi = mT(L) @ g
     phi = np.tril(phi) / (1 + np.eye(n))
@@ -306,6 +308,7 @@ def cholesky_adjoint(g, ans):
 def eigh_adjoint(g, ans):
     """Adjoint of ``np.linalg.eigh`` (distinct eigenvalues), symmetric like the input."""
     w, v = ans
+    refuse_complex(v, "the eigendecomposition")
     gw, gv = g
     gw = np.zeros_like(w) if gw is None else np.asarray(gw)
     inner = np.zeros(np.shape(v)) if gv is None else mT(v) @ gv
@@ -322,6 +325,7 @@ def pinv_adjoint(g, a, ans):
     """Adjoint of ``np.linalg.pinv`` (for a matrix of constant rank; Golub and Pereyra)."""
     p = ans
     a = np.asarray(a)
+    refuse_complex(a, "the pseudo-inverse")
     eye_m = np.eye(a.shape[-2])
     eye_n = np.eye(a.shape[-1])
     gt = mT(g)
