@@ -121,3 +121,127 @@ def test_hvp_against_differences_of_grad(expr, makers):
     names, args, f = _setup(expr, makers, 13)
     for k in range(len(names)):
         check_hvp(f, args, k, rtol=1e-4, atol=1e-4)
+
+
+# ---- autograd as a second oracle ------------------------------------------------------------------
+
+AUTOGRAD = [
+    ("np.sum(np.abs(np.fft.fft(x)) ** 2 * w)", (7,)),
+    ("np.sum(np.real(np.fft.ifft(x, 9)) * w)", (6,)),
+    ("np.sum(np.abs(np.fft.rfft(x, axis=0)) * w)", (6, 3)),
+    ("np.sum(np.fft.irfft(np.fft.rfft(x) * np.fft.rfft(x[::-1])) * w)", (8,)),
+    ("np.sum(np.imag(np.fft.fft2(x)) * w)", (3, 4)),
+    ("np.sum(np.real(np.fft.fftn(x, axes=(0, 2)) * np.conj(np.fft.fftn(x, axes=(0, 2)))) * w)",
+     (2, 3, 2)),
+    ("np.sum(np.fft.fftshift(np.abs(np.fft.fft(x)), axes=0) * w)", (4, 3)),
+]
+
+
+@pytest.mark.parametrize("expr, shape", AUTOGRAD, ids=[e for e, _ in AUTOGRAD])
+def test_against_autograd(expr, shape):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=shape)
+    w = rng.normal(size=np.shape(eval(expr.replace("* w)", ")")[len("np.sum("):-1],
+                                     {"np": np, "x": x})))
+    f = make_function(f"def f(x):\n    return {expr}\n", {"w": w})
+    g = make_function(f"def f(x):\n    return {expr}\n", {"w": w, "np": anp})
+    np.testing.assert_allclose(srcad.grad(f)(x), autograd.grad(g)(x), rtol=1e-9, atol=1e-10)
+
+
+# ---- adversarial: real parameters meeting complex values, loops, branches, views -----------------
+
+def test_a_real_parameter_times_a_complex_value_gets_the_real_part():
+    # W is real, W @ z complex: W's cotangent is the real part; np.abs's input gets Re(g) first,
+    # even where its g reached it through a complex product (v @ Z)
+    rng = np.random.default_rng(4)
+    Z = rng.normal(size=(4, 2)) + 1j * rng.normal(size=(4, 2))
+    f = make_function("""
+        def f(W, x):
+            z = W @ np.fft.fft(x)
+            v = np.abs(z)
+            return np.sum(np.real(v @ Z) ** 2) + np.sum(np.angle(z[:2]))
+        """, {"Z": Z})
+    args = [rng.normal(size=(4, 3)), rng.normal(size=3)]
+    grads = check_grad(f, args, argnums=(0, 1), rtol=1e-5, atol=1e-6)
+    assert all(not np.iscomplexobj(g) for g in grads)
+    check_jvp(f, args, (0, 1), rtol=1e-5, atol=1e-6)
+    check_hvp(f, args, 0, rtol=1e-4, atol=1e-4)
+    check_hvp(f, args, 1, rtol=1e-4, atol=1e-4)
+
+
+def test_spectra_in_a_loop_and_a_branch():
+    f = make_function("""
+        def f(x, k):
+            total = 0.0
+            for shift in range(k):
+                spectrum = np.fft.rfft(np.roll(x, shift), norm="ortho")
+                if shift % 2 == 0:
+                    total = total + np.sum(np.abs(spectrum) ** 2 * np.arange(spectrum.size))
+                else:
+                    total = total + np.sum(np.fft.irfft(spectrum * spectrum, x.size) ** 2)
+            return total
+        """)
+    rng = np.random.default_rng(5)
+    for n, k in ((6, 3), (7, 4)):  # lengths and trip counts changing between calls
+        x = rng.normal(size=n)
+        check_grad(f, [x, k], argnums=0)
+        check_jvp(f, [x, k], (0,))
+        check_hvp(f, [x, k], 0, rtol=1e-4, atol=1e-4)
+
+
+def test_writing_into_the_real_part_view():
+    # z.real is a view of a complex z: a write into it changes z; srcad is right or refuses
+    f = make_function("""
+        def f(x):
+            z = np.fft.fft(x)
+            r = z.real
+            r[0] = 0.0
+            return np.sum(np.abs(z) ** 2)
+        """)
+    x = np.random.default_rng(6).normal(size=5)
+    try:
+        check_grad(f, [x])
+    except srcad.SrcadError as exc:
+        assert exc.location is not None and exc.location.lineno in (4, 5)
+
+
+def test_builtin_abs_and_a_complex_exponential():
+    f = make_function("""
+        def f(x):
+            z = np.sum(np.exp(1j * x) * x)
+            return abs(z) + np.angle(z) + (z * z.conj()).real
+        """)
+    x = np.random.default_rng(7).normal(size=4)
+    g = check_grad(f, [x])
+    assert not np.iscomplexobj(g)
+    check_jvp(f, [x], (0,))
+    check_hvp(f, [x], 0, rtol=1e-4, atol=1e-4)
+
+
+# ---- refused: located, never a wrong number --------------------------------------------------------
+
+@pytest.mark.parametrize("body, line", [
+    ("z = np.fft.fft(x)\n    return np.sum(np.real(np.sign(z)))", 3),
+    ("z = np.fft.fft2(np.outer(x, x) + np.eye(4))\n"
+     "    return np.real(np.sum(np.linalg.cholesky(z @ np.conj(z).T + 10 * np.eye(4))))", 3),
+    ("z = np.fft.fft2(np.outer(x, x) + np.eye(4))\n    return np.linalg.slogdet(z)[1]", 3),
+    ("return np.sum(np.abs(np.fft.fft(x, out=np.zeros(4, complex))))", 2),
+])
+def test_refused_at_the_users_line(body, line):
+    f = make_function(f"def f(x):\n    {body}\n")
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(f)(np.random.default_rng(8).normal(size=4))
+    assert info.value.location is not None and info.value.location.lineno == line
+
+
+def test_a_complex_value_of_the_function_is_refused():
+    f = make_function("def f(x):\n    return np.sum(np.fft.fft(x))\n")
+    with pytest.raises(srcad.SrcadError, match="complex"):
+        srcad.grad(f)(np.ones(4))
+
+
+def test_np_vectorize_is_refused_at_the_users_line():
+    f = make_function("def f(x):\n    y = np.vectorize(np.sin)(x)\n    return np.sum(y)\n")
+    with pytest.raises(srcad.NoGradientRuleError, match="no gradient rule for 'numpy") as info:
+        srcad.grad(f)(np.ones(3))
+    assert info.value.location.filename.startswith("<srcad-test") and info.value.location.lineno == 2

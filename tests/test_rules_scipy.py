@@ -170,3 +170,113 @@ def test_hvp_against_differences_of_grad(fn, expr, makers):
                 assert "forward-mode" in exc.message or "second-order" in exc.message
             continue
         check_hvp(f, args, k, rtol=1e-4, atol=1e-4)
+
+
+def test_scipy_rules_doc_is_generated_from_the_table():
+    """Set SRCAD_UPDATE_DOCS=1 to regenerate the SciPy table of docs/rules.md."""
+    path = ROOT / "docs" / "rules.md"
+    doc = path.read_text()
+    begin, end = "<!-- scipy rules table: begin -->\n", "<!-- scipy rules table: end -->"
+    embedded = doc[doc.index(begin) + len(begin):doc.index(end)]
+    table = srcad.rules.coverage_markdown(scipy=True)
+    if os.environ.get("SRCAD_UPDATE_DOCS"):
+        path.write_text(doc.replace(begin + embedded + end, begin + table + end))
+        embedded = table
+    assert embedded == table, "regenerate docs/rules.md from the rule table"
+
+
+# ---- autograd's SciPy wrappers as a second oracle ---------------------------------------------
+
+AUTOGRAD = [
+    ("np.sum(sp.gammaln(x) * w) + np.sum(sp.digamma(x) * w) + np.sum(sp.polygamma(1, x) * w)", "pos"),
+    ("np.sum(sp.erf(x) * w) + np.sum(sp.erfc(x) * w) + np.sum(sp.erfinv(x / 3) * w)", "any"),
+    ("np.sum(sp.expit(x) * w) + np.sum(sp.logit(sp.expit(x)) * w)", "any"),
+    ("sp.logsumexp(x * w) + np.sum(sp.betaln(x, x + 1.0) * w)", "pos"),
+    ("np.sum(sp.i0(x) * w) + np.sum(sp.i1(x) * w) + np.sum(sp.gamma(x) * w)", "pos"),
+    ("sp.multigammaln(np.sum(x), 3)", "pos"),
+    ("np.sum(st.norm.logpdf(x, 0.5, 2.0) * w) + np.sum(st.norm.cdf(x, 0.1, 1.5) * w)", "any"),
+    ("np.sum(st.t.logpdf(x, 4.0, 0.2, 1.3) * w) + np.sum(st.gamma.logpdf(x, 2.0) * w)", "pos"),
+    ("np.sum(st.beta.logpdf(x / 3, 2.0, 3.0) * w) + np.sum(st.poisson.logpmf(K, x) * w)", "pos"),
+    ("st.multivariate_normal.logpdf(x, x[::-1], C)", "any"),
+]
+
+
+@pytest.mark.parametrize("expr, domain", AUTOGRAD, ids=[e[:40] for e, _ in AUTOGRAD])
+def test_against_autograd(expr, domain):
+    import autograd
+    import autograd.numpy as anp
+    import autograd.scipy.special as asp
+    import autograd.scipy.stats as ast
+    rng = np.random.default_rng(31)
+    x = rng.uniform(0.5, 2.5, size=4) if domain == "pos" else rng.uniform(-1, 1, size=4)
+    m = rng.normal(size=(4, 4))
+    consts = {"w": rng.normal(size=4), "K": np.array([0, 1, 3, 2]), "C": m @ m.T + 4 * np.eye(4)}
+    f = make_function(f"def f(x):\n    return {expr}\n", dict(NAMESPACE, **consts))
+    g = make_function(f"def f(x):\n    return {expr}\n", dict(consts, np=anp, sp=asp, st=ast))
+    np.testing.assert_allclose(srcad.grad(f)(x), autograd.grad(g)(x), rtol=1e-7, atol=1e-9)
+
+
+# ---- SciPy is imported only by the user ---------------------------------------------------------
+
+def test_importing_srcad_does_not_import_scipy_and_rules_come_with_it(tmp_path):
+    script = tmp_path / "uses_scipy.py"
+    script.write_text(textwrap.dedent("""
+        import sys
+        import numpy as np
+        import srcad
+        assert "scipy" not in sys.modules, "importing srcad imported SciPy"
+        import scipy.special
+        def f(x):
+            return np.sum(scipy.special.gammaln(x))
+        print(*[repr(float(v)) for v in srcad.grad(f)(np.array([1.5, 2.5]))])
+        """))
+    out = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_allclose(np.array(out.stdout.split(), dtype=float),
+                               sp.digamma([1.5, 2.5]))
+
+
+# ---- refused at the user's line: no rule, never the library's source -------------------------
+
+@pytest.mark.parametrize("expr, name", [
+    ("np.sum(sp.zeta(x, 2.0))", "scipy.special.zeta"),  # a ufunc without a rule
+    ("np.sum(st.zscore(x))", "scipy.stats.zscore"),     # a Python function of SciPy's
+    ("np.sum(st.norm(0.0, 1.0).logpdf(x))", "logpdf"),  # a frozen distribution's method
+    ("sp.logsumexp(x, return_sign=True)[0]", "return_sign"),
+    ("np.sum(np.polyval(x, 0.5))", "polyval"),          # NumPy's Python source is not read either
+])
+def test_a_library_function_without_a_rule_is_refused_at_the_users_line(expr, name):
+    f = make_function(f"def f(x):\n    y = {expr}\n    return y\n", NAMESPACE)
+    with pytest.raises(srcad.SrcadError, match=name) as info:
+        srcad.grad(f)(np.array([0.3, 1.2, 2.0]))
+    location = info.value.location
+    assert location is not None and location.filename.startswith("<srcad-test")
+    assert location.lineno == 2
+
+
+def test_a_library_function_without_a_gradient_flowing_runs():
+    # no gradient through it: it is called, not refused
+    f = make_function("def f(x):\n    s = np.sum(st.zscore(np.arange(4.0)))\n    return s * np.sum(x)\n",
+                      NAMESPACE)
+    check_grad(f, [np.array([0.3, 1.2])])
+
+
+def test_the_multivariate_normal_needs_a_full_covariance_for_its_gradient():
+    f = make_function("def f(x, c):\n    return np.sum(st.multivariate_normal.logpdf(x, M, c))\n",
+                      dict(NAMESPACE, M=np.zeros(2)))
+    x = np.array([[0.3, -0.2], [1.0, 0.5], [0.1, 0.2]])
+    check_grad(f, [x, 2.0], argnums=0)  # x's gradient with a scalar covariance
+    check_grad(f, [x, np.array([2.0, 0.5])], argnums=0)  # a diagonal one
+    with pytest.raises(srcad.SrcadError, match="full matrix") as info:
+        srcad.grad(f, argnums=1)(x, 2.0)
+    assert info.value.location.lineno == 2
+
+
+def test_the_multivariate_normal_refuses_shapes_scipy_reads_otherwise():
+    # mean None, cov a number: SciPy reads each entry of x as a point of dimension 1
+    f = make_function("def f(x):\n    return np.sum(st.multivariate_normal.logpdf(x, None, 2.0))\n",
+                      NAMESPACE)
+    with pytest.raises(srcad.SrcadError, match="dimension") as info:
+        srcad.grad(f)(np.array([0.3, -0.2]))
+    assert info.value.location.lineno == 2

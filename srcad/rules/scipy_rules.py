@@ -37,7 +37,8 @@ def _special():
     _register_helpers()
 
     def rule(fn, signature, **kwargs):
-        defrule(fn, signature, name=f"scipy.special.{fn.__name__}", **kwargs)
+        name = "digamma" if fn is sp.digamma else fn.__name__  # (its __name__ is 'psi')
+        defrule(fn, signature, name=f"scipy.special.{name}", **kwargs)
 
     rule(sp.gammaln, "x", x="g * special_digamma(x)", elementwise=True)
     rule(sp.digamma, "x", x="g * special_polygamma(1, x)", elementwise=True)

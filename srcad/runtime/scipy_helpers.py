@@ -67,18 +67,6 @@ def i1_second(x):
     return np.where(zero, 0.0, value)[()]
 
 
-@helper(jvp={"x": "t * i0e_prime(x)"})
-def special_i0e(x):
-    """``scipy.special.i0e``."""
-    return scipy.special.i0e(x)
-
-
-@helper(jvp={"x": "t * i1e_prime(x)"})
-def special_i1e(x):
-    """``scipy.special.i1e``."""
-    return scipy.special.i1e(x)
-
-
 @helper(jvp={"x": "t * (i1e_prime(x) - np.sign(x) * i0e_prime(x))"})
 def i0e_prime(x):
     """The derivative of ``i0e = exp(-|x|) i0``: ``i1e(x) - sign(x) i0e(x)`` (the sign's jump at 0
@@ -124,13 +112,28 @@ def _residual(x, mean):
     return np.asarray(x) if mean is None else np.asarray(x) - mean
 
 
-@helper(jvp={"x": "mvn_solved(t, None, cov)", "mean": "-mvn_solved(t, None, cov)",
-             "cov": "-mvn_solved(mvn_cov_times(t, mvn_solved(x, mean, cov)), None, cov)"})
+@helper(linear_in="v", jvp={"cov": "-mvn_apply_inverse(mvn_cov_times(t, mvn_apply_inverse(v, "
+                                    "mean, cov)), mean, cov)"})
+def mvn_apply_inverse(v, mean, cov):
+    """``cov^-1 v``, row by row (``v`` one vector or a stack, along its last axis: the dimension,
+    which ``mean`` (an array; read for its shape only) or a matrix ``cov`` must give, as SciPy
+    reads it)."""
+    v = np.asarray(v)
+    dim = np.shape(mean)[-1] if np.ndim(mean) else np.shape(cov)[-1] if np.ndim(cov) == 2 else None
+    if dim is None or v.ndim == 0 or v.shape[-1] != dim:
+        from ..errors import UnsupportedOperationError
+        raise UnsupportedOperationError(
+            "srcad differentiates multivariate_normal.logpdf where mean (an array) or cov (a "
+            "matrix) gives the dimension and x has it as its last axis (SciPy reads other shapes "
+            "otherwise)")
+    return np.linalg.solve(_covariance(cov, dim), v[..., None])[..., 0]
+
+
+@helper(jvp={"x": "mvn_apply_inverse(t, mean, cov)", "mean": "-mvn_apply_inverse(t, mean, cov)",
+             "cov": "-mvn_apply_inverse(mvn_cov_times(t, mvn_solved(x, mean, cov)), mean, cov)"})
 def mvn_solved(x, mean, cov):
     """``cov^-1 (x - mean)``, row by row (``x`` one point or a stack of points)."""
-    r = _residual(x, mean)
-    c = _covariance(cov, r.shape[-1])
-    return np.linalg.solve(c, r[..., None])[..., 0]
+    return mvn_apply_inverse(_residual(x, mean), mean, cov)
 
 
 def _full_matrix(cov):
