@@ -280,3 +280,21 @@ def test_the_multivariate_normal_refuses_shapes_scipy_reads_otherwise():
     with pytest.raises(srcad.SrcadError, match="dimension") as info:
         srcad.grad(f)(np.array([0.3, -0.2]))
     assert info.value.location.lineno == 2
+
+
+def test_export_copies_the_scipy_helpers(tmp_path):
+    import importlib.util
+    f = make_function("""
+        def f(x):
+            return np.sum(sp.gammaln(x)) + sp.logsumexp(x) + np.sum(np.abs(np.fft.rfft(x)) ** 2)
+        """, NAMESPACE)
+    g = srcad.grad(f)
+    x = np.array([1.5, 2.5, 0.7])
+    expected = g(x)
+    path = tmp_path / "exported_scipy.py"
+    text = srcad.export(g, str(path))
+    assert "import srcad" not in text and "def special_digamma" in text
+    spec = importlib.util.spec_from_file_location("exported_scipy", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    np.testing.assert_allclose(module.grad_f(x)[1], expected, rtol=1e-12)
