@@ -7,6 +7,7 @@ refused at the user's line.
 """
 
 import math
+import warnings
 
 import autograd
 import autograd.numpy as anp
@@ -245,3 +246,42 @@ def test_np_vectorize_is_refused_at_the_users_line():
     with pytest.raises(srcad.NoGradientRuleError, match="no gradient rule for 'numpy") as info:
         srcad.grad(f)(np.ones(3))
     assert info.value.location.filename.startswith("<srcad-test") and info.value.location.lineno == 2
+
+
+# ---- every cotangent a real operand gets is real ------------------------------------------------
+# A real operand of an operation with a complex result (x @ Z, np.concatenate([x, z]), ...) gets the
+# real part of its cotangent; were it complex, a function that later reads only the real part of a
+# complex value (a write into a real array, np.asarray(z, float)) would pass the imaginary part on:
+# a silent wrong gradient. Each case ends in such a write.
+
+_RNG = np.random.default_rng(9)
+_Z = _RNG.normal(size=(4, 2)) + 1j * _RNG.normal(size=(4, 2))
+_A = _RNG.normal(size=(4, 4)) + 4 * np.eye(4)
+
+
+@pytest.mark.parametrize("expr", [
+    "x @ Z", "np.dot(x, Z)", "np.inner(x, Z.T)", "np.outer(x, Z[:, 0])", "np.tensordot(x, Z, 1)",
+    "np.einsum('i,ij->j', x, Z)", "np.kron(x, Z[:, 0])", "np.concatenate([x, Z[:, 0]])",
+    "np.stack([x, Z[:, 0]])", "np.hstack([x, Z[:, 0]])", "np.vstack([x, Z[:, 0]])",
+    "np.array([x[0], Z[0, 0]])", "np.linalg.solve(A * x[0], Z[:, 0])", "x * Z[:, 1]",
+    "np.where(x > 0, x, Z[:, 0])", "np.asarray(np.fft.fft(x), dtype=float) @ Z",
+    "np.array(np.fft.fft(x), dtype=float) @ Z", "np.fft.fft(x).astype(float) @ Z",
+])
+def test_a_real_operand_gets_a_real_cotangent(expr):
+    f = make_function(f"""
+        def f(x):
+            w = {expr}
+            v = np.zeros(np.shape(w))
+            v[...] = w
+            return np.sum(np.real(v * (1 + 2j) * v))
+        """, {"Z": _Z, "A": _A})
+    x = np.random.default_rng(10).normal(size=4)
+    with warnings.catch_warnings():  # (NumPy's ComplexWarning: the write drops the imaginary part)
+        warnings.simplefilter("ignore")
+        g = check_grad(f, [x])
+        check_jvp(f, [x], (0,))
+        try:
+            check_hvp(f, [x], 0, rtol=1e-4, atol=1e-4)
+        except srcad.NoGradientRuleError as exc:  # np.linalg.solve: no second-order rule yet
+            assert "solve" in expr and "forward-mode" in exc.message
+    assert not np.iscomplexobj(g)

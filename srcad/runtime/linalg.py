@@ -13,6 +13,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, unbroadcast
+from .fft import cotangent_like
 
 
 def _matrix_and_matrix_or_vector(x, y) -> bool:
@@ -24,7 +25,12 @@ def _matrix_and_matrix_or_vector(x, y) -> bool:
 
 @helper(linear_in=("g", "y"))
 def matmul_dx(g, x, y):
-    """Adjoint of ``x @ y`` with respect to ``x`` (vectors, matrices and stacks of matrices)."""
+    """Adjoint of ``x @ y`` with respect to ``x`` (vectors, matrices and stacks of matrices). A real ``x`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_matmul_dx(g, x, y), x)
+
+
+def _matmul_dx(g, x, y):
     if _matrix_and_matrix_or_vector(x, y):
         if y.ndim == 1:               # matrix @ vector
             return np.outer(g, y)
@@ -45,7 +51,12 @@ def matmul_dx(g, x, y):
 
 @helper(linear_in=("g", "x"))
 def matmul_dy(g, x, y):
-    """Adjoint of ``x @ y`` with respect to ``y``."""
+    """Adjoint of ``x @ y`` with respect to ``y``. A real ``y`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_matmul_dy(g, x, y), y)
+
+
+def _matmul_dy(g, x, y):
     if _matrix_and_matrix_or_vector(x, y):
         if x.ndim == 1:               # vector @ matrix
             return np.outer(x, g)
@@ -98,7 +109,12 @@ def _tensordot_axes(a, b, axes):
 
 @helper(linear_in=("g", "b"))
 def tensordot_da(g, a, b, axes=2):
-    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a``."""
+    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a``. A real ``a`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_tensordot_da(g, a, b, axes), a)
+
+
+def _tensordot_da(g, a, b, axes=2):
     axes_a, axes_b = _tensordot_axes(a, b, axes)
     free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
     free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
@@ -110,7 +126,12 @@ def tensordot_da(g, a, b, axes=2):
 
 @helper(linear_in=("g", "a"))
 def tensordot_db(g, a, b, axes=2):
-    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``b``."""
+    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``b``. A real ``b`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_tensordot_db(g, a, b, axes), b)
+
+
+def _tensordot_db(g, a, b, axes=2):
     axes_a, axes_b = _tensordot_axes(a, b, axes)
     free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
     free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
@@ -159,7 +180,13 @@ def _einsum_parts(subscripts, operands):
         nonlinear=("subscripts",))
 def einsum_adjoint(g, subscripts, operands, k):
     """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to ``operands[k]``
-    (``k == -1``: ``subscripts``, an array in the sublist form)."""
+    (``k == -1``: ``subscripts``, an array in the sublist form); real for a real operand
+    (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_einsum_adjoint(g, subscripts, operands, k),
+                          subscripts if k == -1 else operands[k])
+
+
+def _einsum_adjoint(g, subscripts, operands, k):
     subscripts, operands, k = einsum_normal(subscripts, operands, k)
     inputs, output = _einsum_parts(subscripts, operands)
     target = inputs[k]
@@ -188,11 +215,23 @@ def einsum_adjoint(g, subscripts, operands, k):
 
 @helper(linear_in=("g", "b"))
 def outer_da(g, a, b):
+    """Adjoint of ``np.outer`` with respect to ``a``. A real ``a`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_outer_da(g, a, b), a)
+
+
+def _outer_da(g, a, b):
     return np.reshape(np.asarray(g) @ np.ravel(b), np.shape(a))
 
 
 @helper(linear_in=("g", "a"))
 def outer_db(g, a, b):
+    """Adjoint of ``np.outer`` with respect to ``b``. A real ``b`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_outer_db(g, a, b), b)
+
+
+def _outer_db(g, a, b):
     return np.reshape(np.ravel(a) @ np.asarray(g), np.shape(b))
 
 
@@ -210,14 +249,24 @@ def _kron_blocks(g, a, b):
 
 @helper(linear_in=("g", "b"))
 def kron_da(g, a, b):
-    """Adjoint of ``np.kron(a, b)`` with respect to ``a``."""
+    """Adjoint of ``np.kron(a, b)`` with respect to ``a``. A real ``a`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_kron_da(g, a, b), a)
+
+
+def _kron_da(g, a, b):
     blocks, _, b_, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
     return np.reshape(np.einsum(f"{g_idx},{b_idx}->{a_idx}", blocks, b_), np.shape(a))
 
 
 @helper(linear_in=("g", "a"))
 def kron_db(g, a, b):
-    """Adjoint of ``np.kron(a, b)`` with respect to ``b``."""
+    """Adjoint of ``np.kron(a, b)`` with respect to ``b``. A real ``b`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_kron_db(g, a, b), b)
+
+
+def _kron_db(g, a, b):
     blocks, a_, _, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
     return np.reshape(np.einsum(f"{g_idx},{a_idx}->{b_idx}", blocks, a_), np.shape(b))
 
@@ -276,7 +325,12 @@ def slogdet_adjoint(g, a):
 
 @helper(linear_in="g", nonlinear=("a", "b", "ans"))
 def solve_da(g, a, b, ans):
-    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``a``."""
+    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``a``. A real ``a`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_solve_da(g, a, b, ans), a)
+
+
+def _solve_da(g, a, b, ans):
     gb = solve_db(g, a, b, ans)
     if np.ndim(b) == 1:
         return -np.multiply.outer(gb, ans) if np.ndim(a) == 2 else -gb[..., :, None] * ans[..., None, :]
@@ -285,7 +339,12 @@ def solve_da(g, a, b, ans):
 
 @helper(linear_in="g", nonlinear=("a", "b", "ans"))
 def solve_db(g, a, b, ans):
-    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``b``: solve(a^T, g)."""
+    """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``b``: solve(a^T, g). A real ``b`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_solve_db(g, a, b, ans), b)
+
+
+def _solve_db(g, a, b, ans):
     if np.ndim(b) == 1:
         return np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
     return np.linalg.solve(mT(a), g)
