@@ -12,9 +12,11 @@ a complex-linear map (``fft``, ``ifft``, ``+``, ``*`` by a constant, ``sum``) is
 that of a holomorphic function (``exp``, ``*``, ``**``) is ``g * f'(z)`` (the templates written for
 real values hold unchanged), and the cotangent of a real value is the real part of what reaches
 it. The functions with a real result of a complex argument (``np.real``, ``np.imag``, ``np.abs``,
-``np.angle``, ``irfft``) take the real part of their ``g`` first, every adjoint returned to a real
-operand through ``unbroadcast`` or these helpers is real, and a gradient returned for a real
-argument is real (:func:`srcad.runtime.plain`). Forward mode needs no convention: tangents are
+``np.angle``, ``irfft``, a cast to a real type) take the real part of their ``g`` first; every
+adjoint returned to a real operand of an operation with a complex result is real
+(:func:`srcad.runtime.fft.cotangent_like`, in ``unbroadcast``, the products, ``solve`` and the
+assembly functions), and so is a gradient returned for a real argument
+(:func:`srcad.runtime.plain`). Forward mode needs no convention: tangents are
 complex where the values are. The derivative of a function that is not holomorphic and not one of
 these (``np.sign`` of a complex value, ``np.linalg.cholesky``/``eigh``/``slogdet``/``pinv``/``norm``,
 ``np.var`` of a complex matrix) is refused at run time with an ``UnsupportedOperationError`` at
