@@ -97,8 +97,10 @@ def test_a_primitive_added_with_one_entry_has_jvp_and_hvp(new_primitive):
 
 def test_every_helper_with_a_second_order_rule_is_exercised():
     """Each runtime helper whose JVP exists appears in the gradient code of some test above."""
+    from test_rules_fft import CASES as FFT_CASES
+    from test_rules_scipy import CASES as SCIPY_CASES, NAMESPACE as SCIPY_NAMESPACE
     used = set()
-    for fn, cases in list(RULE_CASES.items()):
+    for fn, cases in list(RULE_CASES.items()) + list(FFT_CASES.items()) + list(SCIPY_CASES.items()):
         for expr, makers in cases:
             names = ["x", "y", "z"][:len(makers)]
             rng = np.random.default_rng(0)
@@ -106,7 +108,7 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
             f = make_function(f"""
                 def f({', '.join(names)}):
                     return np.sum(({expr}) * w)
-                """, {"w": 1.0, "math": math})
+                """, {"w": 1.0, "math": math, **SCIPY_NAMESPACE})
             g = srcad.grad(f, argnums=tuple(range(len(names))))
             g(*args)
             used |= set(srcad.source(g).replace("(", " ").split())
@@ -120,14 +122,19 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "svd_tangent", "eigvalsh_tangent", "qr_tangent", "lstsq_tangent",
                                  "matrix_power_tangent",
                                  "sorted_tangent", "dict_tangent",
-                                 "to_list", "to_tuple"}
+                                 "to_list", "to_tuple", "abs_tangent", "abs_tangent_dx",
+                                 "abs_adjoint_dx", "angle_tangent", "angle_adjoint_dz",
+                                 "sign_tangent", "mvn_cov_times", "mvn_cov_tangent", "mvn_apply_inverse", "tri_apply",
+                                 "expm_frechet", "expm_frechet2", "cho_solve_tangent",
+                                 "cho_factor_tangent"}
     other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)
                    "copied",  # (copies of lists and dicts: test_trust_review)
                    "unattribute", "attribute_tangent",  # objects: tests/test_python_objects.py
                    "copied_into", "added_at", "subtracted_at", "unadd_at", "uncopyto_src",
-                   "copyto_src_tangent", "add_at_tangent"}  # np.add.at: test_writing_calls
+                   "copyto_src_tangent", "add_at_tangent",  # np.add.at: test_writing_calls
+                   "cho_solve_dc"}  # (written '[cho_solve_dc(...), 0.0]': tests/test_rules_scipy)
     missing = [h for h in helpers if h not in used and h not in generated_by_forward_mode
                and h not in other_paths]
     assert not missing, missing

@@ -19,6 +19,7 @@ import types
 
 import gast
 
+from .. import rules
 from . import kinds as K
 from .holders import is_static, resolve_static
 from .kind_flow import SUPER, Assumption
@@ -171,6 +172,8 @@ class Calls:
         except Exception:  # noqa: BLE001 -- (reported by pass 6)
             return [stmt]
         from ..api.callables import _python_call
+        if rules.lookup(obj) is not None:  # a library's method with a rule (scipy.stats.norm.logpdf)
+            return [stmt]
         if isinstance(obj, types.MethodType) and isinstance(obj.__func__, types.FunctionType) \
                 and isinstance(func, gast.Attribute) and not isinstance(obj.__self__, type):
             receiver = func.value

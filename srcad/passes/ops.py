@@ -289,7 +289,8 @@ def _load(name):
 
 def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
     """A call to a known object: its rule if it has one, else its source if it is a Python
-    function (a custom_vjp without a VJP yet counts as its function)."""
+    function of the user's (a custom_vjp without a VJP yet counts as its function); a function
+    of an installed library without a rule is refused (:func:`~.user_calls.library_function`)."""
     derived_rule = getattr(obj, "_srcad_rule", None)  # a call to srcad.grad(f) (api.Derived)
     if derived_rule is not None and rules.lookup(obj) is None and derived_rule() is not None:
         return _apply(targets, derived_rule(), node.args, keywords, node, what)
@@ -301,6 +302,9 @@ def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
     if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
         obj = obj.fn  # no VJP given yet: differentiate its source
     if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):
+        library = user_calls.library_function(obj)
+        if library is not None:  # a library's private source is never read
+            return _apply(targets, None, node.args, keywords, node, f"'{library}'")
         return user_calls.user_call(targets, obj, node, keywords, what, parsed, locals_)
     return _apply(targets, rules.lookup(obj), node.args, keywords, node, what)
 

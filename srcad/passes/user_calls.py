@@ -1,12 +1,17 @@
 """Part of pass 6, ops: a call of the user's function, or of a nested ``def``, as an
 :class:`~srcad.passes.ops.Op` of kind ``CALL`` (its arguments bound to the callee's parameters,
 what its ``*args`` and ``**kwargs`` get, and the functions and objects it is specialized on), or
-``UNKNOWN`` where the arguments do not bind (refused if a gradient flows).
+``UNKNOWN`` where the arguments do not bind (refused if a gradient flows). A function of an
+installed library (:func:`library_function`: its code lies in ``site-packages``) is never read:
+without a rule, its call is refused at the user's line.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
+import os
+import sysconfig
 import types
 
 import gast
@@ -15,6 +20,33 @@ from . import objects as objects_pass
 from . import ops as _ops
 from .holders import is_static, resolve_static
 from .parse import ExtraArgument, Specialization
+
+
+_SRCAD = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+_INSTALLED = tuple(sorted({os.path.realpath(p) for key, p in sysconfig.get_paths().items()
+                           if key in ("purelib", "platlib")}))
+
+
+def library_function(fn) -> str | None:
+    """The name (``scipy.special.logsumexp``) of ``fn`` if it is a Python function of an installed
+    package -- its code lies under ``site-packages`` (or ``dist-packages``, or this interpreter's
+    library directories), not in srcad itself -- else None. srcad differentiates the user's code,
+    never a library's private source: such a call needs a rule (docs/rules.md)."""
+    code = getattr(fn, "__code__", None)
+    filename = getattr(code, "co_filename", None)
+    if not filename or filename.startswith("<"):
+        return None
+    path = os.path.realpath(filename)
+    if path.startswith(_SRCAD + os.sep):
+        return None
+    parts = path.split(os.sep)
+    if "site-packages" not in parts and "dist-packages" not in parts \
+            and not any(path.startswith(d + os.sep) for d in _INSTALLED):
+        return None
+    module = ".".join(itertools.takewhile(  # scipy.special, not ._logsumexp
+        lambda part: not part.startswith("_"), (getattr(fn, "__module__", None) or "").split(".")))
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "?")
+    return f"{module}.{name}" if module else name
 
 
 def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:

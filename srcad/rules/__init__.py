@@ -20,7 +20,9 @@ The families: :mod:`.operators` (operators and builtins), :mod:`.pymath` (``math
 :mod:`.elementwise` (NumPy ufuncs), :mod:`.reductions` (reductions, scans, products),
 :mod:`.shape` (shape and assembly), :mod:`.linalg`, :mod:`.writes` (``np.copyto`` and a
 ufunc's ``.at``, written as subscript assignments by pass 4), :mod:`.nondiff` (no gradient),
-:mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
+:mod:`.fft` (``np.fft``, ``np.real``/``imag``/``conj``/``angle``, ``np.sign``; the convention
+for complex values), :mod:`.scipy_rules` (``scipy.special``/``stats``/``linalg``, registered
+once SciPy is imported), :mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
 namespace), :mod:`.python` (Python's own forms: copies, tuple/list/dict displays, ``+`` and ``*``
 on sequences; not in the table, pass 6 recognises them by syntax); :mod:`.registry` holds the Rule
 type, the table and :class:`RuleOrigin`. Conventions at points where a
@@ -35,12 +37,15 @@ from .methods import (ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES, PACKED_METHODS, V
                       astype, flatten, item)
 from . import pymath, elementwise, reductions, shape, linalg, python, writes
 from .nondiff import stop_gradient
+from . import fft  # np.fft, complex parts, np.sign (after nondiff)
+from . import scipy_rules  # registered once SciPy is imported (importing srcad does not)
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
 from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, defnondiff,
                        defrule, differentiable_params, lookup, qualified)
 
 __all__ = [
-    "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes",
+    "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes", "fft",
+    "scipy_rules",
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
     "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",
@@ -49,16 +54,22 @@ __all__ = [
 
 
 
-def coverage_markdown() -> str:
-    """The rule table as Markdown (docs/rules.md embeds it; a test keeps the two in step)."""
+def coverage_markdown(scipy: bool = False) -> str:
+    """The rule table as Markdown (docs/rules.md embeds it; a test keeps the two in step).
+    ``scipy``: the table of the optional SciPy rules instead (registered here if SciPy is
+    installed; the table of srcad's own rules never depends on it)."""
+    if scipy:
+        from .registry import load_lazy
+        load_lazy(force=True)
     rows = ["| function | differentiable in | VJP template(s) | JVP template(s) |", "|---|---|---|---|"]
     nondiff = []
     seen = {}
     for fn, rule in list(RULES.items()) + [(f, r) for f, rs in OVERLOADS.items() for r in rs]:
-        if rule.origin is RuleOrigin.PRIMITIVE:  # srcad's own table (not helpers, not users')
+        if rule.origin is RuleOrigin.PRIMITIVE \
+                and rule.name.startswith("scipy.") == scipy:  # srcad's own (not helpers, users')
             seen.setdefault(id(rule), (rule, []))[1].append(fn)
     for rule, fns in seen.values():
-        names = ", ".join(f"`{qualified(f)}`" for f in fns)
+        names = ", ".join(f"`{rule.name if scipy else qualified(f)}`" for f in fns)
         if not rule.differentiable:
             nondiff.append(names)
             continue
@@ -66,6 +77,8 @@ def coverage_markdown() -> str:
         params = ", ".join(f"*{p}" if p == rule.vararg else p for p in rule.vjps)
         tangents = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.tangents.items())
         rows.append(f"| {names} | {params} | {templates} | {tangents} |")
+    if scipy:
+        return "\n".join(rows) + "\n"
     methods = ", ".join(f"`x.{m}()`" for m in METHODS) + ", " + ", ".join(
         f"`x.{a}`" for a in ATTRIBUTES)
     return "\n".join(rows) + (

@@ -28,7 +28,8 @@ defrule(np.sqrt, "x", x="g / (2 * ans)", elementwise=True)
 defrule(np.cbrt, "x", x="g / (3 * ans ** 2)", elementwise=True)
 defrule(np.square, "x", x="g * 2 * x", elementwise=True)
 defrule(np.reciprocal, "x", x="-g * ans ** 2", elementwise=True)
-defrule((np.abs, np.fabs), "x", x="g * real_sign(x)", elementwise=True)
+defrule((np.abs, np.fabs), "x", x="abs_adjoint(g, x)", jvp={"x": "abs_tangent(t, x)"},
+        elementwise=True)  # complex x: see srcad.rules.fft
 defrule(np.sin, "x", x="g * np.cos(x)", elementwise=True)
 defrule(np.cos, "x", x="-g * np.sin(x)", elementwise=True)
 defrule(np.tan, "x", x="g / np.cos(x) ** 2", elementwise=True)

@@ -71,10 +71,10 @@ METHODS = {
     "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel, "flatten": flatten,
     "squeeze": np.squeeze, "copy": copy, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
-    "astype": astype, "item": item, "keys": keys, "get": get,
+    "astype": astype, "item": item, "keys": keys, "get": get, "conj": np.conj, "conjugate": np.conj,
 }
 PACKED_METHODS = frozenset({"reshape", "transpose"})
-ATTRIBUTES = {"T": np.transpose}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
 NONDIFF_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype"})
 # methods with no rule that return a view of ``self`` (pass 8, alias, treats them as views)
 VIEW_ONLY_METHODS = frozenset({"view"})

@@ -30,7 +30,7 @@ stop_gradient.__module__ = "srcad.rules"  # its public home (srcad.rules.stop_gr
 defnondiff(
     stop_gradient,
     # piecewise constant or integer valued
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
+    np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
     operator.floordiv, builtins.round, builtins.int, builtins.bool, math.floor, math.ceil,
     math.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,

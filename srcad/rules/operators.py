@@ -58,7 +58,7 @@ defrule(builtins.sum, "iterable, start=0", iterable="unsum_sequence(g, iterable)
         linear_in=("iterable", "start"), jvp={"iterable": "tangent_sum(t)", "start": "t"})
 defrule(math.fsum, "iterable", iterable="unsum_sequence(g, iterable)",
         linear_in="iterable", jvp={"iterable": "tangent_sum(t)"})
-defrule(builtins.abs, "x", x="g * real_sign(x)", elementwise=True)
+defrule(builtins.abs, "x", x="abs_adjoint(g, x)", jvp={"x": "abs_tangent(t, x)"}, elementwise=True)
 defrule(builtins.sorted, "iterable, key=None, reverse=False",
         iterable="unsort_items(g, iterable, key, reverse)",
         jvp={"iterable": "sorted_tangent(t, iterable, key, reverse)"}, view=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import enum
+import sys
 
 import numpy as np
 
@@ -148,14 +149,31 @@ class RuleTable(dict):
 
 RULES: RuleTable = RuleTable()
 OVERLOADS: dict = {}    # function -> further rules, tried in order when a call does not fit RULES
+# module name -> a function registering the rules of that (optional, slow to import) library's
+# functions; run the first time a lookup misses after the module was imported (srcad.rules.scipy_rules)
+LAZY: dict = {}
 
 
 def lookup(fn):
-    """The rule for the object ``fn``, or None."""
+    """The rule for the object ``fn``, or None. A miss first registers the rules of the
+    libraries of :data:`LAZY` imported since (so importing srcad imports none of them)."""
     try:
-        return RULES.get(fn)
+        rule = RULES.get(fn)
     except TypeError:  # unhashable callables
         return None
+    if rule is None and LAZY and load_lazy():
+        rule = RULES.get(fn)
+    return rule
+
+
+def load_lazy(force: bool = False) -> bool:
+    """Register the rules of each library of :data:`LAZY` that is imported (``force``: importing
+    it if it is installed); whether any was."""
+    loaded = False
+    for name in [n for n in LAZY if force or n in sys.modules]:
+        LAZY.pop(name)()
+        loaded = True
+    return loaded
 
 
 def all_rules() -> list:
@@ -176,7 +194,8 @@ def parse_signature(signature: str):
 
 def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool = False,
             broadcasts: bool | None = None, view: bool = False, fresh: bool = False,
-            linear_in=(), overload: bool = False, unsupported=(), **vjps: str) -> Rule:
+            linear_in=(), overload: bool = False, unsupported=(), name: str | None = None,
+            **vjps: str) -> Rule:
     """Register the rule of ``fns`` (one function or a tuple of aliases): one entry per primitive.
 
     ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``); each
@@ -186,6 +205,7 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     in that place (``np.transpose(t, axes)``); ``jvp`` gives the others (and overrides). ``broadcasts``
     defaults to: elementwise with a VJP that unbroadcasts. ``overload=True`` adds a rule for calls
     that do not fit the first one (e.g. ``max(a, b, c)``). ``unsupported``: see :class:`Rule`.
+    ``name``: the name tables and messages print (default: :func:`qualified`).
     """
     aliases = fns if isinstance(fns, tuple) else (fns,)
     params, defaults, vararg = parse_signature(signature)
@@ -202,7 +222,7 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     tangents.update(jvp or {})
     if broadcasts is None:
         broadcasts = elementwise and any("unbroadcast" in v for v in vjps.values())
-    rule = Rule(qualified(aliases[0]), params, defaults, dict(vjps), vararg, None, tangents,
+    rule = Rule(name or qualified(aliases[0]), params, defaults, dict(vjps), vararg, None, tangents,
                 elementwise, broadcasts, view, fresh, linear_in, unsupported=tuple(unsupported))
     for fn in aliases:
         if overload:

@@ -18,6 +18,9 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.lists` -- undoing and differentiating a list's in-place methods (``append``, ``pop``, ...);
 * :mod:`.draws` -- the standard draws of ``rng.normal`` and ``rng.uniform`` (pathwise gradients);
 * :mod:`.writes` -- what ``np.copyto`` and ``np.add.at`` leave in an array, as a new array;
+* :mod:`.fft` -- ``np.fft`` and the parts of complex values (JAX's convention for cotangents);
+* :mod:`.scipy_helpers` -- the helpers of SciPy's rules: imported with them, once SciPy is
+  imported (never by importing srcad; see :mod:`srcad.rules.scipy_rules`);
 * :mod:`.checks` -- run-time checks (aliasing, finiteness) and the seed of ``grad``;
 * :mod:`.tangents` -- forward mode.
 
@@ -31,6 +34,7 @@ from __future__ import annotations
 from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,  # registers
                objects, sequences, tangents, writes)  # the helpers
 from . import decompositions, linalg2, linalg3  # registers the second order, factorizations
+from . import fft  # (np.fft and complex values)
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -39,5 +43,5 @@ globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
-           "tangents", "writes", *HELPERS]
+           "tangents", "writes", "fft", *HELPERS]
 __all__ += ["decompositions", "linalg2", "linalg3"]

@@ -15,6 +15,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
 from .broadcasting import _unsupported, unbroadcast, undiagonal
+from .fft import cotangent_like
 
 
 @helper(linear_in="g")
@@ -23,15 +24,18 @@ def unconcatenate(g, arrays, axis=0):
     if axis is None:
         sizes = [np.size(a) for a in arrays]
         pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
-        return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)])
+        return adjoint_like(arrays, [cotangent_like(np.reshape(p, np.shape(a)), a)
+                                       for p, a in zip(pieces, arrays)])
     sizes = [np.shape(a)[axis] for a in arrays]
-    return adjoint_like(arrays, list(np.split(g, np.cumsum(sizes)[:-1], axis=axis)))
+    return adjoint_like(arrays, [cotangent_like(p, a) for p, a in zip(
+        np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)])
 
 
 @helper(linear_in="g")
 def unstack(g, arrays, axis=0):
     """Adjoint of ``np.stack(arrays, axis)``."""
-    return adjoint_like(arrays, [np.take(g, k, axis=axis) for k in range(len(arrays))])
+    return adjoint_like(arrays, [cotangent_like(np.take(g, k, axis=axis), a)
+                                 for k, a in enumerate(arrays)])
 
 
 @helper(linear_in="g")
@@ -40,14 +44,16 @@ def unhstack(g, arrays):
     pieces = [np.atleast_1d(a) for a in arrays]
     axis = 0 if pieces[0].ndim == 1 else 1
     parts = unconcatenate(g, pieces, axis)
-    return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)])
+    return adjoint_like(arrays, [cotangent_like(np.reshape(p, np.shape(a)), a)
+                                 for p, a in zip(parts, arrays)])
 
 
 @helper(linear_in="g")
 def unvstack(g, arrays):
     """Adjoint of ``np.vstack``: pieces as at least 2-d along axis 0."""
     parts = unconcatenate(g, [np.atleast_2d(a) for a in arrays], 0)
-    return adjoint_like(arrays, [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)])
+    return adjoint_like(arrays, [cotangent_like(np.reshape(p, np.shape(a)), a)
+                                 for p, a in zip(parts, arrays)])
 
 
 @helper(linear_in="g")
@@ -160,7 +166,7 @@ def unarray(g, obj, dtype=None):
     if isinstance(obj, (list, tuple)):
         g = np.asarray(g)
         return adjoint_like(obj, [unarray(g[k], item) for k, item in enumerate(obj)])
-    return unbroadcast(g, obj) if np.ndim(g) else g
+    return unbroadcast(g, obj) if np.ndim(g) else cotangent_like(g, obj)
 
 
 def _cast_kind(dtype) -> str:
@@ -178,6 +184,8 @@ def dtype_adjoint(g, dtype):
     an integer or boolean ``dtype`` (``None``: the result's own type, ``g`` unchanged)."""
     if dtype is not None and _cast_kind(dtype) in "biu":
         return np.zeros(np.shape(g))
+    if dtype is not None and _cast_kind(dtype) == "f":  # a real result's cotangent is real
+        return np.real(g)
     return g
 
 
@@ -187,4 +195,6 @@ def unastype(g, a, dtype):
     integer or boolean type (whose result is piecewise constant)."""
     if _cast_kind(dtype) in "biu":
         return zeros_like(a)
+    if _cast_kind(dtype) == "f":  # a real result's cotangent is real (srcad.rules.fft)
+        g = np.real(g)
     return np.asarray(g).astype(_float_dtype(a), copy=False)

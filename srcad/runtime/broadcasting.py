@@ -45,11 +45,13 @@ def real_sign(x):
 
 @helper(linear_in="g")
 def unbroadcast(g, x):
-    """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape."""
+    """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape.
+    A complex ``g`` for a real ``x`` gives its real part (the convention of :mod:`srcad.rules.fft`)."""
     tg, tx = type(g), type(x)
     if tg in _SCALAR_TYPES and tx in _SCALAR_TYPES:  # the fast paths: nothing was broadcast
         return g
-    if tg is np.ndarray and tx is np.ndarray and g.shape == x.shape:
+    if tg is np.ndarray and tx is np.ndarray and g.shape == x.shape \
+            and (g.dtype.kind != "c" or x.dtype.kind == "c"):
         return g
     if isinstance(x, (list, tuple)):
         from ..errors import SrcadError
@@ -58,6 +60,8 @@ def unbroadcast(g, x):
             "treats '+' and '*' as list concatenation and repetition only for lists it can see "
             "being built (a literal, or '+' of one); convert the argument with np.asarray, or "
             "build the list inside the function")
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):  # a real x: the real part (srcad.rules.fft)
+        g = np.real(g)
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g

@@ -73,7 +73,8 @@ def adjoint_like(x, parts):
 @helper
 def plain(g, x):
     """The gradient of argument ``x`` as the user sees it: containers become plain lists, tuples
-    and dicts, and an array of floats gets the floating type of ``x`` (float32 in, float32 out)."""
+    and dicts, and an array of floats gets the floating type of ``x`` (float32 in, float32 out); a real argument
+    gets the real part of a complex gradient (JAX's convention, see :mod:`srcad.rules.fft`)."""
     if isinstance(g, DictAdjoint):
         return {k: plain(v, x[k]) for k, v in g.items()}
     if isinstance(g, ListAdjoint):
@@ -83,6 +84,9 @@ def plain(g, x):
         return plain_object(g, x, plain)
     if isinstance(g, TupleAdjoint):
         return tuple(plain(v, xv) for v, xv in zip(g, x))
+    if np.iscomplexobj(g) and isinstance(x, (int, float, np.ndarray, np.generic)) \
+            and not np.iscomplexobj(x):  # a real argument's gradient is real (srcad.rules.fft)
+        g = np.real(g)
     if isinstance(x, np.ndarray) and np.ndim(g) == 0 and x.ndim > 0 and not np.any(g):
         g = np.zeros(x.shape, dtype=_float_dtype(x))  # (a scalar zero: see zero_at)
     dtype = getattr(x, "dtype", None)

@@ -12,7 +12,8 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype
-from .broadcasting import _unsupported, unbroadcast
+from .broadcasting import _unsupported, refuse_complex, unbroadcast
+from .fft import cotangent_like
 
 
 def _matrix_and_matrix_or_vector(x, y) -> bool:
@@ -24,7 +25,12 @@ def _matrix_and_matrix_or_vector(x, y) -> bool:
 
 @helper(linear_in=("g", "y"))
 def matmul_dx(g, x, y):
-    """Adjoint of ``x @ y`` with respect to ``x`` (vectors, matrices and stacks of matrices)."""
+    """Adjoint of ``x @ y`` with respect to ``x`` (vectors, matrices and stacks of matrices). A real ``x`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_matmul_dx(g, x, y), x)
+
+
+def _matmul_dx(g, x, y):
     if _matrix_and_matrix_or_vector(x, y):
         if y.ndim == 1:               # matrix @ vector
             return np.outer(g, y)
@@ -45,7 +51,12 @@ def matmul_dx(g, x, y):
 
 @helper(linear_in=("g", "x"))
 def matmul_dy(g, x, y):
-    """Adjoint of ``x @ y`` with respect to ``y``."""
+    """Adjoint of ``x @ y`` with respect to ``y``. A real ``y`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_matmul_dy(g, x, y), y)
+
+
+def _matmul_dy(g, x, y):
     if _matrix_and_matrix_or_vector(x, y):
         if x.ndim == 1:               # vector @ matrix
             return np.outer(x, g)
@@ -98,7 +109,12 @@ def _tensordot_axes(a, b, axes):
 
 @helper(linear_in=("g", "b"))
 def tensordot_da(g, a, b, axes=2):
-    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a``."""
+    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``a``. A real ``a`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_tensordot_da(g, a, b, axes), a)
+
+
+def _tensordot_da(g, a, b, axes=2):
     axes_a, axes_b = _tensordot_axes(a, b, axes)
     free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
     free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
@@ -110,7 +126,12 @@ def tensordot_da(g, a, b, axes=2):
 
 @helper(linear_in=("g", "a"))
 def tensordot_db(g, a, b, axes=2):
-    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``b``."""
+    """Adjoint of ``np.tensordot(a, b, axes)`` with respect to ``b``. A real ``b`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_tensordot_db(g, a, b, axes), b)
+
+
+def _tensordot_db(g, a, b, axes=2):
     axes_a, axes_b = _tensordot_axes(a, b, axes)
     free_a = [k for k in range(np.ndim(a)) if k not in axes_a]
     free_b = [k for k in range(np.ndim(b)) if k not in axes_b]
@@ -159,7 +180,13 @@ def _einsum_parts(subscripts, operands):
         nonlinear=("subscripts",))
 def einsum_adjoint(g, subscripts, operands, k):
     """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to ``operands[k]``
-    (``k == -1``: ``subscripts``, an array in the sublist form)."""
+    (``k == -1``: ``subscripts``, an array in the sublist form); real for a real operand
+    (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_einsum_adjoint(g, subscripts, operands, k),
+                          subscripts if k == -1 else operands[k])
+
+
+def _einsum_adjoint(g, subscripts, operands, k):
     subscripts, operands, k = einsum_normal(subscripts, operands, k)
     inputs, output = _einsum_parts(subscripts, operands)
     target = inputs[k]
@@ -188,11 +215,23 @@ def einsum_adjoint(g, subscripts, operands, k):
 
 @helper(linear_in=("g", "b"))
 def outer_da(g, a, b):
+    """Adjoint of ``np.outer`` with respect to ``a``. A real ``a`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_outer_da(g, a, b), a)
+
+
+def _outer_da(g, a, b):
     return np.reshape(np.asarray(g) @ np.ravel(b), np.shape(a))
 
 
 @helper(linear_in=("g", "a"))
 def outer_db(g, a, b):
+    """Adjoint of ``np.outer`` with respect to ``b``. A real ``b`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_outer_db(g, a, b), b)
+
+
+def _outer_db(g, a, b):
     return np.reshape(np.ravel(a) @ np.asarray(g), np.shape(b))
 
 
@@ -210,14 +249,24 @@ def _kron_blocks(g, a, b):
 
 @helper(linear_in=("g", "b"))
 def kron_da(g, a, b):
-    """Adjoint of ``np.kron(a, b)`` with respect to ``a``."""
+    """Adjoint of ``np.kron(a, b)`` with respect to ``a``. A real ``a`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_kron_da(g, a, b), a)
+
+
+def _kron_da(g, a, b):
     blocks, _, b_, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
     return np.reshape(np.einsum(f"{g_idx},{b_idx}->{a_idx}", blocks, b_), np.shape(a))
 
 
 @helper(linear_in=("g", "a"))
 def kron_db(g, a, b):
-    """Adjoint of ``np.kron(a, b)`` with respect to ``b``."""
+    """Adjoint of ``np.kron(a, b)`` with respect to ``b``. A real ``b`` gets a real
+    adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(_kron_db(g, a, b), b)
+
+
+def _kron_db(g, a, b):
     blocks, a_, _, a_idx, b_idx, g_idx = _kron_blocks(g, a, b)
     return np.reshape(np.einsum(f"{g_idx},{a_idx}->{b_idx}", blocks, a_), np.shape(b))
 
@@ -269,6 +318,7 @@ def adjugate(a):
 @helper(linear_in="g", jvp={"a": "slogdet_adjoint_da(g, a, t)"})
 def slogdet_adjoint(g, a):
     """Adjoint of ``np.linalg.slogdet`` (only the log-determinant carries a gradient)."""
+    refuse_complex(a, "the log-determinant")
     glog = np.asarray(g[1])
     return glog[..., None, None] * mT(np.linalg.inv(a))
 
@@ -303,15 +353,16 @@ def solve_transposed(a, g, b):
 @helper(linear_in="g", jvp={"a": "solve_da_da(g, a, b, ans, t)", "ans": "solve_da_dans(g, a, b, t)"})
 def solve_da(g, a, b, ans):
     """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``a``: -a^-T g x^T (summed over the
-    stack axes ``a`` was broadcast along)."""
-    return unbroadcast(solve_outer(solve_transposed(a, g, b), ans, b), a)
+    stack axes ``a`` was broadcast along; a real ``a`` gets a real adjoint, see
+    :func:`~srcad.runtime.fft.cotangent_like`)."""
+    return cotangent_like(unbroadcast(solve_outer(solve_transposed(a, g, b), ans, b), a), a)
 
 
 @helper(linear_in="g", jvp={"a": "solve_db_da(g, a, b, ans, t)"})
 def solve_db(g, a, b, ans):
     """Adjoint of ``np.linalg.solve(a, b)`` with respect to ``b``: a^-T g (summed over the stack
-    axes ``b`` was broadcast along)."""
-    return unbroadcast(solve_transposed(a, g, b), b)
+    axes ``b`` was broadcast along; a real ``b`` gets a real adjoint)."""
+    return cotangent_like(unbroadcast(solve_transposed(a, g, b), b), b)
 
 
 @helper(linear_in="t", nonlinear=("a", "ans"))
@@ -327,6 +378,7 @@ def cholesky_adjoint(g, ans):
     """Adjoint of ``np.linalg.cholesky`` (``ans`` = L), as a symmetric matrix: the gradient with
     respect to a symmetric ``a`` (NumPy reads only its lower triangle). Murray (2016)."""
     L = ans
+    refuse_complex(L, "the Cholesky factor")
     n = L.shape[-1]
     phi = mT(L) @ g
     phi = np.tril(phi) / (1 + np.eye(n))
@@ -370,6 +422,7 @@ def eigh_adjoint(g, ans):
     """Adjoint of ``np.linalg.eigh``, symmetric like the input; at repeated eigenvalues, see
     :func:`inverse_gaps`."""
     w, v = ans
+    refuse_complex(v, "the eigendecomposition")
     gw, gv = g
     gw = np.zeros_like(w) if gw is None else np.asarray(gw)
     inner = np.zeros(np.shape(v)) if gv is None else mT(v) @ gv
@@ -386,6 +439,7 @@ def pinv_adjoint(g, a, ans):
     """Adjoint of ``np.linalg.pinv`` (for a matrix of constant rank; Golub and Pereyra)."""
     p = ans
     a = np.asarray(a)
+    refuse_complex(a, "the pseudo-inverse")
     eye_m = np.eye(a.shape[-2])
     eye_n = np.eye(a.shape[-1])
     gt = mT(g)

@@ -14,7 +14,7 @@ import numpy as np
 from ._registry import helper
 from .containers import DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
 from .objects import ObjectAdjoint, structure, zero_value
-from .broadcasting import _SCALAR_TYPES, _unsupported
+from .broadcasting import _SCALAR_TYPES, _unsupported, refuse_complex
 from .assembly import _cast_kind
 from .linalg import einsum_adjoint, einsum_normal, inverse_gaps, mT
 
@@ -171,6 +171,7 @@ def einsum_adjoint_tangent(g, subscripts, operands, k, v):
 @helper(linear_in="v", nonlinear=("a",))
 def slogdet_tangent(v, a):
     """Tangent of ``np.linalg.slogdet``: (0, trace(a^-1 v))."""
+    refuse_complex(a, "the log-determinant")
     sign, _ = np.linalg.slogdet(a)
     return (np.zeros_like(sign), np.trace(np.linalg.solve(a, v), axis1=-2, axis2=-1))
 
@@ -181,6 +182,7 @@ def cholesky_tangent(v, ans):
     and halves the diagonal, for the symmetric part of ``v`` (the convention of the gradient,
     docs/rules.md: jvp along v is the gradient's inner product with v)."""
     L = ans
+    refuse_complex(L, "the Cholesky factor")
     v = (v + mT(v)) / 2
     inner = np.linalg.solve(L, mT(np.linalg.solve(L, mT(v))))
     n = L.shape[-1]
@@ -194,6 +196,7 @@ def eigh_tangent(v, ans):
     gradient, docs/rules.md); refused at repeated eigenvalues (their vectors' tangent is not
     defined there: ``np.linalg.eigvalsh`` differentiates the eigenvalues alone)."""
     w, vecs = ans
+    refuse_complex(vecs, "the eigendecomposition")
     v = (v + mT(v)) / 2
     inner = mT(vecs) @ v @ vecs
     off = inverse_gaps(w, np.ones(np.shape(inner)), "np.linalg.eigh (its eigenvectors)")
@@ -205,6 +208,7 @@ def pinv_tangent(v, a, ans):
     """Tangent of ``np.linalg.pinv`` for a matrix of constant rank (Golub and Pereyra)."""
     p = ans
     a = np.asarray(a)
+    refuse_complex(a, "the pseudo-inverse")
     eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
     return (-p @ v @ p + p @ mT(p) @ mT(v) @ (eye_m - a @ p)
             + (eye_n - p @ a) @ mT(v) @ mT(p) @ p)

@@ -249,6 +249,9 @@ def _collect_helper(fn, helpers):
             _collect_helper(obj, helpers)
         elif name in _runtime_constants(module):
             helpers[name] = _Constant(name, _runtime_constants(module)[name])
+        elif isinstance(obj, types.ModuleType) and obj not in (np, math):  # scipy (its helpers)
+            helpers[name] = _Constant(name, f"import {obj.__name__}" if obj.__name__ == name
+                                      else f"import {obj.__name__} as {name}")
 
 
 def _in_runtime(obj) -> bool:
