@@ -120,7 +120,9 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent",
                                  "eigh_tangent", "pinv_tangent", "unnorm_dx", "unnorm_dans",
                                  "sorted_tangent", "dict_tangent",
-                                 "to_list", "to_tuple"}
+                                 "to_list", "to_tuple",
+                                 "diff_tangent", "quantile_tangent", "append_tangent",  # numpy_more
+                                 "select_tangent", "linspace_tangent"}
     other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)

@@ -34,6 +34,7 @@ from . import operators
 from .methods import (ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES, PACKED_METHODS, VIEW_ONLY_METHODS,
                       astype, flatten, item)
 from . import pymath, elementwise, reductions, shape, linalg, python, writes
+from . import numpy_more  # more of NumPy (issue #16)
 from .nondiff import stop_gradient
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
 from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, defnondiff,
@@ -41,6 +42,7 @@ from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, d
 
 __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes",
+    "numpy_more",
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
     "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",

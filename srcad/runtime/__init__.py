@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,  # registers
                objects, sequences, tangents, writes)  # the helpers
+from . import numpy_more  # the helpers of srcad.rules.numpy_more
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -35,4 +36,4 @@ globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
-           "tangents", "writes", *HELPERS]
+           "tangents", "writes", "numpy_more", *HELPERS]
