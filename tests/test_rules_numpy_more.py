@@ -112,6 +112,12 @@ CASES = [
     ("np.gradient(x, 0.5, axis=-1)", [mat(3, 4)]), ("np.gradient(x)[0] * np.gradient(x)[1]", [mat(3, 4)]),
     ("np.stack(np.gradient(x, 2.0, 0.5))", [mat(3, 4)]), ("np.gradient(x, axis=(0, 2))[1]", [mat(3, 2, 3)]),
     ("np.gradient(x * x, 0.3, edge_order=1)", [mat(2)]),
+    # np.einsum with '...'
+    ("np.einsum('...i,...i->...', x, y)", [mat(2, 3), mat(2, 3)]),
+    ("np.einsum('...i,...i', x, y)", [mat(4, 2, 3), mat(3)]), ("np.einsum('i...->...', x)", [mat(2, 3)]),
+    ("np.einsum('...ij,...jk->...ik', x, y)", [mat(2, 2, 3), mat(3, 4)]),
+    ("np.einsum('ij...,j->i...', x, y)", [mat(2, 3, 4, 2), mat(3)]), ("np.einsum('...', x)", [mat(2, 3)]),
+    ("np.einsum('...ii->...i', x)", [mat(2, 3, 3)]),
     # np.linspace with active ends
     ("np.linspace(x, y, 5)", [scalar(), scalar()]), ("np.linspace(x, y, 4, endpoint=False)", [scalar(), scalar()]),
     ("np.linspace(x, y, 3)", [mat(2), mat(2)]), ("np.linspace(x, y, 2)", [mat(2), scalar()]),
@@ -127,6 +133,12 @@ CASES = [
     ("np.select((x > 0, y > 0), (x, x * y))", [mat(4), mat(4)]),
     ("np.rollaxis(x, 2)", [mat(2, 3, 4)]), ("np.rollaxis(x, -1, 1)", [mat(2, 3, 4)]),
     ("np.rollaxis(x, 0, 3)", [mat(2, 3, 4)]), ("np.rollaxis(x, 1, start=-1)", [mat(2, 3, 4)]),
+    ("np.stack(np.meshgrid(x, y))", [mat(3), mat(2)]),
+    ("np.stack(np.meshgrid(x, y, indexing='ij'))", [mat(3), mat(2)]),
+    ("np.meshgrid(x, y, z, sparse=True)[2] * np.meshgrid(x, y, z, sparse=True)[0]",
+     [mat(2), mat(3), mat(2)]),
+    ("np.meshgrid(x, 2.0 * x)[1] * np.meshgrid(x, 2.0 * x)[0]", [mat(2, 2)]),
+    ("np.meshgrid(x)[0]", [mat(3)]), ("np.meshgrid(x, y, copy=False)[0]", [mat(3), mat(2)]),
     ("np.hsplit(x, 2)[1]", [mat(2, 4)]), ("np.hsplit(x, [1, 3])[2]", [mat(5)]),
     ("np.vsplit(x, 2)[0] * np.vsplit(x, 2)[1]", [mat(4, 2)]), ("np.dsplit(x, [1])[1]", [mat(2, 2, 3)]),
 ]
@@ -161,7 +173,7 @@ def _setup(expr, makers, seed):
     names = ["x", "y", "z"][:len(makers)]
     rng = np.random.default_rng(seed)
     args = [make(rng) for make in makers]
-    value = eval(expr, {"np": np}, dict(zip(names, args)))
+    value = eval(expr, {"np": np, "Ellipsis": Ellipsis}, dict(zip(names, args)))
     w = rng.normal(size=np.shape(value))
     f = make_function(f"""
         def f({', '.join(names)}):
@@ -415,6 +427,7 @@ def test_rollaxis_view_written_into():
     ("y = np.mean(x, where=x > 0)", [mat(3)]),
     ("y = np.linspace(x[0], x[1], 3, retstep=True)[0]", [mat(3)]),
     ("y = np.maximum.reduceat(x, [0, 1])", [mat(3)]),
+    ("y = np.einsum('...i,...i', x, np.ones((4, 3)))", [mat(1, 3)]),
 ])
 def test_refused_at_the_line(line, args):
     f = make_function(f"""
@@ -427,6 +440,13 @@ def test_refused_at_the_line(line, args):
     with pytest.raises(srcad.SrcadError) as info:
         srcad.grad(f)(*values)
     assert info.value.location is not None and info.value.location.lineno == 3, str(info.value)
+
+
+def test_einsum_sublist_form_with_ellipsis():
+    names, args, _, f = _setup("np.einsum(x, [Ellipsis, 0], y, [0], [Ellipsis])", [mat(2, 3), mat(3)], 6)
+    check_grad(f, args, argnums=(0, 1))
+    with pytest.raises(srcad.SrcadError, match="sublist form"):  # refused before '...' as well
+        srcad.hvp(f, 1)(*args, np.ones(3))
 
 
 def test_the_existing_rules_that_already_covered_parts_of_the_issue():

@@ -66,7 +66,8 @@ def coverage_markdown() -> str:
             continue
         templates = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.vjps.items())
         params = ", ".join(f"*{p}" if p == rule.vararg else p for p in rule.vjps)
-        tangents = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.tangents.items())
+        tangents = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.tangents.items()) or (
+            f"all: `{rule.joint_jvp}`" if rule.joint_jvp else "")
         rows.append(f"| {names} | {params} | {templates} | {tangents} |")
     methods = ", ".join(f"`x.{m}()`" for m in METHODS) + ", " + ", ".join(
         f"`x.{a}`" for a in ATTRIBUTES)

@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import defrule
+import dataclasses
+
+from .registry import RULES, defrule
 
 # ---- differences and convolutions ------------------------------------------------------------
 
@@ -157,6 +159,12 @@ defrule(np.select, "condlist, choicelist, default=0",
              "default": "select_tangent(t, condlist, choicelist, default, -1)"})
 defrule(np.rollaxis, "a, axis, start=0", a="unrollaxis(g, a, axis, start)", linear_in="a",
         view=True)
+# np.meshgrid's results are a tuple: its JVP is one template for the whole (the results' tangents
+# added term by term would concatenate tuples); result k depends on xi[k] alone
+RULES[np.meshgrid] = dataclasses.replace(
+    defrule(np.meshgrid, "*xi, copy=True, sparse=False, indexing='xy'",
+            xi="unmeshgrid(g, xi, k, indexing)", view=True),
+    joint_jvp="meshgrid_tangent(t_xi, xi, sparse, indexing)")
 _HSPLIT_AXIS = "1 if np.ndim(ary) > 1 else 0"
 for _fn, _axis in ((np.hsplit, _HSPLIT_AXIS), (np.vsplit, "0"), (np.dsplit, "2")):
     defrule(_fn, "ary, indices_or_sections", ary=f"unsplit(g, ary, ans, {_axis})",

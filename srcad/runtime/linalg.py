@@ -144,8 +144,9 @@ def einsum_normal(subscripts, operands, k):
 
 def _einsum_parts(subscripts, operands):
     subscripts = subscripts.replace(" ", "")
-    if "." in subscripts:
-        raise _unsupported("srcad: the gradient of einsum with '...' is not implemented")
+    if "." in subscripts:  # '...': letters of its own for each axis it stands for
+        from .numpy_more import einsum_without_ellipsis
+        subscripts = einsum_without_ellipsis(subscripts, operands)
     if "->" in subscripts:
         inputs, output = subscripts.split("->")
     else:

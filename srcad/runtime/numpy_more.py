@@ -373,6 +373,68 @@ def unnan_to_num(g, x, copy=True):
     return np.where(np.isfinite(x), g, 0.0)[()]
 
 
+# ---- np.einsum with '...' --------------------------------------------------------------------
+
+def einsum_without_ellipsis(subscripts, operands):
+    """``subscripts`` (no spaces) with each ``...`` written as letters of its own, right-aligned
+    across operands as NumPy broadcasts them (the implicit output: those letters first). An axis of
+    ``...`` that broadcasts (sizes differ among operands) is refused."""
+    from string import ascii_letters
+    inputs, arrow, output = subscripts.partition("->")
+    terms = inputs.split(",")
+    free = [c for c in ascii_letters if c not in subscripts]
+    counts = [np.ndim(op) - (len(t) - 3) for t, op in zip(terms, operands) if "..." in t]
+    n = max(counts, default=0)
+    letters = "".join(free[:n])
+    sizes = {}
+    for j, (t, op) in enumerate(zip(terms, operands)):
+        if "..." in t:
+            m = np.ndim(op) - (len(t) - 3)
+            terms[j] = t.replace("...", letters[n - m:])
+            for c, size in zip(letters[n - m:], np.shape(op)[t.index("..."):]):
+                sizes.setdefault(c, set()).add(size)
+    if any(len(s) > 1 for s in sizes.values()):
+        raise _unsupported("srcad: the gradient of einsum where '...' broadcasts (an axis of "
+                           "size 1 against a longer one) is not implemented")
+    if arrow:
+        output = output.replace("...", letters)
+    else:
+        joined = "".join(terms)
+        output = letters + "".join(sorted(c for c in set(joined) if joined.count(c) == 1
+                                          and c not in letters))
+    return ",".join(terms) + "->" + output
+
+
+# ---- np.meshgrid ----------------------------------------------------------------------------
+
+def _meshgrid_axis(n, k, indexing):
+    """The axis of ``np.meshgrid``'s results along which its ``k``-th of ``n`` inputs varies."""
+    if indexing == "xy" and n >= 2 and k < 2:
+        return 1 - k
+    return k
+
+
+@helper(linear_in="g")
+def unmeshgrid(g, xi, k, indexing="xy"):
+    """Adjoint of ``np.meshgrid(*xi, indexing=indexing)`` with respect to ``xi[k]``: the ``k``-th
+    result's adjoint summed over every axis but the one ``xi[k]`` lies along (the other results
+    do not depend on it)."""
+    gk = g[k]
+    if gk is None:
+        return np.zeros(np.shape(xi[k]))
+    gk = np.asarray(gk)
+    axis = _meshgrid_axis(len(xi), k, indexing)
+    summed = np.sum(gk, axis=tuple(j for j in range(gk.ndim) if j != axis))
+    return np.reshape(summed, np.shape(xi[k]))
+
+
+@helper(linear_in="t")
+def meshgrid_tangent(t, xi, sparse=False, indexing="xy"):
+    """Tangent of ``np.meshgrid(*xi)``: the meshgrid of the tangents ``t`` (one per input),
+    in new arrays."""
+    return np.meshgrid(*t, copy=True, sparse=sparse, indexing=indexing)
+
+
 # ---- np.cross --------------------------------------------------------------------------------
 
 def _cross_axes(axisa, axisb, axisc, axis):
