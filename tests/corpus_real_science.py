@@ -8,7 +8,6 @@ import dataclasses
 
 import numpy as np
 
-import srcad
 
 
 def _normal(seed, *shape):
