@@ -9,7 +9,6 @@ import dataclasses
 import numpy as np
 
 
-
 def _normal(seed, *shape):
     return np.random.default_rng(seed).normal(size=shape)
 
