@@ -94,6 +94,7 @@ CASES = [
     ("np.interp(x, np.array([-1.0, 0.0, 2.0]), y, left=0.5, right=-1.0)", [vec(8, -3, 3), mat(3)]),
     (f"np.interp(x, {XP}, y)", [vec(8, -3, 3), mat(4)]), (f"np.interp(x, {XP}, y)", [scalar(), mat(4)]),
     (f"np.interp(x * x, {XP}, np.sin(y))", [mat(2, 3), mat(4)]),
+    (f"np.interp(x[:3] * 1.5, {XP}, np.sin(x))", [mat(4)]),  # one input reaching x and fp
     ("np.polyval(x, y)", [mat(3), mat(4)]), ("np.polyval(x, y)", [mat(1), mat(2, 2)]),
     ("np.polyval(x, y)", [mat(4), scalar()]), ("np.polyval(x, x)", [mat(3)]),
     ("np.polyval([1.0, -2.0, 0.5], x)", [mat(2, 3)]),

@@ -218,7 +218,23 @@ def interp_slope(x, xp, fp):
     return np.where(inside, slope, 0.0)[()]
 
 
-@helper(linear_in="g")
+@helper
+def uninterp_fp_dx(gt, x, xp, fp):
+    """The tangent of :func:`uninterp_fp` along a tangent of ``x`` (``gt``: ``g`` times it): inside
+    an interval the weights ``1 - f`` and ``f`` change by ``-/+ 1 / (xp[i + 1] - xp[i])``."""
+    xp = np.asarray(xp, dtype=float)
+    result = np.zeros(np.shape(fp), dtype=np.result_type(gt, float))
+    if xp.size < 2:
+        return result
+    gt = np.ravel(np.broadcast_to(gt, np.shape(x)))
+    i, inside = _interval(np.ravel(x), xp)
+    change = np.where(inside, gt / (xp[i + 1] - xp[i]), 0.0)
+    np.add.at(result, i, -change)
+    np.add.at(result, i + 1, change)
+    return result
+
+
+@helper(linear_in="g", jvp={"x": "uninterp_fp_dx(g * t, x, xp, fp)"})
 def uninterp_fp(g, x, xp, fp, left=None, right=None):
     """Adjoint of ``np.interp(x, xp, fp, left, right)`` with respect to ``fp``: each value's
     gradient goes to the two knots around it, by the interpolation weights (outside the range, to
