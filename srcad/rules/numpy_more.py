@@ -76,8 +76,7 @@ defrule(np.percentile, _QUANTILE,
 _W = "average_weights(weights, a, axis)"
 _SW = f"np.sum({_W}, axis, keepdims=True)"
 defrule(np.average, "a, axis=None, weights=None, returned=False, *, keepdims=False",
-        a=f"unmean(g, a, axis, keepdims) if weights is None else "
-          f"unsum(g, a, axis, keepdims) * {_W} / {_SW}",
+        a="unsum(g, a, axis, keepdims) * average_share(weights, a, axis)",
         weights=f"unaverage_weights(unsum(g, a, axis, keepdims) * (a - unsum(ans, a, axis, "
                 f"keepdims)) / {_SW}, weights, a, axis)",
         jvp={"a": "np.average(t, axis, weights, keepdims=keepdims)",

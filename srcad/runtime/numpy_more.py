@@ -184,6 +184,17 @@ def average_weights(weights, a, axis=None):
     return np.broadcast_to(w, a.shape)
 
 
+@helper(jvp={"weights": "(average_weights(t, a, axis) - average_share(weights, a, axis) * "
+                        "np.sum(average_weights(t, a, axis), axis, keepdims=True)) / "
+                        "np.sum(average_weights(weights, a, axis), axis, keepdims=True)"})
+def average_share(weights, a, axis=None):
+    """Each entry's share in ``np.average(a, axis, weights)``: its weight over the sum of the
+    weights along ``axis`` (``weights`` None: one over the count), shaped like ``a``."""
+    a = np.asarray(a)
+    w = np.ones(a.shape) if weights is None else average_weights(weights, a, axis)
+    return w / np.sum(w, axis=axis, keepdims=True)
+
+
 @helper(linear_in="g")
 def unaverage_weights(g, weights, a, axis=None):
     """Adjoint of :func:`average_weights`: ``g`` (shaped like ``a``) summed back onto ``weights``."""
