@@ -6,7 +6,8 @@
 
 Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
 Guarantees: one entry per function, VJP and JVP side by side; every helper a VJP template names
-declares its own derivative (:mod:`srcad.runtime.numpy_more`), so Hessian-vector products work.
+declares its own derivative (:mod:`srcad.runtime.numpy_more` and
+:mod:`srcad.runtime.numpy_more_arrays`), so Hessian-vector products work.
 Options the rules do not differentiate are refused, at the call (``out=``, ``returned=``,
 ``np.quantile``'s ``weights=``: the call does not fit the rule) or at run time
 (``overwrite_input=True``, an unknown quantile ``method``, ``np.gradient`` with coordinate arrays

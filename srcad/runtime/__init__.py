@@ -15,6 +15,7 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.lists` -- undoing and differentiating a list's in-place methods (``append``, ``pop``, ...);
 * :mod:`.draws` -- the standard draws of ``rng.normal`` and ``rng.uniform`` (pathwise gradients);
 * :mod:`.writes` -- what ``np.copyto`` and ``np.add.at`` leave in an array, as a new array;
+* :mod:`.numpy_more`, :mod:`.numpy_more_arrays` -- the helpers of :mod:`srcad.rules.numpy_more`;
 * :mod:`.checks` -- run-time checks (aliasing, finiteness) and the seed of ``grad``;
 * :mod:`.tangents` -- forward mode.
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,  # registers
                objects, sequences, tangents, writes)  # the helpers
-from . import numpy_more  # the helpers of srcad.rules.numpy_more
+from . import numpy_more, numpy_more_arrays  # the helpers of srcad.rules.numpy_more
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -36,4 +37,5 @@ globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
-           "tangents", "writes", "numpy_more", *HELPERS]
+           "tangents", "writes", "numpy_more", "numpy_more_arrays",
+           *HELPERS]

@@ -13,6 +13,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, unbroadcast
+from .numpy_more_arrays import einsum_without_ellipsis
 
 
 def _matrix_and_matrix_or_vector(x, y) -> bool:
@@ -145,7 +146,6 @@ def einsum_normal(subscripts, operands, k):
 def _einsum_parts(subscripts, operands):
     subscripts = subscripts.replace(" ", "")
     if "." in subscripts:  # '...': letters of its own for each axis it stands for
-        from .numpy_more import einsum_without_ellipsis
         subscripts = einsum_without_ellipsis(subscripts, operands)
     if "->" in subscripts:
         inputs, output = subscripts.split("->")
