@@ -27,7 +27,7 @@ OPERATOR_SYNTAX = {
 # Inputs inside each function's domain (default: (0.2, 0.8), inside every other domain); a test that
 # adds a primitive adds its domain here for its duration (conftest.py's ``new_primitive``).
 DOMAIN = {np.arccosh: (1.5, 3.0), math.acosh: (1.5, 3.0), operator.mod: (2.1, 2.9),
-          np.mod: (2.1, 2.9)}
+          np.mod: (2.1, 2.9), np.fmod: (2.1, 2.9)}
 
 ARRAY_SHAPES = {1: [[(2, 3)]], 2: [[(2, 3), (2, 3)], [(2, 3), (3,)], [(4, 1), (1, 3)], [(), (2, 2)],
                                    [(3,), ()]]}

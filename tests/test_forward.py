@@ -126,7 +126,9 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "abs_adjoint_dx", "angle_tangent", "angle_adjoint_dz",
                                  "sign_tangent", "mvn_cov_times", "mvn_cov_tangent", "mvn_apply_inverse", "tri_apply",
                                  "expm_frechet", "expm_frechet2", "cho_solve_tangent",
-                                 "cho_factor_tangent"}
+                                 "cho_factor_tangent",
+                                 "diff_tangent", "quantile_tangent", "append_tangent",  # numpy_more
+                                 "select_tangent", "linspace_tangent", "meshgrid_tangent"}
     other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)

@@ -298,7 +298,11 @@ class _Forward:
         bindings["ans"] = load(ans)
         if joint is not None:
             for p in rule.params:
-                bindings[f"t_{p}"] = self.tangent_of(op.args[p])
+                if not isinstance(op.args[p], rules.Default):
+                    bindings[f"t_{p}"] = self.tangent_of(op.args[p])
+            if rule.vararg is not None:  # *operands: the tuple of their tangents
+                bindings[f"t_{rule.vararg}"] = gast.Tuple(
+                    elts=[self.tangent_of(e) for e in op.args[rule.vararg].elts], ctx=gast.Load())
             expr = instantiate(joint, bindings, self.ctx.helpers, self.ctx.options.optimize)
         else:
             terms = []

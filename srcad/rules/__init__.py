@@ -36,6 +36,7 @@ from . import operators
 from .methods import (ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES, PACKED_METHODS, VIEW_ONLY_METHODS,
                       astype, flatten, item)
 from . import pymath, elementwise, reductions, shape, linalg, python, writes
+from . import numpy_more  # more of NumPy (issue #16)
 from .nondiff import stop_gradient
 from . import fft  # np.fft, complex parts, np.sign (after nondiff)
 from . import scipy_rules  # registered once SciPy is imported (importing srcad does not)
@@ -45,7 +46,7 @@ from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, d
 
 __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes", "fft",
-    "scipy_rules",
+    "scipy_rules", "numpy_more",
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
     "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",
@@ -75,7 +76,8 @@ def coverage_markdown(scipy: bool = False) -> str:
             continue
         templates = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.vjps.items())
         params = ", ".join(f"*{p}" if p == rule.vararg else p for p in rule.vjps)
-        tangents = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.tangents.items())
+        tangents = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.tangents.items()) or (
+            f"all: `{rule.joint_jvp}`" if rule.joint_jvp else "")
         rows.append(f"| {names} | {params} | {templates} | {tangents} |")
     if scipy:
         return "\n".join(rows) + "\n"

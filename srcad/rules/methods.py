@@ -55,7 +55,7 @@ item.__qualname__ = item.__name__ = "ndarray.item"
 flatten.__qualname__ = flatten.__name__ = "ndarray.flatten"
 astype.__module__ = item.__module__ = flatten.__module__ = "numpy"
 defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent(t, dtype)"})
-defrule(item, "a", a="np.reshape(g, np.shape(a))", jvp={"a": "np.asarray(t).item()"})
+defrule(item, "a, *args", a="unitem(g, a, args)", jvp={"a": "np.asarray(t).item(*args)"})
 defnondiff(keys)
 defrule(copy, "a", a="g", jvp={"a": "copied(t)"}, fresh=True)
 defrule(get, "d, key, default=None",

@@ -84,5 +84,3 @@ defrule(np.einsum, "subscripts, *operands", operands="einsum_adjoint(g, subscrip
         jvp={"operands": "einsum_tangent(t, subscripts, operands, k)",
              "subscripts": "einsum_tangent(t, subscripts, operands, -1)"}, view=True)
 defrule(np.kron, "a, b", a="kron_da(g, a, b)", b="kron_db(g, a, b)", linear_in=("a", "b"))
-defrule(np.cross, "a, b", a="unbroadcast(np.cross(b, g), a)", b="unbroadcast(np.cross(g, a), b)",
-        linear_in=("a", "b"))

@@ -66,6 +66,7 @@ class Rule:
     joint_jvp: str | None = None
     origin: RuleOrigin = RuleOrigin.PRIMITIVE
     unsupported: tuple = ()  # parameters a call must leave out (or pass as None): ``out``
+    keyword_only: tuple = ()  # parameters after ``*`` in the signature: never bound by position
 
     @property
     def differentiable(self) -> bool:
@@ -76,12 +77,13 @@ class Rule:
         constants). Raises ``TypeError`` with a user-facing message if the call does not fit."""
         if self.params is None:
             return {}
-        if len(args) > len(self.params) and self.vararg is None:
-            raise TypeError(f"{self.name} takes at most {len(self.params)} positional arguments "
-                            f"for differentiation ({', '.join(self.params)}), got {len(args)}")
-        bound = dict(zip(self.params, args))
+        positional = [p for p in self.params if p not in self.keyword_only]
+        if len(args) > len(positional) and self.vararg is None:
+            raise TypeError(f"{self.name} takes at most {len(positional)} positional arguments "
+                            f"for differentiation ({', '.join(positional)}), got {len(args)}")
+        bound = dict(zip(positional, args))
         if self.vararg is not None:
-            bound[self.vararg] = list(args[len(self.params):])
+            bound[self.vararg] = list(args[len(positional):])
         if self.custom is not None:  # a user's VJP takes the call's own arguments: no defaults
             for key, value in keywords.items():
                 if key not in self.params:
@@ -184,12 +186,16 @@ def all_rules() -> list:
 
 
 def parse_signature(signature: str):
-    """``(params, defaults, vararg)`` of a signature written as in a ``def``."""
+    """``(params, defaults, vararg, keyword_only)`` of a signature written as in a ``def``; the
+    keyword-only parameters (after ``*`` or ``*operands``) come last in ``params``."""
     args = ast.parse(f"def _({signature}): pass").body[0].args
-    params = tuple(a.arg for a in args.args)
+    params = tuple(a.arg for a in args.args) + tuple(a.arg for a in args.kwonlyargs)
     defaults = {a.arg: ast.literal_eval(d) for a, d in zip(args.args[-len(args.defaults):] if
                                                            args.defaults else [], args.defaults)}
-    return params, defaults, args.vararg.arg if args.vararg else None
+    defaults.update((a.arg, ast.literal_eval(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                    if d is not None)
+    return (params, defaults, args.vararg.arg if args.vararg else None,
+            tuple(a.arg for a in args.kwonlyargs))
 
 
 def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool = False,
@@ -198,7 +204,8 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
             **vjps: str) -> Rule:
     """Register the rule of ``fns`` (one function or a tuple of aliases): one entry per primitive.
 
-    ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``); each
+    ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``;
+    parameters after ``*`` or ``*operands`` are keyword-only, as in NumPy's); each
     keyword argument names a differentiable parameter and gives its VJP template. JVP templates:
     ``elementwise=True`` derives them from the VJPs (``g`` becomes ``t``, ``unbroadcast(e, x)``
     becomes ``e``); ``linear_in`` names parameters whose JVP is the function applied to the tangent
@@ -208,7 +215,7 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     ``name``: the name tables and messages print (default: :func:`qualified`).
     """
     aliases = fns if isinstance(fns, tuple) else (fns,)
-    params, defaults, vararg = parse_signature(signature)
+    params, defaults, vararg, keyword_only = parse_signature(signature)
     linear_in = (linear_in,) if isinstance(linear_in, str) else tuple(linear_in)
     unknown = (set(vjps) | set(jvp or {}) | set(linear_in)) - set(params) - {vararg}
     if unknown:
@@ -217,13 +224,15 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     if elementwise:
         tangents.update((p, _vjp_to_jvp(v)) for p, v in vjps.items())
     for p in linear_in:
-        applied = ", ".join("t" if q == p else q for q in params)
+        applied = ", ".join(("t" if q == p else q) if q not in keyword_only else
+                            f"{q}={'t' if q == p else q}" for q in params)
         tangents.setdefault(p, f"np.{aliases[0].__name__}({applied})")
     tangents.update(jvp or {})
     if broadcasts is None:
         broadcasts = elementwise and any("unbroadcast" in v for v in vjps.values())
     rule = Rule(name or qualified(aliases[0]), params, defaults, dict(vjps), vararg, None, tangents,
-                elementwise, broadcasts, view, fresh, linear_in, unsupported=tuple(unsupported))
+                elementwise, broadcasts, view, fresh, linear_in, unsupported=tuple(unsupported),
+                keyword_only=keyword_only)
     for fn in aliases:
         if overload:
             OVERLOADS.setdefault(fn, []).append(rule)
@@ -264,6 +273,9 @@ def differentiable_params(rule) -> list:
 
 def qualified(fn) -> str:
     """The name of ``fn`` as the rule table and messages print it (``numpy.tanh``)."""
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):  # a ufunc's method: np.maximum.accumulate
+        return f"numpy.{owner.__name__}.{fn.__name__}"
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__name__", None) or repr(fn)
     if isinstance(fn, np.ufunc) or module.startswith("numpy"):

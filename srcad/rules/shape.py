@@ -26,9 +26,13 @@ _FULL = {"fill_value": "unbroadcast(dtype_adjoint(g, np.result_type(ans)), fill_
          "jvp": {"fill_value": "astype_tangent(broadcast_tangent(t, ans), np.result_type(ans))"}}
 defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
 defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
-defrule(np.linspace, "start, stop, num=50", start="np.sum(g * (1 - np.linspace(0.0, 1.0, num)))",
-        stop="np.sum(g * np.linspace(0.0, 1.0, num))", linear_in=("start", "stop"),
-        jvp={"start": "t * (1 - np.linspace(0.0, 1.0, num))", "stop": "t * np.linspace(0.0, 1.0, num)"},
+# the samples are start * (1 - w) + stop * w, w = np.linspace(0, 1, num, endpoint), along axis 0
+_STEPS = "np.linspace(0.0, 1.0, num, endpoint)"
+defrule(np.linspace, "start, stop, num=50, endpoint=True",
+        start=f"unbroadcast(np.tensordot(1.0 - {_STEPS}, g, 1), start)",
+        stop=f"unbroadcast(np.tensordot({_STEPS}, g, 1), stop)", linear_in=("start", "stop"),
+        jvp={"start": f"linspace_tangent(t, 1.0 - {_STEPS}, ans)",
+             "stop": f"linspace_tangent(t, {_STEPS}, ans)"},
         fresh=True)
 _ARRAY_JVP = {"object": "np.array(t) if dtype is None else astype_tangent(np.array(t), dtype)"}
 _ARRAY_VJP = "unarray(g, object) if dtype is None else unarray(g, object, dtype)"  # int: zero

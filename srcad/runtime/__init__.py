@@ -21,6 +21,7 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.fft` -- ``np.fft`` and the parts of complex values (JAX's convention for cotangents);
 * :mod:`.scipy_helpers` -- the helpers of SciPy's rules: imported with them, once SciPy is
   imported (never by importing srcad; see :mod:`srcad.rules.scipy_rules`);
+* :mod:`.numpy_more`, :mod:`.numpy_more_arrays` -- the helpers of :mod:`srcad.rules.numpy_more`;
 * :mod:`.checks` -- run-time checks (aliasing, finiteness) and the seed of ``grad``;
 * :mod:`.tangents` -- forward mode.
 
@@ -35,6 +36,7 @@ from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,
                objects, sequences, tangents, writes)  # the helpers
 from . import decompositions, linalg2, linalg3  # registers the second order, factorizations
 from . import fft  # (np.fft and complex values)
+from . import numpy_more, numpy_more_arrays  # the helpers of srcad.rules.numpy_more
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -43,5 +45,5 @@ globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
-           "tangents", "writes", "fft", *HELPERS]
+           "tangents", "writes", "fft", "numpy_more", "numpy_more_arrays", *HELPERS]
 __all__ += ["decompositions", "linalg2", "linalg3"]

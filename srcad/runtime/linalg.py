@@ -14,6 +14,7 @@ from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, unbroadcast
 from .fft import cotangent_like
+from .numpy_more_arrays import einsum_without_ellipsis
 
 
 def _matrix_and_matrix_or_vector(x, y) -> bool:
@@ -165,8 +166,8 @@ def einsum_normal(subscripts, operands, k):
 
 def _einsum_parts(subscripts, operands):
     subscripts = subscripts.replace(" ", "")
-    if "." in subscripts:
-        raise _unsupported("srcad: the gradient of einsum with '...' is not implemented")
+    if "." in subscripts:  # '...': letters of its own for each axis it stands for
+        subscripts = einsum_without_ellipsis(subscripts, operands)
     if "->" in subscripts:
         inputs, output = subscripts.split("->")
     else:
