@@ -171,6 +171,9 @@ class Calls:
         except Exception:  # noqa: BLE001 -- (reported by pass 6)
             return [stmt]
         from ..api.callables import _python_call
+        built = self.static_construction(stmt, obj)
+        if built is not None:
+            return built
         if isinstance(obj, types.MethodType) and isinstance(obj.__func__, types.FunctionType) \
                 and isinstance(func, gast.Attribute) and not isinstance(obj.__self__, type):
             receiver = func.value
