@@ -35,6 +35,7 @@ import types
 import gast
 
 from . import constructors as C
+from .constructors import is_user_class
 from . import kinds as K
 from .kind_flow import Assumption
 from .syntax import load, store
@@ -68,7 +69,6 @@ class Builds:
         return None
 
     def construct(self, stmt, cls, args, keywords) -> list:
-        value = stmt.value
         found = C.construction(cls)
         self.assume(Assumption(cls=cls, name="__init__", value=inspect.getattr_static(
             cls, "__init__", None)))
@@ -238,18 +238,3 @@ def loop_items(tree, iterated) -> set:
                     break
     return found
 
-
-def is_user_class(obj) -> bool:
-    """A class srcad builds itself when the function calls it (not a builtin or NumPy type, not
-    one with a rule)."""
-    from .. import rules
-    return isinstance(obj, type) and rules.lookup(obj) is None \
-        and obj.__module__ not in ("builtins", "abc", "typing", "collections", "types") \
-        and not (obj.__module__ or "").startswith(("numpy", "srcad")) \
-        and not issubclass(obj, (BaseException, int, float, complex, str, bytes, list, dict,
-                                 set, frozenset)) \
-        and (not issubclass(obj, tuple) or C.is_namedtuple_class(obj)) \
-        and not any(isinstance(c.__dict__.get(m), (types.BuiltinFunctionType,
-                                                   types.WrapperDescriptorType))
-                    for c in obj.__mro__ if c not in (object, tuple)
-                    for m in ("__new__", "__init__"))  # (written in C: functools.partial)

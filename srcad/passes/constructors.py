@@ -68,6 +68,22 @@ def is_namedtuple_class(cls) -> bool:
     return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
 
 
+def is_user_class(obj) -> bool:
+    """A class srcad builds itself when the function calls it (not a builtin or NumPy type, not
+    one with a rule)."""
+    from .. import rules
+    return isinstance(obj, type) and rules.lookup(obj) is None \
+        and obj.__module__ not in ("builtins", "abc", "typing", "collections", "types") \
+        and not (obj.__module__ or "").startswith(("numpy", "srcad")) \
+        and not issubclass(obj, (BaseException, int, float, complex, str, bytes, list, dict,
+                                 set, frozenset)) \
+        and (not issubclass(obj, tuple) or is_namedtuple_class(obj)) \
+        and not any(isinstance(c.__dict__.get(m), (types.BuiltinFunctionType,
+                                                   types.WrapperDescriptorType))
+                    for c in obj.__mro__ if c not in (object, tuple)
+                    for m in ("__new__", "__init__"))  # (written in C: functools.partial)
+
+
 def construction(cls):
     """A :class:`Construction`, or the reason srcad cannot build ``cls`` (see the module)."""
     inits = tuple(c.__dict__.get("__init__") for c in cls.__mro__)
@@ -150,7 +166,7 @@ def descriptor_refusal(cls, names):
         if static is not None and hasattr(type(static), "__get__") and not isinstance(
                 static, (types.FunctionType, staticmethod, classmethod)):
             return (f"'{name}' is a {type(static).__name__} of {cls.__qualname__}, which "
-                    "'self.{name} = ...' would run")
+                    f"'self.{name} = ...' would run")
     return None
 
 

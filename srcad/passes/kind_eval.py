@@ -71,7 +71,7 @@ def _evaluate_init(found, env):
         env = dict(env)
         env[self_name] = K.Function(found.cls)
         evaluator = _Evaluator(found.init, parsed.namespace)
-        returned = evaluator.function(tree, env)
+        evaluator.function(tree, env)
         call = tree.body[-1].value
         locals_ = [a.id for a in call.args[2:]]
         return tuple((name, evaluator.env.get(local, K.UNKNOWN))
@@ -133,10 +133,8 @@ def callable_result(kind, args, keywords):
     object."""
     if isinstance(kind, K.Function):
         fn = kind.fn
-        if isinstance(fn, type) and not issubclass(fn, (int, float, complex, str, bytes, list,
-                                                        tuple, dict, set)) \
-                and _rules().lookup(fn) is None and fn.__module__ != "builtins" \
-                and not (fn.__module__ or "").startswith("numpy"):
+        from .constructors import is_user_class
+        if is_user_class(fn):
             return construction_kind(fn, args, keywords)
         if isinstance(fn, types.MethodType) and isinstance(fn.__self__, type):
             return call_result(fn.__func__, [K.Function(fn.__self__)] + list(args), keywords)

@@ -23,6 +23,7 @@ import types
 import gast
 
 from . import constructors, kind_eval
+from .constructors import is_user_class
 from . import kinds as K
 from .holders import is_static, resolve_static
 from .parse import dotted_name
@@ -239,10 +240,7 @@ class KindFlow:
         if obj is dataclasses.replace and call.args and isinstance(args[0], K.Instance) \
                 and dataclasses.is_dataclass(args[0].cls):
             return replaced_kind(args[0], keywords)
-        if isinstance(obj, type) and rules.lookup(obj) is None and not issubclass(
-                obj, (int, float, complex, str, bytes, list, tuple, dict, set)) \
-                and (obj.__new__ is object.__new__ or constructors.is_namedtuple_class(obj)):
-            # an object the function makes
+        if is_user_class(obj):  # an object the function makes
             return kind_eval.construction_kind(obj, [atom(a) for a in call.args], keywords)
         if isinstance(obj, types.MethodType) and isinstance(obj.__self__, type) \
                 and isinstance(obj.__func__, types.FunctionType):  # Model.create(W)

@@ -14,7 +14,7 @@ import gast
 
 from . import objects as objects_pass
 from . import ops as _ops
-from .constructed import is_user_class
+from .constructors import is_user_class
 from .holders import is_static, resolve_static
 from .parse import ExtraArgument, Specialization
 
