@@ -358,7 +358,65 @@ def energy_of(q, x):
     return q.energy(x) + np.sum(q.A)
 
 
+class Deferring:
+    __array_ufunc__ = None  # (NumPy arrays defer to the reflected methods)
+
+    def __init__(self, v):
+        self.v = v
+
+    def __rmul__(self, c):
+        return Deferring(self.v * c)
+
+    def __neg__(self):
+        return Deferring(-self.v)
+
+
+def reflected_operator(x):
+    d = -(2.0 * Deferring(x))
+    return np.sum(d.v ** 3)
+
+
+def either_class(W, x):
+    if np.sum(x) > 0:
+        layer = Dense(W, x)
+    else:
+        layer = Act(np.tanh, W)
+    return np.sum(layer(x) ** 2)
+
+
+def two_objects_one_array(A, x):
+    q1 = Quad(A)
+    q2 = Quad(A)
+    return q1.energy(x) * q2.energy(x)
+
+
+def objects_in_a_dict(A, x):
+    d = {"q": Quad(A), "v": Vec(x)}
+    return d["q"].energy(x) + d["v"].norm2()
+
+
+def make_quad(A):
+    return Quad(A @ A)
+
+
+def built_by_a_function(A, x):
+    return make_quad(A).energy(x)
+
+
+def comprehension_of_methods(x):
+    vs = [Vec(x * k) for k in range(3)]
+    ws = [v.scaled(2.0) for v in vs]
+    return sum(w.norm2() for w in ws)
+
+
 @pytest.mark.parametrize("f, args, ks", [
+    (reflected_operator, (X,), (0,)),
+    (either_class, (A, X), (0, 1)),
+    (either_class, (A, -np.abs(X)), (0, 1)),
+    (two_objects_one_array, (A, X), (0, 1)),
+    (objects_in_a_dict, (A, X), (0, 1)),
+    (built_by_a_function, (A, X), (0, 1)),
+    (comprehension_of_methods, (X,), (0,)),
     (built_in_a_loop, (X,), (0,)),
     (built_in_a_branch, (A, X), (0, 1)),
     (built_in_a_branch, (A, -np.abs(X)), (0, 1)),
@@ -679,7 +737,35 @@ def r_metaclass(A):
     return q.total()
 
 
-REFUSED = [r_init_calls_a_method, r_slots, r_new, r_setattr, r_getattr, r_descriptor,
+class Mutates:
+    def __init__(self, A):
+        A[0] = 0.0  # changes its argument
+        self.A = A
+
+    def total(self):
+        return np.sum(self.A ** 2)
+
+
+def r_init_mutates(A):
+    q = Mutates(A)  # REFUSED
+    return q.total()
+
+
+def r_write_into_an_attribute(x, B):
+    q = Quad(B * 1.0)
+    qa = q.A
+    qa[0] = x  # REFUSED
+    return q.energy(x)
+
+
+def test_a_write_into_an_array_an_object_holds_is_refused():
+    refused_at(lambda: srcad.grad(r_write_into_an_attribute)(X, A), r_write_into_an_attribute,
+               error=srcad.AliasingError)
+    refused_at(lambda: srcad.grad(r_write_into_an_attribute, 1)(X, A), r_write_into_an_attribute,
+               error=srcad.AliasingError)
+
+
+REFUSED = [r_init_mutates, r_init_calls_a_method, r_slots, r_new, r_setattr, r_getattr, r_descriptor,
            r_post_init, r_write_after, r_setattr_call, r_escapes, r_reflected, r_not_implemented,
            r_iter, r_attribute_in_branch, r_early_return, r_reads_before_set, r_iadd, r_metaclass]
 

@@ -72,6 +72,9 @@ class Builds:
         found = C.construction(cls)
         self.assume(Assumption(cls=cls, name="__init__", value=inspect.getattr_static(
             cls, "__init__", None)))
+        for base in cls.__mro__[1:-1]:  # (a base's __init__ is read too: super().__init__)
+            if "__init__" in base.__dict__:
+                self.assume(Assumption(cls=base, name="__init__", value=base.__dict__["__init__"]))
         if isinstance(found, str):
             self.refuse(stmt, f"srcad cannot build {cls.__qualname__} from its attributes: "
                         f"{found}; build it outside the function and pass it in")

@@ -41,7 +41,7 @@ import gast
 from ..rules.registry import RULES, Rule, RuleOrigin
 from ..runtime.instances import new_object
 
-RULES[new_object] = Rule("new_object", ("cls", "names"), {}, {"values": "object_part(g, ans, names, k)"},
+RULES[new_object] = Rule("srcad.runtime.new_object", ("cls", "names"), {}, {"values": "object_part(g, ans, names, k)"},
                          vararg="values", tangents={"values": "object_tangent(t, ans, names, k)"},
                          holds_operands=True, origin=RuleOrigin.HELPER)
 

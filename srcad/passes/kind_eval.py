@@ -22,6 +22,7 @@ import gast
 
 from . import constructors as C
 from . import kinds as K
+from ..runtime.instances import build, new_object
 
 DEPTH = 6
 _depth = [0]
@@ -280,6 +281,15 @@ class _Evaluator:
                 return K.UNKNOWN
             args = [self.expr(a) for a in node.args]
             keywords = {k.arg: self.expr(k.value) for k in node.keywords}
+            func = self.expr(node.func)
+            if isinstance(func, K.Function) and func.fn in (new_object, build) and args \
+                    and isinstance(args[0], K.Function) and isinstance(args[0].fn, type):
+                if func.fn is build:  # (in generated code: an object built)
+                    return construction_kind(args[0].fn, args[1:], keywords)
+                names = node.args[1].value if len(node.args) > 1 and isinstance(
+                    node.args[1], gast.Constant) else None
+                return K.UNKNOWN if not isinstance(names, tuple) else K.Instance(
+                    args[0].fn, tuple(zip(names, args[2:])))
             if isinstance(node.func, gast.Attribute):
                 receiver = self.expr(node.func.value)
                 if isinstance(receiver, K.Instance):

@@ -178,6 +178,10 @@ class KindFlow:
                 return K.concatenated(left, right)
             if isinstance(left, K.Instance) and K.is_object(left):
                 return kind_eval.method_result(left, operator_method(value.op), [right], {})
+            if left is K.DATA and isinstance(right, K.Instance) \
+                    and getattr(right.cls, "__array_ufunc__", True) is None:  # (see constructed)
+                return kind_eval.method_result(right, operator_method(value.op).replace(
+                    "__", "__r", 1), [left], {})
             if K.is_object(left) or K.is_object(right) or isinstance(left, K.Sequence) \
                     or isinstance(right, K.Sequence) or K.holds_objects(left) \
                     or K.holds_objects(right):
