@@ -403,6 +403,19 @@ def built_by_a_function(A, x):
     return make_quad(A).energy(x)
 
 
+class Window:
+    def __init__(self, v):
+        self.v = v
+
+    def __getitem__(self, index):
+        return self.v[index] * 2.0
+
+
+def sliced_object(x):
+    w = Window(x ** 2)
+    return np.sum(w[1:] * w[:-1]) + w[0] * w[-1]
+
+
 def comprehension_of_methods(x):
     vs = [Vec(x * k) for k in range(3)]
     ws = [v.scaled(2.0) for v in vs]
@@ -417,6 +430,7 @@ def comprehension_of_methods(x):
     (objects_in_a_dict, (A, X), (0, 1)),
     (built_by_a_function, (A, X), (0, 1)),
     (comprehension_of_methods, (X,), (0,)),
+    (sliced_object, (X,), (0,)),
     (built_in_a_loop, (X,), (0,)),
     (built_in_a_branch, (A, X), (0, 1)),
     (built_in_a_branch, (A, -np.abs(X)), (0, 1)),
@@ -765,7 +779,18 @@ def test_a_write_into_an_array_an_object_holds_is_refused():
                error=srcad.AliasingError)
 
 
-REFUSED = [r_init_mutates, r_init_calls_a_method, r_slots, r_new, r_setattr, r_getattr, r_descriptor,
+def r_list_filled_through_another_name(A):
+    layers = []
+    other = layers
+    layers.append(Dense(A, A[0]))
+    other.append(Act(np.tanh, A))  # (the list srcad follows is changed through 'other')
+    h = A[1]
+    for layer in layers:
+        h = layer(h)  # REFUSED
+    return np.sum(h)
+
+
+REFUSED = [r_list_filled_through_another_name, r_init_mutates, r_init_calls_a_method, r_slots, r_new, r_setattr, r_getattr, r_descriptor,
            r_post_init, r_write_after, r_setattr_call, r_escapes, r_reflected, r_not_implemented,
            r_iter, r_attribute_in_branch, r_early_return, r_reads_before_set, r_iadd, r_metaclass]
 

@@ -38,7 +38,7 @@ from . import constructors as C
 from .constructors import is_user_class
 from . import kinds as K
 from .kind_flow import Assumption
-from .syntax import load, store
+from .syntax import index_value, load, store
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None))
 
@@ -213,18 +213,21 @@ class Builds:
 
     def item(self, stmt, name, kind) -> list:
         """``y = obj[i]``: a call of its class's ``__getitem__``."""
-        if stmt in self.loop_items and inspect.getattr_static(kind.cls, "__iter__", None) is not None:
+        if stmt in self.loop_items and (
+                inspect.getattr_static(kind.cls, "__iter__", None) is not None
+                or inspect.getattr_static(kind.cls, "__len__", None) is None):
             self.refuse(stmt, f"a for loop over a {kind.cls.__qualname__}, whose class defines "
-                        "__iter__: srcad iterates with len() and indexing; loop over "
-                        "range(len(...)) or over a list")
+                        "__iter__ or no __len__: srcad iterates with len() and indexing; loop "
+                        "over range(len(...)) or over a list")
             return [stmt]
         fn = inspect.getattr_static(kind.cls, "__getitem__", None)
         if not isinstance(fn, types.FunctionType):
             self.refuse(stmt, f"{kind.cls.__qualname__} has no Python method __getitem__")
             return [stmt]
         self.assume(Assumption(cls=kind.cls, name="__getitem__", value=fn))
-        return [self.replace_call(stmt, fn, f"{kind.cls.__name__}_getitem",
-                                  [load(name), stmt.value.slice], [], {})]
+        index = index_value(stmt.value.slice, self.helpers.name("slice"))
+        return [self.replace_call(stmt, fn, f"{kind.cls.__name__}_getitem", [load(name), index],
+                                  [], {})]
 
 
 def loop_items(tree, iterated) -> set:

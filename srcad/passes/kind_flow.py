@@ -383,7 +383,34 @@ def growing_lists(tree, params) -> frozenset:
         elif isinstance(node, (gast.Assign, gast.For, gast.AugAssign)):
             targets = node.targets if isinstance(node, gast.Assign) else [node.target]
             other |= {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
-    return frozenset(empty - other)
+    found = empty - other
+    copies = {}  # 'b = a': b -> a
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) \
+                and isinstance(node.value, gast.Name) and node.value.id in found:
+            copies[node.targets[0].id] = node.value.id
+    return frozenset(found - _changed_or_passed(tree, found | set(copies), copies))
+
+
+def _changed_or_passed(tree, names, copies) -> set:
+    """The lists of ``names`` (or lists they were copied to, ``copies``) that something other than
+    their own ``append`` may change: passed to a call other than ``len``, written by index,
+    changed by another method (their entries would not be those added)."""
+    bad = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call):
+            own = isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name)
+            if own and node.func.value.id in names and (node.func.attr != "append"
+                                                        or node.func.value.id in copies):
+                bad.add(node.func.value.id)
+            if not (isinstance(node.func, gast.Name) and node.func.id == "len"):
+                bad |= {a.id for a in list(node.args) + [k.value for k in node.keywords]
+                        if isinstance(a, gast.Name) and a.id in names}
+        elif isinstance(node, (gast.Assign, gast.AugAssign)):
+            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+            bad |= {t.value.id for t in targets if isinstance(t, gast.Subscript)
+                    and isinstance(t.value, gast.Name) and t.value.id in names}
+    return {copies.get(n, n) for n in bad}
 
 
 def operator_method(op) -> str:
