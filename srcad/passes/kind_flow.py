@@ -6,8 +6,11 @@ kinds of the parameters that hold objects, ``static``: the functions its paramet
 Guarantees: :meth:`KindFlow.run` gives the kind of every local, the join of the kinds of every
 value assigned to it (a flow-insensitive fixpoint: a local assigned a layer of one class in one
 place and of another elsewhere may hold either). Parameters not described by the specialization
-are UNKNOWN; results of operations with a rule on no object are DATA; results of calls of the
-user's functions are UNKNOWN. Where a kind comes from an object read by a global or closure name
+are UNKNOWN; results of operations with a rule on no object are DATA; an object the function
+builds is an Instance of its class with its attributes' kinds (:mod:`srcad.passes.kind_eval`);
+what a call of the user's function, method or operator method returns has the kind read from its
+source where srcad can follow it (:func:`~srcad.passes.kind_eval.call_result`), else UNKNOWN; a
+list the function fills itself (:mod:`srcad.passes.kind_lists`) is a ListOf its entries' kinds. Where a kind comes from an object read by a global or closure name
 (:func:`static_kind`), an :class:`Assumption` is kept in ``parsed.assumptions``, which the guard of
 the transformation checks at every call. :func:`narrow` and :func:`decided_by_none` are what an
 ``isinstance`` test and a test of ``None`` tell of a kind, for :mod:`srcad.passes.objects`.
@@ -24,6 +27,7 @@ import gast
 
 from . import constructors, kind_eval
 from .constructors import is_user_class
+from .kind_lists import growing_lists
 from . import kinds as K
 from .holders import is_static, resolve_static
 from .parse import dotted_name
@@ -365,52 +369,6 @@ def joined(options):
     for option in options:
         found = K.join(found, option)
     return found
-
-
-def growing_lists(tree, params) -> frozenset:
-    """The locals that start as ``[]`` and are otherwise only extended by themselves (``items =
-    items + [layer]``, what a comprehension becomes) or appended to: lists whose entries are
-    exactly what was added (their kind a :class:`~srcad.passes.kinds.ListOf`)."""
-    empty, other = set(), set(params)
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
-            name, value = node.targets[0].id, node.value
-            if isinstance(value, gast.List) and not value.elts:
-                empty.add(name)
-            elif not (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
-                      and isinstance(value.left, gast.Name) and value.left.id == name):
-                other.add(name)
-        elif isinstance(node, (gast.Assign, gast.For, gast.AugAssign)):
-            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
-            other |= {n.id for t in targets for n in gast.walk(t) if isinstance(n, gast.Name)}
-    found = empty - other
-    copies = {}  # 'b = a': b -> a
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) \
-                and isinstance(node.value, gast.Name) and node.value.id in found:
-            copies[node.targets[0].id] = node.value.id
-    return frozenset(found - _changed_or_passed(tree, found | set(copies), copies))
-
-
-def _changed_or_passed(tree, names, copies) -> set:
-    """The lists of ``names`` (or lists they were copied to, ``copies``) that something other than
-    their own ``append`` may change: passed to a call other than ``len``, written by index,
-    changed by another method (their entries would not be those added)."""
-    bad = set()
-    for node in gast.walk(tree):
-        if isinstance(node, gast.Call):
-            own = isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name)
-            if own and node.func.value.id in names and (node.func.attr != "append"
-                                                        or node.func.value.id in copies):
-                bad.add(node.func.value.id)
-            if not (isinstance(node.func, gast.Name) and node.func.id == "len"):
-                bad |= {a.id for a in list(node.args) + [k.value for k in node.keywords]
-                        if isinstance(a, gast.Name) and a.id in names}
-        elif isinstance(node, (gast.Assign, gast.AugAssign)):
-            targets = node.targets if isinstance(node, gast.Assign) else [node.target]
-            bad |= {t.value.id for t in targets if isinstance(t, gast.Subscript)
-                    and isinstance(t.value, gast.Name) and t.value.id in names}
-    return {copies.get(n, n) for n in bad}
 
 
 def operator_method(op) -> str:

@@ -13,7 +13,8 @@ on the two values, so a transformation keyed by the kinds of its arguments
 * :data:`UNKNOWN`: srcad cannot tell (what a call of a user's function returned, a parameter of a
   function transformed without arguments);
 * :class:`Instance`: an instance of the class ``cls``, with the kinds of its instance attributes
-  (``attributes``; None when unknown: an object the function itself constructs). Named tuples,
+  (``attributes``; None when unknown: an object of a class srcad cannot build itself,
+  :mod:`srcad.passes.constructors`). Named tuples,
   dataclasses, ``types.SimpleNamespace`` and every other object with attributes are instances;
 * :class:`Sequence` and :class:`Mapping`: a list or tuple, a dict, holding something that is not
   data (layers, functions), with the kind of each entry;

@@ -24,6 +24,9 @@ object is known (its kind is an :class:`~srcad.passes.kinds.Instance`):
   (:mod:`srcad.passes.partials`);
 * a variable holding one known function (``act = self.act``) is entered in ``parsed.static``, so
   ``act(h)`` is a call of that function;
+* an object built in the function (``q = Quad(A)``, ``P(a=x)``, ``p._replace(a=v)``), an operator
+  on an object (``a + b``: ``a.__add__(b)``), ``obj[i]`` (``__getitem__``): see
+  :mod:`srcad.passes.constructed`;
 * ``s = rng.normal(loc, scale, size)`` and ``rng.uniform`` of a ``numpy.random.Generator`` become
   the standard draws and arithmetic NumPy computes them with (:mod:`srcad.passes.draws`);
 * under ``if isinstance(x, C)`` (the user's, or srcad's own in code it generated) ``x`` is known to
