@@ -24,6 +24,7 @@ from .naming import Namer
 from .passes import activity as activity_pass
 from .passes import alias, objects
 from .passes.anf import anf
+from .passes.constructors import initializer_tree
 from .passes.desugar import desugar
 from .passes.fence import fence
 from .passes.lambdas import rewrite_lambdas
@@ -94,6 +95,8 @@ def _read(fun, wrt, static):
     else:
         parsed = parse(fun)
     static = static or Specialization()
+    if static.initializer is not None:  # '__init__' building an object (passes.constructors)
+        initializer_tree(parsed, static.initializer)
     if static.extra_arguments is not None:
         parsed.specialize_varargs(static.extra_arguments)
         varargs = [n for names in parsed.varargs.values() for n in names]

@@ -134,6 +134,7 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)
                    "copied",  # (copies of lists and dicts: test_trust_review)
                    "unattribute", "attribute_tangent",  # objects: tests/test_python_objects.py
+                   "new_object", "object_part", "object_tangent",  # test_python_objects_built
                    "copied_into", "added_at", "subtracted_at", "unadd_at", "uncopyto_src",
                    "copyto_src_tangent", "add_at_tangent",  # np.add.at: test_writing_calls
                    "cho_solve_dc"}  # (written '[cho_solve_dc(...), 0.0]': tests/test_rules_scipy)

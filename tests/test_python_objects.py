@@ -912,7 +912,9 @@ def test_debug_nans_and_export_with_objects(tmp_path):
 # ---- 4. refusals, at the user's line ---------------------------------------------------------------
 
 def pick(layers):
-    return layers[0]
+    chosen = []
+    chosen.append(layers[0])  # (a list changed by a method: srcad does not follow its entries)
+    return chosen[0]
 
 
 def unknown_class(layers, x):
@@ -963,9 +965,12 @@ class Vector:
     def __add__(self, other):
         return Vector(self.v + other.v)
 
+    def __radd__(self, other):
+        return Vector(self.v + other)
+
 
 def operator_on_object(p, x):
-    q = p + p  # REFUSED: the class's operator
+    q = 1.0 + p  # REFUSED: a reflected operator (an array on the left would not defer to it)
     return np.sum(q.v * x)
 
 

@@ -248,7 +248,6 @@ def f(x):
 
 
 OBJECT_METHODS = {
-    "user object made from x": "o = Accumulator(x[0])  # HERE\n    r = o.reshape(5)  # HERE\n    return r.sum(x)",
     "getattr result": 'o = getattr(np, "linalg")\n    return o.norm(x)  # HERE',
     "either of two modules": "m = np\n    if x[0] > 0:\n        m = np.linalg\n    return m.norm(x)  # HERE",
 }
@@ -261,6 +260,8 @@ OBJECT_METHODS_RESOLVED = {
     "user object dot": "o = Accumulator(2.0)\n    return o.dot(x)",
     "global object copied": "o = GLOBAL_OBJECT\n    return o.sum(x)",
     "method of a global object": "return GLOBAL_OBJECT.sum(x)",
+    # (built from x, its method returning the object itself: srcad reads both; issue #15)
+    "user object made from x": "o = Accumulator(x[0])\n    r = o.reshape(5)\n    return r.sum(x)",
 }
 
 

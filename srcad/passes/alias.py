@@ -145,6 +145,8 @@ def _sources(op) -> list:
                 for n in (a.elts if isinstance(a, gast.Tuple) else [a]) if isinstance(n, gast.Name)]
     if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
         return [node.value.id]  # basic indexing gives a view; a container's item is itself
+    if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name):
+        return [node.value.id]  # an object's attribute is the value it holds (x.T: a view)
     if op.kind in (OpKind.CALL, OpKind.UNKNOWN) or (rule is not None and rule.custom is not None):
         # a function of the user's, or one srcad cannot resolve (x.view()), may return its
         # argument or a view of it

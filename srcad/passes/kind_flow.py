@@ -6,8 +6,11 @@ kinds of the parameters that hold objects, ``static``: the functions its paramet
 Guarantees: :meth:`KindFlow.run` gives the kind of every local, the join of the kinds of every
 value assigned to it (a flow-insensitive fixpoint: a local assigned a layer of one class in one
 place and of another elsewhere may hold either). Parameters not described by the specialization
-are UNKNOWN; results of operations with a rule on no object are DATA; results of calls of the
-user's functions are UNKNOWN. Where a kind comes from an object read by a global or closure name
+are UNKNOWN; results of operations with a rule on no object are DATA; an object the function
+builds is an Instance of its class with its attributes' kinds (:mod:`srcad.passes.kind_eval`);
+what a call of the user's function, method or operator method returns has the kind read from its
+source where srcad can follow it (:func:`~srcad.passes.kind_eval.call_result`), else UNKNOWN; a
+list the function fills itself (:mod:`srcad.passes.kind_lists`) is a ListOf its entries' kinds. Where a kind comes from an object read by a global or closure name
 (:func:`static_kind`), an :class:`Assumption` is kept in ``parsed.assumptions``, which the guard of
 the transformation checks at every call. :func:`narrow` and :func:`decided_by_none` are what an
 ``isinstance`` test and a test of ``None`` tell of a kind, for :mod:`srcad.passes.objects`.
@@ -16,14 +19,19 @@ the transformation checks at every call. :func:`narrow` and :func:`decided_by_no
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
 import types
 
 import gast
 
+from . import constructors, kind_eval
+from .constructors import is_user_class
+from .kind_lists import growing_lists
 from . import kinds as K
 from .holders import is_static, resolve_static
 from .parse import dotted_name
+from ..runtime.instances import build, new_object
 
 SUPER = K._Named("SUPER")  # the kind of 'super()' (see srcad.passes.objects)
 
@@ -62,12 +70,13 @@ class KindFlow:
         self.kinds: dict = {}
 
     def run(self) -> dict:
+        self.growing = growing_lists(self.tree, self.params)
         for _ in range(20):  # a fixpoint: kinds only grow (join), so this ends
             before = dict(self.kinds)
             self.kinds = {p: self.parameter_kind(p) for p in self.params}
             self.infer(self.tree.body, before)
             if self.kinds == before:
-                return self.kinds
+                return {n: K.data_lists(k) for n, k in self.kinds.items()}
         return {n: K.UNKNOWN for n in self.kinds}
 
     def parameter_kind(self, name):
@@ -88,7 +97,10 @@ class KindFlow:
                 self.infer(stmt.body, previous)
             elif isinstance(stmt, gast.Assign):
                 target = stmt.targets[0]
-                if isinstance(target, gast.Name):
+                if isinstance(target, gast.Name) and target.id in self.growing \
+                        and isinstance(stmt.value, gast.List) and not stmt.value.elts:
+                    self.bind_kind(target.id, K.ListOf(None))  # (a list the function fills)
+                elif isinstance(target, gast.Name):
                     self.bind_kind(target.id, self.value_kind(stmt.value, previous))
                 elif isinstance(target, gast.Tuple):
                     parts = K.tuple_items(self.value_kind(stmt.value, previous), len(target.elts))
@@ -100,8 +112,12 @@ class KindFlow:
             elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
                     and isinstance(stmt.value.func, gast.Attribute) \
                     and isinstance(stmt.value.func.value, gast.Name) and stmt.value.args \
-                    and self.atom_kind(stmt.value.args[0], previous) not in (K.DATA, K.NONE):
-                self.bind_kind(stmt.value.func.value.id, K.UNKNOWN)  # items.append(layer)
+                    and self.atom_kind(stmt.value.args[-1], previous) not in (K.DATA, K.NONE):
+                name = stmt.value.func.value.id
+                if name in self.growing and stmt.value.func.attr == "append":
+                    self.bind_kind(name, K.ListOf(self.atom_kind(stmt.value.args[-1], previous)))
+                else:
+                    self.bind_kind(name, K.UNKNOWN)  # items.insert(0, layer)
 
     def bind_kind(self, name, kind):
         self.kinds[name] = K.join(self.kinds.get(name), kind)
@@ -142,6 +158,8 @@ class KindFlow:
             index = value.slice
             if base is K.DATA:
                 return K.DATA
+            if isinstance(base, K.Instance) and not issubclass(base.cls, tuple):
+                return kind_eval.method_result(base, "__getitem__", [atom(index)], {})
             if isinstance(index, gast.Constant):
                 return K.item(base, index.value)
             if isinstance(index, gast.Slice) and isinstance(base, K.Sequence) and all(
@@ -162,10 +180,19 @@ class KindFlow:
             if isinstance(value.op, gast.Add) and (isinstance(left, K.Sequence)
                                                    or isinstance(right, K.Sequence)):
                 return K.concatenated(left, right)
+            if isinstance(left, K.Instance) and K.is_object(left):
+                return kind_eval.method_result(left, operator_method(value.op), [right], {})
+            if left is K.DATA and isinstance(right, K.Instance) \
+                    and getattr(right.cls, "__array_ufunc__", True) is None:  # (see constructed)
+                return kind_eval.method_result(right, operator_method(value.op).replace(
+                    "__", "__r", 1), [left], {})
             if K.is_object(left) or K.is_object(right) or isinstance(left, K.Sequence) \
-                    or isinstance(right, K.Sequence):
+                    or isinstance(right, K.Sequence) or K.holds_objects(left) \
+                    or K.holds_objects(right):
                 return K.UNKNOWN
             return K.DATA
+        if isinstance(value, gast.UnaryOp) and isinstance(atom(value.operand), K.Instance):
+            return kind_eval.method_result(atom(value.operand), operator_method(value.op), [], {})
         if isinstance(value, gast.Call):
             return self.call_kind(value, atom)
         return K.DATA  # comparisons, boolean operators, f-strings
@@ -174,12 +201,19 @@ class KindFlow:
         from .. import rules
         args = [atom(a) for a in call.args] + [atom(k.value) for k in call.keywords]
         func = call.func
+        keywords = {k.arg: atom(k.value) for k in call.keywords if k.arg is not None}
         if isinstance(func, gast.Attribute) and not is_static(func, self.locals):
             receiver = atom(func.value)
             if receiver is K.DATA:
                 return K.DATA  # an array method
             if isinstance(receiver, K.Function) and isinstance(receiver.fn, types.ModuleType):
                 obj = getattr(receiver.fn, func.attr, None)
+            elif isinstance(receiver, K.Instance):
+                positional = [atom(a) for a in call.args]
+                if func.attr == "_replace" and K.is_object(receiver) \
+                        and constructors.is_namedtuple_class(receiver.cls):
+                    return replaced_kind(receiver, keywords)
+                return kind_eval.method_result(receiver, func.attr, positional, keywords)
             else:
                 return K.UNKNOWN
         elif isinstance(func, gast.Name) and func.id in self.locals:
@@ -196,16 +230,35 @@ class KindFlow:
             return K.UNKNOWN
         if obj is builtins.super:
             return SUPER
+        if obj is build and call.args:  # (in generated code: an object built by __init__)
+            cls = self.atom_kind(call.args[0], {})
+            if isinstance(cls, K.Function) and isinstance(cls.fn, type):
+                return kind_eval.construction_kind(cls.fn, args[1:len(call.args)], keywords)
+            return K.UNKNOWN
+        if obj is new_object and len(call.args) >= 2:  # (in generated code: an object built)
+            cls, names = self.atom_kind(call.args[0], {}), _constant_names(call.args[1])
+            if isinstance(cls, K.Function) and isinstance(cls.fn, type) and names is not None:
+                return K.Instance(cls.fn, tuple(zip(names, args[2:])))
+            return K.UNKNOWN
         if obj in (builtins.list, builtins.tuple) and len(args) == 1 \
                 and isinstance(args[0], K.Sequence):
             return K.Sequence(obj, args[0].items)
-        if isinstance(obj, type) and rules.lookup(obj) is None and not issubclass(
-                obj, (int, float, complex, str, bytes, list, tuple, dict, set)) \
-                and obj.__new__ is object.__new__:
-            return K.Instance(obj, None)  # an object the function makes
+        if obj is builtins.list and len(args) == 1 and isinstance(args[0], K.ListOf):
+            return args[0]
+        if obj is dataclasses.replace and call.args and isinstance(args[0], K.Instance) \
+                and dataclasses.is_dataclass(args[0].cls):
+            return replaced_kind(args[0], keywords)
+        if is_user_class(obj):  # an object the function makes
+            return kind_eval.construction_kind(obj, [atom(a) for a in call.args], keywords)
+        if isinstance(obj, types.MethodType) and isinstance(obj.__self__, type) \
+                and isinstance(obj.__func__, types.FunctionType):  # Model.create(W)
+            return kind_eval.call_result(obj.__func__, [K.Function(obj.__self__)]
+                                         + [atom(a) for a in call.args], keywords)
+        if isinstance(obj, types.FunctionType) and rules.lookup(obj) is None:
+            return kind_eval.call_result(obj, [atom(a) for a in call.args], keywords)
         rule = rules.lookup(obj) if not isinstance(obj, (list, dict)) else None
         if rule is not None and not any(K.is_object(a) or isinstance(a, (K.Sequence, K.Mapping))
-                                        for a in args):
+                                        or K.holds_objects(a) for a in args):
             return K.DATA
         return K.UNKNOWN
 
@@ -316,3 +369,24 @@ def joined(options):
     for option in options:
         found = K.join(found, option)
     return found
+
+
+def operator_method(op) -> str:
+    """``__add__`` for ``+``, ... (``__op__`` for an operator without one srcad follows)."""
+    return f"__{kind_eval.OPERATORS.get(type(op), 'op')}__"
+
+
+def replaced_kind(kind, keywords):
+    """The kind of ``p._replace(a=...)`` / ``dataclasses.replace(p, a=...)``."""
+    if kind.attributes is None:
+        return K.Instance(kind.cls, None)
+    return K.Instance(kind.cls, tuple((n, keywords.get(n, k)) for n, k in kind.attributes))
+
+
+def _constant_names(node):
+    """The names of ``new_object(cls, names, ...)``: a constant tuple of strings, or None."""
+    if isinstance(node, gast.Constant) and isinstance(node.value, tuple):
+        return node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return None

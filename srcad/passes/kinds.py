@@ -13,10 +13,13 @@ on the two values, so a transformation keyed by the kinds of its arguments
 * :data:`UNKNOWN`: srcad cannot tell (what a call of a user's function returned, a parameter of a
   function transformed without arguments);
 * :class:`Instance`: an instance of the class ``cls``, with the kinds of its instance attributes
-  (``attributes``; None when unknown: an object the function itself constructs). Named tuples,
+  (``attributes``; None when unknown: an object of a class srcad cannot build itself,
+  :mod:`srcad.passes.constructors`). Named tuples,
   dataclasses, ``types.SimpleNamespace`` and every other object with attributes are instances;
 * :class:`Sequence` and :class:`Mapping`: a list or tuple, a dict, holding something that is not
   data (layers, functions), with the kind of each entry;
+* :class:`ListOf`: a list the function builds (``[Dense(W, b) for W, b in params]``, appends
+  to ``[]``) of a length srcad does not know, each entry of the kind ``element``;
 * :class:`Function`: a function, a module, a class or any other callable that is not an instance
   of a user's class (compared by identity);
 * :class:`Union`: one of several kinds (``for layer in layers`` over layers of two classes).
@@ -71,6 +74,11 @@ class Sequence:
 
 
 @dataclasses.dataclass(frozen=True)
+class ListOf:
+    element: object  # the join of the kinds of its entries (None: none yet, the list is empty)
+
+
+@dataclasses.dataclass(frozen=True)
 class Mapping:
     items: tuple  # ((key, kind), ...)
 
@@ -96,6 +104,18 @@ class Function:
 @dataclasses.dataclass(frozen=True)
 class Union:
     options: frozenset  # two or more kinds, none a Union
+
+
+def holds_objects(kind) -> bool:
+    """Is ``kind`` a list the function builds whose entries may be objects (not only data)?"""
+    return isinstance(kind, ListOf) and kind.element not in (None, DATA, NONE)
+
+
+def data_lists(kind):
+    """``kind`` with each :class:`ListOf` of data only made :data:`DATA`."""
+    if isinstance(kind, ListOf) and not holds_objects(kind):
+        return DATA
+    return kind
 
 
 def is_object(kind) -> bool:
@@ -199,6 +219,11 @@ def join(a, b):
         return Instance(a.cls, tuple((n, join(a.attribute(n), b.attribute(n))
                                       if a.attribute(n) is not None and b.attribute(n) is not None
                                       else UNKNOWN) for n in names))
+    if isinstance(a, ListOf) or isinstance(b, ListOf):
+        if all(isinstance(x, (ListOf, Sequence)) and getattr(x, "cls", list) is list
+               for x in (a, b)):
+            return ListOf(join(element(a, None), element(b, None)))
+        return UNKNOWN
     if isinstance(a, Sequence) and isinstance(b, Sequence) and a.cls is b.cls \
             and len(a.items) == len(b.items):
         return Sequence(a.cls, tuple(join(x, y) for x, y in zip(a.items, b.items)))
@@ -218,15 +243,18 @@ def join(a, b):
     return Union(frozenset(options)) if len(options) > 1 else options.pop()
 
 
-def element(kind):
-    """The kind of an entry of a value of kind ``kind`` read at an index srcad cannot tell."""
+def element(kind, empty=DATA):
+    """The kind of an entry of a value of kind ``kind`` read at an index srcad cannot tell
+    (``empty``: for a list or tuple known to be empty)."""
     if kind is DATA:
         return DATA
+    if isinstance(kind, ListOf):
+        return empty if kind.element is None else kind.element
     if isinstance(kind, Sequence):
         found = None
         for k in kind.items:
             found = join(found, k)
-        return DATA if found is None else found
+        return empty if found is None else found
     if isinstance(kind, Mapping):
         found = None
         for _, k in kind.items:
@@ -274,6 +302,8 @@ def concatenated(a, b):
         return k.items if isinstance(k, Sequence) else None
     if a is DATA and b is DATA:
         return DATA
+    if isinstance(a, ListOf) and (b is DATA or isinstance(b, (ListOf, Sequence))):
+        return ListOf(join(a.element, element(b, None)))
     left, right = items(a), items(b)
     if left is None or right is None:
         return UNKNOWN

@@ -174,6 +174,9 @@ class Calls:
         from ..api.callables import _python_call
         if rules.lookup(obj) is not None:  # a library's method with a rule (scipy.stats.norm.logpdf)
             return [stmt]
+        built = self.static_construction(stmt, obj)
+        if built is not None:
+            return built
         if isinstance(obj, types.MethodType) and isinstance(obj.__func__, types.FunctionType) \
                 and isinstance(func, gast.Attribute) and not isinstance(obj.__self__, type):
             receiver = func.value

@@ -24,6 +24,9 @@ object is known (its kind is an :class:`~srcad.passes.kinds.Instance`):
   (:mod:`srcad.passes.partials`);
 * a variable holding one known function (``act = self.act``) is entered in ``parsed.static``, so
   ``act(h)`` is a call of that function;
+* an object built in the function (``q = Quad(A)``, ``P(a=x)``, ``p._replace(a=v)``), an operator
+  on an object (``a + b``: ``a.__add__(b)``), ``obj[i]`` (``__getitem__``): see
+  :mod:`srcad.passes.constructed`;
 * ``s = rng.normal(loc, scale, size)`` and ``rng.uniform`` of a ``numpy.random.Generator`` become
   the standard draws and arithmetic NumPy computes them with (:mod:`srcad.passes.draws`);
 * under ``if isinstance(x, C)`` (the user's, or srcad's own in code it generated) ``x`` is known to
@@ -50,9 +53,11 @@ import gast
 
 from . import draws, partials
 from . import kinds as K
+from .constructors import is_namedtuple_class
 from .holders import is_static, resolve_static
 from .kind_flow import (SUPER, KindFlow, assume, attribute_kind, decided_by_none, isinstance_test,
                         narrow, static_kind)
+from .constructed import Builds, loop_items
 from .object_calls import Calls
 from .parse import dotted_name
 
@@ -81,7 +86,7 @@ def resolve(parsed, normalized, namer, helpers) -> Objects:
     return resolver.objects
 
 
-class _Resolver(Calls):
+class _Resolver(Calls, Builds):
     """Rewrites one function (see the module docstring); the calls themselves: :class:`Calls`."""
 
     def __init__(self, parsed, normalized, namer, helpers):
@@ -98,6 +103,7 @@ class _Resolver(Calls):
                        + tree.args.kwonlyargs]
         partials.expand(tree, self.parsed, self.namer, self.locals, self.located)
         self.objects.kinds = KindFlow(self.parsed, tree, self.locals).run()
+        self.loop_items = loop_items(tree, self.normalized.iterated)
         for name, kind in self.objects.kinds.items():
             if isinstance(kind, K.Function) and name not in self.parsed.static:
                 self.parsed.static[name] = kind.fn  # 'act(h)' calls that function
@@ -195,15 +201,29 @@ class _Resolver(Calls):
         if self.objects.kind(stmt.targets[0].id) is SUPER and isinstance(value, gast.Call) \
                 and self.super_call(stmt):
             return []  # 'parent = super()': its uses are resolved statically
+        if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+            new = self.operator(stmt)
+            return [stmt] if new is None else new
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                and value.value.id in self.locals:
+            kind = self.kind(value.value.id)
+            if isinstance(kind, K.Instance) and not issubclass(kind.cls, tuple):
+                return self.item(stmt, value.value.id, kind)
         if isinstance(value, gast.Call):
             func = value.func
             self.no_change(value)
+            if isinstance(func, gast.Name) and isinstance(self.parsed.static.get(func.id), type):
+                return self.construct(stmt, self.parsed.static[func.id], value.args,
+                                      value.keywords)  # 'cls(W)' in a class method
             if isinstance(func, gast.Name) and func.id in self.locals \
                     and func.id not in self.parsed.static and func.id not in self.parsed.nested:
                 return self.call(stmt, func.id, None, self.kind(func.id))
             if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
                     and func.value.id in self.locals:
                 kind = self.kind(func.value.id)
+                if func.attr == "_replace" and isinstance(kind, K.Instance) \
+                        and is_namedtuple_class(kind.cls) and not value.args:
+                    return self.replaced(stmt, func.value.id, kind, value.keywords)
                 if K.is_object(kind) or kind is SUPER:
                     return self.call(stmt, func.value.id, func.attr, kind)
                 return [stmt]

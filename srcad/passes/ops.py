@@ -30,6 +30,7 @@ from .. import rules
 from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
+from ..runtime.instances import build
 from . import holders, lists, user_calls
 from . import objects as objects_pass
 from .syntax import index_value
@@ -291,6 +292,8 @@ def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
     """A call to a known object: its rule if it has one, else its source if it is a Python
     function of the user's (a custom_vjp without a VJP yet counts as its function); a function
     of an installed library without a rule is refused (:func:`~.user_calls.library_function`)."""
+    if obj is build:  # an object built by its __init__ (srcad.passes.constructors)
+        return user_calls.initializer_call(targets, node, keywords, parsed, locals_)
     derived_rule = getattr(obj, "_srcad_rule", None)  # a call to srcad.grad(f) (api.Derived)
     if derived_rule is not None and rules.lookup(obj) is None and derived_rule() is not None:
         return _apply(targets, derived_rule(), node.args, keywords, node, what)

@@ -142,14 +142,16 @@ class Specialization:
     ``objects``, the :mod:`~srcad.passes.kinds` of the parameters that hold something other than
     data (instances of the user's classes, lists of them), as ``(parameter, kind)`` pairs; and
     ``mappings``, the parameters the body iterates itself (``for k in params``) that hold a dict
-    (a loop over a dict's keys is another loop than one over a sequence's items).
-    Hashable: a key of the caches of transformations."""
+    (a loop over a dict's keys is another loop than one over a sequence's items); and
+    ``initializer``, for a class's ``__init__`` called to build an object of that class (see
+    :mod:`srcad.passes.constructors`). Hashable: a key of the caches of transformations."""
 
     functions: tuple = ()
     extra_arguments: int | None = None
     keywords: tuple | None = None  # the names of the keyword arguments '**kwargs' gets, in order
     objects: tuple = ()  # (parameter, kind) for parameters holding objects (srcad.passes.kinds)
     mappings: tuple = ()  # the parameters iterated as 'for k in p' that hold a dict at the call
+    initializer: type | None = None  # '__init__' read as building this class (passes.constructors)
 
 
 @dataclasses.dataclass

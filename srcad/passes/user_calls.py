@@ -8,6 +8,7 @@ without a rule, its call is refused at the user's line.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 import os
@@ -18,6 +19,7 @@ import gast
 
 from . import objects as objects_pass
 from . import ops as _ops
+from .constructors import is_user_class
 from .holders import is_static, resolve_static
 from .parse import ExtraArgument, Specialization
 
@@ -91,7 +93,8 @@ def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:
             functions[name] = parsed.static[atom.id]
         elif isinstance(atom, (gast.Name, gast.Attribute)) and is_static(atom, locals_):
             obj = resolve_static(atom, parsed)
-            if (callable(obj) and not isinstance(obj, type)) or isinstance(obj, types.ModuleType):
+            if (callable(obj) and not isinstance(obj, type)) or isinstance(obj, types.ModuleType) \
+                    or is_user_class(obj):  # (a class: 'cls(W)' in a class method)
                 functions[name] = obj
     has_varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL
                       for p in signature.parameters.values())
@@ -99,6 +102,23 @@ def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:
                             extra if has_varargs else None,  # how many its *args gets
                             keywords, tuple(held))  # what **kwargs gets; the objects passed
     return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
+
+
+def initializer_call(targets, node, keywords, parsed, locals_) -> _ops.Op:
+    """``y = build(C, a, b=c)``: a call of ``C.__init__`` read as building a ``C``
+    (:mod:`srcad.passes.constructors`), its ``self`` the class."""
+    from .constructors import construction
+    everything = {f"arg{k}": a for k, a in enumerate(node.args)}
+    cls = resolve_static(node.args[0], parsed) if node.args and is_static(node.args[0], locals_) \
+        else None
+    found = construction(cls) if isinstance(cls, type) else "its class is not known"
+    if isinstance(found, str) or found.form != "init":
+        return _ops.Op(_ops.OpKind.UNKNOWN, targets, args=everything, node=node,
+                       reason=f"srcad cannot build this object from its attributes ({found})")
+    op = user_call(targets, found.init, node, keywords, f"'{cls.__qualname__}'", parsed, locals_)
+    if op.kind is _ops.OpKind.CALL:
+        op.static = dataclasses.replace(op.static, initializer=cls)
+    return op
 
 
 def nested_call(targets, nested, node, keywords) -> _ops.Op:

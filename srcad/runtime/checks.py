@@ -151,8 +151,8 @@ def check_unshared(value, others, names, message, index=None):
     srcad.passes.alias). ``index``: for ``value[index] = e``, the part written (only it is compared,
     when basic indexing selects it as a view). An other variable shares it if its memory overlaps
     the part written (``np.shares_memory``; where NumPy cannot decide cheaply, it counts as shared),
-    if it is the same list or dict, or if it is a tuple, list or dict holding such a value, at any
-    depth."""
+    if it is the same list or dict, or if it is a tuple, list, dict or object (its attributes)
+    holding such a value, at any depth."""
     if isinstance(value, np.ndarray):
         written = _written_part(value, index)
     elif isinstance(value, (list, dict)):
@@ -215,6 +215,12 @@ def _shares(written, other, seen) -> bool:
         seen.add(id(other))
         items = other.values() if isinstance(other, dict) else other
         return any(_shares(written, item, seen) for item in items)
+    if id(other) not in seen and not isinstance(other, (np.ndarray, np.generic, float, int)):
+        from .objects import own_attributes, structure
+        if structure(other) is not None:  # an object: what its attributes hold
+            seen.add(id(other))
+            return any(_shares(written, getattr(other, name, None), seen)
+                       for name in own_attributes(other) or ())
     return False
 
 
