@@ -147,7 +147,11 @@ def check_grads(fun, args, order=1, modes=("rev",), argnums=None, eps=1e-6, rtol
                                      "finite differences:\n  " + "\n  ".join(problems))
         return grads[0] if isinstance(argnums, int) else grads
     localizer = Localizer(eps=eps, rtol=max(rtol, 1e-4), seed=seed)
-    culprit = localizer.localize(fun, args, ks)
+    try:
+        culprit = localizer.localize(fun, args, ks)
+    except Exception as exc:  # noqa: BLE001 -- the mismatch is still reported, never an internal error
+        culprit = None
+        localizer.unchecked.append(f"the search for the line stopped ({type(exc).__name__}: {exc})")
     if culprit is not None:
         where = f"the first line whose gradient rule disagrees:\n  {culprit}"
     elif localizer.unchecked:
