@@ -47,7 +47,7 @@ from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScal
 
 __version__ = "0.1.0"  # (the one place: pyproject.toml reads it)
 
-from .api import install_traceback_printer as _install_traceback_printer
+from .api.debugging import install_traceback_printer as _install_traceback_printer
 
 _install_traceback_printer()  # generated lines in tracebacks on Python 3.10-3.12 (srcad.api.debugging)
 

@@ -17,7 +17,7 @@ Every function here transforms through :mod:`srcad.pipeline`, which runs the pas
 """
 
 from .batch import per_example_grad
-from .debugging import debug, install_traceback_printer
+from .debugging import debug
 from .derived import Derived, grad, value_and_grad
 from .forward import hessian, hvp, jacfwd, jvp, linearize
 from .reading import show, source

@@ -10,7 +10,7 @@ number of ``*args``); asking for it transforms only what was not transformed yet
 from __future__ import annotations
 
 import types
-from typing import Any, Literal
+from typing import Literal
 
 from ..passes.parse import Specialization, parse
 from ..passes.reverse import Options

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeAlias
 
-ArgNums: TypeAlias = "int | Sequence[int]"
+ArgNums: TypeAlias = int | Sequence[int]
 P = ParamSpec("P")
-AnyFunction: TypeAlias = "Callable[..., Any]"
+AnyFunction: TypeAlias = Callable[..., Any]
 
 __all__ = ["AnyFunction", "ArgNums", "P"]

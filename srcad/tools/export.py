@@ -20,6 +20,8 @@ import inspect
 import math
 import sys
 import types
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +52,7 @@ class SrcadError(Exception):
 '''
 
 
-def export(derived, path: str) -> str:
+def export(derived: Callable[..., Any], path: str) -> str:
     """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text."""
     from .. import __version__
     from ..api import Derived
