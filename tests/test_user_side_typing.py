@@ -23,7 +23,7 @@ needs_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
 
 
 def mypy(*args):
-    return subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "mypy", f"--cache-dir={os.devnull}", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 
