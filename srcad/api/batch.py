@@ -26,12 +26,12 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.reverse import Options
 from .derived import Derived
-from .signatures import ArgNums, P
+from .signatures import P
 from .structure import argnums_tuple, describe
 
 
-def per_example_grad(fun: Callable[P, Any], argnums: ArgNums = 0,
-                     batch_argnums: ArgNums | None = None) -> Callable[P, Any]:
+def per_example_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+                     batch_argnums: int | Sequence[int] | None = None) -> Callable[P, Any]:
     """A function of ``fun``'s arguments returning the gradient of ``fun`` with respect to
     ``argnums`` for each example of the batched arguments ``batch_argnums`` (an int or a tuple of
     ints; None: every positional argument not in ``argnums``), stacked along a new leading axis.

@@ -44,7 +44,7 @@ import inspect
 import sys
 import threading
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, overload
 
 import gast
@@ -61,7 +61,7 @@ from ..runtime import plain
 from .callables import Target, check_argnums, unwrap
 from .specialize import specialization
 from .nans import has_nan, is_finite, refuse_nan
-from .signatures import AnyFunction, ArgNums, P
+from .signatures import AnyFunction, P
 from .structure import argnums_tuple, holds_floats
 
 
@@ -73,7 +73,7 @@ class Derived(Generic[P]):
     ``f`` (read the generated code with :func:`srcad.source`, step into it with
     :func:`srcad.debug`)."""
 
-    def __init__(self, fun: Callable[P, Any], argnums: ArgNums, with_value: bool,
+    def __init__(self, fun: Callable[P, Any], argnums: int | Sequence[int], with_value: bool,
                  options: Options = Options()) -> None:
         if not callable(fun):
             raise TypeError(f"srcad.grad expects a function, got {fun!r}")
@@ -343,18 +343,18 @@ def _options(has_aux: bool, debug_nans: bool, optimize: bool, shapes: bool,
 
 
 @overload
-def grad(fun: Callable[P, Any], argnums: ArgNums = 0, *, has_aux: bool = False,
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
          debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
          in_place: bool = True) -> Derived[P]: ...
 
 
 @overload
-def grad(fun: None = None, argnums: ArgNums = 0, *, has_aux: bool = False,
+def grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
          debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
          in_place: bool = True) -> Callable[[Callable[P, Any]], Derived[P]]: ...
 
 
-def grad(fun: Callable[P, Any] | None = None, argnums: ArgNums = 0, *, has_aux: bool = False,
+def grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
          debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
          in_place: bool = True) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
     """The gradient of scalar-valued ``fun`` with respect to positional argument(s) ``argnums``.
@@ -372,18 +372,18 @@ def grad(fun: Callable[P, Any] | None = None, argnums: ArgNums = 0, *, has_aux: 
 
 
 @overload
-def value_and_grad(fun: Callable[P, Any], argnums: ArgNums = 0, *, has_aux: bool = False,
+def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
                    debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
                    in_place: bool = True) -> Derived[P]: ...
 
 
 @overload
-def value_and_grad(fun: None = None, argnums: ArgNums = 0, *, has_aux: bool = False,
+def value_and_grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
                    debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
                    in_place: bool = True) -> Callable[[Callable[P, Any]], Derived[P]]: ...
 
 
-def value_and_grad(fun: Callable[P, Any] | None = None, argnums: ArgNums = 0, *,
+def value_and_grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *,
                    has_aux: bool = False, debug_nans: bool = False, optimize: bool = True,
                    shapes: bool = True, in_place: bool = True
                    ) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:

@@ -29,7 +29,7 @@ from ..results import located_error
 from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived, grad
-from .signatures import AnyFunction, ArgNums, P
+from .signatures import AnyFunction, P
 from .specialize import specialization
 from .structure import (argnums_tuple, basis, check_array_args, describe, plain_tangent,
                         same_structure, stack_columns)
@@ -134,7 +134,7 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     return out, tangent
 
 
-def jacfwd(fun: Callable[P, Any], argnums: ArgNums = 0) -> Callable[P, Any]:
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums`` by forward mode (one JVP per
     input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part (with
     several ``argnums``, a tuple per part), as :func:`srcad.jacrev`."""

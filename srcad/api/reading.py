@@ -10,6 +10,7 @@ number of ``*args``); asking for it transforms only what was not transformed yet
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
 from typing import Literal
 
 from ..passes.parse import Specialization, parse
@@ -17,13 +18,13 @@ from ..passes.reverse import Options
 from ..pipeline import jvp_transform
 from .callables import unwrap
 from .derived import Derived
-from .signatures import AnyFunction, ArgNums
+from .signatures import AnyFunction
 from .specialize import specialization
 from .vjp import VJPFunction
 
 
 def source(derived: AnyFunction, *, mode: Literal["reverse", "forward"] = "reverse",
-           argnums: ArgNums = 0, optimize: bool = True) -> str:
+           argnums: int | Sequence[int] = 0, optimize: bool = True) -> str:
     """The generated source code of a derived function (``srcad.grad(f)``, a ``vjp_fn``).
     ``source(f, mode="forward", argnums=0)`` is the JVP function of a plain function ``f`` that
     :func:`srcad.jvp` runs, with tangents for the arguments ``argnums``."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, cast, overload
 
 import numpy as np
@@ -31,7 +31,7 @@ from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived
-from .signatures import AnyFunction, ArgNums, P
+from .signatures import AnyFunction, P
 from .specialize import specialization
 from .structure import argnums_tuple, check_array_args, check_cotangent, describe, result_dtype
 
@@ -133,7 +133,7 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False
     return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs))
 
 
-def jacrev(fun: Callable[P, Any], argnums: ArgNums = 0) -> Callable[P, Any]:
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums``, by reverse mode (one
     vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``. A tuple output
     gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part)."""
