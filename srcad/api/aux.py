@@ -10,6 +10,7 @@ their generated code instead (``seed_aux``, see :mod:`srcad.runtime.checks`).
 from __future__ import annotations
 
 import types
+from typing import Any
 
 import gast
 
@@ -17,7 +18,7 @@ from ..errors import Location, SrcadError
 from ..passes.parse import parse
 
 
-def split_aux(fun, result, what: str) -> tuple:
+def split_aux(fun: Any, result: Any, what: str) -> tuple[Any, Any]:
     """``(out, aux)`` of ``result``, what ``fun`` returned with ``has_aux=True`` (see above)."""
     if isinstance(result, tuple) and len(result) == 2:
         return result
@@ -30,7 +31,7 @@ def split_aux(fun, result, what: str) -> tuple:
                           "has_aux")
 
 
-def _return_location(fun) -> Location | None:
+def _return_location(fun: Any) -> Location | None:
     """Where ``fun`` returns: its only ``return``, else its ``def`` line (None: no source)."""
     if not isinstance(fun, types.FunctionType):
         return None
@@ -40,4 +41,5 @@ def _return_location(fun) -> Location | None:
         return None
     returns = [n for n in gast.walk(parsed.tree) if isinstance(n, gast.Return)]
     node = returns[0] if len(returns) == 1 else parsed.tree
-    return parsed.location(node)
+    location: Location | None = parsed.location(node)
+    return location

@@ -18,27 +18,31 @@ an object (a dataclass ...), which it cannot stack.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import SrcadError
 from ..passes.reverse import Options
 from .derived import Derived
+from .signatures import P
 from .structure import argnums_tuple, describe
 
 
-def per_example_grad(fun, argnums=0, batch_argnums=None):
+def per_example_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
+                     batch_argnums: int | Sequence[int] | None = None) -> Callable[P, Any]:
     """A function of ``fun``'s arguments returning the gradient of ``fun`` with respect to
     ``argnums`` for each example of the batched arguments ``batch_argnums`` (an int or a tuple of
     ints; None: every positional argument not in ``argnums``), stacked along a new leading axis.
     ``per_example_grad(loss)(params, X, Y)[i]`` is ``grad(loss)(params, X[i], Y[i])``."""
     ks = argnums_tuple("srcad.per_example_grad", argnums)
-    gradient = Derived(fun, argnums, with_value=False, options=Options())
+    gradient: Callable[..., Any] = Derived(fun, argnums, with_value=False, options=Options())
     chosen = None if batch_argnums is None else argnums_tuple("srcad.per_example_grad (batch_argnums)",
                                                              batch_argnums)
 
     @functools.wraps(fun)
-    def per_example(*args, **kwargs):
+    def per_example(*args: P.args, **kwargs: P.kwargs) -> Any:
         normal = {k % len(args) if -len(args) <= k < len(args) else k for k in ks}
         batched = tuple(k for k in range(len(args)) if k not in normal) if chosen is None \
             else chosen
@@ -67,14 +71,14 @@ def per_example_grad(fun, argnums=0, batch_argnums=None):
     return per_example
 
 
-def _length(x, k) -> int:
+def _length(x: Any, k: int) -> int:
     """The number of examples in batched argument ``k`` (every leaf's leading axis, all equal)."""
     if isinstance(x, dict):
         sizes = {_length(v, k) for v in x.values()}
     elif isinstance(x, (list, tuple)):
         sizes = {_length(v, k) for v in x}
     elif isinstance(x, np.ndarray) and x.ndim > 0:
-        return x.shape[0]
+        return int(x.shape[0])
     else:
         raise SrcadError(f"srcad.per_example_grad: batched argument {k} is {describe(x)}, which "
                          "has no leading axis of examples",
@@ -87,7 +91,7 @@ def _length(x, k) -> int:
     return sizes.pop()
 
 
-def _example(x, i):
+def _example(x: Any, i: int) -> Any:
     """Example ``i`` of a batched argument: ``x[i]`` of every leaf."""
     if isinstance(x, dict):
         return {key: _example(v, i) for key, v in x.items()}
@@ -98,7 +102,7 @@ def _example(x, i):
     return x[i]
 
 
-def _stack(grads):
+def _stack(grads: Sequence[Any]) -> Any:
     """One structure of stacked leaves from per-example gradients of one structure."""
     first = grads[0]
     if first is None:

@@ -22,6 +22,7 @@ import dataclasses
 import functools
 import inspect
 import types
+from typing import Any
 
 from ..errors import SrcadError
 
@@ -31,11 +32,12 @@ class Target:
     """``function`` with ``args`` bound before the call's own positional arguments and ``kwargs``
     under its keywords."""
 
-    function: object
-    args: tuple = ()
-    kwargs: dict = dataclasses.field(default_factory=dict)
+    function: Any
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
-    def call_args(self, args, kwargs) -> tuple:
+    def call_args(self, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None
+                  ) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """``(args, kwargs)`` of a call of the function itself, for a call of the callable."""
         return self.args + tuple(args), {**self.kwargs, **(kwargs or {})}
 
@@ -46,13 +48,13 @@ class Target:
 
     def describe(self) -> str:
         """How the callable reads in a message: ``Model.loss``, ``functools.partial(f)``."""
-        return getattr(self.function, "__qualname__", repr(self.function))
+        return str(getattr(self.function, "__qualname__", repr(self.function)))
 
 
-def unwrap(fun) -> Target:
+def unwrap(fun: Any) -> Target:
     """See the module docstring."""
-    args: tuple = ()
-    kwargs: dict = {}
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = {}
     for _ in range(64):  # (a partial of a partial of ... : a bound depth, never a loop)
         if isinstance(fun, functools.partial):
             args, kwargs = tuple(fun.args) + args, {**fun.keywords, **kwargs}
@@ -66,7 +68,7 @@ def unwrap(fun) -> Target:
     return Target(fun, args, kwargs)
 
 
-def _python_call(obj):
+def _python_call(obj: object) -> types.FunctionType | None:
     """The ``__call__`` function of ``obj``'s class if ``obj`` is an instance of a user's class
     whose ``__call__`` is written in Python (never one of srcad's own callables)."""
     if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType, types.ModuleType,
@@ -79,7 +81,7 @@ def _python_call(obj):
     return call if isinstance(call, types.FunctionType) else None
 
 
-def check_argnums(what: str, target: Target, argnums: tuple) -> None:
+def check_argnums(what: str, target: Target, argnums: tuple[int, ...]) -> None:
     """For a callable with bound arguments: refuse an ``argnums`` past the parameters the call
     itself fills, with the number the user wrote (the pipeline would name the shifted one)."""
     if not target.args or not isinstance(target.function, types.FunctionType):

@@ -40,9 +40,12 @@ Two derived functions can therefore be transformed at once from different thread
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import threading
 import types
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, overload
 
 import gast
 import numpy as np
@@ -55,16 +58,23 @@ from .. import pipeline
 from ..pipeline import Transformed, transform_derivative
 from ..results import Bounded, positional
 from ..runtime import plain
-from .callables import check_argnums, unwrap
+from .callables import Target, check_argnums, unwrap
 from .specialize import specialization
 from .nans import has_nan, is_finite, refuse_nan
+from .signatures import AnyFunction, P
 from .structure import argnums_tuple, holds_floats
 
 
-class Derived:
-    """A function derived by srcad (``grad(f)``, ``value_and_grad(f)``): call it like ``f``."""
+class Derived(Generic[P]):
+    """A function derived by srcad (``grad(f)``, ``value_and_grad(f)``): call it like ``f``.
 
-    def __init__(self, fun, argnums, with_value: bool, options=Options()):
+    It carries ``f``'s name, qualified name, module and docstring, and ``inspect.signature`` gives
+    ``f``'s parameters; it has no ``__wrapped__``, so ``inspect.getsource`` does not mistake it for
+    ``f`` (read the generated code with :func:`srcad.source`, step into it with
+    :func:`srcad.debug`)."""
+
+    def __init__(self, fun: Callable[P, Any], argnums: int | Sequence[int], with_value: bool,
+                 options: Options = Options()) -> None:
         if not callable(fun):
             raise TypeError(f"srcad.grad expects a function, got {fun!r}")
         if isinstance(fun, Derived) and (fun.has_aux or options.has_aux):
@@ -78,25 +88,34 @@ class Derived:
                 hint="differentiate srcad.grad(f) with one argnums (an int); for Hessians use "
                      "srcad.hessian or srcad.hvp")
         # a method, a callable object, a partial: its function, and what is bound to it
-        self.bound = fun.bound if isinstance(fun, Derived) else unwrap(fun)
-        self.fun = fun if isinstance(fun, Derived) else self.bound.function
-        self.argnums = argnums_tuple("srcad.grad", argnums)
+        self.bound: Target = fun.bound if isinstance(fun, Derived) else unwrap(fun)
+        self.fun: Any = fun if isinstance(fun, Derived) else self.bound.function
+        self.argnums: tuple[int, ...] = argnums_tuple("srcad.grad", argnums)
         check_argnums("srcad.grad", self.bound, self.argnums)
         self.positions = tuple(self.bound.position(k) for k in self.argnums)  # of fun's parameters
-        self.argnums_is_tuple = not isinstance(argnums, (int, np.integer))
-        self.with_value = with_value
-        self.has_aux = options.has_aux  # fun returns (loss, aux); only loss is differentiated
-        self.options = options
+        self.argnums_is_tuple: bool = not isinstance(argnums, (int, np.integer))
+        self.with_value: bool = with_value
+        self.has_aux: bool = options.has_aux  # fun returns (loss, aux); only loss differentiated
+        self.options: Options = options
         self._lock = threading.Lock()
-        self._cache = Bounded()  # static key -> Transformed (see transformed), the 64 latest
+        self._cache: Any = Bounded()  # static key -> Transformed (see transformed), the 64 latest
         self._last: Transformed | None = None  # the transformation used most recently
-        self._rule = None  # see _srcad_rule
-        self._gradients_by_positions = Bounded()  # see _hessian_vector_vjp
+        self._rule: Any = None  # see _srcad_rule
+        self._gradients_by_positions: Any = Bounded()  # see _hessian_vector_vjp
+        self._original: AnyFunction = fun
         functools.update_wrapper(self, fun, updated=())  # (not the inner Derived's own state)
+        # not __wrapped__: inspect.getsource(grad(f)) would show f as if it were the derivative
+        del self.__wrapped__  # type: ignore[attr-defined]
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        """The parameters of the function differentiated (what a call of this one takes)."""
+        return inspect.signature(self._original)
 
     # ---- transformation -------------------------------------------------------------------------
 
-    def transformed(self, args=None, kwargs=None) -> Transformed:
+    def transformed(self, args: tuple[Any, ...] | None = None,
+                    kwargs: dict[str, Any] | None = None) -> Transformed:
         """The transformation for these arguments of the function (the bound ones included; none
         given: the bound ones alone): one per distinct set of functions passed for parameters the
         body calls (``act(x)`` with ``act=np.tanh``) and of classes of the objects passed (see
@@ -119,7 +138,8 @@ class Derived:
         self._last = t
         return t
 
-    def _current(self, t, args, kwargs):
+    def _current(self, t: Transformed | None, args: tuple[Any, ...],
+                 kwargs: dict[str, Any] | None) -> Transformed | None:
         """``t`` if what it was made from is unchanged (see :class:`~srcad.results.Guard`), else
         None: a function it resolved by name rebound, defaults replaced, a module reloaded, or
         (a derivative of a derivative) the inner derived function transformed again."""
@@ -131,9 +151,9 @@ class Derived:
 
     def latest_source(self) -> str:
         """The generated source of the transformation used most recently (made now if none)."""
-        return (self._last or self.transformed()).source
+        return str((self._last or self.transformed()).source)
 
-    def _static_key(self, args, kwargs) -> Specialization:
+    def _static_key(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Specialization:
         """What the transformation depends on besides the function (see
         :mod:`srcad.api.specialize`); a derivative of a derivative: its inner function's."""
         if isinstance(self.fun, Derived):
@@ -142,7 +162,9 @@ class Derived:
 
     # ---- calling --------------------------------------------------------------------------------
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *call_args: P.args, **call_kwargs: P.kwargs) -> Any:
+        args: tuple[Any, ...] = call_args
+        kwargs: dict[str, Any] = call_kwargs
         if self.bound.args or self.bound.kwargs:
             args, kwargs = self.bound.call_args(args, kwargs)
         t = self.transformed(args, kwargs)
@@ -158,7 +180,7 @@ class Derived:
             refuse_nan(self, t, args, kwargs)
         return self.output_of((value, grads))
 
-    def _run(self, t, args, kwargs):
+    def _run(self, t: Transformed, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The generated function of ``t`` called, its errors located at the user's lines."""
         try:
             return t.function(*args, **kwargs)
@@ -180,7 +202,8 @@ class Derived:
                              f"{location.lineno}: {location.line.strip()}")
             raise
 
-    def structured(self, pair, t, args, kwargs) -> tuple:
+    def structured(self, pair: tuple[Any, Any], t: Transformed, args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> tuple[Any, Any]:
         """``(value, gradients)`` of the generated function (or their tangents) with the gradients
         in the structure and types of the arguments differentiated (:func:`srcad.runtime.plain`:
         plain containers, the objects' own classes)."""
@@ -190,7 +213,7 @@ class Derived:
             else plain(grads, primals[0])
         return value, grads
 
-    def _return_taken(self, args, kwargs) -> Location | None:
+    def _return_taken(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Location | None:
         """The ``return`` statement ``fun`` takes for these arguments, where it has several (None
         where it has one, or it cannot tell): found by running ``fun`` once more, traced, which
         only happens on the way to reporting an error."""
@@ -205,10 +228,10 @@ class Derived:
             return None
         taken = []
 
-        def trace(frame, event, arg):
+        def trace(frame: types.FrameType, event: str, arg: Any) -> Any:
             if frame.f_code is not fun.__code__:
                 return None
-            def local(frame, event, arg):
+            def local(frame: types.FrameType, event: str, arg: Any) -> Any:
                 if event == "return":
                     taken.append(frame.f_lineno)
                 return local
@@ -228,7 +251,8 @@ class Derived:
         at = [n for n in returns if n.lineno == line]
         return Location(fun.__code__.co_filename, line, at[0].col_offset if at else 0)
 
-    def _differentiated_args(self, t, args, kwargs):
+    def _differentiated_args(self, t: Transformed, args: tuple[Any, ...],
+                             kwargs: dict[str, Any]) -> list[Any]:
         """The arguments differentiated, in the order of ``argnums`` (defaults filled in)."""
         values = []
         for k in self.positions:
@@ -240,7 +264,7 @@ class Derived:
                     t.params.index(name) - len(t.params)])
         return values
 
-    def output_of(self, pair):
+    def output_of(self, pair: tuple[Any, Any]) -> Any:
         """What this derived function returns, from its generated function's ``(value, grads)``
         (with ``has_aux``, ``value`` is ``(loss, aux)``: ``grad`` returns ``(grads, aux)``, as JAX
         does)."""
@@ -250,7 +274,7 @@ class Derived:
 
     # ---- inside another differentiated function -------------------------------------------------
 
-    def _srcad_rule(self):
+    def _srcad_rule(self) -> Any:
         """The rule reverse mode uses for a call to this derived function inside a function being
         differentiated (``np.sum(grad(f)(x) ** 2)``, a gradient penalty): its VJP along ``g`` is a
         Hessian-vector product, computed by forward mode over the generated gradient code
@@ -268,7 +292,7 @@ class Derived:
                                     origin=rules.RuleOrigin.DERIVED)
         return self._rule
 
-    def _hessian_vector_vjp(self, g, ans, *args, **kwargs):
+    def _hessian_vector_vjp(self, g: Any, ans: Any, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
         """The custom VJP of :meth:`_srcad_rule`: one gradient per argument (None for those that
         hold no floats), by one JVP of the gradient with respect to every float argument."""
         from .forward import jvp  # (here: forward mode builds on this module)
@@ -290,50 +314,87 @@ class Derived:
 
     # ---- as a Python object ---------------------------------------------------------------------
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = "value_and_grad" if self.with_value else "grad"
         aux = " (has_aux)" if self.has_aux else ""
         return f"<srcad.{kind} of {self.fun.__qualname__}{aux}>"
 
-    def __get__(self, instance, owner):  # so a decorated method binds like a function
+    def __get__(self, instance: Any, owner: Any) -> Any:  # so a decorated method binds like a function
         return self if instance is None else functools.partial(self, instance)
 
-    def _repr_markdown_(self):  # Jupyter shows the generated code
+    def _repr_markdown_(self) -> str:  # Jupyter shows the generated code
         return f"```python\n{self.latest_source()}```"
 
 
-def _with_options(make):
-    """The public signature of ``grad``/``value_and_grad`` around ``make(fun, argnums, options)``:
-    the option keywords become one :class:`Options`; without ``fun``, a decorator."""
-    @functools.wraps(make)
-    def api(fun=None, argnums=0, *, has_aux=False, debug_nans=False, optimize=True, shapes=True,
-            in_place=True):
-        options = Options(optimize=optimize, debug_nans=debug_nans, shapes=optimize and shapes,
-                          in_place=optimize and in_place, has_aux=bool(has_aux))
-        if fun is None:
-            return lambda f: make(f, argnums, options)
-        return make(fun, argnums, options)
-    return api
+_DOC_KEYWORDS = """
+
+    Keywords: ``has_aux=True``: ``fun`` returns ``(loss, aux)``, only ``loss`` is differentiated;
+    ``debug_nans=True`` checks each adjoint as it is computed and raises
+    :class:`srcad.NonFiniteError` at the first NaN or inf, naming the user's line and the values;
+    ``optimize=False`` generates the raw templates (no simplification); ``shapes=False`` keeps every
+    ``unbroadcast``; ``in_place=False`` never updates gradient buffers in place."""
 
 
-@_with_options
-def grad(fun, argnums=0, options=Options()):
+def _options(has_aux: bool, debug_nans: bool, optimize: bool, shapes: bool,
+             in_place: bool) -> Options:
+    """The keywords of :func:`grad` and :func:`value_and_grad` as one :class:`Options`."""
+    return Options(optimize=optimize, debug_nans=debug_nans, shapes=optimize and shapes,
+                   in_place=optimize and in_place, has_aux=bool(has_aux))
+
+
+@overload
+def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
+         debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
+         in_place: bool = True) -> Derived[P]: ...
+
+
+@overload
+def grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
+         debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
+         in_place: bool = True) -> Callable[[Callable[P, Any]], Derived[P]]: ...
+
+
+def grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
+         debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
+         in_place: bool = True) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
     """The gradient of scalar-valued ``fun`` with respect to positional argument(s) ``argnums``.
 
     ``argnums`` an int: the result is one gradient, shaped like that argument; a tuple: a tuple of
-    gradients. Use as ``srcad.grad(f)``, ``@srcad.grad`` or ``@srcad.grad(argnums=(0, 1))``.
-    ``has_aux=True``: ``fun`` returns ``(loss, aux)``, only ``loss`` is differentiated and the
-    result is ``(gradient, aux)``, aux as ``fun`` returned it (JAX's convention).
-    Keywords: ``debug_nans=True`` checks each adjoint as it is computed and raises
-    :class:`srcad.NonFiniteError` at the first NaN or inf, naming the user's line and the values;
-    ``optimize=False`` generates the raw templates (no simplification); ``shapes=False`` keeps every
-    ``unbroadcast``; ``in_place=False`` never updates gradient buffers in place.
+    gradients. Use as ``srcad.grad(f)``, ``@srcad.grad`` or ``@srcad.grad(argnums=(0, 1))``
+    (without ``fun``: a decorator). ``has_aux=True``: ``fun`` returns ``(loss, aux)``, only
+    ``loss`` is differentiated and the result is ``(gradient, aux)``, aux as ``fun`` returned it
+    (JAX's convention).
     """
+    options = _options(has_aux, debug_nans, optimize, shapes, in_place)
+    if fun is None:
+        return lambda f: Derived(f, argnums, with_value=False, options=options)
     return Derived(fun, argnums, with_value=False, options=options)
 
 
-@_with_options
-def value_and_grad(fun, argnums=0, options=Options()):
+@overload
+def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
+                   debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
+                   in_place: bool = True) -> Derived[P]: ...
+
+
+@overload
+def value_and_grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
+                   debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
+                   in_place: bool = True) -> Callable[[Callable[P, Any]], Derived[P]]: ...
+
+
+def value_and_grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *,
+                   has_aux: bool = False, debug_nans: bool = False, optimize: bool = True,
+                   shapes: bool = True, in_place: bool = True
+                   ) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
     """Like :func:`grad`, but the derived function returns ``(value, gradient)`` (with
-    ``has_aux=True``: ``((loss, aux), gradient)``, as JAX does)."""
+    ``has_aux=True``: ``((loss, aux), gradient)``, as JAX does).
+    """
+    options = _options(has_aux, debug_nans, optimize, shapes, in_place)
+    if fun is None:
+        return lambda f: Derived(f, argnums, with_value=True, options=options)
     return Derived(fun, argnums, with_value=True, options=options)
+
+
+grad.__doc__ = (grad.__doc__ or "").rstrip() + _DOC_KEYWORDS + "\n"
+value_and_grad.__doc__ = (value_and_grad.__doc__ or "").rstrip() + _DOC_KEYWORDS + "\n"

@@ -17,6 +17,8 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -27,12 +29,14 @@ from ..results import located_error
 from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived, grad
+from .signatures import AnyFunction, P
 from .specialize import specialization
 from .structure import (argnums_tuple, basis, check_array_args, describe, plain_tangent,
                         same_structure, stack_columns)
 
 
-def _forward_target(fun, primals, kwargs):
+def _forward_target(fun: Any, primals: tuple[Any, ...], kwargs: dict[str, Any]
+                    ) -> tuple[Any, Callable[[Any], Any] | None]:
     """The plain Python function forward mode transforms for ``fun`` (``primals`` and ``kwargs``:
     all its arguments, the bound ones included), and how to read its result (None: as it is). A
     derived function (``grad(f)``) gives the gradient code srcad generated for it (forward over
@@ -49,7 +53,8 @@ def _forward_target(fun, primals, kwargs):
     return fun, None
 
 
-def _check_arity(target, primals, kwargs=None):
+def _check_arity(target: Any, primals: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+                 ) -> None:
     """Raise :class:`SrcadError` unless ``target`` can be called with ``primals``."""
     code = getattr(target, "__code__", None)
     if code is not None and not code.co_flags & inspect.CO_VARARGS and not kwargs:
@@ -63,7 +68,18 @@ def _check_arity(target, primals, kwargs=None):
                          f"{getattr(target, '__qualname__', target)}: {exc}") from None
 
 
-def jvp(fun, primals, tangents, has_aux=False):
+@overload
+def jvp(fun: AnyFunction, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[False] = False) -> tuple[Any, Any]: ...
+
+
+@overload
+def jvp(fun: AnyFunction, primals: Sequence[Any], tangents: Sequence[Any],
+        has_aux: Literal[True]) -> tuple[Any, Any, Any]: ...
+
+
+def jvp(fun: AnyFunction, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False
+        ) -> tuple[Any, Any] | tuple[Any, Any, Any]:
     """``(fun(*primals), tangent_out)``: the derivative of ``fun`` at ``primals`` along ``tangents``
     (one per primal, shaped like it; ``None`` for a primal held constant), by forward mode: a
     function srcad generates with each statement followed by its tangent (``srcad.source(fun,
@@ -80,7 +96,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     return _jvp(fun, primals, tangents)
 
 
-def _jvp(fun, primals, tangents, split=False):
+def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool = False
+         ) -> tuple[Any, Any]:
     """:func:`jvp`; ``split``: check that the output is a pair (``has_aux``) before reading it."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
@@ -117,14 +134,15 @@ def _jvp(fun, primals, tangents, split=False):
     return out, tangent
 
 
-def jacfwd(fun, argnums=0):
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums`` by forward mode (one JVP per
     input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part (with
     several ``argnums``, a tuple per part), as :func:`srcad.jacrev`."""
     ks = argnums_tuple("srcad.jacfwd", argnums)
+    call: Callable[..., Any] = fun
 
     @functools.wraps(fun)
-    def jacobian(*args):
+    def jacobian(*args: Any) -> Any:
         check_array_args("jacfwd", args, ks)
         results = []
         out = None
@@ -136,22 +154,22 @@ def jacfwd(fun, argnums=0):
                 out, t = jvp(fun, args, tangents)
                 columns.append(t)
             if out is None:
-                out = fun(*args)
+                out = call(*args)
             results.append(stack_columns(columns, out, args[k]))
         if isinstance(argnums, int):
             return results[0]
         if isinstance(out, (tuple, list)):  # per output part, then per argument (as jacrev)
             return type(out)(tuple(r[j] for r in results) for j in range(len(out)))
         return tuple(results)
-    return jacobian
+    return cast(Callable[P, Any], jacobian)
 
 
-def _require_one_argnum(what, argnums):
+def _require_one_argnum(what: str, argnums: Any) -> None:
     if not isinstance(argnums, int):
         raise SrcadError(f"srcad.{what} takes one argument number (argnums=int)")
 
 
-def hvp(fun, argnums=0):
+def hvp(fun: AnyFunction, argnums: int = 0) -> Callable[..., Any]:
     """``hvp(fun)(*args, v)``: the Hessian of scalar ``fun`` (with respect to argument
     ``argnums``) times ``v``, as forward mode over the generated gradient: one JVP of the gradient
     code, never forming the Hessian. Costs a small multiple of one gradient."""
@@ -159,7 +177,7 @@ def hvp(fun, argnums=0):
     g = grad(fun, argnums)
 
     @functools.wraps(fun)
-    def product(*args):
+    def product(*args: Any) -> Any:
         if len(args) < 2:
             raise SrcadError("srcad.hvp(fun) is called as (*args, v): the arguments, then the "
                              "direction v")
@@ -174,22 +192,22 @@ def hvp(fun, argnums=0):
     return product
 
 
-def hessian(fun, argnums=0):
+def hessian(fun: Callable[P, Any], argnums: int = 0) -> Callable[P, Any]:
     """The Hessian of scalar ``fun`` with respect to argument ``argnums``, shaped
     ``x.shape + x.shape``: one Hessian-vector product (forward over reverse) per entry of ``x``."""
     _require_one_argnum("hessian", argnums)
     product = hvp(fun, argnums)
 
     @functools.wraps(fun)
-    def hess(*args):
+    def hess(*args: Any) -> Any:
         check_array_args("hessian", args, (argnums,))
         x = args[argnums]
         columns = [product(*args, e) for e in basis(x)]
         return stack_columns(columns, x, x)
-    return hess
+    return cast(Callable[P, Any], hess)
 
 
-def linearize(fun, *primals):
+def linearize(fun: AnyFunction, *primals: Any) -> tuple[Any, Callable[..., Any]]:
     """``(fun(*primals), f_jvp)``, JAX's ``linearize``: ``f_jvp(*tangents)`` is the derivative of
     ``fun`` at ``primals`` along ``tangents`` (one per primal, ``None`` for a constant one), i.e.
     ``jvp(fun, primals, tangents)[1]``. srcad keeps copies of the primals (taken now: the caller
@@ -201,7 +219,7 @@ def linearize(fun, *primals):
     kept = tuple(_copied(p) for p in primals)
     out, _ = jvp(fun, _copied(kept), (None,) * len(kept))
 
-    def f_jvp(*tangents):
+    def f_jvp(*tangents: Any) -> Any:
         if len(tangents) != len(kept):
             raise SrcadError(f"srcad.linearize: f_jvp takes one tangent per primal ({len(kept)}), "
                              f"got {len(tangents)}")

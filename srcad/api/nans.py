@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from ..results import Bounded
 _DEPTH = 32
 
 
-def has_nan(value, _depth=0) -> bool:
+def has_nan(value: Any, _depth: int = 0) -> bool:
     """Does ``value`` (an array, a number, or containers and objects of them) hold a NaN?"""
     if isinstance(value, (np.ndarray, np.generic, float, complex)):
         return np.issubdtype(np.asarray(value).dtype, np.inexact) and bool(np.isnan(value).any())
@@ -45,14 +46,14 @@ def has_nan(value, _depth=0) -> bool:
                for cls in type(value).__mro__ for name in cls.__dict__.get("__slots__", ()))
 
 
-def is_finite(value) -> bool:
+def is_finite(value: Any) -> bool:
     try:
         return bool(np.all(np.isfinite(value)))
     except TypeError:
         return False
 
 
-def refuse_nan(derived, t, args, kwargs):
+def refuse_nan(derived: Any, t: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> NoReturn:
     """Raise the located :class:`NonFiniteError` for a NaN in ``derived``'s gradients at ``args``."""
     debug = getattr(derived, "_debug_nans", None)
     if debug is None:

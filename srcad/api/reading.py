@@ -10,17 +10,21 @@ number of ``*args``); asking for it transforms only what was not transformed yet
 from __future__ import annotations
 
 import types
+from collections.abc import Sequence
+from typing import Literal
 
 from ..passes.parse import Specialization, parse
 from ..passes.reverse import Options
 from ..pipeline import jvp_transform
 from .callables import unwrap
 from .derived import Derived
+from .signatures import AnyFunction
 from .specialize import specialization
 from .vjp import VJPFunction
 
 
-def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
+def source(derived: AnyFunction, *, mode: Literal["reverse", "forward"] = "reverse",
+           argnums: int | Sequence[int] = 0, optimize: bool = True) -> str:
     """The generated source code of a derived function (``srcad.grad(f)``, a ``vjp_fn``).
     ``source(f, mode="forward", argnums=0)`` is the JVP function of a plain function ``f`` that
     :func:`srcad.jvp` runs, with tangents for the arguments ``argnums``."""
@@ -37,7 +41,7 @@ def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
                 static = specialization(derived, target.args, target.kwargs)
         if not isinstance(derived, types.FunctionType):
             parse(derived)  # raises the error that explains why
-        return jvp_transform(derived, positions, static, Options(optimize=optimize))[2]
+        return str(jvp_transform(derived, positions, static, Options(optimize=optimize))[2])
     if mode != "reverse":
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if isinstance(derived, VJPFunction):
@@ -50,6 +54,6 @@ def source(derived, *, mode="reverse", argnums=0, optimize=True) -> str:
     return derived.latest_source()
 
 
-def show(derived) -> None:
+def show(derived: AnyFunction) -> None:
     """Print the generated source code of a derived function."""
     print(source(derived), end="")

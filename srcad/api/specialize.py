@@ -19,6 +19,8 @@ from __future__ import annotations
 import inspect
 import threading
 import types
+from collections.abc import Sequence
+from typing import Any
 
 import gast
 import numpy as np
@@ -33,7 +35,7 @@ _called: Bounded = Bounded(256)  # code object -> (called parameters, parameter 
 #                                   count, names that bind by keyword)
 
 
-def specialization(fun, args, kwargs) -> Specialization:
+def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Specialization:
     """See the module docstring; ``Specialization()`` for what srcad cannot read (its parse
     reports the error when the transformation is made)."""
     if not isinstance(fun, types.FunctionType):
@@ -59,7 +61,8 @@ def specialization(fun, args, kwargs) -> Specialization:
     return Specialization(tuple(functions), extra, keywords, objects, mappings)
 
 
-def _defaults(fun, params, named, args, kwargs) -> dict:
+def _defaults(fun: types.FunctionType, params: list[str], named: int, args: Sequence[Any],
+              kwargs: dict[str, Any]) -> dict[str, Any]:
     """The default values of the parameters the call gives no argument (a module or an object
     there decides what the body calls, as one passed would)."""
     found = {}
@@ -76,7 +79,8 @@ def _defaults(fun, params, named, args, kwargs) -> dict:
 _DATA_TYPES = frozenset({float, int, bool, np.ndarray, np.float64, np.float32, type(None)})
 
 
-def _objects(params, named, args, kwargs) -> tuple:
+def _objects(params: list[str], named: int, args: Sequence[Any], kwargs: dict[str, Any]
+             ) -> tuple[Any, ...]:
     """``(parameter, kind)`` for each argument given that is not data (an extra positional one's
     parameter is an :class:`~srcad.passes.parse.ExtraArgument`)."""
     found = []
@@ -94,7 +98,7 @@ def _objects(params, named, args, kwargs) -> tuple:
     return tuple(found)
 
 
-def _read(fun) -> tuple:
+def _read(fun: types.FunctionType) -> Any:
     """``(called parameters, parameter names, number of positional ones, names that bind by
     keyword, names iterated by a loop)`` of ``fun``, read once per code object (a redefined
     function has a new one)."""

@@ -17,13 +17,16 @@ transforms code or keeps state; each function only inspects or builds values.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import Any
+
 import numpy as np
 
 from ..errors import SrcadError
 from ..runtime import objects, plain
 
 
-def holds_floats(value) -> bool:
+def holds_floats(value: Any) -> bool:
     """Whether ``value`` is a float or floating array, or a list, tuple, dict or object (its
     differentiable attributes, see :mod:`srcad.runtime.objects`) holding one."""
     if isinstance(value, (list, tuple)):
@@ -37,7 +40,7 @@ def holds_floats(value) -> bool:
                                         and value.dtype.kind == "f")
 
 
-def same_structure(x, t) -> bool:
+def same_structure(x: Any, t: Any) -> bool:
     """Whether ``t`` nests like ``x`` (same dict keys, same list/tuple lengths, an object of the
     same class) with leaves of the same shapes: a valid tangent for ``x``. An object's attributes
     that carry no gradient (strings, functions) are not compared."""
@@ -57,10 +60,10 @@ def same_structure(x, t) -> bool:
     if isinstance(x, (list, tuple)):
         return isinstance(t, (list, tuple)) and len(t) == len(x) and all(
             same_structure(a, b) for a, b in zip(x, t))
-    return np.shape(t) == np.shape(x)
+    return bool(np.shape(t) == np.shape(x))
 
 
-def describe(value) -> str:
+def describe(value: Any) -> str:
     """``value``'s structure in words, for an error message: ``a list of 3``, ``shape (2,)``."""
     if isinstance(value, (list, tuple, dict)):
         return f"a {type(value).__name__} of {len(value)}"
@@ -69,7 +72,7 @@ def describe(value) -> str:
     return f"shape {np.shape(value)}"
 
 
-def plain_tangent(t, x):
+def plain_tangent(t: Any, x: Any) -> Any:
     """The tangent ``t`` in the structure and types of the primal ``x``: dicts, lists, tuples and
     named tuples rebuilt as ``x``'s, leaves converted by :func:`srcad.runtime.plain` (which gives
     objects theirs)."""
@@ -83,7 +86,7 @@ def plain_tangent(t, x):
     return plain(t, x)
 
 
-def basis(x):
+def basis(x: Any) -> Iterator[Any]:
     """One-hot tangents for ``x``, one per entry, in row-major order."""
     shape = np.shape(x)
     dtype = x.dtype if isinstance(x, np.ndarray) and x.dtype.kind == "f" else np.float64
@@ -93,7 +96,7 @@ def basis(x):
         yield e if shape else float(e)
 
 
-def stack_columns(columns, out, x):
+def stack_columns(columns: Sequence[Any], out: Any, x: Any) -> Any:
     """Jacobian columns (one tangent of ``out`` per entry of ``x``) -> shaped out.shape + x.shape;
     a tuple output gives a tuple of Jacobians."""
     if isinstance(out, (tuple, list)):
@@ -108,14 +111,14 @@ def stack_columns(columns, out, x):
     return np.moveaxis(np.stack(cols), 0, -1).reshape(shape)
 
 
-def result_dtype(c, x):
+def result_dtype(c: Any, x: Any) -> type[np.floating[Any]]:
     """The dtype of a Jacobian block of ``c`` with respect to ``x``: float32 when both are float32,
     float64 otherwise."""
     kinds = [np.asarray(v).dtype for v in (c, x)]
     return np.float32 if all(k == np.float32 for k in kinds) else np.float64
 
 
-def check_array_args(what, args, ks):
+def check_array_args(what: str, args: Sequence[Any], ks: Sequence[int]) -> None:
     """Raise :class:`SrcadError` unless each of ``ks`` names a positional argument in ``args``
     that is a number or an array (``what`` names the public function in the message)."""
     for k in ks:
@@ -128,10 +131,10 @@ def check_array_args(what, args, ks):
                              "are taken with respect to numbers and arrays (pass np.asarray(...))")
 
 
-def argnums_tuple(what: str, argnums) -> tuple:
+def argnums_tuple(what: str, argnums: Any) -> tuple[int, ...]:
     """``argnums`` as a tuple of ints: an int gives one, a tuple or list of ints itself; anything
     else (``argnums='w'``, ``1.5``, ``True``) is a :class:`SrcadError` saying what is expected."""
-    def valid(k):
+    def valid(k: Any) -> bool:
         return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
     if valid(argnums):
         return (int(argnums),)
@@ -143,7 +146,7 @@ def argnums_tuple(what: str, argnums) -> tuple:
                           "accepted")
 
 
-def check_cotangent(out, cotangent, path: str = "") -> None:
+def check_cotangent(out: Any, cotangent: Any, path: str = "") -> None:
     """Raise :class:`SrcadError` unless ``cotangent`` nests like ``out`` (a tuple or list of the
     same length for a tuple or list, the same keys for a dict) with leaves of the same shapes."""
     where = f" at {path}" if path else ""

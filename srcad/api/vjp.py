@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import types
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, cast, overload
 
 import numpy as np
 
@@ -29,6 +31,7 @@ from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import unwrap
 from .derived import Derived
+from .signatures import AnyFunction, P
 from .specialize import specialization
 from .structure import argnums_tuple, check_array_args, check_cotangent, describe, result_dtype
 
@@ -42,16 +45,18 @@ class VJPFunction:
     first call uses what :func:`vjp`'s forward sweep saved, each later one runs that sweep again
     (the backward consumes what it reads)."""
 
-    def __init__(self, forward, backward, saved, primals, text, out=None, call=((), {}),
-                 aux=_NO_AUX):
+    def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], saved: Any,
+                 primals: tuple[Any, ...], text: str, out: Any = None,
+                 call: tuple[tuple[Any, ...], dict[str, Any]] = ((), {}),
+                 aux: Any = _NO_AUX) -> None:
         self._forward, self._backward, self._saved = forward, backward, saved
-        self._primals, self.source, self._out = primals, text, out
+        self._primals, self.source, self._out = primals, text, out  # source: the generated code
         self._aux = aux  # has_aux: the output is (out, aux), and aux gets a zero cotangent
         # the forward's arguments as they were: the caller may change its arrays before a later
         # call
         self._again = (tuple(_copied(a) for a in call[0]), _copied(call[1]))
 
-    def __call__(self, cotangent):
+    def __call__(self, cotangent: Any) -> tuple[Any, ...]:
         check_cotangent(self._out, cotangent)
         if self._aux is not _NO_AUX:
             cotangent = (cotangent, zeros_like(self._aux))
@@ -67,11 +72,11 @@ class VJPFunction:
             raise located from None
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<srcad vjp function>"
 
 
-def _copied(value):
+def _copied(value: Any) -> Any:
     """``value`` with its arrays copied, at any depth of lists, tuples and dicts."""
     if isinstance(value, np.ndarray):
         return value.copy()
@@ -83,7 +88,18 @@ def _copied(value):
     return value
 
 
-def vjp(fun, *primals, has_aux=False):
+@overload
+def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[False] = False
+        ) -> tuple[Any, VJPFunction]: ...
+
+
+@overload
+def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[True]
+        ) -> tuple[Any, VJPFunction, Any]: ...
+
+
+def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False
+        ) -> tuple[Any, VJPFunction] | tuple[Any, VJPFunction, Any]:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
     ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
     sweep runs once; ``vjp_fn`` reuses what it saved. The output returned is a copy (the backward
@@ -117,14 +133,14 @@ def vjp(fun, *primals, has_aux=False):
     return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs))
 
 
-def jacrev(fun, argnums=0):
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums``, by reverse mode (one
     vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``. A tuple output
     gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part)."""
     ks = argnums_tuple("srcad.jacrev", argnums)
 
     @functools.wraps(fun)
-    def jacobian(*args):
+    def jacobian(*args: Any) -> Any:
         check_array_args("jacrev", args, ks)
         out, f_vjp = vjp(fun, *args)
         parts = list(out) if isinstance(out, (tuple, list)) else [out]
@@ -141,7 +157,7 @@ def jacrev(fun, argnums=0):
             for index in np.ndindex(shape):
                 cotangent = np.zeros(shape, dtype=result_dtype(part, part))
                 cotangent[index] = 1.0
-                seed = cotangent if shape else cotangent[()]
+                seed: Any = cotangent if shape else cotangent[()]
                 if isinstance(out, (tuple, list)):
                     seed = type(out)(seed if i == j else zero_tangent(p)
                                      for i, p in enumerate(parts))
@@ -152,4 +168,4 @@ def jacrev(fun, argnums=0):
                         if rows else np.zeros(shape + np.shape(args[k])) for i, k in enumerate(ks))
             results.append(jac[0] if isinstance(argnums, int) else jac)
         return type(out)(results) if isinstance(out, (tuple, list)) else results[0]
-    return jacobian
+    return cast(Callable[P, Any], jacobian)

@@ -20,6 +20,8 @@ import inspect
 import math
 import sys
 import types
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +29,13 @@ from .. import runtime
 from ..errors import SrcadError
 from ..passes.load import FunctionRef
 
-_ERRORS = ("SrcadError", "NonScalarOutputError", "AliasingError", "NonFiniteError",
-           "UnsupportedOperationError")
+from .. import errors as _errors
+
+# every error class of srcad.errors (a helper may raise any of them), base first
+_ERRORS = ("SrcadError",) + tuple(sorted(
+    name for name, cls in vars(_errors).items()
+    if isinstance(cls, type) and issubclass(cls, SrcadError) and cls is not SrcadError
+    and cls.__module__ == _errors.__name__))
 
 
 # srcad.errors' classes as the exported module defines them: the same names and arguments
@@ -39,13 +46,13 @@ _ERROR_SOURCE = '''class Location:
 
 class SrcadError(Exception):
     def __init__(self, message, location=None, hint=None):
-        super().__init__(message if location is None else
-                         f"{location.filename}:{location.lineno}: {message}")
+        text = message if location is None else f"{location.filename}:{location.lineno}: {message}"
+        super().__init__(text if hint is None else f"{text}\\n  hint: {hint}")
         self.message, self.location, self.hint = message, location, hint
 '''
 
 
-def export(derived, path: str) -> str:
+def export(derived: Callable[..., Any], path: str) -> str:
     """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text."""
     from .. import __version__
     from ..api import Derived

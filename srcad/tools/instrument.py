@@ -12,6 +12,7 @@ are emitted and loaded by the pipeline's own emit and load passes.
 from __future__ import annotations
 
 import copy
+import types
 
 import gast
 
@@ -101,8 +102,10 @@ def compile_check(prep, stmt, op):
         if op.rule.custom is not None:  # the user's VJP: call it as the generated code would
             if param.index is not None:
                 position = len(op.rule.params) + param.index
-            else:
+            elif param.param in op.rule.params:
                 position = op.rule.params.index(param.param)
+            else:
+                continue  # (not a positional parameter of the rule: its VJP gives it no gradient)
             if position >= len(op.node.args):
                 continue  # passed by keyword: the VJP gives gradients of positional ones
             call = gast.Call(
@@ -138,4 +141,6 @@ def compile_check(prep, stmt, op):
 
 def hook_cell(fn):
     """The closure cell a recording function (made by :func:`instrument`) reads its hook from."""
+    if "__srcad_record__" not in fn.__code__.co_freevars:
+        return types.CellType()  # (nothing recorded: a function with no line to check)
     return fn.__closure__[fn.__code__.co_freevars.index("__srcad_record__")]

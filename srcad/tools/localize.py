@@ -201,6 +201,9 @@ class Localizer:
             except _CannotCheck as exc:
                 self.note(f"{line}\n    {exc}")
                 continue
+            except Exception as exc:  # noqa: BLE001 -- a line srcad could not check: said, not raised
+                self.note(f"{line}\n    could not be checked ({type(exc).__name__}: {exc})")
+                continue
             if report is not None:
                 return report
         return None
