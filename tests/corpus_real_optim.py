@@ -521,8 +521,6 @@ AUTOGRAD = ["fibonacci_swap", "list_comprehension_features", "builtin_max_of_lis
             "global_constant_scale", "insert_and_index", "pop_from_front"]
 
 # Hessian-vector products refused (the gradient is checked like any case): the line of the refusal.
-# A defect: srcad.grad's own code for a dict item write ('restore_entry(out, key, old)', a statement)
-# is refused by forward mode as "an expression statement may have side effects".
-HVP_REFUSED = {
-    "dict_built_sorted_keys": 'out[k] = x * (1.0 if k == "a" else 2.0)',
-}
+# (None left: a dict item write, 'restore_entry(out, key, old)' in srcad.grad's code, is followed by
+# forward mode since this session.)
+HVP_REFUSED = {}

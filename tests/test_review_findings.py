@@ -321,3 +321,40 @@ def test_a_nan_inside_a_dataclass_gradient_is_refused():
             return np.sum(np.where(p.a != 0, np.sin(p.a) / p.a, 1.0))
     with pytest.raises(srcad.NonFiniteError):
         srcad.grad(f)(P(np.array([0.0, 1.0])))
+
+
+# 5. A new key written into a dict parameter, or into a copy of one, crashed with KeyError in the
+#    generated code (the save read the missing key): the transformation knows which parameters are
+#    dicts, so a write into one saves the entry or its absence, and the backward sweep deletes a
+#    key the function added (and forward mode over it, for HVPs, does the same to the tangent).
+
+NEW_KEYS = """
+def into_the_parameter(p):
+    p['c'] = p['a'] * 2.0
+    return np.sum(p['c'] ** 2) + np.sum(np.sin(p['a']))
+
+def into_a_copy(x, D):
+    E = D.copy()
+    E['z'] = x * 3.0
+    E['a'] = E['a'] * x
+    return np.sum(E['z'] * E['a'])
+"""
+
+
+def test_a_new_key_in_a_dict_parameter_or_its_copy():
+    from gradcheck import numeric_grad
+    from rulecheck import check_jvp
+    into_the_parameter = make_function(NEW_KEYS, name="into_the_parameter")
+    into_a_copy = make_function(NEW_KEYS, name="into_a_copy")
+    a, x = np.array([1.0, 2.0]), np.array([0.5, -0.3])
+    g = srcad.grad(into_the_parameter)({"a": a.copy()})
+    assert list(g) == ["a"]  # (the key the function added is its own)
+    np.testing.assert_allclose(g["a"], numeric_grad(lambda v: into_the_parameter({"a": v}), [a], 0),
+                               rtol=1e-6)
+    np.testing.assert_allclose(srcad.grad(into_a_copy)(x, {"a": a}),
+                               numeric_grad(lambda v: into_a_copy(v, {"a": a}), [x], 0), rtol=1e-6)
+    check_jvp(into_a_copy, (x, {"a": a}), [0])
+    check_hvp(into_a_copy, (x, {"a": a}), 0)  # (the backward's restore_entry, in forward mode)
+    p = {"a": a.copy()}
+    srcad.grad(into_the_parameter)(p)
+    assert list(p) == ["a"]  # the caller's dict is not changed

@@ -168,8 +168,8 @@ def test_writing_dict_values_in_a_loop_over_its_keys():
                 {loop}
                 return d['a'] * d['b'] + d['a']
             """)
-        # (forward mode over the gradient code does not follow its restore_entry(d, k, ...) yet)
-        all_modes(f, np.array([0.3, -0.7, 1.1]), hvp="expression statement")
+        # (forward mode over the gradient code follows its restore_entry(d, k, ...))
+        all_modes(f, np.array([0.3, -0.7, 1.1]))
 
 
 @pytest.mark.parametrize("source, line", [

@@ -8,8 +8,8 @@ data, and no part of the key); for a function with ``*args``, how many extra arg
 gets; for one with ``**kwargs``, the names of the keyword arguments it gets; and the
 :mod:`~srcad.passes.kinds` of the arguments that are not data (instances of the user's classes,
 lists or dicts of them or of functions: their classes and attributes decide what ``layer(h)`` and
-``self.helper(x)`` call); and the parameters the body iterates itself (``for k in params``) that
-hold a dict. ``grad`` (:class:`~srcad.api.derived.Derived`), ``vjp`` and ``jvp``
+``self.helper(x)`` call); and the parameters given a dict (a loop over one goes over its keys, a
+write into one may add a key). ``grad`` (:class:`~srcad.api.derived.Derived`), ``vjp`` and ``jvp``
 all key their transformations so; a function, module or class the body reaches through a
 parameter is never guessed.
 """
@@ -22,7 +22,6 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-import gast
 import numpy as np
 
 from ..errors import SrcadError
@@ -40,12 +39,12 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Spe
     reports the error when the transformation is made)."""
     if not isinstance(fun, types.FunctionType):
         return Specialization()
-    called, params, named, by_name, iterated = _read(fun)
+    called, params, named, by_name = _read(fun)
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
     defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves
     objects = _objects(params, named, args, {**defaults, **kwargs})
-    mappings = tuple(name for k, name in enumerate(params) if name in iterated and isinstance(
+    mappings = tuple(name for k, name in enumerate(params) if isinstance(
         args[k] if k < len(args) and k < named else kwargs.get(name, defaults.get(name)), dict))
     if not called and not varargs and not varkeywords and not objects and not mappings:
         return Specialization()
@@ -100,31 +99,21 @@ def _objects(params: list[str], named: int, args: Sequence[Any], kwargs: dict[st
 
 def _read(fun: types.FunctionType) -> Any:
     """``(called parameters, parameter names, number of positional ones, names that bind by
-    keyword, names iterated by a loop)`` of ``fun``, read once per code object (a redefined
-    function has a new one)."""
+    keyword)`` of ``fun``, read once per code object (a redefined function has a new one)."""
     code = fun.__code__
     with _lock:
         found = _called.get(code)
     if found is None:
         try:
-            tree = parse(fun).tree
             called = parse(fun).called_parameters()
         except SrcadError:
-            tree, called = None, []
-        # names iterated by a loop or comprehension of their own ('for k in params'), or whose
-        # values or items are listed ('list(params.values())')
-        iterated = frozenset(
-            n.iter.id for n in gast.walk(tree) if isinstance(n, (gast.For, gast.comprehension))
-            and isinstance(n.iter, gast.Name)) | frozenset(
-            n.func.value.id for n in gast.walk(tree) if isinstance(n, gast.Call)
-            and isinstance(n.func, gast.Attribute) and n.func.attr in ("values", "items")
-            and isinstance(n.func.value, gast.Name)) if tree is not None else frozenset()
+            called = []
         signature = inspect.signature(fun, follow_wrapped=False)
         named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                     for p in signature.parameters.values())
         by_name = frozenset(p.name for p in signature.parameters.values()
                             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-        found = (called, list(signature.parameters), named, by_name, iterated)
+        found = (called, list(signature.parameters), named, by_name)
         with _lock:
             _called[code] = found
     return found

@@ -308,7 +308,8 @@ class _Fence:
         obj = self.parsed.namespace.lookup(value.func.id, None)
         return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite,
                        runtime.check_sequence, runtime.check_distinct, runtime.check_extend,
-                       runtime.check_item_not_array, runtime.check_recomputed)
+                       runtime.check_item_not_array, runtime.check_recomputed,
+                       runtime.restore_entry)  # (and a dict's entry put back by the backward)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):

@@ -28,6 +28,8 @@ Comments quote the user's line above each group, as in reverse mode.
 
 from __future__ import annotations
 
+import copy
+
 import gast
 
 from .. import rules
@@ -168,6 +170,9 @@ class _Forward:
         if self.is_counter(stmt):
             return []  # trip counts: only reverse mode needs them
         op = self.ctx.ops.get(stmt)
+        restored = self.restored_entry(stmt)
+        if restored is not None:
+            return [stmt] + restored
         if op is None or op.kind is OpKind.EFFECT:
             return [stmt]
         # Tangents share as the primal values do (a copy's tangent is the tangent, a view's a view
@@ -342,6 +347,22 @@ class _Forward:
         if overwrites:
             return [tangent, stmt]
         return [stmt, tangent]
+
+    def restored_entry(self, stmt):
+        """For ``restore_entry(d, key, old)`` in a gradient's code (a dict's entry put back, or
+        a key it added deleted): the same for ``d``'s tangent, where ``d`` has one; else None."""
+        from .. import runtime
+        if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+                and isinstance(stmt.value.func, gast.Name)
+                and self.ctx.parsed.namespace.lookup(stmt.value.func.id, None)
+                is runtime.restore_entry and len(stmt.value.args) == 3):
+            return None
+        d, key, old = stmt.value.args
+        if not (isinstance(d, gast.Name) and self.active(d.id)):
+            return []
+        return [gast.Expr(value=_call(self.ctx.helpers.name("restore_entry"),
+                                      load(self.tangent(d.id)), copy.deepcopy(key),
+                                      self.tangent_of(old)))]
 
     def needs_broadcast(self, rule, param, template, op) -> bool:
         """Would this one term leave the tangent smaller than the value (``y = x + c``, a scalar

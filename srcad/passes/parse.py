@@ -150,7 +150,7 @@ class Specialization:
     extra_arguments: int | None = None
     keywords: tuple | None = None  # the names of the keyword arguments '**kwargs' gets, in order
     objects: tuple = ()  # (parameter, kind) for parameters holding objects (srcad.passes.kinds)
-    mappings: tuple = ()  # the parameters iterated as 'for k in p' that hold a dict at the call
+    mappings: tuple = ()  # the parameters that hold a dict at the call
     initializer: type | None = None  # '__init__' read as building this class (passes.constructors)
 
 
@@ -165,7 +165,7 @@ class Parsed:
     varargs: dict = dataclasses.field(default_factory=dict)  # '*args' name -> its k parameters
     kwargs: dict = dataclasses.field(default_factory=dict)  # '**kwargs' name -> its keywords
     kinds: dict = dataclasses.field(default_factory=dict)  # parameter -> its kind (passes.kinds)
-    mappings: frozenset = frozenset()  # parameters holding a dict, iterated (Specialization)
+    mappings: frozenset = frozenset()  # parameters holding a dict (Specialization)
     objects: object = None  # pass 6's srcad.passes.objects.Objects: the kinds of all locals
     assumptions: list = dataclasses.field(default_factory=list)  # see passes.objects.Assumption
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gast
 
 from .ops import OpKind
+from .. import rules
 
 
 def written_arrays(ops) -> set:
@@ -29,7 +30,7 @@ def container_names(ops) -> set:
     grew = True
     while grew:  # ys = xs.copy(), ys = xs: a container too
         more = {op.targets[0] for op in ops.values() if op.kind is OpKind.RULE and op.targets
-                and op.rule is not None and op.rule.name in ("ndarray.copy", "copy")
+                and op.rule is not None and op.rule is rules.lookup(rules.methods.copy)
                 and any(isinstance(a, gast.Name) and a.id in found for a in op.args.values())}
         grew = not more <= found
         found |= more

@@ -75,8 +75,8 @@ def plain(g, x):
     """The gradient of argument ``x`` as the user sees it: containers become plain lists, tuples
     and dicts, and an array of floats gets the floating type of ``x`` (float32 in, float32 out); a real argument
     gets the real part of a complex gradient (JAX's convention, see :mod:`srcad.rules.fft`)."""
-    if isinstance(g, DictAdjoint):
-        return {k: plain(v, x[k]) for k, v in g.items()}
+    if isinstance(g, DictAdjoint):  # (a key the function added to its own copy: not the user's)
+        return {k: plain(v, x[k]) for k, v in g.items() if k in x}
     if isinstance(g, ListAdjoint):
         return [plain(v, xv) for v, xv in zip(g, x)]
     if _is_object(x):  # an object read by attribute, a named tuple: in its own structure
@@ -192,17 +192,21 @@ class _Absent:
 ABSENT = _Absent()
 
 
-@helper
+@helper(linear_in="d")
 def entry(d, key):
-    """The entry ``d[key]`` of a dict about to be written (a copy of an array), or ``ABSENT``."""
+    """The entry ``d[key]`` of a dict about to be written (a copy of an array), or ``ABSENT``
+    (anything else indexable: its item ``d[key]``, copied)."""
+    if not isinstance(d, dict):
+        return snapshot(d[key])
     return snapshot(d[key]) if key in d else ABSENT
 
 
 @helper
 def restore_entry(d, key, old):
-    """Undo ``d[key] = ...``: put back the entry :func:`entry` saved, or delete a new key."""
+    """Undo ``d[key] = ...``: put back the entry :func:`entry` saved, or delete a new key (forward
+    mode over the gradient's code undoes its tangent alike: :mod:`srcad.passes.forward`)."""
     if old is ABSENT:
-        del d[key]
+        d.pop(key, None)
     else:
         d[key] = old
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .containers import DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
+from .containers import ABSENT, DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
 from .objects import ObjectAdjoint, structure, zero_value
 from .broadcasting import _SCALAR_TYPES, _unsupported, refuse_complex
 from .assembly import _cast_kind
@@ -23,8 +23,8 @@ from .linalg import einsum_adjoint, einsum_normal, inverse_gaps, mT
 def zero_tangent(x):
     """The tangent of a value no tangent reached: zeros shaped and typed like ``x`` (floating
     point), containers of zeros for containers, ``None`` for ``None``."""
-    if x is None:
-        return None
+    if x is None or x is ABSENT:  # (ABSENT: a dict's entry saved before its key existed)
+        return x
     if isinstance(x, (_SequenceAdjoint, DictAdjoint, ObjectAdjoint)):
         return zeros_like(x)
     if structure(x) is not None:  # an object: one of its class, zeros in its attributes

@@ -46,7 +46,7 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     out = tree.body[-1].value.id
     stmts = tree.body[:-1]
     params = parameter_names(tree.args)
-    sites = find_sites(stmts, ctx.ops, params, namer)
+    sites = find_sites(stmts, ctx.ops, params, namer, ctx.parsed.mappings)
     sweep = Sweep(ctx, comments, sites, facts, callees, live_adjoints(stmts, ctx.ops, wrt))
     defined = {out: True} if ctx.activity.is_active(out) else {}
     backward = sweep.block(stmts, defined)

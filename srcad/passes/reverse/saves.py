@@ -33,6 +33,7 @@ from ..alias import alias_groups
 from ..lists import changed_list
 from ..lists import sharers as list_sharers
 from ..ops import OpKind
+from ... import rules
 from .lists import undo, undo_reads
 from ..syntax import assign, call, load, store
 
@@ -105,26 +106,47 @@ class Sites:
         return site.saved
 
 
-def find_sites(stmts, ops, params, namer) -> Sites:
-    """See the module docstring."""
+def find_sites(stmts, ops, params, namer, dict_params=frozenset()) -> Sites:
+    """See the module docstring. ``dict_params``: the parameters given a dict at the call (the
+    transformation is specialized on it: :mod:`srcad.api.specialize`)."""
     sites = Sites(namer)
     groups = alias_groups(ops)
     groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
     _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=groups)
-    dicts = mapping_names(stmts, ops, params)
+    dicts = mapping_names(stmts, ops, params, dict_params)
     for site in sites.all():
         site.mapping = site.index is not None and site.var in dicts
     return sites
 
 
-def mapping_names(stmts, ops, params) -> set:
-    """The locals every assignment of which is a dict display (``d = {}``, ``{'a': x}``)."""
-    made, other = set(), set(params)
+_COPY_RULE = rules.lookup(rules.methods.copy)  # x.copy(): d.copy() of a dict is a dict
+
+
+def mapping_names(stmts, ops, params, dict_params=frozenset()) -> set:
+    """The locals every assignment of which is a dict display (``d = {}``, ``{'a': x}``), a
+    parameter given a dict, or a copy of one of those (``e = d.copy()``, ``e = dict(d)``)."""
+    made, other = set(dict_params), set(params) - set(dict_params)
+    copies = []
     for op in ops.values():
         if op.kind is not OpKind.SETITEM:
             is_dict = op.kind is OpKind.RULE and (isinstance(op.node, gast.Dict) or (
                 op.rule is not None and op.rule.name == "dict"))
+            if op.kind is OpKind.RULE and op.rule is not None and op.rule is _COPY_RULE:
+                copies.append(op)
+                continue
             (made if is_dict else other).update(op.targets)
+    grew = True
+    while grew:  # a copy of a dict is a dict; of anything else, not known to be one
+        grew = False
+        for op in copies:
+            source = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
+            target = set(op.targets)
+            if source and all(n in made and n not in other for n in source):
+                grew |= not target <= made
+                made |= target
+    for op in copies:
+        if not set(op.targets) <= made:
+            other.update(op.targets)
     for stmt in stmts:
         for node in gast.walk(stmt):
             if isinstance(node, gast.For):
@@ -316,7 +338,7 @@ class _Planner:
                 return [assign(saved, part)]
             if step is Step.POST and site.read_in(self.reads):
                 self.restored.add(var)
-                return [self.restore(restore_target, load(saved))]
+                return _flat(self.restore(restore_target, load(saved)))
             return []
         stack = self.stack_name()
         if step in (Step.SAVE, Step.PUSH):
@@ -337,14 +359,24 @@ class _Planner:
             if not site.read_in(self.reads):
                 return []
             self.restored.add(var)
-            return [self.restore(restore_target, load(site.saved))]
+            return _flat(self.restore(restore_target, load(site.saved)))
         self.restored.add(var)
-        return [self.restore(restore_target, pop)]
+        return _flat(self.restore(restore_target, pop))
 
     def restore(self, target, value):
-        """``target = value``, or for an entry of a dict ``restore_entry(d, key, value)``."""
+        """``target = value``, or for an entry of a dict ``restore_entry(d, key, value)`` (a
+        value popped from the stack first given a name: the call is a statement of its own, which
+        forward mode over this code follows, see :mod:`srcad.passes.forward`)."""
         if isinstance(target, tuple):
             var, index = target
+            if not isinstance(value, gast.Name):
+                old = self.sites.namer.fresh(f"{var}_old")
+                return [assign(old, value), self.restore(target, load(old))]
             return gast.Expr(value=call(self.helpers.name("restore_entry"), load(var),
                                         copy.deepcopy(index), value))
         return assign(target, value)
+
+
+def _flat(stmts) -> list:
+    return stmts if isinstance(stmts, list) else [stmts]
+
