@@ -10,7 +10,7 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.objects` -- adjoints and tangents of objects read by attribute (dataclasses, named tuples,
   registered pytrees, instances), and their gradients in the objects' own structure;
 * :mod:`.broadcasting` -- unbroadcast, reductions, scans, elementwise special cases;
-* :mod:`.linalg` -- products and linear algebra;
+* :mod:`.products` -- products (matmul, dot, einsum, ...); :mod:`.linalg` -- linear algebra;
 * :mod:`.linalg2` -- the second order of linear algebra, ``np.prod``, ``np.cumprod``, ``np.sinc``;
 * :mod:`.decompositions` -- ``svd``, ``eigvalsh``, ``qr``;
 * :mod:`.linalg3` -- ``lstsq``, ``matrix_power``, the second order of ``np.linalg.norm``;
@@ -33,6 +33,7 @@ helper's own derivative (see :mod:`._registry`).
 from __future__ import annotations
 
 from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,  # registers
+               products,
                objects, sequences, tangents, writes)  # the helpers
 from . import decompositions, linalg2, linalg3  # registers the second order, factorizations
 from . import fft  # (np.fft and complex values)
@@ -45,5 +46,5 @@ globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
-           "tangents", "writes", "fft", "numpy_more", "numpy_more_arrays", *HELPERS]
+           "tangents", "writes", "fft", "numpy_more", "numpy_more_arrays", "products", *HELPERS]
 __all__ += ["decompositions", "linalg2", "linalg3"]

@@ -16,7 +16,8 @@ from .containers import ABSENT, DictAdjoint, _SequenceAdjoint, _float_dtype, zer
 from .objects import ObjectAdjoint, structure, zero_value
 from .broadcasting import _SCALAR_TYPES, _unsupported, refuse_complex
 from .assembly import _cast_kind
-from .linalg import einsum_adjoint, einsum_normal, inverse_gaps, mT
+from .linalg import inverse_gaps, mT
+from .products import einsum_adjoint, einsum_normal
 
 
 @helper(nondiff=True)
