@@ -59,9 +59,9 @@ import dataclasses
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from .control import Control
+from .control import Control, dict_view
 from .desugar import comprehension_loop
-from . import unpacking
+from . import holders, unpacking
 from .lists import is_list_method
 from .parse import local_names
 from .statements import rewrap
@@ -279,9 +279,8 @@ class _Anf:
 
     # -- expressions -----------------------------------------------------------------------------
 
-    def is_static(self, node) -> bool:
-        """An expression that mentions no local variable (its value cannot depend on the inputs)."""
-        return not any(isinstance(n, gast.Name) and n.id in self.locals for n in gast.walk(node))
+    def is_static(self, node) -> bool:  # (mentions no local: cannot depend on the inputs)
+        return holders.is_static(node, self.locals)
 
     def is_atom(self, node) -> bool:
         if isinstance(node, (gast.Name, gast.Constant)):
@@ -316,10 +315,9 @@ class _Anf:
             name = self.namer.fresh("choice")
             self.control.choice(node, name)
             return load(name)
-        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
-            return self.comprehension(node)
-        if self.control.dict_view(node) is not None:  # d.values() -> [v for v in d.values()]
-            return self.comprehension(self.control.dict_view(node))
+        view = dict_view(self.control, node)  # d.values() -> [v for v in d.values()]
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)) or view is not None:
+            return self.comprehension(view or node)
         op = self.operation(node)
         name = self.namer.temp(op)
         self.emit_assign(name, op, node)

@@ -303,17 +303,6 @@ class Control:
             return gast.Tuple(elts=[load(key), load(named)], ctx=gast.Load())
         return length, item
 
-    def dict_view(self, node):
-        """``d.values()`` or ``d.items()`` outside a loop's header, where the local ``d`` certainly
-        holds a dict (:meth:`holds_dict`): the list comprehension with its items, ``[v for v in
-        d.values()]`` (whose loop reads each value as ``d[key]``); None for anything else."""
-        if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
-                and node.func.attr in ("values", "items") and not node.args and not node.keywords
-                and isinstance(node.func.value, gast.Name) and self.holds_dict(node.func.value.id)):
-            return None
-        return gast.copy_location(gast.ListComp(elt=load("item"), generators=[gast.comprehension(
-            target=store("item"), iter=node, ifs=[], is_async=0)]), node)
-
     def holds_dict(self, name) -> bool:
         """Is every assignment to the local ``name`` a dict display or ``dict(...)``, or is it a
         parameter given a dict (and never assigned)?"""
@@ -367,3 +356,15 @@ class Control:
         parsed = self.anf.parsed
         obj = resolve_dotted(node.func, parsed.namespace, parsed.filename)
         return obj is getattr(builtins, name) and all(k.arg in keywords for k in node.keywords)
+
+
+def dict_view(control, node):
+    """``d.values()`` or ``d.items()`` outside a loop's header, where the local ``d`` certainly
+    holds a dict (:meth:`Control.holds_dict`): the list comprehension with its items, ``[v for v in
+    d.values()]`` (whose loop reads each value as ``d[key]``); None for anything else."""
+    if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and node.func.attr in ("values", "items") and not node.args and not node.keywords
+            and isinstance(node.func.value, gast.Name) and control.holds_dict(node.func.value.id)):
+        return None
+    return gast.copy_location(gast.ListComp(elt=load("item"), generators=[gast.comprehension(
+        target=store("item"), iter=node, ifs=[], is_async=0)]), node)

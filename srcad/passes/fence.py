@@ -41,11 +41,11 @@ from ..errors import UndefinedNameError, UnsupportedSyntaxError
 from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
 from .lists import changed_in_loop, is_list_method
-from .parse import NestedFunction, dotted_name, own_nodes, parameter_names, resolve_dotted
+from .parse import dotted_name, own_nodes, parameter_names, resolve_dotted
 from .statements import (check_delete, check_global, check_shared_state, check_try, check_with,
                          is_seed_call, is_warning_call)
-from .syntax import defined_before
 from .unpacking import keys, length
+from .nested_defs import check_nested
 from .writing_calls import writing_call
 
 _UNSEEN_KEYS = ("needs a mapping whose keys srcad can see: a dict display with constant keys, "
@@ -139,75 +139,9 @@ class _Fence:
             if ret.value is None:
                 self.fail(ret, "'return' without a value: nothing to differentiate")
 
-    def check_nested(self, node: gast.FunctionDef):
-        """A ``def`` inside the function: allowed if srcad can lift it (see parse.NestedFunction)."""
-        parent = self.parsed.tree
-        if any(isinstance(n, (gast.FunctionDef, gast.Lambda)) for n in own_nodes(node)):
-            self.fail(node, "a 'def' inside a nested 'def' is not supported")
-        for default in node.args.defaults:
-            if not isinstance(default, gast.Constant):
-                self.fail(default, "a nested function's defaults must be constants")
-        if node.decorator_list:
-            self.fail(node.decorator_list[0], "decorators on a nested function are not supported")
-        outer_names = set(parameter_names(parent.args)) | {
-            n.id for n in own_nodes(parent) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)} | {n.name for n in own_nodes(parent)
-                                                  if isinstance(n, gast.FunctionDef)}
-        siblings = {n.name for n in own_nodes(parent) if isinstance(n, gast.FunctionDef)}
-        own = set(parameter_names(node.args)) | {n.id for n in gast.walk(node) if isinstance(
-            n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        for use in gast.walk(node):  # lifted out, it could not reach the other defs (or itself)
-            if isinstance(use, gast.Name) and isinstance(use.ctx, gast.Load) \
-                    and use.id in siblings - own:
-                what = "itself (recursion)" if use.id == node.name else \
-                    f"the nested function '{use.id}'"
-                self.fail(use, f"the nested function '{node.name}' uses {what}: a nested 'def' "
-                               "that calls a nested 'def' is not supported; define them at the top "
-                               "level of the module (recursion works there)")
-        _Fence(self.parsed).check_function(node, frozenset(outer_names))
-        uses = [n for n in own_nodes(parent) if isinstance(n, gast.Name) and n.id == node.name]
-        calls = {id(n.func) for n in own_nodes(parent) if isinstance(n, gast.Call)}
-        for use in uses:
-            if id(use) not in calls:
-                self.fail(use, f"the nested function '{node.name}' may only be called here, not "
-                               "passed, stored or rebound (srcad differentiates calls to it)")
-            if not defined_before(parent, node, use):
-                self.fail(use, f"the nested function '{node.name}' is called here, where its "
-                               "'def' may not have run (Python would raise an error): srcad "
-                               "follows a nested function called after its 'def', in the same "
-                               "block or in statements nested in it; define it before (and "
-                               "outside) the code that calls it")
-        defs = [n for n in own_nodes(parent) if isinstance(n, gast.FunctionDef)
-                and n.name == node.name]
-        if len(defs) > 1:
-            self.fail(defs[1], f"'{node.name}' is defined twice")
-        inner_locals = set(parameter_names(node.args)) | {
-            n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
-        outer_locals = set(parameter_names(parent.args)) | {
-            n.id for n in own_nodes(parent) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
-        captured = sorted({n.id for n in gast.walk(node) if isinstance(n, gast.Name)
-                           and isinstance(n.ctx, gast.Load) and n.id not in inner_locals
-                           and n.id in outer_locals})
-        for n in gast.walk(node):  # a change in place of an enclosing variable: not seen by srcad
-            root = n.value if isinstance(n, (gast.Subscript, gast.Attribute)) else None
-            while isinstance(root, (gast.Subscript, gast.Attribute)):
-                root = root.value
-            changes = isinstance(getattr(n, "ctx", None), (gast.Store, gast.Del)) or (
-                isinstance(n, gast.Attribute) and n.attr in MUTATING_METHODS | {"append"})
-            written = writing_call(n, self.parsed.namespace, inner_locals)
-            if written is not None and written[0].id not in inner_locals:  # np.copyto(y, v)
-                changes, root = True, written[0]
-            if changes and isinstance(root, gast.Name) and root.id in captured:
-                self.fail(n, f"the nested function '{node.name}' changes '{root.id}' of the "
-                             "enclosing function in place, which srcad does not follow: pass it "
-                             "as an argument and return the new value")
-        self.parsed.nested[node.name] = NestedFunction(node, self.parsed, tuple(captured))
-
     def check_statement(self, stmt):
         if isinstance(stmt, gast.FunctionDef):
-            self.check_nested(stmt)
+            check_nested(self, stmt)
             return
         if isinstance(stmt, (gast.If, gast.While, gast.For)):
             if isinstance(stmt, gast.For):

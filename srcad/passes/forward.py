@@ -44,7 +44,8 @@ from .lists import kinds as list_kinds
 from .ops import OpKind
 from .parse import NestedFunction, local_names, parameter_names
 from .statements import rewrap
-from .syntax import assign as _assign, call as _call, function as _function, load, store
+from .syntax import (assign as _assign, call as _call, function as _function, load,
+                     returned_names, store)
 
 
 def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tangent_params,
@@ -84,7 +85,7 @@ class _Forward:
         self.floats = float_arrays(ctx.ops, ctx.parsed, ctx.normalized.tree)  # ... with no cast
         groups = alias_groups(ctx.ops)  # and the names that may share their memory
         self.shares_written = {n for w in self.written for n in groups.get(w, {w})}
-        self.returned = _returned_names(ctx.normalized.tree)
+        self.returned = returned_names(ctx.normalized.tree)
         self.callers = set(tangents.values())  # tangents the caller holds too (see simple)
 
     def run(self, tangent_params, name) -> Generated:
@@ -170,7 +171,7 @@ class _Forward:
         if self.is_counter(stmt):
             return []  # trip counts: only reverse mode needs them
         op = self.ctx.ops.get(stmt)
-        restored = self.restored_entry(stmt)
+        restored = _restored_entry(self, stmt)
         if restored is not None:
             return [stmt] + restored
         if op is None or op.kind is OpKind.EFFECT:
@@ -348,22 +349,6 @@ class _Forward:
             return [tangent, stmt]
         return [stmt, tangent]
 
-    def restored_entry(self, stmt):
-        """For ``restore_entry(d, key, old)`` in a gradient's code (a dict's entry put back, or
-        a key it added deleted): the same for ``d``'s tangent, where ``d`` has one; else None."""
-        from .. import runtime
-        if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
-                and isinstance(stmt.value.func, gast.Name)
-                and self.ctx.parsed.namespace.lookup(stmt.value.func.id, None)
-                is runtime.restore_entry and len(stmt.value.args) == 3):
-            return None
-        d, key, old = stmt.value.args
-        if not (isinstance(d, gast.Name) and self.active(d.id)):
-            return []
-        return [gast.Expr(value=_call(self.ctx.helpers.name("restore_entry"),
-                                      load(self.tangent(d.id)), copy.deepcopy(key),
-                                      self.tangent_of(old)))]
-
     def needs_broadcast(self, rule, param, template, op) -> bool:
         """Would this one term leave the tangent smaller than the value (``y = x + c``, a scalar
         ``x`` varying, ``c`` an array)? Only for an elementwise rule whose template reads neither
@@ -381,20 +366,18 @@ class _Forward:
             and expr.func.id == self.ctx.helpers.name("broadcast_tangent")
 
 
-def _returned_names(tree) -> set:
-    """The names whose values the function returns: the name returned, and what the tuple or list
-    displays assigned to a returned name hold (``(out, saved)``)."""
-    returned = {tree.body[-1].value.id}
-    displays = [n for n in gast.walk(tree) if isinstance(n, gast.Assign)
-                and isinstance(n.targets[0], gast.Name) and isinstance(n.value, (gast.Tuple, gast.List))]
-    changed = True
-    while changed:
-        changed = False
-        for node in displays:
-            if node.targets[0].id in returned:
-                for elt in gast.walk(node.value):
-                    if isinstance(elt, gast.Name) and elt.id not in returned:
-                        returned.add(elt.id)
-                        changed = True
-    return returned
-
+def _restored_entry(fwd, stmt):
+    """For ``restore_entry(d, key, old)`` in a gradient's code (``fwd``: the forward sweep) (a dict's entry put back, or
+    a key it added deleted): the same for ``d``'s tangent, where ``d`` has one; else None."""
+    from .. import runtime
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Name)
+            and fwd.ctx.parsed.namespace.lookup(stmt.value.func.id, None)
+            is runtime.restore_entry and len(stmt.value.args) == 3):
+        return None
+    d, key, old = stmt.value.args
+    if not (isinstance(d, gast.Name) and fwd.active(d.id)):
+        return []
+    return [gast.Expr(value=_call(fwd.ctx.helpers.name("restore_entry"),
+                                  load(fwd.tangent(d.id)), copy.deepcopy(key),
+                                  fwd.tangent_of(old)))]

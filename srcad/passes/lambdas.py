@@ -1,7 +1,7 @@
 """Pass 1b, lambdas: each ``lambda`` written inside the function becomes a nested ``def``.
 
 Runs between parse and fence (:mod:`srcad.front`): the fence then checks the ``def``\\ s made here
-with its rules for nested functions (:meth:`srcad.passes.fence._Fence.check_nested`), and every
+with its rules for nested functions (:func:`srcad.passes.nested_defs.check_nested`), and every
 later pass sees only nested ``def``\\ s, which srcad differentiates already (each lifted and
 differentiated as a function of its own that is passed, at each call, the enclosing variables it
 reads: Python's late binding, the values they hold when it is *called*). It cannot run later: the
@@ -36,6 +36,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from .parse import parameter_names
+from .syntax import defined_before
 
 _BLOCKS = ("body", "orelse", "finalbody")
 _COMPREHENSIONS = (gast.ListComp, gast.SetComp, gast.GeneratorExp, gast.DictComp)
@@ -181,7 +182,6 @@ class _Lambdas:
                            "function: srcad follows a lambda bound to a name assigned once",
                       hint="give each lambda its own name, or write an 'if' statement that "
                            "calls the one it needs")
-        position = [id(s) for s in statements].index(id(stmt))
         for use in gast.walk(self.tree):
             if not (isinstance(use, gast.Name) and use.id == name and isinstance(use.ctx, gast.Load)):
                 continue
@@ -206,7 +206,7 @@ class _Lambdas:
                 self.fail(lam, f"the lambda bound to '{name}' is called at line {line} from "
                                "another local function, which is not supported",
                           hint="call it from the function itself")
-            if node is None or [id(s) for s in statements].index(id(node)) <= position:
+            if node is None or not defined_before(self.tree, stmt, use):
                 self.fail(lam, f"the lambda bound to '{name}' is called at line {line}, where it "
                                "may not be bound yet: srcad follows a lambda called after its "
                                "assignment, in the same block or in statements nested in it",

@@ -140,3 +140,19 @@ def defined_before(tree, definition, use) -> bool:
         node = parents.get(node)
     return node is not None and next(k for k, s in enumerate(block) if s is node) > position
 
+def returned_names(tree) -> set:
+    """The names whose values the function returns: the name returned, and what the tuple or list
+    displays assigned to a returned name hold (``(out, saved)``)."""
+    returned = {tree.body[-1].value.id}
+    displays = [n for n in gast.walk(tree) if isinstance(n, gast.Assign)
+                and isinstance(n.targets[0], gast.Name) and isinstance(n.value, (gast.Tuple, gast.List))]
+    changed = True
+    while changed:
+        changed = False
+        for node in displays:
+            if node.targets[0].id in returned:
+                for elt in gast.walk(node.value):
+                    if isinstance(elt, gast.Name) and elt.id not in returned:
+                        returned.add(elt.id)
+                        changed = True
+    return returned
