@@ -197,7 +197,8 @@ class Program:
         base, other = self.fresh("w"), self.fresh("w")
         lines = [f"{base} = {value} * 1.0"]  # a new array: never the caller's
         scalar, _ = self.scalar_expr(env)
-        ways = ["name", "slice", "reversed", "flip", "reshape", "tuple", "list", "dict"]
+        ways = ["name", "slice", "reversed", "flip", "reshape", "tuple", "list", "dict",
+                "list copy", "dict copy"]
         if len(shape) == 2:
             ways.append("transpose")
         way = r.choice(ways)
@@ -213,6 +214,21 @@ class Program:
                                    f"np.add.at({written}, [0, 0, -1], {scalar})",
                                    f"np.subtract.at({written}, 0, {scalar})",
                                    f"np.copyto({written}, {written} * {scalar})"]))
+        elif way.endswith("copy"):  # a shallow copy of a container holds the same array
+            holder, copied = self.fresh("c"), self.fresh("c")
+            if way == "list copy":
+                lines.append(f"{holder} = [{base}, 2.0]")
+                lines.append(f"{copied} = " + r.choice([f"list({holder})", f"{holder}[:]",
+                                                        f"{holder}.copy()",
+                                                        f"[e for e in {holder}]"]))
+                key = "0"
+            else:
+                lines.append(f"{holder} = {{'a': {base}, 'b': 2.0}}")
+                lines.append(f"{copied} = " + r.choice([f"dict({holder})", f"{holder}.copy()"]))
+                key = "'a'"
+            lines.append(f"{copied}[{key}] {r.choice(['+=', '-=', '*='])} {scalar}")
+            lines.append(f"{other} = {r.choice([holder, copied])}[{key}]")
+            other_shape = shape
         else:  # a container holding the array, then an in-place update of the array
             holder = self.fresh("c")
             lines.append({"tuple": f"{holder} = ({base}, 1.0)", "list": f"{holder} = [{base}, 2.0]",

@@ -72,3 +72,61 @@ def test_a_nan_value_keeps_its_nan_gradient():
         return np.sum(x * x)
     g = srcad.grad(f)(np.array([np.nan, 1.0]))
     assert np.isnan(g[0]) and g[1] == 2.0
+
+
+VECTOR_SINC = """
+def g(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x != 0, np.sin(x) / x, 1.0) * x
+"""
+
+KINK = """
+def h(x):
+    return np.sum(np.sqrt(x ** 2))
+"""
+
+
+def test_every_derivative_with_nan_where_the_value_is_finite_is_refused():
+    """vjp_fn, jacrev, jvp, hvp and hessian: the same principle as grad, located at the
+    function's definition (they do not rerun to find the line)."""
+    f, g, h = make_function(SINC, name="f"), make_function(VECTOR_SINC, name="g"), \
+        make_function(KINK, name="h")
+    x, v = np.array([0.0, 0.5]), np.array([1.0, -1.0])
+    with np.errstate(all="ignore"):
+        cases = {
+            "vjp": lambda: srcad.vjp(g, x)[1](v),
+            "jacrev": lambda: srcad.jacrev(g)(x),
+            "hvp": lambda: srcad.hvp(f)(x, v),
+            "hessian": lambda: srcad.hessian(f)(x),
+            "jvp": lambda: srcad.jvp(h, (x,), (v,)),
+            "hvp at a kink": lambda: srcad.hvp(h)(x, v),
+        }
+        for what, compute in cases.items():
+            with pytest.raises(srcad.NonFiniteError, match="NaN entries") as info:
+                compute()
+            assert info.value.location.line.startswith("def "), what
+
+
+def test_a_nan_derivative_of_a_nan_value_or_direction_is_returned():
+    g = make_function("""
+def g(x):
+    return np.log(x) * 2.0
+""", name="g")
+    x = np.array([-1.0, 2.0])
+    with np.errstate(all="ignore"):
+        out, t = srcad.jvp(g, (x,), (np.ones(2),))
+        assert np.isnan(out[0]) and t[1] == pytest.approx(1.0)
+        (d,) = srcad.vjp(g, np.array([0.0, 2.0]))[1](np.ones(2))  # log(0): -inf, 2 / 0: inf
+        assert np.isinf(d[0]) and d[1] == pytest.approx(1.0)
+        y = np.array([1.0, 2.0])
+        out, t = srcad.jvp(g, (y,), (np.array([np.nan, 1.0]),))
+        assert np.isnan(t[0])
+
+
+def test_away_from_the_point_the_derivatives_are_those_of_the_oracle():
+    from rulecheck import check_hvp, check_jvp
+    f, h = make_function(SINC, name="f"), make_function(KINK, name="h")
+    x = np.array([0.3, 0.5])
+    for fn in (f, h):
+        check_jvp(fn, (x,), [0])
+        check_hvp(fn, (x,), 0)

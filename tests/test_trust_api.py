@@ -357,3 +357,36 @@ def test_a_custom_vjp_replaced_after_the_first_call_is_used(restore_rules):
     np.testing.assert_allclose(derived(x), 10 * x)
     first = derived.transformed((x,), {})
     assert derived.transformed((x,), {}) is first  # unchanged table: no new transformation
+
+
+def _elementwise_square_sum(A):
+    return np.sum(A * A)
+
+
+def _product_sum(A, x):
+    return np.sum(A @ x)
+
+
+def test_an_np_matrix_argument_is_refused_everywhere():
+    """np.matrix's '*' is a matrix product: srcad's elementwise rule would give a wrong gradient
+    (found by an adversarial probe: grad(sum(A * A)) returned A @ 1 + ... instead of 2 A)."""
+    A = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    x = np.ones(2)
+    calls = [lambda: srcad.grad(_elementwise_square_sum)(A),
+             lambda: srcad.value_and_grad(_elementwise_square_sum)(A),
+             lambda: srcad.vjp(_elementwise_square_sum, A),
+             lambda: srcad.jvp(_elementwise_square_sum, (A,), (np.ones((2, 2)),)),
+             lambda: srcad.grad(_product_sum, argnums=1)(A, x)]  # as a constant too
+    for call in calls:
+        with pytest.raises(srcad.SrcadError, match="np.matrix"):
+            call()
+    check_grad(_elementwise_square_sum, (np.asarray(A),))  # what the hint says to pass
+
+
+def test_a_sparse_argument_differentiated_is_refused():
+    import scipy.sparse as sparse  # (the test extra installs SciPy)
+    A = sparse.csr_matrix(np.eye(2))
+    with pytest.raises(srcad.SrcadError, match="scipy.sparse csr_matrix, differentiated"):
+        srcad.grad(_product_sum)(A, np.ones(2))
+    with pytest.raises(srcad.SrcadError, match="scipy.sparse"):
+        srcad.jvp(_product_sum, (A, np.ones(2)), (A, None))

@@ -22,7 +22,10 @@ import dataclasses
 import functools
 import inspect
 import types
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from ..errors import SrcadError
 
@@ -103,3 +106,34 @@ def check_argnums(what: str, target: Target, argnums: tuple[int, ...]) -> None:
                 hint="argnums counts the arguments of the call (a bound method's self is not one: "
                      "for its gradient differentiate the class's function, "
                      "srcad.grad(Class.method)(obj, ...))")
+
+
+def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
+                          differentiated: Sequence[int] = ()) -> None:
+    """Refuse an argument that looks like an array but whose operators are not NumPy's: an
+    ``np.matrix`` anywhere (``*`` is a matrix product, ``**`` a matrix power: srcad's rules are
+    the elementwise ones, so even as a constant it would give a wrong gradient), a
+    ``scipy.sparse`` matrix or array among the ``differentiated`` positions (no rule
+    differentiates with respect to one; as a constant, ``A @ x``, it is the rule table's
+    business). Looks into lists, tuples and dicts (a bounded depth)."""
+    def scan(value: Any, depth: int, sparse: bool) -> str | None:
+        if isinstance(value, np.matrix):
+            return "an np.matrix"
+        if sparse and (type(value).__module__ or "").startswith("scipy.sparse"):
+            return f"a scipy.sparse {type(value).__name__}, differentiated"
+        if depth < 8 and isinstance(value, (list, tuple, dict)):
+            items = value.values() if isinstance(value, dict) else value
+            return next((found for v in items if (found := scan(v, depth + 1, sparse))), None)
+        return None
+
+    count = len(args)
+    positions = {k % count for k in differentiated if count and -count <= k < count}
+    for k, value in [*enumerate(args), *kwargs.items()]:
+        found = scan(value, 0, k in positions)
+        if found is not None:
+            where = f"argument {k}" if isinstance(k, int) else f"argument '{k}'"
+            raise SrcadError(
+                f"{where} is {found}: srcad differentiates NumPy arrays, whose '*' and '**' are "
+                "elementwise, with respect to dense arrays; with this value its gradient would "
+                "be wrong", hint="pass np.asarray(value) (for a sparse matrix, value.toarray()), "
+                                 "and write '@' for a matrix product")

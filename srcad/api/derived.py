@@ -58,7 +58,7 @@ from .. import pipeline
 from ..pipeline import Transformed, transform_derivative
 from ..results import Bounded, positional
 from ..runtime import plain
-from .callables import Target, check_argnums, unwrap
+from .callables import Target, check_argnums, refuse_foreign_arrays, unwrap
 from .specialize import specialization
 from .nans import has_nan, is_finite, refuse_nan
 from .signatures import AnyFunction, P
@@ -167,6 +167,7 @@ class Derived(Generic[P]):
         kwargs: dict[str, Any] = call_kwargs
         if self.bound.args or self.bound.kwargs:
             args, kwargs = self.bound.call_args(args, kwargs)
+        refuse_foreign_arrays(args, kwargs, self.positions)
         t = self.transformed(args, kwargs)
         value, grads = self._run(t, args, kwargs)
         if isinstance(self.fun, Derived) and np.ndim(value) != 0:

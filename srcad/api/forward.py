@@ -14,6 +14,7 @@ is generated once per user function, set of positions with a tangent and number 
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import types
@@ -27,8 +28,9 @@ from ..passes.parse import parse
 from ..pipeline import jvp_transform
 from ..results import located_error
 from .aux import split_aux
-from .callables import unwrap
+from .callables import refuse_foreign_arrays, unwrap
 from .derived import Derived, grad
+from .nans import all_finite, has_nan, refuse_nan_derivative
 from .signatures import AnyFunction, P
 from .specialize import specialization
 from .structure import (argnums_tuple, basis, check_array_args, describe, plain_tangent,
@@ -111,6 +113,7 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
         fun = bound.function
     primals, kwargs = bound.call_args(primals, {})
     tangents = (None,) * len(bound.args) + tangents  # (what is bound is constant)
+    refuse_foreign_arrays(primals, kwargs, [k for k, t in enumerate(tangents) if t is not None])
     target, read_result = _forward_target(fun, primals, kwargs)
     _check_arity(target, primals, kwargs)
     positions = tuple(k for k, t in enumerate(tangents) if t is not None)
@@ -128,6 +131,8 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     if read_result is not None:
         out, tangent = read_result(out), read_result(tangent)
     tangent = plain_tangent(tangent, out)
+    if has_nan(tangent) and all_finite(out, primals, tangents):
+        refuse_nan_derivative("jvp", fun, "the point and the tangents")
     if any(isinstance(t, np.ndarray) and isinstance(tangent, np.ndarray)
            and np.shares_memory(t, tangent) for t in tangents):
         tangent = tangent.copy()  # never the caller's own tangent array (or a view of it)
@@ -188,6 +193,8 @@ def hvp(fun: AnyFunction, argnums: int = 0) -> Callable[..., Any]:
         tangents = [None] * len(primals)
         tangents[argnums] = v
         _, hv = jvp(g, primals, tangents)
+        if has_nan(hv) and all_finite(primals, v) and all_finite(fun(*copy.deepcopy(primals))):
+            refuse_nan_derivative("hvp", fun, "the point and the direction")
         return hv
     return product
 

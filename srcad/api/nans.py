@@ -1,8 +1,9 @@
 """A gradient with NaN in it where the function's value is finite is refused, located.
 
-Accepts: the value and the gradients a derived function (``grad``, ``value_and_grad``) computed.
+Accepts: the value and the gradients a derived function (``grad``, ``value_and_grad``) computed;
+what ``vjp_fn``, ``jvp`` and ``hvp`` computed.
 Guarantees: :func:`refuse_nan` raises :class:`srcad.NonFiniteError` naming the user's line where the
-NaN arose. A NaN gradient of a finite value is never the right number: it comes from ``0 * inf``,
+NaN arose; :func:`refuse_nan_derivative`, naming the function, for the other derivatives. A NaN gradient of a finite value is never the right number: it comes from ``0 * inf``,
 ``inf - inf`` or ``0 / 0`` in the backward sweep (the classic case is ``np.where(x != 0,
 np.sin(x) / x, 1.0)``: the branch not taken is still differentiated, and its infinite derivative
 times a zero gradient is NaN), so by srcad's principle it is refused rather than returned. To name
@@ -21,29 +22,53 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ..errors import NonFiniteError, SrcadError
+from ..errors import Location, NonFiniteError, SrcadError
 from ..results import Bounded
 
 _DEPTH = 32
 
 
-def has_nan(value: Any, _depth: int = 0) -> bool:
+def has_nan(value: Any, _depth: int = 0, _test: Any = np.isnan) -> bool:
     """Does ``value`` (an array, a number, or containers and objects of them) hold a NaN?"""
     if isinstance(value, (np.ndarray, np.generic, float, complex)):
-        return np.issubdtype(np.asarray(value).dtype, np.inexact) and bool(np.isnan(value).any())
+        return np.issubdtype(np.asarray(value).dtype, np.inexact) and bool(_test(value).any())
     if _depth > _DEPTH or value is None or isinstance(value, (int, str, bool)):
         return False
     if isinstance(value, dict):
-        return any(has_nan(v, _depth + 1) for v in value.values())
+        return any(has_nan(v, _depth + 1, _test) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return any(has_nan(v, _depth + 1) for v in value)
+        return any(has_nan(v, _depth + 1, _test) for v in value)
     if dataclasses.is_dataclass(value):
-        return any(has_nan(getattr(value, f.name, None), _depth + 1)
+        return any(has_nan(getattr(value, f.name, None), _depth + 1, _test)
                    for f in dataclasses.fields(value))
     if hasattr(value, "__dict__"):
-        return any(has_nan(v, _depth + 1) for v in vars(value).values())
-    return any(has_nan(getattr(value, name, None), _depth + 1)
+        return any(has_nan(v, _depth + 1, _test) for v in vars(value).values())
+    return any(has_nan(getattr(value, name, None), _depth + 1, _test)
                for cls in type(value).__mro__ for name in cls.__dict__.get("__slots__", ()))
+
+
+def all_finite(*values: Any) -> bool:
+    """Are all the numbers in ``values`` (arrays, numbers, containers and objects of them)
+    finite?"""
+    return not any(has_nan(v, 0, lambda a: ~np.isfinite(a)) for v in values)
+
+
+def refuse_nan_derivative(what: str, fun: Any, given: str) -> NoReturn:
+    """Raise :class:`NonFiniteError` for a NaN in what ``srcad.<what>`` computed where the value of
+    ``fun`` and ``given`` (the point, the direction or the cotangent) are finite: never the right
+    number (see the module's docstring). Located at ``fun``'s definition: forward mode and a
+    vjp_fn do not rerun to find the line; ``srcad.grad(..., debug_nans=True)`` does."""
+    target = getattr(fun, "fun", fun)  # (a function made by srcad.grad: the user's)
+    target = getattr(target, "__func__", target)
+    code = getattr(target, "__code__", None)
+    location = Location(code.co_filename, code.co_firstlineno, 0) if code is not None else None
+    name = getattr(target, "__qualname__", repr(target))
+    raise NonFiniteError(
+        f"srcad.{what} of {name}: the derivative has NaN entries where the function's value"
+        f"{', ' if ' and ' in given else ' and '}{given} are finite", location,
+        "a NaN derivative comes from 0 * inf, inf - inf or 0 / 0 (with np.where(c, f(x), ...), "
+        "the branch not taken is differentiated too: make its input safe as well); "
+        "srcad.grad(f, debug_nans=True) on a scalar function names the line where it arises")
 
 
 def is_finite(value: Any) -> bool:

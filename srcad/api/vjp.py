@@ -29,8 +29,9 @@ from ..results import located_error
 from ..runtime import plain, zero_tangent, zeros_like
 from ..runtime.checks import kept_value
 from .aux import split_aux
-from .callables import unwrap
+from .callables import refuse_foreign_arrays, unwrap
 from .derived import Derived
+from .nans import all_finite, has_nan, refuse_nan_derivative
 from .signatures import AnyFunction, P
 from .specialize import specialization
 from .structure import argnums_tuple, check_array_args, check_cotangent, describe, result_dtype
@@ -48,8 +49,9 @@ class VJPFunction:
     def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], saved: Any,
                  primals: tuple[Any, ...], text: str, out: Any = None,
                  call: tuple[tuple[Any, ...], dict[str, Any]] = ((), {}),
-                 aux: Any = _NO_AUX) -> None:
+                 aux: Any = _NO_AUX, function: Any = None) -> None:
         self._forward, self._backward, self._saved = forward, backward, saved
+        self._function = function  # the user's (named by an error)
         self._primals, self.source, self._out = primals, text, out  # source: the generated code
         self._aux = aux  # has_aux: the output is (out, aux), and aux gets a zero cotangent
         # the forward's arguments as they were: the caller may change its arrays before a later
@@ -70,6 +72,8 @@ class VJPFunction:
             if located is None:
                 raise
             raise located from None
+        if has_nan(grads) and all_finite(self._out, cotangent):
+            refuse_nan_derivative("vjp", self._function, "the cotangent")
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
     def __repr__(self) -> str:
@@ -114,6 +118,7 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False
     if not isinstance(bound.function, types.FunctionType):
         parse(bound.function)  # raises the error that explains why
     args, kwargs = bound.call_args(primals, {})
+    refuse_foreign_arrays(args, kwargs, range(len(bound.args), len(args)))
     forward, backward, text = vjp_transform(bound.function, len(args), len(bound.args),
                                             specialization(bound.function, args, kwargs))
     try:
@@ -129,8 +134,9 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False
     if has_aux:
         out, aux = split_aux(bound.function, out, "vjp")
         return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
-                                aux), aux
-    return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs))
+                                aux, bound.function), aux
+    return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
+                            function=bound.function)
 
 
 def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:

@@ -172,7 +172,7 @@ class Guards:
         self.ctx = ctx
         self.comments = comments
         self.shared = shared  # statement -> names that may share what it writes (alias.guards)
-        self._live = self._groups = None  # (computed for guard_item when first needed)
+        self._live = None  # (computed for guard_item when first needed)
         self.sequences = None  # (holders.sequence_names, when first needed)
 
     def guard(self, stmt) -> list:
@@ -227,30 +227,30 @@ class Guards:
             gast.Constant(value=message, kind=None), *index))
 
     def guard_item(self, stmt, op) -> list:
-        """``xs[i] += e`` on a list, tuple or dict the function made: NumPy changes the array the
-        container holds in place (and every other name for it), which srcad, writing
-        ``xs[i] = xs[i] + e``, would not: check the item is not an array."""
+        """``xs[i] += e`` on a list, tuple or dict the function made: Python changes the item in
+        place where it is an array, a list, a dict or a set (and so every other name for it, and
+        every container holding it: a copy ``list(xs)`` holds the same arrays), which srcad,
+        writing ``xs[i] = xs[i] + e``, would not: check that no name read afterwards, nor another
+        entry of ``xs``, holds that item. The check reads those names from the generated
+        function's frame: some may not be bound on every path here."""
         if op is None or op.kind is not OpKind.SETITEM:
             return []
         origin = self.ctx.normalized.origin.get(stmt)
         if not (isinstance(origin, gast.AugAssign) and isinstance(origin.target, gast.Subscript)):
             return []
         var = op.targets[0]
-        if var not in container_names(self.ctx.ops):
+        if var not in container_names(self.ctx.ops, self.ctx.parsed):
             return []
         if self._live is None:
             self._live = alias.live_after(self.ctx.normalized.tree.body)
-            self._groups = alias.alias_groups(self.ctx.ops)
-        held = sorted(n for n, group in self._groups.items() if var in group and n != var
-                      and n in self._live.get(stmt, ()))  # what it may hold, read afterwards
-        if not held:
-            return []
+        held = sorted(n for n in self._live.get(stmt, ()) if n != var)  # read afterwards
         where = f"{self.ctx.parsed.filename}:{origin.lineno}"
         return [gast.Expr(value=call(self.ctx.helpers.name("check_item_not_array"), load(var),
                                      copy.deepcopy(op.args["index"]),
-                                     gast.Tuple(elts=[load(n) for n in held], ctx=gast.Load()),
                                      gast.Constant(value=var, kind=None),
-                                     gast.Constant(value=where, kind=None)))]
+                                     gast.Constant(value=where, kind=None),
+                                     gast.Tuple(elts=[gast.Constant(value=n, kind=None)
+                                                      for n in held], ctx=gast.Load())))]
 
     def guard_loop(self, stmt, name) -> list:
         """A loop over ``name`` runs by index (``name[0], name[1], ...``): check that ``name`` is

@@ -5,7 +5,7 @@ Accepts: the :class:`~srcad.passes.ops.Op` of each simple statement of one funct
 Guarantees: :func:`float_arrays`, the arrays written by ``x[i] = v`` that certainly hold floats
 (into any other, the generated code asks at run time: NumPy casts ``v`` to an integer array's
 dtype, and then no gradient reaches ``v``); :func:`container_names`, the locals that may hold a
-list, tuple or dict the function made (``xs[i] += e`` there may change an array in place).
+list, tuple or dict (``xs[i] += e`` there may change an item in place).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import gast
 
 from .ops import OpKind
-from .. import rules
+
 
 
 def written_arrays(ops) -> set:
@@ -21,20 +21,49 @@ def written_arrays(ops) -> set:
     return {op.targets[0] for op in ops.values() if op.kind is OpKind.SETITEM}
 
 
-def container_names(ops) -> set:
-    """The locals some assignment makes a list, tuple or dict (a display, ``list(...)``...)."""
-    found = {op.targets[0] for op in ops.values() if op.targets and (
-        isinstance(op.node, (gast.List, gast.Tuple, gast.Dict)) or (
-            op.kind is OpKind.RULE and op.rule is not None
-            and (op.rule.holds_operands or op.rule.name in ("dict", "list", "tuple"))))}
-    grew = True
-    while grew:  # ys = xs.copy(), ys = xs: a container too
-        more = {op.targets[0] for op in ops.values() if op.kind is OpKind.RULE and op.targets
-                and op.rule is not None and op.rule is rules.lookup(rules.methods.copy)
-                and any(isinstance(a, gast.Name) and a.id in found for a in op.args.values())}
-        grew = not more <= found
-        found |= more
-    return found
+def container_names(ops, parsed) -> set:
+    """The names that may hold a list, tuple or dict (``xs[i] += e`` there may change an item in
+    place): every name but those that certainly hold an array or a number, because every
+    assignment to them is an operation of NumPy's, ``math``'s or an operator's that makes a new
+    value (not a view, which ``np.split`` returns in a list, nor an item taken out of something),
+    or one of NumPy's array makers (``np.zeros``...).
+    A parameter (no assignment), an item, a call's result, a copy of a name: may be one."""
+    assignments = {}  # name -> the ops assigning it (a write into it assigns nothing)
+    for op in ops.values():
+        for name in op.targets:
+            assignments.setdefault(name, [])
+            if op.kind is not OpKind.SETITEM:
+                assignments[name].append(op)
+    return {name for name, found in assignments.items()
+            if not found or not all(_makes_array(op, parsed) for op in found)}
+
+
+_MAKERS = frozenset({"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+                     "full_like", "arange", "linspace", "eye", "identity"})
+
+
+def _makes_array(op, parsed) -> bool:
+    rule = op.rule
+    if op.kind is not OpKind.RULE or rule is None or len(op.targets) != 1 \
+            or isinstance(op.node, (gast.Subscript, gast.Attribute)):
+        return False
+    if rule.params is None:  # no gradient: which function?
+        return isinstance(op.node, gast.Call) and _is_maker(op.node.func, parsed)
+    return (rule.name.split(".")[0] in ("numpy", "operator", "math")
+            and rule.name not in ("operator.getitem", "numpy.ndarray.copy")  # (xs.copy(): a list)
+            and not (rule.view or rule.identity or rule.holds_operands))
+
+
+def _is_maker(func, parsed) -> bool:
+    import numpy as np
+
+    from .holders import resolve_static
+    try:
+        fn = resolve_static(func, parsed)
+    except Exception:  # (a method of a local, a name srcad cannot read statically)
+        return False
+    name = getattr(fn, "__name__", None)
+    return name in _MAKERS and fn is getattr(np, name, None)
 
 
 _FLOAT_MAKERS = {"zeros": 1, "ones": 1, "empty": 1, "full": 2}  # -> positional arguments before dtype

@@ -224,20 +224,47 @@ def _shares(written, other, seen) -> bool:
     return False
 
 
+_IN_PLACE = ("__iadd__", "__isub__", "__imul__", "__itruediv__", "__ifloordiv__", "__imod__",
+             "__ipow__", "__imatmul__", "__iand__", "__ior__", "__ixor__", "__ilshift__",
+             "__irshift__")
+
+
 @helper
-def check_item_not_array(container, index, others, name, where):
-    """Refuse ``name[index] += e`` where ``name`` is a list, tuple or dict holding there an array
-    that one of ``others`` (names read afterwards) shares: NumPy changes that array in place."""
-    if isinstance(container, (list, tuple, dict)):
-        try:
-            item = container[index]
-        except (KeyError, IndexError, TypeError):
-            return  # (the statement itself raises)
-        if isinstance(item, np.ndarray) and any(
-                isinstance(o, np.ndarray) and np.shares_memory(item, o) for o in others):
-            _refuse(f"{where}: '{name}[...] op= e' changes, in place, the array '{name}' holds "
-                    "there (and every other name for it), which srcad does not follow; write "
-                    f"'{name}[...] = {name}[...] op e'")
+def check_item_not_array(container, index, name, where, read):
+    """Refuse ``name[index] op= e`` where ``name`` is a list, tuple or dict holding there a value
+    Python changes in place (an array, a list, a dict, a set: what defines ``__iadd__`` and the
+    like) that something read afterwards also holds: a name of ``read`` (a local or a global of
+    the generated function calling this; one not bound holds nothing), at any depth, or another entry of
+    ``name`` itself (``[y, y]``). srcad writes ``name[index] = name[index] op e``, a new value;
+    the others would keep the old one."""
+    if not isinstance(container, (list, tuple, dict)):
+        return
+    try:
+        item = container[index]
+    except (KeyError, IndexError, TypeError):
+        return  # (the statement itself raises)
+    if not any(hasattr(type(item), method) for method in _IN_PLACE):
+        return
+    if isinstance(container, dict):
+        siblings = [v for k, v in container.items() if k != index]
+    elif isinstance(index, (int, np.integer)):
+        position = index % len(container)
+        siblings = [v for k, v in enumerate(container) if k != position]
+    else:
+        return  # a slice of a list: a new list, changed as a whole
+    import sys
+    frame = sys._getframe(1)  # the generated function's: a local not bound here is absent
+    scopes = (frame.f_locals, frame.f_globals)
+    holders = [(scope[n], f"'{n}'") for n in read
+               for scope in [next((s for s in scopes if n in s), None)]
+               if scope is not None and _may_change(scope[n])]
+    holders += [(v, f"another entry of '{name}'") for v in siblings]
+    for other, who in holders:
+        if _shares(item, other, set()):
+            _refuse(f"{where}: '{name}[...] op= e' changes, in place, the "
+                    f"{type(item).__name__} '{name}' holds there, which {who} also holds (a "
+                    "copy of a list or dict holds the same items) and is read afterwards; srcad "
+                    f"does not follow that change. Write '{name}[...] = {name}[...] op e'")
 
 
 @helper
