@@ -27,7 +27,8 @@ F = make_function("""
 
 # ---- signatures ---------------------------------------------------------------------------------
 
-GRAD_PARAMETERS = ["fun", "argnums", "has_aux", "debug_nans", "optimize", "shapes", "in_place"]
+GRAD_PARAMETERS = ["fun", "argnums", "has_aux", "debug_nans", "optimize", "shapes", "in_place",
+                   "holomorphic"]
 
 
 @pytest.mark.parametrize("name", ["grad", "value_and_grad"])

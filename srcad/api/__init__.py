@@ -18,7 +18,8 @@ Every function here transforms through :mod:`srcad.pipeline`, which runs the pas
 
 from .batch import per_example_grad
 from .debugging import debug
-from .derived import Derived, grad, value_and_grad
+from .derived import Derived
+from .grads import grad, value_and_grad
 from .forward import hessian, hvp, jacfwd, jvp, linearize
 from .reading import show, source
 from .vjp import VJPFunction, jacrev, vjp

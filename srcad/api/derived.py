@@ -1,4 +1,4 @@
-"""Gradients: :func:`grad`, :func:`value_and_grad` and the :class:`Derived` function they return.
+"""Gradients: the :class:`Derived` function that :func:`srcad.grad` and :func:`srcad.value_and_grad` (:mod:`srcad.api.grads`) return.
 
 Accepts a plain Python function (``def`` or ``lambda`` whose source srcad can read), a bound method,
 an instance with a ``__call__`` written in Python, a ``functools.partial`` of those (see
@@ -45,7 +45,7 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, overload
+from typing import Any, Generic
 
 import gast
 import numpy as np
@@ -197,6 +197,12 @@ class Derived(Generic[P]):
                         exc.__traceback__) from None
             raise
         except Exception as exc:  # an error of the user's code or data, met in generated code
+            if isinstance(exc, TypeError) and exc.__traceback__ is not None \
+                    and exc.__traceback__.tb_next is None:  # the call itself: as f's would say
+                try:
+                    inspect.signature(self._original).bind(*args[len(self.bound.args):], **kwargs)
+                except TypeError as wrong:
+                    raise TypeError(f"{self.fun.__qualname__}(): {wrong}") from None
             location = t.locate(exc.__traceback__)
             if location is not None and hasattr(exc, "add_note"):
                 exc.add_note(f"srcad: in the code generated for {location.filename}:"
@@ -325,93 +331,3 @@ class Derived(Generic[P]):
 
     def _repr_markdown_(self) -> str:  # Jupyter shows the generated code
         return f"```python\n{self.latest_source()}```"
-
-
-_DOC_KEYWORDS = """
-
-    Keywords: ``has_aux=True``: ``fun`` returns ``(loss, aux)``, only ``loss`` is differentiated;
-    ``debug_nans=True`` checks each adjoint as it is computed and raises
-    :class:`srcad.NonFiniteError` at the first NaN or inf, naming the user's line and the values;
-    ``optimize=False`` generates the raw templates (no simplification); ``shapes=False`` keeps every
-    ``unbroadcast``; ``in_place=False`` never updates gradient buffers in place;
-    ``holomorphic=True``: ``fun`` is a holomorphic function of complex arguments with a complex
-    value, and the result is its complex derivative f'(z) (checked at each call: a function that
-    is not holomorphic there is refused; see docs/complex.md)."""
-
-
-def _options(has_aux: bool, debug_nans: bool, optimize: bool, shapes: bool,
-             in_place: bool) -> Options:
-    """The keywords of :func:`grad` and :func:`value_and_grad` as one :class:`Options`."""
-    return Options(optimize=optimize, debug_nans=debug_nans, shapes=optimize and shapes,
-                   in_place=optimize and in_place, has_aux=bool(has_aux))
-
-
-@overload
-def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
-         debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-         in_place: bool = True, holomorphic: bool = False) -> Derived[P]: ...
-
-
-@overload
-def grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
-         debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-         in_place: bool = True, holomorphic: bool = False
-         ) -> Callable[[Callable[P, Any]], Derived[P]]: ...
-
-
-def grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
-         debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-         in_place: bool = True, holomorphic: bool = False
-         ) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
-    """The gradient of scalar-valued ``fun`` with respect to positional argument(s) ``argnums``.
-
-    ``argnums`` an int: the result is one gradient, shaped like that argument; a tuple: a tuple of
-    gradients. Use as ``srcad.grad(f)``, ``@srcad.grad`` or ``@srcad.grad(argnums=(0, 1))``
-    (without ``fun``: a decorator). ``has_aux=True``: ``fun`` returns ``(loss, aux)``, only
-    ``loss`` is differentiated and the result is ``(gradient, aux)``, aux as ``fun`` returned it
-    (JAX's convention).
-    """
-    options = _options(has_aux, debug_nans, optimize, shapes, in_place)
-    kind = _kind(holomorphic)
-    if fun is None:
-        return lambda f: kind(f, argnums, with_value=False, options=options)
-    return kind(fun, argnums, with_value=False, options=options)
-
-
-@overload
-def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
-                   debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-                   in_place: bool = True, holomorphic: bool = False) -> Derived[P]: ...
-
-
-@overload
-def value_and_grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
-                   debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-                   in_place: bool = True, holomorphic: bool = False
-                   ) -> Callable[[Callable[P, Any]], Derived[P]]: ...
-
-
-def value_and_grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *,
-                   has_aux: bool = False, debug_nans: bool = False, optimize: bool = True,
-                   shapes: bool = True, in_place: bool = True, holomorphic: bool = False
-                   ) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
-    """Like :func:`grad`, but the derived function returns ``(value, gradient)`` (with
-    ``has_aux=True``: ``((loss, aux), gradient)``, as JAX does).
-    """
-    options = _options(has_aux, debug_nans, optimize, shapes, in_place)
-    kind = _kind(holomorphic)
-    if fun is None:
-        return lambda f: kind(f, argnums, with_value=True, options=options)
-    return kind(fun, argnums, with_value=True, options=options)
-
-
-def _kind(holomorphic: bool) -> type[Derived[Any]]:
-    """``holomorphic=True``: :class:`srcad.api.holomorphic.Holomorphic` (made from a vjp)."""
-    if not holomorphic:
-        return Derived
-    from .holomorphic import Holomorphic  # (it builds on vjp and jvp, which build on this)
-    return Holomorphic
-
-
-grad.__doc__ = (grad.__doc__ or "").rstrip() + _DOC_KEYWORDS + "\n"
-value_and_grad.__doc__ = (value_and_grad.__doc__ or "").rstrip() + _DOC_KEYWORDS + "\n"

@@ -29,7 +29,8 @@ from ..pipeline import jvp_transform
 from ..results import located_error
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
-from .derived import Derived, grad
+from .derived import Derived
+from .grads import grad
 from .nans import all_finite, has_nan, refuse_nan_derivative
 from .signatures import AnyFunction, P
 from .specialize import specialization
