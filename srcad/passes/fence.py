@@ -99,6 +99,10 @@ def fence(parsed) -> gast.FunctionDef:
     return parsed.tree
 
 
+_CONSUMERS = frozenset({"sum", "min", "max", "any", "all", "list", "tuple", "sorted", "set",
+                        "frozenset", "dict"})  # (they iterate their argument once)
+
+
 class _Fence:
     def __init__(self, parsed):
         self.parsed = parsed
@@ -131,6 +135,7 @@ class _Fence:
                 self.fail(rebound[0], f"'*{name}' may not be reassigned")
         for stmt in body:
             self.check_statement(stmt)
+        self.check_generators(fn)
         self.check_names(fn, outer)
         returns = [n for n in gast.walk(fn) if isinstance(n, gast.Return)]
         if not returns:
@@ -266,6 +271,26 @@ class _Fence:
         if isinstance(target, gast.Attribute):
             self.fail(target, "assignment to an attribute ('obj.a = ...') cannot be differentiated")
         self.check_node(target)
+
+    def check_generators(self, fn):
+        """A generator expression is consumed as it is iterated, once; srcad differentiates it
+        as a list, read again wherever it is read. So it must be the argument of a function that
+        iterates it once, then drops it (``sum(v * v for v in xs)``)."""
+        parents = {id(child): node for node in gast.walk(fn)
+                   for child in gast.iter_child_nodes(node)}
+        for node in gast.walk(fn):
+            if not isinstance(node, gast.GeneratorExp):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, gast.Call) and node in parent.args and (
+                    (isinstance(parent.func, gast.Name) and parent.func.id in _CONSUMERS)
+                    or (isinstance(parent.func, gast.Attribute)
+                        and parent.func.attr in ("fsum", "fromiter", "join"))):
+                continue
+            self.fail(node, "a generator expression can be iterated once only (a second "
+                            "iteration sees nothing), and srcad differentiates it as a list; "
+                            "pass it straight to sum, min, max, any, all, list, tuple, sorted or "
+                            "set, or write a list comprehension [...] to keep its items")
 
     def check_names(self, fn, outer=frozenset()):
         """Every name the function reads is a parameter, a local, or bound where it is defined
