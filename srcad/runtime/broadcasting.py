@@ -241,9 +241,10 @@ def uncumprod(g, a, ans, axis=None):
     shape = np.shape(a)
     if axis is None:
         a, g, ans, axis = np.ravel(a), np.ravel(g), np.ravel(ans), 0
-    a, g = np.moveaxis(np.asarray(a, dtype=float), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
+    dtype = _float_dtype(a, g)  # (complex for a complex product or cotangent)
+    a, g = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
     n = a.shape[-1]
-    result = np.zeros(np.broadcast_shapes(a.shape, g.shape))
+    result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)
     for i in range(n):  # d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
         others = a.copy()
         others[..., i] = 1

@@ -129,14 +129,15 @@ def sort_tangent(v, a, axis=-1):
 def cumprod_tangent(v, a, ans, axis=None):
     """Tangent of ``np.cumprod``: sum over i <= j of v_i times the product of the other a_k, k <= j
     (exact at zeros too)."""
-    a, v = np.asarray(a, dtype=float), np.asarray(v, dtype=float)
+    dtype = _float_dtype(a, v)  # (complex for a complex product)
+    a, v = np.asarray(a, dtype=dtype), np.asarray(v, dtype=dtype)
     if axis is None:
         a, v, axis = a.ravel(), v.ravel(), 0
     if np.all(a != 0):
         return ans * np.cumsum(v / a, axis=axis)
     a, v = np.moveaxis(a, axis, -1), np.moveaxis(v, axis, -1)
     n = a.shape[-1]
-    out = np.zeros(a.shape)
+    out = np.zeros(a.shape, dtype=dtype)
     for i in range(n):
         factors = a.copy()
         factors[..., i] = v[..., i]

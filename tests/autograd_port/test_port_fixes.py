@@ -1,0 +1,34 @@
+"""The defects the port of autograd's suite found in srcad, each pinned by a test of its own
+(beyond the ported check that found it): the numbers against finite differences (harness.py's
+oracle, in reverse mode, forward mode and second order), the refusals located at the user's line.
+"""
+
+import numpy as np
+import pytest
+import scipy.stats
+
+import srcad
+from gradcheck import make_function
+
+from .harness import Port, run
+
+
+def _passes(port):
+    for check in port.checks:
+        result = run(check)
+        assert result.passed, (check.id, {m: (o.status, o.message) for m, o in
+                                          result.outcomes.items()})
+
+
+# ---- complex products and cumulative products (were: a wrong Hessian, a crash) ---------------
+
+@pytest.mark.parametrize("expr", ["np.prod(x)", "np.prod(x, axis=0)", "np.prod(x, axis=-1, "
+                                  "keepdims=True)", "np.cumprod(x)", "np.cumprod(x, axis=1)",
+                                  "np.prod(x * np.array([1.0, 0.0, 1.0]))",
+                                  "np.cumprod(x * np.array([1.0, 0.0, 1.0]), axis=1)"])
+def test_complex_products_in_every_mode(expr):
+    port = Port("fixes", seed=1)
+    port.expr("prod", "x", expr, port.C(2, 3))
+    port.expr("prod", "x", "np.prod(x)", complex(port.C()))
+    _passes(port)
+
