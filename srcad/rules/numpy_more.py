@@ -48,11 +48,13 @@ defrule(np.diff, _DIFF,
              for k, p in enumerate(("prepend", "a", "append"))})
 defrule(np.convolve, "a, v, mode='full'", a="unconvolve(g, a, v, mode)",
         v="unconvolve(g, v, a, mode)", linear_in=("a", "v"))
-# np.correlate(a, v, mode) is np.convolve(a, v[::-1], mode) (real values), except that its 'same'
-# result starts half an entry later when v is the longer
+# np.correlate(a, v, mode) is np.convolve(a, np.conj(v)[::-1], mode), except that its 'same'
+# result starts half an entry later when v is the longer (the gradient of conj(v) is conjugated)
 _LATER = "np.size(v) > np.size(a)"
-defrule(np.correlate, "a, v, mode='valid'", a=f"unconvolve(g, a, np.flip(v), mode, {_LATER})",
-        v=f"np.flip(unconvolve(g, np.flip(v), a, mode, {_LATER}))", linear_in=("a", "v"))
+defrule(np.correlate, "a, v, mode='valid'",
+        a=f"unconvolve(g, a, np.flip(np.conj(v)), mode, {_LATER})",
+        v=f"np.conj(np.flip(unconvolve(g, np.flip(np.conj(v)), a, mode, {_LATER})))",
+        linear_in=("a", "v"))
 
 # ---- order statistics, averages, NaN-ignoring reductions -------------------------------------
 

@@ -32,3 +32,16 @@ def test_complex_products_in_every_mode(expr):
     port.expr("prod", "x", "np.prod(x)", complex(port.C()))
     _passes(port)
 
+
+# ---- complex convolutions and correlations (the adjoint conjugated the kernel) ---------------
+
+@pytest.mark.parametrize("expr", ["np.convolve(x, y)", "np.convolve(x, y, 'same')",
+                                  "np.convolve(y, x, 'valid')", "np.correlate(x, y)",
+                                  "np.correlate(x, y, 'full')", "np.correlate(y, x, 'same')",
+                                  "np.correlate(np.real(x), y, 'same')"])
+def test_complex_convolutions_in_every_mode(expr):
+    port = Port("fixes", seed=2)
+    port.expr("convolve", "x, y", expr, port.C(5), port.C(3), argnums=(0, 1))
+    port.expr("convolve", "x, y", expr, port.R(5), port.C(3), argnums=(0, 1))
+    _passes(port)
+
