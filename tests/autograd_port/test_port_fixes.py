@@ -45,3 +45,21 @@ def test_complex_convolutions_in_every_mode(expr):
     port.expr("convolve", "x, y", expr, port.R(5), port.C(3), argnums=(0, 1))
     _passes(port)
 
+
+# ---- decompositions whose formulas are for real matrices refuse complex ones ----------------
+
+@pytest.mark.parametrize("body", [
+    "u, s, vt = np.linalg.svd(x, full_matrices=False)\nreturn np.sum(np.abs(u)) + np.sum(s)",
+    "return np.sum(np.linalg.svd(x, compute_uv=False))",
+    "return np.sum(np.abs(np.linalg.qr(x)[1]))",
+    "return np.sum(np.linalg.eigvalsh(x @ np.conj(x.T)) ** 2)",
+])
+def test_real_matrix_decompositions_refuse_complex_matrices(body):
+    f = make_function("def f(x):\n" + "".join(f"    {line}\n" for line in body.splitlines()))
+    x = np.array([[1.0 + 0.5j, 0.3], [-0.2j, 2.0]])
+    with pytest.raises(srcad.SrcadError, match="complex") as info:
+        srcad.grad(f)(x)
+    assert info.value.location is not None
+    with pytest.raises(srcad.SrcadError, match="complex"):
+        srcad.jvp(f, (x,), (np.ones_like(x),))
+
