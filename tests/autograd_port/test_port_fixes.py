@@ -33,6 +33,28 @@ def test_complex_products_in_every_mode(expr):
     _passes(port)
 
 
+# ---- a gradient of a derivative at a complex argument (was: silently zero) --------------------
+
+def angle(z):
+    return np.angle(z) * np.abs(z)
+
+
+d_angle = srcad.grad(angle)
+
+
+def penalty(z):
+    return np.real(d_angle(z)) ** 2 + 3 * np.imag(d_angle(z))
+
+
+def test_gradient_through_a_derivative_at_a_complex_argument():
+    z = 0.3 + 0.7j
+    g = srcad.grad(penalty)(z)
+    e = 1e-6
+    dx = (penalty(z + e) - penalty(z - e)) / (2 * e)
+    dy = (penalty(z + 1j * e) - penalty(z - 1j * e)) / (2 * e)
+    np.testing.assert_allclose(g, dx - 1j * dy, rtol=1e-6)
+
+
 # ---- complex convolutions and correlations (the adjoint conjugated the kernel) ---------------
 
 @pytest.mark.parametrize("expr", ["np.convolve(x, y)", "np.convolve(x, y, 'same')",
