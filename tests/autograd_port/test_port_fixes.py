@@ -20,6 +20,35 @@ def _passes(port):
                                           result.outcomes.items()})
 
 
+# ---- a list argument read as an array gets a list gradient; a float argument a number --------
+
+def test_list_argument_of_an_array_function_gets_a_list_gradient():
+    f = make_function("""
+        def f(xs, b):
+            return np.sum(np.append(xs, b) * np.array([1.0, 2.0, 3.0, 4.0]))
+        """)
+    dxs, db = srcad.grad(f, argnums=(0, 1))([1.0, 2.0, 3.0], 4.0)
+    assert type(dxs) is list and dxs == [1.0, 2.0, 3.0]
+    assert np.ndim(db) == 0 and not isinstance(db, np.ndarray) and db == 4.0
+    rows = make_function("""
+        def rows(m):
+            return np.sum(np.array(m) ** 2)
+        """)
+    dm = srcad.grad(rows)([[1.0, 2.0], [3.0, 4.0]])
+    assert type(dm) is list and [type(r) for r in dm] == [list, list]
+    np.testing.assert_allclose(np.array(dm), [[2.0, 4.0], [6.0, 8.0]])
+
+
+# ---- integer scalar types carry no gradient (Hessians through np.int64(...)) ------------------
+
+@pytest.mark.parametrize("cast", ["np.int64", "np.int32", "np.intp", "np.uint8"])
+def test_integer_scalar_casts_in_hessians(cast):
+    port = Port("fixes", seed=0)
+    port.expr("cast", "W", f"rows = {cast}(np.abs(W[:, -1]) * 2)\n"
+                           "return np.sum(W[:, :-1][rows % 3] ** 3)", port.R(4, 5))
+    _passes(port)
+
+
 # ---- complex products and cumulative products (were: a wrong Hessian, a crash) ---------------
 
 @pytest.mark.parametrize("expr", ["np.prod(x)", "np.prod(x, axis=0)", "np.prod(x, axis=-1, "
