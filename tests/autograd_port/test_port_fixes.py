@@ -114,3 +114,18 @@ def test_real_matrix_decompositions_refuse_complex_matrices(body):
     with pytest.raises(srcad.SrcadError, match="complex"):
         srcad.jvp(f, (x,), (np.ones_like(x),))
 
+
+# ---- a singular covariance is refused, not a LinAlgError ---------------------------------------
+
+def singular_logpdf(x, mean):
+    cov = np.diag([1.0, 1.0, 0.0])
+    return scipy.stats.multivariate_normal.logpdf(np.concatenate([x[:2], mean[2:]]), mean, cov,
+                                                  allow_singular=True)
+
+
+def test_singular_covariance_is_refused_at_the_call():
+    with pytest.raises(srcad.SrcadError, match="singular") as info:
+        srcad.grad(singular_logpdf, argnums=(0, 1))(np.array([0.1, 0.2, 0.0]),
+                                                   np.array([0.0, 0.1, 0.0]))
+    assert info.value.location is not None and info.value.location.lineno > 0
+
