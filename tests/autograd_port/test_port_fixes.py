@@ -129,3 +129,15 @@ def test_singular_covariance_is_refused_at_the_call():
                                                    np.array([0.0, 0.1, 0.0]))
     assert info.value.location is not None and info.value.location.lineno > 0
 
+
+# ---- kinds are never read from a library's source (was: minutes on scipy.signal) -------------
+
+def test_kind_inference_never_reads_a_library_function(monkeypatch):
+    import scipy.signal
+
+    from srcad.passes import kind_eval, kinds, parse
+    read = []
+    original = parse.parse
+    monkeypatch.setattr(parse, "parse", lambda fn, *a, **k: read.append(fn) or original(fn, *a, **k))
+    result = kind_eval.call_result(scipy.signal.fftconvolve, [kinds.DATA, kinds.DATA], {})
+    assert result is kinds.UNKNOWN and read == []
