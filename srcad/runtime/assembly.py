@@ -119,6 +119,28 @@ def unsort(g, a, axis=-1):
     return result
 
 
+def partition_order(a, ans, kth, axis):
+    """``(order, axis)``: where ``np.partition(a, kth, axis)`` took each entry of its result from
+    (``np.argpartition``'s order, checked against the result ``ans``; ``axis=None``: of the
+    flattened array, along axis 0)."""
+    a, ans, ax = (np.ravel(a), np.ravel(ans), 0) if axis is None else (np.asarray(a), ans, axis)
+    order = np.argpartition(a, kth, axis=ax)
+    if not np.array_equal(np.take_along_axis(a, order, axis=ax), ans, equal_nan=True):
+        raise _unsupported("srcad: np.argpartition did not reproduce np.partition's result here "
+                           "(the gradient follows the entries it moves)")
+    return order, ax
+
+
+@helper(linear_in="g")
+def unpartition(g, a, ans, kth, axis=-1):
+    """Adjoint of ``np.partition``: each entry of ``g`` back to where its value came from (a tie
+    gives it to one of the equal entries, as ``np.sort``'s does)."""
+    order, ax = partition_order(a, ans, kth, axis)
+    result = np.zeros(order.shape, dtype=_float_dtype(a, g))
+    np.put_along_axis(result, order, np.ravel(g) if axis is None else g, axis=ax)
+    return np.reshape(result, np.shape(a))
+
+
 @helper(linear_in="g")
 def untake(g, a, indices, axis=None):
     """Adjoint of ``np.take``: ``g`` added at ``indices`` (repeated indices add up)."""
