@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .broadcasting import _expand_reduced, _unsupported, unnorm
+from .broadcasting import _expand_reduced, _unsupported, refuse_complex, unnorm
 from .containers import TupleAdjoint
 from .decompositions import _none_or_zero, _parts, _refuse_zero_singular, svd_tangent_parts
 from .linalg import inverse_gaps, mT, pinv_adjoint
@@ -215,13 +215,21 @@ def norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t):
     gradients (and the matrix 1- and inf-norms') are piecewise constant; the p-norms' and the
     matrix 2-, -2- and nuclear norms' are differentiated (refused where undefined)."""
     kind, ax = _norm_kind(x, ord, axis)
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
     if kind == "euclidean":
         return unnorm(g, t, ans, ord, axis, keepdims)
-    if _piecewise_constant(kind, ord):
+    complex_x = np.iscomplexobj(x) or np.iscomplexobj(t)
+    if _piecewise_constant(kind, ord) and not (complex_x and ord != 0):
         return np.zeros(np.shape(x))
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     if kind == "matrix":
+        refuse_complex(x, f"the second derivative of the matrix norm ord={ord!r}")
+    if _piecewise_constant(kind, ord):  # a complex x's conj(x) / |x| is not constant
+        t = np.broadcast_to(t, x.shape)
+        if ord == 1:
+            return gx * _sign_tangent(x, t)
+        pick = np.abs(x) == np.asarray(_expand_reduced(ans, x.shape, ax, keepdims))
+        return gx * pick / np.sum(pick, axis=ax, keepdims=True) * _sign_tangent(x, t)
         moved = np.moveaxis(x, ax, (-2, -1))
         dm = np.moveaxis(np.broadcast_to(t, x.shape), ax, (-2, -1))
         d = _matrix_norm_dx(np.moveaxis(gx, ax, (-2, -1)), moved, dm, ord)
@@ -232,7 +240,21 @@ def norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t):
                            "not finite where an entry is 0")
     ansx = np.asarray(_expand_reduced(ans, x.shape, ax, keepdims))
     safe = np.where(ansx == 0, 1, ansx)
-    return gx * (p - 1) * np.abs(np.where(x == 0, 1, x)) ** (p - 2) * (x != 0) * t / safe ** (p - 1)
+    size = np.abs(np.where(x == 0, 1, x))
+    if np.iscomplexobj(x) or np.iscomplexobj(t):  # d(|x|^(p-2) conj(x)) along t
+        along = (p - 2) * size ** (p - 4) * np.real(np.conj(x) * t) * np.conj(x) \
+            + size ** (p - 2) * np.conj(t)
+        return gx * (x != 0) * along / safe ** (p - 1)
+    return gx * (p - 1) * size ** (p - 2) * (x != 0) * t / safe ** (p - 1)
+
+
+def _sign_tangent(x, t):
+    """The tangent of ``conj(x) / |x|`` (a complex entry's part of a 1- or max-norm's gradient)
+    along ``t``: ``(conj(t) - conj(x) Re(conj(x) t) / |x|^2) / |x|``; 0 where x is 0."""
+    size = np.abs(x)
+    safe = np.where(size == 0, 1, size)
+    along = (np.conj(t) - np.conj(x) * np.real(np.conj(x) * t) / safe ** 2) / safe
+    return np.where(size == 0, 0, along)
 
 
 @helper
@@ -244,10 +266,10 @@ def norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t):
         return unnorm(-np.asarray(g) * t / np.where(ans == 0, 1, ans), x, ans, ord, axis, keepdims)
     if kind == "matrix" or _piecewise_constant(kind, ord):  # (matrix norms: ans not read)
         return np.zeros(np.shape(x))
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
     p = float(ord)
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     tx = _expand_reduced(t, x.shape, ax, keepdims)
     ansx = np.asarray(_expand_reduced(ans, x.shape, ax, keepdims))
     safe = np.where(ansx == 0, 1, ansx)
-    return -gx * tx * (p - 1) * np.sign(x) * np.abs(x) ** (p - 1) / safe ** p
+    return -gx * tx * (p - 1) * np.conj(np.sign(x)) * np.abs(x) ** (p - 1) / safe ** p

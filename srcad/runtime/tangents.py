@@ -99,6 +99,13 @@ def reduction_tangent(p, v, axis=None, keepdims=False):
 
 
 @helper(linear_in="v")
+def real_tangent(v, ans):
+    """The tangent ``v`` of a real result ``ans`` (a norm, a variance of a complex value, computed
+    as a sum of gradient times tangent: ``Re(sum(conj(x) t)) / |x|``): its real part."""
+    return np.real(v) if np.iscomplexobj(v) and not np.iscomplexobj(ans) else v
+
+
+@helper(linear_in="v")
 def astype_tangent(v, dtype):
     """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans; a cast to a complex
     type is refused (srcad does not differentiate complex values yet); ``None``: no cast."""

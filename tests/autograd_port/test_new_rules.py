@@ -1,0 +1,80 @@
+"""The rules added for the port of autograd's suite, each on more forms than the port has: negative
+axes, broadcasting, keyword and positional arguments, complex values, float32. Every case is
+checked by harness.py's oracle (reverse mode against autograd and central differences, forward
+mode and Hessian-vector products against central differences); refusals must be located."""
+
+import numpy as np
+import pytest
+
+import srcad
+from gradcheck import make_function
+
+from .harness import Port, run
+
+port = Port("new rules", seed=5)
+R, C = port.R, port.C
+
+CASES = [
+    # np.dot of arrays of more than two dimensions (np.tensordot over x's last, y's second-to-last)
+    ("np.dot(x, y)", [R(2, 2, 3), R(3)]), ("np.dot(x, y)", [R(2, 3), R(4, 3, 2)]),
+    ("np.dot(x, y)", [R(2, 1, 3), R(2, 3, 2)]), ("np.dot(x, y)", [R(3), R(2, 3, 4)]),
+    ("np.dot(x, y)", [C(2, 2, 3), R(3, 2)]), ("x.dot(y)", [R(2, 2, 3), R(3, 2)]),
+    # np.row_stack (np.vstack)
+    ("np.row_stack((x, y))", [R(3), R(3)]), ("np.row_stack([x, y, x])", [R(2, 3), R(1, 3)]),
+    # np.partition
+    ("np.partition(x, 1)", [R(4)]), ("np.partition(x, -1)", [R(4)]),
+    ("np.partition(x, (0, 2), axis=-2)", [R(4, 3)]), ("np.partition(x, 2, 0)", [R(3, 2, 2)]),
+    ("np.partition(x, [1, 3], axis=None)", [R(2, 3)]), ("np.partition(x * y, 1)", [R(3, 4), R(4)]),
+    ("np.partition(x, 1, kind='introselect')", [R(3)]),
+    # np.real_if_close
+    ("np.real_if_close(x * (1 + 0j))", [R(3)]), ("np.real_if_close(x + 1e-20j)", [R(2, 2)]),
+    ("np.real_if_close(x)", [C(3)]), ("np.real_if_close(x, tol=1000) * y", [R(3), R(2, 3)]),
+    # complex variances and norms
+    ("np.var(x, axis=-1)", [C(3, 4)]), ("np.var(x, 0, ddof=1, keepdims=True)", [C(3, 2)]),
+    ("np.std(x, axis=(0, 2))", [C(2, 3, 2)]), ("np.var(x * y)", [C(3), R(2, 3)]),
+    ("np.linalg.norm(x, axis=-1, keepdims=True)", [C(3, 2)]), ("np.linalg.norm(x, 3, -2)", [C(3, 2)]),
+    ("np.linalg.norm(x, 1)", [C(4)]), ("np.linalg.norm(x, np.inf)", [C(4)]),
+    ("np.linalg.norm(x, -np.inf)", [C(4)]), ("np.linalg.norm(x, 0.5)", [C(4)]),
+    ("np.linalg.norm(x, 'fro', (0, 2))", [C(2, 3, 2)]), ("np.linalg.norm(x * y)", [C(3), R(3)]),
+    # eigh reading the upper triangle
+    ("np.linalg.eigh(x + x.T, 'U')[0]", [R(3, 3)]), ("np.linalg.eigh(x + x.T, UPLO='U')[1] ** 2",
+                                                      [R(3, 3)]),
+    ("np.linalg.eigh(x @ np.swapaxes(x, -1, -2), UPLO='U')[0]", [R(2, 3, 3)]),
+    # np.einsum's sublist form, second order
+    ("np.einsum(x, [0, 1], y, [1, 2], [0, 2])", [R(2, 3), R(3, 2)]),
+    ("np.einsum(x, [Ellipsis, 1], y, [1])", [R(2, 2, 3), R(3)]),
+    ("np.einsum(x, [0, 0])", [R(3, 3)]), ("np.einsum(x, [0, 1], x, [0, 1])", [R(2, 3)]),
+]
+
+for expr, args in CASES:
+    names = ["x", "y", "z"][:len(args)]
+    port.expr("case", ", ".join(names), expr, *args, argnums=tuple(range(len(args))))
+
+
+@pytest.mark.parametrize("check", port.checks, ids=[expr for expr, _ in CASES])
+def test_new_rule_in_every_mode(check):
+    result = run(check)
+    assert result.passed, {m: (o.status, o.message) for m, o in result.outcomes.items()}
+
+
+@pytest.mark.parametrize("expr", ["np.dot(x.reshape(1, 2, 2), x[:2])", "np.row_stack((x, x))",
+                                  "np.partition(x, 1)", "np.real_if_close(x + 0j)",
+                                  "np.var(x * (1 + 1j))", "np.linalg.norm(x * (1 + 1j), 3)",
+                                  "np.linalg.eigh(np.outer(x, x) + np.eye(4), 'U')[0]"])
+def test_float32_in_float32_out(expr):
+    f = make_function(f"""
+        def f(x):
+            return np.sum(np.real({expr}) ** 2)
+        """)
+    x = np.array([0.3, -0.7, 1.1, 0.2], dtype=np.float32)
+    assert srcad.grad(f)(x).dtype == np.float32
+
+
+def test_partition_refuses_order():
+    f = make_function("""
+        def f(x):
+            return np.sum(np.partition(x, 1, order=None) + np.partition(x, 1, order='a'))
+        """)
+    with pytest.raises(srcad.SrcadError, match="order") as info:
+        srcad.grad(f)(np.ones(3))
+    assert info.value.location is not None
