@@ -211,9 +211,11 @@ def _matrix_norm_dx(gm, m, dm, ord):
 @helper
 def norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t):
     """Tangent of ``unnorm(g, x, ans, ...)`` along ``t``, a tangent of ``x`` (``ans`` held): for
-    the 2- and Frobenius norms ``g x / ans`` is linear in ``x``; the 1-, 0- and max-norms'
-    gradients (and the matrix 1- and inf-norms') are piecewise constant; the p-norms' and the
-    matrix 2-, -2- and nuclear norms' are differentiated (refused where undefined)."""
+    the 2- and Frobenius norms ``g conj(x) / ans`` is (real-)linear in ``x``; the 1-, 0- and
+    max-norms' gradients (and the matrix 1- and inf-norms') are piecewise constant for a real
+    ``x`` (a complex entry's ``conj(x) / |x|`` is differentiated); the p-norms' and the matrix 2-,
+    -2- and nuclear norms' are differentiated (refused where undefined, and for a complex
+    matrix)."""
     kind, ax = _norm_kind(x, ord, axis)
     x = np.asarray(x)
     if kind == "euclidean":
@@ -224,16 +226,16 @@ def norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t):
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     if kind == "matrix":
         refuse_complex(x, f"the second derivative of the matrix norm ord={ord!r}")
+        moved = np.moveaxis(x, ax, (-2, -1))
+        dm = np.moveaxis(np.broadcast_to(t, x.shape), ax, (-2, -1))
+        d = _matrix_norm_dx(np.moveaxis(gx, ax, (-2, -1)), moved, dm, ord)
+        return np.moveaxis(d, (-2, -1), ax)
     if _piecewise_constant(kind, ord):  # a complex x's conj(x) / |x| is not constant
         t = np.broadcast_to(t, x.shape)
         if ord == 1:
             return gx * _sign_tangent(x, t)
         pick = np.abs(x) == np.asarray(_expand_reduced(ans, x.shape, ax, keepdims))
         return gx * pick / np.sum(pick, axis=ax, keepdims=True) * _sign_tangent(x, t)
-        moved = np.moveaxis(x, ax, (-2, -1))
-        dm = np.moveaxis(np.broadcast_to(t, x.shape), ax, (-2, -1))
-        d = _matrix_norm_dx(np.moveaxis(gx, ax, (-2, -1)), moved, dm, ord)
-        return np.moveaxis(d, (-2, -1), ax)
     p = float(ord)
     if p < 2 and np.any(x == 0):
         raise _unsupported(f"srcad: the second derivative of np.linalg.norm with ord={ord!r} is "
