@@ -78,3 +78,73 @@ def test_partition_refuses_order():
     with pytest.raises(srcad.SrcadError, match="order") as info:
         srcad.grad(f)(np.ones(3))
     assert info.value.location is not None
+
+
+# ---- SciPy (srcad/rules/scipy_more.py) -----------------------------------------------------------
+
+scipy_port = Port("new scipy rules", seed=6)
+P = scipy_port.U
+SCIPY_CASES = [
+    ("special.jv(-1.5, x)", [P(0.5, 3.0, (3,))]), ("special.jv(np.array([[0], [2]]), x)", [P(0.5, 3.0, (3,))]),
+    ("special.yn(1, x) * y", [P(0.5, 3.0, (2, 3)), R(3)]), ("special.iv(0.5, x)", [P(0.2, 3.0, (4,))]),
+    ("special.ive(3, x)", [R(2, 2)]), ("special.j1(x) + special.y1(x)", [P(0.5, 4.0, (3,))]),
+    ("special.rgamma(x)", [P(-2.5, 3.0, (4,))]), ("special.erfcinv(x)", [P(0.1, 1.9, (3,))]),
+    ("special.beta(x, y)", [P(0.5, 2.0, (2, 3)), P(0.5, 2.0, (3,))]),
+    ("special.betainc(1.5, 2.0, x)", [P(0.1, 0.9, (2, 2))]),
+    ("special.gammaincc(np.array([1.0, 2.5]), x)", [P(0.5, 2.0, (3, 2))]),
+    ("stats.chi2.logpdf(x, df=y, scale=z)", [P(0.5, 2.0, (3,)), P(2.5, 4.0, (3,)), P(0.5, 2.0, ())]),
+    ("stats.chi2.cdf(x, 3, loc=y)", [P(1.0, 2.0, (2, 3)), P(0.0, 0.4, (3,))]),
+    ("stats.t.pdf(x, y)", [R(2, 3), P(2.5, 4.0, (3,))]),
+    ("stats.t.logcdf(x, 5.0, y)", [R(4), R()]),
+    ("stats.gamma.cdf(x, 2.0, scale=y)", [P(0.5, 2.0, (3,)), P(0.5, 2.0, (3,))]),
+    ("stats.beta.pdf(x, y, 2.0)", [P(0.2, 0.8, (3,)), P(1.5, 3.0, (3,))]),
+    ("stats.norm.logsf(x, loc=y)", [R(3), R(3)]), ("stats.norm.sf(x, scale=y)", [R(3), P(0.5, 2.0, (3,))]),
+    ("stats.poisson.pmf(np.array([2, 0, 5]), x)", [P(0.5, 3.0, (3,))]),
+    ("stats.poisson.cdf(np.array([[2], [4]]), x)", [P(0.5, 3.0, (3,))]),
+    ("stats.multivariate_normal.pdf(x, y)", [R(2, 3), R(3)]),
+    ("stats.multivariate_normal.entropy(cov=x @ x.T + np.eye(3))", [R(3, 3)]),
+    ("stats.dirichlet.logpdf(x / np.sum(x), y)", [P(0.5, 2.0, (3,)), P(1.2, 3.0, (3,))]),
+    ("spla.solve_sylvester(x, y + 4 * np.eye(2), z)", [R(3, 3) + 4 * np.eye(3), R(2, 2), R(3, 2)]),
+    ("spla.sqrtm(x @ x.T + np.eye(3))", [R(3, 3)]), ("spla.sqrtm(x)", [R(2, 2)]),
+    ("spla.solve_banded((0, 1), x + np.array([[0.0], [3.0]]), y)", [R(2, 3), R(3, 2)]),
+    ("signal.convolve(x, y, 'same')", [R(2, 3, 2), R(2, 2, 1)]),
+    ("signal.convolve(x, y, 'valid')", [R(2, 3), R(3, 4)]), ("signal.convolve(x, y)", [C(3), R(2)]),
+]
+
+
+def _scipy_namespace():
+    import scipy.linalg
+    import scipy.signal
+    import scipy.special
+    import scipy.stats
+    return {"special": scipy.special, "stats": scipy.stats, "spla": scipy.linalg,
+            "signal": scipy.signal}
+
+
+for expr, args in SCIPY_CASES:
+    names = ["x", "y", "z"][:len(args)]
+    scipy_port.expr("case", ", ".join(names), expr, *args, argnums=tuple(range(len(args))),
+                    namespace=_scipy_namespace())
+
+
+@pytest.mark.parametrize("check", scipy_port.checks, ids=[expr for expr, _ in SCIPY_CASES])
+def test_new_scipy_rule_in_every_mode(check):
+    result = run(check)
+    assert result.passed, {m: (o.status, o.message) for m, o in result.outcomes.items()}
+
+
+@pytest.mark.parametrize("expr, param", [
+    ("special.jv(x, 1.5)", "'v'"), ("special.iv(x, 2.0)", "'v'"), ("special.betainc(x, 2.0, 0.3)", "'a'"),
+    ("special.gammainc(x, 0.7)", "'a'"), ("stats.t.cdf(0.3, x)", "'df'"),
+    ("stats.beta.cdf(0.3, 2.0, x)", "'b'"), ("stats.chi2.cdf(1.3, x)", "'df'"),
+])
+def test_parameters_without_a_derivative_are_refused_never_zero(expr, param):
+    f = make_function(f"""
+        def f(x):
+            return np.sum({expr})
+        """, _scipy_namespace())
+    with pytest.raises(srcad.SrcadError, match=param) as info:
+        srcad.grad(f)(2.5)
+    assert info.value.location is not None and info.value.location.lineno == 3
+    with pytest.raises(srcad.SrcadError, match=param):
+        srcad.jvp(f, (2.5,), (1.0,))
