@@ -419,13 +419,13 @@ C10 = R(10)
 
 
 def r_basic(x):
-    c = np.random.randn(3, 2)
+    np.random.randn(3, 2)  # (autograd's test draws an unused c)
     b = np.r_[x]
     return b
 
 
 def r_double(x):
-    c = np.random.randn(3, 2)
+    np.random.randn(3, 2)
     b = np.r_[x, x]
     return b
 
@@ -534,7 +534,7 @@ INDS = np.ones(5)[:, None]
 
 
 def cast_to_int(W):
-    glued_together = np.concatenate((W, INDS), axis=1)
+    np.concatenate((W, INDS), axis=1)  # (autograd's test glues W and inds, unused)
     new_W = W[:, :-1]
     new_inds = np.int64(W[:, -1])
     assert new_inds.dtype == np.int64

@@ -3,8 +3,6 @@
 combination of arguments, and its ``stat_check``, ``unary_ufunc_check`` and
 ``binary_ufunc_check`` helpers (tests/numpy_utils.py) with the same inputs and limits."""
 
-import numpy as np
-
 from .harness import Port
 
 port = Port("test_systematic.py", seed=0)
