@@ -83,7 +83,9 @@ defrule(np.roll, "a, shift, axis=None", a="np.roll(g, np.negative(shift), axis)"
 defrule(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(g, -k, axes)", linear_in="m", view=True)
 defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
         array="unpad(g, array, pad_width, mode)", linear_in="array",
-        jvp={"array": "np.pad(t, pad_width, mode)"})
+        constant_values="unpad_constant(g, array, pad_width, mode, constant_values)",
+        jvp={"array": "np.pad(t, pad_width, mode)",
+             "constant_values": "pad_constant_tangent(t, array, pad_width, mode, constant_values)"})
 defrule(np.sort, "a, axis=-1", a="unsort(g, a, axis)", jvp={"a": "sort_tangent(t, a, axis)"})
 defrule(np.partition, "a, kth, axis=-1, kind='introselect', order=None",
         a="unpartition(g, a, ans, kth, axis)", jvp={"a": "partition_tangent(t, a, ans, kth, axis)"},

@@ -105,6 +105,26 @@ def unpad(g, array, pad_width, mode="constant"):
     return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
 
 
+def _scalar_constant(constant_values):
+    if np.ndim(constant_values) != 0:
+        raise _unsupported("srcad differentiates np.pad's constant_values as one number only "
+                           "(per-axis constants overlap in the corners)")
+
+
+@helper(linear_in="g")
+def unpad_constant(g, array, pad_width, mode, constant_values):
+    """Adjoint of ``np.pad`` with respect to its constant: ``g`` summed over the padding."""
+    _scalar_constant(constant_values)
+    return np.sum(g) - np.sum(unpad(g, array, pad_width, mode))
+
+
+@helper(linear_in="t")
+def pad_constant_tangent(t, array, pad_width, mode, constant_values):
+    """Tangent of ``np.pad`` along ``t``, a tangent of its constant: ``t`` in the padding."""
+    _scalar_constant(constant_values)
+    return np.pad(np.zeros(np.shape(array)), pad_width, mode, constant_values=1.0) * t
+
+
 @helper(linear_in="g")
 def unsort(g, a, axis=-1):
     """Adjoint of ``np.sort``: each entry of ``g`` back to where its value came from."""

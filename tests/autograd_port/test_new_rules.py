@@ -40,6 +40,9 @@ CASES = [
     ("np.linalg.eigh(x + x.T, 'U')[0]", [R(3, 3)]), ("np.linalg.eigh(x + x.T, UPLO='U')[1] ** 2",
                                                       [R(3, 3)]),
     ("np.linalg.eigh(x @ np.swapaxes(x, -1, -2), UPLO='U')[0]", [R(2, 3, 3)]),
+    # np.pad's constant (was: a silent zero gradient)
+    ("np.pad(x, ((1, 0), (0, 2)), constant_values=y)", [R(2, 2), R()]),
+    ("np.pad(x, 1, 'constant', constant_values=y * x[0])", [R(3), R()]),
     # np.einsum's sublist form, second order
     ("np.einsum(x, [0, 1], y, [1, 2], [0, 2])", [R(2, 3), R(3, 2)]),
     ("np.einsum(x, [Ellipsis, 1], y, [1])", [R(2, 2, 3), R(3)]),
@@ -68,6 +71,16 @@ def test_float32_in_float32_out(expr):
         """)
     x = np.array([0.3, -0.7, 1.1, 0.2], dtype=np.float32)
     assert srcad.grad(f)(x).dtype == np.float32
+
+
+def test_pad_refuses_per_axis_constants():
+    f = make_function("""
+        def f(x, c):
+            return np.sum(np.pad(x, 1, constant_values=((c, 0.0), (1.0, c))))
+        """)
+    with pytest.raises(srcad.SrcadError, match="constant_values") as info:
+        srcad.grad(f, argnums=1)(np.ones((2, 2)), 0.5)
+    assert info.value.location is not None
 
 
 def test_partition_refuses_order():
