@@ -156,6 +156,8 @@ CASES = {
     np.pad: [("np.pad(x, 2)", [mat(3)]), ("np.pad(x, ((1, 0), (2, 1)))", [mat(2, 2)]),
              ("np.pad(x, 1, constant_values=y)", [mat(2, 2), scalar()])],
     np.sort: [("np.sort(x)", [mat(5)]), ("np.sort(x, axis=0)", [mat(3, 2)])],
+    np.r_: [("np.r_[x, y, 1:3]", [mat(3), mat(2)]), ("np.r_[x, y]", [mat(2, 2), mat(1, 2)])],
+    np.c_: [("np.c_[x, y]", [mat(3), mat(3, 2)])],
     np.partition: [("np.partition(x, 2)", [mat(5)]), ("np.partition(x, (0, 2), axis=0)", [mat(4, 3)]),
                    ("np.partition(x, 1, axis=None)", [mat(2, 3)])],
     np.real_if_close: [("np.real_if_close(x + 0j)", [mat(3)]),

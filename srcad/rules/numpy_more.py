@@ -150,6 +150,12 @@ defrule(np.gradient, "f, *varargs, axis=None, edge_order=1",
 # ---- assembly --------------------------------------------------------------------------------
 
 defrule(np.column_stack, "tup", tup="uncolumn_stack(g, tup)", linear_in="tup")
+# np.r_[a, b, 1:3] and np.c_[a, b]: indexing these objects concatenates the items (the pass of
+# ops reads the subscript as this rule's call); directive strings ('0,2') are refused
+for _kind, _fn in enumerate((np.r_, np.c_)):
+    defrule(_fn, "*items", name=f"numpy.{'c_' if _kind else 'r_'}",
+            items=f"unindex_concatenation(g, items, k, {_kind})",
+            jvp={"items": f"index_concatenation_tangent(t, items, k, {_kind})"}, fresh=True)
 defrule(np.append, "arr, values, axis=None", arr="unappend(g, arr, values, axis, 0)",
         values="unappend(g, arr, values, axis, 1)",
         jvp={"arr": "append_tangent(t, arr, values, axis, 0)",

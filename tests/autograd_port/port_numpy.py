@@ -418,14 +418,12 @@ C32 = R(3, 2)
 C10 = R(10)
 
 
-def r_basic(x):
-    np.random.randn(3, 2)  # (autograd's test draws an unused c)
+def r_basic(x):  # (autograd's test also draws a c it does not use)
     b = np.r_[x]
     return b
 
 
 def r_double(x):
-    np.random.randn(3, 2)
     b = np.r_[x, x]
     return b
 
@@ -534,7 +532,7 @@ INDS = np.ones(5)[:, None]
 
 
 def cast_to_int(W):
-    np.concatenate((W, INDS), axis=1)  # (autograd's test glues W and inds, unused)
+    # (autograd's test also glues W and inds together, and does not use the result)
     new_W = W[:, :-1]
     new_inds = np.int64(W[:, -1])
     assert new_inds.dtype == np.int64

@@ -40,6 +40,10 @@ CASES = [
     ("np.linalg.eigh(x + x.T, 'U')[0]", [R(3, 3)]), ("np.linalg.eigh(x + x.T, UPLO='U')[1] ** 2",
                                                       [R(3, 3)]),
     ("np.linalg.eigh(x @ np.swapaxes(x, -1, -2), UPLO='U')[0]", [R(2, 3, 3)]),
+    # np.r_ and np.c_ (were refused)
+    ("np.r_[x, 2.0, y, 0:2]", [R(3), R()]), ("np.r_[x, y[::-1]]", [R(2, 3), R(1, 3)]),
+    ("np.c_[x, y, x]", [R(3), R(3)]), ("np.c_[x, y]", [R(2, 2), R(2)]), ("np.r_[x, y]", [C(2), R(2)]),
+    ("np.r_[x]", [R()]),
     # np.pad's constant (was: a silent zero gradient)
     ("np.pad(x, ((1, 0), (0, 2)), constant_values=y)", [R(2, 2), R()]),
     ("np.pad(x, 1, 'constant', constant_values=y * x[0])", [R(3), R()]),
@@ -71,6 +75,16 @@ def test_float32_in_float32_out(expr):
         """)
     x = np.array([0.3, -0.7, 1.1, 0.2], dtype=np.float32)
     assert srcad.grad(f)(x).dtype == np.float32
+
+
+def test_index_concatenation_refuses_directive_strings():
+    f = make_function("""
+        def f(x):
+            return np.sum(np.r_['0,2', x, x] ** 2)
+        """)
+    with pytest.raises(srcad.SrcadError, match="directive") as info:
+        srcad.grad(f)(np.ones(3))
+    assert info.value.location is not None and info.value.location.lineno == 3
 
 
 def test_pad_refuses_per_axis_constants():
