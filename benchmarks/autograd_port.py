@@ -79,10 +79,13 @@ def failures(results) -> str:
     lines = []
     for rs in results.values():
         for r in rs:
+            said = {}  # (status, first line) -> the modes that say it
             for mode, o in r.outcomes.items():
                 if o.status != "pass":
                     where = "" if o.located or o.status != "refused" else " (no location)"
-                    lines.append(f"- `{r.check.id}` {mode}: {o.status}{where}: {o.first_line()}")
+                    said.setdefault((o.status + where, o.first_line()), []).append(mode)
+            lines += [f"- `{r.check.id}` ({', '.join(modes)}): {status}: {text}"
+                      for (status, text), modes in said.items()]
     return "\n".join(lines) or "(none)"
 
 

@@ -177,21 +177,25 @@ def _piecewise_constant(kind, ord) -> bool:
 
 
 def _matrix_norm_dx(gm, m, dm, ord):
-    """The tangent of the 2-, -2- or nuclear norm's gradient ``gm * G(m)`` along ``dm``."""
+    """The tangent of the 2-, -2- or nuclear norm's gradient ``gm * G(m)`` along ``dm``. The
+    nuclear norm's ``G = conj(U V^H)`` does not depend on the singular vectors' phases, so its
+    tangent holds for a complex matrix too: ``U ((P - P^H) / (s_i + s_j)) V^H`` with
+    ``P = U^H dm V``, conjugated (the 2-norms' are refused for a complex one)."""
     u, s, vt = np.linalg.svd(m, full_matrices=False)
     rows, cols = m.shape[-2:]
-    v = mT(vt)
-    p = mT(u) @ dm @ v
+    v = np.conj(mT(vt))
+    p = np.conj(mT(u)) @ dm @ v
     if ord == "nuc":
         _refuse_zero_singular(s, "the nuclear norm")
         total = s[..., :, None] + s[..., None, :]
-        inner = (p - mT(p)) / total
+        inner = (p - np.conj(mT(p))) / total
         d = u @ inner @ vt
         if rows > s.shape[-1]:
             d = d + ((dm @ v - u @ p) / s[..., None, :]) @ vt
         if cols > s.shape[-1]:
-            d = d + (u / s[..., None, :]) @ (mT(u) @ dm - p @ vt)
-        return gm * d
+            d = d + (u / s[..., None, :]) @ (np.conj(mT(u)) @ dm - p @ vt)
+        return gm * np.conj(d)
+    refuse_complex(m, f"the second derivative of the matrix norm ord={ord!r}")
     k = 0 if ord == 2 else s.shape[-1] - 1
     ps, sp = p * s[..., None, :], s[..., :, None] * p
     coupling = np.zeros(np.shape(p))
@@ -214,18 +218,18 @@ def norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t):
     the 2- and Frobenius norms ``g conj(x) / ans`` is (real-)linear in ``x``; the 1-, 0- and
     max-norms' gradients (and the matrix 1- and inf-norms') are piecewise constant for a real
     ``x`` (a complex entry's ``conj(x) / |x|`` is differentiated); the p-norms' and the matrix 2-,
-    -2- and nuclear norms' are differentiated (refused where undefined, and for a complex
-    matrix)."""
+    -2- and nuclear norms' are differentiated (refused where undefined, and for a complex matrix
+    but for the nuclear norm)."""
     kind, ax = _norm_kind(x, ord, axis)
     x = np.asarray(x)
     if kind == "euclidean":
         return unnorm(g, t, ans, ord, axis, keepdims)
-    complex_x = np.iscomplexobj(x) or np.iscomplexobj(t)
-    if _piecewise_constant(kind, ord) and not (complex_x and ord != 0):
+    if _piecewise_constant(kind, ord) and (ord == 0 or not np.iscomplexobj(x)):
         return np.zeros(np.shape(x))
+    if kind == "matrix" and _piecewise_constant(kind, ord):  # (a complex one's: not constant)
+        refuse_complex(x, f"the second derivative of the matrix norm ord={ord!r}")
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     if kind == "matrix":
-        refuse_complex(x, f"the second derivative of the matrix norm ord={ord!r}")
         moved = np.moveaxis(x, ax, (-2, -1))
         dm = np.moveaxis(np.broadcast_to(t, x.shape), ax, (-2, -1))
         d = _matrix_norm_dx(np.moveaxis(gx, ax, (-2, -1)), moved, dm, ord)

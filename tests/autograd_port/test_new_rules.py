@@ -36,6 +36,8 @@ CASES = [
     ("np.linalg.norm(x, 1)", [C(4)]), ("np.linalg.norm(x, np.inf)", [C(4)]),
     ("np.linalg.norm(x, -np.inf)", [C(4)]), ("np.linalg.norm(x, 0.5)", [C(4)]),
     ("np.linalg.norm(x, 'fro', (0, 2))", [C(2, 3, 2)]), ("np.linalg.norm(x * y)", [C(3), R(3)]),
+    ("np.linalg.norm(x, 'nuc')", [C(3, 2)]), ("np.linalg.norm(x, 'nuc')", [C(2, 4)]),
+    ("np.linalg.norm(x, 'nuc', (2, 0))", [C(3, 2, 3)]), ("np.linalg.norm(x * (1 + 1j), 'nuc')", [R(3, 3)]),
     # eigh reading the upper triangle
     ("np.linalg.eigh(x + x.T, 'U')[0]", [R(3, 3)]), ("np.linalg.eigh(x + x.T, UPLO='U')[1] ** 2",
                                                       [R(3, 3)]),
@@ -85,6 +87,19 @@ def test_index_concatenation_refuses_directive_strings():
     with pytest.raises(srcad.SrcadError, match="directive") as info:
         srcad.grad(f)(np.ones(3))
     assert info.value.location is not None and info.value.location.lineno == 3
+
+
+@pytest.mark.parametrize("ord", [2, -2, 1, np.inf])
+def test_second_derivatives_of_complex_matrix_norms_other_than_nuclear_are_refused(ord):
+    f = make_function(f"""
+        def f(x):
+            return np.linalg.norm(x * (1 + 0.5j), {ord!r})
+        """, {"inf": np.inf})
+    x = np.array([[1.0, 0.3], [-0.2, 2.0], [0.4, 0.1]])
+    srcad.grad(f)(x)  # (first order: differentiated)
+    with pytest.raises(srcad.SrcadError, match="complex") as info:
+        srcad.hvp(f)(x, np.ones_like(x))
+    assert info.value.location is not None
 
 
 def test_pad_refuses_per_axis_constants():
