@@ -69,7 +69,12 @@ def coverage_markdown(scipy: bool = False) -> str:
         if rule.origin is RuleOrigin.PRIMITIVE \
                 and rule.name.startswith("scipy.") == scipy:  # srcad's own (not helpers, users')
             seen.setdefault(id(rule), (rule, []))[1].append(fn)
-    for rule, fns in seen.values():
+    entries = list(seen.values())
+    if scipy:  # (by module, each registered when first met: the order of meeting them varies)
+        families = ["scipy.special.", "scipy.stats.", "scipy.linalg.", "scipy.signal."]
+        entries.sort(key=lambda e: next((k for k, f in enumerate(families)
+                                         if e[0].name.startswith(f)), len(families)))
+    for rule, fns in entries:
         names = ", ".join(f"`{rule.name if scipy else qualified(f)}`" for f in fns)
         if not rule.differentiable:
             nondiff.append(names)
