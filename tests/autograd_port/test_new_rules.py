@@ -190,3 +190,19 @@ def test_parameters_without_a_derivative_are_refused_never_zero(expr, param):
     assert info.value.location is not None and info.value.location.lineno == 3
     with pytest.raises(srcad.SrcadError, match=param):
         srcad.jvp(f, (2.5,), (1.0,))
+
+
+@pytest.mark.parametrize("expr", ["special.jv(1.5, x + 1.0)", "special.ive(2, x)",
+                                  "special.betainc(2.0, 3.0, x * 0.4)", "stats.t.pdf(x, 3.0)",
+                                  "stats.norm.logsf(x)", "signal.convolve(x, x[:2])",
+                                  "spla.solve_sylvester(np.diag(x + 3.0), np.eye(4), np.outer(x, x))",
+                                  "stats.dirichlet.logpdf(x / np.sum(x), x + 1.0)"])
+def test_scipy_float32_in_float32_out(expr):
+    f = make_function(f"""
+        def f(x):
+            return np.sum(np.real({expr}) ** 2)
+        """, _scipy_namespace())
+    x = np.array([0.3, 0.7, 1.1, 0.2], dtype=np.float32)
+    g = srcad.grad(f)(x)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, srcad.grad(f)(x.astype(np.float64)), rtol=1e-3, atol=1e-4)
