@@ -9,16 +9,22 @@ import pytest  # noqa: E402
 
 @pytest.fixture
 def restore_rules():
-    """The rule table as it was, after a test that registers rules of its own."""
+    """The rule table as it was, after a test that registers rules of its own (and the lazy
+    registrations still to come: a library's rules registered during the test are taken out
+    with the rest, so they must be registered again when next met)."""
     from srcad import rules
+    from srcad.rules import registry
 
     saved = dict(rules.RULES)
     saved_overloads = {fn: list(rs) for fn, rs in rules.OVERLOADS.items()}
+    saved_lazy = dict(registry.LAZY)
     yield
     rules.RULES.clear()
     rules.RULES.update(saved)
     rules.OVERLOADS.clear()
     rules.OVERLOADS.update(saved_overloads)
+    registry.LAZY.clear()
+    registry.LAZY.update(saved_lazy)
 
 
 @pytest.fixture

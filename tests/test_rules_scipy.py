@@ -22,10 +22,11 @@ from rulecheck import check_hvp, check_jvp
 
 try:
     import scipy.linalg as sl
+    import scipy.signal as sg
     import scipy.special as sp
     import scipy.stats as st
 except ImportError:  # pragma: no cover -- (CI installs SciPy with the test extra)
-    sp = st = sl = None
+    sp = st = sl = sg = None
 
 pytestmark = pytest.mark.skipif(sp is None, reason="SciPy is not installed")
 ROOT = pathlib.Path(__file__).parent.parent
@@ -113,11 +114,59 @@ CASES = {} if sp is None else {
     sl.inv: [("sl.inv(x + 3 * np.eye(3))", [mat(3, 3)])],
     sl.det: [("sl.det(x)", [mat(3, 3)])],
     sl.solve: [("sl.solve(x + 3 * np.eye(3), y)", [mat(3, 3), mat(3, 2)])],
+    # (the rules of srcad/rules/scipy_more.py, added for the port of autograd's suite)
+    sp.jv: [("sp.jv(2, x)", [pos(4)]), ("sp.jn(np.array([0, 1, 3]), x)", [pos(2, 3)]),
+            ("sp.jv(1.5, x)", [pos(3)])],
+    sp.yv: [("sp.yv(0.5, x)", [pos(3)])],
+    sp.yn: [("sp.yn(np.array([1, 2]), x)", [pos(3, 2)])],
+    sp.iv: [("sp.iv(np.array([0.5, 2.0]), x)", [vec(3, 2, lo=-2, hi=2)])],
+    sp.ive: [("sp.ive(1, x)", [vec(4, lo=-2, hi=2)]), ("sp.ive(2.5, x * y)", [pos(3), num(1, 3)])],
+    sp.j0: [("sp.j0(x)", [pos(4, hi=6)])], sp.j1: [("sp.j1(x)", [pos(4, hi=6)])],
+    sp.y0: [("sp.y0(x)", [pos(4, hi=6)])], sp.y1: [("sp.y1(x)", [pos(4, hi=6)])],
+    sp.rgamma: [("sp.rgamma(x)", [vec(4, lo=-1.5, hi=3)])],
+    sp.erfcinv: [("sp.erfcinv(x)", [vec(4, lo=0.1, hi=1.9)])],
+    sp.beta: [("sp.beta(x, y)", [pos(3), pos(2, 3)])],
+    sp.betainc: [("sp.betainc(2.5, 1.5, x)", [vec(4, lo=0.1, hi=0.9)]),
+                 ("sp.betainc(2.0, 3.0, x * y)", [vec(2, 3, lo=0.1, hi=0.9), vec(3, lo=0.5, hi=1.0)])],
+    sp.gammainc: [("sp.gammainc(1.5, x * y)", [pos(4), pos(4)])],
+    sp.gammaincc: [("sp.gammaincc(2.0, x)", [pos(2, 2)])],
+    st.chi2.logpdf: [("st.chi2.logpdf(x, y, 0.1, z)", [pos(4, lo=1.0), pos(4, lo=2.5), pos(4)])],
+    st.chi2.pdf: [("st.chi2.pdf(x, 3)", [pos(4)]), ("st.chi2.pdf(x, df=y)", [pos(3), pos(3, lo=2.5)])],
+    st.chi2.cdf: [("st.chi2.cdf(x, 2, y, z)", [pos(3, lo=1.0), vec(3, lo=0, hi=0.4), pos(3)])],
+    st.t.pdf: [("st.t.pdf(x, y, z)", [vec(4), pos(4, lo=2, hi=5), vec(4)])],
+    st.t.cdf: [("st.t.cdf(x, 4.0, y, z)", [vec(4), vec(4), pos(4)])],
+    st.t.logcdf: [("st.t.logcdf(x, df=3.0, loc=y, scale=z)", [vec(4), vec(4), pos(4)])],
+    st.gamma.pdf: [("st.gamma.pdf(x, y, scale=z)", [pos(4), pos(4, lo=1.5), pos(4)])],
+    st.gamma.cdf: [("st.gamma.cdf(x, 2.5, y, z)", [pos(3, lo=1.0), vec(3, lo=0, hi=0.4), pos(3)])],
+    st.beta.pdf: [("st.beta.pdf(x, y, z)", [vec(4, lo=0.2, hi=0.8), pos(4), pos(4)])],
+    st.beta.cdf: [("st.beta.cdf(x, 2.0, 3.0, y, z)", [vec(3, lo=0.5, hi=1.0), vec(3, lo=0.0, hi=0.3),
+                                                      pos(3, lo=1.2, hi=2.0)])],
+    st.norm.sf: [("st.norm.sf(x, y, z)", [vec(4), vec(4), pos(4)])],
+    st.norm.logsf: [("st.norm.logsf(x, y, z)", [vec(2, 3), vec(3), pos(2, 1)])],
+    st.poisson.pmf: [("st.poisson.pmf(np.array([0, 1, 3, 2]), x)", [pos(4)])],
+    st.poisson.cdf: [("st.poisson.cdf(np.array([0, 1, 3, -1]), x)", [pos(4)]),
+                     ("st.poisson.cdf(np.array([[3.5], [2.0]]), x, 1)", [pos(3)])],
+    st.multivariate_normal.pdf: [
+        (f"st.multivariate_normal.pdf(x, y, {SPD})", [mat(4, 3), mat(3), mat(3, 3)])],
+    st.multivariate_normal.entropy: [(f"st.multivariate_normal.entropy(y, {SPD})",
+                                      [mat(3), mat(3), mat(3, 3)])],
+    st.dirichlet.logpdf: [("st.dirichlet.logpdf(x / np.sum(x), y)", [pos(4), pos(4, lo=1.2)])],
+    st.dirichlet.pdf: [("st.dirichlet.pdf(x / np.sum(x), y)", [pos(3), pos(3, lo=1.2)])],
+    sl.solve_sylvester: [("sl.solve_sylvester(x + 3 * np.eye(3), y + 3 * np.eye(3), z)",
+                          [mat(3, 3), mat(3, 3), mat(3, 3)])],
+    sl.sqrtm: [(f"sl.sqrtm({SPD} + x)", [mat(3, 3), mat(3), mat(3, 3)])],
+    sl.solve_banded: [("sl.solve_banded((1, 2), x + np.array([[0.0], [0.0], [4.0], [0.0]]), y)",
+                       [mat(4, 5), mat(5)]),
+                      ("sl.solve_banded((1, 0), x + np.array([[3.0], [0.0]]), y)",
+                       [mat(2, 4), mat(4, 2)])],
+    sg.convolve: [("sg.convolve(x, y)", [mat(4), mat(2)]), ("sg.convolve(x, y, 'same')", [mat(3, 4), mat(2, 3)]),
+                  ("sg.convolve(x, y, mode='valid')", [mat(2, 3), mat(3, 4)]),
+                  ("sg.convolve(x, y, 'same', 'direct')", [mat(2, 5), mat(3, 2)])],
 }
 # gradients whose own derivative srcad does not have yet: Hessian-vector products are refused
 NO_SECOND_ORDER = set() if sp is None else {sp.i1e, sl.cho_factor, sl.cho_solve, sl.cholesky,
                                             sl.det, sl.solve}
-NAMESPACE = {"sp": sp, "st": st, "sl": sl, "math": math}
+NAMESPACE = {"sp": sp, "st": st, "sl": sl, "sg": sg, "math": math}
 
 
 def case_params():

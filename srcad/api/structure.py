@@ -27,8 +27,9 @@ from ..runtime import objects, plain
 
 
 def holds_floats(value: Any) -> bool:
-    """Whether ``value`` is a float or floating array, or a list, tuple, dict or object (its
-    differentiable attributes, see :mod:`srcad.runtime.objects`) holding one."""
+    """Whether ``value`` is a float, complex number or floating or complex array, or a list,
+    tuple, dict or object (its differentiable attributes, see :mod:`srcad.runtime.objects`)
+    holding one."""
     if isinstance(value, (list, tuple)):
         return any(holds_floats(v) for v in value)
     if isinstance(value, dict):
@@ -36,8 +37,8 @@ def holds_floats(value: Any) -> bool:
     if objects.structure(value) is not None:
         return any(holds_floats(getattr(value, name))
                    for name in objects.differentiable_attributes(value))
-    return isinstance(value, float) or (isinstance(value, (np.ndarray, np.generic))
-                                        and value.dtype.kind == "f")
+    return isinstance(value, (float, complex)) or (isinstance(value, (np.ndarray, np.generic))
+                                                   and value.dtype.kind in "fc")
 
 
 def same_structure(x: Any, t: Any) -> bool:

@@ -87,6 +87,9 @@ def call_result(fn, args, keywords):
     """The kind of what ``fn(*args, **keywords)`` returns (kinds in)."""
     if not isinstance(fn, types.FunctionType) or _depth[0] > DEPTH:
         return K.UNKNOWN
+    from .user_calls import library_function
+    if library_function(fn) is not None:  # (never read, as for differentiation: a library's
+        return K.UNKNOWN                  # code is not the user's, and reading it may take long)
     from .parse import parse
     _depth[0] += 1
     try:

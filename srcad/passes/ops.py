@@ -195,10 +195,14 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         return Op(OpKind.RULE, targets, rule, dict(zip(rule.params, value.values)), value)
     if isinstance(value, gast.Subscript):
         held = resolve_static(value.value, parsed) if _is_static(value.value, locals_) else None
+        if held is np.r_ or held is np.c_:  # np.r_[a, b, 1:3]: a concatenation of the items
+            index = index_value(value.slice, helpers.name("slice"))
+            items = index.elts if isinstance(index, gast.Tuple) else [index]
+            return _apply(targets, rules.lookup(held), items, {}, value,
+                          "np.c_" if held is np.c_ else "np.r_")
         if not isinstance(held, (np.ndarray, list, tuple, dict, str, type(None))):
             return Op(OpKind.UNKNOWN, targets, args={"index": value.slice}, node=value,
-                      reason="no gradient rule for indexing this object (np.r_, np.c_: use "
-                             "np.concatenate or np.stack)")
+                      reason="no gradient rule for indexing this object")
         index = index_value(value.slice, helpers.name("slice"))
         return _apply(targets, rules.lookup(operator.getitem), [value.value, index], {}, value,
                       "indexing")

@@ -21,8 +21,8 @@ The families: :mod:`.operators` (operators and builtins), :mod:`.pymath` (``math
 :mod:`.shape` (shape and assembly), :mod:`.linalg`, :mod:`.writes` (``np.copyto`` and a
 ufunc's ``.at``, written as subscript assignments by pass 4), :mod:`.nondiff` (no gradient),
 :mod:`.fft` (``np.fft``, ``np.real``/``imag``/``conj``/``angle``, ``np.sign``; the convention
-for complex values), :mod:`.scipy_rules` (``scipy.special``/``stats``/``linalg``, registered
-once SciPy is imported), :mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
+for complex values), :mod:`.scipy_rules` and :mod:`.scipy_more` (``scipy.special``/``stats``/``linalg``/``signal``,
+registered once SciPy is imported), :mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
 namespace), :mod:`.python` (Python's own forms: copies, tuple/list/dict displays, ``+`` and ``*``
 on sequences; not in the table, pass 6 recognises them by syntax); :mod:`.registry` holds the Rule
 type, the table and :class:`RuleOrigin`. Conventions at points where a
@@ -69,7 +69,12 @@ def coverage_markdown(scipy: bool = False) -> str:
         if rule.origin is RuleOrigin.PRIMITIVE \
                 and rule.name.startswith("scipy.") == scipy:  # srcad's own (not helpers, users')
             seen.setdefault(id(rule), (rule, []))[1].append(fn)
-    for rule, fns in seen.values():
+    entries = list(seen.values())
+    if scipy:  # (by module, each registered when first met: the order of meeting them varies)
+        families = ["scipy.special.", "scipy.stats.", "scipy.linalg.", "scipy.signal."]
+        entries.sort(key=lambda e: next((k for k, f in enumerate(families)
+                                         if e[0].name.startswith(f)), len(families)))
+    for rule, fns in entries:
         names = ", ".join(f"`{rule.name if scipy else qualified(f)}`" for f in fns)
         if not rule.differentiable:
             nondiff.append(names)

@@ -66,6 +66,9 @@ defrule(np.fft.ifftshift, "x, axes=None", x="np.fft.fftshift(g, axes)",
 # ---- taking a complex value apart ------------------------------------------------------------
 
 defrule(np.real, "val", val="real_adjoint(g, val)", jvp={"val": "np.real(t)"}, view=True)
+# the real part where every imaginary part is within tol machine epsilons of 0, else a itself
+defrule(np.real_if_close, "a, tol=100", a="real_if_close_adjoint(g, a, ans)",
+        jvp={"a": "real_if_close_tangent(t, ans)"})
 defrule(np.imag, "val", val="imag_adjoint(g, val)", jvp={"val": "np.imag(t)"}, view=True)
 defrule(np.conj, "x", x="conj_adjoint(g, x)", jvp={"x": "np.conj(t)"}, elementwise=True)
 defrule(np.angle, "z, deg=False", z="angle_adjoint(g, z, deg)", jvp={"z": "angle_tangent(t, z, deg)"})

@@ -8,8 +8,9 @@ Guarantees: one entry per function, VJP and JVP side by side; the helpers they c
 all of them. Stacked matrices (leading batch axes) are handled where NumPy's function handles them.
 ``svd`` is differentiated in its reduced form (``full_matrices=False``, or a square matrix), ``qr``
 in mode ``'reduced'`` of a square or tall matrix, ``lstsq`` for a matrix of full rank (its
-solution in reverse mode; every result in forward mode); ``eigh`` and ``eigvalsh`` read the lower
-triangle (``UPLO`` is not supported), ``svd``'s ``hermitian`` is not. ``np.linalg.eig`` and
+solution in reverse mode; every result in forward mode); ``eigh`` reads the triangle ``UPLO``
+names, ``eigvalsh`` the lower one (its ``UPLO`` is not supported), ``svd``'s ``hermitian`` is not;
+``svd``, ``qr``, ``eigh`` and ``eigvalsh`` of a complex matrix are refused. ``np.linalg.eig`` and
 ``eigvals`` (complex in general) have no rule: a call on a value that needs a gradient is refused.
 """
 
@@ -27,7 +28,8 @@ defrule(np.linalg.slogdet, "a", a="slogdet_adjoint(g, a)", jvp={"a": "slogdet_ta
 defrule(np.linalg.solve, "a, b", a="solve_da(g, a, b, ans)", b="solve_db(g, a, b, ans)",
         jvp={"a": "solve_tangent(t, a, b, ans)", "b": "np.linalg.solve(a, t)"})
 defrule(np.linalg.cholesky, "a", a="cholesky_adjoint(g, ans)", jvp={"a": "cholesky_tangent(t, ans)"})
-defrule(np.linalg.eigh, "a", a="eigh_adjoint(g, ans)", jvp={"a": "eigh_tangent(t, ans)"})
+# (the gradient is the symmetric one, whichever triangle UPLO reads: the same formulas)
+defrule(np.linalg.eigh, "a, UPLO='L'", a="eigh_adjoint(g, ans)", jvp={"a": "eigh_tangent(t, ans)"})
 defrule(np.linalg.eigvalsh, "a", a="eigvalsh_adjoint(g, a)", jvp={"a": "eigvalsh_tangent(t, a)"})
 defrule(np.linalg.pinv, "a", a="pinv_adjoint(g, a, ans)", jvp={"a": "pinv_tangent(t, a, ans)"})
 defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True",

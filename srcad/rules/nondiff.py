@@ -32,7 +32,8 @@ defnondiff(
     # piecewise constant or integer valued
     np.floor, np.ceil, np.round, np.rint, np.trunc, np.fix, np.floor_divide,
     operator.floordiv, builtins.round, builtins.int, builtins.bool, math.floor, math.ceil,
-    math.trunc, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
+    math.trunc, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+    np.bool_, np.argmax, np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite,
     np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
     # (not '&', '|', '^': on masks and integers no gradient reaches them, but on dicts and sets

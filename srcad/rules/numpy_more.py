@@ -48,11 +48,13 @@ defrule(np.diff, _DIFF,
              for k, p in enumerate(("prepend", "a", "append"))})
 defrule(np.convolve, "a, v, mode='full'", a="unconvolve(g, a, v, mode)",
         v="unconvolve(g, v, a, mode)", linear_in=("a", "v"))
-# np.correlate(a, v, mode) is np.convolve(a, v[::-1], mode) (real values), except that its 'same'
-# result starts half an entry later when v is the longer
+# np.correlate(a, v, mode) is np.convolve(a, np.conj(v)[::-1], mode), except that its 'same'
+# result starts half an entry later when v is the longer (the gradient of conj(v) is conjugated)
 _LATER = "np.size(v) > np.size(a)"
-defrule(np.correlate, "a, v, mode='valid'", a=f"unconvolve(g, a, np.flip(v), mode, {_LATER})",
-        v=f"np.flip(unconvolve(g, np.flip(v), a, mode, {_LATER}))", linear_in=("a", "v"))
+defrule(np.correlate, "a, v, mode='valid'",
+        a=f"unconvolve(g, a, np.flip(np.conj(v)), mode, {_LATER})",
+        v=f"np.conj(np.flip(unconvolve(g, np.flip(np.conj(v)), a, mode, {_LATER})))",
+        linear_in=("a", "v"))
 
 # ---- order statistics, averages, NaN-ignoring reductions -------------------------------------
 
@@ -148,6 +150,12 @@ defrule(np.gradient, "f, *varargs, axis=None, edge_order=1",
 # ---- assembly --------------------------------------------------------------------------------
 
 defrule(np.column_stack, "tup", tup="uncolumn_stack(g, tup)", linear_in="tup")
+# np.r_[a, b, 1:3] and np.c_[a, b]: indexing these objects concatenates the items (the pass of
+# ops reads the subscript as this rule's call); directive strings ('0,2') are refused
+for _kind, _fn in enumerate((np.r_, np.c_)):
+    defrule(_fn, "*items", name=f"numpy.{'c_' if _kind else 'r_'}",
+            items=f"unindex_concatenation(g, items, k, {_kind})",
+            jvp={"items": f"index_concatenation_tangent(t, items, k, {_kind})"}, fresh=True)
 defrule(np.append, "arr, values, axis=None", arr="unappend(g, arr, values, axis, 0)",
         values="unappend(g, arr, values, axis, 1)",
         jvp={"arr": "append_tangent(t, arr, values, axis, 0)",

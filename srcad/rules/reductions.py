@@ -49,12 +49,12 @@ defrule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False", **_OUT,
                   "keepdims)"))
 defrule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", **_OUT,
         **_dtyped("unvar(g, a, axis, ddof, keepdims)",
-                  "reduction_tangent(unvar(np.ones_like(ans), a, axis, ddof, keepdims), t, axis, "
-                  "keepdims)"))
+                  "real_tangent(reduction_tangent(unvar(np.ones_like(ans), a, axis, ddof, "
+                  "keepdims), t, axis, keepdims), ans)"))
 defrule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", **_OUT,
         **_dtyped("unstd(g, a, ans, axis, ddof, keepdims)",
-                  "reduction_tangent(unstd(np.ones_like(ans), a, ans, axis, ddof, keepdims), t, "
-                  "axis, keepdims)"))
+                  "real_tangent(reduction_tangent(unstd(np.ones_like(ans), a, ans, axis, ddof, "
+                  "keepdims), t, axis, keepdims), ans)"))
 defrule(np.cumsum, "a, axis=None, dtype=None, out=None", linear_in="a", **_OUT,
         **_dtyped("uncumsum(g, a, axis)", "np.cumsum(t, axis=axis)"))
 defrule(np.cumprod, "a, axis=None, dtype=None, out=None", **_OUT,
@@ -64,8 +64,8 @@ defrule(np.trace, "a, offset=0, axis1=0, axis2=1, dtype=None, out=None", linear_
                   "np.trace(t, offset, axis1, axis2)"))
 defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False",
         x="unnorm(g, x, ans, ord, axis, keepdims)",
-        jvp={"x": "reduction_tangent(unnorm(np.ones_like(ans), x, ans, ord, axis, keepdims), t, "
-                  "axis, keepdims)"})
+        jvp={"x": "real_tangent(reduction_tangent(unnorm(np.ones_like(ans), x, ans, ord, axis, "
+                  "keepdims), t, axis, keepdims), ans)"})
 
 # np.bincount(x, weights): the weights summed into the bins of x (x itself, integers, carries none)
 defrule(np.bincount, "x, weights=None, minlength=0", weights="np.take(g, x)", linear_in="weights")

@@ -277,7 +277,8 @@ def qualified(fn) -> str:
     if isinstance(owner, np.ufunc):  # a ufunc's method: np.maximum.accumulate
         return f"numpy.{owner.__name__}.{fn.__name__}"
     module = getattr(fn, "__module__", None) or ""
-    name = getattr(fn, "__name__", None) or repr(fn)
+    name = getattr(fn, "__name__", None) or next(  # (an object NumPy names: np.r_, np.c_)
+        (k for k, v in vars(np).items() if v is fn), None) or repr(fn)
     if isinstance(fn, np.ufunc) or module.startswith("numpy"):
         return f"numpy.{name}"
     if module in ("_operator", "operator"):

@@ -1,5 +1,5 @@
-"""Rules, family 11 (optional: ``pip install srcad[scipy]``): ``scipy.special``, ``scipy.stats``
-and ``scipy.linalg``.
+"""Rules, family 11 (optional: ``pip install srcad[scipy]``): ``scipy.special``, ``scipy.stats``,
+``scipy.linalg`` and ``scipy.signal`` (more of each in :mod:`srcad.rules.scipy_more`).
 
 Accepts: nothing; importing adds to :data:`~srcad.rules.registry.LAZY` the functions that register
 the entries below. Importing srcad never imports SciPy (it takes longer than srcad itself): the
@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import importlib
 
+from . import scipy_more
 from .registry import LAZY, defrule
 
 
 def _register_helpers():
-    """Import (once) :mod:`srcad.runtime.scipy_helpers`, which registers the helpers."""
+    """Import (once) :mod:`srcad.runtime.scipy_helpers` and :mod:`srcad.runtime.scipy_more`,
+    which register the helpers."""
     importlib.import_module("srcad.runtime.scipy_helpers")
+    importlib.import_module("srcad.runtime.scipy_more")
 
 def _special():
     import scipy.special as sp
@@ -78,6 +81,7 @@ def _special():
     rule(sp.log_softmax, "x, axis=None",
          x="g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True)",
          jvp={"x": "t - np.sum(np.exp(ans) * t, axis=axis, keepdims=True)"})
+    scipy_more.special_more(sp)
 
 
 def _stats():
@@ -134,6 +138,7 @@ def _stats():
             jvp={"x": "-np.sum(mvn_solved(x, mean, cov) * t, axis=-1)",
                  "mean": "np.sum(mvn_solved(x, mean, cov) * t, axis=-1)",
                  "cov": "mvn_cov_tangent(t, x, mean, cov)"})
+    scipy_more.stats_more(st)
 
 
 def _linalg():
@@ -174,8 +179,15 @@ def _linalg():
          "assume_a=None, transposed=False", unsupported=("assume_a", "transposed"),
          a="solve_da(g, a, b, ans)", b="solve_db(g, a, b, ans)",
          jvp={"a": "-np.linalg.solve(a, t @ ans)", "b": "np.linalg.solve(a, t)"})
+    scipy_more.linalg_more(sl)
+
+
+def _signal():
+    _register_helpers()
+    scipy_more.signal_rules()
 
 
 LAZY["scipy.special"] = _special
 LAZY["scipy.stats"] = _stats
 LAZY["scipy.linalg"] = _linalg
+LAZY["scipy.signal"] = _signal

@@ -69,7 +69,8 @@ defrule(np.concatenate, "arrays, axis=0", arrays="unconcatenate(g, arrays, axis)
         linear_in="arrays")
 defrule(np.stack, "arrays, axis=0", arrays="unstack(g, arrays, axis)", linear_in="arrays")
 defrule(np.hstack, "tup", tup="unhstack(g, tup)", linear_in="tup")
-defrule(np.vstack, "tup", tup="unvstack(g, tup)", linear_in="tup")
+defrule((np.vstack,) + ((np.row_stack,) if hasattr(np, "row_stack") else ()), "tup",
+        tup="unvstack(g, tup)", linear_in="tup")  # (np.row_stack: NumPy 2 deprecates it)
 defrule((np.split, np.array_split), "ary, indices_or_sections, axis=0",
         ary="unsplit(g, ary, ans, axis)", linear_in="ary", jvp={"ary": "split_tangent(t, ans, axis)"},
         view=True)
@@ -82,8 +83,13 @@ defrule(np.roll, "a, shift, axis=None", a="np.roll(g, np.negative(shift), axis)"
 defrule(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(g, -k, axes)", linear_in="m", view=True)
 defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
         array="unpad(g, array, pad_width, mode)", linear_in="array",
-        jvp={"array": "np.pad(t, pad_width, mode)"})
+        constant_values="unpad_constant(g, array, pad_width, mode, constant_values)",
+        jvp={"array": "np.pad(t, pad_width, mode)",
+             "constant_values": "pad_constant_tangent(t, array, pad_width, mode, constant_values)"})
 defrule(np.sort, "a, axis=-1", a="unsort(g, a, axis)", jvp={"a": "sort_tangent(t, a, axis)"})
+defrule(np.partition, "a, kth, axis=-1, kind='introselect', order=None",
+        a="unpartition(g, a, ans, kth, axis)", jvp={"a": "partition_tangent(t, a, ans, kth, axis)"},
+        unsupported=("order",))
 defrule(np.take, "a, indices, axis=None", a="untake(g, a, indices, axis)", linear_in="a")
 defrule(np.take_along_axis, "arr, indices, axis", arr="untake_along_axis(g, arr, indices, axis)",
         linear_in="arr")

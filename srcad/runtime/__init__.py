@@ -19,8 +19,8 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.draws` -- the standard draws of ``rng.normal`` and ``rng.uniform`` (pathwise gradients);
 * :mod:`.writes` -- what ``np.copyto`` and ``np.add.at`` leave in an array, as a new array;
 * :mod:`.fft` -- ``np.fft`` and the parts of complex values (JAX's convention for cotangents);
-* :mod:`.scipy_helpers` -- the helpers of SciPy's rules: imported with them, once SciPy is
-  imported (never by importing srcad; see :mod:`srcad.rules.scipy_rules`);
+* :mod:`.scipy_helpers`, :mod:`.scipy_more` -- the helpers of SciPy's rules: imported with them,
+  once SciPy is imported (never by importing srcad; see :mod:`srcad.rules.scipy_rules`);
 * :mod:`.numpy_more`, :mod:`.numpy_more_arrays` -- the helpers of :mod:`srcad.rules.numpy_more`;
 * :mod:`.checks` -- run-time checks (aliasing, finiteness) and the seed of ``grad``;
 * :mod:`.tangents` -- forward mode.

@@ -105,6 +105,26 @@ def unpad(g, array, pad_width, mode="constant"):
     return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
 
 
+def _scalar_constant(constant_values):
+    if np.ndim(constant_values) != 0:
+        raise _unsupported("srcad differentiates np.pad's constant_values as one number only "
+                           "(per-axis constants overlap in the corners)")
+
+
+@helper(linear_in="g")
+def unpad_constant(g, array, pad_width, mode, constant_values):
+    """Adjoint of ``np.pad`` with respect to its constant: ``g`` summed over the padding."""
+    _scalar_constant(constant_values)
+    return np.sum(g) - np.sum(unpad(g, array, pad_width, mode))
+
+
+@helper(linear_in="t")
+def pad_constant_tangent(t, array, pad_width, mode, constant_values):
+    """Tangent of ``np.pad`` along ``t``, a tangent of its constant: ``t`` in the padding."""
+    _scalar_constant(constant_values)
+    return np.pad(np.zeros(np.shape(array)), pad_width, mode, constant_values=1.0) * t
+
+
 @helper(linear_in="g")
 def unsort(g, a, axis=-1):
     """Adjoint of ``np.sort``: each entry of ``g`` back to where its value came from."""
@@ -117,6 +137,28 @@ def unsort(g, a, axis=-1):
     result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
     np.put_along_axis(result, order, g, axis=axis)
     return result
+
+
+def partition_order(a, ans, kth, axis):
+    """``(order, axis)``: where ``np.partition(a, kth, axis)`` took each entry of its result from
+    (``np.argpartition``'s order, checked against the result ``ans``; ``axis=None``: of the
+    flattened array, along axis 0)."""
+    a, ans, ax = (np.ravel(a), np.ravel(ans), 0) if axis is None else (np.asarray(a), ans, axis)
+    order = np.argpartition(a, kth, axis=ax)
+    if not np.array_equal(np.take_along_axis(a, order, axis=ax), ans, equal_nan=True):
+        raise _unsupported("srcad: np.argpartition did not reproduce np.partition's result here "
+                           "(the gradient follows the entries it moves)")
+    return order, ax
+
+
+@helper(linear_in="g")
+def unpartition(g, a, ans, kth, axis=-1):
+    """Adjoint of ``np.partition``: each entry of ``g`` back to where its value came from (a tie
+    gives it to one of the equal entries, as ``np.sort``'s does)."""
+    order, ax = partition_order(a, ans, kth, axis)
+    result = np.zeros(order.shape, dtype=_float_dtype(a, g))
+    np.put_along_axis(result, order, np.ravel(g) if axis is None else g, axis=ax)
+    return np.reshape(result, np.shape(a))
 
 
 @helper(linear_in="g")

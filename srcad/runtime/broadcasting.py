@@ -211,12 +211,12 @@ def unprod(g, a, ans, axis=None, keepdims=False):
 
 @helper(linear_in=("g", "a"))
 def unvar(g, a, axis=None, ddof=0, keepdims=False):
-    """Adjoint of ``np.var``: 2 (a - mean) / (N - ddof), times ``g``."""
-    refuse_complex(a, "the variance")
+    """Adjoint of ``np.var``: 2 conj(a - mean) / (N - ddof), times ``g`` (the variance of a complex
+    ``a`` is the mean of ``|a - mean|^2``; conj is real-linear, so this is linear in ``a``)."""
     a = np.asarray(a)
     count = int(np.prod([a.shape[k] for k in _reduced_axes(a.shape, axis)]))
     g = _expand_reduced(g, a.shape, axis, keepdims)
-    return g * 2 * (a - a.mean(axis=axis, keepdims=True)) / (count - ddof)
+    return g * 2 * np.conj(a - a.mean(axis=axis, keepdims=True)) / (count - ddof)
 
 
 @helper(linear_in=("g", "a"), jvp={"ans": "unstd(-g * t / ans, a, ans, axis, ddof, keepdims)"})
@@ -241,9 +241,10 @@ def uncumprod(g, a, ans, axis=None):
     shape = np.shape(a)
     if axis is None:
         a, g, ans, axis = np.ravel(a), np.ravel(g), np.ravel(ans), 0
-    a, g = np.moveaxis(np.asarray(a, dtype=float), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
+    dtype = _float_dtype(a, g)  # (complex for a complex product or cotangent)
+    a, g = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
     n = a.shape[-1]
-    result = np.zeros(np.broadcast_shapes(a.shape, g.shape))
+    result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)
     for i in range(n):  # d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
         others = a.copy()
         others[..., i] = 1
@@ -284,13 +285,15 @@ def untrace(g, a, offset=0, axis1=0, axis2=1):
 @helper(linear_in="g", jvp={"x": "norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
                             "ans": "norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t)"})
 def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
-    """Adjoint of ``np.linalg.norm`` for the vector and matrix norms NumPy computes (a complex
-    ``x`` is refused).
+    """Adjoint of ``np.linalg.norm`` for the vector and matrix norms NumPy computes. A complex
+    ``x`` gets JAX's convention: each ``d|x_k| = Re(conj(x_k) dx_k) / |x_k|`` puts
+    ``conj(x_k) / |x_k|`` (``conj(np.sign(x_k))``) where a real ``x_k`` has its sign, and the
+    matrix norms' ``U V^T`` is ``conj(U V^H)``.
 
     At a point where the norm is not differentiable (x = 0 for the 2-norm, ties for the max-norms,
     0 for the 1-norm's |x|), the gradient is 0 there, or split evenly between tied entries."""
-    refuse_complex(x, "the norm")
     x = np.asarray(x)
+    sign = np.conj(np.sign(x))  # (NumPy 2: x / |x| for a complex x)
     matrix = (axis is None and x.ndim == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2) \
         or ord in ("fro", "nuc")
     if axis is None and not matrix:
@@ -302,17 +305,17 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
         gx = _expand_reduced(g, x.shape, ax, keepdims)
         ansx = _expand_reduced(ans, x.shape, ax, keepdims)
         if ord in (None, "fro"):
-            return gx * x / np.where(ansx == 0, 1, ansx)
+            return gx * np.conj(x) / np.where(ansx == 0, 1, ansx)
         moved = np.moveaxis(x, ax, (-2, -1))
         gm = np.moveaxis(gx, ax, (-2, -1))
         if ord == "nuc":
             u, _, vt = np.linalg.svd(moved, full_matrices=False)
-            return np.moveaxis(gm * (u @ vt), (-2, -1), ax)
+            return np.moveaxis(gm * np.conj(u @ vt), (-2, -1), ax)
         if ord in (2, -2):
             u, s, vt = np.linalg.svd(moved, full_matrices=False)
             k = 0 if ord == 2 else -1
             outer = u[..., :, k, None] * vt[..., None, k, :]
-            return np.moveaxis(gm * outer, (-2, -1), ax)
+            return np.moveaxis(gm * np.conj(outer), (-2, -1), ax)
         if ord in (1, -1, np.inf, -np.inf):
             sums_axis = -2 if ord in (1, -1) else -1  # column sums for 1, row sums for inf
             sums = np.sum(np.abs(moved), axis=sums_axis, keepdims=True)
@@ -320,22 +323,22 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
                 else sums.min(axis=-1 if sums_axis == -2 else -2, keepdims=True)
             pick = (sums == target)
             pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True)
-            return np.moveaxis(gm * pick * np.sign(moved), (-2, -1), ax)
+            return np.moveaxis(gm * pick * np.conj(np.sign(moved)), (-2, -1), ax)
         raise _unsupported(f"srcad: gradient of the matrix norm ord={ord!r}")
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     ansx = _expand_reduced(ans, x.shape, ax, keepdims)
     if ord is None or ord == 2:
-        return gx * x / np.where(ansx == 0, 1, ansx)
+        return gx * np.conj(x) / np.where(ansx == 0, 1, ansx)
     if ord == 1:
-        return gx * np.sign(x)
+        return gx * sign
     if ord in (np.inf, -np.inf):
         pick = np.abs(x) == ansx
-        return gx * np.sign(x) * pick / np.sum(pick, axis=ax, keepdims=True)
+        return gx * sign * pick / np.sum(pick, axis=ax, keepdims=True)
     if ord == 0:
         return np.zeros_like(x, dtype=_float_dtype(x))
     p = float(ord)
     safe = np.where(ansx == 0, 1, ansx)
-    return gx * np.sign(x) * np.abs(x) ** (p - 1) / safe ** (p - 1)
+    return gx * sign * np.abs(x) ** (p - 1) / safe ** (p - 1)
 
 
 @helper(linear_in="g")

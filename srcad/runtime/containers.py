@@ -84,6 +84,12 @@ def plain(g, x):
         return plain_object(g, x, plain)
     if isinstance(g, TupleAdjoint):
         return tuple(plain(v, xv) for v, xv in zip(g, x))
+    if isinstance(x, (list, tuple)) and isinstance(g, np.ndarray) and g.shape[:1] == (len(x),):
+        # (a list read as an array, np.append([1.0, 2.0], b): its gradient as a list again)
+        return type(x)(plain(v, xv) for v, xv in zip(g, x))
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and isinstance(g, np.ndarray) \
+            and g.ndim == 0:
+        g = g[()]  # (a number's gradient is a number, not a 0-d array)
     if np.iscomplexobj(g) and isinstance(x, (int, float, np.ndarray, np.generic)) \
             and not np.iscomplexobj(x):  # a real argument's gradient is real (srcad.rules.fft)
         g = np.real(g)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .broadcasting import _unsupported
+from .broadcasting import _unsupported, refuse_complex
 from .linalg import column_coupling, inverse_gaps, mT
 from .linalg2 import _sym
 
@@ -46,6 +46,7 @@ def _refuse_zero_singular(s, what):
 # ---- svd ----------------------------------------------------------------------------------------
 
 def _check_reduced(a, full_matrices, compute_uv):
+    refuse_complex(a, "the singular value decomposition")  # (the formulas are for real matrices)
     m, n = np.shape(a)[-2:]
     if compute_uv and full_matrices and m != n:
         raise _unsupported("srcad differentiates np.linalg.svd of a non-square matrix with "
@@ -193,6 +194,7 @@ def svd_adjoint_dans(g, a, ans, full_matrices, compute_uv, t):
 def eigvalsh_tangent(t, a):
     """Tangent of ``np.linalg.eigvalsh``: diag(V^T t V) for the symmetric part of ``t``; refused
     where repeated eigenvalues are coupled by ``t`` (they are not differentiable there)."""
+    refuse_complex(a, "the eigenvalues")
     w, v = np.linalg.eigh(a)
     inner = mT(v) @ _sym(t) @ v
     d = np.diagonal(inner, axis1=-2, axis2=-1).copy()
@@ -205,6 +207,7 @@ def eigvalsh_tangent(t, a):
 def eigvalsh_adjoint(g, a):
     """Adjoint of ``np.linalg.eigvalsh``: V diag(g) V^T (symmetric); refused where repeated
     eigenvalues get different gradients."""
+    refuse_complex(a, "the eigenvalues")
     w, v = np.linalg.eigh(a)
     g = np.asarray(g)
     inverse_gaps(w, g[..., None, :] - g[..., :, None], "np.linalg.eigvalsh")
@@ -225,6 +228,7 @@ def eigvalsh_adjoint_da(g, a, t):
 # ---- qr -----------------------------------------------------------------------------------------
 
 def _check_qr(a, mode):
+    refuse_complex(a, "the QR decomposition")  # (the formulas are for real matrices)
     m, n = np.shape(a)[-2:]
     if mode not in ("reduced", "complete") or (mode == "complete" and m != n) or m < n:
         raise _unsupported(f"srcad differentiates np.linalg.qr in mode 'reduced' of a square or "

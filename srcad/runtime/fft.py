@@ -119,6 +119,19 @@ def real_adjoint(g, val):
 
 
 @helper(linear_in="g")
+def real_if_close_adjoint(g, a, ans):
+    """Adjoint of ``np.real_if_close``: that of ``np.real`` where it returned the real part, ``g``
+    itself where it returned ``a`` unchanged."""
+    return g if _complex(ans) or not _complex(a) else real_adjoint(g, a)
+
+
+@helper(linear_in="t")
+def real_if_close_tangent(t, ans):
+    """Tangent of ``np.real_if_close``: the real part of ``t`` where the result is real."""
+    return t if _complex(ans) else np.real(t)
+
+
+@helper(linear_in="g")
 def imag_adjoint(g, val):
     """Adjoint of ``np.imag``: ``-1j * Re(g)`` for a complex ``val`` (``Im(dz) = Re(-1j dz)``);
     zero for a real one (its imaginary part is always 0)."""

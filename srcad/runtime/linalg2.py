@@ -151,9 +151,10 @@ def pinv_adjoint_dans(g, a, ans, t):
 def unprod_da(g, a, axis, keepdims, t):
     """Tangent of ``unprod(g, a, ...)`` along ``t``: g times the tangent of the product of the
     other entries (left and right partial products and their tangents: exact with zeros)."""
-    a = np.asarray(a, dtype=float)
+    dtype = _float_dtype(a, t)  # (complex for a complex product)
+    a, t = np.asarray(a, dtype=dtype), np.asarray(t, dtype=dtype)
     if a.ndim == 0:
-        return np.zeros(())
+        return np.zeros((), dtype=dtype)
     axes = _reduced_axes(a.shape, axis)
     g = _expand_reduced(g, a.shape, axis, keepdims)
     kept = [k for k in range(a.ndim) if k not in axes]
@@ -165,7 +166,8 @@ def unprod_da(g, a, axis, keepdims, t):
 
     x, shape = flat(a)
     v, _ = flat(t)
-    ones, zeros = np.ones(x.shape[:-1] + (1,)), np.zeros(x.shape[:-1] + (1,))
+    ones = np.ones(x.shape[:-1] + (1,), dtype=dtype)
+    zeros = np.zeros(x.shape[:-1] + (1,), dtype=dtype)
 
     def scan(x, v):  # exclusive partial products and their tangents
         factors = np.concatenate([ones, x[..., :-1]], axis=-1)
@@ -186,11 +188,12 @@ def uncumprod_da(g, a, axis, t):
     shape = np.shape(a)
     if axis is None:
         a, g, t, axis = np.ravel(a), np.ravel(g), np.ravel(t), 0
-    a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
+    dtype = _float_dtype(a, g, t)  # (complex for a complex product)
+    a = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1)
     g = np.moveaxis(np.asarray(g), axis, -1)
-    t = np.moveaxis(np.broadcast_to(np.asarray(t, dtype=float), np.shape(np.moveaxis(a, -1, axis))),
+    t = np.moveaxis(np.broadcast_to(np.asarray(t, dtype=dtype), np.shape(np.moveaxis(a, -1, axis))),
                     axis, -1)
-    result = np.zeros(np.broadcast_shapes(a.shape, g.shape))
+    result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)
     for i in range(a.shape[-1]):  # d out_j / d a_i = prod_{k <= j, k != i} a_k, for j >= i
         others, dothers = a.copy(), t.copy()
         others[..., i], dothers[..., i] = 1, 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .broadcasting import _expand_reduced, _unsupported, unnorm
+from .broadcasting import _expand_reduced, _unsupported, refuse_complex, unnorm
 from .containers import TupleAdjoint
 from .decompositions import _none_or_zero, _parts, _refuse_zero_singular, svd_tangent_parts
 from .linalg import inverse_gaps, mT, pinv_adjoint
@@ -177,21 +177,25 @@ def _piecewise_constant(kind, ord) -> bool:
 
 
 def _matrix_norm_dx(gm, m, dm, ord):
-    """The tangent of the 2-, -2- or nuclear norm's gradient ``gm * G(m)`` along ``dm``."""
+    """The tangent of the 2-, -2- or nuclear norm's gradient ``gm * G(m)`` along ``dm``. The
+    nuclear norm's ``G = conj(U V^H)`` does not depend on the singular vectors' phases, so its
+    tangent holds for a complex matrix too: ``U ((P - P^H) / (s_i + s_j)) V^H`` with
+    ``P = U^H dm V``, conjugated (the 2-norms' are refused for a complex one)."""
     u, s, vt = np.linalg.svd(m, full_matrices=False)
     rows, cols = m.shape[-2:]
-    v = mT(vt)
-    p = mT(u) @ dm @ v
+    v = np.conj(mT(vt))
+    p = np.conj(mT(u)) @ dm @ v
     if ord == "nuc":
         _refuse_zero_singular(s, "the nuclear norm")
         total = s[..., :, None] + s[..., None, :]
-        inner = (p - mT(p)) / total
+        inner = (p - np.conj(mT(p))) / total
         d = u @ inner @ vt
         if rows > s.shape[-1]:
             d = d + ((dm @ v - u @ p) / s[..., None, :]) @ vt
         if cols > s.shape[-1]:
-            d = d + (u / s[..., None, :]) @ (mT(u) @ dm - p @ vt)
-        return gm * d
+            d = d + (u / s[..., None, :]) @ (np.conj(mT(u)) @ dm - p @ vt)
+        return gm * np.conj(d)
+    refuse_complex(m, f"the second derivative of the matrix norm ord={ord!r}")
     k = 0 if ord == 2 else s.shape[-1] - 1
     ps, sp = p * s[..., None, :], s[..., :, None] * p
     coupling = np.zeros(np.shape(p))
@@ -211,28 +215,52 @@ def _matrix_norm_dx(gm, m, dm, ord):
 @helper
 def norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t):
     """Tangent of ``unnorm(g, x, ans, ...)`` along ``t``, a tangent of ``x`` (``ans`` held): for
-    the 2- and Frobenius norms ``g x / ans`` is linear in ``x``; the 1-, 0- and max-norms'
-    gradients (and the matrix 1- and inf-norms') are piecewise constant; the p-norms' and the
-    matrix 2-, -2- and nuclear norms' are differentiated (refused where undefined)."""
+    the 2- and Frobenius norms ``g conj(x) / ans`` is (real-)linear in ``x``; the 1-, 0- and
+    max-norms' gradients (and the matrix 1- and inf-norms') are piecewise constant for a real
+    ``x`` (a complex entry's ``conj(x) / |x|`` is differentiated); the p-norms' and the matrix 2-,
+    -2- and nuclear norms' are differentiated (refused where undefined, and for a complex matrix
+    but for the nuclear norm)."""
     kind, ax = _norm_kind(x, ord, axis)
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
     if kind == "euclidean":
         return unnorm(g, t, ans, ord, axis, keepdims)
-    if _piecewise_constant(kind, ord):
+    if _piecewise_constant(kind, ord) and (ord == 0 or not np.iscomplexobj(x)):
         return np.zeros(np.shape(x))
+    if kind == "matrix" and _piecewise_constant(kind, ord):  # (a complex one's: not constant)
+        refuse_complex(x, f"the second derivative of the matrix norm ord={ord!r}")
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     if kind == "matrix":
         moved = np.moveaxis(x, ax, (-2, -1))
         dm = np.moveaxis(np.broadcast_to(t, x.shape), ax, (-2, -1))
         d = _matrix_norm_dx(np.moveaxis(gx, ax, (-2, -1)), moved, dm, ord)
         return np.moveaxis(d, (-2, -1), ax)
+    if _piecewise_constant(kind, ord):  # a complex x's conj(x) / |x| is not constant
+        t = np.broadcast_to(t, x.shape)
+        if ord == 1:
+            return gx * _sign_tangent(x, t)
+        pick = np.abs(x) == np.asarray(_expand_reduced(ans, x.shape, ax, keepdims))
+        return gx * pick / np.sum(pick, axis=ax, keepdims=True) * _sign_tangent(x, t)
     p = float(ord)
     if p < 2 and np.any(x == 0):
         raise _unsupported(f"srcad: the second derivative of np.linalg.norm with ord={ord!r} is "
                            "not finite where an entry is 0")
     ansx = np.asarray(_expand_reduced(ans, x.shape, ax, keepdims))
     safe = np.where(ansx == 0, 1, ansx)
-    return gx * (p - 1) * np.abs(np.where(x == 0, 1, x)) ** (p - 2) * (x != 0) * t / safe ** (p - 1)
+    size = np.abs(np.where(x == 0, 1, x))
+    if np.iscomplexobj(x) or np.iscomplexobj(t):  # d(|x|^(p-2) conj(x)) along t
+        along = (p - 2) * size ** (p - 4) * np.real(np.conj(x) * t) * np.conj(x) \
+            + size ** (p - 2) * np.conj(t)
+        return gx * (x != 0) * along / safe ** (p - 1)
+    return gx * (p - 1) * size ** (p - 2) * (x != 0) * t / safe ** (p - 1)
+
+
+def _sign_tangent(x, t):
+    """The tangent of ``conj(x) / |x|`` (a complex entry's part of a 1- or max-norm's gradient)
+    along ``t``: ``(conj(t) - conj(x) Re(conj(x) t) / |x|^2) / |x|``; 0 where x is 0."""
+    size = np.abs(x)
+    safe = np.where(size == 0, 1, size)
+    along = (np.conj(t) - np.conj(x) * np.real(np.conj(x) * t) / safe ** 2) / safe
+    return np.where(size == 0, 0, along)
 
 
 @helper
@@ -244,10 +272,10 @@ def norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t):
         return unnorm(-np.asarray(g) * t / np.where(ans == 0, 1, ans), x, ans, ord, axis, keepdims)
     if kind == "matrix" or _piecewise_constant(kind, ord):  # (matrix norms: ans not read)
         return np.zeros(np.shape(x))
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
     p = float(ord)
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     tx = _expand_reduced(t, x.shape, ax, keepdims)
     ansx = np.asarray(_expand_reduced(ans, x.shape, ax, keepdims))
     safe = np.where(ansx == 0, 1, ansx)
-    return -gx * tx * (p - 1) * np.sign(x) * np.abs(x) ** (p - 1) / safe ** p
+    return -gx * tx * (p - 1) * np.conj(np.sign(x)) * np.abs(x) ** (p - 1) / safe ** p

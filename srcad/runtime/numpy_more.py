@@ -17,6 +17,7 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import _normalize_axis, _unsupported, unbroadcast
 from .containers import _float_dtype
+from .fft import cotangent_like
 
 
 @helper(nondiff=True)
@@ -82,14 +83,17 @@ def diff_tangent(t, a, n, axis, prepend, append, part):
 def unconvolve(g, a, v, mode, later=False):
     """Adjoint of ``np.convolve(a, v, mode)`` with respect to ``a`` (the convolution is symmetric:
     with respect to ``v``, ``unconvolve(g, v, a, mode)``): ``g`` placed in the full result, then
-    correlated with ``v``. ``later``: the result sits half an entry later in the full one, as
-    ``np.correlate``'s 'same' result does when its second argument is the longer."""
+    correlated with ``v`` (as a convolution with ``v`` reversed: ``np.correlate`` would conjugate a
+    complex ``v``; the transpose of a complex-linear map has none). ``later``: the result sits half
+    an entry later in the full one, as ``np.correlate``'s 'same' result does when its second
+    argument is the longer. A real ``a`` gets a real cotangent."""
     n, m = np.size(a), np.size(v)
     g = np.ravel(g)
     full = np.zeros(n + m - 1, dtype=np.result_type(g, v, float))
     offset = (n + m - 1 - g.size + bool(later)) // 2
     full[offset:offset + g.size] = g
-    return np.reshape(np.correlate(full, np.ravel(v), "valid"), np.shape(a))
+    return cotangent_like(np.reshape(np.convolve(full, np.flip(np.ravel(v)), "valid"), np.shape(a)),
+                          a)
 
 
 # ---- order statistics: np.median, np.percentile, np.quantile -----------------------------------

@@ -1,5 +1,5 @@
 """Helpers of the rules of :mod:`srcad.rules.numpy_more`, part 2: assembly (``np.column_stack``,
-``np.append``, ``np.select``, ``np.rollaxis``, ``np.nan_to_num``), ``np.einsum`` with ``...``,
+``np.r_``/``np.c_``, ``np.append``, ``np.select``, ``np.rollaxis``, ``np.nan_to_num``), ``np.einsum`` with ``...``,
 ``np.meshgrid``, ``np.cross`` with its axes, ``np.gradient``, running extrema, ``np.linspace``'s
 tangent and ``x.item(i)``.
 
@@ -31,6 +31,39 @@ def uncolumn_stack(g, tup):
     widths = [1 if np.ndim(a) < 2 else np.shape(a)[1] for a in tup]
     pieces = np.split(np.asarray(g), np.cumsum(widths)[:-1], axis=1)
     return adjoint_like(tup, [np.reshape(p, np.shape(a)) for p, a in zip(pieces, tup)])
+
+
+def _index_pieces(items, kind):
+    """``(pieces, axis)``: the arrays ``np.r_[items]`` (``kind`` 0) or ``np.c_[items]`` (1)
+    concatenates, each item converted as it converts it alone (a slice to its range, a number to
+    one entry; for ``np.c_`` a vector to a column), and the axis it concatenates them along."""
+    if any(isinstance(item, str) for item in items):
+        raise _unsupported("srcad differentiates np.r_ and np.c_ without a directive string "
+                           "(use np.concatenate or np.stack)")
+    convert = np.c_ if kind else np.r_
+    return [convert[item] for item in items], (-1 if kind else 0)
+
+
+@helper(linear_in="g")
+def unindex_concatenation(g, items, k, kind):
+    """Adjoint of ``np.r_[items]`` / ``np.c_[items]`` (``kind`` 0 / 1) with respect to item ``k``:
+    its piece of ``g``, in the item's shape; a real item gets a real cotangent."""
+    pieces, axis = _index_pieces(items, kind)
+    ends = np.cumsum([np.shape(p)[axis] for p in pieces])
+    part = np.take(np.asarray(g), np.arange(ends[k] - np.shape(pieces[k])[axis], ends[k]), axis=axis)
+    part = np.reshape(part, np.shape(items[k]))
+    return np.real(part) if np.iscomplexobj(part) and not np.iscomplexobj(items[k]) else part
+
+
+@helper(linear_in="t")
+def index_concatenation_tangent(t, items, k, kind):
+    """Tangent of ``np.r_[items]`` / ``np.c_[items]`` along ``t``, a tangent of item ``k``: the
+    converted tangent in its piece, zeros elsewhere."""
+    pieces, axis = _index_pieces(items, kind)
+    converted = (np.c_ if kind else np.r_)[np.reshape(t, np.shape(items[k]))]
+    dtype = np.result_type(converted, float)
+    return np.concatenate([converted if j == k else np.zeros(np.shape(p), dtype=dtype)
+                           for j, p in enumerate(pieces)], axis=axis)
 
 
 @helper(linear_in="g")

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype
-from .broadcasting import _unsupported, unbroadcast
+from .broadcasting import unbroadcast
 from .fft import cotangent_like
 from .numpy_more_arrays import einsum_without_ellipsis
 
@@ -76,10 +76,12 @@ def _matmul_dy(g, x, y):
 
 @helper(linear_in=("g", "y"))
 def dot_dx(g, x, y):
-    """Adjoint of ``np.dot(x, y)`` with respect to ``x`` (scalars, vectors and matrices)."""
+    """Adjoint of ``np.dot(x, y)`` with respect to ``x``: of a product by a scalar, of a matrix
+    product, or (more dimensions) of ``np.tensordot`` over x's last axis and y's second-to-last."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
-    _check_dot(x, y)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        return tensordot_da(g, x, y, _dot_axes(x, y))
     return matmul_dx(g, x, y)
 
 
@@ -88,15 +90,15 @@ def dot_dy(g, x, y):
     """Adjoint of ``np.dot(x, y)`` with respect to ``y``."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
-    _check_dot(x, y)
+    if np.ndim(x) > 2 or np.ndim(y) > 2:
+        return tensordot_db(g, x, y, _dot_axes(x, y))
     return matmul_dy(g, x, y)
 
 
-def _check_dot(x, y):
-    if np.ndim(x) > 2 or np.ndim(y) > 2:
-        raise _unsupported(
-            "srcad: the gradient of np.dot is implemented for scalars, vectors and matrices; "
-            "use np.matmul or np.tensordot for arrays of more dimensions")
+def _dot_axes(x, y):
+    """``np.dot(x, y)`` is ``np.tensordot(x, y, axes)``: x's last axis with y's second-to-last
+    (its only one for a vector), the result's axes in the same order."""
+    return [np.ndim(x) - 1], [max(np.ndim(y) - 2, 0)]
 
 
 def _tensordot_axes(a, b, axes):
@@ -177,8 +179,9 @@ def _einsum_parts(subscripts, operands):
     return inputs.split(","), output
 
 
-@helper(linear_in="g", jvp={"operands": "einsum_adjoint_tangent(g, subscripts, operands, k, t)"},
-        nonlinear=("subscripts",))
+@helper(linear_in="g", jvp={"operands": "einsum_adjoint_tangent(g, subscripts, operands, k, t)",
+                            "subscripts": "einsum_adjoint_tangent(g, subscripts, operands, k, "
+                                          "None, t)"})
 def einsum_adjoint(g, subscripts, operands, k):
     """Adjoint of ``np.einsum(subscripts, *operands)`` with respect to ``operands[k]``
     (``k == -1``: ``subscripts``, an array in the sublist form); real for a real operand

@@ -126,7 +126,14 @@ def mvn_apply_inverse(v, mean, cov):
             "srcad differentiates multivariate_normal.logpdf where mean (an array) or cov (a "
             "matrix) gives the dimension and x has it as its last axis (SciPy reads other shapes "
             "otherwise)")
-    return np.linalg.solve(_covariance(cov, dim), v[..., None])[..., 0]
+    try:
+        return np.linalg.solve(_covariance(cov, dim), v[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        from ..errors import UnsupportedOperationError
+        raise UnsupportedOperationError(
+            "srcad differentiates multivariate_normal.logpdf at an invertible covariance only "
+            "(this one is singular: allow_singular=True's pseudo-inverse is not differentiated "
+            "yet)") from None
 
 
 @helper(jvp={"x": "mvn_apply_inverse(t, mean, cov)", "mean": "-mvn_apply_inverse(t, mean, cov)",

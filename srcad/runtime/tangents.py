@@ -14,8 +14,8 @@ import numpy as np
 from ._registry import helper
 from .containers import ABSENT, DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
 from .objects import ObjectAdjoint, structure, zero_value
-from .broadcasting import _SCALAR_TYPES, _unsupported, refuse_complex
-from .assembly import _cast_kind
+from .broadcasting import _SCALAR_TYPES, refuse_complex
+from .assembly import _cast_kind, partition_order
 from .linalg import inverse_gaps, mT
 from .products import einsum_adjoint, einsum_normal
 
@@ -99,6 +99,13 @@ def reduction_tangent(p, v, axis=None, keepdims=False):
 
 
 @helper(linear_in="v")
+def real_tangent(v, ans):
+    """The tangent ``v`` of a real result ``ans`` (a norm, a variance of a complex value, computed
+    as a sum of gradient times tangent: ``Re(sum(conj(x) t)) / |x|``): its real part."""
+    return np.real(v) if np.iscomplexobj(v) and not np.iscomplexobj(ans) else v
+
+
+@helper(linear_in="v")
 def astype_tangent(v, dtype):
     """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans; a cast to a complex
     type is refused (srcad does not differentiate complex values yet); ``None``: no cast."""
@@ -125,18 +132,27 @@ def sort_tangent(v, a, axis=-1):
     return np.take_along_axis(np.asarray(v), order, axis=axis)
 
 
+@helper(linear_in="v")
+def partition_tangent(v, a, ans, kth, axis=-1):
+    """Tangent of ``np.partition``: the tangent entries follow their values."""
+    order, ax = partition_order(a, ans, kth, axis)
+    v = np.broadcast_to(v, np.shape(a))
+    return np.take_along_axis(np.ravel(v) if axis is None else v, order, axis=ax)
+
+
 @helper(linear_in="v", nonlinear=("a", "ans"))
 def cumprod_tangent(v, a, ans, axis=None):
     """Tangent of ``np.cumprod``: sum over i <= j of v_i times the product of the other a_k, k <= j
     (exact at zeros too)."""
-    a, v = np.asarray(a, dtype=float), np.asarray(v, dtype=float)
+    dtype = _float_dtype(a, v)  # (complex for a complex product)
+    a, v = np.asarray(a, dtype=dtype), np.asarray(v, dtype=dtype)
     if axis is None:
         a, v, axis = a.ravel(), v.ravel(), 0
     if np.all(a != 0):
         return ans * np.cumsum(v / a, axis=axis)
     a, v = np.moveaxis(a, axis, -1), np.moveaxis(v, axis, -1)
     n = a.shape[-1]
-    out = np.zeros(a.shape)
+    out = np.zeros(a.shape, dtype=dtype)
     for i in range(n):
         factors = a.copy()
         factors[..., i] = v[..., i]
@@ -154,18 +170,23 @@ def einsum_tangent(v, subscripts, operands, k):
     return np.einsum(subscripts, *operands[:k], v, *operands[k + 1:])
 
 
-@helper(linear_in=("g", "v"), nonlinear=("operands",))
-def einsum_adjoint_tangent(g, subscripts, operands, k, v):
+@helper(linear_in=("g", "v", "v_subscripts"), nonlinear=("operands",))
+def einsum_adjoint_tangent(g, subscripts, operands, k, v, v_subscripts=None):
     """Tangent of ``einsum_adjoint(g, subscripts, operands, k)`` along tangents ``v`` of the
-    operands (it is linear in each operand other than the k-th)."""
-    if not isinstance(subscripts, str):
-        raise _unsupported("srcad: the second derivative of np.einsum in its sublist form is not "
-                           "implemented (write the subscripts as a string)")
-    total = np.zeros(np.shape(operands[k]))
-    for j in range(len(operands)):
-        if j != k and v[j] is not None:
-            changed = list(operands[:j]) + [v[j]] + list(operands[j + 1:])
-            total = total + einsum_adjoint(g, subscripts, changed, k)
+    operands and ``v_subscripts`` of ``subscripts`` (an array in the sublist form): it is linear
+    in each operand other than the k-th. The sublist form is read in its string form
+    (:func:`einsum_normal`), the tangents of its arrays with it."""
+    if isinstance(subscripts, str):
+        spec, arrays, j, tangents = subscripts, tuple(operands), k, tuple(v)
+    else:
+        spec, arrays, j = einsum_normal(subscripts, operands, k)
+        everything = (v_subscripts, *(v if v is not None else (None,) * len(operands)))
+        tangents = everything[0::2][:len(arrays)]
+    total = np.zeros(np.shape(arrays[j]), dtype=np.result_type(g, *arrays, float))
+    for i, d in enumerate(tangents):
+        if i != j and d is not None and not isinstance(d, (list, tuple)):
+            changed = list(arrays[:i]) + [d] + list(arrays[i + 1:])
+            total = total + einsum_adjoint(g, spec, changed, j)
     return total
 
 
