@@ -278,16 +278,22 @@ def parse(fn) -> Parsed:
     source = "".join(lines)
     dedented = textwrap.dedent(source)
     indent = _first_code_line(source) - _first_code_line(dedented)
-    try:
-        module = gast.parse(dedented)
-    except SyntaxError as exc:  # e.g. a lambda inside a larger expression: getsource gives a fragment
-        raise SourceUnavailableError(
-            f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
-            Location(filename, first_lineno, 0),
-        ) from None
-    funcs = [n for n in module.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
-    if fn.__name__ == "<lambda>":
+    module = _file_tree(fn) if fn.__name__ == "<lambda>" else None
+    if module is not None:  # (its whole file: a lambda may span lines, or sit in a dict)
+        first_lineno, indent = 1, 0
         funcs = [_lambda_as_def(fn, module, filename, first_lineno)]
+    else:
+        try:
+            module = gast.parse(dedented)
+        except SyntaxError as exc:
+            raise SourceUnavailableError(
+                f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
+                Location(filename, first_lineno, 0),
+            ) from None
+        funcs = [n for n in module.body
+                 if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
+        if fn.__name__ == "<lambda>":
+            funcs = [_lambda_as_def(fn, module, filename, first_lineno)]
     if not funcs:
         raise UnsupportedSyntaxError(
             f"{fn.__qualname__!r} is not defined with 'def'", Location(filename, first_lineno, 0)
@@ -364,6 +370,34 @@ def _source_lines(fn):
     if fn.__name__ == "<lambda>":
         return [lines[start]], start + 1
     return inspect.getblock(lines[start:]), start + 1
+
+
+_files: dict = {}  # file name -> (its lines as linecache held them, its gast tree): the latest
+
+
+def _file_tree(fn):
+    """A module holding the lambdas that start on the line of the lambda ``fn``, found in the tree
+    of its whole file (a lambda may span lines, or sit in a dict display over several lines),
+    parsed once per version of the file's text; None where the file does not parse (a fragment:
+    its own line is read instead)."""
+    code = fn.__code__
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    found = _files.get(code.co_filename)
+    if found is None or found[0] is not lines:
+        try:
+            found = (lines, gast.parse("".join(lines)))
+        except (SyntaxError, ValueError):
+            found = (lines, None)
+        _files.clear()  # (one file kept: the lambdas of a table sit in one)
+        _files[code.co_filename] = found
+    if found[1] is None:
+        return None
+    import copy
+    wanted = [n for n in gast.walk(found[1]) if isinstance(n, gast.Lambda)
+              and n.lineno == code.co_firstlineno]
+    inner = {id(m) for n in wanted for m in gast.walk(n.body) if isinstance(m, gast.Lambda)}
+    wanted = [n for n in wanted if id(n) not in inner]  # (each once: the module is walked)
+    return gast.Module(body=[gast.Expr(value=copy.deepcopy(n)) for n in wanted], type_ignores=[])
 
 
 def _lambda_as_def(fn, module, filename, first_lineno):
