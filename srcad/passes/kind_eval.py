@@ -18,6 +18,7 @@ radix-2 FFT) costs one evaluation per distinct call, not one per path through th
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
 import threading
 import types
@@ -159,6 +160,10 @@ def method_result(kind, attr, args, keywords):
     """The kind of ``obj.attr(*args)`` for ``obj`` of kind ``kind`` (an instance)."""
     if not isinstance(kind, K.Instance):
         return K.UNKNOWN
+    from .constructors import is_namedtuple_class
+    if attr == "_replace" and not args and is_namedtuple_class(kind.cls):
+        from .kind_flow import replaced_kind
+        return replaced_kind(kind, keywords)
     if kind.attribute(attr) is not None:
         held = kind.attribute(attr)
         return call_result(held.fn, args, keywords) if isinstance(held, K.Function) \
@@ -186,6 +191,10 @@ def callable_result(kind, args, keywords):
         from .constructors import is_user_class
         if is_user_class(fn):
             return construction_kind(fn, args, keywords)
+        if fn is dataclasses.replace and len(args) == 1 and isinstance(args[0], K.Instance) \
+                and dataclasses.is_dataclass(args[0].cls):  # (as pass 6 reads it: kind_flow)
+            from .kind_flow import replaced_kind
+            return replaced_kind(args[0], keywords)
         if isinstance(fn, types.MethodType) and isinstance(fn.__self__, type):
             return call_result(fn.__func__, [K.Function(fn.__self__)] + list(args), keywords)
         if _rules().lookup(fn) is not None:
