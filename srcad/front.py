@@ -2,10 +2,12 @@
 
 Accepts: a user's Python function (or a nested def, :class:`srcad.passes.parse.NestedFunction`), the
 names of the parameters to differentiate (an :class:`~srcad.passes.parse.ExtraArgument` for an
-argument its ``*args`` takes), and ``static``, a :class:`~srcad.passes.parse.Specialization`: the
-functions its called parameters hold, how many extra positional arguments it gets, the
-keyword arguments its ``**kwargs`` gets and the kinds of the objects it is passed
-(:mod:`srcad.passes.kinds`).
+argument its ``*args`` takes, a :class:`~srcad.passes.closures.ClosureArgument` for a value a
+function made by the caller carries), and ``static``, a
+:class:`~srcad.passes.parse.Specialization`: the functions its called parameters hold (a
+:class:`~srcad.passes.closures.Closure` for one the caller made: a keyword parameter per value
+it carries is added), how many extra positional arguments it gets, the keyword arguments its
+``**kwargs`` gets and the kinds of the objects it is passed (:mod:`srcad.passes.kinds`).
 Guarantees: :func:`analyse` runs parse, fence, lower, desugar, anf, ops and activity in that order,
 one call each, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
 program after each, with the facts of ops and activity), and returns an :class:`Analysed`.

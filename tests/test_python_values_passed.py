@@ -176,6 +176,14 @@ def f(k, y0):
     k = k * 10.0
     return np.sum(euler(p, y0, 4)) + k
 """, (0.5, X), (0, 1)),
+    "a partial made in two branches, called and passed": ("""
+def f(k, y0):
+    if k > 0.3:
+        p = functools.partial(rhs, k=k * 2.0, c=k)
+    else:
+        p = functools.partial(rhs, k=k, c=1.0)
+    return np.sum(p(y0) * euler(p, y0, 3))
+""", (0.5, X), (0, 1)),
     "a partial passed inline, with a positional value": ("""
 def f(c, y0):
     return np.sum(euler(functools.partial(rhs, k=0.5, c=c), y0, 3) * y0)
@@ -282,6 +290,12 @@ def f(q, lengths):
     us, vs = zip(*pts)
     return (xs[-1] - 1.0) ** 2 + ys[-1] ** 2 + np.sum(np.array(us) * np.array(vs))
 """, (np.array([0.3, 0.5, -0.4]), np.array([1.0, 0.8, 0.5])), (0, 1)),
+    "a, b = zip(*pairs) of a list display (was refused)": ("""
+def f(x):
+    pairs = [(x, 1.0), (2.0 * x, 2.0)]
+    a, b = zip(*pairs)
+    return np.sum(a[1] * b[1] + a[0] ** 2)
+""", (X,), (0,)),
     "dataclasses.replace of a frozen dataclass through a helper, twice": ("""
 def f(state, g):
     for _ in range(2):
@@ -557,3 +571,60 @@ def f(k, y0):
     return np.sum(euler(lambda y: -k * y, y0, 3))
 """, NAMESPACE, name="f")
     srcad.check_grads(f, (0.5, X.copy()), argnums=(0, 1))  # (the gradient is right: passes)
+
+
+# -- what a helper changes: a list holding its argument is not its argument --------------------------
+
+@pytest.mark.parametrize("body, changes", [
+    ("ys = [y0]\n    ys.append(ys[-1] * 2.0)\n    return np.stack(ys)", False),
+    ("ys = [y0]\n    ys.insert(0, y0 * 3.0)\n    ys.reverse()\n    return np.stack(ys)", False),
+    ("ys = list([y0])\n    ys.pop()\n    ys.append(y0 + 1.0)\n    return ys[0]", False),
+    ("ys = [y0]\n    ys[0] += 1.0\n    return ys[0] * 2.0", True),
+    ("ys = [y0]\n    first = ys[0]\n    first *= 3.0\n    return first", True),
+    ("ys = y0\n    ys += 1.0\n    return ys", True),
+    ("for ys in [y0]:\n        ys *= 2.0\n    return y0", True),
+])
+def test_a_helper_changing_a_list_that_holds_its_argument(body, changes):
+    """'ys = [y0]; ys.append(v)' changes a new list, not y0 (was refused: AliasingError); a write
+    into the item itself ('ys[0] += 1') changes y0, and is still refused."""
+    f = make_function(f"""
+def helper(y0):
+    {body}
+
+def f(x):
+    y = x * 1.5
+    z = helper(y)
+    return np.sum(z * y) + np.sum(np.sin(z))
+""", NAMESPACE, name="f")
+    if changes:
+        with pytest.raises(srcad.AliasingError, match="changes its argument 'y0'"):
+            srcad.grad(f)(X.copy())
+    else:
+        _every_mode(f, (X,))
+
+
+@dataclasses.dataclass
+class Layer:
+    W: np.ndarray
+    act: Callable
+
+
+def test_a_dataclass_field_holding_a_function_passed_in():
+    """The function an argument's field holds (a module-level lambda of a dict, a partial) is a
+    call of that function; the gradient reaches the other fields."""
+    f = make_function("""
+def f(layer, x):
+    return np.sum(layer.act(x @ layer.W) ** 2)
+""", NAMESPACE, name="f")
+    x = np.array([[0.5, -1.0], [2.0, 0.3]])
+    for act in (ACTS["gelu"], ACT, np.tanh):
+        W = np.array([[0.3, -0.2], [0.1, 0.4]])
+        g = srcad.grad(f)(Layer(W, act), x)
+        eps = 1e-6
+        for idx in np.ndindex(W.shape):
+            e = np.zeros_like(W)
+            e[idx] = eps
+            fd = (f(Layer(W + e, act), x) - f(Layer(W - e, act), x)) / (2 * eps)
+            np.testing.assert_allclose(g.W[idx], fd, rtol=1e-6, atol=1e-8)
+        check_grad(lambda W, x: f(Layer(W, act), x), (W, x), 0)
+        check_hvp(lambda W, x: f(Layer(W, act), x), (W, x), 0)

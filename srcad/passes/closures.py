@@ -179,16 +179,18 @@ def _load(name):
 
 def check_uses(parsed, ops, origin) -> None:
     """Refuse, at its line, a use of a function value other than a call of it, an argument of a
-    call of a user's function specialized on it, or a test ``f is None`` (see the module
-    docstring). ``origin``: statement -> the user's statement it came from."""
+    call of a user's function specialized on it, a test ``f is None``, or a statement run as
+    written (``print(f)``; see the module docstring). ``origin``: statement -> the user's
+    statement it came from."""
     values = set(parsed.nested) | set(parsed.partial_values) | {
         p for p, v in parsed.static.items() if isinstance(v, Closure)}
     if not values:
         return
     for stmt, op in ops.items():
         value = getattr(stmt, "value", None)
-        if value is None or isinstance(stmt, gast.FunctionDef):
-            continue
+        if value is None or isinstance(stmt, gast.FunctionDef) or (
+                op is not None and op.kind.value == "effect"):
+            continue  # (print, assert, raise: run as written, never differentiated)
         for node in gast.walk(stmt):
             if not (isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load)
                     and node.id in values):

@@ -139,13 +139,11 @@ def _namedtuples_new(fn) -> bool:
 def _frozen_hook(cls, hook) -> bool:
     """A frozen dataclass's own ``__setattr__``/``__delattr__`` (they only raise; its
     ``__init__`` sets fields by ``object.__setattr__``, as ``new_object`` does)?"""
-    params = getattr(cls, "__dataclass_params__", None)
-    return hook in ("__setattr__", "__delattr__") and params is not None and params.frozen \
-        and _generated(cls.__dict__[hook])
+    return hook in ("__setattr__", "__delattr__") and _generated(cls.__dict__[hook]) \
+        and getattr(getattr(cls, "__dataclass_params__", None), "frozen", False)
 
 
-def _generated(init) -> bool:
-    """Is ``init`` the ``__init__`` that ``dataclasses`` wrote (no source file)?"""
+def _generated(init) -> bool:  # the __init__ that dataclasses wrote (no source file)?
     return getattr(getattr(init, "__code__", None), "co_filename", "") == "<string>"
 
 
