@@ -628,3 +628,55 @@ def f(layer, x):
             np.testing.assert_allclose(g.W[idx], fd, rtol=1e-6, atol=1e-8)
         check_grad(lambda W, x: f(Layer(W, act), x), (W, x), 0)
         check_hvp(lambda W, x: f(Layer(W, act), x), (W, x), 0)
+
+
+def reads_in_a_nested_def(f, x):
+    def inner(v):
+        return f(1.0) * v
+    return inner(x)
+
+
+def reads_in_a_lambda(f, x):
+    g = lambda v: f(v) * 2.0
+    return g(x)
+
+
+@pytest.mark.parametrize("source, words", [
+    # the helper's nested def calls the function on a constant: its value depends on k, which
+    # the nested def's parameter would not carry (was a zero gradient for k)
+    ("return np.sum(reads_in_a_nested_def(lambda t: k * t, x))",
+     "read by the nested function 'inner'"),
+    ("return np.sum(reads_in_a_lambda(lambda t: k * t, x))", "read by the lambda bound to 'g'"),
+    ("layer = Layer(x, lambda y: -k * y)\n    return np.sum(layer.act(layer.W))",
+     "stored in an object built here"),
+    ("p = functools.partial(rhs, k=k)\n    layer = Layer(x, p)\n"
+     "    return np.sum(layer.act(layer.W))", "stored in an object built here"),
+])
+def test_a_function_made_here_read_where_srcad_cannot_follow_is_refused(source, words):
+    f = make_function(f"""
+def f(k, x):
+    {source}
+""", dict(NAMESPACE, reads_in_a_nested_def=reads_in_a_nested_def,
+          reads_in_a_lambda=reads_in_a_lambda, Layer=Layer), name="f")
+    for run in (lambda: srcad.grad(f, argnums=(0, 1))(0.5, np.array([1.0, 2.0])),
+                lambda: srcad.jvp(f, (0.5, np.array([1.0, 2.0])), (1.0, None))):
+        with pytest.raises(srcad.UnsupportedSyntaxError, match=words) as info:
+            run()
+        assert info.value.hint
+
+
+def test_dataclasses_replace_of_an_object_of_unknown_class_says_what_to_write():
+    """The standard library is never read: dataclasses.replace of an object whose class srcad
+    cannot tell (what copy.copy returned) is refused at the user's line (it was refused inside
+    dataclasses.py)."""
+    f = make_function("""
+def f(w):
+    state = copy.copy(Plain(w))
+    state = dataclasses.replace(state, w=state.w * 2.0)
+    return np.sum(state.w ** 2)
+""", dict(NAMESPACE, copy=__import__("copy")), name="f")
+    with pytest.raises(srcad.SrcadError, match="dataclasses.replace") as info:
+        srcad.grad(f)(np.array([1.0, 2.0]))
+    assert info.value.location.filename == f.__code__.co_filename
+    assert info.value.location.lineno == 4
+    assert "C(a=" in info.value.hint

@@ -186,6 +186,15 @@ def check_uses(parsed, ops, origin) -> None:
         p for p, v in parsed.static.items() if isinstance(v, Closure)}
     if not values:
         return
+    for nested in parsed.nested.values():  # (it would call the function unseen: its parameter
+        read = sorted(set(nested.captured) & values)  # holds no derivative of what that reads)
+        if read:
+            raise UnsupportedSyntaxError(
+                f"{_what(parsed, read[0])} is read by {describe(nested)}: srcad follows a "
+                "function made here, or given by the caller, only where this function calls it "
+                "or passes it to a function of yours", parsed.location(nested.node),
+                hint=f"call '{read[0]}' here and pass its value, or pass '{read[0]}' to "
+                     f"{describe(nested)} as an argument")
     for stmt, op in ops.items():
         value = getattr(stmt, "value", None)
         if value is None or isinstance(stmt, gast.FunctionDef) or (
@@ -216,7 +225,14 @@ def _passed(node, op) -> bool:
 def _refuse(parsed, stmt, node, op, origin):
     what = _what(parsed, node.id)
     value = stmt.value
-    if isinstance(value, gast.Call) and (op is None or op.callee is None):
+    from ..runtime.instances import build, new_object
+    callee = _callee(value, parsed)
+    if callee in (build, new_object):
+        message = (f"{what} is stored in an object built here: srcad follows a function made "
+                   "here only where it is called or passed to a function of yours")
+        hint = ("pass the function to the function of yours that calls it, or keep it in an "
+                "object made outside the function differentiated (a module-level function)")
+    elif isinstance(value, gast.Call) and (op is None or op.callee is None):
         from .parse import dotted_name
         callee = dotted_name(value.func) or "this function"
         message = (f"{what} is passed to '{callee}', which srcad cannot read: it would call the "
@@ -237,6 +253,13 @@ def _refuse(parsed, stmt, node, op, origin):
     where = origin.get(stmt, stmt)
     location = parsed.location(node if hasattr(node, "lineno") else where)
     raise UnsupportedSyntaxError(message, location, hint=hint)
+
+
+def _callee(value, parsed):
+    """The object a call's function denotes by a name srcad bound or the user's (else None)."""
+    if not isinstance(value, gast.Call) or not isinstance(value.func, gast.Name):
+        return None
+    return parsed.namespace.lookup(value.func.id, None)
 
 
 def _what(parsed, name) -> str:

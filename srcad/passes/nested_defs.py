@@ -55,7 +55,10 @@ def check_nested(fence, node: gast.FunctionDef):
         if id(use) not in calls and id(use) not in passed:
             fence.fail(use, f"the nested function '{node.name}' may only be called here or "
                            "passed to a function of yours, not stored, returned or rebound "
-                           "(srcad differentiates calls to it)")
+                           "(srcad differentiates calls to it)",
+                       hint=f"call '{node.name}' where it is needed, or pass it to a function "
+                            "of yours; to choose between functions, write an 'if' that calls "
+                            "the one it needs")
         if not defined_before(parent, node, use):
             fence.fail(use, f"the nested function '{node.name}' is called here, where its "
                            "'def' may not have run (Python would raise an error): srcad "
