@@ -2,10 +2,12 @@
 
 Accepts: a user's Python function (or a nested def, :class:`srcad.passes.parse.NestedFunction`), the
 names of the parameters to differentiate (an :class:`~srcad.passes.parse.ExtraArgument` for an
-argument its ``*args`` takes), and ``static``, a :class:`~srcad.passes.parse.Specialization`: the
-functions its called parameters hold, how many extra positional arguments it gets, the
-keyword arguments its ``**kwargs`` gets and the kinds of the objects it is passed
-(:mod:`srcad.passes.kinds`).
+argument its ``*args`` takes, a :class:`~srcad.passes.closures.ClosureArgument` for a value a
+function made by the caller carries), and ``static``, a
+:class:`~srcad.passes.parse.Specialization`: the functions its called parameters hold (a
+:class:`~srcad.passes.closures.Closure` for one the caller made: a keyword parameter per value
+it carries is added), how many extra positional arguments it gets, the keyword arguments its
+``**kwargs`` gets and the kinds of the objects it is passed (:mod:`srcad.passes.kinds`).
 Guarantees: :func:`analyse` runs parse, fence, lower, desugar, anf, ops and activity in that order,
 one call each, each followed by :func:`srcad.hooks.after` (so ``SRCAD_DEBUG_PASSES=1`` prints the
 program after each, with the facts of ops and activity), and returns an :class:`Analysed`.
@@ -22,15 +24,17 @@ import gast
 from .hooks import after
 from .naming import Namer
 from .passes import activity as activity_pass
-from .passes import alias, objects
+from .passes import alias, closures, objects
 from .passes.anf import anf
 from .passes.constructors import initializer_tree
 from .passes.desugar import desugar
 from .passes.fence import fence
+from .passes.idioms import rewrite_idioms
 from .passes.lambdas import rewrite_lambdas
 from .passes.forward import tangent_parameter_names
 from .passes.lists import changed_list
 from .passes.lower import lower
+from .passes.reduce import lower_reduce
 from .passes.ops import Op, OpKind, classify, sequence_names
 from .passes.parse import ExtraArgument, NestedFunction, Specialization, parse
 from .passes.syntax import simple_statements
@@ -62,6 +66,8 @@ def analyse(fun, wrt, static=None, *, forward=False) -> Analysed:
     parsed, fun, wrt = _read(fun, wrt, static)                              # 1
     name = parsed.tree.name
     after(Pass.PARSE, name, parsed.tree)
+    lower_reduce(parsed)  # (functools.reduce as the loop it runs: passes.reduce)
+    rewrite_idioms(parsed)  # (d.update(m), a, b = zip(*rows) as Python runs them: passes.idioms)
     rewrite_lambdas(parsed)  # (each lambda a nested def, for the fence to check: passes.lambdas)
     fence(parsed)                                                           # 2
     after(Pass.FENCE, name, parsed.tree)
@@ -90,11 +96,16 @@ def _read(fun, wrt, static):
     :class:`~srcad.passes.parse.Specialization` or ``None``): ``(parsed, fun, wrt)``, ``fun`` the
     user's Python function (a nested def's enclosing one), ``wrt`` with each
     :class:`~srcad.passes.parse.ExtraArgument` replaced by its parameter's name."""
+    callee = fun
     if isinstance(fun, NestedFunction):
         parsed, fun = fun.parsed(), fun.parent.fn
     else:
         parsed = parse(fun)
     static = static or Specialization()
+    # a function made by the caller: a parameter per value it carries (passes.closures)
+    closure_arguments = closures.add_parameters(parsed, callee, static.functions)
+    wrt = [closure_arguments[(p.param, p.slot)] if isinstance(p, closures.ClosureArgument) else p
+           for p in wrt]
     if static.initializer is not None:  # '__init__' building an object (passes.constructors)
         initializer_tree(parsed, static.initializer)
     if static.extra_arguments is not None:
@@ -104,7 +115,8 @@ def _read(fun, wrt, static):
     # (vjp, jvp, check_grads and srcad.source take no keyword arguments: 'None' is none)
     parsed.specialize_kwargs(static.keywords or ())
     called = parsed.called_parameters()
-    parsed.static = {k: v for k, v in static.functions if k in called}
+    parsed.static = {k: v for k, v in static.functions
+                     if k in called or isinstance(v, closures.Closure)}
     parsed.mappings = frozenset(static.mappings)
     varargs = [n for names in parsed.varargs.values() for n in names]
     parsed.kinds = {varargs[p.index] if isinstance(p, ExtraArgument) else p: kind
@@ -124,10 +136,12 @@ def _classify(parsed, normalized, namer):
     helpers.local_names = normalized.locals
     simple = list(simple_statements(normalized.tree.body))
     sequences = sequence_names(simple, parsed)
-    return helpers, {stmt: Op(OpKind.RULE, (stmt.targets[0].id,), NONDIFF, {}, stmt.value)
-                     if stmt in normalized.constants  # (a mapping's keys, listed by pass 5)
-                     else classify(stmt, parsed, normalized.locals, helpers, sequences)
-                     for stmt in simple}
+    ops = {stmt: Op(OpKind.RULE, (stmt.targets[0].id,), NONDIFF, {}, stmt.value)
+           if stmt in normalized.constants  # (a mapping's keys, listed by pass 5)
+           else classify(stmt, parsed, normalized.locals, helpers, sequences)
+           for stmt in simple}
+    closures.check_uses(parsed, ops, normalized.origin)  # functions made here: called or passed
+    return helpers, ops
 
 
 def _stack_constants(parsed, normalized, ops) -> frozenset:

@@ -259,21 +259,6 @@ REFUSED = {
             rng = make_noise()
             return np.sum(rng.normal(x, 2.0, 3))
         """, srcad.UnsupportedOperationError, "numpy.random.Generator", 4),
-    "a lambda passed as a value": ("""
-        def f(x):
-            return np.sum(apply(lambda v: v * x, x))
-        """, srcad.SrcadError, "lambda", 3),
-    "a nested def passed as a value": ("""
-        def f(x):
-            def inner(v):
-                return v * x
-            return np.sum(relu(inner(x)) + apply(inner, x))
-        """, srcad.SrcadError, "only be called", 5),
-    "a partial made inside the function, passed to a helper": ("""
-        def f(x):
-            p = partial(np.power, x)
-            return np.sum(apply(p, 2.0))
-        """, srcad.SrcadError, "'p'|'partial'|'h'", None),  # (at its line, or in apply's call)
     "partials of two functions by a branch": ("""
         def f(x):
             if x[0] > 0:

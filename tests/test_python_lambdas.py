@@ -241,10 +241,6 @@ REFUSED = {
         def f(w):
             return sum(list(filter(lambda v: v > 0, w)))
     """, 3, "filter"),
-    "passed_to_a_user_function": ("""
-        def f(w):
-            return np.sum(apply(lambda v: v ** 2 * w[2], w))
-    """, 3, "passed to a function"),
     "conditional_expression": ("""
         def f(w):
             g = (lambda v: v * 2.0) if w.shape[0] > 2 else np.sin
@@ -264,12 +260,6 @@ REFUSED = {
             fs = [lambda v: v * w, np.sin]
             return np.sum(fs[0](w))
     """, 3, "container"),
-    "named_then_passed": ("""
-        def f(w):
-            g = lambda v: v * w
-
-            return np.sum(apply(g, w))
-    """, 3, "line 5"),
     "named_then_returned": ("""
         def f(w):
             g = lambda v: v * w

@@ -845,12 +845,6 @@ OTHER_REFUSED = [
             s = set(x * 1.0)
             return sum(s)
         """, 3, "no gradient rule for 'set'"),
-    ("""
-        def f(x):
-            pairs = [(x, 1.0), (2.0 * x, 2.0)]
-            a, b = zip(*pairs)
-            return np.sum(a[1] * b[1])
-        """, 4, "no gradient rule for 'zip'"),
 ]
 
 

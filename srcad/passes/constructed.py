@@ -66,6 +66,13 @@ class Builds:
             kind = self.kind(value.args[0].id)
             if isinstance(kind, K.Instance) and dataclasses.is_dataclass(kind.cls):
                 return self.replaced(stmt, value.args[0].id, kind, value.keywords)
+            from .object_calls import Refusal
+            self.refuse(stmt, Refusal(
+                f"srcad cannot tell the class of '{value.args[0].id}' here ({kind!r}), so it "
+                "cannot build the object dataclasses.replace makes (it never reads the standard "
+                "library's own source)",
+                f"pass '{value.args[0].id}' as an argument, or return it from a function of "
+                "yours srcad reads, or build the new object with its class: C(a=..., b=...)"))
         return None
 
     def construct(self, stmt, cls, args, keywords) -> list:

@@ -15,8 +15,8 @@ one) why srcad cannot prove a build from the attribute values is the object Pyth
 * ``"empty"``: ``object.__init__``, called without arguments.
 
 Refused: a metaclass other than ``type`` (or an ``ABCMeta`` with abstract methods), ``__new__``,
-``__slots__``, ``__setattr__``, ``__getattr__``, ``__getattribute__``, ``__delattr__``, ``__del__``,
-an attribute name that is a descriptor of the class (a property, a slot), and any other use of
+``__slots__``, ``__setattr__``, ``__getattr__``, ``__getattribute__``, ``__delattr__``, ``__del__``
+(not those ``dataclass(frozen=True)`` writes, which only raise), an attribute name that is a descriptor of the class (a property, a slot), and any other use of
 ``self`` in ``__init__`` (a method called on it, ``self`` passed or returned, an attribute read
 before it is set, an attribute set inside a branch or loop, an early ``return``).
 
@@ -103,7 +103,8 @@ def _construction(cls, _inits):
             continue
         for hook in _HOOKS:
             if hook in c.__dict__ and not (namedtuple and hook == "__new__"
-                                           and _namedtuples_new(c.__dict__[hook])):
+                                           and _namedtuples_new(c.__dict__[hook])) \
+                    and not _frozen_hook(c, hook):
                 return f"{what} defines '{hook}' ({c.__qualname__})"
         if "__slots__" in c.__dict__ and not (namedtuple and c.__dict__["__slots__"] == ()):
             return f"{what} has '__slots__' ({c.__qualname__})"
@@ -135,8 +136,14 @@ def _namedtuples_new(fn) -> bool:
         getattr(getattr(fn, "__code__", None), "co_filename", "") == "<string>"
 
 
-def _generated(init) -> bool:
-    """Is ``init`` the ``__init__`` that ``dataclasses`` wrote (no source file)?"""
+def _frozen_hook(cls, hook) -> bool:
+    """A frozen dataclass's own ``__setattr__``/``__delattr__`` (they only raise; its
+    ``__init__`` sets fields by ``object.__setattr__``, as ``new_object`` does)?"""
+    return hook in ("__setattr__", "__delattr__") and _generated(cls.__dict__[hook]) \
+        and getattr(getattr(cls, "__dataclass_params__", None), "frozen", False)
+
+
+def _generated(init) -> bool:  # the __init__ that dataclasses wrote (no source file)?
     return getattr(getattr(init, "__code__", None), "co_filename", "") == "<string>"
 
 

@@ -53,6 +53,7 @@ _UNSEEN_KEYS = ("needs a mapping whose keys srcad can see: a dict display with c
                 "nothing changes")
 
 _UNBOUND = object()
+_DICT_METHODS = frozenset({"update", "setdefault", "popitem", "clear"})
 
 # Every node kind the rest of the pipeline handles.
 _SUPPORTED = {
@@ -113,8 +114,8 @@ class _Fence:
         self.handlers = 0  # how many 'except' handlers the statement checked is in
         self.loops = 0  # how many loop bodies
 
-    def fail(self, node, message):
-        raise UnsupportedSyntaxError(message, self.parsed.location(node))
+    def fail(self, node, message, hint=None):
+        raise UnsupportedSyntaxError(message, self.parsed.location(node), hint=hint)
 
     def check_function(self, fn: gast.FunctionDef, outer=frozenset()):
         self.tree = fn
@@ -191,9 +192,18 @@ class _Fence:
             is_docstring = isinstance(value, gast.Constant) and isinstance(value.value, str)
             is_print = (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
                         and value.func.id == "print")
+            what = dotted_name(value.func) or getattr(value.func, 'attr', 'the call') \
+                if isinstance(value, gast.Call) else ""
+            if isinstance(value, gast.Call) and getattr(value.func, "attr", None) \
+                    in _DICT_METHODS:
+                self.fail(stmt, f"'{what}(...)' changes a value in place, which srcad cannot "
+                                "differentiate here (a dict's 'update' is followed on a "
+                                "parameter or local of the function only)",
+                          hint="for a dict, write its keys ('d[k] = v') into a local dict, or "
+                               "build a new one ('d = {**d, \"k\": v}', a dict comprehension)")
             if isinstance(value, gast.Call) and not is_list_method(value) \
                     and self.has_side_effect(value):
-                self.fail(stmt, f"'{dotted_name(value.func) or getattr(value.func, 'attr', 'the call')}(...)' changes a "
+                self.fail(stmt, f"'{what}(...)' changes a "
                                 "value in place, which srcad cannot differentiate here; compute a "
                                 "new array instead (np.where, y[i] = v). (np.copyto(y, v), "
                                 "np.add.at(y, i, v) and np.subtract.at(y, i, v) on a local "
@@ -248,7 +258,8 @@ class _Fence:
         return obj in (runtime.check_unshared, runtime.check_not_array, runtime.check_finite,
                        runtime.check_sequence, runtime.check_distinct, runtime.check_extend,
                        runtime.check_item_not_array, runtime.check_recomputed,
-                       runtime.restore_entry)  # (and a dict's entry put back by the backward)
+                       runtime.restore_entry,  # (and a dict's entry put back by the backward)
+                       runtime.check_dict_update, runtime.check_unzip)  # (passes.idioms)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):
@@ -353,9 +364,14 @@ class _Fence:
                                                                          gast.Tuple, gast.Set)):
                 if length(child.value, self.parsed, self.tree) is None:
                     self.fail(child, "star-unpacking ('*x') needs a sequence whose length srcad "
-                                     "can see: a tuple or list display, the function's own "
-                                     "'*args', or a local assigned once a tuple, or a list "
-                                     "nothing changes")
+                                     "can see before the function runs: a tuple or list display "
+                                     "written here ('*(a, b)'), the function's own '*args', or "
+                                     "a local assigned once such a display (a list one that "
+                                     "nothing changes); not a parameter or what a call returns",
+                              hint="transpose with 'a, b = zip(*rows)' as a statement of its "
+                                   "own (srcad follows that), or index the items ('xs = [r[0] "
+                                   "for r in rows]'), or pass the values as arguments of their "
+                                   "own ('*args' of the function called)")
                 continue  # expanded by anf (srcad.passes.unpacking)
             if kind in _SUPPORTED and kind is not gast.FunctionDef:
                 continue

@@ -42,7 +42,8 @@ from . import lists
 from .alias import alias_groups
 from .lists import kinds as list_kinds
 from .ops import OpKind
-from .parse import NestedFunction, local_names, parameter_names
+from .closures import call_arguments
+from .parse import local_names, parameter_names
 from .statements import rewrap
 from .syntax import (assign as _assign, call as _call, function as _function, load,
                      returned_names, store)
@@ -266,11 +267,7 @@ class _Forward:
         params = list(dict.fromkeys(o.param for o, _ in operands))
         jvp_name, tangent_params = self.callees(op.callee, params, location, op.static)
         jvp_fn = self.ctx.helpers.function(jvp_name)
-        call = op.node
-        args, keywords = list(call.args), list(call.keywords)
-        if isinstance(op.callee, NestedFunction):  # the lifted function takes every argument
-            args = []
-            keywords = [gast.keyword(arg=p, value=a) for p, a in op.args.items()]
+        args, keywords = call_arguments(op)  # (a nested def: every argument by keyword)
         tangents = {}
         for o, name in operands:
             tangents.setdefault(o.param, name)

@@ -8,14 +8,19 @@ Guarantees: :func:`construction_kind` is the :class:`~srcad.passes.kinds.Instanc
 call builds, its attributes' kinds read from ``__init__`` (``Instance(cls, None)``: not known);
 :func:`call_result` the join of the kinds of every value the function may return. Both are
 conservative: a value srcad cannot follow (what a call it cannot read returns, a global object,
-a list or attribute changed in place, a call nested deeper than :data:`DEPTH`) is
-:data:`~srcad.passes.kinds.UNKNOWN`, on which no call is resolved; arithmetic on data is data.
+a list or attribute changed in place, a call nested deeper than :data:`DEPTH`, a recursive call of
+a call being evaluated) is :data:`~srcad.passes.kinds.UNKNOWN`, on which no call is resolved;
+arithmetic on data is data. Each (function, kinds of the arguments) is evaluated once per
+outermost evaluation (:class:`_Memo`): a function that calls itself twice (a pairwise sum, a
+radix-2 FFT) costs one evaluation per distinct call, not one per path through the call tree.
 """
 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
+import threading
 import types
 
 import gast
@@ -25,7 +30,54 @@ from . import kinds as K
 from ..runtime.instances import build, new_object
 
 DEPTH = 6
-_depth = [0]
+_IN_PROGRESS = object()
+
+
+class _Memo(threading.local):
+    """The evaluations of one outermost call (per thread): ``depth``, how deep the evaluation
+    is now, and ``results``, (function, argument kinds) -> the kind it returns
+    (``_IN_PROGRESS`` while it is being evaluated: a recursive call reads UNKNOWN), forgotten
+    when the outermost evaluation ends (the user's functions may change before the next)."""
+
+    def __init__(self):
+        self.depth = 0
+        self.results = {}
+        self.evaluations = 0  # how many function bodies were evaluated (the tests count them)
+
+
+_memo = _Memo()
+
+
+def _remembered(key, evaluate, cut):
+    """``evaluate()``, once per ``key`` during the outermost evaluation; ``cut`` (what srcad
+    does not know) for a key being evaluated (recursion) or past :data:`DEPTH`."""
+    try:
+        found = _memo.results.get(key, cut)
+        known = key in _memo.results
+    except TypeError:  # (an argument kind that cannot be hashed: not remembered)
+        key, known = None, False
+    if (known and found is _IN_PROGRESS) or _memo.depth > DEPTH:
+        return cut
+    if known:
+        return found
+    if key is not None:
+        _memo.results[key] = _IN_PROGRESS
+    _memo.depth += 1
+    result = cut
+    try:
+        _memo.evaluations += 1
+        result = evaluate()
+    finally:
+        _memo.depth -= 1
+        if _memo.depth == 0:
+            _memo.results.clear()
+        elif key is not None:
+            _memo.results[key] = result
+    return result
+
+
+def _key(tag, fn, args, keywords):
+    return (tag, fn, tuple(args), tuple(sorted(keywords.items())))
 
 
 def construction_kind(cls, args, keywords):
@@ -47,7 +99,8 @@ def construction_kind(cls, args, keywords):
     if found.form == "empty":
         return K.Instance(cls, ())
     env = {name: _value_kind(v) for name, v in values.items()}
-    evaluated = _evaluate_init(found, env)
+    evaluated = _remembered(_key("init", found.init, [cls], env),
+                            lambda: _evaluate_init(found, env), None)
     return K.Instance(cls, evaluated)
 
 
@@ -61,9 +114,6 @@ def _value_kind(value):
 
 def _evaluate_init(found, env):
     from .parse import parse
-    if _depth[0] > DEPTH:
-        return None
-    _depth[0] += 1
     try:
         parsed = parse(found.init)
         C.initializer_tree(parsed, found.cls)
@@ -79,19 +129,21 @@ def _evaluate_init(found, env):
                      for name, local in zip(found.names, locals_))
     except Exception:  # noqa: BLE001 -- refused where it is differentiated; unknown here
         return None
-    finally:
-        _depth[0] -= 1
 
 
 def call_result(fn, args, keywords):
     """The kind of what ``fn(*args, **keywords)`` returns (kinds in)."""
-    if not isinstance(fn, types.FunctionType) or _depth[0] > DEPTH:
+    if not isinstance(fn, types.FunctionType):
         return K.UNKNOWN
     from .user_calls import library_function
     if library_function(fn) is not None:  # (never read, as for differentiation: a library's
         return K.UNKNOWN                  # code is not the user's, and reading it may take long)
+    return _remembered(_key("call", fn, args, keywords),
+                       lambda: _evaluate_call(fn, args, keywords), K.UNKNOWN)
+
+
+def _evaluate_call(fn, args, keywords):
     from .parse import parse
-    _depth[0] += 1
     try:
         parsed = parse(fn)
         bound = inspect.signature(fn).bind(*args, **keywords)
@@ -105,14 +157,16 @@ def call_result(fn, args, keywords):
         return _Evaluator(fn, parsed.namespace).function(parsed.tree, env)
     except Exception:  # noqa: BLE001 -- (refused where it is differentiated)
         return K.UNKNOWN
-    finally:
-        _depth[0] -= 1
 
 
 def method_result(kind, attr, args, keywords):
     """The kind of ``obj.attr(*args)`` for ``obj`` of kind ``kind`` (an instance)."""
     if not isinstance(kind, K.Instance):
         return K.UNKNOWN
+    from .constructors import is_namedtuple_class
+    if attr == "_replace" and not args and is_namedtuple_class(kind.cls):
+        from .kind_flow import replaced_kind
+        return replaced_kind(kind, keywords)
     if kind.attribute(attr) is not None:
         held = kind.attribute(attr)
         return call_result(held.fn, args, keywords) if isinstance(held, K.Function) \
@@ -140,6 +194,10 @@ def callable_result(kind, args, keywords):
         from .constructors import is_user_class
         if is_user_class(fn):
             return construction_kind(fn, args, keywords)
+        if fn is dataclasses.replace and len(args) == 1 and isinstance(args[0], K.Instance) \
+                and dataclasses.is_dataclass(args[0].cls):  # (as pass 6 reads it: kind_flow)
+            from .kind_flow import replaced_kind
+            return replaced_kind(args[0], keywords)
         if isinstance(fn, types.MethodType) and isinstance(fn.__self__, type):
             return call_result(fn.__func__, [K.Function(fn.__self__)] + list(args), keywords)
         if _rules().lookup(fn) is not None:

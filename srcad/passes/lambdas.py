@@ -11,23 +11,27 @@ function.
 Accepts: the :class:`~srcad.passes.parse.Parsed` function of pass 1 (specialized to its call).
 Guarantees: ``parsed.tree`` has no ``lambda`` left in its own statements, or an
 :class:`~srcad.errors.UnsupportedSyntaxError` is raised at the first lambda srcad cannot follow
-(its line and column, what to write instead). Two forms are rewritten, keeping Python's meaning:
+(its line and column, what to write instead). Three forms are rewritten, keeping Python's meaning:
 
 * ``act = lambda v: e``, a name assigned once in the function, only ever called afterwards in
-  the same block or in statements nested in it: ``def act(v): return e`` in its place;
+  the same block or in statements nested in it, or passed to a function: ``def act(v): return e``
+  in its place;
 * ``(lambda t: e)(a)``, a lambda called where it is written: ``def lambda_1(t): return e`` just
   before the statement that contains it (in the same block: a branch's or loop's own statement),
   the call becoming ``lambda_1(a)``. Defining a function has no effect but to bind its name (its
   defaults are constants: the fence refuses others), so the def may come before the statement;
   the variables of a comprehension around the lambda that its body reads are given to it as
-  extra parameters (they are not the function's variables).
+  extra parameters (they are not the function's variables);
+* ``newton(lambda E: e, x0)``, a lambda passed to a function: ``def lambda_1(E): return e`` just
+  before the statement, passed by its name. Pass 6 follows it into the function if that is the
+  user's (:mod:`srcad.passes.closures`), and refuses it otherwise.
 
-Refused at the lambda: a lambda passed to a function (``apply(lambda v: ..., x)``, ``key=`` of
-``sorted``/``max``/``min``, ``map``/``filter``), chosen by ``if``/``else``, ``and``/``or``,
-stored in a container, returned, bound to a name assigned twice or used otherwise than called;
-``*args``, ``**kwargs`` or keyword-only parameters; a lambda inside a lambda or inside a nested
-``def``. (A nested ``def`` passed as a value is refused by the fence for the same reason: srcad
-differentiates a local function where it is called.)
+Refused at the lambda: ``key=`` of ``sorted``/``max``/``min`` and ``map``/``filter`` (what to write
+instead is said), a lambda passed to a function that reads the variables of a comprehension
+around it, chosen by ``if``/``else``, ``and``/``or``, stored in a container, returned, bound to a
+name assigned twice or used otherwise than called or passed; ``*args``, ``**kwargs`` or
+keyword-only parameters; a lambda inside a lambda or inside a nested ``def``. (A nested ``def``
+passed as a value is checked by pass 6 alike.)
 """
 
 from __future__ import annotations
@@ -131,13 +135,24 @@ class _Lambdas:
             new = self.make_def(name, lam, [])
             statements[[id(s) for s in statements].index(id(stmt))] = new
             return new
+        call = self.passed_to(lam)
+        if call is not None:  # 'newton(lambda E: ..., x0)': a def, passed by its name
+            self.refuse_consumer(lam, call)
+            if self.comprehension_names(lam):
+                self.fail(lam, "a lambda passed to a function that reads the variables of a "
+                               "comprehension around it is not supported",
+                          hint="write the comprehension as a 'for' loop")
+            name = self.fresh()
+            new_name = gast.copy_location(
+                gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None), lam)
+            new_name.end_lineno, new_name.end_col_offset = lam.end_lineno, lam.end_col_offset
+            if isinstance(parent, gast.keyword):
+                parent.value = new_name
+            else:
+                call.args = [new_name if a is lam else a for a in call.args]
+            return self.make_def(name, lam, [])
         if isinstance(parent, gast.Call) and parent.func is lam:
-            self.count += 1
-            name = f"lambda_{self.count}"
-            while name in self.taken:
-                self.count += 1
-                name = f"lambda_{self.count}"
-            self.taken.add(name)
+            name = self.fresh()
             extra = self.comprehension_names(lam)
             if extra and lam.args.defaults:
                 self.fail(lam, "a lambda with default values that reads the variables of a "
@@ -151,6 +166,42 @@ class _Lambdas:
                                              type_comment=None), lam) for n in extra]
             return self.make_def(name, lam, extra)
         self.refuse_use(lam, parent)
+
+    def fresh(self) -> str:
+        """A new name ``lambda_<k>`` for a def made of a lambda written where it is used."""
+        self.count += 1
+        name = f"lambda_{self.count}"
+        while name in self.taken:
+            self.count += 1
+            name = f"lambda_{self.count}"
+        self.taken.add(name)
+        return name
+
+    def passed_to(self, node):
+        """The call ``node`` is an argument of (by position or keyword), or None."""
+        parent = self.parents.get(node)
+        if isinstance(parent, gast.keyword):
+            parent = self.parents.get(parent)
+            return parent if isinstance(parent, gast.Call) and parent.func is not node else None
+        if isinstance(parent, gast.Call) and any(a is node for a in parent.args):
+            return parent
+        return None
+
+    def refuse_consumer(self, lam, call):
+        """A function given to ``key=``, ``map`` or ``filter``: refused, saying what to write
+        (srcad cannot read those; any other callee is checked by pass 6)."""
+        parent = self.parents.get(lam)
+        if isinstance(parent, gast.keyword) and parent.arg == "key":
+            self.fail(lam, "a lambda given as 'key=' is not supported inside the differentiated "
+                           "function (srcad would call it again in the backward pass, when the "
+                           "variables it reads may have changed)",
+                      hint="define the key function at module level and pass that, or compute "
+                           "the keys first and sort by them ('order = np.argsort(keys)')")
+        if isinstance(call.func, gast.Name) and call.func.id in ("map", "filter"):
+            self.fail(lam, f"a lambda given to '{call.func.id}' is not supported inside the "
+                           "differentiated function",
+                      hint="write a list comprehension: '[e for v in xs]' for map, "
+                           "'[v for v in xs if c]' for filter")
 
     def check_parameters(self, lam):
         args = lam.args
@@ -186,13 +237,16 @@ class _Lambdas:
             if not (isinstance(use, gast.Name) and use.id == name and isinstance(use.ctx, gast.Load)):
                 continue
             line = getattr(use, "lineno", "?")
-            if not (isinstance(self.parents.get(use), gast.Call)
-                    and self.parents[use].func is use):
+            call = self.passed_to(use)
+            if call is not None:  # passed to a function (pass 6 checks that it is the user's)
+                self.refuse_consumer(use, call)
+            elif not (isinstance(self.parents.get(use), gast.Call)
+                      and self.parents[use].func is use):
                 self.fail(lam, f"the lambda bound to '{name}' is used at line {line} otherwise "
-                               "than called (passed, stored, returned or compared): srcad "
-                               "differentiates a local function only where it is called",
-                          hint="call it there, or define the function at module level (taking "
-                               "the values it reads as arguments) and pass that")
+                               "than called or passed to a function (stored, returned or "
+                               "compared): srcad follows a local function where it is called, "
+                               "or into a function of yours it is passed to",
+                          hint="call it there, or pass it to a function of yours")
             node, inside = use, None
             while node is not None and not any(node is s for s in statements):
                 if isinstance(node, (gast.Lambda, gast.FunctionDef)) and node is not self.tree:
@@ -236,27 +290,6 @@ class _Lambdas:
 
     def refuse_use(self, lam, parent):
         """A lambda srcad does not follow: say what it is used as, and what to write."""
-        if isinstance(parent, gast.keyword) and parent.arg == "key":
-            self.fail(lam, "a lambda given as 'key=' is not supported inside the differentiated "
-                           "function (srcad would call it again in the backward pass, when the "
-                           "variables it reads may have changed)",
-                      hint="define the key function at module level and pass that, or compute "
-                           "the keys first and sort by them ('order = np.argsort(keys)')")
-        call = parent if isinstance(parent, gast.Call) else None
-        if isinstance(parent, gast.keyword):
-            call = self.parents.get(parent)
-        if call is not None and isinstance(call.func, gast.Name) \
-                and call.func.id in ("map", "filter"):
-            self.fail(lam, f"a lambda given to '{call.func.id}' is not supported inside the "
-                           "differentiated function",
-                      hint="write a list comprehension: '[e for v in xs]' for map, "
-                           "'[v for v in xs if c]' for filter")
-        if call is not None:
-            self.fail(lam, "a lambda passed to a function is not supported inside the "
-                           "differentiated function: srcad differentiates a local function only "
-                           "where it is called",
-                      hint="call it directly, or define the function at module level (taking "
-                           "the values it reads as arguments) and pass that")
         if isinstance(parent, (gast.IfExp, gast.BoolOp)):
             self.fail(lam, "a lambda chosen by a conditional expression ('if'/'else', 'and', "
                            "'or') is not supported",
@@ -283,4 +316,5 @@ class _Lambdas:
                                type_comment=None, type_params=[])
         gast.copy_location(new, lam)
         new.end_lineno, new.end_col_offset = lam.end_lineno, lam.end_col_offset
+        self.parsed.lambdas[name] = lam.lineno  # (messages name it "the lambda at line N")
         return new

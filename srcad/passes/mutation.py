@@ -6,7 +6,9 @@ subscript write, an augmented assignment, a mutating method, an ``out=``, a call
 that changes that argument -- followed through calls), through any name that may share its memory
 (:func:`returned_parameters`: a view, an alias, a container holding it, what a function returning
 its argument returned), to the line that does it; cached per code object (bounded), so a
-redefined function is read again.
+redefined function is read again. A write into a container, a method that changes it and an
+augmented assignment to a name change what the name may *be*, not the items it holds: ``ys =
+[y0]; ys.append(v)`` changes a new list, not ``y0`` (``ys[0] += v`` and ``ys[0][:] = v`` do).
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ from .. import rules
 from ..results import Bounded
 from ..rules import python as python_rules
 from ..rules.methods import MUTATING_METHODS
-from .parse import dotted_name, parameter_names
+from .mutation_own import _PASSING, OwnRoots, _flat, _resolve
+from .parse import parameter_names
 
 
-# builtins whose results hold their arguments' items (iterating them gives those items)
-_PASSING = (enumerate, zip, reversed, iter, list, tuple, sorted, filter)
 # builtins whose result never holds an argument's memory
 _NEW_VALUES = (len, range, print, isinstance, issubclass, type, int, float, bool, str, repr, abs,
                round, sum, hash, id, callable, divmod, pow, format, ord, chr, complex)
@@ -40,22 +41,6 @@ def _view_method(attr) -> bool:
     has no rule and is known to, ``x.view()``)?"""
     fn = rules.METHODS.get(attr) or rules.ATTRIBUTES.get(attr)
     return attr in rules.VIEW_ONLY_METHODS or (fn is not None and rules.RULES[fn].view)
-
-
-def _resolve(node, fn):
-    """The object the dotted name ``node`` denotes in ``fn``'s globals or closure, or None."""
-    name = dotted_name(node)
-    if name is None:
-        return None
-    root, *attrs = name.split(".")
-    closure = dict(zip(fn.__code__.co_freevars, getattr(fn, "__closure__", None) or ()))
-    try:
-        obj = closure[root].cell_contents if root in closure else fn.__globals__[root]
-        for attr in attrs:
-            obj = getattr(obj, attr)
-    except (KeyError, AttributeError, ValueError):
-        return None
-    return obj
 
 
 def mutated_parameters(fn, _outer=frozenset()) -> dict:
@@ -108,13 +93,6 @@ def _read(fn, outer) -> tuple:
     return found
 
 
-def _flat(r) -> frozenset:
-    """The parameters a value of the structure ``r`` may share memory with (see :class:`_Reader`)."""
-    if isinstance(r, tuple):
-        return frozenset().union(*(_flat(e) for e in r))
-    return frozenset(r)
-
-
 def _merge(a, b):
     """What a name bound to values of the structures ``a`` and ``b`` (either may be None) holds."""
     if a is None or b is None:
@@ -124,7 +102,7 @@ def _merge(a, b):
     return _flat(a) | _flat(b)
 
 
-class _Reader:
+class _Reader(OwnRoots):
     """Which names of ``tree`` (``fn``'s) may share memory with which parameters (flow-insensitive,
     to a fixed point), and from that what the function changes and returns. What a value may share
     is a *structure*: a frozenset of parameters, or, for a tuple whose length is known (a display,
@@ -135,6 +113,10 @@ class _Reader:
         self.fn, self.tree, self.outer = fn, tree, outer
         params = parameter_names(tree.args)
         self.values = {p: frozenset({p}) for p in params}  # name -> structure
+        # name -> the parameters it may be (the object itself, or a view of it), not only hold
+        # as an item: a list display holding a parameter is a new list ('ys = [y0]'), which
+        # 'ys.append(v)' changes without changing 'y0'
+        self.own = {p: frozenset({p}) for p in params}
         # a parameter rebound by a statement of the body itself to a new value ('p = p.copy()',
         # 'p = list(p)') holds the function's own value after that statement
         self.copied, self.at = {}, {}
@@ -165,6 +147,7 @@ class _Reader:
                 continue
             for target, value in pairs:
                 changed |= self.bind(target, self.structure(value))
+                changed |= self.bind_own(target, value, self.structure(value), node)
         return changed
 
     def bind(self, target, r) -> bool:
@@ -285,16 +268,22 @@ class _Reader:
         mutated = {}
         for node in gast.walk(self.tree):
             target = None
-            if isinstance(node, gast.AugAssign):
+            if isinstance(node, gast.AugAssign):  # ('ys[0] += v' changes the item in place)
                 target = node.target
+                roots = self.own_roots(target, node) if isinstance(target, gast.Name) \
+                    else self.source_roots(target, node)
             elif isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Subscript):
-                target = node.targets[0]
+                target = node.targets[0]  # (the container written into)
+                roots = self.own_roots(target.value, node)
             if target is not None:
-                for found in sorted(self.source_roots(target, node)):
+                for found in sorted(roots):
                     mutated.setdefault(found, node.lineno)
             if isinstance(node, gast.Call):
+                receiver = node.func.value if isinstance(node.func, gast.Attribute) else None
                 for arg in _changed_arguments(node, self.fn, self.outer):
-                    for found in sorted(self.source_roots(arg, node)):
+                    roots = self.own_roots(arg, node) if arg is receiver and not any(
+                        k.arg == "out" for k in node.keywords) else self.source_roots(arg, node)
+                    for found in sorted(roots):
                         mutated.setdefault(found, node.lineno)
         return mutated
 

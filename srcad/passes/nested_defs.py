@@ -3,7 +3,9 @@
 Accepts: a nested ``gast.FunctionDef`` met by the fence (:mod:`srcad.passes.fence`).
 Guarantees: :func:`check_nested` raises an :class:`~srcad.errors.UnsupportedSyntaxError` at the
 first thing srcad cannot follow (a def inside it, non-constant defaults, decorators, calls of other
-nested defs or itself, use other than a call, a call where its ``def`` may not have run, a change
+nested defs or itself, use other than a call or an argument of a call (pass 6 refuses one given to
+a function it cannot read: :mod:`srcad.passes.closures`), a call where its ``def`` may not have
+run, a change
 in place of an enclosing variable, also by ``np.copyto``/``np.add.at``), and otherwise records it
 in ``parsed.nested`` as a :class:`~srcad.passes.parse.NestedFunction` (its captured variables).
 """
@@ -47,10 +49,16 @@ def check_nested(fence, node: gast.FunctionDef):
     type(fence)(fence.parsed).check_function(node, frozenset(outer_names))
     uses = [n for n in own_nodes(parent) if isinstance(n, gast.Name) and n.id == node.name]
     calls = {id(n.func) for n in own_nodes(parent) if isinstance(n, gast.Call)}
+    passed = {id(a) for n in own_nodes(parent) if isinstance(n, gast.Call)
+              for a in n.args + [k.value for k in n.keywords]}  # (pass 6 checks the callee)
     for use in uses:
-        if id(use) not in calls:
-            fence.fail(use, f"the nested function '{node.name}' may only be called here, not "
-                           "passed, stored or rebound (srcad differentiates calls to it)")
+        if id(use) not in calls and id(use) not in passed:
+            fence.fail(use, f"the nested function '{node.name}' may only be called here or "
+                           "passed to a function of yours, not stored, returned or rebound "
+                           "(srcad differentiates calls to it)",
+                       hint=f"call '{node.name}' where it is needed, or pass it to a function "
+                            "of yours; to choose between functions, write an 'if' that calls "
+                            "the one it needs")
         if not defined_before(parent, node, use):
             fence.fail(use, f"the nested function '{node.name}' is called here, where its "
                            "'def' may not have run (Python would raise an error): srcad "

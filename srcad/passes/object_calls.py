@@ -13,6 +13,7 @@ attribute it resolved is an :class:`~srcad.passes.kind_flow.Assumption` of the t
 
 from __future__ import annotations
 
+import ast
 import builtins
 import inspect
 import types
@@ -23,7 +24,7 @@ from .. import rules
 from . import kinds as K
 from .holders import is_static, resolve_static
 from .kind_flow import SUPER, Assumption
-from .parse import dotted_name
+from .parse import dotted_name, local_names
 from .syntax import load, store
 
 
@@ -102,13 +103,30 @@ class Calls:
         options = self.options(kind)
         if options is None:
             if kind is K.UNKNOWN and name in self.params and method is None:
-                self.refuse(stmt, f"srcad has not seen the argument '{name}' holds: this "
-                            "derivative was made before any call (srcad.source of a function "
-                            "given objects as arguments: call the derived function once first)")
+                self.refuse(stmt, Refusal(
+                    f"srcad cannot tell what the parameter '{name}' holds, so it cannot see into "
+                    "this call: the caller passed a value srcad cannot follow into this function "
+                    "(a function a call returned, an item of a list changed in place), or this "
+                    "derivative was made before any call (srcad.source of a function given "
+                    "objects as arguments: call the derived function once first)",
+                    f"pass for '{name}' a function srcad sees: a module-level function, a nested "
+                    "def or lambda of the caller, functools.partial(f, ...) made in the caller, "
+                    "or an object whose class it knows"))
             elif kind is not K.DATA and method is None:
-                self.refuse(stmt, f"srcad cannot tell what '{name}' holds here ({_describe(kind)}), "
-                            "so it cannot see into this call; pass the object or function as an "
-                            "argument, or keep it in an attribute of one")
+                made = self.made_by(name)
+                if made is not None:
+                    self.refuse(stmt, Refusal(
+                        f"srcad cannot see into the function '{made}' makes: it is not a function "
+                        "of yours srcad can read, so it cannot differentiate this call",
+                        "write the computation as array code in the function itself"
+                        + (" (np.vectorize(f)(x): the NumPy function of the whole array, "
+                           "np.vectorize(math.exp)(x) is np.exp(x))" if "vectorize" in made
+                           else "") + ", or call a function of yours srcad can see by name"))
+                else:
+                    self.refuse(stmt, f"srcad cannot tell what '{name}' holds here "
+                                f"({_describe(kind)}), so it cannot see into this call; pass the "
+                                "object or function as an argument, or keep it in an attribute "
+                                "of one")
             return [stmt]
 
         def branch(option, refined):
@@ -298,6 +316,17 @@ class Calls:
         self.parsed.namespace.extra[name] = obj
         return name
 
+    def made_by(self, name):
+        """The user's expression a temporary of pass 5 holds (``np.vectorize(math.exp)`` for
+        ``vectorize_exp``), where ``name`` is not one of the user's names; else None."""
+        if name in local_names(self.parsed.tree):
+            return None
+        for stmt in gast.walk(self.normalized.tree):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and stmt.targets[0].id == name and isinstance(stmt.value, gast.Call):
+                return ast.unparse(gast.gast_to_ast(stmt.value))
+        return None
+
     def refuse(self, stmt, reason):
         self.objects.refusals[stmt.value] = reason
 
@@ -305,6 +334,15 @@ class Calls:
     def _owner(fn) -> str:
         parts = fn.__qualname__.split(".")
         return parts[-2] if len(parts) > 1 else "super"
+
+
+class Refusal(str):
+    """The reason pass 6 refuses a call, and what to write instead (``hint``)."""
+
+    def __new__(cls, reason, hint):
+        self = super().__new__(cls, reason)
+        self.hint = hint
+        return self
 
 
 def _function_hint(fn) -> str:

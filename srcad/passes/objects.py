@@ -20,8 +20,9 @@ object is known (its kind is an :class:`~srcad.passes.kinds.Instance`):
   classes, a kind :class:`~srcad.passes.kinds.Union`), the call becomes an ``if`` on
   ``isinstance(obj, C)`` per class (subclasses first; the last class is the ``else``), each branch
   calling its class's function: ordinary control flow, which both modes differentiate;
-* a local only assigned ``functools.partial(F, ...)`` and only called is a call of ``F``
-  (:mod:`srcad.passes.partials`);
+* a local only assigned ``functools.partial(F, ...)`` and only called (or passed on) is a call
+  of ``F``, and so is a call of a partial object read by name, held by a parameter or an
+  attribute (:mod:`srcad.passes.partials`);
 * a variable holding one known function (``act = self.act``) is entered in ``parsed.static``, so
   ``act(h)`` is a call of that function;
 * an object built in the function (``q = Quad(A)``, ``P(a=x)``, ``p._replace(a=v)``), an operator
@@ -52,6 +53,7 @@ import dataclasses
 import gast
 
 from . import draws, partials
+from .closures import Closure
 from . import kinds as K
 from .constructors import is_namedtuple_class
 from .holders import is_static, resolve_static
@@ -105,7 +107,8 @@ class _Resolver(Calls, Builds):
         self.objects.kinds = KindFlow(self.parsed, tree, self.locals).run()
         self.loop_items = loop_items(tree, self.normalized.iterated)
         for name, kind in self.objects.kinds.items():
-            if isinstance(kind, K.Function) and name not in self.parsed.static:
+            if isinstance(kind, K.Function) and name not in self.parsed.static \
+                    and not isinstance(kind.fn, Closure):  # (a caller's: only its parameter)
                 self.parsed.static[name] = kind.fn  # 'act(h)' calls that function
         tree.body = self.block(tree.body)
         self.normalized.locals = frozenset(self.locals)
@@ -212,6 +215,9 @@ class _Resolver(Calls, Builds):
         if isinstance(value, gast.Call):
             func = value.func
             self.no_change(value)
+            called = partials.static_call(stmt, self)  # a functools.partial object called
+            if called is not None:
+                return called
             if isinstance(func, gast.Name) and isinstance(self.parsed.static.get(func.id), type):
                 return self.construct(stmt, self.parsed.static[func.id], value.args,
                                       value.keywords)  # 'cls(W)' in a class method

@@ -31,7 +31,7 @@ from ..rules import python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
 from ..runtime.instances import build
-from . import holders, lists, user_calls
+from . import closures, holders, lists, user_calls
 from . import objects as objects_pass
 from .syntax import index_value
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
@@ -98,6 +98,7 @@ class Op:
     callee: object = None
     static: Specialization = Specialization()  # for a call: what the callee is specialized on
     recompute: bool = False  # for a call: srcad.checkpoint (run again in the backward sweep)
+    hint: str | None = None  # for UNKNOWN: what to write instead, where the reason knows it
 
     def diff_operands(self) -> list:
         """``(Operand, name)`` for each operand a gradient can flow to (local names only)."""
@@ -113,8 +114,10 @@ class Op:
         if kind is OpKind.UNKNOWN:
             return [(Operand(None), n.id) for a in self.args.values() for n in gast.walk(a)
                     if isinstance(n, gast.Name)]
-        if kind is OpKind.CALL:
-            return [(Operand(p), a.id) for p, a in self.args.items() if isinstance(a, gast.Name)]
+        if kind is OpKind.CALL:  # (a function value passed: its slots carry the gradient)
+            skip = closures.closure_parameters(self.static)
+            return [(Operand(p), a.id) for p, a in self.args.items()
+                    if isinstance(a, gast.Name) and p not in skip]
         if self.rule is None:
             return []
         operands = []
@@ -128,10 +131,9 @@ class Op:
         return operands
 
     def error(self, location: Location) -> NoGradientRuleError:
-        return NoGradientRuleError(self.reason, location,
-                                   hint="give it a gradient with srcad.defvjp or @srcad.custom_vjp "
-                                        "(docs/rules.md), or wrap the value in srcad.stop_gradient "
-                                        "if no gradient should flow")
+        return NoGradientRuleError(self.reason, location, hint=self.hint or (
+            "give it a gradient with srcad.defvjp or @srcad.custom_vjp (docs/rules.md), or wrap "
+            "the value in srcad.stop_gradient if no gradient should flow"))
 
 
 def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
@@ -161,7 +163,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
     refusal = objects_pass.refusal(value, parsed.objects)
     if refusal is not None:  # a call or operator on an object srcad cannot see into
         changed, operands = objects_pass.operands(value, targets, locals_)
-        return Op(OpKind.UNKNOWN, targets + changed, args=operands, node=value, reason=refusal)
+        return Op(OpKind.UNKNOWN, targets + changed, args=operands, node=value, reason=refusal,
+                  hint=getattr(refusal, "hint", None))
     if isinstance(value, gast.Name) and value.id in locals_:
         return Op(OpKind.RULE, targets, _COPY, {"x": value}, value)
     if isinstance(value, (gast.Name, gast.Constant, gast.Attribute, gast.JoinedStr)) \
@@ -227,6 +230,10 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
             return _method_call(targets, func, value, keywords, parsed, locals_, held)
         if isinstance(func, gast.Name) and func.id in parsed.nested:
             return user_calls.nested_call(targets, parsed.nested[func.id], value, keywords)
+        if isinstance(func, gast.Name) and isinstance(parsed.static.get(func.id),
+                                                      closures.Closure):
+            return closures.closure_call(targets, func.id, parsed.static[func.id], value,
+                                         keywords, parsed)  # a function the caller made
         if isinstance(func, gast.Name) and func.id in parsed.static:
             obj = parsed.static[func.id]  # a parameter holding a function (specialized on it)
             what = f"'{func.id}' ({getattr(obj, '__qualname__', obj)!s})"
@@ -239,7 +246,15 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
             what = f"'{dotted_name(func) or 'this function'}'"
             return _call_object(targets, obj, value, keywords, what, parsed, locals_)
         # a call of a local value (r = y.reshape; r(3)): the callee is an operand too
-        return _apply(targets, None, [func] + value.args, keywords, value, "this call")
+        op = _apply(targets, None, [func] + value.args, keywords, value, "this call")
+        if isinstance(func, gast.Name):  # (what the value is, and what to write instead)
+            op.reason = (f"srcad cannot tell which function '{func.id}' holds here (a value the "
+                         "function computed: what a call returned, an item of a container), so "
+                         "it cannot differentiate this call")
+            op.hint = ("call a function srcad sees by name (a module function, a nested def or "
+                       "lambda of this function), or pass the function to a function of yours "
+                       "as an argument")
+        return op
     return Op(OpKind.UNKNOWN, targets, args={}, node=value,
               reason=f"'{type(value).__name__}' cannot be differentiated")
 

@@ -28,15 +28,14 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-import inspect
 import keyword
-import linecache
 import textwrap
 import types
 
 import gast
 
 from ..errors import Location, SourceUnavailableError, UndefinedNameError, UnsupportedSyntaxError
+from .source_text import file_tree, first_code_line, lambda_as_def, source_lines
 
 _MISSING = object()
 
@@ -168,6 +167,13 @@ class Parsed:
     mappings: frozenset = frozenset()  # parameters holding a dict (Specialization)
     objects: object = None  # pass 6's srcad.passes.objects.Objects: the kinds of all locals
     assumptions: list = dataclasses.field(default_factory=list)  # see passes.objects.Assumption
+    # function values (srcad.passes.closures): the lambdas made defs (def name -> line), the
+    # local partials passed on (name -> (function, ((slot, local), ...), positional count)), the
+    # closures made of them, and this callee's parameters for the closures it is given
+    lambdas: dict = dataclasses.field(default_factory=dict)
+    partial_values: dict = dataclasses.field(default_factory=dict)
+    closures: dict = dataclasses.field(default_factory=dict)
+    closure_arguments: dict = dataclasses.field(default_factory=dict)  # (param, slot) -> name
 
     def specialize_varargs(self, count: int):
         """``def f(x, *args)`` called with ``count`` extra arguments becomes ``def f(x, args_0, ...,
@@ -269,7 +275,7 @@ def parse(fn) -> Parsed:
         )
     filename = fn.__code__.co_filename
     try:
-        lines, first_lineno = _source_lines(fn)
+        lines, first_lineno = source_lines(fn)
     except (OSError, TypeError, IndexError):
         raise SourceUnavailableError(
             f"cannot read the source of {fn.__qualname__!r} (defined in {filename})",
@@ -277,17 +283,23 @@ def parse(fn) -> Parsed:
         ) from None
     source = "".join(lines)
     dedented = textwrap.dedent(source)
-    indent = _first_code_line(source) - _first_code_line(dedented)
-    try:
-        module = gast.parse(dedented)
-    except SyntaxError as exc:  # e.g. a lambda inside a larger expression: getsource gives a fragment
-        raise SourceUnavailableError(
-            f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
-            Location(filename, first_lineno, 0),
-        ) from None
-    funcs = [n for n in module.body if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
-    if fn.__name__ == "<lambda>":
-        funcs = [_lambda_as_def(fn, module, filename, first_lineno)]
+    indent = first_code_line(source) - first_code_line(dedented)
+    module = file_tree(fn) if fn.__name__ == "<lambda>" else None
+    if module is not None:  # (its whole file: a lambda may span lines, or sit in a dict)
+        first_lineno, indent = 1, 0
+        funcs = [lambda_as_def(fn, module, filename, first_lineno)]
+    else:
+        try:
+            module = gast.parse(dedented)
+        except SyntaxError as exc:
+            raise SourceUnavailableError(
+                f"cannot parse the source of {fn.__qualname__!r}: {exc.msg}",
+                Location(filename, first_lineno, 0),
+            ) from None
+        funcs = [n for n in module.body
+                 if isinstance(n, (gast.FunctionDef, gast.AsyncFunctionDef))]
+        if fn.__name__ == "<lambda>":
+            funcs = [lambda_as_def(fn, module, filename, first_lineno)]
     if not funcs:
         raise UnsupportedSyntaxError(
             f"{fn.__qualname__!r} is not defined with 'def'", Location(filename, first_lineno, 0)
@@ -350,44 +362,3 @@ class NestedFunction:
         tree.args.defaults = []  # a call from generated code passes every argument
         return Parsed(fn=self.parent.fn, tree=tree, filename=self.parent.filename,
                       namespace=self.parent.namespace)
-
-
-def _source_lines(fn):
-    """The lines of ``fn``'s own definition. Unlike ``inspect.getsourcelines``, this does not follow
-    ``__wrapped__``: a function made by ``functools.wraps`` is read as itself, not as the function
-    it wraps (whose source would give the wrong derivative)."""
-    code = fn.__code__
-    lines = linecache.getlines(code.co_filename, fn.__globals__)
-    if not lines:
-        raise OSError("no source")
-    start = code.co_firstlineno - 1
-    if fn.__name__ == "<lambda>":
-        return [lines[start]], start + 1
-    return inspect.getblock(lines[start:]), start + 1
-
-
-def _lambda_as_def(fn, module, filename, first_lineno):
-    """The lambda ``fn`` as ``def lambda_(args): return body`` (the one lambda on its line whose
-    parameters match)."""
-    names = list(fn.__code__.co_varnames[:fn.__code__.co_argcount])
-    line = fn.__code__.co_firstlineno - first_lineno + 1
-    found = [n for n in gast.walk(module) if isinstance(n, gast.Lambda) and n.lineno == line
-             and [a.id for a in n.args.args] == names]
-    if len(found) != 1:
-        raise SourceUnavailableError(
-            f"cannot tell which lambda on this line is {fn.__qualname__!r}",
-            Location(filename, fn.__code__.co_firstlineno, 0),
-            hint="define it with 'def'")
-    node = found[0]
-    ret = gast.copy_location(gast.Return(value=node.body), node.body)
-    ret.end_lineno, ret.end_col_offset = node.body.end_lineno, node.body.end_col_offset
-    tree = gast.FunctionDef(name="lambda_", args=node.args, body=[ret], decorator_list=[],
-                            returns=None, type_comment=None, type_params=[])
-    return gast.copy_location(tree, node)
-
-
-def _first_code_line(text: str) -> int:
-    for line in text.splitlines():
-        if line.strip():
-            return len(line) - len(line.lstrip())
-    return 0

@@ -19,6 +19,7 @@ import gast
 
 from . import objects as objects_pass
 from . import ops as _ops
+from .closures import ClosureArgument, function_value, parameter_names
 from .constructors import is_user_class
 from .holders import is_static, resolve_static
 from .parse import ExtraArgument, Specialization
@@ -26,13 +27,14 @@ from .parse import ExtraArgument, Specialization
 
 _SRCAD = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 _INSTALLED = tuple(sorted({os.path.realpath(p) for key, p in sysconfig.get_paths().items()
-                           if key in ("purelib", "platlib")}))
+                           if key in ("purelib", "platlib", "stdlib", "platstdlib")}))
 
 
 def library_function(fn) -> str | None:
     """The name (``scipy.special.logsumexp``) of ``fn`` if it is a Python function of an installed
-    package -- its code lies under ``site-packages`` (or ``dist-packages``, or this interpreter's
-    library directories), not in srcad itself -- else None. srcad differentiates the user's code,
+    package or of the standard library -- its code lies under ``site-packages`` (or
+    ``dist-packages``, or this interpreter's library directories: ``dataclasses.replace``), not in
+    srcad itself -- else None. srcad differentiates the user's code,
     never a library's private source: such a call needs a rule (docs/rules.md)."""
     code = getattr(fn, "__code__", None)
     filename = getattr(code, "co_filename", None)
@@ -96,6 +98,17 @@ def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:
             if (callable(obj) and not isinstance(obj, type)) or isinstance(obj, types.ModuleType) \
                     or is_user_class(obj):  # (a class: 'cls(W)' in a class method)
                 functions[name] = obj
+    made = {}  # functions made in the caller (passes.closures): the values they carry
+    for name, atom in list(args.items()):
+        found = None if isinstance(name, ExtraArgument) else function_value(atom, parsed)
+        if found is not None:
+            functions[name] = found[0]
+            made[name] = found
+    if made:  # each value a function made here carries: an argument of its own, by keyword
+        names = parameter_names(fn, tuple(functions.items()))
+        for name, (closure, atoms) in made.items():
+            for slot, atom in zip(closure.slots, atoms):
+                args[ClosureArgument(name, slot, names[(name, slot)])] = atom
     has_varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL
                       for p in signature.parameters.values())
     static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),

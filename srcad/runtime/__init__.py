@@ -19,6 +19,8 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.draws` -- the standard draws of ``rng.normal`` and ``rng.uniform`` (pathwise gradients);
 * :mod:`.writes` -- what ``np.copyto`` and ``np.add.at`` leave in an array, as a new array;
 * :mod:`.fft` -- ``np.fft`` and the parts of complex values (JAX's convention for cotangents);
+* :mod:`.rewritten` -- the values of a ``functools.partial`` called, the checks of ``d.update``
+  and ``a, b = zip(*rows)`` written as loops;
 * :mod:`.scipy_helpers`, :mod:`.scipy_more` -- the helpers of SciPy's rules: imported with them,
   once SciPy is imported (never by importing srcad; see :mod:`srcad.rules.scipy_rules`);
 * :mod:`.numpy_more`, :mod:`.numpy_more_arrays` -- the helpers of :mod:`srcad.rules.numpy_more`;
@@ -37,6 +39,7 @@ from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,
                objects, sequences, tangents, writes)  # the helpers
 from . import decompositions, linalg2, linalg3  # registers the second order, factorizations
 from . import fft  # (np.fft and complex values)
+from . import rewritten  # (the calls srcad writes as other code: partials, update, zip)
 from . import numpy_more, numpy_more_arrays  # the helpers of srcad.rules.numpy_more
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
@@ -46,5 +49,5 @@ globals().update(HELPERS)
 
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
-           "tangents", "writes", "fft", "numpy_more", "numpy_more_arrays", "products", *HELPERS]
+           "tangents", "writes", "fft", "rewritten", "numpy_more", "numpy_more_arrays", "products", *HELPERS]
 __all__ += ["decompositions", "linalg2", "linalg3"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
-from .broadcasting import _unsupported, unbroadcast, undiagonal
+from .broadcasting import COMPLEX_HINT, _unsupported, unbroadcast, undiagonal
 from .fft import cotangent_like
 
 
@@ -216,7 +216,7 @@ def _cast_kind(dtype) -> str:
     kind = np.dtype(dtype).kind
     if kind == "c":
         raise _unsupported(f"srcad does not differentiate complex values yet (a cast to {dtype!r} "
-                           "of a value that needs a gradient)")
+                           "of a value that needs a gradient)", COMPLEX_HINT)
     return kind
 
 

@@ -20,9 +20,15 @@ def _normalize_axis(axis, ndim):
     return tuple(a % ndim if ndim else a for a in axes)
 
 
-def _unsupported(message):
+def _unsupported(message, hint=None):
     from ..errors import UnsupportedOperationError
-    return UnsupportedOperationError(message)
+    return UnsupportedOperationError(message, hint=hint)
+
+
+COMPLEX_HINT = ("srcad differentiates np.fft (np.fft.fft, rfft, ifft, ...) and the complex values "
+                "it returns inside a real-valued function: use it rather than making complex "
+                "arrays yourself (x.astype(complex), 1j * x), or carry the real and imaginary "
+                "parts as two real arrays")
 
 
 _SCALAR_TYPES = frozenset({float, int, np.float64, np.float32, np.int64})
@@ -33,7 +39,7 @@ def refuse_complex(x, what):
     variances): its gradient to a real input would come out complex."""
     if np.iscomplexobj(x):
         raise _unsupported(f"srcad does not differentiate complex values yet ({what} of a complex "
-                           "value that needs a gradient)")
+                           "value that needs a gradient)", COMPLEX_HINT)
 
 
 @helper(nondiff=True)

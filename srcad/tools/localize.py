@@ -220,6 +220,10 @@ class Localizer:
         if depth + 1 > self.MAX_DEPTH:
             raise _CannotCheck(f"the call to {name} was not checked: calls more than "
                                f"{self.MAX_DEPTH} deep (recursion) are not followed")
+        from ..passes.closures import ClosureArgument
+        if any(isinstance(p, ClosureArgument) for p in op.args):
+            raise _CannotCheck(f"the call to {name}, given a function made here (a lambda, a "
+                               "nested def, a partial), was not checked")
         wrt = [p for p, a in op.args.items() if isinstance(a, gast.Name)
                and prep.activity.is_active(a.id)]
         if not wrt:

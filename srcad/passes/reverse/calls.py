@@ -24,7 +24,7 @@ import gast
 
 from ...errors import UnsupportedSyntaxError
 from ...naming import function_name
-from ..parse import NestedFunction
+from ..closures import call_arguments
 from ..syntax import assign, call, load, renamed, store
 
 
@@ -46,10 +46,7 @@ def adjoint_call(ctx, comments, callees, sites, op, operands, statement_sites) -
     forward, backward = helpers.function(forward), helpers.function(backward)
     callee_name = function_name(op.callee)  # (a method: Dense_call)
     saved = namer.fresh(f"{callee_name}_saved")
-    args, keywords = op.node.args, op.node.keywords
-    if isinstance(op.callee, NestedFunction):  # the lifted function takes every argument
-        args = []
-        keywords = [gast.keyword(arg=p, value=a) for p, a in op.args.items()]
+    args, keywords = call_arguments(op)  # (a nested def: every argument by keyword)
     positions = list(enumerate(name for _, name in operands))
     if op.recompute:  # srcad.checkpoint: the primal calls the function itself; the backward
         # runs its forward again from the arguments (kept, as any value the backward reads)
