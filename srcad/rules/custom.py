@@ -118,5 +118,5 @@ class checkpoint:
         from ..api.vjp import vjp_source
 
         return render(repr(self), lambda: vjp_source(self.fn), self.fn,
-                      "(reverse mode keeps its arguments and runs forward_ again in the backward "
-                      "sweep)")
+                      "(reverse mode keeps only its arguments, and the backward sweep runs its "
+                      "forward function again, then its backward function)")
