@@ -1,6 +1,6 @@
-"""The user's side (issue #20): Jupyter's rich display of every derived object (srcad/api/display.py),
-the functions jacfwd/jacrev/hvp/hessian/per_example_grad return (srcad.api.display.Made), and the
-docs tutorial's generated code and outputs kept true to srcad (docs/tutorial.md).
+"""The user's side (issue #20): Jupyter's rich display of every derived object
+(srcad/api/display.py), and the functions jacfwd/jacrev/hvp/hessian/per_example_grad return
+(srcad.api.display.Made). The tutorial and the notebook: tests/test_user_side_tutorial.py.
 
 The HTML is read back with the standard library's parser, as a browser would read it: the code it
 shows must be exactly what srcad.source returns, every link must name an anchor of the fragment,

@@ -39,8 +39,9 @@ from typing import Any
 from ..errors import SrcadError
 from ..tools.highlight import pieces
 
-_COLOURS = {"comment": "color:#6a737d;font-style:italic", "keyword": "color:#cf222e;font-weight:bold",
-            "string": "color:#0a7d32", "number": "color:#1f6feb", "def": "color:#8250df;font-weight:bold"}
+_COLOURS = {"comment": "color:#6a737d;font-style:italic",
+            "keyword": "color:#cf222e;font-weight:bold", "string": "color:#0a7d32",
+            "number": "color:#1f6feb", "def": "color:#8250df;font-weight:bold"}
 _BOX = ("font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px;"
         "border:1px solid rgba(127,127,127,.35);border-radius:4px;padding:6px 10px;margin:4px 0;"
         "background:rgba(127,127,127,.06);overflow-x:auto;line-height:1.4")
