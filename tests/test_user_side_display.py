@@ -164,6 +164,23 @@ def test_value_and_grad_with_a_function_argument_shows_the_code_of_the_latest_ca
     assert "np.cos(x)" in page.pres[-1] and "(1 - act_x ** 2)" not in page.pres[-1]
 
 
+def test_a_holomorphic_derivative_shows_its_vector_jacobian_product_before_and_after_a_call():
+    f = make_function("""
+        def f(z):
+            return z * np.exp(z) + z ** 3
+        """)
+    df = srcad.grad(f, holomorphic=True)
+    z = 0.3 + 0.7j
+    code = srcad.vjp(f, z)[1].source
+    check_fragment(df._repr_html_(), code)  # (srcad.source needs a call first)
+    h = 1e-6  # f'(z) along the real axis, and along the imaginary one (holomorphic: the same)
+    along_real = (f(z + h) - f(z - h)) / (2 * h)
+    along_imaginary = (f(z + 1j * h) - f(z - 1j * h)) / (2j * h)
+    assert abs(df(z) - along_real) < 1e-7 and abs(df(z) - along_imaginary) < 1e-7
+    check_fragment(df._repr_html_(), srcad.source(df))
+    assert srcad.source(df) == code
+
+
 def test_vjp_fn_shows_the_forward_backward_pair_it_runs():
     x, w = RNG.normal(size=(4, 3)), RNG.normal(size=3)
     out, vjp_fn = srcad.vjp(LOSS, w, x)
