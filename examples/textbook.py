@@ -28,6 +28,27 @@ def logistic_loss(w, X, y):
     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
 
 
+def two_paths(x, y):
+    """A variable used twice: x reaches the value along two paths (through q, and through sin), and
+    its gradient is the sum of the two."""
+    q = x * y
+    return q + np.sin(x)
+
+
+def squash(w):
+    """The f of the next example: any differentiable function of one variable (here tanh)."""
+    return np.tanh(w)
+
+
+def f_of_f_of_f(w):
+    """Goodfellow, Bengio and Courville, Deep Learning (2016), section 6.5.2: z = f(f(f(w))).
+    Back-propagation computes each f once and keeps it for the backward pass."""
+    x = squash(w)
+    y = squash(x)
+    z = squash(y)
+    return z
+
+
 def main():
     df = srcad.grad(f, argnums=(0, 1, 2))
     srcad.show(df)
@@ -36,6 +57,14 @@ def main():
     dg = srcad.grad(g, argnums=(0, 1, 2, 3))
     srcad.show(dg)
     print("gradient of 2 * (x*y + max(z, w)) at (3, -4, 2, -1):", dg(3.0, -4.0, 2.0, -1.0), "\n")
+
+    dtwo = srcad.grad(two_paths, argnums=(0, 1))
+    srcad.show(dtwo)
+    print("gradient of x*y + sin(x) at (0.5, 2):", tuple(float(g) for g in dtwo(0.5, 2.0)), "\n")
+
+    dz = srcad.grad(f_of_f_of_f)
+    srcad.show(dz)
+    print("derivative of tanh(tanh(tanh(w))) at w = 0.5:", dz(0.5), "\n")
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 3))

@@ -8,6 +8,8 @@
 * :mod:`.batch` - per-example gradients: ``per_example_grad``;
 * :mod:`.aux` - auxiliary outputs of ``vjp``/``jvp`` (``has_aux``; no public names);
 * :mod:`.reading` - the generated code: ``source``, ``show``;
+* :mod:`.display` - Jupyter's display of what srcad makes (``_repr_html_``), and :class:`Made`, the
+  function ``jacfwd``, ``jacrev``, ``hvp``, ``hessian`` and ``per_example_grad`` return;
 * :mod:`.debugging` - ``debug`` (pdb at the first generated line) and tracebacks that show
   generated lines on Python 3.10-3.12 (``install_traceback_printer``, run on import);
 * :mod:`.structure` - helpers on the structure of arguments and tangents (no public names).
@@ -19,10 +21,11 @@ Every function here transforms through :mod:`srcad.pipeline`, which runs the pas
 from .batch import per_example_grad
 from .debugging import debug
 from .derived import Derived
+from .display import Made
 from .grads import grad, value_and_grad
 from .forward import hessian, hvp, jacfwd, jvp, linearize
 from .reading import show, source
 from .vjp import VJPFunction, jacrev, vjp
 
-__all__ = ["Derived", "VJPFunction", "debug", "grad", "hessian", "hvp", "jacfwd", "jacrev", "jvp",
-           "linearize", "per_example_grad", "show", "source", "value_and_grad", "vjp"]
+__all__ = ["Derived", "Made", "VJPFunction", "debug", "grad", "hessian", "hvp", "jacfwd", "jacrev",
+           "jvp", "linearize", "per_example_grad", "show", "source", "value_and_grad", "vjp"]

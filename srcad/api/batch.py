@@ -17,15 +17,15 @@ an object (a dataclass ...), which it cannot stack.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..errors import SrcadError
 from ..passes.reverse import Options
 from .derived import Derived
+from .display import Made
 from .signatures import P
 from .structure import argnums_tuple, describe
 
@@ -37,12 +37,11 @@ def per_example_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
     ints; None: every positional argument not in ``argnums``), stacked along a new leading axis.
     ``per_example_grad(loss)(params, X, Y)[i]`` is ``grad(loss)(params, X[i], Y[i])``."""
     ks = argnums_tuple("srcad.per_example_grad", argnums)
-    gradient: Callable[..., Any] = Derived(fun, argnums, with_value=False, options=Options())
+    gradient = Derived(fun, argnums, with_value=False, options=Options())
     chosen = None if batch_argnums is None else argnums_tuple("srcad.per_example_grad (batch_argnums)",
                                                              batch_argnums)
 
-    @functools.wraps(fun)
-    def per_example(*args: P.args, **kwargs: P.kwargs) -> Any:
+    def per_example(*args: Any, **kwargs: Any) -> Any:
         normal = {k % len(args) if -len(args) <= k < len(args) else k for k in ks}
         batched = tuple(k for k in range(len(args)) if k not in normal) if chosen is None \
             else chosen
@@ -68,7 +67,8 @@ def per_example_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
                 example[k] = _example(args[k], i)
             results.append(gradient(*example, **kwargs))
         return _stack(results)
-    return per_example
+    return cast(Callable[P, Any], Made(per_example, "per_example_grad", fun,
+                                       gradient.latest_source, "(one gradient per example)"))
 
 
 def _length(x: Any, k: int) -> int:

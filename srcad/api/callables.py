@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SrcadError
+from .display import Made
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,10 +56,17 @@ class Target:
 
 
 def unwrap(fun: Any) -> Target:
-    """See the module docstring."""
+    """See the module docstring. A function made by ``jacfwd``, ``jacrev``, ``hvp``, ``hessian``
+    or ``per_example_grad`` is refused (:class:`SrcadError`): srcad does not differentiate it
+    again."""
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = {}
     for _ in range(64):  # (a partial of a partial of ... : a bound depth, never a loop)
+        if isinstance(fun, Made):
+            raise SrcadError(
+                f"{fun!r} is a function srcad made; srcad does not differentiate it again",
+                hint="for second derivatives differentiate the gradient: srcad.hessian(f), "
+                     "srcad.hvp(f), srcad.jacfwd(srcad.grad(f)) or srcad.grad(srcad.grad(f))")
         if isinstance(fun, functools.partial):
             args, kwargs = tuple(fun.args) + args, {**fun.keywords, **kwargs}
             fun = fun.func

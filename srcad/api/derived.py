@@ -59,6 +59,7 @@ from ..pipeline import Transformed, transform_derivative
 from ..results import Bounded, positional
 from ..runtime import plain
 from .callables import Target, check_argnums, refuse_foreign_arrays, unwrap
+from .display import render
 from .specialize import specialization
 from .nans import has_nan, is_finite, refuse_nan
 from .signatures import AnyFunction, P
@@ -329,5 +330,13 @@ class Derived(Generic[P]):
     def __get__(self, instance: Any, owner: Any) -> Any:  # so a decorated method binds like a function
         return self if instance is None else functools.partial(self, instance)
 
-    def _repr_markdown_(self) -> str:  # Jupyter shows the generated code
-        return f"```python\n{self.latest_source()}```"
+    def _repr_markdown_(self) -> str:  # (a front end without HTML: the code, or the refusal)
+        try:
+            return f"```python\n{self.latest_source()}```"
+        except SrcadError as exc:
+            return f"```text\n{exc}\n```"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the generated code, highlighted, the user's lines linked to their
+        blocks; a refusal as a short panel (see :mod:`srcad.api.display`)."""
+        return render(repr(self), self.latest_source, self.fun)

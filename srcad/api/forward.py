@@ -15,7 +15,6 @@ is generated once per user function, set of positions with a tangent and number 
 from __future__ import annotations
 
 import copy
-import functools
 import inspect
 import types
 from collections.abc import Callable, Sequence
@@ -30,8 +29,10 @@ from ..results import located_error
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
 from .derived import Derived
+from .display import Made
 from .grads import grad
 from .nans import all_finite, has_nan, refuse_nan_derivative
+from .reading import source
 from .signatures import AnyFunction, P
 from .specialize import specialization
 from .structure import (argnums_tuple, basis, check_array_args, describe, plain_tangent,
@@ -147,7 +148,6 @@ def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[
     ks = argnums_tuple("srcad.jacfwd", argnums)
     call: Callable[..., Any] = fun
 
-    @functools.wraps(fun)
     def jacobian(*args: Any) -> Any:
         check_array_args("jacfwd", args, ks)
         results = []
@@ -167,7 +167,8 @@ def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[
         if isinstance(out, (tuple, list)):  # per output part, then per argument (as jacrev)
             return type(out)(tuple(r[j] for r in results) for j in range(len(out)))
         return tuple(results)
-    return cast(Callable[P, Any], jacobian)
+    return cast(Callable[P, Any], Made(jacobian, "jacfwd", fun,
+                                       lambda: source(fun, mode="forward", argnums=ks)))
 
 
 def _require_one_argnum(what: str, argnums: Any) -> None:
@@ -179,10 +180,14 @@ def hvp(fun: AnyFunction, argnums: int = 0) -> Callable[..., Any]:
     """``hvp(fun)(*args, v)``: the Hessian of scalar ``fun`` (with respect to argument
     ``argnums``) times ``v``, as forward mode over the generated gradient: one JVP of the gradient
     code, never forming the Hessian. Costs a small multiple of one gradient."""
+    return _hvp(fun, argnums)
+
+
+def _hvp(fun: AnyFunction, argnums: int) -> Made:
+    """:func:`hvp`, as the :class:`Made` function :func:`hessian` reads the code of."""
     _require_one_argnum("hvp", argnums)
     g = grad(fun, argnums)
 
-    @functools.wraps(fun)
     def product(*args: Any) -> Any:
         if len(args) < 2:
             raise SrcadError("srcad.hvp(fun) is called as (*args, v): the arguments, then the "
@@ -197,22 +202,24 @@ def hvp(fun: AnyFunction, argnums: int = 0) -> Callable[..., Any]:
         if has_nan(hv) and all_finite(primals, v) and all_finite(fun(*copy.deepcopy(primals))):
             refuse_nan_derivative("hvp", fun, "the point and the direction")
         return hv
-    return product
+    return Made(product, "hvp", fun, lambda: source(g, mode="forward", argnums=argnums),
+                "(forward mode over the gradient code)")
 
 
 def hessian(fun: Callable[P, Any], argnums: int = 0) -> Callable[P, Any]:
     """The Hessian of scalar ``fun`` with respect to argument ``argnums``, shaped
     ``x.shape + x.shape``: one Hessian-vector product (forward over reverse) per entry of ``x``."""
     _require_one_argnum("hessian", argnums)
-    product = hvp(fun, argnums)
+    product = _hvp(fun, argnums)
 
-    @functools.wraps(fun)
     def hess(*args: Any) -> Any:
         check_array_args("hessian", args, (argnums,))
         x = args[argnums]
         columns = [product(*args, e) for e in basis(x)]
         return stack_columns(columns, x, x)
-    return cast(Callable[P, Any], hess)
+    return cast(Callable[P, Any], Made(hess, "hessian", fun, product.code,
+                                       "(one Hessian-vector product per entry: forward mode over "
+                                       "the gradient code)"))
 
 
 def linearize(fun: AnyFunction, *primals: Any) -> tuple[Any, Callable[..., Any]]:

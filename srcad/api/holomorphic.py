@@ -92,6 +92,15 @@ class Holomorphic(Derived):  # type: ignore[type-arg]
         code = getattr(self.bound.function, "__code__", None)
         return Location(code.co_filename, code.co_firstlineno, 0) if code is not None else None
 
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the vector-Jacobian product its calls run (before the first call,
+        the one a call with one argument per parameter runs; see :mod:`srcad.api.display`)."""
+        from .display import render
+        from .vjp import vjp_source
+
+        return render(repr(self), lambda: str(self._source) if self._source is not None
+                      else vjp_source(self._original), self.bound.function)
+
     def latest_source(self) -> str:
         if self._source is None:
             raise SrcadError("grad(..., holomorphic=True): call it once first; its code is the "

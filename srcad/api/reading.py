@@ -1,6 +1,8 @@
 """Reading generated code: :func:`source` and :func:`show`.
 
-Accepts a function made by ``grad``/``value_and_grad``, a ``vjp_fn`` from :func:`srcad.vjp`, or, in
+Accepts a function made by ``grad``/``value_and_grad``, a ``vjp_fn`` from :func:`srcad.vjp`, one
+made by ``jacfwd``, ``jacrev``, ``hvp``, ``hessian`` or ``per_example_grad`` (the code its calls
+run, :class:`srcad.api.display.Made`), or, in
 forward mode, a plain function, a method or a partial (:mod:`srcad.api.callables`), or a derived
 one (forward mode over its gradient code, what :func:`srcad.hvp` runs). Guarantees: the text returned is exactly the source srcad compiled and runs
 (the most recent transformation, for a derived function specialized on function arguments or on the
@@ -18,6 +20,7 @@ from ..passes.reverse import Options
 from ..pipeline import jvp_transform
 from .callables import unwrap
 from .derived import Derived
+from .display import Made
 from .signatures import AnyFunction
 from .specialize import specialization
 from .vjp import VJPFunction
@@ -25,7 +28,8 @@ from .vjp import VJPFunction
 
 def source(derived: AnyFunction, *, mode: Literal["reverse", "forward"] = "reverse",
            argnums: int | Sequence[int] = 0, optimize: bool = True) -> str:
-    """The generated source code of a derived function (``srcad.grad(f)``, a ``vjp_fn``).
+    """The generated source code of a derived function (``srcad.grad(f)``, a ``vjp_fn``, or what
+    ``jacfwd``, ``jacrev``, ``hvp``, ``hessian`` or ``per_example_grad`` made: the code a call runs).
     ``source(f, mode="forward", argnums=0)`` is the JVP function of a plain function ``f`` that
     :func:`srcad.jvp` runs, with tangents for the arguments ``argnums``."""
     if mode == "forward":
@@ -46,6 +50,8 @@ def source(derived: AnyFunction, *, mode: Literal["reverse", "forward"] = "rever
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     if isinstance(derived, VJPFunction):
         return derived.source
+    if isinstance(derived, Made):  # jacfwd(f), jacrev(f), hvp(f), hessian(f), per_example_grad(f)
+        return derived.code()
     if not isinstance(derived, Derived):
         raise TypeError(f"srcad.source expects a function made by srcad.grad, srcad.value_and_grad "
                         f"or a vjp_fn, got {derived!r}; for a plain function use "

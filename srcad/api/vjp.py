@@ -15,7 +15,6 @@ function and number of arguments (cached weakly per function, see :mod:`srcad.pi
 
 from __future__ import annotations
 
-import functools
 import types
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, cast, overload
@@ -25,12 +24,13 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import vjp_transform
-from ..results import located_error
+from ..results import located_error, positional
 from ..runtime import plain, zero_tangent, zeros_like
 from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
 from .derived import Derived
+from .display import Made, render
 from .nans import all_finite, has_nan, refuse_nan_derivative
 from .signatures import AnyFunction, P
 from .specialize import specialization
@@ -77,7 +77,12 @@ class VJPFunction:
         return tuple(plain(g, x) for g, x in zip(grads, self._primals))
 
     def __repr__(self) -> str:
-        return "<srcad vjp function>"
+        name = getattr(self._function, "__qualname__", None)
+        return f"<srcad vjp function of {name}>" if name else "<srcad vjp function>"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the forward/backward pair it runs (see :mod:`srcad.api.display`)."""
+        return render(repr(self), lambda: self.source, self._function)
 
 
 def _copied(value: Any) -> Any:
@@ -144,11 +149,12 @@ def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[
     vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``. A tuple output
     gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part)."""
     ks = argnums_tuple("srcad.jacrev", argnums)
+    ran: list[str] = []  # the code of the latest call (shown in Jupyter)
 
-    @functools.wraps(fun)
     def jacobian(*args: Any) -> Any:
         check_array_args("jacrev", args, ks)
         out, f_vjp = vjp(fun, *args)
+        ran[:] = [f_vjp.source]
         parts = list(out) if isinstance(out, (tuple, list)) else [out]
         if any(isinstance(p, (tuple, list, dict)) or p is None for p in parts):
             name = getattr(fun, "__qualname__", fun)
@@ -174,4 +180,18 @@ def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[
                         if rows else np.zeros(shape + np.shape(args[k])) for i, k in enumerate(ks))
             results.append(jac[0] if isinstance(argnums, int) else jac)
         return type(out)(results) if isinstance(out, (tuple, list)) else results[0]
-    return cast(Callable[P, Any], jacobian)
+    return cast(Callable[P, Any], Made(jacobian, "jacrev", fun,
+                                       lambda: ran[0] if ran else vjp_source(fun)))
+
+
+def vjp_source(fun: AnyFunction) -> str:
+    """The forward/backward pair :func:`vjp` runs for ``fun`` called with one argument per
+    positional parameter (what ``jacrev(fun)`` shows before its first call)."""
+    if isinstance(fun, Derived):
+        vjp(fun)  # raises the error that explains why
+    bound = unwrap(fun)
+    if not isinstance(bound.function, types.FunctionType):
+        parse(bound.function)  # raises the error that explains why
+    count = len(positional(bound.function))
+    static = specialization(bound.function, bound.args, bound.kwargs)
+    return str(vjp_transform(bound.function, count, len(bound.args), static)[2])

@@ -110,3 +110,13 @@ class checkpoint:
 
     def __repr__(self):
         return f"<srcad.checkpoint {getattr(self.fn, '__qualname__', self.fn)}>"
+
+    def _repr_html_(self):
+        """Jupyter's display: the forward/backward pair the backward sweep runs (its forward run
+        again from the arguments kept), or the refusal (see :mod:`srcad.api.display`)."""
+        from ..api.display import render
+        from ..api.vjp import vjp_source
+
+        return render(repr(self), lambda: vjp_source(self.fn), self.fn,
+                      "(reverse mode keeps only its arguments, and the backward sweep runs its "
+                      "forward function again, then its backward function)")
