@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .containers import _float_dtype, adjoint_like, unindex, zeros_like
+from .containers import _advanced, _float_dtype, adjoint_like, unindex, zeros_like
 
 
 def _normalize_axis(axis, ndim):
@@ -105,12 +105,6 @@ def cast_like(g, x):
     return g
 
 
-def _advanced(index) -> bool:
-    """Does ``index`` use an integer array or list (which may repeat a position)?"""
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
-
-
 @helper(linear_in="g")
 def unsum(g, x, axis=None, keepdims=False):
     """Adjoint of ``np.sum(x, axis, keepdims)``: spread ``g`` back over the summed axes."""
@@ -147,7 +141,8 @@ def unmax(g, x, ans, axis=None, keepdims=False):
         g, ans = np.reshape(g, (1,) * len(shape)), np.reshape(ans, (1,) * len(shape))
     mask = np.asarray(x) == ans
     count = mask.sum(axis=axis, keepdims=True) if axis is not None else mask.sum()
-    result = g * mask / count
+    dtype = _float_dtype(g, x)  # (an integer count would make a float32 gradient float64)
+    result = (g * mask).astype(dtype, copy=False) / count.astype(dtype)
     return result[()] if not shape else result
 
 
@@ -241,9 +236,10 @@ def uncumprod(g, a, ans, axis=None):
     shape = np.shape(a)
     if axis is None:
         a, g, ans, axis = np.ravel(a), np.ravel(g), np.ravel(ans), 0
-    a, g = np.moveaxis(np.asarray(a, dtype=float), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
+    dtype = _float_dtype(a, g)
+    a, g = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
     n = a.shape[-1]
-    result = np.zeros(np.broadcast_shapes(a.shape, g.shape))
+    result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)
     for i in range(n):  # d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
         others = a.copy()
         others[..., i] = 1
@@ -319,7 +315,8 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
             target = sums.max(axis=-1 if sums_axis == -2 else -2, keepdims=True) if ord in (1, np.inf) \
                 else sums.min(axis=-1 if sums_axis == -2 else -2, keepdims=True)
             pick = (sums == target)
-            pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True)
+            pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True,
+                                   dtype=_float_dtype(g, x))  # (a count would widen float32)
             return np.moveaxis(gm * pick * np.sign(moved), (-2, -1), ax)
         raise _unsupported(f"srcad: gradient of the matrix norm ord={ord!r}")
     gx = _expand_reduced(g, x.shape, ax, keepdims)
@@ -330,7 +327,7 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
         return gx * np.sign(x)
     if ord in (np.inf, -np.inf):
         pick = np.abs(x) == ansx
-        return gx * np.sign(x) * pick / np.sum(pick, axis=ax, keepdims=True)
+        return gx * np.sign(x) * pick / np.sum(pick, axis=ax, keepdims=True, dtype=_float_dtype(g, x))
     if ord == 0:
         return np.zeros_like(x, dtype=_float_dtype(x))
     p = float(ord)

@@ -128,8 +128,17 @@ def _is_object(x) -> bool:
     return isinstance(x, ObjectAdjoint) or structure(x) is not None
 
 
+_WEAK = (bool, int, float, complex)  # Python numbers: NumPy's arithmetic keeps an array's type
+
+
 def _float_dtype(*values):
-    dtype = np.result_type(*[np.asarray(v).dtype for v in values])
+    """The type of ``values`` combined as NumPy's arithmetic combines them (a Python number does not
+    widen a float32 array), or float64 where that is not a floating type (integers)."""
+    try:
+        dtype = np.result_type(*[v if isinstance(v, _WEAK + (np.ndarray, np.generic))
+                                 else np.asarray(v).dtype for v in values])
+    except (TypeError, ValueError, OverflowError):  # (a Python integer too large for NumPy)
+        dtype = np.result_type(*[np.asarray(v).dtype for v in values])
     return dtype if np.issubdtype(dtype, np.inexact) else np.float64
 
 
@@ -158,6 +167,29 @@ def unindex(g, x, index):
     result = np.zeros(np.shape(x), dtype=_float_dtype(x, g))
     np.add.at(result, index, g)
     return result
+
+
+@helper(jvp={"d": "t", "g": "unindex(t, x, index)"})
+def add_at(d, index, g, x):
+    """``d + unindex(g, x, index)``: the gradient ``g`` of ``x[index]`` added to ``d``, a gradient of
+    ``x``, in ``d``'s own memory where ``d`` is an array of ``x``'s shape that can hold the sum
+    (:mod:`srcad.passes.inplace` calls it only on a buffer no other variable holds; ``d`` keeps its
+    floating type, as ``d += e`` does). Repeated positions of an index array add up."""
+    if type(d) is np.ndarray and isinstance(x, np.ndarray) and d.shape == x.shape \
+            and d.flags.writeable and d.dtype.kind in "fc" \
+            and (d.dtype.kind == "c" or not np.iscomplexobj(g)):
+        if _advanced(index):
+            np.add.at(d, index, g)
+        else:
+            d[index] += g
+        return d
+    return d + unindex(g, x, index)
+
+
+def _advanced(index) -> bool:
+    """Does ``index`` use an integer array or list (which may repeat a position)?"""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
 
 
 @helper(linear_in="g")

@@ -52,7 +52,7 @@ def det_adjoint_dans(g, a, t):
     try:
         inv = np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        return np.zeros(np.shape(a))
+        return np.zeros(np.shape(a), dtype=_float_dtype(a))
     return (np.asarray(g) * t)[..., None, None] * mT(inv)
 
 
@@ -91,7 +91,7 @@ def solve_da_dans(g, a, b, t):
 def _cholesky_middle(L, phi):
     """L^-T Phi(phi) L^-1, Phi taking the lower triangle and halving the diagonal."""
     n = L.shape[-1]
-    phi = np.tril(phi) / (1 + np.eye(n))
+    phi = np.tril(phi) / (1 + np.eye(n, dtype=phi.dtype))
     return np.linalg.solve(mT(L), mT(np.linalg.solve(mT(L), mT(phi))))
 
 
@@ -116,11 +116,11 @@ def eigh_adjoint_dans(g, ans, t):
     gw = np.zeros_like(w) if gw is None else np.asarray(gw)
     dw = np.zeros_like(w) if dw is None else np.asarray(dw)
     dv = np.zeros_like(v) if dv is None else np.asarray(dv)
-    inner = np.zeros(np.shape(v)) if gv is None else mT(v) @ gv
-    dinner = np.zeros(np.shape(v)) if gv is None else mT(dv) @ gv
+    inner = np.zeros(np.shape(v), dtype=_float_dtype(v)) if gv is None else mT(v) @ gv
+    dinner = np.zeros(np.shape(v), dtype=_float_dtype(v)) if gv is None else mT(dv) @ gv
     off = inverse_gaps(w, column_coupling(gv), "np.linalg.eigh")
     doff = -(dw[..., None, :] - dw[..., :, None]) * off ** 2
-    middle = off * inner + np.eye(n) * gw[..., None, :]
+    middle = off * inner + np.eye(n, dtype=w.dtype) * gw[..., None, :]
     dmiddle = doff * inner + off * dinner
     return _sym(dv @ middle @ mT(v) + v @ dmiddle @ mT(v) + v @ middle @ mT(dv))
 
@@ -138,7 +138,7 @@ def pinv_adjoint_dans(g, a, ans, t):
     """Tangent of ``pinv_adjoint(g, a, p)`` along ``t``, a tangent of ``p`` (the pseudo-inverse)."""
     p, d = ans, t
     a = np.asarray(a)
-    eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
+    eye_m, eye_n = np.eye(a.shape[-2], dtype=p.dtype), np.eye(a.shape[-1], dtype=p.dtype)
     gt = mT(g)
     return (-mT(d) @ g @ mT(p) - mT(p) @ g @ mT(d) - (a @ d) @ gt @ p @ mT(p)
             + (eye_m - a @ p) @ gt @ (d @ mT(p) + p @ mT(d))
@@ -151,9 +151,9 @@ def pinv_adjoint_dans(g, a, ans, t):
 def unprod_da(g, a, axis, keepdims, t):
     """Tangent of ``unprod(g, a, ...)`` along ``t``: g times the tangent of the product of the
     other entries (left and right partial products and their tangents: exact with zeros)."""
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=_float_dtype(a, t))
     if a.ndim == 0:
-        return np.zeros(())
+        return np.zeros((), dtype=a.dtype)
     axes = _reduced_axes(a.shape, axis)
     g = _expand_reduced(g, a.shape, axis, keepdims)
     kept = [k for k in range(a.ndim) if k not in axes]
@@ -165,7 +165,7 @@ def unprod_da(g, a, axis, keepdims, t):
 
     x, shape = flat(a)
     v, _ = flat(t)
-    ones, zeros = np.ones(x.shape[:-1] + (1,)), np.zeros(x.shape[:-1] + (1,))
+    ones, zeros = np.ones(x.shape[:-1] + (1,), a.dtype), np.zeros(x.shape[:-1] + (1,), a.dtype)
 
     def scan(x, v):  # exclusive partial products and their tangents
         factors = np.concatenate([ones, x[..., :-1]], axis=-1)
@@ -186,11 +186,12 @@ def uncumprod_da(g, a, axis, t):
     shape = np.shape(a)
     if axis is None:
         a, g, t, axis = np.ravel(a), np.ravel(g), np.ravel(t), 0
-    a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
+    dtype = _float_dtype(a, g, t)
+    a = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1)
     g = np.moveaxis(np.asarray(g), axis, -1)
-    t = np.moveaxis(np.broadcast_to(np.asarray(t, dtype=float), np.shape(np.moveaxis(a, -1, axis))),
+    t = np.moveaxis(np.broadcast_to(np.asarray(t, dtype=dtype), np.shape(np.moveaxis(a, -1, axis))),
                     axis, -1)
-    result = np.zeros(np.broadcast_shapes(a.shape, g.shape))
+    result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)
     for i in range(a.shape[-1]):  # d out_j / d a_i = prod_{k <= j, k != i} a_k, for j >= i
         others, dothers = a.copy(), t.copy()
         others[..., i], dothers[..., i] = 1, 0

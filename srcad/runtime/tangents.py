@@ -105,7 +105,7 @@ def astype_tangent(v, dtype):
     if dtype is None:
         return v
     if _cast_kind(dtype) in "biu":
-        return np.zeros(np.shape(v))
+        return np.zeros(np.shape(v), dtype=_float_dtype(v))
     return np.asarray(v).astype(dtype)
 
 
@@ -129,14 +129,15 @@ def sort_tangent(v, a, axis=-1):
 def cumprod_tangent(v, a, ans, axis=None):
     """Tangent of ``np.cumprod``: sum over i <= j of v_i times the product of the other a_k, k <= j
     (exact at zeros too)."""
-    a, v = np.asarray(a, dtype=float), np.asarray(v, dtype=float)
+    dtype = _float_dtype(a, v)
+    a, v = np.asarray(a, dtype=dtype), np.asarray(v, dtype=dtype)
     if axis is None:
         a, v, axis = a.ravel(), v.ravel(), 0
     if np.all(a != 0):
         return ans * np.cumsum(v / a, axis=axis)
     a, v = np.moveaxis(a, axis, -1), np.moveaxis(v, axis, -1)
     n = a.shape[-1]
-    out = np.zeros(a.shape)
+    out = np.zeros(a.shape, dtype=dtype)
     for i in range(n):
         factors = a.copy()
         factors[..., i] = v[..., i]
@@ -161,7 +162,7 @@ def einsum_adjoint_tangent(g, subscripts, operands, k, v):
     if not isinstance(subscripts, str):
         raise _unsupported("srcad: the second derivative of np.einsum in its sublist form is not "
                            "implemented (write the subscripts as a string)")
-    total = np.zeros(np.shape(operands[k]))
+    total = np.zeros(np.shape(operands[k]), dtype=_float_dtype(operands[k]))
     for j in range(len(operands)):
         if j != k and v[j] is not None:
             changed = list(operands[:j]) + [v[j]] + list(operands[j + 1:])
@@ -187,7 +188,7 @@ def cholesky_tangent(v, ans):
     v = (v + mT(v)) / 2
     inner = np.linalg.solve(L, mT(np.linalg.solve(L, mT(v))))
     n = L.shape[-1]
-    return L @ (np.tril(inner) - np.eye(n) * inner / 2)
+    return L @ (np.tril(inner) - np.eye(n, dtype=inner.dtype) * inner / 2)
 
 
 @helper(linear_in="v", nonlinear=("ans",))
@@ -210,7 +211,7 @@ def pinv_tangent(v, a, ans):
     p = ans
     a = np.asarray(a)
     refuse_complex(a, "the pseudo-inverse")
-    eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
+    eye_m, eye_n = np.eye(a.shape[-2], dtype=p.dtype), np.eye(a.shape[-1], dtype=p.dtype)
     return (-p @ v @ p + p @ mT(p) @ mT(v) @ (eye_m - a @ p)
             + (eye_n - p @ a) @ mT(v) @ mT(p) @ p)
 
@@ -222,6 +223,7 @@ def exponent_tangent(v, scale, x):
     undefined) and where ``x`` is 0."""
     if np.ndim(v) == 0 and np.ndim(scale) == 0 and np.ndim(x) == 0:
         return v * scale * np.log(x) if v != 0 and x != 0 else 0.0 * v
+    dtype = _float_dtype(v, scale, x)  # (x = 2, an integer, would make float32 float64)
     v, x = np.asarray(v), np.asarray(x)
     moving = (v != 0) & (x != 0)
-    return np.where(moving, v * scale * np.log(np.where(moving, x, 1)), 0.0)
+    return np.where(moving, v * scale * np.log(np.where(moving, x, 1).astype(dtype)), 0.0)
