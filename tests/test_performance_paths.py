@@ -24,7 +24,7 @@ import pytest
 
 import srcad
 from srcad.runtime.containers import add_at, unindex, ListAdjoint, DictAdjoint
-from gradcheck import check_grad, make_function
+from gradcheck import check_grad, make_function, numeric_grad
 from rulecheck import check_hvp, check_jvp, differentiable_entries, call_text, sample, \
     is_python_scalar_only, positional_arity
 
@@ -308,6 +308,65 @@ def test_a_list_argument_read_by_position_in_a_loop():
     check_grad(f, [np.array(xs), w], argnums=(0, 1))
 
 
+LIST_RNN = {
+    "iterated": """
+        def f(W, xs):
+            h = np.zeros(W.shape[0])
+            for x in xs:
+                h = np.tanh(W @ h + x)
+            return np.sum(h ** 2)
+        """,
+    "indexed": """
+        def f(W, xs):
+            h = np.zeros(W.shape[0])
+            for t in range(len(xs)):
+                h = np.tanh(W @ h + xs[t] * xs[t - 1])
+            return np.sum(h ** 2)
+        """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIST_RNN))
+def test_a_list_of_arrays_read_in_a_loop(name):
+    """The gradient of a list is a list of gradients: each step replaces one entry in place (it
+    made a new list with a new array per entry at every step); the arrays' gradients agree with
+    those of the same function on a 2-d array (checked against finite differences)."""
+    f = make_function(LIST_RNN[name])
+    W, x = rnn_args(T=6, n=3, seed=11)
+    xs = [row.copy() for row in x]
+    derived = srcad.grad(f, (0, 1))
+    assert "add_at(dxs," in backward_of(derived)
+    gW, gxs = derived(W, xs)
+    assert isinstance(gxs, list) and len(gxs) == len(xs)
+    eW, ex = check_grad(f, [W, x], argnums=(0, 1))
+    np.testing.assert_allclose(gW, eW, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.array(gxs), ex, rtol=1e-12, atol=1e-14)
+    for a, b in zip(gxs, srcad.grad(f, (0, 1), in_place=False)(W, xs)[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(np.array(xs), x)  # the argument is left alone
+
+
+def test_a_dict_read_by_key_in_a_loop():
+    f = make_function("""
+        def f(params, x):
+            s = 0.0
+            for k in range(3):
+                s = s + np.sum(np.tanh(params["w"] * x[k]) * params["b"]) + params["c"] * s
+            return s
+        """)
+    rng = rng_(12)
+    params = {"w": rng.normal(size=3), "b": rng.normal(size=3), "c": 0.3}
+    x = rng.normal(size=(3, 3))
+    g = srcad.grad(f)(params, x)
+    g0 = srcad.grad(f, in_place=False)(params, x)
+    for key in params:
+        np.testing.assert_allclose(g[key], g0[key], rtol=1e-14, atol=1e-15)
+        def flat(v, key=key):
+            return f({**params, key: v}, x)
+        np.testing.assert_allclose(g[key], numeric_grad(flat, [np.asarray(params[key])], 0),
+                                   rtol=1e-6, atol=1e-8)
+
+
 def test_vjp_leaves_the_callers_cotangent_alone_and_can_be_called_twice():
     f = make_function("""
         def f(W, x):
@@ -382,6 +441,11 @@ def test_add_at_falls_back_to_a_new_value_where_it_cannot_add_in_place():
     d = {"a": 1.0, "b": np.ones(2)}
     out = add_at(DictAdjoint({"a": 0.5, "b": np.zeros(2)}), "b", np.ones(2), d)
     np.testing.assert_array_equal(out["b"], np.ones(2))
+    entry = np.ones(2)
+    lst = ListAdjoint([entry, np.zeros(2)])
+    out = add_at(lst, 0, np.ones(2), [np.ones(2), np.ones(2)])
+    assert out is lst and list(out[0]) == [2.0, 2.0]
+    assert list(entry) == [1.0, 1.0]  # the entry replaced, never changed: another may hold it
     f32 = np.zeros(3, np.float32)
     out = add_at(f32, 0, np.float64(1.0), np.ones(3, np.float32))
     assert out is f32 and out.dtype == np.float32  # the buffer keeps its type, as d += e does

@@ -15,13 +15,14 @@ of it, once the copies that analysis asks for are made):
 * a term ``unindex(e, x, i)`` of ``d = d + ...`` (the gradient of ``x[i]``) becomes ``d[i] += e``
   where ``x`` is certainly an array, ``d`` certainly one of ``x``'s shape, and ``i`` cannot repeat a
   position (integers, slices); otherwise ``d = add_at(d, i, e, x)``, which adds in place what it can
-  and is ``d + unindex(e, x, i)`` otherwise;
+  (an array; the entry of a list's or dict's gradient, replaced) and is ``d + unindex(e, x, i)``
+  otherwise;
 * the copies: ``y = snapshot(...)`` where ``y`` would share ``d``'s memory.
 
 The values are those of the statements rewritten (in ``d``'s floating type); what goes is the new
 array per statement: a copy of a whole gradient each time ``x[i] = v`` runs in a loop, or each
-time ``x[i]`` is read (``unindex`` makes an array of ``x``'s shape), which made such loops take a
-time quadratic in their length. A name is rewritten when that costs no copy (a weight's gradient
+time ``x[i]`` is read (``unindex`` makes an array of ``x``'s shape, or a list of zeros for each
+entry of a list ``x``), which made such loops take a time quadratic in their length. A name is rewritten when that costs no copy (a weight's gradient
 ``dW`` summed over the steps of a loop) or when it has a zeroing or a ``unindex`` term to rewrite.
 """
 

@@ -10,9 +10,10 @@ copies :meth:`Ownership.copies` lists are made, and are worth rewriting (:mod:`s
 
 1. every assignment to ``d`` (a single name as target) makes a new object: ``zeros_like(...)`` or
    ``unindex(...)`` (new zeros, with a gradient added in); ``d + e + ...`` (a new array; rewritten,
-   ``d``'s own); ``zero_at(d, i)`` (a copy; rewritten, ``d``'s own); ``snapshot(...)`` (a copy); an
-   arithmetic operation (NumPy's operators allocate their result); or any other expression, which
-   is then copied: ``d = snapshot(...)``;
+   ``d``'s own); ``zero_at(d, i)`` (a copy; rewritten, ``d``'s own); ``snapshot(...)`` (a copy: of
+   an array, or a new list or dict gradient with the same entries); an arithmetic operation
+   (NumPy's operators allocate their result); or any other expression, which is then copied:
+   ``d = snapshot(...)``;
 2. every other read of ``d`` is the ``d`` of ``d = d + ...`` or ``d = zero_at(d, i)``, the first
    argument of ``check_finite`` (which keeps nothing), or a *read of its entries*: ``d``, or
    ``d[i]``, ``unbroadcast(...)``, ``unsetitem(...)``, ``cast_like(...)`` of one (an array, a view of
@@ -21,7 +22,8 @@ copies :meth:`Ownership.copies` lists are made, and are worth rewriting (:mod:`s
    snapshot(...)``.
 
 Anything else -- ``d`` in a tuple target, passed to another function, stored in a container,
-changed by a list method -- leaves ``d`` out. A name is chosen when it owns its buffer and either
+changed by a list method -- leaves ``d`` out. (The gradient of a list or dict is changed in place
+only by replacing an entry, never by changing the entry itself: another gradient may hold it.) A name is chosen when it owns its buffer and either
 has something to rewrite that the copies pay for (a zeroing of an array's gradient, an ``unindex``
 term: each saves a whole array per run) or needs no copy and is made only by ``zeros_like`` and
 sums (a weight's gradient summed over a loop: ``dW += e``).

@@ -172,9 +172,11 @@ def unindex(g, x, index):
 @helper(jvp={"d": "t", "g": "unindex(t, x, index)"})
 def add_at(d, index, g, x):
     """``d + unindex(g, x, index)``: the gradient ``g`` of ``x[index]`` added to ``d``, a gradient of
-    ``x``, in ``d``'s own memory where ``d`` is an array of ``x``'s shape that can hold the sum
-    (:mod:`srcad.passes.inplace` calls it only on a buffer no other variable holds; ``d`` keeps its
-    floating type, as ``d += e`` does). Repeated positions of an index array add up."""
+    ``x``, in ``d`` itself where it can hold the sum (:mod:`srcad.passes.inplace` calls it only on a
+    gradient no other variable holds): an array of ``x``'s shape (keeping its floating type, as
+    ``d += e`` does; repeated positions of an index array add up), or the gradient of a list or dict
+    ``x`` (the entry at ``index`` replaced by the sum, a new value: the entries themselves are never
+    changed, other gradients may hold them)."""
     if type(d) is np.ndarray and isinstance(x, np.ndarray) and d.shape == x.shape \
             and d.flags.writeable and d.dtype.kind in "fc" \
             and (d.dtype.kind == "c" or not np.iscomplexobj(g)):
@@ -182,6 +184,14 @@ def add_at(d, index, g, x):
             np.add.at(d, index, g)
         else:
             d[index] += g
+        return d
+    if type(d) is ListAdjoint and type(x) is list and len(d) == len(x) \
+            and isinstance(index, (int, np.integer)) and not isinstance(index, bool) \
+            and -len(x) <= index < len(x):
+        d[index] = _add(d[index], g)
+        return d
+    if type(d) is DictAdjoint and isinstance(x, dict) and index in d and index in x:
+        d[index] = _add(d[index], g)
         return d
     return d + unindex(g, x, index)
 
@@ -210,8 +220,12 @@ def zero_at(g, index):
 
 @helper(linear_in="value")
 def snapshot(value):
-    """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``)."""
-    return value.copy() if isinstance(value, np.ndarray) else value
+    """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``, and
+    for a gradient :mod:`srcad.passes.inplace` changes in place: an array copied, the gradient of
+    a list or dict a new one with the same entries)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return type(value)(value) if type(value) in (ListAdjoint, DictAdjoint) else value
 
 
 class _Absent:
