@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import srcad
-from srcad.runtime.containers import add_at, unindex, ListAdjoint, DictAdjoint
+from srcad.runtime.containers import add_at, unindex, zero_at, zeroed_at, ListAdjoint, DictAdjoint
 from gradcheck import check_grad, make_function, numeric_grad
 from rulecheck import check_hvp, check_jvp, differentiable_entries, call_text, sample, \
     is_python_scalar_only, positional_arity
@@ -230,6 +230,23 @@ CASES = {
                 s = s + np.sum(np.tanh(row))
             return s
         """, (0, 1)),
+    # a list written by position (its gradient's entry replaced, zeroed in place: zeroed_at)
+    "list_written_by_position": ("""
+        def f(W, x):
+            T = x.shape[0]
+            hs = [np.zeros(W.shape[0])] * T
+            for t in range(1, T):
+                hs[t] = np.tanh(W @ hs[t - 1] + x[t])
+            return np.sum(hs[-1] ** 2) + sum(np.sum(h * h) for h in hs[:3])
+        """, (0, 1)),
+    # a copy of an argument written by rows (not one of NumPy's array makers: zeroed_at)
+    "copy_written_by_rows": ("""
+        def f(W, x):
+            hs = x.copy()
+            for t in range(1, x.shape[0]):
+                hs[t] = np.tanh(W @ hs[t - 1] + hs[t])
+            return np.sum(hs ** 2)
+        """, (0, 1)),
     # the array's rows are read through np.zeros_like's result and a Python list alike
     "zeros_like_and_list_reads": ("""
         def f(W, x):
@@ -268,6 +285,13 @@ def test_aliasing_cases_with_the_copying_path_give_the_same_gradient(name):
     args = rnn_args(T=5, n=3, seed=len(name))
     for a, b in zip(srcad.grad(f, argnums)(*args), srcad.grad(f, argnums, in_place=False)(*args)):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["list_written_by_position", "copy_written_by_rows"])
+def test_a_value_srcad_cannot_tell_is_an_array_is_zeroed_in_place_by_the_helper(name):
+    f = make_function(CASES[name][0])
+    code = backward_of(srcad.grad(f, (0, 1)))
+    assert "dhs = zeroed_at(dhs, t)" in code and "zero_at(" not in code
 
 
 def test_a_gradient_not_shown_to_be_owned_keeps_the_copying_path():
@@ -449,6 +473,23 @@ def test_add_at_falls_back_to_a_new_value_where_it_cannot_add_in_place():
     f32 = np.zeros(3, np.float32)
     out = add_at(f32, 0, np.float64(1.0), np.ones(3, np.float32))
     assert out is f32 and out.dtype == np.float32  # the buffer keeps its type, as d += e does
+
+
+def test_zeroed_at_zeroes_in_place_what_it_can_and_copies_otherwise():
+    d = np.arange(6.0).reshape(3, 2)
+    assert zeroed_at(d, 1) is d and d.tolist() == [[0.0, 1.0], [0.0, 0.0], [4.0, 5.0]]
+    entry = np.ones(2)
+    lst = ListAdjoint([entry, ListAdjoint([1.0, 2.0])])
+    assert zeroed_at(lst, 0) is lst and lst[0] == 0.0 and list(entry) == [1.0, 1.0]
+    assert zeroed_at(lst, 1) is lst and list(lst[1]) == [0.0, 0.0]  # a container: its zeros
+    readonly = np.broadcast_to(np.ones(1), (3,))
+    out = zeroed_at(readonly, 0)
+    assert out is not readonly and list(out) == [0.0, 1.0, 1.0]
+    tangent = np.ones(3)  # forward mode (Hessian-vector products) copies: its tangents may share
+    rule = srcad.rules.lookup(zeroed_at)
+    assert rule.tangents["g"] == "zero_at(t, index)"
+    np.testing.assert_array_equal(zero_at(tangent, 2), [1.0, 1.0, 0.0])
+    assert list(tangent) == [1.0, 1.0, 1.0]
 
 
 # ---- float32 all the way ---------------------------------------------------------------------------

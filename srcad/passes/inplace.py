@@ -11,7 +11,9 @@ of it, once the copies that analysis asks for are made):
 * ``d = d + e`` becomes ``d += e`` (on an array ``d += e`` adds into ``d``'s memory, keeping its
   floating type; on a number it is ``d = d + e``; srcad's container gradients define ``+=`` as ``+``);
 * ``d = zero_at(d, i)`` (the overwritten part of ``x`` in ``x[i] = v`` gets no gradient) becomes
-  ``d[i] = 0.0`` where ``x`` is certainly a NumPy array, so its gradient is one;
+  ``d[i] = 0.0`` where ``x`` is certainly a NumPy array, so its gradient is one; otherwise
+  ``d = zeroed_at(d, i)``, which zeroes in place what it can (an array; the entry of a list's or
+  dict's gradient, replaced) and copies otherwise;
 * a term ``unindex(e, x, i)`` of ``d = d + ...`` (the gradient of ``x[i]``) becomes ``d[i] += e``
   where ``x`` is certainly an array, ``d`` certainly one of ``x``'s shape, and ``i`` cannot repeat a
   position (integers, slices); otherwise ``d = add_at(d, i, e, x)``, which adds in place what it can
@@ -98,10 +100,12 @@ class _Rewrite(gast.NodeTransformer):
         terms = chain(node.value, d)
         if terms is not None:
             return [self.add(d, term) for term in terms]
-        if is_call(node.value, self.o.names.get("zero_at")) and self.o.primal(d) is not None:
+        if is_call(node.value, self.o.names.get("zero_at")):
             index = node.value.args[1]
-            return gast.Assign(targets=[_subscript(d, index, gast.Store())],
-                               value=gast.Constant(value=0.0, kind=None), type_comment=None)
+            if self.o.primal(d) is not None:
+                return gast.Assign(targets=[_subscript(d, index, gast.Store())],
+                                   value=gast.Constant(value=0.0, kind=None), type_comment=None)
+            node.value.func = _name(self.o.helper("zeroed_at"), gast.Load())
         return node
 
     def add(self, d, term):

@@ -24,8 +24,8 @@ copies :meth:`Ownership.copies` lists are made, and are worth rewriting (:mod:`s
 Anything else -- ``d`` in a tuple target, passed to another function, stored in a container,
 changed by a list method -- leaves ``d`` out. (The gradient of a list or dict is changed in place
 only by replacing an entry, never by changing the entry itself: another gradient may hold it.) A name is chosen when it owns its buffer and either
-has something to rewrite that the copies pay for (a zeroing of an array's gradient, an ``unindex``
-term: each saves a whole array per run) or needs no copy and is made only by ``zeros_like`` and
+has something to rewrite that the copies pay for (a zeroing, an ``unindex`` term: each saves a
+whole array, or list, per run) or needs no copy and is made only by ``zeros_like`` and
 sums (a weight's gradient summed over a loop: ``dW += e``).
 """
 
@@ -36,7 +36,7 @@ import dataclasses
 import gast
 
 _HELPERS = ("zeros_like", "zero_at", "unindex", "unbroadcast", "unsetitem", "cast_like",
-            "check_finite", "snapshot", "slice", "add_at")
+            "check_finite", "snapshot", "slice", "add_at", "zeroed_at")
 _READERS = ("unbroadcast", "unsetitem", "cast_like")  # a part of their first argument, or a copy
 
 
@@ -89,7 +89,7 @@ class Ownership:
             kinds = [kind for kind, _ in facts.kinds]
             if not set(kinds) & {"zeros", "new", "copy", "other"}:
                 continue  # (never made in the sweep: not shown to be new)
-            gain = ("zero" in kinds and d in self.arrays) or any(
+            gain = "zero" in kinds or any(
                 self.indexed_read(d, term) is not None
                 for kind, value in facts.kinds if kind == "sum" for term in chain(value, d))
             free = not facts.other_reads and set(kinds) <= {"zeros", "sum"}

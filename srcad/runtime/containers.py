@@ -218,6 +218,21 @@ def zero_at(g, index):
     return g
 
 
+@helper(jvp={"g": "zero_at(t, index)"})
+def zeroed_at(g, index):
+    """``zero_at(g, index)``, in ``g`` itself where it can be changed: an array that can be written,
+    the gradient of a list or dict (:mod:`srcad.passes.inplace` calls it only on a gradient no other
+    variable holds)."""
+    if type(g) is np.ndarray and g.flags.writeable and g.dtype.kind in "fc" and g.ndim:
+        g[index] = 0
+        return g
+    if type(g) in (ListAdjoint, DictAdjoint):
+        entry = g[index]
+        g[index] = zeros_like(entry) if isinstance(entry, (list, tuple, dict)) else 0.0
+        return g
+    return zero_at(g, index)
+
+
 @helper(linear_in="value")
 def snapshot(value):
     """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``, and
