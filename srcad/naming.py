@@ -64,6 +64,10 @@ class Namer:
             self._adjoints[name] = self.fresh("d" + name)
         return self._adjoints[name]
 
+    def adjoint_if_any(self, name: str) -> str | None:
+        """The adjoint variable of ``name`` if one was allocated, else None."""
+        return self._adjoints.get(name)
+
     def adjoint_names(self) -> set[str]:
         """The adjoint variables allocated so far."""
         return set(self._adjoints.values())

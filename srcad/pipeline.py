@@ -20,7 +20,7 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       8 alias     writes into arrays another live name may share (passes.alias)
       9 shapes    variables certainly of one shape, for reverse mode (passes.shapes)
       10 reverse | forward  the derivative's gast functions (passes.reverse, passes.forward)
-      11 inplace  reverse mode: d = d + e -> d += e for gradient buffers (passes.inplace)
+      11 inplace  reverse mode: gradient buffers the code owns changed in place (passes.inplace)
       12 emit     the functions -> one commented source text (passes.emit)
       13 load     the text -> compiled functions bound to their helpers (passes.load)
 

@@ -131,7 +131,8 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "select_tangent", "linspace_tangent", "meshgrid_tangent",
                                  # the autograd port's rules (tests/autograd_port/test_new_rules.py)
                                  "real_if_close_tangent", "real_tangent", "partition_tangent",
-                                 "signal_convolve", "pad_constant_tangent", "index_concatenation_tangent"}
+                                 "signal_convolve", "pad_constant_tangent", "index_concatenation_tangent",
+                                 "polynomial_derivative"}  # (in polyval_dx's rule)
     other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)
@@ -141,7 +142,8 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                    "copied_into", "added_at", "subtracted_at", "unadd_at", "uncopyto_src",
                    "copyto_src_tangent", "add_at_tangent",  # np.add.at: test_writing_calls
                    "cho_solve_dc",  # (written '[cho_solve_dc(...), 0.0]': tests/test_rules_scipy)
-                   "entry"}  # a dict's entry saved: HVPs in test_trust_review, test_review_findings
+                   "entry",  # a dict's entry saved: HVPs in test_trust_review, test_review_findings
+                   "zeroed_at"}  # a list or copy written by position: test_performance_paths
     missing = [h for h in helpers if h not in used and h not in generated_by_forward_mode
                and h not in other_paths]
     assert not missing, missing

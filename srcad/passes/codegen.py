@@ -43,8 +43,8 @@ class Options:
     """How to generate. ``optimize``: simplify templates and drop ``unbroadcast`` where an operand
     is a scalar constant (off shows the raw templates, and turns off the passes below);
     ``shapes``: drop ``unbroadcast`` where :mod:`srcad.passes.shapes` proves the shapes equal (and
-    with it the saves that only fed it); ``in_place``: accumulate array gradients into their buffer
-    (:mod:`srcad.passes.inplace`); ``debug_nans``: check every adjoint for NaN and inf as it is
+    with it the saves that only fed it); ``in_place``: change the gradient buffers the generated code
+    owns in place (:mod:`srcad.passes.inplace`: sums, rows zeroed and added to); ``debug_nans``: check every adjoint for NaN and inf as it is
     computed, naming the user's line; ``has_aux``: the function returns ``(loss, aux)`` and only
     ``loss`` is differentiated (the seed is ``seed_aux``: 1 for ``loss``, zeros for ``aux``)."""
 
@@ -58,12 +58,19 @@ class Options:
 @dataclasses.dataclass(frozen=True)
 class AdjointSweep:
     """Where the adjoint statements lie in a generated function: ``functions[function].body[start:
-    stop]``, and the adjoint variables :mod:`srcad.passes.inplace` may update in place."""
+    stop]``, and what :mod:`srcad.passes.inplace` needs: the adjoint variables it may update in
+    place; ``arrays``, the pairs (adjoint, variable) of the variables written by ``x[i] = v`` that are
+    certainly NumPy arrays (:func:`srcad.passes.written.ndarrays`); ``integers``, the names that
+    certainly hold integers (:func:`srcad.passes.written.integer_names`); ``helpers``, the
+    :class:`srcad.rules.template.Helpers` of the function (the names of the helpers it calls)."""
 
     function: int
     start: int
     stop: int
     adjoints: frozenset
+    arrays: frozenset = frozenset()
+    integers: frozenset = frozenset()
+    helpers: object = None
 
 
 @dataclasses.dataclass

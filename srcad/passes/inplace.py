@@ -1,21 +1,31 @@
-"""Pass 11, in place: gradients summed into one buffer instead of a new array per contribution.
+"""Pass 11, in place: gradient buffers that only the generated code holds, updated in place.
 
 Accepts: the :class:`srcad.passes.codegen.Generated` functions of the reverse pass, whose ``sweep``
-says where the backward sweep lies and which adjoint variables it may update (all but the output's).
-Guarantees: :func:`accumulate` returns them with the backward sweep's ``d = d + e`` rewritten to
-``d += e`` for every adjoint ``d`` that is safe to update in place, that is, whose buffer nothing else
-can hold:
+(an :class:`srcad.passes.codegen.AdjointSweep`) says where the backward sweep lies, which adjoint
+variables it may update (all but the output's), which of them are gradients of certain NumPy arrays,
+which names certainly hold integers, and the helpers' names.
+Guarantees: :func:`accumulate` returns them with the backward sweep rewritten, for each adjoint ``d``
+that owns its buffer (:mod:`srcad.passes.owned`: no other variable can hold ``d``'s array or a view
+of it, once the copies that analysis asks for are made):
 
-* every assignment to ``d`` is ``d = zeros_like(...)`` (a new array) or ``d = d + e``, so the buffer
-  ``d`` holds was made by ``zeros_like`` for ``d`` alone; and
-* ``d`` is read nowhere else (no template reads it as ``g``, no other adjoint is set to it), except in
-  the gradients returned.
+* ``d = d + e`` becomes ``d += e`` (on an array ``d += e`` adds into ``d``'s memory, keeping its
+  floating type; on a number it is ``d = d + e``; srcad's container gradients define ``+=`` as ``+``);
+* ``d = zero_at(d, i)`` (the overwritten part of ``x`` in ``x[i] = v`` gets no gradient) becomes
+  ``d[i] = 0.0`` where ``x`` is certainly a NumPy array, so its gradient is one; otherwise
+  ``d = zeroed_at(d, i)``, which zeroes in place what it can (an array; the entry of a list's or
+  dict's gradient, replaced) and copies otherwise;
+* a term ``unindex(e, x, i)`` of ``d = d + ...`` (the gradient of ``x[i]``) becomes ``d[i] += e``
+  where ``x`` is certainly an array, ``d`` certainly one of ``x``'s shape, and ``i`` cannot repeat a
+  position (integers, slices); otherwise ``d = add_at(d, i, e, x)``, which adds in place what it can
+  (an array; the entry of a list's or dict's gradient, replaced) and is ``d + unindex(e, x, i)``
+  otherwise;
+* the copies: ``y = snapshot(...)`` where ``y`` would share ``d``'s memory.
 
-On an array ``d += e`` adds into ``d``'s memory (``e`` is a gradient for the same variable: its shape or
-a smaller one that broadcasts); on a number it is ``d = d + e``; srcad's container gradients
-(``ListAdjoint``, ...) define ``+=`` as ``+``. The values are those of ``d + e`` (in ``d``'s floating
-type); only the allocation goes. A typical case is a weight's gradient summed over the steps of a
-loop (``dW`` in an RNN).
+The values are those of the statements rewritten (in ``d``'s floating type); what goes is the new
+array per statement: a copy of a whole gradient each time ``x[i] = v`` runs in a loop, or each
+time ``x[i]`` is read (``unindex`` makes an array of ``x``'s shape, or a list of zeros for each
+entry of a list ``x``), which made such loops take a time quadratic in their length. A name is rewritten when that costs no copy (a weight's gradient
+``dW`` summed over the steps of a loop) or when it has a zeroing or a ``unindex`` term to rewrite.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import dataclasses
 import gast
 
 from .codegen import Generated
+from .owned import Ownership, chain, is_call
 
 
 def accumulate(generated: Generated) -> Generated:
@@ -37,7 +48,8 @@ def accumulate(generated: Generated) -> Generated:
         return generated
     function = generated.functions[sweep.function]
     stmts = copy.deepcopy(function.body[sweep.start:sweep.stop])
-    rewritten = accumulate_in_place(stmts, sweep.adjoints)
+    rewritten = accumulate_in_place(stmts, sweep.adjoints, sweep.arrays, sweep.integers,
+                                    sweep.helpers)
     new = copy.copy(function)
     new.body = function.body[:sweep.start] + rewritten + function.body[sweep.stop:]
     functions = list(generated.functions)
@@ -47,78 +59,63 @@ def accumulate(generated: Generated) -> Generated:
                                sweep=dataclasses.replace(sweep, stop=stop))
 
 
-def accumulate_in_place(stmts: list, adjoints) -> list:
+def accumulate_in_place(stmts: list, adjoints, arrays=frozenset(), integers=frozenset(),
+                        helpers=None) -> list:
     """The statements ``stmts`` of a backward sweep, rewritten (see the module docstring)."""
-    candidates = _safe_names(stmts, adjoints)
-    if not candidates:
+    ownership = Ownership(stmts, adjoints, dict(arrays), integers, helpers)
+    chosen = ownership.chosen()
+    if not chosen:
         return stmts
+    rewrite = _Rewrite(ownership, chosen)
     out = []
     for stmt in stmts:
-        new = _Rewrite(candidates).visit(stmt)
+        new = rewrite.visit(stmt)
         out.extend(new if isinstance(new, list) else [new])
     return out
 
 
-def _chain(value, name):
-    """The terms ``e1, e2, ...`` if ``value`` is ``name + e1 + e2 + ...`` (left-associated)."""
-    terms = []
-    while isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
-        terms.insert(0, value.right)
-        value = value.left
-    if isinstance(value, gast.Name) and value.id == name and terms:
-        return terms
-    return None
+def _name(id_, ctx):
+    return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
 
 
-def _is_zeros(value) -> bool:
-    return isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-        and value.func.id.startswith("zeros_like") and len(value.args) == 1
-
-
-def _safe_names(stmts, adjoints) -> set:
-    """The adjoints of ``adjoints`` that satisfy the conditions of the module docstring, found in
-    one walk over the sweep."""
-    made, bad = set(), set()
-    allowed_loads = set()  # id() of the 'd' in 'd = d + e'
-    nodes = [n for stmt in stmts for n in gast.walk(stmt)]
-    for node in nodes:
-        if isinstance(node, gast.Assign):
-            names = [t.id for target in node.targets for t in gast.walk(target)
-                     if isinstance(t, gast.Name) and t.id in adjoints]
-            for name in names:
-                if len(node.targets) != 1 or not isinstance(node.targets[0], gast.Name):
-                    bad.add(name)
-                    continue
-                terms = _chain(node.value, name)
-                if terms is None:
-                    if _is_zeros(node.value):
-                        made.add(name)
-                    else:
-                        bad.add(name)
-                    continue
-                leftmost = node.value
-                while isinstance(leftmost, gast.BinOp):
-                    leftmost = leftmost.left
-                allowed_loads.add(id(leftmost))
-        elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-            bad.add(node.target.id)
-    for node in nodes:
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and node.id in adjoints \
-                and id(node) not in allowed_loads:
-            bad.add(node.id)  # read elsewhere (also 'd = d + f(d)')
-    return made - bad
+def _subscript(name, index, ctx):
+    return gast.Subscript(value=_name(name, gast.Load()), slice=index, ctx=ctx)
 
 
 class _Rewrite(gast.NodeTransformer):
-    def __init__(self, names):
-        self.names = names
+    def __init__(self, ownership: Ownership, chosen: set):
+        self.o = ownership
+        self.chosen = chosen
+        self.copies = ownership.copies(chosen)  # id() of the assignments whose value is copied
 
     def visit_Assign(self, node):
+        if id(node) in self.copies:
+            node.value = gast.Call(func=_name(self.o.helper("snapshot"), gast.Load()),
+                                   args=[node.value], keywords=[])
+            return node
         target = node.targets[0]
-        if isinstance(target, gast.Name) and target.id in self.names:
-            terms = _chain(node.value, target.id)
-            if terms is not None:
-                return [gast.AugAssign(target=gast.Name(id=target.id, ctx=gast.Store(),
-                                                        annotation=None, type_comment=None),
-                                       op=gast.Add(), value=term) for term in terms]
+        if not (isinstance(target, gast.Name) and target.id in self.chosen):
+            return node
+        d = target.id
+        terms = chain(node.value, d)
+        if terms is not None:
+            return [self.add(d, term) for term in terms]
+        if is_call(node.value, self.o.names.get("zero_at")):
+            index = node.value.args[1]
+            if self.o.primal(d) is not None:
+                return gast.Assign(targets=[_subscript(d, index, gast.Store())],
+                                   value=gast.Constant(value=0.0, kind=None), type_comment=None)
+            node.value.func = _name(self.o.helper("zeroed_at"), gast.Load())
         return node
+
+    def add(self, d, term):
+        """``d += term``, or the addition of the gradient of ``x[i]`` at ``i``."""
+        read = self.o.indexed_read(d, term)
+        if read is None:
+            return gast.AugAssign(target=_name(d, gast.Store()), op=gast.Add(), value=term)
+        g, x, index = read
+        if self.o.primal(d) == x.id and self.o.certainly_shaped(d) and self.o.basic(index):
+            return gast.AugAssign(target=_subscript(d, index, gast.Store()), op=gast.Add(), value=g)
+        value = gast.Call(func=_name(self.o.helper("add_at"), gast.Load()),
+                          args=[_name(d, gast.Load()), index, g, x], keywords=[])
+        return gast.Assign(targets=[_name(d, gast.Store())], value=value, type_comment=None)

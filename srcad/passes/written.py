@@ -4,8 +4,11 @@ Accepts: the :class:`~srcad.passes.ops.Op` of each simple statement of one funct
 :func:`float_arrays`, its parsed source and A-normal-form tree).
 Guarantees: :func:`float_arrays`, the arrays written by ``x[i] = v`` that certainly hold floats
 (into any other, the generated code asks at run time: NumPy casts ``v`` to an integer array's
-dtype, and then no gradient reaches ``v``); :func:`container_names`, the locals that may hold a
-list, tuple or dict (``xs[i] += e`` there may change an item in place).
+dtype, and then no gradient reaches ``v``); :func:`ndarrays`, those that are certainly NumPy arrays
+(whatever their dtype: their gradients are arrays too, which :mod:`srcad.passes.inplace` may change
+in place); :func:`integer_names`, the locals that certainly hold Python integers (an index made of
+them never repeats a position); :func:`container_names`, the locals that may hold a list, tuple or
+dict (``xs[i] += e`` there may change an item in place).
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ def _is_maker(func, parsed) -> bool:
 
 
 _FLOAT_MAKERS = {"zeros": 1, "ones": 1, "empty": 1, "full": 2}  # -> positional arguments before dtype
+# NumPy's functions that return a new ndarray whatever their arguments (a subclass at most)
+_ARRAY_MAKERS = frozenset({"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+                           "full_like", "array", "asarray", "copy", "eye", "identity", "arange",
+                           "linspace"})
 
 
 def float_arrays(ops, parsed, tree) -> set:
@@ -74,17 +81,8 @@ def float_arrays(ops, parsed, tree) -> set:
     assignment to them is ``np.zeros``/``ones``/``empty``/``full`` with no dtype or a float one."""
     import numpy as np
 
-    from .holders import resolve_static
-
-    def floats(node) -> bool:
-        if not isinstance(node, gast.Call):
-            return False
-        try:
-            fn = resolve_static(node.func, parsed)
-        except Exception:  # (a method of a local: not one of NumPy's makers)
-            return False
-        name = getattr(fn, "__name__", None)
-        if name not in _FLOAT_MAKERS or fn is not getattr(np, name):
+    def floats(node, name) -> bool:
+        if name not in _FLOAT_MAKERS:
             return False
         dtypes = [k.value for k in node.keywords if k.arg == "dtype"]
         dtypes += node.args[_FLOAT_MAKERS[name]:_FLOAT_MAKERS[name] + 1]
@@ -94,7 +92,7 @@ def float_arrays(ops, parsed, tree) -> set:
             if isinstance(d, gast.Constant) and d.value is None:
                 continue
             try:
-                value = d.value if isinstance(d, gast.Constant) else resolve_static(d, parsed)
+                value = d.value if isinstance(d, gast.Constant) else _resolve(d, parsed)
                 if value is None:  # (not a dtype srcad could read: np.dtype(None) is float64)
                     return False
                 kind = np.dtype(value).kind
@@ -104,12 +102,96 @@ def float_arrays(ops, parsed, tree) -> set:
                 return False
         return True
 
-    made = {}
+    return _made_by(ops, parsed, tree, floats)
+
+
+def ndarrays(ops, parsed, tree) -> set:
+    """The variables written by ``x[i] = ...`` that are NumPy arrays whatever the inputs: every
+    assignment to them calls one of NumPy's functions that make an array (``np.zeros``,
+    ``np.zeros_like``, ``np.array``, ``np.copy``, ...)."""
+    return _made_by(ops, parsed, tree, lambda node, name: name in _ARRAY_MAKERS)
+
+
+def _made_by(ops, parsed, tree, accept) -> set:
+    """The written arrays every binding of which is a call of a NumPy function ``fn`` for which
+    ``accept(call node, fn.__name__)`` holds."""
+    import numpy as np
+
+    def made(node) -> bool:
+        if not isinstance(node, gast.Call):
+            return False
+        fn = _resolve(node.func, parsed)
+        name = getattr(fn, "__name__", None)
+        return name is not None and fn is getattr(np, name, None) and accept(node, name)
+
+    count = {}
     for op in ops.values():
-        if op.kind is OpKind.RULE and len(op.targets) == 1 and floats(op.node):
-            made[op.targets[0]] = made.get(op.targets[0], 0) + 1
-    bound = {}  # every way a name gets a value: parameters, assignments, loop targets, ...
+        if op.kind is OpKind.RULE and len(op.targets) == 1 and made(op.node):
+            count[op.targets[0]] = count.get(op.targets[0], 0) + 1
+    bound = _bindings(tree)
+    return {x for x in written_arrays(ops) if count.get(x) and count[x] == bound.get(x)}
+
+
+def _resolve(node, parsed):
+    from .holders import resolve_static
+    try:
+        return resolve_static(node, parsed)
+    except Exception:  # (a method of a local: not one of NumPy's functions)
+        return None
+
+
+def _bindings(tree) -> dict:
+    """Each name -> how many times it is bound (parameters, assignments, loop targets, ...)."""
+    bound = {}
     for node in gast.walk(tree):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             bound[node.id] = bound.get(node.id, 0) + 1
-    return {x for x in written_arrays(ops) if made.get(x) and made[x] == bound.get(x)}
+    return bound
+
+
+_INTEGER_OPS = (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Mod)
+
+
+def integer_names(tree) -> set:
+    """The names that certainly hold Python integers: the variables of ``for ... in range(...)``
+    loops, and names every binding of which is an integer constant or ``+``, ``-``, ``*``, ``//``,
+    ``%`` or a negation of integer constants and such names (``t_minus_one = t - 1``)."""
+    forms: dict = {}  # name -> the expressions bound to it; None: some binding of another form
+    for node in gast.walk(tree):
+        if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+            is_range = isinstance(node.iter, gast.Call) and isinstance(node.iter.func, gast.Name) \
+                and node.iter.func.id == "range"
+            _add_form(forms, node.target.id, gast.Constant(value=0, kind=None) if is_range else None)
+        elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name):
+            _add_form(forms, node.targets[0].id, node.value)
+    bound = _bindings(tree)
+    names = {n for n, exprs in forms.items() if exprs is not None and len(exprs) == bound.get(n)}
+    changed = True
+    while changed:  # the largest set closed under the forms (a counter 'i = i + 1' stays in)
+        keep = {n for n in names if all(_integer_expr(e, names) for e in forms[n])}
+        changed = keep != names
+        names = keep
+    if "range" in bound:  # (a local called range: not the builtin)
+        return set()
+    return names
+
+
+def _add_form(forms, name, expr):
+    if expr is None or forms.get(name, []) is None:
+        forms[name] = None
+    else:
+        forms.setdefault(name, []).append(expr)
+
+
+def _integer_expr(node, names) -> bool:
+    if isinstance(node, gast.Constant):
+        return type(node.value) is int
+    if isinstance(node, gast.Name):
+        return node.id in names
+    if isinstance(node, gast.BinOp):
+        return isinstance(node.op, _INTEGER_OPS) and _integer_expr(node.left, names) \
+            and _integer_expr(node.right, names)
+    if isinstance(node, gast.UnaryOp):
+        return isinstance(node.op, (gast.USub, gast.UAdd)) and _integer_expr(node.operand, names)
+    return False

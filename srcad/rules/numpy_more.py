@@ -92,8 +92,8 @@ defrule(np.nansum, "a, axis=None, dtype=None, out=None, keepdims=False",
         jvp={"a": "astype_tangent(np.sum(np.where(np.isnan(a), 0.0, t), axis=axis, "
                   "keepdims=keepdims), dtype)"}, **_OUT)
 defrule(np.nanmean, "a, axis=None, dtype=None, out=None, keepdims=False",
-        a="np.where(np.isnan(a), 0.0, unsum(dtype_adjoint(g, dtype) / np.maximum(np.sum("
-          "~np.isnan(a), axis, keepdims=keepdims), 1), a, axis, keepdims))",
+        a="np.where(np.isnan(a), 0.0, unsum(dtype_adjoint(g, dtype) / nan_count(a, axis, keepdims), "
+          "a, axis, keepdims))",
         jvp={"a": "astype_tangent(np.nanmean(np.where(np.isnan(a), np.nan, t), axis=axis, "
                   "keepdims=keepdims), dtype)"}, **_OUT)
 # unmax sends the gradient to the entries equal to the result (never a NaN; an all-NaN slice: 0)

@@ -27,7 +27,7 @@ _FULL = {"fill_value": "unbroadcast(dtype_adjoint(g, np.result_type(ans)), fill_
 defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
 defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
 # the samples are start * (1 - w) + stop * w, w = np.linspace(0, 1, num, endpoint), along axis 0
-_STEPS = "np.linspace(0.0, 1.0, num, endpoint)"
+_STEPS = "linspace_steps(num, endpoint, ans)"
 defrule(np.linspace, "start, stop, num=50, endpoint=True",
         start=f"unbroadcast(np.tensordot(1.0 - {_STEPS}, g, 1), start)",
         stop=f"unbroadcast(np.tensordot({_STEPS}, g, 1), stop)", linear_in=("start", "stop"),

@@ -59,6 +59,10 @@ class Helpers:
             self.bound[alias] = obj
         return self._names[key]
 
+    def used(self, key: str) -> str | None:
+        """The name under which the function reaches helper ``key`` if it does already, else None."""
+        return self._names.get(key)
+
     def name(self, key: str) -> str:
         if key not in self._names:
             obj = TEMPLATE_NAMESPACE[key]

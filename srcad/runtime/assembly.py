@@ -59,7 +59,8 @@ def unvstack(g, arrays):
 @helper(linear_in="g")
 def unsplit(g, ary, ans, axis=0):
     """Adjoint of ``np.split``/``np.array_split`` (``g`` holds one adjoint per piece)."""
-    parts = [np.zeros(np.shape(piece)) if part is None else part for part, piece in zip(g, ans)]
+    parts = [np.zeros(np.shape(piece), dtype=_float_dtype(piece)) if part is None else part
+             for part, piece in zip(g, ans)]
     return np.concatenate(parts, axis=axis)
 
 
@@ -225,7 +226,7 @@ def dtype_adjoint(g, dtype):
     """``g``, the adjoint of a result computed in ``dtype`` (``np.sum(x, dtype=...)``): zero for
     an integer or boolean ``dtype`` (``None``: the result's own type, ``g`` unchanged)."""
     if dtype is not None and _cast_kind(dtype) in "biu":
-        return np.zeros(np.shape(g))
+        return np.zeros(np.shape(g), dtype=_float_dtype(np.real(g)))
     if dtype is not None and _cast_kind(dtype) == "f":  # a real result's cotangent is real
         return np.real(g)
     return g

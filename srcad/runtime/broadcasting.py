@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .containers import _float_dtype, adjoint_like, unindex, zeros_like
+from .containers import _advanced, _float_dtype, adjoint_like, unindex, zeros_like
 
 
 def _normalize_axis(axis, ndim):
@@ -111,12 +111,6 @@ def cast_like(g, x):
     return g
 
 
-def _advanced(index) -> bool:
-    """Does ``index`` use an integer array or list (which may repeat a position)?"""
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
-
-
 @helper(linear_in="g")
 def unsum(g, x, axis=None, keepdims=False):
     """Adjoint of ``np.sum(x, axis, keepdims)``: spread ``g`` back over the summed axes."""
@@ -153,7 +147,8 @@ def unmax(g, x, ans, axis=None, keepdims=False):
         g, ans = np.reshape(g, (1,) * len(shape)), np.reshape(ans, (1,) * len(shape))
     mask = np.asarray(x) == ans
     count = mask.sum(axis=axis, keepdims=True) if axis is not None else mask.sum()
-    result = g * mask / count
+    dtype = _float_dtype(g, x)  # (an integer count would make a float32 gradient float64)
+    result = (g * mask).astype(dtype, copy=False) / count.astype(dtype)
     return result[()] if not shape else result
 
 
@@ -328,7 +323,8 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
             target = sums.max(axis=-1 if sums_axis == -2 else -2, keepdims=True) if ord in (1, np.inf) \
                 else sums.min(axis=-1 if sums_axis == -2 else -2, keepdims=True)
             pick = (sums == target)
-            pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True)
+            pick = pick / pick.sum(axis=-1 if sums_axis == -2 else -2, keepdims=True,
+                                   dtype=_float_dtype(g, x))  # (a count would widen float32)
             return np.moveaxis(gm * pick * np.conj(np.sign(moved)), (-2, -1), ax)
         raise _unsupported(f"srcad: gradient of the matrix norm ord={ord!r}")
     gx = _expand_reduced(g, x.shape, ax, keepdims)
@@ -339,7 +335,7 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
         return gx * sign
     if ord in (np.inf, -np.inf):
         pick = np.abs(x) == ansx
-        return gx * sign * pick / np.sum(pick, axis=ax, keepdims=True)
+        return gx * sign * pick / np.sum(pick, axis=ax, keepdims=True, dtype=_float_dtype(g, x))
     if ord == 0:
         return np.zeros_like(x, dtype=_float_dtype(x))
     p = float(ord)

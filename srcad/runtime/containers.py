@@ -134,8 +134,17 @@ def _is_object(x) -> bool:
     return isinstance(x, ObjectAdjoint) or structure(x) is not None
 
 
+_WEAK = (bool, int, float, complex)  # Python numbers: NumPy's arithmetic keeps an array's type
+
+
 def _float_dtype(*values):
-    dtype = np.result_type(*[np.asarray(v).dtype for v in values])
+    """The type of ``values`` combined as NumPy's arithmetic combines them (a Python number does not
+    widen a float32 array), or float64 where that is not a floating type (integers)."""
+    try:
+        dtype = np.result_type(*[v if isinstance(v, _WEAK + (np.ndarray, np.generic))
+                                 else np.asarray(v).dtype for v in values])
+    except (TypeError, ValueError, OverflowError):  # (a Python integer too large for NumPy)
+        dtype = np.result_type(*[np.asarray(v).dtype for v in values])
     return dtype if np.issubdtype(dtype, np.inexact) else np.float64
 
 
@@ -166,6 +175,39 @@ def unindex(g, x, index):
     return result
 
 
+@helper(jvp={"d": "t", "g": "unindex(t, x, index)"})
+def add_at(d, index, g, x):
+    """``d + unindex(g, x, index)``: the gradient ``g`` of ``x[index]`` added to ``d``, a gradient of
+    ``x``, in ``d`` itself where it can hold the sum (:mod:`srcad.passes.inplace` calls it only on a
+    gradient no other variable holds): an array of ``x``'s shape (keeping its floating type, as
+    ``d += e`` does; repeated positions of an index array add up), or the gradient of a list or dict
+    ``x`` (the entry at ``index`` replaced by the sum, a new value: the entries themselves are never
+    changed, other gradients may hold them)."""
+    if type(d) is np.ndarray and isinstance(x, np.ndarray) and d.shape == x.shape \
+            and d.flags.writeable and d.dtype.kind in "fc" \
+            and (d.dtype.kind == "c" or not np.iscomplexobj(g)):
+        if _advanced(index):
+            np.add.at(d, index, g)
+        else:
+            d[index] += g
+        return d
+    if type(d) is ListAdjoint and type(x) is list and len(d) == len(x) \
+            and isinstance(index, (int, np.integer)) and not isinstance(index, bool) \
+            and -len(x) <= index < len(x):
+        d[index] = _add(d[index], g)
+        return d
+    if type(d) is DictAdjoint and isinstance(x, dict) and index in d and index in x:
+        d[index] = _add(d[index], g)
+        return d
+    return d + unindex(g, x, index)
+
+
+def _advanced(index) -> bool:
+    """Does ``index`` use an integer array or list (which may repeat a position)?"""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
+
+
 @helper(linear_in="g")
 def zero_at(g, index):
     """``g`` with ``g[index]`` set to zero, as a new array: the adjoint of the value that
@@ -182,10 +224,29 @@ def zero_at(g, index):
     return g
 
 
+@helper(jvp={"g": "zero_at(t, index)"})
+def zeroed_at(g, index):
+    """``zero_at(g, index)``, in ``g`` itself where it can be changed: an array that can be written,
+    the gradient of a list or dict (:mod:`srcad.passes.inplace` calls it only on a gradient no other
+    variable holds)."""
+    if type(g) is np.ndarray and g.flags.writeable and g.dtype.kind in "fc" and g.ndim:
+        g[index] = 0
+        return g
+    if type(g) in (ListAdjoint, DictAdjoint):
+        entry = g[index]
+        g[index] = zeros_like(entry) if isinstance(entry, (list, tuple, dict)) else 0.0
+        return g
+    return zero_at(g, index)
+
+
 @helper(linear_in="value")
 def snapshot(value):
-    """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``)."""
-    return value.copy() if isinstance(value, np.ndarray) else value
+    """A copy of ``value`` that later in-place writes cannot change (for saving ``x[index]``, and
+    for a gradient :mod:`srcad.passes.inplace` changes in place: an array copied, the gradient of
+    a list or dict a new one with the same entries)."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    return type(value)(value) if type(value) in (ListAdjoint, DictAdjoint) else value
 
 
 class _Absent:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
+from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex
 from .linalg import column_coupling, inverse_gaps, mT
 from .linalg2 import _sym
@@ -30,7 +31,8 @@ def _complex_step(fn, primals, tangents):
     """The derivative of the analytic ``fn`` at ``primals`` along ``tangents`` (None: held)."""
     moved = [p if d is None else np.asarray(p, dtype=complex) + 1j * _STEP * np.asarray(d)
              for p, d in zip(primals, tangents)]
-    return np.imag(fn(*moved)) / _STEP
+    dtype = _float_dtype(*primals)  # (complex128 inside; the derivative in the primals' type)
+    return (np.imag(fn(*moved)) / _STEP).astype(np.real(np.zeros((), dtype)).dtype, copy=False)
 
 
 def _parts(g, n):
@@ -97,7 +99,7 @@ def _svd_adjoint_core(gu, gs, gvt, u, s, vt, mask, rectangular):
     f = np.where(mask, 0, 1 / np.where(mask, 1, diff))
     j = f * (mT(u) @ gu - mT(gu) @ u)
     k = f * (mT(v) @ gv - mT(gv) @ v)
-    middle = j * s[..., None, :] + s[..., :, None] * k + np.eye(s.shape[-1]) * gs[..., None, :]
+    middle = j * s[..., None, :] + s[..., :, None] * k + np.eye(s.shape[-1], dtype=s.dtype) * gs[..., None, :]
     result = u @ middle @ vt
     m, n = u.shape[-2], v.shape[-2]
     if rectangular and m > s.shape[-1]:
@@ -147,7 +149,7 @@ def svd_adjoint_da(g, a, ans, full_matrices, compute_uv, t):
     """Tangent of ``svd_adjoint`` along ``t``, a tangent of ``a`` (read only without U and V):
     d(U diag(g) Vt); repeated singular values with equal ``g`` do not couple."""
     if compute_uv:
-        return np.zeros(np.shape(a))
+        return np.zeros(np.shape(a), dtype=_float_dtype(a))
     u, s, vt = np.linalg.svd(a, full_matrices=False)
     v, g = mT(vt), np.asarray(g)
     p = mT(u) @ t @ v
@@ -181,7 +183,7 @@ def svd_adjoint_da(g, a, ans, full_matrices, compute_uv, t):
 def svd_adjoint_dans(g, a, ans, full_matrices, compute_uv, t):
     """Tangent of ``svd_adjoint`` along ``t`` = (dU, ds, dVt), a tangent of the factors."""
     if not compute_uv:
-        return np.zeros(np.shape(a))
+        return np.zeros(np.shape(a), dtype=_float_dtype(a))
     gu, gs, gvt, mask, rectangular = _svd_mask(g, ans)
     du, ds, dvt = _parts(t, 3)
     return _complex_step(lambda u, s, vt: _svd_adjoint_core(gu, gs, gvt, u, s, vt, mask, rectangular),
@@ -242,7 +244,7 @@ def _right_solve_rt(y, r):
 
 def _copyltu(m):
     lower = np.tril(m, -1)
-    return lower + mT(lower) + np.eye(m.shape[-1]) * np.diagonal(m, axis1=-2, axis2=-1)[..., None, :]
+    return lower + mT(lower) + np.eye(m.shape[-1], dtype=m.dtype) * np.diagonal(m, axis1=-2, axis2=-1)[..., None, :]
 
 
 def _qr_adjoint_core(gq, gr, q, r):

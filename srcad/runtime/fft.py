@@ -147,8 +147,11 @@ def conj_adjoint(g, x):
 
 
 def _zero(x):
-    """A real zero shaped like ``x`` (the gradient of a piecewise constant function)."""
-    return np.zeros(np.shape(x))[()]
+    """A real zero shaped like ``x``, of its floating type (the gradient of a piecewise constant
+    function)."""
+    dtype = getattr(x, "dtype", None)
+    return np.zeros(np.shape(x), dtype=dtype if dtype is not None and dtype.kind == "f"
+                    else np.float64)[()]
 
 
 def _safe(x):

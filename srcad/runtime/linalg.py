@@ -112,7 +112,7 @@ def cholesky_adjoint(g, ans):
     refuse_complex(L, "the Cholesky factor")
     n = L.shape[-1]
     phi = mT(L) @ g
-    phi = np.tril(phi) / (1 + np.eye(n))
+    phi = np.tril(phi) / (1 + np.eye(n, dtype=phi.dtype))
     s = np.linalg.solve(mT(L), mT(np.linalg.solve(mT(L), mT(phi))))
     return (s + mT(s)) / 2
 
@@ -124,7 +124,8 @@ def inverse_gaps(w, coupling, what):
     coupling so that a 0 there is exact, never a guess at a limit 0/0: the adjoint columns of the
     repeated values' vectors (a function of them would depend on the arbitrary basis of their
     subspace), the differences of weights of repeated values, or 1 (always refused)."""
-    w = np.asarray(w, dtype=float)
+    w = np.asarray(w)
+    w = w.astype(_float_dtype(w), copy=False)  # (float32 stays float32)
     n = w.shape[-1]
     diff = w[..., None, :] - w[..., :, None]
     scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None] if n else 0.0
@@ -156,10 +157,10 @@ def eigh_adjoint(g, ans):
     refuse_complex(v, "the eigendecomposition")
     gw, gv = g
     gw = np.zeros_like(w) if gw is None else np.asarray(gw)
-    inner = np.zeros(np.shape(v)) if gv is None else mT(v) @ gv
+    inner = np.zeros_like(v) if gv is None else mT(v) @ gv
     off = inverse_gaps(w, column_coupling(gv), "np.linalg.eigh (its eigenvectors)")
     middle = off * inner
-    middle = middle + np.eye(w.shape[-1]) * gw[..., None, :]
+    middle = middle + np.eye(w.shape[-1], dtype=w.dtype) * gw[..., None, :]
     result = v @ middle @ mT(v)
     return (result + mT(result)) / 2
 
@@ -171,8 +172,8 @@ def pinv_adjoint(g, a, ans):
     p = ans
     a = np.asarray(a)
     refuse_complex(a, "the pseudo-inverse")
-    eye_m = np.eye(a.shape[-2])
-    eye_n = np.eye(a.shape[-1])
+    eye_m = np.eye(a.shape[-2], dtype=p.dtype)
+    eye_n = np.eye(a.shape[-1], dtype=p.dtype)
     gt = mT(g)
     return (-mT(p) @ g @ mT(p) + (eye_m - a @ p) @ gt @ p @ mT(p)
             + mT(p) @ p @ gt @ (eye_n - p @ a))

@@ -52,7 +52,7 @@ def det_adjoint_dans(g, a, t):
     try:
         inv = np.linalg.inv(a)
     except np.linalg.LinAlgError:
-        return np.zeros(np.shape(a))
+        return np.zeros(np.shape(a), dtype=_float_dtype(a))
     return (np.asarray(g) * t)[..., None, None] * mT(inv)
 
 
@@ -91,7 +91,7 @@ def solve_da_dans(g, a, b, t):
 def _cholesky_middle(L, phi):
     """L^-T Phi(phi) L^-1, Phi taking the lower triangle and halving the diagonal."""
     n = L.shape[-1]
-    phi = np.tril(phi) / (1 + np.eye(n))
+    phi = np.tril(phi) / (1 + np.eye(n, dtype=phi.dtype))
     return np.linalg.solve(mT(L), mT(np.linalg.solve(mT(L), mT(phi))))
 
 
@@ -116,11 +116,11 @@ def eigh_adjoint_dans(g, ans, t):
     gw = np.zeros_like(w) if gw is None else np.asarray(gw)
     dw = np.zeros_like(w) if dw is None else np.asarray(dw)
     dv = np.zeros_like(v) if dv is None else np.asarray(dv)
-    inner = np.zeros(np.shape(v)) if gv is None else mT(v) @ gv
-    dinner = np.zeros(np.shape(v)) if gv is None else mT(dv) @ gv
+    inner = np.zeros(np.shape(v), dtype=_float_dtype(v)) if gv is None else mT(v) @ gv
+    dinner = np.zeros(np.shape(v), dtype=_float_dtype(v)) if gv is None else mT(dv) @ gv
     off = inverse_gaps(w, column_coupling(gv), "np.linalg.eigh")
     doff = -(dw[..., None, :] - dw[..., :, None]) * off ** 2
-    middle = off * inner + np.eye(n) * gw[..., None, :]
+    middle = off * inner + np.eye(n, dtype=w.dtype) * gw[..., None, :]
     dmiddle = doff * inner + off * dinner
     return _sym(dv @ middle @ mT(v) + v @ dmiddle @ mT(v) + v @ middle @ mT(dv))
 
@@ -138,7 +138,7 @@ def pinv_adjoint_dans(g, a, ans, t):
     """Tangent of ``pinv_adjoint(g, a, p)`` along ``t``, a tangent of ``p`` (the pseudo-inverse)."""
     p, d = ans, t
     a = np.asarray(a)
-    eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
+    eye_m, eye_n = np.eye(a.shape[-2], dtype=p.dtype), np.eye(a.shape[-1], dtype=p.dtype)
     gt = mT(g)
     return (-mT(d) @ g @ mT(p) - mT(p) @ g @ mT(d) - (a @ d) @ gt @ p @ mT(p)
             + (eye_m - a @ p) @ gt @ (d @ mT(p) + p @ mT(d))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
+from .containers import _float_dtype
 from .broadcasting import _expand_reduced, _unsupported, refuse_complex, unnorm
 from .containers import TupleAdjoint
 from .decompositions import _none_or_zero, _parts, _refuse_zero_singular, svd_tangent_parts
@@ -51,7 +52,7 @@ def lstsq_da(g, a, b, ans):
     p = _lstsq_pinv(a, ans, g)
     gx = _gx(g)
     if gx is None:
-        return np.zeros(np.shape(a))
+        return np.zeros(np.shape(a), dtype=_float_dtype(a))
     return pinv_adjoint(np.multiply.outer(gx, b) if np.ndim(b) == 1 else gx @ mT(b), a, p)
 
 
@@ -61,7 +62,7 @@ def lstsq_da_da(g, a, b, ans, t):
     p = _lstsq_pinv(a, ans, g)
     gx = _gx(g)
     if gx is None:
-        return np.zeros(np.shape(a))
+        return np.zeros(np.shape(a), dtype=_float_dtype(a))
     gp = np.multiply.outer(gx, b) if np.ndim(b) == 1 else gx @ mT(b)
     return pinv_adjoint_da(gp, a, p, t) + pinv_adjoint_dans(gp, a, p, pinv_tangent(t, a, p))
 
@@ -71,7 +72,7 @@ def lstsq_db(g, a, b, ans):
     """Adjoint of ``np.linalg.lstsq(a, b)`` in ``b``: pinv(a)^T gx."""
     p = _lstsq_pinv(a, ans, g)
     gx = _gx(g)
-    return np.zeros(np.shape(b)) if gx is None else mT(p) @ gx
+    return np.zeros(np.shape(b), dtype=_float_dtype(b)) if gx is None else mT(p) @ gx
 
 
 @helper
@@ -79,7 +80,7 @@ def lstsq_db_da(g, a, b, ans, t):
     """Tangent of ``lstsq_db`` along ``t``, a tangent of ``a``."""
     p = _lstsq_pinv(a, ans, g)
     gx = _gx(g)
-    return np.zeros(np.shape(b)) if gx is None else mT(pinv_tangent(t, a, p)) @ gx
+    return np.zeros(np.shape(b), dtype=_float_dtype(b)) if gx is None else mT(pinv_tangent(t, a, p)) @ gx
 
 
 @helper(linear_in=("ta", "tb"), nonlinear=("a", "b", "ans"))
@@ -89,11 +90,12 @@ def lstsq_tangent(ta, tb, a, b, ans):
     :class:`TupleAdjoint`, so that the tangents along ``a`` and along ``b`` add entry by entry."""
     p = _lstsq_pinv(a, ans)
     x, residuals, rank, s = ans
-    ta = np.zeros(np.shape(a)) if ta is None else np.asarray(ta)
-    tb = np.zeros(np.shape(b)) if tb is None else np.asarray(tb)
+    dtype = np.result_type(a, b)
+    ta = np.zeros(np.shape(a), dtype=dtype) if ta is None else np.asarray(ta)
+    tb = np.zeros(np.shape(b), dtype=dtype) if tb is None else np.asarray(tb)
     dx = pinv_tangent(ta, a, p) @ b + p @ tb
     r = b - a @ x
-    dres = np.sum(r * (tb - ta @ x), axis=0) * 2 if np.size(residuals) else np.zeros(np.shape(residuals))
+    dres = np.sum(r * (tb - ta @ x), axis=0) * 2 if np.size(residuals) else np.zeros(np.shape(residuals), dtype=_float_dtype(residuals))
     u, s_, vt = np.linalg.svd(a, full_matrices=False)
     ds = svd_tangent_parts(a, u, s_, vt, ta, vectors=False)[1]
     return TupleAdjoint((dx, np.reshape(dres, np.shape(residuals)), zero_tangent(rank), ds))
@@ -106,7 +108,7 @@ def _power_base(a, n):
 
 
 def _powers(b, m):
-    eye = np.broadcast_to(np.eye(b.shape[-1]), b.shape)
+    eye = np.broadcast_to(np.eye(b.shape[-1], dtype=b.dtype), b.shape)
     out = [eye]
     for _ in range(m):
         out.append(out[-1] @ b)
@@ -115,7 +117,7 @@ def _powers(b, m):
 
 def _power_tangent(b, db, m, powers):
     """d(B^m) along dB: the sum over k of B^k dB B^(m-1-k)."""
-    total = np.zeros(np.broadcast_shapes(np.shape(b), np.shape(db)))
+    total = np.zeros(np.broadcast_shapes(np.shape(b), np.shape(db)), dtype=np.result_type(b, db))
     for k in range(m):
         total = total + powers[k] @ db @ powers[m - 1 - k]
     return total
@@ -148,7 +150,7 @@ def matrix_power_adjoint_da(g, a, n, t):
     powers = _powers(bt, m)
     dpowers = [_power_tangent(bt, dbt, k, powers) for k in range(m + 1)]
     gb = _power_tangent(bt, g, m, powers)
-    dgb = np.zeros(np.shape(gb))
+    dgb = np.zeros(np.shape(gb), dtype=_float_dtype(gb))
     for k in range(m):
         dgb = dgb + dpowers[k] @ g @ powers[m - 1 - k] + powers[k] @ g @ dpowers[m - 1 - k]
     if n >= 0:
@@ -198,7 +200,7 @@ def _matrix_norm_dx(gm, m, dm, ord):
     refuse_complex(m, f"the second derivative of the matrix norm ord={ord!r}")
     k = 0 if ord == 2 else s.shape[-1] - 1
     ps, sp = p * s[..., None, :], s[..., :, None] * p
-    coupling = np.zeros(np.shape(p))
+    coupling = np.zeros(np.shape(p), dtype=_float_dtype(p))
     coupling[..., k, :] = coupling[..., :, k] = 1  # a repeated k-th singular value: refused
     f = inverse_gaps(s ** 2, coupling, f"the matrix norm ord={ord}")
     du = (u @ (f * (ps + mT(ps))))[..., :, k]
@@ -221,11 +223,11 @@ def norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t):
     -2- and nuclear norms' are differentiated (refused where undefined, and for a complex matrix
     but for the nuclear norm)."""
     kind, ax = _norm_kind(x, ord, axis)
-    x = np.asarray(x)
+    x = np.asarray(x, dtype=_float_dtype(x))
     if kind == "euclidean":
         return unnorm(g, t, ans, ord, axis, keepdims)
     if _piecewise_constant(kind, ord) and (ord == 0 or not np.iscomplexobj(x)):
-        return np.zeros(np.shape(x))
+        return np.zeros(np.shape(x), dtype=_float_dtype(x))
     if kind == "matrix" and _piecewise_constant(kind, ord):  # (a complex one's: not constant)
         refuse_complex(x, f"the second derivative of the matrix norm ord={ord!r}")
     gx = _expand_reduced(g, x.shape, ax, keepdims)
@@ -271,8 +273,8 @@ def norm_adjoint_dans(g, x, ans, ord, axis, keepdims, t):
         ans = np.asarray(ans)
         return unnorm(-np.asarray(g) * t / np.where(ans == 0, 1, ans), x, ans, ord, axis, keepdims)
     if kind == "matrix" or _piecewise_constant(kind, ord):  # (matrix norms: ans not read)
-        return np.zeros(np.shape(x))
-    x = np.asarray(x)
+        return np.zeros(np.shape(x), dtype=_float_dtype(x))
+    x = np.asarray(x, dtype=_float_dtype(x))
     p = float(ord)
     gx = _expand_reduced(g, x.shape, ax, keepdims)
     tx = _expand_reduced(t, x.shape, ax, keepdims)

@@ -73,7 +73,8 @@ def diff_tangent(t, a, n, axis, prepend, append, part):
         if sizes[k] == 0:
             continue
         shape[axis] = sizes[k]
-        pieces.append(np.broadcast_to(t, shape) if k == part else np.zeros(shape))
+        pieces.append(np.broadcast_to(t, shape) if k == part
+                      else np.zeros(shape, dtype=_float_dtype(t)))
     return np.diff(np.concatenate(pieces, axis=axis), n=n, axis=axis)
 
 
@@ -89,7 +90,7 @@ def unconvolve(g, a, v, mode, later=False):
     argument is the longer. A real ``a`` gets a real cotangent."""
     n, m = np.size(a), np.size(v)
     g = np.ravel(g)
-    full = np.zeros(n + m - 1, dtype=np.result_type(g, v, float))
+    full = np.zeros(n + m - 1, dtype=_float_dtype(g, v))
     offset = (n + m - 1 - g.size + bool(later)) // 2
     full[offset:offset + g.size] = g
     return cotangent_like(np.reshape(np.convolve(full, np.flip(np.ravel(v)), "valid"), np.shape(a)),
@@ -132,11 +133,11 @@ def _order_weights(a, q, axis, method, overwrite_input):
         elif method == "nearest":
             lo, frac = int(np.around(position)), 0.0
         hi = min(lo + 1, n - 1)
-        w = np.zeros(b.shape)
-        for index, share in ((lo, 1.0 - frac), (hi, frac)):
+        w = np.zeros(b.shape, dtype=_float_dtype(b))
+        for index, share in ((lo, float(1.0 - frac)), (hi, float(frac))):  # (Python floats: no widening)
             if share == 0.0:
                 continue
-            tied = b == s[..., index:index + 1]
+            tied = np.asarray(b == s[..., index:index + 1], dtype=w.dtype)
             w = w + share * tied / np.maximum(np.sum(tied, axis=-1, keepdims=True), 1)
         weights.append(w)
     return b, weights, [a.shape[k] for k in kept], kept, axes
@@ -184,6 +185,13 @@ def average_weights(weights, a, axis=None):
     return np.broadcast_to(w, a.shape)
 
 
+@helper(nondiff=True)
+def nan_count(a, axis=None, keepdims=False):
+    """The number of entries of ``a`` that are not NaN along ``axis`` (at least 1), in ``a``'s
+    floating type (an integer count would make a float32 gradient float64)."""
+    return np.maximum(np.sum(~np.isnan(a), axis, dtype=_float_dtype(a), keepdims=keepdims), 1)
+
+
 @helper(jvp={"weights": "(average_weights(t, a, axis) - average_share(weights, a, axis) * "
                         "np.sum(average_weights(t, a, axis), axis, keepdims=True)) / "
                         "np.sum(average_weights(weights, a, axis), axis, keepdims=True)"})
@@ -191,7 +199,7 @@ def average_share(weights, a, axis=None):
     """Each entry's share in ``np.average(a, axis, weights)``: its weight over the sum of the
     weights along ``axis`` (``weights`` None: one over the count), shaped like ``a``."""
     a = np.asarray(a)
-    w = np.ones(a.shape) if weights is None else average_weights(weights, a, axis)
+    w = np.ones(a.shape, dtype=_float_dtype(a)) if weights is None else average_weights(weights, a, axis)
     return w / np.sum(w, axis=axis, keepdims=True)
 
 
@@ -223,7 +231,7 @@ def interp_slope(x, xp, fp):
     interval to its right; 0 at the last knot and outside ``[xp[0], xp[-1]]``)."""
     xp, fp = np.asarray(xp, dtype=float), np.asarray(fp)
     if xp.size < 2:
-        return np.zeros(np.shape(x))[()]
+        return np.zeros(np.shape(x), dtype=_float_dtype(x))[()]
     i, inside = _interval(x, xp)
     slope = (fp[i + 1] - fp[i]) / (xp[i + 1] - xp[i])
     return np.where(inside, slope, 0.0)[()]
@@ -234,7 +242,7 @@ def uninterp_fp_dx(gt, x, xp, fp):
     """The tangent of :func:`uninterp_fp` along a tangent of ``x`` (``gt``: ``g`` times it): inside
     an interval the weights ``1 - f`` and ``f`` change by ``-/+ 1 / (xp[i + 1] - xp[i])``."""
     xp = np.asarray(xp, dtype=float)
-    result = np.zeros(np.shape(fp), dtype=np.result_type(gt, float))
+    result = np.zeros(np.shape(fp), dtype=_float_dtype(gt))
     if xp.size < 2:
         return result
     gt = np.ravel(np.broadcast_to(gt, np.shape(x)))
@@ -253,7 +261,7 @@ def uninterp_fp(g, x, xp, fp, left=None, right=None):
     xp = np.asarray(xp, dtype=float)
     g = np.ravel(np.broadcast_to(g, np.shape(x)))
     x = np.ravel(x)
-    result = np.zeros(np.shape(fp), dtype=np.result_type(g, float))
+    result = np.zeros(np.shape(fp), dtype=_float_dtype(g))
     if xp.size == 1:
         below, above = x < xp[0], x > xp[0]
         np.add.at(result, 0, np.sum(g[~((below & (left is not None)) | (above & (right is not None)))]))
@@ -273,13 +281,23 @@ def uninterp_fp(g, x, xp, fp, left=None, right=None):
 
 # ---- np.polyval ------------------------------------------------------------------------------
 
-@helper(linear_in="p", jvp={"x": "t * polyval_dx(np.polyder(p) if np.size(p) > 1 else "
-                                  "np.zeros(1), x)"})
+@helper(linear_in="p")
+def polynomial_derivative(p):
+    """The coefficients of the derivative of the polynomial ``p`` (at least one), in ``p``'s
+    floating type (``np.polyder`` multiplies by integers of type int64: float32 became float64)."""
+    p = np.asarray(p)
+    n = p.size - 1
+    if n < 1:
+        return np.zeros(1, dtype=_float_dtype(p))
+    return p[:-1] * np.arange(n, 0, -1, dtype=_float_dtype(p))
+
+
+@helper(linear_in="p", jvp={"x": "t * polyval_dx(polynomial_derivative(p), x)"})
 def polyval_dx(p, x):
     """d np.polyval(p, x) / dx."""
     if np.size(p) <= 1:
-        return np.zeros(np.shape(x))[()] * np.sum(p)
-    return np.polyval(np.polyder(np.asarray(p)), x)
+        return np.zeros(np.shape(x), dtype=_float_dtype(p, x))[()] * np.sum(p)
+    return np.polyval(polynomial_derivative(p), x)
 
 
 @helper
@@ -287,7 +305,7 @@ def polyval_powers_dx(g, x, n):
     """The tangent of :func:`unpolyval_p` along ``x`` (``g`` already multiplied by that tangent):
     ``sum(g * d(x ** (n - 1 - i))/dx)`` for each coefficient ``i``."""
     x = np.asarray(x)
-    out = np.zeros(n, dtype=np.result_type(g, x, float))
+    out = np.zeros(n, dtype=_float_dtype(g, x))
     for i in range(n - 1):
         k = n - 1 - i
         out[i] = np.sum(g * k * x ** (k - 1))
@@ -301,6 +319,5 @@ def unpolyval_p(g, p, x):
     n = np.size(p)
     x = np.asarray(x)
     g = np.broadcast_to(g, np.broadcast_shapes(np.shape(g), x.shape))
-    out = np.array([np.sum(g * x ** (n - 1 - i)) for i in range(n)],
-                   dtype=np.result_type(g, x, float))
+    out = np.array([np.sum(g * x ** (n - 1 - i)) for i in range(n)], dtype=_float_dtype(g, x))
     return np.reshape(out, np.shape(p))

@@ -84,7 +84,7 @@ def unappend(g, arr, values, axis, part):
 @helper(linear_in="t")
 def append_tangent(t, arr, values, axis, part):
     """Tangent of ``np.append`` along the tangent of ``arr`` (``part`` 0) or ``values`` (1)."""
-    zero = np.zeros(np.shape((arr, values)[1 - part]))
+    zero = np.zeros(np.shape((arr, values)[1 - part]), dtype=_float_dtype(t))
     return np.append(t, zero, axis) if part == 0 else np.append(zero, t, axis)
 
 
@@ -118,8 +118,8 @@ def select_tangent(t, condlist, choicelist, default, k):
     """Tangent of ``np.select`` along the tangent of ``choicelist`` (``k`` 0) or ``default``
     (``k == -1``)."""
     if k == -1:
-        return np.select(condlist, [np.zeros(np.shape(c)) for c in choicelist], t)
-    return np.select(condlist, list(t), 0.0)
+        return np.select(condlist, [np.zeros(np.shape(c), dtype=_float_dtype(t)) for c in choicelist], t)
+    return np.select(condlist, list(t), np.zeros((), dtype=_float_dtype(*t)))
 
 
 @helper(linear_in="g")
@@ -198,7 +198,7 @@ def unmeshgrid(g, xi, k, indexing="xy"):
     do not depend on it)."""
     gk = g[k]
     if gk is None:
-        return np.zeros(np.shape(xi[k]))
+        return np.zeros(np.shape(xi[k]), dtype=_float_dtype(xi[k]))
     gk = np.asarray(gk)
     axis = _meshgrid_axis(len(xi), k, indexing)
     summed = np.sum(gk, axis=tuple(j for j in range(gk.ndim) if j != axis))
@@ -223,11 +223,12 @@ def _cross_adjoint(g, a, b, axisa, axisb, axisc, axis, wrt):
     A, B = _along(a, axisa), _along(b, axisb)
     na, nb = A.shape[-1], B.shape[-1]
     if na == nb == 2:  # the result is the z-component alone
-        g3 = np.stack(np.broadcast_arrays(0.0, 0.0, np.asarray(g)), axis=-1)
+        g = np.asarray(g)
+        g3 = np.stack([np.zeros_like(g), np.zeros_like(g), g], axis=-1)
     else:
         g3 = _along(g, axisc)
     pad = lambda v: v if v.shape[-1] == 3 else np.concatenate(  # noqa: E731
-        [v, np.zeros(v.shape[:-1] + (1,))], axis=-1)
+        [v, np.zeros(v.shape[:-1] + (1,), dtype=v.dtype)], axis=-1)
     A3, B3 = pad(A), pad(B)
     if wrt == "a":
         d = np.cross(B3, g3)[..., :na]
@@ -273,7 +274,7 @@ def _gradient_axes(f, varargs, axis, edge_order):
 def _ungradient_axis(g, axis, h):
     """Adjoint of one axis of ``np.gradient`` (first-order one-sided differences at the edges)."""
     g = np.moveaxis(np.asarray(g), axis, 0)
-    out = np.zeros(g.shape, dtype=np.result_type(g, float))
+    out = np.zeros(g.shape, dtype=_float_dtype(g))
     interior = g[1:-1] / (2 * h)
     out[2:] += interior
     out[:-2] -= interior
@@ -290,7 +291,7 @@ def ungradient(g, f, varargs, axis=None, edge_order=1):
     axis (``None`` for a piece that carries none)."""
     axes, spacing = _gradient_axes(f, varargs, axis, edge_order)
     pieces = [g] if len(axes) == 1 else list(g)
-    total = np.zeros(np.shape(f))
+    total = np.zeros(np.shape(f), dtype=_float_dtype(f))
     for piece, k, h in zip(pieces, axes, spacing):
         if piece is not None:
             total = total + _ungradient_axis(piece, k, h)
@@ -311,6 +312,14 @@ def accumulate_index(a, ans, axis=0):
 
 
 # ---- np.linspace -----------------------------------------------------------------------------
+
+@helper(nondiff=True)
+def linspace_steps(num, endpoint, ans):
+    """``np.linspace(0.0, 1.0, num, endpoint)`` in the real floating type of ``ans`` (the samples):
+    each sample's weight on ``stop``."""
+    dtype = np.real(np.asarray(ans)).dtype
+    return np.linspace(0.0, 1.0, num, endpoint, dtype=dtype if dtype.kind == "f" else np.float64)
+
 
 @helper(linear_in="t")
 def linspace_tangent(t, weights, ans):

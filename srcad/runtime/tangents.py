@@ -112,7 +112,7 @@ def astype_tangent(v, dtype):
     if dtype is None:
         return v
     if _cast_kind(dtype) in "biu":
-        return np.zeros(np.shape(v))
+        return np.zeros(np.shape(v), dtype=_float_dtype(v))
     return np.asarray(v).astype(dtype)
 
 
@@ -208,7 +208,7 @@ def cholesky_tangent(v, ans):
     v = (v + mT(v)) / 2
     inner = np.linalg.solve(L, mT(np.linalg.solve(L, mT(v))))
     n = L.shape[-1]
-    return L @ (np.tril(inner) - np.eye(n) * inner / 2)
+    return L @ (np.tril(inner) - np.eye(n, dtype=inner.dtype) * inner / 2)
 
 
 @helper(linear_in="v", nonlinear=("ans",))
@@ -231,7 +231,7 @@ def pinv_tangent(v, a, ans):
     p = ans
     a = np.asarray(a)
     refuse_complex(a, "the pseudo-inverse")
-    eye_m, eye_n = np.eye(a.shape[-2]), np.eye(a.shape[-1])
+    eye_m, eye_n = np.eye(a.shape[-2], dtype=p.dtype), np.eye(a.shape[-1], dtype=p.dtype)
     return (-p @ v @ p + p @ mT(p) @ mT(v) @ (eye_m - a @ p)
             + (eye_n - p @ a) @ mT(v) @ mT(p) @ p)
 
@@ -243,6 +243,7 @@ def exponent_tangent(v, scale, x):
     undefined) and where ``x`` is 0."""
     if np.ndim(v) == 0 and np.ndim(scale) == 0 and np.ndim(x) == 0:
         return v * scale * np.log(x) if v != 0 and x != 0 else 0.0 * v
+    dtype = _float_dtype(v, scale, x)  # (x = 2, an integer, would make float32 float64)
     v, x = np.asarray(v), np.asarray(x)
     moving = (v != 0) & (x != 0)
-    return np.where(moving, v * scale * np.log(np.where(moving, x, 1)), 0.0)
+    return np.where(moving, v * scale * np.log(np.where(moving, x, 1).astype(dtype)), 0.0)

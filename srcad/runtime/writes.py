@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
+from .containers import _float_dtype
 from .broadcasting import unbroadcast
 
 
@@ -58,7 +59,7 @@ def _carries(ans) -> bool:
 def unadd_at(g, ans, indices, b):
     """Adjoint of ``added_at`` for ``b``: ``g`` gathered at ``indices``, summed to ``b``'s shape."""
     if not _carries(ans):
-        return np.zeros(np.shape(b))
+        return np.zeros(np.shape(b), dtype=_float_dtype(b))
     return unbroadcast(np.asarray(g)[indices], b)
 
 
@@ -66,7 +67,7 @@ def unadd_at(g, ans, indices, b):
 def uncopyto_src(g, ans, src, where):
     """Adjoint of ``copied_into`` for ``src``: ``g`` where ``where`` holds, summed to ``src``'s shape."""
     if not _carries(ans):
-        return np.zeros(np.shape(src))
+        return np.zeros(np.shape(src), dtype=_float_dtype(src))
     return unbroadcast(np.where(where, g, 0.0), src)
 
 
@@ -74,7 +75,7 @@ def uncopyto_src(g, ans, src, where):
 def copyto_src_tangent(t, ans, src, where):
     """Tangent of ``copied_into`` for ``src``: ``t`` broadcast where ``where`` holds, else 0."""
     if not _carries(ans):
-        return np.zeros(np.shape(ans))
+        return np.zeros(np.shape(ans), dtype=_float_dtype(ans))
     return np.where(where, np.broadcast_to(t, np.shape(ans)), 0.0)
 
 

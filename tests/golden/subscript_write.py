@@ -54,14 +54,14 @@ def grad_rnn_rows(W, xs, h0):
         t = stack.pop()
         # line 273: states[t] = h
         dh = dh + unbroadcast(dstates[t], h)
-        dstates = zero_at(dstates, t)
+        dstates[t] = 0.0
         states[t] = stack.pop()
         # line 272: h = np.tanh(W @ h + xs[t])
         dW_at_h_plus_xs_t = dh * (1 - h ** 2)
         h = stack.pop()
         dW_at_h = unbroadcast(dW_at_h_plus_xs_t, W_at_h)
         dxs_t = unbroadcast(dW_at_h_plus_xs_t, xs_t)
-        dxs += unindex(dxs_t, xs, t)
+        dxs = add_at(dxs, t, dxs_t, xs)
         xs_t = stack.pop()
         dW += matmul_dx(dW_at_h, W, h)
         dh = matmul_dy(dW_at_h, W, h)

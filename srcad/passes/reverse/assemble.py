@@ -22,6 +22,7 @@ from ..codegen import AdjointSweep, Generated, distinct, writes_only_fresh_array
 from ..lists import private_copies
 from ..lists import sharing as list_sharing
 from ..parse import parameter_names
+from ..written import integer_names, ndarrays
 from ..syntax import assign, assigned, call, function, load, loads, store
 from .primal import primal_block
 from .saves import Marker, SavePlan, Sites, apply_plan, definitely_assigned, find_sites, plan_saves
@@ -84,9 +85,15 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     return Sweeps(prologue + forward, backward, finals, out, plan, sites, frozenset(definite))
 
 
-def _in_place_candidates(ctx, out) -> frozenset:
-    """The adjoints :mod:`srcad.passes.inplace` may consider: all but the output's."""
-    return frozenset(ctx.namer.adjoint_names() - {ctx.namer.adjoint(out)})
+def _adjoint_sweep(ctx, out, function, start, stop) -> AdjointSweep:
+    """Where the adjoint sweep lies, and what :mod:`srcad.passes.inplace` needs to know: the
+    adjoints it may consider are all but the output's (the seed, or the caller's array)."""
+    tree = ctx.normalized.tree
+    adjoints = frozenset(ctx.namer.adjoint_names() - {ctx.namer.adjoint(out)})
+    arrays = frozenset((ctx.namer.adjoint_if_any(x), x) for x in ndarrays(ctx.ops, ctx.parsed, tree)
+                       if ctx.namer.adjoint_if_any(x) in adjoints)
+    return AdjointSweep(function, start, stop, adjoints, arrays, frozenset(integer_names(tree)),
+                        ctx.helpers)
 
 
 def whole_function(ctx, comments, s: Sweeps, name, argnums_is_tuple) -> Generated:
@@ -110,7 +117,7 @@ def whole_function(ctx, comments, s: Sweeps, name, argnums_is_tuple) -> Generate
     body.append(assign(namer.adjoint(out), call(ctx.helpers.name(seed), load(out))))
     start = len(body)
     body.extend(s.backward)
-    sweep = AdjointSweep(0, start, len(body), _in_place_candidates(ctx, out))
+    sweep = _adjoint_sweep(ctx, out, 0, start, len(body))
     grads = gast.Tuple(elts=s.finals, ctx=gast.Load()) if argnums_is_tuple else s.finals[0]
     body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
     return Generated([function(name, tree.args, body)], comments.texts, sweep)
@@ -153,7 +160,7 @@ def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Ge
         bwd_body.append(assign(seed, call(helpers.name("copy_lists"), load(seed_param))))
     start = len(bwd_body)
     bwd_body.extend(s.backward)
-    sweep = AdjointSweep(1, start, len(bwd_body), _in_place_candidates(ctx, out))
+    sweep = _adjoint_sweep(ctx, out, 1, start, len(bwd_body))
     bwd_body.append(gast.Return(value=gast.Tuple(elts=s.finals, ctx=gast.Load())))
     bwd_args = gast.arguments(args=[store(saved_param), store(seed_param)],
                               posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[],

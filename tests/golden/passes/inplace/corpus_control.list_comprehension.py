@@ -3,5 +3,5 @@
 @@ -53,3 +53,3 @@
          w_2 = stack.pop()
 -        dws = dws + unindex(dws_item_index, ws, item_index)
-+        dws += unindex(dws_item_index, ws, item_index)
++        dws = add_at(dws, item_index, dws_item_index, ws)
      return (out, dws)
