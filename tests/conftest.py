@@ -11,9 +11,12 @@ import pytest  # noqa: E402
 def restore_rules():
     """The rule table as it was, after a test that registers rules of its own (and the lazy
     registrations still to come: a library's rules registered during the test are taken out
-    with the rest, so they must be registered again when next met)."""
+    with the rest, so they must be registered again when next met). The rules of runtime helpers
+    registered during the test (a library's helpers, imported by its lazy registration, which
+    import only once) are made again: a helper stays registered."""
     from srcad import rules
     from srcad.rules import registry
+    from srcad.runtime import _registry
 
     saved = dict(rules.RULES)
     saved_overloads = {fn: list(rs) for fn, rs in rules.OVERLOADS.items()}
@@ -25,6 +28,10 @@ def restore_rules():
     rules.OVERLOADS.update(saved_overloads)
     registry.LAZY.clear()
     registry.LAZY.update(saved_lazy)
+    for fn, derivative in list(_registry.DERIVATIVES.items()):
+        if rules.lookup(fn) is None:
+            for listener in _registry._LISTENERS:
+                listener(fn, derivative)
 
 
 @pytest.fixture

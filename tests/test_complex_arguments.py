@@ -28,6 +28,10 @@ REAL_OF_COMPLEX = {
     "mean": "np.mean(np.abs(z - np.mean(z)))",
     "solve": "np.sum(np.abs(np.linalg.solve(np.outer(z, z) + np.eye(3), z)))",
     "a loop": "sum(np.abs(v) ** 3 for v in z)",
+    "norm": "np.linalg.norm(z)",
+    "var": "np.var(z)",
+    "std of a product": "np.std(z * z)",
+    "1-norm": "np.linalg.norm(z, 1)",
 }
 
 
@@ -72,7 +76,9 @@ def test_a_real_argument_beside_a_complex_one_gets_a_real_gradient():
                                rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("expr", ["np.linalg.norm(z)", "np.var(z)"])
+@pytest.mark.parametrize("expr", ["np.sum(np.real(np.sign(z)))",
+                                  "np.sum(np.linalg.svd(np.outer(z, z) + np.eye(3))[1])",
+                                  "np.sum(np.linalg.eigvalsh(np.outer(z, np.conj(z))))"])
 def test_what_srcad_does_not_differentiate_for_complex_values_is_refused(expr):
     with pytest.raises(srcad.SrcadError, match="complex"):
         srcad.grad(_function(expr))(Z.copy())

@@ -107,14 +107,15 @@ def test_dot_with_scalars():
     check_grad(f, [2.5, rng.normal(size=(2, 3))], argnums=(0, 1))
 
 
-def test_dot_high_dim_refuses():
+def test_dot_of_more_dimensions():
+    # np.dot of a 3-d and a 2-d array (a sum over a's last axis and b's second to last): was
+    # refused, now the adjoints of tensordot; the weights make every entry of the result count
     f = make_function("""
         def f(a, b):
-            return np.sum(np.dot(a, b))
+            return np.sum(np.dot(a, b) * np.arange(1.0, 9.0).reshape(2, 2, 2))
         """)
-    import srcad
-    with pytest.raises(srcad.UnsupportedOperationError, match="np.dot"):
-        srcad.grad(f)(np.ones((2, 2, 3)), np.ones((3, 2)))
+    rng = np.random.default_rng(3)
+    check_grad(f, (rng.normal(size=(2, 2, 3)), rng.normal(size=(3, 2))), argnums=(0, 1))
 
 
 @pytest.mark.parametrize("index", ["1", "-1", "1:3", "::2", "(0, 1)", "(slice(None), 1)",

@@ -67,8 +67,7 @@ def test_views_read_only_by_the_backward_are_restored(name):
             y[0, 0] = x[2, 1] ** 3
             return s + np.sum(y * y)
         """)
-    # (no second order for einsum's sublist form yet)
-    all_modes(f, X33, hvp="no forward-mode" if name == "einsum sublist transpose" else None)
+    all_modes(f, X33)
 
 
 def test_a_write_of_an_array_into_itself():

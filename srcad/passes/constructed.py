@@ -35,6 +35,7 @@ import types
 import gast
 
 from . import constructors as C
+from . import foreign
 from .constructors import is_user_class
 from . import kinds as K
 from .kind_flow import Assumption
@@ -164,9 +165,16 @@ class Builds:
         value = stmt.value
         operands = [value.left, value.right] if isinstance(value, gast.BinOp) else [value.operand]
         kinds = [self.kind(o.id) if isinstance(o, gast.Name) and o.id in self.locals
-                 else K.DATA for o in operands]
+                 else self.outside_kind(o) for o in operands]
         if not any(K.is_object(k) for k in kinds):
             return None
+        if any(foreign.is_sparse_kind(k) for k in kinds):
+            reason = foreign.sparse_operator_refusal(value.op, kinds[0], kinds[-1]) \
+                if len(kinds) == 2 else foreign.sparse_operator_refusal(None, None, None)
+            if reason is not None:
+                from .object_calls import Refusal
+                self.refuse(stmt, Refusal(reason, foreign.SPARSE_HINT))
+            return [stmt] if reason is not None else None
         method = operator_method(value.op)
         left = kinds[0]
         if isinstance(left, K.Instance):
@@ -191,6 +199,15 @@ class Builds:
                                     "class (a reflected one, such as __rmul__, only where the "
                                     "class sets '__array_ufunc__ = None', so that NumPy arrays "
                                     "defer to it); write the object first")
+
+    def outside_kind(self, operand):
+        """The kind of an operand that is not a local: a sparse matrix's class for a global or
+        closure value that is one (:mod:`srcad.passes.foreign`), else data."""
+        if isinstance(operand, gast.Name):
+            found = foreign.value_kind(self.parsed.namespace.lookup(operand.id, None))
+            if found is not None:
+                return found
+        return K.DATA
 
     def operator_call(self, stmt, cls, method, operands) -> list:
         fn = inspect.getattr_static(cls, method, None)

@@ -45,6 +45,7 @@ from .parse import dotted_name, own_nodes, parameter_names, resolve_dotted
 from .statements import (check_delete, check_global, check_shared_state, check_try, check_with,
                          is_seed_call, is_warning_call)
 from .unpacking import keys, length
+from .foreign import check_matrix_reads
 from .nested_defs import check_nested
 from .writing_calls import writing_call
 
@@ -138,6 +139,7 @@ class _Fence:
             self.check_statement(stmt)
         self.check_generators(fn)
         self.check_names(fn, outer)
+        check_matrix_reads(self, fn)
         returns = [n for n in gast.walk(fn) if isinstance(n, gast.Return)]
         if not returns:
             self.fail(fn, f"function '{fn.name}' has no 'return' statement: nothing to differentiate")

@@ -25,7 +25,7 @@ import types
 
 import gast
 
-from . import constructors, kind_eval
+from . import constructors, foreign, kind_eval
 from .constructors import is_user_class
 from .kind_lists import growing_lists
 from . import kinds as K
@@ -180,6 +180,8 @@ class KindFlow:
             if isinstance(value.op, gast.Add) and (isinstance(left, K.Sequence)
                                                    or isinstance(right, K.Sequence)):
                 return K.concatenated(left, right)
+            if foreign.is_sparse_kind(left) or foreign.is_sparse_kind(right):
+                return K.DATA if isinstance(value.op, gast.MatMult) else K.UNKNOWN
             if isinstance(left, K.Instance) and K.is_object(left):
                 return kind_eval.method_result(left, operator_method(value.op), [right], {})
             if left is K.DATA and isinstance(right, K.Instance) \
@@ -230,6 +232,8 @@ class KindFlow:
             return K.UNKNOWN
         if obj is builtins.super:
             return SUPER
+        if (sparse := foreign.call_result_kind(obj)) is not None:
+            return sparse
         if obj is build and call.args:  # (in generated code: an object built by __init__)
             cls = self.atom_kind(call.args[0], {})
             if isinstance(cls, K.Function) and isinstance(cls.fn, type):

@@ -54,6 +54,7 @@ import gast
 
 from . import draws, partials
 from .closures import Closure
+from . import foreign
 from . import kinds as K
 from .constructors import is_namedtuple_class
 from .holders import is_static, resolve_static
@@ -289,6 +290,12 @@ def refusal(value, objects):
     held = [o.id for o in operands if isinstance(o, gast.Name) and K.is_object(objects.kind(o.id))]
     if not held:
         return None
+    if isinstance(value, gast.BinOp):  # (a sparse matrix in 'A @ x': the rule of '@')
+        left, right = (objects.kind(o.id) if isinstance(o, gast.Name) else K.DATA
+                       for o in (value.left, value.right))
+        if (foreign.is_sparse_kind(left) or foreign.is_sparse_kind(right)) \
+                and foreign.sparse_operator_refusal(value.op, left, right) is None:
+            return None
     return (f"srcad has no gradient rule for an operator on '{held[0]}', an object (its class's "
             "operator method is not differentiated); compute with its attributes instead")
 

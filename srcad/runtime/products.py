@@ -13,9 +13,14 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype
-from .broadcasting import unbroadcast
+from .broadcasting import _unsupported, unbroadcast
 from .fft import cotangent_like
 from .numpy_more_arrays import einsum_without_ellipsis
+
+
+def _sparse(value) -> bool:
+    """Is ``value`` a scipy.sparse matrix or array (a constant factor: srcad.passes.foreign)?"""
+    return (type(value).__module__ or "").startswith("scipy.sparse")
 
 def _matrix_and_matrix_or_vector(x, y) -> bool:
     """The common cases of ``x @ y``, with a direct formula: (matrix, vector), (vector, matrix),
@@ -32,6 +37,10 @@ def matmul_dx(g, x, y):
 
 
 def _matmul_dx(g, x, y):
+    if _sparse(x):
+        raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")
+    if _sparse(y):  # (a constant: x @ A)
+        return g @ y.T
     if _matrix_and_matrix_or_vector(x, y):
         if y.ndim == 1:               # matrix @ vector
             return np.outer(g, y)
@@ -58,6 +67,10 @@ def matmul_dy(g, x, y):
 
 
 def _matmul_dy(g, x, y):
+    if _sparse(y):
+        raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")
+    if _sparse(x):  # (a constant: A @ y)
+        return x.T @ g
     if _matrix_and_matrix_or_vector(x, y):
         if x.ndim == 1:               # vector @ matrix
             return np.outer(x, g)

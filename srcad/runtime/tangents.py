@@ -182,7 +182,7 @@ def einsum_adjoint_tangent(g, subscripts, operands, k, v, v_subscripts=None):
         spec, arrays, j = einsum_normal(subscripts, operands, k)
         everything = (v_subscripts, *(v if v is not None else (None,) * len(operands)))
         tangents = everything[0::2][:len(arrays)]
-    total = np.zeros(np.shape(arrays[j]), dtype=np.result_type(g, *arrays, float))
+    total = np.zeros(np.shape(arrays[j]), dtype=_float_dtype(g, *arrays))
     for i, d in enumerate(tangents):
         if i != j and d is not None and not isinstance(d, (list, tuple)):
             changed = list(arrays[:i]) + [d] + list(arrays[i + 1:])
