@@ -347,3 +347,38 @@ def test_export_copies_the_scipy_helpers(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     np.testing.assert_allclose(module.grad_f(x)[1], expected, rtol=1e-12)
+
+
+# ---- the second order of cho_solve ------------------------------------------------------------
+
+def test_the_tangent_of_cho_solves_factor_adjoint_against_differences():
+    import scipy.linalg as sl
+    from srcad.runtime.scipy_helpers import cho_solve_dc, cho_solve_dc_dc
+    rng = np.random.default_rng(0)
+    for lower in (True, False):
+        for shape in [(4,), (4, 2)]:
+            m = rng.normal(size=(4, 4))
+            c, _ = sl.cho_factor(m @ m.T + 4 * np.eye(4), lower=lower)
+            b, g, t = rng.normal(size=shape), rng.normal(size=shape), rng.normal(size=(4, 4))
+            ans = sl.cho_solve((c, lower), b)
+            e = 1e-6
+            expected = (cho_solve_dc(g, c + e * t, lower, b, ans)
+                        - cho_solve_dc(g, c - e * t, lower, b, ans)) / (2 * e)
+            np.testing.assert_allclose(cho_solve_dc_dc(g, c, lower, ans, t), expected,
+                                       rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_hessian_vector_products_through_cho_solve_in_its_right_hand_side(lower):
+    # (the factor is a constant here: its adjoint's tangent in b is zero, in ans linear)
+    import scipy.linalg as sl
+    f = make_function(f"""
+        def f(a, b):
+            c = sl.cho_factor(a @ a.T + 3 * np.eye(3), lower={lower})
+            x = sl.cho_solve(c, np.outer(b, b) + np.diag(b))
+            return np.sum(np.sin(x)) + np.sum(sl.cho_solve(c, b) ** 2)
+        """, {"sl": sl})
+    rng = np.random.default_rng(4)
+    args = [rng.normal(size=(3, 3)), rng.normal(size=3)]
+    check_grad(f, args, argnums=(1,))
+    check_hvp(f, args, 1)

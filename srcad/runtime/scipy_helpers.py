@@ -271,7 +271,8 @@ def expm_frechet2(a, e, t):
     return scipy.linalg.expm(block)[..., :n, 3 * n:]
 
 
-@helper(linear_in="g", nonlinear=("c", "b", "ans"))
+@helper(linear_in=("g", "ans"), jvp={"c": "cho_solve_dc_dc(g, c, lower, ans, t)",
+                                     "b": "np.zeros(np.shape(c), dtype=np.result_type(c, g))"})
 def cho_solve_dc(g, c, lower, b, ans):
     """Adjoint of ``cho_solve((c, lower), b)`` (``x = (L L^T)^-1 b``) with respect to the factor
     ``c`` (``L``, or ``U = L^T`` for ``lower=False``), on the triangle it reads:
@@ -281,6 +282,22 @@ def cho_solve_dc(g, c, lower, b, ans):
     sym = sym + sym.T
     factor = np.tril(c) if lower else np.triu(c)
     grad = -(sym @ factor) if lower else -(factor @ sym)
+    return _triangle(grad, lower)
+
+
+@helper(nonlinear=("g", "c", "ans", "t"))
+def cho_solve_dc_dc(g, c, lower, ans, t):
+    """Tangent of ``cho_solve_dc(g, c, lower, b, ans)`` along a tangent ``t`` of the factor ``c``
+    (``ans`` held; ``b`` is not read): with ``dA = dL L^T + L dL^T``, ``gb = A^-1 g`` moves by
+    ``-A^-1 dA gb``, and the adjoint ``-(gb x^T + x gb^T) L`` by the product rule."""
+    factor = _triangle(np.asarray(c), lower)
+    d = _triangle(np.asarray(t), lower)
+    gb = scipy.linalg.cho_solve((c, lower), g)
+    da = d @ factor.T + factor @ d.T if lower else factor.T @ d + d.T @ factor
+    dgb = -scipy.linalg.cho_solve((c, lower), da @ gb)
+    sym, dsym = _outer(gb, ans), _outer(dgb, ans)
+    sym, dsym = sym + sym.T, dsym + dsym.T
+    grad = -(dsym @ factor + sym @ d) if lower else -(d @ sym + factor @ dsym)
     return _triangle(grad, lower)
 
 
