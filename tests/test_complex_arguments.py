@@ -28,6 +28,7 @@ REAL_OF_COMPLEX = {
     "mean": "np.mean(np.abs(z - np.mean(z)))",
     "solve": "np.sum(np.abs(np.linalg.solve(np.outer(z, z) + np.eye(3), z)))",
     "a loop": "sum(np.abs(v) ** 3 for v in z)",
+    "vdot": "np.real(np.vdot(z, z * z)) + np.imag(np.vdot(z * 1j, np.exp(z)))",
     "norm": "np.linalg.norm(z)",
     "var": "np.var(z)",
     "std of a product": "np.std(z * z)",

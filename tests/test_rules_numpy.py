@@ -75,6 +75,7 @@ CASES = {
                 ("x @ y", [mat(3), mat(3, 4)]), ("np.matmul(x, y)", [mat(5, 2, 3), mat(3, 4)]),
                 ("x @ y", [mat(2, 3), mat(5, 3, 4)]), ("x @ y", [mat(1, 2, 3), mat(4, 3, 2)])],
     np.inner: [("np.inner(x, y)", [mat(3), mat(3)]), ("np.inner(x, y)", [mat(2, 3), mat(4, 3)])],
+    np.vdot: [("np.vdot(x, y)", [mat(3), mat(3)]), ("np.vdot(x, y)", [mat(2, 3), mat(3, 2)])],
     np.outer: [("np.outer(x, y)", [mat(3), mat(4)]), ("np.outer(x, y)", [mat(2, 2), mat(3)])],
     np.tensordot: [("np.tensordot(x, y)", [mat(2, 3, 4), mat(3, 4, 2)]),
                    ("np.tensordot(x, y, axes=1)", [mat(2, 3), mat(3, 4)]),

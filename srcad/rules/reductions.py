@@ -73,6 +73,8 @@ defrule(np.bincount, "x, weights=None, minlength=0", weights="np.take(g, x)", li
 # ---- products (bilinear) ---------------------------------------------------------------------
 
 defrule(np.dot, "a, b", a="dot_dx(g, a, b)", b="dot_dy(g, a, b)", linear_in=("a", "b"))
+defrule(np.vdot, "a, b", a="vdot_adjoint(g, a, b, True)", b="vdot_adjoint(g, b, a, False)",
+        linear_in=("a", "b"))
 defrule(np.inner, "a, b", a="inner_da(g, a, b)", b="inner_db(g, a, b)", linear_in=("a", "b"))
 defrule(np.outer, "a, b", a="outer_da(g, a, b)", b="outer_db(g, a, b)", linear_in=("a", "b"))
 defrule(np.tensordot, "a, b, axes=2", a="tensordot_da(g, a, b, axes)",

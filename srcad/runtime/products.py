@@ -87,6 +87,15 @@ def _matmul_dy(g, x, y):
     return unbroadcast(result, y)
 
 
+@helper(linear_in=("g", "other"))
+def vdot_adjoint(g, x, other, conjugated):
+    """Adjoint of ``np.vdot(a, b) = sum(conj(a) * b)`` (flattened) for its operand ``x``:
+    ``conj(g * b)`` for ``a`` (``conjugated``: vdot conjugates it), ``g * conj(a)`` for ``b``,
+    shaped like ``x`` (a real ``x`` gets a real adjoint)."""
+    d = np.conj(g * np.asarray(other)) if conjugated else g * np.conj(other)
+    return cotangent_like(np.reshape(d, np.shape(x)), x)
+
+
 @helper(linear_in=("g", "y"))
 def dot_dx(g, x, y):
     """Adjoint of ``np.dot(x, y)`` with respect to ``x``: of a product by a scalar, of a matrix
