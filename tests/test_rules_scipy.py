@@ -369,16 +369,44 @@ def test_the_tangent_of_cho_solves_factor_adjoint_against_differences():
 
 
 @pytest.mark.parametrize("lower", [True, False])
-def test_hessian_vector_products_through_cho_solve_in_its_right_hand_side(lower):
-    # (the factor is a constant here: its adjoint's tangent in b is zero, in ans linear)
+def test_hessian_vector_products_through_cho_factor_and_cho_solve(lower):
+    # the factor depends on a (cho_factor's adjoint and cho_solve's in the factor, to second
+    # order) and the right-hand side on b
     import scipy.linalg as sl
     f = make_function(f"""
         def f(a, b):
-            c = sl.cho_factor(a @ a.T + 3 * np.eye(3), lower={lower})
+            c = sl.cho_factor(a @ a.T + np.diag(b ** 2) + 3 * np.eye(3), lower={lower})
             x = sl.cho_solve(c, np.outer(b, b) + np.diag(b))
             return np.sum(np.sin(x)) + np.sum(sl.cho_solve(c, b) ** 2)
         """, {"sl": sl})
     rng = np.random.default_rng(4)
     args = [rng.normal(size=(3, 3)), rng.normal(size=3)]
-    check_grad(f, args, argnums=(1,))
-    check_hvp(f, args, 1)
+    check_grad(f, args, argnums=(0, 1))
+    for k in (0, 1):
+        check_hvp(f, args, k)
+
+
+def test_hessian_vector_products_through_scipy_cholesky_and_a_gp_likelihood():
+    import scipy.linalg as sl
+    f = make_function("""
+        def f(a, b):
+            L = sl.cholesky(a @ a.T + 3 * np.eye(3), lower=True)
+            U = sl.cholesky(a @ a.T + np.diag(b ** 2) + np.eye(3), lower=False)
+            return np.sum(np.sin(L) * U.T) + np.sum(b @ L)
+        """, {"sl": sl})
+    gp = make_function("""
+        def gp(log_ell, log_noise, X, y):
+            K = np.exp(-0.5 * (X - X.T) ** 2 / np.exp(log_ell) ** 2) + np.exp(log_noise) * np.eye(len(y))
+            c, lower = sl.cho_factor(K, lower=True)
+            alpha = sl.cho_solve((c, lower), y)
+            return 0.5 * y @ alpha + np.sum(np.log(np.diag(c)))
+        """, {"sl": sl})
+    rng = np.random.default_rng(5)
+    args = [rng.normal(size=(3, 3)), rng.normal(size=3)]
+    for k in (0, 1):
+        check_hvp(f, args, k)
+    X = rng.normal(size=(6, 1))
+    gp_args = [0.2, -1.5, X, np.tanh(X[:, 0])]
+    check_grad(gp, gp_args, argnums=(0, 1))
+    for k in (0, 1):
+        check_hvp(gp, gp_args, k)

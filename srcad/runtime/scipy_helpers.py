@@ -301,7 +301,8 @@ def cho_solve_dc_dc(g, c, lower, ans, t):
     return _triangle(grad, lower)
 
 
-@helper(linear_in="b", nonlinear=("c_and_lower",))
+@helper(linear_in="b", jvp={"c_and_lower": "cho_solve_tangent(t, c_and_lower, "
+                                           "cho_solved(c_and_lower, b))"})
 def cho_solved(c_and_lower, b):
     """``scipy.linalg.cho_solve(c_and_lower, b)``."""
     return scipy.linalg.cho_solve(c_and_lower, b)
@@ -339,7 +340,7 @@ def cho_factor_tangent(t, c, lower):
     return (through + rest, 0.0)
 
 
-@helper(linear_in="g", nonlinear=("c",))
+@helper(linear_in="g", jvp={"c": "cho_factor_adjoint_dc(g, c, lower, t)"})
 def cho_factor_adjoint(g, a, c, lower):
     """Adjoint of ``cho_factor(a, lower)``: ``c`` holds the factor in one triangle and ``a``'s own
     entries in the other; the factor's share goes through the adjoint of the Cholesky
@@ -357,7 +358,22 @@ def cho_factor_adjoint(g, a, c, lower):
     return through + rest
 
 
-@helper(linear_in="g", nonlinear=("ans",))
+@helper(nonlinear=("g", "c", "t"))
+def cho_factor_adjoint_dc(g, c, lower, t):
+    """Tangent of ``cho_factor_adjoint(g, a, c, lower)`` along a tangent ``t`` of ``c``: that of
+    the Cholesky adjoint along the factor's tangent (its triangle); the other triangle's share
+    does not depend on ``c``."""
+    from .linalg2 import cholesky_adjoint_dl
+    gc = np.asarray(g[0]) if g[0] is not None else np.zeros_like(c)
+    own, factor, d = _triangle(gc, lower), _triangle(np.asarray(c), lower), _triangle(
+        np.asarray(t), lower)
+    if lower:
+        return cholesky_adjoint_dl(own, factor, d)
+    return cholesky_adjoint_dl(own.T, factor.T, d.T)
+
+
+@helper(linear_in="g", jvp={"ans": "cholesky_adjoint_dl(g, ans, t) if lower else "
+                                   "cholesky_adjoint_dl(g.T, ans.T, t.T)"})
 def scipy_cholesky_adjoint(g, ans, lower):
     """Adjoint of ``scipy.linalg.cholesky(a, lower)`` (``ans`` = L, or U = L^T): that of
     ``np.linalg.cholesky``, symmetric."""
