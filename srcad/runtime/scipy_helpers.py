@@ -74,7 +74,7 @@ def i0e_prime(x):
     return scipy.special.i1e(x) - np.sign(x) * scipy.special.i0e(x)
 
 
-@helper(nonlinear=("x",))
+@helper(jvp={"x": "t * i1e_second(x)"})
 def i1e_prime(x):
     """The derivative of ``i1e = exp(-|x|) i1``: ``i0e(x) - i1e(x) (sign(x) + 1/x)`` (1/2 at 0)."""
     x = np.asarray(x, dtype=float)
@@ -82,6 +82,18 @@ def i1e_prime(x):
     safe = np.where(zero, 1.0, x)
     value = scipy.special.i0e(x) - scipy.special.i1e(x) * (np.sign(x) + 1 / safe)
     return np.where(zero, 0.5, value)[()]
+
+
+@helper(nonlinear=("x",))
+def i1e_second(x):
+    """The second derivative of ``i1e``: ``i0e'(x) - i1e'(x) (sign(x) + 1/x) + i1e(x) / x^2`` (0
+    at 0, where it jumps from 1 to -1, as the sign's jump is taken there)."""
+    x = np.asarray(x, dtype=float)
+    zero = x == 0
+    safe = np.where(zero, 1.0, x)
+    value = i0e_prime(safe) - i1e_prime(safe) * (np.sign(safe) + 1 / safe) \
+        + scipy.special.i1e(safe) / safe ** 2
+    return np.where(zero, 0.0, value)[()]
 
 
 # ---- scipy.special.logsumexp ----------------------------------------------------------------------
