@@ -19,7 +19,12 @@ A = sps.random(5, 4, density=0.5, random_state=0, format="csr")
 SQUARE = sps.random(4, 4, density=0.6, random_state=1, format="csr")  # (a wrong transpose shows)
 ARRAY = sps.csr_array(sps.random(4, 4, density=0.6, random_state=2))
 X = np.linspace(0.3, 1.2, 4)
-NAMESPACE = {"np": np, "sps": sps, "A": A, "SQUARE": SQUARE, "ARRAY": ARRAY}
+class _Holder:
+    A = SQUARE
+
+
+NAMESPACE = {"np": np, "sps": sps, "A": A, "SQUARE": SQUARE, "ARRAY": ARRAY,
+             "HOLDER": _Holder(), "MATRICES": {"A": SQUARE}}
 
 WORKS = {
     "A @ x": "np.sum(np.tanh(A @ x) ** 2)",
@@ -27,6 +32,7 @@ WORKS = {
     "square, both sides": "np.sum((SQUARE @ x) * (x @ SQUARE))",
     "a sparse array": "np.sum(np.exp(ARRAY @ x))",
     "A.T @ (A @ x)": "np.sum(A.T @ (A @ x) * x)",
+    "a product of two sparse matrices, then @": "np.sum(np.tanh((SQUARE @ SQUARE) @ x))",
     "a batch X @ A.T": "np.sum((np.outer(x, x) @ SQUARE.T) ** 2)",
 }
 
@@ -56,6 +62,9 @@ REFUSED = {
     "x * A": "np.sum((x * SQUARE) @ x)",
     "a method with a gradient": "np.sum(A.dot(x) ** 2)",
     "made in the function": "np.sum((sps.diags(np.arange(1.0, 5.0)) * x) ** 2)",
+    "a product of two sparse matrices, sparse": "np.sum(((SQUARE @ SQUARE) * x) ** 2)",
+    "a global object's attribute": "np.sum((HOLDER.A * x) ** 2)",
+    "an entry of a global dict": "np.sum(MATRICES['A'] * x)",
 }
 
 
@@ -74,11 +83,13 @@ def test_a_sparse_argument_differentiated_is_refused():
 
 
 @pytest.mark.parametrize("body", ["np.sum(np.asarray(M * x[:, None]) ** 2)",
+                                  "np.sum(np.asarray(HOLDER.M * x[:, None]) ** 2)",
                                   "np.sum(np.asarray(np.matrix(np.eye(4)) @ x))",
                                   "np.sum(np.asarray(SQUARE.todense()) @ x)"])
 def test_an_np_matrix_read_or_made_is_refused(body):
     f = make_function(f"def f(x):\n    return {body}\n",
-                      dict(NAMESPACE, M=np.matrix(np.eye(4))), name="f")
+                      dict(NAMESPACE, M=np.matrix(np.eye(4)),
+                           HOLDER=type("H", (), {"M": np.matrix(np.eye(4))})()), name="f")
     with pytest.raises(srcad.SrcadError, match="np.matrix") as info:
         srcad.grad(f)(X.copy())
     assert info.value.location.lineno == 2

@@ -39,6 +39,7 @@ from . import foreign
 from .constructors import is_user_class
 from . import kinds as K
 from .kind_flow import Assumption
+from .holders import is_static, resolve_static
 from .syntax import index_value, load, store
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None))
@@ -205,9 +206,14 @@ class Builds:
         closure value that is one (:mod:`srcad.passes.foreign`), else data."""
         if isinstance(operand, gast.Name):
             found = foreign.value_kind(self.parsed.namespace.lookup(operand.id, None))
-            if found is not None:
-                return found
-        return K.DATA
+        elif isinstance(operand, gast.Attribute) and is_static(operand, self.locals):
+            try:  # (a global object's attribute: H.A)
+                found = foreign.value_kind(resolve_static(operand, self.parsed))
+            except Exception:  # noqa: BLE001 -- (reported by the passes that read it)
+                found = None
+        else:
+            found = None
+        return found if found is not None else K.DATA
 
     def operator_call(self, stmt, cls, method, operands) -> list:
         fn = inspect.getattr_static(cls, method, None)

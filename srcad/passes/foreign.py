@@ -16,10 +16,14 @@ NumPy's arrays, so with it a gradient would be wrong. (Arguments: :mod:`srcad.ap
 
 from __future__ import annotations
 
+import inspect
+import types
+
 import gast
 import numpy as np
 
 from . import kinds as K
+from .parse import dotted_name
 
 _MATRIX_MAKERS = ("matrix", "asmatrix", "bmat")
 
@@ -63,6 +67,16 @@ def sparse_operator_refusal(op, left, right) -> str | None:
             "array an elementwise one with a sparse result: srcad's rules are NumPy's)")
 
 
+def product_kind(op, left, right):
+    """The kind of ``left op right`` where an operand is sparse: data for a product ``@`` with a
+    value not known to be sparse (an array: NumPy's result), else a sparse matrix (``A @ B`` of two
+    sparse ones is sparse; so may be what another operator makes: its uses are checked again)."""
+    if isinstance(op, gast.MatMult) and not (is_sparse_kind(left) and is_sparse_kind(right)):
+        return K.DATA
+    cls = left.cls if is_sparse_kind(left) else right.cls
+    return K.Instance(cls, None)
+
+
 SPARSE_HINT = "write 'A @ x' (not A.dot(x) or A * x), or convert with A.toarray()"
 
 
@@ -71,12 +85,12 @@ def check_matrix_reads(fence, fn) -> None:
     value) and every call that makes one (``fence``: the checker, whose ``fail`` locates it)."""
     parsed = fence.parsed
     for node in gast.walk(fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                and node.id not in fence.local_names \
-                and isinstance(parsed.namespace.lookup(node.id, None), np.matrix):
-            fence.fail(node, f"'{node.id}' is an np.matrix, whose '*' is a matrix product and "
+        if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(node.ctx, gast.Load) \
+                and isinstance(_outside_value(node, fence), np.matrix):
+            text = dotted_name(node)
+            fence.fail(node, f"'{text}' is an np.matrix, whose '*' is a matrix product and "
                              "'**' a matrix power; srcad differentiates NumPy arrays",
-                       hint=f"use np.asarray({node.id}) and write '@' for a matrix product")
+                       hint=f"use np.asarray({text}) and write '@' for a matrix product")
         if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and (
                 node.func.attr == "todense" or (
                     node.func.attr in _MATRIX_MAKERS and isinstance(node.func.value, gast.Name)
@@ -84,3 +98,18 @@ def check_matrix_reads(fence, fn) -> None:
             fence.fail(node, f"'{node.func.attr}' makes an np.matrix, whose '*' is a matrix "
                              "product and '**' a matrix power; srcad differentiates NumPy arrays",
                        hint="use np.asarray(...) or .toarray(), and write '@' for a matrix product")
+
+
+def _outside_value(node, fence):
+    """The value a global or closure name, or a dotted name on one (``H.M``), holds; None for
+    anything else."""
+    text = dotted_name(node)
+    if text is None or text.split(".")[0] in fence.local_names:
+        return None
+    root, *attrs = text.split(".")
+    value = fence.parsed.namespace.lookup(root, None)
+    for attr in attrs:
+        if isinstance(value, types.ModuleType):
+            return None  # (np.linalg.inv: a function, never a matrix)
+        value = inspect.getattr_static(value, attr, None)
+    return value

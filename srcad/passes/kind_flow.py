@@ -181,7 +181,7 @@ class KindFlow:
                                                    or isinstance(right, K.Sequence)):
                 return K.concatenated(left, right)
             if foreign.is_sparse_kind(left) or foreign.is_sparse_kind(right):
-                return K.DATA if isinstance(value.op, gast.MatMult) else K.UNKNOWN
+                return foreign.product_kind(value.op, left, right)
             if isinstance(left, K.Instance) and K.is_object(left):
                 return kind_eval.method_result(left, operator_method(value.op), [right], {})
             if left is K.DATA and isinstance(right, K.Instance) \
