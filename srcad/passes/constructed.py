@@ -39,7 +39,6 @@ from . import foreign
 from .constructors import is_user_class
 from . import kinds as K
 from .kind_flow import Assumption
-from .holders import is_static, resolve_static
 from .syntax import index_value, load, store
 
 _SIMPLE = (int, float, complex, str, bytes, bool, type(None))
@@ -203,16 +202,9 @@ class Builds:
 
     def outside_kind(self, operand):
         """The kind of an operand that is not a local: a sparse matrix's class for a global or
-        closure value that is one (:mod:`srcad.passes.foreign`), else data."""
-        if isinstance(operand, gast.Name):
-            found = foreign.value_kind(self.parsed.namespace.lookup(operand.id, None))
-        elif isinstance(operand, gast.Attribute) and is_static(operand, self.locals):
-            try:  # (a global object's attribute: H.A)
-                found = foreign.value_kind(resolve_static(operand, self.parsed))
-            except Exception:  # noqa: BLE001 -- (reported by the passes that read it)
-                found = None
-        else:
-            found = None
+        closure value that is one, or a global object's attribute (``H.A``) that is one
+        (:mod:`srcad.passes.foreign`), else data."""
+        found = foreign.value_kind(foreign.outside_value(operand, self.parsed, self.locals))
         return found if found is not None else K.DATA
 
     def operator_call(self, stmt, cls, method, operands) -> list:

@@ -86,7 +86,7 @@ def check_matrix_reads(fence, fn) -> None:
     parsed = fence.parsed
     for node in gast.walk(fn):
         if isinstance(node, (gast.Name, gast.Attribute)) and isinstance(node.ctx, gast.Load) \
-                and isinstance(_outside_value(node, fence), np.matrix):
+                and isinstance(outside_value(node, parsed, fence.local_names), np.matrix):
             text = dotted_name(node)
             fence.fail(node, f"'{text}' is an np.matrix, whose '*' is a matrix product and "
                              "'**' a matrix power; srcad differentiates NumPy arrays",
@@ -100,14 +100,14 @@ def check_matrix_reads(fence, fn) -> None:
                        hint="use np.asarray(...) or .toarray(), and write '@' for a matrix product")
 
 
-def _outside_value(node, fence):
-    """The value a global or closure name, or a dotted name on one (``H.M``), holds; None for
-    anything else."""
+def outside_value(node, parsed, local_names):
+    """The value a global or closure name, or a dotted name on one (``H.M``), holds (attributes
+    read statically: no property runs); None for anything else."""
     text = dotted_name(node)
-    if text is None or text.split(".")[0] in fence.local_names:
+    if text is None or text.split(".")[0] in local_names:
         return None
     root, *attrs = text.split(".")
-    value = fence.parsed.namespace.lookup(root, None)
+    value = parsed.namespace.lookup(root, None)
     for attr in attrs:
         if isinstance(value, types.ModuleType):
             return None  # (np.linalg.inv: a function, never a matrix)

@@ -287,15 +287,10 @@ def refusal(value, objects):
         return objects.refusals[value]
     operands = [value.left, value.right] if isinstance(value, gast.BinOp) else \
         [value.operand] if isinstance(value, gast.UnaryOp) else []
-    held = [o.id for o in operands if isinstance(o, gast.Name) and K.is_object(objects.kind(o.id))]
+    held = [o.id for o in operands if isinstance(o, gast.Name) and K.is_object(objects.kind(o.id))
+            and not foreign.is_sparse_kind(objects.kind(o.id))]  # (refused above where it is)
     if not held:
         return None
-    if isinstance(value, gast.BinOp):  # (a sparse matrix in 'A @ x': the rule of '@')
-        left, right = (objects.kind(o.id) if isinstance(o, gast.Name) else K.DATA
-                       for o in (value.left, value.right))
-        if (foreign.is_sparse_kind(left) or foreign.is_sparse_kind(right)) \
-                and foreign.sparse_operator_refusal(value.op, left, right) is None:
-            return None
     return (f"srcad has no gradient rule for an operator on '{held[0]}', an object (its class's "
             "operator method is not differentiated); compute with its attributes instead")
 
