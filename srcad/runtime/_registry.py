@@ -25,8 +25,9 @@ class Derivative:
     ``linear_in``: the parameters the helper is linear in; the JVP of each is the helper called with
     the tangent ``t`` in that parameter's place (``unsum(t, x, axis, keepdims)``).
     ``jvp``: explicit JVP templates for other parameters, written in ``t`` (that parameter's
-    tangent), the parameters and ``ans`` (the helper's own result); a helper's parameter called
-    ``ans`` is written ``ans`` here too and becomes ``result`` in the rule.
+    tangent) and the parameters; a helper's parameter called ``ans`` is written ``ans`` here too
+    and becomes ``result`` in the rule, so the helper's own result cannot be named (call the
+    helper again: ``cho_solved``'s JVP).
     ``nonlinear``: parameters with no JVP yet (a tangent reaching them is an error, never a zero).
     ``nondiff``: the helper's result carries no tangent at all (zeros, seeds).
     The other parameters are read only for shapes, indices and masks: no tangent flows there.
