@@ -45,6 +45,12 @@ defnondiff(
     np.shape, np.ndim, np.size, builtins.len, builtins.range, builtins.isinstance,
     np.argwhere, np.nonzero, np.flatnonzero, np.searchsorted, np.count_nonzero, np.any, np.all,
     np.isclose, np.allclose, np.array_equal, np.digitize,
+    # predicates, indices and dtypes (bool, integer or type results)
+    np.isposinf, np.isneginf, np.signbit, np.isreal, np.iscomplex, np.isrealobj, np.iscomplexobj,
+    np.isscalar, np.array_equiv, np.isin, np.argpartition, np.lexsort, np.nanargmax, np.nanargmin,
+    np.tril_indices, np.triu_indices, np.diag_indices, np.indices, np.unravel_index,
+    np.ravel_multi_index, np.may_share_memory, np.shares_memory, np.result_type, np.promote_types,
+    np.can_cast, np.issubdtype, np.min_scalar_type, np.iinfo, np.finfo,
 )
 defnondiff(  # constructors
     np.zeros, np.ones, np.empty, np.eye, np.identity,
