@@ -26,7 +26,7 @@ from .naming import Namer
 from .passes import activity as activity_pass
 from .passes import alias, closures, objects
 from .passes.anf import anf
-from .passes.constructors import initializer_tree
+from .passes.initializer import initializer_tree
 from .passes.desugar import desugar
 from .passes.fence import fence
 from .passes.idioms import rewrite_idioms
@@ -106,7 +106,7 @@ def _read(fun, wrt, static):
     closure_arguments = closures.add_parameters(parsed, callee, static.functions)
     wrt = [closure_arguments[(p.param, p.slot)] if isinstance(p, closures.ClosureArgument) else p
            for p in wrt]
-    if static.initializer is not None:  # '__init__' building an object (passes.constructors)
+    if static.initializer is not None:  # '__init__' building an object (passes.initializer)
         initializer_tree(parsed, static.initializer)
     if static.extra_arguments is not None:
         parsed.specialize_varargs(static.extra_arguments)

@@ -12,7 +12,7 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       2 fence     reject what srcad cannot differentiate, with the user's line (passes.fence)
       3 lower     break/continue/early return -> flags (passes.lower)
       4 desugar   augmented/annotated assignments and chained comparisons rewritten (passes.desugar)
-      5 anf       A-normal form: one operation per statement on atoms (passes.anf, passes.control)
+      5 anf       A-normal form: one operation per statement on atoms (passes.anf, .atoms, .control)
       6 ops       what each statement computes: its rule, its operands (passes.ops); calls on
                   objects made calls of their classes' functions (passes.objects)
       7 activity  which variables carry a derivative (passes.activity)

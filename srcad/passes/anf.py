@@ -42,8 +42,9 @@ that must run where their expression is evaluated (see desugar's docstring): con
 :func:`~srcad.passes.desugar.comprehension_loop`), ``and``/``or`` that call something (nested
 ``if``\\ s, which still stop at the first operand that decides), ``for`` loops over iterables, and
 ``while`` tests that call something (computed before the loop and again at the end of each
-iteration). :mod:`srcad.passes.control` handles conditions, ``if`` statements and loops; this
-module the atoms, operations, assignments and the other statements.
+iteration). :mod:`srcad.passes.control` handles conditions, ``if`` statements and loops,
+:mod:`srcad.passes.atoms` the atoms and operations; this module the assignments and the other
+statements.
 
 Side tables, in :class:`Normalized`: ``origin`` maps every new statement to the user's statement it
 came from (for comments and error locations); ``loop_counts`` each loop to its trip counter;
@@ -59,9 +60,9 @@ import dataclasses
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from .control import Control, dict_view
-from .desugar import comprehension_loop
-from . import holders, unpacking
+from .atoms import Expressions
+from .control import Control
+from . import unpacking
 from .lists import is_list_method
 from .parse import local_names
 from .statements import rewrap
@@ -87,30 +88,10 @@ def anf(parsed, desugared, namer) -> Normalized:
     return _Anf(parsed, desugared, namer).run()
 
 
-def dotted_name_of(node) -> bool:
-    """Is ``node`` a chain of names (``np.linalg.norm``)?"""
-    while isinstance(node, gast.Attribute):
-        node = node.value
-    return isinstance(node, gast.Name)
-
-
-def _is_boolean(node) -> bool:
-    """Is ``node`` certainly a bool: a comparison, ``not``, or and/or of those?"""
-    if isinstance(node, gast.BoolOp):
-        return all(_is_boolean(v) for v in node.values)
-    if isinstance(node, gast.UnaryOp):
-        return isinstance(node.op, gast.Not)
-    return isinstance(node, gast.Compare) or (isinstance(node, gast.Constant)
-                                              and isinstance(node.value, bool))
-
-
-def _has_call(node) -> bool:
-    return any(isinstance(n, gast.Call) for n in gast.walk(node))
-
-
-class _Anf:
+class _Anf(Expressions):
     """Normalizes one function: statements are emitted into ``body`` (the block being built), each
-    entered in ``origin`` with ``user_stmt``, the user's statement being normalized."""
+    entered in ``origin`` with ``user_stmt``, the user's statement being normalized; the
+    expressions in them: :class:`~srcad.passes.atoms.Expressions`."""
 
     def __init__(self, parsed, desugared, namer):
         self.parsed = parsed
@@ -276,126 +257,3 @@ class _Anf:
                               type_comment=None), value)
         for sub, temp in nested:
             self.assign(sub, temp)
-
-    # -- expressions -----------------------------------------------------------------------------
-
-    def is_static(self, node) -> bool:  # (mentions no local: cannot depend on the inputs)
-        return holders.is_static(node, self.locals)
-
-    def is_atom(self, node) -> bool:
-        if isinstance(node, (gast.Name, gast.Constant)):
-            return True
-        if isinstance(node, gast.Attribute):
-            return self.is_static(node)
-        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
-            return isinstance(node.operand, gast.Constant)
-        if isinstance(node, (gast.Tuple, gast.List)):
-            return self.is_static(node) and all(self.is_atom(e) for e in node.elts)
-        if isinstance(node, gast.Dict):
-            return self.is_static(node) and all(self.is_atom(v) for v in node.values)
-        return False
-
-    def fold(self, node):
-        """``-2`` as a constant, not as an operation on a constant."""
-        if (isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd))
-                and isinstance(node.operand, gast.Constant)
-                and isinstance(node.operand.value, (int, float, complex))
-                and not isinstance(node.operand.value, bool)):
-            value = node.operand.value
-            return gast.copy_location(
-                gast.Constant(value=-value if isinstance(node.op, gast.USub) else value, kind=None),
-                node)
-        return node
-
-    def atom(self, node):
-        """An atom with the value of ``node``; emits the statements computing it."""
-        if self.is_atom(node):
-            return self.fold(node)
-        if isinstance(node, gast.IfExp):
-            name = self.namer.fresh("choice")
-            self.control.choice(node, name)
-            return load(name)
-        view = dict_view(self.control, node)  # d.values() -> [v for v in d.values()]
-        if isinstance(node, (gast.ListComp, gast.GeneratorExp)) or view is not None:
-            return self.comprehension(view or node)
-        op = self.operation(node)
-        name = self.namer.temp(op)
-        self.emit_assign(name, op, node)
-        return load(name)
-
-    def comprehension(self, node):
-        """The name of the list a comprehension builds, after the loop that builds it."""
-        built = comprehension_loop(node, self.namer)
-        self.emit(built.start, node)
-        self.locals = self.locals | built.names
-        self.control.rebound = set()
-        self.statement(built.loop)
-        return load(built.items)
-
-    def operation(self, node):
-        """``node`` as one operation over atoms (its operands' statements are emitted first)."""
-        if isinstance(node, gast.BinOp):
-            new = gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
-        elif isinstance(node, gast.UnaryOp):
-            new = gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
-        elif isinstance(node, (gast.DictComp, gast.SetComp, gast.Set)):
-            new = unpacking.collection(self, node)  # dict(<list of pairs>), set(<list>)
-        elif isinstance(node, gast.Call) and unpacking.as_display(self, node) is not None:
-            new = unpacking.display(self, unpacking.as_display(self, node))  # dict(a=x, **m)
-        elif isinstance(node, gast.Call):
-            new = gast.Call(func=self.callee(node.func), args=[self.atom(a) for a in
-                                                               self.expand(node.args)],
-                            keywords=[k for kw in node.keywords for k in self.keyword(kw)])
-        elif isinstance(node, gast.Subscript):
-            new = gast.Subscript(value=self.atom(node.value), slice=self.index(node.slice),
-                                 ctx=gast.Load())
-        elif isinstance(node, gast.Attribute):
-            new = gast.Attribute(value=self.atom(node.value), attr=node.attr, ctx=gast.Load())
-        elif isinstance(node, (gast.Tuple, gast.List)):
-            new = type(node)(elts=[self.atom(e) for e in self.expand(node.elts)], ctx=gast.Load())
-        elif isinstance(node, gast.Dict):  # constant keys, '**' of known keys (the fence checks)
-            new = unpacking.display(self, node)
-        elif isinstance(node, gast.Compare):
-            new = gast.Compare(left=self.atom(node.left), ops=node.ops,
-                               comparators=[self.atom(c) for c in node.comparators])
-        elif isinstance(node, (gast.ListComp, gast.GeneratorExp)):
-            new = self.comprehension(node)
-        elif isinstance(node, gast.BoolOp) and _is_boolean(node) and not _has_call(node):
-            new = node  # 'a > 0 and b < 1' is a bool (as a condition srcad saved is)
-        elif isinstance(node, gast.BoolOp):
-            raise UnsupportedSyntaxError(
-                "'and'/'or' are only supported in conditions (they return one of their operands)",
-                self.parsed.location(node))
-        elif isinstance(node, (gast.JoinedStr, gast.Name, gast.Constant, gast.Attribute)):
-            new = node
-        else:
-            raise UnsupportedSyntaxError(f"'{type(node).__name__}' is not supported here",
-                                         self.parsed.location(node))
-        return gast.copy_location(new, node)
-
-    def expand(self, items) -> list:
-        """``*seq`` (of a length :mod:`srcad.passes.unpacking` sees) as its elements."""
-        return unpacking.expand(self, items)
-
-    def callee(self, func):
-        root = func.value if isinstance(func, gast.Subscript) else func
-        if self.is_static(func) and dotted_name_of(root):
-            return func
-        if isinstance(func, gast.Attribute):  # a method of a local value: x.sum()
-            return gast.copy_location(
-                gast.Attribute(value=self.atom(func.value), attr=func.attr, ctx=gast.Load()), func)
-        return self.atom(func)
-
-    def keyword(self, kw) -> list:
-        """The keyword arguments ``kw`` stands for (``**m``: one per key of ``m``)."""
-        return unpacking.keywords(self, kw)
-
-    def index(self, node):
-        """An index expression built of atoms, slices and tuples (kept inline, never a temp)."""
-        if isinstance(node, gast.Slice):
-            parts = [None if p is None else self.atom(p) for p in (node.lower, node.upper, node.step)]
-            return gast.copy_location(gast.Slice(*parts), node)
-        if isinstance(node, gast.Tuple):
-            return gast.copy_location(gast.Tuple(elts=[self.index(e) for e in node.elts],
-                                                 ctx=gast.Load()), node)
-        return self.atom(node)

@@ -14,7 +14,7 @@ Guarantees: for a class :mod:`srcad.passes.constructors` can build,
 * a class whose ``__init__`` only binds attributes: ``y = build(C, a, b=c)``, which calls ``C``
   where no gradient flows and is otherwise a call of ``__init__`` specialized as an
   *initializer* (:func:`srcad.passes.user_calls.initializer_call`), which srcad reads with its attributes made locals and ``return new_object(self, names, ...)``
-  (:func:`~srcad.passes.constructors.initializer_tree`);
+  (:func:`~srcad.passes.initializer.initializer_tree`);
 * an operator: a call of the method Python would call (``Vec___add__(a, b)``; ``__radd__`` with
   the operands swapped where the left operand is data and the class sets ``__array_ufunc__ =
   None``, so NumPy defers to it). Refused where Python could call another method: the right
@@ -36,6 +36,7 @@ import gast
 
 from . import constructors as C
 from . import foreign
+from .call_building import Refusal
 from .constructors import is_user_class
 from . import kinds as K
 from .kind_flow import Assumption
@@ -67,7 +68,6 @@ class Builds:
             kind = self.kind(value.args[0].id)
             if isinstance(kind, K.Instance) and dataclasses.is_dataclass(kind.cls):
                 return self.replaced(stmt, value.args[0].id, kind, value.keywords)
-            from .object_calls import Refusal
             self.refuse(stmt, Refusal(
                 f"srcad cannot tell the class of '{value.args[0].id}' here ({kind!r}), so it "
                 "cannot build the object dataclasses.replace makes (it never reads the standard "
@@ -172,7 +172,6 @@ class Builds:
             reason = foreign.sparse_operator_refusal(value.op, kinds[0], kinds[-1]) \
                 if len(kinds) == 2 else foreign.sparse_operator_refusal(None, None, None)
             if reason is not None:
-                from .object_calls import Refusal
                 self.refuse(stmt, Refusal(reason, foreign.SPARSE_HINT))
             return [stmt] if reason is not None else None
         method = operator_method(value.op)

@@ -26,6 +26,7 @@ import types
 import gast
 
 from . import constructors as C
+from .initializer import initializer_tree
 from . import kinds as K
 from ..runtime.instances import build, new_object
 
@@ -116,7 +117,7 @@ def _evaluate_init(found, env):
     from .parse import parse
     try:
         parsed = parse(found.init)
-        C.initializer_tree(parsed, found.cls)
+        initializer_tree(parsed, found.cls)
         tree = parsed.tree
         self_name = (tree.args.posonlyargs + tree.args.args)[0].id
         env = dict(env)

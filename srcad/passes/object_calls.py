@@ -5,16 +5,16 @@ Accepts: an A-normal-form statement ``y = obj(a)``, ``y = obj.m(a)``, ``y = supe
 obj.p`` (a property), ``y = MODEL(a)`` (a global object), and the kind of ``obj``.
 Guarantees: :class:`Calls` returns the statements that replace it: the call of the function found
 along the class's MRO (``inspect.getattr_static``: what Python's lookup finds, without running a
-descriptor), bound to a name of the generated code (:meth:`Calls.bind`); for a value of several
-classes, an ``if isinstance(obj, C)`` per class (:meth:`Calls.dispatch`); or the statement as it
-was, with the reason in ``Objects.refusals`` where there is no Python function to call. Every class
-attribute it resolved is an :class:`~srcad.passes.kind_flow.Assumption` of the transformation.
+descriptor), bound to a name of the generated code; for a value of several classes, an ``if
+isinstance(obj, C)`` per class (both built by :class:`~srcad.passes.call_building.CallBuilding`);
+or the statement as it was, with the reason in ``Objects.refusals`` where there is no Python
+function to call. Every class attribute it resolved is an
+:class:`~srcad.passes.kind_flow.Assumption` of the transformation.
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
 import inspect
 import types
 
@@ -22,6 +22,7 @@ import gast
 
 from .. import rules
 from . import kinds as K
+from .call_building import Refusal, function_hint
 from .holders import is_static, resolve_static
 from .kind_flow import SUPER, Assumption
 from .parse import dotted_name, local_names
@@ -30,7 +31,8 @@ from .syntax import load, store
 
 class Calls:
     """The calls of :class:`srcad.passes.objects._Resolver` (which holds ``parsed``, ``normalized``,
-    ``namer``, ``helpers``, ``locals``, ``objects``, ``supers`` and ``kind``)."""
+    ``namer``, ``helpers``, ``locals``, ``objects``, ``supers`` and ``kind``, and builds the new
+    statements as :class:`~srcad.passes.call_building.CallBuilding` does)."""
 
     def super_call(self, stmt) -> bool:
         """``parent = super()`` (or ``super(C, self)``): remember where the lookup starts."""
@@ -131,7 +133,7 @@ class Calls:
 
         def branch(option, refined):
             if isinstance(option, K.Function):
-                return [self.replace_call(stmt, option.fn, _function_hint(option.fn),
+                return [self.replace_call(stmt, option.fn, function_hint(option.fn),
                                           list(value.args), value.keywords, refined)]
             return self.method_call(stmt, name, method, option, refined)
         if len(options) == 1:
@@ -240,82 +242,6 @@ class Calls:
                 return value, self_name
         return None
 
-    # -- building --------------------------------------------------------------------------------
-
-    def options(self, kind):
-        """The kinds to dispatch over (subclasses first), or None where srcad cannot. (None is no
-        option: calling it or one of its methods fails as Python would.)"""
-        if isinstance(kind, K.Union):
-            options = [o for o in kind.options if o is not K.NONE]
-            if len(options) == 1:
-                return options
-            if all(isinstance(o, K.Instance) for o in options):
-                return sorted(options, key=lambda o: (-len(o.cls.__mro__), o.cls.__qualname__))
-            if all(isinstance(o, K.Function) for o in options):
-                return sorted(options, key=lambda o: str(getattr(o.fn, "__qualname__", o.fn)))
-            return None
-        if isinstance(kind, (K.Instance, K.Function)):
-            return [kind]
-        return None
-
-    def dispatch(self, stmt, name, options, branch) -> list:
-        """``if isinstance(name, C1): <branch 1> else: if ...``: one branch per option."""
-        orelse = branch(options[-1], {name: options[-1]})
-        for option in reversed(options[:-1]):
-            if isinstance(option, K.Function):
-                hint = f"{name}_is_{_function_hint(option.fn)}"
-                test = gast.Compare(left=load(name), ops=[gast.Is()],
-                                    comparators=[load(self.bind(option.fn,
-                                                                _function_hint(option.fn)))])
-            else:
-                hint = f"{name}_is_{option.cls.__name__}"
-                test = gast.Call(func=load(self.bind(builtins.isinstance, "isinstance")),
-                                 args=[load(name), load(self.bind(option.cls,
-                                                                  option.cls.__name__))],
-                                 keywords=[])
-            cond = self.namer.fresh(hint)
-            self.locals.add(cond)
-            self.objects.kinds[cond] = K.DATA
-            decide = self.located(gast.Assign(targets=[store(cond)], value=test, type_comment=None),
-                                  stmt)
-            choose = self.located(gast.If(test=load(cond), body=branch(option, {name: option}),
-                                          orelse=orelse), stmt)
-            orelse = [decide, choose]
-        return orelse
-
-    def replace_call(self, stmt, fn, hint, args, keywords, refined):
-        """``stmt`` with its value the call ``fn(*args, **keywords)`` (``fn`` bound to a name)."""
-        call = gast.Call(func=load(self.bind(fn, hint)), args=list(args), keywords=list(keywords))
-        gast.copy_location(call, stmt.value)
-        new = self.located(gast.Assign(targets=[store(stmt.targets[0].id)], value=call,
-                                       type_comment=None), stmt)
-        if refined:
-            self.objects.refined[call] = dict(refined)
-        if stmt.value in self.objects.refusals:
-            self.objects.refusals[call] = self.objects.refusals[stmt.value]
-        return new
-
-    def located(self, new, stmt):
-        """``new`` placed where ``stmt`` is, and standing for the same user's statement."""
-        gast.copy_location(new, stmt)
-        new.end_lineno = getattr(stmt, "end_lineno", new.lineno)
-        new.end_col_offset = getattr(stmt, "end_col_offset", new.col_offset)
-        origin = self.normalized.origin.get(stmt)
-        if origin is not None:
-            self.normalized.origin[new] = origin
-        if stmt in self.normalized.augmented:
-            self.normalized.augmented.add(new)
-        return new
-
-    def bind(self, obj, hint) -> str:
-        """A name the generated code (and pass 6) reaches ``obj`` by (a builtin: its own)."""
-        if getattr(builtins, hint, None) is obj and hint not in self.locals \
-                and self.parsed.namespace.lookup(hint, None) is obj:
-            return hint
-        name = self.helpers.value(obj, hint)
-        self.parsed.namespace.extra[name] = obj
-        return name
-
     def made_by(self, name):
         """The user's expression a temporary of pass 5 holds (``np.vectorize(math.exp)`` for
         ``vectorize_exp``), where ``name`` is not one of the user's names; else None."""
@@ -327,26 +253,10 @@ class Calls:
                 return ast.unparse(gast.gast_to_ast(stmt.value))
         return None
 
-    def refuse(self, stmt, reason):
-        self.objects.refusals[stmt.value] = reason
-
     @staticmethod
     def _owner(fn) -> str:
         parts = fn.__qualname__.split(".")
         return parts[-2] if len(parts) > 1 else "super"
-
-
-class Refusal(str):
-    """The reason pass 6 refuses a call, and what to write instead (``hint``)."""
-
-    def __new__(cls, reason, hint):
-        self = super().__new__(cls, reason)
-        self.hint = hint
-        return self
-
-
-def _function_hint(fn) -> str:
-    return getattr(fn, "__name__", "function").strip("_<>") or "function"
 
 
 def _describe(kind) -> str:

@@ -33,8 +33,9 @@ object is known (its kind is an :class:`~srcad.passes.kinds.Instance`):
 * under ``if isinstance(x, C)`` (the user's, or srcad's own in code it generated) ``x`` is known to
   be a ``C``; a test ``x.a is None`` that the kinds decide empties the branch that never runs.
 
-The kinds come from :class:`~srcad.passes.kind_flow.KindFlow`; the calls are built by
-:class:`~srcad.passes.object_calls.Calls`.
+The kinds come from :class:`~srcad.passes.kind_flow.KindFlow`; the calls are resolved by
+:class:`~srcad.passes.object_calls.Calls` and built by
+:class:`~srcad.passes.call_building.CallBuilding`.
 
 A call srcad cannot resolve so (a method written in C, an attribute the class does not have, a
 variable of unknown class) is left as it is, with the reason in ``Objects.refusals``: pass 6 refuses
@@ -61,6 +62,7 @@ from .holders import is_static, resolve_static
 from .kind_flow import (SUPER, KindFlow, assume, attribute_kind, decided_by_none, isinstance_test,
                         narrow, static_kind)
 from .constructed import Builds, loop_items
+from .call_building import CallBuilding
 from .object_calls import Calls
 from .parse import dotted_name
 
@@ -89,8 +91,9 @@ def resolve(parsed, normalized, namer, helpers) -> Objects:
     return resolver.objects
 
 
-class _Resolver(Calls, Builds):
-    """Rewrites one function (see the module docstring); the calls themselves: :class:`Calls`."""
+class _Resolver(Calls, Builds, CallBuilding):
+    """Rewrites one function (see the module docstring); the calls themselves: :class:`Calls`,
+    :class:`Builds`, the statements replacing them: :class:`CallBuilding`."""
 
     def __init__(self, parsed, normalized, namer, helpers):
         self.parsed, self.normalized, self.namer, self.helpers = parsed, normalized, namer, helpers
