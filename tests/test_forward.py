@@ -132,8 +132,10 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  # the autograd port's rules (tests/autograd_port/test_new_rules.py)
                                  "real_if_close_tangent", "real_tangent", "partition_tangent",
                                  "signal_convolve", "pad_constant_tangent", "index_concatenation_tangent",
-                                 "polynomial_derivative"}  # (in polyval_dx's rule)
-    other_paths = {"private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
+                                 "polynomial_derivative",  # (in polyval_dx's rule)
+                                 "replaced_tangent"}  # (np.nan_to_num's nan=: test_rules_numpy_more)
+    other_paths = {"replaced_adjoint",  # (np.nan_to_num's nan=: tests/test_rules_numpy_more.py)
+                   "private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",
                    "cast_like", "pop_extended", "unlist", "copy_lists",  # (lists: test_python_lists)
                    "copied",  # (copies of lists and dicts: test_trust_review)

@@ -41,15 +41,15 @@ from .nondiff import stop_gradient
 from . import fft  # np.fft, complex parts, np.sign (after nondiff)
 from . import scipy_rules  # registered once SciPy is imported (importing srcad does not)
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
-from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, defnondiff,
-                       defrule, differentiable_params, lookup, qualified)
+from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, complex_mode,
+                       defnondiff, defrule, differentiable_params, lookup, qualified)
 
 __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes", "fft",
     "scipy_rules", "numpy_more",
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
-    "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",
+    "complex_mode", "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",
     "item", "lookup", "qualified", "RuleOrigin", "stop_gradient",
 ]
 

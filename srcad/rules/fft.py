@@ -18,9 +18,10 @@ adjoint returned to a real operand of an operation with a complex result is real
 assembly functions), and so is a gradient returned for a real argument
 (:func:`srcad.runtime.plain`). Forward mode needs no convention: tangents are
 complex where the values are. The derivative of a function that is not holomorphic and not one of
-these (``np.sign`` of a complex value, ``np.linalg.cholesky``/``eigh``/``slogdet``/``pinv``/``norm``,
-``np.var`` of a complex matrix) is refused at run time with an ``UnsupportedOperationError`` at
-the user's line. ``np.angle`` and ``np.abs`` at 0 have gradient 0.
+these (``np.sign`` of a complex value, ``np.linalg.cholesky``/``eigh``/``slogdet``/``pinv``) is
+refused at run time with an ``UnsupportedOperationError`` at the user's line; each rule's
+:func:`~srcad.rules.registry.complex_mode` says what it does with complex arguments
+(docs/complex.md lists them). ``np.angle`` and ``np.abs`` at 0 have gradient 0.
 
 ``n``, ``s``, ``axis``, ``axes`` and ``norm`` (``None``, ``"backward"``, ``"ortho"``, ``"forward"``)
 are supported as NumPy reads them; ``out=`` is not.
@@ -45,12 +46,12 @@ for _fn, _inverse, _signature in ((np.fft.fft2, False, _TWO), (np.fft.ifft2, Tru
             jvp={"a": f"np.fft.{_fn.__name__}(t, s, axes, norm)"}, unsupported=("out",),
             fresh=True)
 
-defrule(np.fft.rfft, _ONE, a="rfft_adjoint(g, a, (axis,), n, norm)", unsupported=("out",),
+defrule(np.fft.rfft, _ONE, complex="real only", a="rfft_adjoint(g, a, (axis,), n, norm)", unsupported=("out",),
         jvp={"a": "np.fft.rfft(t, n, axis, norm)"}, fresh=True)
 defrule(np.fft.irfft, _ONE, a="irfft_adjoint(g, a, (axis,), n, norm)", unsupported=("out",),
         jvp={"a": "np.fft.irfft(t, n, axis, norm)"}, fresh=True)
 for _fn, _signature in ((np.fft.rfft2, _TWO), (np.fft.rfftn, _MANY)):
-    defrule(_fn, _signature, a="rfft_adjoint(g, a, fft_axes(a, s, axes), s, norm)",
+    defrule(_fn, _signature, a="rfft_adjoint(g, a, fft_axes(a, s, axes), s, norm)", complex="real only",
             jvp={"a": f"np.fft.{_fn.__name__}(t, s, axes, norm)"}, unsupported=("out",),
             fresh=True)
 for _fn, _signature in ((np.fft.irfft2, _TWO), (np.fft.irfftn, _MANY)):
@@ -73,4 +74,4 @@ defrule(np.imag, "val", val="imag_adjoint(g, val)", jvp={"val": "np.imag(t)"}, v
 defrule(np.conj, "x", x="conj_adjoint(g, x)", jvp={"x": "np.conj(t)"}, elementwise=True)
 defrule(np.angle, "z, deg=False", z="angle_adjoint(g, z, deg)", jvp={"z": "angle_tangent(t, z, deg)"})
 # piecewise constant for a real x; z / |z| for a complex one (refused)
-defrule(np.sign, "x", x="sign_adjoint(g, x)", jvp={"x": "sign_tangent(t, x)"}, elementwise=True)
+defrule(np.sign, "x", complex="refused", x="sign_adjoint(g, x)", jvp={"x": "sign_tangent(t, x)"}, elementwise=True)

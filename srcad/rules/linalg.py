@@ -24,20 +24,21 @@ defrule(np.linalg.inv, "a", a="-(mT(ans) @ g @ mT(ans))", jvp={"a": "-(ans @ t @
 defrule(np.linalg.det, "a", a="det_adjoint(g, a, ans)",
         # trace(adj(a) t): finite at a singular a too (det_adjoint uses the adjugate there)
         jvp={"a": "np.sum(det_adjoint(np.ones_like(ans), a, ans) * t, axis=(-2, -1))"})
-defrule(np.linalg.slogdet, "a", a="slogdet_adjoint(g, a)", jvp={"a": "slogdet_tangent(t, a)"})
+defrule(np.linalg.slogdet, "a", complex="refused", a="slogdet_adjoint(g, a)", jvp={"a": "slogdet_tangent(t, a)"})
 defrule(np.linalg.solve, "a, b", a="solve_da(g, a, b, ans)", b="solve_db(g, a, b, ans)",
         jvp={"a": "solve_tangent(t, a, b, ans)", "b": "np.linalg.solve(a, t)"})
-defrule(np.linalg.cholesky, "a", a="cholesky_adjoint(g, ans)", jvp={"a": "cholesky_tangent(t, ans)"})
+defrule(np.linalg.cholesky, "a", complex="refused", a="cholesky_adjoint(g, ans)", jvp={"a": "cholesky_tangent(t, ans)"})
 # (the gradient is the symmetric one, whichever triangle UPLO reads: the same formulas)
-defrule(np.linalg.eigh, "a, UPLO='L'", a="eigh_adjoint(g, ans)", jvp={"a": "eigh_tangent(t, ans)"})
-defrule(np.linalg.eigvalsh, "a", a="eigvalsh_adjoint(g, a)", jvp={"a": "eigvalsh_tangent(t, a)"})
-defrule(np.linalg.pinv, "a", a="pinv_adjoint(g, a, ans)", jvp={"a": "pinv_tangent(t, a, ans)"})
-defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True",
+defrule(np.linalg.eigh, "a, UPLO='L'", complex="refused", a="eigh_adjoint(g, ans)", jvp={"a": "eigh_tangent(t, ans)"})
+defrule(np.linalg.eigvalsh, "a", complex="refused", a="eigvalsh_adjoint(g, a)", jvp={"a": "eigvalsh_tangent(t, a)"})
+defrule(np.linalg.pinv, "a", complex="refused", a="pinv_adjoint(g, a, ans)", jvp={"a": "pinv_tangent(t, a, ans)"})
+defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True", complex="refused",
         a="svd_adjoint(g, a, ans, full_matrices, compute_uv)",
         jvp={"a": "svd_tangent(t, a, ans, full_matrices, compute_uv)"})
-defrule(np.linalg.qr, "a, mode='reduced'", a="qr_adjoint(g, a, ans, mode)",
+defrule(np.linalg.qr, "a, mode='reduced'", complex="refused", a="qr_adjoint(g, a, ans, mode)",
         jvp={"a": "qr_tangent(t, a, ans, mode)"})
-defrule(np.linalg.lstsq, "a, b, rcond=None", a="lstsq_da(g, a, b, ans)", b="lstsq_db(g, a, b, ans)",
+defrule(np.linalg.lstsq, "a, b, rcond=None", complex="partial",  # (a complex a: refused)
+        a="lstsq_da(g, a, b, ans)", b="lstsq_db(g, a, b, ans)",
         jvp={"a": "lstsq_tangent(t, None, a, b, ans)", "b": "lstsq_tangent(None, t, a, b, ans)"})
 defrule(np.linalg.matrix_power, "a, n", a="matrix_power_adjoint(g, a, n)",
         jvp={"a": "matrix_power_tangent(t, a, n)"})

@@ -66,11 +66,11 @@ defrule(np.median, "a, axis=None, out=None, overwrite_input=False, keepdims=Fals
 _QUANTILE = "a, q, axis=None, out=None, overwrite_input=False, method='linear', keepdims=False"
 # the level q is not differentiated: a gradient there is refused, never a silent zero
 _NO_Q = {"q": "no_gradient('np.quantile', 'q', 'the level is not differentiated')"}
-defrule(np.quantile, _QUANTILE,
+defrule(np.quantile, _QUANTILE, complex="real only",
         a="unquantile(g, a, q, axis, keepdims, method, overwrite_input)", **_NO_Q,
         jvp={"a": "quantile_tangent(t, a, q, axis, keepdims, method, overwrite_input, ans)",
              **_NO_Q}, **_OUT)
-defrule(np.percentile, _QUANTILE,
+defrule(np.percentile, _QUANTILE, complex="real only",
         a="unquantile(g, a, np.true_divide(q, 100), axis, keepdims, method, overwrite_input)",
         jvp={"a": "quantile_tangent(t, a, np.true_divide(q, 100), axis, keepdims, method, "
                   "overwrite_input, ans)", **_NO_Q}, **_NO_Q, **_OUT)
@@ -116,15 +116,14 @@ defrule(np.minimum.accumulate, "array, axis=0, dtype=None, out=None",
 defrule(np.fmod, "x, y", x="unbroadcast(g, x)", y="unbroadcast(-g * np.trunc(x / y), y)",
         elementwise=True)
 # the replacement values get the gradient of the entries they replaced
-_REPLACED = {"nan": "np.isnan(x)", "posinf": "np.isposinf(x)", "neginf": "np.isneginf(x)"}
 defrule(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None",
         x="unnan_to_num(g, x, copy)",
-        **{p: f"unbroadcast(np.where({m}, g, 0.0), {p})" for p, m in _REPLACED.items()},
+        **{p: f"unbroadcast(replaced_adjoint(g, x, {p!r}), {p})" for p in ("nan", "posinf", "neginf")},
         jvp={"x": "unnan_to_num(t, x, copy)",
-             **{p: f"np.where({m}, t, 0.0)" for p, m in _REPLACED.items()}})
+             **{p: f"replaced_tangent(t, x, {p!r})" for p in ("nan", "posinf", "neginf")}})
 # xp (the knots) is not differentiated: a gradient there is refused, never a silent zero
 _NO_XP = "no_gradient('np.interp', 'xp', 'the knots are not differentiated')"
-defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
+defrule(np.interp, "x, xp, fp, left=None, right=None, period=None", complex="partial",
         x="g * interp_slope(x, xp, fp)", fp="uninterp_fp(g, x, xp, fp, left, right)",
         left="np.sum(np.where(np.less(x, np.ravel(xp)[0]), g, 0.0))",
         right="np.sum(np.where(np.greater(x, np.ravel(xp)[-1]), g, 0.0))", xp=_NO_XP,

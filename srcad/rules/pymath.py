@@ -2,14 +2,24 @@
 
 Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
 Guarantees: one entry per function; all are elementwise (``elementwise=True``), so each JVP is
-derived from the VJP. ``math.hypot`` at 0 has gradient 0.
+derived from the VJP. ``math.hypot`` at 0 has gradient 0. A NumPy complex number reaching one
+(Python's ``math`` takes its real part, with a ``ComplexWarning``) is refused at run time
+(``complex="refused"``; ``math.pow``, in :mod:`.operators`, too).
 """
 
 from __future__ import annotations
 
 import math
 
-from .registry import defrule
+from .registry import defrule as _defrule, qualified, refusing_complex
+
+
+def defrule(fn, signature, elementwise=True, **vjps):
+    """A rule of ``math``: a NumPy complex number reaching one (``math.sin(z[0])``, which takes
+    its real part, with a ComplexWarning) is refused at run time, never a wrong number."""
+    return _defrule(fn, signature, elementwise=elementwise, complex="refused",
+                    **refusing_complex(qualified(fn), signature, vjps))
+
 
 defrule(math.exp, "x", x="g * ans", elementwise=True)
 defrule(math.expm1, "x", x="g * (ans + 1)", elementwise=True)

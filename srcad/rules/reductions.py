@@ -68,7 +68,7 @@ defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False",
                   "keepdims), t, axis, keepdims), ans)"})
 
 # np.bincount(x, weights): the weights summed into the bins of x (x itself, integers, carries none)
-defrule(np.bincount, "x, weights=None, minlength=0", weights="np.take(g, x)", linear_in="weights")
+defrule(np.bincount, "x, weights=None, minlength=0", complex="real only", weights="np.take(g, x)", linear_in="weights")
 
 # ---- products (bilinear) ---------------------------------------------------------------------
 

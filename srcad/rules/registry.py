@@ -46,7 +46,8 @@ class Rule:
     container's tangent is the container of the tangents). ``origin``: a :class:`RuleOrigin`.
     ``unsupported``: parameters kept in the signature so that positional arguments bind as in
     NumPy, which a call must leave out or pass as a literal ``None`` (``out=``): otherwise the
-    call does not fit the rule (refused where an active value reaches it).
+    call does not fit the rule (refused where an active value reaches it). ``complex``: what the
+    rule does with complex arguments, where :func:`complex_mode` cannot derive it (``None``).
     """
 
     name: str
@@ -67,6 +68,7 @@ class Rule:
     origin: RuleOrigin = RuleOrigin.PRIMITIVE
     unsupported: tuple = ()  # parameters a call must leave out (or pass as None): ``out``
     keyword_only: tuple = ()  # parameters after ``*`` in the signature: never bound by position
+    complex: str | None = None  # "yes", "refused", "real only", "partial": see complex_mode
 
     @property
     def differentiable(self) -> bool:
@@ -201,7 +203,7 @@ def parse_signature(signature: str):
 def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool = False,
             broadcasts: bool | None = None, view: bool = False, fresh: bool = False,
             linear_in=(), overload: bool = False, unsupported=(), name: str | None = None,
-            **vjps: str) -> Rule:
+            complex: str | None = None, **vjps: str) -> Rule:
     """Register the rule of ``fns`` (one function or a tuple of aliases): one entry per primitive.
 
     ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``;
@@ -212,8 +214,12 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     in that place (``np.transpose(t, axes)``); ``jvp`` gives the others (and overrides). ``broadcasts``
     defaults to: elementwise with a VJP that unbroadcasts. ``overload=True`` adds a rule for calls
     that do not fit the first one (e.g. ``max(a, b, c)``). ``unsupported``: see :class:`Rule`.
-    ``name``: the name tables and messages print (default: :func:`qualified`).
+    ``name``: the name tables and messages print (default: :func:`qualified`). ``complex``: one
+    of :data:`COMPLEX_MODES`, what the rule does with complex arguments (default: derived, see
+    :func:`complex_mode`).
     """
+    if complex is not None and complex not in COMPLEX_MODES:
+        raise ValueError(f"rule for {fns}: complex={complex!r} is not one of {COMPLEX_MODES}")
     aliases = fns if isinstance(fns, tuple) else (fns,)
     params, defaults, vararg, keyword_only = parse_signature(signature)
     linear_in = (linear_in,) if isinstance(linear_in, str) else tuple(linear_in)
@@ -232,7 +238,7 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
         broadcasts = elementwise and any("unbroadcast" in v for v in vjps.values())
     rule = Rule(name or qualified(aliases[0]), params, defaults, dict(vjps), vararg, None, tangents,
                 elementwise, broadcasts, view, fresh, linear_in, unsupported=tuple(unsupported),
-                keyword_only=keyword_only)
+                keyword_only=keyword_only, complex=complex)
     for fn in aliases:
         if overload:
             OVERLOADS.setdefault(fn, []).append(rule)
@@ -284,3 +290,46 @@ def qualified(fn) -> str:
     if module in ("_operator", "operator"):
         return f"operator.{name}"
     return f"{module}.{name}" if module and module != "builtins" else name
+
+
+# ---- complex arguments ---------------------------------------------------------------------------
+
+COMPLEX_MODES = ("yes", "refused", "real only", "partial")
+_COMPLEX_LOOP = frozenset("FDG")  # the type codes of NumPy's complex types
+
+
+def complex_mode(fn, rule) -> str:
+    """What ``rule`` (the rule of ``fn``, one of its aliases) does with complex arguments, one of
+    :data:`COMPLEX_MODES`:
+
+    * ``"yes"``: complex arguments are differentiated with JAX's convention (docs/complex.md);
+    * ``"refused"``: a complex argument of a call whose result needs a gradient is refused at run
+      time, at the user's line (``UnsupportedOperationError``), never given a wrong number;
+    * ``"real only"``: NumPy (or Python, or SciPy) itself takes only real values there;
+    * ``"partial"``: some parameters or modes are differentiated for complex values and the
+      others refused or real only (the family's docstring says which).
+
+    The rule's own ``complex`` fact first; else derived: ``"real only"`` for a ufunc with no complex
+    loop (``fn.types``) and for ``math``'s functions (Python's ``math`` takes no complex numbers),
+    ``"yes"`` otherwise. tests/test_rules_complex.py checks every differentiable rule of the table
+    in its mode (a "yes" against central differences in the real and the imaginary direction of
+    each entry, in reverse and forward mode) and fails for a rule with no complex case: no mode,
+    derived or told, goes unchecked."""
+    if rule.complex is not None:
+        return rule.complex
+    if isinstance(fn, np.ufunc):
+        inputs = [t.split("->")[0] for t in fn.types]
+        if not any(_COMPLEX_LOOP & set(t) for t in inputs):
+            return "real only"
+    if qualified(fn).startswith("math."):
+        return "real only"
+    return "yes"
+
+
+def refusing_complex(function: str, signature: str, templates: dict) -> dict:
+    """``templates`` (VJP or JVP templates of the rule of ``function``), each made to refuse a call
+    with a complex argument first (:func:`srcad.runtime.broadcasting.real_operands`): for the rules
+    whose formulas hold for real values only (tag them ``complex="refused"``)."""
+    params = parse_signature(signature)[0]
+    operands = "".join(f"{p}, " for p in params).rstrip(" ")
+    return {p: f"real_operands({t}, {function!r}, ({operands}))" for p, t in templates.items()}

@@ -9,14 +9,16 @@ their logarithms (``pdf = exp(logpdf)``: ``t``, ``gamma``, ``beta``, ``chi2``, `
 shape parameters have no closed-form derivative: a gradient there is refused at run time, never a
 silent zero, as in the Bessel functions' order), ``poisson.cdf`` in ``mu``,
 ``multivariate_normal.entropy``; ``scipy.signal.convolve``; ``scipy.linalg.solve_sylvester``,
-``sqrtm`` and ``solve_banded``. The helpers live in :mod:`srcad.runtime.scipy_more`.
+``sqrtm`` and ``solve_banded``. The helpers live in :mod:`srcad.runtime.scipy_more`. Complex
+arguments of the distributions, of ``ive`` (not holomorphic: ``exp(-|Re z|)``) and of
+``solve_sylvester`` are refused at run time (:func:`~srcad.rules.registry.refusing_complex`).
 """
 
 from __future__ import annotations
 
 import ast
 
-from .registry import RULES, Rule, defrule
+from .registry import RULES, Rule, defrule, refusing_complex
 
 
 class _TimesDensity(ast.NodeTransformer):
@@ -38,7 +40,7 @@ def density_rule(fn, log_fn, name: str):
     signature = ", ".join(p if p not in log.defaults else f"{p}={log.defaults[p]!r}"
                           for p in log.params)
     jvp = None if log.elementwise else {p: f"ans * ({v})" for p, v in log.tangents.items()}
-    defrule(fn, signature, name=name, elementwise=log.elementwise, jvp=jvp,
+    defrule(fn, signature, name=name, elementwise=log.elementwise, jvp=jvp, complex=log.complex,
             unsupported=log.unsupported, **{p: _times_density(v) for p, v in log.vjps.items()})
 
 
@@ -60,8 +62,10 @@ def special_more(sp):
         rule(fn, "v, x", x=f"unbroadcast(g * ({h}(v - 1, x) - {h}(v + 1, x)) / 2, x)", v=order(fn))
     rule(sp.iv, "v, x", x="unbroadcast(g * (special_iv(v - 1, x) + special_iv(v + 1, x)) / 2, x)",
          v=order(sp.iv))
-    rule(sp.ive, "v, x", x="unbroadcast(g * ((special_ive(v - 1, x) + special_ive(v + 1, x)) / 2 "
-                           "- np.sign(x) * special_ive(v, x)), x)", v=order(sp.ive))
+    # (ive(v, z) = iv(v, z) exp(-|Re z|): not holomorphic; its formula is for real values)
+    rule(sp.ive, "v, x", complex="refused", **refusing_complex("scipy.special.ive", "v, x", dict(
+        x="unbroadcast(g * ((special_ive(v - 1, x) + special_ive(v + 1, x)) / 2 "
+          "- np.sign(x) * special_ive(v, x)), x)", v=order(sp.ive))))
     rule(sp.j0, "x", x="-g * special_jv(1, x)")
     rule(sp.j1, "x", x="g * (special_jv(0, x) - special_jv(2, x)) / 2")
     rule(sp.y0, "x", x="-g * special_yv(1, x)")
@@ -95,15 +99,20 @@ def _distribution(fn, name, signature, logpdf, log=False, survival=False):
     shapes = [p.strip() for p in signature.split(",")[1:] if "=" not in p]  # (df, a, b)
     refused = {p: _no_gradient(f"scipy.stats.{name}", p, "no closed form: not differentiated")
                for p in shapes}
-    defrule(fn, signature, name=f"scipy.stats.{name}", elementwise=True, **refused,
-            x=f"unbroadcast({sign}g * {ratio} / scale, x)",
-            loc=f"unbroadcast({opposite}g * {ratio} / scale, loc)",
-            scale=f"unbroadcast({opposite}g * {ratio} * ((x - loc) / scale) / scale, scale)")
+    defrule(fn, signature, name=f"scipy.stats.{name}", elementwise=True, complex="refused",
+            **refusing_complex(f"scipy.stats.{name}", signature, dict(
+                **refused, x=f"unbroadcast({sign}g * {ratio} / scale, x)",
+                loc=f"unbroadcast({opposite}g * {ratio} / scale, loc)",
+                scale=f"unbroadcast({opposite}g * {ratio} * ((x - loc) / scale) / scale, scale)")))
 
 
 def stats_more(st):
-    def rule(fn, name, signature, **kwargs):
-        defrule(fn, signature, name=f"scipy.stats.{name}", **kwargs)
+    def rule(fn, name, signature, jvp=None, elementwise=False, complex="refused", **vjps):
+        # (densities of real values: a complex argument is refused)
+        full = f"scipy.stats.{name}"
+        defrule(fn, signature, name=full, elementwise=elementwise, complex=complex,
+                jvp=jvp and refusing_complex(full, signature, jvp),
+                **refusing_complex(full, signature, vjps))
 
     z = "((x - loc) / scale)"
     # chi2(df) is gamma(df / 2, scale=2)
@@ -134,7 +143,7 @@ def stats_more(st):
                   survival=True)
     # P(K <= k) = Q(floor(k - loc) + 1, mu): its derivative in mu is -pmf(floor(k - loc), mu)
     pmf = "np.exp(np.floor(k - loc) * np.log(mu) - mu - special_gammaln(np.floor(k - loc) + 1))"
-    rule(st.poisson.cdf, "poisson.cdf", "k, mu, loc=0", elementwise=True,
+    rule(st.poisson.cdf, "poisson.cdf", "k, mu, loc=0", elementwise=True, complex="real only",
          mu=f"unbroadcast(-g * np.where(np.floor(k - loc) >= 0, {pmf}, 0.0), mu)")
     # 0.5 log det(2 pi e cov): 0.5 cov^-1 (symmetric), nothing in mean
     rule(st.multivariate_normal.entropy, "multivariate_normal.entropy", "mean=None, cov=1",
@@ -155,11 +164,14 @@ def linalg_more(sl):
         defrule(fn, signature, name=f"scipy.linalg.{fn.__name__}", **kwargs)
 
     # a X + X b = q: the adjoint Y solves a^T Y + Y b^T = g
+    # (for real matrices: a complex one is refused)
     adjoint = "sylvester_solve(mT(a), mT(b), g)"
-    rule(sl.solve_sylvester, "a, b, q", q=adjoint, a=f"-{adjoint} @ mT(ans)",
-         b=f"-mT(ans) @ {adjoint}",
-         jvp={"q": "sylvester_solve(a, b, t)", "a": "sylvester_solve(a, b, -t @ ans)",
-              "b": "sylvester_solve(a, b, -ans @ t)"})
+    rule(sl.solve_sylvester, "a, b, q", complex="refused", **refusing_complex(
+        "scipy.linalg.solve_sylvester", "a, b, q",
+        dict(q=adjoint, a=f"-{adjoint} @ mT(ans)", b=f"-mT(ans) @ {adjoint}")),
+         jvp=refusing_complex("scipy.linalg.solve_sylvester", "a, b, q", {
+             "q": "sylvester_solve(a, b, t)", "a": "sylvester_solve(a, b, -t @ ans)",
+             "b": "sylvester_solve(a, b, -ans @ t)"}))
     # X X = A: X dX + dX X = dA
     rule(sl.sqrtm, "A, disp=None, blocksize=None", unsupported=("disp", "blocksize"),
          A="cotangent_of(sylvester_solve(mT(ans), mT(ans), g), A)",

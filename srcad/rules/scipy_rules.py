@@ -18,6 +18,14 @@ read one triangle of their matrix: their gradients with respect to it are symmet
 matrix where it needs a gradient. ``logsumexp``'s ``return_sign`` must be left out. ``solve``,
 ``inv`` and ``det`` of ``scipy.linalg`` follow NumPy's rules (``assume_a``, ``lower`` and
 ``transposed`` of ``solve`` must be left out).
+
+Complex values (:func:`~srcad.rules.registry.complex_mode`): the distributions of ``scipy.stats``
+are of real values, and SciPy drops the imaginary part of a complex ``loc`` or ``scale``: a complex
+argument of one is refused at run time (``complex="refused"``, the templates made by
+:func:`~srcad.rules.registry.refusing_complex`), as are ``digamma``'s (its derivative ``polygamma``
+takes no complex value), ``cholesky``'s and ``cho_factor``'s complex matrices and ``cho_solve``'s
+complex factor (``partial``: a complex right-hand side is differentiated); the ufuncs without a
+complex loop are real only.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from __future__ import annotations
 import importlib
 
 from . import scipy_more
-from .registry import LAZY, defrule
+from .registry import LAZY, defrule, refusing_complex
 
 
 def _register_helpers():
@@ -44,11 +52,13 @@ def _special():
         defrule(fn, signature, name=f"scipy.special.{name}", **kwargs)
 
     rule(sp.gammaln, "x", x="g * special_digamma(x)", elementwise=True)
-    rule(sp.digamma, "x", x="g * special_polygamma(1, x)", elementwise=True)
-    rule(sp.polygamma, "n, x", x="unbroadcast(g * special_polygamma(n + 1, x), x)",
+    # (SciPy's digamma takes complex values, its derivative polygamma does not: refused before)
+    rule(sp.digamma, "x", x="real_operands(g, 'scipy.special.digamma', (x,)) "
+                            "* special_polygamma(1, x)", elementwise=True, complex="refused")
+    rule(sp.polygamma, "n, x", complex="real only", x="unbroadcast(g * special_polygamma(n + 1, x), x)",
          elementwise=True)
     rule(sp.gamma, "x", x="g * ans * special_digamma(x)", elementwise=True)
-    rule(sp.multigammaln, "a, d", a="g * multi_polygamma(0, a, d)",
+    rule(sp.multigammaln, "a, d", complex="real only", a="g * multi_polygamma(0, a, d)",
          jvp={"a": "t * multi_polygamma(0, a, d)"})
     rule(sp.betaln, "a, b",
          a="unbroadcast(g * (special_digamma(a) - special_digamma(a + b)), a)",
@@ -89,8 +99,9 @@ def _stats():
 
     _register_helpers()
 
-    def rule(fn, name, signature, **kwargs):
-        defrule(fn, signature, name=f"scipy.stats.{name}", elementwise=True, **kwargs)
+    def rule(fn, name, signature, complex="refused", **vjps):  # (of real values: complex refused)
+        defrule(fn, signature, name=f"scipy.stats.{name}", elementwise=True, complex=complex,
+                **refusing_complex(f"scipy.stats.{name}", signature, vjps))
 
     z = "((x - loc) / scale)"
     rule(st.norm.logpdf, "norm.logpdf", "x, loc=0, scale=1",
@@ -126,18 +137,20 @@ def _stats():
          scale=f"unbroadcast(g * (-1 - {z} * {dy}) / scale, scale)",
          a=f"unbroadcast(g * (np.log({z}) - special_digamma(a) + special_digamma(a + b)), a)",
          b=f"unbroadcast(g * (np.log1p(-{z}) - special_digamma(b) + special_digamma(a + b)), b)")
-    rule(st.poisson.logpmf, "poisson.logpmf", "k, mu, loc=0",
+    rule(st.poisson.logpmf, "poisson.logpmf", "k, mu, loc=0", complex="real only",
          mu="unbroadcast(g * ((k - loc) / mu - 1), mu)")
-    defrule(st.multivariate_normal.logpdf, "x, mean=None, cov=1, allow_singular=False",
-            name="scipy.stats.multivariate_normal.logpdf",
-            x="-np.expand_dims(g, -1) * mvn_solved(x, mean, cov)",
-            mean="unbroadcast(np.expand_dims(g, -1) * mvn_solved(x, mean, cov), mean)",
-            # (S S^T - cov^-1) / 2 per point, S = cov^-1 (x - mean): symmetric
-            cov="0.5 * (weighted_outer(mvn_solved(x, mean, cov), mvn_solved(x, mean, cov), g) "
-                "- np.sum(g) * np.linalg.inv(full_matrix(cov)))",
-            jvp={"x": "-np.sum(mvn_solved(x, mean, cov) * t, axis=-1)",
-                 "mean": "np.sum(mvn_solved(x, mean, cov) * t, axis=-1)",
-                 "cov": "mvn_cov_tangent(t, x, mean, cov)"})
+    mvn = "x, mean=None, cov=1, allow_singular=False"
+    defrule(st.multivariate_normal.logpdf, mvn, name="scipy.stats.multivariate_normal.logpdf",
+            complex="refused", **refusing_complex("scipy.stats.multivariate_normal.logpdf", mvn, dict(
+                x="-np.expand_dims(g, -1) * mvn_solved(x, mean, cov)",
+                mean="unbroadcast(np.expand_dims(g, -1) * mvn_solved(x, mean, cov), mean)",
+                # (S S^T - cov^-1) / 2 per point, S = cov^-1 (x - mean): symmetric
+                cov="0.5 * (weighted_outer(mvn_solved(x, mean, cov), mvn_solved(x, mean, cov), g) "
+                    "- np.sum(g) * np.linalg.inv(full_matrix(cov)))")),
+            jvp=refusing_complex("scipy.stats.multivariate_normal.logpdf", mvn, {
+                "x": "-np.sum(mvn_solved(x, mean, cov) * t, axis=-1)",
+                "mean": "np.sum(mvn_solved(x, mean, cov) * t, axis=-1)",
+                "cov": "mvn_cov_tangent(t, x, mean, cov)"}))
     scipy_more.stats_more(st)
 
 
@@ -157,16 +170,17 @@ def _linalg():
          jvp={"a": "-solve_tri(a, tri_apply(t, ans, trans, lower, unit_diagonal), trans, lower, "
                    "unit_diagonal)",
               "b": "solve_tri(a, t, trans, lower, unit_diagonal)"})
-    rule(sl.cho_factor, "a, lower=False, overwrite_a=False, check_finite=True",
+    rule(sl.cho_factor, "a, lower=False, overwrite_a=False, check_finite=True", complex="refused",
          a="cho_factor_adjoint(g, a, ans[0], lower)",
          jvp={"a": "cho_factor_tangent(t, ans[0], lower)"})
-    rule(sl.cho_solve, "c_and_lower, b, overwrite_b=False, check_finite=True",
+    rule(sl.cho_solve, "c_and_lower, b, overwrite_b=False, check_finite=True", complex="partial",
          c_and_lower="adjoint_like(c_and_lower, [cho_solve_dc(g, c_and_lower[0], "
                      "c_and_lower[1], b, ans), 0.0])",
-         b="cho_solved(c_and_lower, g)",
+         # (a complex factor: A = L L^H, whose inverse's transpose is not A^-1: refused)
+         b="real_operands(cho_solved(c_and_lower, g), 'scipy.linalg.cho_solve', (c_and_lower[0],))",
          jvp={"c_and_lower": "cho_solve_tangent(t, c_and_lower, ans)",
               "b": "cho_solved(c_and_lower, t)"})
-    rule(sl.cholesky, "a, lower=False, overwrite_a=False, check_finite=True",
+    rule(sl.cholesky, "a, lower=False, overwrite_a=False, check_finite=True", complex="refused",
          a="scipy_cholesky_adjoint(g, ans, lower)",
          jvp={"a": "cholesky_tangent(t, ans) if lower else mT(cholesky_tangent(t, mT(ans)))"})
     rule(sl.expm, "A", A="expm_adjoint(g, A)", jvp={"A": "expm_frechet(A, t)"})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .registry import defrule
+from .registry import defrule, refusing_complex
 
 _SAME_SHAPE = "np.reshape(g, np.shape(a))"  # the VJP of a function that only changes the shape
 _RESHAPED = {"a": "np.reshape(t, np.shape(ans))"}
@@ -24,8 +24,10 @@ defrule(np.copy, "a", a="g", linear_in="a", fresh=True)
 # the result's own type decides (an integer one, from dtype= or from np.full_like's ``a``: zero)
 _FULL = {"fill_value": "unbroadcast(dtype_adjoint(g, np.result_type(ans)), fill_value)",
          "jvp": {"fill_value": "astype_tangent(broadcast_tangent(t, ans), np.result_type(ans))"}}
-defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
-defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
+defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True,
+        complex="refused", **_FULL)  # (a complex fill_value: a cast to complex, refused)
+defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True,
+        complex="refused", **_FULL)
 # the samples are start * (1 - w) + stop * w, w = np.linspace(0, 1, num, endpoint), along axis 0
 _STEPS = "linspace_steps(num, endpoint, ans)"
 defrule(np.linspace, "start, stop, num=50, endpoint=True",
@@ -44,12 +46,15 @@ defrule(np.asarray, "object, dtype=None", object=_ARRAY_VJP, linear_in="object",
         jvp={"object": "t if ans is object else (" + _ARRAY_JVP["object"] + ")"}, view=True)
 # np.arange(start, stop, step) is start + k * step: stop only sets the length (no gradient), and
 # with one argument that argument is the stop
-defrule(np.arange, "start, stop=None, step=None, dtype=None",
+_ARANGE = "start, stop=None, step=None, dtype=None"  # (NumPy's arange of complex values is
+# empty or of a length read from complex numbers: refused)
+defrule(np.arange, _ARANGE, complex="refused", **refusing_complex("numpy.arange", _ARANGE, dict(
         start="0.0 if stop is None else dtype_adjoint(np.sum(g), dtype)",
-        step="dtype_adjoint(np.sum(g * np.arange(np.size(g))), dtype)",
-        jvp={"start": "np.zeros(np.shape(ans)) if stop is None else "
-                      "astype_tangent(np.full(np.shape(ans), t), dtype)",
-             "step": "astype_tangent(t * np.arange(np.size(ans)), dtype)"},
+        step="dtype_adjoint(np.sum(g * np.arange(np.size(g))), dtype)")),
+        jvp=refusing_complex("numpy.arange", _ARANGE, {
+            "start": "np.zeros(np.shape(ans)) if stop is None else "
+                     "astype_tangent(np.full(np.shape(ans), t), dtype)",
+            "step": "astype_tangent(t * np.arange(np.size(ans)), dtype)"}),
         fresh=True)
 defrule(np.transpose, "a, axes=None",
         a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(np.mod(axes, np.ndim(g))))",

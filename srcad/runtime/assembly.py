@@ -123,6 +123,8 @@ def unpad_constant(g, array, pad_width, mode, constant_values):
 def pad_constant_tangent(t, array, pad_width, mode, constant_values):
     """Tangent of ``np.pad`` along ``t``, a tangent of its constant: ``t`` in the padding."""
     _scalar_constant(constant_values)
+    if not np.iscomplexobj(array):  # (NumPy keeps the real part of a complex constant)
+        t = np.real(t)
     return np.pad(np.zeros(np.shape(array)), pad_width, mode, constant_values=1.0) * t
 
 

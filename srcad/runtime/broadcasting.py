@@ -42,6 +42,18 @@ def refuse_complex(x, what):
                            "value that needs a gradient)", COMPLEX_HINT)
 
 
+@helper(linear_in="g")
+def real_operands(g, function, operands):
+    """``g``, once no value of ``operands`` (the arguments of a call of ``function``) is complex:
+    the rules of functions of real values only (``scipy.stats``) refuse a complex argument at run
+    time, as their formulas would give a wrong number for one, never a silent one."""
+    for x in operands:
+        if np.iscomplexobj(x):
+            raise _unsupported(f"srcad does not differentiate {function} with a complex argument "
+                               "(its derivative is written for real values)", COMPLEX_HINT)
+    return g
+
+
 @helper(nondiff=True)
 def real_sign(x):
     """``np.sign(x)`` for the derivative of ``abs``; a complex ``x`` is refused."""

@@ -145,9 +145,41 @@ def nan_to_num_checked(copy):
 @helper(linear_in="g")
 def unnan_to_num(g, x, copy=True):
     """Adjoint of ``np.nan_to_num(x)``: ``g`` where ``x`` is finite, 0 where a constant replaced
-    a NaN or an infinity."""
+    a NaN or an infinity (for a complex ``x``, of its real and imaginary parts apart, as NumPy
+    replaces them; the tangent is the same map)."""
     nan_to_num_checked(copy)
+    if np.iscomplexobj(x):
+        x = np.asarray(x)
+        return (np.where(np.isfinite(x.real), np.real(g), 0.0)
+                + 1j * np.where(np.isfinite(x.imag), np.imag(g), 0.0))[()]
     return np.where(np.isfinite(x), g, 0.0)[()]
+
+
+_REPLACED = {"nan": np.isnan, "posinf": np.isposinf, "neginf": np.isneginf}
+
+
+@helper(linear_in="g")
+def replaced_adjoint(g, x, which):
+    """The adjoint of ``np.nan_to_num(x, nan=value)`` (``posinf``, ``neginf``: ``which``) with
+    respect to ``value`` (real, as NumPy requires), before ``unbroadcast``: ``g`` where ``value``
+    replaced an entry; for a complex ``x`` the replaced real parts give ``Re g``, the replaced
+    imaginary parts ``-Im g`` (JAX's convention: ``g = dL/du - 1j dL/dv``)."""
+    replaced = _REPLACED[which]
+    if np.iscomplexobj(x):
+        x = np.asarray(x)
+        return np.where(replaced(x.real), np.real(g), 0.0) - np.where(replaced(x.imag),
+                                                                        np.imag(g), 0.0)
+    return np.where(replaced(x), g, 0.0)
+
+
+@helper(linear_in="t")
+def replaced_tangent(t, x, which):
+    """The tangent of ``np.nan_to_num(x, nan=value)`` along ``t``, the tangent of ``value``."""
+    replaced = _REPLACED[which]
+    if np.iscomplexobj(x):
+        x = np.asarray(x)
+        return np.where(replaced(x.real), t, 0.0) + 1j * np.where(replaced(x.imag), t, 0.0)
+    return np.where(replaced(x), t, 0.0)
 
 
 # ---- np.einsum with '...' --------------------------------------------------------------------

@@ -16,7 +16,7 @@ import scipy.linalg
 import scipy.special
 
 from ._registry import helper
-from .broadcasting import unsum
+from .broadcasting import refuse_complex, unsum
 from .linalg import mT
 
 
@@ -288,7 +288,9 @@ def expm_frechet2(a, e, t):
 def cho_solve_dc(g, c, lower, b, ans):
     """Adjoint of ``cho_solve((c, lower), b)`` (``x = (L L^T)^-1 b``) with respect to the factor
     ``c`` (``L``, or ``U = L^T`` for ``lower=False``), on the triangle it reads:
-    ``-(gb x^T + x gb^T) L`` with ``gb = A^-1 g``."""
+    ``-(gb x^T + x gb^T) L`` with ``gb = A^-1 g``. A complex factor is refused (``A = L L^H``
+    is not holomorphic in it)."""
+    refuse_complex(c, "scipy.linalg.cho_solve's factor")
     gb = scipy.linalg.cho_solve((c, lower), g)
     sym = _outer(gb, ans)
     sym = sym + sym.T
@@ -330,6 +332,7 @@ def cho_solve_tangent(t, c_and_lower, ans):
     """Tangent of ``cho_solve((c, lower), b)`` along the factor's tangent: ``-A^-1 dA x`` with
     ``dA = dL L^T + L dL^T`` (``U^T dU + dU^T U`` for ``lower=False``), on the triangle it reads."""
     c, lower = c_and_lower
+    refuse_complex(c, "scipy.linalg.cho_solve's factor")
     d = _triangle(np.asarray(_tangent_part(t)), lower)
     factor = _triangle(np.asarray(c), lower)
     da = d @ factor.T + factor @ d.T if lower else factor.T @ d + d.T @ factor
