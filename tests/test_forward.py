@@ -95,6 +95,34 @@ def test_a_primitive_added_with_one_entry_has_jvp_and_hvp(new_primitive):
     check_hvp_arrays(fn, rule)
 
 
+def test_the_second_order_column_is_what_the_hessian_checks_find():
+    """docs/rules.md's second-order column comes from the templates (rules.second_order_gaps); the
+    rules it says lack one are exactly those the HVP check above exempts (and so expects refused)."""
+    rules.registry.load_lazy(force=True)
+    gaps = {r.name for r in rules.all_rules() if r.origin is rules.RuleOrigin.PRIMITIVE
+            and r.differentiable and rules.second_order_gaps(r)}
+    assert gaps == {rules.lookup(fn).name for fn in NO_SECOND_ORDER}
+
+
+def test_a_template_calling_a_function_without_a_forward_rule_is_reported_and_refused(
+        restore_rules):
+    # np.fmod's x-gradient written through np.median, whose rule has a JVP, and np.histogram, which
+    # has no rule at all: the column names the gap, and a Hessian through it is refused
+    del rules.RULES[np.fmod]
+    rule = rules.defrule(np.fmod, "x, y", x="unbroadcast(g + 0.0 * np.histogram(x)[1][0], x)",
+                         y="unbroadcast(-g * np.trunc(x / y), y)", elementwise=True)
+    assert rules.second_order_gaps(rule) == ["np.histogram"]
+    assert rules.modes(np.fmod, rule)["second order"] == "no: np.histogram"
+    f = make_function("""
+        def f(x):
+            return np.sum(np.fmod(x * x, 2.5))
+        """)
+    x = np.array([0.3, 0.7, 1.1])
+    np.testing.assert_allclose(srcad.grad(f)(x), 2 * x)  # first order: the rule as written
+    with pytest.raises(srcad.SrcadError, match="histogram"):
+        srcad.hvp(f)(x, np.ones(3))
+
+
 def test_every_helper_with_a_second_order_rule_is_exercised():
     """Each runtime helper whose JVP exists appears in the gradient code of some test above."""
     from test_rules_fft import CASES as FFT_CASES
@@ -133,7 +161,8 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "real_if_close_tangent", "real_tangent", "partition_tangent",
                                  "signal_convolve", "pad_constant_tangent", "index_concatenation_tangent",
                                  "polynomial_derivative",  # (in polyval_dx's rule)
-                                 "replaced_tangent"}  # (np.nan_to_num's nan=: test_rules_numpy_more)
+                                 "replaced_tangent",  # (np.nan_to_num's nan=: test_rules_numpy_more)
+                                 "tangent_like"}  # (np.interp's left/right: test_rules_complex)
     other_paths = {"replaced_adjoint",  # (np.nan_to_num's nan=: tests/test_rules_numpy_more.py)
                    "private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",
                    "adjoint_like", "unrepeat_sequence", "unarray", "power_dx", "log_or_zero",

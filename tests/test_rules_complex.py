@@ -127,19 +127,26 @@ if sp is not None:
     OVERRIDES.update({fn: [(expr, [real(lambda rng: rng.uniform(0.3, 0.7, 3)), mat(3)])]
                       for fn, expr in _LOC.items()})
 
-# the rules of mode "partial": (expression, makers, what a complex input there gets)
+# the rules of mode "partial": (expression, makers, the parameter given a complex value: the test
+# expects the mode the rule's ``complex`` dict gives that parameter)
 PARTIAL = {
-    np.linalg.lstsq: [("np.linalg.lstsq(x, y)[0]", [real(mat(4, 2)), mat(4)], "yes"),
-                      ("np.linalg.lstsq(x, y)[0]", [mat(4, 2), real(mat(4))], "refused")],
-    np.interp: [("np.interp(x, np.array([-2.0, 0.0, 2.0]), y)", [real(mat(4)), mat(3)], "yes"),
-                ("np.interp(x, np.array([-2.0, 0.0, 2.0]), y)", [mat(4), real(mat(3))], "real only")],
+    np.linalg.lstsq: [("np.linalg.lstsq(x, y)[0]", [real(mat(4, 2)), mat(4)], "b"),
+                      ("np.linalg.lstsq(x, y)[0]", [mat(4, 2), real(mat(4))], "a")],
+    np.interp: [("np.interp(x, np.array([-2.0, 0.0, 2.0]), y)", [real(mat(4)), mat(3)], "fp"),
+                ("np.interp(x, np.array([-2.0, 0.0, 2.0]), y)", [mat(4), real(mat(3))], "x"),
+                ("np.interp(x * 3.0, np.array([-2.0, 0.0, 2.0]), np.ones(3), left=y[0], "
+                 "right=y[1])", [real(lambda rng: np.array([-1.0, 0.2, 0.9, -0.1])), mat(2)],
+                 "left"),
+                ("np.interp(x * 3.0, np.array([-2.0, 0.0, 2.0]), y[1:] * np.ones(3), right=y[0])",
+                 [real(lambda rng: np.array([-0.4, 0.2, 0.9, -0.1])), mat(2)], "right")],
 }
 if sl is not None:
     PARTIAL[sl.cho_solve] = [
-        ("sl.cho_solve(sl.cho_factor(x @ x.T + 3 * np.eye(3)), y)", [real(mat(3, 3)), mat(3)], "yes"),
-        ("sl.cho_solve((np.tril(x) + 3 * np.eye(3), True), y)", [mat(3, 3), real(mat(3))], "refused"),
+        ("sl.cho_solve(sl.cho_factor(x @ x.T + 3 * np.eye(3)), y)", [real(mat(3, 3)), mat(3)], "b"),
+        ("sl.cho_solve((np.tril(x) + 3 * np.eye(3), True), y)", [mat(3, 3), real(mat(3))],
+         "c_and_lower"),
         ("sl.cho_solve((x, True), y)", [real(lambda rng: np.tril(rng.normal(size=(3, 3))) + 3 * np.eye(3)),
-                                        mat(3)], "yes")]
+                                        mat(3)], "b")]
 
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -183,8 +190,9 @@ def _case(rule, fn):
 
 def _cases():
     for rule, fn in _entries():
-        for k, (expr, makers, outcome) in enumerate(PARTIAL.get(fn, [])):
-            yield pytest.param(expr, makers, outcome, id=f"{rule.name}-partial-{k}")
+        for k, (expr, makers, param) in enumerate(PARTIAL.get(fn, [])):
+            outcome = dict(rule.complex)[param]
+            yield pytest.param(expr, makers, outcome, id=f"{rule.name}-partial-{param}-{k}")
         case = _case(rule, fn)
         if case is not None:
             yield pytest.param(*case, id=f"{rule.name}-{getattr(fn, '__name__', '')}")

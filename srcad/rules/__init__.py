@@ -41,6 +41,7 @@ from .nondiff import stop_gradient
 from . import fft  # np.fft, complex parts, np.sign (after nondiff)
 from . import scipy_rules  # registered once SciPy is imported (importing srcad does not)
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
+from .coverage import coverage_markdown, modes, second_order_gaps
 from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, complex_mode,
                        defnondiff, defrule, differentiable_params, lookup, qualified)
 
@@ -49,46 +50,7 @@ __all__ = [
     "scipy_rules", "numpy_more",
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
-    "complex_mode", "coverage_markdown", "defnondiff", "defrule", "differentiable_params", "flatten", "helper_rule",
+    "complex_mode", "coverage_markdown", "modes", "second_order_gaps", "defnondiff", "defrule",
+    "differentiable_params", "flatten", "helper_rule",
     "item", "lookup", "qualified", "RuleOrigin", "stop_gradient",
 ]
-
-
-
-def coverage_markdown(scipy: bool = False) -> str:
-    """The rule table as Markdown (docs/rules.md embeds it; a test keeps the two in step).
-    ``scipy``: the table of the optional SciPy rules instead (registered here if SciPy is
-    installed; the table of srcad's own rules never depends on it)."""
-    if scipy:
-        from .registry import load_lazy
-        load_lazy(force=True)
-    rows = ["| function | differentiable in | VJP template(s) | JVP template(s) |", "|---|---|---|---|"]
-    nondiff = []
-    seen = {}
-    for fn, rule in list(RULES.items()) + [(f, r) for f, rs in OVERLOADS.items() for r in rs]:
-        if rule.origin is RuleOrigin.PRIMITIVE \
-                and rule.name.startswith("scipy.") == scipy:  # srcad's own (not helpers, users')
-            seen.setdefault(id(rule), (rule, []))[1].append(fn)
-    entries = list(seen.values())
-    if scipy:  # (by module, each registered when first met: the order of meeting them varies)
-        families = ["scipy.special.", "scipy.stats.", "scipy.linalg.", "scipy.signal."]
-        entries.sort(key=lambda e: next((k for k, f in enumerate(families)
-                                         if e[0].name.startswith(f)), len(families)))
-    for rule, fns in entries:
-        names = ", ".join(f"`{rule.name if scipy else qualified(f)}`" for f in fns)
-        if not rule.differentiable:
-            nondiff.append(names)
-            continue
-        templates = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.vjps.items())
-        params = ", ".join(f"*{p}" if p == rule.vararg else p for p in rule.vjps)
-        tangents = "<br>".join(f"`{p}`: `{t}`" for p, t in rule.tangents.items()) or (
-            f"all: `{rule.joint_jvp}`" if rule.joint_jvp else "")
-        rows.append(f"| {names} | {params} | {templates} | {tangents} |")
-    if scipy:
-        return "\n".join(rows) + "\n"
-    methods = ", ".join(f"`x.{m}()`" for m in METHODS) + ", " + ", ".join(
-        f"`x.{a}`" for a in ATTRIBUTES)
-    return "\n".join(rows) + (
-        f"\n\nArray methods and attributes use the rule of the matching function: {methods}.\n"
-        f"\nNo gradient (the result is treated as a constant): {', '.join(nondiff)}; "
-        f"attributes {', '.join(f'`x.{a}`' for a in sorted(NONDIFF_ATTRIBUTES))}.\n")

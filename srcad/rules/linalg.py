@@ -37,7 +37,7 @@ defrule(np.linalg.svd, "a, full_matrices=True, compute_uv=True", complex="refuse
         jvp={"a": "svd_tangent(t, a, ans, full_matrices, compute_uv)"})
 defrule(np.linalg.qr, "a, mode='reduced'", complex="refused", a="qr_adjoint(g, a, ans, mode)",
         jvp={"a": "qr_tangent(t, a, ans, mode)"})
-defrule(np.linalg.lstsq, "a, b, rcond=None", complex="partial",  # (a complex a: refused)
+defrule(np.linalg.lstsq, "a, b, rcond=None", complex={"a": "refused", "b": "yes"},
         a="lstsq_da(g, a, b, ans)", b="lstsq_db(g, a, b, ans)",
         jvp={"a": "lstsq_tangent(t, None, a, b, ans)", "b": "lstsq_tangent(None, t, a, b, ans)"})
 defrule(np.linalg.matrix_power, "a, n", a="matrix_power_adjoint(g, a, n)",

@@ -123,15 +123,18 @@ defrule(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None",
              **{p: f"replaced_tangent(t, x, {p!r})" for p in ("nan", "posinf", "neginf")}})
 # xp (the knots) is not differentiated: a gradient there is refused, never a silent zero
 _NO_XP = "no_gradient('np.interp', 'xp', 'the knots are not differentiated')"
-defrule(np.interp, "x, xp, fp, left=None, right=None, period=None", complex="partial",
+defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
+        complex={"x": "real only", "fp": "yes", "left": "yes", "right": "yes"},
         x="g * interp_slope(x, xp, fp)", fp="uninterp_fp(g, x, xp, fp, left, right)",
         left="np.sum(np.where(np.less(x, np.ravel(xp)[0]), g, 0.0))",
         right="np.sum(np.where(np.greater(x, np.ravel(xp)[-1]), g, 0.0))", xp=_NO_XP,
         jvp={"x": "t * interp_slope(x, xp, fp)",
              "fp": "np.interp(x, xp, t, None if left is None else 0.0, "
                    "None if right is None else 0.0)",
-             "left": "np.where(np.less(x, np.ravel(xp)[0]), t, 0.0)",
-             "right": "np.where(np.greater(x, np.ravel(xp)[-1]), t, 0.0)", "xp": _NO_XP},
+             # (a complex left or right beside a real fp: NumPy keeps the real part)
+             "left": "tangent_like(np.where(np.less(x, np.ravel(xp)[0]), t, 0.0), ans)",
+             "right": "tangent_like(np.where(np.greater(x, np.ravel(xp)[-1]), t, 0.0), ans)",
+             "xp": _NO_XP},
         unsupported=("period",))
 defrule(np.polyval, "p, x", p="unpolyval_p(g, p, x)", x="g * polyval_dx(p, x)",
         jvp={"p": "np.polyval(t, x)", "x": "t * polyval_dx(p, x)"})

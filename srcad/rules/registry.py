@@ -68,7 +68,8 @@ class Rule:
     origin: RuleOrigin = RuleOrigin.PRIMITIVE
     unsupported: tuple = ()  # parameters a call must leave out (or pass as None): ``out``
     keyword_only: tuple = ()  # parameters after ``*`` in the signature: never bound by position
-    complex: str | None = None  # "yes", "refused", "real only", "partial": see complex_mode
+    complex: str | tuple | None = None  # "yes", "refused", "real only", "partial" or
+    # ((parameter, mode), ...): see complex_mode
 
     @property
     def differentiable(self) -> bool:
@@ -203,7 +204,7 @@ def parse_signature(signature: str):
 def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool = False,
             broadcasts: bool | None = None, view: bool = False, fresh: bool = False,
             linear_in=(), overload: bool = False, unsupported=(), name: str | None = None,
-            complex: str | None = None, **vjps: str) -> Rule:
+            complex: str | dict | None = None, **vjps: str) -> Rule:
     """Register the rule of ``fns`` (one function or a tuple of aliases): one entry per primitive.
 
     ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``;
@@ -216,10 +217,15 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     that do not fit the first one (e.g. ``max(a, b, c)``). ``unsupported``: see :class:`Rule`.
     ``name``: the name tables and messages print (default: :func:`qualified`). ``complex``: one
     of :data:`COMPLEX_MODES`, what the rule does with complex arguments (default: derived, see
-    :func:`complex_mode`).
+    :func:`complex_mode`), or a dict giving one for each parameter that differs (the rule's mode
+    is then ``"partial"``; docs/rules.md prints the dict).
     """
-    if complex is not None and complex not in COMPLEX_MODES:
+    told = complex.values() if isinstance(complex, dict) else [] if complex is None else [complex]
+    if any(mode not in COMPLEX_MODES[:3] + (("partial",) if complex == "partial" else ())
+           for mode in told):
         raise ValueError(f"rule for {fns}: complex={complex!r} is not one of {COMPLEX_MODES}")
+    if isinstance(complex, dict):
+        complex = tuple(complex.items())
     aliases = fns if isinstance(fns, tuple) else (fns,)
     params, defaults, vararg, keyword_only = parse_signature(signature)
     linear_in = (linear_in,) if isinstance(linear_in, str) else tuple(linear_in)
@@ -315,6 +321,8 @@ def complex_mode(fn, rule) -> str:
     in its mode (a "yes" against central differences in the real and the imaginary direction of
     each entry, in reverse and forward mode) and fails for a rule with no complex case: no mode,
     derived or told, goes unchecked."""
+    if isinstance(rule.complex, tuple):  # a mode for each parameter that differs
+        return "partial"
     if rule.complex is not None:
         return rule.complex
     if isinstance(fn, np.ufunc):

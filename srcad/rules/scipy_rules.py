@@ -173,7 +173,8 @@ def _linalg():
     rule(sl.cho_factor, "a, lower=False, overwrite_a=False, check_finite=True", complex="refused",
          a="cho_factor_adjoint(g, a, ans[0], lower)",
          jvp={"a": "cho_factor_tangent(t, ans[0], lower)"})
-    rule(sl.cho_solve, "c_and_lower, b, overwrite_b=False, check_finite=True", complex="partial",
+    rule(sl.cho_solve, "c_and_lower, b, overwrite_b=False, check_finite=True",
+         complex={"c_and_lower": "refused", "b": "yes"},
          c_and_lower="adjoint_like(c_and_lower, [cho_solve_dc(g, c_and_lower[0], "
                      "c_and_lower[1], b, ans), 0.0])",
          # (a complex factor: A = L L^H, whose inverse's transpose is not A^-1: refused)

@@ -131,6 +131,13 @@ def real_if_close_tangent(t, ans):
     return t if _complex(ans) else np.real(t)
 
 
+@helper(linear_in="t")
+def tangent_like(t, value):
+    """``t`` as the tangent of ``value``: its real part where ``value`` is real (a complex argument
+    read as real by NumPy: ``np.interp``'s ``left`` beside a real ``fp``), ``t`` where complex."""
+    return t if _complex(value) else np.real(t)
+
+
 @helper(linear_in="g")
 def imag_adjoint(g, val):
     """Adjoint of ``np.imag``: ``-1j * Re(g)`` for a complex ``val`` (``Im(dz) = Re(-1j dz)``);
