@@ -111,8 +111,8 @@ PEER_FAULTS = {
     ("autograd", "np.fft.irfft(", ("reverse", "hvp")): "autograd's irfft ignores norm=",
     ("autograd", "st.chi2.pdf(", ("reverse", "hvp")): "autograd's chi2.pdf ignores df=",
     ("autograd", "x.astype(int)", ("reverse", "hvp")): "autograd differentiates a cast to int",
-    ("autograd", "np.linalg.norm(x, axis=-1, keepdims=True)", ("hvp",)):
-        "autograd's second derivative of norm with keepdims=True",
+    ("autograd", "np.linalg.norm(x, axis=-1, keepdims=True)", ("reverse", "hvp")):
+        "autograd's gradient of norm with keepdims=True (0.39 from central differences, srcad 1e-10)",
 }
 
 # the least number of cases each peer must compare in each mode (it runs more; fewer means a peer
