@@ -99,10 +99,6 @@ PEERS = {
 PEER_FAULTS = {
     ("jax", "x.item(", ("reverse", "forward", "hvp")):
         "JAX's .item() returns a constant (no gradient through it)",
-    ("jax", "np.arange(x", ("reverse", "forward", "hvp")):
-        "jnp.arange's start and step carry no gradient in JAX",
-    ("jax", "sl.cho_factor(", ("reverse", "forward", "hvp")):
-        "jax.scipy.linalg.cho_factor zeroes the triangle SciPy leaves holding the input's entries",
     ("autograd", "np.full(", ("reverse",)): "autograd's np.full has no gradient for fill_value",
     ("autograd", "np.full_like(", ("reverse",)): "autograd's np.full_like has no gradient for fill_value",
     ("autograd", "np.linspace(", ("reverse",)): "autograd's linspace gradient has the wrong shape",
