@@ -2,7 +2,7 @@
 
 * A link from a page to a file of the repository outside docs/ (``../examples/textbook.py``,
   ``../tests/corpus_real_models.py``) reads on GitHub as it is; in the site it becomes a link to
-  that file in the repository (``repo_url``). A link to a file that does not exist is left alone,
+  that file in the repository (mkdocs.yml's ``extra.repository``). A link to a file that does not exist is left alone,
   so MkDocs reports it (and ``mkdocs build --strict`` fails).
 * The docstrings are reStructuredText-flavoured (``:func:`srcad.grad```); mkdocstrings renders
   them as Markdown, where the role would show as text: it is dropped, the name kept as code.
@@ -20,7 +20,7 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def on_page_markdown(markdown, page, config, files):
     base = os.path.dirname(os.path.join(config["docs_dir"], page.file.src_path))
-    repo = config.get("repo_url", "").rstrip("/")
+    repo = (config.get("extra") or {}).get("repository", "").rstrip("/")
 
     def outside(match):
         path = os.path.normpath(os.path.join(base, match.group(1)))
