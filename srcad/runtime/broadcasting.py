@@ -32,6 +32,7 @@ COMPLEX_HINT = ("srcad differentiates np.fft (np.fft.fft, rfft, ifft, ...) and t
 
 
 _SCALAR_TYPES = frozenset({float, int, np.float64, np.float32, np.int64})
+_REAL_TYPES = _SCALAR_TYPES | {bool, np.bool_, np.int32}
 
 
 def refuse_complex(x, what):
@@ -48,7 +49,7 @@ def real_operands(g, function, operands):
     the rules of functions of real values only (``scipy.stats``) refuse a complex argument at run
     time, as their formulas would give a wrong number for one, never a silent one."""
     for x in operands:
-        if np.iscomplexobj(x):
+        if type(x) not in _REAL_TYPES and np.iscomplexobj(x):  # (the fast path: real numbers)
             raise _unsupported(f"srcad does not differentiate {function} with a complex argument "
                                "(its derivative is written for real values)", COMPLEX_HINT)
     return g
