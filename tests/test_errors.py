@@ -162,11 +162,6 @@ def f(x):
 """, srcad.UnsupportedSyntaxError, 3, 4, "in place"),
     ("""
 def f(x):
-    y = x or 1.0
-    return y
-""", srcad.UnsupportedSyntaxError, 3, 8, "'and'/'or'"),
-    ("""
-def f(x):
     return lambda_free(x) + np.interp(x, x, x)[0]
 """, srcad.UndefinedNameError, 3, 11, "'lambda_free' is not defined"),
     ("""

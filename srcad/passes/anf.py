@@ -60,7 +60,7 @@ import dataclasses
 import gast
 
 from ..errors import UnsupportedSyntaxError
-from .atoms import Expressions
+from .atoms import Expressions, returns_an_operand
 from .control import Control
 from . import unpacking
 from .lists import is_list_method
@@ -212,8 +212,9 @@ class _Anf(Expressions):
                                          self.parsed.location(stmt))
 
     def assign(self, target, value):
-        if isinstance(value, gast.IfExp) and isinstance(target, gast.Name):
-            self.control.choice(value, target.id)
+        if isinstance(target, gast.Name) and (isinstance(value, gast.IfExp)
+                                              or returns_an_operand(value)):
+            self.control.choice(self.as_choice(value), target.id)  # (x = a or b: an if)
             return
         if isinstance(target, gast.Subscript):
             atom = self.atom(value)

@@ -27,6 +27,8 @@ of its operands), and any expression not listed here.
 
 from __future__ import annotations
 
+import copy
+
 import gast
 
 from ..errors import UnsupportedSyntaxError
@@ -51,6 +53,12 @@ def _is_boolean(node) -> bool:
         return isinstance(node.op, gast.Not)
     return isinstance(node, gast.Compare) or (isinstance(node, gast.Constant)
                                               and isinstance(node.value, bool))
+
+
+def returns_an_operand(node) -> bool:
+    """Is ``node`` an ``and``/``or`` whose value is one of its operands, not certainly a bool (or
+    one that calls something: its operands run only as far as Python's short circuit goes)?"""
+    return isinstance(node, gast.BoolOp) and not (_is_boolean(node) and not _has_call(node))
 
 
 def _has_call(node) -> bool:
@@ -93,9 +101,9 @@ class Expressions:
         """An atom with the value of ``node``; emits the statements computing it."""
         if self.is_atom(node):
             return self.fold(node)
-        if isinstance(node, gast.IfExp):
+        if isinstance(node, gast.IfExp) or returns_an_operand(node):
             name = self.namer.fresh("choice")
-            self.control.choice(node, name)
+            self.control.choice(self.as_choice(node), name)
             return load(name)
         view = dict_view(self.control, node)  # d.values() -> [v for v in d.values()]
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)) or view is not None:
@@ -104,6 +112,20 @@ class Expressions:
         name = self.namer.temp(op)
         self.emit_assign(name, op, node)
         return load(name)
+
+    def as_choice(self, node):
+        """``node`` as an ``IfExp``: ``a and b`` is ``b if a else a``, ``a or b`` is ``a if a else
+        b``, ``a`` evaluated once (an atom), the others only where Python evaluates them."""
+        if isinstance(node, gast.IfExp):
+            return node
+        first = self.atom(node.values[0])
+        rest = node.values[1] if len(node.values) == 2 else gast.copy_location(
+            gast.BoolOp(op=node.op, values=node.values[1:]), node)
+        if getattr(first, "lineno", None) is None:  # (a temporary: located at the expression)
+            gast.copy_location(first, node.values[0])
+        again = copy.deepcopy(first)
+        body, orelse = (rest, again) if isinstance(node.op, gast.And) else (again, rest)
+        return gast.copy_location(gast.IfExp(test=first, body=body, orelse=orelse), node)
 
     def comprehension(self, node):
         """The name of the list a comprehension builds, after the loop that builds it."""
@@ -142,12 +164,10 @@ class Expressions:
                                comparators=[self.atom(c) for c in node.comparators])
         elif isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             new = self.comprehension(node)
-        elif isinstance(node, gast.BoolOp) and _is_boolean(node) and not _has_call(node):
+        elif isinstance(node, gast.BoolOp) and not returns_an_operand(node):
             new = node  # 'a > 0 and b < 1' is a bool (as a condition srcad saved is)
-        elif isinstance(node, gast.BoolOp):
-            raise UnsupportedSyntaxError(
-                "'and'/'or' are only supported in conditions (they return one of their operands)",
-                self.parsed.location(node))
+        elif isinstance(node, gast.BoolOp):  # 'x or default': one of its operands
+            return self.atom(node)
         elif isinstance(node, (gast.JoinedStr, gast.Name, gast.Constant, gast.Attribute)):
             new = node
         else:
