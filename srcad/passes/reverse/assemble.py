@@ -24,6 +24,7 @@ from ..lists import sharing as list_sharing
 from ..parse import parameter_names
 from ..written import integer_names, ndarrays
 from ..syntax import assign, assigned, call, function, load, loads, store
+from .liveness import restores_live
 from .primal import primal_block
 from .saves import Marker, SavePlan, Sites, apply_plan, definitely_assigned, find_sites, plan_saves
 from .sweep import Sweep, live_adjoints
@@ -59,7 +60,8 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     reads = loads([s for s in backward if not isinstance(s, Marker)]) | loads(finals)
     passed = {a.id for stmt in sweep.rewrites for a in ctx.ops[stmt].args.values()
               if isinstance(a, gast.Name)}  # (read by the call's backward as they were)
-    plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed)
+    plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed,
+                      restores_live(backward, loads(finals)))
     backward = comments.tidy(apply_plan(backward, plan), sweep.reverse_loops)
     forward = comments.tidy(apply_plan(forward, plan))
 

@@ -61,6 +61,8 @@ class Site:
     sharers: frozenset = frozenset()  # for x[index] = ...: names that may see the write (views of x)
     mapping: bool = False     # for x[index] = ...: x is a dict (the key may be new)
     undo: object = None       # for xs.append(v), v = xs.pop(), ...: its Op (undone, never saved)
+    direct: bool = False      # in a loop: popped straight into var before the adjoint, which
+    # reads the old value under var's own name (the adjoint reads no new value of var)
 
     def read_in(self, reads) -> bool:
         """Does the backward sweep read the value this site overwrites: the variable itself or,
@@ -213,28 +215,27 @@ def _definite(stmts, ops, extra, definite: set) -> None:
 @dataclasses.dataclass(frozen=True)
 class SavePlan:
     """What is saved and restored: the statements each :class:`Marker` becomes, the stack's name
-    (``None`` if nothing is pushed), the variables the backward sweep restores, and the names the
-    backward sweep reads (a site is needed iff its variable or its saved name is among them)."""
+    (``None`` if nothing is pushed), the variables the backward sweep restores, and the sites
+    saved (by ``id``)."""
 
     expansions: dict  # Marker -> [statement]
     stack: str | None
     restored: frozenset
-    reads: frozenset
+    kept: frozenset
 
     def needed(self, site: Site) -> bool:
-        return _needed(site, self.reads)
+        return id(site) in self.kept
 
 
-def _needed(site: Site, reads) -> bool:
-    """Does the backward sweep read the variable of ``site``, or its saved old value?"""
-    return site.read_in(reads) or (site.saved is not None and site.saved in reads)
-
-
-def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset()) -> SavePlan:
+def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(),
+               live=None) -> SavePlan:
     """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
     the backward sweep, then the primal sweep), given the names the backward sweep reads and those
     ``passed`` to calls whose backward it runs (which read what the caller passed as it was: a
-    change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it)."""
+    change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it).
+    ``live``: :func:`srcad.passes.reverse.liveness.restores_live` of the backward sweep: a whole
+    variable is restored only where a later backward statement reads it (without it: wherever
+    the backward sweep reads it at all)."""
     reads = set(reads) | {site.var for site in sites.all()
                           if (site.index is not None or site.undo is not None)
                           and site.read_in(passed)}
@@ -247,12 +248,12 @@ def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(
         if extra <= reads:
             break
         reads |= extra
-    planner = _Planner(frozenset(reads), sites, helpers, comments)
+    planner = _Planner(frozenset(reads), sites, helpers, comments, live)
     for block in blocks:
         for marker in markers(block):
             planner.expansions[marker] = planner.expand(marker)
     return SavePlan(planner.expansions, planner.stack, frozenset(planner.restored),
-                    planner.reads)
+                    frozenset(id(s) for s in sites.all() if planner.needed(s)))
 
 
 def markers(stmts):
@@ -285,8 +286,9 @@ def apply_plan(stmts, plan: SavePlan) -> list:
 class _Planner:
     """Builds a :class:`SavePlan`, one marker at a time (names are allocated in that order)."""
 
-    def __init__(self, reads, sites, helpers, comments):
+    def __init__(self, reads, sites, helpers, comments, live):
         self.reads = reads
+        self.live = live
         self.sites = sites
         self.helpers = helpers
         self.comments = comments
@@ -295,7 +297,19 @@ class _Planner:
         self.restored: set = set()
 
     def needed(self, site) -> bool:
-        return _needed(site, self.reads)
+        """Does the backward sweep read the old value of ``site``: its own adjoint (under the
+        saved name, or the variable's for a direct pop), or a later statement after the restore?"""
+        return (site.saved is not None and site.saved in self.reads) or site.direct \
+            or self.read_after(site)
+
+    def read_after(self, site) -> bool:
+        """Is the value the backward sweep restores at ``site`` read after the restore?"""
+        if self.live is not None and site.index is None and site.undo is None:
+            step = Step.POP if site.header else Step.PRE if site.direct else Step.POST
+            after = self.live.get((id(site), step))
+            if after is not None:
+                return site.var in after
+        return site.read_in(self.reads)
 
     def stack_name(self) -> str:
         if self.stack is None:
@@ -336,7 +350,7 @@ class _Planner:
             saved = self.sites.saved_name(site)
             if step is Step.SAVE:
                 return [assign(saved, part)]
-            if step is Step.POST and site.read_in(self.reads):
+            if step is Step.POST and self.read_after(site):
                 self.restored.add(var)
                 return _flat(self.restore(restore_target, load(saved)))
             return []
@@ -351,12 +365,17 @@ class _Planner:
             self.restored.add(var)
             return [assign(store(var), pop)]
         # a statement's loop sites are popped in one go before its adjoint if any is read there
-        read_there = any(s.saved is not None and s.saved in self.reads
+        read_there = any((s.saved is not None and s.saved in self.reads) or s.direct
                          for s in self.sites.siblings(site) if s.in_loop)
         if step is Step.PRE:
-            return [assign(self.sites.saved_name(site), pop)] if read_there else []
+            if not read_there:
+                return []
+            if site.direct:  # the old value straight back in place: the adjoint reads it there
+                self.restored.add(var)
+                return [assign(store(var), pop)]
+            return [assign(self.sites.saved_name(site), pop)]
         if read_there:  # POST: restore from the value popped before the adjoint
-            if not site.read_in(self.reads):
+            if site.direct or not self.read_after(site):
                 return []
             self.restored.add(var)
             return _flat(self.restore(restore_target, load(site.saved)))
