@@ -44,7 +44,7 @@ def grad_rnn_rows(W, xs, h0):
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line 274: return np.sum(states ** 2)
-    dstates_pow_two = unsum(dout, states_pow_two, None, False)
+    dstates_pow_two = unsum(dout, states_pow_two)
     dstates = dstates_pow_two * (2 * states)
     # line 271: for t in range(n):
     dh = zeros_like(h)
