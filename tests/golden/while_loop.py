@@ -4,9 +4,10 @@ def grad_while_ode(k):
     # forward: the function, one operation per line
     # values the backward pass needs, saved as loops overwrite them
     stack = []
-    # assigned later, saved before each assignment: dt_times_k, dt_times_k_times_y
-    dt_times_k = None
+    # assigned later, saved before each assignment: dt_times_k_times_y
     dt_times_k_times_y = None
+    # assigned in a loop, the same value each time, not saved: dt_times_k
+    dt_times_k = None
     # line 89: t = 0.0
     t = 0.0
     # line 90: y = 1.0
@@ -18,8 +19,6 @@ def grad_while_ode(k):
     while t < 1.0:
         iterations += 1
         # line 93: y = y - dt * k * y
-        # save dt_times_k (overwritten here; the backward pass reads it)
-        stack.append(dt_times_k)
         dt_times_k = dt * k
         # save dt_times_k_times_y (overwritten here; the backward pass reads it)
         stack.append(dt_times_k_times_y)
@@ -45,5 +44,4 @@ def grad_while_ode(k):
         dy = dy + unbroadcast(dt_times_k * ddt_times_k_times_y, y)
         dt_times_k_times_y = stack.pop()
         dk += unbroadcast(dt * ddt_times_k, k)
-        dt_times_k = stack.pop()
     return (y_value, dk)

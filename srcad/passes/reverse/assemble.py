@@ -24,6 +24,7 @@ from ..lists import sharing as list_sharing
 from ..parse import parameter_names
 from ..written import integer_names, ndarrays
 from ..syntax import assign, assigned, call, function, load, loads, store
+from .invariants import loop_invariants
 from .liveness import restores_live
 from .primal import primal_block
 from .saves import Marker, SavePlan, Sites, apply_plan, definitely_assigned, find_sites, plan_saves
@@ -48,7 +49,8 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     out = tree.body[-1].value.id
     stmts = tree.body[:-1]
     params = parameter_names(tree.args)
-    sites = find_sites(stmts, ctx.ops, params, namer, ctx.parsed.mappings)
+    invariants = loop_invariants(stmts, ctx.ops, params)
+    sites = find_sites(stmts, ctx.ops, params, namer, ctx.parsed.mappings, invariants)
     sweep = Sweep(ctx, comments, sites, facts, callees, live_adjoints(stmts, ctx.ops, wrt))
     defined = {out: True} if ctx.activity.is_active(out) else {}
     backward = sweep.block(stmts, defined)
@@ -75,6 +77,12 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
         names = list(dict.fromkeys(predeclared))
         prologue.append(comments.comment(f"assigned later, saved before each assignment: "
                                          f"{', '.join(names)}"))
+        prologue.extend(assign(name, gast.Constant(value=None, kind=None)) for name in names)
+    steady = [ctx.ops[stmt].targets[0] for stmt in invariants if ctx.ops[stmt].targets[0] in reads]
+    if steady:  # (a loop that runs no iteration leaves them unassigned)
+        names = sorted(set(steady))
+        prologue.append(comments.comment(f"assigned in a loop, the same value each time, not "
+                                         f"saved: {', '.join(names)}"))
         prologue.extend(assign(name, gast.Constant(value=None, kind=None)) for name in names)
     if ctx.normalized.subscript_writes and not writes_only_fresh_arrays(ctx.normalized, ctx.ops):
         prologue.append(comments.comment("the function writes into arrays: never into the "

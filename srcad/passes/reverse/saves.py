@@ -108,13 +108,15 @@ class Sites:
         return site.saved
 
 
-def find_sites(stmts, ops, params, namer, dict_params=frozenset()) -> Sites:
+def find_sites(stmts, ops, params, namer, dict_params=frozenset(), invariants=frozenset()) -> Sites:
     """See the module docstring. ``dict_params``: the parameters given a dict at the call (the
-    transformation is specialized on it: :mod:`srcad.api.specialize`)."""
+    transformation is specialized on it: :mod:`srcad.api.specialize`); ``invariants``: assignments
+    in loops that compute the same value each time (:mod:`.invariants`): no site."""
     sites = Sites(namer)
     groups = alias_groups(ops)
     groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
-    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=groups)
+    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=groups,
+          invariants=invariants)
     dicts = mapping_names(stmts, ops, params, dict_params)
     for site in sites.all():
         site.mapping = site.index is not None and site.var in dicts
@@ -156,27 +158,31 @@ def mapping_names(stmts, ops, params, dict_params=frozenset()) -> set:
     return made - other
 
 
-def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups) -> None:
+def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups,
+          invariants=frozenset()) -> None:
+    def inner(body, known, loop=in_loop):
+        _find(sites, body, ops, assigned, known, loop, groups, invariants)
+
     for stmt in stmts:
         if isinstance(stmt, gast.If):
             then_definite, else_definite = set(definite), set(definite)
-            _find(sites, stmt.body, ops, assigned, then_definite, in_loop, groups)
-            _find(sites, stmt.orelse, ops, assigned, else_definite, in_loop, groups)
+            inner(stmt.body, then_definite)
+            inner(stmt.orelse, else_definite)
             definite |= then_definite & else_definite
         elif isinstance(stmt, (gast.With, gast.Try)):  # the body runs to its end
-            _find(sites, stmt.body, ops, assigned, definite, in_loop, groups)
+            inner(stmt.body, definite)
         elif isinstance(stmt, (gast.For, gast.While)):
-            inner = set(definite)
+            known = set(definite)
             if isinstance(stmt, gast.For):
                 var = stmt.target.id
                 sites.add(stmt, Site(var, True, False, header=True))
                 assigned.add(var)
-                inner.add(var)
-            _find(sites, stmt.body, ops, assigned, inner, True, groups)
+                known.add(var)
+            inner(stmt.body, known, True)
         elif isinstance(stmt, gast.Assign):
             op = ops[stmt]
             for var in op.targets:
-                if in_loop or var in assigned:
+                if (in_loop or var in assigned) and stmt not in invariants:
                     index, sharers = None, frozenset()
                     if op.kind is OpKind.SETITEM:  # in place: views of var see it too
                         index, sharers = op.args["index"], frozenset(groups.get(var, ()))
