@@ -11,7 +11,7 @@ def grad_Sequential_loss(self, x, y):
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line 246: return np.sum((self(x) - y) ** 2)
-    dpower = unsum(dout, power, None, False)
+    dpower = unsum(dout, power)
     dself_x_minus_y = dpower * (2 * self_x_minus_y)
     dself_x = unbroadcast(dself_x_minus_y, self_x)
     dx = backward_Sequential_call(Sequential_call_saved, dself_x)[0]

@@ -36,10 +36,9 @@ def grad_while_ode(k):
     dk = zeros_like(k)
     for _ in range(iterations):
         # line 93: y = y - dt * k * y
-        y_old = stack.pop()
+        y = stack.pop()
         ddt_times_k_times_y = unbroadcast(-dy, dt_times_k_times_y)
-        dy = unbroadcast(dy, y_old)
-        y = y_old
+        dy = unbroadcast(dy, y)
         ddt_times_k = unbroadcast(ddt_times_k_times_y * y, dt_times_k)
         dy = dy + unbroadcast(dt_times_k * ddt_times_k_times_y, y)
         dt_times_k_times_y = stack.pop()

@@ -186,7 +186,10 @@ class Sweep:
         # The statement's own target last: its adjoint is the ``g`` every other template reads.
         order = sorted(contributions, key=lambda name: name in op.targets)
         statements = [self.accumulate(name, contributions[name], defined) for name in order]
-        return [s for s in statements if s is not None]
+        statements = [s for s in statements if s is not None]
+        if not self.ctx.options.debug_nans:
+            pop_in_place(sites, old, statements)
+        return statements
 
     def unpack(self, op, live, old) -> dict:
         x = op.args["x"]
@@ -328,6 +331,22 @@ class Sweep:
                                                 gast.Constant(value=name, kind=None),
                                                 gast.Constant(value=where, kind=None), involved)))
         return out
+
+
+def pop_in_place(sites, old, statements) -> None:
+    """In a loop, an operand the statement overwrites (``y = y - e``) whose adjoint reads only the
+    old value is popped straight back into its own name before the adjoint (``y = stack.pop()``),
+    which then reads it there: not ``y_old = stack.pop()``, the adjoint, ``y = y_old``. Marks the
+    site ``direct`` and renames the old value in ``statements``."""
+    read = loads(statements)
+    for site in sites:
+        if site.in_loop and site.index is None and site.undo is None and not site.header \
+                and old.get(site.var) == site.saved and site.saved in read \
+                and site.var not in read and sum(s.var == site.var for s in sites) == 1:
+            for node in (n for stmt in statements for n in gast.walk(stmt)):
+                if isinstance(node, gast.Name) and node.id == site.saved:
+                    node.id = site.var
+            site.direct = True
 
 
 def _text(operand) -> str:

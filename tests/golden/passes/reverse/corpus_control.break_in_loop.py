@@ -48,10 +48,9 @@ def grad_break_in_loop(x):
         # line +4: if s > 5.0:
         cond = stack.pop()
         # line +3: s = s + x * i
-        s_old = stack.pop()
+        s = stack.pop()
         dx_times_i = unbroadcast(ds, x_times_i)
-        ds = unbroadcast(ds, s_old)
-        s = s_old
+        ds = unbroadcast(ds, s)
         dx = dx + unbroadcast(dx_times_i * i, x)
         x_times_i = stack.pop()
     return (result, dx)

@@ -41,10 +41,9 @@ def grad_list_comprehension(ws, xs):
     dws = zeros_like(ws)
     for _ in range(iterations):
         item_index = stack.pop()
-        items_old = stack.pop()
-        dlst = adjoint_like(lst, ditems[len(items_old):])
-        ditems = adjoint_like(items_old, ditems[:len(items_old)])
-        items = items_old
+        items = stack.pop()
+        dlst = adjoint_like(lst, ditems[len(items):])
+        ditems = adjoint_like(items, ditems[:len(items)])
         dw_2_times_x_2 = dlst[0]
         lst = stack.pop()
         dw_2 = unbroadcast(dw_2_times_x_2 * x_2, w_2)
