@@ -259,3 +259,37 @@ def test_a_loop_that_runs_no_iteration_leaves_an_invariant_unbound_harmlessly():
     f = make_function(WHILE_INVARIANT)
     k = np.array([0.3, -0.2])
     np.testing.assert_allclose(srcad.grad(lambda k: np.sum(f(k, -1.0)))(k), np.ones(2))
+
+
+# -- a loop variable: its value before the loop -----------------------------------------------------
+
+LOOP_VARIABLE_ASSIGNED_BEFORE = """
+def f(x, n):
+    i = 10.0
+    y = x * i              # its adjoint, after the loop's, reads i = 10
+    z = x
+    for i in range(n):
+        z = z * np.sin(z) * i
+    return y + z
+"""
+
+LOOP_VARIABLE_OF_AN_INNER_LOOP = """
+def f(x, n):
+    z = x
+    i = 0.5
+    for j in range(n):
+        w = z * i          # reads the i the inner loop of the previous iteration left
+        for i in range(j + 1):
+            z = np.sin(z) * (i + 1.0)
+        z = z + w
+    return z
+"""
+
+
+@pytest.mark.parametrize("source", [LOOP_VARIABLE_ASSIGNED_BEFORE, LOOP_VARIABLE_OF_AN_INNER_LOOP])
+def test_the_value_a_loop_variable_held_before_the_loop_is_restored(source):
+    # (before issue #17's work, the first gave 0 instead of 10: the loop variable was left at the
+    # loop's first value by the backward sweep, and the adjoint of 'y = x * i' read it)
+    f = make_function(source)
+    for n in (0, 1, 3):
+        check_all(lambda x, n=n: np.sum(f(x, n)), [np.array([0.4, -0.3])])

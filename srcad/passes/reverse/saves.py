@@ -108,6 +108,12 @@ class Sites:
         return site.saved
 
 
+def entry(loop) -> tuple:
+    """The key of the site of a ``for`` loop's variable as the loop starts: the value the
+    variable held before it, which the backward sweep restores after the reversed loop."""
+    return ("entry", loop)
+
+
 def find_sites(stmts, ops, params, namer, dict_params=frozenset(), invariants=frozenset()) -> Sites:
     """See the module docstring. ``dict_params``: the parameters given a dict at the call (the
     transformation is specialized on it: :mod:`srcad.api.specialize`); ``invariants``: assignments
@@ -175,6 +181,8 @@ def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups
             known = set(definite)
             if isinstance(stmt, gast.For):
                 var = stmt.target.id
+                if in_loop or var in assigned:  # the value before the loop, restored after it
+                    sites.add(entry(stmt), Site(var, in_loop, var not in definite))
                 sites.add(stmt, Site(var, True, False, header=True))
                 assigned.add(var)
                 known.add(var)

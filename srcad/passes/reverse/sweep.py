@@ -29,6 +29,7 @@ from ..syntax import assign, assigned, call, is_simple, load, loads, store
 from ..lists import kinds as list_kinds
 from . import calls, lists
 from .saves import Marker, Site, Step
+from .saves import entry as loop_entry
 
 
 class Sweep:
@@ -109,7 +110,8 @@ class Sweep:
         loop = gast.For(target=store(step), iter=call(self.ctx.helpers.name("range"), load(count)),
                         body=body, orelse=[], type_comment=None)
         self.reverse_loops.add(loop)
-        return before + [loop]
+        after = self.sites.of(loop_entry(stmt)) if isinstance(stmt, gast.For) else []
+        return before + [loop] + ([Marker(Step.POST, after)] if after else [])
 
     def iteration_local(self, loop, defined) -> set:
         """Active names whose adjoint starts afresh in every iteration: not yet needed after the
