@@ -32,17 +32,20 @@ def count(body) -> int:
     return total
 
 
-def backward_loops(text):
-    """The loops of the backward sweep: those after the seed ``d<out> = seed_scalar(out)``."""
-    body = function_def(text).body
-    seed = next(k for k, s in enumerate(body) if isinstance(s, ast.Assign)
+def _seed(body) -> int:
+    """Where the backward sweep starts: the seed ``d<out> = seed_scalar(out)``."""
+    return next(k for k, s in enumerate(body) if isinstance(s, ast.Assign)
                 and isinstance(s.value, ast.Call) and getattr(s.value.func, "id", "") == "seed_scalar")
-    return [s for s in body[seed:] if isinstance(s, ast.For)]
+
+
+def backward_loops(text):
+    body = function_def(text).body
+    return [s for s in body[_seed(body):] if isinstance(s, ast.For)]
 
 
 def primal_loops(text):
     body = function_def(text).body
-    return [s for s in body if isinstance(s, (ast.For, ast.While))]
+    return [s for s in body[:_seed(body)] if isinstance(s, (ast.For, ast.While))]
 
 
 def pushes(text) -> int:
@@ -293,3 +296,115 @@ def test_the_value_a_loop_variable_held_before_the_loop_is_restored(source):
     f = make_function(source)
     for n in (0, 1, 3):
         check_all(lambda x, n=n: np.sum(f(x, n)), [np.array([0.4, -0.3])])
+
+
+# -- for i in reversed(range(...)): adversarial cases -----------------------------------------------
+
+INDEX_READ_BY_THE_BACKWARD = """
+def f(x, n):
+    y = x
+    for i in range(n):
+        y = np.sin(y) * i + y
+    return y
+"""
+
+BOUND_REASSIGNED_IN_THE_LOOP = """
+def f(x, n):
+    y = x
+    m = n
+    for i in range(1, m + 1):
+        y = y * np.cos(y) * i
+        m = m - 1          # range(1, m + 1) was evaluated once, before the loop
+    return y * m
+"""
+
+BOUND_ITSELF_REASSIGNED_IN_THE_LOOP = """
+def f(x, n):
+    y = x
+    m = n
+    for i in range(m):
+        y = np.cos(y) * i + y
+        m = m - 1
+    return y * m
+"""
+
+BOUND_REASSIGNED_AFTER_THE_LOOP = """
+def f(x, n):
+    y = x
+    for i in range(n, 0, -2):
+        y = np.tanh(y * i)
+    n = n + 3
+    return y * n
+"""
+
+NESTED_RANGES = """
+def f(x, n):
+    y = x
+    for j in range(n):
+        for i in range(j, 2 * j + 1):
+            y = np.sin(y * i + j)
+    return y
+"""
+
+BREAK_AND_CONTINUE = """
+def f(x, n):
+    y = x
+    for i in range(2, n + 2):
+        if i % 3 == 0:
+            continue
+        y = y * np.cos(y) * i
+        if np.sum(np.abs(y)) > 4.0:
+            break
+    return y
+"""
+
+WHILE_WITH_AN_INDEX = """
+def f(x, n):
+    y = x
+    i = 0
+    while i < n:
+        y = np.sin(y) * i + y
+        i = i + 1
+    return y
+"""
+
+
+@pytest.mark.parametrize("source", [INDEX_READ_BY_THE_BACKWARD, BOUND_REASSIGNED_IN_THE_LOOP,
+                                    BOUND_ITSELF_REASSIGNED_IN_THE_LOOP,
+                                    BOUND_REASSIGNED_AFTER_THE_LOOP, NESTED_RANGES,
+                                    BREAK_AND_CONTINUE, WHILE_WITH_AN_INDEX])
+def test_range_loops_replayed_backwards_keep_gradients(source):
+    f = make_function(source)
+    for n in (0, 1, 2, 5):
+        for x in (np.array([0.4, -0.3]), np.array([1.3, 0.9])):
+            check_all(lambda x, n=n: np.sum(f(x, n)), [x])
+
+
+def test_a_range_loop_reading_its_index_pops_no_index():
+    text = generated(make_function(INDEX_READ_BY_THE_BACKWARD))
+    assert "for i in reversed(range(n)):" in text
+    assert "stack.append(i)" not in text and "iterations" not in text
+    (loop,) = backward_loops(text)
+    assert count(loop.body) <= 7, ast.unparse(loop)  # was 9 before issue #17
+    (primal,) = primal_loops(text)
+    assert count(primal.body) <= 6, ast.unparse(primal)  # was 8
+
+
+def test_a_range_loop_left_by_break_replays_only_the_iterations_run():
+    text = generated(make_function(BREAK_AND_CONTINUE))
+    assert "for i in reversed(range(2, n_plus_two)[:iterations]):" in text
+
+
+def test_a_bound_reassigned_in_the_loop_is_not_read_again():
+    # range(1, m + 1): m + 1 is a name of its own, computed once before the loop
+    text = generated(make_function(BOUND_REASSIGNED_IN_THE_LOOP))
+    assert "for i in reversed(range(1, m_plus_one)):" in text
+    # range(m) with m reassigned in the body: the loop variable is popped as before
+    text = generated(make_function(BOUND_ITSELF_REASSIGNED_IN_THE_LOOP))
+    assert "reversed(" not in text
+    assert "stack.append(i)" in text
+
+
+def test_nested_ranges_pop_no_index():
+    text = generated(make_function(NESTED_RANGES))
+    assert "stack.append(i)" not in text and "stack.append(j)" not in text

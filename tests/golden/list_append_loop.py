@@ -12,9 +12,7 @@ def grad_euler_states(x, k):
     # line 614: s = x
     s = x
     # line 615: for t in range(3):
-    iterations = 0
     for t in range(3):
-        iterations += 1
         # line 616: s = s + 0.1 * np.sin(s) * k
         sin_s = np.sin(s)
         # save _0_1_times_sin_s (overwritten here; the backward pass reads it)
@@ -40,7 +38,7 @@ def grad_euler_states(x, k):
     dstates = unstack(dstack_states, states)
     # line 615: for t in range(3):
     ds = zeros_like(s)
-    for _ in range(iterations):
+    for t in reversed(range(3)):
         # line 617: states.append(s)
         ds = ds + dstates.pop()
         states.pop()

@@ -65,7 +65,8 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed,
                       restores_live(backward, loads(finals)))
     backward = comments.tidy(apply_plan(backward, plan), sweep.reverse_loops)
-    forward = comments.tidy(apply_plan(forward, plan))
+    unread = set(ctx.normalized.loop_counts.values()) - loads(backward) - loads(finals)
+    forward = comments.tidy(_without_counters(apply_plan(forward, plan), unread))
 
     prologue = []
     if plan.stack is not None:
@@ -93,6 +94,26 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     kept = {stmt: assigned([primal]) for stmt, primal in sweep.rewrites.items()}
     definite = definitely_assigned(stmts, ctx.ops, params, kept)
     return Sweeps(prologue + forward, backward, finals, out, plan, sites, frozenset(definite))
+
+
+def _without_counters(stmts, counts) -> list:
+    """``stmts`` without the statements of the trip counters ``counts`` (``iterations = 0``,
+    ``iterations += 1``) that no backward loop reads (it runs over the loop's own range)."""
+    def counter(stmt):
+        return isinstance(stmt, (gast.Assign, gast.AugAssign)) and isinstance(
+            getattr(stmt, "target", None) or stmt.targets[0], gast.Name) and (
+            getattr(stmt, "target", None) or stmt.targets[0]).id in counts
+
+    out = []
+    for stmt in stmts:
+        if counter(stmt):
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(stmt, (gast.If, gast.For, gast.While, gast.With, gast.Try)) \
+                    and hasattr(stmt, field):
+                setattr(stmt, field, _without_counters(getattr(stmt, field), counts))
+        out.append(stmt)
+    return out
 
 
 def _adjoint_sweep(ctx, out, function, start, stop) -> AdjointSweep:

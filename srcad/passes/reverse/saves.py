@@ -91,6 +91,10 @@ class Sites:
         group.append(site)
         self.groups[id(site)] = group
 
+    def drop(self, stmt) -> None:
+        """No site for ``stmt`` (a loop whose variable the backward sweep computes again)."""
+        self.by_stmt.pop(stmt, None)
+
     def of(self, stmt) -> list:
         return self.by_stmt.get(stmt, [])
 

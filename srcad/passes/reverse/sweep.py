@@ -17,6 +17,9 @@ current path; each method updates it as the sweep moves up.
 
 from __future__ import annotations
 
+import builtins
+import copy
+
 import gast
 
 from ...errors import NoGradientRuleError
@@ -25,7 +28,7 @@ from ..codegen import has_code
 from ..written import float_arrays
 from ..ops import OpKind
 from ..statements import backward
-from ..syntax import assign, assigned, call, is_simple, load, loads, store
+from ..syntax import assign, assigned, call, is_simple, load, loads, simple_statements, store
 from ..lists import kinds as list_kinds
 from . import calls, lists
 from .saves import Marker, Site, Step
@@ -44,6 +47,7 @@ class Sweep:
         self.live = live          # if/loop -> adjoints the sweep may still read after it
         self.rewrites: dict = {}  # a call statement -> its primal form (calls the forward function)
         self.reverse_loops: set = set()  # the loops of the backward sweep (dropped if empty)
+        self.body_of: dict = {}  # a loop -> its backward body
         self.floats = float_arrays(ctx.ops, ctx.parsed, ctx.normalized.tree)  # x[i] = v: no cast
 
     def block(self, stmts, defined, parent=None) -> list:
@@ -102,16 +106,54 @@ class Sweep:
         entry = {n: True for n in entry if n in defined or n in self.live[stmt]}
         defined.clear()
         defined.update(entry)
-        if isinstance(stmt, gast.For):
-            body.insert(0, Marker(Step.POP, self.sites.of(stmt)))
+        self.body_of[stmt] = body
         count = self.ctx.normalized.loop_counts[stmt]
-        namer = self.ctx.namer
-        step = "_" if "_" not in namer.taken else namer.fresh("step")
-        loop = gast.For(target=store(step), iter=call(self.ctx.helpers.name("range"), load(count)),
-                        body=body, orelse=[], type_comment=None)
+        replayed = self.replayed_range(stmt, count) if isinstance(stmt, gast.For) else None
+        if replayed is not None:  # for i in reversed(range(n)): i is not saved
+            self.sites.drop(stmt)
+            target, header = store(stmt.target.id), replayed
+        else:
+            if isinstance(stmt, gast.For):
+                body.insert(0, Marker(Step.POP, self.sites.of(stmt)))
+            namer = self.ctx.namer
+            target = store("_" if "_" not in namer.taken else namer.fresh("step"))
+            header = call(self.ctx.helpers.name("range"), load(count))
+        loop = gast.For(target=target, iter=header, body=body, orelse=[], type_comment=None)
         self.reverse_loops.add(loop)
         after = self.sites.of(loop_entry(stmt)) if isinstance(stmt, gast.For) else []
         return before + [loop] + ([Marker(Step.POST, after)] if after else [])
+
+    def replayed_range(self, loop, count):
+        """``reversed(range(a, b, s))`` -- ``reversed(range(a, b, s)[:<count>])`` where a ``break``
+        may leave the loop early -- for ``for i in range(a, b, s):`` whose body assigns neither
+        ``i`` nor a name in the range's arguments: the backward loop runs over the same values of
+        ``i`` backwards, instead of popping each one (the arguments, read again where the backward
+        sweep reaches the loop, are restored to their values there like any other name). None
+        for any other loop, or where the backward sweep does not read ``i``."""
+        it = loop.iter
+        ctx = self.ctx
+        if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name)
+                and it.func.id == "range" and not it.keywords and 1 <= len(it.args) <= 3
+                and "range" not in ctx.normalized.locals
+                and ctx.parsed.namespace.lookup("range", None) is builtins.range
+                and all(isinstance(a, (gast.Name, gast.Constant)) for a in it.args)
+                and isinstance(loop.target, gast.Name)):
+            return None
+        changed = set(assigned(loop.body)) | {t for stmt in simple_statements(loop.body)
+                                               if stmt in ctx.ops for t in ctx.ops[stmt].targets}
+        if loop.target.id in changed or any(isinstance(a, gast.Name) and a.id in changed
+                                            for a in it.args):
+            return None
+        if not any(s.header for s in self.sites.of(loop)):
+            return None
+        breaks = _breaks(loop.body)
+        if breaks and loop.target.id not in _mentions(self.body_of[loop]):
+            return None  # range(iterations) says it more simply
+        values = call(ctx.helpers.name("range"), *[copy.deepcopy(a) for a in it.args])
+        if breaks:
+            values = gast.Subscript(value=values, slice=gast.Slice(
+                lower=None, upper=load(count), step=None), ctx=gast.Load())
+        return call(ctx.helpers.name("reversed"), values)
 
     def iteration_local(self, loop, defined) -> set:
         """Active names whose adjoint starts afresh in every iteration: not yet needed after the
@@ -349,6 +391,37 @@ def pop_in_place(sites, old, statements) -> None:
                 if isinstance(node, gast.Name) and node.id == site.saved:
                     node.id = site.var
             site.direct = True
+
+
+def _mentions(stmts) -> set:
+    """The names the backward statements ``stmts`` read, and those the restores at their markers
+    may read (an index, a value put back in a list)."""
+    names = set()
+    for stmt in stmts:
+        if isinstance(stmt, Marker):
+            for site in stmt.sites:
+                if site.index is not None:
+                    names |= loads([site.index])
+                if site.undo is not None:
+                    names |= lists.undo_reads(site.undo)
+        elif is_simple(stmt):
+            names |= loads([stmt])
+        else:
+            names |= _mentions(stmt.body + getattr(stmt, "orelse", []))
+            names |= loads([getattr(stmt, "test", None) or getattr(stmt, "iter", None)
+                            or gast.Pass()])
+    return names
+
+
+def _breaks(stmts) -> bool:
+    """Is there a ``break`` of this loop in ``stmts`` (not one of a loop inside it)?"""
+    for stmt in stmts:
+        if isinstance(stmt, gast.Break):
+            return True
+        if isinstance(stmt, (gast.If, gast.With, gast.Try)) and _breaks(
+                stmt.body + getattr(stmt, "orelse", [])):
+            return True
+    return False
 
 
 def _text(operand) -> str:

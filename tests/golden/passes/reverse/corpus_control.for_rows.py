@@ -11,9 +11,7 @@ def grad_for_rows(W, X):
     # line +2: for row in X:
     check_sequence(X, 'X', 'corpus_control.py:+2')
     len_X = len(X)
-    iterations = 0
     for row_index in range(len_X):
-        iterations += 1
         # save row (overwritten here; the backward pass reads it)
         stack.append(row)
         row = X[row_index]
@@ -34,7 +32,7 @@ def grad_for_rows(W, X):
     ds = seed_scalar(s)
     # line +2: for row in X:
     dW = zeros_like(W)
-    for _ in range(iterations):
+    for row_index in reversed(range(len_X)):
         # line +3: s = s + np.sum(np.tanh(W @ row))
         s = stack.pop()
         dsum_tanh_W_at_row = unbroadcast(ds, sum_tanh_W_at_row)
