@@ -12,7 +12,8 @@ Guarantees:
 * Both sweeps mark where values may be saved or restored with a :class:`Marker` (a :class:`Step` and
   the sites of one statement or loop), before it is known what the backward sweep reads.
 * :func:`plan_saves` decides, once the backward sweep is written, which of those saves and restores
-  are needed -- only those of a value the backward sweep reads -- and returns a :class:`SavePlan`:
+  are needed -- only those of a value the statement's own adjoint reads, or that a backward
+  statement after the restore reads (:mod:`.liveness`) -- and returns a :class:`SavePlan`:
   the statements each marker becomes (a local ``a_old = a`` outside loops, the stack inside them; a
   subscript write saves only the part it overwrites, and is restored also where the backward sweep
   reads only a name that may share the array's memory, a view ``v = y[0:2]``, or where the array
@@ -33,8 +34,8 @@ from ..alias import alias_groups
 from ..lists import changed_list
 from ..lists import sharers as list_sharers
 from ..ops import OpKind
-from ... import rules
 from .lists import undo, undo_reads
+from .mappings import mapping_names
 from ..syntax import assign, call, load, store
 
 
@@ -131,41 +132,6 @@ def find_sites(stmts, ops, params, namer, dict_params=frozenset(), invariants=fr
     for site in sites.all():
         site.mapping = site.index is not None and site.var in dicts
     return sites
-
-
-_COPY_RULE = rules.lookup(rules.methods.copy)  # x.copy(): d.copy() of a dict is a dict
-
-
-def mapping_names(stmts, ops, params, dict_params=frozenset()) -> set:
-    """The locals every assignment of which is a dict display (``d = {}``, ``{'a': x}``), a
-    parameter given a dict, or a copy of one of those (``e = d.copy()``, ``e = dict(d)``)."""
-    made, other = set(dict_params), set(params) - set(dict_params)
-    copies = []
-    for op in ops.values():
-        if op.kind is not OpKind.SETITEM:
-            is_dict = op.kind is OpKind.RULE and (isinstance(op.node, gast.Dict) or (
-                op.rule is not None and op.rule.name == "dict"))
-            if op.kind is OpKind.RULE and op.rule is not None and op.rule is _COPY_RULE:
-                copies.append(op)
-                continue
-            (made if is_dict else other).update(op.targets)
-    grew = True
-    while grew:  # a copy of a dict is a dict; of anything else, not known to be one
-        grew = False
-        for op in copies:
-            source = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
-            target = set(op.targets)
-            if source and all(n in made and n not in other for n in source):
-                grew |= not target <= made
-                made |= target
-    for op in copies:
-        if not set(op.targets) <= made:
-            other.update(op.targets)
-    for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.For):
-                other.update(n.id for n in gast.walk(node.target) if isinstance(n, gast.Name))
-    return made - other
 
 
 def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups,

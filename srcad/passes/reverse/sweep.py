@@ -7,8 +7,8 @@ Guarantees: :meth:`Sweep.block` returns the backward sweep. Each statement assig
 variable gets one assignment per operand that needs a gradient, instantiated from the rule table. The
 first contribution to an adjoint assigns it, later ones add to it (gradients arriving by several
 paths are summed). ``if c:`` becomes ``if c:`` over the reversed branches; a loop becomes ``for _ in
-range(<trip count>):`` over its reversed body. A list changed by its methods has a list of
-adjoints changed back with it (:mod:`.lists`). Where control flow joins, an adjoint that only one path
+range(<trip count>):`` (or ``for i in reversed(range(...)):``, :mod:`.loops`) over its reversed
+body. A list changed by its methods has a list of adjoints changed back with it (:mod:`.lists`). Where control flow joins, an adjoint that only one path
 assigned is zero on the other (``dx = zeros_like(x)``). Before and after each statement's adjoint
 stand :class:`srcad.passes.reverse.saves.Marker` s, which :mod:`srcad.passes.reverse.saves` turns into
 the restores that are needed. ``defined`` (name -> True) is the set of adjoints assigned so far on the
@@ -16,9 +16,6 @@ current path; each method updates it as the sweep moves up.
 """
 
 from __future__ import annotations
-
-import builtins
-import copy
 
 import gast
 
@@ -28,9 +25,10 @@ from ..codegen import has_code
 from ..written import float_arrays
 from ..ops import OpKind
 from ..statements import backward
-from ..syntax import assign, assigned, call, is_simple, load, loads, simple_statements, store
+from ..syntax import assign, assigned, call, is_simple, load, loads, store
 from ..lists import kinds as list_kinds
 from . import calls, lists
+from .loops import pop_in_place, replayed_range
 from .saves import Marker, Site, Step
 from .saves import entry as loop_entry
 
@@ -108,7 +106,7 @@ class Sweep:
         defined.update(entry)
         self.body_of[stmt] = body
         count = self.ctx.normalized.loop_counts[stmt]
-        replayed = self.replayed_range(stmt, count) if isinstance(stmt, gast.For) else None
+        replayed = replayed_range(self, stmt, count) if isinstance(stmt, gast.For) else None
         if replayed is not None:  # for i in reversed(range(n)): i is not saved
             self.sites.drop(stmt)
             target, header = store(stmt.target.id), replayed
@@ -122,38 +120,6 @@ class Sweep:
         self.reverse_loops.add(loop)
         after = self.sites.of(loop_entry(stmt)) if isinstance(stmt, gast.For) else []
         return before + [loop] + ([Marker(Step.POST, after)] if after else [])
-
-    def replayed_range(self, loop, count):
-        """``reversed(range(a, b, s))`` -- ``reversed(range(a, b, s)[:<count>])`` where a ``break``
-        may leave the loop early -- for ``for i in range(a, b, s):`` whose body assigns neither
-        ``i`` nor a name in the range's arguments: the backward loop runs over the same values of
-        ``i`` backwards, instead of popping each one (the arguments, read again where the backward
-        sweep reaches the loop, are restored to their values there like any other name). None
-        for any other loop, or where the backward sweep does not read ``i``."""
-        it = loop.iter
-        ctx = self.ctx
-        if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Name)
-                and it.func.id == "range" and not it.keywords and 1 <= len(it.args) <= 3
-                and "range" not in ctx.normalized.locals
-                and ctx.parsed.namespace.lookup("range", None) is builtins.range
-                and all(isinstance(a, (gast.Name, gast.Constant)) for a in it.args)
-                and isinstance(loop.target, gast.Name)):
-            return None
-        changed = set(assigned(loop.body)) | {t for stmt in simple_statements(loop.body)
-                                               if stmt in ctx.ops for t in ctx.ops[stmt].targets}
-        if loop.target.id in changed or any(isinstance(a, gast.Name) and a.id in changed
-                                            for a in it.args):
-            return None
-        if not any(s.header for s in self.sites.of(loop)):
-            return None
-        breaks = _breaks(loop.body)
-        if breaks and loop.target.id not in _mentions(self.body_of[loop]):
-            return None  # range(iterations) says it more simply
-        values = call(ctx.helpers.name("range"), *[copy.deepcopy(a) for a in it.args])
-        if breaks:
-            values = gast.Subscript(value=values, slice=gast.Slice(
-                lower=None, upper=load(count), step=None), ctx=gast.Load())
-        return call(ctx.helpers.name("reversed"), values)
 
     def iteration_local(self, loop, defined) -> set:
         """Active names whose adjoint starts afresh in every iteration: not yet needed after the
@@ -375,53 +341,6 @@ class Sweep:
                                                 gast.Constant(value=name, kind=None),
                                                 gast.Constant(value=where, kind=None), involved)))
         return out
-
-
-def pop_in_place(sites, old, statements) -> None:
-    """In a loop, an operand the statement overwrites (``y = y - e``) whose adjoint reads only the
-    old value is popped straight back into its own name before the adjoint (``y = stack.pop()``),
-    which then reads it there: not ``y_old = stack.pop()``, the adjoint, ``y = y_old``. Marks the
-    site ``direct`` and renames the old value in ``statements``."""
-    read = loads(statements)
-    for site in sites:
-        if site.in_loop and site.index is None and site.undo is None and not site.header \
-                and old.get(site.var) == site.saved and site.saved in read \
-                and site.var not in read and sum(s.var == site.var for s in sites) == 1:
-            for node in (n for stmt in statements for n in gast.walk(stmt)):
-                if isinstance(node, gast.Name) and node.id == site.saved:
-                    node.id = site.var
-            site.direct = True
-
-
-def _mentions(stmts) -> set:
-    """The names the backward statements ``stmts`` read, and those the restores at their markers
-    may read (an index, a value put back in a list)."""
-    names = set()
-    for stmt in stmts:
-        if isinstance(stmt, Marker):
-            for site in stmt.sites:
-                if site.index is not None:
-                    names |= loads([site.index])
-                if site.undo is not None:
-                    names |= lists.undo_reads(site.undo)
-        elif is_simple(stmt):
-            names |= loads([stmt])
-        else:
-            names |= _mentions(stmt.body + getattr(stmt, "orelse", []))
-            names |= loads([getattr(stmt, "test", None) or getattr(stmt, "iter", None)
-                            or gast.Pass()])
-    return names
-
-
-def _breaks(stmts) -> bool:
-    """Is there a ``break`` of this loop in ``stmts`` (not one of a loop inside it)?"""
-    for stmt in stmts:
-        if isinstance(stmt, gast.Break):
-            return True
-        if isinstance(stmt, (gast.If, gast.With, gast.Try)) and _breaks(
-                stmt.body + getattr(stmt, "orelse", [])):
-            return True
-    return False
 
 
 def _text(operand) -> str:
