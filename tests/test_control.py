@@ -78,7 +78,10 @@ def test_no_save_for_values_never_overwritten_or_never_read():
 def test_nested_loop_trip_counts_are_saved_once_per_outer_iteration():
     derived = srcad.grad(corpus_control.nested_loops)
     text = srcad.source(derived)
-    assert "stack.append(iterations_2)" in text
+    # the inner loop is replayed over its range (issue #17): its bound, i + 1, is what is saved,
+    # once per outer iteration, and no trip count
+    assert "for j in reversed(range(i_plus_one)):" in text
+    assert text.count("stack.append(i_plus_one)") == 1 and "iterations_2" not in text
     x = np.array([0.3, -0.2, 0.5])
     check_grad(corpus_control.nested_loops, [x])
 

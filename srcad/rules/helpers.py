@@ -3,8 +3,8 @@
 Accepts: the registry of :mod:`srcad.runtime` (each helper registered with ``@helper``, its
 derivative declared there, next to its code).
 Guarantees: :data:`TEMPLATE_NAMESPACE` -- the names a template may use besides ``g``, ``t``,
-``ans``, ``k`` and the rule's parameters -- is ``np``, ``math``, ``slice``, ``range``, ``len`` and
-every registered helper: a read-only view of the registry, never a hand-kept list or a copy, so a
+``ans``, ``k`` and the rule's parameters -- is ``np``, ``math``, ``slice``, ``range``, ``reversed``,
+``len`` and every registered helper: a read-only view of the registry, never a hand-kept list or a copy, so a
 helper registered later is known to templates at once. Each helper with a declared
 :class:`srcad.runtime.Derivative` gets a :class:`~srcad.rules.registry.Rule` named
 ``srcad.runtime.<name>`` (origin ``HELPER``) as it is registered, with JVP templates only: the helpers appear in the code reverse mode
@@ -26,7 +26,7 @@ import numpy as np
 from .. import runtime
 from .registry import RULES, Rule, RuleOrigin
 
-_BASE = {"np": np, "math": math, "slice": slice, "range": range, "len": len}
+_BASE = {"np": np, "math": math, "slice": slice, "range": range, "reversed": reversed, "len": len}
 TEMPLATE_NAMESPACE = types.MappingProxyType(collections.ChainMap(_BASE, runtime.HELPERS))
 
 _RENAME = {"ans": "result"}

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import numbers
 
 import gast
 
+from .. import runtime
 from ..passes.load import FunctionRef
 from .helpers import TEMPLATE_NAMESPACE
 from .registry import Default
@@ -100,8 +102,11 @@ class _Substitute(gast.NodeTransformer):
         self.optimize = optimize
 
     def visit_Call(self, node):
+        helper = _runtime_helper(node.func, self.bindings)
         self.generic_visit(node)
         func = node.func
+        if self.optimize and helper is not None:
+            _drop_defaults(node, helper)
         if self.optimize and isinstance(func, gast.Name) \
                 and func.id == self.helpers.name("power_dx") and _is_number(node.args[1]):
             # a constant exponent, as in x ** 2: write the derivative out (2 * x)
@@ -122,6 +127,31 @@ class _Substitute(gast.NodeTransformer):
             return gast.Name(id=self.helpers.name(node.id), ctx=gast.Load(), annotation=None,
                              type_comment=None)
         raise NameError(f"template uses an unknown name {node.id!r}")
+
+
+def _runtime_helper(func, bindings):
+    """The runtime helper a template calls by name (``unsum``), or None."""
+    if isinstance(func, gast.Name) and func.id not in bindings and func.id in runtime.HELPERS:
+        return runtime.HELPERS[func.id]
+    return None
+
+
+def _drop_defaults(node, helper) -> None:
+    """Leave out the trailing positional arguments of a runtime helper's call that are literals
+    equal to the helper's own defaults: ``unsum(g, x, None, False)`` is ``unsum(g, x)``."""
+    if node.keywords:
+        return
+    try:
+        params = list(inspect.signature(helper).parameters.values())
+    except (TypeError, ValueError):
+        return
+    while node.args and len(node.args) <= len(params):
+        arg, param = node.args[-1], params[len(node.args) - 1]
+        if param.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD \
+                or param.default is inspect.Parameter.empty or not isinstance(arg, gast.Constant) \
+                or type(arg.value) is not type(param.default) or arg.value != param.default:
+            return
+        node.args.pop()
 
 
 def _is_number(node, value=None):

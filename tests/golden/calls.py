@@ -11,7 +11,7 @@ def grad_mlp(W1, W2, x):
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line 21: return np.sum(layer(W2, h, b=-0.2))
-    dlayer_W2_h = unsum(dout, layer_W2_h, None, False)
+    dlayer_W2_h = unsum(dout, layer_W2_h)
     dlayer_args = backward_layer(layer_saved, dlayer_W2_h)
     dW2 = dlayer_args[0]
     dh = dlayer_args[1]

@@ -15,7 +15,7 @@ def grad_logreg_loss(params, x, y):
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line 170: return np.mean(np.logaddexp(0.0, logits) - y * logits)
-    ddiff = unmean(dout, diff, None, False)
+    ddiff = unmean(dout, diff)
     dlogaddexp_result = unbroadcast(ddiff, logaddexp_result)
     dy_times_logits = -ddiff
     dlogits = unbroadcast(y * dy_times_logits, logits)

@@ -14,8 +14,6 @@ def grad_early_return_in_loop(x):
     for i in range(5):
         iterations += 1
         # line 183: x = x * 1.5
-        # save x (overwritten here; the backward pass reads it)
-        stack.append(x)
         x = x * 1.5
         # line 184: if x > 3.0:
         # save cond (overwritten here; the backward pass reads it)
@@ -59,5 +57,4 @@ def grad_early_return_in_loop(x):
         cond = stack.pop()
         # line 183: x = x * 1.5
         dx = dx * 1.5
-        x = stack.pop()
     return (result_value, dx)

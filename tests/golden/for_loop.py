@@ -10,9 +10,7 @@ def grad_for_range_arg(x, n):
     # line 13: y = 1.0
     y = 1.0
     # line 14: for i in range(n):
-    iterations = 0
     for i in range(n):
-        iterations += 1
         # line 15: y = y * x + np.sin(y)
         # save y_times_x (overwritten here; the backward pass reads it)
         stack.append(y_times_x)
@@ -29,7 +27,7 @@ def grad_for_range_arg(x, n):
     dy = seed_scalar(y)
     # line 14: for i in range(n):
     dx = zeros_like(x)
-    for _ in range(iterations):
+    for i in reversed(range(n)):
         # line 15: y = y * x + np.sin(y)
         dy_times_x = unbroadcast(dy, y_times_x)
         dsin_y = unbroadcast(dy, sin_y)

@@ -47,8 +47,8 @@ def jvp_grad_logistic_loss(w, X, y, *, w_dot):
     dout = seed_scalar(out)
     # line 25: dmean_total_2 = -dout
     dmean_total_2 = -dout
-    # line 26: dtotal_2 = unmean(dmean_total_2, total_2, None, False)
-    dtotal_2 = unmean(dmean_total_2, total_2, None, False)
+    # line 26: dtotal_2 = unmean(dmean_total_2, total_2)
+    dtotal_2 = unmean(dmean_total_2, total_2)
     # line 27: dy_times_log_p = dtotal_2
     dy_times_log_p = dtotal_2
     # line 28: dprod = dtotal_2

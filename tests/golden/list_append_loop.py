@@ -1,4 +1,4 @@
-# srcad: gradient of euler_states (test_python_lists.py:520) with respect to x
+# srcad: gradient of euler_states (test_python_lists.py:612) with respect to x
 # returns (out, gradient)
 def grad_euler_states(x, k):
     # forward: the function, one operation per line
@@ -7,15 +7,13 @@ def grad_euler_states(x, k):
     # assigned later, saved before each assignment: _0_1_times_sin_s, prod
     _0_1_times_sin_s = None
     prod = None
-    # line 521: states = []
+    # line 613: states = []
     states = []
-    # line 522: s = x
+    # line 614: s = x
     s = x
-    # line 523: for t in range(3):
-    iterations = 0
+    # line 615: for t in range(3):
     for t in range(3):
-        iterations += 1
-        # line 524: s = s + 0.1 * np.sin(s) * k
+        # line 616: s = s + 0.1 * np.sin(s) * k
         sin_s = np.sin(s)
         # save _0_1_times_sin_s (overwritten here; the backward pass reads it)
         stack.append(_0_1_times_sin_s)
@@ -26,34 +24,33 @@ def grad_euler_states(x, k):
         # save s (overwritten here; the backward pass reads it)
         stack.append(s)
         s = s + prod
-        # line 525: states.append(s)
+        # line 617: states.append(s)
         states.append(s)
-    # line 526: return np.sum(np.stack(states) ** 2)
+    # line 618: return np.sum(np.stack(states) ** 2)
     stack_states = np.stack(states)
     stack_states_pow_two = stack_states ** 2
     out = np.sum(stack_states_pow_two)
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
-    # line 526: return np.sum(np.stack(states) ** 2)
-    dstack_states_pow_two = unsum(dout, stack_states_pow_two, None, False)
+    # line 618: return np.sum(np.stack(states) ** 2)
+    dstack_states_pow_two = unsum(dout, stack_states_pow_two)
     dstack_states = dstack_states_pow_two * (2 * stack_states)
-    dstates = unstack(dstack_states, states, 0)
-    # line 523: for t in range(3):
+    dstates = unstack(dstack_states, states)
+    # line 615: for t in range(3):
     ds = zeros_like(s)
-    for _ in range(iterations):
-        # line 525: states.append(s)
+    for t in reversed(range(3)):
+        # line 617: states.append(s)
         ds = ds + dstates.pop()
         states.pop()
-        # line 524: s = s + 0.1 * np.sin(s) * k
-        s_old = stack.pop()
+        # line 616: s = s + 0.1 * np.sin(s) * k
+        s = stack.pop()
         dprod = unbroadcast(ds, prod)
-        ds = unbroadcast(ds, s_old)
-        s = s_old
+        ds = unbroadcast(ds, s)
         d_0_1_times_sin_s = unbroadcast(dprod * k, _0_1_times_sin_s)
         prod = stack.pop()
         dsin_s = 0.1 * d_0_1_times_sin_s
         _0_1_times_sin_s = stack.pop()
         ds = ds + dsin_s * np.cos(s)
-    # line 522: s = x
+    # line 614: s = x
     dx = ds
     return (out, dx)

@@ -11,7 +11,7 @@ def grad_Sequential_loss(self, x, y):
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line 246: return np.sum((self(x) - y) ** 2)
-    dpower = unsum(dout, power, None, False)
+    dpower = unsum(dout, power)
     dself_x_minus_y = dpower * (2 * self_x_minus_y)
     dself_x = unbroadcast(dself_x_minus_y, self_x)
     dx = backward_Sequential_call(Sequential_call_saved, dself_x)[0]
@@ -88,9 +88,7 @@ def forward_Sequential_call(self, x):
     # line 241: for layer in self.layers:
     self_layers = self.layers
     len_self_layers = len(self_layers)
-    iterations = 0
     for layer_index in range(len_self_layers):
-        iterations += 1
         layer = self_layers[layer_index]
         # line 242: h = layer(h)
         # save layer_is_Act (overwritten here; the backward pass reads it)
@@ -112,14 +110,14 @@ def forward_Sequential_call(self, x):
                 # save Tanh_call_saved (overwritten here; the backward pass reads it)
                 stack.append(Tanh_call_saved)
                 h, Tanh_call_saved = forward_Tanh_call(layer, h)
-    return (h, (Act_call_saved, Dense_call_saved, Tanh_call_saved, iterations, layer_is_Act, layer_is_Dense, stack))
+    return (h, (Act_call_saved, Dense_call_saved, Tanh_call_saved, layer_is_Act, layer_is_Dense, len_self_layers, stack))
 
 
 def backward_Sequential_call(saved, dh):
     # backward: d<name> is the gradient of Sequential.__call__'s value with respect to <name>
-    Act_call_saved, Dense_call_saved, Tanh_call_saved, iterations, layer_is_Act, layer_is_Dense, stack = saved
+    Act_call_saved, Dense_call_saved, Tanh_call_saved, layer_is_Act, layer_is_Dense, len_self_layers, stack = saved
     # line 241: for layer in self.layers:
-    for _ in range(iterations):
+    for layer_index in reversed(range(len_self_layers)):
         # line 242: h = layer(h)
         if layer_is_Act:
             dh = backward_Act_call(Act_call_saved, dh)[0]

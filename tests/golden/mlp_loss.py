@@ -38,14 +38,14 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     dtotal = unbroadcast(reg * dreg_times_total, total)
     dsum_W1_times_W1 = unbroadcast(dtotal, sum_W1_times_W1)
     dsum_W2_times_W2 = unbroadcast(dtotal, sum_W2_times_W2)
-    dW2_times_W2 = unsum(dsum_W2_times_W2, W2_times_W2, None, False)
+    dW2_times_W2 = unsum(dsum_W2_times_W2, W2_times_W2)
     dW2 = dW2_times_W2 * W2 + W2 * dW2_times_W2
-    dW1_times_W1 = unsum(dsum_W1_times_W1, W1_times_W1, None, False)
+    dW1_times_W1 = unsum(dsum_W1_times_W1, W1_times_W1)
     dW1 = dW1_times_W1 * W1 + W1 * dW1_times_W1
     # line 83: data_loss = -np.mean(np.sum(logp * labels, axis=1))
     dmean_sum_result = -ddata_loss
-    dsum_result = unmean(dmean_sum_result, sum_result, None, False)
-    dlogp_times_labels = unsum(dsum_result, logp_times_labels, 1, False)
+    dsum_result = unmean(dmean_sum_result, sum_result)
+    dlogp_times_labels = unsum(dsum_result, logp_times_labels, 1)
     dlogp = unbroadcast(dlogp_times_labels * labels, logp)
     # line 82: logp = scores - np.log(np.sum(np.exp(scores), axis=1, keepdims=True))
     dscores = unbroadcast(dlogp, scores)

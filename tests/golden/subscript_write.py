@@ -18,9 +18,7 @@ def grad_rnn_rows(W, xs, h0):
     # line 270: h = h0
     h = h0
     # line 271: for t in range(n):
-    iterations = 0
     for t in range(n):
-        iterations += 1
         # line 272: h = np.tanh(W @ h + xs[t])
         # save W_at_h (overwritten here; the backward pass reads it)
         stack.append(W_at_h)
@@ -36,22 +34,19 @@ def grad_rnn_rows(W, xs, h0):
         # save states (overwritten here; the backward pass reads it)
         stack.append(snapshot(states[t]))
         states[t] = h
-        # save t, the loop variable (the backward pass reads it)
-        stack.append(t)
     # line 274: return np.sum(states ** 2)
     states_pow_two = states ** 2
     out = np.sum(states_pow_two)
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line 274: return np.sum(states ** 2)
-    dstates_pow_two = unsum(dout, states_pow_two, None, False)
+    dstates_pow_two = unsum(dout, states_pow_two)
     dstates = dstates_pow_two * (2 * states)
     # line 271: for t in range(n):
     dh = zeros_like(h)
     dW = zeros_like(W)
     dxs = zeros_like(xs)
-    for _ in range(iterations):
-        t = stack.pop()
+    for t in reversed(range(n)):
         # line 273: states[t] = h
         dh = dh + unbroadcast(dstates[t], h)
         dstates[t] = 0.0

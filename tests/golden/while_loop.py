@@ -4,9 +4,10 @@ def grad_while_ode(k):
     # forward: the function, one operation per line
     # values the backward pass needs, saved as loops overwrite them
     stack = []
-    # assigned later, saved before each assignment: dt_times_k, dt_times_k_times_y
-    dt_times_k = None
+    # assigned later, saved before each assignment: dt_times_k_times_y
     dt_times_k_times_y = None
+    # assigned in a loop, the same value each time, not saved: dt_times_k
+    dt_times_k = None
     # line 89: t = 0.0
     t = 0.0
     # line 90: y = 1.0
@@ -18,8 +19,6 @@ def grad_while_ode(k):
     while t < 1.0:
         iterations += 1
         # line 93: y = y - dt * k * y
-        # save dt_times_k (overwritten here; the backward pass reads it)
-        stack.append(dt_times_k)
         dt_times_k = dt * k
         # save dt_times_k_times_y (overwritten here; the backward pass reads it)
         stack.append(dt_times_k_times_y)
@@ -37,13 +36,11 @@ def grad_while_ode(k):
     dk = zeros_like(k)
     for _ in range(iterations):
         # line 93: y = y - dt * k * y
-        y_old = stack.pop()
+        y = stack.pop()
         ddt_times_k_times_y = unbroadcast(-dy, dt_times_k_times_y)
-        dy = unbroadcast(dy, y_old)
-        y = y_old
+        dy = unbroadcast(dy, y)
         ddt_times_k = unbroadcast(ddt_times_k_times_y * y, dt_times_k)
         dy = dy + unbroadcast(dt_times_k * ddt_times_k_times_y, y)
         dt_times_k_times_y = stack.pop()
         dk += unbroadcast(dt * ddt_times_k, k)
-        dt_times_k = stack.pop()
     return (y_value, dk)

@@ -12,8 +12,10 @@ returns ``(value, gradients)``, whose body is
    value the reverse sweep reads, that value is saved -- only then: in a local (``a_old = a``) outside
    loops, on a stack (``stack.append(a)``) inside them; a subscript write saves only the part it
    overwrites. A loop's trip count and a branch's decision are ordinary variables, saved the same way
-   when a loop overwrites them. A loop's variable is pushed once per iteration if the reverse sweep
-   reads it.
+   when a loop overwrites them; a value a loop computes the same way every iteration is not saved
+   (:mod:`.invariants`). A loop's variable is pushed once per iteration if the reverse sweep reads
+   it, unless the loop runs over a range its body does not change: the backward loop then runs
+   over ``reversed(range(...))``.
 2. the seed ``dout = seed_scalar(out)`` (d out / d out = 1; ``has_aux``: ``seed_aux(out)``, 1 for
    ``out[0]`` and zeros for the aux ``out[1]``);
 3. the reverse sweep: the statements from last to first, each one's adjoint (:mod:`.sweep`). After a
@@ -29,7 +31,9 @@ pass, :mod:`srcad.passes.inplace`, which reads ``Generated.sweep``.
 
 The modules, in the order a reader may take them: :mod:`.sweep` (the backward sweep: the heart),
 :mod:`.calls` (adjoints of calls and custom VJPs), :mod:`.lists` (lists changed by their methods:
-adjoints and undoing), :mod:`.saves` (what is saved and restored),
+adjoints and undoing), :mod:`.loops` (range loops replayed backwards, one-line pops),
+:mod:`.saves` (what is saved and restored; :mod:`.liveness`: where a restore is read,
+:mod:`.invariants`: values a loop does not change, :mod:`.mappings`: dicts),
 :mod:`.primal` (the primal sweep), :mod:`.assemble` (the generated functions).
 """
 

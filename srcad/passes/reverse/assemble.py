@@ -24,6 +24,8 @@ from ..lists import sharing as list_sharing
 from ..parse import parameter_names
 from ..written import integer_names, ndarrays
 from ..syntax import assign, assigned, call, function, load, loads, store
+from .invariants import loop_invariants
+from .liveness import restores_live
 from .primal import primal_block
 from .saves import Marker, SavePlan, Sites, apply_plan, definitely_assigned, find_sites, plan_saves
 from .sweep import Sweep, live_adjoints
@@ -47,7 +49,8 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     out = tree.body[-1].value.id
     stmts = tree.body[:-1]
     params = parameter_names(tree.args)
-    sites = find_sites(stmts, ctx.ops, params, namer, ctx.parsed.mappings)
+    invariants = loop_invariants(stmts, ctx.ops, params)
+    sites = find_sites(stmts, ctx.ops, params, namer, ctx.parsed.mappings, invariants)
     sweep = Sweep(ctx, comments, sites, facts, callees, live_adjoints(stmts, ctx.ops, wrt))
     defined = {out: True} if ctx.activity.is_active(out) else {}
     backward = sweep.block(stmts, defined)
@@ -59,9 +62,11 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     reads = loads([s for s in backward if not isinstance(s, Marker)]) | loads(finals)
     passed = {a.id for stmt in sweep.rewrites for a in ctx.ops[stmt].args.values()
               if isinstance(a, gast.Name)}  # (read by the call's backward as they were)
-    plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed)
+    plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed,
+                      restores_live(backward, loads(finals)))
     backward = comments.tidy(apply_plan(backward, plan), sweep.reverse_loops)
-    forward = comments.tidy(apply_plan(forward, plan))
+    unread = set(ctx.normalized.loop_counts.values()) - loads(backward) - loads(finals)
+    forward = comments.tidy(_without_counters(apply_plan(forward, plan), unread))
 
     prologue = []
     if plan.stack is not None:
@@ -74,6 +79,12 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
         prologue.append(comments.comment(f"assigned later, saved before each assignment: "
                                          f"{', '.join(names)}"))
         prologue.extend(assign(name, gast.Constant(value=None, kind=None)) for name in names)
+    steady = [ctx.ops[stmt].targets[0] for stmt in invariants if ctx.ops[stmt].targets[0] in reads]
+    if steady:  # (a loop that runs no iteration leaves them unassigned)
+        names = sorted(set(steady))
+        prologue.append(comments.comment(f"assigned in a loop, the same value each time, not "
+                                         f"saved: {', '.join(names)}"))
+        prologue.extend(assign(name, gast.Constant(value=None, kind=None)) for name in names)
     if ctx.normalized.subscript_writes and not writes_only_fresh_arrays(ctx.normalized, ctx.ops):
         prologue.append(comments.comment("the function writes into arrays: never into the "
                                          "caller's"))
@@ -83,6 +94,26 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     kept = {stmt: assigned([primal]) for stmt, primal in sweep.rewrites.items()}
     definite = definitely_assigned(stmts, ctx.ops, params, kept)
     return Sweeps(prologue + forward, backward, finals, out, plan, sites, frozenset(definite))
+
+
+def _without_counters(stmts, counts) -> list:
+    """``stmts`` without the statements of the trip counters ``counts`` (``iterations = 0``,
+    ``iterations += 1``) that no backward loop reads (it runs over the loop's own range)."""
+    def counter(stmt):
+        return isinstance(stmt, (gast.Assign, gast.AugAssign)) and isinstance(
+            getattr(stmt, "target", None) or stmt.targets[0], gast.Name) and (
+            getattr(stmt, "target", None) or stmt.targets[0]).id in counts
+
+    out = []
+    for stmt in stmts:
+        if counter(stmt):
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(stmt, (gast.If, gast.For, gast.While, gast.With, gast.Try)) \
+                    and hasattr(stmt, field):
+                setattr(stmt, field, _without_counters(getattr(stmt, field), counts))
+        out.append(stmt)
+    return out
 
 
 def _adjoint_sweep(ctx, out, function, start, stop) -> AdjointSweep:

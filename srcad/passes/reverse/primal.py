@@ -14,7 +14,7 @@ from __future__ import annotations
 import gast
 
 from ..statements import rewrap
-from .saves import Marker, Step
+from .saves import Marker, Step, entry
 
 
 def primal_block(stmts, sites, rewrites, guards, comments, parent=None) -> list:
@@ -35,8 +35,9 @@ def primal_block(stmts, sites, rewrites, guards, comments, parent=None) -> list:
                 body.insert(len(body) - 1, push)  # before 'if flag: break'
             else:
                 body.append(push)
-            new = [gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
-                            type_comment=None)]
+            before = sites.of(entry(stmt))
+            new = ([Marker(Step.SAVE, before)] if before else []) + [gast.For(
+                target=stmt.target, iter=stmt.iter, body=body, orelse=[], type_comment=None)]
         elif isinstance(stmt, gast.While):
             new = [gast.While(test=stmt.test, body=block(stmt.body, stmt), orelse=[])]
         elif isinstance(stmt, (gast.With, gast.Try)):  # the same context managers, or handlers

@@ -12,7 +12,8 @@ Guarantees:
 * Both sweeps mark where values may be saved or restored with a :class:`Marker` (a :class:`Step` and
   the sites of one statement or loop), before it is known what the backward sweep reads.
 * :func:`plan_saves` decides, once the backward sweep is written, which of those saves and restores
-  are needed -- only those of a value the backward sweep reads -- and returns a :class:`SavePlan`:
+  are needed -- only those of a value the statement's own adjoint reads, or that a backward
+  statement after the restore reads (:mod:`.liveness`) -- and returns a :class:`SavePlan`:
   the statements each marker becomes (a local ``a_old = a`` outside loops, the stack inside them; a
   subscript write saves only the part it overwrites, and is restored also where the backward sweep
   reads only a name that may share the array's memory, a view ``v = y[0:2]``, or where the array
@@ -33,8 +34,8 @@ from ..alias import alias_groups
 from ..lists import changed_list
 from ..lists import sharers as list_sharers
 from ..ops import OpKind
-from ... import rules
 from .lists import undo, undo_reads
+from .mappings import mapping_names
 from ..syntax import assign, call, load, store
 
 
@@ -61,6 +62,8 @@ class Site:
     sharers: frozenset = frozenset()  # for x[index] = ...: names that may see the write (views of x)
     mapping: bool = False     # for x[index] = ...: x is a dict (the key may be new)
     undo: object = None       # for xs.append(v), v = xs.pop(), ...: its Op (undone, never saved)
+    direct: bool = False      # in a loop: popped straight into var before the adjoint, which
+    # reads the old value under var's own name (the adjoint reads no new value of var)
 
     def read_in(self, reads) -> bool:
         """Does the backward sweep read the value this site overwrites: the variable itself or,
@@ -89,6 +92,10 @@ class Sites:
         group.append(site)
         self.groups[id(site)] = group
 
+    def drop(self, stmt) -> None:
+        """No site for ``stmt`` (a loop whose variable the backward sweep computes again)."""
+        self.by_stmt.pop(stmt, None)
+
     def of(self, stmt) -> list:
         return self.by_stmt.get(stmt, [])
 
@@ -106,75 +113,54 @@ class Sites:
         return site.saved
 
 
-def find_sites(stmts, ops, params, namer, dict_params=frozenset()) -> Sites:
+def entry(loop) -> tuple:
+    """The key of the site of a ``for`` loop's variable as the loop starts: the value the
+    variable held before it, which the backward sweep restores after the reversed loop."""
+    return ("entry", loop)
+
+
+def find_sites(stmts, ops, params, namer, dict_params=frozenset(), invariants=frozenset()) -> Sites:
     """See the module docstring. ``dict_params``: the parameters given a dict at the call (the
-    transformation is specialized on it: :mod:`srcad.api.specialize`)."""
+    transformation is specialized on it: :mod:`srcad.api.specialize`); ``invariants``: assignments
+    in loops that compute the same value each time (:mod:`.invariants`): no site."""
     sites = Sites(namer)
     groups = alias_groups(ops)
     groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
-    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=groups)
+    _find(sites, stmts, ops, set(params), set(params), in_loop=False, groups=groups,
+          invariants=invariants)
     dicts = mapping_names(stmts, ops, params, dict_params)
     for site in sites.all():
         site.mapping = site.index is not None and site.var in dicts
     return sites
 
 
-_COPY_RULE = rules.lookup(rules.methods.copy)  # x.copy(): d.copy() of a dict is a dict
+def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups,
+          invariants=frozenset()) -> None:
+    def inner(body, known, loop=in_loop):
+        _find(sites, body, ops, assigned, known, loop, groups, invariants)
 
-
-def mapping_names(stmts, ops, params, dict_params=frozenset()) -> set:
-    """The locals every assignment of which is a dict display (``d = {}``, ``{'a': x}``), a
-    parameter given a dict, or a copy of one of those (``e = d.copy()``, ``e = dict(d)``)."""
-    made, other = set(dict_params), set(params) - set(dict_params)
-    copies = []
-    for op in ops.values():
-        if op.kind is not OpKind.SETITEM:
-            is_dict = op.kind is OpKind.RULE and (isinstance(op.node, gast.Dict) or (
-                op.rule is not None and op.rule.name == "dict"))
-            if op.kind is OpKind.RULE and op.rule is not None and op.rule is _COPY_RULE:
-                copies.append(op)
-                continue
-            (made if is_dict else other).update(op.targets)
-    grew = True
-    while grew:  # a copy of a dict is a dict; of anything else, not known to be one
-        grew = False
-        for op in copies:
-            source = [a.id for a in op.args.values() if isinstance(a, gast.Name)]
-            target = set(op.targets)
-            if source and all(n in made and n not in other for n in source):
-                grew |= not target <= made
-                made |= target
-    for op in copies:
-        if not set(op.targets) <= made:
-            other.update(op.targets)
-    for stmt in stmts:
-        for node in gast.walk(stmt):
-            if isinstance(node, gast.For):
-                other.update(n.id for n in gast.walk(node.target) if isinstance(n, gast.Name))
-    return made - other
-
-
-def _find(sites, stmts, ops, assigned: set, definite: set, in_loop: bool, groups) -> None:
     for stmt in stmts:
         if isinstance(stmt, gast.If):
             then_definite, else_definite = set(definite), set(definite)
-            _find(sites, stmt.body, ops, assigned, then_definite, in_loop, groups)
-            _find(sites, stmt.orelse, ops, assigned, else_definite, in_loop, groups)
+            inner(stmt.body, then_definite)
+            inner(stmt.orelse, else_definite)
             definite |= then_definite & else_definite
         elif isinstance(stmt, (gast.With, gast.Try)):  # the body runs to its end
-            _find(sites, stmt.body, ops, assigned, definite, in_loop, groups)
+            inner(stmt.body, definite)
         elif isinstance(stmt, (gast.For, gast.While)):
-            inner = set(definite)
+            known = set(definite)
             if isinstance(stmt, gast.For):
                 var = stmt.target.id
+                if in_loop or var in assigned:  # the value before the loop, restored after it
+                    sites.add(entry(stmt), Site(var, in_loop, var not in definite))
                 sites.add(stmt, Site(var, True, False, header=True))
                 assigned.add(var)
-                inner.add(var)
-            _find(sites, stmt.body, ops, assigned, inner, True, groups)
+                known.add(var)
+            inner(stmt.body, known, True)
         elif isinstance(stmt, gast.Assign):
             op = ops[stmt]
             for var in op.targets:
-                if in_loop or var in assigned:
+                if (in_loop or var in assigned) and stmt not in invariants:
                     index, sharers = None, frozenset()
                     if op.kind is OpKind.SETITEM:  # in place: views of var see it too
                         index, sharers = op.args["index"], frozenset(groups.get(var, ()))
@@ -213,28 +199,27 @@ def _definite(stmts, ops, extra, definite: set) -> None:
 @dataclasses.dataclass(frozen=True)
 class SavePlan:
     """What is saved and restored: the statements each :class:`Marker` becomes, the stack's name
-    (``None`` if nothing is pushed), the variables the backward sweep restores, and the names the
-    backward sweep reads (a site is needed iff its variable or its saved name is among them)."""
+    (``None`` if nothing is pushed), the variables the backward sweep restores, and the sites
+    saved (by ``id``)."""
 
     expansions: dict  # Marker -> [statement]
     stack: str | None
     restored: frozenset
-    reads: frozenset
+    kept: frozenset
 
     def needed(self, site: Site) -> bool:
-        return _needed(site, self.reads)
+        return id(site) in self.kept
 
 
-def _needed(site: Site, reads) -> bool:
-    """Does the backward sweep read the variable of ``site``, or its saved old value?"""
-    return site.read_in(reads) or (site.saved is not None and site.saved in reads)
-
-
-def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset()) -> SavePlan:
+def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(),
+               live=None) -> SavePlan:
     """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
     the backward sweep, then the primal sweep), given the names the backward sweep reads and those
     ``passed`` to calls whose backward it runs (which read what the caller passed as it was: a
-    change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it)."""
+    change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it).
+    ``live``: :func:`srcad.passes.reverse.liveness.restores_live` of the backward sweep: a whole
+    variable is restored only where a later backward statement reads it (without it: wherever
+    the backward sweep reads it at all)."""
     reads = set(reads) | {site.var for site in sites.all()
                           if (site.index is not None or site.undo is not None)
                           and site.read_in(passed)}
@@ -247,12 +232,12 @@ def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(
         if extra <= reads:
             break
         reads |= extra
-    planner = _Planner(frozenset(reads), sites, helpers, comments)
+    planner = _Planner(frozenset(reads), sites, helpers, comments, live)
     for block in blocks:
         for marker in markers(block):
             planner.expansions[marker] = planner.expand(marker)
     return SavePlan(planner.expansions, planner.stack, frozenset(planner.restored),
-                    planner.reads)
+                    frozenset(id(s) for s in sites.all() if planner.needed(s)))
 
 
 def markers(stmts):
@@ -285,8 +270,9 @@ def apply_plan(stmts, plan: SavePlan) -> list:
 class _Planner:
     """Builds a :class:`SavePlan`, one marker at a time (names are allocated in that order)."""
 
-    def __init__(self, reads, sites, helpers, comments):
+    def __init__(self, reads, sites, helpers, comments, live):
         self.reads = reads
+        self.live = live
         self.sites = sites
         self.helpers = helpers
         self.comments = comments
@@ -295,7 +281,19 @@ class _Planner:
         self.restored: set = set()
 
     def needed(self, site) -> bool:
-        return _needed(site, self.reads)
+        """Does the backward sweep read the old value of ``site``: its own adjoint (under the
+        saved name, or the variable's for a direct pop), or a later statement after the restore?"""
+        return (site.saved is not None and site.saved in self.reads) or site.direct \
+            or self.read_after(site)
+
+    def read_after(self, site) -> bool:
+        """Is the value the backward sweep restores at ``site`` read after the restore?"""
+        if self.live is not None and site.index is None and site.undo is None:
+            step = Step.POP if site.header else Step.PRE if site.direct else Step.POST
+            after = self.live.get((id(site), step))
+            if after is not None:
+                return site.var in after
+        return site.read_in(self.reads)
 
     def stack_name(self) -> str:
         if self.stack is None:
@@ -336,7 +334,7 @@ class _Planner:
             saved = self.sites.saved_name(site)
             if step is Step.SAVE:
                 return [assign(saved, part)]
-            if step is Step.POST and site.read_in(self.reads):
+            if step is Step.POST and self.read_after(site):
                 self.restored.add(var)
                 return _flat(self.restore(restore_target, load(saved)))
             return []
@@ -351,12 +349,17 @@ class _Planner:
             self.restored.add(var)
             return [assign(store(var), pop)]
         # a statement's loop sites are popped in one go before its adjoint if any is read there
-        read_there = any(s.saved is not None and s.saved in self.reads
+        read_there = any((s.saved is not None and s.saved in self.reads) or s.direct
                          for s in self.sites.siblings(site) if s.in_loop)
         if step is Step.PRE:
-            return [assign(self.sites.saved_name(site), pop)] if read_there else []
+            if not read_there:
+                return []
+            if site.direct:  # the old value straight back in place: the adjoint reads it there
+                self.restored.add(var)
+                return [assign(store(var), pop)]
+            return [assign(self.sites.saved_name(site), pop)]
         if read_there:  # POST: restore from the value popped before the adjoint
-            if not site.read_in(self.reads):
+            if site.direct or not self.read_after(site):
                 return []
             self.restored.add(var)
             return _flat(self.restore(restore_target, load(site.saved)))

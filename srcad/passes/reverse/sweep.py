@@ -7,8 +7,8 @@ Guarantees: :meth:`Sweep.block` returns the backward sweep. Each statement assig
 variable gets one assignment per operand that needs a gradient, instantiated from the rule table. The
 first contribution to an adjoint assigns it, later ones add to it (gradients arriving by several
 paths are summed). ``if c:`` becomes ``if c:`` over the reversed branches; a loop becomes ``for _ in
-range(<trip count>):`` over its reversed body. A list changed by its methods has a list of
-adjoints changed back with it (:mod:`.lists`). Where control flow joins, an adjoint that only one path
+range(<trip count>):`` (or ``for i in reversed(range(...)):``, :mod:`.loops`) over its reversed
+body. A list changed by its methods has a list of adjoints changed back with it (:mod:`.lists`). Where control flow joins, an adjoint that only one path
 assigned is zero on the other (``dx = zeros_like(x)``). Before and after each statement's adjoint
 stand :class:`srcad.passes.reverse.saves.Marker` s, which :mod:`srcad.passes.reverse.saves` turns into
 the restores that are needed. ``defined`` (name -> True) is the set of adjoints assigned so far on the
@@ -28,7 +28,9 @@ from ..statements import backward
 from ..syntax import assign, assigned, call, is_simple, load, loads, store
 from ..lists import kinds as list_kinds
 from . import calls, lists
+from .loops import pop_in_place, replayed_range
 from .saves import Marker, Site, Step
+from .saves import entry as loop_entry
 
 
 class Sweep:
@@ -43,6 +45,7 @@ class Sweep:
         self.live = live          # if/loop -> adjoints the sweep may still read after it
         self.rewrites: dict = {}  # a call statement -> its primal form (calls the forward function)
         self.reverse_loops: set = set()  # the loops of the backward sweep (dropped if empty)
+        self.body_of: dict = {}  # a loop -> its backward body
         self.floats = float_arrays(ctx.ops, ctx.parsed, ctx.normalized.tree)  # x[i] = v: no cast
 
     def block(self, stmts, defined, parent=None) -> list:
@@ -101,15 +104,22 @@ class Sweep:
         entry = {n: True for n in entry if n in defined or n in self.live[stmt]}
         defined.clear()
         defined.update(entry)
-        if isinstance(stmt, gast.For):
-            body.insert(0, Marker(Step.POP, self.sites.of(stmt)))
+        self.body_of[stmt] = body
         count = self.ctx.normalized.loop_counts[stmt]
-        namer = self.ctx.namer
-        step = "_" if "_" not in namer.taken else namer.fresh("step")
-        loop = gast.For(target=store(step), iter=call(self.ctx.helpers.name("range"), load(count)),
-                        body=body, orelse=[], type_comment=None)
+        replayed = replayed_range(self, stmt, count) if isinstance(stmt, gast.For) else None
+        if replayed is not None:  # for i in reversed(range(n)): i is not saved
+            self.sites.drop(stmt)
+            target, header = store(stmt.target.id), replayed
+        else:
+            if isinstance(stmt, gast.For):
+                body.insert(0, Marker(Step.POP, self.sites.of(stmt)))
+            namer = self.ctx.namer
+            target = store("_" if "_" not in namer.taken else namer.fresh("step"))
+            header = call(self.ctx.helpers.name("range"), load(count))
+        loop = gast.For(target=target, iter=header, body=body, orelse=[], type_comment=None)
         self.reverse_loops.add(loop)
-        return before + [loop]
+        after = self.sites.of(loop_entry(stmt)) if isinstance(stmt, gast.For) else []
+        return before + [loop] + ([Marker(Step.POST, after)] if after else [])
 
     def iteration_local(self, loop, defined) -> set:
         """Active names whose adjoint starts afresh in every iteration: not yet needed after the
@@ -186,7 +196,10 @@ class Sweep:
         # The statement's own target last: its adjoint is the ``g`` every other template reads.
         order = sorted(contributions, key=lambda name: name in op.targets)
         statements = [self.accumulate(name, contributions[name], defined) for name in order]
-        return [s for s in statements if s is not None]
+        statements = [s for s in statements if s is not None]
+        if not self.ctx.options.debug_nans:
+            pop_in_place(sites, old, statements)
+        return statements
 
     def unpack(self, op, live, old) -> dict:
         x = op.args["x"]

@@ -21,7 +21,7 @@ def grad_logistic_loss(w, X, y):
     dout = seed_scalar(out)
     # line +4: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     dmean_total_2 = -dout
-    dtotal_2 = unmean(dmean_total_2, total_2, None, False)
+    dtotal_2 = unmean(dmean_total_2, total_2)
     dy_times_log_p = dtotal_2
     dprod = dtotal_2
     dlog_one_minus_p = unbroadcast(one_minus_y * dprod, log_one_minus_p)

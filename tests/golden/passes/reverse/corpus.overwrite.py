@@ -1,8 +1,6 @@
 def grad_overwrite(a, b):
     # forward: the function, one operation per line
     # line +1: a = a * 3
-    # save a (overwritten here; the backward pass reads it)
-    a_old_2 = a
     a = a * 3
     # line +2: a = np.sin(a) * b + a * a
     sin_a = np.sin(a)
@@ -21,12 +19,11 @@ def grad_overwrite(a, b):
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line +4: return np.sum(a ** 2)
-    da_pow_two = unsum(dout, a_pow_two, None, False)
+    da_pow_two = unsum(dout, a_pow_two)
     da = da_pow_two * (2 * a)
     # line +3: a += b
     db = unbroadcast(da, b)
     da = unbroadcast(da, a_old)
-    a = a_old
     # line +2: a = np.sin(a) * b + a * a
     dsin_a_times_b = unbroadcast(da, sin_a_times_b)
     da_times_a = unbroadcast(da, a_times_a)
@@ -37,5 +34,4 @@ def grad_overwrite(a, b):
     da = da + dsin_a * np.cos(a)
     # line +1: a = a * 3
     da = da * 3
-    a = a_old_2
     return (out, da)

@@ -30,8 +30,6 @@ def grad_break_in_loop(x):
             # line +5: break
             break_flag = True
         # line +2: for i in range(20):
-        # save i, the loop variable (the backward pass reads it)
-        stack.append(i)
         if break_flag:
             break
     # line +6: return s * x
@@ -43,15 +41,13 @@ def grad_break_in_loop(x):
     ds = unbroadcast(dresult * x, s)
     dx = unbroadcast(s * dresult, x)
     # line +2: for i in range(20):
-    for _ in range(iterations):
-        i = stack.pop()
+    for i in reversed(range(20)[:iterations]):
         # line +4: if s > 5.0:
         cond = stack.pop()
         # line +3: s = s + x * i
-        s_old = stack.pop()
+        s = stack.pop()
         dx_times_i = unbroadcast(ds, x_times_i)
-        ds = unbroadcast(ds, s_old)
-        s = s_old
+        ds = unbroadcast(ds, s)
         dx = dx + unbroadcast(dx_times_i * i, x)
         x_times_i = stack.pop()
     return (result, dx)

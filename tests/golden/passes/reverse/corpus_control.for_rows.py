@@ -11,9 +11,7 @@ def grad_for_rows(W, X):
     # line +2: for row in X:
     check_sequence(X, 'X', 'corpus_control.py:+2')
     len_X = len(X)
-    iterations = 0
     for row_index in range(len_X):
-        iterations += 1
         # save row (overwritten here; the backward pass reads it)
         stack.append(row)
         row = X[row_index]
@@ -28,20 +26,22 @@ def grad_for_rows(W, X):
         # save s (overwritten here; the backward pass reads it)
         stack.append(s)
         s = s + sum_tanh_W_at_row
+    # keep the value returned: the backward pass restores s
+    s_value = s
     # backward: d<name> is the gradient of s with respect to <name>
     ds = seed_scalar(s)
     # line +2: for row in X:
     dW = zeros_like(W)
-    for _ in range(iterations):
+    for row_index in reversed(range(len_X)):
         # line +3: s = s + np.sum(np.tanh(W @ row))
-        s_old = stack.pop()
+        s = stack.pop()
         dsum_tanh_W_at_row = unbroadcast(ds, sum_tanh_W_at_row)
-        ds = unbroadcast(ds, s_old)
-        dtanh_W_at_row = unsum(dsum_tanh_W_at_row, tanh_W_at_row, None, False)
+        ds = unbroadcast(ds, s)
+        dtanh_W_at_row = unsum(dsum_tanh_W_at_row, tanh_W_at_row)
         sum_tanh_W_at_row = stack.pop()
         dW_at_row = dtanh_W_at_row * (1 - tanh_W_at_row ** 2)
         tanh_W_at_row = stack.pop()
         dW = dW + matmul_dx(dW_at_row, W, row)
         # line +2: for row in X:
         row = stack.pop()
-    return (s, dW)
+    return (s_value, dW)

@@ -1,7 +1,5 @@
 def grad_if_elif_else(x):
     # forward: the function, one operation per line
-    # assigned later, saved before each assignment: y
-    y = None
     # line +1: if x > 1.0:
     cond = x > 1.0
     if cond:
@@ -12,8 +10,6 @@ def grad_if_elif_else(x):
         cond_2 = x > 0.0
         if cond_2:
             # line +4: y = np.sin(x)
-            # save y (overwritten here; the backward pass reads it)
-            y_old = y
             y = np.sin(x)
         else:
             # line +5: elif x > -1.0:
@@ -21,13 +17,9 @@ def grad_if_elif_else(x):
             if cond_3:
                 # line +6: y = -x * 3.0
                 neg_x = -x
-                # save y (overwritten here; the backward pass reads it)
-                y_old_2 = y
                 y = neg_x * 3.0
             else:
                 # line +8: y = np.exp(x)
-                # save y (overwritten here; the backward pass reads it)
-                y_old_3 = y
                 y = np.exp(x)
     # line +9: return y * 2.0
     out = y * 2.0
@@ -44,16 +36,13 @@ def grad_if_elif_else(x):
         if cond_2:
             # line +4: y = np.sin(x)
             dx = dy * np.cos(x)
-            y = y_old
         else:
             # line +5: elif x > -1.0:
             if cond_3:
                 # line +6: y = -x * 3.0
                 dneg_x = dy * 3.0
-                y = y_old_2
                 dx = -dneg_x
             else:
                 # line +8: y = np.exp(x)
                 dx = dy * y
-                y = y_old_3
     return (out, dx)

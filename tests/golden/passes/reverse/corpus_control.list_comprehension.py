@@ -13,9 +13,7 @@ def grad_list_comprehension(ws, xs):
     check_sequence(xs, 'xs', 'corpus_control.py:+1')
     len_xs = len(xs)
     min_len_ws_len_xs = min(len_ws, len_xs)
-    iterations = 0
     for item_index in range(min_len_ws_len_xs):
-        iterations += 1
         ws_item_index = ws[item_index]
         xs_item_index = xs[item_index]
         # save w_2 (overwritten here; the backward pass reads it)
@@ -31,20 +29,16 @@ def grad_list_comprehension(ws, xs):
         # save items (overwritten here; the backward pass reads it)
         stack.append(items)
         items = items + lst
-        # save item_index, the loop variable (the backward pass reads it)
-        stack.append(item_index)
     out = sum(items)
     # backward: d<name> is the gradient of out with respect to <name>
     dout = seed_scalar(out)
     # line +1: return sum([w * x for w, x in zip(ws, xs)])
     ditems = unsum_sequence(dout, items)
     dws = zeros_like(ws)
-    for _ in range(iterations):
-        item_index = stack.pop()
-        items_old = stack.pop()
-        dlst = adjoint_like(lst, ditems[len(items_old):])
-        ditems = adjoint_like(items_old, ditems[:len(items_old)])
-        items = items_old
+    for item_index in reversed(range(min_len_ws_len_xs)):
+        items = stack.pop()
+        dlst = adjoint_like(lst, ditems[len(items):])
+        ditems = adjoint_like(items, ditems[:len(items)])
         dw_2_times_x_2 = dlst[0]
         lst = stack.pop()
         dw_2 = unbroadcast(dw_2_times_x_2 * x_2, w_2)
