@@ -1,0 +1,55 @@
+"""Rules, family 12: composite rules -- NumPy functions differentiated through an implementation
+written with NumPy operations srcad already differentiates (issue #16).
+
+Accepts: nothing; importing registers one entry per function in :data:`COMPOSITES` (made by
+:func:`defcomposite`), mapping the NumPy function to a plain Python function of srcad's
+(:mod:`srcad.rules.composite_stats`, ...) that computes what NumPy computes for every argument
+combination its signature accepts.
+Guarantees: pass 6 (:func:`srcad.passes.ops._call_object`) treats a call of a registered function
+that has no rule as a call of its implementation, exactly as a call of a user's function: srcad
+reads the implementation's source and differentiates it in every mode (reverse, forward,
+Hessian-vector products, complex arguments where the operations it uses take them), and the
+generated code shows it as a callee (``forward_cov``/``backward_cov``). An argument the
+implementation does not take (``out=``, ``np.cov``'s ``dtype=``) makes the call not bind: it is
+refused at the user's line where a gradient must flow through it, and runs as NumPy's own
+function where none does. A rule in :data:`srcad.rules.RULES` always wins over a composite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Composite:
+    """The entry of one NumPy function: its ``implementation`` (a Python function of srcad's, its
+    source read like a user's), the ``name`` tables and messages print, and a ``note`` for
+    docs/rules.md (what the implementation does not take, conventions)."""
+
+    name: str
+    implementation: object
+    note: str = ""
+
+
+COMPOSITES: dict = {}
+
+
+def defcomposite(fn, implementation, note: str = "", name: str | None = None) -> Composite:
+    """Register ``implementation`` as the composite rule of ``fn`` (one entry per function)."""
+    from .registry import qualified
+    entry = Composite(name or qualified(fn), implementation, note)
+    COMPOSITES[fn] = entry
+    return entry
+
+
+def lookup(fn) -> Composite | None:
+    """The composite entry of the object ``fn``, or None."""
+    try:
+        return COMPOSITES.get(fn)
+    except TypeError:  # unhashable callables
+        return None
+
+
+from . import composite_stats  # noqa: E402  (the entries)
+
+__all__ = ["COMPOSITES", "Composite", "defcomposite", "lookup", "composite_stats"]
