@@ -50,6 +50,7 @@ def lookup(fn) -> Composite | None:
         return None
 
 
-from . import composite_stats  # noqa: E402  (the entries)
+from . import composite_stats, composite_linalg, composite_arrays  # noqa: E402  (the entries)
 
-__all__ = ["COMPOSITES", "Composite", "defcomposite", "lookup", "composite_stats"]
+__all__ = ["COMPOSITES", "Composite", "defcomposite", "lookup", "composite_stats", "composite_linalg",
+           "composite_arrays"]
