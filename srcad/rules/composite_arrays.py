@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedOperationError
+from .composite_stats import cast
 from .composites import defcomposite
 from .registry import defnondiff, defrule
 
@@ -128,13 +129,13 @@ def ediff1d(ary, to_end=None, to_begin=None):
         if not np.can_cast(np.asarray(to_begin), dtype, casting="same_kind"):
             raise TypeError("dtype of `to_begin` must be compatible with input `ary` under the "
                             "`same_kind` rule.")
-        parts.append(np.ravel(np.asarray(to_begin, dtype=dtype)))
+        parts.append(np.ravel(cast(to_begin, dtype)))
     parts.append(ary[1:] - ary[:-1])
     if to_end is not None:
         if not np.can_cast(np.asarray(to_end), dtype, casting="same_kind"):
             raise TypeError("dtype of `to_end` must be compatible with input `ary` under the "
                             "`same_kind` rule.")
-        parts.append(np.ravel(np.asarray(to_end, dtype=dtype)))
+        parts.append(np.ravel(cast(to_end, dtype)))
     if len(parts) == 1:
         return parts[0]
     return np.concatenate(parts)
@@ -152,7 +153,7 @@ def delete(arr, obj, axis=None):
 def insert(arr, obj, values, axis=None):
     arr = np.asarray(arr)
     values = np.asarray(values)
-    pool = np.concatenate((np.ravel(arr), np.ravel(values).astype(arr.dtype)))
+    pool = np.concatenate((np.ravel(arr), np.ravel(cast(values, arr.dtype))))
     return np.take(pool, insertion_codes(arr, obj, values, axis))
 
 
@@ -186,13 +187,13 @@ def geomspace(start, stop, num=50, endpoint=True, axis=0):
     stop = np.asarray(stop)
     if np.any(start == 0) or np.any(stop == 0):
         raise ValueError("Geometric sequence cannot include zero")
-    dt = np.result_type(start, stop, float(num))
-    start = start.astype(dt)
-    stop = stop.astype(dt)
+    dt = np.result_type(start, stop, float(num), np.float64)
+    start = cast(start, dt)
+    stop = cast(stop, dt)
     out_sign = np.sign(start)
     start = start / out_sign
     stop = stop / out_sign
-    result = logspace(np.log10(start), np.log10(stop), num, endpoint, 10.0).astype(dt)
+    result = cast(logspace(np.log10(start), np.log10(stop), num, endpoint, 10.0), dt)
     if num > 0:
         result[0] = start
         if num > 1:
@@ -302,7 +303,7 @@ def vander(x, N=None, increasing=False):
     if N is None:
         N = len(x)
     dtype = np.promote_types(x.dtype, int)
-    x = x.astype(dtype)
+    x = cast(x, dtype)
     if N == 0:
         return np.zeros((len(x), 0), dtype)
     powers = np.cumprod(np.repeat(x[:, None], N - 1, axis=1), axis=1)

@@ -40,6 +40,15 @@ def nan_mask(a):
 defnondiff(nan_mask)
 
 
+def cast(x, dtype):
+    """``np.asarray(x, dtype=dtype)``, ``x`` itself where it has that type already (no cast: a
+    complex value keeps its gradient)."""
+    x = np.asarray(x)
+    if x.dtype == dtype:
+        return x
+    return x.astype(dtype)
+
+
 def ptp(a, axis=None, keepdims=False):
     return np.max(a, axis=axis, keepdims=keepdims) - np.min(a, axis=axis, keepdims=keepdims)
 
@@ -58,13 +67,13 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         dtype = np.result_type(m, np.float64)
     else:
         dtype = np.result_type(m, y, np.float64)
-    X = np.atleast_2d(np.array(m, dtype=dtype))
+    X = np.atleast_2d(cast(m, dtype))
     if not rowvar and m.ndim != 1:
         X = X.T
     if X.shape[0] == 0:
         return np.array([]).reshape(0, 0)
     if y is not None:
-        y = np.atleast_2d(np.array(y, dtype=dtype))
+        y = np.atleast_2d(cast(y, dtype))
         if not rowvar and y.shape[0] != 1:
             y = y.T
         X = np.concatenate((X, y), axis=0)
@@ -137,7 +146,7 @@ def corrcoef(x, y=None, rowvar=True):
 
 def _divide_by_count(a, b):
     """NumPy's ``_divide_by_count``: ``a / b`` in ``a``'s type."""
-    return (a / b).astype(a.dtype)
+    return cast(a / b, a.dtype)
 
 
 def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False):
@@ -150,7 +159,7 @@ def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False):
     arr = np.where(mask, 0, a)
     cnt = np.sum(~mask, axis=axis, dtype=np.intp, keepdims=True)
     avg = _divide_by_count(np.sum(arr, axis=axis, dtype=dtype, keepdims=True), cnt)
-    arr = (arr - avg).astype(arr.dtype)
+    arr = cast(arr - avg, arr.dtype)
     arr = np.where(mask, 0, arr)
     if np.iscomplexobj(arr):
         sqr = np.real(arr * arr.conj())
