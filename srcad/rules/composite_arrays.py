@@ -20,8 +20,8 @@ import numpy as np
 
 from ..errors import UnsupportedOperationError
 from .composite_stats import cast
-from .composites import defcomposite
-from .registry import defnondiff, defrule
+from .composites import defcomposite, internal
+from .registry import defrule
 
 
 def deleted_positions(n, obj):
@@ -41,7 +41,8 @@ def frexp_exponent(x):
     return np.frexp(x)[1]
 
 
-defnondiff(deleted_positions, insertion_codes, frexp_exponent, np.broadcast_shapes)
+
+internal(nondiff=(deleted_positions, insertion_codes, frexp_exponent))
 
 
 def poly_coefficients(a):
@@ -55,9 +56,9 @@ def poly_coefficients(a):
 
 _TRIMMED = ("no_gradient('np.polymul', 'a1, a2', 'a leading zero coefficient, which NumPy drops: "
             "the length of the result changes there')")
-defrule(poly_coefficients, "a", name="srcad.rules.composite_arrays.poly_coefficients",
-        a=f"g if np.size(ans) == np.size(a) else {_TRIMMED}",
-        jvp={"a": f"t if np.size(ans) == np.size(a) else {_TRIMMED}"})
+internal(defrule(poly_coefficients, "a", name="srcad.runtime.composites.poly_coefficients",
+                 a=f"g if np.size(ans) == np.size(a) else {_TRIMMED}",
+                 jvp={"a": f"t if np.size(ans) == np.size(a) else {_TRIMMED}"}))
 
 
 _POLY1D = ("srcad differentiates NumPy's polynomial functions on arrays of coefficients, not on "
@@ -103,7 +104,7 @@ def broadcast_shape(arrays):
     return np.broadcast_shapes(*[np.shape(a) for a in arrays])
 
 
-defnondiff(broadcast_shape)
+internal(nondiff=(broadcast_shape,))
 
 
 def broadcast_arrays(*args):

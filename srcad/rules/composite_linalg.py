@@ -17,8 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from .composites import defcomposite
-from .registry import defnondiff
+from .composites import defcomposite, internal
 
 
 def chain_order(shapes):
@@ -49,7 +48,7 @@ def moved_axes(n, axes):
     return allaxes
 
 
-defnondiff(chain_order, moved_axes, normalize_axis_tuple)
+internal(nondiff=(chain_order, moved_axes, normalize_axis_tuple))
 
 
 def outer(x1, x2, /):

@@ -18,8 +18,8 @@ import warnings
 
 import numpy as np
 
-from .composites import defcomposite
-from .registry import defnondiff, defrule
+from .composites import defcomposite, internal
+from .registry import defrule
 
 
 def frequency_weights(w):
@@ -27,9 +27,9 @@ def frequency_weights(w):
     return w
 
 
-defrule(frequency_weights, "w", name="srcad.rules.composite_stats.frequency_weights",
-        w="no_gradient('np.cov', 'fweights', 'frequency weights are integers')",
-        jvp={"w": "no_gradient('np.cov', 'fweights', 'frequency weights are integers')"})
+internal(defrule(frequency_weights, "w", name="srcad.runtime.composites.frequency_weights",
+                 w="no_gradient('np.cov', 'fweights', 'frequency weights are integers')",
+                 jvp={"w": "no_gradient('np.cov', 'fweights', 'frequency weights are integers')"}))
 
 
 def nan_mask(a):
@@ -37,7 +37,7 @@ def nan_mask(a):
     return np.isnan(a) if issubclass(a.dtype.type, np.inexact) else None
 
 
-defnondiff(nan_mask)
+internal(nondiff=(nan_mask,))
 
 
 def cast(x, dtype):

@@ -42,6 +42,19 @@ def defcomposite(fn, implementation, note: str = "", name: str | None = None) ->
     return entry
 
 
+def internal(rule=None, nondiff=()):
+    """``rule`` (made by :func:`~srcad.rules.registry.defrule` for a function an implementation
+    calls, not a NumPy function: ``frequency_weights``) registered as a helper's rule: named
+    ``srcad.runtime.composites.*``, tested through the composites that call it, not in the
+    table of docs/rules.md; ``nondiff``: such functions whose results carry no gradient
+    (``nan_mask``)."""
+    from .registry import RULES, Rule, RuleOrigin, qualified
+    for fn in [f for f, r in RULES.items() if r is rule]:
+        RULES[fn] = dataclasses.replace(rule, origin=RuleOrigin.HELPER)
+    for fn in nondiff:
+        RULES[fn] = Rule(qualified(fn), origin=RuleOrigin.HELPER)
+
+
 def lookup(fn) -> Composite | None:
     """The composite entry of the object ``fn``, or None."""
     try:
@@ -52,5 +65,5 @@ def lookup(fn) -> Composite | None:
 
 from . import composite_stats, composite_linalg, composite_arrays  # noqa: E402  (the entries)
 
-__all__ = ["COMPOSITES", "Composite", "defcomposite", "lookup", "composite_stats", "composite_linalg",
+__all__ = ["COMPOSITES", "Composite", "defcomposite", "internal", "lookup", "composite_stats", "composite_linalg",
            "composite_arrays"]

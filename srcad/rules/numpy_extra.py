@@ -26,6 +26,6 @@ RULES[np.linalg.tensordot] = RULES[np.tensordot]
 
 defnondiff(np.around, np.spacing, np.gcd, np.lcm, np.left_shift, np.right_shift,
            np.bitwise_left_shift, np.bitwise_right_shift, np.bitwise_count,
-           np.linalg.matrix_rank)
+           np.linalg.matrix_rank, np.broadcast_shapes)
 defnondiff(np.tri, np.tril_indices_from, np.triu_indices_from, np.diag_indices_from, np.hamming,
            np.hanning, np.blackman, np.bartlett, fresh=True)
