@@ -56,7 +56,7 @@ def poly_coefficients(a):
 
 _TRIMMED = ("no_gradient('np.polymul', 'a1, a2', 'a leading zero coefficient, which NumPy drops: "
             "the length of the result changes there')")
-internal(defrule(poly_coefficients, "a", name="srcad.runtime.composites.poly_coefficients",
+internal(defrule(poly_coefficients, "a", name="srcad.rules.composites.poly_coefficients",
                  a=f"g if np.size(ans) == np.size(a) else {_TRIMMED}",
                  jvp={"a": f"t if np.size(ans) == np.size(a) else {_TRIMMED}"}))
 

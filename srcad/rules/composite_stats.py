@@ -27,7 +27,7 @@ def frequency_weights(w):
     return w
 
 
-internal(defrule(frequency_weights, "w", name="srcad.runtime.composites.frequency_weights",
+internal(defrule(frequency_weights, "w", name="srcad.rules.composites.frequency_weights",
                  w="no_gradient('np.cov', 'fweights', 'frequency weights are integers')",
                  jvp={"w": "no_gradient('np.cov', 'fweights', 'frequency weights are integers')"}))
 

@@ -45,7 +45,7 @@ def defcomposite(fn, implementation, note: str = "", name: str | None = None) ->
 def internal(rule=None, nondiff=()):
     """``rule`` (made by :func:`~srcad.rules.registry.defrule` for a function an implementation
     calls, not a NumPy function: ``frequency_weights``) registered as a helper's rule: named
-    ``srcad.runtime.composites.*``, tested through the composites that call it, not in the
+    ``srcad.rules.composites.*``, tested through the composites that call it, not in the
     table of docs/rules.md; ``nondiff``: such functions whose results carry no gradient
     (``nan_mask``)."""
     from .registry import RULES, Rule, RuleOrigin, qualified
