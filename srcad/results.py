@@ -49,23 +49,25 @@ class Transformed:
 
     def locate(self, traceback) -> Location | None:
         """The user's line behind the innermost generated line in ``traceback``: the ``# line N``
-        comment above it names the line of the function it was generated from."""
-        found = None
+        comment above it names the line of the function it was generated from (a line of a
+        composite rule's implementation, :mod:`srcad.rules.composites`: the line calling it)."""
+        found = []
         while traceback is not None:
             code = traceback.tb_frame.f_code
             if code.co_filename == self.filename and code.co_name in self.files:
-                found = (code.co_name, traceback.tb_lineno)
+                found.append((code.co_name, traceback.tb_lineno))
             traceback = traceback.tb_next
-        if found is None:
+        for name, lineno in reversed(found):
+            if _in_rules(self.files[name]):
+                continue
+            lines = linecache.getlines(self.filename)
+            for k in range(lineno - 1, -1, -1):
+                text = lines[k].strip()
+                if text.startswith("# line "):
+                    return Location(self.files[name], int(text[7:].split(":")[0]), 0)
+                if text.startswith("def "):
+                    break
             return None
-        name, lineno = found
-        lines = linecache.getlines(self.filename)
-        for k in range(lineno - 1, -1, -1):
-            text = lines[k].strip()
-            if text.startswith("# line "):
-                return Location(self.files[name], int(text[7:].split(":")[0]), 0)
-            if text.startswith("def "):
-                break
         return None
 
 
@@ -318,16 +320,30 @@ def user_location(location):
 def located_error(exc):
     """A :class:`~srcad.errors.SrcadError` raised without a location by a runtime helper, in code
     srcad generated: the same error at the user's line behind the innermost generated frame of its
-    traceback (:func:`user_location`); None where that cannot be found (raise ``exc`` as it is)."""
+    traceback (:func:`user_location`) -- skipping the frames generated from the implementation of
+    a composite rule (its caller's line is the user's); None where that cannot be found (raise
+    ``exc`` as it is)."""
     if getattr(exc, "location", True) is not None:
         return None
-    found, tb = None, exc.__traceback__
+    found, tb = [], exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.startswith("<srcad "):
-            found = Location(filename, tb.tb_lineno, 0)
+            found.append(Location(filename, tb.tb_lineno, 0))
         tb = tb.tb_next
-    location = user_location(found) if found is not None else None
-    if location is None or location.filename.startswith("<srcad "):
-        return None
-    return type(exc)(exc.message, location, exc.hint).with_traceback(exc.__traceback__)
+    for place in reversed(found):  # (a line of a composite rule's implementation: its caller's)
+        location = user_location(place)
+        if location is None or location.filename.startswith("<srcad "):
+            return None
+        if not _in_rules(location.filename):
+            return type(exc)(exc.message, location, exc.hint).with_traceback(exc.__traceback__)
+    return None
+
+
+_RULES_DIRECTORY = os.path.join(os.path.dirname(os.path.realpath(__file__)), "rules") + os.sep
+
+
+def _in_rules(filename) -> bool:
+    """Whether ``filename`` is a module of :mod:`srcad.rules` (the implementations of the
+    composite rules, :mod:`srcad.rules.composites`, whose errors belong to the user's call)."""
+    return os.path.realpath(filename).startswith(_RULES_DIRECTORY)

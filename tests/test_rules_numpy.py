@@ -118,6 +118,9 @@ CASES = {
     np.hsplit: [("np.hsplit(x, 2)[1]", [mat(2, 4)])],
     np.vsplit: [("np.vsplit(x, [1])[1]", [mat(3, 2)])],
     np.dsplit: [("np.dsplit(x, 2)[0]", [mat(1, 2, 4)])],
+    # srcad/rules/numpy_extra.py (more cases, and the composites: tests/test_rules_composites.py)
+    np.ldexp: [("np.ldexp(x, np.array([1, -2, 3]))", [mat(2, 3)])],
+    np.nextafter: [("np.nextafter(x, y)", [mat(4), mat(4)])],
     np.meshgrid: [("np.meshgrid(x, y, indexing='ij')[0] * np.meshgrid(x, y)[1].T", [mat(3), mat(2)])],
     np.copy: [("np.copy(x) * x", [mat(3)]), ("x.copy()", [mat(2, 2)])],
     np.array: [("np.array([x, y * 2.0, x * y])", [scalar(), scalar()]),
@@ -272,7 +275,8 @@ def test_every_rule_is_tested():
     covered.add(id(rules.RULES[getattr]))  # attributes of objects: tests/test_python_objects.py
     untested = [rule.name for rule in rules.RULES.values()  # built in: not users' srcad.defvjp
                 if rule.differentiable and rule.custom is None and id(rule) not in covered
-                and not rule.name.startswith("srcad.runtime.")]  # helpers: tests/test_forward.py
+                and not rule.name.startswith("srcad.runtime.")  # helpers: tests/test_forward.py
+                and not rule.name.startswith("srcad.rules.composites.")]  # test_rules_composites.py
     assert not untested, f"rules without a test in CASES: {untested}"
 
 

@@ -27,7 +27,7 @@ import gast
 import numpy as np
 
 from .. import rules
-from ..rules import python as python_rules
+from ..rules import composites, python as python_rules
 from ..rules.custom import checkpoint, custom_vjp
 from ..errors import Location, NoGradientRuleError
 from ..runtime.instances import build
@@ -308,9 +308,10 @@ def _load(name):
 
 
 def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
-    """A call to a known object: its rule if it has one, else its source if it is a Python
-    function of the user's (a custom_vjp without a VJP yet counts as its function); a function
-    of an installed library without a rule is refused (:func:`~.user_calls.library_function`)."""
+    """A call to a known object: its rule if it has one, else its composite rule's implementation
+    (:mod:`srcad.rules.composites`), else its source if it is a Python function of the user's (a
+    custom_vjp without a VJP yet counts as its function); a function of an installed library
+    without a rule is refused (:func:`~.user_calls.library_function`)."""
     if obj is build:  # an object built by its __init__ (srcad.passes.constructors)
         return user_calls.initializer_call(targets, node, keywords, parsed, locals_)
     derived_rule = getattr(obj, "_srcad_rule", None)  # a call to srcad.grad(f) (api.Derived)
@@ -321,6 +322,9 @@ def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
         if op.kind is OpKind.CALL:
             op.recompute = True
         return op
+    composite = composites.lookup(obj) if rules.lookup(obj) is None else None
+    if composite is not None:  # a NumPy function differentiated through srcad's implementation
+        return user_calls.composite_call(targets, composite, node, keywords, what, parsed, locals_)
     if rules.lookup(obj) is None and isinstance(obj, custom_vjp):
         obj = obj.fn  # no VJP given yet: differentiate its source
     if rules.lookup(obj) is None and isinstance(obj, types.FunctionType):

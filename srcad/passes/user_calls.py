@@ -3,7 +3,8 @@
 what its ``*args`` and ``**kwargs`` get, and the functions and objects it is specialized on), or
 ``UNKNOWN`` where the arguments do not bind (refused if a gradient flows). A function of an
 installed library (:func:`library_function`: its code lies in ``site-packages``) is never read:
-without a rule, its call is refused at the user's line.
+without a rule, its call is refused at the user's line. A NumPy function with a composite rule
+(:mod:`srcad.rules.composites`) is a call of srcad's implementation of it (:func:`composite_call`).
 """
 
 from __future__ import annotations
@@ -115,6 +116,19 @@ def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:
                             extra if has_varargs else None,  # how many its *args gets
                             keywords, tuple(held))  # what **kwargs gets; the objects passed
     return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
+
+
+def composite_call(targets, composite, node, keywords, what, parsed, locals_) -> _ops.Op:
+    """A call of a NumPy function with a composite rule (:mod:`srcad.rules.composites`): a call of
+    its implementation, as :func:`user_call`; where the arguments do not bind (an argument the
+    implementation does not take), ``UNKNOWN`` saying so (refused if a gradient flows)."""
+    op = user_call(targets, composite.implementation, node, keywords, what, parsed, locals_)
+    if op.kind is _ops.OpKind.UNKNOWN:
+        op.reason = (f"srcad differentiates {composite.name} through its own implementation, "
+                     f"which does not take these arguments ({op.reason.split(': ', 1)[-1]})")
+        op.hint = ("leave the argument out, or wrap the value in srcad.stop_gradient if no "
+                   "gradient should flow (docs/rules.md, composite rules)")
+    return op
 
 
 def initializer_call(targets, node, keywords, parsed, locals_) -> _ops.Op:

@@ -39,6 +39,8 @@ from . import pymath, elementwise, reductions, shape, linalg, python, writes
 from . import numpy_more  # more of NumPy (issue #16)
 from .nondiff import stop_gradient
 from . import fft  # np.fft, complex parts, np.sign (after nondiff)
+from . import numpy_extra  # more of NumPy: ldexp, nextafter, aliases, no-gradient functions
+from . import composites  # NumPy functions differentiated through an implementation (issue #16)
 from . import scipy_rules  # registered once SciPy is imported (importing srcad does not)
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
 from .coverage import coverage_markdown, modes, second_order_gaps
@@ -47,7 +49,7 @@ from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, c
 
 __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes", "fft",
-    "scipy_rules", "numpy_more",
+    "scipy_rules", "numpy_more", "numpy_extra", "composites",
     "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
     "complex_mode", "coverage_markdown", "modes", "second_order_gaps", "defnondiff", "defrule",

@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import builtins
 
+import numpy as np
+
 from . import registry
 from .helpers import TEMPLATE_NAMESPACE
 from .methods import ATTRIBUTES, METHODS, NONDIFF_ATTRIBUTES
@@ -122,6 +124,17 @@ def _entries(scipy: bool) -> list:
     return entries
 
 
+def _shown(fn) -> str:
+    """The name of ``fn`` in the table: :func:`qualified`, with ``np.linalg``'s and ``np.fft``'s
+    functions under their module (``numpy.linalg.matmul`` beside ``numpy.matmul``)."""
+    name = getattr(fn, "__name__", None)
+    for module in ("linalg", "fft"):
+        if name and getattr(getattr(np, module), name, None) is fn and getattr(np, name, None) \
+                is not fn:
+            return f"numpy.{module}.{name}"
+    return qualified(fn)
+
+
 def coverage_markdown(scipy: bool = False) -> str:
     """The rule table as Markdown (docs/rules.md embeds it; a test keeps the two in step).
     ``scipy``: the table of the optional SciPy rules instead (registered here if SciPy is
@@ -132,7 +145,7 @@ def coverage_markdown(scipy: bool = False) -> str:
             "| VJP template(s) | JVP template(s) |", "|---|---|---|---|---|---|---|---|"]
     nondiff = []
     for rule, fns in _entries(scipy):
-        names = ", ".join(f"`{rule.name if scipy else qualified(f)}`" for f in fns)
+        names = ", ".join(dict.fromkeys(f"`{rule.name if scipy else _shown(f)}`" for f in fns))
         if not rule.differentiable:
             nondiff.append(names)
             continue
@@ -151,4 +164,19 @@ def coverage_markdown(scipy: bool = False) -> str:
     return "\n".join(rows) + (
         f"\n\nArray methods and attributes use the rule of the matching function: {methods}.\n"
         f"\nNo gradient (the result is treated as a constant): {', '.join(nondiff)}; "
-        f"attributes {', '.join(f'`x.{a}`' for a in sorted(NONDIFF_ATTRIBUTES))}.\n")
+        f"attributes {', '.join(f'`x.{a}`' for a in sorted(NONDIFF_ATTRIBUTES))}.\n"
+        + composites_markdown())
+
+
+def composites_markdown() -> str:
+    """The table of the composite rules (:mod:`srcad.rules.composites`): each function, the
+    implementation srcad differentiates, and what it does not take."""
+    from .composites import COMPOSITES
+    rows = ["", "Composite rules (differentiated through srcad's implementation, in every mode: "
+            "reverse, forward, second order, and complex values where the operations it uses "
+            "take them):", "", "| function | implementation | not taken, conventions |",
+            "|---|---|---|"]
+    for fn, entry in COMPOSITES.items():
+        impl = entry.implementation
+        rows.append(f"| `{entry.name}` | `{impl.__module__}.{impl.__name__}` | {entry.note} |")
+    return "\n".join(rows) + "\n"
