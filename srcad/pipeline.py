@@ -48,6 +48,7 @@ from .passes.forward import forward
 from .passes.load import Entry, FunctionRef, load, unique_name
 from .passes.parse import ExtraArgument, Specialization, parse
 from .passes.reverse import Options, reverse
+from .passes.value_kinds import describe as describe_kinds
 from .printer import Pass
 from .results import (Guard, PerFunction, Transformed, has_varargs, positional, source_is_current,
                       user_location)
@@ -129,7 +130,7 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, s
     program.assumptions += a.parsed.assumptions
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
-    facts = shapes.analyze(a.normalized, a.ops)                                # pass 9
+    facts = shapes.analyze(a.normalized, a.ops, static.values if static else ())  # pass 9
     _after_analysis(Pass.SHAPES, a, shapes.describe(facts, a.ops))
     generated = reverse(a.parsed, a.normalized, a.ops, a.activity, a.wrt, a.namer,  # pass 10
                         a.helpers, program.callee, guards, facts, name=name,
@@ -227,6 +228,14 @@ def _chosen(fun, params, positions, what: str) -> list:
     return [params[k] for k in positions]
 
 
+def _assumed(static) -> str:
+    """The header line of a transformation specialized on the kinds of the numbers and arrays
+    passed (:mod:`srcad.passes.value_kinds`): what it assumed ("" for the general code)."""
+    if not static.values:
+        return ""
+    return f"\nspecialized for: {describe_kinds(static.values)}"
+
+
 def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
     """Passes 12 and 13, emit and load: ``(text, {name: compiled function}, file name)``, the file
     name ``filename`` made unique to the text (see :func:`srcad.passes.load.unique_name`)."""
@@ -261,6 +270,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
               f"returns ({out}, gradient)")
     if len(program.generated) > 1:
         header += "\nfollowed by a forward/backward pair for each function it calls"
+    header += _assumed(static)
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
     text, functions, filename = emit_and_load(_main_first(program), header, filename,
@@ -270,13 +280,14 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
                        params, files, program.entries, main, _guard(program))
 
 
-def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args, kwargs
-                         ) -> Transformed:
+def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args=None, kwargs=None,
+                         basis=None) -> Transformed:
     """``grad(inner)`` for a derived function ``inner`` whose value is a scalar derivative: forward
     mode over the code generated for ``inner`` (one JVP per argument asked for, along a unit
     tangent), wrapped in a generated function that returns ``(value, derivative)`` like every
-    gradient function. The wrapper is plain generated Python too, so grad can be applied again."""
-    t = inner.transformed(args, kwargs)
+    gradient function. The wrapper is plain generated Python too, so grad can be applied again.
+    ``basis``: the transformation of ``inner`` to build on (None: the one for ``args``)."""
+    t = basis if basis is not None else inner.transformed(args, kwargs)
     target = t.function
     signature = inspect.signature(target)
     if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
@@ -346,7 +357,7 @@ def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
               f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "
-              "gradients")
+              "gradients") + _assumed(static)
     first = len(program.generated) - 2  # the pair of fun itself was added last
     functions = program.generated[first:] + program.generated[:first]
     filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"

@@ -245,7 +245,10 @@ def test_a_debugger_sees_every_generated_line():
     import linecache
 
     derived = srcad.grad(corpus.logistic_loss)
-    transformed = derived.transformed()
+    w = np.zeros(3)
+    X = np.ones((4, 3))
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    transformed = derived.transformed((w, X, y))  # (the one the call runs: of these kinds)
     seen = []
 
     def tracer(frame, event, arg):
@@ -255,9 +258,6 @@ def test_a_debugger_sees_every_generated_line():
             return tracer
         return None
 
-    w = np.zeros(3)
-    X = np.ones((4, 3))
-    y = np.array([0.0, 1.0, 1.0, 0.0])
     sys.settrace(tracer)
     try:
         derived(w, X, y)

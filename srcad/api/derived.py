@@ -12,8 +12,9 @@ JAX, only ``loss`` seeded); an error met in generated
 code names the user's line (a non-scalar output, the ``return`` the call took).
 
 Transformation is lazy: on the first call (or on ``srcad.source``), once per *static key*, i.e. per
-distinct set of functions passed for parameters the body calls (``act(x)`` with ``act=np.tanh``)
-and per number of ``*args``. A derived function differentiates the function as it is *now*: each
+distinct set of functions passed for parameters the body calls (``act(x)`` with ``act=np.tanh``),
+per number of ``*args`` and (``specialize=True``, the default) per kind of the numbers and arrays
+passed (:mod:`srcad.passes.value_kinds`; :meth:`Derived.general` gives the code without them). A derived function differentiates the function as it is *now*: each
 call checks, by identity, what the transformation assumed (:class:`~srcad.results.Guard`: the
 user functions' code and defaults, the functions their global names and closure cells held) and
 transforms again if any changed (a helper redefined in a later notebook cell, an activation
@@ -39,6 +40,7 @@ Two derived functions can therefore be transformed at once from different thread
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -101,6 +103,7 @@ class Derived(Generic[P]):
         self._lock = threading.Lock()
         self._cache: Any = Bounded()  # static key -> Transformed (see transformed), the 64 latest
         self._last: Transformed | None = None  # the transformation used most recently
+        self._last_key: Specialization | None = None  # and its static key
         self._rule: Any = None  # see _srcad_rule
         self._gradients_by_positions: Any = Bounded()  # see _hessian_vector_vjp
         self._original: AnyFunction = fun
@@ -119,34 +122,47 @@ class Derived(Generic[P]):
                     kwargs: dict[str, Any] | None = None) -> Transformed:
         """The transformation for these arguments of the function (the bound ones included; none
         given: the bound ones alone): one per distinct set of functions passed for parameters the
-        body calls (``act(x)`` with ``act=np.tanh``) and of classes of the objects passed (see
+        body calls (``act(x)`` with ``act=np.tanh``), of classes of the objects passed and (with
+        ``specialize``, the default) of kinds of the numbers and arrays passed (see
         :mod:`srcad.api.specialize`), made once each."""
         if args is None:
             args, kwargs = self.bound.args, {**self.bound.kwargs, **(kwargs or {})}
         key = self._static_key(args, kwargs or {})
-        t = self._current(self._cache.get(key), args, kwargs)
+        t = self.for_key(key)
+        self._last, self._last_key = t, key
+        return t
+
+    def for_key(self, key: Specialization) -> Transformed:
+        """The transformation for the static key ``key`` (made now if there is none, or if what
+        it was made from changed)."""
+        t = self._current(self._cache.get(key), key)
         if t is None:
             with self._lock:
-                t = self._current(self._cache.get(key), args, kwargs)
+                t = self._current(self._cache.get(key), key)
                 if t is None and isinstance(self.fun, Derived):
                     t = transform_derivative(self.fun, self.positions, self.argnums_is_tuple,
-                                             args, kwargs or {})
+                                             basis=self.fun.for_key(key))
                     self._cache[key] = t
                 elif t is None:
                     t = pipeline.transform(self.fun, self.positions, self.argnums_is_tuple,
                                            key, self.options)
                     self._cache[key] = t
-        self._last = t
         return t
 
-    def _current(self, t: Transformed | None, args: tuple[Any, ...],
-                 kwargs: dict[str, Any] | None) -> Transformed | None:
+    def general(self) -> Transformed:
+        """The transformation of the latest call (or of none) without the kinds of its numbers and
+        arrays: the general code, right for arguments of any kind (what ``srcad.export`` writes)."""
+        key = self._last_key if self._last_key is not None \
+            else self._static_key(self.bound.args, dict(self.bound.kwargs))
+        return self.for_key(dataclasses.replace(key, values=()))
+
+    def _current(self, t: Transformed | None, key: Specialization) -> Transformed | None:
         """``t`` if what it was made from is unchanged (see :class:`~srcad.results.Guard`), else
         None: a function it resolved by name rebound, defaults replaced, a module reloaded, or
         (a derivative of a derivative) the inner derived function transformed again."""
         if t is None or not t.current():
             return None
-        if t.basis is not None and self.fun.transformed(args, kwargs) is not t.basis:
+        if t.basis is not None and self.fun.for_key(key) is not t.basis:
             return None
         return t
 
@@ -159,7 +175,7 @@ class Derived(Generic[P]):
         :mod:`srcad.api.specialize`); a derivative of a derivative: its inner function's."""
         if isinstance(self.fun, Derived):
             return self.fun._static_key(args, kwargs)
-        return specialization(self.fun, args, kwargs)
+        return specialization(self.fun, args, kwargs, self.options.specialize)
 
     # ---- calling --------------------------------------------------------------------------------
 

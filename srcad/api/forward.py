@@ -176,17 +176,18 @@ def _require_one_argnum(what: str, argnums: Any) -> None:
         raise SrcadError(f"srcad.{what} takes one argument number (argnums=int)")
 
 
-def hvp(fun: AnyFunction, argnums: int = 0) -> Callable[..., Any]:
+def hvp(fun: AnyFunction, argnums: int = 0, *, specialize: bool = True) -> Callable[..., Any]:
     """``hvp(fun)(*args, v)``: the Hessian of scalar ``fun`` (with respect to argument
     ``argnums``) times ``v``, as forward mode over the generated gradient: one JVP of the gradient
-    code, never forming the Hessian. Costs a small multiple of one gradient."""
-    return _hvp(fun, argnums)
+    code, never forming the Hessian. Costs a small multiple of one gradient. ``specialize``: that
+    of the gradient code (see :func:`srcad.grad`)."""
+    return _hvp(fun, argnums, specialize)
 
 
-def _hvp(fun: AnyFunction, argnums: int) -> Made:
+def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True) -> Made:
     """:func:`hvp`, as the :class:`Made` function :func:`hessian` reads the code of."""
     _require_one_argnum("hvp", argnums)
-    g = grad(fun, argnums)
+    g = grad(fun, argnums, specialize=specialize)
 
     def product(*args: Any) -> Any:
         if len(args) < 2:

@@ -24,32 +24,38 @@ _DOC_KEYWORDS = """
     ``unbroadcast``; ``in_place=False`` never updates gradient buffers in place;
     ``holomorphic=True``: ``fun`` is a holomorphic function of complex arguments with a complex
     value, and the result is its complex derivative f'(z) (checked at each call: a function that
-    is not holomorphic there is refused; see docs/complex.md)."""
+    is not holomorphic there is refused; see docs/complex.md). ``specialize=True`` (the default)
+    transforms once per kind of the numbers and arrays passed (a Python ``float``, an ``int``, a
+    NumPy scalar, an array's dtype and number of dimensions, which arrays share a shape), so
+    ``unbroadcast`` and ``zeros_like`` go where the kinds prove them needless; ``specialize=False``
+    makes one general transformation, right for arguments of every kind."""
 
 
 def _options(has_aux: bool, debug_nans: bool, optimize: bool, shapes: bool,
-             in_place: bool) -> Options:
+             in_place: bool, specialize: bool = True) -> Options:
     """The keywords of :func:`grad` and :func:`value_and_grad` as one :class:`Options`."""
     return Options(optimize=optimize, debug_nans=debug_nans, shapes=optimize and shapes,
-                   in_place=optimize and in_place, has_aux=bool(has_aux))
+                   in_place=optimize and in_place, has_aux=bool(has_aux),
+                   specialize=bool(specialize))
 
 
 @overload
 def grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
          debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-         in_place: bool = True, holomorphic: bool = False) -> Derived[P]: ...
+         in_place: bool = True, holomorphic: bool = False,
+         specialize: bool = True) -> Derived[P]: ...
 
 
 @overload
 def grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
          debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-         in_place: bool = True, holomorphic: bool = False
+         in_place: bool = True, holomorphic: bool = False, specialize: bool = True
          ) -> Callable[[Callable[P, Any]], Derived[P]]: ...
 
 
 def grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
          debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-         in_place: bool = True, holomorphic: bool = False
+         in_place: bool = True, holomorphic: bool = False, specialize: bool = True
          ) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
     """The gradient of scalar-valued ``fun`` with respect to positional argument(s) ``argnums``.
 
@@ -59,7 +65,7 @@ def grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, 
     ``loss`` is differentiated and the result is ``(gradient, aux)``, aux as ``fun`` returned it
     (JAX's convention).
     """
-    options = _options(has_aux, debug_nans, optimize, shapes, in_place)
+    options = _options(has_aux, debug_nans, optimize, shapes, in_place, specialize)
     kind = _kind(holomorphic)
     if fun is None:
         return lambda f: kind(f, argnums, with_value=False, options=options)
@@ -69,24 +75,25 @@ def grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, 
 @overload
 def value_and_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
                    debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-                   in_place: bool = True, holomorphic: bool = False) -> Derived[P]: ...
+                   in_place: bool = True, holomorphic: bool = False,
+         specialize: bool = True) -> Derived[P]: ...
 
 
 @overload
 def value_and_grad(fun: None = None, argnums: int | Sequence[int] = 0, *, has_aux: bool = False,
                    debug_nans: bool = False, optimize: bool = True, shapes: bool = True,
-                   in_place: bool = True, holomorphic: bool = False
+                   in_place: bool = True, holomorphic: bool = False, specialize: bool = True
                    ) -> Callable[[Callable[P, Any]], Derived[P]]: ...
 
 
 def value_and_grad(fun: Callable[P, Any] | None = None, argnums: int | Sequence[int] = 0, *,
                    has_aux: bool = False, debug_nans: bool = False, optimize: bool = True,
-                   shapes: bool = True, in_place: bool = True, holomorphic: bool = False
-                   ) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
+                   shapes: bool = True, in_place: bool = True, holomorphic: bool = False,
+                   specialize: bool = True) -> Derived[P] | Callable[[Callable[P, Any]], Derived[P]]:
     """Like :func:`grad`, but the derived function returns ``(value, gradient)`` (with
     ``has_aux=True``: ``((loss, aux), gradient)``, as JAX does).
     """
-    options = _options(has_aux, debug_nans, optimize, shapes, in_place)
+    options = _options(has_aux, debug_nans, optimize, shapes, in_place, specialize)
     kind = _kind(holomorphic)
     if fun is None:
         return lambda f: kind(f, argnums, with_value=True, options=options)

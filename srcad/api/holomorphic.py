@@ -46,9 +46,10 @@ class Holomorphic(Derived):  # type: ignore[type-arg]
                                       "holomorphic=True for a real argument")
         fun = self.bound.function
         if self.has_aux:
-            value, vjp_fn, aux = vjp(fun, *args, has_aux=True)
+            value, vjp_fn, aux = vjp(fun, *args, has_aux=True,
+                                     specialize=self.options.specialize)
         else:
-            value, vjp_fn = vjp(fun, *args)
+            value, vjp_fn = vjp(fun, *args, specialize=self.options.specialize)
         self._source = vjp_fn.source
         if np.ndim(value) != 0 or not np.iscomplexobj(value) or isinstance(value, (tuple, list)):
             raise SrcadError(

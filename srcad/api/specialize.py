@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.kinds import DATA, NONE, Instance, kind_of
 from ..passes.parse import ExtraArgument, Specialization, parse
+from ..passes.value_kinds import value_kinds
 from ..results import Bounded
 
 _lock = threading.Lock()
@@ -34,12 +35,14 @@ _called: Bounded = Bounded(256)  # code object -> (called parameters, parameter 
 #                                   count, names that bind by keyword)
 
 
-def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Specialization:
+def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
+                   kinds: bool = False) -> Specialization:
     """See the module docstring; ``Specialization()`` for what srcad cannot read (its parse
     reports the error when the transformation is made)."""
     if not isinstance(fun, types.FunctionType):
         return Specialization()
     called, params, named, by_name = _read(fun)
+    values = _values(fun, params, named, args, kwargs) if kinds else ()
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
     defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves
@@ -47,7 +50,7 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Spe
     mappings = tuple(name for k, name in enumerate(params) if isinstance(
         args[k] if k < len(args) and k < named else kwargs.get(name, defaults.get(name)), dict))
     if not called and not varargs and not varkeywords and not objects and not mappings:
-        return Specialization()
+        return Specialization(values=values) if values else Specialization()
     extra = max(len(args) - named, 0) if varargs else None
     keywords = tuple(k for k in kwargs if k not in by_name) if varkeywords and kwargs else None
     functions = []
@@ -57,7 +60,25 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any]) -> Spe
         if (callable(value) or isinstance(value, types.ModuleType)) \
                 and not isinstance(dict(objects).get(name), Instance):
             functions.append((name, value))
-    return Specialization(tuple(functions), extra, keywords, objects, mappings)
+    return Specialization(tuple(functions), extra, keywords, objects, mappings, values=values)
+
+
+def _values(fun: types.FunctionType, params: list[str], named: int, args: Sequence[Any],
+            kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """The kinds of the numbers and arrays the named parameters get (given, or their defaults)."""
+    code = fun.__code__
+    plain = params[:named] + list(code.co_varnames[code.co_argcount:code.co_argcount
+                                                   + code.co_kwonlyargcount])
+    defaults = _defaults(fun, params, named, args, kwargs)
+    missing = object()
+    given = []
+    for k, name in enumerate(plain):
+        value = args[k] if k < named and k < len(args) else kwargs.get(
+            name, defaults.get(name, missing))
+        if value is not missing:
+            given.append((name, value))
+    found: tuple[Any, ...] = value_kinds(given)
+    return found
 
 
 def _defaults(fun: types.FunctionType, params: list[str], named: int, args: Sequence[Any],

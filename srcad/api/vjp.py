@@ -98,23 +98,24 @@ def _copied(value: Any) -> Any:
 
 
 @overload
-def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[False] = False
-        ) -> tuple[Any, VJPFunction]: ...
+def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[False] = False,
+        specialize: bool = True) -> tuple[Any, VJPFunction]: ...
 
 
 @overload
-def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[True]
-        ) -> tuple[Any, VJPFunction, Any]: ...
+def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[True],
+        specialize: bool = True) -> tuple[Any, VJPFunction, Any]: ...
 
 
-def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False
+def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool = True
         ) -> tuple[Any, VJPFunction] | tuple[Any, VJPFunction, Any]:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
     ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
     sweep runs once; ``vjp_fn`` reuses what it saved. The output returned is a copy (the backward
     restores arrays written in place, which the output may hold). ``has_aux=True``: ``fun`` returns
     ``(out, aux)``; the result is ``(out, vjp_fn, aux)``, ``vjp_fn`` taking a cotangent of ``out``
-    alone (aux gets none), as in JAX."""
+    alone (aux gets none), as in JAX. ``specialize=False``: the general code, not specialized on
+    the kinds of the numbers and arrays passed (see :func:`srcad.grad`)."""
     if isinstance(fun, Derived):
         raise SrcadError(f"srcad.vjp/jacrev of {fun!r}: reverse mode over a derivative is not "
                          "supported", hint="use forward mode over it: srcad.jvp, srcad.jacfwd"
@@ -125,7 +126,8 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False
     args, kwargs = bound.call_args(primals, {})
     refuse_foreign_arrays(args, kwargs, range(len(bound.args), len(args)))
     forward, backward, text = vjp_transform(bound.function, len(args), len(bound.args),
-                                            specialization(bound.function, args, kwargs))
+                                            specialization(bound.function, args, kwargs,
+                                                           specialize))
     try:
         out, saved = forward(*args, **kwargs)
     except SrcadError as exc:  # raised by a runtime helper: at the user's line

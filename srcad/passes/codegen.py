@@ -46,13 +46,16 @@ class Options:
     with it the saves that only fed it); ``in_place``: change the gradient buffers the generated code
     owns in place (:mod:`srcad.passes.inplace`: sums, rows zeroed and added to); ``debug_nans``: check every adjoint for NaN and inf as it is
     computed, naming the user's line; ``has_aux``: the function returns ``(loss, aux)`` and only
-    ``loss`` is differentiated (the seed is ``seed_aux``: 1 for ``loss``, zeros for ``aux``)."""
+    ``loss`` is differentiated (the seed is ``seed_aux``: 1 for ``loss``, zeros for ``aux``);
+    ``specialize``: transform once per kind of the numbers and arrays passed
+    (:mod:`srcad.passes.value_kinds`), which lets :mod:`srcad.passes.shapes` prove more."""
 
     optimize: bool = True
     debug_nans: bool = False
     shapes: bool = True
     in_place: bool = True
     has_aux: bool = False
+    specialize: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

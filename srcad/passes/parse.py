@@ -143,7 +143,9 @@ class Specialization:
     ``mappings``, the parameters the body iterates itself (``for k in params``) that hold a dict
     (a loop over a dict's keys is another loop than one over a sequence's items); and
     ``initializer``, for a class's ``__init__`` called to build an object of that class (see
-    :mod:`srcad.passes.constructors`). Hashable: a key of the caches of transformations."""
+    :mod:`srcad.passes.constructors`); and ``values``, the kinds of the numbers and arrays passed,
+    as ``(parameter, kind)`` pairs (:mod:`srcad.passes.value_kinds`; empty: the general code).
+    Hashable: a key of the caches of transformations."""
 
     functions: tuple = ()
     extra_arguments: int | None = None
@@ -151,6 +153,7 @@ class Specialization:
     objects: tuple = ()  # (parameter, kind) for parameters holding objects (srcad.passes.kinds)
     mappings: tuple = ()  # the parameters that hold a dict at the call
     initializer: type | None = None  # '__init__' read as building this class (passes.constructors)
+    values: tuple = ()  # (parameter, ValueKind) of the numbers and arrays (passes.value_kinds)
 
 
 @dataclasses.dataclass

@@ -17,11 +17,23 @@ associative, commutative and idempotent, so equal sets mean equal shapes. The an
 per variable and flow-insensitive: a variable assigned in several places keeps a set only if every
 assignment gives the same one, assuming the same of the others (an optimistic fixed point, which
 is sound by induction over the run: the first assignment establishes the set and every later one
-preserves it); otherwise it is a base of its own.
+preserves it); otherwise it is a base of its own. A parameter assigned in the function is such a
+variable whose first assignment is the call (``x = np.tanh(x * w)`` keeps ``x``'s set on entry).
+
+Kinds (``kinds``: the ``(parameter, ValueKind)`` pairs of a specialized transformation, see
+:mod:`srcad.passes.value_kinds`) prove more, for every call that reaches that transformation: a
+parameter holding a real number or a 0-d real array has the empty set on entry (a scalar's shape,
+which broadcasting keeps), and a real array with the shape of an earlier parameter's array shares
+that parameter's base. ``Shapes.floats`` lists the parameters that hold a Python
+``float`` and are never assigned: their zero adjoint is ``0.0`` (see the reverse pass);
+``Shapes.reals`` the variables that never hold a complex value
+(:func:`srcad.passes.value_kinds.real_names`): a rule's run-time refusal of complex operands
+(``real_operands``) is not needed for them.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import enum
 
@@ -30,11 +42,14 @@ import gast
 from .. import rules
 from .ops import OpKind
 from .parse import parameter_names
+from .value_kinds import real_names
 
 
 @dataclasses.dataclass(frozen=True)
 class Shapes:
     sets: dict  # variable -> frozenset of Base and Static shapes
+    floats: frozenset = frozenset()  # parameters that hold a Python float, never assigned
+    reals: frozenset = frozenset()  # variables that hold real values only (value_kinds.real_names)
 
     def same(self, a: str, b: str) -> bool:
         return a in self.sets and b in self.sets and self.sets[a] == self.sets[b]
@@ -63,7 +78,7 @@ class Unknown(enum.Enum):
 UNKNOWN = Unknown.UNKNOWN
 
 
-def analyze(normalized, ops) -> Shapes:
+def analyze(normalized, ops, kinds=()) -> Shapes:
     in_loops = {id(n) for loop in gast.walk(normalized.tree) if isinstance(loop, (gast.For, gast.While))
                 for n in gast.walk(loop)}
     definitions: dict[str, list] = {}
@@ -71,12 +86,24 @@ def analyze(normalized, ops) -> Shapes:
         if op.kind in (OpKind.RULE, OpKind.UNPACK, OpKind.CALL, OpKind.UNKNOWN, OpKind.POP) and op.targets:
             for target in op.targets:
                 definitions.setdefault(target, []).append((stmt, op))
-    # A base shape must be one shape for the whole run: a parameter never assigned again, or a
+    # A base shape must be one shape for the whole run: a parameter's shape on entry, or a
     # variable assigned once, outside loops.
-    stable = {var for var, defs in definitions.items() if len(defs) == 1 and id(defs[0][0]) not in in_loops}
+    params = parameter_names(normalized.tree.args)
+    stable = {var for var, defs in definitions.items()
+              if len(defs) == 1 and id(defs[0][0]) not in in_loops and var not in params}
+    kinds = {p: k for p, k in kinds if p in params}
+    stores = collections.Counter(n.id for n in gast.walk(normalized.tree) if isinstance(n, gast.Name)
+                                 and not isinstance(n.ctx, (gast.Load, gast.Param)))
     sets = {}
-    for p in parameter_names(normalized.tree.args):
-        sets[p] = frozenset({Base(p)}) if p not in definitions else UNKNOWN
+    for p in params:
+        if p not in definitions:
+            sets[p] = _parameter(p, kinds.get(p) if p not in stores else None, kinds)
+        elif stores[p] == len(definitions[p]):
+            # assigned again, by the statements below only: it keeps its set on entry if every
+            # assignment gives that set (the fixed point checks it), as any other variable
+            sets[p] = _parameter(p, kinds.get(p), kinds)
+        else:
+            sets[p] = UNKNOWN
     for loop in gast.walk(normalized.tree):
         if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name):
             sets[loop.target.id] = UNKNOWN
@@ -99,7 +126,21 @@ def analyze(normalized, ops) -> Shapes:
             if sets.get(var) != new:
                 sets[var] = new
                 changed = True
-    return Shapes({var: s for var, s in sets.items() if s is not UNKNOWN})
+    floats = frozenset(p for p, k in kinds.items() if k.python_float() and p not in stores)
+    reals = real_names(params, kinds, definitions, stores) if kinds else frozenset()
+    return Shapes({var: s for var, s in sets.items() if s is not UNKNOWN}, floats, reals)
+
+
+def _parameter(p, kind, kinds):
+    """The broadcast set of parameter ``p`` on entry, of kind ``kind`` (None: not known): empty for a real scalar, the base of the first parameter of the same shape
+    (:attr:`ValueKind.shape_of`), else its own."""
+    if kind is None:
+        return frozenset({Base(p)})
+    if kind.scalar():
+        return frozenset()
+    while kind.shape_of is not None and kind.shape_of in kinds:  # (one step: shape_of is first)
+        p, kind = kind.shape_of, kinds[kind.shape_of]
+    return frozenset({Base(p)})
 
 
 def describe(facts: Shapes, ops) -> dict:

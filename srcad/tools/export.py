@@ -52,14 +52,17 @@ class SrcadError(Exception):
 '''
 
 
-def export(derived: Callable[..., Any], path: str) -> str:
-    """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text."""
+def export(derived: Callable[..., Any], path: str, *, specialize: bool = False) -> str:
+    """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text.
+    The code is the general one, right for arguments of any kind (the functions and objects of
+    the latest call still chosen as for it); ``specialize=True`` writes the code of the latest
+    call, specialized on the kinds of its numbers and arrays (its header says which)."""
     from .. import __version__
     from ..api import Derived
 
     if not isinstance(derived, Derived):
         raise TypeError(f"srcad.export expects a function made by srcad, got {derived!r}")
-    t = derived._last or derived.transformed()
+    t = (derived._last or derived.transformed()) if specialize else derived.general()
     fun = derived.fun
     lines = inspect.getsourcelines(fun)[0] if not hasattr(fun, "__wrapped__") else None
     source = "".join(lines) if lines else inspect.getsource(fun.__code__)

@@ -54,8 +54,7 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     sweep = Sweep(ctx, comments, sites, facts, callees, live_adjoints(stmts, ctx.ops, wrt))
     defined = {out: True} if ctx.activity.is_active(out) else {}
     backward = sweep.block(stmts, defined)
-    finals = [load(namer.adjoint(p)) if p in defined else call(helpers.name("zeros_like"), load(p))
-              for p in wrt]
+    finals = [load(namer.adjoint(p)) if p in defined else sweep.zero_of(p) for p in wrt]
     forward = primal_block(stmts, sites, sweep.rewrites, guards, comments)
 
     # Now that the backward sweep is written, decide what must be saved.

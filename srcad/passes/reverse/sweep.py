@@ -22,6 +22,7 @@ import gast
 from ...errors import NoGradientRuleError
 from ...rules.template import instantiate
 from ..codegen import has_code
+from ..value_kinds import real_atom
 from ..written import float_arrays
 from ..ops import OpKind
 from ..statements import backward
@@ -149,8 +150,14 @@ class Sweep:
         return pre + adjoint + ([Marker(Step.POST, sites)] if sites else [])
 
     def zero(self, name):
-        return assign(self.ctx.namer.adjoint(name),
-                      call(self.ctx.helpers.name("zeros_like"), load(name)))
+        return assign(self.ctx.namer.adjoint(name), self.zero_of(name))
+
+    def zero_of(self, name):
+        """``zeros_like(name)``; ``0.0`` for a parameter that holds a Python float in every call
+        this specialization serves (:attr:`srcad.passes.shapes.Shapes.floats`)."""
+        if name in self.facts.floats:
+            return gast.Constant(value=0.0, kind=None)
+        return call(self.ctx.helpers.name("zeros_like"), load(name))
 
     def accumulate(self, name, exprs, defined):
         """``dname = e1 + e2 + ...``, or ``dname = dname + ...`` if it is already assigned; None
@@ -236,7 +243,7 @@ class Sweep:
             expr = instantiate(op.rule.vjps[operand.param], local, ctx.helpers,
                                ctx.options.optimize)
             if ctx.options.optimize:
-                expr = self.drop_unbroadcast(expr, op, operand)
+                expr = self.drop_unbroadcast(self.drop_real_check(expr), op, operand)
             contributions.setdefault(name, []).append(expr)
         return contributions
 
@@ -319,6 +326,16 @@ class Sweep:
         if self.ctx.options.shapes and isinstance(value, gast.Name) \
                 and self.facts.same(value.id, op.targets[0]):
             return expr.args[0]  # the shapes are equal (srcad.passes.shapes): nothing was broadcast
+        return expr
+
+    def drop_real_check(self, expr):
+        """``real_operands(e, f, (x, ...))`` is ``e`` when :mod:`srcad.passes.shapes` proves every
+        operand real (``Shapes.reals``, from the kinds of a specialized transformation)."""
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
+                and expr.func.id == self.ctx.helpers.name("real_operands") \
+                and isinstance(expr.args[2], gast.Tuple) \
+                and all(real_atom(e, self.facts.reals) for e in expr.args[2].elts):
+            return expr.args[0]
         return expr
 
     def check_finite(self, stmt, op, block) -> list:

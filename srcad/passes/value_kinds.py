@@ -1,0 +1,178 @@
+"""The kinds of the numbers and arrays a call passes: what a specialized transformation assumes.
+
+Accepts: the argument values of one call, parameter by parameter (:func:`value_kinds`, which
+:mod:`srcad.api.specialize` calls when a derived function is specialized, the default).
+Guarantees: :func:`value_kinds` returns ``(parameter, ValueKind)`` pairs, hashable, for the
+arguments that are a Python ``float``, ``int``, ``bool`` or ``complex`` (exactly: not a subclass),
+a NumPy scalar (``np.float64(1.0)``) or a NumPy ``ndarray`` (exactly: not ``np.matrix`` or a masked
+array), each with its dtype and number of dimensions; and, for real arrays of one or more
+dimensions, the first parameter before it whose argument has the same shape (so the key of a
+transformation names which arrays share a shape, never the shapes themselves: a training loop
+whose last batch is smaller keeps its transformation). Any other argument has no entry: the code is
+the general code for it. Every call whose arguments have the same kinds runs the same code, so
+what the analyses conclude from the kinds (:mod:`srcad.passes.shapes`) holds for each of them:
+
+* :meth:`ValueKind.scalar` -- a real number or a 0-d real array: its shape is ``()``, so NumPy
+  broadcasting with it keeps the other operand's shape (its broadcast set is empty);
+* :meth:`ValueKind.python_float` -- a Python ``float``: its zero adjoint is ``0.0``.
+
+Complex values are no scalar here: ``unbroadcast`` takes the real part of a complex gradient for a
+real operand, which dropping it would lose.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+@dataclasses.dataclass(frozen=True)
+class ValueKind:
+    """The kind of one argument: ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"complex"``
+    (Python numbers), ``"scalar"`` (a NumPy scalar) or ``"array"`` (an ``ndarray``); ``dtype`` and
+    ``ndim`` for the NumPy ones; ``shape_of``: for a real array, the earlier parameter whose array
+    has the same shape (None: none)."""
+
+    kind: str
+    dtype: object = None  # np.dtype of a NumPy scalar or array
+    ndim: int = 0
+    shape_of: str | None = None
+
+    def scalar(self) -> bool:
+        """Shape ``()`` and real: a Python or NumPy real number, or a 0-d real array."""
+        if self.kind in ("float", "int", "bool"):
+            return True
+        if self.kind in ("scalar", "array"):
+            return self.ndim == 0 and self.dtype.kind in "fiub"
+        return False
+
+    def python_float(self) -> bool:
+        return self.kind == "float"
+
+    def __str__(self) -> str:
+        if self.dtype is None:
+            return self.kind
+        if self.kind == "scalar":
+            return f"numpy {self.dtype.name}"
+        text = f"{self.dtype.name} array ({self.ndim}-d"
+        return text + (f", the shape of {self.shape_of})" if self.shape_of else ")")
+
+
+_FLOAT, _INT, _BOOL, _COMPLEX = (ValueKind(k) for k in ("float", "int", "bool", "complex"))
+_SIMPLE = {float: _FLOAT, int: _INT, bool: _BOOL, complex: _COMPLEX}
+
+
+def value_kinds(values) -> tuple:
+    """``(parameter, ValueKind)`` for each ``(parameter, value)`` of ``values`` that is a number
+    or an array (see the module docstring), in the order given."""
+    found = []
+    shapes = {}  # shape -> the first parameter with a real array of that shape
+    for name, value in values:
+        kind = _SIMPLE.get(type(value))
+        if kind is None:
+            t = type(value)
+            if t is np.ndarray:
+                shape_of = None
+                if value.ndim and value.dtype.kind in "fiub":
+                    shape_of = shapes.setdefault(value.shape, name)
+                    shape_of = None if shape_of == name else shape_of
+                kind = ValueKind("array", value.dtype, value.ndim, shape_of)
+            elif isinstance(value, np.generic) and t.__module__ == "numpy":
+                kind = ValueKind("scalar", value.dtype)
+            else:
+                continue
+        found.append((name, kind))
+    return tuple(found)
+
+
+def describe(kinds) -> str:
+    """``x: float, W: float64 array (2-d)``: what a specialization assumed, for its header."""
+    return ", ".join(f"{name}: {kind}" for name, kind in kinds)
+
+
+# -- which variables hold real values (for the reverse pass: no run-time refusal of complex ones) --
+
+_REAL_OPERATORS = frozenset({"operator.add", "operator.sub", "operator.mul", "operator.truediv",
+                             "operator.neg", "operator.pos"})
+_preserving: dict = {}  # rule table version -> the ids of the rules whose results are real for
+#                         real operands (the operators above, NumPy's ufuncs)
+
+
+def _real_preserving() -> frozenset:
+    from ..rules import RULES
+    found = _preserving.get(RULES.version)
+    if found is None:
+        by_rule: dict = {}
+        for fn, rule in list(RULES.items()):
+            by_rule.setdefault(id(rule), (rule, []))[1].append(fn)
+        found = frozenset(key for key, (rule, fns) in by_rule.items()
+                          if rule.name in _REAL_OPERATORS
+                          or (rule.elementwise and all(isinstance(f, np.ufunc) for f in fns)))
+        _preserving.clear()
+        _preserving[RULES.version] = found
+    return found
+
+
+def real_names(params, kinds, definitions, stores) -> frozenset:
+    """The variables that hold a real value (a Python ``int``, ``float`` or ``bool``, a real NumPy
+    scalar or array) at every point of every run, given ``kinds`` (parameter -> ValueKind),
+    ``definitions`` (variable -> ``[(statement, Op)]``, the statements that assign it) and
+    ``stores`` (variable -> how many times the function assigns it). Such a value is: a parameter
+    holding a real number or array on entry; the result of a ``math`` function (a float, for any
+    argument); or of ``+``, ``-``, ``*``, ``/`` or a NumPy ufunc of real values (never ``**``: a
+    negative float to a fractional power is a complex number); or a real number constant. A
+    variable assigned otherwise, or also by a statement that is not one of ``definitions``, is not
+    one. The greatest fixed point: sound by induction over the run, as each assignment of a
+    variable in the set gives a real value when what it reads is real."""
+    from .ops import OpKind
+
+    preserving = _real_preserving()
+    real = set()
+    for name, defs in definitions.items():
+        if stores.get(name, 0) == len(defs) and (name not in params or _real_kind(kinds.get(name))):
+            real.add(name)
+    real |= {p for p in params if p not in definitions and not stores.get(p)
+             and _real_kind(kinds.get(p))}
+
+    def gives_real(op) -> bool:
+        if op.kind is not OpKind.RULE or len(op.targets) != 1 or op.rule is None:
+            return False
+        rule = op.rule
+        if rule.name.startswith("math."):
+            return True
+        if rule.identity:
+            return real_atom(op.args.get("x"), real)
+        if id(rule) not in preserving or rule.vararg is not None:
+            return False
+        return all(real_atom(value, real) for value in op.args.values())
+
+    changed = True
+    while changed:
+        changed = False
+        for name in [n for n in real if n in definitions]:
+            if not all(gives_real(op) for _, op in definitions[name]):
+                real.discard(name)
+                changed = True
+    return frozenset(real)
+
+
+def real_atom(value, real) -> bool:
+    """Whether ``value`` (an operand: a name, a constant, a rule's default) is certainly real,
+    the names in ``real`` being so."""
+    import gast
+
+    from ..rules import Default
+
+    if isinstance(value, gast.Name):
+        return value.id in real
+    if isinstance(value, (gast.Constant, Default)):
+        return value.value is None or type(value.value) in (int, float, bool)
+    return False
+
+
+def _real_kind(kind) -> bool:
+    if kind is None:
+        return False
+    if kind.kind in ("float", "int", "bool"):
+        return True
+    return kind.dtype is not None and kind.dtype.kind in "fiub"
