@@ -8,9 +8,7 @@ def grad_scalar_loop(x, y0, n):
     # line 25: y = y0
     y = y0
     # line 26: for i in range(n):
-    iterations = 0
     for i in range(n):
-        iterations += 1
         # line 27: y = y * x + math.sin(y)
         y_times_x = y * x
         sin_y = math.sin(y)
@@ -23,7 +21,7 @@ def grad_scalar_loop(x, y0, n):
     dy = seed_scalar(y)
     # line 26: for i in range(n):
     dx = 0.0
-    for _ in range(iterations):
+    for i in reversed(range(n)):
         # line 27: y = y * x + math.sin(y)
         dy_times_x = dy
         dsin_y = dy
