@@ -505,3 +505,27 @@ def test_against_jax(expr):
     f = make_function(f"def f(x):\n    return np.sum(c * {expr})\n", {**NAMESPACE, "c": c}, name="f")
     expected = jax.grad(lambda x: jnp.sum(c * eval(expr, {"np": jnp}, {"x": x})))(jnp.asarray(x))
     np.testing.assert_allclose(srcad.grad(f)(x), np.asarray(expected), rtol=1e-8, atol=1e-10)
+
+
+def test_an_exported_composite_needs_no_srcad(tmp_path):
+    # (np.cov's implementation calls helpers of srcad's own rule modules: the exported module
+    # copies them, as it copies the runtime's, and imports nothing of srcad)
+    f = make_function("def f(x, w):\n    return np.sum(np.cov(x, aweights=w) * 2.0)\n", NAMESPACE,
+                      name="f")
+    derived = srcad.grad(f)
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(3, 5)), rng.uniform(0.5, 1.5, size=5)
+    path = tmp_path / "exported.py"
+    srcad.export(derived, str(path))
+    text = path.read_text()
+    assert "srcad" not in "".join(line for line in text.splitlines(keepends=True)
+                                  if line.startswith(("import ", "from ")))
+    script = (f"import sys\nsys.modules['srcad'] = None\nsys.path.insert(0, {str(tmp_path)!r})\n"
+              "import numpy as np, exported\n"
+              "fn = next(getattr(exported, n) for n in dir(exported) if n.startswith('grad_f'))\n"
+              f"x = np.array({x.tolist()})\nw = np.array({w.tolist()})\n"
+              "print(repr(fn(x, w)[1].tolist()))\n")
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    np.testing.assert_allclose(eval(out.stdout), derived(x, w), rtol=1e-12)

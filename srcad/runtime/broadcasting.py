@@ -32,7 +32,7 @@ COMPLEX_HINT = ("srcad differentiates np.fft (np.fft.fft, rfft, ifft, ...) and t
 
 
 _SCALAR_TYPES = frozenset({float, int, np.float64, np.float32, np.int64})
-_REAL_TYPES = _SCALAR_TYPES | {bool, np.bool_, np.int32}
+_REAL_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
 
 
 def refuse_complex(x, what):

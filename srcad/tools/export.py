@@ -87,6 +87,8 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False) 
                 _collect_helper(obj, helpers)
                 if name != obj.__name__:
                     aliases.append(f"{name} = {obj.__name__}")
+            elif _of_srcad(obj) and obj.__name__ == name:  # (a composite rule's helper)
+                _collect_helper(obj, helpers)
             elif obj in (slice, range, len) or obj is SrcadError:  # (the module defines
                 if name != obj.__name__:                           # SrcadError: _ERROR_SOURCE)
                     aliases.append(f"{name} = {obj.__name__}")
@@ -100,8 +102,12 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False) 
                 continue
             if name not in entry.user_fn.__globals__:
                 continue
-            _refuse_derived(entry.user_fn.__globals__[name], fun, entry.user_fn)
-            imports[name] = _import_line(name, entry.user_fn.__globals__[name], entry.user_fn)
+            obj = entry.user_fn.__globals__[name]
+            if _of_srcad(obj):  # (a composite rule's own helper: copied, as the runtime's are)
+                _collect_helper(obj, helpers)
+                continue
+            _refuse_derived(obj, fun, entry.user_fn)
+            imports[name] = _import_line(name, obj, entry.user_fn)
     imports.setdefault("np", "import numpy as np")
 
     parts = [
@@ -236,6 +242,12 @@ def _import_line(name, obj, user_fn=None):
         return f"from {module} import {qualname} as {name}" if qualname != name else \
             f"from {module} import {name}"
     return f"from {module} import {name}"  # a global value of the user's module
+
+
+def _of_srcad(obj) -> bool:
+    """Is ``obj`` a plain function of srcad's own rule modules (the implementation of a composite
+    rule calls them: ``cast`` in np.cov's), whose source the exported module copies?"""
+    return isinstance(obj, types.FunctionType) and (obj.__module__ or "").startswith("srcad.rules.")
 
 
 def _collect_helper(fn, helpers):
