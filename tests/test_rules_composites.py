@@ -40,6 +40,15 @@ def nans(*shape):
     return make
 
 
+def nan_rows(*shape):
+    def make(rng):  # (NaN entries, and a first slice along the last axis all NaN)
+        x = rng.normal(size=shape)
+        x.flat[1::4] = np.nan
+        x[(0,) * (len(shape) - 1)] = np.nan
+        return x
+    return make
+
+
 def const(value):
     return lambda rng: complex_checks._Real(np.array(value))
 
@@ -131,6 +140,19 @@ CASES = {
     np.modf: [("np.modf(x * 3)[0] + np.modf(x * 3)[1]", [mat(5)])],
     np.divmod: [("np.divmod(x * 3, y)[1]", [mat(5), pos(5)])],
     np.frexp: [("np.frexp(x * 10)[0] * np.frexp(x)[1]", [mat(5)])],
+    np.nanmedian: [("np.nanmedian(x)", [nans(7)]), ("np.nanmedian(x, axis=0)", [nans(3, 4)]),
+                   ("np.nanmedian(x, axis=(0, 2), keepdims=True)", [nans(2, 3, 3)]),
+                   ("np.nan_to_num(np.nanmedian(x, axis=-1))", [nan_rows(3, 4)])],
+    np.nanquantile: [("np.nanquantile(x, 0.3)", [nans(7)]),
+                     ("np.nanquantile(x, np.array([0.2, 0.9]), axis=1)", [nans(3, 5)]),
+                     ("np.nanquantile(x, 0.6, axis=(1, 0), method='lower')", [nans(2, 3, 2)]),
+                     ("np.nanquantile(x, 0.5, axis=0, method='midpoint', keepdims=True)",
+                      [nans(4, 2)]),
+                     ("np.nan_to_num(np.nanquantile(x, [0.1, 0.7], axis=1, method='nearest'))",
+                      [nan_rows(2, 5)])],
+    np.nanpercentile: [("np.nanpercentile(x, 40)", [nans(6)]),
+                       ("np.nanpercentile(x, [10, 75], axis=0, method='higher')", [nans(5, 2)]),
+                       ("np.nan_to_num(np.nanpercentile(x, 55.0, axis=-1))", [nan_rows(3, 4)])],
     # srcad/rules/numpy_extra.py
     np.ldexp: [("np.ldexp(x, np.array([1, -2, 3]))", [mat(2, 3)])],
     np.nextafter: [("np.nextafter(x, y)", [mat(4), mat(4)])],
@@ -194,6 +216,10 @@ NAN = np.array([[1.0, np.nan, 3.0, 0.5], [np.nan, np.nan, 2.0, -1.0], [4.0, 1.0,
 ALLNAN = np.array([[np.nan, np.nan], [1.0, 2.0]])
 SQ = R.normal(size=(2, 3, 3))
 INTS = np.array([[1, 4, 2], [3, 0, 5]])
+NAN3 = R.normal(size=(3, 4, 5))
+NAN3.flat[::4] = np.nan  # (the first slice along axis 0 all NaN)
+NAN3[1, 2, :] = np.nan
+LEVELS = np.array([0.1, 0.5, 1.0])
 
 # function -> [(args, kwargs)]
 VALUES = {
@@ -293,6 +319,25 @@ VALUES = {
     np.divmod: [((A35 * 3, 0.7), {}), ((INTS, 2), {}), ((A4, -A4[::-1]), {})],
     np.frexp: [((A35 * 100,), {}), ((np.array([0.0, np.inf, np.nan, 5e-324, -3.0]),), {}),
                ((F32,), {}), ((INTS,), {})],
+    np.nanmedian: [((NAN,), {}), ((NAN,), {"axis": 0}), ((NAN,), {"axis": 1, "keepdims": True}),
+                   ((NAN3,), {"axis": (0, 2)}), ((NAN3,), {"axis": -1, "keepdims": True}),
+                   ((NAN3.astype(np.float32),), {"axis": 1}), ((ALLNAN,), {"axis": 1}),
+                   ((ALLNAN * np.nan,), {}), ((INTS,), {"axis": 0}), ((A35,), {"axis": 1}),
+                   ((np.zeros((0, 3)),), {"axis": 0}), ((NAN[0].tolist(),), {})],
+    np.nanquantile: [((NAN, 0.3), {}), ((NAN, LEVELS), {"axis": 0}),
+                     ((NAN, 0.25), {"axis": 1, "keepdims": True, "method": "lower"}),
+                     ((NAN3, LEVELS), {"axis": (0, 2), "method": "higher"}),
+                     ((NAN3, np.array([[0.0, 0.25]])), {"axis": (2, 0), "keepdims": True}),
+                     ((NAN3, np.array([[0.0, 0.25]])), {"axis": 1, "method": "nearest"}),
+                     ((NAN3.astype(np.float32), 0.7), {"axis": 0, "method": "midpoint"}),
+                     ((NAN3.astype(np.float32), LEVELS), {"axis": 0}),
+                     ((ALLNAN, [0.5, 0.9]), {"axis": 1}), ((INTS, 0.4), {"axis": 1}),
+                     ((A35, 0.5), {"method": "weibull"}), ((np.zeros((0, 3)), 0.5), {"axis": 0}),
+                     ((NAN3, 0.5), {"axis": (0, 1, 2)})],
+    np.nanpercentile: [((NAN, 30), {}), ((NAN, [10, 50, 100]), {"axis": 1}),
+                       ((NAN3.astype(np.float32), np.array([10, 50, 100])), {"axis": 0}),
+                       ((NAN3, 75.0), {"axis": (1, 2), "keepdims": True, "method": "nearest"}),
+                       ((ALLNAN, 50), {"axis": 0}), ((INTS, 20), {})],
 }
 
 
@@ -422,7 +467,8 @@ def test_complex_arguments(expr, makers):
                                   "np.diagflat(x)", "np.delete(x, 1, axis=0)",
                                   "np.insert(x, 1, 0.5, axis=1)", "np.resize(x, 7)",
                                   "np.linalg.vecdot(x, x)",
-                                  "np.modf(x)[0]", "np.frexp(x)[0]", "np.ldexp(x, 2)"])
+                                  "np.modf(x)[0]", "np.frexp(x)[0]", "np.ldexp(x, 2)",
+                                  "np.nanmedian(x, axis=0)", "np.nanquantile(x, 0.3, axis=1)"])
 def test_float32_in_float32_out(expr):
     x = (np.arange(1.0, 7.0).reshape(2, 3) * 0.3).astype(np.float32)
     f = make_function(f"def f(x):\n    return np.sum({expr})\n", NAMESPACE, name="f")
@@ -438,6 +484,10 @@ def test_float32_in_float32_out(expr):
     ("np.cov(x, fweights=x[0] * 0 + 2)", "no gradient of np.cov with respect to 'fweights'"),
     ("np.polymul(np.concatenate((np.zeros(1), x[0])), x[1])", "leading zero"),
     ("np.polyadd(np.poly1d(np.array([1.0, 2.0])), x[0])", "np.poly1d"),
+    ("np.nanmedian(x, 0, np.empty(3))", "out="),
+    ("np.nanquantile(x, 0.5, out=np.empty(()))", "out="),
+    ("np.nanpercentile(x, 50, axis=0, method='weibull')", "weibull"),
+    ("np.nanquantile(x, x[0, 0] * 0 + 0.5)", "no gradient of np.quantile with respect to 'q'"),
 ])
 def test_what_a_composite_does_not_take_is_refused_at_the_users_line(expr, why):
     f = make_function(f"def f(x):\n    y = x * 2\n    return np.sum({expr.replace('x', 'y')})\n",
@@ -492,7 +542,9 @@ JAX_SAMPLE = ["np.cov(x)", "np.corrcoef(x)", "np.ptp(x, axis=1)", "np.nanvar(x, 
               "np.linalg.matrix_norm(x, ord='nuc')", "np.linalg.multi_dot([x, x.T, x])",
               "np.cumulative_sum(x, axis=1, include_initial=True)", "np.polyint(x[0], 2)",
               "np.vander(x[1], 3)", "np.diagflat(x)", "np.delete(x, 1, axis=1)",
-              "np.geomspace(x[0, 0] + 2.0, x[1, 1] + 3.0, 4)", "np.linalg.svdvals(x)"]
+              "np.geomspace(x[0, 0] + 2.0, x[1, 1] + 3.0, 4)", "np.linalg.svdvals(x)",
+              "np.nanmedian(x, axis=0)", "np.nanquantile(x, np.array([0.2, 0.6]), axis=1)",
+              "np.nanpercentile(x, 30, axis=(0, 1))"]
 
 
 @pytest.mark.parametrize("expr", JAX_SAMPLE)
