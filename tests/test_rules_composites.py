@@ -153,6 +153,22 @@ CASES = {
     np.nanpercentile: [("np.nanpercentile(x, 40)", [nans(6)]),
                        ("np.nanpercentile(x, [10, 75], axis=0, method='higher')", [nans(5, 2)]),
                        ("np.nan_to_num(np.nanpercentile(x, 55.0, axis=-1))", [nan_rows(3, 4)])],
+    np.unwrap: [("np.unwrap(x * 4)", [mat(7)]), ("np.unwrap(x * 4, axis=0, period=3.0)", [mat(5, 2)]),
+                ("np.unwrap(x * 4, discont=4.0)", [mat(2, 6)]),
+                ("np.unwrap(x * 4, period=y[0] + 3.0)", [mat(6), pos(1)])],
+    np.trim_zeros: [("np.trim_zeros(x * np.array([0, 0, 1, 1, 0, 1, 0.0]))", [mat(7)]),
+                    ("np.trim_zeros(x * np.array([0, 1, 0, 1, 0.0]), 'b')", [mat(5)]),
+                    ("np.trim_zeros(x * np.array([[0, 0, 0], [0, 1, 1], [0, 1, 0]]), axis=0)",
+                     [mat(3, 3)]),
+                    ("np.trim_zeros(x * np.array([[0, 0, 0], [0, 1, 1], [1, 0, 0]]))", [mat(3, 3)])],
+    np.extract: [("np.extract(x > 0, x)", [mat(7)]),
+                 ("np.extract(np.array([[1, 0], [2, 1]]), y) * x[0]", [mat(1), mat(2, 2)])],
+    np.compress: [("np.compress([True, False, True], x, axis=0)", [mat(3, 2)]),
+                  ("np.compress([0, 1, 1], x)", [mat(2, 2)]),
+                  ("np.compress(x[0] > 0, x, axis=1)", [mat(2, 5)])],
+    np.choose: [("np.choose(np.array([0, 1, 1, 0]), [x, y])", [mat(4), mat(4)]),
+                ("np.choose(np.array([[0], [1]]), [x, y[0]])", [mat(3), mat(1)]),
+                ("np.choose(np.array([2, 0]), x)", [mat(3, 2)])],
     # srcad/rules/numpy_extra.py
     np.ldexp: [("np.ldexp(x, np.array([1, -2, 3]))", [mat(2, 3)])],
     np.nextafter: [("np.nextafter(x, y)", [mat(4), mat(4)])],
@@ -220,6 +236,8 @@ NAN3 = R.normal(size=(3, 4, 5))
 NAN3.flat[::4] = np.nan  # (the first slice along axis 0 all NaN)
 NAN3[1, 2, :] = np.nan
 LEVELS = np.array([0.1, 0.5, 1.0])
+PHASE = np.cumsum(R.normal(scale=2.5, size=(3, 8)), axis=1)
+ZEROS = np.array([[0, 0, 0, 0], [0, 1.5, 0, 0], [0, 0, 2, 0]])
 
 # function -> [(args, kwargs)]
 VALUES = {
@@ -338,6 +356,31 @@ VALUES = {
                        ((NAN3.astype(np.float32), np.array([10, 50, 100])), {"axis": 0}),
                        ((NAN3, 75.0), {"axis": (1, 2), "keepdims": True, "method": "nearest"}),
                        ((ALLNAN, 50), {"axis": 0}), ((INTS, 20), {})],
+    np.unwrap: [((PHASE,), {}), ((PHASE,), {"axis": 0}), ((PHASE,), {"discont": 4.0}),
+                ((PHASE,), {"period": 3.0}), ((PHASE.astype(np.float32),), {}),
+                ((np.array([0, 3, 7, 2, 9]),), {"period": 6}),
+                ((np.array([0, 3, 7, 2, 9]),), {"period": 5}),
+                ((np.array([0.0, np.pi, 0.0, -np.pi, 3 * np.pi]),), {}),
+                ((np.array([-0.0, 7.0]),), {}), ((PHASE,), {"period": np.float64(2.0)}),
+                ((np.zeros(0),), {}), ((PHASE[0].tolist(),), {})],
+    np.trim_zeros: [((np.array([0, 0, 1.5, 2, 0, 3, 0.0]),), {}),
+                    ((np.array([0, 0, 1.5, 2, 0]), "f"), {}),
+                    ((np.array([0, 0, 1.5, 2, 0]),), {"trim": "b"}), ((ZEROS,), {}),
+                    ((ZEROS,), {"axis": 0}), ((ZEROS,), {"axis": -1, "trim": "F"}),
+                    ((ZEROS,), {"axis": ()}), ((np.zeros(3),), {}), ((np.zeros((2, 2)),), {}),
+                    ((ZEROS.astype(complex),), {"axis": 1})],
+    np.extract: [((PHASE > 0, PHASE), {}), ((np.array([1, 0, 2]), np.arange(6.0)), {}),
+                 ((PHASE[0] > 100, PHASE[0]), {}), ((C35.real > 0, C35), {})],
+    np.compress: [(([0, 1, 1], PHASE), {"axis": 0}), ((PHASE[:, 0] > 0, PHASE, 1), {}),
+                  (([True, False], PHASE), {}),
+                  ((np.array([0, 1, 0, 0, 0, 0, 0, 1, 0, 0]), PHASE), {"axis": 1}),
+                  (([1, 0, 1], C35), {"axis": 0})],
+    np.choose: [((np.array([0, 1, 2, 1]), [PHASE[0, :4], PHASE[1, :4], PHASE[2, :4]]), {}),
+                ((np.array([[0], [1]]), [PHASE[0, :3], 2.5]), {}),
+                ((np.array([1, 0]), PHASE[:2, :2]), {}),
+                ((np.array([0, 1]), [np.array([1, 2]), np.array([1.5, 2.5])]), {}),
+                ((2, [1.0, 2.0, PHASE[0]]), {}), ((np.array([1, 0]), [C35[0, :2], A4[:2]]), {}),
+                ((np.array([0, 1, 1, 0]), [A4, -A4]), {"mode": "raise"})],
 }
 
 
@@ -373,6 +416,18 @@ def test_values_are_numpys(fn, args, kwargs):
         expected = fn(*args, **kwargs)
         got = implementation(*args, **kwargs)
     _same(got, expected)
+
+
+def test_an_invalid_choice_raises_as_numpys():
+    with pytest.raises(ValueError, match="invalid entry in choice array"):
+        np.choose(np.array([0, 3, 1, 0]), [A4, A4])
+    with pytest.raises(ValueError, match="invalid entry in choice array"):
+        composites.lookup(np.choose).implementation(np.array([0, 3, 1, 0]), [A4, A4])
+
+
+def test_trim_zeros_of_a_list_gives_a_list_as_numpys():
+    implementation = composites.lookup(np.trim_zeros).implementation
+    assert implementation([0, 1.0, 2, 0]) == np.trim_zeros([0, 1.0, 2, 0]) == [1.0, 2]
 
 
 def test_cond_of_a_singular_matrix_in_a_norm_other_than_2_raises():
@@ -420,6 +475,10 @@ COMPLEX = {
     np.polyint: [("np.polyint(x)", [mat(3)])],
     np.vander: [("np.vander(x, 3)", [mat(2)])],
     np.broadcast_arrays: [("np.broadcast_arrays(x, y)[1]", [mat(2, 1), mat(3)])],
+    np.trim_zeros: [("np.trim_zeros(x * np.array([0, 1, 0, 1, 0.0]))", [mat(5)])],
+    np.extract: [("np.extract(np.array([1, 0, 1]), x)", [mat(3)])],
+    np.compress: [("np.compress([0, 1, 1], x, axis=1)", [mat(2, 3)])],
+    np.choose: [("np.choose(np.array([0, 1, 1]), [x, y])", [mat(3), mat(3)])],
 }
 
 
@@ -488,6 +547,8 @@ def test_float32_in_float32_out(expr):
     ("np.nanquantile(x, 0.5, out=np.empty(()))", "out="),
     ("np.nanpercentile(x, 50, axis=0, method='weibull')", "weibull"),
     ("np.nanquantile(x, x[0, 0] * 0 + 0.5)", "no gradient of np.quantile with respect to 'q'"),
+    ("np.choose(np.array([0, 1, 0]), x, mode='clip')", "mode='raise' only"),
+    ("np.compress([1, 0], x, axis=0, out=np.empty((1, 3)))", "out="),
 ])
 def test_what_a_composite_does_not_take_is_refused_at_the_users_line(expr, why):
     f = make_function(f"def f(x):\n    y = x * 2\n    return np.sum({expr.replace('x', 'y')})\n",
