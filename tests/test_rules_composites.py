@@ -169,6 +169,15 @@ CASES = {
     np.choose: [("np.choose(np.array([0, 1, 1, 0]), [x, y])", [mat(4), mat(4)]),
                 ("np.choose(np.array([[0], [1]]), [x, y[0]])", [mat(3), mat(1)]),
                 ("np.choose(np.array([2, 0]), x)", [mat(3, 2)])],
+    np.i0: [("np.i0(x * 6)", [mat(7)]), ("np.i0(x * 12)", [mat(2, 3)])],
+    np.polydiv: [("np.polydiv(x, y + np.array([2.0, 0.0, 0.0]))[0]", [mat(5), mat(3)]),
+                 ("np.polydiv(x, y + np.array([2.0, 0.0, 0.0]))[1]", [mat(5), mat(3)]),
+                 ("np.polydiv(x, y)[1] * np.polydiv(x, y)[0]", [mat(2), pos(4)]),
+                 ("np.polydiv(x * 0 + np.array([1.0, 3.0, 3.0, 1.0]) * x[0], y)[1]",
+                  [pos(4), const(np.array([1.0, 1.0]))])],
+    np.polyfit: [("np.polyfit(np.linspace(0, 1, 7), x, 2)", [mat(7)]),
+                 ("np.polyfit(x, y, 2)", [mat(6), mat(6)]),
+                 ("np.polyfit(np.linspace(-1, 1, 6), x, 1, w=y)", [mat(6, 2), pos(6)])],
     # srcad/rules/numpy_extra.py
     np.ldexp: [("np.ldexp(x, np.array([1, -2, 3]))", [mat(2, 3)])],
     np.nextafter: [("np.nextafter(x, y)", [mat(4), mat(4)])],
@@ -238,6 +247,7 @@ NAN3[1, 2, :] = np.nan
 LEVELS = np.array([0.1, 0.5, 1.0])
 PHASE = np.cumsum(R.normal(scale=2.5, size=(3, 8)), axis=1)
 ZEROS = np.array([[0, 0, 0, 0], [0, 1.5, 0, 0], [0, 0, 2, 0]])
+SAMPLES = np.linspace(-1, 2, 9)
 
 # function -> [(args, kwargs)]
 VALUES = {
@@ -381,6 +391,20 @@ VALUES = {
                 ((np.array([0, 1]), [np.array([1, 2]), np.array([1.5, 2.5])]), {}),
                 ((2, [1.0, 2.0, PHASE[0]]), {}), ((np.array([1, 0]), [C35[0, :2], A4[:2]]), {}),
                 ((np.array([0, 1, 1, 0]), [A4, -A4]), {"mode": "raise"})],
+    np.i0: [((A35 * 6,), {}), ((0.0,), {}), ((np.array([0, 1, 2, 3]),), {}),
+            ((np.array([-9.0, 8.0, 8.0001, 30, np.nan, np.inf, -0.0]),), {}),
+            ((F32 * 6,), {}), ((np.float32(3),), {})],
+    np.polydiv: [((np.array([3.0, 5, 2]), np.array([2.0, 1])), {}), ((A35[0], A4[:3]), {}),
+                 ((A4[:2], A4), {}), (([1, 2, 3], [1, 1]), {}),
+                 ((np.array([1, 3, 3, 1.0]), np.array([1, 1.0])), {}), ((C35[0], A4[:2]), {}),
+                 ((2.0, A4[:1]), {}), ((np.array([1, 1, 1, 6.0]), np.array([1, 0, 1.0])), {})],
+    np.polyfit: [((SAMPLES, A35.ravel()[:9], 2), {}), ((SAMPLES, np.concatenate((A35.ravel(), A4))[:18].reshape(9, 2), 3), {}),
+                 ((SAMPLES, A35.ravel()[:9], 1), {"w": np.arange(1.0, 10)}),
+                 ((SAMPLES, np.concatenate((A35.ravel(), A4))[:18].reshape(9, 2), 2), {"w": np.arange(1.0, 10)}),
+                 ((SAMPLES, A35.ravel()[:9], 0), {}),
+                 ((SAMPLES.astype(np.float32), F32.ravel()[:9], 2), {}),
+                 ((SAMPLES, A35.ravel()[:9], 2), {"rcond": 1e-3}),
+                 ((np.arange(9), np.arange(9) ** 2, 2), {}), ((SAMPLES, C35.ravel()[:9], 1), {})],
 }
 
 
@@ -423,6 +447,13 @@ def test_an_invalid_choice_raises_as_numpys():
         np.choose(np.array([0, 3, 1, 0]), [A4, A4])
     with pytest.raises(ValueError, match="invalid entry in choice array"):
         composites.lookup(np.choose).implementation(np.array([0, 3, 1, 0]), [A4, A4])
+
+
+def test_the_derivative_of_i0_is_i1():
+    special = pytest.importorskip("scipy.special")
+    x = np.array([-20.0, -8.5, -3.0, -0.2, 0.0, 0.7, 4.0, 7.99, 8.01, 15.0, 40.0])
+    f = make_function("def f(x):\n    return np.sum(np.i0(x))\n", NAMESPACE, name="f")
+    np.testing.assert_allclose(srcad.grad(f)(x), special.i1(x), rtol=1e-13, atol=1e-300)
 
 
 def test_trim_zeros_of_a_list_gives_a_list_as_numpys():
@@ -476,6 +507,8 @@ COMPLEX = {
     np.vander: [("np.vander(x, 3)", [mat(2)])],
     np.broadcast_arrays: [("np.broadcast_arrays(x, y)[1]", [mat(2, 1), mat(3)])],
     np.trim_zeros: [("np.trim_zeros(x * np.array([0, 1, 0, 1, 0.0]))", [mat(5)])],
+    np.polydiv: [("np.polydiv(x, y + np.array([2.0, 0.0]))[0]", [mat(4), mat(2)])],
+    np.polyfit: [("np.polyfit(np.linspace(0, 1, 5), x, 1)", [mat(5)])],
     np.extract: [("np.extract(np.array([1, 0, 1]), x)", [mat(3)])],
     np.compress: [("np.compress([0, 1, 1], x, axis=1)", [mat(2, 3)])],
     np.choose: [("np.choose(np.array([0, 1, 1]), [x, y])", [mat(3), mat(3)])],
@@ -527,7 +560,9 @@ def test_complex_arguments(expr, makers):
                                   "np.insert(x, 1, 0.5, axis=1)", "np.resize(x, 7)",
                                   "np.linalg.vecdot(x, x)",
                                   "np.modf(x)[0]", "np.frexp(x)[0]", "np.ldexp(x, 2)",
-                                  "np.nanmedian(x, axis=0)", "np.nanquantile(x, 0.3, axis=1)"])
+                                  "np.nanmedian(x, axis=0)", "np.nanquantile(x, 0.3, axis=1)",
+                                  "np.unwrap(x * 4)", "np.i0(x * 5)", "np.trim_zeros(x[0])",
+                                  "np.choose(np.array([1, 0, 1]), x)"])
 def test_float32_in_float32_out(expr):
     x = (np.arange(1.0, 7.0).reshape(2, 3) * 0.3).astype(np.float32)
     f = make_function(f"def f(x):\n    return np.sum({expr})\n", NAMESPACE, name="f")
@@ -549,6 +584,10 @@ def test_float32_in_float32_out(expr):
     ("np.nanquantile(x, x[0, 0] * 0 + 0.5)", "no gradient of np.quantile with respect to 'q'"),
     ("np.choose(np.array([0, 1, 0]), x, mode='clip')", "mode='raise' only"),
     ("np.compress([1, 0], x, axis=0, out=np.empty((1, 3)))", "out="),
+    ("np.polyfit(x[0], x[1], 1, full=True)[0]", "full=True"),
+    ("np.polyfit(x[0], x[1], 1, cov=True)[0]", "cov="),
+    ("np.polydiv(x[0, 0] * 0 + np.array([1.0, 1.0, 1.0, 6.0]), np.array([1.0, 0.0, 1.0]))[1]",
+     "close to 0"),
 ])
 def test_what_a_composite_does_not_take_is_refused_at_the_users_line(expr, why):
     f = make_function(f"def f(x):\n    y = x * 2\n    return np.sum({expr.replace('x', 'y')})\n",
@@ -579,6 +618,25 @@ def test_a_composite_in_a_loop_with_values_changing():
     check_hvp(f, [x], 0, rtol=1e-4)
 
 
+def test_nan_order_statistics_and_selections_in_a_loop_with_nans_moving():
+    f = make_function("""
+        def f(x):
+            total = 0.0
+            for k in range(3):
+                x = x * 1.3
+                y = np.where(np.arange(x.size).reshape(x.shape) % 3 == k, np.nan, x)
+                if k == 1:
+                    total = total + np.sum(np.nanquantile(y, [0.3, 0.8], axis=1) ** 2)
+                else:
+                    total = total + np.nanmedian(y) * np.sum(np.trim_zeros(x[k] * (x[k] > 0)))
+            return total
+        """, NAMESPACE, name="f")
+    x = np.random.default_rng(6).normal(size=(3, 5))
+    check_grad(f, [x])
+    check_jvp(f, [x], [0])
+    check_hvp(f, [x], 0, rtol=1e-4)
+
+
 def test_the_generated_code_shows_the_implementation_as_a_callee(tmp_path):
     f = make_function("def f(x):\n    return np.sum(np.cov(x) ** 2)\n", NAMESPACE, name="f")
     derived = srcad.grad(f)
@@ -605,7 +663,9 @@ JAX_SAMPLE = ["np.cov(x)", "np.corrcoef(x)", "np.ptp(x, axis=1)", "np.nanvar(x, 
               "np.vander(x[1], 3)", "np.diagflat(x)", "np.delete(x, 1, axis=1)",
               "np.geomspace(x[0, 0] + 2.0, x[1, 1] + 3.0, 4)", "np.linalg.svdvals(x)",
               "np.nanmedian(x, axis=0)", "np.nanquantile(x, np.array([0.2, 0.6]), axis=1)",
-              "np.nanpercentile(x, 30, axis=(0, 1))"]
+              "np.nanpercentile(x, 30, axis=(0, 1))", "np.unwrap(x * 4)", "np.i0(x * 6)",
+              "np.polyfit(np.linspace(0, 1, 3), x, 2)", "np.compress(np.array([1, 0, 1]), x, axis=0)",
+              "np.extract(x > 0, x)", "np.choose(np.array([2, 0, 1, 1]), x)"]
 
 
 @pytest.mark.parametrize("expr", JAX_SAMPLE)

@@ -63,7 +63,8 @@ def lookup(fn) -> Composite | None:
         return None
 
 
-from . import composite_stats, composite_linalg, composite_arrays, composite_nan, composite_select  # noqa: E402
+from . import composite_stats, composite_linalg, composite_arrays, composite_nan, composite_select, composite_poly  # noqa: E402
 
 __all__ = ["COMPOSITES", "Composite", "defcomposite", "internal", "lookup", "composite_stats", "composite_linalg",
-           "composite_arrays", "composite_nan", "composite_select"]
+           "composite_arrays", "composite_nan", "composite_select",
+           "composite_poly"]
