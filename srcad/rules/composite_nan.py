@@ -37,7 +37,12 @@ def first_type(results):
     return None if all(np.result_type(r) == first for r in results) else first
 
 
-internal(nondiff=(reduced_axes, first_type))
+def weak_level(q):
+    """Whether ``q`` is a Python number (NumPy's ``weak_q``: the result keeps ``a``'s type)."""
+    return type(q) in (int, float)
+
+
+internal(nondiff=(reduced_axes, first_type, weak_level))
 
 _OUT = "srcad does not differentiate np.nanmedian/np.nanquantile/np.nanpercentile with out="
 
@@ -96,7 +101,7 @@ def _nanquantile(a, q, axis, method, keepdims, percent):
     a = np.asarray(a)
     if a.dtype.kind == "c":
         raise TypeError("a must be an array of real numbers")
-    weak = isinstance(q, (int, float)) and not isinstance(q, bool)
+    weak = weak_level(q)
     levels = np.true_divide(q, 100) if percent else np.asarray(q)
     if not (np.all(0 <= levels) and np.all(levels <= 1)):
         raise ValueError("Percentiles must be in the range [0, 100]" if percent else
