@@ -21,7 +21,7 @@ import numpy as np
 from numpy.lib._function_base_impl import _i0A, _i0B
 
 from ..errors import UnsupportedOperationError
-from .composite_arrays import _POLY1D, vander
+from .composite_arrays import _POLY1D
 from .composite_stats import cast
 from .composites import defcomposite, internal
 from .registry import defrule
@@ -111,7 +111,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         raise TypeError("expected x and y to have same length")
     if rcond is None:
         rcond = len(x) * np.finfo(x.dtype).eps
-    lhs = vander(x, order)
+    lhs = np.vander(x, order)
     rhs = y
     if w is not None:
         w = np.asarray(w) + 0.0
