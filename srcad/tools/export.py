@@ -16,9 +16,11 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib
 import inspect
 import math
 import sys
+import textwrap
 import types
 from collections.abc import Callable
 from typing import Any
@@ -105,6 +107,13 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False) 
             obj = entry.user_fn.__globals__[name]
             if _of_srcad(obj):  # (a composite rule's own helper: copied, as the runtime's are)
                 _collect_helper(obj, helpers)
+                continue
+            if name in _ERRORS:  # (the exported module defines srcad's errors itself)
+                continue
+            home = entry.user_fn.__module__ or ""
+            constants = _runtime_constants(sys.modules[home]) if home.startswith("srcad.") else {}
+            if name in constants:  # (a constant of a composite rule's module: its assignment)
+                _add_constant(sys.modules[home], name, helpers)
                 continue
             _refuse_derived(obj, fun, entry.user_fn)
             imports[name] = _import_line(name, obj, entry.user_fn)
@@ -250,6 +259,37 @@ def _of_srcad(obj) -> bool:
     return isinstance(obj, types.FunctionType) and (obj.__module__ or "").startswith("srcad.rules.")
 
 
+def _add_constant(module, name, helpers):
+    """The module-level constant ``name`` of ``module`` (a srcad module), with the modules and
+    constants its assignment reads (``functools`` in a tuple of types)."""
+    if name in helpers:
+        return
+    source = _runtime_constants(module)[name]
+    helpers[name] = _Constant(name, source)
+    for read in {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)} - {name}:
+        obj = getattr(module, read, None)
+        if isinstance(obj, types.ModuleType) and obj not in (np, math) and read not in helpers:
+            helpers[read] = _Constant(read, f"import {obj.__name__}" if obj.__name__ == read
+                                      else f"import {obj.__name__} as {read}")
+        elif read in _runtime_constants(module):
+            _add_constant(module, read, helpers)
+
+
+def _imported_inside(fn) -> list:
+    """The functions and classes ``fn``'s body imports from srcad's own modules by a relative
+    import (the copy drops the import: each is copied into the exported module instead)."""
+    if not isinstance(fn, (types.FunctionType, type)):
+        return []
+    package = fn.__module__.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(fn)))):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            module = importlib.import_module("." * node.level + (node.module or ""), package)
+            found += [getattr(module, a.name) for a in node.names
+                      if isinstance(getattr(module, a.name, None), (types.FunctionType, type))]
+    return found
+
+
 def _collect_helper(fn, helpers):
     """``fn`` and every runtime helper, class or constant it uses, by name."""
     if fn.__name__ in helpers:
@@ -265,12 +305,16 @@ def _collect_helper(fn, helpers):
             if isinstance(member, types.FunctionType):
                 names |= _global_names(member.__code__)
     module = sys.modules[fn.__module__]  # the runtime module that defines fn: its globals
+    for obj in _imported_inside(fn):  # (a lazy 'from .objects import structure' in its body)
+        if obj.__module__ != _errors.__name__:  # (the module defines srcad's errors itself)
+            _collect_helper(obj, helpers)
     for name in names:
         obj = getattr(module, name, None)
-        if isinstance(obj, (types.FunctionType, type)) and _in_runtime(obj) and name not in _ERRORS:
+        if isinstance(obj, (types.FunctionType, type)) and (_in_runtime(obj) or _of_srcad(obj)) \
+                and name not in _ERRORS:
             _collect_helper(obj, helpers)
         elif name in _runtime_constants(module):
-            helpers[name] = _Constant(name, _runtime_constants(module)[name])
+            _add_constant(module, name, helpers)
         elif isinstance(obj, types.ModuleType) and obj not in (np, math):  # scipy (its helpers)
             helpers[name] = _Constant(name, f"import {obj.__name__}" if obj.__name__ == name
                                       else f"import {obj.__name__} as {name}")
@@ -298,13 +342,16 @@ def _runtime_constants(module) -> dict:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], ast.Name):
             found[node.targets[0].id] = ast.get_source_segment(text, node)
+        elif isinstance(node, ast.AnnAssign) and node.value is not None \
+                and isinstance(node.target, ast.Name):  # (_REGISTERED: dict = {})
+            found[node.target.id] = ast.get_source_segment(text, node)
     return found
 
 
 def _ordered(helpers):
     """Constants, then classes (bases before subclasses), then functions, each by name."""
-    constants = sorted((h for h in helpers.values() if isinstance(h, _Constant)),
-                       key=lambda c: c.__name__)
+    constants = sorted((h for h in helpers.values() if isinstance(h, _Constant)),  # (imports
+                       key=lambda c: (not c.source.startswith("import "), c.__name__))  # first)
     classes = sorted((h for h in helpers.values() if isinstance(h, type)),
                      key=lambda c: (len(c.__mro__), c.__name__))
     functions = sorted((h for h in helpers.values() if isinstance(h, types.FunctionType)),
@@ -318,6 +365,6 @@ def _helper_source(obj) -> str:
     text = inspect.getsource(obj)
     # without the decorator that registers the helper (@helper(...)): the copy is plain Python
     start = ast.parse(text).body[0].lineno - 1
-    kept = [line for line in text.splitlines()[start:]
-            if not line.strip().startswith(("from .errors import", "from ..errors import"))]
+    kept = [line for line in text.splitlines()[start:]  # (what a relative import brought is
+            if not line.strip().startswith("from .")]      # copied into the module itself)
     return "\n".join(kept)
