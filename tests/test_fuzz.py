@@ -10,12 +10,12 @@ from gradcheck import check_grad, make_function
 
 
 def test_random_programs_agree_with_finite_differences():
-    results = fuzz.run(300, seed=0)
+    results = fuzz.run(200, seed=0)  # (CI's sample: docs/fuzzing.md has the long runs)
     failures = "\n\n".join(f"seed {k}: {outcome}\n{source}" for k, outcome, source in
                            results["fail"])
     assert not results["fail"], failures
     checked = results["ok"] + results["kink"]
-    assert results["ok"] >= 0.85 * 300, results  # the generator makes mostly valid programs
+    assert results["ok"] >= 0.85 * 200, results  # the generator makes mostly valid programs
     assert results["kink"] <= 0.02 * checked
 
 
