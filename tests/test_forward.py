@@ -172,6 +172,9 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                    "new_object", "object_part", "object_tangent",  # test_python_objects_built
                    "copied_into", "added_at", "subtracted_at", "unadd_at", "uncopyto_src",
                    "copyto_src_tangent", "add_at_tangent",  # np.add.at: test_writing_calls
+                   "put_into", "put_along_axis_into", "putmask_into", "placed_into",
+                   "diagonal_filled", "kept_entries", "written_values",
+                   "written_values_tangent", "unblock",  # np.put ...: test_writing_calls_over
                    "cho_solve_dc",  # (written '[cho_solve_dc(...), 0.0]': tests/test_rules_scipy)
                    "entry",  # a dict's entry saved: HVPs in test_trust_review, test_review_findings
                    "zeroed_at"}  # a list or copy written by position: test_performance_paths

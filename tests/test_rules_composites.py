@@ -170,6 +170,18 @@ CASES = {
                 ("np.choose(np.array([[0], [1]]), [x, y[0]])", [mat(3), mat(1)]),
                 ("np.choose(np.array([2, 0]), x)", [mat(3, 2)])],
     np.i0: [("np.i0(x * 6)", [mat(7)]), ("np.i0(x * 12)", [mat(2, 3)])],
+    np.histogram: [("np.histogram(x, 3, weights=y)[0]", [mat(9), mat(9)]),
+                   ("np.histogram(x, 4)[1]", [mat(2, 5)]),
+                   ("np.histogram(x, 3, density=True)[0]", [mat(8)]),
+                   ("np.histogram(x, 3, (y[0] - 3.0, y[1] + 3.0), True, y * y)[0]",
+                    [mat(8), mat(8)]),
+                   ("np.histogram(x, np.array([-3.0, -0.2, 0.1, 3.0]) * y[0] ** 2, density=True)[0]",
+                    [mat(8), mat(1)]),
+                   ("np.histogram(x, 'fd', range=(-3.0, y[0] + 3.0))[1]", [mat(20), mat(1)])],
+    np.histogram_bin_edges: [("np.histogram_bin_edges(x, 5)", [mat(7)]),
+                             ("np.histogram_bin_edges(x * 0.0 + y[0], 2)", [mat(3), mat(1)])],
+    np.sort_complex: [("np.real(np.sort_complex(x) * (1 + 2j))", [mat(6)]),
+                      ("np.abs(np.sort_complex(x * y)) ** 2", [mat(2, 4), mat(4)])],
     np.polydiv: [("np.polydiv(x, y + np.array([2.0, 0.0, 0.0]))[0]", [mat(5), mat(3)]),
                  ("np.polydiv(x, y + np.array([2.0, 0.0, 0.0]))[1]", [mat(5), mat(3)]),
                  ("np.polydiv(x, y)[1] * np.polydiv(x, y)[0]", [mat(2), pos(4)]),
@@ -385,6 +397,20 @@ VALUES = {
                   (([True, False], PHASE), {}),
                   ((np.array([0, 1, 0, 0, 0, 0, 0, 1, 0, 0]), PHASE), {"axis": 1}),
                   (([1, 0, 1], C35), {"axis": 0})],
+    np.histogram: [((A35,), {}), ((A35, 4), {"weights": A35 * 2}), ((A35, "auto"), {}),
+                   ((A35, 3), {"range": (-1.0, 0.5), "density": True}),
+                   ((A35.astype(np.float32), 3), {"weights": A35.astype(np.float32)}),
+                   ((np.array([1, 2, 2, 5]), 2), {"weights": np.array([1, 1, 2, 3])}),
+                   ((A35, [-2.0, 0.0, 0.5, 3.0]), {"weights": C35}),
+                   ((np.array([1.0, 1.0]),), {}), ((np.zeros(0),), {}),
+                   ((np.array([0.0, np.nan, 1.0]), 2), {"range": (0.0, 1.0)}),
+                   ((np.array([0.0, 1.0, 2.0, 3.0]), [0.0, 1.0, 2.0, 3.0]), {"density": True})],
+    np.histogram_bin_edges: [((A35,), {}), ((A35, 3), {"range": (0, 2)}),
+                             ((np.array([1, 5, 7]), 3), {}), ((A35, "sturges"), {}),
+                             ((A35, [0.0, 1.0]), {})],
+    np.sort_complex: [((PHASE,), {}), ((C35,), {}), ((np.array([3, 1, 2], dtype=np.int16),), {}),
+                      ((np.array([1 + 2j, 1 - 1j, 0.5 + 9j, 1 + 2j]),), {}),
+                      ((PHASE.astype(np.float32),), {}), ((np.zeros(0),), {})],
     np.choose: [((np.array([0, 1, 2, 1]), [PHASE[0, :4], PHASE[1, :4], PHASE[2, :4]]), {}),
                 ((np.array([[0], [1]]), [PHASE[0, :3], 2.5]), {}),
                 ((np.array([1, 0]), PHASE[:2, :2]), {}),
@@ -473,6 +499,7 @@ def test_cond_of_a_singular_matrix_in_a_norm_other_than_2_raises():
 
 COMPLEX = {
     np.cov: [("np.cov(x)", [mat(2, 4)]), ("np.cov(x, y, rowvar=False)", [mat(4, 2), mat(4)])],
+    np.sort_complex: [("np.real(np.sort_complex(x) * (1 - 3j))", [mat(2, 5)])],
     np.corrcoef: [("np.corrcoef(x)", [mat(3, 5)])],
     np.nanvar: [("np.nanvar(x, axis=1)", [nans(2, 4)])],
     np.nanprod: [("np.nanprod(x, axis=0)", [nans(3, 2)])],
@@ -521,9 +548,10 @@ def _complex_cases():
             yield pytest.param(expr, makers, id=f"{getattr(fn, '__name__', fn)}-{k}")
 
 
-# refused, at the user's line: a real argument cast to complex inside the implementation (srcad
-# refuses a cast to complex of a value that needs a gradient), np.sign of a complex value
-REFUSED_THROUGH = {"np.cov(x, y, rowvar=False)", "np.ediff1d(x, to_begin=y)", "np.insert(x, 1, y)"}
+# refused, at the user's line: np.sign of a complex value (a real argument cast to complex inside
+# the implementation, np.cov(x, y), np.ediff1d(x, to_begin=y), np.insert(x, 1, y), was refused
+# until casts to complex were differentiated: now each is checked as the others)
+REFUSED_THROUGH = set()
 REFUSED = {"np.geomspace(x[0], x[1], 3)"}
 
 

@@ -240,8 +240,21 @@ CASES = {
     np.clip: [("np.clip(x, -0.5, 0.5)", [vec(6)]), ("x.clip(-0.3, None)", [vec(6)]),
               ("np.clip(x, None, 0.2)", [vec(6)]),
               ("np.clip(z, x, y)", [scalar(-0.5, 0.0), scalar(0.2, 0.6), vec(6)]),
-              ("np.clip(y, x, 1.0)", [vec(4, -0.2, 0.2), vec(4)])],
+              ("np.clip(y, x, 1.0)", [vec(4, -0.2, 0.2), vec(4)]),
+              ("np.clip(y, min=x, max=0.3)", [scalar(-0.5, 0.0), vec(5)]),
+              ("np.clip(x, max=y)", [vec(5), scalar(-0.2, 0.2)])],
 }
+CASES[np.block] = [("np.block([[x, y], [y, x]])", [mat(2, 2), mat(2, 2)]),
+                   ("np.block([x[0], y, 2.0, x[1, 1]])", [mat(2, 3), mat(4)]),
+                   ("np.block([[[x]], [[y]]])", [mat(2, 2), mat(2, 2)]),
+                   ("np.block([[x, np.zeros((2, 1))], [y, 1.0]])", [mat(2, 2), mat(1, 2)]),
+                   ("np.block(x)", [mat(2, 3)])]
+CASES[np.einsum].append(("np.einsum('ij,jk,k->i', x, y, z, optimize=True)",
+                         [mat(2, 3), mat(3, 4), mat(4)]))
+if hasattr(np, "astype"):  # (NumPy >= 2.1)
+    CASES[np.astype] = [("np.astype(x, np.float64) ** 2", [mat(2, 3)]),
+                        ("np.astype(x, np.float64, copy=False) * x", [mat(3)]),
+                        ("np.astype(x, int) * x", [vec(4)])]
 
 
 def case_params():

@@ -170,5 +170,5 @@ def check_cotangent(out: Any, cotangent: Any, path: str = "") -> None:
                          hint="give zeros (np.zeros_like) for a part of the output with no "
                               "cotangent" if cotangent is None else None)
     elif np.iscomplexobj(cotangent) and not np.iscomplexobj(out):
-        raise SrcadError(f"vjp_fn: the cotangent{where} is complex, the output real: srcad does "
-                         "not differentiate complex values yet")
+        raise SrcadError(f"vjp_fn: the cotangent{where} is complex, the output real: a real "
+                         "output's cotangent is real (docs/complex.md)")

@@ -1,9 +1,12 @@
-"""NumPy's writing calls as subscript assignments: ``np.copyto``, ``np.add.at``, ``np.subtract.at``.
+"""NumPy's writing calls as subscript assignments: ``np.copyto``, ``np.add.at``, ``np.subtract.at``,
+``np.put``, ``np.put_along_axis``, ``np.putmask``, ``np.place``, ``np.fill_diagonal``.
 
 Accepts: an expression statement of the user's function (pass 2 asks whether it is one of these
 calls, pass 4 rewrites it).
 Guarantees: :func:`writing_call` recognises the statements ``np.copyto(y, v)`` (with
-``casting=`` and ``where=``), ``np.add.at(y, indices, v)`` and ``np.subtract.at(y, indices, v)``
+``casting=`` and ``where=``), ``np.add.at(y, indices, v)``, ``np.subtract.at(y, indices, v)``,
+``np.put(y, ind, v, mode)``, ``np.put_along_axis(y, indices, values, axis)``,
+``np.putmask(y, mask, values)``, ``np.place(y, mask, vals)`` and ``np.fill_diagonal(y, val, wrap)``
 where ``y`` is a variable (pass 2 refuses a write into one not local, see
 :func:`srcad.passes.statements.check_shared_state`) and the function is reached by a dotted name that is no local
 (``np``, ``numpy``, ``from numpy import copyto``); :func:`as_write` gives the assignment that
@@ -25,20 +28,38 @@ import gast
 import numpy as np
 
 from ..errors import UndefinedNameError
-from ..runtime.writes import added_at, copied_into, subtracted_at
+from ..runtime.writes import (added_at, copied_into, diagonal_filled, placed_into, put_along_axis_into,
+                              put_into, putmask_into, subtracted_at)
 from .parse import dotted_name, resolve_dotted
 from .syntax import load
 
 
+# NumPy's function: its stand-in, its parameters, how many of them it requires
+_WRITING = {
+    np.copyto: (copied_into, ("dst", "src", "casting", "where"), 2),
+    np.put: (put_into, ("a", "ind", "v", "mode"), 3),
+    np.put_along_axis: (put_along_axis_into, ("arr", "indices", "values", "axis"), 4),
+    np.putmask: (putmask_into, ("a", "mask", "values"), 3),
+    np.place: (placed_into, ("arr", "mask", "vals"), 3),
+    np.fill_diagonal: (diagonal_filled, ("a", "val", "wrap"), 2),
+}
+
+
 def _stand_in(obj):
-    if obj is np.copyto:
-        return copied_into, ("dst", "src", "casting", "where")
+    try:
+        if obj in _WRITING:
+            return _WRITING[obj]
+    except TypeError:  # (an unhashable object)
+        return None
     owner = getattr(obj, "__self__", None)
     if getattr(obj, "__name__", None) == "at" and owner is np.add:
-        return added_at, ("a", "indices", "b")
+        return added_at, ("a", "indices", "b"), 3
     if getattr(obj, "__name__", None) == "at" and owner is np.subtract:
-        return subtracted_at, ("a", "indices", "b")
+        return subtracted_at, ("a", "indices", "b"), 3
     return None
+
+
+_ARRAY_PARAM = {stand_in: params[0] for stand_in, params, _ in _WRITING.values()}
 
 
 def writing_call(stmt, namespace, local_names):
@@ -58,10 +79,10 @@ def writing_call(stmt, namespace, local_names):
         return None
     if found is None:
         return None
-    stand_in, params = found
+    stand_in, params, n_required = found
     given = dict(zip(params, call.args))
     given.update((k.arg, k.value) for k in call.keywords)
-    required = params[:2] if stand_in is copied_into else params
+    required = params[:n_required]
     if len(call.args) > len(params) or len(given) != len(call.args) + len(call.keywords) \
             or not set(required) <= set(given) <= set(params):
         return None  # NumPy raises a TypeError here: the call is left as written, and refused
@@ -74,7 +95,7 @@ def as_write(stmt, name, stand_in, alias):
     """``name[...] = alias(name, ...)``: the assignment standing for the call ``stmt`` (``alias``
     is the name under which the generated code reaches ``stand_in``)."""
     call = stmt.value
-    first = "dst" if stand_in is copied_into else "a"
+    first = _ARRAY_PARAM.get(stand_in, "a")
     args = [load(name)] + call.args[1:]
     keywords = [k for k in call.keywords if k.arg != first]
     value = gast.copy_location(gast.Call(func=load(alias), args=args, keywords=keywords), call)

@@ -1,5 +1,5 @@
 """Composite rules (:mod:`srcad.rules.composites`), selections and phase: ``np.unwrap``,
-``np.trim_zeros``, ``np.extract``, ``np.compress``, ``np.choose``.
+``np.trim_zeros``, ``np.extract``, ``np.compress``, ``np.choose``, ``np.sort_complex``.
 
 Accepts: nothing; importing registers the entries.
 Guarantees: as :mod:`srcad.rules.composite_stats`. Which entries a selection keeps is found from
@@ -9,7 +9,10 @@ values; the derivative is that of the slice taken, the entries trimmed get 0). `
 the corrections it adds are multiples of ``period``, constant between the jumps: the gradient with
 respect to ``p`` is the identity's; ``discont`` is a threshold (no gradient). ``np.choose`` takes
 ``mode='raise'`` only (an index out of range raises as NumPy's); ``mode='wrap'``/``'clip'`` and
-``out=`` are refused at the user's line (``np.compress``'s ``out=`` too).
+``out=`` are refused at the user's line (``np.compress``'s ``out=`` too). ``np.sort_complex``
+takes the entries in the order of NumPy's own ``np.argsort`` (lexicographic: real part, then
+imaginary part), as ``np.sort``'s rule does; tied entries are equal, so which goes where does not
+change the result.
 """
 
 from __future__ import annotations
@@ -121,7 +124,21 @@ def choose(a, choices, out=None, mode="raise"):
     return np.take_along_axis(stacked, np.broadcast_to(a, shape)[None], axis=0)[0]
 
 
-for _fn, _impl in ((np.unwrap, unwrap), (np.trim_zeros, trim_zeros), (np.extract, extract)):
+def sort_complex(a):
+    a = np.asarray(a)
+    b = np.take_along_axis(a, np.argsort(a, axis=-1), axis=-1)
+    if np.iscomplexobj(b):
+        return b
+    # (NumPy's own: small integers become complex64, long doubles clongdouble, the rest complex128)
+    if b.dtype.char in "bhBH":
+        return cast(b, np.dtype(np.complex64))
+    if b.dtype.char == "g":
+        return cast(b, np.dtype(np.clongdouble))
+    return cast(b, np.dtype(np.complex128))
+
+
+for _fn, _impl in ((np.unwrap, unwrap), (np.trim_zeros, trim_zeros), (np.extract, extract),
+                   (np.sort_complex, sort_complex)):
     defcomposite(_fn, _impl)
 defcomposite(np.compress, compress, note="`out=` is not taken")
 defcomposite(np.choose, choose, note="`mode='raise'` only; `out=` is not taken")

@@ -63,8 +63,9 @@ def lookup(fn) -> Composite | None:
         return None
 
 
-from . import composite_stats, composite_linalg, composite_arrays, composite_nan, composite_select, composite_poly  # noqa: E402
+from . import (composite_stats, composite_linalg, composite_arrays, composite_nan,  # noqa: E402
+               composite_select, composite_poly, composite_hist)
 
-__all__ = ["COMPOSITES", "Composite", "defcomposite", "internal", "lookup", "composite_stats", "composite_linalg",
-           "composite_arrays", "composite_nan", "composite_select",
-           "composite_poly"]
+__all__ = ["COMPOSITES", "Composite", "defcomposite", "internal", "lookup", "composite_stats",
+           "composite_linalg", "composite_arrays", "composite_nan", "composite_select",
+           "composite_poly", "composite_hist"]

@@ -71,7 +71,8 @@ defrule(np.copysign, "x, y", x="unbroadcast(g * np.copysign(1.0, x) * np.copysig
 defrule(np.heaviside, "x1, x2", x2="unbroadcast(g * (x1 == 0), x2)", elementwise=True)
 defrule(np.clip, "a, a_min=None, a_max=None", a="clip_adjoint(g, a, a_min, a_max)",
         a_min="unbroadcast(g * clip_bound_mask(a, a_min, a_max, 'a_min'), a_min)",
-        a_max="unbroadcast(g * clip_bound_mask(a, a_min, a_max, 'a_max'), a_max)", elementwise=True)
+        a_max="unbroadcast(g * clip_bound_mask(a, a_min, a_max, 'a_max'), a_max)", elementwise=True,
+        renamed={"min": "a_min", "max": "a_max"})  # (min=, max=: NumPy >= 2.1, the Array API's)
 defrule(np.where, "condition, x, y", x="unbroadcast(np.where(condition, g, 0.0), x)",
         y="unbroadcast(np.where(condition, 0.0, g), y)", elementwise=True)
 defrule(np.logaddexp2, "x, y", x="unbroadcast(g * 2 ** (x - ans), x)",

@@ -55,6 +55,9 @@ item.__qualname__ = item.__name__ = "ndarray.item"
 flatten.__qualname__ = flatten.__name__ = "ndarray.flatten"
 astype.__module__ = item.__module__ = flatten.__module__ = "numpy"
 defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent(t, dtype)"})
+if hasattr(np, "astype"):  # (NumPy >= 2.1's function form of the method)
+    defrule(np.astype, "x, dtype, *, copy=True, device=None", x="unastype(g, x, dtype)",
+            jvp={"x": "astype_tangent(t, dtype)"}, unsupported=("device",))
 defrule(item, "a, *args", a="unitem(g, a, args)", jvp={"a": "np.asarray(t).item(*args)"})
 defnondiff(keys)
 defrule(copy, "a", a="g", jvp={"a": "copied(t)"}, fresh=True)

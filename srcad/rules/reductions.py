@@ -80,8 +80,9 @@ defrule(np.outer, "a, b", a="outer_da(g, a, b)", b="outer_db(g, a, b)", linear_i
 defrule(np.tensordot, "a, b, axes=2", a="tensordot_da(g, a, b, axes)",
         b="tensordot_db(g, a, b, axes)", linear_in=("a", "b"))
 # the sublist form np.einsum(x, [0, 1], [1]) binds its first array to ``subscripts``; with one
-# operand, NumPy may return a view of it ('ij->ji', 'ii->i')
-defrule(np.einsum, "subscripts, *operands", operands="einsum_adjoint(g, subscripts, operands, k)",
+# operand, NumPy may return a view of it ('ij->ji', 'ii->i'); ``optimize`` changes only the order of
+# the products
+defrule(np.einsum, "subscripts, *operands, optimize=False", operands="einsum_adjoint(g, subscripts, operands, k)",
         subscripts="einsum_adjoint(g, subscripts, operands, -1)",
         jvp={"operands": "einsum_tangent(t, subscripts, operands, k)",
              "subscripts": "einsum_tangent(t, subscripts, operands, -1)"}, view=True)

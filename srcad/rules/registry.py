@@ -68,6 +68,8 @@ class Rule:
     origin: RuleOrigin = RuleOrigin.PRIMITIVE
     unsupported: tuple = ()  # parameters a call must leave out (or pass as None): ``out``
     keyword_only: tuple = ()  # parameters after ``*`` in the signature: never bound by position
+    renamed: tuple = ()  # ((keyword, parameter), ...): a second name of a parameter
+    # (np.clip's ``min=`` for ``a_min``, NumPy >= 2.1)
     complex: str | tuple | None = None  # "yes", "refused", "real only", "partial" or
     # ((parameter, mode), ...): see complex_mode
 
@@ -94,6 +96,7 @@ class Rule:
                 bound[key] = value
             return bound
         for key, value in keywords.items():
+            key = dict(self.renamed).get(key, key)
             if key not in self.params:
                 raise TypeError(f"srcad's rule for {self.name} does not support the argument "
                                 f"'{key}' (it knows: {', '.join(self.params)})")
@@ -204,7 +207,7 @@ def parse_signature(signature: str):
 def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool = False,
             broadcasts: bool | None = None, view: bool = False, fresh: bool = False,
             linear_in=(), overload: bool = False, unsupported=(), name: str | None = None,
-            complex: str | dict | None = None, **vjps: str) -> Rule:
+            complex: str | dict | None = None, renamed: dict | None = None, **vjps: str) -> Rule:
     """Register the rule of ``fns`` (one function or a tuple of aliases): one entry per primitive.
 
     ``signature`` lists the parameters as in a ``def`` (``"a, axis=None, keepdims=False"``;
@@ -218,7 +221,8 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
     ``name``: the name tables and messages print (default: :func:`qualified`). ``complex``: one
     of :data:`COMPLEX_MODES`, what the rule does with complex arguments (default: derived, see
     :func:`complex_mode`), or a dict giving one for each parameter that differs (the rule's mode
-    is then ``"partial"``; docs/rules.md prints the dict).
+    is then ``"partial"``; docs/rules.md prints the dict). ``renamed``: second names of
+    parameters, ``{"min": "a_min"}``.
     """
     told = complex.values() if isinstance(complex, dict) else [] if complex is None else [complex]
     if any(mode not in COMPLEX_MODES[:3] + (("partial",) if complex == "partial" else ())
@@ -244,7 +248,8 @@ def defrule(fns, signature: str, *, jvp: dict | None = None, elementwise: bool =
         broadcasts = elementwise and any("unbroadcast" in v for v in vjps.values())
     rule = Rule(name or qualified(aliases[0]), params, defaults, dict(vjps), vararg, None, tangents,
                 elementwise, broadcasts, view, fresh, linear_in, unsupported=tuple(unsupported),
-                keyword_only=keyword_only, complex=complex)
+                keyword_only=keyword_only, complex=complex,
+                renamed=tuple((renamed or {}).items()))
     for fn in aliases:
         if overload:
             OVERLOADS.setdefault(fn, []).append(rule)

@@ -24,10 +24,8 @@ defrule(np.copy, "a", a="g", linear_in="a", fresh=True)
 # the result's own type decides (an integer one, from dtype= or from np.full_like's ``a``: zero)
 _FULL = {"fill_value": "unbroadcast(dtype_adjoint(g, np.result_type(ans)), fill_value)",
          "jvp": {"fill_value": "astype_tangent(broadcast_tangent(t, ans), np.result_type(ans))"}}
-defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True,
-        complex="refused", **_FULL)  # (a complex fill_value: a cast to complex, refused)
-defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True,
-        complex="refused", **_FULL)
+defrule(np.full, "shape, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
+defrule(np.full_like, "a, fill_value, dtype=None", linear_in="fill_value", fresh=True, **_FULL)
 # the samples are start * (1 - w) + stop * w, w = np.linspace(0, 1, num, endpoint), along axis 0
 _STEPS = "linspace_steps(num, endpoint, ans)"
 defrule(np.linspace, "start, stop, num=50, endpoint=True",
@@ -73,6 +71,7 @@ defrule(np.broadcast_to, "array, shape", array="unbroadcast(g, array)", linear_i
 defrule(np.concatenate, "arrays, axis=0", arrays="unconcatenate(g, arrays, axis)",
         linear_in="arrays")
 defrule(np.stack, "arrays, axis=0", arrays="unstack(g, arrays, axis)", linear_in="arrays")
+defrule(np.block, "arrays", arrays="unblock(g, arrays)", linear_in="arrays")
 defrule(np.hstack, "tup", tup="unhstack(g, tup)", linear_in="tup")
 defrule((np.vstack,) + ((np.row_stack,) if hasattr(np, "row_stack") else ()), "tup",
         tup="unvstack(g, tup)", linear_in="tup")  # (np.row_stack: NumPy 2 deprecates it)

@@ -1,11 +1,10 @@
-"""Runtime helpers: the adjoints of shape and assembly functions (concatenate, stack, split, tile,
-repeat, pad, sort, take, diag, array, astype, a ``dtype=`` argument).
+"""Runtime helpers: the adjoints of shape and assembly functions (concatenate, stack, block, split,
+tile, repeat, pad, sort, take, diag, array, astype, a ``dtype=`` argument).
 
 Accepts: an adjoint ``g`` shaped like the function's result and the primal arguments.
 Guarantees: the adjoint of each argument, shaped like it (a list of adjoints for a list of arrays).
 A cast to an integer or boolean type has a zero adjoint (its result is piecewise constant); a cast
-of real values to a complex type is refused (an :class:`~srcad.errors.UnsupportedOperationError`:
-srcad does not differentiate complex values yet).
+between real and complex types follows JAX's convention (a real value's cotangent is real).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
-from .broadcasting import COMPLEX_HINT, _unsupported, unbroadcast, undiagonal
+from .broadcasting import _unsupported, unbroadcast, undiagonal
 from .fft import cotangent_like
 
 
@@ -29,6 +28,48 @@ def unconcatenate(g, arrays, axis=0):
     sizes = [np.shape(a)[axis] for a in arrays]
     return adjoint_like(arrays, [cotangent_like(p, a) for p, a in zip(
         np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)])
+
+
+def _block_depth(arrays) -> int:
+    """How deeply ``np.block``'s argument nests lists (NumPy has checked that it is even)."""
+    depth = 0
+    while isinstance(arrays, list):
+        depth, arrays = depth + 1, arrays[0]
+    return depth
+
+
+def _block_ndim(arrays) -> int:
+    """The largest ndim of the arrays at the leaves of ``np.block``'s argument."""
+    if isinstance(arrays, list):
+        return max(_block_ndim(item) for item in arrays)
+    return np.ndim(arrays)
+
+
+def _block_shape(arrays, list_ndim: int, ndim: int, depth: int = 0) -> tuple:
+    """The shape of ``np.block`` of the part ``arrays`` (at ``depth`` lists deep) of its argument."""
+    if not isinstance(arrays, list):
+        return (1,) * (ndim - np.ndim(arrays)) + np.shape(arrays)
+    shapes = [_block_shape(item, list_ndim, ndim, depth + 1) for item in arrays]
+    axis = ndim - list_ndim + depth  # the outer list joins along axis -list_ndim, the inner along -1
+    return shapes[0][:axis] + (sum(s[axis] for s in shapes),) + shapes[0][axis + 1:]
+
+
+@helper(linear_in="g")
+def unblock(g, arrays):
+    """Adjoint of ``np.block(arrays)``: ``g`` cut back into pieces like the nested lists ``arrays``
+    (each leaf's piece reshaped from the ndim NumPy gave it back to its own)."""
+    list_ndim = _block_depth(arrays)
+    ndim = max(list_ndim, _block_ndim(arrays))
+
+    def cut(g, arrays, depth):
+        if not isinstance(arrays, list):
+            return cotangent_like(np.reshape(g, np.shape(arrays)), arrays)
+        axis = ndim - list_ndim + depth
+        sizes = [_block_shape(item, list_ndim, ndim, depth + 1)[axis] for item in arrays]
+        pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+        return adjoint_like(arrays, [cut(p, item, depth + 1) for p, item in zip(pieces, arrays)])
+
+    return cut(np.asarray(g), arrays, 0)
 
 
 @helper(linear_in="g")
@@ -215,18 +256,15 @@ def unarray(g, obj, dtype=None):
 
 
 def _cast_kind(dtype) -> str:
-    """The kind of ``dtype`` (``"f"``, ``"i"`` ...); a complex one is refused."""
-    kind = np.dtype(dtype).kind
-    if kind == "c":
-        raise _unsupported(f"srcad does not differentiate complex values yet (a cast to {dtype!r} "
-                           "of a value that needs a gradient)", COMPLEX_HINT)
-    return kind
+    """The kind of ``dtype`` (``"f"``, ``"c"``, ``"i"`` ...)."""
+    return np.dtype(dtype).kind
 
 
 @helper(linear_in="g")
 def dtype_adjoint(g, dtype):
     """``g``, the adjoint of a result computed in ``dtype`` (``np.sum(x, dtype=...)``): zero for
-    an integer or boolean ``dtype`` (``None``: the result's own type, ``g`` unchanged)."""
+    an integer or boolean ``dtype``, its real part for a real one (``None``: the result's own
+    type, ``g`` unchanged)."""
     if dtype is not None and _cast_kind(dtype) in "biu":
         return np.zeros(np.shape(g), dtype=_float_dtype(np.real(g)))
     if dtype is not None and _cast_kind(dtype) == "f":  # a real result's cotangent is real
@@ -237,9 +275,12 @@ def dtype_adjoint(g, dtype):
 @helper(linear_in="g")
 def unastype(g, a, dtype):
     """Adjoint of ``a.astype(dtype)``: ``g`` in ``a``'s floating type; zero for a cast to an
-    integer or boolean type (whose result is piecewise constant)."""
-    if _cast_kind(dtype) in "biu":
+    integer or boolean type (whose result is piecewise constant). A cast to a real type keeps
+    the real part of a complex value (its cotangent is real), a real ``a`` cast to a complex type
+    gets the real part of ``g`` (JAX's convention, :mod:`srcad.rules.fft`)."""
+    kind = _cast_kind(dtype)
+    if kind in "biu":
         return zeros_like(a)
-    if _cast_kind(dtype) == "f":  # a real result's cotangent is real (srcad.rules.fft)
+    if kind == "f":
         g = np.real(g)
-    return np.asarray(g).astype(_float_dtype(a), copy=False)
+    return np.asarray(cotangent_like(g, a)).astype(_float_dtype(a), copy=False)

@@ -25,22 +25,27 @@ def _unsupported(message, hint=None):
     return UnsupportedOperationError(message, hint=hint)
 
 
-COMPLEX_HINT = ("srcad differentiates np.fft (np.fft.fft, rfft, ifft, ...) and the complex values "
-                "it returns inside a real-valued function: use it rather than making complex "
-                "arrays yourself (x.astype(complex), 1j * x), or carry the real and imaginary "
-                "parts as two real arrays")
+COMPLEX_HINT = ("srcad differentiates complex values where a function's rule says so "
+                "(docs/rules.md's 'complex' column, docs/complex.md); for this one, carry the real "
+                "and imaginary parts as two real arrays, or give it a gradient with srcad.defvjp")
 
 
 _SCALAR_TYPES = frozenset({float, int, np.float64, np.float32, np.int64})
 _REAL_TYPES = frozenset({float, int, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
 
 
-def refuse_complex(x, what):
-    """Refuse a complex ``x`` reaching a real-valued function's derivative (``abs``, norms,
-    variances): its gradient to a real input would come out complex."""
+def refuse_complex(x, what, why="its derivative is written for real values"):
+    """Refuse a complex ``x`` reaching a derivative written for real values only (``what`` and
+    ``why`` say which and why, in the message)."""
     if np.iscomplexobj(x):
-        raise _unsupported(f"srcad does not differentiate complex values yet ({what} of a complex "
-                           "value that needs a gradient)", COMPLEX_HINT)
+        raise _unsupported(f"srcad does not differentiate {what} of a complex value that needs a "
+                           f"gradient ({why})", COMPLEX_HINT)
+
+
+def refuse_complex_vectors(x, what):
+    """Refuse a complex ``x`` reaching the derivative of a decomposition with vectors."""
+    refuse_complex(x, what, "its vectors have an arbitrary phase each: a tangent in another phase "
+                            "than LAPACK's would be a wrong number")
 
 
 @helper(linear_in="g")

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype
-from .broadcasting import _unsupported, refuse_complex
+from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors
 from .linalg import column_coupling, inverse_gaps, mT
 from .linalg2 import _sym
 
@@ -48,7 +48,7 @@ def _refuse_zero_singular(s, what):
 # ---- svd ----------------------------------------------------------------------------------------
 
 def _check_reduced(a, full_matrices, compute_uv):
-    refuse_complex(a, "the singular value decomposition")  # (the formulas are for real matrices)
+    refuse_complex_vectors(a, "the singular value decomposition")
     m, n = np.shape(a)[-2:]
     if compute_uv and full_matrices and m != n:
         raise _unsupported("srcad differentiates np.linalg.svd of a non-square matrix with "

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype
-from .broadcasting import _unsupported, refuse_complex, unbroadcast
+from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors, unbroadcast
 from .fft import cotangent_like
 
 
@@ -154,7 +154,7 @@ def eigh_adjoint(g, ans):
     """Adjoint of ``np.linalg.eigh``, symmetric like the input; at repeated eigenvalues, see
     :func:`inverse_gaps`."""
     w, v = ans
-    refuse_complex(v, "the eigendecomposition")
+    refuse_complex_vectors(v, "the eigendecomposition")
     gw, gv = g
     gw = np.zeros_like(w) if gw is None else np.asarray(gw)
     inner = np.zeros_like(v) if gv is None else mT(v) @ gv

@@ -14,7 +14,7 @@ import numpy as np
 from ._registry import helper
 from .containers import ABSENT, DictAdjoint, _SequenceAdjoint, _float_dtype, zeros_like
 from .objects import ObjectAdjoint, structure, zero_value
-from .broadcasting import _SCALAR_TYPES, refuse_complex
+from .broadcasting import _SCALAR_TYPES, refuse_complex, refuse_complex_vectors
 from .assembly import _cast_kind, partition_order
 from .linalg import inverse_gaps, mT
 from .products import einsum_adjoint, einsum_normal
@@ -107,12 +107,15 @@ def real_tangent(v, ans):
 
 @helper(linear_in="v")
 def astype_tangent(v, dtype):
-    """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans; a cast to a complex
-    type is refused (srcad does not differentiate complex values yet); ``None``: no cast."""
+    """Tangent of ``a.astype(dtype)``: zero for a cast to integers or booleans, the real part of a
+    complex tangent for a cast to a real type; ``None``: no cast."""
     if dtype is None:
         return v
-    if _cast_kind(dtype) in "biu":
-        return np.zeros(np.shape(v), dtype=_float_dtype(v))
+    kind = _cast_kind(dtype)
+    if kind in "biu":
+        return np.zeros(np.shape(v), dtype=_float_dtype(np.real(v)))
+    if kind == "f":
+        v = np.real(v)
     return np.asarray(v).astype(dtype)
 
 
@@ -218,7 +221,7 @@ def eigh_tangent(v, ans):
     gradient, docs/rules.md); refused at repeated eigenvalues (their vectors' tangent is not
     defined there: ``np.linalg.eigvalsh`` differentiates the eigenvalues alone)."""
     w, vecs = ans
-    refuse_complex(vecs, "the eigendecomposition")
+    refuse_complex_vectors(vecs, "the eigendecomposition")
     v = (v + mT(v)) / 2
     inner = mT(vecs) @ v @ vecs
     off = inverse_gaps(w, np.ones(np.shape(inner)), "np.linalg.eigh (its eigenvectors)")
