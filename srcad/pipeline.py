@@ -339,7 +339,8 @@ _vjp_cache = PerFunction()  # function -> {(count, skip, static): ((forward, bac
 def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters but the
     first ``skip`` (a bound method's ``self``: a constant), specialized on ``static`` (its number
-    of extra arguments set here from ``count``)."""
+    of extra arguments set here from ``count``): ``(forward, backward, source, files)``, ``files``
+    as :func:`jvp_transform`'s."""
     static = dataclasses.replace(static, extra_arguments=max(count - len(positional(fun)), 0)
                                  if has_varargs(fun) else None)
     key = (count, skip, static)
@@ -363,7 +364,8 @@ def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"
     text, compiled, _ = emit_and_load(functions, header, filename, program.entries,
                                       fun.__qualname__)
-    made = (compiled[names[0]], compiled[names[1]], text)
+    files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
+    made = (compiled[names[0]], compiled[names[1]], text, files)
     _vjp_cache.put(fun, key, (made, _guard(program)))
     return made
 
@@ -373,7 +375,8 @@ _jvp_cache = PerFunction()  # function -> {(positions, static, options): ((jvp, 
 
 def jvp_transform(fun, positions: tuple, static=Specialization(), options=Options()):
     """The JVP function of ``fun`` with tangents for the positional parameters ``positions``:
-    ``(function, tangent parameter names, source)``, made once per key (``static``: the
+    ``(function, tangent parameter names, source, files)`` (``files``: each generated function's
+    name -> the file of the function it was made from), made once per key (``static``: the
     :class:`~srcad.passes.parse.Specialization` of ``fun``)."""
     key = (positions, static, options)
     found = _jvp_cache.get(fun, key)
@@ -401,7 +404,8 @@ def jvp_transform(fun, positions: tuple, static=Specialization(), options=Option
                f"along {','.join(map(str, wrt))}>"
     text, compiled, _ = emit_and_load(_main_first(program), header, filename, program.entries,
                                       fun.__qualname__)
-    made = (compiled[name], tangent_params, text)
+    files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
+    made = (compiled[name], tangent_params, text, files)
     _jvp_cache.put(fun, key, (made, _guard(program)))
     return made
 

@@ -317,19 +317,21 @@ def user_location(location):
     return location
 
 
-def located_error(exc):
+def located_error(exc, files=None):
     """A :class:`~srcad.errors.SrcadError` raised without a location by a runtime helper, in code
     srcad generated: the same error at the user's line behind the innermost generated frame of its
     traceback (:func:`user_location`) -- skipping the frames generated from the implementation of
-    a composite rule (its caller's line is the user's); None where that cannot be found (raise
+    a composite rule (its caller's line is the user's; ``files``, a generated function's name ->
+    the file of the function it was made from, tells them); None where that cannot be found (raise
     ``exc`` as it is)."""
     if getattr(exc, "location", True) is not None:
         return None
     found, tb = [], exc.__traceback__
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith("<srcad "):
-            found.append(Location(filename, tb.tb_lineno, 0))
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith("<srcad ") \
+                and not _in_rules((files or {}).get(code.co_name, "")):
+            found.append(Location(code.co_filename, tb.tb_lineno, 0))
         tb = tb.tb_next
     for place in reversed(found):  # (a line of a composite rule's implementation: its caller's)
         location = user_location(place)

@@ -157,7 +157,7 @@ def f(x, *rest):
 """, srcad.UnsupportedSyntaxError, 3, 4, "may not be reassigned"),
     ("""
 def f(x):
-    np.put(x, [0], 2.0)
+    np.multiply.at(x, [0], 2.0)
     return x
 """, srcad.UnsupportedSyntaxError, 3, 4, "in place"),
     ("""

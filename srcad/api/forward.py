@@ -119,12 +119,13 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     target, read_result = _forward_target(fun, primals, kwargs)
     _check_arity(target, primals, kwargs)
     positions = tuple(k for k, t in enumerate(tangents) if t is not None)
-    function, names, _ = jvp_transform(target, positions, specialization(target, primals, kwargs))
+    function, names, _, files = jvp_transform(target, positions,
+                                              specialization(target, primals, kwargs))
     try:
         out, tangent = function(*primals, **kwargs,
                                 **{names[j]: tangents[k] for j, k in enumerate(positions)})
     except SrcadError as exc:  # raised by a runtime helper: at the user's line
-        located = located_error(exc)
+        located = located_error(exc, files)
         if located is None:
             raise
         raise located from None

@@ -49,8 +49,9 @@ class VJPFunction:
     def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], saved: Any,
                  primals: tuple[Any, ...], text: str, out: Any = None,
                  call: tuple[tuple[Any, ...], dict[str, Any]] = ((), {}),
-                 aux: Any = _NO_AUX, function: Any = None) -> None:
+                 aux: Any = _NO_AUX, function: Any = None, files: Any = None) -> None:
         self._forward, self._backward, self._saved = forward, backward, saved
+        self._files = files  # generated function -> its source's file (errors located by it)
         self._function = function  # the user's (named by an error)
         self._primals, self.source, self._out = primals, text, out  # source: the generated code
         self._aux = aux  # has_aux: the output is (out, aux), and aux gets a zero cotangent
@@ -68,7 +69,7 @@ class VJPFunction:
                 saved = self._forward(*self._again[0], **self._again[1])[1]
             grads = self._backward(saved, cotangent)
         except SrcadError as exc:  # raised by a runtime helper: at the user's line
-            located = located_error(exc)
+            located = located_error(exc, self._files)
             if located is None:
                 raise
             raise located from None
@@ -125,13 +126,13 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
         parse(bound.function)  # raises the error that explains why
     args, kwargs = bound.call_args(primals, {})
     refuse_foreign_arrays(args, kwargs, range(len(bound.args), len(args)))
-    forward, backward, text = vjp_transform(bound.function, len(args), len(bound.args),
+    forward, backward, text, files = vjp_transform(bound.function, len(args), len(bound.args),
                                             specialization(bound.function, args, kwargs,
                                                            specialize))
     try:
         out, saved = forward(*args, **kwargs)
     except SrcadError as exc:  # raised by a runtime helper: at the user's line
-        located = located_error(exc)
+        located = located_error(exc, files)
         if located is None:
             raise
         raise located from None
@@ -141,9 +142,9 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
     if has_aux:
         out, aux = split_aux(bound.function, out, "vjp")
         return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
-                                aux, bound.function), aux
+                                aux, bound.function, files), aux
     return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
-                            function=bound.function)
+                            function=bound.function, files=files)
 
 
 def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:

@@ -1,5 +1,5 @@
 """Composite rules (:mod:`srcad.rules.composites`), a special function and polynomials:
-``np.i0``, ``np.polydiv``, ``np.polyfit``.
+``np.i0``, ``np.kaiser``, ``np.polydiv``, ``np.polyfit``.
 
 Accepts: nothing; importing registers the entries.
 Guarantees: as :mod:`srcad.rules.composite_stats`. ``np.i0``: NumPy's Chebyshev series, each piece
@@ -133,6 +133,19 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     return c
 
 
+def kaiser(M, beta):
+    # (NumPy: np.array([0.0, M, beta]) for the type, at least float64; M a length, no gradient)
+    M = float(M)
+    beta = np.asarray(beta)
+    beta = cast(beta, np.result_type(np.float64, beta.dtype))
+    if M == 1:
+        return np.ones(1, dtype=beta.dtype)
+    n = np.arange(0, M)
+    alpha = (M - 1) / 2.0
+    return i0(beta * np.sqrt(1 - ((n - alpha) / alpha) ** 2.0)) / i0(beta)
+
+
+defcomposite(np.kaiser, kaiser, note="differentiated in `beta`")
 defcomposite(np.i0, i0, note="the derivative of NumPy's Chebyshev series (i1 to its accuracy)")
 defcomposite(np.polydiv, polydiv, note="a gradient with respect to a coefficient of the remainder "
              "NumPy drops as close to 0 is refused")

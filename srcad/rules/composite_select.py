@@ -1,5 +1,6 @@
 """Composite rules (:mod:`srcad.rules.composites`), selections and phase: ``np.unwrap``,
-``np.trim_zeros``, ``np.extract``, ``np.compress``, ``np.choose``, ``np.sort_complex``.
+``np.trim_zeros``, ``np.extract``, ``np.compress``, ``np.choose``, ``np.sort_complex``, ``np.unique``,
+``np.unique_values``, ``np.union1d``.
 
 Accepts: nothing; importing registers the entries.
 Guarantees: as :mod:`srcad.rules.composite_stats`. Which entries a selection keeps is found from
@@ -12,7 +13,10 @@ respect to ``p`` is the identity's; ``discont`` is a threshold (no gradient). ``
 ``out=`` are refused at the user's line (``np.compress``'s ``out=`` too). ``np.sort_complex``
 takes the entries in the order of NumPy's own ``np.argsort`` (lexicographic: real part, then
 imaginary part), as ``np.sort``'s rule does; tied entries are equal, so which goes where does not
-change the result.
+change the result. ``np.unique`` takes the first occurrence of each value (NumPy's own index):
+where the values are distinct it is a permutation, differentiated as one; a gradient through two
+equal values (or slices, with ``axis=``) is refused at run time, at the user's line (moving
+either splits their entry of the result in two: no derivative).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ..errors import UnsupportedOperationError
 from .composite_arrays import broadcast_shape
 from .composite_stats import cast
 from .composites import defcomposite, internal
+from .registry import defrule
 
 
 def trimmed_slices(filt, trim, axis):
@@ -142,3 +147,61 @@ for _fn, _impl in ((np.unwrap, unwrap), (np.trim_zeros, trim_zeros), (np.extract
     defcomposite(_fn, _impl)
 defcomposite(np.compress, compress, note="`out=` is not taken")
 defcomposite(np.choose, choose, note="`mode='raise'` only; `out=` is not taken")
+
+
+# ---- np.unique, np.unique_values, np.union1d ------------------------------------------------------
+
+def unique_parts(ar, return_inverse, return_counts, axis, equal_nan):
+    """NumPy's own ``np.unique(ar, return_index=True, ...)``: the values and the index of the
+    first occurrence of each (then the inverse and the counts where asked)."""
+    return np.unique(ar, True, return_inverse, return_counts, axis, equal_nan=equal_nan)
+
+
+def distinct(a, axis):
+    """``a`` itself; a gradient through it is refused where two of its entries (slices along
+    ``axis``) are equal: each is then one entry of ``np.unique``'s result, which splits in two when
+    either moves (the derivative is not defined there)."""
+    return a
+
+
+_TIED = ("no_gradient('np.unique', 'ar', 'two of its values are equal: moving either splits "
+         "their entry of the result in two, so the derivative is not defined there')")
+_UNTIED = "np.shape(np.unique(a, axis=axis)) == np.shape(a)"
+internal(defrule(distinct, "a, axis", name="srcad.rules.composites.distinct",
+                 a=f"g if {_UNTIED} else {_TIED}", jvp={"a": f"t if {_UNTIED} else {_TIED}"}),
+         nondiff=(unique_parts,))
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True):
+    ar = np.asarray(ar)
+    if axis is None:
+        ar = np.ravel(ar)
+    found = unique_parts(ar, return_inverse, return_counts, axis, equal_nan)
+    values = np.take(distinct(ar, axis), found[1], axis=0 if axis is None else axis)
+    if not (return_index or return_inverse or return_counts):
+        return values
+    result = (values,)
+    if return_index:
+        result = result + (found[1],)
+    if return_inverse:
+        result = result + (found[2],)
+    if return_counts:
+        result = result + (found[-1],)
+    return result
+
+
+def unique_values(x):
+    return unique(x)
+
+
+def union1d(ar1, ar2):
+    return unique(np.concatenate((np.ravel(ar1), np.ravel(ar2))))
+
+
+defcomposite(np.unique, unique, note="`sorted=` is not taken; a gradient where two values are "
+             "equal is refused")
+if hasattr(np, "unique_values"):  # (NumPy >= 2.0)
+    defcomposite(np.unique_values, unique_values, note="a gradient where two values are equal "
+                 "is refused")
+defcomposite(np.union1d, union1d, note="a gradient where two values are equal is refused")

@@ -50,7 +50,8 @@ defnondiff(
     np.isscalar, np.array_equiv, np.isin, np.argpartition, np.lexsort, np.nanargmax, np.nanargmin,
     np.tril_indices, np.triu_indices, np.diag_indices, np.indices, np.unravel_index,
     np.ravel_multi_index, np.may_share_memory, np.shares_memory, np.result_type, np.promote_types,
-    np.can_cast, np.issubdtype, np.min_scalar_type, np.iinfo, np.finfo,
+    np.can_cast, np.issubdtype, np.min_scalar_type, np.iinfo, np.finfo, np.ix_, np.iterable,
+    *((np.isdtype,) if hasattr(np, "isdtype") else ()),  # (NumPy >= 2.0)
 )
 defnondiff(  # constructors
     np.zeros, np.ones, np.empty, np.eye, np.identity,

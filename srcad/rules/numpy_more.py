@@ -138,7 +138,9 @@ defrule(np.interp, "x, xp, fp, left=None, right=None, period=None",
         unsupported=("period",))
 defrule(np.polyval, "p, x", p="unpolyval_p(g, p, x)", x="g * polyval_dx(p, x)",
         jvp={"p": "np.polyval(t, x)", "x": "t * polyval_dx(p, x)"})
-defrule((np.float64, np.float32), "x", x="unastype(g, x, np.result_type(ans))",
+# the scalar types as functions: a cast (a real x of a complex type gets the real part, JAX's way)
+defrule((np.float64, np.float32, np.float16, np.longdouble, np.complex128, np.complex64,
+         np.clongdouble), "x", x="unastype(g, x, np.result_type(ans))",
         jvp={"x": "astype_tangent(t, np.result_type(ans))"})
 defrule(np.cross, "a, b, axisa=-1, axisb=-1, axisc=-1, axis=None",
         a="uncross_a(g, a, b, axisa, axisb, axisc, axis)",
