@@ -49,6 +49,7 @@ from .passes.load import Entry, FunctionRef, load, unique_name
 from .passes.parse import ExtraArgument, Specialization, parse
 from .passes.reverse import Options, reverse
 from .passes.value_kinds import describe as describe_kinds
+from .passes.tidy import tidy
 from .printer import Pass
 from .results import (Guard, PerFunction, Transformed, has_varargs, positional, source_is_current,
                       user_location)
@@ -207,7 +208,8 @@ def _base_name(fun) -> str:
 
 
 def _main_first(program) -> list:
-    """The generated functions, the last one made (the main one) first."""
+    """The generated functions, tidied (pass 11b), the last one made (the main one) first."""
+    tidy(program)
     last = len(program.generated) - 1
     return [program.generated[last]] + program.generated[:last]
 
@@ -359,6 +361,7 @@ def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
               f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "
               "gradients") + _assumed(static)
+    tidy(program, keep=names)                                                  # pass 11b
     first = len(program.generated) - 2  # the pair of fun itself was added last
     functions = program.generated[first:] + program.generated[:first]
     filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"

@@ -4,7 +4,7 @@
 def grad_mlp(W1, W2, x):
     # forward: the function, one operation per line
     # line 20: h = layer(W1, x)
-    h, layer_saved_2 = forward_layer_2(W1, x)
+    h, layer_saved_2 = forward_layer(W1, x)
     # line 21: return np.sum(layer(W2, h, b=-0.2))
     layer_W2_h, layer_saved = forward_layer(W2, h, b=-0.2)
     out = np.sum(layer_W2_h)
@@ -12,9 +12,7 @@ def grad_mlp(W1, W2, x):
     dout = seed_scalar(out)
     # line 21: return np.sum(layer(W2, h, b=-0.2))
     dlayer_W2_h = unsum(dout, layer_W2_h)
-    dlayer_args = backward_layer(layer_saved, dlayer_W2_h)
-    dW2 = dlayer_args[0]
-    dh = dlayer_args[1]
+    dW2, dh = backward_layer(layer_saved, dlayer_W2_h)
     # line 20: h = layer(W1, x)
     dW1 = backward_layer_2(layer_saved_2, dh)[0]
     return (out, (dW1, dW2))
@@ -59,15 +57,6 @@ def backward_layer(saved, dout):
     dW = matmul_dx(dW_at_x, W, x)
     dx = matmul_dy(dW_at_x, W, x)
     return (dW, dx)
-
-
-def forward_layer_2(W, x, b=0.0):
-    # forward: layer as written; also returns what the backward pass reads
-    # line 16: return sigmoid(W @ x + b)
-    W_at_x = W @ x
-    W_at_x_plus_b = W_at_x + b
-    out, sigmoid_saved = forward_sigmoid(W_at_x_plus_b)
-    return (out, (W, W_at_x, sigmoid_saved, x))
 
 
 def backward_layer_2(saved, dout):
