@@ -16,6 +16,10 @@ what the analyses conclude from the kinds (:mod:`srcad.passes.shapes`) holds for
   broadcasting with it keeps the other operand's shape (its broadcast set is empty);
 * :meth:`ValueKind.python_float` -- a Python ``float``: its zero adjoint is ``0.0``.
 
+A called function is specialized too (:func:`call_kinds`): a parameter whose argument the
+caller's analysis proves a real number at every run of the call (:data:`REAL_NUMBER`) is a
+scalar there, and real.
+
 Complex values are no scalar here: ``unbroadcast`` takes the real part of a complex gradient for a
 real operand, which dropping it would lose.
 """
@@ -29,7 +33,8 @@ import numpy as np
 @dataclasses.dataclass(frozen=True)
 class ValueKind:
     """The kind of one argument: ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"complex"``
-    (Python numbers), ``"scalar"`` (a NumPy scalar) or ``"array"`` (an ``ndarray``); ``dtype`` and
+    (Python numbers), ``"scalar"`` (a NumPy scalar), ``"array"`` (an ``ndarray``) or ``"real"``
+    (a real number of a type not known: what a caller proves of a callee's argument); ``dtype`` and
     ``ndim`` for the NumPy ones; ``shape_of``: for a real array, the earlier parameter whose array
     has the same shape (None: none)."""
 
@@ -40,7 +45,7 @@ class ValueKind:
 
     def scalar(self) -> bool:
         """Shape ``()`` and real: a Python or NumPy real number, or a 0-d real array."""
-        if self.kind in ("float", "int", "bool"):
+        if self.kind in ("float", "int", "bool", "real"):
             return True
         if self.kind in ("scalar", "array"):
             return self.ndim == 0 and self.dtype.kind in "fiub"
@@ -50,6 +55,8 @@ class ValueKind:
         return self.kind == "float"
 
     def __str__(self) -> str:
+        if self.kind == "real":
+            return "real number"
         if self.dtype is None:
             return self.kind
         if self.kind == "scalar":
@@ -59,6 +66,7 @@ class ValueKind:
 
 
 _FLOAT, _INT, _BOOL, _COMPLEX = (ValueKind(k) for k in ("float", "int", "bool", "complex"))
+REAL_NUMBER = ValueKind("real")
 _SIMPLE = {float: _FLOAT, int: _INT, bool: _BOOL, complex: _COMPLEX}
 
 
@@ -82,6 +90,25 @@ def value_kinds(values) -> tuple:
             else:
                 continue
         found.append((name, kind))
+    return tuple(found)
+
+
+def call_kinds(op, facts) -> tuple:
+    """``(parameter, REAL_NUMBER)`` for each parameter of the callee of the call ``op`` whose
+    argument is a real number at every run of the call, as the caller's shape facts ``facts``
+    (:class:`srcad.passes.shapes.Shapes`) prove it: a variable of the empty broadcast set (the
+    shape ``()``: a number, or what elementwise operations make of numbers) that holds real values
+    only, or a real number constant. The callee's pair is then made for those kinds."""
+    import gast
+
+    found = []
+    for param, value in op.args.items():
+        if not isinstance(param, str):  # (an extra argument of '*args', a closure's slot)
+            continue
+        if isinstance(value, gast.Constant) and type(value.value) in (int, float, bool) \
+                or isinstance(value, gast.Name) and facts.sets.get(value.id) == frozenset() \
+                and value.id in facts.reals:
+            found.append((param, REAL_NUMBER))
     return tuple(found)
 
 
@@ -173,6 +200,6 @@ def real_atom(value, real) -> bool:
 def _real_kind(kind) -> bool:
     if kind is None:
         return False
-    if kind.kind in ("float", "int", "bool"):
+    if kind.kind in ("float", "int", "bool", "real"):
         return True
     return kind.dtype is not None and kind.dtype.kind in "fiub"
