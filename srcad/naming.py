@@ -51,12 +51,7 @@ class Namer:
             base = "_" + base
         if keyword.iskeyword(base):
             base += "_"
-        name, k = base, 1
-        while name in self.taken:
-            k += 1
-            name = f"{base}_{k}"
-        self.taken.add(name)
-        return name
+        return first_free(base, self.taken)
 
     def adjoint(self, name: str) -> str:
         """The adjoint variable of ``name`` (the same name every time it is asked for)."""
@@ -85,6 +80,17 @@ class Namer:
     def temp(self, expr) -> str:
         """A new name for a temporary holding the value of ``expr`` (an A-normal-form operation)."""
         return self.fresh(describe(expr))
+
+
+def first_free(base: str, taken: set) -> str:
+    """``base``, or else the first of ``base_2``, ``base_3``, ... that ``taken`` does not hold;
+    added to ``taken``."""
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}_{k}"
+    taken.add(name)
+    return name
 
 
 def function_name(fn) -> str:

@@ -27,7 +27,8 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
 After every pass the pipeline calls :func:`srcad.hooks.after`: callbacks installed with
 ``srcad.hooks.listening`` see the program as it stands (benchmarks/passes.py times the passes so),
 and ``SRCAD_DEBUG_PASSES=1`` prints it with :mod:`srcad.printer`, annotated with the facts of the
-analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :mod:`srcad.results`.
+analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :mod:`srcad.results`;
+the parameters a transformation is asked for and the keys of the callees' pairs, in :mod:`srcad.keys`.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ import types
 from .errors import Location, SourceUnavailableError, SrcadError
 from .front import Analysed, analyse
 from .hooks import after
+from .keys import callee_key, chosen, parameters, specialized_for
 from .naming import Namer, function_name
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
 from .passes.load import Entry, FunctionRef, load, unique_name
-from .passes.parse import ExtraArgument, Specialization, parse
+from .passes.parse import Specialization, parse
 from .passes.reverse import Options, reverse
-from .passes.value_kinds import describe as describe_kinds
 from .passes.tidy import tidy
 from .printer import Pass
 from .results import (Guard, PerFunction, Transformed, has_varargs, positional, source_is_current,
@@ -80,7 +81,7 @@ class Program:
     def callee(self, fn, wrt, location, static=Specialization()):
         """Names of the forward/backward pair of ``fn`` with respect to parameters ``wrt``
         (specialized on ``static``, a :class:`~srcad.passes.parse.Specialization`)."""
-        key = self.key(fn, tuple(wrt), static)
+        key = callee_key(fn, tuple(wrt), static, self.unhashable)
         if key not in self.pairs:
             base = _base_name(fn)
             names = (self.fresh(f"forward_{base}"), self.fresh(f"backward_{base}"))
@@ -93,21 +94,9 @@ class Program:
                     hint="give it a gradient with @srcad.custom_vjp or srcad.defvjp") from None
         return self.pairs[key]
 
-
-    def key(self, fn, wrt, static) -> tuple:
-        """The key of a callee's pair: by identity where ``fn`` or ``static`` cannot be hashed (an
-        object of a dataclass with ``eq=True``), kept alive while its id is a key."""
-        key = (fn, wrt, static)
-        try:
-            hash(key)
-        except TypeError:
-            self.unhashable.append((fn, static))
-            key = (id(fn), wrt, id(static))
-        return key
-
     def jvp_callee(self, fn, wrt, location, static=Specialization()):
         """Name and tangent parameters of the JVP function of ``fn`` with respect to ``wrt``."""
-        key = ("jvp",) + self.key(fn, tuple(wrt), static)
+        key = ("jvp",) + callee_key(fn, tuple(wrt), static, self.unhashable)
         if key not in self.pairs:
             base = _base_name(fn)
             try:
@@ -214,30 +203,6 @@ def _main_first(program) -> list:
     return [program.generated[last]] + program.generated[:last]
 
 
-def _parameters(fun, extra: int | None) -> list:
-    """``fun``'s positional parameters, then ``ExtraArgument(0)``, ``ExtraArgument(1)``, ... for
-    ``extra`` arguments ``*args`` takes (when it has ``*args``)."""
-    return positional(fun) + ([ExtraArgument(k) for k in range(extra or 0)] if has_varargs(fun)
-                              else [])
-
-
-def _chosen(fun, params, positions, what: str) -> list:
-    """The parameters at ``positions``; an error naming ``what`` for one that is not there."""
-    for k in positions:
-        if not isinstance(k, int) or not -len(params) <= k < len(params):
-            raise SrcadError(f"{what.format(k)} does not name a positional parameter of "
-                             f"{fun.__qualname__}{inspect.signature(fun, follow_wrapped=False)}")
-    return [params[k] for k in positions]
-
-
-def _assumed(static) -> str:
-    """The header line of a transformation specialized on the kinds of the numbers and arrays
-    passed (:mod:`srcad.passes.value_kinds`): what it assumed ("" for the general code)."""
-    if not static.values:
-        return ""
-    return f"\nspecialized for: {describe_kinds(static.values)}"
-
-
 def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
     """Passes 12 and 13, emit and load: ``(text, {name: compiled function}, file name)``, the file
     name ``filename`` made unique to the text (see :func:`srcad.passes.load.unique_name`)."""
@@ -257,8 +222,8 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
     static = static or Specialization()
-    params = _parameters(fun, static.extra_arguments)
-    wrt = _chosen(fun, params, argnums, "argnums={!r}")
+    params = parameters(fun, static.extra_arguments)
+    wrt = chosen(fun, params, argnums, "argnums={!r}")
     if len(set(wrt)) != len(wrt):
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
 
@@ -272,7 +237,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
               f"returns ({out}, gradient)")
     if len(program.generated) > 1:
         header += "\nfollowed by a forward/backward pair for each function it calls"
-    header += _assumed(static)
+    header += specialized_for(static)
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
     text, functions, filename = emit_and_load(_main_first(program), header, filename,
@@ -349,7 +314,7 @@ def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     found = _vjp_cache.get(fun, key)
     if found is not None and found[1].holds():
         return found[0]
-    params = _parameters(fun, static.extra_arguments)
+    params = parameters(fun, static.extra_arguments)
     if count > len(params):
         raise SrcadError(f"srcad.vjp: {fun.__qualname__} takes {len(params)} positional "
                          f"arguments, got {count}")
@@ -360,7 +325,7 @@ def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where})\n"
               f"{names[0]}(...) returns ({out}, saved); {names[1]}(saved, d{out}) returns the "
-              "gradients") + _assumed(static)
+              "gradients") + specialized_for(static)
     tidy(program, keep=names)                                                  # pass 11b
     first = len(program.generated) - 2  # the pair of fun itself was added last
     functions = program.generated[first:] + program.generated[:first]
@@ -385,8 +350,8 @@ def jvp_transform(fun, positions: tuple, static=Specialization(), options=Option
     found = _jvp_cache.get(fun, key)
     if found is not None and found[1].holds():
         return found[0]
-    params = _parameters(fun, static.extra_arguments)
-    wrt = _chosen(fun, params, positions, "argument number {!r}")
+    params = parameters(fun, static.extra_arguments)
+    wrt = chosen(fun, params, positions, "argument number {!r}")
     program = Program(options)
     name = program.fresh(f"jvp_{_base_name(fun)}")
     try:

@@ -28,6 +28,7 @@ import types
 
 import gast
 
+from ..naming import first_free
 from ..runtime.instances import new_object
 
 
@@ -77,12 +78,7 @@ class Rewrite:
         self.attributes: dict = {}  # attribute -> its local
 
     def fresh(self, hint):
-        name, k = hint, 1
-        while name in self.taken:
-            k += 1
-            name = f"{hint}_{k}"
-        self.taken.add(name)
-        return name
+        return first_free(hint, self.taken)  # (the hint as it is: no Namer's clean-up)
 
     def run(self):
         params = self.tree.args.posonlyargs + self.tree.args.args

@@ -8,7 +8,9 @@
 Accepts: nothing; importing registers the entries.
 Guarantees: as :mod:`srcad.rules.composite_stats`. Functions that select entries (``np.delete``,
 ``np.insert``) find which entry goes where by running NumPy's own function on their positions
-(:func:`deleted_positions`, :func:`insertion_codes`, no gradient) and take the values there.
+(:func:`deleted_positions`, :func:`insertion_codes`, no gradient) and take the values there;
+``include_initial`` puts a slice of the empty sum's or product's value first
+(:func:`initial_slice`, no gradient).
 ``np.polymul`` drops leading zero coefficients as NumPy does (its ``poly1d``): a gradient with
 respect to a coefficient dropped so is refused (its derivative is not defined: the result's length
 changes), at run time, at the user's line. ``poly1d`` arguments are not taken (a poly1d result).
@@ -75,13 +77,22 @@ def _cumulative(x, axis, include_initial):
     return x, axis
 
 
+def initial_slice(res, axis, initial):
+    """One slice of ``res`` along ``axis``, every entry ``initial`` (the empty sum's 0, the empty
+    product's 1), of ``res``'s type: what ``include_initial=True`` puts first (no gradient)."""
+    shape = list(res.shape)
+    shape[axis] = 1
+    return np.full(shape, initial, res.dtype)
+
+
+internal(nondiff=(initial_slice,))
+
+
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
     x, axis = _cumulative(x, axis, include_initial)
     res = np.cumsum(x, axis=axis, dtype=dtype)
     if include_initial:
-        shape = list(x.shape)
-        shape[axis] = 1
-        res = np.concatenate([np.zeros(shape, res.dtype), res], axis=axis)
+        res = np.concatenate([initial_slice(res, axis, 0), res], axis=axis)
     return res
 
 
@@ -89,9 +100,7 @@ def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
     x, axis = _cumulative(x, axis, include_initial)
     res = np.cumprod(x, axis=axis, dtype=dtype)
     if include_initial:
-        shape = list(x.shape)
-        shape[axis] = 1
-        res = np.concatenate([np.ones(shape, res.dtype), res], axis=axis)
+        res = np.concatenate([initial_slice(res, axis, 1), res], axis=axis)
     return res
 
 

@@ -9,7 +9,8 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.sequences` -- adjoints and tangents of ``list()``, ``tuple()`` and ``sorted()``;
 * :mod:`.objects` -- adjoints and tangents of objects read by attribute (dataclasses, named tuples,
   registered pytrees, instances), and their gradients in the objects' own structure;
-* :mod:`.broadcasting` -- unbroadcast, reductions, scans, elementwise special cases;
+* :mod:`.broadcasting` -- unbroadcast, reductions, scans;
+* :mod:`.elementwise` -- elementwise special cases (``abs``, ``**``, ``clip``, ``sinc``, ``max``);
 * :mod:`.products` -- products (matmul, dot, einsum, ...); :mod:`.linalg` -- linear algebra;
 * :mod:`.linalg2` -- the second order of linear algebra, ``np.prod``, ``np.cumprod``, ``np.sinc``;
 * :mod:`.decompositions` -- ``svd``, ``eigvalsh``, ``qr``;
@@ -41,6 +42,7 @@ from . import decompositions, linalg2, linalg3  # registers the second order, fa
 from . import fft  # (np.fft and complex values)
 from . import rewritten  # (the calls srcad writes as other code: partials, update, zip)
 from . import numpy_more, numpy_more_arrays  # the helpers of srcad.rules.numpy_more
+from . import elementwise  # (abs, **, clip, sinc, max/min: the special points)
 from ._registry import DERIVATIVES, HELPERS, Derivative, helper, on_register
 
 # every registered helper by its name (srcad.runtime.unbroadcast, ...): derived from the registry,
@@ -50,4 +52,4 @@ globals().update(HELPERS)
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
            "tangents", "writes", "fft", "rewritten", "numpy_more", "numpy_more_arrays", "products", *HELPERS]
-__all__ += ["decompositions", "linalg2", "linalg3"]
+__all__ += ["decompositions", "linalg2", "linalg3", "elementwise"]

@@ -1,10 +1,14 @@
-"""Runtime helpers: the adjoints of broadcasting, reductions, scans and elementwise special cases.
+"""Runtime helpers: the adjoints of broadcasting, of reductions and of scans.
 
 Accepts: an adjoint ``g`` and the primal values the rule names (for their shapes, masks, results).
 Guarantees: the result is shaped like the primal operand it is the gradient of (``unbroadcast``
-sums ``g`` down to ``x``'s shape). Conventions where a derivative is undefined are stated where
-they are decided and collected in docs/rules.md. Each helper declares its own derivative with
-:func:`srcad.runtime.helper` (the rule forward mode uses for Hessian-vector products).
+sums ``g`` down to ``x``'s shape; ``unsum``, ``unmax``, ``unnorm``, ... spread it back over the
+reduced axes). Conventions where a derivative is undefined are stated where they are decided and
+collected in docs/rules.md. Each helper declares its own derivative with
+:func:`srcad.runtime.helper` (the rule forward mode uses for Hessian-vector products). The
+derivatives of elementwise functions at their special points (``abs``, ``**``, ``np.clip``,
+``np.sinc``, the builtin ``max``/``min``) are in :mod:`.elementwise`; the checks that refuse a
+complex value where a rule is written for real ones (:func:`refuse_complex`) are here.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .containers import _advanced, _float_dtype, adjoint_like, unindex, zeros_like
+from .containers import _advanced, _float_dtype, adjoint_like, zeros_like
 
 
 def _normalize_axis(axis, ndim):
@@ -58,13 +62,6 @@ def real_operands(g, function, operands):
             raise _unsupported(f"srcad does not differentiate {function} with a complex argument "
                                "(its derivative is written for real values)", COMPLEX_HINT)
     return g
-
-
-@helper(nondiff=True)
-def real_sign(x):
-    """``np.sign(x)`` for the derivative of ``abs``; a complex ``x`` is refused."""
-    refuse_complex(x, "the absolute value")
-    return np.sign(x)
 
 
 @helper(linear_in="g")
@@ -168,32 +165,6 @@ def unmax(g, x, ans, axis=None, keepdims=False):
     dtype = _float_dtype(g, x)  # (an integer count would make a float32 gradient float64)
     result = (g * mask).astype(dtype, copy=False) / count.astype(dtype)
     return result[()] if not shape else result
-
-
-@helper(jvp={"x": "t * y * power_dx(x, y - 1)",
-             "y": "exponent_tangent(t, power_dx(x, y), x) + t * np.where(y == 0, 1.0, power_dx(x, y) / "
-                  "np.where(y == 0, 1.0, y))"})
-def power_dx(x, y):
-    """d(x ** y)/dx = y * x ** (y - 1), and 0 where y == 0 (even at x == 0, where x ** -1 would
-    divide by zero)."""
-    if np.ndim(x) == 0 and np.ndim(y) == 0:
-        if y == 0:
-            return 0.0 * x
-        try:
-            return y * x ** (y - 1)
-        except ZeroDivisionError:  # Python's 0.0 ** -0.5: inf (with a warning), as NumPy gives
-            return y * np.float64(x) ** (y - 1)
-    y = np.asarray(y)
-    return y * np.power(x, np.where(y == 0, 1, y - 1))
-
-
-@helper(jvp={"x": "t * (x != 0) / np.where(x == 0, 1, x)"})
-def log_or_zero(x):
-    """``log(x)``, with 0 where ``x == 0``: d(x**y)/dy = x**y * log(x) is 0 at x = 0 (for y > 0)."""
-    if np.ndim(x) == 0:
-        return np.log(x) if x != 0 else 0.0
-    x = np.asarray(x)
-    return np.log(np.where(x == 0, 1, x))
 
 
 def _reduced_axes(shape, axis):
@@ -359,53 +330,6 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
     p = float(ord)
     safe = np.where(ansx == 0, 1, ansx)
     return gx * sign * np.abs(x) ** (p - 1) / safe ** (p - 1)
-
-
-@helper(linear_in="g")
-def extremum_adjoint(g, args, k, ans):
-    """Adjoint of the builtin ``max``/``min`` of several values (or of one sequence): the first
-    argument equal to the result gets the gradient."""
-    if len(args) == 1:
-        seq = args[0]
-        first = next(j for j, v in enumerate(seq) if v == ans)
-        return adjoint_like(seq, [g if j == first else zeros_like(v) for j, v in enumerate(seq)]) \
-            if isinstance(seq, (list, tuple)) else unindex(g, seq, first)
-    first = next(j for j, v in enumerate(args) if v == ans)
-    return g if k == first else zeros_like(args[k])
-
-
-@helper(linear_in="g")
-def clip_adjoint(g, a, a_min, a_max):
-    """Adjoint of ``np.clip``: ``g`` where ``a`` lies inside [a_min, a_max] (bounds included)."""
-    inside = np.ones(np.shape(a), dtype=bool)
-    if a_min is not None:
-        inside &= np.asarray(a) >= a_min
-    if a_max is not None:
-        inside &= np.asarray(a) <= a_max
-    return unbroadcast(g * inside, a)
-
-
-@helper(nondiff=True)
-def clip_bound_mask(a, a_min, a_max, bound):
-    """Where the bound ``bound`` ("a_min" or "a_max") of ``np.clip`` is the result: ``np.clip(a,
-    a_min, a_max)`` is ``np.minimum(a_max, np.maximum(a, a_min))``, so ``a_min`` where ``a < a_min
-    <= a_max``, ``a_max`` where ``np.maximum(a, a_min) > a_max`` (``a_min > a_max`` included)."""
-    a = np.asarray(a)
-    if bound == "a_min":
-        return (a < a_min) & (True if a_max is None else np.asarray(a_min) <= a_max)
-    return (a if a_min is None else np.maximum(a, a_min)) > a_max
-
-
-@helper(linear_in="g", jvp={"x": "g * t * sinc_second(x)"})
-def sinc_adjoint(g, x):
-    """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and its Taylor series near 0 (where the
-    difference cancels): 0 at x = 0."""
-    x = np.asarray(x, dtype=_float_dtype(x))
-    small = np.abs(x) < 1e-2
-    safe = np.where(small, 1, x)
-    p2 = np.pi ** 2 * x * x
-    series = np.pi ** 2 * x * (-1 / 3 + p2 / 30 - p2 ** 2 / 840 + p2 ** 3 / 45360)
-    return g * np.where(small, series, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
 
 
 @helper(linear_in="g")

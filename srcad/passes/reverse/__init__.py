@@ -18,9 +18,9 @@ returns ``(value, gradients)``, whose body is
    over ``reversed(range(...))``.
 2. the seed ``dout = seed_scalar(out)`` (d out / d out = 1; ``has_aux``: ``seed_aux(out)``, 1 for
    ``out[0]`` and zeros for the aux ``out[1]``);
-3. the reverse sweep: the statements from last to first, each one's adjoint (:mod:`.sweep`). After a
-   statement's adjoint, the values it overwrote are restored, so each adjoint sees the values its
-   statement saw (:mod:`.saves`).
+3. the reverse sweep: the statements from last to first, each one's adjoint (:mod:`.sweep`,
+   :mod:`.adjoints`). After a statement's adjoint, the values it overwrote are restored, so each
+   adjoint sees the values its statement saw (:mod:`.saves`).
 4. ``return value, dx`` (or a tuple of gradients); a parameter no gradient reached gets zeros.
 
 With ``pair=(forward, backward)`` it returns the forward/backward pair used for calls instead
@@ -30,6 +30,7 @@ written out by :mod:`srcad.passes.emit`. Gradients are not yet accumulated in pl
 pass, :mod:`srcad.passes.inplace`, which reads ``Generated.sweep``.
 
 The modules, in the order a reader may take them: :mod:`.sweep` (the backward sweep: the heart),
+:mod:`.adjoints` (one statement's adjoint, by kind: rule templates, subscript writes, calls),
 :mod:`.calls` (adjoints of calls and custom VJPs), :mod:`.lists` (lists changed by their methods:
 adjoints and undoing), :mod:`.loops` (range loops replayed backwards, one-line pops),
 :mod:`.saves` (what is saved and restored; :mod:`.liveness`: where a restore is read,

@@ -4,7 +4,8 @@ Accepts: the A-normal-form statements of a function, its :class:`srcad.passes.co
 :class:`srcad.passes.reverse.saves.Sites`, the shapes facts of :mod:`srcad.passes.shapes`, and
 ``callees`` (the forward/backward pair of a called user function).
 Guarantees: :meth:`Sweep.block` returns the backward sweep. Each statement assigning an active
-variable gets one assignment per operand that needs a gradient, instantiated from the rule table. The
+variable gets one assignment per operand that needs a gradient, instantiated from the rule table
+(:mod:`.adjoints`: one statement's adjoint, by kind; this module walks the control flow). The
 first contribution to an adjoint assigns it, later ones add to it (gradients arriving by several
 paths are summed). ``if c:`` becomes ``if c:`` over the reversed branches; a loop becomes ``for _ in
 range(<trip count>):`` (or ``for i in reversed(range(...)):``, :mod:`.loops`) over its reversed
@@ -19,18 +20,14 @@ from __future__ import annotations
 
 import gast
 
-from ...errors import NoGradientRuleError
-from ...rules.template import instantiate
 from ..codegen import has_code
-from ..value_kinds import real_atom
 from ..written import float_arrays
 from ..ops import OpKind
 from ..statements import backward
 from ..syntax import assign, assigned, call, is_simple, load, loads, store
-from ..lists import kinds as list_kinds
-from . import calls, lists
-from .loops import pop_in_place, replayed_range
-from .saves import Marker, Site, Step
+from . import adjoints
+from .loops import replayed_range
+from .saves import Marker, Step
 from .saves import entry as loop_entry
 
 
@@ -141,9 +138,9 @@ class Sweep:
         op = self.ctx.ops.get(stmt)
         if op is None or op.kind is OpKind.EFFECT:
             return []
-        adjoint = self.adjoint(stmt, op, defined, self.sites.of(stmt))
+        adjoint = adjoints.adjoint(self, stmt, op, defined, self.sites.of(stmt))
         if self.ctx.options.debug_nans:
-            adjoint = self.check_finite(stmt, op, adjoint)
+            adjoint = adjoints.check_finite(self, stmt, op, adjoint)
         sites = self.sites.of(stmt)  # a call may have added the site of its saved values
         loop_sites = [s for s in sites if s.in_loop]
         pre = [Marker(Step.PRE, loop_sites)] if loop_sites else []
@@ -174,205 +171,6 @@ class Sweep:
             total = gast.BinOp(left=total, op=gast.Add(), right=extra)
         defined[name] = True
         return assign(adj, total)
-
-    # -- one statement's adjoint, by kind ----------------------------------------------------------
-
-    def adjoint(self, stmt, op, defined, sites) -> list:
-        if op.kind in list_kinds():
-            return self.list_method(stmt, op, defined)
-        if op.kind is OpKind.SETITEM:
-            return self.setitem(op, defined)
-        if op.kind is OpKind.CALL or (op.kind is OpKind.RULE and op.rule.custom is not None):
-            return self.call(stmt, op, defined, sites)
-        live = [t for t in op.targets if t in defined]
-        for t in op.targets:  # the variables assigned here held other values before this statement
-            defined.pop(t, None)
-        if not live:
-            return []
-        active = self.ctx.activity
-        if op.kind is OpKind.UNKNOWN:
-            if any(active.is_active(name) for _, name in op.diff_operands()):
-                raise op.error(self.ctx.location(op.node))
-            return []
-        old = {s.var: self.sites.saved_name(s) for s in sites if s.var in
-               {name for _, name in op.diff_operands()}}  # operands this statement overwrites
-        if op.kind is OpKind.UNPACK:
-            contributions = self.unpack(op, live, old)
-        else:
-            contributions = self.rule(op, old)
-        # The statement's own target last: its adjoint is the ``g`` every other template reads.
-        order = sorted(contributions, key=lambda name: name in op.targets)
-        statements = [self.accumulate(name, contributions[name], defined) for name in order]
-        statements = [s for s in statements if s is not None]
-        if not self.ctx.options.debug_nans:
-            pop_in_place(sites, old, statements)
-        return statements
-
-    def unpack(self, op, live, old) -> dict:
-        x = op.args["x"]
-        parts = [load(self.ctx.namer.adjoint(t)) if t in live
-                 else gast.Constant(value=None, kind=None) for t in op.targets]
-        expr = call(self.ctx.helpers.name("unpack_adjoint"),
-                    gast.Tuple(elts=parts, ctx=gast.Load()), load(old.get(x.id, x.id)))
-        return {x.id: [expr]} if self.ctx.activity.is_active(x.id) else {}
-
-    def rule(self, op, old) -> dict:
-        """One template per active operand, reading the old value of an operand it overwrote."""
-        ctx = self.ctx
-        bindings = dict(op.args)
-        for operand, name in op.diff_operands():
-            if name in old and operand.index is not None:  # an overwritten *operands entry
-                bindings[operand.param] = gast.Tuple(elts=[
-                    load(old[e.id]) if isinstance(e, gast.Name) and e.id in old else e
-                    for e in bindings[operand.param].elts], ctx=gast.Load())
-            elif name in old:
-                bindings[operand.param] = load(old[name])
-        bindings["g"] = load(ctx.namer.adjoint(op.targets[0]))
-        bindings["ans"] = load(op.targets[0])
-        contributions: dict[str, list] = {}
-        for operand, name in op.diff_operands():
-            if not ctx.activity.is_active(name):
-                continue
-            if operand.param not in op.rule.vjps:  # a rule for forward mode only
-                raise NoGradientRuleError(
-                    f"srcad has no reverse-mode rule for {op.rule.name} with respect to "
-                    f"'{_text(operand)}' (it has a forward-mode rule only)", ctx.location(op.node),
-                    hint="differentiate this code in forward mode (srcad.jvp, srcad.hvp)")
-            local = bindings if operand.index is None else {
-                **bindings, "k": gast.Constant(value=operand.index, kind=None)}
-            expr = instantiate(op.rule.vjps[operand.param], local, ctx.helpers,
-                               ctx.options.optimize)
-            if ctx.options.optimize:
-                expr = self.drop_unbroadcast(self.drop_real_check(expr), op, operand)
-            contributions.setdefault(name, []).append(expr)
-        return contributions
-
-    def call(self, stmt, op, defined, sites) -> list:
-        """A call to a user's function, or to one with a user's VJP (see :mod:`.calls`)."""
-        target = op.targets[0]
-        live = target in defined
-        defined.pop(target, None)
-        if not live:
-            return []
-        if op.kind is OpKind.CALL:
-            operands = [(o, n) for o, n in op.diff_operands() if self.ctx.activity.is_active(n)]
-            if not operands:
-                return []
-            result = calls.adjoint_call(self.ctx, self.comments, self.callees, self.sites, op,
-                                        operands, sites)
-        else:
-            result = calls.adjoint_custom(self.ctx, op)
-            if result is None:
-                return []
-        if result.primal is not None:
-            self.rewrites[stmt] = result.primal
-            if sites and sites[0].in_loop:  # saved afresh each iteration: keep every iteration's
-                self.sites.add(stmt, Site(result.saved, True, True))
-        statements = [self.accumulate(name, exprs, defined)
-                      for name, exprs in result.contributions.items()]
-        return result.statements + [s for s in statements if s is not None]
-
-    def list_method(self, stmt, op, defined) -> list:
-        """``xs.append(v)``, ``v = xs.pop()``, ...: the adjoint list changed back
-        (:mod:`.lists`; the list itself is changed back by the restores of :mod:`.saves`)."""
-        return lists.adjoint(self, op, defined)
-
-    def setitem(self, op, defined) -> list:
-        """``x[index] = value``: the value gets ``dx[index]`` (through ``cast_like`` where ``x`` may
-        hold integers, which the cast truncates); the overwritten part gets nothing."""
-        x = op.targets[0]
-        if x not in defined:
-            return []
-        helpers = self.ctx.helpers
-        dx = self.ctx.namer.adjoint(x)
-        index = op.args["index"]
-        block = []
-        value = op.args["value"]
-        if isinstance(value, gast.Name) and self.ctx.activity.is_active(value.id):
-            basic = range_variables(self.ctx.normalized.tree) | {helpers.name("slice")}
-            whole = load(dx)
-            if x not in self.floats:
-                whole = call(helpers.name("cast_like"), whole, load(x))
-            if any(isinstance(n, (gast.Name, gast.List)) for n in gast.walk(index)
-                   if not (isinstance(n, gast.Name) and n.id in basic)):
-                # an index held in a variable may be an array that repeats a position
-                expr = call(helpers.name("unsetitem"), whole, index, load(value.id))
-            else:
-                part = gast.Subscript(value=whole, slice=index, ctx=gast.Load())
-                expr = call(helpers.name("unbroadcast"), part, load(value.id))
-            if value.id == x:  # x[index] = x: its part of dx, taken before dx[index] is zeroed
-                part = self.ctx.namer.fresh(f"{dx}_written")
-                block.append(assign(part, expr))
-                block.append(assign(dx, call(helpers.name("zero_at"), load(dx), index)))
-                block.extend(s for s in [self.accumulate(x, [load(part)], defined)] if s is not None)
-                return block
-            block.extend(s for s in [self.accumulate(value.id, [expr], defined)] if s is not None)
-        block.append(assign(dx, call(helpers.name("zero_at"), load(dx), index)))
-        return block
-
-    def drop_unbroadcast(self, expr, op, operand):
-        """``unbroadcast(e, x)`` is ``e`` when every other operand is a scalar constant, or when
-        :mod:`srcad.passes.shapes` proves ``x`` has the result's shape."""
-        if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
-                and expr.func.id == self.ctx.helpers.name("unbroadcast")):
-            return expr
-        if operand.index is not None:
-            return expr  # an entry of *operands: the others include the whole tuple
-        others = [v for p, v in op.args.items() if p != operand.param]
-        if all(isinstance(v, gast.Constant) and isinstance(v.value, (int, float))
-               and not isinstance(v.value, bool) for v in others):
-            return expr.args[0]
-        value = op.args.get(operand.param)
-        if self.ctx.options.shapes and isinstance(value, gast.Name) \
-                and self.facts.same(value.id, op.targets[0]):
-            return expr.args[0]  # the shapes are equal (srcad.passes.shapes): nothing was broadcast
-        return expr
-
-    def drop_real_check(self, expr):
-        """``real_operands(e, f, (x, ...))`` is ``e`` when :mod:`srcad.passes.shapes` proves every
-        operand real (``Shapes.reals``, from the kinds of a specialized transformation)."""
-        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
-                and expr.func.id == self.ctx.helpers.name("real_operands") \
-                and isinstance(expr.args[2], gast.Tuple) \
-                and all(real_atom(e, self.facts.reals) for e in expr.args[2].elts):
-            return expr.args[0]
-        return expr
-
-    def check_finite(self, stmt, op, block) -> list:
-        """After each adjoint the statement computes: stop at the first NaN or inf, naming the
-        user's line and the values involved (``debug_nans``)."""
-        ctx = self.ctx
-        adjoints = ctx.namer.adjoint_names()
-        origin = ctx.normalized.origin[stmt]
-        where = f"{ctx.parsed.filename}:{origin.lineno}: {ctx.parsed.statement_text(origin)}"
-        values = list(dict.fromkeys(list(op.targets) + [n for _, n in op.diff_operands()]))
-        out = []
-        for item in block:
-            out.append(item)
-            if isinstance(item, gast.Assign) and isinstance(item.targets[0], gast.Name) \
-                    and item.targets[0].id in adjoints:
-                name = item.targets[0].id
-                involved = gast.Dict(keys=[gast.Constant(value=v, kind=None) for v in values],
-                                     values=[load(v) for v in values])
-                out.append(gast.Expr(value=call(ctx.helpers.name("check_finite"), load(name),
-                                                gast.Constant(value=name, kind=None),
-                                                gast.Constant(value=where, kind=None), involved)))
-        return out
-
-
-def _text(operand) -> str:
-    return operand.param if operand.index is None else f"{operand.param}[{operand.index}]"
-
-
-def range_variables(tree) -> set:
-    """Variables of ``for ... in range(...)`` loops assigned nowhere else: always integers."""
-    loops = {n.target.id for n in gast.walk(tree) if isinstance(n, gast.For)
-             and isinstance(n.iter, gast.Call) and isinstance(n.iter.func, gast.Name)
-             and n.iter.func.id == "range"}
-    targets = {t.id for n in gast.walk(tree) if isinstance(n, gast.Assign)
-               for t in gast.walk(n.targets[0])
-               if isinstance(t, gast.Name) and isinstance(t.ctx, gast.Store)}
-    return loops - targets
 
 
 def operand_names(stmts, ops) -> set:
