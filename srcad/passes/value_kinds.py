@@ -98,7 +98,10 @@ def call_kinds(op, facts) -> tuple:
     argument is a real number at every run of the call, as the caller's shape facts ``facts``
     (:class:`srcad.passes.shapes.Shapes`) prove it: a variable of the empty broadcast set (the
     shape ``()``: a number, or what elementwise operations make of numbers) that holds real values
-    only, or a real number constant. The callee's pair is then made for those kinds."""
+    only, or a real number constant; and a parameter the call leaves to its default, a real
+    number. The callee's pair is then made for those kinds."""
+    import inspect
+
     import gast
 
     found = []
@@ -109,6 +112,14 @@ def call_kinds(op, facts) -> tuple:
                 or isinstance(value, gast.Name) and facts.sets.get(value.id) == frozenset() \
                 and value.id in facts.reals:
             found.append((param, REAL_NUMBER))
+    try:
+        defaults = inspect.signature(op.callee).parameters.values()
+    except (TypeError, ValueError):  # (a nested function lifted, a builtin)
+        defaults = ()
+    for p in defaults:
+        if p.name not in op.args and type(p.default) in (int, float, bool) \
+                and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            found.append((p.name, REAL_NUMBER))
     return tuple(found)
 
 

@@ -45,15 +45,15 @@ def forward_layer(W, x, b=0.0):
     W_at_x = W @ x
     W_at_x_plus_b = W_at_x + b
     out, sigmoid_saved = forward_sigmoid(W_at_x_plus_b)
-    return (out, (W, W_at_x, sigmoid_saved, x))
+    return (out, (W, sigmoid_saved, x))
 
 
 def backward_layer(saved, dout):
     # backward: d<name> is the gradient of layer's value with respect to <name>
-    W, W_at_x, sigmoid_saved, x = saved
+    W, sigmoid_saved, x = saved
     # line 16: return sigmoid(W @ x + b)
     dW_at_x_plus_b = backward_sigmoid(sigmoid_saved, dout)[0]
-    dW_at_x = unbroadcast(dW_at_x_plus_b, W_at_x)
+    dW_at_x = dW_at_x_plus_b
     dW = matmul_dx(dW_at_x, W, x)
     dx = matmul_dy(dW_at_x, W, x)
     return (dW, dx)
@@ -61,9 +61,9 @@ def backward_layer(saved, dout):
 
 def backward_layer_2(saved, dout):
     # backward: d<name> is the gradient of layer's value with respect to <name>
-    W, W_at_x, sigmoid_saved, x = saved
+    W, sigmoid_saved, x = saved
     # line 16: return sigmoid(W @ x + b)
     dW_at_x_plus_b = backward_sigmoid(sigmoid_saved, dout)[0]
-    dW_at_x = unbroadcast(dW_at_x_plus_b, W_at_x)
+    dW_at_x = dW_at_x_plus_b
     dW = matmul_dx(dW_at_x, W, x)
     return (dW,)

@@ -120,7 +120,7 @@ def user_call(sweep, stmt, op, defined, sites) -> list:
         if not operands:
             return []
         result = calls.adjoint_call(sweep.ctx, sweep.comments, sweep.callees, sweep.sites, op,
-                                    operands, sites)
+                                    operands, sites, sweep.facts)
     else:
         result = calls.adjoint_custom(sweep.ctx, op)
         if result is None:

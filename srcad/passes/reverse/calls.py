@@ -25,6 +25,7 @@ import gast
 from ...errors import UnsupportedSyntaxError
 from ...naming import function_name
 from ..closures import call_arguments
+from ..value_kinds import call_kinds
 from ..syntax import assign, call, load, renamed, store
 
 
@@ -36,13 +37,19 @@ class CallAdjoint:
     saved: str | None = None  # with ``primal``: the name of what it keeps for the backward
 
 
-def adjoint_call(ctx, comments, callees, sites, op, operands, statement_sites) -> CallAdjoint:
+def adjoint_call(ctx, comments, callees, sites, op, operands, statement_sites,
+                 facts=None) -> CallAdjoint:
     """A call to a user's function (see the module docstring). ``operands``: the active
-    ``(Operand, name)`` pairs; ``statement_sites``: the call statement's saves."""
+    ``(Operand, name)`` pairs; ``statement_sites``: the call statement's saves; ``facts``: the
+    caller's :class:`srcad.passes.shapes.Shapes`, whose proofs of which arguments are real
+    numbers specialize the callee's pair (:func:`srcad.passes.value_kinds.call_kinds`)."""
     target = op.targets[0]
     namer, helpers = ctx.namer, ctx.helpers
     location = ctx.location(op.node)
-    forward, backward = callees(op.callee, [o.param for o, _ in operands], location, op.static)
+    static = op.static
+    if facts is not None and not static.values:
+        static = dataclasses.replace(static, values=call_kinds(op, facts))
+    forward, backward = callees(op.callee, [o.param for o, _ in operands], location, static)
     forward, backward = helpers.function(forward), helpers.function(backward)
     callee_name = function_name(op.callee)  # (a method: Dense_call)
     saved = namer.fresh(f"{callee_name}_saved")
