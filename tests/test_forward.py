@@ -175,6 +175,7 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                    "put_into", "put_along_axis_into", "putmask_into", "placed_into",
                    "diagonal_filled", "kept_entries", "written_values",
                    "written_values_tangent", "unblock",  # np.put ...: test_writing_calls_over
+                   "tie_shared",  # np.maximum, np.minimum: the elementwise tests of test_rules
                    "cho_solve_dc",  # (written '[cho_solve_dc(...), 0.0]': tests/test_rules_scipy)
                    "entry",  # a dict's entry saved: HVPs in test_trust_review, test_review_findings
                    "zeroed_at"}  # a list or copy written by position: test_performance_paths

@@ -21,6 +21,9 @@ Nothing else changes; a pattern that is not exactly one of these is left as it i
 
 from __future__ import annotations
 
+import collections
+import copy
+import dataclasses
 import re
 
 import gast
@@ -30,13 +33,17 @@ from .load import FunctionRef
 
 
 def tidy(program, keep=()) -> None:
-    """Rewrite ``program``'s generated functions in place (see the module docstring); the
-    functions named in ``keep`` (those the caller takes from the compiled program) and the last
-    one made (the main one) are never merged away."""
+    """Replace ``program``'s generated functions by tidied copies (see the module docstring; the
+    trees earlier passes handed on are not changed); the functions named in ``keep`` (those the
+    caller takes from the compiled program) and the last one made (the main one) are never merged
+    away."""
     _merge_identical(program, set(keep) | {program.generated[-1][0].name})
     lengths = {fn.name: _returned_length(fn) for fn, _ in program.generated}
-    for (function, _), entry in zip(program.generated, program.entries):
-        _unpack(function, entry.bound, lengths)
+    for k, ((function, comments), entry) in enumerate(zip(program.generated, program.entries)):
+        if _unpack(function, entry.bound, lengths, apply=False):  # (copied before it changes)
+            function = copy.deepcopy(function)
+            _unpack(function, entry.bound, lengths, apply=True)
+            program.generated[k] = (function, comments)
 
 
 # ---- each function once -------------------------------------------------------------------------
@@ -49,8 +56,12 @@ def _text(function, comments) -> str:
 
 def _merge_identical(program, keep: set) -> None:
     first: dict = {}   # (user function, text) -> the name of the first function with that text
+    # (the text is made only for user functions with two pairs or more)
     merged: dict = {}  # a function's name -> the name of the one that replaces it
+    made = collections.Counter(id(entry.user_fn) for entry in program.entries)
     for (function, comments), entry in zip(program.generated, program.entries):
+        if made[id(entry.user_fn)] < 3:  # (a user function's one pair: nothing to compare)
+            continue
         try:
             key = (entry.user_fn, entry.defaults, _text(function, comments))
             hash(key)
@@ -62,9 +73,13 @@ def _merge_identical(program, keep: set) -> None:
             first.setdefault(key, function.name)
     if not merged:
         return
-    for (function, _), entry in zip(program.generated, program.entries):
-        if function.name not in merged:
+    for k, ((function, comments), entry) in enumerate(zip(program.generated, program.entries)):
+        if function.name not in merged and any(
+                isinstance(v, FunctionRef) and v.name in merged for v in entry.bound.values()):
+            function, entry = copy.deepcopy(function), dataclasses.replace(entry,
+                                                                           bound=dict(entry.bound))
             _redirect(function, entry.bound, merged)
+            program.generated[k], program.entries[k] = (function, comments), entry
     kept = [k for k, (function, _) in enumerate(program.generated) if function.name not in merged]
     program.generated[:] = [program.generated[k] for k in kept]
     program.entries[:] = [program.entries[k] for k in kept]
@@ -115,7 +130,9 @@ def _taken(stmt, name):
     return None
 
 
-def _unpack(function, bound: dict, lengths: dict) -> None:
+def _unpack(function, bound: dict, lengths: dict, apply: bool) -> int:
+    """Unpack the gradient tuples of ``function`` (``apply``) or count them (not ``apply``)."""
+    found = 0
     reads: dict = {}
     for node in gast.walk(function):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -131,12 +148,17 @@ def _unpack(function, bound: dict, lengths: dict) -> None:
                 if all(taken) and sorted(i for _, i in taken) == list(range(n)) \
                         and len({t for t, _ in taken}) == n and name not in {t for t, _ in taken} \
                         and reads.get(name, 0) == n:
+                    found += 1
+                    if not apply:
+                        k += 1
+                        continue
                     targets = [t for t, _ in sorted(taken, key=lambda ti: ti[1])]
                     stmt.targets = [gast.Tuple(elts=[gast.Name(id=t, ctx=gast.Store(),
                                                                annotation=None, type_comment=None)
                                                      for t in targets], ctx=gast.Store())]
                     del block[k + 1:k + 1 + n]
             k += 1
+    return found
 
 
 def _length_of_call(stmt, bound: dict, lengths: dict) -> int | None:

@@ -49,11 +49,11 @@ defrule((np.rad2deg, np.degrees), "x", x="g * (180 / np.pi)", elementwise=True)
 # ---- binary ----------------------------------------------------------------------------------
 
 defrule((np.maximum, np.fmax), "x, y",
-        x="unbroadcast(g * (x > y) + g * 0.5 * (x == y), x)",
-        y="unbroadcast(g * (y > x) + g * 0.5 * (x == y), y)", elementwise=True)
+        x="unbroadcast(tie_shared(g, x > y, x == y), x)",
+        y="unbroadcast(tie_shared(g, y > x, x == y), y)", elementwise=True)
 defrule((np.minimum, np.fmin), "x, y",
-        x="unbroadcast(g * (x < y) + g * 0.5 * (x == y), x)",
-        y="unbroadcast(g * (y < x) + g * 0.5 * (x == y), y)", elementwise=True)
+        x="unbroadcast(tie_shared(g, x < y, x == y), x)",
+        y="unbroadcast(tie_shared(g, y < x, x == y), y)", elementwise=True)
 defrule(np.arctan2, "y, x",
         y="unbroadcast(np.divide(g * x, x ** 2 + y ** 2), y)",
         x="unbroadcast(np.divide(-g * y, x ** 2 + y ** 2), x)", elementwise=True)

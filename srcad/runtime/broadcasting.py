@@ -134,7 +134,10 @@ def unsum(g, x, axis=None, keepdims=False):
         return np.reshape(g, ())[()]
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _normalize_axis(axis, len(shape)))
-    return np.broadcast_to(g, shape).copy()
+    # a read-only view, not a copy: the generated code writes only into buffers it owns (pass 11
+    # copies any other before it changes it), and what reaches the user is made writable
+    # (:func:`srcad.runtime.containers.writable`)
+    return np.broadcast_to(g, shape)
 
 
 @helper(linear_in="g")

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import NonScalarOutputError
 from ._registry import helper
-from .containers import _float_dtype, zeros_like
+from .containers import _float_dtype, writable, zeros_like
 
 
 @helper(nondiff=True)
@@ -84,7 +84,7 @@ def call_vjp(vjp, g, ans, args, kwargs):
     """Call a user's VJP (srcad.defvjp) and check what it returns: one gradient per positional
     argument (None: no gradient, taken as zero), each, for an argument that is a number or an
     array, of that argument's shape and a numeric dtype (not complex for a real argument)."""
-    grads = vjp(g, ans, *args, **kwargs)
+    grads = vjp(writable(g), ans, *args, **kwargs)
     if len(args) == 1 and not isinstance(grads, (tuple, list)):
         grads = (grads,)
     name = getattr(vjp, "__qualname__", repr(vjp))

@@ -70,6 +70,13 @@ def adjoint_like(x, parts):
     return TupleAdjoint(parts)
 
 
+def writable(g):
+    """``g``, or a copy of it where it is a read-only array (a view ``unsum`` made)."""
+    if isinstance(g, np.ndarray) and not g.flags.writeable:
+        return g.copy()
+    return g
+
+
 @helper
 def plain(g, x):
     """The gradient of argument ``x`` as the user sees it: containers become plain lists, tuples
@@ -99,7 +106,7 @@ def plain(g, x):
     if dtype is not None and dtype.kind == "f" and getattr(g, "dtype", dtype) != dtype \
             and getattr(g, "dtype", None) is not None and g.dtype.kind == "f":
         return np.asarray(g).astype(dtype)[()] if np.ndim(g) == 0 else np.asarray(g).astype(dtype)
-    return g
+    return writable(g)
 
 
 @helper(nondiff=True)

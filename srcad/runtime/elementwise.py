@@ -68,6 +68,15 @@ def extremum_adjoint(g, args, k, ans):
 
 
 @helper(linear_in="g")
+def tie_shared(g, wins, ties):
+    """Adjoint of ``np.maximum``/``np.minimum`` for one argument: ``g`` where it ``wins``, half
+    of ``g`` at ``ties``, zero elsewhere (one product where there is no tie)."""
+    if not np.any(ties):
+        return g * wins
+    return g * (wins + 0.5 * ties)
+
+
+@helper(linear_in="g")
 def clip_adjoint(g, a, a_min, a_max):
     """Adjoint of ``np.clip``: ``g`` where ``a`` lies inside [a_min, a_max] (bounds included)."""
     inside = np.ones(np.shape(a), dtype=bool)

@@ -37,16 +37,16 @@ def matmul_dx(g, x, y):
 
 
 def _matmul_dx(g, x, y):
-    if _sparse(x):
-        raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")
-    if _sparse(y):  # (a constant: x @ A)
-        return g @ y.T
-    if _matrix_and_matrix_or_vector(x, y):
+    if _matrix_and_matrix_or_vector(x, y):  # (first: two ndarrays, so neither is sparse)
         if y.ndim == 1:               # matrix @ vector
             return np.outer(g, y)
         if x.ndim == 1:               # vector @ matrix
             return y @ g
         return g @ y.T                # matrix @ matrix
+    if _sparse(x):
+        raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")
+    if _sparse(y):  # (a constant: x @ A)
+        return g @ y.T
     x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
     if y.ndim == 1:
         if x.ndim == 1:  # inner product: g is a scalar
@@ -67,14 +67,14 @@ def matmul_dy(g, x, y):
 
 
 def _matmul_dy(g, x, y):
+    if _matrix_and_matrix_or_vector(x, y):  # (first: two ndarrays, so neither is sparse)
+        if x.ndim == 1:               # vector @ matrix
+            return np.outer(x, g)
+        return x.T @ g                # matrix @ vector, matrix @ matrix
     if _sparse(y):
         raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")
     if _sparse(x):  # (a constant: A @ y)
         return x.T @ g
-    if _matrix_and_matrix_or_vector(x, y):
-        if x.ndim == 1:               # vector @ matrix
-            return np.outer(x, g)
-        return x.T @ g                # matrix @ vector, matrix @ matrix
     x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
     if x.ndim == 1:
         if y.ndim == 1:

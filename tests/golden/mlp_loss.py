@@ -39,9 +39,9 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     dsum_W1_times_W1 = unbroadcast(dtotal, sum_W1_times_W1)
     dsum_W2_times_W2 = unbroadcast(dtotal, sum_W2_times_W2)
     dW2_times_W2 = unsum(dsum_W2_times_W2, W2_times_W2)
-    dW2 = dW2_times_W2 * W2 + W2 * dW2_times_W2
+    dW2 = 2 * (dW2_times_W2 * W2)
     dW1_times_W1 = unsum(dsum_W1_times_W1, W1_times_W1)
-    dW1 = dW1_times_W1 * W1 + W1 * dW1_times_W1
+    dW1 = 2 * (dW1_times_W1 * W1)
     # line 83: data_loss = -np.mean(np.sum(logp * labels, axis=1))
     dmean_sum_result = -ddata_loss
     dsum_result = unmean(dmean_sum_result, sum_result)
@@ -62,6 +62,6 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     dhidden = matmul_dx(dscores, hidden, W2)
     dW2 = dW2 + matmul_dy(dscores, hidden, W2)
     # line 79: hidden = np.maximum(X @ W1, 0.0)
-    dX_at_W1 = dhidden * (X_at_W1 > 0.0) + dhidden * 0.5 * (X_at_W1 == 0.0)
+    dX_at_W1 = tie_shared(dhidden, X_at_W1 > 0.0, X_at_W1 == 0.0)
     dW1 = dW1 + matmul_dy(dX_at_W1, X, W1)
     return (out, (dW1, dW2))

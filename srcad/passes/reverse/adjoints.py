@@ -105,6 +105,17 @@ def rule(sweep, op, old) -> dict:
         if ctx.options.optimize:
             expr = drop_unbroadcast(sweep, drop_real_check(sweep, expr), op, operand)
         contributions.setdefault(name, []).append(expr)
+    return _squared(op, contributions)
+
+
+def _squared(op, contributions) -> dict:
+    """``x * x``: the two contributions ``g * x`` and ``x * g`` to ``dx`` as one, ``2 * (g * x)``
+    (one pass over the array, not three)."""
+    x, y = op.args.get("x"), op.args.get("y")
+    if op.rule.name == "operator.mul" and isinstance(x, gast.Name) and isinstance(y, gast.Name) \
+            and x.id == y.id and len(contributions.get(x.id, ())) == 2:
+        contributions[x.id] = [gast.BinOp(left=gast.Constant(value=2, kind=None), op=gast.Mult(),
+                                          right=contributions[x.id][0])]
     return contributions
 
 

@@ -2,6 +2,5 @@
 # loaded backward_sigmoid(saved, dout)
 # loaded forward_layer(W, x, b=0.0)
 # loaded backward_layer(saved, dout)
-# loaded forward_layer_2(W, x, b=0.0)
 # loaded backward_layer_2(saved, dout)
 # loaded grad_mlp(W1, W2, x)

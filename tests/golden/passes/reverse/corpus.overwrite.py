@@ -28,7 +28,7 @@ def grad_overwrite(a, b):
     dsin_a_times_b = unbroadcast(da, sin_a_times_b)
     da_times_a = unbroadcast(da, a_times_a)
     a = a_old_3
-    da = unbroadcast(da_times_a * a, a) + unbroadcast(a * da_times_a, a)
+    da = 2 * unbroadcast(da_times_a * a, a)
     dsin_a = unbroadcast(dsin_a_times_b * b, sin_a)
     db = db + unbroadcast(sin_a * dsin_a_times_b, b)
     da = da + dsin_a * np.cos(a)

@@ -30,7 +30,7 @@ def grad_if_elif_else(x):
     # line +1: if x > 1.0:
     if cond:
         # line +2: y = x * x
-        dx = dy * x + x * dy
+        dx = 2 * (dy * x)
     else:
         # line +3: elif x > 0.0:
         if cond_2:

@@ -28,7 +28,7 @@ def grad_subscript_write(x):
     dout = seed_scalar(out)
     # line +5: return np.sum(y * y)
     dy_times_y = unsum(dout, y_times_y)
-    dy = dy_times_y * y + y * dy_times_y
+    dy = 2 * (dy_times_y * y)
     # line +4: y[2] = np.sin(x[0])
     dsin_x_zero_2 = unbroadcast(dy[2], sin_x_zero_2)
     dy = zero_at(dy, 2)
