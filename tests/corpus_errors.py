@@ -3,5 +3,5 @@
 import numpy as np
 
 
-def uses_poly(x):
-    return np.sum(np.poly(x))
+def uses_emath(x):
+    return np.sum(np.emath.sqrt(x))

@@ -166,8 +166,8 @@ def f(x):
 """, srcad.UndefinedNameError, 3, 11, "'lambda_free' is not defined"),
     ("""
 def f(x):
-    return np.sum(np.poly(x))
-""", srcad.NoGradientRuleError, 3, 18, "no gradient rule for 'np.poly'"),
+    return np.sum(np.emath.sqrt(x))
+""", srcad.NoGradientRuleError, 3, 18, "no gradient rule for 'np.emath.sqrt'"),
     ("""
 def f(x):
     return np.sum(x, where=x > 0)
@@ -257,10 +257,10 @@ def test_bad_argnums():
 def test_error_in_real_file_names_the_file():
     import corpus_errors
     with pytest.raises(srcad.NoGradientRuleError) as info:
-        srcad.grad(corpus_errors.uses_poly)(np.ones(3))
+        srcad.grad(corpus_errors.uses_emath)(np.ones(3))
     assert info.value.location.filename.endswith("corpus_errors.py")
-    assert info.value.location.lineno == corpus_errors.uses_poly.__code__.co_firstlineno + 1
-    assert "np.poly(x)" in str(info.value)
+    assert info.value.location.lineno == corpus_errors.uses_emath.__code__.co_firstlineno + 1
+    assert "np.emath.sqrt(x)" in str(info.value)
 
 
 # -- a nested def calling a nested def -------------------------------------------------------------

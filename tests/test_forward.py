@@ -148,6 +148,7 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "einsum_adjoint_tangent", "slogdet_tangent", "cholesky_tangent",
                                  "eigh_tangent", "pinv_tangent", "solve_tangent",
                                  "svd_tangent", "eigvalsh_tangent", "qr_tangent", "lstsq_tangent",
+                                 "eig_tangent", "eigvals_tangent",
                                  "matrix_power_tangent",
                                  "sorted_tangent", "dict_tangent",
                                  "to_list", "to_tuple", "abs_tangent", "abs_tangent_dx",

@@ -197,6 +197,8 @@ CASES = {
     np.polyfit: [("np.polyfit(np.linspace(0, 1, 7), x, 2)", [mat(7)]),
                  ("np.polyfit(x, y, 2)", [mat(6), mat(6)]),
                  ("np.polyfit(np.linspace(-1, 1, 6), x, 1, w=y)", [mat(6, 2), pos(6)])],
+    np.roots: [("np.real(np.roots(x))", [mat(4)]), ("np.abs(np.roots(x))", [mat(5)])],
+    np.poly: [("np.poly(x)", [mat(3, 3)]), ("np.poly(x)", [mat(4)])],
     # srcad/rules/numpy_extra.py
     np.ldexp: [("np.ldexp(x, np.array([1, -2, 3]))", [mat(2, 3)])],
     np.nextafter: [("np.nextafter(x, y)", [mat(4), mat(4)])],
@@ -450,6 +452,12 @@ VALUES = {
                  ((SAMPLES.astype(np.float32), F32.ravel()[:9], 2), {}),
                  ((SAMPLES, A35.ravel()[:9], 2), {"rcond": 1e-3}),
                  ((np.arange(9), np.arange(9) ** 2, 2), {}), ((SAMPLES, C35.ravel()[:9], 1), {})],
+    np.roots: [((A4,), {}), ((np.array([0.0, 1.0, -3.0, 2.0, 0.0, 0.0]),), {}),
+               ((np.array([1, 2, 3]),), {}), ((C35[0],), {}), ((F32[0],), {}),
+               ((np.array([0.0, 0.0]),), {}), ((np.array([2.0]),), {})],
+    np.poly: [((A35[:, :3],), {}), ((C35[:, :3],), {}), ((F32[:, :3],), {}), ((A4,), {}),
+              ((np.array([1 + 1j, 1 - 1j]),), {}), ((np.array([1, 2]),), {}), ((C35[0],), {}),
+              ((np.array([]),), {}), ((np.eye(3),), {}), ((np.array([1.0, 2.0], np.float32),), {})],
 }
 
 
@@ -558,6 +566,10 @@ COMPLEX = {
     np.extract: [("np.extract(np.array([1, 0, 1]), x)", [mat(3)])],
     np.compress: [("np.compress([0, 1, 1], x, axis=1)", [mat(2, 3)])],
     np.choose: [("np.choose(np.array([0, 1, 1]), [x, y])", [mat(3), mat(3)])],
+    # (not x alone: a real x times a complex factor gives NumPy's complex eigenvalue routine a
+    # real matrix times a phase, refused: tests/test_rules_eig.py)
+    np.roots: [("np.roots(x + 1j * x[::-1])", [mat(4)])],
+    np.poly: [("np.poly(x + 1j * np.tril(x))", [mat(3, 3)]), ("np.poly(x)", [mat(3)])],
 }
 
 
@@ -635,6 +647,10 @@ def test_float32_in_float32_out(expr):
     ("np.polyfit(x[0], x[1], 1, cov=True)[0]", "cov="),
     ("np.polydiv(x[0, 0] * 0 + np.array([1.0, 1.0, 1.0, 6.0]), np.array([1.0, 0.0, 1.0]))[1]",
      "close to 0"),
+    ("np.abs(np.roots(np.concatenate((np.zeros(1), x[0]))))", "leading or trailing zero"),
+    ("np.abs(np.roots(np.concatenate((x[0], np.zeros(1)))))", "leading or trailing zero"),
+    ("np.abs(np.poly(x[0, 0] * np.array([1 + 1j, 1 - 1j])))", "conjugate pairs"),
+    ("np.poly(np.eye(2) * x[0, 0])", "repeated"),
 ])
 def test_what_a_composite_does_not_take_is_refused_at_the_users_line(expr, why):
     f = make_function(f"def f(x):\n    y = x * 2\n    return np.sum({expr.replace('x', 'y')})\n",

@@ -108,6 +108,9 @@ PEER_FAULTS = {
     ("autograd", "np.fft.irfft(", ("reverse", "hvp")): "autograd's irfft ignores norm=",
     ("autograd", "st.chi2.pdf(", ("reverse", "hvp")): "autograd's chi2.pdf ignores df=",
     ("autograd", "x.astype(int)", ("reverse", "hvp")): "autograd differentiates a cast to int",
+    ("autograd", "np.linalg.eig(x)[1] ** 2", ("reverse", "hvp")):
+        "autograd's eig gradient keeps the eigenvectors' norm, not LAPACK's phase (their largest "
+        "component real): wrong for a function of their phase",
     ("autograd", "np.linalg.norm(x, axis=-1, keepdims=True)", ("reverse", "hvp")):
         "autograd's gradient of norm with keepdims=True (0.39 from central differences, srcad 1e-10)",
 }
@@ -224,12 +227,11 @@ def test_the_rule_table_agrees_with_autograd_and_jax():
 
 # autograd's primitives srcad has no rule for, each for a reason: autograd's internals (its
 # containers, vector spaces and the helpers of its own VJPs), its own functions that are not
-# NumPy's or SciPy's, and two refused on purpose (docs/rules.md)
+# NumPy's or SciPy's, and one refused on purpose (docs/rules.md)
 AUTOGRAD_ONLY = {
     "autograd.builtins", "autograd.core", "autograd.numpy.numpy_boxes", "autograd.numpy.numpy_vjps",
     "autograd.numpy.numpy_wrapper", "autograd.numpy.fft", "autograd.scipy.signal",
     "numpy.astype",  # (the method x.astype: srcad's stand-in srcad.rules.astype)
-    "numpy.linalg.eig",  # (its eigenvectors' phase is arbitrary; refused at the user's line)
     "scipy.integrate._odepack_py.odeint",  # (a solver of the user's function)
 }
 

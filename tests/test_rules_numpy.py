@@ -186,6 +186,13 @@ CASES = {
     np.linalg.pinv: [("np.linalg.pinv(x)", [mat(3, 2)]), ("np.linalg.pinv(x)", [mat(3, 3)])],
     # (more linear algebra, stacks and degenerate points: tests/test_rules_linalg_more.py)
     np.linalg.eigvalsh: [("np.linalg.eigvalsh((x + x.T) / 2)", [spd(3)])],
+    # (a general matrix: complex eigenvalues and vectors; more in tests/test_rules_eig.py)
+    np.linalg.eig: [("np.real(np.linalg.eig(x)[0])", [mat(3, 3)]),
+                    ("np.abs(np.linalg.eig(x)[1])", [mat(4, 4)]),
+                    # (v ** 2, not v: NumPy's eigenvectors of a real matrix have arbitrary signs)
+                    ("np.imag(np.linalg.eig(x)[1] ** 2) * np.real(np.linalg.eig(x)[0])", [mat(3, 3)])],
+    np.linalg.eigvals: [("np.imag(np.linalg.eigvals(x))", [mat(4, 4)]),
+                        ("np.real(np.linalg.eigvals(x))", [mat(2, 3, 3)])],
     np.linalg.svd: [("np.linalg.svd(x, compute_uv=False)", [mat(3, 2)]),
                     ("np.linalg.svd(x, full_matrices=False)[0] ** 2", [mat(3, 2)])],
     np.linalg.qr: [("np.linalg.qr(x)[0] + np.linalg.qr(x)[1][0]", [mat(3, 2)])],

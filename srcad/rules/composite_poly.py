@@ -1,5 +1,5 @@
 """Composite rules (:mod:`srcad.rules.composites`), a special function and polynomials:
-``np.i0``, ``np.kaiser``, ``np.polydiv``, ``np.polyfit``.
+``np.i0``, ``np.kaiser``, ``np.polydiv``, ``np.polyfit``, ``np.roots``, ``np.poly``.
 
 Accepts: nothing; importing registers the entries.
 Guarantees: as :mod:`srcad.rules.composite_stats`. ``np.i0``: NumPy's Chebyshev series, each piece
@@ -10,7 +10,14 @@ those the division makes zero carry no gradient; a gradient with respect to one 
 close to 0 is refused (the length of the remainder changes there), at run time, at the user's
 line. ``np.polyfit``: least squares through ``np.linalg.lstsq`` (its rule: a matrix of full
 rank), differentiable in ``x``, ``y`` and ``w``; ``full=True`` and ``cov=`` are refused at the
-user's line.
+user's line. ``np.roots``: the eigenvalues of the companion matrix (``np.linalg.eigvals``' rule:
+refused at repeated roots); NumPy strips leading and trailing zero coefficients (a trailing zero
+is a root at 0): a gradient with respect to coefficients with any stripped is refused (the number
+or the order of the roots changes under a perturbation of those). ``np.poly``: the product of
+``(x - zero)`` over the zeros given, or over the eigenvalues of a square matrix (``eigvals``' rule:
+refused where they repeat, though the characteristic polynomial is smooth there); where NumPy
+keeps the real part of coefficients whose zeros come in conjugate pairs, a complex argument's
+gradient is refused (a perturbation of it breaks the pairs, and the imaginary part it drops).
 """
 
 from __future__ import annotations
@@ -150,3 +157,87 @@ defcomposite(np.i0, i0, note="the derivative of NumPy's Chebyshev series (i1 to 
 defcomposite(np.polydiv, polydiv, note="a gradient with respect to a coefficient of the remainder "
              "NumPy drops as close to 0 is refused")
 defcomposite(np.polyfit, polyfit, note="`full=True`, `cov=` are not taken; a matrix of full rank")
+
+
+# ---- np.roots, np.poly ---------------------------------------------------------------------------
+
+def nonzero_coefficients(p, start, stop):
+    """``p[start:stop]``: the coefficients ``np.roots`` keeps (it strips leading and trailing
+    zeros)."""
+    return p[start:stop]
+
+
+_STRIPPED = ("no_gradient('np.roots', 'p', 'coefficients with a leading or trailing zero, which NumPy "
+             "strips: the number or the order of the roots changes under a perturbation of it')")
+_WHOLE = "start == 0 and stop == np.size(p)"
+internal(defrule(nonzero_coefficients, "p, start, stop",
+                 name="srcad.rules.composites.nonzero_coefficients",
+                 p=f"g if {_WHOLE} else {_STRIPPED}", jvp={"p": f"t if {_WHOLE} else {_STRIPPED}"}))
+
+
+def conjugate_pairs_real(a, given_complex):
+    """``a.real.copy()``: ``np.poly``'s coefficients where its zeros come in conjugate pairs;
+    ``given_complex``: were the zeros (or the matrix) given complex? Then a perturbation breaks
+    the pairs and the part NumPy drops varies: no gradient."""
+    return a.real.copy()
+
+
+_UNPAIRED = ("no_gradient('np.poly', 'seq_of_zeros', 'complex zeros in conjugate pairs, whose "
+             "coefficients NumPy makes real: a perturbation breaks the pairs')")
+internal(defrule(conjugate_pairs_real, "a, given_complex",
+                 name="srcad.rules.composites.conjugate_pairs_real",
+                 a=f"real_adjoint(g, a) if not given_complex else {_UNPAIRED}",
+                 jvp={"a": f"np.real(t) if not given_complex else {_UNPAIRED}"}))
+
+
+def roots(p):
+    p = np.atleast_1d(p)
+    if p.ndim != 1:
+        raise ValueError("Input must be a rank-1 array.")
+    non_zero = np.nonzero(np.ravel(p))[0]
+    if len(non_zero) == 0:
+        return np.array([])
+    trailing_zeros = len(p) - non_zero[-1] - 1
+    p = nonzero_coefficients(p, int(non_zero[0]), int(non_zero[-1]) + 1)
+    if not issubclass(p.dtype.type, (np.floating, np.complexfloating)):
+        p = p.astype(float)
+    n = len(p)
+    if n > 1:  # the companion matrix: -p[1:] / p[0] on its first row, ones below the diagonal
+        companion = np.concatenate(((-p[1:] / p[0])[None, :], np.eye(n - 2, n - 1, dtype=p.dtype)))
+        found = np.linalg.eigvals(companion)
+    else:
+        found = np.array([])
+    return np.hstack((found, np.zeros(trailing_zeros, found.dtype)))
+
+
+def poly(seq_of_zeros):
+    seq_of_zeros = np.atleast_1d(seq_of_zeros)
+    given_complex = np.iscomplexobj(seq_of_zeros)
+    sh = seq_of_zeros.shape
+    if len(sh) == 2 and sh[0] == sh[1] and sh[0] != 0:
+        seq_of_zeros = np.linalg.eigvals(seq_of_zeros)
+    elif len(sh) == 1:
+        code = np.mintypecode(seq_of_zeros.dtype.char)
+        if seq_of_zeros.dtype != object and seq_of_zeros.dtype.char != code:  # (integers)
+            seq_of_zeros = seq_of_zeros.astype(code)
+    else:
+        raise ValueError("input must be 1d or non-empty square 2d array.")
+    if len(seq_of_zeros) == 0:
+        return 1.0
+    dt = seq_of_zeros.dtype
+    a = np.ones((1,), dtype=dt)
+    for k in range(len(seq_of_zeros)):
+        a = np.convolve(a, np.concatenate((np.ones(1, dt), -seq_of_zeros[k:k + 1])), mode="full")
+    if issubclass(a.dtype.type, np.complexfloating):
+        # (complex zeros in conjugate pairs make real coefficients)
+        zeros = np.asarray(seq_of_zeros, complex)
+        if np.all(np.sort(zeros) == np.sort(np.conj(zeros))):
+            a = conjugate_pairs_real(a, given_complex)
+    return a
+
+
+defcomposite(np.roots, roots, note="a gradient with respect to coefficients NumPy strips zeros "
+             "from (leading or trailing) is refused; repeated roots are refused (`eigvals`)")
+defcomposite(np.poly, poly, note="a matrix through its eigenvalues (`eigvals`: refused where they "
+             "repeat); complex zeros in conjugate pairs, whose coefficients NumPy makes real, are "
+             "refused")

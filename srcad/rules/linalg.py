@@ -1,5 +1,6 @@
 """Rules, family 6: NumPy linear algebra (``np.linalg.inv``, ``det``, ``slogdet``, ``solve``,
-``cholesky``, ``eigh``, ``eigvalsh``, ``pinv``, ``svd``, ``qr``, ``lstsq``, ``matrix_power``).
+``cholesky``, ``eigh``, ``eigvalsh``, ``eig``, ``eigvals``, ``pinv``, ``svd``, ``qr``, ``lstsq``,
+``matrix_power``).
 
 Accepts: nothing; importing registers the entries below in :data:`srcad.rules.RULES`.
 Guarantees: one entry per function, VJP and JVP side by side; the helpers they call live in
@@ -10,8 +11,10 @@ all of them. Stacked matrices (leading batch axes) are handled where NumPy's fun
 in mode ``'reduced'`` of a square or tall matrix, ``lstsq`` for a matrix of full rank (its
 solution in reverse mode; every result in forward mode); ``eigh`` reads the triangle ``UPLO``
 names, ``eigvalsh`` the lower one (its ``UPLO`` is not supported), ``svd``'s ``hermitian`` is not;
-``svd``, ``qr``, ``eigh`` and ``eigvalsh`` of a complex matrix are refused. ``np.linalg.eig`` and
-``eigvals`` (complex in general) have no rule: a call on a value that needs a gradient is refused.
+``svd``, ``qr``, ``eigh`` and ``eigvalsh`` of a complex matrix are refused. ``eig`` and ``eigvals``
+of a general (real or complex) matrix are differentiated exactly, NumPy's normalisation of the
+eigenvectors included (:mod:`srcad.runtime.eig`: norm 1, the largest component real), refused at
+numerically repeated eigenvalues and where LAPACK's choice of that component could flip.
 """
 
 from __future__ import annotations
@@ -42,3 +45,6 @@ defrule(np.linalg.lstsq, "a, b, rcond=None", complex={"a": "refused", "b": "yes"
         jvp={"a": "lstsq_tangent(t, None, a, b, ans)", "b": "lstsq_tangent(None, t, a, b, ans)"})
 defrule(np.linalg.matrix_power, "a, n", a="matrix_power_adjoint(g, a, n)",
         jvp={"a": "matrix_power_tangent(t, a, n)"})
+# (a general matrix: complex eigenvalues and eigenvectors, NumPy's normalisation of each vector)
+defrule(np.linalg.eig, "a", a="eig_adjoint(g, a, ans)", jvp={"a": "eig_tangent(t, a, ans)"})
+defrule(np.linalg.eigvals, "a", a="eigvals_adjoint(g, a, ans)", jvp={"a": "eigvals_tangent(t, a, ans)"})

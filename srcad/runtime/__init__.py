@@ -14,6 +14,7 @@ namespace of :mod:`srcad.rules` is derived from it. The helpers are grouped by f
 * :mod:`.products` -- products (matmul, dot, einsum, ...); :mod:`.linalg` -- linear algebra;
 * :mod:`.linalg2` -- the second order of linear algebra, ``np.prod``, ``np.cumprod``, ``np.sinc``;
 * :mod:`.decompositions` -- ``svd``, ``eigvalsh``, ``qr``;
+* :mod:`.eig` -- ``eig`` and ``eigvals`` (general matrices: complex eigenvalues and eigenvectors);
 * :mod:`.linalg3` -- ``lstsq``, ``matrix_power``, the second order of ``np.linalg.norm``;
 * :mod:`.assembly` -- shape and assembly functions;
 * :mod:`.lists` -- undoing and differentiating a list's in-place methods (``append``, ``pop``, ...);
@@ -39,6 +40,7 @@ from . import (assembly, broadcasting, checks, containers, draws, linalg, lists,
                products,
                objects, sequences, tangents, writes)  # the helpers
 from . import decompositions, linalg2, linalg3  # registers the second order, factorizations
+from . import eig  # (np.linalg.eig and eigvals)
 from . import fft  # (np.fft and complex values)
 from . import rewritten  # (the calls srcad writes as other code: partials, update, zip)
 from . import numpy_more, numpy_more_arrays  # the helpers of srcad.rules.numpy_more
@@ -52,4 +54,4 @@ globals().update(HELPERS)
 __all__ = ["DERIVATIVES", "HELPERS", "Derivative", "helper", "on_register", "assembly",
            "broadcasting", "checks", "containers", "draws", "linalg", "lists", "objects", "sequences",
            "tangents", "writes", "fft", "rewritten", "numpy_more", "numpy_more_arrays", "products", *HELPERS]
-__all__ += ["decompositions", "linalg2", "linalg3", "elementwise"]
+__all__ += ["decompositions", "linalg2", "linalg3", "elementwise", "eig"]

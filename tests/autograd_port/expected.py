@@ -14,21 +14,6 @@ EXPECTED_REFUSALS = {
         'fwd': "srcad does not differentiate the eigendecomposition of a complex value that needs a gradient (its vectors have an arbitrary phase each: a tangent in another phase than LAPACK's would be a wrong number)",
         'hvp': "srcad does not differentiate the eigendecomposition of a complex value that needs a gradient (its vectors have an arbitrary phase each: a tangent in another phase than LAPACK's would be a wrong number)",
     },
-    'test_linalg.py::test_eig_real[0]': {
-        'rev': "srcad has no gradient rule for 'np.linalg.eig'",
-        'fwd': "srcad has no gradient rule for 'np.linalg.eig'",
-        'hvp': "srcad has no gradient rule for 'np.linalg.eig'",
-    },
-    'test_linalg.py::test_eig_complex[0]': {
-        'rev': "srcad has no gradient rule for 'np.linalg.eig'",
-        'fwd': "srcad has no gradient rule for 'np.linalg.eig'",
-        'hvp': "srcad has no gradient rule for 'np.linalg.eig'",
-    },
-    'test_linalg.py::test_eig_batched[0]': {
-        'rev': "srcad has no gradient rule for 'np.linalg.eig'",
-        'fwd': "srcad has no gradient rule for 'np.linalg.eig'",
-        'hvp': "srcad has no gradient rule for 'np.linalg.eig'",
-    },
     'test_linalg.py::test_svd_wide_2d_complex[0]': {
         'rev': "srcad does not differentiate the singular value decomposition of a complex value that needs a gradient (its vectors have an arbitrary phase each: a tangent in another phase than LAPACK's would be a wrong number)",
         'fwd': "srcad does not differentiate the singular value decomposition of a complex value that needs a gradient (its vectors have an arbitrary phase each: a tangent in another phase than LAPACK's would be a wrong number)",
