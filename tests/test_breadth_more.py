@@ -105,3 +105,49 @@ def f(a):
 """)
     check_grad(f, (X,))
     check_jvp(f, (X,), [0])
+
+
+# ---- against JAX's NumPy: each function it has is in srcad's tables, or listed here with why -----
+
+# the functions of jax.numpy (and its linalg and fft) srcad has no entry for, and why (docs/rules.md,
+# "Against autograd and JAX"); a function not in NumPy, a type or a dtype is not counted
+JAX_ONLY = {
+    "apply_along_axis": "takes a Python function: refused at the call (write the loop)",
+    "apply_over_axes": "takes a Python function: refused at the call (write the loop)",
+    "piecewise": "takes Python functions: refused at the call (np.where or np.select)",
+    "frompyfunc": "makes a ufunc of a Python function: refused at the call",
+    "fromfunction": "calls a Python function on index arrays: refused at the call",
+    "histogram2d": "no rule yet (np.histogram has one)",
+    "histogramdd": "no rule yet (np.histogram has one)",
+    "intersect1d": "which values survive depends on equalities between the arrays: no derivative",
+    "setdiff1d": "which values survive depends on equalities between the arrays: no derivative",
+    "setxor1d": "which values survive depends on equalities between the arrays: no derivative",
+    "unique_all": "a named-tuple result (np.unique's return_* flags give the same values)",
+    "unique_counts": "a named-tuple result (np.unique's return_* flags give the same values)",
+    "unique_inverse": "a named-tuple result (np.unique's return_* flags give the same values)",
+    "einsum_path": "a contraction order, no array",
+}
+_NOT_FUNCTIONS = {  # printing, I/O, dtype helpers and classes: nothing to differentiate
+    "array_repr", "array_str", "from_dlpack", "frombuffer", "fromfile", "fromiter", "fromstring",
+    "get_printoptions", "printoptions", "set_printoptions", "load", "save", "savez", "packbits",
+    "unpackbits", "mask_indices",
+}
+
+
+def test_every_function_jax_numpy_has_an_entry_or_a_reason():
+    import jax.numpy as jnp  # (the test extra installs JAX)
+    import types
+
+    from srcad.passes.writing_calls import _WRITING
+    from srcad.rules import composites, registry
+    missing = []
+    for jm, nm in ((jnp, np), (jnp.linalg, np.linalg), (jnp.fft, np.fft)):
+        for name in sorted(dir(jm)):
+            f = getattr(nm, name, None)
+            if name.startswith("_") or f is None or not callable(f) or isinstance(f, type) \
+                    or isinstance(f, types.ModuleType):
+                continue
+            if registry.lookup(f) is None and composites.lookup(f) is None \
+                    and f not in _WRITING and name not in JAX_ONLY and name not in _NOT_FUNCTIONS:
+                missing.append(name)
+    assert not missing, f"jax.numpy has these, srcad neither an entry nor a reason: {missing}"
