@@ -47,7 +47,7 @@ from .naming import Namer, function_name
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
-from .passes.load import Entry, FunctionRef, load, unique_name
+from .passes.load import Entry, FunctionRef, load, origin_file, unique_name
 from .passes.parse import Specialization, parse
 from .passes.reverse import Options, reverse
 from .passes.tidy import tidy
@@ -242,7 +242,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
                f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
     text, functions, filename = emit_and_load(_main_first(program), header, filename,
                                               program.entries, fun.__qualname__)
-    files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
+    files = {entry.name: origin_file(entry.user_fn) for entry in program.entries}
     return Transformed(text, functions[main], filename, parsed.location(parsed.tree.body[-1]),
                        params, files, program.entries, main, _guard(program))
 
@@ -332,7 +332,7 @@ def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     filename = f"<srcad vjp of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno}>"
     text, compiled, _ = emit_and_load(functions, header, filename, program.entries,
                                       fun.__qualname__)
-    files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
+    files = {entry.name: origin_file(entry.user_fn) for entry in program.entries}
     made = (compiled[names[0]], compiled[names[1]], text, files)
     _vjp_cache.put(fun, key, (made, _guard(program)))
     return made
@@ -372,7 +372,7 @@ def jvp_transform(fun, positions: tuple, static=Specialization(), options=Option
                f"along {','.join(map(str, wrt))}>"
     text, compiled, _ = emit_and_load(_main_first(program), header, filename, program.entries,
                                       fun.__qualname__)
-    files = {entry.name: entry.user_fn.__code__.co_filename for entry in program.entries}
+    files = {entry.name: origin_file(entry.user_fn) for entry in program.entries}
     made = (compiled[name], tangent_params, text, files)
     _jvp_cache.put(fun, key, (made, _guard(program)))
     return made

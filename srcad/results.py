@@ -312,7 +312,8 @@ def user_location(location):
             return location
         user_file = match.group(1)
         inner = re.match(r"<srcad \S+ of .* at (.*)", user_file)
-        user_file = inner.group(1) if inner else user_file
+        if inner and not linecache.getlines(user_file):  # (a generated file: resolved in turn)
+            user_file = inner.group(1)
         location = Location(user_file, number, 0)
     return location
 

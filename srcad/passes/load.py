@@ -83,6 +83,8 @@ def load(text: str, filename: str, entries: list) -> dict:
                                 entry.user_fn.__defaults__ if entry.defaults else None, tuple(cells))
         fn.__module__ = entry.user_fn.__module__
         fn.__qualname__ = entry.name
+        # the file of the code it was made from, through generations (hvp: a JVP of a gradient)
+        fn.__srcad_origin__ = origin_file(entry.user_fn)
         if entry.defaults and entry.user_fn.__kwdefaults__:
             fn.__kwdefaults__ = dict(entry.user_fn.__kwdefaults__)
         functions[entry.name] = fn
@@ -90,6 +92,12 @@ def load(text: str, filename: str, entries: list) -> dict:
         cell.cell_contents = functions[name]
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     return functions
+
+
+def origin_file(fn) -> str:
+    """The file of the user's code (or of a composite rule's implementation) ``fn`` comes from:
+    its own, or, for a function srcad generated, that of the function it was made from."""
+    return getattr(fn, "__srcad_origin__", fn.__code__.co_filename)
 
 
 def unique_name(filename: str, text: str) -> str:
