@@ -106,3 +106,17 @@ def test_gradients_from_unsum_are_writable_and_distinct():
     _, pullback = srcad.vjp(f, x, y)
     first, second = pullback(1.0), pullback(1.0)
     assert first[0].flags.writeable and not np.shares_memory(first[0], second[0])
+
+
+def test_a_pullbacks_gradient_is_never_the_callers_cotangent():
+    # (was: f = x + 0.0, np.copy(x), np.reshape(x, ...), x.T gave back the cotangent array itself)
+    for source in ("def f(x):\n    return x + 0.0\n", "def f(x):\n    return np.copy(x)\n",
+                   "def f(x):\n    return np.reshape(x, (2, 2))\n", "def f(x):\n    return x.T\n"):
+        f = make_function(source)
+        x = np.arange(4.0).reshape(2, 2)
+        out, pullback = srcad.vjp(f, x)
+        ct = np.ones_like(out)
+        (g,) = pullback(ct)
+        assert not np.shares_memory(g, ct) and g.flags.writeable
+        g[...] = 7.0
+        assert np.all(ct == 1.0)

@@ -67,7 +67,9 @@ class VJPFunction:
         try:
             if saved is None:
                 saved = self._forward(*self._again[0], **self._again[1])[1]
-            grads = self._backward(saved, cotangent)
+            # (a copy: a gradient that is the cotangent itself, f = x + 0.0, must not be the
+            # caller's array)
+            grads = self._backward(saved, _copied(cotangent))
         except SrcadError as exc:  # raised by a runtime helper: at the user's line
             located = located_error(exc, self._files)
             if located is None:
