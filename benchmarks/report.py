@@ -173,6 +173,11 @@ def render(data, discussion_path) -> str:
       "the jitted gradient (tracing and XLA compilation) minus a steady-state call. Peak memory: "
       "tracemalloc's peak (NumPy buffers included) during one call, above what was allocated "
       "before it.\n")
+    imported = info.get("import") if isinstance(info, dict) else None
+    if imported:
+        w(f"`import srcad` in a fresh process, the bytecode cache allowed: "
+          f"{fmt_time(imported['after_numpy'])} after NumPy is imported, "
+          f"{fmt_time(imported['with_numpy'])} with NumPy's own import (median of 5).\n")
     w("| workload | srcad transformation | srcad cold | tangent-ad transformation | JAX jit compile "
       "| peak memory: forward | hand | srcad | srcad / hand |")
     w("|---|---|---|---|---|---|---|---|---|")

@@ -422,6 +422,28 @@ def run_malloc_effect(budget: float, log) -> list:
 
 # ---- main -------------------------------------------------------------------------------------------
 
+def import_times(runs: int = 5) -> dict:
+    """``import srcad`` in fresh processes, as a user's machine runs it: the bytecode cache
+    allowed (in a temporary folder, warmed by a first run; this machine's environment may forbid
+    writing it, ``PYTHONDONTWRITEBYTECODE``), NumPy imported before it or with it. Medians, s."""
+    import subprocess
+    import statistics
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="srcad_pyc_"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    probes = {"after_numpy": "import numpy, time; t = time.perf_counter(); import srcad; "
+                             "print(time.perf_counter() - t)",
+              "with_numpy": "import time; t = time.perf_counter(); import srcad; "
+                            "print(time.perf_counter() - t)"}
+    found = {}
+    for key, code in probes.items():
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+        found[key] = statistics.median(
+            float(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                 capture_output=True, text=True).stdout)
+            for _ in range(runs))
+    return found
+
+
 def main(args):
     if args.render:
         with open(args.render) as fh:
@@ -468,6 +490,9 @@ def main(args):
 
     malloc_rows = [] if args.quick else run_malloc_effect(budget, log)
 
+    info["import"] = import_times()
+    log(f"import srcad: {info['import']['after_numpy'] * 1e3:.0f} ms after NumPy, "
+        f"{info['import']['with_numpy'] * 1e3:.0f} ms with it")
     info["load_end"] = load_average()
     info["busy_end"] = busy_processes()
     info["elapsed"] = time.perf_counter() - started

@@ -119,8 +119,8 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     target, read_result = _forward_target(fun, primals, kwargs)
     _check_arity(target, primals, kwargs)
     positions = tuple(k for k, t in enumerate(tangents) if t is not None)
-    function, names, _, files = jvp_transform(target, positions,
-                                              specialization(target, primals, kwargs))
+    function, names, _, files = jvp_transform(target, positions,  # (specialized on the kinds)
+                                              specialization(target, primals, kwargs, True))
     try:
         out, tangent = function(*primals, **kwargs,
                                 **{names[j]: tangents[k] for j, k in enumerate(positions)})

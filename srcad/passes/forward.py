@@ -3,7 +3,8 @@
 Accepts: what :mod:`srcad.passes.reverse` accepts -- a :class:`srcad.passes.anf.Normalized`
 function, the :class:`srcad.passes.ops.Op` of its simple statements, its
 :class:`srcad.passes.activity.Activity` for the parameters that carry a tangent, the alias guards
-(:func:`srcad.passes.alias.guards`) -- and those parameters.
+(:func:`srcad.passes.alias.guards`) -- and those parameters; ``reals``, the variables
+:mod:`srcad.passes.shapes` proves real (from the kinds of a specialized transformation).
 Guarantees: returns a :class:`srcad.passes.codegen.Generated` function
 ``jvp_f(<f's parameters>, *, x_dot, ...)`` returning ``(value, tangent)``: the value of ``f`` and the
 directional derivative of that value along the tangents given for the parameters. Its body is ``f``'s
@@ -11,7 +12,8 @@ statements in their order, control flow unchanged (forward mode needs no tape), 
 assigns an active variable ``y`` paired with one that assigns ``y_dot``:
 
 * a primitive: the sum, over its operands that carry a tangent, of the rule table's JVP templates
-  (:mod:`srcad.rules`); a variable assigned from nothing that carries a tangent gets
+  (:mod:`srcad.rules`), without the run-time refusal of complex operands (``real_operands``) where
+  ``reals`` holds every operand; a variable assigned from nothing that carries a tangent gets
   ``zero_tangent(y)``, so every path leaves ``y_dot`` defined;
 * the tangent statement comes after the primal one, or before it when the statement overwrites one of
   its own operands (``y = y * x``), reading the operand's old value;
@@ -37,6 +39,7 @@ from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
 from .codegen import (Comments, Context, Generated, Guards, distinct,
                       writes_only_fresh_arrays)
+from .value_kinds import drop_real_check
 from .written import float_arrays, written_arrays
 from . import lists
 from .alias import alias_groups
@@ -50,7 +53,7 @@ from .syntax import (assign as _assign, call as _call, function as _function, lo
 
 
 def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tangent_params,
-            guards, *, name, options):
+            guards, *, name, options, reals=frozenset()):
     """``tangent_params``: the names of the tangent parameters, one per ``wrt`` entry (see
     :func:`tangent_parameter_names`). ``callees(fn, wrt, location, static)`` returns the name of the
     JVP function of a called function and its tangent parameters' names. ``guards``: the result of
@@ -60,7 +63,7 @@ def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tan
     tangents = dict(zip(wrt, tangent_params))
     for p, t in tangents.items():
         namer.use_tangent(p, t)
-    return _Forward(ctx, comments, Guards(ctx, comments, guards), callees, tangents).run(
+    return _Forward(ctx, comments, Guards(ctx, comments, guards), callees, tangents, reals).run(
         tangent_params, name)
 
 
@@ -74,8 +77,9 @@ class _Forward:
     """The one sweep of forward mode; comments and guards are the code generation it shares with
     reverse mode (:mod:`srcad.passes.codegen`)."""
 
-    def __init__(self, ctx, comments, guards, callees, tangents):
+    def __init__(self, ctx, comments, guards, callees, tangents, reals=frozenset()):
         self.ctx = ctx
+        self.reals = reals  # variables proven real: no real_operands check for them
         self.comments = comments
         self.guards = guards
         self.callees = callees
@@ -322,6 +326,9 @@ class _Forward:
                 if operand.index is not None:  # an entry of *operands
                     local["k"] = gast.Constant(value=operand.index, kind=None)
                 term = instantiate(template, local, self.ctx.helpers, self.ctx.options.optimize)
+                if self.ctx.options.optimize:
+                    term = drop_real_check(term, self.ctx.helpers.name("real_operands"),
+                                           self.reals)
                 if self.needs_broadcast(rule, base, template, op):
                     term = _call(self.ctx.helpers.name("broadcast_tangent"), term, load(ans))
                 terms.append(term)

@@ -194,6 +194,18 @@ def real_names(params, kinds, definitions, stores) -> frozenset:
     return frozenset(real)
 
 
+def drop_real_check(expr, helper: str, real):
+    """``real_operands(e, f, (x, ...))`` (``helper``: the name the generated code calls it by) is
+    ``e`` where every operand is certainly real (:func:`real_atom`, ``real`` the names proven so)."""
+    import gast
+
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
+            and expr.func.id == helper and isinstance(expr.args[2], gast.Tuple) \
+            and all(real_atom(e, real) for e in expr.args[2].elts):
+        return expr.args[0]
+    return expr
+
+
 def real_atom(value, real) -> bool:
     """Whether ``value`` (an operand: a name, a constant, a rule's default) is certainly real,
     the names in ``real`` being so."""

@@ -21,7 +21,7 @@ import gast
 
 from ...errors import NoGradientRuleError
 from ...rules.template import instantiate
-from ..value_kinds import real_atom
+from .. import value_kinds
 from ..ops import OpKind
 from ..syntax import assign, call, load
 from ..lists import kinds as list_kinds
@@ -202,12 +202,8 @@ def drop_unbroadcast(sweep, expr, op, operand):
 def drop_real_check(sweep, expr):
     """``real_operands(e, f, (x, ...))`` is ``e`` when :mod:`srcad.passes.shapes` proves every
     operand real (``Shapes.reals``, from the kinds of a specialized transformation)."""
-    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
-            and expr.func.id == sweep.ctx.helpers.name("real_operands") \
-            and isinstance(expr.args[2], gast.Tuple) \
-            and all(real_atom(e, sweep.facts.reals) for e in expr.args[2].elts):
-        return expr.args[0]
-    return expr
+    return value_kinds.drop_real_check(expr, sweep.ctx.helpers.name("real_operands"),
+                                       sweep.facts.reals)
 
 
 def check_finite(sweep, stmt, op, block) -> list:
