@@ -12,7 +12,7 @@ How: each variable gets a *broadcast set*, the set of base shapes its shape is t
 parameter, and the result of any operation that is not elementwise (``rule.elementwise``:
 ``np.sum``, ``@``, indexing, a call), is a base of its own; an elementwise operation's result has
 the union of its operands' sets (a number constant adds nothing: broadcasting with a scalar keeps a
-shape). Broadcasting is
+shape; so does a reduction over every axis, ``np.sum(x)``: its shape is ``()``). Broadcasting is
 associative, commutative and idempotent, so equal sets mean equal shapes. The analysis is
 per variable and flow-insensitive: a variable assigned in several places keeps a set only if every
 assignment gives the same one, assuming the same of the others (an optimistic fixed point, which
@@ -159,12 +159,29 @@ def describe(facts: Shapes, ops) -> dict:
     return notes
 
 
+# reductions whose result, over every axis (``axis=None``, no ``keepdims``), is a scalar
+_FULL_REDUCTIONS = frozenset({"numpy.sum", "numpy.mean", "numpy.prod", "numpy.max", "numpy.min",
+                              "numpy.var", "numpy.std", "numpy.nansum", "numpy.nanmean",
+                              "numpy.median", "numpy.norm", "numpy.vdot"})
+
+
+def _constant(value, wanted) -> bool:
+    """Whether ``value`` (an argument node or a rule's default) is the constant ``wanted``."""
+    return value is None or isinstance(value, (gast.Constant, rules.Default)) \
+        and value.value is wanted
+
+
 def _result(op, var, sets, stable):
     """The broadcast set ``op`` gives ``var``; None if an operand's is not known yet; UNKNOWN."""
     base = frozenset({Base(var)}) if stable else UNKNOWN
     if op.kind is not OpKind.RULE or len(op.targets) != 1:
         return base
     rule = op.rule
+    if isinstance(op.node, gast.Constant) and type(op.node.value) in (int, float, bool):
+        return frozenset()  # (a number: ``total = 0.0``)
+    if rule.name in _FULL_REDUCTIONS and rule.custom is None \
+            and _constant(op.args.get("axis"), None) and _constant(op.args.get("keepdims"), False):
+        return frozenset()  # (a reduction over every axis: a scalar, shape ())
     if rule.identity:
         return _atom(op.args["x"], sets)
     if not rule.elementwise or rule.vararg is not None:

@@ -34,10 +34,10 @@ def grad_mlp_loss(W1, W2, X, labels, reg):
     dout = seed_scalar(out)
     # line 84: return data_loss + reg * (np.sum(W1 * W1) + np.sum(W2 * W2))
     ddata_loss = unbroadcast(dout, data_loss)
-    dreg_times_total = unbroadcast(dout, reg_times_total)
+    dreg_times_total = dout
     dtotal = unbroadcast(reg * dreg_times_total, total)
-    dsum_W1_times_W1 = unbroadcast(dtotal, sum_W1_times_W1)
-    dsum_W2_times_W2 = unbroadcast(dtotal, sum_W2_times_W2)
+    dsum_W1_times_W1 = dtotal
+    dsum_W2_times_W2 = dtotal
     dW2_times_W2 = unsum(dsum_W2_times_W2, W2_times_W2)
     dW2 = 2 * (dW2_times_W2 * W2)
     dW1_times_W1 = unsum(dsum_W1_times_W1, W1_times_W1)

@@ -1,6 +1,6 @@
 --- 10 reverse
 +++ 11 inplace
-@@ -43,3 +43,3 @@
+@@ -33,3 +33,3 @@
          tanh_W_at_row = stack.pop()
 -        dW = dW + matmul_dx(dW_at_row, W, row)
 +        dW += matmul_dx(dW_at_row, W, row)

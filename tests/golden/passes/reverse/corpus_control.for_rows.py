@@ -2,10 +2,9 @@ def grad_for_rows(W, X):
     # forward: the function, one operation per line
     # values the backward pass needs, saved as loops overwrite them
     stack = []
-    # assigned later, saved before each assignment: row, tanh_W_at_row, sum_tanh_W_at_row
+    # assigned later, saved before each assignment: row, tanh_W_at_row
     row = None
     tanh_W_at_row = None
-    sum_tanh_W_at_row = None
     # line +1: s = 0.0
     s = 0.0
     # line +2: for row in X:
@@ -20,28 +19,19 @@ def grad_for_rows(W, X):
         # save tanh_W_at_row (overwritten here; the backward pass reads it)
         stack.append(tanh_W_at_row)
         tanh_W_at_row = np.tanh(W_at_row)
-        # save sum_tanh_W_at_row (overwritten here; the backward pass reads it)
-        stack.append(sum_tanh_W_at_row)
         sum_tanh_W_at_row = np.sum(tanh_W_at_row)
-        # save s (overwritten here; the backward pass reads it)
-        stack.append(s)
         s = s + sum_tanh_W_at_row
-    # keep the value returned: the backward pass restores s
-    s_value = s
     # backward: d<name> is the gradient of s with respect to <name>
     ds = seed_scalar(s)
     # line +2: for row in X:
     dW = zeros_like(W)
     for row_index in reversed(range(len_X)):
         # line +3: s = s + np.sum(np.tanh(W @ row))
-        s = stack.pop()
-        dsum_tanh_W_at_row = unbroadcast(ds, sum_tanh_W_at_row)
-        ds = unbroadcast(ds, s)
+        dsum_tanh_W_at_row = ds
         dtanh_W_at_row = unsum(dsum_tanh_W_at_row, tanh_W_at_row)
-        sum_tanh_W_at_row = stack.pop()
         dW_at_row = dtanh_W_at_row * (1 - tanh_W_at_row ** 2)
         tanh_W_at_row = stack.pop()
         dW = dW + matmul_dx(dW_at_row, W, row)
         # line +2: for row in X:
         row = stack.pop()
-    return (s_value, dW)
+    return (s, dW)

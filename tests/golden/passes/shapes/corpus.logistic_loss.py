@@ -10,5 +10,5 @@
     log_one_minus_p = np.log(one_minus_p)  # line +4; shape of log_one_minus_p: broadcast of logits
     prod = one_minus_y * log_one_minus_p  # line +4; shape of prod: broadcast of logits, y
     total_2 = y_times_log_p + prod  # line +4; shape of total_2: broadcast of logits, y
-    mean_total_2 = np.mean(total_2)  # line +4; shape of mean_total_2: its own
-    out = -mean_total_2  # line +4; shape of out: broadcast of mean_total_2
+    mean_total_2 = np.mean(total_2)  # line +4; shape of mean_total_2: a scalar's
+    out = -mean_total_2  # line +4; shape of out: a scalar's

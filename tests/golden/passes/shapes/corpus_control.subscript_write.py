@@ -10,4 +10,4 @@
     sin_x_zero_2 = np.sin(x_zero_2)  # line +4; shape of sin_x_zero_2: broadcast of x_zero_2
     y[2] = sin_x_zero_2  # line +4; shape of y: its own
     y_times_y = y * y  # line +5; shape of y_times_y: broadcast of y
-    out = np.sum(y_times_y)  # line +5; shape of out: its own
+    out = np.sum(y_times_y)  # line +5; shape of out: a scalar's
