@@ -203,10 +203,38 @@ def all_variants(seed=1):
     ]
 
 
+def _peer(make, w, np_module, math_module):
+    """The peer's gradient of ``w``, its helpers (``dense``, ``cell``, ...) rebound to the peer's
+    NumPy too: one namespace where every function of this module is remade with it."""
+    import dataclasses
+    import types
+    space = dict(globals())
+    space.update(np=np_module, math=math_module)
+    for name, value in list(space.items()):
+        if isinstance(value, types.FunctionType) and value.__module__ == __name__:
+            space[name] = types.FunctionType(value.__code__, space, value.__name__,
+                                             value.__defaults__, value.__closure__)
+    return make(dataclasses.replace(w, fn=space[w.fn.__name__]))
+
+
+def _autograd(w):
+    import types
+
+    import autograd.numpy as anp
+    from peers import make_autograd
+    return _peer(make_autograd, w, anp, types.SimpleNamespace(sin=anp.sin, cos=anp.cos))
+
+
+def _jax_eager(w):
+    import types
+    from peers import _jax, make_jax_eager
+    jax, jnp = _jax()
+    return _peer(make_jax_eager, w, jnp, types.SimpleNamespace(sin=jnp.sin, cos=jnp.cos))
+
+
 def main():
     import srcad
     from timing import fmt_time, measure_interleaved
-    from peers import make_autograd, make_jax_eager
 
     rows = []
     for w in all_variants():
@@ -219,7 +247,7 @@ def main():
         assert err < 1e-8, f"{w.key}: srcad's gradient differs from the hand-written one ({err:.1e})"
         methods = {"forward": lambda w=w: w.fn(*w.args), "hand": lambda w=w: w.hand(*w.args),
                    "srcad": lambda df=df, w=w: df(*w.args)}
-        for name, make in (("autograd", make_autograd), ("JAX eager", make_jax_eager)):
+        for name, make in (("autograd", _autograd), ("JAX eager", _jax_eager)):
             try:
                 fn = make(w)
                 fn()
