@@ -256,16 +256,10 @@ def polyadd(a1, a2):
 
 
 def polysub(a1, a2):
-    if isinstance(a1, np.poly1d) or isinstance(a2, np.poly1d):
+    # (a1 - a2 is a1 + (-a2) exactly, in floating point as in integers)
+    if isinstance(a2, np.poly1d):
         raise UnsupportedOperationError(_POLY1D)
-    a1 = np.atleast_1d(a1)
-    a2 = np.atleast_1d(a2)
-    diff = len(a2) - len(a1)
-    if diff == 0:
-        return a1 - a2
-    if diff > 0:
-        return np.concatenate((np.zeros(diff, a1.dtype), a1)) - a2
-    return a1 - np.concatenate((np.zeros(abs(diff), a2.dtype), a2))
+    return polyadd(a1, -np.atleast_1d(a2))
 
 
 def polymul(a1, a2):
