@@ -21,6 +21,7 @@ from .printer import Pass, Snapshot, render
 
 _callbacks: contextvars.ContextVar[tuple] = contextvars.ContextVar("srcad_pass_callbacks",
                                                                   default=())
+_silent: contextvars.ContextVar[bool] = contextvars.ContextVar("srcad_pass_silent", default=False)
 # (function, text) last printed for SRCAD_DEBUG_PASSES, so a pass that changed nothing says so
 _printed: contextvars.ContextVar[tuple] = contextvars.ContextVar("srcad_pass_printed",
                                                                 default=(None, None))
@@ -36,9 +37,22 @@ def listening(callback):
         _callbacks.reset(token)
 
 
+@contextlib.contextmanager
+def silenced():
+    """No callback and no printing inside the ``with`` block: for passes run only to read their
+    facts (:mod:`srcad.summaries`), not part of the program being made."""
+    token = _silent.set(True)
+    try:
+        yield
+    finally:
+        _silent.reset(token)
+
+
 def after(step: Pass, function: str, program, **facts):
     """Announce that pass ``step`` has run on ``function``: ``program`` is its result, ``facts`` the
     side tables it made (see :class:`~srcad.printer.Snapshot`)."""
+    if _silent.get():
+        return
     callbacks = _callbacks.get()
     debug = os.environ.get("SRCAD_DEBUG_PASSES")
     if not callbacks and not debug:

@@ -55,6 +55,7 @@ from .printer import Pass
 from .results import (Guard, PerFunction, Transformed, has_varargs, positional, source_is_current,
                       user_location)
 from .runtime import one_like
+from .summaries import Summaries
 
 __all__ = ["Transformed", "Program", "derive", "derive_forward", "transform", "transform_derivative",
            "vjp_transform", "jvp_transform"]
@@ -74,6 +75,7 @@ class Program:
         self.names = Namer()         # the names of the generated functions
         self.assumptions: list = []  # what resolving objects' methods assumed (passes.objects)
         self.unhashable: list = []   # callees keyed by identity (see callee)
+        self.summaries = Summaries()  # what called functions return, for pass 9 (srcad.summaries)
 
     def fresh(self, hint: str) -> str:
         return self.names.fresh(hint)
@@ -120,7 +122,8 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, s
     program.assumptions += a.parsed.assumptions
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
-    facts = shapes.analyze(a.normalized, a.ops, static.values if static else ())  # pass 9
+    facts = shapes.analyze(a.normalized, a.ops, static.values if static else (),  # pass 9
+                           program.summaries)
     _after_analysis(Pass.SHAPES, a, shapes.describe(facts, a.ops))
     generated = reverse(a.parsed, a.normalized, a.ops, a.activity, a.wrt, a.namer,  # pass 10
                         a.helpers, program.callee, guards, facts, name=name,
@@ -149,7 +152,8 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
         program.pairs[key] = (name, a.tangents)  # before its callees: a recursive call finds it
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
-    reals = shapes.analyze(a.normalized, a.ops, static.values if static else ()).reals  # 9
+    reals = shapes.analyze(a.normalized, a.ops, static.values if static else (),  # pass 9
+                           program.summaries).reals
     generated = forward(a.parsed, a.normalized, a.ops, a.activity, a.wrt, a.namer,  # pass 10
                         a.helpers, program.jvp_callee, a.tangents, guards, name=name, reals=reals,
                         options=program.options)
@@ -177,7 +181,8 @@ def _fresh_source(fun):
 
 
 def _guard(program) -> Guard:
-    return Guard((entry.user_fn for entry in program.entries), program.assumptions)
+    return Guard([entry.user_fn for entry in program.entries] + program.summaries.functions,
+                 program.assumptions)
 
 
 def _after_analysis(step, a: Analysed, notes):

@@ -355,3 +355,25 @@ def test_hvp_of_products(x, y):
     hv = srcad.hvp(product_sum)(x, y, v)
     g = srcad.grad(product_sum, specialize=False)
     _close(hv, directional(lambda *a: g(*a), [x, y], 0, v), rtol=1e-4, atol=1e-5)
+
+
+def test_the_remembered_keys_follow_shapes_and_replaced_defaults():
+    # Derived functions remember the key of a call of numbers and arrays by the arguments' types,
+    # dtypes and shapes (api/specialize.py: QuickKeys): a new shape relation, a new kind, or
+    # defaults replaced must each reach the right code.
+    f = make_function("""
+def f(a, b, act=np.tanh):
+    return np.sum(act(a * b))
+""")
+    df = srcad.grad(f, argnums=(0, 1))
+    a, b = np.array([0.3, -0.5, 0.8]), np.array([1.2, 0.4, -0.7])
+    for args in [(a, b), (a, b[:, None]), (a, b), (0.4, b), (a, 0.9), (a, b)]:
+        got = df(*args)
+        for k in (0, 1):
+            want = numeric_grad(f, args, k)
+            np.testing.assert_allclose(got[k], want, rtol=1e-6, atol=1e-8)
+    f.__defaults__ = (np.sin,)  # (act is called: the key holds the function)
+    got = df(a, b)
+    np.testing.assert_allclose(got[0], b * np.cos(a * b), rtol=1e-12)
+    f.__defaults__ = (np.tanh,)
+    np.testing.assert_allclose(df(a, b)[0], b * (1 - np.tanh(a * b) ** 2), rtol=1e-12)

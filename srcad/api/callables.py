@@ -116,6 +116,9 @@ def check_argnums(what: str, target: Target, argnums: tuple[int, ...]) -> None:
                      "srcad.grad(Class.method)(obj, ...))")
 
 
+_PLAIN = frozenset({np.ndarray, float, int, bool, complex})
+
+
 def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
                           differentiated: Sequence[int] = ()) -> None:
     """Refuse an argument that looks like an array but whose operators are not NumPy's: an
@@ -137,6 +140,8 @@ def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
     count = len(args)
     positions = {k % count for k in differentiated if count and -count <= k < count}
     for k, value in [*enumerate(args), *kwargs.items()]:
+        if type(value) in _PLAIN:
+            continue  # (the common case, at once)
         found = scan(value, 0, k in positions)
         if found is not None:
             where = f"argument {k}" if isinstance(k, int) else f"argument '{k}'"

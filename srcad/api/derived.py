@@ -62,7 +62,7 @@ from ..results import Bounded, positional
 from ..runtime import plain
 from .callables import Target, check_argnums, refuse_foreign_arrays, unwrap
 from .display import render
-from .specialize import specialization
+from .specialize import QuickKeys, specialization
 from .nans import has_nan, is_finite, refuse_nan
 from .signatures import AnyFunction, P
 from .structure import argnums_tuple, holds_floats
@@ -104,6 +104,7 @@ class Derived(Generic[P]):
         self._cache: Any = Bounded()  # static key -> Transformed (see transformed), the 64 latest
         self._last: Transformed | None = None  # the transformation used most recently
         self._last_key: Specialization | None = None  # and its static key
+        self._keys = QuickKeys()  # the static keys of recent calls of numbers and arrays
         self._rule: Any = None  # see _srcad_rule
         self._gradients_by_positions: Any = Bounded()  # see _hessian_vector_vjp
         self._original: AnyFunction = fun
@@ -175,7 +176,10 @@ class Derived(Generic[P]):
         :mod:`srcad.api.specialize`); a derivative of a derivative: its inner function's."""
         if isinstance(self.fun, Derived):
             return self.fun._static_key(args, kwargs)
-        return specialization(self.fun, args, kwargs, self.options.specialize)
+        if kwargs:
+            return specialization(self.fun, args, kwargs, self.options.specialize)
+        return self._keys.get(self.fun, args, lambda: specialization(
+            self.fun, args, kwargs, self.options.specialize))
 
     # ---- calling --------------------------------------------------------------------------------
 

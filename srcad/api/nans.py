@@ -30,6 +30,10 @@ _DEPTH = 32
 
 def has_nan(value: Any, _depth: int = 0, _test: Any = np.isnan) -> bool:
     """Does ``value`` (an array, a number, or containers and objects of them) hold a NaN?"""
+    if type(value) is float and _test is np.isnan:  # (the common cases, at once)
+        return value != value
+    if type(value) is np.ndarray and value.dtype.kind == "f" and _test is np.isnan:
+        return value.size > 0 and bool(np.isnan(value.max()))  # (max propagates a NaN)
     if isinstance(value, (np.ndarray, np.generic, float, complex)):
         return np.issubdtype(np.asarray(value).dtype, np.inexact) and bool(_test(value).any())
     if _depth > _DEPTH or value is None or isinstance(value, (int, str, bool)):

@@ -29,6 +29,11 @@ that parameter's base. ``Shapes.floats`` lists the parameters that hold a Python
 ``Shapes.reals`` the variables that never hold a complex value
 (:func:`srcad.passes.value_kinds.real_names`): a rule's run-time refusal of complex operands
 (``real_operands``) is not needed for them.
+
+Calls (``calls``: a :class:`srcad.summaries.Summaries`, or None): the result of a call to a user's
+function has the union of its arguments' sets where the callee returns a broadcast of its
+parameters' shapes (``y = step(y, r)`` in a loop keeps ``y`` a number), and is real where the
+callee returns a real value for the real arguments; without a summary it is a shape of its own.
 """
 
 from __future__ import annotations
@@ -78,7 +83,7 @@ class Unknown(enum.Enum):
 UNKNOWN = Unknown.UNKNOWN
 
 
-def analyze(normalized, ops, kinds=()) -> Shapes:
+def analyze(normalized, ops, kinds=(), calls=None) -> Shapes:
     in_loops = {id(n) for loop in gast.walk(normalized.tree) if isinstance(loop, (gast.For, gast.While))
                 for n in gast.walk(loop)}
     definitions: dict[str, list] = {}
@@ -113,7 +118,7 @@ def analyze(normalized, ops, kinds=()) -> Shapes:
         for var, defs in definitions.items():
             if sets.get(var) is UNKNOWN:
                 continue
-            results = [_result(op, var, sets, var in stable) for _, op in defs]
+            results = [_result(op, var, sets, var in stable, calls) for _, op in defs]
             if any(r is UNKNOWN for r in results):
                 new = UNKNOWN
             else:
@@ -127,7 +132,7 @@ def analyze(normalized, ops, kinds=()) -> Shapes:
                 sets[var] = new
                 changed = True
     floats = frozenset(p for p, k in kinds.items() if k.python_float() and p not in stores)
-    reals = real_names(params, kinds, definitions, stores) if kinds else frozenset()
+    reals = real_names(params, kinds, definitions, stores, calls) if kinds else frozenset()
     return Shapes({var: s for var, s in sets.items() if s is not UNKNOWN}, floats, reals)
 
 
@@ -171,9 +176,12 @@ def _constant(value, wanted) -> bool:
         and value.value is wanted
 
 
-def _result(op, var, sets, stable):
+def _result(op, var, sets, stable, calls=None):
     """The broadcast set ``op`` gives ``var``; None if an operand's is not known yet; UNKNOWN."""
     base = frozenset({Base(var)}) if stable else UNKNOWN
+    if op.kind is OpKind.CALL and calls is not None and len(op.targets) == 1:
+        found = calls.result_set(op, sets)  # (srcad.summaries: the callee's result, if known)
+        return base if found is UNKNOWN else found
     if op.kind is not OpKind.RULE or len(op.targets) != 1:
         return base
     rule = op.rule

@@ -14,7 +14,8 @@ Guarantees: the same program, computing the same values, with
   dout)``, where the backward function called returns a tuple of exactly that many entries (every
   ``return`` of its text is a tuple display of that length), each entry is taken once, into
   distinct names, by the statements right after the call, and the tuple's name is read nowhere
-  else.
+  else; an entry added to a gradient (``dW = dW + dcell_args[1]``, ``dW += dcell_args[1]``) is
+  unpacked into a name of its own (``dW_cell``), and the addition reads it.
 
 Nothing else changes; a pattern that is not exactly one of these is left as it is.
 """
@@ -119,14 +120,36 @@ def _blocks(function):
                 yield block
 
 
+def _entry(node, name):
+    """``k`` for the expression ``name[k]`` (``k`` a constant int), else None."""
+    if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+            and node.value.id == name and isinstance(node.slice, gast.Constant) \
+            and type(node.slice.value) is int:
+        return node.slice.value
+    return None
+
+
 def _taken(stmt, name):
-    """``(target, k)`` for a statement ``target = name[k]`` (``k`` a constant int), else None."""
+    """``(target, k, None)`` for a statement ``target = name[k]`` (``k`` a constant int);
+    ``(target, k, where)`` for ``target = target + name[k]`` or ``target += name[k]``, ``where``
+    the node that holds ``name[k]`` and its field; else None."""
     if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Subscript) \
-            and isinstance(stmt.value.value, gast.Name) and stmt.value.value.id == name \
-            and isinstance(stmt.value.slice, gast.Constant) \
-            and type(stmt.value.slice.value) is int:
-        return stmt.targets[0].id, stmt.value.slice.value
+            and isinstance(stmt.targets[0], gast.Name):
+        target = stmt.targets[0].id
+        k = _entry(stmt.value, name)
+        if k is not None:
+            return target, k, None
+        value = stmt.value
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
+                and isinstance(value.left, gast.Name) and value.left.id == target:
+            k = _entry(value.right, name)
+            if k is not None:
+                return target, k, (value, "right")
+    if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) \
+            and isinstance(stmt.target, gast.Name):
+        k = _entry(stmt.value, name)
+        if k is not None:
+            return stmt.target.id, k, (stmt, "value")
     return None
 
 
@@ -134,9 +157,12 @@ def _unpack(function, bound: dict, lengths: dict, apply: bool) -> int:
     """Unpack the gradient tuples of ``function`` (``apply``) or count them (not ``apply``)."""
     found = 0
     reads: dict = {}
+    names = set()  # every name the function uses (a new one must be none of them)
     for node in gast.walk(function):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            reads[node.id] = reads.get(node.id, 0) + 1
+        if isinstance(node, gast.Name):
+            names.add(node.id)
+            if isinstance(node.ctx, gast.Load):
+                reads[node.id] = reads.get(node.id, 0) + 1
     for block in _blocks(function):
         k = 0
         while k < len(block):
@@ -145,20 +171,40 @@ def _unpack(function, bound: dict, lengths: dict, apply: bool) -> int:
             if n is not None and n > 1:
                 name = stmt.targets[0].id
                 taken = [_taken(s, name) for s in block[k + 1:k + 1 + n]]
-                if all(taken) and sorted(i for _, i in taken) == list(range(n)) \
-                        and len({t for t, _ in taken}) == n and name not in {t for t, _ in taken} \
-                        and reads.get(name, 0) == n:
+                if all(taken) and sorted(i for _, i, _ in taken) == list(range(n)) \
+                        and len({t for t, _, _ in taken}) == n \
+                        and name not in {t for t, _, _ in taken} and reads.get(name, 0) == n:
                     found += 1
                     if not apply:
                         k += 1
                         continue
-                    targets = [t for t, _ in sorted(taken, key=lambda ti: ti[1])]
+                    callee = stmt.value.func.id.removeprefix("backward_")
+                    targets, kept = [None] * n, []
+                    for (target, i, where), s in zip(taken, block[k + 1:k + 1 + n]):
+                        if where is None:
+                            targets[i] = target
+                            continue
+                        targets[i] = part = _fresh(f"{target}_{callee}", names)
+                        setattr(where[0], where[1], gast.Name(id=part, ctx=gast.Load(),
+                                                              annotation=None, type_comment=None))
+                        kept.append(s)
                     stmt.targets = [gast.Tuple(elts=[gast.Name(id=t, ctx=gast.Store(),
                                                                annotation=None, type_comment=None)
                                                      for t in targets], ctx=gast.Store())]
-                    del block[k + 1:k + 1 + n]
+                    block[k + 1:k + 1 + n] = kept
+                    k += len(kept)
             k += 1
     return found
+
+
+def _fresh(hint: str, names: set) -> str:
+    """``hint``, or ``hint_2``, ``hint_3``...: the first not in ``names`` (then added to it)."""
+    name, k = hint, 1
+    while name in names:
+        k += 1
+        name = f"{hint}_{k}"
+    names.add(name)
+    return name
 
 
 def _length_of_call(stmt, bound: dict, lengths: dict) -> int | None:

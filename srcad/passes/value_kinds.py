@@ -67,6 +67,8 @@ class ValueKind:
 
 _FLOAT, _INT, _BOOL, _COMPLEX = (ValueKind(k) for k in ("float", "int", "bool", "complex"))
 REAL_NUMBER = ValueKind("real")
+REAL_VALUE = ValueKind("real value")  # real, of any shape: what a caller proves of an argument
+#                                       when it summarizes a callee (srcad.summaries)
 _SIMPLE = {float: _FLOAT, int: _INT, bool: _BOOL, complex: _COMPLEX}
 
 
@@ -151,7 +153,7 @@ def _real_preserving() -> frozenset:
     return found
 
 
-def real_names(params, kinds, definitions, stores) -> frozenset:
+def real_names(params, kinds, definitions, stores, calls=None) -> frozenset:
     """The variables that hold a real value (a Python ``int``, ``float`` or ``bool``, a real NumPy
     scalar or array) at every point of every run, given ``kinds`` (parameter -> ValueKind),
     ``definitions`` (variable -> ``[(statement, Op)]``, the statements that assign it) and
@@ -160,7 +162,9 @@ def real_names(params, kinds, definitions, stores) -> frozenset:
     argument); or of ``+``, ``-``, ``*``, ``/`` or a NumPy ufunc of real values (never ``**``: a
     negative float to a fractional power is a complex number); or a real number constant. A
     variable assigned otherwise, or also by a statement that is not one of ``definitions``, is not
-    one. The greatest fixed point: sound by induction over the run, as each assignment of a
+    one. A call of a user's function gives a real value where ``calls`` (a
+    :class:`srcad.summaries.Summaries`) proves the callee returns one for the real arguments.
+    The greatest fixed point: sound by induction over the run, as each assignment of a
     variable in the set gives a real value when what it reads is real."""
     from .ops import OpKind
 
@@ -173,6 +177,8 @@ def real_names(params, kinds, definitions, stores) -> frozenset:
              and _real_kind(kinds.get(p))}
 
     def gives_real(op) -> bool:
+        if op.kind is OpKind.CALL and calls is not None and len(op.targets) == 1:
+            return calls.result_real(op, real)
         if op.kind is not OpKind.RULE or len(op.targets) != 1 or op.rule is None:
             return False
         rule = op.rule
@@ -223,6 +229,6 @@ def real_atom(value, real) -> bool:
 def _real_kind(kind) -> bool:
     if kind is None:
         return False
-    if kind.kind in ("float", "int", "bool", "real"):
+    if kind.kind in ("float", "int", "bool", "real", "real value"):
         return True
     return kind.dtype is not None and kind.dtype.kind in "fiub"

@@ -126,9 +126,15 @@ def cast_like(g, x):
     return g
 
 
+_REAL_SCALARS = frozenset({float, np.float64, np.float32})
+
+
 @helper(linear_in="g")
 def unsum(g, x, axis=None, keepdims=False):
     """Adjoint of ``np.sum(x, axis, keepdims)``: spread ``g`` back over the summed axes."""
+    if axis is None and type(x) is np.ndarray and type(g) in _REAL_SCALARS and x.ndim \
+            and x.size <= 4096:
+        return np.full(x.shape, g)  # (a small array: filling it beats building a view)
     shape = np.shape(x)
     if not shape:  # NumPy lets a 0-d value be reduced along axis 0 or -1: nothing to spread
         return np.reshape(g, ())[()]

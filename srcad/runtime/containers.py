@@ -82,6 +82,11 @@ def plain(g, x):
     """The gradient of argument ``x`` as the user sees it: containers become plain lists, tuples
     and dicts, and an array of floats gets the floating type of ``x`` (float32 in, float32 out); a real argument
     gets the real part of a complex gradient (JAX's convention, see :mod:`srcad.rules.fft`)."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.dtype == x.dtype \
+            and g.dtype.kind == "f" and g.ndim and g.flags.writeable:
+        return g  # (the common case, at once: an array of x's floating type, not a view unsum made)
+    if type(g) is float and type(x) is float:
+        return g
     if isinstance(g, DictAdjoint):  # (a key the function added to its own copy: not the user's)
         return {k: plain(v, x[k]) for k, v in g.items() if k in x}
     if isinstance(g, ListAdjoint):

@@ -29,17 +29,30 @@ def _matrix_and_matrix_or_vector(x, y) -> bool:
         and x.ndim + y.ndim >= 3
 
 
+def _real_pair(g, x, y) -> bool:
+    """:func:`_matrix_and_matrix_or_vector`, with ``g`` an array too, and all three real floats."""
+    return type(x) is np.ndarray and type(y) is np.ndarray and type(g) is np.ndarray \
+        and x.ndim <= 2 and y.ndim <= 2 and x.ndim + y.ndim >= 3 \
+        and x.dtype.kind == "f" and y.dtype.kind == "f" and g.dtype.kind == "f"
+
+
 @helper(linear_in=("g", "y"))
 def matmul_dx(g, x, y):
     """Adjoint of ``x @ y`` with respect to ``x`` (vectors, matrices and stacks of matrices). A real ``x`` gets a real
     adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    if _real_pair(g, x, y):  # (the common cases at once: real, so no cotangent_like)
+        if y.ndim == 1:               # matrix @ vector
+            return np.multiply.outer(g, y)
+        if x.ndim == 1:               # vector @ matrix
+            return y @ g
+        return g @ y.T                # matrix @ matrix
     return cotangent_like(_matmul_dx(g, x, y), x)
 
 
 def _matmul_dx(g, x, y):
     if _matrix_and_matrix_or_vector(x, y):  # (first: two ndarrays, so neither is sparse)
         if y.ndim == 1:               # matrix @ vector
-            return np.outer(g, y)
+            return np.multiply.outer(g, y)
         if x.ndim == 1:               # vector @ matrix
             return y @ g
         return g @ y.T                # matrix @ matrix
@@ -63,13 +76,17 @@ def _matmul_dx(g, x, y):
 def matmul_dy(g, x, y):
     """Adjoint of ``x @ y`` with respect to ``y``. A real ``y`` gets a real
     adjoint (:func:`~srcad.runtime.fft.cotangent_like`)."""
+    if _real_pair(g, x, y):  # (the common cases at once, as in matmul_dx)
+        if x.ndim == 1:               # vector @ matrix
+            return np.multiply.outer(x, g)
+        return x.T @ g                # matrix @ vector, matrix @ matrix
     return cotangent_like(_matmul_dy(g, x, y), y)
 
 
 def _matmul_dy(g, x, y):
     if _matrix_and_matrix_or_vector(x, y):  # (first: two ndarrays, so neither is sparse)
         if x.ndim == 1:               # vector @ matrix
-            return np.outer(x, g)
+            return np.multiply.outer(x, g)
         return x.T @ g                # matrix @ vector, matrix @ matrix
     if _sparse(y):
         raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")

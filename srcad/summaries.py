@@ -1,0 +1,139 @@
+"""What a called user function returns, in terms of its arguments: pass 9's facts across calls.
+
+Accepts: the :class:`~srcad.passes.ops.Op` of a call to a user's function (``OpKind.CALL``) in the
+function pass 9 (:mod:`srcad.passes.shapes`) analyses, with what that analysis holds so far of the
+caller's variables.
+Guarantees: one :class:`Summaries` per transformation (a :class:`srcad.pipeline.Program`) answers
+
+* :meth:`Summaries.result_set`: the broadcast set of the call's result, as a set of the caller's
+  (see :mod:`srcad.passes.shapes`). The callee goes through passes 1 to 6 (hooks silenced) and
+  pass 9 with no kinds assumed, once; if the set of the name it returns is made of its
+  parameters' shapes on entry only, the call's result has the union of the sets of the arguments
+  passed for them (a number, or a parameter left to a number default, adds nothing). This holds
+  for every argument value, because the callee's analysis assumed none. Otherwise the call's
+  result is a shape of its own, as before.
+* :meth:`Summaries.result_real`: whether the call's result is real when the arguments the caller
+  proves real are: pass 9's :func:`~srcad.passes.value_kinds.real_names` on the callee, its
+  parameters of real arguments assumed real (:data:`~srcad.passes.value_kinds.REAL_VALUE`).
+
+A callee that cannot be analysed (no source, a construct the fence refuses: the transformation
+reports that itself where it must differentiate it) or that is being analysed (recursion) has no
+summary, and the caller's analysis assumes nothing of the call. Each function analysed is listed
+in :attr:`Summaries.functions`, for the transformation's guard (a helper redefined later changes
+what the caller's code may assume, even where the helper itself is not differentiated).
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import hooks
+from .keys import callee_key
+from .passes.shapes import UNKNOWN, Base, analyze
+from .passes.value_kinds import REAL_VALUE, real_atom
+
+_NONE = object()  # (no summary)
+
+
+class Summaries:
+    """The summaries of the functions one transformation calls, each computed at most once."""
+
+    def __init__(self):
+        self._fronts: dict = {}  # callee key -> (normalized, ops, out) or _NONE
+        self._sets: dict = {}    # callee key -> the returned name's broadcast set, or _NONE
+        self._reals: dict = {}   # (callee key, real parameters) -> bool
+        self._busy: set = set()  # keys being analysed (a recursive call has no summary)
+        self._unhashable: list = []
+        self.functions: list = []  # the user functions read, for the guard
+
+    def _key(self, op):
+        return callee_key(op.callee, (), op.static, self._unhashable)
+
+    def _front(self, op, key):
+        found = self._fronts.get(key)
+        if found is None:
+            found = self._fronts[key] = _NONE
+            from .front import analyse  # (front imports the passes, as shapes does)
+            try:
+                with hooks.silenced():
+                    a = analyse(op.callee, [], op.static)
+            except Exception:  # any failure: no summary (deriving it, if needed, reports it)
+                return _NONE
+            self.functions.append(a.fun)
+            found = self._fronts[key] = (a.normalized, a.ops, a.out)
+        return found
+
+    def result_set(self, op, sets):
+        """The broadcast set of ``op``'s result from the caller's ``sets``; None where an argument's
+        set is not known yet; ``UNKNOWN`` where the call's result has no set from its arguments."""
+        key = self._key(op)
+        summary = self._sets.get(key)
+        if summary is None:
+            summary = self._sets[key] = _NONE
+            front = self._front(op, key) if key not in self._busy else _NONE
+            if front is not _NONE:
+                normalized, ops, out = front
+                self._busy.add(key)
+                try:
+                    found = analyze(normalized, ops, (), calls=self).sets.get(out)
+                finally:
+                    self._busy.discard(key)
+                if found is not None and all(isinstance(b, Base) for b in found):
+                    summary = self._sets[key] = frozenset(b.name for b in found)
+        if summary is _NONE:
+            return UNKNOWN
+        union = frozenset()
+        for param in summary:
+            part = _argument_set(op, param, sets)
+            if part is None or part is UNKNOWN:
+                return part
+            union |= part
+        return union
+
+    def result_real(self, op, real) -> bool:
+        """Whether ``op``'s result is real at every run when the names in ``real`` are."""
+        key = self._key(op)
+        params = tuple(sorted(p for p, value in op.args.items()
+                              if isinstance(p, str) and real_atom(value, real)))
+        if not params or key in self._busy:
+            return False
+        found = self._reals.get((key, params))
+        if found is None:
+            found = False
+            front = self._front(op, key)
+            if front is not _NONE:
+                normalized, ops, out = front
+                self._busy.add(key)
+                try:
+                    facts = analyze(normalized, ops, tuple((p, REAL_VALUE) for p in params),
+                                    calls=self)
+                finally:
+                    self._busy.discard(key)
+                found = out in facts.reals
+            self._reals[(key, params)] = found
+        return found
+
+
+def _argument_set(op, param, sets):
+    """The caller's set of the argument ``op`` passes for the callee's parameter ``param``."""
+    if param not in op.args:  # left to its default: a number adds nothing, else no set
+        default = _default(op.callee, param)
+        return frozenset() if type(default) in (int, float, bool) else UNKNOWN
+    value = op.args[param]
+    if isinstance(value, gast.Name):
+        return sets.get(value.id)
+    if isinstance(value, gast.Constant) and type(value.value) in (int, float, bool):
+        return frozenset()
+    return UNKNOWN
+
+
+def _default(fn, param):
+    import inspect
+
+    try:
+        p = inspect.signature(fn).parameters.get(param)
+    except (TypeError, ValueError):
+        return None
+    if p is None or p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+        return None
+    return p.default
