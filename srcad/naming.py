@@ -37,6 +37,7 @@ class Namer:
         self.taken: set[str] = set(reserved) | set(dir(builtins))
         self._adjoints: dict[str, str] = {}
         self._tangents: dict[str, str] = {}
+        self._next: dict[str, int] = {}  # base -> the suffix it last got (see first_free)
 
     @classmethod
     def for_function(cls, tree) -> "Namer":
@@ -51,7 +52,7 @@ class Namer:
             base = "_" + base
         if keyword.iskeyword(base):
             base += "_"
-        return first_free(base, self.taken)
+        return first_free(base, self.taken, self._next)
 
     def adjoint(self, name: str) -> str:
         """The adjoint variable of ``name`` (the same name every time it is asked for)."""
@@ -82,14 +83,19 @@ class Namer:
         return self.fresh(describe(expr))
 
 
-def first_free(base: str, taken: set) -> str:
+def first_free(base: str, taken: set, last: dict | None = None) -> str:
     """``base``, or else the first of ``base_2``, ``base_3``, ... that ``taken`` does not hold;
-    added to ``taken``."""
-    name, k = base, 1
+    added to ``taken``. ``last`` (base -> the suffix it last got; updated): where the search
+    starts, the same answer since names are only ever added to ``taken`` (without it, a base asked
+    for n times costs n^2 look-ups)."""
+    k = last.get(base, 1) if last is not None else 1
+    name = base if k == 1 else f"{base}_{k}"
     while name in taken:
         k += 1
         name = f"{base}_{k}"
     taken.add(name)
+    if last is not None:
+        last[base] = k
     return name
 
 

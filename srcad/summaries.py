@@ -17,8 +17,8 @@ Guarantees: one :class:`Summaries` per transformation (a :class:`srcad.pipeline.
   parameters of real arguments assumed real (:data:`~srcad.passes.value_kinds.REAL_VALUE`).
 
 A callee that cannot be analysed (no source, a construct the fence refuses: the transformation
-reports that itself where it must differentiate it) or that is being analysed (recursion) has no
-summary, and the caller's analysis assumes nothing of the call. Each function analysed is listed
+reports that itself where it must differentiate it; a file edited since it was loaded, whose text
+is not the code that runs) or that is being analysed (recursion) has no summary, and the caller's analysis assumes nothing of the call. Each function analysed is listed
 in :attr:`Summaries.functions`, for the transformation's guard (a helper redefined later changes
 what the caller's code may assume, even where the helper itself is not differentiated).
 """
@@ -31,6 +31,7 @@ from . import hooks
 from .keys import callee_key
 from .passes.shapes import UNKNOWN, Base, analyze
 from .passes.value_kinds import REAL_VALUE, real_atom
+from .results import source_is_current
 
 _NONE = object()  # (no summary)
 
@@ -54,6 +55,8 @@ class Summaries:
         if found is None:
             found = self._fronts[key] = _NONE
             from .front import analyse  # (front imports the passes, as shapes does)
+            if not _current(op.callee):  # (its file edited since it was loaded: not its code)
+                return _NONE
             try:
                 with hooks.silenced():
                     a = analyse(op.callee, [], op.static)
@@ -125,6 +128,19 @@ def _argument_set(op, param, sets):
     if isinstance(value, gast.Constant) and type(value.value) in (int, float, bool):
         return frozenset()
     return UNKNOWN
+
+
+def _current(fn) -> bool:
+    """Whether the source pass 1 would read for ``fn`` (a nested def: its enclosing function's
+    file) is the code it runs (:func:`srcad.results.source_is_current`)."""
+    import linecache
+
+    fn = getattr(getattr(fn, "parent", None), "fn", fn)
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", "")
+    if filename and not filename.startswith("<"):
+        linecache.checkcache(filename)
+        return source_is_current(fn)
+    return True
 
 
 def _default(fn, param):

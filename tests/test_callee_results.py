@@ -168,3 +168,36 @@ def f(x):
 """
     f = make_function(source, {"opaque": abs}, name="f")
     assert abs(srcad.grad(f)(1.0) - 0.125) < 1e-12
+
+
+def test_a_helper_whose_file_was_edited_is_not_read(tmp_path, monkeypatch):
+    # the helper's file edited on disk, not reloaded: its text is not the code that runs, so the
+    # caller's analysis must not read it (were it read, x would pass for a number: a wrong
+    # gradient, since the code that runs broadcasts it against an array)
+    import importlib
+    import os
+    import sys
+    import time
+
+    from srcad import summaries
+
+    (tmp_path / "edited_helper.py").write_text(
+        "import numpy as np\n\ndef helper(y, c):\n    return y * c\n")
+    (tmp_path / "edited_caller.py").write_text(
+        "from edited_helper import helper\n\n"
+        "def f(x, c):\n    y = x\n    for i in range(2):\n        y = helper(y, c)\n"
+        "    return y.sum() if hasattr(y, 'sum') else y\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("edited_helper", "edited_caller"):
+        sys.modules.pop(name, None)
+    caller = importlib.import_module("edited_caller")
+    helper = importlib.import_module("edited_helper")
+    assert summaries._current(helper.helper)
+    later = time.time() + 5
+    (tmp_path / "edited_helper.py").write_text(
+        "import numpy as np\n\ndef helper(y, c):\n    return np.sum(y * c)\n")
+    os.utime(tmp_path / "edited_helper.py", (later, later))
+    assert not summaries._current(helper.helper)
+    c = np.array([0.5, 2.0, -1.0])
+    with pytest.raises(srcad.SrcadError, match="edited"):
+        srcad.grad(caller.f)(0.7, c)  # (differentiated: refused, as pass 1 refuses it)

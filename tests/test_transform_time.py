@@ -75,10 +75,11 @@ def test_a_depth_5_binary_recursion_is_derived_and_evaluated_a_few_times(monkeyp
     count = _Counting(monkeypatch)
     srcad.grad(f)(x)
     assert count.derive == 2  # f, then one pair for pairwise (its recursive calls find it)
-    assert count.evaluations <= 8, count.evaluations  # was 32766 evaluations of its body
+    # was 32766 evaluations of its body; pass 9 reads the callee once more (srcad/summaries.py)
+    assert count.evaluations <= 12, count.evaluations
     count = _Counting(monkeypatch)
     srcad.jvp(f, (x,), (np.ones_like(x),))
-    assert count.forward == 2 and count.evaluations <= 8, (count.forward, count.evaluations)
+    assert count.forward == 2 and count.evaluations <= 12, (count.forward, count.evaluations)
 
 
 def test_a_three_way_recursion_is_evaluated_once_per_distinct_call(monkeypatch):
@@ -86,8 +87,9 @@ def test_a_three_way_recursion_is_evaluated_once_per_distinct_call(monkeypatch):
     x = np.array([0.3, -0.5, 0.8])
     count = _Counting(monkeypatch)
     srcad.grad(f)(x)
-    # one outermost evaluation per call site (f's, then tree's three), each of tree once or twice
-    assert count.derive == 2 and count.evaluations <= 12, (count.derive, count.evaluations)
+    # one outermost evaluation per call site (f's, then tree's three), each of tree once or twice,
+    # and the same again where pass 9 reads tree for f's call (srcad/summaries.py)
+    assert count.derive == 2 and count.evaluations <= 20, (count.derive, count.evaluations)
 
 
 @pytest.mark.parametrize("source, x", [(BINARY, np.linspace(0.3, 1.2, 8)),

@@ -71,7 +71,7 @@ def fingerprint(args: Sequence[Any]) -> tuple[Any, ...] | None:
     NumPy arrays (exactly those types): each one's type, or an array's dtype and shape; None for
     any other argument. With the function's code and defaults unchanged, calls with one
     fingerprint (and no keyword arguments) have one specialization: see :class:`QuickKeys`."""
-    parts = []
+    parts: list[Any] = []
     for value in args:
         t = type(value)
         if t is np.ndarray:
@@ -90,7 +90,7 @@ class QuickKeys:
     (defaults holding no array, whose shape could change in place); at most ``limit`` entries."""
 
     def __init__(self, limit: int = 64):
-        self._found: dict = {}
+        self._found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.limit = limit
 
     def get(self, fun: Any, args: Sequence[Any], make: Any) -> Specialization:

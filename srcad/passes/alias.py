@@ -45,8 +45,14 @@ def guards(normalized, ops) -> dict:
     groups = alias_groups(ops)
     groups.update({name: seen | {name} for name, seen in list_sharers(ops).items()})
     result = {}
+
+    def writes(stmt) -> bool:  # (the statements _walk asks about)
+        op = ops.get(stmt)
+        return stmt in normalized.augmented or op is not None and (
+            op.kind is OpKind.SETITEM or changed_list(op) is not None)
+
     _walk(normalized.tree.body, normalized, ops, groups, set(params), [], result,
-          live_after(normalized.tree.body))
+          live_after(normalized.tree.body, writes))
     return result
 
 
@@ -164,31 +170,32 @@ def _stores(stmt) -> set:
             and isinstance(n.ctx, gast.Store)}
 
 
-def live_after(stmts) -> dict:
-    """Liveness: each simple statement -> the names that may be read after it before being
-    assigned again (on some path, loops going round again included)."""
+def live_after(stmts, wanted=None) -> dict:
+    """Liveness: each simple statement (for which ``wanted(statement)`` is true, if given) -> the
+    names that may be read after it before being assigned again (on some path, loops going round
+    again included)."""
     result = {}
-    _live(stmts, set(), result)
+    _live(stmts, set(), result, wanted)
     return result
 
 
-def _live(stmts, live: set, result) -> set:
+def _live(stmts, live: set, result, wanted=None) -> set:
     """The names live before ``stmts`` given those live after; records each statement's."""
     live = set(live)
     for stmt in reversed(stmts):
         if isinstance(stmt, gast.If):
-            live = _reads([stmt.test]) | _live(stmt.body, live, result) \
-                | _live(stmt.orelse, live, result)
+            live = _reads([stmt.test]) | _live(stmt.body, live, result, wanted) \
+                | _live(stmt.orelse, live, result, wanted)
         elif isinstance(stmt, gast.With):  # (its context managers read no local)
-            live = _live(stmt.body, live, result)
+            live = _live(stmt.body, live, result, wanted)
         elif isinstance(stmt, gast.Try):  # a handler may run anywhere in the body, and reads
             handled = _reads(stmt.handlers)
-            live = _live(stmt.body, live | handled, result) | handled
+            live = _live(stmt.body, live | handled, result, wanted) | handled
         elif isinstance(stmt, (gast.For, gast.While)):
             # at the loop's head: live after it, or live at the start of another iteration
             head = set(live)
             while True:
-                entry = _live(stmt.body, head, result)
+                entry = _live(stmt.body, head, result, wanted)
                 if isinstance(stmt, gast.For):
                     entry = entry - _stores(stmt.target)
                 new = head | entry | _reads([stmt.iter if isinstance(stmt, gast.For)
@@ -198,8 +205,10 @@ def _live(stmts, live: set, result) -> set:
                 head = new
             live = head
         else:
-            result[stmt] = frozenset(live)
-            live = (live - _stores(stmt)) | _reads([stmt])
+            if wanted is None or wanted(stmt):
+                result[stmt] = frozenset(live)
+            live -= _stores(stmt)  # (live is this call's own set: changed in place)
+            live |= _reads([stmt])
     return live
 
 

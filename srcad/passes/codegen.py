@@ -165,14 +165,14 @@ class Comments:
             return is_comment(stmt) and stmt.value.id in self.line_markers
 
         out = []
-        for k, stmt in enumerate(stmts):
-            if is_line(stmt):
-                following = next((s for s in stmts[k + 1:] if not is_comment(s) or is_line(s)),
-                                 None)
-                if following is None or is_line(following):
-                    continue
-            out.append(stmt)
-        return out
+        following = None  # the next statement that is code or a line comment (walking back)
+        for stmt in reversed(stmts):
+            line = is_line(stmt)
+            if not (line and (following is None or is_line(following))):
+                out.append(stmt)
+            if line or not is_comment(stmt):
+                following = stmt
+        return out[::-1]
 
 
 class Guards:
@@ -252,7 +252,10 @@ class Guards:
         if var not in container_names(self.ctx.ops, self.ctx.parsed):
             return []
         if self._live is None:
-            self._live = alias.live_after(self.ctx.normalized.tree.body)
+            ops = self.ctx.ops
+            self._live = alias.live_after(
+                self.ctx.normalized.tree.body,
+                lambda s: s in ops and ops[s].kind is OpKind.SETITEM)
         held = sorted(n for n in self._live.get(stmt, ()) if n != var)  # read afterwards
         where = f"{self.ctx.parsed.filename}:{origin.lineno}"
         return [gast.Expr(value=call(self.ctx.helpers.name("check_item_not_array"), load(var),

@@ -4,10 +4,12 @@ Accepts: the backward sweep with its :class:`srcad.passes.reverse.saves.Marker` 
 (before :func:`srcad.passes.reverse.saves.apply_plan`), and the names read after it (the gradients
 returned).
 Guarantees: :func:`restores_live` returns, for each site of a whole variable that a marker restores
-(``y = y_old`` after an adjoint, ``y = stack.pop()``, the pop of a loop variable), the names read
-after that restore in the backward sweep (in the order it runs, loops going round included) before
-a restore assigns them again. A restore is needed iff its variable is among them: a value is saved
-and restored only if a later backward statement reads it.
+(``y = y_old`` after an adjoint, ``y = stack.pop()``, the pop of a loop variable), whether the
+variable is among the names read after that restore in the backward sweep (in the order it runs,
+loops going round included) before a restore assigns them again. A restore is needed iff it is: a
+value is saved and restored only if a later backward statement reads it. One walk back over the
+sweep (loops until nothing changes), the set of live names updated in place: linear in the sweep's
+length for straight-line code.
 
 Why treating every such restore as an assignment is sound, even those that turn out not to be
 needed: on any path from a dropped restore to a read, the last restore of the variable before the
@@ -28,14 +30,15 @@ from .saves import Marker, Step
 
 
 def restores_live(backward, end) -> dict:
-    """``(id(site), step) -> set of names live just after that site's restore`` (see the module
-    docstring); ``end``: the names read after the backward sweep."""
+    """``(id(site), step) -> whether the site's variable is live just after its restore`` (see
+    the module docstring); ``end``: the names read after the backward sweep."""
     after: dict = {}
     _block(backward, set(end), after)
     return after
 
 
 def _block(stmts, live: set, after: dict) -> set:
+    """``live`` (a set of this call's own: changed in place) before ``stmts``."""
     for stmt in reversed(stmts):
         live = _one(stmt, live, after)
     return live
@@ -64,12 +67,12 @@ def _one(stmt, live: set, after: dict) -> set:
     if isinstance(stmt, gast.Try):
         extra = loads(stmt.handlers + stmt.orelse + stmt.finalbody)
         return _block(stmt.body, set(live) | extra, after) | extra
-    return set(live) | loads([stmt])  # (an assignment of the backward sweep assigns adjoints)
+    live |= loads([stmt])  # (an assignment of the backward sweep assigns adjoints)
+    return live
 
 
 def _marker(marker, live: set, after: dict) -> set:
     """The sites of a backward marker run in reverse order: walk them in order."""
-    live = set(live)
     for site in marker.sites:
         if site.undo is not None:
             if marker.step is Step.POST:
@@ -80,7 +83,7 @@ def _marker(marker, live: set, after: dict) -> set:
                 live |= {site.var} | loads([site.index])
             continue
         key = (id(site), marker.step)
-        after[key] = after.get(key, set()) | live
+        after[key] = after.get(key, False) or site.var in live
         if marker.step is Step.POP or (marker.step is Step.POST and not site.direct) \
                 or (marker.step is Step.PRE and site.direct):
             live.discard(site.var)

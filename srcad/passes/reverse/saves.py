@@ -292,7 +292,7 @@ class _Planner:
             step = Step.POP if site.header else Step.PRE if site.direct else Step.POST
             after = self.live.get((id(site), step))
             if after is not None:
-                return site.var in after
+                return after
         return site.read_in(self.reads)
 
     def stack_name(self) -> str:
