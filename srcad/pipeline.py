@@ -27,7 +27,9 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
 After every pass the pipeline calls :func:`srcad.hooks.after`: callbacks installed with
 ``srcad.hooks.listening`` see the program as it stands (benchmarks/passes.py times the passes so),
 and ``SRCAD_DEBUG_PASSES=1`` prints it with :mod:`srcad.printer`, annotated with the facts of the
-analyses. Per-function caches and :class:`~srcad.results.Transformed` live in :mod:`srcad.results`;
+analyses. Each transformation runs with the cyclic garbage collector paused
+(:func:`srcad.results.collector_paused`: linear time in the function's length). Per-function
+caches and :class:`~srcad.results.Transformed` live in :mod:`srcad.results`;
 the parameters a transformation is asked for and the keys of the callees' pairs, in :mod:`srcad.keys`.
 """
 
@@ -52,8 +54,8 @@ from .passes.parse import Specialization, parse
 from .passes.reverse import Options, reverse
 from .passes.tidy import tidy
 from .printer import Pass
-from .results import (Guard, PerFunction, Transformed, has_varargs, positional, source_is_current,
-                      user_location)
+from .results import (Guard, PerFunction, Transformed, collector_paused, has_varargs, positional,
+                      source_is_current, user_location)
 from .runtime import one_like
 from .summaries import Summaries
 
@@ -221,6 +223,7 @@ def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
     return text, compiled, filename
 
 
+@collector_paused
 def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
               options=Options()) -> Transformed:
     """Differentiate ``fun`` with respect to the positional parameters ``argnums`` (specialized on
@@ -253,6 +256,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
                        params, files, program.entries, main, _guard(program))
 
 
+@collector_paused
 def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args=None, kwargs=None,
                          basis=None) -> Transformed:
     """``grad(inner)`` for a derived function ``inner`` whose value is a scalar derivative: forward
@@ -309,6 +313,7 @@ def transform_derivative(inner, argnums: tuple, argnums_is_tuple: bool, args=Non
 _vjp_cache = PerFunction()  # function -> {(count, skip, static): ((forward, backward, text), Guard)}
 
 
+@collector_paused
 def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
     """The forward/backward pair of ``fun`` with respect to its first ``count`` parameters but the
     first ``skip`` (a bound method's ``self``: a constant), specialized on ``static`` (its number
@@ -347,6 +352,7 @@ def vjp_transform(fun, count: int, skip: int = 0, static=Specialization()):
 _jvp_cache = PerFunction()  # function -> {(positions, static, options): ((jvp, names, text), Guard)}
 
 
+@collector_paused
 def jvp_transform(fun, positions: tuple, static=Specialization(), options=Options()):
     """The JVP function of ``fun`` with tangents for the positional parameters ``positions``:
     ``(function, tangent parameter names, source, files)`` (``files``: each generated function's

@@ -120,3 +120,28 @@ def f(x):
     check_grad(f, (x.copy(),))
     check_jvp(f, (x.copy(),), [0])
     check_hvp(f, (x.copy(),), 0)
+
+
+def test_the_garbage_collector_is_paused_only_during_a_transformation():
+    import gc
+
+    def f(x):
+        return np.sum(np.sin(x) ** 2)
+
+    bad = make_function("""
+def bad(x):
+    yield x
+""")
+
+    assert gc.isenabled()
+    srcad.grad(f)(np.ones(3))
+    assert gc.isenabled()
+    with pytest.raises(srcad.SrcadError):  # (refused while transforming)
+        srcad.grad(bad)(np.ones(3))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        srcad.grad(lambda x: np.sum(x * 2.0))(np.ones(2))
+        assert not gc.isenabled()  # (the user's choice kept)
+    finally:
+        gc.enable()
