@@ -54,6 +54,19 @@ def f(x, y):
 """
 
 
+ACCUMULATED = """
+def cell(h, x, W, U):
+    return np.tanh(W @ h + U @ x)
+
+def f(W, U, xs, h):
+    total = 0.0
+    for x in xs:
+        h = cell(h, x, W, U)
+        total = total + np.sum(h ** 2)
+    return total
+"""
+
+
 def _define(source):
     return make_function(source, {"srcad": srcad}, name="f")
 
@@ -104,3 +117,14 @@ def test_vjp_of_a_recursive_function_keeps_its_own_pair():
     want = srcad.grad(f, argnums=(0, 1))(x, y)
     np.testing.assert_allclose(gx, want[0])
     np.testing.assert_allclose(gy, want[1])
+
+
+def test_gradients_added_up_in_a_loop_are_unpacked_into_names_of_their_own():
+    f = _define(ACCUMULATED)
+    W, U = RNG.normal(size=(3, 3)) * 0.5, RNG.normal(size=(3, 2)) * 0.5
+    xs, h = [RNG.normal(size=2) for _ in range(4)], RNG.normal(size=3)
+    check_grad(f, (W, U, xs, h), argnums=(0, 1, 3))
+    check_hvp(f, (W, U, xs, h), 0)
+    text = srcad.source(srcad.grad(f, argnums=(0, 1, 3)))
+    assert "dh, dW_cell, dU_cell = backward_cell(cell_saved, dh)" in text
+    assert "dW += dW_cell" in text and "dU += dU_cell" in text and "_args" not in text

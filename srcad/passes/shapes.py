@@ -17,7 +17,10 @@ associative, commutative and idempotent, so equal sets mean equal shapes. The an
 per variable and flow-insensitive: a variable assigned in several places keeps a set only if every
 assignment gives the same one, assuming the same of the others (an optimistic fixed point, which
 is sound by induction over the run: the first assignment establishes the set and every later one
-preserves it); otherwise it is a base of its own. A parameter assigned in the function is such a
+preserves it); otherwise it is a base of its own. At the fixed point every set is checked against
+every assignment of its variable, until none changes: an assignment whose operands have no set
+(a global array, ``y = y * G``; a name no statement of the analysis assigns) gives none, so its
+variable has none either. A parameter assigned in the function is such a
 variable whose first assignment is the call (``x = np.tanh(x * w)`` keeps ``x``'s set on entry).
 
 Kinds (``kinds``: the ``(parameter, ValueKind)`` pairs of a specialized transformation, see
@@ -130,6 +133,15 @@ def analyze(normalized, ops, kinds=(), calls=None) -> Shapes:
                 new = UNKNOWN  # it changed: give up on it
             if sets.get(var) != new:
                 sets[var] = new
+                changed = True
+    changed = True
+    while changed:  # the check of the optimistic fixed point: a set stands only if every
+        changed = False  # assignment gives it (one reading a name with no set, a global, does not)
+        for var, defs in definitions.items():
+            current = sets.get(var)
+            if current is not None and current is not UNKNOWN and any(
+                    _result(op, var, sets, var in stable, calls) != current for _, op in defs):
+                sets[var] = UNKNOWN
                 changed = True
     floats = frozenset(p for p, k in kinds.items() if k.python_float() and p not in stores)
     reals = real_names(params, kinds, definitions, stores, calls) if kinds else frozenset()
