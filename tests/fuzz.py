@@ -32,6 +32,9 @@ import srcad  # noqa: E402
 from gradcheck import numeric_grad  # noqa: E402  (the oracle every test uses)
 
 SHAPES = [(), (3,), (2, 3)]
+# constants a user's module defines, read by name in f (--user): they broadcast against x and y
+GLOBAL_ARRAYS = {"G3": [0.4, -0.8, 1.2], "G21": [[0.6], [-0.3]], "G23": [[0.5, 1.0, -0.2],
+                                                                       [1.5, -1.0, 0.3]]}
 PARTNER = {(): [()], (3,): [(3,), ()], (2, 3): [(2, 3), (3,), (2, 1), ()]}
 
 
@@ -58,6 +61,9 @@ class Program:
 
     def atom(self, env):
         r = self.rng
+        if self.user and not self.in_helper and r.random() < 0.1:  # a global array (a constant)
+            name = r.choice(sorted(GLOBAL_ARRAYS))
+            return name, np.shape(GLOBAL_ARRAYS[name])
         if r.random() < 0.15:
             return f"{r.choice([0.5, 1.5, -0.7, 2.0, 0.3])}", ()
         name = r.choice(sorted(env))
@@ -394,6 +400,8 @@ class Program:
                             "def sq(v):", "    return v * v", "", "",
                             "def soft(v):", "    return v / (1.0 + v * v)", ""] +
                            (globals_ if self.globals_used else []) +
+                           ([f"{k} = np.array({v!r})" for k, v in sorted(GLOBAL_ARRAYS.items())]
+                            + ["", ""] if self.user else []) +
                            [h + "\n\n" for h in helpers] +
                            ["def f(x, y, n):"] + ["    " + line for line in body] +
                            [f"    return {value}", ""])
