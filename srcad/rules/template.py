@@ -65,6 +65,10 @@ class Helpers:
         """The name under which the function reaches helper ``key`` if it does already, else None."""
         return self._names.get(key)
 
+    def name_if_used(self, key: str) -> str | None:
+        """The name of ``key`` if generated code already uses it, else None (nothing allocated)."""
+        return self._names.get(key)
+
     def name(self, key: str) -> str:
         if key not in self._names:
             obj = TEMPLATE_NAMESPACE[key]

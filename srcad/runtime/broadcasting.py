@@ -127,6 +127,31 @@ def cast_like(g, x):
 
 
 _REAL_SCALARS = frozenset({float, np.float64, np.float32})
+_STAND_INS: dict = {}  # (shape, dtype) -> shape_only's read-only stand-in (at most 256)
+_STAND_IN_BYTES = 1024  # the smallest array shape_only replaces
+
+
+@helper(nondiff=True)
+def shape_only(x):
+    """``x`` kept for ``unbroadcast``/``unsum``/``unmean``, which read only its type, shape and
+    dtype: for a NumPy array of a kilobyte or more, a read-only array of that shape and dtype
+    whose entries all share one zero (no memory of its own; below a kilobyte the array's own
+    header is about as large, and making the stand-in costs more than it saves); anything else
+    as it is. The reverse pass saves this in a loop for a value the backward sweep reads for its
+    shape only (the tape then holds no copy of it)."""
+    if type(x) is np.ndarray and x.nbytes >= _STAND_IN_BYTES and x.dtype.kind in "fc":
+        key = (x.shape, x.dtype)
+        found = _STAND_INS.get(key)
+        if found is None:  # (read-only, so one per shape and dtype serves every call)
+            zero = np.zeros(1, x.dtype)
+            zero.flags.writeable = False
+            found = np.ndarray(x.shape, x.dtype, zero, 0, (0,) * x.ndim)
+            if len(_STAND_INS) >= 256:
+                _STAND_INS.clear()
+            _STAND_INS[key] = found
+        return found
+    return x
+
 
 
 @helper(linear_in="g")

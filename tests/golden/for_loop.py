@@ -12,11 +12,11 @@ def grad_for_range_arg(x, n):
     # line 14: for i in range(n):
     for i in range(n):
         # line 15: y = y * x + np.sin(y)
-        # save y_times_x (overwritten here; the backward pass reads it)
-        stack.append(y_times_x)
+        # save the shape of y_times_x (overwritten here; the backward pass reads it)
+        stack.append(shape_only(y_times_x))
         y_times_x = y * x
-        # save sin_y (overwritten here; the backward pass reads it)
-        stack.append(sin_y)
+        # save the shape of sin_y (overwritten here; the backward pass reads it)
+        stack.append(shape_only(sin_y))
         sin_y = np.sin(y)
         # save y (overwritten here; the backward pass reads it)
         stack.append(y)

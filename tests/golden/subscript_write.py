@@ -20,11 +20,11 @@ def grad_rnn_rows(W, xs, h0):
     # line 271: for t in range(n):
     for t in range(n):
         # line 272: h = np.tanh(W @ h + xs[t])
-        # save W_at_h (overwritten here; the backward pass reads it)
-        stack.append(W_at_h)
+        # save the shape of W_at_h (overwritten here; the backward pass reads it)
+        stack.append(shape_only(W_at_h))
         W_at_h = W @ h
-        # save xs_t (overwritten here; the backward pass reads it)
-        stack.append(xs_t)
+        # save the shape of xs_t (overwritten here; the backward pass reads it)
+        stack.append(shape_only(xs_t))
         xs_t = xs[t]
         W_at_h_plus_xs_t = W_at_h + xs_t
         # save h (overwritten here; the backward pass reads it)

@@ -20,8 +20,8 @@ def grad_while_ode(k):
         iterations += 1
         # line 93: y = y - dt * k * y
         dt_times_k = dt * k
-        # save dt_times_k_times_y (overwritten here; the backward pass reads it)
-        stack.append(dt_times_k_times_y)
+        # save the shape of dt_times_k_times_y (overwritten here; the backward pass reads it)
+        stack.append(shape_only(dt_times_k_times_y))
         dt_times_k_times_y = dt_times_k * y
         # save y (overwritten here; the backward pass reads it)
         stack.append(y)

@@ -25,7 +25,7 @@ from ..parse import parameter_names
 from ..written import integer_names, ndarrays
 from ..syntax import assign, assigned, call, function, load, loads, store
 from .invariants import loop_invariants
-from .liveness import restores_live
+from .liveness import read_for_shape_only, restores_live
 from .primal import primal_block
 from .saves import Marker, SavePlan, Sites, apply_plan, definitely_assigned, find_sites, plan_saves
 from .sweep import Sweep, live_adjoints
@@ -62,7 +62,8 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     passed = {a.id for stmt in sweep.rewrites for a in ctx.ops[stmt].args.values()
               if isinstance(a, gast.Name)}  # (read by the call's backward as they were)
     plan = plan_saves([backward, forward], reads, sites, helpers, comments, passed,
-                      restores_live(backward, loads(finals)))
+                      restores_live(backward, loads(finals)),
+                      read_for_shape_only(backward, helpers) - loads(finals))
     backward = comments.tidy(apply_plan(backward, plan), sweep.reverse_loops)
     unread = set(ctx.normalized.loop_counts.values()) - loads(backward) - loads(finals)
     forward = comments.tidy(_without_counters(apply_plan(forward, plan), unread))

@@ -212,14 +212,16 @@ class SavePlan:
 
 
 def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(),
-               live=None) -> SavePlan:
+               live=None, shape_only=frozenset()) -> SavePlan:
     """The :class:`SavePlan` for the markers of ``blocks`` (lists of statements, visited in order:
     the backward sweep, then the primal sweep), given the names the backward sweep reads and those
     ``passed`` to calls whose backward it runs (which read what the caller passed as it was: a
     change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it).
     ``live``: :func:`srcad.passes.reverse.liveness.restores_live` of the backward sweep: a whole
     variable is restored only where a later backward statement reads it (without it: wherever
-    the backward sweep reads it at all)."""
+    the backward sweep reads it at all). ``shape_only``: the names the backward sweep reads for
+    their shape only (:func:`srcad.passes.reverse.liveness.read_for_shape_only`): in a loop, what
+    is pushed for them is ``shape_only(x)``, a stand-in without the array's memory."""
     reads = set(reads) | {site.var for site in sites.all()
                           if (site.index is not None or site.undo is not None)
                           and site.read_in(passed)}
@@ -232,7 +234,7 @@ def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(
         if extra <= reads:
             break
         reads |= extra
-    planner = _Planner(frozenset(reads), sites, helpers, comments, live)
+    planner = _Planner(frozenset(reads), sites, helpers, comments, live, shape_only)
     for block in blocks:
         for marker in markers(block):
             planner.expansions[marker] = planner.expand(marker)
@@ -270,8 +272,9 @@ def apply_plan(stmts, plan: SavePlan) -> list:
 class _Planner:
     """Builds a :class:`SavePlan`, one marker at a time (names are allocated in that order)."""
 
-    def __init__(self, reads, sites, helpers, comments, live):
+    def __init__(self, reads, sites, helpers, comments, live, shape_only=frozenset()):
         self.reads = reads
+        self.shape_only = shape_only
         self.live = live
         self.sites = sites
         self.helpers = helpers
@@ -295,6 +298,14 @@ class _Planner:
                 return after
         return site.read_in(self.reads)
 
+    def _stand_in(self, step, site) -> bool:
+        """Is what a loop pushes at ``site`` read for its shape only (whole variable, and the
+        name its old value is read under, if any)?"""
+        return step is Step.SAVE and site.in_loop and site.index is None and site.undo is None \
+            and not site.mapping and site.var in self.shape_only \
+            and (site.saved is None or site.saved not in self.reads
+                 or site.saved in self.shape_only)
+
     def stack_name(self) -> str:
         if self.stack is None:
             self.stack = self.sites.namer.fresh("stack")
@@ -307,8 +318,9 @@ class _Planner:
             if self.needed(site):
                 out.extend(self.expand_site(marker.step, site))
         if out and forward:
-            names = ", ".join(dict.fromkeys(s.var for s in marker.sites
-                                            if self.needed(s) and s.undo is None))
+            names = ", ".join(dict.fromkeys(
+                f"the shape of {s.var}" if self._stand_in(marker.step, s) else s.var
+                for s in marker.sites if self.needed(s) and s.undo is None))
             out.insert(0, self.comments.comment(
                 f"save {names} (overwritten here; the backward pass reads it)"
                 if marker.step is Step.SAVE else
@@ -330,6 +342,8 @@ class _Planner:
         if site.mapping:  # the key may be new: saved as absent, restored by deleting it
             part = call(self.helpers.name("entry"), load(var), site.index)
             restore_target = (var, site.index)
+        elif self._stand_in(step, site):
+            part = call(self.helpers.name("shape_only"), part)
         if not site.in_loop:
             saved = self.sites.saved_name(site)
             if step is Step.SAVE:

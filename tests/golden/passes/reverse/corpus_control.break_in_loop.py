@@ -16,8 +16,8 @@ def grad_break_in_loop(x):
     for i in range(20):
         iterations += 1
         # line +3: s = s + x * i
-        # save x_times_i (overwritten here; the backward pass reads it)
-        stack.append(x_times_i)
+        # save the shape of x_times_i (overwritten here; the backward pass reads it)
+        stack.append(shape_only(x_times_i))
         x_times_i = x * i
         # save s (overwritten here; the backward pass reads it)
         stack.append(s)

@@ -16,8 +16,8 @@ def grad_list_comprehension(ws, xs):
     for item_index in range(min_len_ws_len_xs):
         ws_item_index = ws[item_index]
         xs_item_index = xs[item_index]
-        # save w_2 (overwritten here; the backward pass reads it)
-        stack.append(w_2)
+        # save the shape of w_2 (overwritten here; the backward pass reads it)
+        stack.append(shape_only(w_2))
         w_2 = ws_item_index
         # save x_2 (overwritten here; the backward pass reads it)
         stack.append(x_2)
