@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import loops
 from passes import PASSES
 from timing import fmt_bytes, fmt_time
 
@@ -44,7 +45,9 @@ def _mark(ok):
     return "✔" if ok else "✘"
 
 
-def render(data, discussion_path) -> str:
+def render(data, discussion_path, svg_path=None) -> str:
+    """The Markdown of ``docs/performance.md``; ``svg_path``: where the plot of the loop scaling
+    goes (:mod:`loops`; None: not written)."""
     info, results, scaling = data["info"], data["workloads"], data["scaling"]
     out = []
     w = out.append
@@ -271,6 +274,8 @@ def render(data, discussion_path) -> str:
               f"| {tr} | {lines} | {fmt_time(ag)} | {_ratio(ag, grad)} | "
               f"{'n/a' if chk is None else f'{chk:.1e}'} |")
         w("")
+
+    loops.render(data.get("loops"), w, svg_path)
 
     w("## Where srcad's time goes\n")
     w("Per workload: the lines of the generated gradient that take the most time (line_profiler; "

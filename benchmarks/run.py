@@ -8,7 +8,8 @@ autograd, JAX eager, JAX jit, PyTorch eager, tangent-ad); checks each method's g
 hand-written one (relative error at most 1e-8) before timing it; measures srcad's transformation time
 and peak memory; profiles srcad's generated code (cProfile, and line_profiler when installed);
 re-times machine-edited variants of the generated code (``ablation.py``); measures scaling with
-function size (``scaling.py``, one process per size). Writes the raw results to
+function size (``scaling.py``, one process per size) and with the length of a loop, and float32
+against float64 (``loops.py``, which also draws ``docs/loop_scaling.svg``). Writes the raw results to
 ``benchmarks/results.json`` (``--quick``: next to the output file) and the report (tables, then
 ``benchmarks/discussion.md``) to ``docs/performance.md``.
 
@@ -85,6 +86,7 @@ import numpy as np  # noqa: E402
 import srcad  # noqa: E402
 
 import ablation  # noqa: E402
+import loops  # noqa: E402
 import passes  # noqa: E402
 import peers  # noqa: E402
 import report  # noqa: E402
@@ -450,7 +452,8 @@ def main(args):
             data = json.load(fh)
         out = args.out or os.path.join(ROOT, "docs", "performance.md")
         with open(out, "w") as fh:
-            fh.write(report.render(data, os.path.join(HERE, "discussion.md")))
+            fh.write(report.render(data, os.path.join(HERE, "discussion.md"),
+                                   os.path.join(os.path.dirname(out), "loop_scaling.svg")))
         print(f"wrote {out} from {args.render}")
         return
     budget = args.budget or (0.03 if args.quick else 0.3)
@@ -488,6 +491,8 @@ def main(args):
         sizes = (10, 100) if args.quick else (10, 100, 1000, 10000)
         scaling = run_scaling(sizes, budget, 20.0 if args.quick else 60.0, log)
 
+    loop_data = {} if args.no_scaling else loops.run(budget, log, args.quick)
+
     malloc_rows = [] if args.quick else run_malloc_effect(budget, log)
 
     info["import"] = import_times()
@@ -499,14 +504,16 @@ def main(args):
     info["budget"] = budget
     info["quick"] = args.quick
     info["malloc"] = "default" if args.default_malloc else MALLOC_ENV
-    data = dict(info=info, workloads=results, scaling=scaling, malloc_effect=malloc_rows)
+    data = dict(info=info, workloads=results, scaling=scaling, malloc_effect=malloc_rows,
+                loops=loop_data)
 
     out = args.out or (os.path.join(tempfile.gettempdir(), "srcad_performance_quick.md") if args.quick
                        else os.path.join(ROOT, "docs", "performance.md"))
     json_path = os.path.join(HERE, "results.json") if not args.quick else os.path.splitext(out)[0] + ".json"
     with open(json_path, "w") as fh:
         json.dump(data, fh, indent=1, default=str)
-    text = report.render(data, os.path.join(HERE, "discussion.md"))
+    text = report.render(data, os.path.join(HERE, "discussion.md"),
+                         os.path.join(os.path.dirname(out), "loop_scaling.svg"))
     with open(out, "w") as fh:
         fh.write(text)
     log(f"wrote {out} and {json_path} in {info['elapsed']:.0f} s")
