@@ -154,11 +154,11 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
         program.pairs[key] = (name, a.tangents)  # before its callees: a recursive call finds it
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
     _after_analysis(Pass.ALIAS, a, alias.describe(guards))
-    reals = shapes.analyze(a.normalized, a.ops, static.values if static else (),  # pass 9
-                           program.summaries).reals
+    facts = shapes.analyze(a.normalized, a.ops, static.values if static else (),  # pass 9
+                           program.summaries)
     generated = forward(a.parsed, a.normalized, a.ops, a.activity, a.wrt, a.namer,  # pass 10
-                        a.helpers, program.jvp_callee, a.tangents, guards, name=name, reals=reals,
-                        options=program.options)
+                        a.helpers, program.jvp_callee, a.tangents, guards, name=name,
+                        reals=facts.reals, facts=facts, options=program.options)
     _after_generation(Pass.FORWARD, generated)
     function = generated.functions[0]
     program.generated.append((function, generated.comments))

@@ -15,7 +15,7 @@ import pytest
 
 import srcad
 from gradcheck import check_grad, make_function
-from rulecheck import check_hvp
+from rulecheck import check_hvp, check_jvp
 
 CASES = {
     "a scalar loop through a helper, in a while loop": ("""
@@ -112,6 +112,18 @@ def test_callee_results_give_the_right_gradients(name):
             continue
         check_grad(f, args, argnums=k)
         check_hvp(f, args, k)
+        check_jvp(f, args, [k])
+
+
+def test_forward_mode_specializes_the_callee_too():
+    source, args = CASES["a scalar loop through a helper, in a while loop"]
+    f = make_function(source, {"math": math}, name="f")
+    from srcad.api.specialize import specialization
+    from srcad.pipeline import jvp_transform
+
+    text = jvp_transform(f, (0,), specialization(f, args, {}, True))[2]
+    callee = text[text.index("def jvp_step"):]
+    assert "real_operands" not in callee and "-y_dot * math.sin(y)" in callee
 
 
 def test_a_loop_through_a_helper_keeps_a_real_number():

@@ -31,6 +31,7 @@ Comments quote the user's line above each group, as in reverse mode.
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import gast
 
@@ -39,7 +40,7 @@ from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
 from .codegen import (Comments, Context, Generated, Guards, distinct,
                       writes_only_fresh_arrays)
-from .value_kinds import drop_real_check
+from .value_kinds import call_kinds, drop_real_check
 from .written import float_arrays, written_arrays
 from . import lists
 from .alias import alias_groups
@@ -53,18 +54,20 @@ from .syntax import (assign as _assign, call as _call, function as _function, lo
 
 
 def forward(parsed, normalized, ops, activity, wrt, namer, helpers, callees, tangent_params,
-            guards, *, name, options, reals=frozenset()):
+            guards, *, name, options, reals=frozenset(), facts=None):
     """``tangent_params``: the names of the tangent parameters, one per ``wrt`` entry (see
     :func:`tangent_parameter_names`). ``callees(fn, wrt, location, static)`` returns the name of the
     JVP function of a called function and its tangent parameters' names. ``guards``: the result of
-    :func:`srcad.passes.alias.guards` for this function."""
+    :func:`srcad.passes.alias.guards` for this function. ``facts``: pass 9's
+    :class:`~srcad.passes.shapes.Shapes`, whose real numbers specialize a callee's JVP function
+    (:func:`srcad.passes.value_kinds.call_kinds`), as in reverse mode."""
     ctx = Context(parsed, normalized, ops, activity, namer, helpers, options)
     comments = Comments(parsed, normalized)
     tangents = dict(zip(wrt, tangent_params))
     for p, t in tangents.items():
         namer.use_tangent(p, t)
-    return _Forward(ctx, comments, Guards(ctx, comments, guards), callees, tangents, reals).run(
-        tangent_params, name)
+    return _Forward(ctx, comments, Guards(ctx, comments, guards), callees, tangents, reals,
+                    facts).run(tangent_params, name)
 
 
 def tangent_parameter_names(namer, wrt) -> list:
@@ -77,9 +80,10 @@ class _Forward:
     """The one sweep of forward mode; comments and guards are the code generation it shares with
     reverse mode (:mod:`srcad.passes.codegen`)."""
 
-    def __init__(self, ctx, comments, guards, callees, tangents, reals=frozenset()):
+    def __init__(self, ctx, comments, guards, callees, tangents, reals=frozenset(), facts=None):
         self.ctx = ctx
         self.reals = reals  # variables proven real: no real_operands check for them
+        self.facts = facts  # pass 9's Shapes: what specializes a callee's JVP function
         self.comments = comments
         self.guards = guards
         self.callees = callees
@@ -269,7 +273,10 @@ class _Forward:
         target = op.targets[0]
         location = self.ctx.parsed.location(op.node)
         params = list(dict.fromkeys(o.param for o, _ in operands))
-        jvp_name, tangent_params = self.callees(op.callee, params, location, op.static)
+        static = op.static
+        if self.facts is not None and not static.values:
+            static = dataclasses.replace(static, values=call_kinds(op, self.facts))
+        jvp_name, tangent_params = self.callees(op.callee, params, location, static)
         jvp_fn = self.ctx.helpers.function(jvp_name)
         args, keywords = call_arguments(op)  # (a nested def: every argument by keyword)
         tangents = {}
