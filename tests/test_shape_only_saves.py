@@ -102,3 +102,35 @@ def test_the_generated_code_saves_shapes_where_only_shapes_are_read():
     assert "stack.append(shape_only(W_at_h))" in text
     assert "# save the shape of W_at_h" in text
     assert "stack.append(h)" in text  # (h's value is read: the adjoint of tanh, W @ h)
+
+
+SAME_SHAPE_AS_A_PARAMETER = """
+def f(x, w):
+    total = 0.0
+    for k in range(3):
+        s = np.sin(x * w + 0.5)
+        total = total + np.sum(s)
+        x = x * 0.9 + 0.1 * s
+        z = np.exp(1j * s) * w
+        total = total + np.sum(np.abs(z) ** 2 + np.real(z))
+    return total
+"""
+
+
+@pytest.mark.parametrize("n", [5, 400])
+def test_a_shape_read_names_a_parameter_of_the_same_shape(n):
+    # s has x's shape (pass 9: x and w share a shape, the kinds say), and both are real: the
+    # backward sweep reads x's shape instead of keeping s, which is then not saved at all; z is
+    # complex, so nothing real stands in for its shape
+    f = make_function(SAME_SHAPE_AS_A_PARAMETER, name="f")
+    x, w = np.linspace(-1, 1, n), np.linspace(0.5, 1.5, n)
+    check_grad(f, (x, w), argnums=0)
+    check_grad(f, (x, w), argnums=1)
+    check_hvp(f, (x, w), 0)
+    df = srcad.grad(f)
+    df(x, w)
+    text = srcad.source(df)
+    assert "unsum(dsum_s, x)" in text
+    assert "stack.append(s)" not in text and "shape_only(s)" not in text
+    general = srcad.source(srcad.grad(f, specialize=False))
+    assert "unsum(dsum_s, s)" in general  # (no kinds: nothing proven)

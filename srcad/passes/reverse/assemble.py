@@ -25,7 +25,8 @@ from ..parse import parameter_names
 from ..written import integer_names, ndarrays
 from ..syntax import assign, assigned, call, function, load, loads, store
 from .invariants import loop_invariants
-from .liveness import read_for_shape_only, restores_live
+from .liveness import restores_live
+from .shape_reads import read_for_shape_only, shape_sources
 from .primal import primal_block
 from .saves import Marker, SavePlan, Sites, apply_plan, definitely_assigned, find_sites, plan_saves
 from .sweep import Sweep, live_adjoints
@@ -58,6 +59,8 @@ def sweeps(ctx, comments, guards, facts, callees, wrt) -> Sweeps:
     forward = primal_block(stmts, sites, sweep.rewrites, guards, comments)
 
     # Now that the backward sweep is written, decide what must be saved.
+    if ctx.options.shapes:  # (unsum(g, W1 * W1): unsum(g, W1))
+        shape_sources(backward, helpers, facts, params)
     reads = loads([s for s in backward if not isinstance(s, Marker)]) | loads(finals)
     passed = {a.id for stmt in sweep.rewrites for a in ctx.ops[stmt].args.values()
               if isinstance(a, gast.Name)}  # (read by the call's backward as they were)

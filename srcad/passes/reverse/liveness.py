@@ -89,27 +89,3 @@ def _marker(marker, live: set, after: dict) -> set:
             live.discard(site.var)
     return live
 
-
-_SHAPE_READERS = ("unbroadcast", "unsum", "unmean")  # read only their 2nd argument's type, shape
-#                                                       and dtype (srcad.runtime.broadcasting)
-
-
-def read_for_shape_only(backward, helpers) -> frozenset:
-    """The names of which every read in ``backward`` (the backward sweep, its markers aside) is
-    the second argument of ``unbroadcast``, ``unsum`` or ``unmean`` (``helpers``: the
-    :class:`~srcad.rules.template.Helpers` that named them): a value saved for such a name can be
-    a stand-in of its shape and dtype (:func:`srcad.runtime.shape_only`)."""
-    readers = {helpers.name_if_used(k) for k in _SHAPE_READERS} - {None}
-    if not readers:
-        return frozenset()
-    shape_reads, names, other = set(), set(), set()
-    nodes = [n for stmt in backward if not isinstance(stmt, Marker) for n in gast.walk(stmt)]
-    for node in nodes:
-        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
-                and node.func.id in readers and len(node.args) >= 2 \
-                and isinstance(node.args[1], gast.Name):
-            shape_reads.add(id(node.args[1]))
-    for node in nodes:
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            (names if id(node) in shape_reads else other).add(node.id)
-    return frozenset(names - other)
