@@ -6,15 +6,16 @@ caller's variables.
 Guarantees: one :class:`Summaries` per transformation (a :class:`srcad.pipeline.Program`) answers
 
 * :meth:`Summaries.result_set`: the broadcast set of the call's result, as a set of the caller's
-  (see :mod:`srcad.passes.shapes`). The callee goes through passes 1 to 6 (hooks silenced) and
-  pass 9 with no kinds assumed, once; if the set of the name it returns is made of its
-  parameters' shapes on entry only, the call's result has the union of the sets of the arguments
-  passed for them (a number, or a parameter left to a number default, adds nothing). This holds
-  for every argument value, because the callee's analysis assumed none. Otherwise the call's
-  result is a shape of its own, as before.
-* :meth:`Summaries.result_real`: whether the call's result is real when the arguments the caller
-  proves real are: pass 9's :func:`~srcad.passes.value_kinds.real_names` on the callee, its
-  parameters of real arguments assumed real (:data:`~srcad.passes.value_kinds.REAL_VALUE`).
+  (see :mod:`srcad.passes.shapes`). The callee goes through passes 1 to 6 once (hooks silenced),
+  and pass 9 once per set of parameters whose arguments the caller proves real (numbers and
+  NumPy values, never lists: :data:`~srcad.passes.value_kinds.REAL_VALUE`; a number, or a
+  parameter left to a number default, is one), with nothing else assumed. If the set of the name
+  it returns is made of its parameters' shapes on entry only, the call's result has the union of
+  the sets of the arguments passed for them (a number adds nothing). This holds for every
+  argument value of those kinds, because the callee's analysis assumed nothing else. Otherwise
+  the call's result is a shape of its own, as before.
+* :meth:`Summaries.result_real`: whether the call's result is real, from the same analysis (pass
+  9's :func:`~srcad.passes.value_kinds.real_names` on the callee).
 
 A callee that cannot be analysed (no source, a construct the fence refuses: the transformation
 reports that itself where it must differentiate it; a file edited since it was loaded, whose text
@@ -41,8 +42,7 @@ class Summaries:
 
     def __init__(self):
         self._fronts: dict = {}  # callee key -> (normalized, ops, out) or _NONE
-        self._sets: dict = {}    # callee key -> the returned name's broadcast set, or _NONE
-        self._reals: dict = {}   # (callee key, real parameters) -> bool
+        self._found: dict = {}   # (callee key, real parameters) -> see _summary
         self._busy: set = set()  # keys being analysed (a recursive call has no summary)
         self._unhashable: list = []
         self.functions: list = []  # the user functions read, for the guard
@@ -66,23 +66,41 @@ class Summaries:
             found = self._fronts[key] = (a.normalized, a.ops, a.out)
         return found
 
-    def result_set(self, op, sets):
-        """The broadcast set of ``op``'s result from the caller's ``sets``; None where an argument's
-        set is not known yet; ``UNKNOWN`` where the call's result has no set from its arguments."""
+    def _summary(self, op, real) -> tuple:
+        """``(parameters, is_real)`` of the callee of ``op`` with the parameters whose arguments
+        are in ``real`` (or numbers, or left to number defaults) assumed real: the parameters
+        whose shapes on entry the returned value is the broadcast of (``_NONE``: it is not one),
+        and whether it is real."""
         key = self._key(op)
-        summary = self._sets.get(key)
-        if summary is None:
-            summary = self._sets[key] = _NONE
-            front = self._front(op, key) if key not in self._busy else _NONE
+        params = [p for p, value in op.args.items() if isinstance(p, str) and real_atom(value, real)]
+        params += [p for p in _number_defaults(op.callee) if p not in op.args]
+        params = tuple(sorted(params))
+        if key in self._busy:  # (a recursive call: nothing assumed, nothing kept)
+            return (_NONE, False)
+        found = self._found.get((key, params))
+        if found is None:
+            found = (_NONE, False)
+            front = self._front(op, key)
             if front is not _NONE:
                 normalized, ops, out = front
                 self._busy.add(key)
                 try:
-                    found = analyze(normalized, ops, (), calls=self).sets.get(out)
+                    facts = analyze(normalized, ops, tuple((p, REAL_VALUE) for p in params),
+                                    calls=self)
                 finally:
                     self._busy.discard(key)
-                if found is not None and all(isinstance(b, Base) for b in found):
-                    summary = self._sets[key] = frozenset(b.name for b in found)
+                shape = facts.sets.get(out)
+                found = (frozenset(b.name for b in shape) if shape is not None
+                         and all(isinstance(b, Base) for b in shape) else _NONE,
+                         out in facts.reals)
+            self._found[(key, params)] = found
+        return found
+
+    def result_set(self, op, sets, real=frozenset()):
+        """The broadcast set of ``op``'s result from the caller's ``sets`` (``real``: the caller's
+        names proven real); None where an argument's set is not known yet; ``UNKNOWN`` where the
+        call's result has no set from its arguments."""
+        summary = self._summary(op, real)[0]
         if summary is _NONE:
             return UNKNOWN
         union = frozenset()
@@ -95,26 +113,7 @@ class Summaries:
 
     def result_real(self, op, real) -> bool:
         """Whether ``op``'s result is real at every run when the names in ``real`` are."""
-        key = self._key(op)
-        params = tuple(sorted(p for p, value in op.args.items()
-                              if isinstance(p, str) and real_atom(value, real)))
-        if not params or key in self._busy:
-            return False
-        found = self._reals.get((key, params))
-        if found is None:
-            found = False
-            front = self._front(op, key)
-            if front is not _NONE:
-                normalized, ops, out = front
-                self._busy.add(key)
-                try:
-                    facts = analyze(normalized, ops, tuple((p, REAL_VALUE) for p in params),
-                                    calls=self)
-                finally:
-                    self._busy.discard(key)
-                found = out in facts.reals
-            self._reals[(key, params)] = found
-        return found
+        return self._summary(op, real)[1]
 
 
 def _argument_set(op, param, sets):
@@ -141,6 +140,18 @@ def _current(fn) -> bool:
         linecache.checkcache(filename)
         return source_is_current(fn)
     return True
+
+
+def _number_defaults(fn) -> list:
+    """The parameters of ``fn`` whose defaults are numbers (a nested def: none known)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params if type(p.default) in (int, float, bool)
+            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 def _default(fn, param):

@@ -80,3 +80,60 @@ def test_gradients_through_global_arrays(name, x):
     check_hvp(f, (x.copy(),), 0)
     assert np.shape(srcad.grad(f)(x.copy())) == x.shape
     assert np.shape(srcad.grad(f, specialize=False)(x.copy())) == x.shape
+
+
+# ---- '+' and '*' of lists and tuples (found by this session's adversarial review) ---------------
+# Pass 9 took 'x * 3' and 'x + x' for broadcasting, so the unbroadcast that refuses a list met by
+# '*' or '+' at run time was dropped, and a list argument was repeated or concatenated: a wrong
+# gradient ([2, 2, 2] for x = [0.5], right: [3.0]). Now such an operation broadcasts in pass 9 only
+# where it cannot join sequences; srcad gives the right number or refuses.
+
+SEQUENCES = {
+    "a list parameter repeated": ("""
+def f(x):
+    t = x * 3
+    z = np.multiply(t, x)
+    return np.sum(z)
+""", ([0.5],)),
+    "a tuple parameter concatenated": ("""
+def f(x):
+    t = x + x
+    z = np.multiply(t, x)
+    return np.sum(z)
+""", ((0.5,),)),
+    "a list repeated by a callee": ("""
+def rep(a, n):
+    return a * n
+
+def f(x, w):
+    t = rep(x, 3)
+    u = np.multiply(x, w)
+    z = np.multiply(t, u)
+    return np.sum(z)
+""", ([0.5], 2.0)),
+}
+
+
+def _list_differences(f, args):
+    x, rest = args[0], args[1:]
+    found = []
+    for i in range(len(x)):
+        up, down = list(x), list(x)
+        up[i] += 1e-6
+        down[i] -= 1e-6
+        found.append((f(type(x)(up), *rest) - f(type(x)(down), *rest)) / 2e-6)
+    return found
+
+
+@pytest.mark.parametrize("name", SEQUENCES)
+@pytest.mark.parametrize("specialize", [True, False])
+def test_lists_joined_by_operators_are_refused_or_right(name, specialize):
+    source, args = SEQUENCES[name]
+    f = make_function(source, name="f")
+    try:
+        g = srcad.grad(f, specialize=specialize)(*args)
+    except srcad.SrcadError:
+        return  # (refused: srcad reads '+' and '*' of a list it did not see built as an error)
+    want = _list_differences(f, args)
+    assert np.shape(g) == np.shape(want)
+    np.testing.assert_allclose(g, want, rtol=1e-6)

@@ -33,6 +33,14 @@ that parameter's base. ``Shapes.floats`` lists the parameters that hold a Python
 (:func:`srcad.passes.value_kinds.real_names`): a rule's run-time refusal of complex operands
 (``real_operands``) is not needed for them.
 
+Python's ``+`` and ``*`` broadcast only numbers and arrays: of a list or tuple they concatenate or
+repeat. An operation written ``a + b`` or ``a * b`` is elementwise here only where it cannot join
+sequences (:func:`_may_join`, from what is proven a number or a NumPy value, never a list:
+:func:`~srcad.passes.value_kinds.numeric_names`, a real value, or what constants, ufuncs,
+reductions and operators of such values make); otherwise its result is a shape of its own, and
+the ``unbroadcast`` that refuses a list at run time stays. Without kinds (the general code) a
+parameter is not proven so.
+
 Calls (``calls``: a :class:`srcad.summaries.Summaries`, or None): the result of a call to a user's
 function has the union of its arguments' sets where the callee returns a broadcast of its
 parameters' shapes (``y = step(y, r)`` in a loop keeps ``y`` a number), and is real where the
@@ -50,7 +58,7 @@ import gast
 from .. import rules
 from .ops import OpKind
 from .parse import parameter_names
-from .value_kinds import real_names
+from .value_kinds import numeric_names, real_atom, real_names
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,13 +123,17 @@ def analyze(normalized, ops, kinds=(), calls=None) -> Shapes:
     for loop in gast.walk(normalized.tree):
         if isinstance(loop, gast.For) and isinstance(loop.target, gast.Name):
             sets[loop.target.id] = UNKNOWN
+    # (first: '+' and '*' broadcast only where their operands are numbers or arrays, not lists)
+    reals = real_names(params, kinds, definitions, stores, calls) if kinds else frozenset()
+    numeric = numeric_names(params, definitions, stores, reals, _FULL_REDUCTIONS)
     changed = True
     while changed:
         changed = False
         for var, defs in definitions.items():
             if sets.get(var) is UNKNOWN:
                 continue
-            results = [_result(op, var, sets, var in stable, calls) for _, op in defs]
+            results = [_result(op, var, sets, var in stable, calls, reals, numeric)
+                       for _, op in defs]
             if any(r is UNKNOWN for r in results):
                 new = UNKNOWN
             else:
@@ -140,11 +152,11 @@ def analyze(normalized, ops, kinds=(), calls=None) -> Shapes:
         for var, defs in definitions.items():
             current = sets.get(var)
             if current is not None and current is not UNKNOWN and any(
-                    _result(op, var, sets, var in stable, calls) != current for _, op in defs):
+                    _result(op, var, sets, var in stable, calls, reals, numeric) != current
+                    for _, op in defs):
                 sets[var] = UNKNOWN
                 changed = True
     floats = frozenset(p for p, k in kinds.items() if k.python_float() and p not in stores)
-    reals = real_names(params, kinds, definitions, stores, calls) if kinds else frozenset()
     return Shapes({var: s for var, s in sets.items() if s is not UNKNOWN}, floats, reals)
 
 
@@ -188,11 +200,11 @@ def _constant(value, wanted) -> bool:
         and value.value is wanted
 
 
-def _result(op, var, sets, stable, calls=None):
+def _result(op, var, sets, stable, calls=None, reals=frozenset(), numeric=frozenset()):
     """The broadcast set ``op`` gives ``var``; None if an operand's is not known yet; UNKNOWN."""
     base = frozenset({Base(var)}) if stable else UNKNOWN
     if op.kind is OpKind.CALL and calls is not None and len(op.targets) == 1:
-        found = calls.result_set(op, sets)  # (srcad.summaries: the callee's result, if known)
+        found = calls.result_set(op, sets, reals)  # (srcad.summaries: the callee's result)
         return base if found is UNKNOWN else found
     if op.kind is not OpKind.RULE or len(op.targets) != 1:
         return base
@@ -206,6 +218,8 @@ def _result(op, var, sets, stable, calls=None):
         return _atom(op.args["x"], sets)
     if not rule.elementwise or rule.vararg is not None:
         return base
+    if isinstance(op.node, gast.BinOp) and _may_join(op.node.op, list(op.args.values()), numeric):
+        return base  # ('+' and '*' of a list or tuple: concatenation, repetition)
     union = frozenset()
     for value in op.args.values():
         part = _atom(value, sets)
@@ -213,6 +227,24 @@ def _result(op, var, sets, stable, calls=None):
             return part
         union |= part
     return union
+
+
+def _may_join(operator, operands, numeric) -> bool:
+    """Whether Python's ``a + b`` (``operator`` Add) or ``a * b`` (Mult) may concatenate or
+    repeat a list, tuple or string rather than broadcast: ``+`` where no operand is proven a
+    number or NumPy value (a sequence and a number raise ``TypeError``); ``*`` where some operand
+    is not, unless both are one name (a sequence times itself raises) or one is a float constant
+    (so is a sequence times a float)."""
+    proven = [real_atom(value, numeric) for value in operands]
+    if isinstance(operator, gast.Add):
+        return not any(proven)
+    if not isinstance(operator, gast.Mult) or all(proven):
+        return False
+    names = {v.id for v in operands if isinstance(v, gast.Name)}
+    if len(names) == 1 and all(isinstance(v, gast.Name) for v in operands):
+        return False
+    return not any(isinstance(v, (gast.Constant, rules.Default))
+                   and type(v.value) in (float, complex) for v in operands)
 
 
 def _atom(value, sets):

@@ -200,6 +200,50 @@ def real_names(params, kinds, definitions, stores, calls=None) -> frozenset:
     return frozenset(real)
 
 
+def numeric_names(params, definitions, stores, reals, reductions) -> frozenset:
+    """The variables that never hold a list, tuple or string (for pass 9: Python's ``+`` and ``*``
+    broadcast them): those in ``reals``, and those assigned only by statements that give a number
+    or a NumPy value -- a number constant, a ``math`` function, a NumPy ufunc, a rule named in
+    ``reductions`` (``np.sum``: a NumPy value for any argument), an operator of such values, a copy
+    of one. A greatest fixed point, as :func:`real_names`."""
+    from .ops import OpKind
+
+    preserving = _real_preserving()
+    numeric = set(reals) | {name for name, defs in definitions.items()
+                            if stores.get(name, 0) == len(defs) and name not in params}
+
+    def atom(value) -> bool:
+        import gast
+
+        from ..rules import Default
+
+        if isinstance(value, gast.Name):
+            return value.id in numeric
+        return isinstance(value, (gast.Constant, Default)) \
+            and type(value.value) in (int, float, bool, complex)
+
+    def gives(op) -> bool:
+        if op.kind is not OpKind.RULE or len(op.targets) != 1 or op.rule is None:
+            return False
+        rule = op.rule
+        if rule.identity:
+            return atom(op.args.get("x"))
+        if rule.name.startswith("math.") or rule.name in reductions and rule.custom is None:
+            return True
+        if rule.name in _REAL_OPERATORS:
+            return all(atom(value) for value in op.args.values())
+        return id(rule) in preserving and rule.vararg is None  # (a ufunc: a NumPy value)
+
+    changed = True
+    while changed:
+        changed = False
+        for name in [n for n in numeric if n in definitions and n not in reals]:
+            if not all(gives(op) for _, op in definitions[name]):
+                numeric.discard(name)
+                changed = True
+    return frozenset(numeric)
+
+
 def drop_real_check(expr, helper: str, real):
     """``real_operands(e, f, (x, ...))`` (``helper``: the name the generated code calls it by) is
     ``e`` where every operand is certainly real (:func:`real_atom`, ``real`` the names proven so)."""

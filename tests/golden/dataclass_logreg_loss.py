@@ -17,7 +17,7 @@ def grad_logreg_loss(params, x, y):
     # line 170: return np.mean(np.logaddexp(0.0, logits) - y * logits)
     ddiff = unmean(dout, diff)
     dlogaddexp_result = unbroadcast(ddiff, logaddexp_result)
-    dy_times_logits = -ddiff
+    dy_times_logits = unbroadcast(-ddiff, y_times_logits)
     dlogits = unbroadcast(y * dy_times_logits, logits)
     dlogits = dlogits + dlogaddexp_result * np.exp(logits - logaddexp_result)
     # line 169: logits = x @ params.w + params.b

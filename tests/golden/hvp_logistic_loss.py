@@ -49,10 +49,10 @@ def jvp_grad_logistic_loss(w, X, y, *, w_dot):
     dmean_total_2 = -dout
     # line 26: dtotal_2 = unmean(dmean_total_2, total_2)
     dtotal_2 = unmean(dmean_total_2, total_2)
-    # line 27: dy_times_log_p = dtotal_2
-    dy_times_log_p = dtotal_2
-    # line 28: dprod = dtotal_2
-    dprod = dtotal_2
+    # line 27: dy_times_log_p = unbroadcast(dtotal_2, y_times_log_p)
+    dy_times_log_p = unbroadcast(dtotal_2, y_times_log_p)
+    # line 28: dprod = unbroadcast(dtotal_2, prod)
+    dprod = unbroadcast(dtotal_2, prod)
     # line 29: dlog_one_minus_p = unbroadcast(one_minus_y * dprod, log_one_minus_p)
     prod_2 = one_minus_y * dprod
     dlog_one_minus_p = unbroadcast(prod_2, log_one_minus_p)

@@ -15,11 +15,11 @@ def grad_euler_states(x, k):
     for t in range(3):
         # line 616: s = s + 0.1 * np.sin(s) * k
         sin_s = np.sin(s)
-        # save _0_1_times_sin_s (overwritten here; the backward pass reads it)
-        stack.append(_0_1_times_sin_s)
+        # save the shape of _0_1_times_sin_s (overwritten here; the backward pass reads it)
+        stack.append(shape_only(_0_1_times_sin_s))
         _0_1_times_sin_s = 0.1 * sin_s
-        # save prod (overwritten here; the backward pass reads it)
-        stack.append(prod)
+        # save the shape of prod (overwritten here; the backward pass reads it)
+        stack.append(shape_only(prod))
         prod = _0_1_times_sin_s * k
         # save s (overwritten here; the backward pass reads it)
         stack.append(s)

@@ -42,5 +42,5 @@ def grad_while_ode(k):
         ddt_times_k = unbroadcast(ddt_times_k_times_y * y, dt_times_k)
         dy = dy + unbroadcast(dt_times_k * ddt_times_k_times_y, y)
         dt_times_k_times_y = stack.pop()
-        dk += dt * ddt_times_k
+        dk += unbroadcast(dt * ddt_times_k, k)
     return (y_value, dk)

@@ -45,8 +45,8 @@ def test_a_variable_whose_shape_may_change_is_never_called_the_same():
 
 
 def scaled_by_a_global(x, b):
-    y = x * np.pi
-    z = y + b
+    y = np.multiply(x, np.pi)  # (a ufunc: x * np.pi could repeat a list x, see shapes.py)
+    z = np.add(y, b)
     return np.sum(z)
 
 

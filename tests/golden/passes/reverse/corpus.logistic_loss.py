@@ -22,8 +22,8 @@ def grad_logistic_loss(w, X, y):
     # line +4: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
     dmean_total_2 = -dout
     dtotal_2 = unmean(dmean_total_2, total_2)
-    dy_times_log_p = dtotal_2
-    dprod = dtotal_2
+    dy_times_log_p = unbroadcast(dtotal_2, y_times_log_p)
+    dprod = unbroadcast(dtotal_2, prod)
     dlog_one_minus_p = unbroadcast(one_minus_y * dprod, log_one_minus_p)
     done_minus_p = np.divide(dlog_one_minus_p, one_minus_p)
     dp = -done_minus_p

@@ -4,11 +4,11 @@
     total = 1 + exp_neg_logits  # line +3; shape of total: broadcast of logits
     p = 1 / total  # line +3; shape of p: broadcast of logits
     log_p = np.log(p)  # line +4; shape of log_p: broadcast of logits
-    y_times_log_p = y * log_p  # line +4; shape of y_times_log_p: broadcast of logits, y
+    y_times_log_p = y * log_p  # line +4; shape of y_times_log_p: its own
     one_minus_y = 1 - y  # line +4; shape of one_minus_y: broadcast of y
     one_minus_p = 1 - p  # line +4; shape of one_minus_p: broadcast of logits
     log_one_minus_p = np.log(one_minus_p)  # line +4; shape of log_one_minus_p: broadcast of logits
-    prod = one_minus_y * log_one_minus_p  # line +4; shape of prod: broadcast of logits, y
-    total_2 = y_times_log_p + prod  # line +4; shape of total_2: broadcast of logits, y
+    prod = one_minus_y * log_one_minus_p  # line +4; shape of prod: its own
+    total_2 = y_times_log_p + prod  # line +4; shape of total_2: its own
     mean_total_2 = np.mean(total_2)  # line +4; shape of mean_total_2: a scalar's
     out = -mean_total_2  # line +4; shape of out: a scalar's

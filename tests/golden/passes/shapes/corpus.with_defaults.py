@@ -1,2 +1,2 @@
     x_pow_power = x ** power  # line +1; shape of x_pow_power: broadcast of power, x
-    out = scale * x_pow_power  # line +1; shape of out: broadcast of power, scale, x
+    out = scale * x_pow_power  # line +1; shape of out: its own

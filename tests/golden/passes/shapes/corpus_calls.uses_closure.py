@@ -1,2 +1,2 @@
     quad_x = quad(x)  # line +1; shape of quad_x: its own
-    out = quad_x + x  # line +1; shape of out: broadcast of quad_x, x
+    out = quad_x + x  # line +1; shape of out: its own

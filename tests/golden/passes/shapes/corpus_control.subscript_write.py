@@ -4,7 +4,7 @@
     y[0] = x_zero_times_two  # line +2; shape of y: its own
     x_one = x[1]  # line +3; shape of x_one: its own
     x_two = x[2]  # line +3; shape of x_two: its own
-    x_one_times_x_two = x_one * x_two  # line +3; shape of x_one_times_x_two: broadcast of x_one, x_two
+    x_one_times_x_two = x_one * x_two  # line +3; shape of x_one_times_x_two: its own
     y[1] = x_one_times_x_two  # line +3; shape of y: its own
     x_zero_2 = x[0]  # line +4; shape of x_zero_2: its own
     sin_x_zero_2 = np.sin(x_zero_2)  # line +4; shape of sin_x_zero_2: broadcast of x_zero_2
