@@ -65,7 +65,7 @@ from .display import render
 from .specialize import QuickKeys, specialization
 from .nans import has_nan, is_finite, refuse_nan
 from .signatures import AnyFunction, P
-from .structure import argnums_tuple, holds_floats
+from .structure import argnums_tuple, holds_floats, unshared
 
 
 class Derived(Generic[P]):
@@ -239,6 +239,8 @@ class Derived(Generic[P]):
         primals = self._differentiated_args(t, args, kwargs)
         grads = tuple(plain(g, x) for g, x in zip(grads, primals)) if self.argnums_is_tuple \
             else plain(grads, primals[0])
+        if type(grads) is not np.ndarray:  # (one array: nothing to share with)
+            grads = unshared(grads)
         return value, grads
 
     def _return_taken(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Location | None:

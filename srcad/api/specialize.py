@@ -86,8 +86,10 @@ def fingerprint(args: Sequence[Any]) -> tuple[Any, ...] | None:
 class QuickKeys:
     """The specializations of recent calls by :func:`fingerprint`, for one derived function: the
     key of a call of numbers and arrays without reading its arguments again (a few microseconds
-    instead of tens). An entry holds while ``fun``'s code and defaults are the same objects
-    (defaults holding no array, whose shape could change in place); at most ``limit`` entries."""
+    instead of tens). An entry holds while ``fun``'s code and defaults are the same objects, and
+    is kept only where the defaults are immutable (:func:`_frozen`: no array, whose shape can
+    change in place, no object, list or dict, whose contents decide the key's kinds); at most
+    ``limit`` entries."""
 
     def __init__(self, limit: int = 64):
         self._found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -104,12 +106,27 @@ class QuickKeys:
                 and entry[2] is fun.__kwdefaults__:
             return entry[3]
         key = make()
-        if not any(type(d) is np.ndarray for d in [*(fun.__defaults__ or ()),
-                                                    *(fun.__kwdefaults__ or {}).values()]):
+        if all(_frozen(d) for d in [*(fun.__defaults__ or ()),
+                                    *(fun.__kwdefaults__ or {}).values()]):
             if len(self._found) >= self.limit:
                 self._found.clear()
             self._found[found] = (fun.__code__, fun.__defaults__, fun.__kwdefaults__, key)
         return key
+
+
+_FROZEN_TYPES = frozenset({float, int, bool, complex, str, bytes, type(None)})
+_FROZEN_KINDS = (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type, np.ufunc,
+                 np.generic)
+
+
+def _frozen(value: Any) -> bool:
+    """Whether what :func:`specialization` reads of the default ``value`` is fixed while the
+    defaults tuple is the same object: a number, a string, None, a function, a module, a class, a
+    NumPy scalar, or a tuple of those. An array can change shape in place; an object, a list or
+    a dict can change what it holds (an object's method, a list's function: the key's kinds)."""
+    if type(value) in _FROZEN_TYPES or isinstance(value, _FROZEN_KINDS):
+        return True
+    return type(value) is tuple and all(_frozen(v) for v in value)
 
 
 def _values(fun: types.FunctionType, params: list[str], named: int, args: Sequence[Any],

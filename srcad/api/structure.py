@@ -12,7 +12,8 @@ transforms code or keeps state; each function only inspects or builds values.
   from one-hot directions;
 * :func:`check_array_args` - the argument check every Jacobian-building function starts with;
 * :func:`argnums_tuple` - ``argnums`` (an int, or a tuple or list of ints) checked, as a tuple;
-* :func:`check_cotangent` - a cotangent given to ``vjp_fn`` checked against the output.
+* :func:`check_cotangent` - a cotangent given to ``vjp_fn`` checked against the output;
+* :func:`unshared` - gradients given back with no array object twice.
 """
 
 from __future__ import annotations
@@ -172,3 +173,23 @@ def check_cotangent(out: Any, cotangent: Any, path: str = "") -> None:
     elif np.iscomplexobj(cotangent) and not np.iscomplexobj(out):
         raise SrcadError(f"vjp_fn: the cotangent{where} is complex, the output real: a real "
                          "output's cotangent is real (docs/complex.md)")
+
+
+def unshared(value: Any, _seen: set[int] | None = None, _depth: int = 0) -> Any:
+    """``value`` (gradients: arrays in lists, tuples and dicts) with no array object in it twice:
+    a later occurrence of an array already met is a copy. Two gradients made from one adjoint
+    (``dx = dy = g`` for ``np.sum(x + y)``) are one array in the generated code, which the user
+    must not be able to write through."""
+    seen = set() if _seen is None else _seen
+    if type(value) is np.ndarray:
+        if id(value) in seen:
+            return value.copy()
+        seen.add(id(value))
+        return value
+    if _depth > 32:
+        return value
+    if type(value) in (list, tuple):
+        return type(value)(unshared(v, seen, _depth + 1) for v in value)
+    if type(value) is dict:
+        return {k: unshared(v, seen, _depth + 1) for k, v in value.items()}
+    return value

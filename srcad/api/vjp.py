@@ -34,7 +34,8 @@ from .display import Made, render
 from .nans import all_finite, has_nan, refuse_nan_derivative
 from .signatures import AnyFunction, P
 from .specialize import specialization
-from .structure import argnums_tuple, check_array_args, check_cotangent, describe, result_dtype
+from .structure import (argnums_tuple, check_array_args, check_cotangent, describe, result_dtype,
+                        unshared)
 
 
 _NO_AUX = object()  # (VJPFunction's aux when the function has none)
@@ -77,7 +78,7 @@ class VJPFunction:
             raise located from None
         if has_nan(grads) and all_finite(self._out, cotangent):
             refuse_nan_derivative("vjp", self._function, "the cotangent")
-        return tuple(plain(g, x) for g, x in zip(grads, self._primals))
+        return tuple(unshared(tuple(plain(g, x) for g, x in zip(grads, self._primals))))
 
     def __repr__(self) -> str:
         name = getattr(self._function, "__qualname__", None)
