@@ -1392,11 +1392,7 @@ def _right_or_refused(f, args, specialize=True):
     np.testing.assert_allclose(g, expected, rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "NEW with pass 9 across calls: rep(a, n) = a * n is summarized as 'a broadcast of a and n', "
-    "but for a list a it is repetition: t = rep(x, 3) gets x's set, unbroadcast (whose run-time "
-    "check refuses a list met by '*') is dropped, and srcad returns [4, 4, 4] for x = [0.5] "
-    "(right: [6.0]); before the summaries this call was refused"))
+# (fixed in this session: pass 9's '+' and '*' no longer join sequences, shapes.py)
 def test_a_callee_repeating_a_list_argument():
     f = define("""
 def rep(a, n):
@@ -1411,11 +1407,7 @@ def f(x, w):
     _right_or_refused(f, ([0.5], 2.0))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "older than the changes reviewed: pass 9 takes operator.mul of a parameter with no kind (a "
-    "list) for broadcasting, but x * 3 repeats the list; every unbroadcast is dropped, so the "
-    "run-time check that refuses a list met by '*' never runs: [2, 2, 2] for x = [0.5] "
-    "(right: [3.0]), in the specialized and the general code"))
+# (fixed in this session: pass 9's '+' and '*' no longer join sequences, shapes.py)
 @pytest.mark.parametrize("specialize", [True, False])
 def test_a_list_parameter_repeated(specialize):
     f = define("""
@@ -1427,9 +1419,7 @@ def f(x):
     _right_or_refused(f, ([0.5],), specialize)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "older than the changes reviewed: as above, x + x of a tuple parameter is concatenation, "
-    "not broadcasting: an array [1.5, 1.5] for x = (0.5,) (right: (2.0,))"))
+# (fixed in this session: pass 9's '+' and '*' no longer join sequences, shapes.py)
 def test_a_tuple_parameter_concatenated():
     f = define("""
 def f(x):
