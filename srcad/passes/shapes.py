@@ -125,7 +125,7 @@ def analyze(normalized, ops, kinds=(), calls=None) -> Shapes:
             sets[loop.target.id] = UNKNOWN
     # (first: '+' and '*' broadcast only where their operands are numbers or arrays, not lists)
     reals = real_names(params, kinds, definitions, stores, calls) if kinds else frozenset()
-    numeric = numeric_names(params, definitions, stores, reals, _FULL_REDUCTIONS)
+    numeric = numeric_names(params, kinds, definitions, stores, reals, _FULL_REDUCTIONS)
     changed = True
     while changed:
         changed = False

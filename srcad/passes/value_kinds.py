@@ -200,17 +200,25 @@ def real_names(params, kinds, definitions, stores, calls=None) -> frozenset:
     return frozenset(real)
 
 
-def numeric_names(params, definitions, stores, reals, reductions) -> frozenset:
+_ARITHMETIC = _REAL_OPERATORS | {"operator.pow", "operator.floordiv", "operator.mod",
+                                  "operator.matmul", "operator.abs"}
+
+
+def numeric_names(params, kinds, definitions, stores, reals, reductions) -> frozenset:
     """The variables that never hold a list, tuple or string (for pass 9: Python's ``+`` and ``*``
     broadcast them): those in ``reals``, and those assigned only by statements that give a number
-    or a NumPy value -- a number constant, a ``math`` function, a NumPy ufunc, a rule named in
-    ``reductions`` (``np.sum``: a NumPy value for any argument), an operator of such values, a copy
-    of one. A greatest fixed point, as :func:`real_names`."""
+    or a NumPy value -- a number constant, a ``math`` function, an elementwise rule (a NumPy
+    array or scalar), a rule named in ``reductions`` (``np.sum``: a NumPy value for any argument),
+    an arithmetic operator (``+``, ``*``, ``**``, ``@``...) of such values, a copy of one; a
+    parameter of a kind (``kinds``) on entry. A greatest fixed point, as :func:`real_names`."""
     from .ops import OpKind
 
     preserving = _real_preserving()
     numeric = set(reals) | {name for name, defs in definitions.items()
-                            if stores.get(name, 0) == len(defs) and name not in params}
+                            if stores.get(name, 0) == len(defs)
+                            and (name not in params or kinds.get(name) is not None)}
+    numeric |= {p for p in params if p not in definitions and not stores.get(p)
+                and kinds.get(p) is not None}  # (a kind: a number or a NumPy value on entry)
 
     def atom(value) -> bool:
         import gast
@@ -230,9 +238,9 @@ def numeric_names(params, definitions, stores, reals, reductions) -> frozenset:
             return atom(op.args.get("x"))
         if rule.name.startswith("math.") or rule.name in reductions and rule.custom is None:
             return True
-        if rule.name in _REAL_OPERATORS:
+        if rule.name in _ARITHMETIC:  # (of numbers: a number; of lists, '+' and '*' join)
             return all(atom(value) for value in op.args.values())
-        return id(rule) in preserving and rule.vararg is None  # (a ufunc: a NumPy value)
+        return (rule.elementwise or id(rule) in preserving) and rule.vararg is None  # an array
 
     changed = True
     while changed:
