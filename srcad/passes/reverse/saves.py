@@ -220,7 +220,7 @@ def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(
     ``live``: :func:`srcad.passes.reverse.liveness.restores_live` of the backward sweep: a whole
     variable is restored only where a later backward statement reads it (without it: wherever
     the backward sweep reads it at all). ``shape_only``: the names the backward sweep reads for
-    their shape only (:func:`srcad.passes.reverse.liveness.read_for_shape_only`): in a loop, what
+    their shape only (:func:`srcad.passes.reverse.shape_reads.read_for_shape_only`): in a loop, what
     is pushed for them is ``shape_only(x)``, a stand-in without the array's memory."""
     reads = set(reads) | {site.var for site in sites.all()
                           if (site.index is not None or site.undo is not None)
