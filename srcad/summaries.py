@@ -119,8 +119,7 @@ class Summaries:
 def _argument_set(op, param, sets):
     """The caller's set of the argument ``op`` passes for the callee's parameter ``param``."""
     if param not in op.args:  # left to its default: a number adds nothing, else no set
-        default = _default(op.callee, param)
-        return frozenset() if type(default) in (int, float, bool) else UNKNOWN
+        return frozenset() if param in _number_defaults(op.callee) else UNKNOWN
     value = op.args[param]
     if isinstance(value, gast.Name):
         return sets.get(value.id)
@@ -152,15 +151,3 @@ def _number_defaults(fn) -> list:
         return []
     return [p.name for p in params if type(p.default) in (int, float, bool)
             and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-
-
-def _default(fn, param):
-    import inspect
-
-    try:
-        p = inspect.signature(fn).parameters.get(param)
-    except (TypeError, ValueError):
-        return None
-    if p is None or p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-        return None
-    return p.default
