@@ -17,6 +17,12 @@ import srcad
 from srcad import rules
 from gradcheck import check_grad, make_function
 
+def case_id(fn, k):
+    """A test id for the k-th case of ``fn`` that is the same in every process (``np.r_`` is an
+    object without ``__name__``: its class names it, never its address), as pytest-xdist needs."""
+    return f"{getattr(fn, '__name__', None) or type(fn).__name__}-{k}"
+
+
 OPERATOR_SYNTAX = {
     operator.add: "{0} + {1}", operator.sub: "{0} - {1}", operator.mul: "{0} * {1}",
     operator.truediv: "{0} / {1}", operator.pow: "{0} ** {1}", operator.mod: "{0} % {1}",

@@ -16,8 +16,8 @@ import srcad
 from corpus_control import CASES as CONTROL_CASES
 from gradcheck import make_function
 from srcad import rules
-from rulecheck import (check_hvp, check_hvp_arrays, check_jvp, check_jvp_arrays, check_jvp_scalars,
-                       differentiable_entries, entry_id, is_python_scalar_only)
+from rulecheck import (case_id, check_hvp, check_hvp_arrays, check_jvp, check_jvp_arrays,
+                       check_jvp_scalars, differentiable_entries, entry_id, is_python_scalar_only)
 from test_calls import CASES as CALL_CASES
 from test_rules_numpy import CASES as RULE_CASES
 
@@ -39,7 +39,7 @@ def test_jvp_rule_arrays_with_broadcasting(fn, rule):
 def _rule_cases():
     for fn, cases in RULE_CASES.items():
         for k, (expr, makers) in enumerate(cases):
-            yield pytest.param(fn, expr, makers, id=f"{getattr(fn, '__name__', fn)}-{k}")
+            yield pytest.param(fn, expr, makers, id=case_id(fn, k))
 
 
 @pytest.mark.parametrize("fn, expr, makers", list(_rule_cases()))

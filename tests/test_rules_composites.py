@@ -20,7 +20,7 @@ import pytest
 import srcad
 from srcad.rules import composites
 from gradcheck import check_grad, make_function
-from rulecheck import check_hvp, check_jvp
+from rulecheck import case_id, check_hvp, check_jvp
 import test_rules_complex as complex_checks
 
 
@@ -228,7 +228,7 @@ def _scalar_function(expr, n, weights_from=None):
 def _cases():
     for fn, cases in CASES.items():
         for k, (expr, makers) in enumerate(cases):
-            yield pytest.param(expr, makers, id=f"{getattr(fn, '__name__', fn)}-{k}")
+            yield pytest.param(expr, makers, id=case_id(fn, k))
 
 
 def _positions(args):
@@ -482,7 +482,7 @@ def _value_cases():
             args, kwargs = case if len(case) == 2 else (case[0], {})
             if fn is np.linalg.multi_dot:
                 args, kwargs = (list(case[0]),), {}
-            yield pytest.param(fn, args, kwargs, id=f"{getattr(fn, '__name__', fn)}-{k}")
+            yield pytest.param(fn, args, kwargs, id=case_id(fn, k))
 
 
 @pytest.mark.parametrize("fn, args, kwargs", list(_value_cases()))
@@ -576,7 +576,7 @@ COMPLEX = {
 def _complex_cases():
     for fn, cases in COMPLEX.items():
         for k, (expr, makers) in enumerate(cases):
-            yield pytest.param(expr, makers, id=f"{getattr(fn, '__name__', fn)}-{k}")
+            yield pytest.param(expr, makers, id=case_id(fn, k))
 
 
 # refused, at the user's line: np.sign of a complex value (a real argument cast to complex inside

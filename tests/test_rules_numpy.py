@@ -14,7 +14,7 @@ import pytest
 import srcad
 from srcad import rules
 from gradcheck import check_grad, make_function
-from rulecheck import is_elementwise
+from rulecheck import case_id, is_elementwise
 
 
 def vec(n, lo=-1.0, hi=1.0):
@@ -267,7 +267,7 @@ if hasattr(np, "astype"):  # (NumPy >= 2.1)
 def case_params():
     for fn, cases in CASES.items():
         for k, (expr, makers) in enumerate(cases):
-            yield pytest.param(expr, makers, id=f"{getattr(fn, '__name__', fn)}-{k}")
+            yield pytest.param(expr, makers, id=case_id(fn, k))
 
 
 @pytest.mark.parametrize("expr, makers", list(case_params()))
