@@ -19,7 +19,8 @@ The public names, all listed in ``__all__`` (see docs/api.md):
 * tools (:mod:`srcad.tools`): ``check_grads`` (and ``GradientCheckError``), ``export``;
 * objects (:mod:`srcad.pytree`): ``register_pytree``, a class whose gradients are built by its own
   ``flatten``/``unflatten`` (dataclasses, named tuples and other objects need none);
-* errors (:mod:`srcad.errors`): ``SrcadError`` and its subclasses.
+* errors (:mod:`srcad.errors`): ``SrcadError`` and its subclasses; ``JitWarning`` (``jit="auto"``
+  running code uncompiled).
 
 ``python -m srcad show FILE.py:NAME`` prints a derivative from the command line, ``python -m srcad
 check FILE.py:NAME --args ...`` checks it against finite differences (see :mod:`srcad.tools.cli`).
@@ -41,8 +42,8 @@ else:
     from .rules.custom import checkpoint, custom_vjp, defvjp
     from .pytree import register_pytree
     from .rules import stop_gradient
-from .errors import (AliasingError, NoGradientRuleError, NonFiniteError, NonScalarOutputError,
-                     SourceUnavailableError, SrcadError, UndefinedNameError,
+from .errors import (AliasingError, JitError, JitWarning, NoGradientRuleError, NonFiniteError,
+                     NonScalarOutputError, SourceUnavailableError, SrcadError, UndefinedNameError,
                      UnsupportedOperationError, UnsupportedSyntaxError)
 
 __version__ = "0.1.0"  # (the one place: pyproject.toml reads it)
@@ -58,5 +59,5 @@ __all__ = [
     "check_grads", "GradientCheckError", "export", "register_pytree",
     "SrcadError", "UnsupportedSyntaxError", "AliasingError", "NonFiniteError",
     "NoGradientRuleError", "SourceUnavailableError", "NonScalarOutputError", "UndefinedNameError",
-    "UnsupportedOperationError",
+    "UnsupportedOperationError", "JitError", "JitWarning",
 ]

@@ -101,3 +101,13 @@ class UnsupportedOperationError(SrcadError):
 
 class NonFiniteError(SrcadError):
     """``debug_nans``: an adjoint became NaN or inf (the message names the user's line)."""
+
+
+class JitError(SrcadError):
+    """``jit=True``: the generated code cannot be compiled with numba (a construct numba does not
+    type, a global value numba would freeze at compile time, numba not installed). The message
+    names the user's line and the construct; ``jit="auto"`` runs such code uncompiled instead."""
+
+
+class JitWarning(UserWarning):
+    """``jit="auto"``: a derived function runs uncompiled, and why (said once per function)."""

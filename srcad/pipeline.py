@@ -21,6 +21,8 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       9 shapes    variables certainly of one shape, for reverse mode (passes.shapes)
       10 reverse | forward  the derivative's gast functions (passes.reverse, passes.forward)
       11 inplace  reverse mode: gradient buffers the code owns changed in place (passes.inplace)
+      11b tidy    each function once, gradient tuples unpacked (passes.tidy)
+      11c numba   jit=True only: descending ranges, one tape per saved variable (passes.numba_ready)
       12 emit     the functions -> one commented source text (passes.emit)
       13 load     the text -> compiled functions bound to their helpers (passes.load)
 
@@ -49,6 +51,7 @@ from .naming import Namer, function_name
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
+from .passes.numba_ready import numba_ready
 from .passes.load import Entry, FunctionRef, load, origin_file, unique_name
 from .passes.parse import Specialization, parse
 from .passes.reverse import Options, reverse
@@ -205,10 +208,14 @@ def _base_name(fun) -> str:
 
 
 def _main_first(program) -> list:
-    """The generated functions, tidied (pass 11b), the last one made (the main one) first."""
+    """The generated functions, tidied (pass 11b), the last one made (the main one) first;
+    with ``jit``, made numba-ready (pass 11c)."""
     tidy(program)
     last = len(program.generated) - 1
-    return [program.generated[last]] + program.generated[:last]
+    functions = [program.generated[last]] + program.generated[:last]
+    if program.options.jit:
+        functions = numba_ready(functions)
+    return functions
 
 
 def emit_and_load(functions, header, filename, entries, who: str) -> tuple:
@@ -247,6 +254,9 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
     if len(program.generated) > 1:
         header += "\nfollowed by a forward/backward pair for each function it calls"
     header += specialized_for(static)
+    if options.jit:
+        header += "\ncompiled with numba at the first call (jit=" + \
+            ("True)" if options.jit == "on" else "'auto')")
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
     text, functions, filename = emit_and_load(_main_first(program), header, filename,

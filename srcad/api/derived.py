@@ -85,6 +85,9 @@ class Derived(Generic[P]):
                 f"grad of {fun!r} with has_aux: derivatives of derivatives do not take auxiliary "
                 "values", hint="differentiate a function without aux, or use has_aux only on the "
                                "outermost grad of a plain function")
+        if options.jit and isinstance(fun, Derived):
+            raise SrcadError(f"grad of {fun!r} with jit: derivatives of derivatives are not "
+                             "compiled yet", hint="leave jit off for the outer grad")
         if isinstance(fun, Derived) and (fun.with_value or fun.argnums_is_tuple):
             raise NonScalarOutputError(
                 f"grad of {fun!r}: it returns a tuple, and grad differentiates a scalar",
@@ -147,6 +150,9 @@ class Derived(Generic[P]):
                 elif t is None:
                     t = pipeline.transform(self.fun, self.positions, self.argnums_is_tuple,
                                            key, self.options)
+                    if self.options.jit:
+                        from ..jit.compile import compiled  # (numba: imported at the first call)
+                        t = compiled(t, self.options.jit)
                     self._cache[key] = t
         return t
 

@@ -48,7 +48,9 @@ class Options:
     computed, naming the user's line; ``has_aux``: the function returns ``(loss, aux)`` and only
     ``loss`` is differentiated (the seed is ``seed_aux``: 1 for ``loss``, zeros for ``aux``);
     ``specialize``: transform once per kind of the numbers and arrays passed
-    (:mod:`srcad.passes.value_kinds`), which lets :mod:`srcad.passes.shapes` prove more."""
+    (:mod:`srcad.passes.value_kinds`), which lets :mod:`srcad.passes.shapes` prove more;
+    ``jit``: ``""`` (off), ``"on"`` or ``"auto"``: the code made numba-ready
+    (:mod:`srcad.passes.numba_ready`) and compiled with numba (:mod:`srcad.jit.compile`)."""
 
     optimize: bool = True
     debug_nans: bool = False
@@ -56,6 +58,7 @@ class Options:
     in_place: bool = True
     has_aux: bool = False
     specialize: bool = True
+    jit: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

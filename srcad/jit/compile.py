@@ -1,0 +1,265 @@
+"""``jit=True`` and ``jit="auto"``: a transformation's generated functions compiled with numba.
+
+Accepts: a :class:`~srcad.results.Transformed` made with ``Options(jit=...)`` (its functions
+numba-ready: :mod:`srcad.passes.numba_ready`) and the mode, ``"on"`` or ``"auto"``.
+Guarantees: :func:`compiled` returns the transformation with its ``function`` replaced by a
+:class:`Compiled` runner. The runner calls the generated function compiled by numba's nopython
+mode, each generated function it calls compiled with it; numba compiles at the first call for the
+types of the arguments (and again for new types). The Python functions are not changed: they
+remain what ``srcad.show`` shows and what runs where compilation is refused. A refusal is:
+
+* numba not installed;
+* a name the generated code reads from the user's module or closure whose value is not a module,
+  a function, a class or a number (numba would freeze a global array at what it holds at the
+  first call, and it can change in place; srcad reads it at each call): refused before numba is
+  asked, naming it. A number is frozen, and the runner compiles again at a call where the name
+  holds another object (``SCALE = 2.0`` after a first call at ``SCALE = 1.0``);
+* numba's typing or lowering failing (a construct or a kind of value numba does not compile, a
+  helper without a numba implementation in :mod:`srcad.jit.overloads`), named at the user's line
+  that the generated line comes from;
+* a case the compiled helpers do not handle, met at run time
+  (:class:`~srcad.jit.overloads.JitUnsupported`).
+
+With ``"on"`` a refusal raises :class:`~srcad.errors.JitError` (after running the Python code
+once: if that raises, its error is the one raised, as it names the real problem, e.g. a function
+returning an array); with ``"auto"`` it issues one :class:`~srcad.errors.JitWarning` saying why,
+and the runner runs the Python code from then on. Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import re
+import threading
+import types
+import warnings
+
+import numpy as np
+
+from ..errors import JitError, JitWarning, Location
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_INSTALL = 'pip install "srcad[jit]" (numba)'
+_AUTO = 'jit="auto" runs such code uncompiled; srcad.show(df) shows the code numba compiles'
+
+
+def compiled(t, mode: str):
+    """``t`` with its function run compiled (see the module docstring)."""
+    import dataclasses
+    return dataclasses.replace(t, function=Compiled(t, mode))
+
+
+class Compiled:
+    """The runner of one transformation's compiled code (see the module docstring)."""
+
+    def __init__(self, t, mode: str):
+        self.t, self.mode = t, mode
+        self.python = t.function
+        self._dispatcher = None
+        self._refusal: JitError | None = None
+        self._lock = threading.Lock()
+        self._warned = False
+        self._frozen: list = []  # (globals dict or cell, name, the number numba froze)
+        self.__wrapped__ = t.function  # (inspect.signature: the generated function's)
+
+    def __call__(self, *args, **kwargs):
+        if self._refusal is not None:
+            return self._refused(self._refusal, args, kwargs)
+        dispatcher = self._dispatcher
+        if dispatcher is None or not all(_read(where, name) is value
+                                         for where, name, value in self._frozen):
+            dispatcher = self._prepare()  # (first call, or a number it froze was rebound)
+            if dispatcher is None:
+                return self._refused(self._refusal, args, kwargs)
+        from numba.core.errors import NumbaError
+        from .overloads import JitUnsupported
+        try:
+            return dispatcher(*args, **kwargs)
+        except NumbaError as exc:
+            self._refusal = _from_numba(exc, self.t)
+        except JitUnsupported as exc:
+            self._refusal = JitError(f"jit: {exc} (met at run time)", None, _AUTO)
+        except Exception as exc:  # (the Python code raises the user's own error, located)
+            result = self.python(*args, **kwargs)
+            self._refusal = JitError(
+                f"jit: the compiled code raised {type(exc).__name__} "
+                f"({_first(str(exc))}) where the uncompiled code runs", None, _AUTO)
+            if self.mode == "auto":
+                self._warn(self._refusal)
+                return result
+            raise self._refusal from None
+        return self._refused(self._refusal, args, kwargs)
+
+    def _prepare(self):
+        with self._lock:
+            if self._refusal is not None:
+                return None
+            if self._dispatcher is not None and all(_read(where, name) is value
+                                                    for where, name, value in self._frozen):
+                return self._dispatcher
+            try:
+                import numba
+            except ImportError:
+                self._refusal = JitError("jit=True needs numba, which is not installed",
+                                         hint=_INSTALL)
+                return None
+            from . import overloads  # noqa: F401  (registers the helpers' implementations)
+            frozen: list = []
+            try:
+                self._dispatcher = _jitted(self.python, numba, {}, self.t, frozen)
+            except JitError as exc:
+                self._refusal = exc
+                return None
+            self._frozen = frozen
+            return self._dispatcher
+
+    def _warn(self, refusal: JitError) -> None:
+        if not self._warned:
+            self._warned = True
+            warnings.warn(f"srcad: {self.t.main} runs uncompiled: {refusal}", JitWarning,
+                          stacklevel=5)
+
+    def _refused(self, refusal: JitError, args, kwargs):
+        if self.mode == "auto":
+            self._warn(refusal)
+            return self.python(*args, **kwargs)
+        self.python(*args, **kwargs)  # (its own error first, where the code itself fails)
+        raise refusal
+
+
+def _first(text: str) -> str:
+    """The first line of an error's text, at most 200 characters."""
+    line = _ANSI.sub("", text).strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 200 else line[:197] + "..."
+
+
+def _jitted(fn, numba, done: dict, t, frozen: list):
+    """``fn`` (a generated function, or a function of the user's the generated code calls)
+    compiled lazily by numba, each Python function it reaches by name (generated or the user's,
+    through its closure or its globals) compiled with it; the other values it reads by name
+    checked (:func:`_check_frozen`)."""
+    if fn in done:
+        if done[fn] is None:  # (reached again while it is being compiled)
+            raise JitError("jit: recursive functions are not compiled", _first_line(t, fn), _AUTO)
+        return done[fn]
+    code = fn.__code__
+    if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        raise JitError("jit: functions with keyword-only parameters, *args or **kwargs are not "
+                       "compiled", _first_line(t, fn), _AUTO)
+    done[fn] = None
+    cells = []
+    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        value = _read(cell, name)
+        if value is _read:
+            raise JitError(f"jit: the closure variable {name!r} is not bound",
+                           _first_line(t, fn), _AUTO)
+        cells.append(types.CellType(_resolved(name, value, cell, fn, numba, done, t, frozen)))
+    namespace = None
+    for name in _global_names(code):
+        value = fn.__globals__.get(name, _read)
+        if value is _read:
+            continue  # (a builtin, or a name not bound: numba says so)
+        new = _resolved(name, value, fn.__globals__, fn, numba, done, t, frozen)
+        if new is not value:  # (a copy of the globals: numba reads them once, at compilation)
+            namespace = namespace if namespace is not None else dict(fn.__globals__)
+            namespace[name] = new
+    copy = types.FunctionType(code, fn.__globals__ if namespace is None else namespace,
+                              fn.__name__, fn.__defaults__, tuple(cells))
+    done[fn] = numba.njit(copy)
+    return done[fn]
+
+
+def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):
+    """What compiled code reads for ``name``: a Python function of the user's or generated,
+    compiled; a number, as it is, remembered in ``frozen``; a module, a class, a function of
+    srcad's runtime (see :mod:`srcad.jit.overloads`), as it is."""
+    if isinstance(value, types.FunctionType) and \
+            not (getattr(value, "__module__", None) or "").startswith("srcad."):
+        return _jitted(value, numba, done, t, frozen)
+    if _check_frozen(name, value, fn, t):
+        frozen.append((where, name, value))
+    return value
+
+
+def _global_names(code) -> list:
+    """The global names ``code`` (and the code nested in it) reads, in order, once each."""
+    names: dict = {}
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            names[instruction.argval] = None
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.update(dict.fromkeys(_global_names(const)))
+    return list(names)
+
+
+def _check_frozen(name: str, value, fn, t) -> bool:
+    """Whether ``value``, read by the generated code from the user's module or closure, is a
+    number numba freezes into the compiled code (the runner compiles again once the name holds
+    another object); a module, function or class: False; anything else (an array, a list: numba
+    would freeze what they hold at the first call, and they can change in place) is refused."""
+    if value is None or isinstance(value, (types.ModuleType, types.FunctionType,
+                                           types.BuiltinFunctionType, type)) or callable(value):
+        return False
+    if isinstance(value, _NUMBERS):
+        return True
+    raise JitError(
+        f"jit: the generated code reads {name!r} ({type(value).__name__}) from the module or a "
+        "closure of the function; numba would freeze its value at the first call, where srcad "
+        "reads it at each call", _first_line(t, fn),
+        f"pass {name} as an argument, or use jit=\"auto\" to run such code uncompiled")
+
+
+_NUMBERS = (bool, int, float, complex, np.number, np.bool_)
+
+
+def _read(where, name):
+    """What the name ``name`` holds now in ``where``, a globals dict or a closure cell."""
+    if isinstance(where, dict):
+        return where.get(name, _read)
+    try:
+        return where.cell_contents
+    except ValueError:
+        return _read
+
+
+def _first_line(t, fn) -> Location | None:
+    """The first ``# line N`` of the generated function ``fn`` in ``t``'s text."""
+    lines = t.source.splitlines()
+    start = fn.__code__.co_firstlineno
+    for text in lines[start:]:
+        text = text.strip()
+        if text.startswith("def "):
+            break
+        if text.startswith("# line "):
+            return Location(t.files.get(fn.__name__, ""), int(text[7:].split(":")[0]), 0)
+    return None
+
+
+def _from_numba(exc, t) -> JitError:
+    """numba's error as a :class:`JitError` at the user's line the failing generated line comes
+    from (numba names the generated file and line)."""
+    text = _ANSI.sub("", str(exc))
+    what = _first(next((line for line in text.splitlines()
+                        if line.strip() and not line.startswith("Failed in ")), "numba refused it"))
+    location = None
+    found = re.search(r'File "(.*?)", line (\d+)', text)
+    if found and found[1] == t.filename:
+        location = _line_of(t, int(found[2]))
+    return JitError(f"jit: numba cannot compile the generated code: {what}", location, _AUTO)
+
+
+def _line_of(t, lineno: int) -> Location | None:
+    """The user's line behind generated line ``lineno``: the ``# line N`` comment above it, in
+    the file of the generated function around it."""
+    lines = t.source.splitlines()
+    line = None
+    for k in range(min(lineno, len(lines)) - 1, -1, -1):
+        text = lines[k].strip()
+        if line is None and text.startswith("# line "):
+            line = int(text[7:].split(":")[0])
+        if text.startswith("def "):
+            name = text[4:].split("(")[0]
+            return Location(t.files.get(name, ""), line, 0) if line is not None else None
+    return None

@@ -1,0 +1,452 @@
+"""numba implementations of srcad's run-time helpers, for ``jit=True`` (imported only then).
+
+Accepts: nothing; importing this module (which imports numba) registers, with
+``numba.extending.overload``, an implementation for each helper below, used wherever compiled
+code calls the Python helper of the same name (:mod:`srcad.runtime`). The generated code is not
+changed: it calls ``unbroadcast(g, x)`` compiled or not.
+Guarantees: each implementation computes what the Python helper computes, for the kinds of
+arguments it accepts: real numbers (``float``, ``int``, ``bool``) and real NumPy arrays
+(``float32``/``float64``; integer and boolean arrays where the helper reads only their shape).
+For any other kind of argument there is no implementation, so numba's typing fails and the
+compilation is refused (:mod:`srcad.jit.compile`); where the Python helper handles a case only at
+run time that an implementation does not (an ``unbroadcast`` between arrays of more than two
+dimensions and different shapes), it raises :class:`JitUnsupported` when the case is met.
+
+The helpers: ``seed_scalar``, ``zeros_like``, ``unbroadcast``, ``unsum`` and ``unmean`` (over all
+axes), ``unmax`` (over all axes), ``shape_only``, ``snapshot``, ``matmul_dx``/``matmul_dy`` (real
+vectors and matrices), ``unindex`` and ``add_at`` (an index picking each position once: an
+integer, a slice, a tuple of them), ``zero_at`` and ``zeroed_at`` (arrays), ``cast_like``, ``power_dx``, ``private_copy`` (numbers and
+arrays), and the run-time checks ``check_sequence``, ``check_item_not_array`` and
+``real_operands`` where the kinds of the values make them pass (an array, real operands), and
+``check_unshared``, ``check_distinct`` and ``check_not_array`` between arrays and numbers: two
+arrays are taken to share memory where the byte ranges they span overlap (more often than
+``np.shares_memory``: never less), and :class:`JitUnsupported` is raised, so the Python code runs
+and raises the located ``AliasingError``, or finds no sharing and the compiled code is refused; and, compiled as written, those in :data:`_AS_WRITTEN`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import literal_unroll, njit, types
+from numba.extending import overload
+
+from ..runtime import broadcasting, checks, containers, elementwise, products
+
+
+class JitUnsupported(Exception):
+    """A case met at run time that srcad's compiled helpers do not handle (see the module
+    docstring); :mod:`srcad.jit.compile` runs the Python code instead, or refuses."""
+
+
+def _real(t) -> bool:
+    return isinstance(t, (types.Float, types.Integer, types.Boolean))
+
+
+def _array(t) -> bool:
+    return isinstance(t, types.Array) and isinstance(t.dtype, (types.Float, types.Integer,
+                                                               types.Boolean))
+
+
+def _float_dtype(t):
+    """NumPy's dtype for the zero adjoint of an array of numba type ``t``: its own floating
+    type, float64 for integers and booleans (as :func:`srcad.runtime.containers._float_dtype`)."""
+    if isinstance(t.dtype, types.Float):
+        return np.dtype(t.dtype.name)
+    return np.dtype(np.float64)
+
+
+def _no_axis(axis, keepdims) -> bool:
+    """``axis`` and ``keepdims`` left out, or None and False (their defaults)."""
+    return (axis is None or isinstance(axis, (types.NoneType, types.Omitted))) and \
+        (keepdims is False or isinstance(keepdims, types.Omitted)
+         or (isinstance(keepdims, types.BooleanLiteral) and not keepdims.literal_value))
+
+
+def _base(t):
+    """``t`` without ``Optional`` (a variable a placeholder ``None`` was assigned to first)."""
+    return t.type if isinstance(t, types.Optional) else t
+
+
+@overload(checks.seed_scalar)
+def _seed_scalar(out):
+    if _real(out):
+        return lambda out: 1.0
+    if isinstance(out, types.Array) and out.ndim == 0 and isinstance(out.dtype, types.Float):
+        return lambda out: 1.0
+    return None  # (an array of one dimension or more: not a scalar, refused as in Python)
+
+
+@overload(containers.zeros_like)
+def _zeros_like(x):
+    x = _base(x)
+    if _real(x) or isinstance(x, types.NoneType):
+        return lambda x: 0.0
+    if _array(x):
+        dtype = _float_dtype(x)
+        return lambda x: np.zeros(x.shape, dtype)
+    return None
+
+
+@overload(broadcasting.shape_only)
+def _shape_only(x):
+    return lambda x: x
+
+
+@overload(containers.snapshot)
+def _snapshot(value):
+    value = _base(value)
+    if isinstance(value, types.Array):
+        return lambda value: value.copy()
+    if _real(value):
+        return lambda value: value
+    return None
+
+
+@overload(broadcasting.unsum)
+def _unsum(g, x, axis=None, keepdims=False):
+    g, x = _base(g), _base(x)
+    if not (_no_axis(axis, keepdims) and _real(g)):
+        return None
+    if _real(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if _array(x):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    return None
+
+
+@overload(broadcasting.unmean)
+def _unmean(g, x, axis=None, keepdims=False):
+    g, x = _base(g), _base(x)
+    if not (_no_axis(axis, keepdims) and _real(g)):
+        return None
+    if _real(x):
+        return lambda g, x, axis=None, keepdims=False: g
+    if _array(x):
+        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
+    return None
+
+
+@overload(broadcasting.unmax)
+def _unmax(g, x, ans, axis=None, keepdims=False):
+    g, x = _base(g), _base(x)
+    if not (_no_axis(axis, keepdims) and _real(g)):
+        return None
+    if _real(x):
+        return lambda g, x, ans, axis=None, keepdims=False: g
+    if _array(x) and isinstance(x.dtype, types.Float):
+        def unmax(g, x, ans, axis=None, keepdims=False):
+            mask = x == ans
+            return np.where(mask, g / mask.sum(), 0.0).astype(x.dtype)
+        return unmax
+    return None
+
+
+@overload(broadcasting.unbroadcast)
+def _unbroadcast(g, x):
+    g, x = _base(g), _base(x)
+    if _real(g) and (_real(x) or _array(x)):
+        return lambda g, x: g  # (a number broadcasts wherever it is added: as in Python)
+    if not _array(g):
+        return None
+    if _real(x):
+        return lambda g, x: g.sum()
+    if not _array(x):
+        return None
+    if g.ndim == x.ndim:
+        return _same_ndim(g.ndim)
+    if g.ndim == 2 and x.ndim == 1:
+        def rows_summed(g, x):
+            total = g.sum(axis=0)
+            if x.shape[0] == 1 and total.shape[0] != 1:
+                return np.array([total.sum()])
+            return total
+        return rows_summed
+    if x.ndim == 0:
+        return lambda g, x: g.sum()  # (a 0-d x: a number, as in Python)
+    return _unhandled
+
+
+def _same_ndim(ndim: int):
+    if ndim == 1:
+        def vector(g, x):
+            if g.shape[0] == x.shape[0]:
+                return g
+            return np.array([g.sum()])
+        return vector
+    if ndim == 2:
+        def matrix(g, x):
+            if g.shape == x.shape:
+                return g
+            if x.shape[0] == 1 and x.shape[1] == 1:
+                return np.full((1, 1), g.sum())
+            if x.shape[0] == 1:
+                return g.sum(axis=0).reshape((1, g.shape[1]))
+            return g.sum(axis=1).reshape((g.shape[0], 1))
+        return matrix
+
+    def same_shape(g, x):
+        if g.shape == x.shape:
+            return g
+        raise JitUnsupported("unbroadcast between arrays of more than two dimensions")
+    return same_shape
+
+
+def _unhandled(g, x):
+    raise JitUnsupported("unbroadcast between arrays of these numbers of dimensions")
+
+
+def _real_matrices(*ts) -> bool:
+    return all(isinstance(t, types.Array) and isinstance(t.dtype, types.Float) and t.ndim <= 2
+               for t in ts)
+
+
+@overload(products.matmul_dx)
+def _matmul_dx(g, x, y):
+    g, x, y = _base(g), _base(x), _base(y)
+    if not _real_matrices(x, y) or x.ndim + y.ndim < 2:
+        return None
+    if x.ndim == 1 and y.ndim == 1:  # inner product: g is a number
+        return (lambda g, x, y: g * y) if _real(g) else None
+    if not _real_matrices(g):
+        return None
+    if y.ndim == 1:
+        return lambda g, x, y: np.outer(g, y)
+    if x.ndim == 1:
+        return lambda g, x, y: y @ g
+    return lambda g, x, y: g @ y.T
+
+
+@overload(products.matmul_dy)
+def _matmul_dy(g, x, y):
+    g, x, y = _base(g), _base(x), _base(y)
+    if not _real_matrices(x, y) or x.ndim + y.ndim < 2:
+        return None
+    if x.ndim == 1 and y.ndim == 1:
+        return (lambda g, x, y: g * x) if _real(g) else None
+    if not _real_matrices(g):
+        return None
+    if x.ndim == 1:
+        return lambda g, x, y: np.outer(x, g)
+    return lambda g, x, y: x.T @ g
+
+
+def _basic_index(t) -> bool:
+    """An index that picks each position once (an integer, a slice, a tuple of them): there
+    ``d[index] += g`` is ``np.add.at``; an index array may repeat a position, and is refused."""
+    if isinstance(t, types.BaseTuple):
+        return all(_basic_index(item) for item in t.types)
+    return isinstance(t, (types.Integer, types.SliceType))
+
+
+def _result_float(*ts):
+    """The floating dtype of a gradient of values of numba types ``ts``: float32 where every
+    one is float32, else float64 (as :func:`srcad.runtime.containers._float_dtype`)."""
+    dtypes = [t.dtype if isinstance(t, types.Array) else t for t in ts]
+    if all(isinstance(d, types.Float) and d.bitwidth == 32 for d in dtypes):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+@overload(containers.unindex)
+def _unindex(g, x, index):
+    g, x = _base(g), _base(x)
+    if not (_array(x) and _basic_index(index) and (_real(g) or _array(g))):
+        return None
+    dtype = _result_float(x, g)
+
+    def unindex(g, x, index):
+        result = np.zeros(x.shape, dtype)
+        result[index] += g
+        return result
+    return unindex
+
+
+@overload(containers.add_at)
+def _add_at(d, index, g, x):
+    d, g, x = _base(d), _base(g), _base(x)
+    if not (_array(d) and isinstance(d.dtype, types.Float) and d.mutable and _array(x)
+            and _basic_index(index) and (_real(g) or _array(g))):
+        return None
+
+    def add_at(d, index, g, x):
+        if d.shape != x.shape:
+            raise JitUnsupported("add_at into a gradient of another shape")
+        d[index] += g
+        return d
+    return add_at
+
+
+@overload(containers.zeroed_at)
+def _zeroed_at(g, index):
+    g = _base(g)
+    if _array(g) and isinstance(g.dtype, types.Float) and g.mutable and g.ndim:
+        def zeroed_at(g, index):
+            g[index] = 0
+            return g
+        return zeroed_at
+    return None
+
+
+@overload(containers.zero_at)
+def _zero_at(g, index):
+    g = _base(g)
+    if _array(g) and g.ndim:
+        dtype = _float_dtype(g)
+
+        def zero_at(g, index):
+            copy = g.astype(dtype)
+            copy[index] = 0
+            return copy
+        return zero_at
+    return None
+
+
+@overload(broadcasting.cast_like)
+def _cast_like(g, x):
+    g, x = _base(g), _base(x)
+    if not (_real(g) or _array(g)):
+        return None
+    if isinstance(x, types.Array) and isinstance(x.dtype, (types.Integer, types.Boolean)):
+        return lambda g, x: containers.zeros_like(g)
+    return lambda g, x: g
+
+
+@overload(elementwise.power_dx)
+def _power_dx(x, y):
+    x, y = _base(x), _base(y)
+    if _real(x) and _real(y):
+        def scalar(x, y):
+            if y == 0:
+                return 0.0 * x
+            return y * x ** (y - 1)
+        return scalar
+    if _array(x) and _real(y):
+        def array_number(x, y):
+            if y == 0:
+                return 0.0 * x
+            return y * np.power(x, y - 1)
+        return array_number
+    if (_array(x) or _real(x)) and _array(y):
+        return lambda x, y: y * np.power(x, np.where(y == 0, 1, y - 1))
+    return None
+
+
+@overload(containers.private_copy)
+def _private_copy(x):
+    x = _base(x)
+    if isinstance(x, types.Array):
+        return lambda x: x.copy()
+    if _real(x):
+        return lambda x: x
+    return None
+
+
+@overload(checks.check_sequence)
+def _check_sequence(value, name, where):
+    if isinstance(_base(value), types.Array):
+        return lambda value, name, where: None  # (an array: indexed as Python iterates it)
+    return None
+
+
+@overload(checks.check_item_not_array)
+def _check_item_not_array(container, index, name, where, read):
+    if isinstance(_base(container), types.Array) or _real(_base(container)):
+        return lambda container, index, name, where, read: None  # (not a container: no check)
+    return None
+
+
+def _memory(t) -> bool:
+    """Values the aliasing checks compare: arrays (their memory), or numbers and None (none)."""
+    t = _base(t)
+    return _array(t) or _real(t) or isinstance(t, (types.NoneType, types.Omitted))
+
+
+def _extent(x):
+    """``(first, last)`` byte addresses spanned by an array (``(0, 0)``: none, for a number)."""
+    return (0, 0)
+
+
+@overload(_extent)
+def _extent_impl(x):
+    if not _array(_base(x)):
+        return lambda x: (0, 0)
+
+    def extent(x):
+        if x.size == 0:
+            return (0, 0)
+        lo = x.ctypes.data
+        hi = lo
+        for k in range(x.ndim):
+            step = (x.shape[k] - 1) * x.strides[k]
+            if step > 0:
+                hi += step
+            else:
+                lo += step
+        return (lo, hi + x.itemsize)
+    return extent
+
+
+@njit(cache=False)
+def _overlap(a, b):
+    return a[1] > a[0] and b[1] > b[0] and a[0] < b[1] and b[0] < a[1]
+
+
+@overload(checks.check_unshared)
+def _check_unshared(value, others, names, message, index=None):
+    if _real(_base(value)):
+        return lambda value, others, names, message, index=None: None
+    if not (_array(_base(value)) and isinstance(others, types.BaseTuple)
+            and all(_memory(t) for t in others.types)):
+        return None
+
+    def check_unshared(value, others, names, message, index=None):
+        written = _extent(value)  # (the whole array: more than the part written, never less)
+        for other in literal_unroll(others):
+            if _overlap(written, _extent(other)):
+                raise JitUnsupported("a write into an array another variable may share")
+    return check_unshared
+
+
+@overload(checks.check_distinct)
+def _check_distinct(values, names, where):
+    if not (isinstance(values, types.BaseTuple) and all(_memory(t) for t in values.types)):
+        return None
+
+    def check_distinct(values, names, where):
+        spans = [(0, 0)]
+        for value in literal_unroll(values):
+            spans.append(_extent(value))
+        for i in range(1, len(spans)):
+            for j in range(i + 1, len(spans)):
+                if _overlap(spans[i], spans[j]):
+                    raise JitUnsupported("arguments that may share memory")
+    return check_distinct
+
+
+@overload(checks.check_not_array)
+def _check_not_array(value, message):
+    value = _base(value)
+    if _real(value) or isinstance(value, types.NoneType):
+        return lambda value, message: None  # (a number cannot change in place)
+    return None
+
+
+@overload(broadcasting.real_operands)
+def _real_operands(g, function, operands):
+    if isinstance(operands, types.BaseTuple) and all(
+            _real(t) or (isinstance(t, types.Array) and not isinstance(t.dtype, types.Complex))
+            for t in map(_base, operands.types)):
+        return lambda g, function, operands: g
+    return None
+
+
+# helpers whose Python body numba compiles as it is (plain NumPy on numbers and arrays)
+_AS_WRITTEN = (elementwise.tie_shared,)
+
+
+def _as_written(helper):
+    overload(helper)(lambda *args: helper)
+
+
+for _helper in _AS_WRITTEN:
+    _as_written(_helper)
