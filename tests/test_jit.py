@@ -321,3 +321,52 @@ def test_descending_ranges_visit_what_reversed_visits(args, count):
     exec(code, namespace)
     assert namespace["f"]() == list(reversed(range(*args)[slice(count)]))
     assert "reversed" not in gast.dump(ready)
+
+
+# ---- pass 11c: where expressions may not be fused ------------------------------------------------
+
+NOT_FUSED = {
+    "an operand assigned in between": """
+        def f(x, y):
+            t = x * y
+            x = x + 1.0
+            return np.sum(t * x)
+        """,
+    "an operand written into in between": """
+        def f(x, y):
+            z = x * 1.0
+            t = z * y
+            z[0] = 5.0
+            return np.sum(t * z)
+        """,
+    "an operand changed by a call in between": """
+        def f(x, y):
+            z = x * 1.0
+            t = z * y
+            np.copyto(z, y)
+            return np.sum(t * z)
+        """,
+    "read in a conditional expression": """
+        def f(x, y):
+            t = x * y
+            s = np.sum(t) if np.sum(y) > 0 else np.sum(x)
+            return s * np.sum(t)
+        """,
+    "a loop reading it again": """
+        def f(x, y):
+            t = x * y
+            s = 0.0
+            for i in range(3):
+                s = s + np.sum(t * i)
+                x = x * 0.5
+            return s
+        """,
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_FUSED))
+def test_fusion_never_moves_an_expression_past_a_change_of_its_operands(name):
+    f = make_function(NOT_FUSED[name], name="f")
+    x, y = np.array([0.3, -0.7, 1.1]), np.array([1.5, 0.2, -0.4])
+    compiled = agree_or_refused(f, (x, y), (0, 1), rtol=1e-12)
+    assert compiled or name == "an operand changed by a call in between"  # (np.copyto: refused)

@@ -40,6 +40,8 @@ import numpy as np
 from ..errors import JitError, JitWarning, Location
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_NumbaError: type = Exception  # (numba's errors and srcad.jit.overloads.JitUnsupported, once
+_JitUnsupported: type = Exception  # numba is imported: see Compiled._prepare)
 _INSTALL = 'pip install "srcad[jit]" (numba)'
 _AUTO = 'jit="auto" runs such code uncompiled; srcad.show(df) shows the code numba compiles'
 
@@ -67,18 +69,16 @@ class Compiled:
         if self._refusal is not None:
             return self._refused(self._refusal, args, kwargs)
         dispatcher = self._dispatcher
-        if dispatcher is None or not all(_read(where, name) is value
-                                         for where, name, value in self._frozen):
+        if dispatcher is None or (self._frozen and not all(
+                _read(where, name) is value for where, name, value in self._frozen)):
             dispatcher = self._prepare()  # (first call, or a number it froze was rebound)
             if dispatcher is None:
                 return self._refused(self._refusal, args, kwargs)
-        from numba.core.errors import NumbaError
-        from .overloads import JitUnsupported
         try:
             return dispatcher(*args, **kwargs)
-        except NumbaError as exc:
+        except _NumbaError as exc:
             self._refusal = _from_numba(exc, self.t)
-        except JitUnsupported as exc:
+        except _JitUnsupported as exc:
             self._refusal = JitError(f"jit: {exc} (met at run time)", None, _AUTO)
         except Exception as exc:  # (the Python code raises the user's own error, located)
             result = self.python(*args, **kwargs)
@@ -104,7 +104,10 @@ class Compiled:
                 self._refusal = JitError("jit=True needs numba, which is not installed",
                                          hint=_INSTALL)
                 return None
-            from . import overloads  # noqa: F401  (registers the helpers' implementations)
+            global _NumbaError, _JitUnsupported
+            from numba.core.errors import NumbaError as _NumbaError
+            from .overloads import JitUnsupported as _JitUnsupported  # (and the helpers' numba
+            # implementations, registered as it is imported)
             frozen: list = []
             try:
                 self._dispatcher = _jitted(self.python, numba, {}, self.t, frozen)

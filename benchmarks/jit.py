@@ -1,0 +1,211 @@
+"""``jit=True`` against the peers that compile: run by hand, ``python benchmarks/jit.py``; writes
+docs/jit-results.md (included by docs/jit.md).
+
+For each workload of benchmarks/workloads.py, in one process, measured in turns
+(:func:`timing.measure_interleaved`):
+
+* srcad uncompiled (``srcad.grad(f, argnums)``) and compiled (``jit="auto"``: where numba refuses
+  the code, the row says so and the time is the uncompiled code's);
+* the hand-written gradient, and the same compiled with ``numba.njit`` where numba compiles it;
+* ``jax.jit(jax.grad(f))`` with the loop bounds static (benchmarks/peers.py), and, for ``ode``,
+  the loop rewritten as ``jax.lax.fori_loop`` over the step count (JAX cannot differentiate a
+  ``lax.while_loop`` in reverse mode).
+
+Each gradient is compared with the hand-written one first (relative error at most 1e-8).
+Compile times: srcad's first call of a fresh derived function (transformation and numba's
+compilation) minus a steady call; the first workload's includes numba's own start, reported
+apart; JAX's first call of the jitted gradient minus a steady call.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import srcad  # noqa: E402
+import peers  # noqa: E402
+import workloads  # noqa: E402
+from run import rel_error, _as_tuple  # noqa: E402
+from timing import fmt_time, measure_interleaved  # noqa: E402
+
+TOLERANCE = 1e-8
+
+
+def ode_jax_fori(w):
+    """The ODE workload with its loop as ``lax.fori_loop`` (the step count computed in Python)."""
+    jax, jnp = peers._jax()
+    u0, a, b, dt, T = w.args
+    steps, t = 0, 0.0
+    while t < T:
+        steps, t = steps + 1, t + dt
+
+    def loss(a, b, u0):
+        u = jax.lax.fori_loop(0, steps, lambda i, u: u + dt * (a * u - b * u ** 3), u0)
+        return jnp.sum(u ** 2)
+    df = jax.jit(jax.grad(loss, argnums=(0, 1)))
+    args = (jnp.asarray(a), jnp.asarray(b), jnp.asarray(u0))
+    return lambda: peers._block(df(*args))
+
+
+def first_call(make, steady):
+    """Seconds of ``make()`` (which makes and calls once) minus one steady call."""
+    t0 = time.perf_counter()
+    make()
+    first = time.perf_counter() - t0
+    return first - steady
+
+
+def run_workload(w, log) -> dict:
+    res = dict(key=w.key, title=w.title, times={}, compile={}, notes=[], errors={})
+    reference = w.hand(*w.args)
+    argnums = w.argnums if len(w.argnums) > 1 else w.argnums[0]
+    calls = {}
+
+    def add(name, call, grads):
+        err = rel_error(grads, reference)
+        if not err <= TOLERANCE:
+            res["errors"][name] = f"wrong gradient: relative error {err:.1e}"
+            log(f"  {name}: WRONG GRADIENT {err:.1e}")
+            return
+        calls[name] = call
+
+    add("hand", lambda: w.hand(*w.args), reference)
+    try:
+        import numba
+        hand_jit = numba.njit(w.hand)
+        hand_jit(*w.args)
+        add("hand_numba", lambda: hand_jit(*w.args), hand_jit(*w.args))
+    except Exception as exc:  # noqa: BLE001 - reported
+        res["errors"]["hand_numba"] = f"numba refuses it: {type(exc).__name__}"
+    plain = srcad.grad(w.fn, argnums)
+    add("srcad", lambda: plain(*w.args), _as_tuple(plain(*w.args), w))
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", srcad.JitWarning)
+        t0 = time.perf_counter()
+        jitted = srcad.grad(w.fn, argnums, jit="auto")
+        g = jitted(*w.args)
+        res["compile"]["srcad_first"] = time.perf_counter() - t0
+    if said:
+        res["notes"].append(f"`jit=\"auto\"` runs it uncompiled: {str(said[0].message).split(': ', 2)[-1].splitlines()[0]}")
+    add("srcad_jit", lambda: jitted(*w.args), _as_tuple(g, w))
+    try:
+        jax_call = peers.make_jax_jit(w)
+        t0 = time.perf_counter()
+        jax_call()
+        res["compile"]["jax_first"] = time.perf_counter() - t0
+        add("jax_jit", jax_call, _jax_grads(w))
+    except Exception as exc:  # noqa: BLE001
+        res["errors"]["jax_jit"] = f"{type(exc).__name__}: {str(exc)[:120]}"
+    if w.key == "ode":
+        fori = ode_jax_fori(w)
+        t0 = time.perf_counter()
+        fori()
+        res["compile"]["jax_fori_first"] = time.perf_counter() - t0
+        add("jax_fori", fori, tuple(np.asarray(v) for v in _fori_grads(w)))
+    log(f"  measuring {', '.join(calls)}")
+    timings = measure_interleaved(calls, budget=0.5)
+    res["times"] = {name: t.median for name, t in timings.items()}
+    for name, key in (("srcad_first", "srcad_jit"), ("jax_first", "jax_jit"),
+                      ("jax_fori_first", "jax_fori")):
+        if name in res["compile"] and key in res["times"]:
+            res["compile"][name] -= res["times"][key]
+    # a second derived function of the same workload: numba's start already paid
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", srcad.JitWarning)
+        srcad.grad(w.fn, argnums, jit="auto")(*w.args)
+    res["compile"]["srcad_again"] = time.perf_counter() - t0 - res["times"].get("srcad_jit", 0.0)
+    return res
+
+
+def _jax_grads(w):
+    jax, jnp = peers._jax()
+    df = jax.jit(jax.grad(peers._jax_fn(w, jnp), argnums=tuple(w.argnums)),
+                 static_argnums=peers._JAX_STATIC.get(w.key, ()))
+    return tuple(np.asarray(g) for g in df(*peers._jax_args(w, jnp)))
+
+
+def _fori_grads(w):
+    jax, jnp = peers._jax()
+    u0, a, b, dt, T = w.args
+    steps, t = 0, 0.0
+    while t < T:
+        steps, t = steps + 1, t + dt
+
+    def loss(a, b, u0):
+        u = jax.lax.fori_loop(0, steps, lambda i, u: u + dt * (a * u - b * u ** 3), u0)
+        return jnp.sum(u ** 2)
+    return jax.grad(loss, argnums=(0, 1))(jnp.asarray(a), jnp.asarray(b), jnp.asarray(u0))
+
+
+COLUMNS = [("hand", "hand-written"), ("hand_numba", "hand-written, numba"),
+           ("srcad", "srcad"), ("srcad_jit", "srcad jit"), ("jax_jit", "JAX jit"),
+           ("jax_fori", "JAX jit, fori_loop")]
+
+
+def render(results, started) -> str:
+    import jax
+    import numba
+    out = [f"*Generated by `python benchmarks/jit.py` on {started}; do not edit by hand.* "
+           f"numba {numba.__version__}, JAX {jax.__version__}, NumPy {np.__version__}, "
+           f"{os.cpu_count()} CPUs.", "", "### Times (median; float64)", "",
+           "| workload | " + " | ".join(title for _, title in COLUMNS) + " |",
+           "|---|" + "---|" * len(COLUMNS)]
+    for r in results:
+        cells = [fmt_time(r["times"][k]) if k in r["times"] else "n/a" for k, _ in COLUMNS]
+        out.append(f"| `{r['key']}` | " + " | ".join(cells) + " |")
+    out += ["", "### Ratios", "",
+            "| workload | srcad jit / srcad | srcad jit / hand-written numba | JAX jit / srcad jit |"
+            " srcad jit compile | JAX jit compile | compile, JAX / srcad |",
+            "|---|---|---|---|---|---|---|"]
+    for r in results:
+        t, c = r["times"], r["compile"]
+
+        def ratio(a, b):
+            return f"{t[a] / t[b]:.2f}×" if a in t and b in t else "n/a"
+        jax_compile = c.get("jax_fori_first", c.get("jax_first"))
+        srcad_compile = c.get("srcad_again")
+        peer = "jax_fori" if "jax_fori" in t else "jax_jit"
+        compile_ratio = f"{jax_compile / srcad_compile:.1f}×" \
+            if jax_compile and srcad_compile else "n/a"
+        out.append(f"| `{r['key']}` | {ratio('srcad_jit', 'srcad')} | "
+                   f"{ratio('srcad_jit', 'hand_numba')} | {ratio(peer, 'srcad_jit')} | "
+                   f"{fmt_time(srcad_compile)} | "
+                   f"{fmt_time(jax_compile) if jax_compile is not None else 'n/a'} | "
+                   f"{compile_ratio} |")
+    out += ["", "Compile: srcad's is the first call of a second derived function of the workload "
+            "(transformation and numba's compilation; numba's own start is paid by the first: "
+            + ", ".join(f"`{r['key']}` {fmt_time(r['compile']['srcad_first'])}" for r in results)
+            + "), minus a steady call; JAX's, the first call of the jitted gradient minus a "
+            "steady call (for `ode`, of the `fori_loop` version).", ""]
+    notes = [(r["key"], n) for r in results for n in r["notes"]] + \
+        [(r["key"], f"{k}: {v}") for r in results for k, v in r["errors"].items()]
+    if notes:
+        out += ["Notes:", ""] + [f"* `{key}`: {text}" for key, text in notes] + [""]
+    return "\n".join(out)
+
+
+def main():
+    started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    results = []
+    for w in workloads.all_workloads():
+        print(w.key, flush=True)
+        results.append(run_workload(w, print))
+    text = render(results, started)
+    path = os.path.join(os.path.dirname(HERE), "docs", "jit-results.md")
+    with open(path, "w") as fh:
+        fh.write(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
