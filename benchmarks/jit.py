@@ -1,5 +1,5 @@
 """``jit=True`` against the peers that compile: run by hand, ``python benchmarks/jit.py``; writes
-docs/jit-results.md (included by docs/jit.md).
+the results section of docs/jit.md (between its ``<!-- results -->`` markers).
 
 For each workload of benchmarks/workloads.py, in one process, measured in turns
 (:func:`timing.measure_interleaved`):
@@ -95,7 +95,8 @@ def run_workload(w, log) -> dict:
         g = jitted(*w.args)
         res["compile"]["srcad_first"] = time.perf_counter() - t0
     if said:
-        res["notes"].append(f"`jit=\"auto\"` runs it uncompiled: {str(said[0].message).split(': ', 2)[-1].splitlines()[0]}")
+        reason = str(said[0].message).split(" jit: ", 1)[-1].splitlines()[0]
+        res["notes"].append(f"`jit=\"auto\"` runs it uncompiled: {reason}")
     add("srcad_jit", lambda: jitted(*w.args), _as_tuple(g, w))
     try:
         jax_call = peers.make_jax_jit(w)
@@ -183,7 +184,9 @@ def render(results, started) -> str:
                    f"{fmt_time(jax_compile) if jax_compile is not None else 'n/a'} | "
                    f"{compile_ratio} |")
     out += ["", "Compile: srcad's is the first call of a second derived function of the workload "
-            "(transformation and numba's compilation; numba's own start is paid by the first: "
+            "(transformation and numba's compilation of the generated code; the first derived "
+            "function of each workload also compiled srcad's helpers for its types, and the first "
+            "of the run numba's own start: "
             + ", ".join(f"`{r['key']}` {fmt_time(r['compile']['srcad_first'])}" for r in results)
             + "), minus a steady call; JAX's, the first call of the jitted gradient minus a "
             "steady call (for `ode`, of the `fori_loop` version).", ""]
@@ -201,10 +204,16 @@ def main():
         print(w.key, flush=True)
         results.append(run_workload(w, print))
     text = render(results, started)
-    path = os.path.join(os.path.dirname(HERE), "docs", "jit-results.md")
+    path = os.path.join(os.path.dirname(HERE), "docs", "jit.md")
+    with open(path) as fh:
+        page = fh.read()
+    start, end = page.index(BEGIN) + len(BEGIN), page.index(END)
     with open(path, "w") as fh:
-        fh.write(text + "\n")
+        fh.write(page[:start] + "\n" + text + "\n" + page[end:])
     print(text)
+
+
+BEGIN, END = "<!-- results -->", "<!-- /results -->"
 
 
 if __name__ == "__main__":

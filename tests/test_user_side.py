@@ -28,7 +28,7 @@ F = make_function("""
 # ---- signatures ---------------------------------------------------------------------------------
 
 GRAD_PARAMETERS = ["fun", "argnums", "has_aux", "debug_nans", "optimize", "shapes", "in_place",
-                   "holomorphic", "specialize"]
+                   "holomorphic", "specialize", "jit"]
 
 
 @pytest.mark.parametrize("name", ["grad", "value_and_grad"])

@@ -100,7 +100,9 @@ def main() -> None:
     errors: list[type[srcad.SrcadError]] = [
         srcad.UnsupportedSyntaxError, srcad.AliasingError, srcad.NonFiniteError,
         srcad.NoGradientRuleError, srcad.SourceUnavailableError, srcad.NonScalarOutputError,
-        srcad.UndefinedNameError, srcad.UnsupportedOperationError, srcad.GradientCheckError]
+        srcad.UndefinedNameError, srcad.UnsupportedOperationError, srcad.GradientCheckError,
+        srcad.JitError]
+    warning: type[UserWarning] = srcad.JitWarning
     try:
         srcad.grad(vector)(w)
     except srcad.NonScalarOutputError as exc:
@@ -110,7 +112,7 @@ def main() -> None:
     results = [g, both, decorator, value, gradient, gradient_aux, aux, out, vjp_w, out2, vjp_fn2,
                aux2, jac, primal, tangent, primal2, tangent2, aux3, lin_out, f_jvp(np.ones(3)),
                jf, hv, hess, per_example, text, forward_text, debugged, checked, exported,
-               version, errors, pair_grad]
+               version, errors, warning, pair_grad]
     assert all(r is not None for r in results)
 
 
