@@ -34,6 +34,15 @@ def flat(value):
     return np.ravel(np.asarray(value, dtype=float))
 
 
+def array_dtypes(value) -> list:
+    """The dtypes of the arrays in ``value``, in order (numbers left out)."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (tuple, list)):
+        return [d for v in value for d in array_dtypes(v)]
+    return [value.dtype] if isinstance(value, np.ndarray) and value.ndim else []
+
+
 def agree_or_refused(fn, args, argnums, rtol=1e-9):
     """The compiled value and gradient equal the uncompiled ones, or a located JitError; returns
     whether it compiled."""
@@ -46,6 +55,7 @@ def agree_or_refused(fn, args, argnums, rtol=1e-9):
         return False
     assert type(got[0]) is type(expected[0]) or np.ndim(got[0]) == np.ndim(expected[0])
     np.testing.assert_allclose(flat(got), flat(expected), rtol=rtol, atol=1e-12)
+    assert array_dtypes(got[1]) == array_dtypes(expected[1])  # (float32 stays float32)
     for a, b in zip(args, before):  # compiled, it never modifies its arguments either
         np.testing.assert_array_equal(a, b)
     # jit="auto" gives the same numbers whether it compiled or not
@@ -370,3 +380,19 @@ def test_fusion_never_moves_an_expression_past_a_change_of_its_operands(name):
     x, y = np.array([0.3, -0.7, 1.1]), np.array([1.5, 0.2, -0.4])
     compiled = agree_or_refused(f, (x, y), (0, 1), rtol=1e-12)
     assert compiled or name == "an operand changed by a call in between"  # (np.copyto: refused)
+
+
+REDUCTIONS = {
+    "sum over axis 0": "np.sum(np.tanh(np.sum(x, axis=0)) ** 2)",
+    "sum over axis -1": "np.sum(np.sum(x, axis=-1) * np.arange(3.0))",
+    "sum of a vector over axis 0": "np.sum(x[0], axis=0) * 3.0 + np.sum(x * x)",
+    "sum over both": "np.sum(np.sum(x, axis=1)) * np.sum(np.sum(x * x, axis=0) ** 2)",
+}
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions_along_an_axis_compile_and_agree(name):
+    f = make_function(f"def f(x):\n    return {REDUCTIONS[name]}\n")
+    x = np.random.default_rng(5).normal(size=(3, 4))
+    assert agree_or_refused(f, (x,), 0, rtol=1e-12)
+    assert agree_or_refused(f, (x.astype(np.float32),), 0, rtol=1e-5)

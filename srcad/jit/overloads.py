@@ -13,7 +13,7 @@ run time that an implementation does not (an ``unbroadcast`` between arrays of m
 dimensions and different shapes), it raises :class:`JitUnsupported` when the case is met.
 
 The helpers: ``seed_scalar``, ``zeros_like``, ``unbroadcast``, ``unsum`` and ``unmean`` (over all
-axes), ``unmax`` (over all axes), ``shape_only``, ``snapshot``, ``matmul_dx``/``matmul_dy`` (real
+axes, or one integer axis of a 1-d or 2-d array), ``unmax`` (over all axes), ``shape_only``, ``snapshot``, ``matmul_dx``/``matmul_dy`` (real
 vectors and matrices), ``unindex`` and ``add_at`` (an index picking each position once: an
 integer, a slice, a tuple of them), ``zero_at`` and ``zeroed_at`` (arrays), ``cast_like``, ``power_dx``, ``private_copy`` (numbers and
 arrays), and the run-time checks ``check_sequence``, ``check_item_not_array`` and
@@ -102,28 +102,60 @@ def _snapshot(value):
     return None
 
 
+def _spread(g, x, axis):
+    """``g``, the sum of a 1-d or 2-d ``x`` along the integer ``axis``, spread back over it."""
+    return np.full(x.shape, g)
+
+
+@overload(_spread)
+def _spread_impl(g, x, axis):
+    if x.ndim == 1 and _real(g):
+        return lambda g, x, axis: np.full(x.shape, g)
+    if x.ndim == 2 and isinstance(g, types.Array) and g.ndim == 1:
+        dtype = np.dtype(g.dtype.name)  # (g's own, as np.broadcast_to gives in Python)
+
+        def spread(g, x, axis):
+            out = np.empty(x.shape, dtype)
+            along = axis % 2
+            for i in range(x.shape[0]):
+                for j in range(x.shape[1]):
+                    out[i, j] = g[j] if along == 0 else g[i]
+            return out
+        return spread
+    return None
+
+
 @overload(broadcasting.unsum)
 def _unsum(g, x, axis=None, keepdims=False):
     g, x = _base(g), _base(x)
-    if not (_no_axis(axis, keepdims) and _real(g)):
-        return None
-    if _real(x):
-        return lambda g, x, axis=None, keepdims=False: g
-    if _array(x):
-        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    if _no_axis(axis, keepdims) and _real(g):
+        if _real(x):
+            return lambda g, x, axis=None, keepdims=False: g
+        if _array(x):
+            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+    if _by_axis(axis, keepdims, x):
+        return lambda g, x, axis=None, keepdims=False: _spread(g, x, axis)
     return None
 
 
 @overload(broadcasting.unmean)
 def _unmean(g, x, axis=None, keepdims=False):
     g, x = _base(g), _base(x)
-    if not (_no_axis(axis, keepdims) and _real(g)):
-        return None
-    if _real(x):
-        return lambda g, x, axis=None, keepdims=False: g
-    if _array(x):
-        return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
+    if _no_axis(axis, keepdims) and _real(g):
+        if _real(x):
+            return lambda g, x, axis=None, keepdims=False: g
+        if _array(x):
+            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
+    if _by_axis(axis, keepdims, x):
+        return lambda g, x, axis=None, keepdims=False: _spread(g, x, axis) / x.shape[axis]
     return None
+
+
+def _by_axis(axis, keepdims, x) -> bool:
+    """One integer axis of a real 1-d or 2-d array, ``keepdims`` left out or False."""
+    return isinstance(axis, types.Integer) and _array(x) and x.ndim in (1, 2) and (
+        keepdims is False or isinstance(keepdims, types.Omitted)
+        or (isinstance(keepdims, types.BooleanLiteral) and not keepdims.literal_value))
 
 
 @overload(broadcasting.unmax)
