@@ -396,3 +396,18 @@ def test_reductions_along_an_axis_compile_and_agree(name):
     x = np.random.default_rng(5).normal(size=(3, 4))
     assert agree_or_refused(f, (x,), 0, rtol=1e-12)
     assert agree_or_refused(f, (x.astype(np.float32),), 0, rtol=1e-5)
+
+
+# ---- the code numba compiles, pinned ---------------------------------------------------------------
+
+def test_golden_compiled_code():
+    """The numba-ready code of a while loop over arrays and of an RNN filling rows (golden files
+    tests/golden/jit_*.py; SRCAD_UPDATE_GOLDEN=1 rewrites them)."""
+    import goldens
+    df = srcad.grad(ode_loss, (1, 2), jit=True)
+    u0 = np.linspace(0.5, 1.0, 4)
+    df(u0, u0 * 0.1, u0 * 0.2, 0.1, 0.3)
+    goldens.check("jit_while_ode", srcad.source(df))
+    df = srcad.grad(corpus_control.rnn_rows, (0, 1, 2), jit=True)
+    df(np.eye(3) * 0.5, np.ones((4, 3)) * 0.1, np.ones(3) * 0.2)
+    goldens.check("jit_rnn_rows", srcad.source(df))

@@ -21,7 +21,7 @@ Guarantees: new functions (the trees handed in are not changed) computing the sa
 
 * **expressions fused**: a temporary assigned once, from one arithmetic operation or elementwise
   call of ``np``/``math`` (``a_times_u = a * u``) or from another name (``ddiff = du``), and read
-  once, by a simple statement later in
+  once, by an assignment or expression statement later in
   the same block, is written into that statement (``u = u + dt * (a * u - b * u_pow_three)``), so
   that numba computes the whole expression in one loop, without an array for each operation.
   Only where nothing between the two statements assigns or may change a name the expression
@@ -53,7 +53,7 @@ def numba_ready(generated: list) -> list:
         function = copy.deepcopy(function)
         _descending_ranges(function)
         _split_tape(function)
-        _fuse(function)
+        _fuse(function, comments)
         out.append((function, comments))
     return out
 
@@ -224,7 +224,7 @@ def _atoms(*nodes) -> bool:
     return all(isinstance(n, (gast.Name, gast.Constant)) or (_fusable(n)) for n in nodes)
 
 
-def _fuse(function) -> None:
+def _fuse(function, comments: dict) -> None:
     loads, stores = _counts(function)
     params = {a.id for a in function.args.args + function.args.kwonlyargs
               + function.args.posonlyargs if isinstance(a, gast.Name)}
@@ -236,6 +236,7 @@ def _fuse(function) -> None:
             while k < len(stmts):
                 if _fuse_one(stmts, k, loads, stores, params):
                     changed = True
+                    _drop_dangling_line_comment(stmts, k, comments)
                     continue  # (the next statement is now at k)
                 k += 1
 
@@ -254,8 +255,8 @@ def _fuse_one(stmts, k, loads, stores, params) -> bool:
         later = stmts[j]
         use = _the_use(later, name)
         if use is not None:
-            if not isinstance(later, (gast.Assign, gast.AugAssign, gast.Expr, gast.Return)):
-                return False
+            if not isinstance(later, (gast.Assign, gast.AugAssign, gast.Expr)):
+                return False  # (a return keeps its names: dh0, the gradient of h0)
             parent, field, index = use
             value = copy.deepcopy(stmt.value)
             if index is None:
@@ -270,6 +271,24 @@ def _fuse_one(stmts, k, loads, stores, params) -> bool:
         if _may_change(later) & reads:
             return False
     return False
+
+
+def _drop_dangling_line_comment(stmts, k, comments: dict) -> None:
+    """Remove the ``# line N: ...`` comment before position ``k`` if the statement fused away
+    was the last it headed (the next is another comment, or none)."""
+    if k == 0 or not _is_line_comment(stmts[k - 1], comments):
+        return
+    if k == len(stmts) or _is_comment(stmts[k], comments):
+        del stmts[k - 1]
+
+
+def _is_comment(stmt, comments: dict) -> bool:
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name) \
+        and stmt.value.id in comments
+
+
+def _is_line_comment(stmt, comments: dict) -> bool:
+    return _is_comment(stmt, comments) and comments[stmt.value.id].startswith("line ")
 
 
 def _the_use(stmt, name):
