@@ -10,13 +10,19 @@ remain what ``srcad.show`` shows and what runs where compilation is refused. A r
 
 * numba not installed;
 * a name the generated code reads from the user's module or closure whose value is not a module,
-  a function, a class or a number (numba would freeze a global array at what it holds at the
-  first call, and it can change in place; srcad reads it at each call): refused before numba is
-  asked, naming it. A number is frozen, and the runner compiles again at a call where the name
-  holds another object (``SCALE = 2.0`` after a first call at ``SCALE = 1.0``);
+  a function, a class, a number or a real NumPy array of at most 1 MiB (a list, an object:
+  numba would freeze what it holds at the first call, where srcad reads it at each call):
+  refused before numba is asked, naming it. A number or an array is frozen into the compiled
+  code, and the runner compiles again at a call where the name holds another object, or the
+  array other values (compared byte for byte at each call: ``SCALE = 2.0`` after a first call
+  at ``SCALE = 1.0``, ``G[0] = 5.0``); after three such changes it refuses;
 * numba's typing or lowering failing (a construct or a kind of value numba does not compile, a
   helper without a numba implementation in :mod:`srcad.jit.overloads`), named at the user's line
   that the generated line comes from;
+* random draws (``np.random``, ``random``): numba's generator is not NumPy's;
+* an integer multiplied or raised to a power anywhere in the compiled code (read from numba's
+  typed code after the first compilation for a kind of arguments; that call's result is then
+  the uncompiled code's): numba's integers have 64 bits and wrap around, where Python's grow;
 * a case the compiled helpers do not handle, met at run time
   (:class:`~srcad.jit.overloads.JitUnsupported`).
 
@@ -30,6 +36,8 @@ from __future__ import annotations
 
 import dis
 import inspect
+import operator
+import random
 import re
 import threading
 import types
@@ -62,20 +70,27 @@ class Compiled:
         self._refusal: JitError | None = None
         self._lock = threading.Lock()
         self._warned = False
-        self._frozen: list = []  # (globals dict or cell, name, the number numba froze)
+        self._frozen: list = []  # what numba froze: see _frozen_entry
+        self._dispatchers: list = []  # the main function's and its callees', compiled
+        self._inspected = 0  # how many of the main dispatcher's compilations _inspect has read
+        self._changes = 0  # compilations again because a frozen value changed
         self.__wrapped__ = t.function  # (inspect.signature: the generated function's)
 
     def __call__(self, *args, **kwargs):
         if self._refusal is not None:
             return self._refused(self._refusal, args, kwargs)
         dispatcher = self._dispatcher
-        if dispatcher is None or (self._frozen and not all(
-                _read(where, name) is value for where, name, value in self._frozen)):
-            dispatcher = self._prepare()  # (first call, or a number it froze was rebound)
+        if dispatcher is None or (self._frozen and not all(map(_unchanged, self._frozen))):
+            dispatcher = self._prepare()  # (first call, or a value it froze has changed)
             if dispatcher is None:
                 return self._refused(self._refusal, args, kwargs)
         try:
-            return dispatcher(*args, **kwargs)
+            result = dispatcher(*args, **kwargs)
+            if len(dispatcher.overloads) == self._inspected:
+                return result
+            self._refusal = self._inspect()  # (compiled for new types: its integers read)
+            if self._refusal is None:
+                return result
         except _NumbaError as exc:
             self._refusal = _from_numba(exc, self.t)
         except _JitUnsupported as exc:
@@ -95,9 +110,18 @@ class Compiled:
         with self._lock:
             if self._refusal is not None:
                 return None
-            if self._dispatcher is not None and all(_read(where, name) is value
-                                                    for where, name, value in self._frozen):
-                return self._dispatcher
+            if self._dispatcher is not None:
+                changed = [entry[1] for entry in self._frozen if not _unchanged(entry)]
+                if not changed:
+                    return self._dispatcher
+                self._changes += 1
+                if self._changes > _CHANGES:
+                    self._refusal = JitError(
+                        f"jit: {changed[0]!r}, read from the module or a closure, changed "
+                        f"between calls {self._changes} times: each change compiles again",
+                        _first_line(self.t, self.python),
+                        f"pass {changed[0]} as an argument, or use jit=\"auto\"")
+                    return None
             try:
                 import numba
             except ImportError:
@@ -109,13 +133,34 @@ class Compiled:
             from .overloads import JitUnsupported as _JitUnsupported  # (and the helpers' numba
             # implementations, registered as it is imported)
             frozen: list = []
+            done: dict = {}
             try:
-                self._dispatcher = _jitted(self.python, numba, {}, self.t, frozen)
+                self._dispatcher = _jitted(self.python, numba, done, self.t, frozen)
+                self._dispatchers = list(done.values())
+                self._inspected = 0
             except JitError as exc:
                 self._refusal = exc
                 return None
             self._frozen = frozen
             return self._dispatcher
+
+    def _inspect(self) -> JitError | None:
+        """A refusal if a compiled function multiplies or raises integers (numba's have 64 bits
+        and wrap around, where Python's grow: ``fact = fact * k`` past 20!); None if none does."""
+        self._inspected = len(self._dispatcher.overloads)
+        for dispatcher in self._dispatchers:
+            for result in list(dispatcher.overloads.values()):
+                line = _integer_product(result.type_annotation)
+                if line is not None:
+                    filename, lineno = line
+                    location = _line_of(self.t, lineno) if filename == self.t.filename \
+                        else Location(filename, lineno, 0)
+                    return JitError(
+                        "jit: an integer multiplied or raised to a power: numba's integers have "
+                        "64 bits and wrap around where Python's grow", location,
+                        "make it a float (1.0 * k), or use jit=\"auto\" to run such code "
+                        "uncompiled")
+        return None
 
     def _warn(self, refusal: JitError) -> None:
         if not self._warned:
@@ -129,6 +174,27 @@ class Compiled:
             return self.python(*args, **kwargs)
         self.python(*args, **kwargs)  # (its own error first, where the code itself fails)
         raise refusal
+
+
+_PRODUCTS = frozenset({operator.mul, operator.imul, operator.pow, operator.ipow,
+                       operator.lshift, operator.ilshift})
+
+
+def _integer_product(annotation):
+    """``(file, line)`` of the first integer ``*``, ``**`` or ``<<`` in a compiled function's
+    typed code (both operands literals excepted: those are folded exactly), or None."""
+    from numba.core import ir, types as nb
+    typemap = annotation.typemap
+    for block in annotation.blocks.values():
+        for stmt in block.body:
+            value = getattr(stmt, "value", None)
+            if isinstance(stmt, ir.Assign) and isinstance(value, ir.Expr) \
+                    and value.op in ("binop", "inplace_binop") and value.fn in _PRODUCTS \
+                    and isinstance(typemap.get(stmt.target.name), nb.Integer):
+                operands = [typemap.get(value.lhs.name), typemap.get(value.rhs.name)]
+                if not all(isinstance(o, nb.IntegerLiteral) for o in operands):
+                    return stmt.loc.filename, stmt.loc.line
+    return None
 
 
 def _first(text: str) -> str:
@@ -157,12 +223,14 @@ def _jitted(fn, numba, done: dict, t, frozen: list):
         if value is _read:
             raise JitError(f"jit: the closure variable {name!r} is not bound",
                            _first_line(t, fn), _AUTO)
+        _refuse_draws(name, value, code, fn, t)
         cells.append(types.CellType(_resolved(name, value, cell, fn, numba, done, t, frozen)))
     namespace = None
     for name in _global_names(code):
         value = fn.__globals__.get(name, _read)
         if value is _read:
             continue  # (a builtin, or a name not bound: numba says so)
+        _refuse_draws(name, value, code, fn, t)
         new = _resolved(name, value, fn.__globals__, fn, numba, done, t, frozen)
         if new is not value:  # (a copy of the globals: numba reads them once, at compilation)
             namespace = namespace if namespace is not None else dict(fn.__globals__)
@@ -173,15 +241,39 @@ def _jitted(fn, numba, done: dict, t, frozen: list):
     return done[fn]
 
 
+def _refuse_draws(name: str, value, code, fn, t) -> None:
+    """Refuse random draws (``np.random.normal(...)``, ``random.random()``): compiled, they would
+    come from numba's own generator, not from the one the uncompiled function draws from
+    (``np.random.seed`` would not reproduce them)."""
+    module = getattr(value, "__name__", "") if isinstance(value, types.ModuleType) else ""
+    if module in ("random", "numpy.random") or module.startswith("numpy.random.") or (
+            module == "numpy" and "random" in _attributes(code)) or isinstance(
+            value, (np.random.RandomState, np.random.Generator, random.Random)):
+        raise JitError("jit: random draws are not compiled: numba draws from a generator of its "
+                       "own, not NumPy's or Python's", _first_line(t, fn),
+                       "draw the values outside the function and pass them as an argument, or "
+                       "use jit=\"auto\"")
+
+
+def _attributes(code) -> set:
+    """The attribute names ``code`` (and the code nested in it) reads."""
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_ATTR", "LOAD_METHOD")}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _attributes(const)
+    return names
+
+
 def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):
     """What compiled code reads for ``name``: a Python function of the user's or generated,
-    compiled; a number, as it is, remembered in ``frozen``; a module, a class, a function of
+    compiled; a number or an array, as it is, remembered in ``frozen``; a module, a class, a function of
     srcad's runtime (see :mod:`srcad.jit.overloads`), as it is."""
     if isinstance(value, types.FunctionType) and \
             not (getattr(value, "__module__", None) or "").startswith("srcad."):
         return _jitted(value, numba, done, t, frozen)
     if _check_frozen(name, value, fn, t):
-        frozen.append((where, name, value))
+        frozen.append(_frozen_entry(where, name, value))
     return value
 
 
@@ -199,13 +291,16 @@ def _global_names(code) -> list:
 
 def _check_frozen(name: str, value, fn, t) -> bool:
     """Whether ``value``, read by the generated code from the user's module or closure, is a
-    number numba freezes into the compiled code (the runner compiles again once the name holds
-    another object); a module, function or class: False; anything else (an array, a list: numba
-    would freeze what they hold at the first call, and they can change in place) is refused."""
+    value numba freezes into the compiled code: a number, or a real NumPy array of at most
+    :data:`_ARRAY_BYTES` (the runner compiles again once the name holds another object, or the
+    array holds other values: :func:`_unchanged`); a module, function or class: False; anything
+    else (a list, an object, a large array) is refused."""
     if value is None or isinstance(value, (types.ModuleType, types.FunctionType,
                                            types.BuiltinFunctionType, type)) or callable(value):
         return False
     if isinstance(value, _NUMBERS):
+        return True
+    if type(value) is np.ndarray and value.dtype.kind in "fiub" and value.nbytes <= _ARRAY_BYTES:
         return True
     raise JitError(
         f"jit: the generated code reads {name!r} ({type(value).__name__}) from the module or a "
@@ -215,6 +310,23 @@ def _check_frozen(name: str, value, fn, t) -> bool:
 
 
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
+_ARRAY_BYTES = 1 << 20  # the largest global array compiled in as a constant
+_CHANGES = 3  # compilations again for changed globals before the runner refuses
+
+
+def _unchanged(entry) -> bool:
+    """Whether the name of a frozen entry ``(where, name, value, content)`` still holds
+    ``value``, and (an array) the same shape, dtype and bytes as when it was compiled."""
+    where, name, value, content = entry
+    if _read(where, name) is not value:
+        return False
+    return content is None or (value.shape, value.dtype, value.tobytes()) == content
+
+
+def _frozen_entry(where, name: str, value) -> tuple:
+    content = (value.shape, value.dtype, value.tobytes()) if isinstance(value, np.ndarray) \
+        else None
+    return (where, name, value, content)
 
 
 def _read(where, name):

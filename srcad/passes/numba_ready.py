@@ -7,9 +7,9 @@ Guarantees: new functions (the trees handed in are not changed) computing the sa
 * **descending ranges**: ``for i in reversed(range(...))`` becomes ``for i in range(last, stop,
   -step)`` (numba has no ``reversed``), for ``range(n)``, ``range(a, b)`` and ``range(a, b, s)``
   with ``s`` a positive integer literal (the first index of the descending range is then
-  ``a + (b - a - 1) // s * s``: the last of the ascending one, or below ``a`` when it is empty),
-  and for their first ``k`` entries, ``reversed(range(...)[:k])`` (a loop left by ``break``: the
-  stop becomes ``min(b, a + k * s)``);
+  ``b - 1 - (b - a - 1) % s``: the last of the ascending one, or below ``a`` when it is empty),
+  and for the first ``k`` entries of ``range(n)`` and ``range(a, b)``, ``reversed(range(...)[:k])``
+  (a loop left by ``break``: the stop becomes ``min(b, a + k)``);
 * **one tape per saved variable**: in a function whose tape (``stack``) is a local list used only
   by ``stack.append(e)`` and ``v = stack.pop()``, each saved variable gets a list of its own
   (``stack_h`` for ``h``; the variable of ``e`` is its root name: ``h``, ``shape_only(h)``,
@@ -86,16 +86,18 @@ def _descending(iterator):
     step = args[2] if len(args) == 3 else one
     if not (isinstance(step, gast.Constant) and type(step.value) is int and step.value > 0):
         return None
-    if count is not None:  # range(a, b, s)[:k] is range(a, min(b, a + k * s), s)
-        b = call("min", copy.deepcopy(b), gast.BinOp(
-            left=copy.deepcopy(a), op=gast.Add(),
-            right=gast.BinOp(left=copy.deepcopy(count), op=gast.Mult(), right=copy.deepcopy(step))))
+    if count is not None:  # range(a, b)[:k] is range(a, min(b, a + k)) (no product: see below)
+        if step.value != 1:
+            return None
+        b = call("min", copy.deepcopy(b), gast.BinOp(left=copy.deepcopy(a), op=gast.Add(),
+                                                     right=copy.deepcopy(count)))
     if step.value == 1:  # range(a, b) -> range(b - 1, a - 1, -1)
         return call("range", _sub(b, one), _sub(a, one), _neg(one))
-    # range(a, b, s) -> range(a + (b - a - 1) // s * s, a - 1, -s)
-    span = gast.BinOp(left=_sub(_sub(b, a), one), op=gast.FloorDiv(), right=copy.deepcopy(step))
-    first = gast.BinOp(left=copy.deepcopy(a), op=gast.Add(),
-                       right=gast.BinOp(left=span, op=gast.Mult(), right=copy.deepcopy(step)))
+    # range(a, b, s) -> range(b - 1 - (b - a - 1) % s, a - 1, -s): the last of the ascending
+    # range first, or below a when it is empty; no integer product, which srcad.jit.compile
+    # refuses (numba's integers wrap around)
+    rest = gast.BinOp(left=_sub(_sub(b, a), one), op=gast.Mod(), right=copy.deepcopy(step))
+    first = _sub(_sub(b, one), rest)
     return call("range", first, _sub(a, one), _neg(step))
 
 
