@@ -470,3 +470,26 @@ def test_integer_products_are_refused_as_numba_integers_wrap_around():
     assert info.value.location.lineno == 6
     with pytest.warns(srcad.JitWarning):
         assert srcad.grad(f, jit="auto")(0.5) == srcad.grad(f)(0.5)
+
+
+def helper_scale(v):
+    return v * 2.0
+
+
+def calls_a_helper_for_a_constant(x):
+    k = helper_scale(3.0)  # (no gradient flows through it: called as it is)
+    return np.sum(x * k)
+
+
+def test_a_helper_rebound_after_compilation_is_called_anew():
+    global helper_scale
+    df = srcad.grad(calls_a_helper_for_a_constant, jit=True)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(df(x), [6.0, 6.0])
+    original = helper_scale
+    try:
+        helper_scale = lambda v: v * 5.0  # noqa: E731
+        np.testing.assert_allclose(df(x), [15.0, 15.0])
+        np.testing.assert_allclose(df(x), srcad.grad(calls_a_helper_for_a_constant)(x))
+    finally:
+        helper_scale = original

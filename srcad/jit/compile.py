@@ -15,11 +15,15 @@ remain what ``srcad.show`` shows and what runs where compilation is refused. A r
   refused before numba is asked, naming it. A number or an array is frozen into the compiled
   code, and the runner compiles again at a call where the name holds another object, or the
   array other values (compared byte for byte at each call: ``SCALE = 2.0`` after a first call
-  at ``SCALE = 1.0``, ``G[0] = 5.0``); after three such changes it refuses;
+  at ``SCALE = 1.0``, ``G[0] = 5.0``); after three such changes it refuses. Every other name
+  read from the user's module or closure (a helper function of the user's, compiled with the
+  code) is checked the same way, by identity, and compiles again when rebound;
 * numba's typing or lowering failing (a construct or a kind of value numba does not compile, a
   helper without a numba implementation in :mod:`srcad.jit.overloads`), named at the user's line
   that the generated line comes from;
 * random draws (``np.random``, ``random``): numba's generator is not NumPy's;
+* numba's compilation taking more than 30 s (its typing can take exponential time on some code;
+  the limit holds in the main thread);
 * an integer multiplied or raised to a power anywhere in the compiled code (read from numba's
   typed code after the first compilation for a kind of arguments; that call's result is then
   the uncompiled code's): numba's integers have 64 bits and wrap around, where Python's grow;
@@ -36,8 +40,6 @@ from __future__ import annotations
 
 import dis
 import inspect
-import operator
-import random
 import re
 import threading
 import types
@@ -46,6 +48,7 @@ import warnings
 import numpy as np
 
 from ..errors import JitError, JitWarning, Location
+from .limits import LIMIT, CompileTimeout, integer_product, refuse_draws, within_limit
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NumbaError: type = Exception  # (numba's errors and srcad.jit.overloads.JitUnsupported, once
@@ -85,7 +88,10 @@ class Compiled:
             if dispatcher is None:
                 return self._refused(self._refusal, args, kwargs)
         try:
-            result = dispatcher(*args, **kwargs)
+            if not dispatcher.overloads:  # (the first call compiles: within a time limit)
+                result = within_limit(dispatcher, args, kwargs)
+            else:
+                result = dispatcher(*args, **kwargs)
             if len(dispatcher.overloads) == self._inspected:
                 return result
             self._refusal = self._inspect()  # (compiled for new types: its integers read)
@@ -93,6 +99,9 @@ class Compiled:
                 return result
         except _NumbaError as exc:
             self._refusal = _from_numba(exc, self.t)
+        except CompileTimeout:
+            self._refusal = JitError(f"jit: numba did not finish compiling in {LIMIT:.0f} s",
+                                     _first_line(self.t, self.python), _AUTO)
         except _JitUnsupported as exc:
             self._refusal = JitError(f"jit: {exc} (met at run time)", None, _AUTO)
         except Exception as exc:  # (the Python code raises the user's own error, located)
@@ -150,7 +159,7 @@ class Compiled:
         self._inspected = len(self._dispatcher.overloads)
         for dispatcher in self._dispatchers:
             for result in list(dispatcher.overloads.values()):
-                line = _integer_product(result.type_annotation)
+                line = integer_product(result.type_annotation)
                 if line is not None:
                     filename, lineno = line
                     location = _line_of(self.t, lineno) if filename == self.t.filename \
@@ -174,27 +183,6 @@ class Compiled:
             return self.python(*args, **kwargs)
         self.python(*args, **kwargs)  # (its own error first, where the code itself fails)
         raise refusal
-
-
-_PRODUCTS = frozenset({operator.mul, operator.imul, operator.pow, operator.ipow,
-                       operator.lshift, operator.ilshift})
-
-
-def _integer_product(annotation):
-    """``(file, line)`` of the first integer ``*``, ``**`` or ``<<`` in a compiled function's
-    typed code (both operands literals excepted: those are folded exactly), or None."""
-    from numba.core import ir, types as nb
-    typemap = annotation.typemap
-    for block in annotation.blocks.values():
-        for stmt in block.body:
-            value = getattr(stmt, "value", None)
-            if isinstance(stmt, ir.Assign) and isinstance(value, ir.Expr) \
-                    and value.op in ("binop", "inplace_binop") and value.fn in _PRODUCTS \
-                    and isinstance(typemap.get(stmt.target.name), nb.Integer):
-                operands = [typemap.get(value.lhs.name), typemap.get(value.rhs.name)]
-                if not all(isinstance(o, nb.IntegerLiteral) for o in operands):
-                    return stmt.loc.filename, stmt.loc.line
-    return None
 
 
 def _first(text: str) -> str:
@@ -223,14 +211,14 @@ def _jitted(fn, numba, done: dict, t, frozen: list):
         if value is _read:
             raise JitError(f"jit: the closure variable {name!r} is not bound",
                            _first_line(t, fn), _AUTO)
-        _refuse_draws(name, value, code, fn, t)
+        refuse_draws(name, value, code, _first_line(t, fn))
         cells.append(types.CellType(_resolved(name, value, cell, fn, numba, done, t, frozen)))
     namespace = None
     for name in _global_names(code):
         value = fn.__globals__.get(name, _read)
         if value is _read:
             continue  # (a builtin, or a name not bound: numba says so)
-        _refuse_draws(name, value, code, fn, t)
+        refuse_draws(name, value, code, _first_line(t, fn))
         new = _resolved(name, value, fn.__globals__, fn, numba, done, t, frozen)
         if new is not value:  # (a copy of the globals: numba reads them once, at compilation)
             namespace = namespace if namespace is not None else dict(fn.__globals__)
@@ -241,39 +229,20 @@ def _jitted(fn, numba, done: dict, t, frozen: list):
     return done[fn]
 
 
-def _refuse_draws(name: str, value, code, fn, t) -> None:
-    """Refuse random draws (``np.random.normal(...)``, ``random.random()``): compiled, they would
-    come from numba's own generator, not from the one the uncompiled function draws from
-    (``np.random.seed`` would not reproduce them)."""
-    module = getattr(value, "__name__", "") if isinstance(value, types.ModuleType) else ""
-    if module in ("random", "numpy.random") or module.startswith("numpy.random.") or (
-            module == "numpy" and "random" in _attributes(code)) or isinstance(
-            value, (np.random.RandomState, np.random.Generator, random.Random)):
-        raise JitError("jit: random draws are not compiled: numba draws from a generator of its "
-                       "own, not NumPy's or Python's", _first_line(t, fn),
-                       "draw the values outside the function and pass them as an argument, or "
-                       "use jit=\"auto\"")
-
-
-def _attributes(code) -> set:
-    """The attribute names ``code`` (and the code nested in it) reads."""
-    names = {i.argval for i in dis.get_instructions(code)
-             if i.opname in ("LOAD_ATTR", "LOAD_METHOD")}
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _attributes(const)
-    return names
-
-
 def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):
     """What compiled code reads for ``name``: a Python function of the user's or generated,
-    compiled; a number or an array, as it is, remembered in ``frozen``; a module, a class, a function of
-    srcad's runtime (see :mod:`srcad.jit.overloads`), as it is."""
+    compiled; a number, an array, a module, a class, a function of srcad's runtime (see
+    :mod:`srcad.jit.overloads`), as it is. Everything but a generated function is remembered in
+    ``frozen`` (see :func:`_unchanged`)."""
+    if isinstance(value, types.FunctionType) and hasattr(value, "__srcad_origin__"):
+        return _jitted(value, numba, done, t, frozen)  # (generated: the names it reads checked)
+    # numba resolves every other name once, at compilation: the runner checks at each call that
+    # it still holds this object (a helper of the user's rebound, a number, an array changed)
+    _check_frozen(name, value, fn, t)
+    frozen.append(_frozen_entry(where, name, value))
     if isinstance(value, types.FunctionType) and \
             not (getattr(value, "__module__", None) or "").startswith("srcad."):
         return _jitted(value, numba, done, t, frozen)
-    if _check_frozen(name, value, fn, t):
-        frozen.append(_frozen_entry(where, name, value))
     return value
 
 
