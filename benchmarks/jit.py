@@ -56,14 +56,6 @@ def ode_jax_fori(w):
     return lambda: peers._block(df(*args))
 
 
-def first_call(make, steady):
-    """Seconds of ``make()`` (which makes and calls once) minus one steady call."""
-    t0 = time.perf_counter()
-    make()
-    first = time.perf_counter() - t0
-    return first - steady
-
-
 def run_workload(w, log) -> dict:
     res = dict(key=w.key, title=w.title, times={}, compile={}, notes=[], errors={})
     reference = w.hand(*w.args)
@@ -103,7 +95,7 @@ def run_workload(w, log) -> dict:
         t0 = time.perf_counter()
         jax_call()
         res["compile"]["jax_first"] = time.perf_counter() - t0
-        add("jax_jit", jax_call, _jax_grads(w))
+        add("jax_jit", jax_call, tuple(np.asarray(g) for g in jax_call()))
     except Exception as exc:  # noqa: BLE001
         res["errors"]["jax_jit"] = f"{type(exc).__name__}: {str(exc)[:120]}"
     if w.key == "ode":
@@ -111,7 +103,7 @@ def run_workload(w, log) -> dict:
         t0 = time.perf_counter()
         fori()
         res["compile"]["jax_fori_first"] = time.perf_counter() - t0
-        add("jax_fori", fori, tuple(np.asarray(v) for v in _fori_grads(w)))
+        add("jax_fori", fori, tuple(np.asarray(g) for g in fori()))
     log(f"  measuring {', '.join(calls)}")
     timings = measure_interleaved(calls, budget=0.5)
     res["times"] = {name: t.median for name, t in timings.items()}
@@ -126,26 +118,6 @@ def run_workload(w, log) -> dict:
         srcad.grad(w.fn, argnums, jit="auto")(*w.args)
     res["compile"]["srcad_again"] = time.perf_counter() - t0 - res["times"].get("srcad_jit", 0.0)
     return res
-
-
-def _jax_grads(w):
-    jax, jnp = peers._jax()
-    df = jax.jit(jax.grad(peers._jax_fn(w, jnp), argnums=tuple(w.argnums)),
-                 static_argnums=peers._JAX_STATIC.get(w.key, ()))
-    return tuple(np.asarray(g) for g in df(*peers._jax_args(w, jnp)))
-
-
-def _fori_grads(w):
-    jax, jnp = peers._jax()
-    u0, a, b, dt, T = w.args
-    steps, t = 0, 0.0
-    while t < T:
-        steps, t = steps + 1, t + dt
-
-    def loss(a, b, u0):
-        u = jax.lax.fori_loop(0, steps, lambda i, u: u + dt * (a * u - b * u ** 3), u0)
-        return jnp.sum(u ** 2)
-    return jax.grad(loss, argnums=(0, 1))(jnp.asarray(a), jnp.asarray(b), jnp.asarray(u0))
 
 
 COLUMNS = [("hand", "hand-written"), ("hand_numba", "hand-written, numba"),

@@ -51,7 +51,7 @@ from .naming import Namer, function_name
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
-from .passes.numba_ready import numba_ready
+from .passes.numba_ready import compiled_header, numba_ready
 from .passes.load import Entry, FunctionRef, load, origin_file, unique_name
 from .passes.parse import Specialization, parse
 from .passes.reverse import Options, reverse
@@ -253,10 +253,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
               f"returns ({out}, gradient)")
     if len(program.generated) > 1:
         header += "\nfollowed by a forward/backward pair for each function it calls"
-    header += specialized_for(static)
-    if options.jit:
-        header += "\ncompiled with numba at the first call (jit=" + \
-            ("True)" if options.jit == "on" else "'auto')")
+    header += specialized_for(static) + compiled_header(options.jit)
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
     text, functions, filename = emit_and_load(_main_first(program), header, filename,

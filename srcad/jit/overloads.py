@@ -120,30 +120,28 @@ def _spread_impl(g, x, axis):
     return None
 
 
-@overload(broadcasting.unsum)
-def _unsum(g, x, axis=None, keepdims=False):
-    g, x = _base(g), _base(x)
-    if _no_axis(axis, keepdims) and _real(g):
-        if _real(x):
-            return lambda g, x, axis=None, keepdims=False: g
-        if _array(x):
-            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
-    if _by_axis(axis, keepdims, x):
-        return lambda g, x, axis=None, keepdims=False: _spread(g, x, axis)
-    return None
+def _reduction_adjoint(mean: bool):
+    """The implementation of ``unsum`` (``mean``: ``unmean``, divided by the count) for the types
+    of its arguments: all axes, or one integer axis of a 1-d or 2-d array."""
+    def typed(g, x, axis=None, keepdims=False):
+        g, x = _base(g), _base(x)
+        if _no_axis(axis, keepdims) and _real(g):
+            if _real(x):
+                return lambda g, x, axis=None, keepdims=False: g
+            if _array(x) and mean:
+                return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
+            if _array(x):
+                return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g)
+        if _by_axis(axis, keepdims, x) and mean:
+            return lambda g, x, axis=None, keepdims=False: _spread(g, x, axis) / x.shape[axis]
+        if _by_axis(axis, keepdims, x):
+            return lambda g, x, axis=None, keepdims=False: _spread(g, x, axis)
+        return None
+    return typed
 
 
-@overload(broadcasting.unmean)
-def _unmean(g, x, axis=None, keepdims=False):
-    g, x = _base(g), _base(x)
-    if _no_axis(axis, keepdims) and _real(g):
-        if _real(x):
-            return lambda g, x, axis=None, keepdims=False: g
-        if _array(x):
-            return lambda g, x, axis=None, keepdims=False: np.full(x.shape, g / x.size)
-    if _by_axis(axis, keepdims, x):
-        return lambda g, x, axis=None, keepdims=False: _spread(g, x, axis) / x.shape[axis]
-    return None
+overload(broadcasting.unsum)(_reduction_adjoint(mean=False))
+overload(broadcasting.unmean)(_reduction_adjoint(mean=True))
 
 
 def _by_axis(axis, keepdims, x) -> bool:

@@ -58,6 +58,12 @@ def numba_ready(generated: list) -> list:
     return out
 
 
+def compiled_header(jit: str) -> str:
+    """The line the generated text's header gets for ``Options.jit`` (none without it)."""
+    return {"on": "\ncompiled with numba at the first call (jit=True)",
+            "auto": "\ncompiled with numba at the first call (jit='auto')"}.get(jit, "")
+
+
 # ---- descending ranges ----------------------------------------------------------------------------
 
 def _descending_ranges(function) -> None:
