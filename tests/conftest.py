@@ -3,6 +3,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+if "SRCAD_CACHE_DIR" not in os.environ:  # (jit=True's disk cache: one new folder per process,
+    import tempfile                        # never the user's own)
+    os.environ["SRCAD_CACHE_DIR"] = tempfile.mkdtemp(prefix="srcad-test-cache-")
+
 
 import pytest  # noqa: E402
 

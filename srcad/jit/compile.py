@@ -33,13 +33,18 @@ remain what ``srcad.show`` shows and what runs where compilation is refused. A r
 With ``"on"`` a refusal raises :class:`~srcad.errors.JitError` (after running the Python code
 once: if that raises, its error is the one raised, as it names the real problem, e.g. a function
 returning an array); with ``"auto"`` it issues one :class:`~srcad.errors.JitWarning` saying why,
-and the runner runs the Python code from then on. Nothing is written to disk.
+and the runner runs the Python code from then on.
+
+The main function's compiled code is kept on disk for the next process, where that is safe
+(:mod:`srcad.jit.cache`: the user's own folder, keyed by the generated text and the values frozen
+in, checked before it is loaded).
 """
 
 from __future__ import annotations
 
 import dis
 import inspect
+import os
 import re
 import threading
 import types
@@ -72,11 +77,12 @@ class Compiled:
         self._dispatcher = None
         self._refusal: JitError | None = None
         self._lock = threading.Lock()
-        self._warned = False
+        self._warned = self._warned_cache = False
         self._frozen: list = []  # what numba froze: see _frozen_entry
         self._dispatchers: list = []  # the main function's and its callees', compiled
         self._inspected = 0  # how many of the main dispatcher's compilations _inspect has read
         self._changes = 0  # compilations again because a frozen value changed
+        self._entry = None  # the on-disk cache's entry (srcad.jit.cache), if any
         self.__wrapped__ = t.function  # (inspect.signature: the generated function's)
 
     def __call__(self, *args, **kwargs):
@@ -98,7 +104,7 @@ class Compiled:
             if self._refusal is None:
                 return result
         except _NumbaError as exc:
-            self._refusal = _from_numba(exc, self.t)
+            self._refusal = _from_numba(exc, self.t, self._files())
         except CompileTimeout:
             self._refusal = JitError(f"jit: numba did not finish compiling in {LIMIT:.0f} s",
                                      _first_line(self.t, self.python), _AUTO)
@@ -151,18 +157,48 @@ class Compiled:
                 self._refusal = exc
                 return None
             self._frozen = frozen
+            self._cached(numba, done)
             return self._dispatcher
+
+    def _cached(self, numba, done: dict) -> None:
+        """The main dispatcher replaced by one that numba caches on disk, in the entry of the
+        generated text and the values frozen in (:mod:`srcad.jit.cache`), where there is one."""
+        from . import cache
+        self._entry = None
+        where, why = cache.folder()
+        if where is None:
+            if why and not self._warned_cache:
+                self._warned_cache = True
+                warnings.warn(f"srcad: jit compiles without its disk cache: {why}", JitWarning,
+                              stacklevel=6)
+            return
+        name = cache.key(self.t.source, self._frozen)
+        if name is None:
+            return
+        entry = cache.Entry(where, name)
+        entry.prepare(self.t.source)
+        main = numba.njit(entry.filed(self._dispatcher.py_func, self.t.source), cache=True)
+        done[self.python] = main
+        self._dispatcher, self._dispatchers, self._entry = main, list(done.values()), entry
 
     def _inspect(self) -> JitError | None:
         """A refusal if a compiled function multiplies or raises integers (numba's have 64 bits
         and wrap around, where Python's grow: ``fact = fact * k`` past 20!); None if none does."""
         self._inspected = len(self._dispatcher.overloads)
+        refusal = self._integer_product()
+        if self._entry is not None:  # (the cache keeps only code that passed this check)
+            self._entry.discard() if refusal is not None else self._entry.seal()
+        return refusal
+
+    def _integer_product(self) -> JitError | None:
         for dispatcher in self._dispatchers:
             for result in list(dispatcher.overloads.values()):
+                if not hasattr(result.type_annotation, "typemap"):
+                    continue  # (loaded from the disk cache: checked before it was kept)
                 line = integer_product(result.type_annotation)
                 if line is not None:
                     filename, lineno = line
-                    location = _line_of(self.t, lineno) if filename == self.t.filename \
+                    location = _line_of(self.t, lineno) if _same_file(filename, self._files()) \
                         else Location(filename, lineno, 0)
                     return JitError(
                         "jit: an integer multiplied or raised to a power: numba's integers have "
@@ -170,6 +206,10 @@ class Compiled:
                         "make it a float (1.0 * k), or use jit=\"auto\" to run such code "
                         "uncompiled")
         return None
+
+    def _files(self) -> tuple:
+        """The names of the file the generated code is compiled from."""
+        return (self.t.filename,) + ((self._entry.path,) if self._entry is not None else ())
 
     def _warn(self, refusal: JitError) -> None:
         if not self._warned:
@@ -321,7 +361,7 @@ def _first_line(t, fn) -> Location | None:
     return None
 
 
-def _from_numba(exc, t) -> JitError:
+def _from_numba(exc, t, files: tuple) -> JitError:
     """numba's error as a :class:`JitError` at the user's line the failing generated line comes
     from (numba names the generated file and line)."""
     text = _ANSI.sub("", str(exc))
@@ -329,9 +369,15 @@ def _from_numba(exc, t) -> JitError:
                         if line.strip() and not line.startswith("Failed in ")), "numba refused it"))
     location = None
     found = re.search(r'File "(.*?)", line (\d+)', text)
-    if found and found[1] == t.filename:
+    if found and _same_file(found[1], files):
         location = _line_of(t, int(found[2]))
     return JitError(f"jit: numba cannot compile the generated code: {what}", location, _AUTO)
+
+
+def _same_file(name: str, files: tuple) -> bool:
+    """Whether ``name`` (as numba writes it: perhaps relative) is one of ``files``."""
+    return name in files or (not name.startswith("<") and os.path.realpath(name) in
+                             [os.path.realpath(f) for f in files if not f.startswith("<")])
 
 
 def _line_of(t, lineno: int) -> Location | None:
