@@ -1,0 +1,139 @@
+"""What a transformation's compiled code reaches by name: the generated functions and the
+user's functions it calls, compiled with it, and the values numba freezes into it
+(:mod:`srcad.jit.compile`).
+
+Accepts: a generated function, numba, the transformation.
+Guarantees: :func:`jitted` returns the function compiled lazily by numba, every Python function
+it reaches compiled with it, the values it freezes recorded as ``(where, name, value, content)``
+(checked at each call by :func:`unchanged`); what numba cannot freeze safely is refused with a
+located :class:`~srcad.errors.JitError`.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import types
+
+import numpy as np
+
+from ..errors import JitError
+from .limits import refuse_draws
+from .locate import AUTO, first_line
+
+
+def jitted(fn, numba, done: dict, t, frozen: list):
+    """``fn`` (a generated function, or a function of the user's the generated code calls)
+    compiled lazily by numba, each Python function it reaches by name (generated or the user's,
+    through its closure or its globals) compiled with it; the other values it reads by name
+    checked (:func:`_check_frozen`)."""
+    if fn in done:
+        if done[fn] is None:  # (reached again while it is being compiled)
+            raise JitError("jit: recursive functions are not compiled", first_line(t, fn), AUTO)
+        return done[fn]
+    code = fn.__code__
+    if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        raise JitError("jit: functions with keyword-only parameters, *args or **kwargs are not "
+                       "compiled", first_line(t, fn), AUTO)
+    done[fn] = None
+    cells = []
+    for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+        value = _read(cell, name)
+        if value is _read:
+            raise JitError(f"jit: the closure variable {name!r} is not bound",
+                           first_line(t, fn), AUTO)
+        refuse_draws(name, value, code, first_line(t, fn))
+        cells.append(types.CellType(_resolved(name, value, cell, fn, numba, done, t, frozen)))
+    namespace = None
+    for name in _global_names(code):
+        value = fn.__globals__.get(name, _read)
+        if value is _read:
+            continue  # (a builtin, or a name not bound: numba says so)
+        refuse_draws(name, value, code, first_line(t, fn))
+        new = _resolved(name, value, fn.__globals__, fn, numba, done, t, frozen)
+        if new is not value:  # (a copy of the globals: numba reads them once, at compilation)
+            namespace = namespace if namespace is not None else dict(fn.__globals__)
+            namespace[name] = new
+    copy = types.FunctionType(code, fn.__globals__ if namespace is None else namespace,
+                              fn.__name__, fn.__defaults__, tuple(cells))
+    done[fn] = numba.njit(copy)
+    return done[fn]
+
+
+def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):
+    """What compiled code reads for ``name``: a Python function of the user's or generated,
+    compiled; a number, an array, a module, a class, a function of srcad's runtime (see
+    :mod:`srcad.jit.overloads`), as it is. Everything but a generated function is remembered in
+    ``frozen`` (see :func:`unchanged`)."""
+    if isinstance(value, types.FunctionType) and hasattr(value, "__srcad_origin__"):
+        return jitted(value, numba, done, t, frozen)  # (generated: the names it reads checked)
+    # numba resolves every other name once, at compilation: the runner checks at each call that
+    # it still holds this object (a helper of the user's rebound, a number, an array changed)
+    _check_frozen(name, value, fn, t)
+    frozen.append(_frozen_entry(where, name, value))
+    if isinstance(value, types.FunctionType) and \
+            not (getattr(value, "__module__", None) or "").startswith("srcad."):
+        return jitted(value, numba, done, t, frozen)
+    return value
+
+
+def _global_names(code) -> list:
+    """The global names ``code`` (and the code nested in it) reads, in order, once each."""
+    names: dict = {}
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            names[instruction.argval] = None
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names.update(dict.fromkeys(_global_names(const)))
+    return list(names)
+
+
+def _check_frozen(name: str, value, fn, t) -> bool:
+    """Whether ``value``, read by the generated code from the user's module or closure, is a
+    value numba freezes into the compiled code: a number, or a real NumPy array of at most
+    :data:`_ARRAY_BYTES` (the runner compiles again once the name holds another object, or the
+    array holds other values: :func:`unchanged`); a module, function or class: False; anything
+    else (a list, an object, a large array) is refused."""
+    if value is None or isinstance(value, (types.ModuleType, types.FunctionType,
+                                           types.BuiltinFunctionType, type)) or callable(value):
+        return False
+    if isinstance(value, _NUMBERS):
+        return True
+    if type(value) is np.ndarray and value.dtype.kind in "fiub" and value.nbytes <= _ARRAY_BYTES:
+        return True
+    raise JitError(
+        f"jit: the generated code reads {name!r} ({type(value).__name__}) from the module or a "
+        "closure of the function; numba would freeze its value at the first call, where srcad "
+        "reads it at each call", first_line(t, fn),
+        f"pass {name} as an argument, or use jit=\"auto\" to run such code uncompiled")
+
+
+_NUMBERS = (bool, int, float, complex, np.number, np.bool_)
+_ARRAY_BYTES = 1 << 20  # the largest global array compiled in as a constant
+CHANGES = 3  # compilations again for changed globals before the runner refuses
+
+
+def unchanged(entry) -> bool:
+    """Whether the name of a frozen entry ``(where, name, value, content)`` still holds
+    ``value``, and (an array) the same shape, dtype and bytes as when it was compiled."""
+    where, name, value, content = entry
+    if _read(where, name) is not value:
+        return False
+    return content is None or (value.shape, value.dtype, value.tobytes()) == content
+
+
+def _frozen_entry(where, name: str, value) -> tuple:
+    content = (value.shape, value.dtype, value.tobytes()) if isinstance(value, np.ndarray) \
+        else None
+    return (where, name, value, content)
+
+
+def _read(where, name):
+    """What the name ``name`` holds now in ``where``, a globals dict or a closure cell."""
+    if isinstance(where, dict):
+        return where.get(name, _read)
+    try:
+        return where.cell_contents
+    except ValueError:
+        return _read
