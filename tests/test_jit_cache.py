@@ -26,7 +26,16 @@ RUNNER = textwrap.dedent("""
         value = df(x, 7)
     runner = df.transformed((x, 7), {}).function
     dispatcher = runner._dispatcher
+    from srcad.api.specialize import specialization
+    from srcad.passes.reverse import Options
+    from srcad.pipeline import jvp_transform
+    tangent = srcad.jvp(user_code.f, (x, 7), (np.ones(3), None), jit="auto")[1]
+    forward = jvp_transform(user_code.f, (0,), specialization(user_code.f, (x, 7), {}, True),
+                            Options(jit="auto"))[0]._dispatcher
     print(json.dumps({
+        "tangent": float(tangent),
+        "tangent_python": float(srcad.jvp(user_code.f, (x, 7), (np.ones(3), None))[1]),
+        "forward_hits": sum(forward.stats.cache_hits.values()) if forward is not None else 0,
         "value": value.tolist(),
         "python": srcad.grad(user_code.f)(x, 7).tolist(),
         "hits": sum(dispatcher.stats.cache_hits.values()) if dispatcher is not None else 0,
@@ -68,6 +77,7 @@ def _run(folder, cache, **env):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(result["value"], result["python"], rtol=1e-12)
+    np.testing.assert_allclose(result["tangent"], result["tangent_python"], rtol=1e-12)
     return result
 
 
@@ -84,6 +94,7 @@ def test_a_second_process_loads_the_compiled_code(tmp_path):
     second = _run(tmp_path, cache)
     assert second["compiled"] and second["hits"] == 1
     assert second["value"] == first["value"]
+    assert first["forward_hits"] == 0 and second["forward_hits"] == 1  # (jvp's code too)
     for path in [cache / "jit", cache / "jit" / "__pycache__"]:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o700
     assert any(name.endswith(".nbi") for name in _numba_files(cache))

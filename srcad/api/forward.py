@@ -24,13 +24,14 @@ import numpy as np
 
 from ..errors import SrcadError
 from ..passes.parse import parse
+from ..passes.reverse import Options
 from ..pipeline import jvp_transform
 from ..results import located_error
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
 from .derived import Derived
 from .display import Made
-from .grads import grad
+from .grads import grad, jit_mode
 from .nans import all_finite, has_nan, refuse_nan_derivative
 from .reading import source
 from .signatures import AnyFunction, P
@@ -51,7 +52,8 @@ def _forward_target(fun: Any, primals: tuple[Any, ...], kwargs: dict[str, Any]
                              "supported", hint="use srcad.grad(f) of a function without aux "
                                                "(srcad.hvp, srcad.jvp over it)")
         t = fun.transformed(primals, kwargs)
-        return t.function, lambda pair: fun.output_of(fun.structured(pair, t, primals, kwargs))
+        target = getattr(t.function, "python", t.function)  # (jit=True's: its Python code)
+        return target, lambda pair: fun.output_of(fun.structured(pair, t, primals, kwargs))
     if not isinstance(fun, types.FunctionType):
         parse(fun)  # raises the error that explains why
     return fun, None
@@ -74,34 +76,36 @@ def _check_arity(target: Any, primals: tuple[Any, ...], kwargs: dict[str, Any] |
 
 @overload
 def jvp(fun: AnyFunction, primals: Sequence[Any], tangents: Sequence[Any],
-        has_aux: Literal[False] = False) -> tuple[Any, Any]: ...
+        has_aux: Literal[False] = False, *, jit: bool | str = False) -> tuple[Any, Any]: ...
 
 
 @overload
 def jvp(fun: AnyFunction, primals: Sequence[Any], tangents: Sequence[Any],
-        has_aux: Literal[True]) -> tuple[Any, Any, Any]: ...
+        has_aux: Literal[True], *, jit: bool | str = False) -> tuple[Any, Any, Any]: ...
 
 
-def jvp(fun: AnyFunction, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False
-        ) -> tuple[Any, Any] | tuple[Any, Any, Any]:
+def jvp(fun: AnyFunction, primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False,
+        *, jit: bool | str = False) -> tuple[Any, Any] | tuple[Any, Any, Any]:
     """``(fun(*primals), tangent_out)``: the derivative of ``fun`` at ``primals`` along ``tangents``
     (one per primal, shaped like it; ``None`` for a primal held constant), by forward mode: a
     function srcad generates with each statement followed by its tangent (``srcad.source(fun,
     mode="forward")`` shows it). ``fun`` may be a function made by srcad (``srcad.grad(f)``):
     that gives Hessian-vector products (forward over reverse). ``has_aux=True``: ``fun`` returns
     ``(out, aux)``; the result is ``(out, tangent_out, aux)``, as in JAX (aux's tangent, which
-    forward mode computes along, is dropped)."""
+    forward mode computes along, is dropped). ``jit=True``/``"auto"``: the JVP
+    function compiled with numba, as for :func:`srcad.grad` (docs/jit.md)."""
+    options = Options(jit=jit_mode(jit))
     if has_aux:
-        (out, aux), (tangent, _) = _jvp(fun, primals, tangents, split=True)
+        (out, aux), (tangent, _) = _jvp(fun, primals, tangents, True, options)
         if any(isinstance(t, np.ndarray) and isinstance(tangent, np.ndarray)
                and np.shares_memory(t, tangent) for t in tangents):
             tangent = tangent.copy()  # never the caller's own tangent array (or a view of it)
         return out, tangent, aux
-    return _jvp(fun, primals, tangents)
+    return _jvp(fun, primals, tangents, False, options)
 
 
-def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool = False
-         ) -> tuple[Any, Any]:
+def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool = False,
+         options: Options = Options()) -> tuple[Any, Any]:
     """:func:`jvp`; ``split``: check that the output is a pair (``has_aux``) before reading it."""
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
@@ -120,7 +124,8 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     _check_arity(target, primals, kwargs)
     positions = tuple(k for k, t in enumerate(tangents) if t is not None)
     function, names, _, files = jvp_transform(target, positions,  # (specialized on the kinds)
-                                              specialization(target, primals, kwargs, True))
+                                              specialization(target, primals, kwargs, True),
+                                              options)
     try:
         out, tangent = function(*primals, **kwargs,
                                 **{names[j]: tangents[k] for j, k in enumerate(positions)})
@@ -142,10 +147,13 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     return out, tangent
 
 
-def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:
+def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,
+           jit: bool | str = False) -> Callable[P, Any]:
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums`` by forward mode (one JVP per
     input entry), shaped ``out.shape + argument.shape``; a tuple output gives one per part (with
-    several ``argnums``, a tuple per part), as :func:`srcad.jacrev`."""
+    several ``argnums``, a tuple per part), as :func:`srcad.jacrev`. ``jit``: the JVP function
+    compiled with numba (see :func:`jvp`)."""
+    jit_mode(jit)  # (checked now)
     ks = argnums_tuple("srcad.jacfwd", argnums)
     call: Callable[..., Any] = fun
 
@@ -158,7 +166,7 @@ def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[
             for e in basis(args[k]):
                 tangents = [None] * len(args)
                 tangents[k] = e
-                out, t = jvp(fun, args, tangents)
+                out, t = jvp(fun, args, tangents, jit=jit)
                 columns.append(t)
             if out is None:
                 out = call(*args)
@@ -177,18 +185,22 @@ def _require_one_argnum(what: str, argnums: Any) -> None:
         raise SrcadError(f"srcad.{what} takes one argument number (argnums=int)")
 
 
-def hvp(fun: AnyFunction, argnums: int = 0, *, specialize: bool = True) -> Callable[..., Any]:
+def hvp(fun: AnyFunction, argnums: int = 0, *, specialize: bool = True,
+        jit: bool | str = False) -> Callable[..., Any]:
     """``hvp(fun)(*args, v)``: the Hessian of scalar ``fun`` (with respect to argument
     ``argnums``) times ``v``, as forward mode over the generated gradient: one JVP of the gradient
     code, never forming the Hessian. Costs a small multiple of one gradient. ``specialize``: that
-    of the gradient code (see :func:`srcad.grad`)."""
-    return _hvp(fun, argnums, specialize)
+    of the gradient code (see :func:`srcad.grad`); ``jit``: that JVP compiled with numba (see
+    :func:`jvp`)."""
+    return _hvp(fun, argnums, specialize, jit)
 
 
-def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True) -> Made:
+def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True, jit: bool | str = False
+         ) -> Made:
     """:func:`hvp`, as the :class:`Made` function :func:`hessian` reads the code of."""
     _require_one_argnum("hvp", argnums)
-    g = grad(fun, argnums, specialize=specialize)
+    g = grad(fun, argnums, specialize=specialize, jit=jit)  # (jit: numba-ready gradient code,
+    # which forward mode differentiates; jvp compiles the result)
 
     def product(*args: Any) -> Any:
         if len(args) < 2:
@@ -200,7 +212,7 @@ def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True) -> Made:
                              f"{len(primals)} arguments and v")
         tangents = [None] * len(primals)
         tangents[argnums] = v
-        _, hv = jvp(g, primals, tangents)
+        _, hv = jvp(g, primals, tangents, jit=jit)
         if has_nan(hv) and all_finite(primals, v) and all_finite(fun(*copy.deepcopy(primals))):
             refuse_nan_derivative("hvp", fun, "the point and the direction")
         return hv
@@ -208,11 +220,13 @@ def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True) -> Made:
                 "(forward mode over the gradient code)")
 
 
-def hessian(fun: Callable[P, Any], argnums: int = 0) -> Callable[P, Any]:
+def hessian(fun: Callable[P, Any], argnums: int = 0, *, jit: bool | str = False
+            ) -> Callable[P, Any]:
     """The Hessian of scalar ``fun`` with respect to argument ``argnums``, shaped
-    ``x.shape + x.shape``: one Hessian-vector product (forward over reverse) per entry of ``x``."""
+    ``x.shape + x.shape``: one Hessian-vector product (forward over reverse) per entry of ``x``.
+    ``jit``: that product compiled with numba (see :func:`jvp`)."""
     _require_one_argnum("hessian", argnums)
-    product = _hvp(fun, argnums)
+    product = _hvp(fun, argnums, jit=jit)
 
     def hess(*args: Any) -> Any:
         check_array_args("hessian", args, (argnums,))

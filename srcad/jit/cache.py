@@ -95,9 +95,9 @@ def _srcad_digest() -> str:
     """srcad's version and the source of its numba implementations (read once)."""
     if not _DIGEST:
         from .. import __version__
-        from . import overloads, overloads_checks
+        from . import overloads, overloads_checks, overloads_forward
         digest = hashlib.sha256(__version__.encode())
-        for module in (overloads, overloads_checks):
+        for module in (overloads, overloads_checks, overloads_forward):
             with open(module.__file__, "rb") as file:
                 digest.update(file.read())
         _DIGEST.append(digest.hexdigest())
@@ -187,6 +187,9 @@ class Entry:
             namespace[name] = cell.cell_contents
         exec(compile(text, self.path, "exec"), namespace)
         function = namespace[fn.__name__]
+        if function.__code__.co_kwonlyargcount:
+            from .reach import positional
+            function = positional(function)
         function.__defaults__ = fn.__defaults__
         return function
 

@@ -42,6 +42,7 @@ in, checked before it is loaded).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import warnings
 
@@ -55,9 +56,20 @@ _JitUnsupported: type = Exception  # numba is imported: see Compiled._prepare)
 _INSTALL = 'pip install "srcad[jit]" (numba)'
 
 
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """What :class:`Compiled` reads of a transformation (a :class:`~srcad.results.Transformed`
+    has these too): its main generated function, text, file name, files and main name."""
+
+    function: object
+    source: str
+    filename: str
+    files: dict
+    main: str
+
+
 def compiled(t, mode: str):
     """``t`` with its function run compiled (see the module docstring)."""
-    import dataclasses
     return dataclasses.replace(t, function=Compiled(t, mode))
 
 

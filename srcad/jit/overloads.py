@@ -16,7 +16,8 @@ The helpers here: ``seed_scalar``, ``zeros_like``, ``unbroadcast``, ``unsum`` an
 all axes, or one integer axis of a 1-d or 2-d array), ``unmax`` (over all axes), ``shape_only``,
 ``snapshot``, ``matmul_dx``/``matmul_dy`` (real vectors and matrices), and, compiled as written,
 those in :data:`_AS_WRITTEN`; those of indexing, writes and run-time checks are in
-:mod:`.overloads_checks`, imported with this module.
+:mod:`.overloads_checks`, forward mode's in :mod:`.overloads_forward`, imported with this
+module.
 """
 
 from __future__ import annotations
@@ -267,4 +268,5 @@ for _helper in _AS_WRITTEN:
     _as_written(_helper)
 
 
-from . import overloads_checks  # noqa: E402,F401  (indexing, writes, checks: registered too)
+from . import overloads_checks, overloads_forward  # noqa: E402,F401  (indexing, writes, checks,
+# forward mode's helpers: registered too)

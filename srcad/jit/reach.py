@@ -32,6 +32,9 @@ def jitted(fn, numba, done: dict, t, frozen: list):
             raise JitError("jit: recursive functions are not compiled", first_line(t, fn), AUTO)
         return done[fn]
     code = fn.__code__
+    generated = hasattr(fn, "__srcad_origin__")
+    if generated and code.co_kwonlyargcount and not fn.__kwdefaults__:
+        code = positional(fn).__code__  # (forward mode's tangent parameters)
     if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         raise JitError("jit: functions with keyword-only parameters, *args or **kwargs are not "
                        "compiled", first_line(t, fn), AUTO)
@@ -55,9 +58,29 @@ def jitted(fn, numba, done: dict, t, frozen: list):
             namespace = namespace if namespace is not None else dict(fn.__globals__)
             namespace[name] = new
     copy = types.FunctionType(code, fn.__globals__ if namespace is None else namespace,
-                              fn.__name__, fn.__defaults__, tuple(cells))
+                              fn.__name__, _defaults(fn, code), tuple(cells))
     done[fn] = numba.njit(copy)
     return done[fn]
+
+
+def positional(fn: types.FunctionType) -> types.FunctionType:
+    """``fn`` with its keyword-only parameters (forward mode's tangents, which have no defaults)
+    made positional-or-keyword, after the others: numba compiles no keyword-only parameter, and
+    takes these by name as Python does. Where the others have defaults, these get None (the
+    generated code always passes them)."""
+    code = fn.__code__
+    code = code.replace(co_argcount=code.co_argcount + code.co_kwonlyargcount,
+                        co_kwonlyargcount=0)
+    return types.FunctionType(code, fn.__globals__, fn.__name__, _defaults(fn, code),
+                              fn.__closure__)
+
+
+def _defaults(fn, code) -> tuple | None:
+    """``fn``'s defaults for ``code``, which may have more positional parameters (None each)."""
+    extra = code.co_argcount - fn.__code__.co_argcount
+    if not fn.__defaults__ or extra <= 0:
+        return fn.__defaults__
+    return fn.__defaults__ + (None,) * extra
 
 
 def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):

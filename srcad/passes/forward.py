@@ -212,7 +212,8 @@ class _Forward:
         operands = [(p, n) for p, n in op.diff_operands() if self.active(n)]
         targets = [t for t in op.targets if self.active(t)]
         if not targets or not operands:
-            return guard + [stmt] + [s for t in targets for s in self.zero_if_active(t)]
+            value = stmt.value if isinstance(stmt, gast.Assign) else None
+            return guard + [stmt] + [s for t in targets for s in self.zero_if_active(t, value)]
         if op.kind is OpKind.UNKNOWN:
             raise op.error(location)
         if op.kind is OpKind.CALL:
@@ -236,9 +237,13 @@ class _Forward:
         return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
             and stmt.targets[0].id in self.counters
 
-    def zero_if_active(self, target) -> list:
+    def zero_if_active(self, target, value=None) -> list:
+        """``target_dot = zero_tangent(target)`` (``[]`` for a new empty list ``target = []``,
+        which is what that gives), where ``target`` is active."""
         if not self.active(target):
             return []
+        if isinstance(value, gast.List) and not value.elts:
+            return [_assign(self.tangent(target), gast.List(elts=[], ctx=gast.Load()))]
         return [_assign(self.tangent(target), _call(self.ctx.helpers.name("zero_tangent"),
                                                     load(target)))]
 

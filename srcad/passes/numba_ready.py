@@ -24,14 +24,19 @@ Guarantees: new functions (the trees handed in are not changed) computing the sa
   once, by an assignment or expression statement later in
   the same block, is written into that statement (``u = u + dt * (a * u - b * u_pow_three)``), so
   that numba computes the whole expression in one loop, without an array for each operation.
-  Only where nothing between the two statements assigns or may change a name the expression
-  reads (a call other than a tape's ``append`` or an elementwise function may change its
-  arguments), and never into a conditional expression, ``and``/``or``, a lambda or a
-  comprehension (which may not evaluate it). The operations are evaluated in the same order on
+  Only where nothing between the two statements assigns a name the expression reads or may
+  write into an array (a subscript or an attribute assigned, an augmented assignment, a call
+  other than a tape's ``append``, an elementwise function or a helper that only reads: the
+  expression may read a view of that array), and never into a conditional expression,
+  ``and``/``or``, a lambda or a comprehension (which may not evaluate it). The operations are evaluated in the same order on
   the same values, so the numbers are the same.
 
+* **default keywords dropped**: ``np.sum(v, axis=None, keepdims=False)`` (forward mode's
+  templates spell out NumPy's defaults) becomes ``np.sum(v)``, for NumPy's reductions, as numba
+  takes neither keyword.
+
 Nothing else changes: what numba cannot type is refused at the first call, by
-:mod:`srcad.api.jit`, which compiles these functions. The functions stay plain Python, so
+:mod:`srcad.jit.compile`, which compiles these functions. The functions stay plain Python, so
 ``srcad.show`` shows the code numba compiles, and ``jit="auto"`` runs it when numba refuses.
 """
 
@@ -52,6 +57,7 @@ def numba_ready(generated: list) -> list:
     for function, comments in generated:
         function = copy.deepcopy(function)
         _descending_ranges(function)
+        _default_keywords(function)
         _split_tape(function)
         _fuse(function, comments)
         out.append((function, comments))
@@ -62,6 +68,23 @@ def compiled_header(jit: str) -> str:
     """The line the generated text's header gets for ``Options.jit`` (none without it)."""
     return {"on": "\ncompiled with numba at the first call (jit=True)",
             "auto": "\ncompiled with numba at the first call (jit='auto')"}.get(jit, "")
+
+
+# ---- default keywords ------------------------------------------------------------------------
+
+_REDUCTIONS = frozenset({"sum", "mean", "prod", "max", "min", "amax", "amin", "std", "var",
+                         "all", "any", "nansum", "nanmean", "nanprod", "nanmax", "nanmin"})
+_DEFAULTS = {"axis": None, "keepdims": False}
+
+
+def _default_keywords(function) -> None:
+    for node in gast.walk(function):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and isinstance(node.func.value, gast.Name) and node.func.value.id == "np" \
+                and node.func.attr in _REDUCTIONS:
+            node.keywords = [k for k in node.keywords if not (
+                k.arg in _DEFAULTS and isinstance(k.value, gast.Constant)
+                and k.value.value is _DEFAULTS[k.arg])]
 
 
 # ---- descending ranges ----------------------------------------------------------------------------
@@ -276,7 +299,8 @@ def _fuse_one(stmts, k, loads, stores, params) -> bool:
             return True
         if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(later)):
             return False  # (read inside a compound statement, or assigned)
-        if _may_change(later) & reads:
+        changes = _may_change(later)
+        if changes & reads or (MEMORY in changes and reads):
             return False
     return False
 
@@ -325,21 +349,35 @@ def _the_use(stmt, name):
     return None
 
 
+MEMORY = "<memory>"  # (in what _may_change returns: any array, through a view, may change)
+
+
 def _may_change(stmt) -> set:
-    """The names ``stmt`` assigns, writes into, or passes to a call that may change them."""
+    """The names ``stmt`` assigns, writes into, or passes to a call that may change them; with
+    :data:`MEMORY` where it writes into an array or may (a subscript or attribute written, an
+    augmented assignment, a call that may change its arguments): another name may be a view of
+    that array (``B_item = B[:, j]`` before ``B[:, j] = ...``), so any name read may change."""
     out = set()
     for node in gast.walk(stmt):
         if isinstance(node, (gast.Name,)) and isinstance(node.ctx, (gast.Store, gast.Del)):
             out.add(node.id)
         elif isinstance(node, (gast.Subscript, gast.Attribute)) and \
                 isinstance(node.ctx, (gast.Store, gast.Del)):
-            out |= {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)}
+            out |= {n.id for n in gast.walk(node.value) if isinstance(n, gast.Name)} | {MEMORY}
         elif isinstance(node, gast.AugAssign):
-            out |= {n.id for n in gast.walk(node.target) if isinstance(n, gast.Name)}
+            out |= {n.id for n in gast.walk(node.target) if isinstance(n, gast.Name)} | {MEMORY}
+        elif isinstance(node, gast.Call) and _tape_pop(node):
+            out.add(node.func.value.id)  # (the tape changes; no array does)
         elif isinstance(node, gast.Call) and not _harmless(node):
             for arg in list(node.args) + [kw.value for kw in node.keywords] + [node.func]:
-                out |= {n.id for n in gast.walk(arg) if isinstance(n, gast.Name)}
+                out |= {n.id for n in gast.walk(arg) if isinstance(n, gast.Name)} | {MEMORY}
     return out
+
+
+def _tape_pop(call) -> bool:
+    func = call.func
+    return isinstance(func, gast.Attribute) and func.attr == "pop" and not call.args \
+        and isinstance(func.value, gast.Name) and func.value.id.startswith(TAPE)
 
 
 def _harmless(call) -> bool:

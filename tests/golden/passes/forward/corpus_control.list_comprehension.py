@@ -2,7 +2,7 @@ def jvp_list_comprehension(ws, xs, *, ws_dot):
     # the function, each value followed by its tangent (<name>_dot: the derivative of <name> along the tangents given)
     # line +1: return sum([w * x for w, x in zip(ws, xs)])
     items = []
-    items_dot = zero_tangent(items)
+    items_dot = []
     check_sequence(ws, 'ws', 'corpus_control.py:+1')
     len_ws = len(ws)
     check_sequence(xs, 'xs', 'corpus_control.py:+1')
