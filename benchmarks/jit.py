@@ -13,8 +13,9 @@ For each workload of benchmarks/workloads.py, in one process, measured in turns
 
 Each gradient is compared with the hand-written one first (relative error at most 1e-8).
 Compile times: srcad's first call of a fresh derived function (transformation and numba's
-compilation) minus a steady call; the first workload's includes numba's own start, reported
-apart; JAX's first call of the jitted gradient minus a steady call.
+compilation, the disk cache off) minus a steady call; the first workload's includes numba's own
+start, reported apart; JAX's first call of the jitted gradient minus a steady call. Warm starts:
+the first call in a new process whose disk cache an earlier process filled (:func:`warm_start`).
 """
 
 from __future__ import annotations
@@ -111,13 +112,64 @@ def run_workload(w, log) -> dict:
                       ("jax_fori_first", "jax_fori")):
         if name in res["compile"] and key in res["times"]:
             res["compile"][name] -= res["times"][key]
-    # a second derived function of the same workload: numba's start already paid
+    # a second derived function of the same workload: numba's start already paid (the disk cache
+    # off: this measures a compilation)
+    os.environ["SRCAD_JIT_CACHE"] = "0"
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", srcad.JitWarning)
         srcad.grad(w.fn, argnums, jit="auto")(*w.args)
     res["compile"]["srcad_again"] = time.perf_counter() - t0 - res["times"].get("srcad_jit", 0.0)
+    del os.environ["SRCAD_JIT_CACHE"]
+    res["warm"] = warm_start(w.key)
     return res
+
+
+WARM = """
+import sys, time
+t0 = time.perf_counter()
+import numpy as np, numba, srcad
+t1 = time.perf_counter()
+sys.path.insert(0, {here!r})
+import workloads
+w = [w for w in workloads.all_workloads() if w.key == {key!r}][0]
+argnums = w.argnums if len(w.argnums) > 1 else w.argnums[0]
+t2 = time.perf_counter()
+srcad.grad(w.fn, argnums, jit="auto")(*w.args)
+t3 = time.perf_counter()
+print(t1 - t0, t3 - t2)
+"""
+
+BASELINE = """
+import sys, time
+sys.path.insert(0, {folder!r})
+import numba, trivial
+t0 = time.perf_counter()
+trivial.f(1.0)
+print(time.perf_counter() - t0)
+"""
+
+
+def warm_start(key: str) -> dict:
+    """Seconds in a fresh process whose disk cache holds the compiled code (a first process
+    compiled it): importing srcad and numba, then the first call of a new derived function
+    (transformation, loading the code, numba's own start); and, for comparison, numba's first
+    call of a trivial function loaded from its own cache (numba's start alone)."""
+    import subprocess
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="srcad-bench-")
+    env = dict(os.environ, SRCAD_CACHE_DIR=folder)
+    script = WARM.format(here=HERE, key=key)
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                           text=True, check=True).stdout.split() for _ in range(3)]
+    with open(os.path.join(folder, "trivial.py"), "w") as fh:
+        fh.write("import numba\n\n@numba.njit(cache=True)\ndef f(x):\n    return x + 1.0\n")
+    base = [float(subprocess.run([sys.executable, "-c", BASELINE.format(folder=folder)],
+                                 env=env, capture_output=True, text=True, check=True).stdout)
+            for _ in range(3)]
+    warm = sorted(runs[1:], key=lambda r: float(r[1]))[0]  # (the better of two warm runs)
+    return dict(cold=float(runs[0][1]), imports=float(warm[0]), first_call=float(warm[1]),
+                numba_start=min(base[1:]))
 
 
 COLUMNS = [("hand", "hand-written"), ("hand_numba", "hand-written, numba"),
@@ -162,6 +214,20 @@ def render(results, started) -> str:
             + ", ".join(f"`{r['key']}` {fmt_time(r['compile']['srcad_first'])}" for r in results)
             + "), minus a steady call; JAX's, the first call of the jitted gradient minus a "
             "steady call (for `ode`, of the `fori_loop` version).", ""]
+    out += ["### Warm start (a second process, the compiled code in the disk cache)", "",
+            "| workload | first call, cold cache | first call, warm cache | of which numba's own "
+            "start | srcad's part | imports (srcad, numba) |", "|---|---|---|---|---|---|"]
+    for r in results:
+        m = r["warm"]
+        out.append(f"| `{r['key']}` | {fmt_time(m['cold'])} | {fmt_time(m['first_call'])} | "
+                   f"{fmt_time(m['numba_start'])} | "
+                   f"{fmt_time(max(m['first_call'] - m['numba_start'], 0.0))} | "
+                   f"{fmt_time(m['imports'])} |")
+    out += ["", "A fresh process: its first call of a derived function made with `jit=True`, "
+            "its code compiled by an earlier process (cold: none had). numba's own start is "
+            "the first call of a trivial function loaded from numba's cache (numba initialises "
+            "its compiler and its registries then, SciPy's BLAS included); srcad's part is the "
+            "rest: transforming the function, checking and loading the cached code.", ""]
     notes = [(r["key"], n) for r in results for n in r["notes"]] + \
         [(r["key"], f"{k}: {v}") for r in results for k, v in r["errors"].items()]
     if notes:
@@ -170,6 +236,8 @@ def render(results, started) -> str:
 
 
 def main():
+    import tempfile
+    os.environ["SRCAD_CACHE_DIR"] = tempfile.mkdtemp(prefix="srcad-bench-")  # (compiled afresh)
     started = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     results = []
     for w in workloads.all_workloads():
