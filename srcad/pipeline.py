@@ -39,11 +39,10 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import linecache
 import os
 import types
 
-from .errors import Location, SourceUnavailableError, SrcadError
+from .errors import SourceUnavailableError, SrcadError
 from .front import Analysed, analyse
 from .hooks import after
 from .keys import callee_key, chosen, parameters, specialized_for
@@ -57,8 +56,8 @@ from .passes.parse import Specialization, parse
 from .passes.reverse import Options, reverse
 from .passes.tidy import tidy
 from .printer import Pass
-from .results import (Guard, PerFunction, Transformed, collector_paused, has_varargs, positional,
-                      source_is_current, user_location)
+from .results import (Guard, PerFunction, Transformed, collector_paused, fresh_source,
+                      has_varargs, positional, user_location)
 from .runtime import one_like
 from .summaries import Summaries
 
@@ -122,7 +121,7 @@ def derive(program, fun, wrt, *, name=None, argnums_is_tuple=False, pair=None, s
     see :func:`srcad.passes.reverse.reverse`). Returns the parsed
     function and the name it returns. ``static``: the
     :class:`~srcad.passes.parse.Specialization` of ``fun`` (``None``: none)."""
-    _fresh_source(fun)
+    fresh_source(fun)
     a = analyse(fun, wrt, static)                                              # passes 1 to 7
     program.assumptions += a.parsed.assumptions
     guards = alias.guards(a.normalized, a.ops)                                 # pass 8
@@ -150,7 +149,7 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     does) and add its JVP function ``name`` (with respect to ``wrt``) to ``program``; returns the
     parsed function, the name it returns and its tangent parameters' names (also recorded under
     ``key``)."""
-    _fresh_source(fun)
+    fresh_source(fun)
     a = analyse(fun, wrt, static, forward=True)                                # passes 1 to 7
     program.assumptions += a.parsed.assumptions
     if key is not None:
@@ -167,22 +166,6 @@ def derive_forward(program, fun, wrt, name, *, static=None, key=None):
     program.generated.append((function, generated.comments))
     program.entries.append(Entry(function.name, a.fun, a.helpers.bound, defaults=True))
     return a.parsed, a.out, a.tangents
-
-
-def _fresh_source(fun):
-    """Forget ``linecache``'s copy of ``fun``'s file if the file changed on disk (a module edited
-    and reloaded), so pass 1 reads the source the function was compiled from, not an old one; and
-    refuse a function whose file was edited but not reloaded (its code is not the text)."""
-    filename = getattr(getattr(fun, "__code__", None), "co_filename", "")
-    if filename and not filename.startswith("<"):
-        linecache.checkcache(filename)
-        if not source_is_current(fun):
-            raise SourceUnavailableError(
-                f"the source of {fun.__qualname__!r} in {filename} is not the code it runs: the "
-                "file was edited after it was loaded",
-                Location(filename, fun.__code__.co_firstlineno, 0),
-                hint="reload its module (importlib.reload) or restart, then differentiate the "
-                     "function as it is now")
 
 
 def _guard(program) -> Guard:
@@ -244,13 +227,17 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
         raise SrcadError(f"argnums={argnums!r} names a parameter twice")
 
     program = Program(options)
-    main = program.fresh(f"grad_{_base_name(fun)}")
+    main = program.fresh(f"{'vjp' if options.seeded else 'grad'}_{_base_name(fun)}")
     parsed, out = derive(program, fun, wrt, name=main, argnums_is_tuple=argnums_is_tuple,
                          static=static)
     where = f"{os.path.basename(parsed.filename)}:{parsed.tree.lineno}"
     header = (f"srcad: gradient of {fun.__qualname__} ({where}) with respect to "
               f"{', '.join(map(str, wrt))}\n"
               f"returns ({out}, gradient)")
+    if options.seeded:  # (srcad.vjp with jit: the cotangent comes first)
+        header = (f"srcad: vector-Jacobian product of {fun.__qualname__} ({where}) with respect "
+                  f"to {', '.join(map(str, wrt))}\n"
+                  f"{main}(cotangent, ...) returns ({out}, the cotangent times the Jacobians)")
     if len(program.generated) > 1:
         header += "\nfollowed by a forward/backward pair for each function it calls"
     header += specialized_for(static) + compiled_header(options.jit)

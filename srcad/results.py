@@ -26,7 +26,7 @@ import time
 import types
 import weakref
 
-from .errors import Location
+from .errors import Location, SourceUnavailableError
 from .rules import RULES
 
 
@@ -181,6 +181,22 @@ def source_is_current(fn) -> bool:
     index = _compiled_file(code.co_filename, lines, code.co_flags & _FUTURE_FLAGS)
     key = (getattr(code, "co_qualname", code.co_name), code.co_firstlineno)
     return any(_same_code(candidate, code) for candidate in index.get(key, ()))
+
+
+def fresh_source(fun):
+    """Forget ``linecache``'s copy of ``fun``'s file if the file changed on disk (a module edited
+    and reloaded), so pass 1 reads the source the function was compiled from, not an old one; and
+    refuse a function whose file was edited but not reloaded (its code is not the text)."""
+    filename = getattr(getattr(fun, "__code__", None), "co_filename", "")
+    if filename and not filename.startswith("<"):
+        linecache.checkcache(filename)
+        if not source_is_current(fun):
+            raise SourceUnavailableError(
+                f"the source of {fun.__qualname__!r} in {filename} is not the code it runs: the "
+                "file was edited after it was loaded",
+                Location(filename, fun.__code__.co_firstlineno, 0),
+                hint="reload its module (importlib.reload) or restart, then differentiate the "
+                     "function as it is now")
 
 
 _IMPORTED = time.time()

@@ -24,12 +24,14 @@ import numpy as np
 from ..errors import SrcadError
 from ..passes.parse import parse
 from ..pipeline import vjp_transform
-from ..results import located_error, positional
+from ..passes.reverse import Options
+from ..results import PerFunction, located_error, positional
 from ..runtime import plain, zero_tangent, zeros_like
 from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
 from .derived import Derived
+from .grads import jit_mode
 from .display import Made, render
 from .nans import all_finite, has_nan, refuse_nan_derivative
 from .signatures import AnyFunction, P
@@ -50,8 +52,10 @@ class VJPFunction:
     def __init__(self, forward: Callable[..., Any], backward: Callable[..., Any], saved: Any,
                  primals: tuple[Any, ...], text: str, out: Any = None,
                  call: tuple[tuple[Any, ...], dict[str, Any]] = ((), {}),
-                 aux: Any = _NO_AUX, function: Any = None, files: Any = None) -> None:
+                 aux: Any = _NO_AUX, function: Any = None, files: Any = None,
+                 compiled: Any = None) -> None:
         self._forward, self._backward, self._saved = forward, backward, saved
+        self._compiled = compiled  # jit: the Transformed whose function takes the cotangent
         self._files = files  # generated function -> its source's file (errors located by it)
         self._function = function  # the user's (named by an error)
         self._primals, self.source, self._out = primals, text, out  # source: the generated code
@@ -66,11 +70,15 @@ class VJPFunction:
             cotangent = (cotangent, zeros_like(self._aux))
         saved, self._saved = self._saved, None
         try:
-            if saved is None:
-                saved = self._forward(*self._again[0], **self._again[1])[1]
-            # (a copy: a gradient that is the cotangent itself, f = x + 0.0, must not be the
-            # caller's array)
-            grads = self._backward(saved, _copied(cotangent))
+            # (the cotangent copied: a gradient that is the cotangent itself, f = x + 0.0, must
+            # not be the caller's array)
+            if self._compiled is not None:  # (jit: both sweeps in one compiled function)
+                args, kwargs = self._again
+                grads = self._compiled.function(_copied(cotangent), *args, **kwargs)[1]
+            else:
+                if saved is None:
+                    saved = self._forward(*self._again[0], **self._again[1])[1]
+                grads = self._backward(saved, _copied(cotangent))
         except SrcadError as exc:  # raised by a runtime helper: at the user's line
             located = located_error(exc, self._files)
             if located is None:
@@ -103,23 +111,26 @@ def _copied(value: Any) -> Any:
 
 @overload
 def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[False] = False,
-        specialize: bool = True) -> tuple[Any, VJPFunction]: ...
+        specialize: bool = True, jit: bool | str = False) -> tuple[Any, VJPFunction]: ...
 
 
 @overload
 def vjp(fun: AnyFunction, *primals: Any, has_aux: Literal[True],
-        specialize: bool = True) -> tuple[Any, VJPFunction, Any]: ...
+        specialize: bool = True, jit: bool | str = False) -> tuple[Any, VJPFunction, Any]: ...
 
 
-def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool = True
-        ) -> tuple[Any, VJPFunction] | tuple[Any, VJPFunction, Any]:
+def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool = True,
+        jit: bool | str = False) -> tuple[Any, VJPFunction] | tuple[Any, VJPFunction, Any]:
     """``(fun(*primals), vjp_fn)``: ``vjp_fn(v)`` is v^T times the Jacobian of ``fun`` at
     ``primals``, one gradient per primal, for outputs of any shape (arrays, tuples). The forward
     sweep runs once; ``vjp_fn`` reuses what it saved. The output returned is a copy (the backward
     restores arrays written in place, which the output may hold). ``has_aux=True``: ``fun`` returns
     ``(out, aux)``; the result is ``(out, vjp_fn, aux)``, ``vjp_fn`` taking a cotangent of ``out``
     alone (aux gets none), as in JAX. ``specialize=False``: the general code, not specialized on
-    the kinds of the numbers and arrays passed (see :func:`srcad.grad`)."""
+    the kinds of the numbers and arrays passed (see :func:`srcad.grad`). ``jit=True``/``"auto"``:
+    each ``vjp_fn`` call runs one function compiled with numba, both sweeps in it, taking the
+    cotangent (the forward sweep run again at the primals kept; docs/jit.md)."""
+    mode = jit_mode(jit)
     if isinstance(fun, Derived):
         raise SrcadError(f"srcad.vjp/jacrev of {fun!r}: reverse mode over a derivative is not "
                          "supported", hint="use forward mode over it: srcad.jvp, srcad.jacfwd"
@@ -142,24 +153,48 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
     # the backward restores arrays the forward wrote in place: the output (and aux) given back
     # must not change when vjp_fn is called, so they are copies (one copy of the output per call)
     out = kept_value(out)
+    compiled = None
+    if mode:  # (one generated function with both sweeps, taking the cotangent: compiled)
+        compiled = _seeded(bound.function, tuple(range(len(bound.args), len(args))), specialize,
+                           mode).transformed(args, kwargs)
+        text, files = compiled.source, compiled.files
     if has_aux:
         out, aux = split_aux(bound.function, out, "vjp")
         return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
-                                aux, bound.function, files), aux
+                                aux, bound.function, files, compiled), aux
     return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
-                            function=bound.function, files=files)
+                            function=bound.function, files=files, compiled=compiled)
 
 
-def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0) -> Callable[P, Any]:
+_SEEDED = PerFunction()  # function -> {(positions, specialize, mode): Derived}
+
+
+def _seeded(function: Any, positions: tuple[int, ...], specialize: bool, mode: str
+            ) -> Derived[Any]:
+    """The derived function whose transformations take the output's cotangent first (both
+    sweeps in one function), compiled with numba: one per user function and key, cached."""
+    key = (positions, specialize, mode)
+    found: Derived[Any] | None = _SEEDED.get(function, key)
+    if found is None:
+        found = Derived(function, positions, with_value=False,
+                        options=Options(specialize=specialize, jit=mode, seeded=True))
+        _SEEDED.put(function, key, found)
+    return found
+
+
+def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,
+           jit: bool | str = False) -> Callable[P, Any]:
     """The Jacobian of ``fun`` with respect to argument(s) ``argnums``, by reverse mode (one
     vector-Jacobian product per output entry); shaped ``out.shape + argument.shape``. A tuple output
-    gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part)."""
+    gives one Jacobian per part (a tuple; with several ``argnums``, a tuple per part). ``jit``:
+    each product compiled with numba (see :func:`vjp`)."""
     ks = argnums_tuple("srcad.jacrev", argnums)
+    jit_mode(jit)  # (checked now)
     ran: list[str] = []  # the code of the latest call (shown in Jupyter)
 
     def jacobian(*args: Any) -> Any:
         check_array_args("jacrev", args, ks)
-        out, f_vjp = vjp(fun, *args)
+        out, f_vjp = vjp(fun, *args, jit=jit)
         ran[:] = [f_vjp.source]
         parts = list(out) if isinstance(out, (tuple, list)) else [out]
         if any(isinstance(p, (tuple, list, dict)) or p is None for p in parts):

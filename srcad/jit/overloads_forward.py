@@ -8,8 +8,9 @@ arrays; for other kinds of arguments (containers, objects, complex values) there
 implementation, so the compilation is refused (:mod:`srcad.jit.compile`). The helpers:
 ``zero_tangent``, ``broadcast_tangent``, ``reduction_tangent`` (over all axes, or one integer axis
 without ``keepdims``), ``tangent_sum`` (of a 1-d or 2-d array), ``real_tangent`` (of a real
-tangent), ``copied`` (an array's or a number's tangent), ``abs_tangent`` and ``abs_tangent_dx``
-(of real values).
+tangent), ``copied`` (an array's or a number's tangent), and, for real values, ``abs_tangent``,
+``abs_tangent_dx``, ``abs_adjoint`` and ``abs_adjoint_dx`` (the adjoints of ``abs``, which
+reverse mode's code calls too).
 """
 
 from __future__ import annotations
@@ -108,4 +109,18 @@ def _abs_tangent(d, x):
 def _abs_tangent_dx(t, d, x):
     if _real_or_array(t, d, x):
         return lambda t, d, x: 0.0 * d * t
+    return None
+
+
+@overload(fft.abs_adjoint)
+def _abs_adjoint(g, x):
+    if _real_or_array(g, x):
+        return lambda g, x: g * np.sign(x)
+    return None
+
+
+@overload(fft.abs_adjoint_dx)
+def _abs_adjoint_dx(t, g, x):
+    if _real_or_array(t, g, x):
+        return lambda t, g, x: 0.0 * g * t
     return None

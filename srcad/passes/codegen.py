@@ -50,7 +50,10 @@ class Options:
     ``specialize``: transform once per kind of the numbers and arrays passed
     (:mod:`srcad.passes.value_kinds`), which lets :mod:`srcad.passes.shapes` prove more;
     ``jit``: ``""`` (off), ``"on"`` or ``"auto"``: the code made numba-ready
-    (:mod:`srcad.passes.numba_ready`) and compiled with numba (:mod:`srcad.jit.compile`)."""
+    (:mod:`srcad.passes.numba_ready`) and compiled with numba (:mod:`srcad.jit.compile`);
+    ``seeded``: the gradient function takes the output's cotangent as its first parameter, in
+    place of the seed 1 (``srcad.vjp`` with ``jit``: the forward and backward sweeps in one
+    function)."""
 
     optimize: bool = True
     debug_nans: bool = False
@@ -59,6 +62,7 @@ class Options:
     has_aux: bool = False
     specialize: bool = True
     jit: str = ""
+    seeded: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -147,14 +147,26 @@ def whole_function(ctx, comments, s: Sweeps, name, argnums_is_tuple) -> Generate
         body.append(assign(value, call(ctx.helpers.name("kept_value"), load(out))))
     body.append(comments.comment(f"backward: d<name> is the gradient of {out} with respect to "
                                  "<name>"))
-    seed = "seed_aux" if ctx.options.has_aux else "seed_scalar"  # (has_aux: out is (loss, aux))
-    body.append(assign(namer.adjoint(out), call(ctx.helpers.name(seed), load(out))))
+    args = tree.args
+    if ctx.options.seeded:  # (vjp: the caller's cotangent, never changed: see _adjoint_sweep)
+        cotangent = namer.fresh("cotangent")
+        body.append(assign(namer.adjoint(out), load(cotangent)))
+        first = [store(cotangent)]
+        args = gast.arguments(args=(first if not args.posonlyargs else []) + list(args.args),
+                              posonlyargs=(first if args.posonlyargs else []) + list(
+                                  args.posonlyargs), vararg=args.vararg,
+                              kwonlyargs=list(args.kwonlyargs),
+                              kw_defaults=list(args.kw_defaults), kwarg=args.kwarg,
+                              defaults=list(args.defaults))
+    else:
+        seed = "seed_aux" if ctx.options.has_aux else "seed_scalar"  # (has_aux: (loss, aux))
+        body.append(assign(namer.adjoint(out), call(ctx.helpers.name(seed), load(out))))
     start = len(body)
     body.extend(s.backward)
     sweep = _adjoint_sweep(ctx, out, 0, start, len(body))
     grads = gast.Tuple(elts=s.finals, ctx=gast.Load()) if argnums_is_tuple else s.finals[0]
     body.append(gast.Return(value=gast.Tuple(elts=[load(value), grads], ctx=gast.Load())))
-    return Generated([function(name, tree.args, body)], comments.texts, sweep)
+    return Generated([function(name, args, body)], comments.texts, sweep)
 
 
 def split_functions(ctx, comments, s: Sweeps, forward_name, backward_name) -> Generated:
