@@ -29,6 +29,20 @@ from numba.extending import overload
 from ..runtime import broadcasting, checks, containers, elementwise, products
 
 
+IMPLEMENTATIONS: dict = {}  # a helper's name -> its typing functions, or AS_WRITTEN (see implements)
+AS_WRITTEN = "as written"
+
+
+def implements(helper):
+    """``numba.extending.overload(helper)``, the typing function also recorded under the
+    helper's name, so that a module :func:`srcad.export` wrote registers it for its own copy of
+    the helper (:mod:`srcad.jit.exported`)."""
+    def register(typing):
+        IMPLEMENTATIONS.setdefault(helper.__name__, []).append(typing)
+        return overload(helper)(typing)
+    return register
+
+
 class JitUnsupported(Exception):
     """A case met at run time that srcad's compiled helpers do not handle (see the module
     docstring); :mod:`srcad.jit.compile` runs the Python code instead, or refuses."""
@@ -63,7 +77,7 @@ def _base(t):
     return t.type if isinstance(t, types.Optional) else t
 
 
-@overload(checks.seed_scalar)
+@implements(checks.seed_scalar)
 def _seed_scalar(out):
     if _real(out):
         return lambda out: 1.0
@@ -72,7 +86,7 @@ def _seed_scalar(out):
     return None  # (an array of one dimension or more: not a scalar, refused as in Python)
 
 
-@overload(containers.zeros_like)
+@implements(containers.zeros_like)
 def _zeros_like(x):
     x = _base(x)
     if _real(x) or isinstance(x, types.NoneType):
@@ -83,12 +97,12 @@ def _zeros_like(x):
     return None
 
 
-@overload(broadcasting.shape_only)
+@implements(broadcasting.shape_only)
 def _shape_only(x):
     return lambda x: x
 
 
-@overload(containers.snapshot)
+@implements(containers.snapshot)
 def _snapshot(value):
     value = _base(value)
     if isinstance(value, types.Array):
@@ -141,8 +155,8 @@ def _reduction_adjoint(mean: bool):
     return typed
 
 
-overload(broadcasting.unsum)(_reduction_adjoint(mean=False))
-overload(broadcasting.unmean)(_reduction_adjoint(mean=True))
+implements(broadcasting.unsum)(_reduction_adjoint(mean=False))
+implements(broadcasting.unmean)(_reduction_adjoint(mean=True))
 
 
 def _by_axis(axis, keepdims, x) -> bool:
@@ -152,7 +166,7 @@ def _by_axis(axis, keepdims, x) -> bool:
         or (isinstance(keepdims, types.BooleanLiteral) and not keepdims.literal_value))
 
 
-@overload(broadcasting.unmax)
+@implements(broadcasting.unmax)
 def _unmax(g, x, ans, axis=None, keepdims=False):
     g, x = _base(g), _base(x)
     if not (_no_axis(axis, keepdims) and _real(g)):
@@ -167,7 +181,7 @@ def _unmax(g, x, ans, axis=None, keepdims=False):
     return None
 
 
-@overload(broadcasting.unbroadcast)
+@implements(broadcasting.unbroadcast)
 def _unbroadcast(g, x):
     g, x = _base(g), _base(x)
     if _real(g) and (_real(x) or _array(x)):
@@ -226,7 +240,7 @@ def _real_matrices(*ts) -> bool:
                for t in ts)
 
 
-@overload(products.matmul_dx)
+@implements(products.matmul_dx)
 def _matmul_dx(g, x, y):
     g, x, y = _base(g), _base(x), _base(y)
     if not _real_matrices(x, y) or x.ndim + y.ndim < 2:
@@ -242,7 +256,7 @@ def _matmul_dx(g, x, y):
     return lambda g, x, y: g @ y.T
 
 
-@overload(products.matmul_dy)
+@implements(products.matmul_dy)
 def _matmul_dy(g, x, y):
     g, x, y = _base(g), _base(x), _base(y)
     if not _real_matrices(x, y) or x.ndim + y.ndim < 2:
@@ -261,6 +275,7 @@ _AS_WRITTEN = (elementwise.tie_shared,)
 
 
 def _as_written(helper):
+    IMPLEMENTATIONS[helper.__name__] = AS_WRITTEN
     overload(helper)(lambda *args: helper)
 
 

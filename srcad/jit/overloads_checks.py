@@ -21,7 +21,7 @@ from numba import literal_unroll, njit, types
 from numba.extending import overload
 
 from ..runtime import broadcasting, checks, containers, elementwise
-from .overloads import JitUnsupported, _array, _base, _float_dtype, _real
+from .overloads import implements, JitUnsupported, _array, _base, _float_dtype, _real
 
 
 def _basic_index(t) -> bool:
@@ -41,7 +41,7 @@ def _result_float(*ts):
     return np.dtype(np.float64)
 
 
-@overload(containers.unindex)
+@implements(containers.unindex)
 def _unindex(g, x, index):
     g, x = _base(g), _base(x)
     if not (_array(x) and _basic_index(index) and (_real(g) or _array(g))):
@@ -55,7 +55,7 @@ def _unindex(g, x, index):
     return unindex
 
 
-@overload(containers.add_at)
+@implements(containers.add_at)
 def _add_at(d, index, g, x):
     d, g, x = _base(d), _base(g), _base(x)
     if not (_array(d) and isinstance(d.dtype, types.Float) and d.mutable and _array(x)
@@ -70,7 +70,7 @@ def _add_at(d, index, g, x):
     return add_at
 
 
-@overload(containers.zeroed_at)
+@implements(containers.zeroed_at)
 def _zeroed_at(g, index):
     g = _base(g)
     if _array(g) and isinstance(g.dtype, types.Float) and g.mutable and g.ndim:
@@ -81,7 +81,7 @@ def _zeroed_at(g, index):
     return None
 
 
-@overload(containers.zero_at)
+@implements(containers.zero_at)
 def _zero_at(g, index):
     g = _base(g)
     if _array(g) and g.ndim:
@@ -95,7 +95,7 @@ def _zero_at(g, index):
     return None
 
 
-@overload(broadcasting.cast_like)
+@implements(broadcasting.cast_like)
 def _cast_like(g, x):
     g, x = _base(g), _base(x)
     if not (_real(g) or _array(g)):
@@ -105,7 +105,7 @@ def _cast_like(g, x):
     return lambda g, x: g
 
 
-@overload(elementwise.power_dx)
+@implements(elementwise.power_dx)
 def _power_dx(x, y):
     x, y = _base(x), _base(y)
     if _real(x) and _real(y):
@@ -125,7 +125,7 @@ def _power_dx(x, y):
     return None
 
 
-@overload(containers.private_copy)
+@implements(containers.private_copy)
 def _private_copy(x):
     x = _base(x)
     if isinstance(x, types.Array):
@@ -135,14 +135,14 @@ def _private_copy(x):
     return None
 
 
-@overload(checks.check_sequence)
+@implements(checks.check_sequence)
 def _check_sequence(value, name, where):
     if isinstance(_base(value), types.Array):
         return lambda value, name, where: None  # (an array: indexed as Python iterates it)
     return None
 
 
-@overload(checks.check_item_not_array)
+@implements(checks.check_item_not_array)
 def _check_item_not_array(container, index, name, where, read):
     if isinstance(_base(container), types.Array) or _real(_base(container)):
         return lambda container, index, name, where, read: None  # (not a container: no check)
@@ -185,7 +185,7 @@ def _overlap(a, b):
     return a[1] > a[0] and b[1] > b[0] and a[0] < b[1] and b[0] < a[1]
 
 
-@overload(checks.check_unshared)
+@implements(checks.check_unshared)
 def _check_unshared(value, others, names, message, index=None):
     if _real(_base(value)):
         return lambda value, others, names, message, index=None: None
@@ -201,7 +201,7 @@ def _check_unshared(value, others, names, message, index=None):
     return check_unshared
 
 
-@overload(checks.check_distinct)
+@implements(checks.check_distinct)
 def _check_distinct(values, names, where):
     if not (isinstance(values, types.BaseTuple) and all(_memory(t) for t in values.types)):
         return None
@@ -217,7 +217,7 @@ def _check_distinct(values, names, where):
     return check_distinct
 
 
-@overload(checks.check_not_array)
+@implements(checks.check_not_array)
 def _check_not_array(value, message):
     value = _base(value)
     if _real(value) or isinstance(value, types.NoneType):
@@ -225,7 +225,7 @@ def _check_not_array(value, message):
     return None
 
 
-@overload(broadcasting.real_operands)
+@implements(broadcasting.real_operands)
 def _real_operands(g, function, operands):
     if isinstance(operands, types.BaseTuple) and all(
             _real(t) or (isinstance(t, types.Array) and not isinstance(t.dtype, types.Complex))

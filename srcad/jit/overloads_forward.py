@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 from numba import types
-from numba.extending import overload
 
 from ..runtime import containers, fft, tangents
-from .overloads import _array, _base, _float_dtype, _no_axis, _real
+from .overloads import implements, _array, _base, _float_dtype, _no_axis, _real
 
 
-@overload(tangents.zero_tangent)
+@implements(tangents.zero_tangent)
 def _zero_tangent(x):
     x = _base(x)
     if isinstance(x, types.NoneType):
@@ -36,7 +35,7 @@ def _zero_tangent(x):
     return None
 
 
-@overload(tangents.broadcast_tangent)
+@implements(tangents.broadcast_tangent)
 def _broadcast_tangent(v, ans):
     v, ans = _base(v), _base(ans)
     if _real(v) and _real(ans):
@@ -52,7 +51,7 @@ def _is_int(t) -> bool:
     return isinstance(t, types.Integer)
 
 
-@overload(tangents.reduction_tangent)
+@implements(tangents.reduction_tangent)
 def _reduction_tangent(p, v, axis=None, keepdims=False):
     p, v = _base(p), _base(v)
     if not ((_real(p) or _array(p)) and (_real(v) or _array(v))):
@@ -67,7 +66,7 @@ def _reduction_tangent(p, v, axis=None, keepdims=False):
     return None
 
 
-@overload(tangents.tangent_sum)
+@implements(tangents.tangent_sum)
 def _tangent_sum(v):
     v = _base(v)
     if _array(v) and v.ndim == 1:
@@ -77,14 +76,14 @@ def _tangent_sum(v):
     return None
 
 
-@overload(tangents.real_tangent)
+@implements(tangents.real_tangent)
 def _real_tangent(v, ans):
     if _real(_base(v)) or _array(_base(v)):
         return lambda v, ans: v
     return None
 
 
-@overload(containers.copied)
+@implements(containers.copied)
 def _copied(t):
     t = _base(t)
     if _array(t):
@@ -98,28 +97,28 @@ def _real_or_array(*ts) -> bool:
     return all(_real(_base(t)) or _array(_base(t)) for t in ts)
 
 
-@overload(fft.abs_tangent)
+@implements(fft.abs_tangent)
 def _abs_tangent(d, x):
     if _real_or_array(d, x):
         return lambda d, x: d * np.sign(x)
     return None
 
 
-@overload(fft.abs_tangent_dx)
+@implements(fft.abs_tangent_dx)
 def _abs_tangent_dx(t, d, x):
     if _real_or_array(t, d, x):
         return lambda t, d, x: 0.0 * d * t
     return None
 
 
-@overload(fft.abs_adjoint)
+@implements(fft.abs_adjoint)
 def _abs_adjoint(g, x):
     if _real_or_array(g, x):
         return lambda g, x: g * np.sign(x)
     return None
 
 
-@overload(fft.abs_adjoint_dx)
+@implements(fft.abs_adjoint_dx)
 def _abs_adjoint_dx(t, g, x):
     if _real_or_array(t, g, x):
         return lambda t, g, x: 0.0 * g * t

@@ -94,8 +94,8 @@ def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):
     # it still holds this object (a helper of the user's rebound, a number, an array changed)
     _check_frozen(name, value, fn, t)
     frozen.append(_frozen_entry(where, name, value))
-    if isinstance(value, types.FunctionType) and \
-            not (getattr(value, "__module__", None) or "").startswith("srcad."):
+    if isinstance(value, types.FunctionType) and not getattr(value, "__srcad_helper__", False) \
+            and not (getattr(value, "__module__", None) or "").startswith("srcad."):
         return jitted(value, numba, done, t, frozen)
     return value
 

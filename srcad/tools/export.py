@@ -54,17 +54,24 @@ class SrcadError(Exception):
 '''
 
 
-def export(derived: Callable[..., Any], path: str, *, specialize: bool = False) -> str:
+def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
+           jit: bool = False) -> str:
     """Write ``derived``'s generated code to ``path`` as a standalone module; returns the text.
     The code is the general one, right for arguments of any kind (the functions and objects of
     the latest call still chosen as for it); ``specialize=True`` writes the code of the latest
-    call, specialized on the kinds of its numbers and arrays (its header says which)."""
+    call, specialized on the kinds of its numbers and arrays (its header says which).
+    ``jit=True`` (``derived`` made with ``jit``, and called): the code its latest call compiled,
+    and a last line that compiles it with numba as the module is imported
+    (:mod:`srcad.jit.exported`: that needs srcad's ``jit`` extra where it is imported)."""
     from .. import __version__
     from ..api import Derived
 
     if not isinstance(derived, Derived):
         raise TypeError(f"srcad.export expects a function made by srcad, got {derived!r}")
-    t = (derived._last or derived.transformed()) if specialize else derived.general()
+    if jit:
+        t = _compiled_transformation(derived)
+    else:
+        t = (derived._last or derived.transformed()) if specialize else derived.general()
     fun = derived.fun
     lines = inspect.getsourcelines(fun)[0] if not hasattr(fun, "__wrapped__") else None
     source = "".join(lines) if lines else inspect.getsource(fun.__code__)
@@ -143,10 +150,41 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False) 
     ]
     if aliases:
         parts.append("\n".join(sorted(set(aliases))) + "\n")
+    if jit:
+        parts += [
+            "# ---- compiled with numba (jit=True) " + "-" * 53,
+            f"# {t.main} becomes srcad's runner: the functions above compiled with numba at "
+            "the first call,",
+            "# with srcad's numba implementations of the helpers above and its checks "
+            "(docs/jit.md).",
+            '# This needs srcad\'s jit extra here: pip install "srcad[jit]".',
+            "from srcad.jit.exported import compile_module as _compile_module  # noqa: E402",
+            "",
+            f"_compile_module(globals(), {t.main!r}, {dict(sorted(t.files.items()))!r}, "
+            f"{derived.options.jit!r})", ""]
     text = "\n".join(parts)
     with open(path, "w") as fh:
         fh.write(text)
     return text
+
+
+def _compiled_transformation(derived):
+    """The transformation ``derived`` (made with ``jit``) compiled at its latest call, with its
+    Python function (what the module holds); a SrcadError where there is none, or numba
+    refused it."""
+    if not derived.options.jit:
+        raise SrcadError(f"srcad.export(..., jit=True) of {derived!r}: it was made without jit",
+                         hint="make it with srcad.grad(f, jit=True), call it once, then export")
+    t = derived._last
+    if t is None:
+        raise SrcadError(f"srcad.export(..., jit=True) of {derived!r}: it has not been called "
+                         "yet, so nothing was compiled",
+                         hint="call it once with the kinds of arguments it will take, then export")
+    runner = t.function
+    if runner._refusal is not None:
+        raise runner._refusal
+    import dataclasses
+    return dataclasses.replace(t, function=runner.python)
 
 
 def _code_of(main_fn, name, t):
