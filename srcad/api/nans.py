@@ -28,12 +28,26 @@ from ..results import Bounded
 _DEPTH = 32
 
 
+def _array_has_nan(a: np.ndarray) -> bool:
+    """Whether the floating-point array ``a`` holds a NaN (``max`` propagates one; a dot product
+    of ``a`` with itself would be cheaper, but it warns where squares overflow)."""
+    return a.size > 0 and bool(np.isnan(a.max()))
+
+
 def has_nan(value: Any, _depth: int = 0, _test: Any = np.isnan) -> bool:
     """Does ``value`` (an array, a number, or containers and objects of them) hold a NaN?"""
     if type(value) is float and _test is np.isnan:  # (the common cases, at once)
         return value != value
     if type(value) is np.ndarray and value.dtype.kind == "f" and _test is np.isnan:
-        return value.size > 0 and bool(np.isnan(value.max()))  # (max propagates a NaN)
+        return _array_has_nan(value)
+    if type(value) is tuple and _test is np.isnan:  # (gradients: a tuple of arrays, at once)
+        for item in value:
+            if type(item) is np.ndarray and item.dtype.kind == "f":
+                if _array_has_nan(item):
+                    return True
+            elif has_nan(item, _depth + 1, _test):
+                return True
+        return False
     if isinstance(value, (np.ndarray, np.generic, float, complex)):
         return np.issubdtype(np.asarray(value).dtype, np.inexact) and bool(_test(value).any())
     if _depth > _DEPTH or value is None or isinstance(value, (int, str, bool)):

@@ -180,6 +180,9 @@ def unshared(value: Any, _seen: set[int] | None = None, _depth: int = 0) -> Any:
     a later occurrence of an array already met is a copy. Two gradients made from one adjoint
     (``dx = dy = g`` for ``np.sum(x + y)``) are one array in the generated code, which the user
     must not be able to write through."""
+    if _seen is None and type(value) is tuple and all(type(v) is np.ndarray for v in value) \
+            and len({id(v) for v in value}) == len(value):
+        return value  # (the common case, at once: distinct arrays)
     seen = set() if _seen is None else _seen
     if type(value) is np.ndarray:
         if id(value) in seen:

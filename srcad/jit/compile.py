@@ -49,7 +49,7 @@ import warnings
 from ..errors import JitError, JitWarning, Location
 from .limits import LIMIT, CompileTimeout, integer_product, within_limit
 from .locate import AUTO, first, first_line, from_numba, line_of, same_file
-from .reach import CHANGES, jitted, unchanged
+from .reach import CHANGES, all_unchanged, distinct_entries, jitted, unchanged
 
 _NumbaError: type = Exception  # (numba's errors and srcad.jit.overloads.JitUnsupported, once
 _JitUnsupported: type = Exception  # numba is imported: see Compiled._prepare)
@@ -94,7 +94,7 @@ class Compiled:
         if self._refusal is not None:
             return self._refused(self._refusal, args, kwargs)
         dispatcher = self._dispatcher
-        if dispatcher is None or (self._frozen and not all(map(unchanged, self._frozen))):
+        if dispatcher is None or not all_unchanged(self._frozen):
             dispatcher = self._prepare()  # (first call, or a value it froze has changed)
             if dispatcher is None:
                 return self._refused(self._refusal, args, kwargs)
@@ -161,7 +161,7 @@ class Compiled:
             except JitError as exc:
                 self._refusal = exc
                 return None
-            self._frozen = frozen
+            self._frozen = distinct_entries(frozen)
             self._cached(numba, done)
             return self._dispatcher
 

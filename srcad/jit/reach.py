@@ -146,6 +146,34 @@ def unchanged(entry) -> bool:
     return content is None or (value.shape, value.dtype, value.tobytes()) == content
 
 
+def all_unchanged(frozen: list) -> bool:
+    """:func:`unchanged` of every entry, in one loop (run at each call of compiled code)."""
+    for where, name, value, content in frozen:
+        if type(where) is dict:
+            if where.get(name, _read) is not value:
+                return False
+        else:
+            try:
+                if where.cell_contents is not value:
+                    return False
+            except ValueError:
+                return False
+        if content is not None and (value.shape, value.dtype, value.tobytes()) != content:
+            return False
+    return True
+
+
+def distinct_entries(frozen: list) -> list:
+    """``frozen`` without repeats of one name in one place (``np`` read by several functions)."""
+    seen: set = set()
+    out = []
+    for entry in frozen:
+        if (id(entry[0]), entry[1]) not in seen:
+            seen.add((id(entry[0]), entry[1]))
+            out.append(entry)
+    return out
+
+
 def _frozen_entry(where, name: str, value) -> tuple:
     content = (value.shape, value.dtype, value.tobytes()) if isinstance(value, np.ndarray) \
         else None
