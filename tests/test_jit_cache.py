@@ -46,25 +46,28 @@ RUNNER = textwrap.dedent("""
 
 CODE = """
 import numpy as np
+import helpers
 from helpers import helper
 SCALE = {scale}
 
 def f(x, n):
     s = 0.0
     for i in range(n):
-        s = s + np.sin(x[i % 3]) * helper(x[0]) * SCALE
+        s = s + np.sin(x[i % 3]) * helper(x[0]) * SCALE * helpers.K
     return s
 """
 
 HELPER = """
+K = {k}
+
 def helper(a):
     return a * {factor}
 """
 
 
-def _write(folder, scale=2.0, factor=3.0, code=CODE):
+def _write(folder, scale=2.0, factor=3.0, code=CODE, k=1.5):
     (folder / "user_code.py").write_text(code.format(scale=scale))
-    (folder / "helpers.py").write_text(HELPER.format(factor=factor))
+    (folder / "helpers.py").write_text(HELPER.format(factor=factor, k=k))
 
 
 def _run(folder, cache, **env):
@@ -110,6 +113,9 @@ def test_a_global_or_a_helper_changed_between_processes_is_never_stale(tmp_path)
     _write(tmp_path, scale=5.0, factor=-4.0)  # (the helper's code: another key)
     third = _run(tmp_path, cache)
     assert third["hits"] == 0 and third["value"] != second["value"]
+    _write(tmp_path, scale=5.0, factor=-4.0, k=0.25)  # (a module's attribute: another key)
+    fourth = _run(tmp_path, cache)
+    assert fourth["hits"] == 0 and fourth["value"] != third["value"]
     assert _run(tmp_path, cache)["hits"] == 1
 
 

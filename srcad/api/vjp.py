@@ -144,7 +144,9 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
                                             specialization(bound.function, args, kwargs,
                                                            specialize))
     try:
-        out, saved = forward(*args, **kwargs)
+        # (on copies: the tape may hold the arrays it was given, which the caller may change
+        # before calling vjp_fn)
+        out, saved = forward(*_copied(args), **_copied(kwargs))
     except SrcadError as exc:  # raised by a runtime helper: at the user's line
         located = located_error(exc, files)
         if located is None:

@@ -16,6 +16,9 @@ Guarantees:
   in: numbers by type and value, arrays by dtype, shape and a hash of their bytes, the user's
   functions compiled with it by their code. A value that cannot be fingerprinted (no stable name)
   means no cache. A global changed between processes is another key: never stale code.
+* numba's refusal of an entry's code (a typing or lowering error, the same in every process) is
+  recorded (``<key>.refused.json``), so the next process refuses at once (:meth:`Entry.
+  recorded_refusal`): a record can only make srcad refuse.
 * numba's files for an entry (``__pycache__/<key>.*``) are loaded only if their SHA-256 match the
   entry's manifest, which srcad writes (:meth:`Entry.seal`) only after the compiled code passed
   the runner's checks (no integer product); files not matching, not regular or not the user's
@@ -95,9 +98,9 @@ def _srcad_digest() -> str:
     """srcad's version and the source of its numba implementations (read once)."""
     if not _DIGEST:
         from .. import __version__
-        from . import overloads, overloads_checks, overloads_forward
+        from . import checked_math, overloads, overloads_checks, overloads_forward
         digest = hashlib.sha256(__version__.encode())
-        for module in (overloads, overloads_checks, overloads_forward):
+        for module in (overloads, overloads_checks, overloads_forward, checked_math):
             with open(module.__file__, "rb") as file:
                 digest.update(file.read())
         _DIGEST.append(digest.hexdigest())
@@ -138,6 +141,7 @@ class Entry:
         self.where, self.name = where, name
         self.path = os.path.join(where, name + ".py")
         self._manifest = os.path.join(where, name + ".json")
+        self._refused = os.path.join(where, name + ".refused.json")
         self._numba = os.path.join(where, "__pycache__")
 
     def prepare(self, source: str) -> None:
@@ -162,6 +166,31 @@ class Entry:
             for name in files:
                 _remove(os.path.join(self._numba, name))
 
+    def record_refusal(self, refusal) -> None:
+        """Keep numba's refusal of this key's code (a typing or lowering error: the same in every
+        process), so the next process refuses at once instead of compiling again."""
+        where = refusal.location
+        record = {"message": refusal.message, "hint": refusal.hint,
+                  "filename": where.filename if where else None,
+                  "lineno": where.lineno if where else None}
+        _write(self._refused, json.dumps(record, sort_keys=True).encode())
+
+    def recorded_refusal(self):
+        """The :class:`~srcad.errors.JitError` an earlier process recorded for this key, or None
+        (a refusal only: a record can make srcad refuse, never run other code)."""
+        from ..errors import JitError, Location
+        try:
+            with open(self._refused, encoding="utf-8") as file:
+                record = json.load(file) if _owned(file.fileno()) else None
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or not isinstance(record.get("message"), str):
+            return None
+        where = Location(record["filename"], record["lineno"], 0) \
+            if isinstance(record.get("lineno"), int) else None
+        return JitError(record["message"] + " (recorded by an earlier process)", where,
+                        record.get("hint"))
+
     def seal(self) -> None:
         """Record the SHA-256 of numba's files of this key: they hold only checked code."""
         _write(self._manifest, json.dumps(self._files(), sort_keys=True).encode())
@@ -171,6 +200,7 @@ class Entry:
         for name in self._files():
             _remove(os.path.join(self._numba, name))
         _remove(self._manifest)
+        _remove(self._refused)
 
     def filed(self, fn: types.FunctionType, source: str) -> types.FunctionType:
         """``fn`` (a generated function whose ``def`` is in ``source``) compiled again from this

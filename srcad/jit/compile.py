@@ -43,17 +43,19 @@ in, checked before it is loaded).
 from __future__ import annotations
 
 import dataclasses
+import sys
 import threading
 import warnings
 
 from ..errors import JitError, JitWarning, Location
-from .limits import LIMIT, CompileTimeout, integer_product, within_limit
+from .limits import DIFFERENCES, LIMIT, CompileTimeout, numba_differs, within_limit
 from .locate import AUTO, first, first_line, from_numba, line_of, same_file
 from .reach import CHANGES, all_unchanged, distinct_entries, jitted, unchanged
 
 _NumbaError: type = Exception  # (numba's errors and srcad.jit.overloads.JitUnsupported, once
 _JitUnsupported: type = Exception  # numba is imported: see Compiled._prepare)
 _INSTALL = 'pip install "srcad[jit]" (numba)'
+_SMALL = 1 << 31  # Python integer arguments at least this large run uncompiled
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +95,9 @@ class Compiled:
     def __call__(self, *args, **kwargs):
         if self._refusal is not None:
             return self._refused(self._refusal, args, kwargs)
+        for value in (args if not kwargs else (*args, *kwargs.values())):
+            if type(value) is int and not -_SMALL < value < _SMALL:  # (Python's integers grow,
+                return self.python(*args, **kwargs)  # numba's wrap around: sums of these would)
         dispatcher = self._dispatcher
         if dispatcher is None or not all_unchanged(self._frozen):
             dispatcher = self._prepare()  # (first call, or a value it froze has changed)
@@ -103,13 +108,17 @@ class Compiled:
                 result = within_limit(dispatcher, args, kwargs)
             else:
                 result = dispatcher(*args, **kwargs)
-            if len(dispatcher.overloads) == self._inspected:
+            if dispatcher is self._dispatcher and len(dispatcher.overloads) == self._inspected:
                 return result
+            if dispatcher is not self._dispatcher:  # (compiled again meanwhile, in a thread)
+                return self.python(*args, **kwargs)
             self._refusal = self._inspect()  # (compiled for new types: its integers read)
             if self._refusal is None:
                 return result
         except _NumbaError as exc:
             self._refusal = from_numba(exc, self.t, self._files())
+            if self._entry is not None and not self._inspected:  # (the first compilation)
+                self._entry.record_refusal(self._refusal)
         except CompileTimeout:
             self._refusal = JitError(f"jit: numba did not finish compiling in {LIMIT:.0f} s",
                                      first_line(self.t, self.python), AUTO)
@@ -155,61 +164,68 @@ class Compiled:
             frozen: list = []
             done: dict = {}
             try:
-                self._dispatcher = jitted(self.python, numba, done, self.t, frozen)
-                self._dispatchers = list(done.values())
-                self._inspected = 0
+                main = jitted(self.python, numba, done, self.t, frozen)
             except JitError as exc:
                 self._refusal = exc
                 return None
-            self._frozen = distinct_entries(frozen)
-            self._cached(numba, done)
-            return self._dispatcher
+            frozen = distinct_entries(frozen)
+            main, self._entry = self._cached(numba, done, main, frozen)
+            # (published last: another thread reads self._dispatcher without the lock)
+            self._frozen, self._dispatchers, self._inspected = frozen, list(done.values()), 0
+            self._dispatcher = main
+            return main if self._refusal is None else None
 
-    def _cached(self, numba, done: dict) -> None:
-        """The main dispatcher replaced by one that numba caches on disk, in the entry of the
-        generated text and the values frozen in (:mod:`srcad.jit.cache`), where there is one."""
+    def _cached(self, numba, done: dict, main, frozen: list) -> tuple:
+        """``(main dispatcher, entry)``: one that numba caches on disk, in the entry of the
+        generated text and the values frozen in (:mod:`srcad.jit.cache`), where there is one;
+        else ``(main, None)``."""
         from . import cache
-        self._entry = None
+        module = sys.modules.get(self.python.__globals__.get("__name__"))
+        if module is None or vars(module) is not self.python.__globals__:
+            return main, None  # (numba's cached code names its module, imported when loaded)
         where, why = cache.folder()
         if where is None:
             if why and not self._warned_cache:
                 self._warned_cache = True
                 warnings.warn(f"srcad: jit compiles without its disk cache: {why}", JitWarning,
                               stacklevel=6)
-            return
-        name = cache.key(self.t.source, self._frozen)
+            return main, None
+        name = cache.key(self.t.source, frozen)
         if name is None:
-            return
+            return main, None
         entry = cache.Entry(where, name)
         entry.prepare(self.t.source)
-        main = numba.njit(entry.filed(self._dispatcher.py_func, self.t.source), cache=True)
+        self._refusal = entry.recorded_refusal()  # (an earlier process's numba refused it)
+        main = numba.njit(entry.filed(main.py_func, self.t.source), cache=True,
+                          boundscheck=True)
         done[self.python] = main
-        self._dispatcher, self._dispatchers, self._entry = main, list(done.values()), entry
+        return main, entry
 
     def _inspect(self) -> JitError | None:
         """A refusal if a compiled function multiplies or raises integers (numba's have 64 bits
         and wrap around, where Python's grow: ``fact = fact * k`` past 20!); None if none does."""
-        self._inspected = len(self._dispatcher.overloads)
-        refusal = self._integer_product()
-        if self._entry is not None:  # (the cache keeps only code that passed this check)
-            self._entry.discard() if refusal is not None else self._entry.seal()
-        return refusal
+        with self._lock:  # (another thread's result waits for the check: see __call__)
+            count = len(self._dispatcher.overloads)
+            if count == self._inspected:
+                return self._refusal  # (checked by another thread meanwhile)
+            refusal = self._differences()
+            if self._entry is not None:  # (the cache keeps only code that passed this check)
+                self._entry.discard() if refusal is not None else self._entry.seal()
+            self._inspected = count if refusal is None else self._inspected
+            return refusal
 
-    def _integer_product(self) -> JitError | None:
+    def _differences(self) -> JitError | None:
         for dispatcher in self._dispatchers:
             for result in list(dispatcher.overloads.values()):
                 if not hasattr(result.type_annotation, "typemap"):
                     continue  # (loaded from the disk cache: checked before it was kept)
-                line = integer_product(result.type_annotation)
-                if line is not None:
-                    filename, lineno = line
+                found = numba_differs(result.type_annotation)
+                if found is not None:
+                    filename, lineno, kind = found
                     location = line_of(self.t, lineno) if same_file(filename, self._files()) \
                         else Location(filename, lineno, 0)
-                    return JitError(
-                        "jit: an integer multiplied or raised to a power: numba's integers have "
-                        "64 bits and wrap around where Python's grow", location,
-                        "make it a float (1.0 * k), or use jit=\"auto\" to run such code "
-                        "uncompiled")
+                    message, hint = DIFFERENCES[kind]
+                    return JitError(f"jit: {message}", location, hint)
         return None
 
     def _files(self) -> tuple:

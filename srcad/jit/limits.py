@@ -2,8 +2,10 @@
 :mod:`srcad.jit.compile`.
 
 Accepts: numba's compiled results, the names the generated code reads, a dispatcher to call.
-Guarantees: :func:`integer_product` finds an integer ``*``, ``**`` or ``<<`` in numba's typed code
-(numba's integers wrap around, Python's grow); :func:`refuse_draws` refuses random draws (numba's
+Guarantees: :func:`numba_differs` finds, in numba's typed code, what numba computes otherwise
+than Python and NumPy: an integer ``*``, ``**`` or ``<<`` (numba's integers wrap around, Python's
+grow), arithmetic on integers narrower than 64 bits, float32 values mixed with float64 numbers,
+float-to-integer conversions; :func:`refuse_draws` refuses random draws (numba's
 generator is not NumPy's); :func:`within_limit` stops numba's compilation after :data:`LIMIT`
 seconds.
 """
@@ -63,21 +65,73 @@ _PRODUCTS = frozenset({operator.mul, operator.imul, operator.pow, operator.ipow,
                        operator.lshift, operator.ilshift})
 
 
-def integer_product(annotation):
-    """``(file, line)`` of the first integer ``*``, ``**`` or ``<<`` in a compiled function's
-    typed code (both operands literals excepted: those are folded exactly), or None."""
+_ARITHMETIC = _PRODUCTS | frozenset({operator.add, operator.iadd, operator.sub, operator.isub,
+                                     operator.truediv, operator.itruediv, operator.floordiv,
+                                     operator.ifloordiv, operator.mod, operator.imod})
+
+# (what numba computes differently, and the hint), by kind: see numba_differs
+DIFFERENCES = {
+    "integer product": ("an integer multiplied or raised to a power: numba's integers have 64 "
+                        "bits and wrap around where Python's grow",
+                        "make it a float (1.0 * k), or use jit=\"auto\" to run such code "
+                        "uncompiled"),
+    "narrow integer": ("arithmetic on an integer narrower than 64 bits (an int32 array's entry): "
+                       "numba widens it to 64 bits where NumPy keeps its type and wraps around",
+                       "make it a float, or use jit=\"auto\""),
+    "float32": ("float32 values mixed with a float64 number (a Python float): numba computes in "
+                "float64 where NumPy keeps float32",
+                "use float64 arrays, or jit=\"auto\" to run float32 code uncompiled"),
+    "to integer": ("a float converted to an integer (int(), round()): numba's conversion wraps "
+                   "around or rounds otherwise where Python's raises or grows",
+                   "keep it a float (math.floor gives a float under srcad's checks), or use "
+                   "jit=\"auto\""),
+}
+
+
+def numba_differs(annotation):
+    """``(file, line, kind)`` of the first operation in a compiled function's typed code whose
+    result numba computes otherwise than Python and NumPy (a key of :data:`DIFFERENCES`), or
+    None. Both operands literals are excepted (folded exactly)."""
     from numba.core import ir, types as nb
     typemap = annotation.typemap
     for block in annotation.blocks.values():
         for stmt in block.body:
             value = getattr(stmt, "value", None)
-            if isinstance(stmt, ir.Assign) and isinstance(value, ir.Expr) \
-                    and value.op in ("binop", "inplace_binop") and value.fn in _PRODUCTS \
-                    and isinstance(typemap.get(stmt.target.name), nb.Integer):
-                operands = [typemap.get(value.lhs.name), typemap.get(value.rhs.name)]
-                if not all(isinstance(o, nb.IntegerLiteral) for o in operands):
-                    return stmt.loc.filename, stmt.loc.line
+            if not (isinstance(stmt, ir.Assign) and isinstance(value, ir.Expr)):
+                continue
+            kind = _difference(value, typemap.get(stmt.target.name), typemap, ir, nb)
+            if kind is not None:
+                return stmt.loc.filename, stmt.loc.line, kind
     return None
+
+
+def _difference(value, result, typemap, ir, nb):
+    if value.op in ("binop", "inplace_binop") and value.fn in _ARITHMETIC:
+        operands = [typemap.get(value.lhs.name), typemap.get(value.rhs.name)]
+        if all(isinstance(o, nb.IntegerLiteral) for o in operands):
+            return None
+        if value.fn in _PRODUCTS and isinstance(result, nb.Integer):
+            return "integer product"
+        if any(isinstance(o, nb.Integer) and o.bitwidth < 64 and not isinstance(
+                o, nb.IntegerLiteral) for o in operands):
+            return "narrow integer"
+    if value.op in ("binop", "inplace_binop", "arrayexpr") and _dtype(result, nb) == nb.float64:
+        operands = [typemap.get(v.name) for v in value.list_vars()]
+        # (float32 with a float64 array gives float64 in NumPy too; with a float64 number, a
+        # constant of the expression included, NumPy keeps float32)
+        if any(_dtype(o, nb) == nb.float32 for o in operands) and not any(
+                isinstance(o, nb.Array) and o.dtype == nb.float64 for o in operands):
+            return "float32"
+    if value.op == "call":
+        function = str(typemap.get(value.func.name))
+        if ("<class 'int'>" in function or "round" in function) and any(
+                isinstance(typemap.get(a.name), nb.Float) for a in value.args):
+            return "to integer"
+    return None
+
+
+def _dtype(t, nb):
+    return t.dtype if isinstance(t, nb.Array) else t if isinstance(t, nb.Float) else None
 
 
 def refuse_draws(name: str, value, code, location) -> None:

@@ -79,6 +79,9 @@ def _base(t):
 
 @implements(checks.seed_scalar)
 def _seed_scalar(out):
+    if out == types.float32 or (isinstance(out, types.Array) and out.ndim == 0
+                                and out.dtype == types.float32):
+        return lambda out: np.float32(1.0)  # (typed like out: float32 stays float32)
     if _real(out):
         return lambda out: 1.0
     if isinstance(out, types.Array) and out.ndim == 0 and isinstance(out.dtype, types.Float):
@@ -89,6 +92,8 @@ def _seed_scalar(out):
 @implements(containers.zeros_like)
 def _zeros_like(x):
     x = _base(x)
+    if x == types.float32:
+        return lambda x: np.float32(0.0)
     if _real(x) or isinstance(x, types.NoneType):
         return lambda x: 0.0
     if _array(x):

@@ -27,6 +27,8 @@ def _zero_tangent(x):
     x = _base(x)
     if isinstance(x, types.NoneType):
         return lambda x: None
+    if x == types.float32:
+        return lambda x: np.float32(0.0)
     if _real(x):
         return lambda x: 0.0
     if _array(x):

@@ -12,6 +12,7 @@ located :class:`~srcad.errors.JitError`.
 from __future__ import annotations
 
 import dis
+import math
 import inspect
 import types
 
@@ -57,10 +58,47 @@ def jitted(fn, numba, done: dict, t, frozen: list):
         if new is not value:  # (a copy of the globals: numba reads them once, at compilation)
             namespace = namespace if namespace is not None else dict(fn.__globals__)
             namespace[name] = new
+    _module_attributes(fn, code, t, frozen)
+    for k, value in enumerate(fn.__defaults__ or ()):  # (numba freezes a default left out)
+        if _check_frozen(f"the default of {fn.__name__}", value, fn, t) or value is not None:
+            frozen.append(_frozen_entry(fn, f"__defaults__[{k}]", value))
     copy = types.FunctionType(code, fn.__globals__ if namespace is None else namespace,
                               fn.__name__, _defaults(fn, code), tuple(cells))
-    done[fn] = numba.njit(copy)
+    done[fn] = numba.njit(copy, boundscheck=True)  # (an index out of range raises, as in Python)
     return done[fn]
+
+
+# modules of the environment, whose attributes a program does not change: not checked at each call
+_FIXED_MODULES = frozenset({"numpy", "math", "cmath", "builtins", "numba", "scipy", "srcad"})
+_READS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLOSURE"})
+_ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+
+
+def _module_attributes(fn, code, t, frozen: list) -> None:
+    """Record what ``fn`` reads as an attribute of a module of the user's (``cfg.K``,
+    ``cfg.sub.W``): numba freezes it at compilation, so the runner checks it at each call like a
+    global (numbers and arrays compiled again when changed; a list or an object refused)."""
+    cells = dict(zip(code.co_freevars, fn.__closure__ or ()))
+    instructions = list(dis.get_instructions(code))
+    for k, instruction in enumerate(instructions):
+        if instruction.opname not in _READS:
+            continue
+        name = instruction.argval
+        base = _read(cells[name], name) if name in cells else fn.__globals__.get(name, _read)
+        j = k + 1
+        while isinstance(base, types.ModuleType) and j < len(instructions) \
+                and instructions[j].opname in _ATTRIBUTES \
+                and base.__name__.split(".")[0] not in _FIXED_MODULES:
+            attribute = instructions[j].argval
+            value = getattr(base, attribute, _read)
+            if value is _read:
+                break
+            _check_frozen(f"{base.__name__}.{attribute}", value, fn, t)
+            frozen.append(_frozen_entry(vars(base), attribute, value))
+            base, j = value, j + 1
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _module_attributes(fn, const, t, frozen)
 
 
 def positional(fn: types.FunctionType) -> types.FunctionType:
@@ -83,6 +121,19 @@ def _defaults(fn, code) -> tuple | None:
     return fn.__defaults__ + (None,) * extra
 
 
+def _checked(value):
+    """``math`` (or one of its functions) as compiled code gets it: :mod:`.checked_math`'s, which
+    raises where Python's does; anything else as it is."""
+    if value is math:
+        from . import checked_math
+        return checked_math
+    if isinstance(value, types.BuiltinFunctionType) and getattr(math, value.__name__, None) \
+            is value:
+        from . import checked_math
+        return getattr(checked_math, value.__name__)
+    return value
+
+
 def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):
     """What compiled code reads for ``name``: a Python function of the user's or generated,
     compiled; a number, an array, a module, a class, a function of srcad's runtime (see
@@ -97,7 +148,7 @@ def _resolved(name: str, value, where, fn, numba, done: dict, t, frozen: list):
     if isinstance(value, types.FunctionType) and not getattr(value, "__srcad_helper__", False) \
             and not (getattr(value, "__module__", None) or "").startswith("srcad."):
         return jitted(value, numba, done, t, frozen)
-    return value
+    return _checked(value)
 
 
 def _global_names(code) -> list:
@@ -152,12 +203,14 @@ def all_unchanged(frozen: list) -> bool:
         if type(where) is dict:
             if where.get(name, _read) is not value:
                 return False
-        else:
+        elif type(where) is types.CellType:
             try:
                 if where.cell_contents is not value:
                     return False
             except ValueError:
                 return False
+        elif _read(where, name) is not value:
+            return False
         if content is not None and (value.shape, value.dtype, value.tobytes()) != content:
             return False
     return True
@@ -181,9 +234,14 @@ def _frozen_entry(where, name: str, value) -> tuple:
 
 
 def _read(where, name):
-    """What the name ``name`` holds now in ``where``, a globals dict or a closure cell."""
+    """What the name ``name`` holds now in ``where``, a globals dict, a closure cell, or a
+    function (``name`` then ``__defaults__[k]``)."""
     if isinstance(where, dict):
         return where.get(name, _read)
+    if isinstance(where, types.FunctionType):
+        defaults = where.__defaults__ or ()
+        k = int(name[len("__defaults__["):-1])
+        return defaults[k] if k < len(defaults) else _read
     try:
         return where.cell_contents
     except ValueError:
