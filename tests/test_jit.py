@@ -347,12 +347,13 @@ def test_show_says_it_is_compiled_and_shows_the_code_numba_compiles():
 # ---- pass 11c on its own: descending ranges ------------------------------------------------------
 
 @pytest.mark.parametrize("args", [(5,), (0,), (2, 7), (7, 2), (1, 8, 3), (1, 7, 3), (4, 4, 2),
-                                  (-3, 5, 2), (5, 1, 4)])
+                                  (-3, 5, 2), (5, 1, 4), (7, 2, -1), (8, 1, -3), (7, 1, -3),
+                                  (2, 7, -2), (5, 5, -2), (5, -4, -4), ("n", 0, -2)])
 @pytest.mark.parametrize("count", [None, 0, 1, 2, 3, 50])
 def test_descending_ranges_visit_what_reversed_visits(args, count):
     import gast
     iterated = f"range({', '.join(map(str, args))})" + ("" if count is None else f"[:{count}]")
-    text = f"def f():\n    out = []\n    for i in reversed({iterated}):\n" \
+    text = f"def f(n=9):\n    out = []\n    for i in reversed({iterated}):\n" \
            "        out.append(i)\n    return out\n"
     tree = gast.parse(text).body[0]
     (ready, _), = numba_ready([(tree, {})])
@@ -360,7 +361,8 @@ def test_descending_ranges_visit_what_reversed_visits(args, count):
     code = compile(module, "<t>", "exec")
     namespace: dict = {}
     exec(code, namespace)
-    assert namespace["f"]() == list(reversed(range(*args)[slice(count)]))
+    values = [9 if a == "n" else a for a in args]
+    assert namespace["f"]() == list(reversed(range(*values)[slice(count)]))
     stepped = len(args) == 3 and count is not None  # (left as it is: see numba_ready)
     assert ("reversed" in gast.dump(ready)) == stepped
 

@@ -8,6 +8,7 @@ Guarantees: new functions (the trees handed in are not changed) computing the sa
   -step)`` (numba has no ``reversed``), for ``range(n)``, ``range(a, b)`` and ``range(a, b, s)``
   with ``s`` a positive integer literal (the first index of the descending range is then
   ``b - 1 - (b - a - 1) % s``: the last of the ascending one, or below ``a`` when it is empty),
+  ``range(a, b, -s)`` counting up from its last entry, ``b + 1 + (a - b - 1) % s``,
   and for the first ``k`` entries of ``range(n)`` and ``range(a, b)``, ``reversed(range(...)[:k])``
   (a loop left by ``break``: the stop becomes ``min(b, a + k)``);
 * **one tape per saved variable**: in a function whose tape (``stack``) is a local list used only
@@ -113,7 +114,16 @@ def _descending(iterator):
     args = inner.args
     a, b = (zero, args[0]) if len(args) == 1 else (args[0], args[1])
     step = args[2] if len(args) == 3 else one
-    if not (isinstance(step, gast.Constant) and type(step.value) is int and step.value > 0):
+    if isinstance(step, gast.UnaryOp) and isinstance(step.op, gast.USub) and _int(step.operand):
+        step = gast.Constant(value=-step.operand.value, kind=None)
+    if _int(step) and step.value < 0 and count is None:
+        # range(a, b, -s) -> range(b + 1 + (a - b - 1) % s, a + 1, s): its last entry first
+        # (a - k s for the largest k with a - k s > b), or past a when it is empty
+        positive = gast.Constant(value=-step.value, kind=None)
+        rest = gast.BinOp(left=_sub(_sub(a, b), one), op=gast.Mod(), right=positive)
+        first = gast.BinOp(left=_add(b, one), op=gast.Add(), right=rest)
+        return call("range", first, _add(a, one), copy.deepcopy(positive))
+    if not (_int(step) and step.value > 0):
         return None
     if count is not None:  # range(a, b)[:k] is range(a, min(b, a + k)) (no product: see below)
         if step.value != 1:
@@ -135,6 +145,13 @@ def _sub(x, y):
     if _int(x) and _int(y):
         return gast.Constant(value=x.value - y.value, kind=None)
     return gast.BinOp(left=copy.deepcopy(x), op=gast.Sub(), right=copy.deepcopy(y))
+
+
+def _add(x, y):
+    """``x + y``, folded where both are integer literals."""
+    if _int(x) and _int(y):
+        return gast.Constant(value=x.value + y.value, kind=None)
+    return gast.BinOp(left=copy.deepcopy(x), op=gast.Add(), right=copy.deepcopy(y))
 
 
 def _neg(x):
