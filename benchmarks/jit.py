@@ -150,6 +150,13 @@ print(time.perf_counter() - t0)
 """
 
 
+def _srcad_part(m: dict) -> float:
+    """A warm first call's time besides numba's start; all of it where numba did not start
+    (code refused by an earlier process: its recorded refusal is read, nothing compiled)."""
+    rest = m["first_call"] - m["numba_start"]
+    return rest if rest > 0 else m["first_call"]
+
+
 def warm_start(key: str) -> dict:
     """Seconds in a fresh process whose disk cache holds the compiled code (a first process
     compiled it): importing srcad and numba, then the first call of a new derived function
@@ -221,10 +228,11 @@ def render(results, started) -> str:
         m = r["warm"]
         out.append(f"| `{r['key']}` | {fmt_time(m['cold'])} | {fmt_time(m['first_call'])} | "
                    f"{fmt_time(m['numba_start'])} | "
-                   f"{fmt_time(max(m['first_call'] - m['numba_start'], 0.0))} | "
+                   f"{fmt_time(_srcad_part(m))} | "
                    f"{fmt_time(m['imports'])} |")
     out += ["", "A fresh process: its first call of a derived function made with `jit=True`, "
-            "its code compiled by an earlier process (cold: none had). numba's own start is "
+            "its code compiled by an earlier process (cold: none had; for code numba refuses, the "
+            "earlier process recorded the refusal, and numba does not start). numba's own start is "
             "the first call of a trivial function loaded from numba's cache (numba initialises "
             "its compiler and its registries then, SciPy's BLAS included); srcad's part is the "
             "rest: transforming the function, checking and loading the cached code.", ""]
