@@ -168,3 +168,22 @@ def f(x, n):
     assert not result["compiled"] and any("integer" in w for w in result["warnings"])
     assert not any(name.endswith((".nbi", ".nbc")) for name in _numba_files(cache))
     assert not _run(tmp_path, cache)["compiled"]
+
+
+def test_a_refusal_is_recorded_and_the_next_process_refuses_at_once(tmp_path):
+    code = """
+import numpy as np
+from helpers import helper
+SCALE = {scale}
+
+def f(x, n):
+    return np.sum(np.max(x * helper(x[0]), axis=0, keepdims=True)) * SCALE * n
+"""
+    _write(tmp_path, code=code)
+    cache = tmp_path / "cache"
+    first = _run(tmp_path, cache)
+    assert not first["compiled"]
+    assert any(name.endswith(".refused.json") for name in os.listdir(cache / "jit"))
+    second = _run(tmp_path, cache)
+    assert not second["compiled"]
+    assert any("recorded by an earlier process" in w for w in second["warnings"])
