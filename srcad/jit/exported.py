@@ -8,11 +8,15 @@ Guarantees: the module's copies of the helpers get srcad's numba implementations
 :mod:`srcad.jit.compile`, which compiles the generated functions at the first call, with the
 same checks, refusals, disk cache and located errors as ``jit=True`` in a process that
 transformed the function itself. Needs srcad's ``jit`` extra where the module is imported.
+:func:`compiled_transformation` gives ``srcad.export`` the transformation to write.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import types
+
+from ..errors import SrcadError
 
 
 def compile_module(namespace: dict, main: str, files: dict, mode: str) -> None:
@@ -43,3 +47,21 @@ def compile_module(namespace: dict, main: str, files: dict, mode: str) -> None:
         text = fh.read()
     target = Target(namespace[main], text, namespace["__file__"], dict(files), main)
     namespace[main] = Compiled(target, mode)
+
+
+def compiled_transformation(derived):
+    """The transformation ``derived`` (made with ``jit``) compiled at its latest call, with its
+    Python function (what the module holds); a SrcadError where there is none, or numba
+    refused it."""
+    if not derived.options.jit:
+        raise SrcadError(f"srcad.export(..., jit=True) of {derived!r}: it was made without jit",
+                         hint="make it with srcad.grad(f, jit=True), call it once, then export")
+    t = derived._last
+    if t is None:
+        raise SrcadError(f"srcad.export(..., jit=True) of {derived!r}: it has not been called "
+                         "yet, so nothing was compiled",
+                         hint="call it once with the kinds of arguments it will take, then export")
+    runner = t.function
+    if runner._refusal is not None:
+        raise runner._refusal
+    return dataclasses.replace(t, function=runner.python)

@@ -69,7 +69,8 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
     if not isinstance(derived, Derived):
         raise TypeError(f"srcad.export expects a function made by srcad, got {derived!r}")
     if jit:
-        t = _compiled_transformation(derived)
+        from ..jit.exported import compiled_transformation  # (no numba imported)
+        t = compiled_transformation(derived)
     else:
         t = (derived._last or derived.transformed()) if specialize else derived.general()
     fun = derived.fun
@@ -166,25 +167,6 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
     with open(path, "w") as fh:
         fh.write(text)
     return text
-
-
-def _compiled_transformation(derived):
-    """The transformation ``derived`` (made with ``jit``) compiled at its latest call, with its
-    Python function (what the module holds); a SrcadError where there is none, or numba
-    refused it."""
-    if not derived.options.jit:
-        raise SrcadError(f"srcad.export(..., jit=True) of {derived!r}: it was made without jit",
-                         hint="make it with srcad.grad(f, jit=True), call it once, then export")
-    t = derived._last
-    if t is None:
-        raise SrcadError(f"srcad.export(..., jit=True) of {derived!r}: it has not been called "
-                         "yet, so nothing was compiled",
-                         hint="call it once with the kinds of arguments it will take, then export")
-    runner = t.function
-    if runner._refusal is not None:
-        raise runner._refusal
-    import dataclasses
-    return dataclasses.replace(t, function=runner.python)
 
 
 def _code_of(main_fn, name, t):
