@@ -147,3 +147,99 @@ def test_vjp_fn_is_not_changed_by_the_caller_changing_its_primal_afterwards():
         _, vjp_fn = srcad.vjp(f, y, jit=jit)
         y[0] = 100.0
         np.testing.assert_allclose(vjp_fn(np.ones(2))[0], expected, rtol=1e-12)
+
+
+# ---- a second round of the review ------------------------------------------------------------
+
+SECOND = """
+import math
+import numpy as np
+B = 2 ** 62
+
+def make(c):
+    def closure(x):
+        return x * ((c + c) > 0)
+    return closure
+
+closure_big = make(2 ** 62)
+
+def global_big(x):
+    return x * ((B + B) // 2 ** 61)
+
+def default_big(x, k=2 ** 62):
+    return x * ((k + k) > 0)
+
+def tuple_big(x, ks):
+    return x * (ks[0] + ks[1])
+
+def pow_builtin(x, k):
+    return x * (pow(k, 40) // pow(k, 39))
+
+def invert_bool(x):
+    b = x > 0.0
+    return x * (~b)
+
+def mean32(x):
+    return np.mean(x * x)
+
+def exp_of_entry(x):
+    return math.exp(x[0])
+
+def into_int_array(x):
+    a = np.zeros(2, dtype=np.int64)
+    a[0] = x * 1e19
+    return x * (a[0] > 0)
+
+def bool_difference(x):
+    return x[0] * ((x[0] > 0) - (x[1] > 0))
+
+def ldexp_overflow(x):
+    return x * math.ldexp(x, 2000)
+
+def negative_power(x, k):
+    return x * np.power(k, -1)
+"""
+
+
+@pytest.fixture(scope="module")
+def second(tmp_path_factory):
+    import importlib.util
+    path = tmp_path_factory.mktemp("second") / "second_round.py"
+    path.write_text(SECOND)
+    spec = importlib.util.spec_from_file_location("second_round", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name, args, outcome", [
+    ("global_big", (2.0,), "refused"),
+    ("closure_big", (2.0,), "refused"),
+    ("default_big", (2.0,), "refused"),
+    ("tuple_big", (2.0, (2 ** 62, 2 ** 62)), "compiled"),  # (run uncompiled: big ints inside)
+    ("pow_builtin", (2.0, 3), "refused"),
+    ("invert_bool", (2.0,), "refused"),
+    ("mean32", (np.full(100_000, 1.1, dtype=np.float32),), "refused"),
+    ("exp_of_entry", (np.array([1.1, 2.0], dtype=np.float32),), "compiled"),
+    ("into_int_array", (2.0,), "python's error"),
+    ("bool_difference", (np.array([1.0, 2.0]),), "python's error"),
+    ("ldexp_overflow", (2.0,), "python's error"),
+    ("negative_power", (2.0, 3), "python's error"),
+])
+def test_second_round(second, name, args, outcome):
+    assert same_as_python(getattr(second, name), *args) == outcome
+
+
+def test_getattr_of_a_module_is_refused():
+    config = types.ModuleType("config_for_getattr")
+    config.K = 2.0
+    f = fn('return np.sum(x * getattr(config, "K"))')
+    f.__globals__["config"] = config
+    with pytest.raises(srcad.JitError, match="getattr"):  # (numba keeps the first value)
+        srcad.grad(f, jit=True)(1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", srcad.JitWarning)
+        df = srcad.grad(f, jit="auto")
+        assert df(1.0) == 2.0
+        config.K = 5.0
+        assert df(1.0) == 5.0

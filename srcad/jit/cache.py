@@ -125,6 +125,9 @@ def _fingerprint(value) -> str | None:
         if any(mark is None for mark in defaults):
             return None
         return f"function:{home}.{value.__qualname__}:{code}:{defaults}"
+    if hasattr(value, "py_func") and isinstance(value.py_func, types.FunctionType):
+        inner = _fingerprint(value.py_func)  # (a numba function: its Python function's code)
+        return None if inner is None else "numba:" + inner
     name = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
     home = getattr(value, "__module__", None)
     if isinstance(name, str) and isinstance(home, str) and \

@@ -8,7 +8,8 @@ arguments that are not, and ``OverflowError`` (or ``ValueError``) where it is in
 ones (``math.log(-1.0)``, ``math.exp(1000.0)``, ``math.sin(inf)``), where numba returns the NaN or
 the infinity. The runner (:mod:`srcad.jit.compile`) then runs the uncompiled code, whose own error
 is raised at the user's line. ``floor``, ``ceil`` and ``trunc`` raise for a NaN, an infinity or a
-value beyond 64-bit integers (Python's result is an unbounded int). Every other name (``pi``,
+value of 2**31 or more in size (Python's result is an unbounded int, sums of which numba's would
+wrap). Arguments are converted to double first, as Python's ``math`` does (a float32 value too). Every other name (``pi``,
 ``isnan``, ...) is ``math``'s own.
 """
 
@@ -16,15 +17,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import types
 from numba.extending import overload
 
 _ONE = ("acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "erf", "erfc", "exp",
         "expm1", "gamma", "lgamma", "log10", "log1p", "log2", "sin", "sinh", "sqrt", "tan",
         "tanh", "degrees", "radians", "fabs")
-_TWO = ("atan2", "copysign", "fmod", "hypot", "pow")
+_TWO = ("atan2", "copysign", "fmod", "hypot", "pow", "ldexp")
 _TO_INT = ("floor", "ceil", "trunc")
-_INT_LIMIT = 9.2e18  # (below 2**63)
+_INT_LIMIT = 2.0 ** 31  # (Python's result is an unbounded int: sums of numba's could wrap)
 
 
 def __getattr__(name: str):
@@ -49,6 +51,7 @@ def _one(real):
     def typing(x):
         if _number(x):
             def impl(x):
+                x = np.float64(x)  # (Python's math computes in double, a float32 value too)
                 r = real(x)
                 if (r != r and x == x) or (math.isinf(r) and not math.isinf(x)):
                     raise ValueError("math domain or range error")
@@ -60,15 +63,25 @@ def _one(real):
 
 def _two(real):
     def typing(x, y):
-        if _number(x) and _number(y):
-            def impl(x, y):
+        if not (_number(x) and _number(y)):
+            return None
+        if real is math.ldexp:  # (its exponent stays an integer)
+            def impl_ldexp(x, y):
+                x = np.float64(x)
                 r = real(x, y)
-                if (r != r and x == x and y == y) or (
-                        math.isinf(r) and not math.isinf(x) and not math.isinf(y)):
-                    raise ValueError("math domain or range error")
+                if math.isinf(r) and not math.isinf(x):
+                    raise ValueError("math range error")
                 return r
-            return impl
-        return None
+            return impl_ldexp
+
+        def impl(x, y):
+            x, y = np.float64(x), np.float64(y)  # (Python's math computes in double)
+            r = real(x, y)
+            if (r != r and x == x and y == y) or (
+                    math.isinf(r) and not math.isinf(x) and not math.isinf(y)):
+                raise ValueError("math domain or range error")
+            return r
+        return impl
     return typing
 
 
@@ -92,6 +105,7 @@ def _log_typing(x, base=None):
         return None
     if base is None or isinstance(base, (types.NoneType, types.Omitted)):
         def impl(x, base=None):
+            x = np.float64(x)
             r = math.log(x)
             if (r != r and x == x) or (math.isinf(r) and not math.isinf(x)):
                 raise ValueError("math domain error")

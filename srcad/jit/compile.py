@@ -70,6 +70,16 @@ class Target:
     main: str
 
 
+def _large_int(values, depth: int = 0) -> bool:
+    """Whether a tuple or list (nested up to 4 deep) holds a Python integer of 2**31 or more."""
+    for value in values:
+        if type(value) is int and not -_SMALL < value < _SMALL:
+            return True
+        if type(value) in (tuple, list) and depth < 4 and _large_int(value, depth + 1):
+            return True
+    return False
+
+
 def compiled(t, mode: str):
     """``t`` with its function run compiled (see the module docstring)."""
     return dataclasses.replace(t, function=Compiled(t, mode))
@@ -96,8 +106,9 @@ class Compiled:
         if self._refusal is not None:
             return self._refused(self._refusal, args, kwargs)
         for value in (args if not kwargs else (*args, *kwargs.values())):
-            if type(value) is int and not -_SMALL < value < _SMALL:  # (Python's integers grow,
-                return self.python(*args, **kwargs)  # numba's wrap around: sums of these would)
+            if (type(value) is int and not -_SMALL < value < _SMALL) or (
+                    type(value) in (tuple, list) and _large_int(value)):  # (Python's integers
+                return self.python(*args, **kwargs)  # grow, numba's wrap: sums of these would)
         dispatcher = self._dispatcher
         if dispatcher is None or not all_unchanged(self._frozen):
             dispatcher = self._prepare()  # (first call, or a value it froze has changed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dis
 import operator
+import re
 import os
 import random
 import signal
@@ -81,11 +82,19 @@ DIFFERENCES = {
     "float32": ("float32 values mixed with a float64 number (a Python float): numba computes in "
                 "float64 where NumPy keeps float32",
                 "use float64 arrays, or jit=\"auto\" to run float32 code uncompiled"),
-    "to integer": ("a float converted to an integer (int(), round()): numba's conversion wraps "
-                   "around or rounds otherwise where Python's raises or grows",
-                   "keep it a float (math.floor gives a float under srcad's checks), or use "
-                   "jit=\"auto\""),
+    "to integer": ("a float converted to an integer (int(), round(), np.int64(), a float "
+                   "written into an integer array): numba's conversion wraps around or rounds "
+                   "otherwise where Python's raises or grows",
+                   "keep it a float (or use math.floor, checked), or use jit=\"auto\""),
+    "boolean": ("arithmetic on booleans (~ of a bool, a difference of boolean arrays): numba "
+                "computes what Python or NumPy computes otherwise or refuses",
+                "use `not`, or integers, or jit=\"auto\""),
+    "float32 sum": ("a sum or mean of a float32 array: numba adds in order where NumPy adds "
+                    "pairwise, and in float32 the two differ beyond rounding",
+                    "use float64 arrays, or jit=\"auto\" to run float32 code uncompiled"),
 }
+
+_REDUCTIONS = re.compile(r"\b(sum|mean|nansum|nanmean|cumsum|var|std|average)\b")
 
 
 def numba_differs(annotation):
@@ -97,6 +106,11 @@ def numba_differs(annotation):
     for block in annotation.blocks.values():
         for stmt in block.body:
             value = getattr(stmt, "value", None)
+            if isinstance(stmt, (ir.SetItem, ir.StaticSetItem)) \
+                    and isinstance(typemap.get(stmt.target.name), nb.Array) \
+                    and isinstance(typemap[stmt.target.name].dtype, nb.Integer) \
+                    and isinstance(_dtype(typemap.get(stmt.value.name), nb), nb.Float):
+                return stmt.loc.filename, stmt.loc.line, "to integer"
             if not (isinstance(stmt, ir.Assign) and isinstance(value, ir.Expr)):
                 continue
             kind = _difference(value, typemap.get(stmt.target.name), typemap, ir, nb)
@@ -122,12 +136,33 @@ def _difference(value, result, typemap, ir, nb):
         if any(_dtype(o, nb) == nb.float32 for o in operands) and not any(
                 isinstance(o, nb.Array) and o.dtype == nb.float64 for o in operands):
             return "float32"
+    if value.op == "unary" and value.fn is operator.invert \
+            and isinstance(typemap.get(value.value.name), nb.Boolean):
+        return "boolean"
+    if value.op in ("binop", "inplace_binop") and value.fn in (operator.sub, operator.isub) and all(
+            isinstance(o, (nb.Boolean, nb.Array)) and isinstance(getattr(o, "dtype", o), nb.Boolean)
+            for o in operands):
+        return "boolean"  # (NumPy refuses a difference of booleans; Python's bools are ints)
     if value.op == "call":
         function = str(typemap.get(value.func.name))
-        if ("<class 'int'>" in function or "round" in function) and any(
-                isinstance(typemap.get(a.name), nb.Float) for a in value.args):
+        arguments = [typemap.get(a.name) for a in value.args]
+        if isinstance(result, nb.Integer) and ("pow" in function or "power" in function):
+            return "integer product"
+        if isinstance(result, nb.Integer) and ("<class 'int'>" in function or "round" in function
+                                               or function.startswith("class(")) and any(
+                isinstance(a, nb.Float) for a in arguments):
             return "to integer"
+        if "round" in function and any(isinstance(a, nb.Float) for a in arguments):
+            return "to integer"  # (round(x, n): numba rounds otherwise than Python)
+        if _REDUCTIONS.search(function) and any(
+                _dtype(a, nb) == nb.float32 for a in arguments + [_bound_array(function, nb)]):
+            return "float32 sum"
     return None
+
+
+def _bound_array(function: str, nb):
+    """The array type of a bound method's text (``array.sum for array(float32, ...)``)."""
+    return nb.Array(nb.float32, 1, "C") if "for array(float32" in function else None
 
 
 def _dtype(t, nb):

@@ -85,6 +85,13 @@ def _module_attributes(fn, code, t, frozen: list) -> None:
             continue
         name = instruction.argval
         base = _read(cells[name], name) if name in cells else fn.__globals__.get(name, _read)
+        if isinstance(base, types.ModuleType) and k >= 1 \
+                and instructions[k - 1].argval == "getattr" \
+                and base.__name__.split(".")[0] not in _FIXED_MODULES:
+            raise JitError(  # (numba keeps the first value it resolved, even compiling again)
+                f"jit: getattr of the module {base.__name__}: numba freezes what it reads for "
+                "good", first_line(t, fn), f"write {name}.<attribute>, which srcad checks at each "
+                "call, or use jit=\"auto\"")
         j = k + 1
         while isinstance(base, types.ModuleType) and j < len(instructions) \
                 and instructions[j].opname in _ATTRIBUTES \
@@ -172,6 +179,13 @@ def _check_frozen(name: str, value, fn, t) -> bool:
     if value is None or isinstance(value, (types.ModuleType, types.FunctionType,
                                            types.BuiltinFunctionType, type)) or callable(value):
         return False
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) \
+            and not -_SMALL_INT < value < _SMALL_INT:
+        raise JitError(
+            f"jit: the generated code reads {name!r}, an integer of 2**31 or more in size: "
+            "numba's integers have 64 bits (sums of it would wrap around) and it converts them "
+            "to floats inexactly, where Python's are exact", first_line(t, fn),
+            f"make {name} a float, or use jit=\"auto\" to run such code uncompiled")
     if isinstance(value, _NUMBERS):
         return True
     if type(value) is np.ndarray and value.dtype.kind in "fiub" and value.nbytes <= _ARRAY_BYTES:
@@ -185,6 +199,7 @@ def _check_frozen(name: str, value, fn, t) -> bool:
 
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 _ARRAY_BYTES = 1 << 20  # the largest global array compiled in as a constant
+_SMALL_INT = 1 << 31  # a global, closure or default integer at least this large is refused
 CHANGES = 3  # compilations again for changed globals before the runner refuses
 
 
