@@ -19,22 +19,14 @@ import numpy as np
 from numba import types
 
 from ..runtime import containers, fft, tangents
-from .overloads import implements, _array, _base, _float_dtype, _no_axis, _real
+from .overloads import _array, _base, _no_axis, _real, _zeros_like, implements
 
 
 @implements(tangents.zero_tangent)
 def _zero_tangent(x):
-    x = _base(x)
-    if isinstance(x, types.NoneType):
+    if isinstance(_base(x), types.NoneType):
         return lambda x: None
-    if x == types.float32:
-        return lambda x: np.float32(0.0)
-    if _real(x):
-        return lambda x: 0.0
-    if _array(x):
-        dtype = _float_dtype(x)
-        return lambda x: np.zeros(x.shape, dtype)
-    return None
+    return _zeros_like(x)  # (a number's or an array's: zeros_like's)
 
 
 @implements(tangents.broadcast_tangent)
@@ -99,29 +91,28 @@ def _real_or_array(*ts) -> bool:
     return all(_real(_base(t)) or _array(_base(t)) for t in ts)
 
 
+def _real_only(implementation, *types_):
+    """``implementation`` where every argument type is real (a number or a real array); else
+    None: no implementation, so the compilation is refused."""
+    return implementation if _real_or_array(*types_) else None
+
+
+# abs's tangents and adjoints: sign(x) times the tangent or adjoint; a zero's own tangent 0
 @implements(fft.abs_tangent)
 def _abs_tangent(d, x):
-    if _real_or_array(d, x):
-        return lambda d, x: d * np.sign(x)
-    return None
+    return _real_only(lambda d, x: d * np.sign(x), d, x)
 
 
 @implements(fft.abs_tangent_dx)
 def _abs_tangent_dx(t, d, x):
-    if _real_or_array(t, d, x):
-        return lambda t, d, x: 0.0 * d * t
-    return None
+    return _real_only(lambda t, d, x: 0.0 * d * t, t, d, x)
 
 
 @implements(fft.abs_adjoint)
 def _abs_adjoint(g, x):
-    if _real_or_array(g, x):
-        return lambda g, x: g * np.sign(x)
-    return None
+    return _real_only(lambda g, x: g * np.sign(x), g, x)
 
 
 @implements(fft.abs_adjoint_dx)
 def _abs_adjoint_dx(t, g, x):
-    if _real_or_array(t, g, x):
-        return lambda t, g, x: 0.0 * g * t
-    return None
+    return _real_only(lambda t, g, x: 0.0 * g * t, t, g, x)

@@ -238,14 +238,10 @@ class _Forward:
             and stmt.targets[0].id in self.counters
 
     def zero_if_active(self, target, value=None) -> list:
-        """``target_dot = zero_tangent(target)`` (``[]`` for a new empty list ``target = []``,
-        which is what that gives), where ``target`` is active."""
+        """``target_dot = <the zero tangent of target>`` (:func:`_zero`) where it is active."""
         if not self.active(target):
             return []
-        if isinstance(value, gast.List) and not value.elts:
-            return [_assign(self.tangent(target), gast.List(elts=[], ctx=gast.Load()))]
-        return [_assign(self.tangent(target), _call(self.ctx.helpers.name("zero_tangent"),
-                                                    load(target)))]
+        return [_assign(self.tangent(target), _zero(self.ctx.helpers, target, value))]
 
     def assign_tangent(self, target, expr, op=None):
         """``target_dot = expr``; copied first if ``target`` (or a name that may share its memory:
@@ -397,3 +393,11 @@ def _restored_entry(fwd, stmt):
     return [gast.Expr(value=_call(fwd.ctx.helpers.name("restore_entry"),
                                   load(fwd.tangent(d.id)), copy.deepcopy(key),
                                   fwd.tangent_of(old)))]
+
+
+def _zero(helpers, target: str, value=None):
+    """The zero tangent of ``target``: ``zero_tangent(target)``, or ``[]`` where ``target`` was
+    just assigned a new empty list (``value``), which is what that call gives."""
+    if isinstance(value, gast.List) and not value.elts:
+        return gast.List(elts=[], ctx=gast.Load())
+    return _call(helpers.name("zero_tangent"), load(target))

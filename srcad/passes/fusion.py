@@ -13,6 +13,8 @@ import copy
 
 import gast
 
+from .tidy import blocks
+
 TAPE = "stack"  # (the tapes' names begin with it: see numba_ready's one tape per saved variable)
 
 
@@ -54,7 +56,7 @@ def fuse(function, comments: dict) -> None:
     changed = True
     while changed:
         changed = False
-        for stmts in _blocks(function):
+        for stmts in blocks(function):
             k = 0
             while k < len(stmts):
                 if _fuse_one(stmts, k, loads, stores, params):
@@ -190,12 +192,3 @@ def _counts(function):
             table = loads if isinstance(node.ctx, gast.Load) else stores
             table[node.id] = table.get(node.id, 0) + 1
     return loads, stores
-
-
-def _blocks(function):
-    """Every statement list of ``function`` (its body, the bodies of its loops and branches)."""
-    for node in gast.walk(function):
-        for field in ("body", "orelse", "finalbody"):
-            stmts = getattr(node, field, None)
-            if isinstance(stmts, list) and stmts and isinstance(stmts[0], gast.stmt):
-                yield stmts

@@ -111,7 +111,7 @@ def _returned_length(function) -> int | None:
     return lengths.pop() if len(lengths) == 1 else None
 
 
-def _blocks(function):
+def blocks(function):
     """Every statement list of ``function``."""
     for node in gast.walk(function):
         for field in ("body", "orelse", "finalbody"):
@@ -163,7 +163,7 @@ def _unpack(function, bound: dict, lengths: dict, apply: bool) -> int:
             names.add(node.id)
             if isinstance(node.ctx, gast.Load):
                 reads[node.id] = reads.get(node.id, 0) + 1
-    for block in _blocks(function):
+    for block in blocks(function):
         k = 0
         while k < len(block):
             stmt = block[k]
