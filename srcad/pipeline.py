@@ -22,7 +22,8 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       10 reverse | forward  the derivative's gast functions (passes.reverse, passes.forward)
       11 inplace  reverse mode: gradient buffers the code owns changed in place (passes.inplace)
       11b tidy    each function once, gradient tuples unpacked (passes.tidy)
-      11c numba   jit=True only: descending ranges, one tape per saved variable (passes.numba_ready)
+      11c numba   jit=True only: descending ranges, one tape per saved variable, fused
+                  expressions, elementwise loops (passes.numba_ready, fusion, loops)
       12 emit     the functions -> one commented source text (passes.emit)
       13 load     the text -> compiled functions bound to their helpers (passes.load)
 
@@ -190,14 +191,15 @@ def _base_name(fun) -> str:
     return function_name(fun)  # (a method: Dense_call for Dense.__call__)
 
 
-def _main_first(program) -> list:
+def _main_first(program, kinds=()) -> list:
     """The generated functions, tidied (pass 11b), the last one made (the main one) first;
-    with ``jit``, made numba-ready (pass 11c)."""
+    with ``jit``, made numba-ready (pass 11c; ``kinds``: the value kinds the main function is
+    specialized on)."""
     tidy(program)
     last = len(program.generated) - 1
     functions = [program.generated[last]] + program.generated[:last]
     if program.options.jit:
-        functions = numba_ready(functions)
+        functions = numba_ready(functions, kinds)
     return functions
 
 
@@ -243,7 +245,7 @@ def transform(fun, argnums: tuple, argnums_is_tuple: bool, static=None,
     header += specialized_for(static) + compiled_header(options.jit)
     filename = f"<srcad {main} of {fun.__qualname__} at {parsed.filename}:" \
                f"{parsed.tree.lineno} wrt {','.join(map(str, wrt))}>"
-    text, functions, filename = emit_and_load(_main_first(program), header, filename,
+    text, functions, filename = emit_and_load(_main_first(program, static.values), header, filename,
                                               program.entries, fun.__qualname__)
     files = {entry.name: origin_file(entry.user_fn) for entry in program.entries}
     return Transformed(text, functions[main], filename, parsed.location(parsed.tree.body[-1]),
@@ -377,7 +379,7 @@ def jvp_transform(fun, positions: tuple, static=Specialization(), options=Option
               ) + specialized_for(static) + compiled_header(options.jit)
     filename = f"<srcad {name} of {fun.__qualname__} at {parsed.filename}:{parsed.tree.lineno} " \
                f"along {','.join(map(str, wrt))}>"
-    text, compiled, _ = emit_and_load(_main_first(program), header, filename, program.entries,
+    text, compiled, _ = emit_and_load(_main_first(program, static.values), header, filename, program.entries,
                                       fun.__qualname__)
     files = {entry.name: origin_file(entry.user_fn) for entry in program.entries}
     function = compiled[name]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import threading
 from typing import Any, NoReturn
 
@@ -31,7 +32,7 @@ _DEPTH = 32
 def _array_has_nan(a: np.ndarray) -> bool:
     """Whether the floating-point array ``a`` holds a NaN (``max`` propagates one; a dot product
     of ``a`` with itself would be cheaper, but it warns where squares overflow)."""
-    return a.size > 0 and bool(np.isnan(a.max()))
+    return a.size > 0 and math.isnan(a.max())
 
 
 def has_nan(value: Any, _depth: int = 0, _test: Any = np.isnan) -> bool:
@@ -90,6 +91,8 @@ def refuse_nan_derivative(what: str, fun: Any, given: str) -> NoReturn:
 
 
 def is_finite(value: Any) -> bool:
+    if isinstance(value, float):  # (a Python or NumPy float: at once)
+        return math.isfinite(value)
     try:
         return bool(np.all(np.isfinite(value)))
     except TypeError:

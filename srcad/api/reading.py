@@ -37,6 +37,7 @@ def source(derived: AnyFunction, *, mode: Literal["reverse", "forward"] = "rever
         static = Specialization()
         if isinstance(derived, Derived):
             derived = derived.transformed().function  # forward mode over its generated code
+            derived = getattr(derived, "python", derived)  # (jit=True's: its Python code)
         else:  # a method, a callable object, a partial: its function, what is bound constant
             target = unwrap(derived)
             derived = target.function

@@ -32,6 +32,10 @@ Guarantees: new functions (the trees handed in are not changed) computing the sa
   ``and``/``or``, a lambda or a comprehension (which may not evaluate it). The operations are evaluated in the same order on
   the same values, so the numbers are the same.
 
+* **elementwise loops** (the main function, where its parameters' kinds are known): runs of
+  elementwise statements over 1-d float64 arrays of one shape become one loop over the entries
+  (:mod:`srcad.passes.loops`), faster in numba than its loops for arrays of any shape.
+
 * **default keywords dropped**: ``np.sum(v, axis=None, keepdims=False)`` (forward mode's
   templates spell out NumPy's defaults) becomes ``np.sum(v)``, for NumPy's reductions, as numba
   takes neither keyword.
@@ -48,19 +52,23 @@ import copy
 import gast
 
 from .fusion import TAPE, fuse
+from .loops import lower
 from .syntax import call, load, store
 
 
 
-def numba_ready(generated: list) -> list:
-    """``(function, comments)`` pairs -> new pairs, rewritten as the module docstring says."""
+def numba_ready(generated: list, kinds=()) -> list:
+    """``(function, comments)`` pairs, the main function first -> new pairs, rewritten as the
+    module docstring says (``kinds``: the main function's parameters' value kinds)."""
     out = []
-    for function, comments in generated:
+    for k, (function, comments) in enumerate(generated):
         function = copy.deepcopy(function)
         _descending_ranges(function)
         _default_keywords(function)
         _split_tape(function)
         fuse(function, comments)
+        if k == 0:
+            lower(function, comments, kinds)
         out.append((function, comments))
     return out
 
