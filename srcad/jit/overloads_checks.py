@@ -125,6 +125,18 @@ def _power_dx(x, y):
     return None
 
 
+@implements(elementwise.float64_at_least)
+def _float64_at_least(x):
+    x = _base(x)
+    if isinstance(x, types.Array) and x.dtype == types.float64:
+        return lambda x: x
+    if isinstance(x, types.Array) and isinstance(x.dtype, (types.Integer, types.Boolean)):
+        return lambda x: x.astype(np.float64)
+    if _real(x):
+        return lambda x: np.float64(x)
+    return None
+
+
 @implements(containers.private_copy)
 def _private_copy(x):
     x = _base(x)

@@ -7,7 +7,8 @@ Guarantees: a kind is hashable and compares equal exactly when srcad would resol
 on the two values, so a transformation keyed by the kinds of its arguments
 (:class:`~srcad.passes.parse.Specialization`) is right for every call with those kinds. The kinds:
 
-* :data:`DATA`: an array, a number, a string, or a list, tuple or dict holding only those (and None)
+* :data:`DATA`: an array (NumPy's, or another library's: :mod:`srcad.runtime.namespaces`), a
+  number, a string, or a list, tuple or dict holding only those (and None)
   (methods and attributes are NumPy's);
 * :data:`NONE`: None (so ``if self.bias is not None`` is decided before the function runs);
 * :data:`UNKNOWN`: srcad cannot tell (what a call of a user's function returned, a parameter of a
@@ -33,6 +34,8 @@ import numbers
 import types
 
 import numpy as np
+
+from ..runtime.namespaces import foreign_array
 
 
 class _Named:
@@ -153,7 +156,7 @@ def kind_of(value, _depth=0, _seen=None):
     """The kind of ``value`` (see the module docstring)."""
     if value is None:
         return NONE
-    if isinstance(value, _SCALARS):
+    if isinstance(value, _SCALARS) or foreign_array(value):
         return DATA
     if _depth > _DEPTH:
         return UNKNOWN

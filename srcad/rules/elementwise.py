@@ -62,7 +62,7 @@ defrule(np.hypot, "x, y", x="unbroadcast(g * x / np.where(ans == 0, 1, ans), x)"
 defrule(np.logaddexp, "x, y", x="unbroadcast(g * np.exp(x - ans), x)",
         y="unbroadcast(g * np.exp(y - ans), y)", elementwise=True)
 defrule(np.float_power, "x, y",
-        x="unbroadcast(g * power_dx(np.asarray(x, dtype=np.result_type(x, np.float64)), y), x)",
+        x="unbroadcast(g * power_dx(float64_at_least(x), y), x)",
         y="unbroadcast(g * ans * log_or_zero(x), y)",
         elementwise=True, jvp={"y": "exponent_tangent(t, ans, x)"})  # see operator.pow
 defrule(np.copysign, "x, y", x="unbroadcast(g * np.copysign(1.0, x) * np.copysign(1.0, ans), x)",

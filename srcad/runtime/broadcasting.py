@@ -17,6 +17,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _advanced, _float_dtype, adjoint_like, zeros_like
+from .namespaces import as_array
 
 
 def _normalize_axis(axis, ndim):
@@ -86,7 +87,7 @@ def unbroadcast(g, x):
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
-    g = np.asarray(g)
+    g = as_array(g)
     if g.ndim < len(shape):  # a scalar zero adjoint: it broadcasts wherever it is added
         return g[()] if g.ndim == 0 else g
     extra = g.ndim - len(shape)
@@ -107,7 +108,7 @@ def unsetitem(g, index, value):
     the last). For a dict (or list) ``x``, ``index`` is its key (or position)."""
     if isinstance(g, (dict, list, tuple)):
         return unbroadcast(g[index], value)
-    part = np.asarray(g)[index]
+    part = as_array(g)[index]
     if _advanced(index):
         ids = np.full(np.shape(g), -1)
         order = np.arange(part.size).reshape(part.shape)
@@ -194,7 +195,7 @@ def unmax(g, x, ans, axis=None, keepdims=False):
         g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
     elif axis is None and not keepdims:
         g, ans = np.reshape(g, (1,) * len(shape)), np.reshape(ans, (1,) * len(shape))
-    mask = np.asarray(x) == ans
+    mask = as_array(x) == ans
     count = mask.sum(axis=axis, keepdims=True) if axis is not None else mask.sum()
     dtype = _float_dtype(g, x)  # (an integer count would make a float32 gradient float64)
     result = (g * mask).astype(dtype, copy=False) / count.astype(dtype)
@@ -210,14 +211,14 @@ def _reduced_axes(shape, axis):
 def _expand_reduced(g, shape, axis, keepdims):
     """``g`` of a reduction, with the reduced axes put back (size 1), ready to broadcast."""
     if keepdims:
-        return np.asarray(g)
+        return as_array(g)
     return np.reshape(g, [1 if k in _reduced_axes(shape, axis) else n for k, n in enumerate(shape)])
 
 
 @helper(linear_in="g", jvp={"a": "unprod_da(g, a, axis, keepdims, t)"})  # (ans: not read)
 def unprod(g, a, ans, axis=None, keepdims=False):
     """Adjoint of ``np.prod``: ``g`` times the product of the *other* entries (exact with zeros)."""
-    a = np.asarray(a)
+    a = as_array(a)
     if a.ndim == 0:
         return g
     axes = _reduced_axes(a.shape, axis)
@@ -237,7 +238,7 @@ def unprod(g, a, ans, axis=None, keepdims=False):
 def unvar(g, a, axis=None, ddof=0, keepdims=False):
     """Adjoint of ``np.var``: 2 conj(a - mean) / (N - ddof), times ``g`` (the variance of a complex
     ``a`` is the mean of ``|a - mean|^2``; conj is real-linear, so this is linear in ``a``)."""
-    a = np.asarray(a)
+    a = as_array(a)
     count = int(np.prod([a.shape[k] for k in _reduced_axes(a.shape, axis)]))
     g = _expand_reduced(g, a.shape, axis, keepdims)
     return g * 2 * np.conj(a - a.mean(axis=axis, keepdims=True)) / (count - ddof)
@@ -246,9 +247,9 @@ def unvar(g, a, axis=None, ddof=0, keepdims=False):
 @helper(linear_in=("g", "a"), jvp={"ans": "unstd(-g * t / ans, a, ans, axis, ddof, keepdims)"})
 def unstd(g, a, ans, axis=None, ddof=0, keepdims=False):
     """Adjoint of ``np.std``: that of ``var`` over 2 std; 0 where the std is 0 (a constant slice)."""
-    ans = np.asarray(ans)
+    ans = as_array(ans)
     safe = np.where(ans == 0, 1, ans)
-    return unvar(np.where(ans == 0, 0, np.asarray(g) / (2 * safe)), a, axis, ddof, keepdims)
+    return unvar(np.where(ans == 0, 0, as_array(g) / (2 * safe)), a, axis, ddof, keepdims)
 
 
 @helper(linear_in="g")
@@ -266,7 +267,7 @@ def uncumprod(g, a, ans, axis=None):
     if axis is None:
         a, g, ans, axis = np.ravel(a), np.ravel(g), np.ravel(ans), 0
     dtype = _float_dtype(a, g)  # (complex for a complex product or cotangent)
-    a, g = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1), np.moveaxis(np.asarray(g), axis, -1)
+    a, g = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1), np.moveaxis(as_array(g), axis, -1)
     n = a.shape[-1]
     result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)
     for i in range(n):  # d out_j / d a_i = prod_{k <= j, k != i} a_k for j >= i
@@ -289,7 +290,7 @@ def _diagonal_index(shape, offset, axis1, axis2):
 @helper(linear_in="g")
 def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     """Adjoint of ``np.diagonal``: ``g`` written back on the diagonal of zeros shaped like ``a``."""
-    a = np.asarray(a)
+    a = as_array(a)
     axis1, axis2 = axis1 % a.ndim, axis2 % a.ndim
     result = np.zeros(a.shape, dtype=_float_dtype(a, g))
     moved = np.moveaxis(result, (axis1, axis2), (-2, -1))  # a view: writes land in result
@@ -301,9 +302,9 @@ def undiagonal(g, a, offset=0, axis1=0, axis2=1):
 @helper(linear_in="g")
 def untrace(g, a, offset=0, axis1=0, axis2=1):
     """Adjoint of ``np.trace``."""
-    a = np.asarray(a)
+    a = as_array(a)
     rows, _ = _diagonal_index(a.shape, offset, axis1 % a.ndim, axis2 % a.ndim)
-    return undiagonal(np.repeat(np.asarray(g)[..., None], len(rows), axis=-1), a, offset, axis1, axis2)
+    return undiagonal(np.repeat(as_array(g)[..., None], len(rows), axis=-1), a, offset, axis1, axis2)
 
 
 @helper(linear_in="g", jvp={"x": "norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",
@@ -316,7 +317,7 @@ def unnorm(g, x, ans, ord=None, axis=None, keepdims=False):
 
     At a point where the norm is not differentiable (x = 0 for the 2-norm, ties for the max-norms,
     0 for the 1-norm's |x|), the gradient is 0 there, or split evenly between tied entries."""
-    x = np.asarray(x)
+    x = as_array(x)
     sign = np.conj(np.sign(x))  # (NumPy 2: x / |x| for a complex x)
     matrix = (axis is None and x.ndim == 2 and ord is not None) or (isinstance(axis, tuple) and len(axis) == 2) \
         or ord in ("fro", "nuc")

@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import NonScalarOutputError
 from ._registry import helper
 from .containers import _float_dtype, writable, zeros_like
+from .namespaces import foreign_array, numpy_dtype, ones_scalar
 
 
 @helper(nondiff=True)
@@ -38,6 +39,10 @@ def seed_scalar(out):
         return 1.0
     if isinstance(out, (np.ndarray, np.generic)) and out.shape == ():
         return np.ones((), dtype=_float_dtype(out))[()]
+    if foreign_array(out) and tuple(out.shape) == ():  # (Dask, CuPy, Array API: its own type)
+        if numpy_dtype(out).kind == "c":
+            return seed_scalar(1j)
+        return ones_scalar(out)
     shape = getattr(out, "shape", None)
     what = f"an array of shape {shape}" if shape is not None else f"a value of type {type(out).__name__}"
     raise NonScalarOutputError(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
+from .namespaces import float_copy, foreign_array, numpy_dtype, scatter_add, zeros_of
 
 
 def _add(a, b):
@@ -134,6 +135,8 @@ def zeros_like(x):
         return 0j
     if callable(x) or isinstance(x, (str, bytes)) or type(x).__name__ == "module":
         return None  # a function, a module, a string: what carries no gradient at all
+    if foreign_array(x):
+        return zeros_of(x, _float_dtype(x))
     return np.zeros(np.shape(x), dtype=_float_dtype(x))
 
 
@@ -152,8 +155,9 @@ _WEAK = (bool, int, float, complex)  # Python numbers: NumPy's arithmetic keeps 
 def _float_dtype(*values):
     """The type of ``values`` combined as NumPy's arithmetic combines them (a Python number does not
     widen a float32 array), or float64 where that is not a floating type (integers)."""
+    values = [numpy_dtype(v) if foreign_array(v) else v for v in values]  # (never computed)
     try:
-        dtype = np.result_type(*[v if isinstance(v, _WEAK + (np.ndarray, np.generic))
+        dtype = np.result_type(*[v if isinstance(v, _WEAK + (np.ndarray, np.generic, np.dtype))
                                  else np.asarray(v).dtype for v in values])
     except (TypeError, ValueError, OverflowError):  # (a Python integer too large for NumPy)
         dtype = np.result_type(*[np.asarray(v).dtype for v in values])
@@ -182,6 +186,8 @@ def unindex(g, x, index):
                 parts[k] = part
             return adjoint_like(x, parts)
         return adjoint_like(x, [g if k == index % len(x) else zeros_like(v) for k, v in enumerate(x)])
+    if foreign_array(x) or foreign_array(g):
+        return scatter_add(zeros_of(x, _float_dtype(x, g), x if foreign_array(x) else g), index, g)
     result = np.zeros(np.shape(x), dtype=_float_dtype(x, g))
     np.add.at(result, index, g)
     return result
@@ -231,7 +237,10 @@ def zero_at(g, index):
         # is added to it later (the overwritten value may have had another shape: 'd[k] = d[k] * w')
         g[index] = zeros_like(entry) if isinstance(entry, (list, tuple, dict)) else 0.0
         return g
-    g = np.array(g, dtype=_float_dtype(g), copy=True)
+    if foreign_array(g):
+        g = float_copy(g, _float_dtype(g))
+    else:
+        g = np.array(g, dtype=_float_dtype(g), copy=True)
     g[index] = 0
     return g
 

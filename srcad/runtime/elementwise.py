@@ -19,6 +19,7 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import refuse_complex, unbroadcast
 from .containers import _float_dtype, adjoint_like, unindex, zeros_like
+from .namespaces import as_array, as_float_array, foreign_array, numpy_dtype
 
 
 @helper(nondiff=True)
@@ -41,8 +42,16 @@ def power_dx(x, y):
             return y * x ** (y - 1)
         except ZeroDivisionError:  # Python's 0.0 ** -0.5: inf (with a warning), as NumPy gives
             return y * np.float64(x) ** (y - 1)
-    y = np.asarray(y)
+    y = as_array(y)
     return y * np.power(x, np.where(y == 0, 1, y - 1))
+
+
+@helper(linear_in="x")
+def float64_at_least(x):
+    """``x`` as an array of at least double precision (``np.float_power`` computes in it): its
+    own library's array for another library's (nothing computed)."""
+    return as_float_array(x, np.result_type(numpy_dtype(x) if foreign_array(x) else x,
+                                            np.float64))
 
 
 @helper(jvp={"x": "t * (x != 0) / np.where(x == 0, 1, x)"})
@@ -50,7 +59,7 @@ def log_or_zero(x):
     """``log(x)``, with 0 where ``x == 0``: d(x**y)/dy = x**y * log(x) is 0 at x = 0 (for y > 0)."""
     if np.ndim(x) == 0:
         return np.log(x) if x != 0 else 0.0
-    x = np.asarray(x)
+    x = as_array(x)
     return np.log(np.where(x == 0, 1, x))
 
 
@@ -71,7 +80,7 @@ def extremum_adjoint(g, args, k, ans):
 def tie_shared(g, wins, ties):
     """Adjoint of ``np.maximum``/``np.minimum`` for one argument: ``g`` where it ``wins``, half
     of ``g`` at ``ties``, zero elsewhere (one product where there is no tie)."""
-    if not np.any(ties):
+    if not foreign_array(ties) and not np.any(ties):  # (another library's: never computed)
         return g * wins
     return g * (wins + 0.5 * ties)
 
@@ -102,7 +111,7 @@ def clip_bound_mask(a, a_min, a_max, bound):
 def sinc_adjoint(g, x):
     """Adjoint of ``np.sinc``: (cos(pi x) - sinc(x)) / x, and its Taylor series near 0 (where the
     difference cancels): 0 at x = 0."""
-    x = np.asarray(x, dtype=_float_dtype(x))
+    x = as_float_array(x, _float_dtype(x))
     small = np.abs(x) < 1e-2
     safe = np.where(small, 1, x)
     p2 = np.pi ** 2 * x * x

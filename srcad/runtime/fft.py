@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
+from .namespaces import foreign_array, numpy_dtype, zeros_of
 
 
 def _complex(x) -> bool:
@@ -160,6 +161,8 @@ def conj_adjoint(g, x):
 def _zero(x):
     """A real zero shaped like ``x``, of its floating type (the gradient of a piecewise constant
     function)."""
+    if foreign_array(x):
+        return zeros_of(x, numpy_dtype(x) if numpy_dtype(x).kind == "f" else np.float64)
     dtype = getattr(x, "dtype", None)
     return np.zeros(np.shape(x), dtype=dtype if dtype is not None and dtype.kind == "f"
                     else np.float64)[()]

@@ -31,6 +31,7 @@ import types
 import numpy as np
 
 from ._registry import helper
+from .namespaces import foreign_array
 from .containers import TupleAdjoint, zeros_like
 
 _REGISTERED: dict = {}  # class -> (flatten, unflatten), see register
@@ -86,7 +87,8 @@ def structure(x) -> str | None:
         return "registered"
     if is_namedtuple(x):
         return "namedtuple"
-    if isinstance(x, _NOT_OBJECTS) or (type(x).__module__ or "").split(".")[0] == "srcad":
+    if isinstance(x, _NOT_OBJECTS) or (type(x).__module__ or "").split(".")[0] == "srcad" \
+            or foreign_array(x):  # (a Dask or CuPy array, an Array API one: an array)
         return None
     if dataclasses.is_dataclass(x):
         return "dataclass"

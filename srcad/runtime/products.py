@@ -16,6 +16,7 @@ from .containers import _float_dtype
 from .broadcasting import _unsupported, unbroadcast
 from .fft import cotangent_like
 from .numpy_more_arrays import einsum_without_ellipsis
+from .namespaces import as_array
 
 
 def _sparse(value) -> bool:
@@ -60,7 +61,7 @@ def _matmul_dx(g, x, y):
         raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")
     if _sparse(y):  # (a constant: x @ A)
         return g @ y.T
-    x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
+    x, y, g = as_array(x), as_array(y), as_array(g)
     if y.ndim == 1:
         if x.ndim == 1:  # inner product: g is a scalar
             return g * y
@@ -92,7 +93,7 @@ def _matmul_dy(g, x, y):
         raise _unsupported("srcad: no gradient with respect to a scipy.sparse matrix")
     if _sparse(x):  # (a constant: A @ y)
         return x.T @ g
-    x, y, g = np.asarray(x), np.asarray(y), np.asarray(g)
+    x, y, g = as_array(x), as_array(y), as_array(g)
     if x.ndim == 1:
         if y.ndim == 1:
             return g * x
@@ -109,7 +110,7 @@ def vdot_adjoint(g, x, other, conjugated):
     """Adjoint of ``np.vdot(a, b) = sum(conj(a) * b)`` (flattened) for its operand ``x``:
     ``conj(g * b)`` for ``a`` (``conjugated``: vdot conjugates it), ``g * conj(a)`` for ``b``,
     shaped like ``x`` (a real ``x`` gets a real adjoint)."""
-    d = np.conj(g * np.asarray(other)) if conjugated else g * np.conj(other)
+    d = np.conj(g * as_array(other)) if conjugated else g * np.conj(other)
     return cotangent_like(np.reshape(d, np.shape(x)), x)
 
 
@@ -264,7 +265,7 @@ def outer_da(g, a, b):
 
 
 def _outer_da(g, a, b):
-    return np.reshape(np.asarray(g) @ np.ravel(b), np.shape(a))
+    return np.reshape(as_array(g) @ np.ravel(b), np.shape(a))
 
 
 @helper(linear_in=("g", "a"))
@@ -275,7 +276,7 @@ def outer_db(g, a, b):
 
 
 def _outer_db(g, a, b):
-    return np.reshape(np.ravel(a) @ np.asarray(g), np.shape(b))
+    return np.reshape(np.ravel(a) @ as_array(g), np.shape(b))
 
 
 def _kron_blocks(g, a, b):

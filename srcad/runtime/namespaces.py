@@ -1,0 +1,111 @@
+"""Arrays of other libraries than NumPy: Dask, CuPy, and any array of the Array API standard.
+
+Accepts: any Python value.
+Guarantees: :func:`foreign_array` is true exactly for a value that is not a NumPy array but an
+array of a library that implements NumPy's dispatch protocol (``__array_function__``, NEP 18:
+Dask, CuPy) or the Array API standard (``__array_namespace__``: array-api-strict, CuPy, PyTorch
+through array-api-compat), with a ``shape`` and a ``dtype``. srcad treats such a value as data, as
+it treats a NumPy array: its operators and NumPy's functions applied to it are differentiated
+with the rule table, and the runtime helpers compute with its own operations (no copy to NumPy).
+:func:`namespace` is the module of its array operations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def foreign_array(value) -> bool:
+    """Whether ``value`` is an array of another library (module docstring)."""
+    if isinstance(value, np.ndarray):
+        return False
+    t = type(value)
+    return (hasattr(t, "__array_function__") or hasattr(t, "__array_namespace__")) \
+        and hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def namespace(*values):
+    """The array namespace of the first foreign array among ``values`` (its
+    ``__array_namespace__()``, else ``array_api_compat``'s), NumPy where there is none."""
+    for value in values:
+        if foreign_array(value):
+            get = getattr(value, "__array_namespace__", None)
+            if get is not None:
+                return get()
+            import array_api_compat  # (the jit-free extra for other arrays: srcad[arrays])
+            return array_api_compat.array_namespace(value)
+    return np
+
+
+def numpy_dtype(value):
+    """The NumPy dtype of a foreign array's dtype (Dask's and CuPy's are NumPy's; an Array API
+    library's is named like NumPy's), read without computing anything."""
+    dtype = value.dtype
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(getattr(dtype, "name", dtype)).removeprefix("torch."))
+
+
+def ones_scalar(out):
+    """A 0-d one of ``out``'s floating type (float64 for others), in ``out``'s own library."""
+    xp = namespace(out)
+    if numpy_dtype(out).kind == "f":
+        return xp.ones_like(out)
+    return xp.ones((), dtype=xp.float64)
+
+
+def as_array(x):
+    """``x`` itself where it is a NumPy array or another library's (computing nothing, copying
+    nothing to the host), else ``np.asarray(x)``."""
+    return x if type(x) is np.ndarray or foreign_array(x) else np.asarray(x)
+
+
+def zeros_of(x, dtype, like=None):
+    """Zeros of ``x``'s shape and the NumPy dtype ``dtype``, in the library of ``like`` (default:
+    ``x``'s own; a Dask array: chunked as ``x``)."""
+    xp = namespace(x if like is None else like)
+    dtype = getattr(xp, np.dtype(dtype).name)
+    if like is None or like is x:
+        return xp.zeros_like(x, dtype=dtype)
+    return xp.zeros(tuple(np.shape(x)), dtype=dtype)
+
+
+def _basic(index) -> bool:
+    """An index that selects each position once: integers, slices, ``...`` and ``None``."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, slice)
+               or (isinstance(p, (int, np.integer)) and not isinstance(p, bool)) for p in parts)
+
+
+def scatter_add(result, index, g):
+    """``result`` with ``g`` added at ``index`` (repeated positions of an index array add up):
+    ``np.add.at`` for a NumPy array; for another library's, an assignment where the index selects
+    each position once. An index array into another library's array is refused: its scatter-add
+    is not built."""
+    if isinstance(result, np.ndarray):
+        np.add.at(result, index, g)
+        return result
+    if _basic(index):
+        result[index] = result[index] + g
+        return result
+    from ..errors import UnsupportedOperationError
+    raise UnsupportedOperationError(
+        f"srcad cannot yet add a gradient at an index array into a {type(result).__name__} "
+        "(a scatter-add of another library than NumPy)",
+        hint="index with integers and slices, or convert the array with np.asarray")
+
+
+def float_copy(g, dtype):
+    """A copy of another library's array ``g`` as the NumPy dtype ``dtype``, in its library."""
+    xp = namespace(g)
+    return xp.astype(g, getattr(xp, np.dtype(dtype).name), copy=True)
+
+
+def as_float_array(x, dtype):
+    """``x`` as an array of the NumPy dtype ``dtype``: ``np.asarray`` for a NumPy value, the
+    array's own ``astype`` for another library's (nothing computed)."""
+    if foreign_array(x):
+        xp = namespace(x)
+        return xp.astype(x, getattr(xp, np.dtype(dtype).name))
+    return np.asarray(x, dtype=dtype)
