@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import NonScalarOutputError
 from ._registry import helper
 from .containers import _float_dtype, writable, zeros_like
-from .namespaces import foreign_array, numpy_dtype, ones_scalar
+from .namespaces import foreign_array, may_share, numpy_dtype, ones_scalar
 
 
 @helper(nondiff=True)
@@ -160,7 +160,7 @@ def check_unshared(value, others, names, message, index=None):
     holding such a value, at any depth."""
     if isinstance(value, np.ndarray):
         written = _written_part(value, index)
-    elif isinstance(value, (list, dict)):
+    elif isinstance(value, (list, dict)) or foreign_array(value):
         written = value
     else:
         return
@@ -214,7 +214,7 @@ def _shares(written, other, seen) -> bool:
                 return bool(np.shares_memory(written, other, max_work=100_000))
             except RuntimeError:  # np.exceptions.TooHardError: the work bound was reached
                 return True  # cannot tell cheaply: refuse rather than risk a wrong gradient
-    elif other is written:
+    elif other is written or (foreign_array(written) and may_share(written, other)):
         return True
     if isinstance(other, (tuple, list, dict)) and id(other) not in seen:
         seen.add(id(other))

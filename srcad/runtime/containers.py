@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .namespaces import float_copy, foreign_array, numpy_dtype, scatter_add, zeros_of
+from .namespaces import copy_array, float_copy, foreign_array, numpy_dtype, scatter_add, zeros_of
 
 
 def _add(a, b):
@@ -267,6 +267,8 @@ def snapshot(value):
     a list or dict a new one with the same entries)."""
     if isinstance(value, np.ndarray):
         return value.copy()
+    if foreign_array(value):
+        return copy_array(value)
     return type(value)(value) if type(value) in (ListAdjoint, DictAdjoint) else value
 
 
@@ -316,11 +318,14 @@ def private_copy(x):
     arrays copied, in lists, tuples and dicts at any depth (new containers, same structure)."""
     if isinstance(x, np.ndarray):
         return x.copy()
+    if foreign_array(x):
+        return copy_array(x)
     if isinstance(x, list):
         return [private_copy(v) for v in x]
     if isinstance(x, dict):
         return type(x)((k, private_copy(v)) for k, v in x.items())
-    if isinstance(x, tuple) and any(isinstance(v, (np.ndarray, list, tuple, dict)) for v in x):
+    if isinstance(x, tuple) and any(isinstance(v, (np.ndarray, list, tuple, dict))
+                                    or foreign_array(v) for v in x):
         copied = [private_copy(v) for v in x]
         return type(x)(*copied) if hasattr(x, "_fields") else type(x)(copied)
     return x

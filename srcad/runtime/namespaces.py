@@ -109,3 +109,23 @@ def as_float_array(x, dtype):
         xp = namespace(x)
         return xp.astype(x, getattr(xp, np.dtype(dtype).name))
     return np.asarray(x, dtype=dtype)
+
+
+def copy_array(x):
+    """A copy of another library's array, in its library (Dask: a new array of the same graph,
+    which a write into the copy does not change)."""
+    copy = getattr(x, "copy", None)
+    if callable(copy):
+        return copy()
+    return namespace(x).asarray(x, copy=True)
+
+
+def may_share(written, other) -> bool:
+    """Whether a write into another library's array ``written`` may change ``other``: the same
+    object, or, in a library with views (all but Dask, whose slices are copies), any array of it
+    (where the library cannot say which memory a view shares: refused rather than guessed)."""
+    if other is written:
+        return True
+    if not foreign_array(other) or type(other) is not type(written):
+        return False
+    return (type(written).__module__ or "").split(".")[0] != "dask"
