@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SrcadError
+from ..runtime.namespaces import foreign_array
 from .display import Made
 
 
@@ -126,12 +127,18 @@ def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
     the elementwise ones, so even as a constant it would give a wrong gradient), a
     ``scipy.sparse`` matrix or array among the ``differentiated`` positions (no rule
     differentiates with respect to one; as a constant, ``A @ x``, it is the rule table's
-    business). Looks into lists, tuples and dicts (a bounded depth)."""
+    business), an array of another library that NumPy's functions do not dispatch to (the Array
+    API standard only: ``array_api_strict``; srcad's rules and helpers reach other libraries'
+    arrays through ``__array_function__``, as Dask's and CuPy's). Looks into lists, tuples and
+    dicts (a bounded depth)."""
     def scan(value: Any, depth: int, sparse: bool) -> str | None:
         if isinstance(value, np.matrix):
             return "an np.matrix"
         if sparse and (type(value).__module__ or "").startswith("scipy.sparse"):
             return f"a scipy.sparse {type(value).__name__}, differentiated"
+        if foreign_array(value) and not hasattr(type(value), "__array_function__"):
+            return (f"a {type(value).__module__}.{type(value).__name__}, an array of the Array "
+                    "API standard without NumPy's dispatch (__array_function__)")
         if depth < 8 and isinstance(value, (list, tuple, dict)):
             items = value.values() if isinstance(value, dict) else value
             return next((found for v in items if (found := scan(v, depth + 1, sparse))), None)
@@ -148,5 +155,9 @@ def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
             raise SrcadError(
                 f"{where} is {found}: srcad differentiates NumPy arrays, whose '*' and '**' are "
                 "elementwise, with respect to dense arrays; with this value its gradient would "
-                "be wrong", hint="pass np.asarray(value) (for a sparse matrix, value.toarray()), "
-                                 "and write '@' for a matrix product")
+                "be wrong" if "Array API" not in found else
+                f"{where} is {found}: srcad differentiates the arrays of other libraries that "
+                "NumPy's functions dispatch to (Dask, CuPy); code written against the Array API "
+                "namespace alone is not differentiated yet",
+                hint="pass np.asarray(value) (for a sparse matrix, value.toarray()), "
+                     "and write '@' for a matrix product")

@@ -1,0 +1,241 @@
+"""Gradients of functions of Dask arrays (and, through the same dispatch, CuPy's): the generated
+gradient runs on the argument's own array type, lazily, and gives NumPy's numbers.
+
+Each check runs srcad on NumPy arrays (checked by the rest of the suite against finite differences
+and autograd) and on the same values as chunked Dask arrays, under a scheduler that counts every
+compute: the gradients must be Dask arrays, nothing computed before ``.compute()`` (except where the
+function's own control flow needs a value), and equal to NumPy's. Arrays of the Array API standard
+without NumPy's dispatch are refused with a SrcadError. The test extra installs Dask, distributed,
+array-api-strict and cloudpickle: a missing one fails here, never skips.
+"""
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import corpus_control
+import srcad
+from gradcheck import make_function
+from rulecheck import (_weighted_array_cases, differentiable_entries, entry_id,
+                       is_python_scalar_only, positional_arity)
+
+import array_api_strict
+import cloudpickle
+import dask
+import dask.array as da
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+class Computes:
+    """A Dask scheduler that counts the computes it runs."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, graph, keys, **kwargs):
+        self.count += 1
+        return dask.get(graph, keys, **kwargs)
+
+
+def lazy(value, chunks=2):
+    return da.from_array(value, chunks=chunks) if isinstance(value, np.ndarray) and value.ndim \
+        else value
+
+
+def as_tuple(grads, argnums):
+    return grads if isinstance(argnums, tuple) else (grads,)
+
+
+def on_dask(fn, args, argnums, computes_allowed=False):
+    """value_and_grad on Dask (counting computes) against NumPy; returns the number of computes."""
+    expected_value, expected = srcad.value_and_grad(fn, argnums)(*args)
+    dargs = [lazy(a) for a in args]
+    computes = Computes()
+    with dask.config.set(scheduler=computes):
+        value, grads = srcad.value_and_grad(fn, argnums)(*dargs)
+        counted = computes.count
+        for g, a in zip(as_tuple(grads, argnums), [dargs[k] for k in
+                                                  (argnums if isinstance(argnums, tuple)
+                                                   else (argnums,))]):
+            if isinstance(a, da.Array):
+                assert isinstance(g, da.Array), type(g)
+                assert g.shape == a.shape
+        if not computes_allowed:
+            assert counted == 0, f"{counted} computes before .compute()"
+        got = dask.compute(value, *as_tuple(grads, argnums))
+    np.testing.assert_allclose(got[0], expected_value, rtol=1e-12)
+    for g, e in zip(got[1:], as_tuple(expected, argnums)):
+        np.testing.assert_allclose(g, e, rtol=1e-11, atol=1e-14)
+    return counted
+
+
+ENTRIES = [(fn, rule) for fn, rule in differentiable_entries() if not is_python_scalar_only(fn)]
+
+
+@pytest.mark.parametrize("fn, rule", ENTRIES, ids=[entry_id(f, r) for f, r in ENTRIES])
+def test_rule_table_on_dask_arrays(fn, rule):
+    """Every elementwise entry, operands broadcasting as the rule tests sample them."""
+    n = positional_arity(rule)
+    for f, args in _weighted_array_cases(fn, rule, seed=2):
+        on_dask(f, args, tuple(range(n)))
+
+
+ARRAY_CASES = [(fn, makers, argnums) for fn, makers, argnums in corpus_control.CASES
+               if any(isinstance(m(np.random.default_rng(0)), np.ndarray)
+                      and m(np.random.default_rng(0)).ndim for m in makers)]
+
+
+@pytest.mark.parametrize("fn, makers, argnums", ARRAY_CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(ARRAY_CASES)])
+def test_control_flow_corpus_on_dask_arrays(fn, makers, argnums):
+    """Loops, branches and writes; a branch on an array's value computes it (as it must)."""
+    rng = np.random.default_rng(0)
+    on_dask(fn, [make(rng) for make in makers], argnums, computes_allowed=True)
+
+
+# ---- the six functions of issue #19 ---------------------------------------------------------------
+
+def mlp_loss(W1, b1, W2, X, Y):
+    hidden = np.maximum(X @ W1 + b1, 0.0)
+    logits = hidden @ W2
+    logits = logits - np.max(logits, axis=1, keepdims=True)
+    logp = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
+    return -np.sum(Y * logp) / X.shape[0]
+
+
+def in_place_writes(x):
+    y = x * 1.0
+    for i in range(3):
+        y[i] = y[i] * x[i + 1]
+    return np.sum(y ** 2)
+
+
+def reductions(x):
+    return np.sum(np.max(x, axis=0)) + np.mean(x ** 2) + np.sum(np.min(x, axis=1) * 2.0)
+
+
+def broadcasting(x, b):
+    return np.sum(np.tanh(x * b + 1.0) + b)
+
+
+def matmul(A, B):
+    return np.sum((A @ B) ** 2) + np.sum(np.dot(A, B[:, 0]))
+
+
+def while_loop(x):
+    while np.sum(x * x) > 1.0:
+        x = x * 0.5
+    return np.sum(np.sin(x))
+
+
+def test_the_six_functions_are_lazy_and_right():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20, 6))
+    Y = np.eye(3)[rng.integers(0, 3, 20)]
+    on_dask(mlp_loss, (rng.standard_normal((6, 5)), rng.standard_normal(5),
+                       rng.standard_normal((5, 3)), X, Y), (0, 1, 2))
+    on_dask(in_place_writes, (rng.standard_normal(6),), 0)
+    on_dask(reductions, (rng.standard_normal((4, 5)),), 0)
+    on_dask(broadcasting, (rng.standard_normal((4, 3)), rng.standard_normal(3)), (0, 1))
+    on_dask(matmul, (rng.standard_normal((4, 3)), rng.standard_normal((3, 5))), (0, 1))
+    x = rng.uniform(1.0, 2.0, 6)
+    tests, y = 1, x
+    while np.sum(y * y) > 1.0:
+        tests, y = tests + 1, y * 0.5
+    assert on_dask(while_loop, (x,), 0, computes_allowed=True) == tests  # (the loop's tests only)
+
+
+def test_vjp_and_jvp_on_dask_arrays():
+    rng = np.random.default_rng(4)
+    A, x = rng.standard_normal((4, 3)), rng.standard_normal(3)
+
+    def f(A, x):
+        return np.tanh(A @ x) * 2.0
+    computes = Computes()
+    with dask.config.set(scheduler=computes):
+        out, vjp_fn = srcad.vjp(f, lazy(A), lazy(x))
+        v = lazy(np.arange(4.0))
+        gA, gx = vjp_fn(v)
+        primal, tangent = srcad.jvp(f, (lazy(A), lazy(x)), (None, lazy(np.ones(3))))
+        assert computes.count == 0
+        assert all(isinstance(t, da.Array) for t in (out, gA, gx, primal, tangent))
+    want_out, want_vjp = srcad.vjp(f, A, x)
+    for got, want in zip(dask.compute(out, gA, gx), (want_out, *want_vjp(np.arange(4.0)))):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(tangent.compute(), srcad.jvp(f, (A, x), (None, np.ones(3)))[1],
+                               rtol=1e-12)
+
+
+def test_the_callers_dask_array_is_never_changed():
+    def writes(x):
+        x[0] = 0.0
+        x[1:3] *= 2.0
+        return np.sum(x * x)
+    x = da.from_array(np.arange(1.0, 6.0), chunks=2)
+    g = srcad.grad(writes)(x)
+    np.testing.assert_array_equal(x.compute(), np.arange(1.0, 6.0))
+    np.testing.assert_allclose(g.compute(), srcad.grad(writes)(np.arange(1.0, 6.0)))
+
+
+def test_an_index_array_into_a_dask_array_is_refused_not_guessed():
+    def gather(x):
+        return np.sum(x[np.array([0, 0, 2])] ** 2)
+    with pytest.raises(srcad.SrcadError, match="index array"):
+        srcad.grad(gather)(da.from_array(np.arange(1.0, 5.0), chunks=2))
+
+
+def test_array_api_only_arrays_are_refused_with_the_reason():
+    def f(x):
+        return np.sum(x * x)
+    with pytest.raises(srcad.SrcadError, match="Array API"):
+        srcad.grad(f)(array_api_strict.asarray([1.0, 2.0]))
+
+
+# ---- shipping a derived function to another process ------------------------------------------------
+
+def test_a_derived_function_pickles():
+    g = srcad.grad(corpus_control.for_rows, (0, 1))
+    W, X = np.ones((3, 4)), np.ones((5, 4))
+    expected = g(W, X)
+    for dumps in (pickle.dumps, cloudpickle.dumps):
+        again = pickle.loads(dumps(g))
+        for a, b in zip(again(W, X), expected):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_script_function_shipped_by_value_runs_in_another_process(tmp_path):
+    """cloudpickle ships a function of a script's __main__ by value, without its file: srcad
+    ships the file's text with it, and the other process reads the source from that."""
+    script = tmp_path / "ship.py"
+    script.write_text(textwrap.dedent("""
+        import pickle, sys
+        import cloudpickle
+        import numpy as np
+        import srcad
+
+        def helper(w):
+            return np.sin(w) * w
+
+        def loss(w):
+            return np.sum(helper(w) ** 2)
+
+        sys.stdout.buffer.write(cloudpickle.dumps(srcad.grad(loss)))
+        """))
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    blob = subprocess.run([sys.executable, str(script)], capture_output=True, check=True,
+                          env=env, cwd=tmp_path).stdout
+    script.unlink()  # (the other process cannot read it)
+    reader = ("import pickle, sys, numpy as np; g = pickle.loads(sys.stdin.buffer.read()); "
+              "print(repr(g(np.arange(3.0)).tolist()))")
+    out = subprocess.run([sys.executable, "-c", reader], input=blob, capture_output=True,
+                         check=True, env=env, cwd=tmp_path).stdout.decode()
+    w = np.arange(3.0)
+    want = 2 * np.sin(w) * w * (np.cos(w) * w + np.sin(w))
+    np.testing.assert_allclose(eval(out), want, rtol=1e-12)
