@@ -162,3 +162,13 @@ def test_newton_cg_script_prints_its_iterations():
     newton_iters = int(re.search(r"^newton-cg: (\d+) iterations", out, re.M).group(1))
     gd_iters = int(re.search(r"^gradient descent: (\d+) iterations", out, re.M).group(1))
     assert gd_iters >= 50 * newton_iters
+
+
+def test_dask_data_parallel_runs_on_a_local_cluster():
+    """Both recipes on a LocalCluster of two worker processes: the lazy gradient over sharded
+    data, and the derived function shipped to the workers; each equals NumPy's gradient."""
+    out = run_example("dask_data_parallel")
+    assert "recipe 1: the gradient is Array arrays, not computed yet" in out
+    assert "recipe 2: 4 shard gradients summed on the cluster" in out
+    errors = [float(e) for e in re.findall(r"gradient: ([0-9.e+-]+)$", out, re.M)]
+    assert len(errors) == 2 and max(errors) < 1e-10

@@ -239,3 +239,26 @@ def test_a_script_function_shipped_by_value_runs_in_another_process(tmp_path):
     w = np.arange(3.0)
     want = 2 * np.sin(w) * w * (np.cos(w) * w + np.sin(w))
     np.testing.assert_allclose(eval(out), want, rtol=1e-12)
+
+
+def test_cupy_arrays_on_a_gpu():
+    """The same dispatch runs the gradient on CuPy's arrays: on the GPU, without a copy to the
+    host. Runs where CuPy and a GPU are present (CI has neither)."""
+    cupy = pytest.importorskip("cupy", reason="CuPy is not installed (no GPU here)")
+    if cupy.cuda.runtime.getDeviceCount() == 0:
+        pytest.skip("no GPU")
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal((6, 5)), rng.standard_normal(5), rng.standard_normal((5, 3)),
+            rng.standard_normal((40, 6)), np.eye(3)[rng.integers(0, 3, 40)])
+    expected = srcad.grad(mlp_loss, (0, 1, 2))(*args)
+    got = srcad.grad(mlp_loss, (0, 1, 2))(*[cupy.asarray(a) for a in args])
+    for g, e in zip(got, expected):
+        assert isinstance(g, cupy.ndarray)
+        np.testing.assert_allclose(cupy.asnumpy(g), e, rtol=1e-11)
+
+
+def test_which_values_are_other_libraries_arrays():
+    from srcad.runtime.namespaces import foreign_array
+    assert not foreign_array(np.float64(1.0)) and not foreign_array(np.ones(2))
+    assert not foreign_array(1.0) and not foreign_array([np.ones(2)])
+    assert foreign_array(da.ones(2)) and foreign_array(array_api_strict.ones(2))

@@ -1,7 +1,8 @@
 """Arrays of other libraries than NumPy: Dask, CuPy, and any array of the Array API standard.
 
 Accepts: any Python value.
-Guarantees: :func:`foreign_array` is true exactly for a value that is not a NumPy array but an
+Guarantees: :func:`foreign_array` is true exactly for a value that is not NumPy's (an array or a
+scalar) but an
 array of a library that implements NumPy's dispatch protocol (``__array_function__``, NEP 18:
 Dask, CuPy) or the Array API standard (``__array_namespace__``: array-api-strict, CuPy, PyTorch
 through array-api-compat), with a ``shape`` and a ``dtype``. srcad treats such a value as data, as
@@ -17,7 +18,7 @@ import numpy as np
 
 def foreign_array(value) -> bool:
     """Whether ``value`` is an array of another library (module docstring)."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, (np.ndarray, np.generic)):  # (NumPy's scalars have a namespace too)
         return False
     t = type(value)
     return (hasattr(t, "__array_function__") or hasattr(t, "__array_namespace__")) \
