@@ -57,7 +57,7 @@ def _repair(fn: types.FunctionType, shipped: tuple[str, str]) -> None:
         f.__code__ = code.replace(co_filename=name)
 
 
-def _filled(cell) -> bool:
+def _filled(cell: Any) -> bool:
     try:
         cell.cell_contents
     except ValueError:
