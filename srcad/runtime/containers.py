@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .namespaces import copy_array, float_copy, foreign_array, numpy_dtype, scatter_add, zeros_of
+from .namespaces import as_float_array, copy_array, float_copy, foreign_array, numpy_dtype, \
+    scatter_add, zeros_of
 
 
 def _add(a, b):
@@ -109,6 +110,11 @@ def plain(g, x):
     if isinstance(x, np.ndarray) and np.ndim(g) == 0 and x.ndim > 0 and not np.any(g):
         g = np.zeros(x.shape, dtype=_float_dtype(x))  # (a scalar zero: see zero_at)
     dtype = getattr(x, "dtype", None)
+    if foreign_array(g):  # (another library's gradient stays its own, lazy: never computed here)
+        if isinstance(dtype, np.dtype) and dtype.kind == "f" and numpy_dtype(g) != dtype \
+                and numpy_dtype(g).kind == "f":
+            return as_float_array(g, dtype)
+        return g
     if dtype is not None and dtype.kind == "f" and getattr(g, "dtype", dtype) != dtype \
             and getattr(g, "dtype", None) is not None and g.dtype.kind == "f":
         return np.asarray(g).astype(dtype)[()] if np.ndim(g) == 0 else np.asarray(g).astype(dtype)

@@ -82,7 +82,7 @@ def tie_shared(g, wins, ties):
     of ``g`` at ``ties``, zero elsewhere (one product where there is no tie)."""
     if not foreign_array(ties) and not np.any(ties):  # (another library's: never computed)
         return g * wins
-    return g * (wins + 0.5 * ties)
+    return g * wins + g * ties * 0.5  # (g's type: 0.5 * ties would be float64, and g with it)
 
 
 @helper(linear_in="g")
