@@ -51,6 +51,7 @@ from .naming import Namer, function_name
 from .passes import alias, inplace, shapes
 from .passes.emit import emit
 from .passes.forward import forward
+from .passes.loops import resolver
 from .passes.numba_ready import compiled_header, numba_ready
 from .passes.load import Entry, FunctionRef, load, origin_file, unique_name
 from .passes.parse import Specialization, parse
@@ -199,7 +200,10 @@ def _main_first(program, kinds=()) -> list:
     last = len(program.generated) - 1
     functions = [program.generated[last]] + program.generated[:last]
     if program.options.jit:
-        functions = numba_ready(functions, kinds)
+        main = program.entries[-1] if program.entries else None  # (made last, as its function)
+        resolve = resolver(main) if program.options.loops and main is not None \
+            and main.name == functions[0][0].name else None
+        functions = numba_ready(functions, kinds, resolve)
     return functions
 
 

@@ -15,6 +15,7 @@ is generated once per user function, set of positions with a tangent and number 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import types
 from collections.abc import Callable, Sequence
@@ -200,7 +201,9 @@ def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True, jit: bool | st
     """:func:`hvp`, as the :class:`Made` function :func:`hessian` reads the code of."""
     _require_one_argnum("hvp", argnums)
     g = grad(fun, argnums, specialize=specialize, jit=jit)  # (jit: numba-ready gradient code,
-    # which forward mode differentiates; jvp compiles the result)
+    # which forward mode differentiates; jvp compiles the result; without elementwise loops,
+    # whose entries' '/' forward mode would differentiate as Python's)
+    g.options = dataclasses.replace(g.options, loops=False)
 
     def product(*args: Any) -> Any:
         if len(args) < 2:

@@ -53,7 +53,9 @@ class Options:
     (:mod:`srcad.passes.numba_ready`) and compiled with numba (:mod:`srcad.jit.compile`);
     ``seeded``: the gradient function takes the output's cotangent as its first parameter, in
     place of the seed 1 (``srcad.vjp`` with ``jit``: the forward and backward sweeps in one
-    function)."""
+    function); ``loops``: with ``jit``, runs of elementwise statements written as loops over the
+    entries (:mod:`srcad.passes.loops`; off for the gradient code ``hvp`` differentiates again,
+    whose scalar operations forward mode would differentiate as Python's, not NumPy's)."""
 
     optimize: bool = True
     debug_nans: bool = False
@@ -63,6 +65,7 @@ class Options:
     specialize: bool = True
     jit: str = ""
     seeded: bool = False
+    loops: bool = True
 
 
 @dataclasses.dataclass(frozen=True)

@@ -81,31 +81,36 @@ def combine(kinds: list):
     return FLOAT if FLOAT in kinds else REAL
 
 
-def infer(function, params: dict) -> dict:
-    """Each name's kind (module docstring); names without one are absent (``UNKNOWN``)."""
-    kinds = dict(params)
+def infer(function, params: dict, helpers=frozenset()) -> dict:
+    """Each name's kind (module docstring); names without one are absent (``UNKNOWN``).
+    ``helpers``: the names of srcad's helpers (``zeros_like``, ``unsum``, ``seed_scalar``) that
+    the function's names resolve to srcad's own (a user's function of that name is not one)."""
     simple, tapes = set(), {}
-    for node in gast.walk(function):
+    nodes = list(scope_nodes(function))
+    for node in nodes:
         if isinstance(node, gast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], gast.Name):
             simple.add(id(node.targets[0]))
         elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
             simple.add(id(node.target))
-    unknown = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)
+    unknown = {n.id for n in nodes if isinstance(n, gast.Name)
                and isinstance(n.ctx, (gast.Store, gast.Del)) and id(n) not in simple}
-    unknown |= _unclean_tapes(function)
-    changed = True
+    unknown |= _unclean_tapes(function) | nested_names(function)
+    kinds = {n.id: BOTTOM for n in nodes if isinstance(n, gast.Name) and id(n) in simple}
+    kinds.update((name, kind) for name, kind in params.items() if name not in unknown)
+    changed = True  # (from BOTTOM, "no value yet", every kind only grows: the order is free)
     while changed:
         changed = False
-        for node in gast.walk(function):
+        for node in nodes:
             if isinstance(node, gast.Assign) and id(node.targets[0]) in simple:
-                name, kind = node.targets[0].id, evaluate(node.value, kinds, tapes)
+                name, kind = node.targets[0].id, evaluate(node.value, kinds, tapes, helpers)
             elif isinstance(node, gast.AugAssign) and id(node.target) in simple:
                 name = node.target.id
                 kind = evaluate(gast.BinOp(left=load(name), op=node.op, right=node.value),
-                                kinds, tapes)
+                                kinds, tapes, helpers)
             elif _is_tape_call(node, "append", 1):
-                name, kind = ("tape", node.func.value.id), evaluate(node.args[0], kinds, tapes)
+                name = ("tape", node.func.value.id)
+                kind = evaluate(node.args[0], kinds, tapes, helpers)
             else:
                 continue
             table = tapes if isinstance(name, tuple) else kinds
@@ -117,8 +122,32 @@ def infer(function, params: dict) -> dict:
     return {name: kind for name, kind in kinds.items() if kind not in (UNKNOWN, BOTTOM)}
 
 
-def evaluate(expr, kinds: dict, tapes: dict = None):
-    """The kind of ``expr``'s value, given the names' kinds."""
+def scope_nodes(function):
+    """The nodes of ``function``'s own scope: not those of a function, lambda or class defined
+    in it (whose names are others, and whose code the analysis does not follow)."""
+    stack = list(gast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, _SCOPES):
+            stack.extend(gast.iter_child_nodes(node))
+
+
+def nested_names(function) -> set:
+    """The names read or assigned in a function, lambda or class defined in ``function`` (a
+    closure may read or rebind them: they have no kind)."""
+    out = set()
+    for node in scope_nodes(function):
+        if isinstance(node, _SCOPES):
+            out |= {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return out
+
+
+_SCOPES = (gast.FunctionDef, gast.AsyncFunctionDef, gast.Lambda, gast.ClassDef)
+
+
+def evaluate(expr, kinds: dict, tapes: dict = None, helpers=frozenset()):
+    """The kind of ``expr``'s value, given the names' kinds (``helpers``: see :func:`infer`)."""
     tapes = tapes or {}
     if isinstance(expr, gast.Constant):
         if expr.value is None:
@@ -127,15 +156,16 @@ def evaluate(expr, kinds: dict, tapes: dict = None):
     if isinstance(expr, gast.Name):
         return kinds.get(expr.id, UNKNOWN)
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, ARITHMETIC):
-        kind = combine([evaluate(expr.left, kinds, tapes), evaluate(expr.right, kinds, tapes)])
+        kind = combine([evaluate(expr.left, kinds, tapes, helpers),
+                        evaluate(expr.right, kinds, tapes, helpers)])
         if isinstance(expr.op, gast.Pow) and not is_array(kind) and kind != BOTTOM:
             return UNKNOWN  # ((-8) ** 0.5 is complex)
         return kind
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
-        return combine([evaluate(expr.operand, kinds, tapes)])
+        return combine([evaluate(expr.operand, kinds, tapes, helpers)])
     if not isinstance(expr, gast.Call) or expr.keywords:
         return UNKNOWN
-    args = [evaluate(a, kinds, tapes) for a in expr.args]
+    args = [evaluate(a, kinds, tapes, helpers) for a in expr.args]
     if ufunc(expr):
         return combine(args)
     if _is_tape_call(expr, "pop", 0):
@@ -145,6 +175,8 @@ def evaluate(expr, kinds: dict, tapes: dict = None):
     name = dotted(expr.func)
     if BOTTOM in args:
         return BOTTOM
+    if name not in helpers and name != "np.sum":
+        return UNKNOWN
     array = [k[1] if is_array(k) and k[0] == "array" else None for k in args]  # (not optional:
     if name == "zeros_like" and len(args) == 1 and array[0]:  # zeros_like(None) is 0.0)
         return ("array", array[0])
@@ -182,8 +214,11 @@ def _is_tape_call(node, method: str, count: int) -> bool:
 
 
 def _unclean_tapes(function) -> set:
-    """Tapes read other than by ``.append(e)`` and ``.pop()``: what they pop is not known."""
-    clean = {id(n.func.value) for n in gast.walk(function)
+    """Tapes read other than by ``.append(e)`` and ``.pop()``, or assigned anything but ``[]``:
+    what they pop is not known."""
+    clean = {id(n.func.value) for n in scope_nodes(function)
              if _is_tape_call(n, "append", 1) or _is_tape_call(n, "pop", 0)}
-    return {n.id for n in gast.walk(function) if isinstance(n, gast.Name)
-            and n.id.startswith(TAPE) and isinstance(n.ctx, gast.Load) and id(n) not in clean}
+    emptied = {id(n.targets[0]) for n in scope_nodes(function) if isinstance(n, gast.Assign)
+               and len(n.targets) == 1 and isinstance(n.value, gast.List) and not n.value.elts}
+    return {n.id for n in scope_nodes(function) if isinstance(n, gast.Name)
+            and n.id.startswith(TAPE) and id(n) not in clean and id(n) not in emptied}

@@ -42,30 +42,41 @@ it is (an empty array would evaluate it not at all).
 
 from __future__ import annotations
 
-import gast
+import builtins
 
-from .loop_kinds import ARITHMETIC, combine, dotted, evaluate, infer, is_array, \
-    parameter_kinds, ufunc
+import gast
+import numpy as np
+
+from .loop_kinds import _SCOPES, ARITHMETIC, combine, dotted, evaluate, infer, is_array, \
+    parameter_kinds, scope_nodes, ufunc
 from .syntax import assign, load, store
 
 _SAFE_SCALAR = (gast.Add, gast.Sub, gast.Mult)  # (cannot raise on numbers)
 _IN_PLACE = (gast.Add, gast.Sub, gast.Mult)
 
 
-def lower(function, comments: dict, value_kinds) -> None:
-    """Rewrite ``function`` as the module docstring says."""
+def lower(function, comments: dict, value_kinds, resolve=None) -> None:
+    """Rewrite ``function`` as the module docstring says (``resolve``: the object a free name of
+    the generated code reads, see :func:`resolver`; None: nothing changes)."""
     params = parameter_kinds(function, value_kinds)
-    if not any(is_array(k) for k in params.values()):
+    if resolve is None or not any(is_array(k) for k in params.values()):
         return
-    kinds = infer(function, params)
+    assigned = {n.id for n in gast.walk(function) if isinstance(n, gast.Name)
+                and not isinstance(n.ctx, gast.Load)}  # (parameters too, nested scopes too)
+    if {"np", "len", "range"} & assigned or resolve("np") is not np \
+            or resolve("len") is not builtins.len or resolve("range") is not builtins.range:
+        return  # (the loops are written with NumPy's np.empty_like and the builtins)
+    helpers = frozenset(name for name, helper in _helpers().items()
+                        if name not in assigned and resolve(name) is helper)
+    kinds = infer(function, params, helpers)
     names = _Names(function)
     index = names.fresh("i")
     counts: dict = {}
     for node in gast.walk(function):
         if isinstance(node, gast.Name):
             counts[node.id] = counts.get(node.id, 0) + 1
-    accumulators = _accumulators(function, kinds, params)
-    for block in _blocks(function):
+    accumulators = _accumulators(function, kinds, params, helpers)
+    for block in list(_blocks(function)):  # (listed first: the loops are added to them)
         k = 0
         while k < len(block):
             run = _run(block, k, kinds, accumulators, comments)
@@ -78,6 +89,35 @@ def lower(function, comments: dict, value_kinds) -> None:
             k += len(loop)
 
 
+def resolver(entry):
+    """What each free name of the generated function of ``entry`` (a
+    :class:`~srcad.passes.load.Entry`) reads, as :mod:`srcad.passes.load` binds it: srcad's
+    helpers, then the user's globals and builtins (a name of the user's closure: unknown, its
+    cell may change)."""
+    user = entry.user_fn
+    freevars = set(user.__code__.co_freevars)
+    namespace = user.__globals__
+    builtin = namespace.get("__builtins__", builtins)
+    builtin = builtin if isinstance(builtin, dict) else vars(builtin)
+
+    def resolve(name):
+        if name in entry.bound:
+            return entry.bound[name]
+        if name in freevars:
+            return _UNKNOWN
+        return namespace[name] if name in namespace else builtin.get(name, _UNKNOWN)
+    return resolve
+
+
+_UNKNOWN = object()
+
+
+def _helpers() -> dict:
+    from ..runtime import broadcasting, checks, containers
+    return {"zeros_like": containers.zeros_like, "unsum": broadcasting.unsum,
+            "seed_scalar": checks.seed_scalar}
+
+
 # ---- which statements ------------------------------------------------------------------------------
 
 def _parents(function) -> dict:
@@ -85,13 +125,13 @@ def _parents(function) -> dict:
             for child in gast.iter_child_nodes(node)}
 
 
-def _accumulators(function, kinds: dict, params: dict) -> set:
+def _accumulators(function, kinds: dict, params: dict, helpers=frozenset()) -> set:
     """The locals assigned only ``zeros_like(...)``, changed only in place, read only as operands
     of operators and elementwise functions or returned (module docstring)."""
     parents = _parents(function)
     candidates = {name for name, kind in kinds.items()
                   if is_array(kind) and kind[0] == "array"} - set(params)
-    for node in gast.walk(function):
+    for node in scope_nodes(function):
         if not isinstance(node, gast.Name) or node.id not in candidates:
             continue
         parent = parents.get(id(node))
@@ -101,7 +141,7 @@ def _accumulators(function, kinds: dict, params: dict) -> set:
             ok = (isinstance(parent, gast.AugAssign) and isinstance(parent.op, _IN_PLACE)) or (
                 isinstance(parent, gast.Assign) and len(parent.targets) == 1
                 and isinstance(parent.value, gast.Call) and dotted(parent.value.func)
-                == "zeros_like")
+                == "zeros_like" and "zeros_like" in helpers)
         else:
             ok = False
         if not ok:
@@ -336,7 +376,10 @@ def _copy(node):
 
 
 def _blocks(function):
-    for node in list(gast.walk(function)):
+    """The statement lists of ``function``'s own scope (not of a function defined in it)."""
+    for node in [function, *scope_nodes(function)]:
+        if node is not function and isinstance(node, _SCOPES):
+            continue
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list) and block and isinstance(block[0], gast.stmt):

@@ -57,9 +57,10 @@ from .syntax import call, load, store
 
 
 
-def numba_ready(generated: list, kinds=()) -> list:
+def numba_ready(generated: list, kinds=(), resolve=None) -> list:
     """``(function, comments)`` pairs, the main function first -> new pairs, rewritten as the
-    module docstring says (``kinds``: the main function's parameters' value kinds)."""
+    module docstring says (``kinds``: the main function's parameters' value kinds; ``resolve``:
+    what its free names read, :func:`srcad.passes.loops.resolver`)."""
     out = []
     for k, (function, comments) in enumerate(generated):
         function = copy.deepcopy(function)
@@ -68,7 +69,7 @@ def numba_ready(generated: list, kinds=()) -> list:
         _split_tape(function)
         fuse(function, comments)
         if k == 0:
-            lower(function, comments, kinds)
+            lower(function, comments, kinds, resolve)
         out.append((function, comments))
     return out
 
