@@ -262,3 +262,68 @@ def test_which_values_are_other_libraries_arrays():
     assert not foreign_array(np.float64(1.0)) and not foreign_array(np.ones(2))
     assert not foreign_array(1.0) and not foreign_array([np.ones(2)])
     assert foreign_array(da.ones(2)) and foreign_array(array_api_strict.ones(2))
+
+
+# ---- what an adversarial review found --------------------------------------------------------------
+
+def test_functions_whose_dask_version_computes_something_else_are_refused():
+    """Dask's Cholesky factor is the upper one, its quantiles approximate across chunks: srcad's
+    derivatives are NumPy's, which would belong to neither."""
+    def cholesky(A):
+        return np.sum(np.linalg.cholesky(A @ A.T + np.eye(2)) * np.array([[1.0, 0.0], [5.0, 2.0]]))
+
+    def percentile(x):
+        return np.percentile(x, 30.0)
+    with pytest.raises(srcad.SrcadError, match="upper factor"):
+        srcad.grad(cholesky)(lazy(np.array([[1.0, 0.5], [0.2, 1.5]])))
+    with pytest.raises(srcad.SrcadError, match="approximate"):
+        srcad.grad(percentile)(da.from_array(np.linspace(0.0, 1.0, 7) ** 2, chunks=3))
+    with pytest.raises(srcad.SrcadError, match="upper factor"):
+        srcad.jvp(cholesky, (lazy(np.array([[1.0, 0.5], [0.2, 1.5]])),), (lazy(np.eye(2)),))
+
+
+def test_axes_given_as_arrays_new_axes_and_bounds_of_dask():
+    def f(x, lo):
+        y = np.transpose(x, (1, 0)) * 2.0
+        z = np.tensordot(x, y, axes=1) + np.prod(x, axis=0)[:, None]
+        return np.sum(np.clip(z, lo, 3.0) ** 2) + np.sum(x[None, :, 0] * x[:, None, 1])
+    rng = np.random.default_rng(6)
+    on_dask(f, (rng.uniform(0.5, 1.0, (3, 3)), rng.uniform(0.5, 1.0, (3, 3))), (0, 1))
+
+
+def test_a_gather_by_np_take_into_a_dask_array_is_refused():
+    def f(x):
+        return np.sum(np.take(x, [0, 0, 2]) ** 2)
+    with pytest.raises(srcad.SrcadError, match="index array"):
+        srcad.grad(f)(lazy(np.arange(1.0, 5.0)))
+
+
+def test_a_helper_redefined_in_a_later_notebook_cell_ships_as_redefined(tmp_path):
+    """In a notebook each cell is a file of its own, and cloudpickle drops file names: the
+    helper the worker differentiates is the one the kernel calls (the later cell's), never the
+    text of the first cell."""
+    kernel = textwrap.dedent('''
+        import linecache, sys
+        import cloudpickle
+        import numpy as np
+        import srcad
+
+        def run_cell(name, text):
+            fname = "/tmp/ipykernel_0/" + name + ".py"  # (IPython keeps cells in linecache only)
+            linecache.cache[fname] = (len(text), None, text.splitlines(True), fname)
+            exec(compile(text, fname, "exec"), globals())
+
+        run_cell("cell1", "def helper(w):\\n    return w * 2.0\\n\\n"
+                          "def loss(w):\\n    return np.sum(helper(w) ** 2)\\n")
+        run_cell("cell2", "def helper(w):\\n    return w * 3.0\\n")
+        sys.stdout.buffer.write(cloudpickle.dumps(srcad.value_and_grad(loss)))
+        ''')
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    blob = subprocess.run([sys.executable, "-c", kernel], capture_output=True, check=True,
+                          env=env, cwd=tmp_path).stdout
+    reader = ("import pickle, sys, numpy as np; g = pickle.loads(sys.stdin.buffer.read()); "
+              "v, d = g(np.arange(1.0, 4.0)); print(repr((float(v), d.tolist())))")
+    out = subprocess.run([sys.executable, "-c", reader], input=blob, capture_output=True,
+                         check=True, env=env, cwd=tmp_path).stdout.decode()
+    value, grad = eval(out)
+    assert value == 126.0 and grad == [18.0, 36.0, 54.0]  # (9 w^2 summed; 18 w)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import Location, NonFiniteError, SrcadError
 from ..results import Bounded
+from ..runtime.namespaces import foreign_array
 
 _DEPTH = 32
 
@@ -51,7 +52,8 @@ def has_nan(value: Any, _depth: int = 0, _test: Any = np.isnan) -> bool:
         return False
     if isinstance(value, (np.ndarray, np.generic, float, complex)):
         return np.issubdtype(np.asarray(value).dtype, np.inexact) and bool(_test(value).any())
-    if _depth > _DEPTH or value is None or isinstance(value, (int, str, bool)):
+    if _depth > _DEPTH or value is None or isinstance(value, (int, str, bool)) \
+            or foreign_array(value):  # (another library's array: lazy, never computed here)
         return False
     if isinstance(value, dict):
         return any(has_nan(v, _depth + 1, _test) for v in value.values())

@@ -55,7 +55,7 @@ defrule(np.arange, _ARANGE, complex="refused", **refusing_complex("numpy.arange"
             "step": "astype_tangent(t * np.arange(np.size(ans)), dtype)"}),
         fresh=True)
 defrule(np.transpose, "a, axes=None",
-        a="np.transpose(g) if axes is None else np.transpose(g, np.argsort(np.mod(axes, np.ndim(g))))",
+        a="np.transpose(g) if axes is None else np.transpose(g, inverse_axes(axes, np.ndim(g)))",
         linear_in="a", view=True)
 defrule(np.reshape, "a, shape", a=_SAME_SHAPE, linear_in="a", view=True)
 defrule(np.ravel, "a", a=_SAME_SHAPE, linear_in="a", view=True)

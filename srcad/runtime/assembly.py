@@ -14,6 +14,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
 from .broadcasting import _unsupported, unbroadcast, undiagonal
+from .namespaces import foreign_array, scatter_add, zeros_of
 from .fft import cotangent_like
 
 
@@ -208,6 +209,9 @@ def unpartition(g, a, ans, kth, axis=-1):
 @helper(linear_in="g")
 def untake(g, a, indices, axis=None):
     """Adjoint of ``np.take``: ``g`` added at ``indices`` (repeated indices add up)."""
+    if foreign_array(a) or foreign_array(g):
+        return scatter_add(zeros_of(a, _float_dtype(a, g), a if foreign_array(a) else g),
+                           np.asarray(indices), g)  # (an index array: refused there)
     result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
     if axis is None:
         flat = np.ravel(result)  # a view of result

@@ -65,6 +65,13 @@ def real_operands(g, function, operands):
     return g
 
 
+@helper(nondiff=True)
+def inverse_axes(axes, ndim):
+    """The axes that undo ``np.transpose(a, axes)`` (``a`` of ``ndim`` dimensions), as a tuple of
+    Python integers (what every library's transpose takes)."""
+    return tuple(np.argsort(np.mod(axes, ndim)).tolist())
+
+
 @helper(linear_in="g")
 def unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x``: the adjoint of NumPy broadcasting ``x`` up to ``g``'s shape.
@@ -230,7 +237,7 @@ def unprod(g, a, ans, axis=None, keepdims=False):
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), -1), -1)
     others = (left * right).reshape(moved.shape)
-    others = np.transpose(others, np.argsort(kept + list(axes)))
+    others = np.transpose(others, tuple(np.argsort(kept + list(axes)).tolist()))
     return g * others
 
 

@@ -90,9 +90,9 @@ def clip_adjoint(g, a, a_min, a_max):
     """Adjoint of ``np.clip``: ``g`` where ``a`` lies inside [a_min, a_max] (bounds included)."""
     inside = np.ones(np.shape(a), dtype=bool)
     if a_min is not None:
-        inside &= np.asarray(a) >= a_min
-    if a_max is not None:
-        inside &= np.asarray(a) <= a_max
+        inside = inside & (as_array(a) >= a_min)  # (a new array: a bound of another library's
+    if a_max is not None:                          # makes one of that library)
+        inside = inside & (as_array(a) <= a_max)
     return unbroadcast(g * inside, a)
 
 
@@ -101,9 +101,9 @@ def clip_bound_mask(a, a_min, a_max, bound):
     """Where the bound ``bound`` ("a_min" or "a_max") of ``np.clip`` is the result: ``np.clip(a,
     a_min, a_max)`` is ``np.minimum(a_max, np.maximum(a, a_min))``, so ``a_min`` where ``a < a_min
     <= a_max``, ``a_max`` where ``np.maximum(a, a_min) > a_max`` (``a_min > a_max`` included)."""
-    a = np.asarray(a)
+    a = as_array(a)
     if bound == "a_min":
-        return (a < a_min) & (True if a_max is None else np.asarray(a_min) <= a_max)
+        return (a < a_min) & (True if a_max is None else as_array(a_min) <= a_max)
     return (a if a_min is None else np.maximum(a, a_min)) > a_max
 
 

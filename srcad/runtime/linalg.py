@@ -13,6 +13,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors, unbroadcast
+from .namespaces import refuse_other_library
 from .fft import cotangent_like
 
 
@@ -108,6 +109,7 @@ def solve_tangent(t, a, b, ans):
 def cholesky_adjoint(g, ans):
     """Adjoint of ``np.linalg.cholesky`` (``ans`` = L), as a symmetric matrix: the gradient with
     respect to a symmetric ``a`` (NumPy reads only its lower triangle). Murray (2016)."""
+    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor")
     L = ans
     refuse_complex(L, "the Cholesky factor")
     n = L.shape[-1]

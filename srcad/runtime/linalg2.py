@@ -21,6 +21,7 @@ from .containers import _float_dtype
 from .broadcasting import _expand_reduced, _reduced_axes, _unsupported, unbroadcast
 from .linalg import column_coupling, inverse_gaps, mT, solve_matmul, solve_outer, solve_transposed
 from .tangents import cumprod_tangent
+from .namespaces import refuse_other_library
 
 
 def _sym(x):
@@ -98,6 +99,7 @@ def _cholesky_middle(L, phi):
 @helper
 def cholesky_adjoint_dl(g, ans, t):
     """Tangent of ``cholesky_adjoint(g, L)`` along ``t``, a tangent of the factor L."""
+    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor")
     L = ans
     s = _cholesky_middle(L, mT(L) @ g)
     ds = -np.linalg.solve(mT(L), mT(t) @ s) + _cholesky_middle(L, mT(t) @ g) \

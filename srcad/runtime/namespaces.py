@@ -88,6 +88,10 @@ def scatter_add(result, index, g):
         np.add.at(result, index, g)
         return result
     if _basic(index):
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(p is None for p in parts):  # (a new axis of size 1: g has it, the entries not)
+            index = tuple(p for p in parts if p is not None)
+            g = g.reshape(result[index].shape) if hasattr(g, "reshape") else g
         result[index] = result[index] + g
         return result
     from ..errors import UnsupportedOperationError
@@ -130,3 +134,14 @@ def may_share(written, other) -> bool:
     if not foreign_array(other) or type(other) is not type(written):
         return False
     return (type(written).__module__ or "").split(".")[0] != "dask"
+
+
+def refuse_other_library(x, what: str, why: str) -> None:
+    """Refuse another library's array reaching the derivative of ``what``, whose implementation
+    there computes something else than NumPy's (``why``): its derivative would belong to neither."""
+    if foreign_array(x):
+        from ..errors import UnsupportedOperationError
+        raise UnsupportedOperationError(
+            f"srcad does not differentiate {what} of a {type(x).__module__.split('.')[0]} array: "
+            f"{why}", hint="compute it on a NumPy array (np.asarray), or give it a gradient with "
+                           "srcad.defvjp")

@@ -17,6 +17,7 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import _normalize_axis, _unsupported, unbroadcast
 from .containers import _float_dtype
+from .namespaces import refuse_other_library
 from .fft import cotangent_like
 
 
@@ -148,6 +149,7 @@ def unquantile(g, a, q, axis=None, keepdims=False, method="linear", overwrite_in
     """Adjoint of ``np.quantile(a, q, axis, keepdims=...)`` (``np.median``: ``q = 0.5``;
     ``np.percentile``: ``q / 100``): each quantile's gradient goes to the one or two entries it
     interpolates, split evenly among entries tied with one."""
+    refuse_other_library(a, "a quantile (np.quantile, np.percentile, np.median)", "Dask's is approximate across chunks")
     a_ = np.asarray(a)
     b, weights, kept_shape, kept, axes = _order_weights(a_, q, axis, method, overwrite_input)
     g = np.reshape(np.asarray(g), (len(weights), *kept_shape, 1))
@@ -162,6 +164,7 @@ def quantile_tangent(t, a, q, axis=None, keepdims=False, method="linear", overwr
                      ans=None):
     """Tangent of a quantile along the tangent ``t`` of ``a``: the same weights as
     :func:`unquantile`, applied to ``t``; shaped like ``ans``."""
+    refuse_other_library(a, "a quantile (np.quantile, np.percentile, np.median)", "Dask's is approximate across chunks")
     a_ = np.asarray(a)
     b, weights, kept_shape, kept, axes = _order_weights(a_, q, axis, method, overwrite_input)
     tb = np.transpose(np.broadcast_to(t, a_.shape), kept + list(axes))

@@ -164,7 +164,7 @@ def _tensordot_da(g, a, b, axes=2):
     g_b_axes = list(range(len(free_a), len(free_a) + len(free_b)))
     result = np.tensordot(g, b, axes=(g_b_axes, free_b))  # axes: free_a, then b's contracted axes
     order = free_a + [axes_a[axes_b.index(k)] for k in sorted(axes_b)]
-    return np.transpose(result, np.argsort(order))
+    return np.transpose(result, tuple(np.argsort(order).tolist()))
 
 
 @helper(linear_in=("g", "a"))
@@ -181,7 +181,7 @@ def _tensordot_db(g, a, b, axes=2):
     g_a_axes = list(range(len(free_a)))
     result = np.tensordot(a, g, axes=(free_a, g_a_axes))  # axes: a's contracted axes, then free_b
     order = [axes_b[axes_a.index(k)] for k in sorted(axes_a)] + free_b
-    return np.transpose(result, np.argsort(order))
+    return np.transpose(result, tuple(np.argsort(order).tolist()))
 
 
 def _sublist_letters(sublist) -> str:

@@ -18,6 +18,7 @@ from .broadcasting import _SCALAR_TYPES, refuse_complex, refuse_complex_vectors
 from .assembly import _cast_kind, partition_order
 from .linalg import inverse_gaps, mT
 from .products import einsum_adjoint, einsum_normal
+from .namespaces import refuse_other_library
 
 
 @helper(nondiff=True)
@@ -206,6 +207,7 @@ def cholesky_tangent(v, ans):
     """Tangent of ``np.linalg.cholesky``: L Phi(L^-1 v L^-T), where Phi takes the lower triangle
     and halves the diagonal, for the symmetric part of ``v`` (the convention of the gradient,
     docs/rules.md: jvp along v is the gradient's inner product with v)."""
+    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor")
     L = ans
     refuse_complex(L, "the Cholesky factor")
     v = (v + mT(v)) / 2
