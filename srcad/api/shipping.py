@@ -24,12 +24,13 @@ import types
 from typing import Any
 
 
-def shipped_source(fn: Any) -> dict | None:
+def shipped_source(fn: Any) -> dict[str, Any] | None:
     """What travels with a derived function of ``fn``: for ``fn`` and each function it reads
     from its globals or closure, its name and a fingerprint of its code (all but its file name,
     which cloudpickle drops), with the text of the file it was defined in, where linecache can
     read it; None where there is none."""
-    records, files = {}, {}
+    records: dict[str, list[tuple[str, str]]] = {}
+    files: dict[str, str] = {}
     for f in _reachable(fn):
         code = f.__code__
         lines = linecache.getlines(code.co_filename, f.__globals__)
@@ -41,14 +42,14 @@ def shipped_source(fn: Any) -> dict | None:
 
 
 def rebuild(cls: type, fn: Any, argnums: Any, with_value: bool, options: Any,
-            shipped: dict | None) -> Any:
+            shipped: dict[str, Any] | None) -> Any:
     """The derived function ``cls(fn, argnums, with_value, options)``, its source repaired."""
     if shipped is not None and isinstance(fn, types.FunctionType):
         _repair(fn, shipped)
     return cls(fn, argnums, with_value, options)
 
 
-def _reachable(fn: Any) -> list:
+def _reachable(fn: Any) -> list[types.FunctionType]:
     """``fn`` and the functions it reads from its globals or closure."""
     if not isinstance(fn, types.FunctionType):
         return []
@@ -60,7 +61,7 @@ def _reachable(fn: Any) -> list:
 def _fingerprint(code: types.CodeType) -> str:
     """A hash of what ``code`` does and where it starts, its file name aside (its bytecode,
     constants, names, first line; nested codes likewise)."""
-    def parts(c: types.CodeType) -> tuple:
+    def parts(c: types.CodeType) -> tuple[Any, ...]:
         consts = tuple(parts(k) if isinstance(k, types.CodeType) else (type(k).__name__, repr(k))
                        for k in c.co_consts)
         return (c.co_name, c.co_firstlineno, c.co_argcount, c.co_kwonlyargcount, c.co_code,
@@ -68,7 +69,7 @@ def _fingerprint(code: types.CodeType) -> str:
     return hashlib.sha256(repr(parts(code)).encode()).hexdigest()
 
 
-def _repair(fn: types.FunctionType, shipped: dict) -> None:
+def _repair(fn: types.FunctionType, shipped: dict[str, Any]) -> None:
     """Each unreadable function among ``fn`` and those it reads gets the text of the file its
     fingerprint was recorded with (a function whose code matches no record is left as it is:
     srcad then refuses it for want of source)."""
