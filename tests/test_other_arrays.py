@@ -327,3 +327,30 @@ def test_a_helper_redefined_in_a_later_notebook_cell_ships_as_redefined(tmp_path
                          check=True, env=env, cwd=tmp_path).stdout.decode()
     value, grad = eval(out)
     assert value == 126.0 and grad == [18.0, 36.0, 54.0]  # (9 w^2 summed; 18 w)
+
+
+LAZY_ADJOINTS = {
+    "astype": "np.sum(x.astype(np.float32) ** 2)",
+    "pad": "np.sum(np.pad(x, 1) ** 2)",
+    "diff": "np.sum(np.diff(x, axis=0) ** 2)",
+    "fft": "np.sum(np.abs(np.fft.fft(x, axis=0)) ** 2)",
+    "average": "np.sum(np.average(x ** 2, axis=0))",
+    "concatenate": "np.sum(np.concatenate([x, x * 2.0], axis=0) ** 3)",
+    "vstack": "np.sum(np.vstack([x, x * 2.0]) ** 3)",
+    "hstack": "np.sum(np.hstack([x, x * 2.0]) ** 3)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAZY_ADJOINTS))
+def test_adjoints_that_used_to_compute_stay_lazy(name):
+    f = make_function(f"""
+        def f(x):
+            return {LAZY_ADJOINTS[name]}
+        """)
+    x = np.random.default_rng(7).uniform(0.5, 1.0, (4, 3))
+    expected = srcad.grad(f)(x)
+    computes = Computes()
+    with dask.config.set(scheduler=computes):
+        got = srcad.grad(f)(da.from_array(x, chunks=(4, 2)))  # (Dask's FFT: one chunk per axis)
+        assert computes.count == 0 and isinstance(got, da.Array)
+    np.testing.assert_allclose(got.compute(), expected, rtol=1e-6)  # (astype: float32)

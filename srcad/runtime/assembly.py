@@ -14,7 +14,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
 from .broadcasting import _unsupported, unbroadcast, undiagonal
-from .namespaces import foreign_array, scatter_add, zeros_of
+from .namespaces import as_array, as_float_array, foreign_array, scatter_add, zeros_of
 from .fft import cotangent_like
 
 
@@ -22,13 +22,21 @@ from .fft import cotangent_like
 def unconcatenate(g, arrays, axis=0):
     """Adjoint of ``np.concatenate(arrays, axis)``: ``g`` cut back into pieces like ``arrays``."""
     if axis is None:
-        sizes = [np.size(a) for a in arrays]
-        pieces = np.split(np.ravel(g), np.cumsum(sizes)[:-1])
+        sizes = [int(np.size(a)) for a in arrays]
+        pieces = _pieces(np.ravel(g), sizes, 0)
         return adjoint_like(arrays, [cotangent_like(np.reshape(p, np.shape(a)), a)
                                        for p, a in zip(pieces, arrays)])
     sizes = [np.shape(a)[axis] for a in arrays]
     return adjoint_like(arrays, [cotangent_like(p, a) for p, a in zip(
-        np.split(g, np.cumsum(sizes)[:-1], axis=axis), arrays)])
+        _pieces(g, sizes, axis), arrays)])
+
+
+def _pieces(g, sizes, axis):
+    """``g`` cut along ``axis`` into consecutive pieces of ``sizes`` (views, as ``np.split``
+    makes; by slicing, which every library's arrays take)."""
+    axis = axis % max(np.ndim(g), 1)
+    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    return [g[(slice(None),) * axis + (slice(lo, hi),)] for lo, hi in zip(bounds, bounds[1:])]
 
 
 def _block_depth(arrays) -> int:
@@ -145,7 +153,7 @@ def unpad(g, array, pad_width, mode="constant"):
                                   f"only, not {mode!r}")
     shape = np.shape(array)
     widths = np.broadcast_to(np.asarray(pad_width), (len(shape), 2))
-    return np.asarray(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
+    return as_array(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
 
 
 def _scalar_constant(constant_values):
@@ -287,4 +295,4 @@ def unastype(g, a, dtype):
         return zeros_like(a)
     if kind == "f":
         g = np.real(g)
-    return np.asarray(cotangent_like(g, a)).astype(_float_dtype(a), copy=False)
+    return as_float_array(cotangent_like(g, a), _float_dtype(a))

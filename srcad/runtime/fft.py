@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .namespaces import foreign_array, numpy_dtype, zeros_of
+from .namespaces import as_array, foreign_array, numpy_dtype, zeros_of
 
 
 def _complex(x) -> bool:
@@ -77,7 +77,7 @@ def fft_adjoint(g, x, axes, norm, inverse):
     transform is the same transform with the same ``norm``, applied to ``g`` (whose lengths are the
     transform's), then cut or padded back to ``x``'s lengths."""
     transform = np.fft.ifftn if inverse else np.fft.fftn
-    ct = transform(np.asarray(g), axes=axes, norm=norm)
+    ct = transform(as_array(g), axes=axes, norm=norm)
     return cotangent_like(_fit_all(ct, x, axes), x)
 
 
@@ -88,7 +88,7 @@ def rfft_adjoint(g, x, axes, n, norm):
     ``n_last`` (``n``, the last of ``s``, or ``x``'s length), applies ``fftn`` and takes the real
     part (the input is read as real)."""
     n_last = _last_length(n, x, axes[-1], lambda m: m)
-    g = _fit(np.asarray(g), n_last, axes[-1])
+    g = _fit(as_array(g), n_last, axes[-1])
     ct = np.real(np.fft.fftn(g, axes=axes, norm=norm))
     return cotangent_like(_fit_all(ct, x, axes), x)
 

@@ -17,7 +17,7 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import _normalize_axis, _unsupported, unbroadcast
 from .containers import _float_dtype
-from .namespaces import refuse_other_library
+from .namespaces import as_array, refuse_other_library
 from .fft import cotangent_like
 
 
@@ -33,7 +33,7 @@ def no_gradient(function, param, why):
 
 def _diff_parts(a, axis, prepend, append):
     """The sizes, along ``axis``, of what np.diff concatenates: prepend, a, append."""
-    a = np.asarray(a)
+    a = as_array(a)
     axis = axis % a.ndim
 
     def size(v):
@@ -49,7 +49,7 @@ def undiff(g, a, n, axis, prepend, append, part):
     """Adjoint of ``np.diff(a, n, axis, prepend=..., append=...)`` with respect to ``a``
     (``part`` 1), ``prepend`` (0) or ``append`` (2); ``None`` stands for one not given."""
     axis, sizes = _diff_parts(a, axis, prepend, append)
-    g = np.asarray(g)
+    g = as_array(g)
     for _ in range(n):  # the adjoint of one difference: -diff of g padded with a zero each side
         widths = [(0, 0)] * g.ndim
         widths[axis] = (1, 1)
@@ -201,7 +201,7 @@ def nan_count(a, axis=None, keepdims=False):
 def average_share(weights, a, axis=None):
     """Each entry's share in ``np.average(a, axis, weights)``: its weight over the sum of the
     weights along ``axis`` (``weights`` None: one over the count), shaped like ``a``."""
-    a = np.asarray(a)
+    a = as_array(a)
     w = np.ones(a.shape, dtype=_float_dtype(a)) if weights is None else average_weights(weights, a, axis)
     return w / np.sum(w, axis=axis, keepdims=True)
 
