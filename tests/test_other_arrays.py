@@ -338,6 +338,7 @@ LAZY_ADJOINTS = {
     "concatenate": "np.sum(np.concatenate([x, x * 2.0], axis=0) ** 3)",
     "vstack": "np.sum(np.vstack([x, x * 2.0]) ** 3)",
     "hstack": "np.sum(np.hstack([x, x * 2.0]) ** 3)",
+    "solve": "np.sum(np.linalg.solve(x[:3] + 3.0 * np.eye(3), x[3]) ** 2)",
 }
 
 

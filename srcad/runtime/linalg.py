@@ -13,7 +13,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors, unbroadcast
-from .namespaces import refuse_other_library
+from .namespaces import as_array, refuse_other_library
 from .fft import cotangent_like
 
 
@@ -71,14 +71,14 @@ def solve_matmul(m, x, b):
 def solve_outer(gb, x, b):
     """``-gb x^T``, over the columns (or the vectors, where ``b`` is one) of a solve."""
     if solve_vectors(b):
-        return -np.asarray(gb)[..., :, None] * np.asarray(x)[..., None, :]
+        return -as_array(gb)[..., :, None] * as_array(x)[..., None, :]
     return -gb @ mT(x)
 
 
 def solve_transposed(a, g, b):
     """a^-T g, g shaped like a solution of ``np.linalg.solve(a, b)`` (stacked, not summed)."""
     if solve_vectors(b):
-        return np.linalg.solve(mT(a), np.asarray(g)[..., None])[..., 0]
+        return np.linalg.solve(mT(a), as_array(g)[..., None])[..., 0]
     return np.linalg.solve(mT(a), g)
 
 
