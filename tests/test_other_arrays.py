@@ -356,3 +356,16 @@ def test_adjoints_that_used_to_compute_stay_lazy(name):
         got = srcad.grad(f)(da.from_array(x, chunks=chunks))  # its solve: square chunks)
         assert computes.count == 0 and isinstance(got, da.Array)
     np.testing.assert_allclose(got.compute(), expected, rtol=1e-6)  # (astype: float32)
+
+
+def test_another_class_with_the_protocols_stays_an_object():
+    """Only libraries whose operators are elementwise are arrays to srcad: a class of the user's
+    with __array_function__, shape and dtype (whose '*' may be a matrix product) is not."""
+    from srcad.runtime.namespaces import foreign_array
+
+    class Mine:
+        shape, dtype = (2,), np.dtype("float64")
+
+        def __array_function__(self, func, types, args, kwargs):
+            return NotImplemented
+    assert not foreign_array(Mine())

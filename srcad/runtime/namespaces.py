@@ -1,13 +1,14 @@
-"""Arrays of other libraries than NumPy: Dask, CuPy, and any array of the Array API standard.
+"""Arrays of other libraries than NumPy: Dask's, CuPy's, array-api-strict's.
 
 Accepts: any Python value.
 Guarantees: :func:`foreign_array` is true exactly for a value that is not NumPy's (an array or a
-scalar) but an
-array of a library that implements NumPy's dispatch protocol (``__array_function__``, NEP 18:
-Dask, CuPy) or the Array API standard (``__array_namespace__``: array-api-strict, CuPy, PyTorch
-through array-api-compat), with a ``shape`` and a ``dtype``. srcad treats such a value as data, as
-it treats a NumPy array: its operators and NumPy's functions applied to it are differentiated
-with the rule table, and the runtime helpers compute with its own operations (no copy to NumPy).
+scalar) but an array of a library whose operators are elementwise, as NumPy's (Dask, CuPy,
+array-api-strict), that implements NumPy's dispatch protocol (``__array_function__``, NEP 18:
+Dask, CuPy) or the Array API standard (``__array_namespace__``), with a ``shape`` and a
+``dtype``. Another class with these protocols stays what it was: an object. srcad treats such a
+value as data, as it treats a NumPy array: its operators and NumPy's functions applied to it are
+differentiated with the rule table, and the runtime helpers compute with its own operations (no
+copy to NumPy).
 :func:`namespace` is the module of its array operations.
 """
 
@@ -16,12 +17,18 @@ from __future__ import annotations
 import numpy as np
 
 
+_LIBRARIES = frozenset({"dask", "cupy", "cupyx", "array_api_strict"})  # (operators elementwise)
+
+
 def foreign_array(value) -> bool:
-    """Whether ``value`` is an array of another library (module docstring)."""
+    """Whether ``value`` is an array of another library (module docstring): of one whose
+    operators are known to be elementwise, as NumPy's arrays' (another class with these protocols
+    may define ``*`` as a matrix product, as ``np.matrix`` does: it stays an object)."""
     if isinstance(value, (np.ndarray, np.generic)):  # (NumPy's scalars have a namespace too)
         return False
     t = type(value)
-    return (hasattr(t, "__array_function__") or hasattr(t, "__array_namespace__")) \
+    return (t.__module__ or "").split(".")[0] in _LIBRARIES \
+        and (hasattr(t, "__array_function__") or hasattr(t, "__array_namespace__")) \
         and hasattr(value, "shape") and hasattr(value, "dtype")
 
 
