@@ -9,6 +9,7 @@ rewrite (or starts it where it must not happen) fails here.
 """
 
 import re
+import textwrap
 import warnings
 
 import gast
@@ -19,6 +20,7 @@ import srcad
 from gradcheck import check_grad, make_function
 from srcad.passes import loop_kinds
 from srcad.passes.value_kinds import ValueKind
+from test_jit import ode_loss as ode
 
 import numba  # noqa: F401  (the test extra installs it)
 
@@ -43,15 +45,6 @@ def compiled_agrees(fn, args, argnums, lowered: bool, rtol=1e-12):
             np.testing.assert_allclose(g, e, rtol=rtol, atol=1e-300)
     assert bool(LOOP.search(srcad.source(df))) == lowered, srcad.source(df)
     return got[1]
-
-
-def ode(u0, a, b, dt, T):
-    u = u0
-    t = 0.0
-    while t < T:
-        u = u + dt * (a * u - b * u ** 3)
-        t = t + dt
-    return np.sum(u ** 2)
 
 
 def test_a_while_loop_over_arrays_becomes_loops_over_entries():
@@ -200,14 +193,9 @@ def test_forward_mode_and_hessian_vector_products():
 # ---- the analysis, directly -------------------------------------------------------------------------
 
 def kinds_of(source: str, values: dict) -> dict:
-    function = gast.parse(make_source(source)).body[0]
+    function = gast.parse(textwrap.dedent(source)).body[0]
     params = loop_kinds.parameter_kinds(function, tuple(values.items()))
     return loop_kinds.infer(function, params, frozenset({"zeros_like", "unsum", "seed_scalar"}))
-
-
-def make_source(text: str) -> str:
-    import textwrap
-    return textwrap.dedent(text)
 
 
 ARRAY = ValueKind("array", np.dtype("float64"), 1)

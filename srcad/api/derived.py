@@ -65,6 +65,7 @@ from .display import render
 from .specialize import QuickKeys, specialization
 from .nans import has_nan, is_finite, refuse_nan
 from .signatures import AnyFunction, P
+from .shipping import reduce_derived
 from .structure import argnums_tuple, holds_floats, unshared
 
 
@@ -115,15 +116,7 @@ class Derived(Generic[P]):
         # not __wrapped__: inspect.getsource(grad(f)) would show f as if it were the derivative
         del self.__wrapped__  # type: ignore[attr-defined]
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as what made it (the function, argnums and options; the function by reference,
-        or by value with cloudpickle, with the text of its file: :mod:`srcad.api.shipping`):
-        rebuilt on the other side, it transforms again at its first call (``dask.distributed``
-        and ``multiprocessing`` ship it so)."""
-        from .shipping import rebuild, shipped_source
-        argnums = self.argnums if self.argnums_is_tuple else self.argnums[0]
-        return (rebuild, (type(self), self._original, argnums, self.with_value, self.options,
-                          shipped_source(self.bound.function)))
+    __reduce__ = reduce_derived  # (pickled as what made it: srcad.api.shipping)
 
     @property
     def __signature__(self) -> inspect.Signature:

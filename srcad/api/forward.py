@@ -15,7 +15,6 @@ is generated once per user function, set of positions with a tangent and number 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import inspect
 import types
 from collections.abc import Callable, Sequence
@@ -32,7 +31,7 @@ from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
 from .derived import Derived
 from .display import Made
-from .grads import grad, jit_mode
+from .grads import jit_mode
 from .nans import all_finite, has_nan, refuse_nan_derivative
 from .reading import source
 from .signatures import AnyFunction, P
@@ -200,10 +199,10 @@ def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True, jit: bool | st
          ) -> Made:
     """:func:`hvp`, as the :class:`Made` function :func:`hessian` reads the code of."""
     _require_one_argnum("hvp", argnums)
-    g = grad(fun, argnums, specialize=specialize, jit=jit)  # (jit: numba-ready gradient code,
-    # which forward mode differentiates; jvp compiles the result; without elementwise loops,
-    # whose entries' '/' forward mode would differentiate as Python's)
-    g.options = dataclasses.replace(g.options, loops=False)
+    # (jit: numba-ready gradient code, which forward mode differentiates and jvp compiles;
+    # without elementwise loops, whose entries' '/' forward mode would differentiate as Python's)
+    g = Derived(fun, argnums, False, Options(specialize=bool(specialize), jit=jit_mode(jit),
+                                             loops=False))
 
     def product(*args: Any) -> Any:
         if len(args) < 2:

@@ -41,6 +41,16 @@ def shipped_source(fn: Any) -> dict[str, Any] | None:
     return {"records": records, "files": files} if records else None
 
 
+def reduce_derived(derived: Any) -> tuple[Any, ...]:
+    """``Derived.__reduce__``: pickled as what made it (the function, argnums and options; the
+    function by reference, or by value with cloudpickle, with its files' text): rebuilt on the
+    other side, it transforms again at its first call (``dask.distributed`` and
+    ``multiprocessing`` ship it so)."""
+    argnums = derived.argnums if derived.argnums_is_tuple else derived.argnums[0]
+    return (rebuild, (type(derived), derived._original, argnums, derived.with_value,
+                      derived.options, shipped_source(derived.bound.function)))
+
+
 def rebuild(cls: type, fn: Any, argnums: Any, with_value: bool, options: Any,
             shipped: dict[str, Any] | None) -> Any:
     """The derived function ``cls(fn, argnums, with_value, options)``, its source repaired."""

@@ -43,10 +43,12 @@ it is (an empty array would evaluate it not at all).
 from __future__ import annotations
 
 import builtins
+import copy
 
 import gast
 import numpy as np
 
+from .fusion import _is_comment
 from .loop_kinds import _SCOPES, ARITHMETIC, combine, dotted, evaluate, infer, is_array, \
     parameter_kinds, scope_nodes, ufunc
 from .syntax import assign, load, store
@@ -213,11 +215,6 @@ def _array_leaf(expr, kinds: dict):
     return None
 
 
-def _is_comment(stmt, comments: dict) -> bool:
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Name) \
-        and stmt.value.id in comments
-
-
 def _run(block, k, kinds, accumulators, comments) -> int:
     """How many statements from ``k`` can be one loop (0: none), comments between them included:
     statements of one base, and aliases ``x = y`` of a name an earlier one assigned."""
@@ -357,7 +354,7 @@ def _entrywise(expr, kinds, current, local, index):
             return _entry(current.get(expr.id, expr.id), index, gast.Load())
         return load(expr.id)
     if isinstance(expr, gast.Constant) or not is_array(evaluate(expr, kinds)):
-        return _copy(expr)
+        return copy.deepcopy(expr)
     if isinstance(expr, gast.BinOp):
         left = _entrywise(expr.left, kinds, current, local, index)
         right = _entrywise(expr.right, kinds, current, local, index)
@@ -366,13 +363,8 @@ def _entrywise(expr, kinds, current, local, index):
         return gast.BinOp(left=left, op=expr.op, right=right)
     if isinstance(expr, gast.UnaryOp):
         return gast.UnaryOp(op=expr.op, operand=_entrywise(expr.operand, kinds, current, local, index))
-    return gast.Call(func=_copy(expr.func), keywords=[],
+    return gast.Call(func=copy.deepcopy(expr.func), keywords=[],
                      args=[_entrywise(a, kinds, current, local, index) for a in expr.args])
-
-
-def _copy(node):
-    import copy
-    return copy.deepcopy(node)
 
 
 def _blocks(function):

@@ -29,7 +29,8 @@ def seed_scalar(out):
     A complex value is refused: srcad differentiates real functions (a complex gradient given
     for a real argument would be no gradient of it)."""
     if isinstance(out, complex) or (isinstance(out, (np.ndarray, np.generic))
-                                    and np.iscomplexobj(out)):
+                                    and np.iscomplexobj(out)) \
+            or (foreign_array(out) and numpy_dtype(out).kind == "c"):
         from ..errors import UnsupportedOperationError
         raise UnsupportedOperationError(
             "grad needs a function with a real value, but it returned a complex number",
@@ -39,9 +40,7 @@ def seed_scalar(out):
         return 1.0
     if isinstance(out, (np.ndarray, np.generic)) and out.shape == ():
         return np.ones((), dtype=_float_dtype(out))[()]
-    if foreign_array(out) and tuple(out.shape) == ():  # (Dask, CuPy, Array API: its own type)
-        if numpy_dtype(out).kind == "c":
-            return seed_scalar(1j)
+    if foreign_array(out) and tuple(out.shape) == ():  # (Dask's, CuPy's: of its own type)
         return ones_scalar(out)
     shape = getattr(out, "shape", None)
     what = f"an array of shape {shape}" if shape is not None else f"a value of type {type(out).__name__}"
