@@ -118,6 +118,7 @@ def _read(fun, wrt, static):
     parsed.static = {k: v for k, v in static.functions
                      if k in called or isinstance(v, closures.Closure)}
     parsed.mappings = frozenset(static.mappings)
+    parsed.namespaces = dict(static.namespaces)
     varargs = [n for names in parsed.varargs.values() for n in names]
     parsed.kinds = {varargs[p.index] if isinstance(p, ExtraArgument) else p: kind
                     for p, kind in static.objects

@@ -26,7 +26,8 @@ import numpy as np
 
 from ..errors import SrcadError
 from ..passes.kinds import DATA, NONE, Instance, kind_of
-from ..passes.parse import ExtraArgument, Specialization, parse
+from ..passes import array_namespaces
+from ..passes.parse import ExtraArgument, Namespace, Specialization, parse
 from ..passes.value_kinds import value_kinds
 from ..results import Bounded
 
@@ -41,8 +42,9 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
     reports the error when the transformation is made)."""
     if not isinstance(fun, types.FunctionType):
         return Specialization()
-    called, params, named, by_name = _read(fun)
+    called, params, named, by_name, getters = _read(fun)
     values = _values(fun, params, named, args, kwargs) if kinds else ()
+    spaces = _namespaces(fun, getters, params, named, args, kwargs) if getters else ()
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
     defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves
@@ -50,7 +52,8 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
     mappings = tuple(name for k, name in enumerate(params) if isinstance(
         args[k] if k < len(args) and k < named else kwargs.get(name, defaults.get(name)), dict))
     if not called and not varargs and not varkeywords and not objects and not mappings:
-        return Specialization(values=values) if values else Specialization()
+        return Specialization(values=values, namespaces=spaces) if values or spaces \
+            else Specialization()
     extra = max(len(args) - named, 0) if varargs else None
     keywords = tuple(k for k in kwargs if k not in by_name) if varkeywords and kwargs else None
     functions = []
@@ -60,7 +63,8 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
         if (callable(value) or isinstance(value, types.ModuleType)) \
                 and not isinstance(dict(objects).get(name), Instance):
             functions.append((name, value))
-    return Specialization(tuple(functions), extra, keywords, objects, mappings, values=values)
+    return Specialization(tuple(functions), extra, keywords, objects, mappings, values=values,
+                          namespaces=spaces)
 
 
 _NUMBERS = frozenset({float, int, bool, complex})
@@ -147,6 +151,18 @@ def _values(fun: types.FunctionType, params: list[str], named: int, args: Sequen
     return found
 
 
+def _namespaces(fun: types.FunctionType, getters: tuple[Any, ...], params: list[str], named: int,
+                args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """The array namespaces the body's ``xp = array_namespace(x)`` get at this call
+    (:func:`srcad.passes.array_namespaces.evaluate`)."""
+    given = dict(zip(params[:named], args[:named]))
+    given.update(_defaults(fun, params, named, args, kwargs))
+    given.update((k, v) for k, v in kwargs.items() if k in params)
+    found: tuple[Any, ...] = array_namespaces.evaluate(
+        getters, Namespace(fun), fun.__code__.co_filename, given)
+    return found
+
+
 def _defaults(fun: types.FunctionType, params: list[str], named: int, args: Sequence[Any],
               kwargs: dict[str, Any]) -> dict[str, Any]:
     """The default values of the parameters the call gives no argument (a module or an object
@@ -186,21 +202,23 @@ def _objects(params: list[str], named: int, args: Sequence[Any], kwargs: dict[st
 
 def _read(fun: types.FunctionType) -> Any:
     """``(called parameters, parameter names, number of positional ones, names that bind by
-    keyword)`` of ``fun``, read once per code object (a redefined function has a new one)."""
+    keyword, namespace getters)`` of ``fun``, read once per code object (a redefined function has
+    a new one; the getters: :func:`srcad.passes.array_namespaces.statements`)."""
     code = fun.__code__
     with _lock:
         found = _called.get(code)
     if found is None:
         try:
-            called = parse(fun).called_parameters()
+            parsed = parse(fun)
+            called, getters = parsed.called_parameters(), array_namespaces.statements(parsed)
         except SrcadError:
-            called = []
+            called, getters = [], ()
         signature = inspect.signature(fun, follow_wrapped=False)
         named = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                     for p in signature.parameters.values())
         by_name = frozenset(p.name for p in signature.parameters.values()
                             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-        found = (called, list(signature.parameters), named, by_name)
+        found = (called, list(signature.parameters), named, by_name, getters)
         with _lock:
             _called[code] = found
     return found

@@ -7,11 +7,14 @@ Guarantees: :func:`sequence_names` gives the locals that hold lists or tuples (a
 :class:`Sequences`, which also keeps the statements, for :meth:`Sequences.holders`,
 :meth:`Sequences.sharing` and :meth:`Sequences.readers`); :func:`holders` maps a local to
 
-* a module, when every assignment to it is that module (``xp = np``; ``la = xp.linalg``): a
-  method call on it is a call of that module's function (``xp.sum(x)`` is ``np.sum(x)``);
+* a module, when every assignment to it is that module (``xp = np``; ``la = xp.linalg``; ``xp =
+  array_namespace(x)``, the module the call's specialization found: see
+  :mod:`srcad.passes.array_namespaces`): a method call on it is a call of that module's
+  function (``xp.sum(x)`` is ``np.sum(x)``);
 * :data:`OPAQUE`, when some assignment to it may give it a value that is not an array: an
   instance of a user's class, a function, whatever ``getattr``, ``globals()``, ``eval`` ... return,
-  an item or attribute of such a value, or two different modules. Pass 6 refuses a method call on
+  an item or attribute of such a value (unpacked too), a namespace srcad did not specialize on,
+  or two different modules. Pass 6 refuses a method call on
   it if a gradient would flow through (srcad cannot see what the method does);
 
 and leaves out every other local (parameters, results of operations with a rule, of user calls):
@@ -31,6 +34,7 @@ import numpy as np
 
 from ..rules.methods import MUTATING_METHODS
 from ..rules.python import is_implicit_scope, mutated_argument
+from . import array_namespaces
 from .parse import dotted_name, resolve_dotted
 
 
@@ -160,10 +164,19 @@ def holders(stmts, parsed, locals_) -> dict:
     while changed:
         changed = False
         for stmt in stmts:
-            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+            if not isinstance(stmt, gast.Assign):
+                continue
+            if not isinstance(stmt.targets[0], gast.Name):  # a, b = v: what v's items are
+                if _held(stmt.value, parsed, locals_, found) is OPAQUE:
+                    for target in gast.walk(stmt.targets[0]):
+                        if isinstance(target, gast.Name) and found.get(target.id) is not OPAQUE:
+                            found[target.id] = OPAQUE
+                            changed = True
                 continue
             name = stmt.targets[0].id
-            held = _held(stmt.value, parsed, locals_, found)
+            held = _namespace(stmt, parsed, locals_)
+            if held is None:
+                held = _held(stmt.value, parsed, locals_, found)
             old = found.get(name)
             if held is None or old is OPAQUE or old is held:
                 continue
@@ -176,9 +189,18 @@ def holders(stmts, parsed, locals_) -> dict:
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             name = stmt.targets[0].id
             if isinstance(found.get(name), types.ModuleType) \
+                    and _namespace(stmt, parsed, locals_) is None \
                     and _held(stmt.value, parsed, locals_, found) is None:
                 found[name] = OPAQUE
     return found
+
+
+def _namespace(stmt, parsed, locals_):
+    """For ``xp = array_namespace(x)``: the module this call's specialization found
+    (:mod:`srcad.passes.array_namespaces`), else OPAQUE; None for any other statement."""
+    if not array_namespaces.getter_call(stmt.value, parsed, locals_):
+        return None
+    return getattr(parsed, "namespaces", {}).get(stmt.targets[0].id, OPAQUE)
 
 
 def _held(value, parsed, locals_, found):

@@ -25,7 +25,7 @@ import types
 
 import gast
 
-from . import constructors, foreign, kind_eval
+from . import array_namespaces, constructors, foreign, kind_eval
 from .constructors import is_user_class
 from .kind_lists import growing_lists
 from . import kinds as K
@@ -100,6 +100,10 @@ class KindFlow:
                 if isinstance(target, gast.Name) and target.id in self.growing \
                         and isinstance(stmt.value, gast.List) and not stmt.value.elts:
                     self.bind_kind(target.id, K.ListOf(None))  # (a list the function fills)
+                elif isinstance(target, gast.Name) and array_namespaces.getter_call(
+                        stmt.value, self.parsed, self.locals):  # xp = array_namespace(x)
+                    module = self.parsed.namespaces.get(target.id)
+                    self.bind_kind(target.id, K.UNKNOWN if module is None else K.Function(module))
                 elif isinstance(target, gast.Name):
                     self.bind_kind(target.id, self.value_kind(stmt.value, previous))
                 elif isinstance(target, gast.Tuple):

@@ -34,6 +34,7 @@ from ..runtime.instances import build
 from . import closures, holders, lists, user_calls
 from . import objects as objects_pass
 from .syntax import index_value
+from . import array_namespaces
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
 from .parse import ExtraArgument, Specialization, dotted_name
 
@@ -269,9 +270,14 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
     passed = tuple(a.id for a in list(node.args) + list(keywords.values())
                    if isinstance(a, gast.Name) and a.id in locals_ and a.id not in targets)
     if holder is OPAQUE:
-        return _apply(targets + (func.value.id,) + passed, None, [func.value] + node.args, keywords, node,
-                      f"'{func.value.id}.{func.attr}()': '{func.value.id}' may not be an array, "
-                      "and srcad cannot see into its method")
+        op = _apply(targets + (func.value.id,) + passed, None, [func.value] + node.args, keywords,
+                    node, f"'{func.value.id}.{func.attr}()': '{func.value.id}' may not be an array, "
+                    "and srcad cannot see into its method")
+        if array_namespaces.assigned_by_getter(func.value.id, parsed):
+            op.reason = (f"srcad cannot tell which array namespace '{func.value.id}' holds here, "
+                         f"so it cannot differentiate '{func.value.id}.{func.attr}()'")
+            op.hint = array_namespaces.HINT
+        return op
     if holder is not None:  # a module
         obj = getattr(holder, func.attr, None)
         what = f"'{func.value.id}.{func.attr}' ({holder.__name__}.{func.attr})"
@@ -341,8 +347,7 @@ def _apply(targets, rule, args, keywords, node, what) -> Op:
     if rule is None:
         return Op(OpKind.UNKNOWN, targets, args=everything, node=node,
                   reason=f"srcad has no gradient rule for {what}")
-    candidates = [rule] + [r for fn, rs in rules.OVERLOADS.items() if rules.RULES.get(fn) is rule
-                           for r in rs]
+    candidates = [rule] + rules.overloads_of(rule)
     for candidate in candidates:
         try:
             bound = candidate.bind(list(args), keywords)

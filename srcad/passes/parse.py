@@ -144,7 +144,9 @@ class Specialization:
     (a loop over a dict's keys is another loop than one over a sequence's items); and
     ``initializer``, for a class's ``__init__`` called to build an object of that class (see
     :mod:`srcad.passes.constructors`); and ``values``, the kinds of the numbers and arrays passed,
-    as ``(parameter, kind)`` pairs (:mod:`srcad.passes.value_kinds`; empty: the general code).
+    as ``(parameter, kind)`` pairs (:mod:`srcad.passes.value_kinds`; empty: the general code);
+    and ``namespaces``, the array namespaces the body's ``xp = array_namespace(x)`` get at the
+    call, as ``(name, module)`` pairs (:mod:`srcad.passes.array_namespaces`).
     Hashable: a key of the caches of transformations."""
 
     functions: tuple = ()
@@ -154,6 +156,7 @@ class Specialization:
     mappings: tuple = ()  # the parameters that hold a dict at the call
     initializer: type | None = None  # '__init__' read as building this class (passes.constructors)
     values: tuple = ()  # (parameter, ValueKind) of the numbers and arrays (passes.value_kinds)
+    namespaces: tuple = ()  # (name, module): 'xp = array_namespace(x)' (passes.array_namespaces)
 
 
 @dataclasses.dataclass
@@ -168,6 +171,8 @@ class Parsed:
     kwargs: dict = dataclasses.field(default_factory=dict)  # '**kwargs' name -> its keywords
     kinds: dict = dataclasses.field(default_factory=dict)  # parameter -> its kind (passes.kinds)
     mappings: frozenset = frozenset()  # parameters holding a dict (Specialization)
+    namespaces: dict = dataclasses.field(default_factory=dict)  # name -> the array namespace
+    # its getter returns at this call (Specialization.namespaces, passes.array_namespaces)
     objects: object = None  # pass 6's srcad.passes.objects.Objects: the kinds of all locals
     assumptions: list = dataclasses.field(default_factory=list)  # see passes.objects.Assumption
     # function values (srcad.passes.closures): the lambdas made defs (def name -> line), the

@@ -122,7 +122,13 @@ def composite_call(targets, composite, node, keywords, what, parsed, locals_) ->
     """A call of a NumPy function with a composite rule (:mod:`srcad.rules.composites`): a call of
     its implementation, as :func:`user_call`; where the arguments do not bind (an argument the
     implementation does not take), ``UNKNOWN`` saying so (refused if a gradient flows)."""
-    op = user_call(targets, composite.implementation, node, keywords, what, parsed, locals_)
+    if composite.positional is not None and len(node.args) > composite.positional:
+        everything = {f"arg{k}": a for k, a in enumerate(node.args)}
+        op = _ops.Op(_ops.OpKind.UNKNOWN, targets, args=everything, node=node, reason=(
+            f"{what}: its positional arguments after the first {composite.positional} are not "
+            f"NumPy's (pass them by keyword)"))
+    else:
+        op = user_call(targets, composite.implementation, node, keywords, what, parsed, locals_)
     if op.kind is _ops.OpKind.UNKNOWN:
         op.reason = (f"srcad differentiates {composite.name} through its own implementation, "
                      f"which does not take these arguments ({op.reason.split(': ', 1)[-1]})")

@@ -22,7 +22,9 @@ The families: :mod:`.operators` (operators and builtins), :mod:`.pymath` (``math
 ufunc's ``.at``, written as subscript assignments by pass 4), :mod:`.nondiff` (no gradient),
 :mod:`.fft` (``np.fft``, ``np.real``/``imag``/``conj``/``angle``, ``np.sign``; the convention
 for complex values), :mod:`.scipy_rules` and :mod:`.scipy_more` (``scipy.special``/``stats``/``linalg``/``signal``,
-registered once SciPy is imported), :mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
+registered once SciPy is imported), :mod:`.operations` (other namespaces' functions: the Array
+API standard's ``xp.sum``, Dask's ``da.exp``, with NumPy's rules of the same operations, beside
+the table in ``ALIASES``), :mod:`.methods` (ndarray methods and attributes), :mod:`.helpers` (runtime helpers and the template
 namespace), :mod:`.python` (Python's own forms: copies, tuple/list/dict displays, ``+`` and ``*``
 on sequences; not in the table, pass 6 recognises them by syntax); :mod:`.registry` holds the Rule
 type, the table and :class:`RuleOrigin`. Conventions at points where a
@@ -42,17 +44,18 @@ from . import fft  # np.fft, complex parts, np.sign (after nondiff)
 from . import numpy_extra  # more of NumPy: ldexp, nextafter, aliases, no-gradient functions
 from . import composites  # NumPy functions differentiated through an implementation (issue #16)
 from . import scipy_rules  # registered once SciPy is imported (importing srcad does not)
+from . import operations  # other namespaces' functions (xp.sum, da.exp): NumPy's rules
 from .helpers import TEMPLATE_NAMESPACE, helper_rule
 from .coverage import coverage_markdown, modes, second_order_gaps
-from .registry import (OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, complex_mode,
-                       defnondiff, defrule, differentiable_params, lookup, qualified)
+from .registry import (ALIASES, OVERLOADS, RULES, Rule, RuleOrigin, Default, all_rules, complex_mode,
+                       defnondiff, defrule, differentiable_params, lookup, overloads_of, qualified)
 
 __all__ = [
     "operators", "pymath", "elementwise", "reductions", "shape", "linalg", "python", "writes", "fft",
     "scipy_rules", "numpy_more", "numpy_extra", "composites",
-    "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
+    "ALIASES", "ATTRIBUTES", "METHODS", "NONDIFF_ATTRIBUTES", "OVERLOADS", "PACKED_METHODS", "RULES",
     "TEMPLATE_NAMESPACE", "VIEW_ONLY_METHODS", "Rule", "Default", "all_rules", "astype",
     "complex_mode", "coverage_markdown", "modes", "second_order_gaps", "defnondiff", "defrule",
     "differentiable_params", "flatten", "helper_rule",
-    "item", "lookup", "qualified", "RuleOrigin", "stop_gradient",
+    "item", "lookup", "overloads_of", "qualified", "operations", "RuleOrigin", "stop_gradient",
 ]

@@ -29,9 +29,12 @@ class Composite:
     name: str
     implementation: object
     note: str = ""
+    positional: int | None = None  # another namespace's function: at most this many positional
+    # arguments bind as the implementation's (srcad.rules.operations)
 
 
 COMPOSITES: dict = {}
+ALIASES: dict = {}  # another namespace's function -> the entry of its operation's NumPy function
 
 
 def defcomposite(fn, implementation, note: str = "", name: str | None = None) -> Composite:
@@ -58,7 +61,7 @@ def internal(rule=None, nondiff=()):
 def lookup(fn) -> Composite | None:
     """The composite entry of the object ``fn``, or None."""
     try:
-        return COMPOSITES.get(fn)
+        return COMPOSITES.get(fn) or ALIASES.get(fn)
     except TypeError:  # unhashable callables
         return None
 

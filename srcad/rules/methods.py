@@ -45,6 +45,13 @@ def get(d, key, default=None):
     else ``default``; the gradient goes to the one returned."""
 
 
+def array_namespace(a):
+    """Stands for the method ``x.__array_namespace__()``: the module of ``x``'s operations (the
+    Array API standard's), no gradient (pass 6 reads which: srcad.passes.array_namespaces)."""
+
+
+array_namespace.__qualname__ = array_namespace.__name__ = "ndarray.__array_namespace__"
+array_namespace.__module__ = "numpy"
 astype.__qualname__ = astype.__name__ = "ndarray.astype"
 keys.__qualname__ = keys.__name__ = "dict.keys"
 copy.__qualname__ = copy.__name__ = "ndarray.copy"
@@ -59,7 +66,7 @@ if hasattr(np, "astype"):  # (NumPy >= 2.1's function form of the method)
     defrule(np.astype, "x, dtype, *, copy=True, device=None", x="unastype(g, x, dtype)",
             jvp={"x": "astype_tangent(t, dtype)"}, unsupported=("device",))
 defrule(item, "a, *args", a="unitem(g, a, args)", jvp={"a": "np.asarray(t).item(*args)"})
-defnondiff(keys)
+defnondiff(keys, array_namespace)
 defrule(copy, "a", a="g", jvp={"a": "copied(t)"}, fresh=True)
 defrule(get, "d, key, default=None",
         d="unindex(g, d, key) if key in d else zeros_like(d)",
@@ -75,6 +82,7 @@ METHODS = {
     "squeeze": np.squeeze, "copy": copy, "clip": np.clip, "trace": np.trace,
     "diagonal": np.diagonal, "swapaxes": np.swapaxes, "repeat": np.repeat, "take": np.take,
     "astype": astype, "item": item, "keys": keys, "get": get, "conj": np.conj, "conjugate": np.conj,
+    "__array_namespace__": array_namespace,
 }
 PACKED_METHODS = frozenset({"reshape", "transpose"})
 ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}

@@ -48,10 +48,12 @@ defrule(np.prod, "a, axis=None, dtype=None, out=None, keepdims=False", **_OUT,
                   "reduction_tangent(unprod(np.ones_like(ans), a, ans, axis, keepdims), t, axis, "
                   "keepdims)"))
 defrule(np.var, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", **_OUT,
+        renamed={"correction": "ddof"},  # (NumPy >= 2.0, the Array API's name)
         **_dtyped("unvar(g, a, axis, ddof, keepdims)",
                   "real_tangent(reduction_tangent(unvar(np.ones_like(ans), a, axis, ddof, "
                   "keepdims), t, axis, keepdims), ans)"))
 defrule(np.std, "a, axis=None, dtype=None, out=None, ddof=0, keepdims=False", **_OUT,
+        renamed={"correction": "ddof"},  # (NumPy >= 2.0, the Array API's name)
         **_dtyped("unstd(g, a, ans, axis, ddof, keepdims)",
                   "real_tangent(reduction_tangent(unstd(np.ones_like(ans), a, ans, axis, ddof, "
                   "keepdims), t, axis, keepdims), ans)"))

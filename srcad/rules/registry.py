@@ -72,6 +72,7 @@ class Rule:
     # (np.clip's ``min=`` for ``a_min``, NumPy >= 2.1)
     complex: str | tuple | None = None  # "yes", "refused", "real only", "partial" or
     # ((parameter, mode), ...): see complex_mode
+    alias_of: Rule | None = None  # NumPy's rule this one adapts to another namespace's function
 
     @property
     def differentiable(self) -> bool:
@@ -157,6 +158,9 @@ class RuleTable(dict):
 
 RULES: RuleTable = RuleTable()
 OVERLOADS: dict = {}    # function -> further rules, tried in order when a call does not fit RULES
+# another namespace's function -> NumPy's rules of its operation, adapted, first rule first
+# (srcad.rules.operations): not in RULES, which is NumPy's table
+ALIASES: dict = {}
 # module name -> a function registering the rules of that (optional, slow to import) library's
 # functions; run the first time a lookup misses after the module was imported (srcad.rules.scipy_rules)
 LAZY: dict = {}
@@ -171,7 +175,17 @@ def lookup(fn):
         return None
     if rule is None and LAZY and load_lazy():
         rule = RULES.get(fn)
+    if rule is None and fn in ALIASES:
+        return ALIASES[fn][0]
     return rule
+
+
+def overloads_of(rule) -> list:
+    """The further rules of the function whose first rule is ``rule``, tried in order when a
+    call does not fit it."""
+    if rule.alias_of is not None:
+        return next((rules[1:] for rules in ALIASES.values() if rules[0] is rule), [])
+    return [r for fn, rs in OVERLOADS.items() if RULES.get(fn) is rule for r in rs]
 
 
 def load_lazy(force: bool = False) -> bool:

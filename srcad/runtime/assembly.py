@@ -14,7 +14,8 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
 from .broadcasting import _unsupported, unbroadcast, undiagonal
-from .namespaces import as_array, as_float_array, foreign_array, scatter_add, zeros_of
+from .namespaces import (as_array, as_float_array, foreign_array, namespace, refuse_other_library,
+                         scatter_add, zeros_of)
 from .fft import cotangent_like
 
 
@@ -127,9 +128,32 @@ def untile(g, a, reps):
     return np.reshape(summed, np.shape(a))
 
 
+def _unrepeat_lazily(g, a, repeats, axis):
+    """:func:`unrepeat` for another library's gradient, with its own operations: the copies of
+    each entry summed slice by slice."""
+    refuse_other_library(repeats, "np.repeat", "its counts would be computed")
+    shape = tuple(np.shape(a))
+    if axis is None:
+        g, axis, n = g.reshape((-1,)), 0, int(np.prod(shape))
+    else:
+        axis %= max(len(shape), 1)
+        n = shape[axis]
+    counts = np.broadcast_to(np.asarray(repeats), (n,))
+    ends = np.cumsum(counts)
+    xp = namespace(g)
+    pieces = []
+    for count, end in zip(counts.tolist(), ends.tolist()):
+        index = (slice(None),) * axis + (slice(end - count, end),)
+        pieces.append(xp.sum(g[index], axis=axis, keepdims=True))
+    summed = xp.concat(pieces, axis=axis) if hasattr(xp, "concat") else xp.concatenate(pieces, axis)
+    return xp.reshape(summed, shape)
+
+
 @helper(linear_in="g")
 def unrepeat(g, a, repeats, axis=None):
     """Adjoint of ``np.repeat``: each entry's copies summed (none for a zero count)."""
+    if foreign_array(g):
+        return _unrepeat_lazily(g, a, repeats, axis)
     a = np.asarray(a)
     flat_axis = 0 if axis is None else axis % max(a.ndim, 1)
     source = np.ravel(a) if axis is None else a

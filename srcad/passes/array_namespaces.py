@@ -1,0 +1,148 @@
+"""The Array API idiom: ``xp = array_namespace(x)``, then ``xp.sum(...)``, ``xp.exp(...)``.
+
+Which module ``xp`` holds depends on the arrays the call gets (NumPy's, Dask's, CuPy's,
+array-api-strict's), so srcad specializes the transformation on it: :func:`statements` finds, in
+a function's source, the assignments ``name = GETTER(args)`` where ``GETTER`` is a library's
+function that returns an array namespace (``array_api_compat.array_namespace`` or
+``.get_namespace``, SciPy's ``array_namespace``) or an argument's ``__array_namespace__``, and
+each argument is read from the parameters only (a parameter the body never assigns, an item at a
+constant key, an attribute: ``params["W"]``, ``self.W``). :func:`evaluate` calls each getter on
+the call's own arguments, as the function itself will, and gives ``(name, module)`` pairs: part of
+the :class:`~srcad.passes.parse.Specialization` (the key of the transformation), so calls with
+arrays of another library get another transformation. Pass 6 then reads ``xp.sum`` as that
+module's function (:mod:`srcad.passes.holders`), differentiated with the rule of its operation
+(:mod:`srcad.rules.operations`).
+
+Accepts: a parsed function (:class:`~srcad.passes.parse.Parsed`) and, for :func:`evaluate`, the
+values its parameters get at one call.
+Guarantees: a name is given a module only where every getter assigning it returns that same module
+for this call; a getter whose arguments are not read from parameters alone, one that raises or
+returns something else than a module, gives its name no module, so that ``xp.sum(...)`` on it is
+refused (``OPAQUE``), never read as an array's method. The getters are resolved in the function's
+globals at each call (a notebook that rebinds ``array_namespace`` gets it).
+"""
+
+from __future__ import annotations
+
+import types
+
+import gast
+
+from .parse import dotted_name, own_nodes, parameter_names, resolve_dotted
+
+# the functions that return an array namespace: (module prefix, function name)
+_GETTERS = (("array_api_compat", "array_namespace"), ("array_api_compat", "get_namespace"),
+            ("scipy._lib._array_api", "array_namespace"))
+METHOD = "__array_namespace__"
+
+
+def is_getter(fn) -> bool:
+    """Whether ``fn`` is a library's function returning the array namespace of its arguments."""
+    module = getattr(fn, "__module__", None) or ""
+    name = getattr(fn, "__name__", None)
+    return any(module.startswith(prefix) and name == fn_name for prefix, fn_name in _GETTERS)
+
+
+def getter_call(value, parsed, locals_) -> bool:
+    """Whether the expression ``value`` calls a namespace getter (a static one, or the
+    ``__array_namespace__`` method of a local)."""
+    if not isinstance(value, gast.Call):
+        return False
+    func = value.func
+    if isinstance(func, gast.Attribute) and func.attr == METHOD:
+        return True
+    if dotted_name(func) is None or any(isinstance(n, gast.Name) and n.id in locals_
+                                        for n in gast.walk(func)):
+        return False
+    try:
+        return is_getter(resolve_dotted(func, parsed.namespace, parsed.filename))
+    except Exception:  # (an undefined name: reported where it is used)
+        return False
+
+
+HINT = ("srcad specializes on the namespace of 'xp = array_namespace(x)' where x is a parameter "
+        "of the function you differentiate (or an item or attribute of one) that the body never "
+        "assigns; in a helper, take xp as a parameter and pass it")
+
+
+def assigned_by_getter(name, parsed) -> bool:
+    """Whether the function assigns ``name`` a namespace getter's result somewhere."""
+    return parsed is not None and any(
+        isinstance(n, gast.Assign) and any(isinstance(t, gast.Name) and t.id == name
+                                           for t in n.targets)
+        and getter_call(n.value, parsed, ()) for n in own_nodes(parsed.tree))
+
+
+def statements(parsed) -> tuple:
+    """``((name, getter, args), ...)`` for the source's assignments ``name = getter(args)``:
+    ``getter`` a dotted-name node or :data:`METHOD` (then ``args[0]`` is the array), each
+    argument a path ``(parameter, (("item", key) | ("attr", name), ...))``, or None for an
+    argument that is not read from parameters alone."""
+    tree = parsed.tree
+    params = set(parameter_names(tree.args))
+    assigned = {n.id for n in own_nodes(tree) if isinstance(n, gast.Name)
+                and isinstance(n.ctx, (gast.Store, gast.Del))}
+    readable = params - assigned
+    found = []
+    for node in own_nodes(tree):
+        if not (isinstance(node, gast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], gast.Name)
+                and getter_call(node.value, parsed, assigned | params)):
+            continue
+        call = node.value
+        if isinstance(call.func, gast.Attribute) and call.func.attr == METHOD:
+            getter, args = METHOD, [call.func.value]
+        else:
+            getter, args = call.func, list(call.args)
+        paths = tuple(_path(a, readable) for a in args) if not call.keywords else (None,)
+        found.append((node.targets[0].id, getter, paths))
+    return tuple(found)
+
+
+def _path(node, readable):
+    steps = []
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        if isinstance(node, gast.Attribute):
+            steps.append(("attr", node.attr))
+        elif isinstance(node.slice, gast.Constant):
+            steps.append(("item", node.slice.value))
+        else:
+            return None
+        node = node.value
+    if isinstance(node, gast.Name) and node.id in readable:
+        return (node.id, tuple(reversed(steps)))
+    return None
+
+
+def evaluate(found, parsed_namespace, filename, values) -> tuple:
+    """``((name, module), ...)``, sorted by name, for the statements ``found`` (of
+    :func:`statements`) with the parameters' values ``values`` (a dict): see the module
+    docstring. A name whose getters disagree, raise, or cannot be evaluated is left out."""
+    modules: dict = {}
+    for name, getter, paths in found:
+        module = _one(getter, paths, parsed_namespace, filename, values)
+        if modules.get(name, module) is not module:
+            module = None
+        modules[name] = module
+    return tuple(sorted((n, m) for n, m in modules.items() if m is not None))
+
+
+def _one(getter, paths, namespace, filename, values):
+    if any(p is None or p[0] not in values for p in paths):
+        return None
+    try:
+        args = []
+        for param, steps in paths:
+            value = values[param]
+            for how, key in steps:
+                value = value[key] if how == "item" else getattr(value, key)
+            args.append(value)
+        if getter == METHOD:
+            method = getattr(type(args[0]), METHOD, None)
+            result = method(args[0]) if method is not None else None
+        else:
+            fn = resolve_dotted(getter, namespace, filename)
+            result = fn(*args) if is_getter(fn) else None
+    except Exception:  # (the function's own call raises it again, at the user's line)
+        return None
+    return result if isinstance(result, types.ModuleType) else None
