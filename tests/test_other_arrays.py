@@ -339,6 +339,8 @@ LAZY_ADJOINTS = {
     "vstack": "np.sum(np.vstack([x, x * 2.0]) ** 3)",
     "hstack": "np.sum(np.hstack([x, x * 2.0]) ** 3)",
     "solve": "np.sum(np.linalg.solve(x[:3] + 3.0 * np.eye(3), x[3]) ** 2)",
+    "trace": "np.trace(x, 1) ** 2 + np.sum(np.sin(np.diagonal(x, -1, 1, 0)))",
+    "repeat": "np.sum(np.sin(np.repeat(x, 3, axis=1))) + np.sum(np.repeat(x, 2, axis=0) ** 3)",
 }
 
 
@@ -369,3 +371,15 @@ def test_another_class_with_the_protocols_stays_an_object():
         def __array_function__(self, func, types, args, kwargs):
             return NotImplemented
     assert not foreign_array(Mine())
+
+
+def test_the_lazy_adjoint_of_repeat_with_counts_per_entry():
+    """(Dask's own np.repeat takes one count; CuPy's takes one per entry: the helper takes both.)"""
+    from srcad.runtime import unrepeat
+    rng = np.random.default_rng(8)
+    a = rng.normal(size=(4, 3))
+    for repeats, axis in (([1, 0, 3], 1), ([2, 0, 1, 1], 0), (2, None), ([0] * 11 + [3], None)):
+        g = rng.normal(size=np.repeat(a, repeats, axis=axis).shape)
+        got = unrepeat(da.from_array(g, chunks=2), da.from_array(a, chunks=2), repeats, axis)
+        assert isinstance(got, da.Array)
+        np.testing.assert_allclose(got.compute(), unrepeat(g, a, repeats, axis), rtol=1e-12)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _advanced, _float_dtype, adjoint_like, zeros_like
-from .namespaces import as_array
+from .namespaces import as_array, foreign_array, numpy_dtype
 
 
 def _normalize_axis(axis, ndim):
@@ -294,9 +294,25 @@ def _diagonal_index(shape, offset, axis1, axis2):
     return k + max(-offset, 0), k + max(offset, 0)
 
 
+def _undiagonal_lazily(g, a, offset, axis1, axis2):
+    """:func:`undiagonal` for another library's arrays, with their own operations (nothing
+    computed): ``g``'s entries spread on the diagonal by a product with a constant 0/1 array."""
+    shape = tuple(np.shape(a))
+    axis1, axis2 = axis1 % len(shape), axis2 % len(shape)
+    rows, cols = _diagonal_index(shape, offset, axis1, axis2)
+    kind = (numpy_dtype(g) if foreign_array(g) else np.asarray(g).dtype)
+    spread = np.zeros((len(rows), shape[axis1], shape[axis2]),
+                      dtype=kind if kind.kind in "fc" else np.float64)
+    spread[np.arange(len(rows)), rows, cols] = 1
+    moved = np.tensordot(g, spread, axes=1)  # (a's other axes..., n, m)
+    return np.moveaxis(moved, (-2, -1), (axis1, axis2))
+
+
 @helper(linear_in="g")
 def undiagonal(g, a, offset=0, axis1=0, axis2=1):
     """Adjoint of ``np.diagonal``: ``g`` written back on the diagonal of zeros shaped like ``a``."""
+    if foreign_array(g) or foreign_array(a):
+        return _undiagonal_lazily(g, a, offset, axis1, axis2)
     a = as_array(a)
     axis1, axis2 = axis1 % a.ndim, axis2 % a.ndim
     result = np.zeros(a.shape, dtype=_float_dtype(a, g))
