@@ -35,7 +35,7 @@ from .passes.forward import tangent_parameter_names
 from .passes.lists import changed_list
 from .passes.lower import lower
 from .passes.reduce import lower_reduce
-from .passes.ops import Op, OpKind, classify, sequence_names
+from .passes.ops import Op, OpKind, classify, method_refusal, sequence_names
 from .passes.parse import ExtraArgument, NestedFunction, Specialization, parse
 from .passes.syntax import simple_statements
 from .printer import Pass
@@ -88,6 +88,11 @@ def analyse(fun, wrt, static=None, *, forward=False) -> Analysed:
     else:
         activity = activity_pass.analyze(list(ops.values()), wrt, [out])
     after(Pass.ACTIVITY, name, normalized.tree, ops=ops, activity=activity)
+    for op in ops.values():  # (a method of a value taken for an array, given a varied value)
+        refusal = method_refusal(op, activity.varied, parsed.location(op.node)) \
+            if op.receiver is not None else None
+        if refusal is not None:
+            raise refusal
     return Analysed(parsed, fun, wrt, namer, normalized, helpers, ops, out, activity, tangents)
 
 

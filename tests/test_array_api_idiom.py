@@ -134,12 +134,14 @@ OPERATIONS = [
     "xp.linalg.outer(x[0], y[1])",
     "xp.linalg.cross(x[:, :3], y[:, 1:])",
     "xp.abs(xp.fft.rfft(x, axis=1))",
+    "xp.take(x, xp.asarray([2, 0]), axis=1)",
+    "xp.real(x) * xp.conj(y) + xp.imag(x)",
 ]
-# Dask's own limits: its LU wants square chunks (one chunk here); its linalg has no det and no
-# cross (the function itself fails there); the adjoint of rfft assembles its pieces in several
-# chunks, where Dask's FFT wants one (a Dask error, not a number)
-ONE_CHUNK_ON_DASK = ("inv", "solve")
-NOT_IN_DASK = ("det", "cross", "fft")
+# Dask's own limits: its LU wants square chunks, its FFT one chunk along the axis (one chunk
+# here); its linalg has no det and no cross (the function itself fails there); indices made
+# with xp.asarray are a Dask array there, which a scatter-add would compute (refused)
+ONE_CHUNK_ON_DASK = ("inv", "solve", "fft")
+NOT_IN_DASK = ("det", "cross", "take")
 # not lazy yet (the numbers right, a compute inside srcad's implementation of NumPy's function)
 COMPUTES_ON_DASK = ("vector_norm", "matrix_norm")
 
@@ -222,6 +224,37 @@ def test_a_helper_given_the_namespace_is_specialized_on_it():
     on_dask(f, [x], (0,))
 
 
+def test_a_namespace_captured_by_a_nested_def_or_lambda():
+    """(A review found these gave zero gradients, with 'xp = np' too: the nested function took
+    its captured 'xp' for an array, 'xp.sum(y)' for 'np.sum(xp, axis=y)'.)"""
+    f = make_function("""
+        def f(x):
+            xp = array_namespace(x)
+            def inner(y):
+                return xp.sum(xp.sin(y))
+            h = lambda y: xp.sum(xp.cos(y))
+            def given(ns):
+                return ns.sum(ns.exp(x))
+            return inner(x) + h(x) + given(xp) + given(np)
+        """, NAMESPACE)
+    x = np.array([[0.3, 0.7, 0.9], [0.1, 0.45, 0.6]])
+    expected = np.cos(x) - np.sin(x) + 2 * np.exp(x)
+    np.testing.assert_allclose(srcad.grad(f)(x), expected, rtol=1e-12)
+    check_grad(f, [x])
+    on_dask(f, [x], (0,))
+
+
+def test_dasks_defaults_are_its_own():
+    """Dask's take defaults to axis=0 where NumPy's flattens: the rule takes Dask's default."""
+    f = make_function("""
+        def f(x):
+            return da.sum(da.sin(da.take(x, np.array([2, 0, 2]))) * x[:3])
+        """, NAMESPACE)
+    x = np.random.default_rng(6).uniform(0.2, 0.8, (4, 3))
+    check_grad(f, [x])
+    check_jvp(f, [x], (0,))
+
+
 # ---- refusals: never a guess ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("source, says", [
@@ -255,6 +288,17 @@ def test_a_helper_given_the_namespace_is_specialized_on_it():
          xp = array_namespace(x)
          return xp.sum(xp.sort(x, descending=True)[:2])
      """, "descending"),
+    # a closure holding a module passed to another function: taken for an array there, given a
+    # value that depends on x in a parameter that carries no gradient (was a zero gradient)
+    ("""
+     def f(x):
+         xp = np
+         def inner(y):
+             return xp.sum(xp.sin(y))
+         return helper(x, inner)
+     def helper(x, fn):
+         return fn(x)
+     """, "may hold a module or an object"),
 ])
 def test_what_srcad_cannot_prove_is_refused(source, says):
     ns = dict(NAMESPACE)

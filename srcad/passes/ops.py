@@ -100,6 +100,7 @@ class Op:
     static: Specialization = Specialization()  # for a call: what the callee is specialized on
     recompute: bool = False  # for a call: srcad.checkpoint (run again in the backward sweep)
     hint: str | None = None  # for UNKNOWN: what to write instead, where the reason knows it
+    receiver: str | None = None  # a method's rule: the name of the value taken for an array
 
     def diff_operands(self) -> list:
         """``(Operand, name)`` for each operand a gradient can flow to (local names only)."""
@@ -230,7 +231,8 @@ def classify(stmt, parsed, locals_, helpers, sequences=frozenset()) -> Op:
         if isinstance(func, gast.Attribute) and not _is_static(func, locals_):
             return _method_call(targets, func, value, keywords, parsed, locals_, held)
         if isinstance(func, gast.Name) and func.id in parsed.nested:
-            return user_calls.nested_call(targets, parsed.nested[func.id], value, keywords)
+            return user_calls.nested_call(targets, parsed.nested[func.id], value, keywords,
+                                          parsed, locals_)
         if isinstance(func, gast.Name) and isinstance(parsed.static.get(func.id),
                                                       closures.Closure):
             return closures.closure_call(targets, func.id, parsed.static[func.id], value,
@@ -287,11 +289,44 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
     if func.attr in rules.PACKED_METHODS and len(args) > 1:
         args = [gast.Tuple(elts=list(args), ctx=gast.Load())]
     what = f"method '.{func.attr}()'"
+    receiver = func.value.id if isinstance(func.value, gast.Name) else None
     if fn is None and func.attr in ("values", "items"):  # a dict's view, outside a for header
         what += (f" (a dict's values are followed in 'for v in {func.value.id}.{func.attr}()' and "
                  f"'{func.value.id}[key]': write the loop, or a list of {func.value.id}[key])")
-    return _apply(targets if fn else targets + passed, rules.lookup(fn) if fn else None,
-                  [func.value] + args, keywords, node, what)
+    op = _apply(targets if fn else targets + passed, rules.lookup(fn) if fn else None,
+                [func.value] + args, keywords, node, what)
+    if op.kind is OpKind.RULE and op.rule.params is not None:
+        op.receiver = receiver  # (checked by method_refusal once activity is known)
+    return op
+
+
+def method_refusal(op, varied, location):
+    """For ``y = x.sum(a)`` read as ``np.sum(x, a)`` (``x`` taken for an array): an error where a
+    value that depends on the differentiated parameters reaches a parameter of the method's rule
+    that carries no gradient (``axis`` here) while ``x`` itself does not. An array's method never
+    takes such a value there; ``x`` may hold something else (a module captured by a function
+    passed on), whose method srcad cannot see into: refused, never a gradient dropped. None where
+    nothing is wrong (``x`` depending on the parameters too is data: ``x.astype(dtype)`` in a
+    function differentiated with respect to all its parameters)."""
+    if op.receiver is None or op.receiver in varied:  # (a varied receiver: computed as data)
+        return None
+    carrying = set(rules.differentiable_params(op.rule))
+    for param, value in op.args.items():
+        names = [n.id for n in gast.walk(value) if isinstance(n, gast.Name)] \
+            if not isinstance(value, rules.Default) else []
+        if param not in carrying and any(n in varied for n in names):
+            return NoGradientRuleError(
+                f"srcad reads '{op.receiver}.{_method_name(op)}()' as the method of an array, "
+                f"whose parameter '{param}' carries no gradient, yet a value depending on what "
+                f"is differentiated reaches it: '{op.receiver}' may hold a module or an object, "
+                "whose method srcad cannot see into", location,
+                hint=("call a module's functions by its name (np.sum), or pass the module to "
+                      "the function as a parameter: srcad specializes on it"))
+    return None
+
+
+def _method_name(op) -> str:
+    return getattr(op.node.func, "attr", "?") if isinstance(op.node, gast.Call) else "?"
 
 
 def _side_effect(targets, node, keywords, parsed, locals_, held, sequences):

@@ -154,9 +154,10 @@ def initializer_call(targets, node, keywords, parsed, locals_) -> _ops.Op:
     return op
 
 
-def nested_call(targets, nested, node, keywords) -> _ops.Op:
+def nested_call(targets, nested, node, keywords, parsed=None, locals_=()) -> _ops.Op:
     """A call to a ``def`` inside the function: bound to its parameters (defaults filled in) and
-    to the enclosing variables it reads."""
+    to the enclosing variables it reads; specialized on the modules among them (``xp``, a
+    captured namespace, ``inner(np)``), as a call of a user's function is."""
     params = nested.parameters()
     defaults = nested.defaults()
     everything = {f"arg{k}": a for k, a in enumerate(node.args)}
@@ -178,4 +179,15 @@ def nested_call(targets, nested, node, keywords) -> _ops.Op:
                   reason=f"'{nested.__name__}' takes {len(params)} arguments")
     for name in nested.captured:
         args[name] = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
-    return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=nested)
+    modules = {}
+    for name, atom in args.items() if parsed is not None else ():
+        if isinstance(atom, gast.Name) and atom.id in parsed.static:
+            held = parsed.static[atom.id]
+        elif isinstance(atom, (gast.Name, gast.Attribute)) and is_static(atom, locals_):
+            held = resolve_static(atom, parsed)
+        else:
+            continue
+        if isinstance(held, types.ModuleType):
+            modules[name] = held
+    static = Specialization(tuple(sorted(modules.items()))) if modules else Specialization()
+    return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=nested, static=static)

@@ -139,7 +139,10 @@ def adapt(rule: Rule, fn, target) -> Rule | None:
         return dataclasses.replace(rule, alias_of=rule)
     positional = [p for p in rule.params if p not in rule.keyword_only]
     theirs = _parameters(fn)
-    if isinstance(target, np.ufunc) and rule.vararg is None:  # (inputs only by position)
+    defaults = dict(rule.defaults)
+    if _applies(fn, target):  # Dask's wrapper calling NumPy's function with the same arguments
+        count = len(positional)
+    elif isinstance(target, np.ufunc) and rule.vararg is None:  # (inputs only by position)
         count = min(target.nin, len(positional))
         if theirs is not None and not all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                                           for p in theirs[:count]):
@@ -160,8 +163,33 @@ def adapt(rule: Rule, fn, target) -> Rule | None:
         if rule.vararg is not None and not (count == len(positional) and any(
                 p.kind is p.VAR_POSITIONAL for p in theirs)):
             return None
+        for p in theirs[1:]:  # a default of theirs that differs is the one a call omitting it gets
+            q = renamed.get(p.name, p.name)
+            if q in rule.params and p.default is not p.empty \
+                    and not _same(defaults.get(q, p.empty), p.default):
+                if _literal(p.default):
+                    defaults[q] = p.default  # (Dask's take: axis=0, NumPy's None)
+                else:
+                    defaults.pop(q, None)  # (unknown: a call must give it)
     keyword_only = tuple(p for p in rule.params if p not in positional[:count])
-    return dataclasses.replace(rule, keyword_only=keyword_only, alias_of=rule)
+    return dataclasses.replace(rule, keyword_only=keyword_only, defaults=defaults, alias_of=rule)
+
+
+def _applies(fn, target) -> bool:
+    """Whether ``fn`` is Dask's ``wrap_elemwise`` of ``target``: it applies ``target`` to the
+    arguments it is given, as they are."""
+    return getattr(fn, "__qualname__", "") == "wrap_elemwise.<locals>.wrapped" \
+        and any(getattr(c, "cell_contents", None) is target for c in fn.__closure__ or ())
+
+
+def _literal(value) -> bool:
+    if type(value) is tuple:
+        return all(_literal(v) for v in value)
+    return type(value) in (int, float, bool, str, type(None))
+
+
+def _same(a, b) -> bool:
+    return a is b or (_literal(a) and _literal(b) and type(a) is type(b) and a == b)
 
 
 def _parameters(fn) -> list | None:
@@ -176,7 +204,8 @@ def _parameters(fn) -> list | None:
 
 def _positional_count(implementation, fn) -> int | None:
     """How many positional arguments of a call of ``fn`` bind as ``implementation``'s (NumPy's
-    signature): as in :func:`adapt`; None where ``fn``'s signature cannot be read."""
+    signature): as in :func:`adapt`; None where ``fn``'s signature cannot be read, or one of its
+    defaults differs from the implementation's."""
     try:
         ours = [p for p in inspect.signature(implementation).parameters.values()
                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -190,6 +219,10 @@ def _positional_count(implementation, fn) -> int | None:
             count += 1
         else:
             break
+    implementation = {p.name: p.default for p in inspect.signature(implementation).parameters.values()}
+    if any(p.name in implementation and p.default is not p.empty
+           and not _same(implementation[p.name], p.default) for p in theirs[1:]):
+        return None  # (a default that differs: the implementation would compute another call)
     return count
 
 

@@ -14,8 +14,8 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
 from .broadcasting import _unsupported, unbroadcast, undiagonal
-from .namespaces import (as_array, as_float_array, foreign_array, namespace, refuse_other_library,
-                         scatter_add, zeros_of)
+from .namespaces import (as_array, as_float_array, foreign_array, gathered_adjoint, namespace,
+                         refuse_other_library)
 from .fft import cotangent_like
 
 
@@ -242,8 +242,10 @@ def unpartition(g, a, ans, kth, axis=-1):
 def untake(g, a, indices, axis=None):
     """Adjoint of ``np.take``: ``g`` added at ``indices`` (repeated indices add up)."""
     if foreign_array(a) or foreign_array(g):
-        return scatter_add(zeros_of(a, _float_dtype(a, g), a if foreign_array(a) else g),
-                           np.asarray(indices), g)  # (an index array: refused there)
+        refuse_other_library(indices, "np.take", "its indices would be computed")
+        return gathered_adjoint(g, tuple(np.shape(a)), np.asarray(indices),
+                                None if axis is None else axis % max(np.ndim(a), 1),
+                                _float_dtype(a, g))
     result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
     if axis is None:
         flat = np.ravel(result)  # a view of result

@@ -64,6 +64,13 @@ def _last_length(n, x, axis, default):
     return int(n) if np.ndim(n) == 0 else int(n[-1])
 
 
+def _whole(a, axes):
+    """``a``, in one chunk along ``axes`` where it is a Dask array (whose FFTs take only that:
+    the zeros :func:`_fit` pads with are a chunk of their own)."""
+    rechunk = getattr(a, "rechunk", None)
+    return rechunk({axis: -1 for axis in axes}) if rechunk is not None and foreign_array(a) else a
+
+
 def _fit_all(a, x, axes):
     for axis in axes:
         a = _fit(a, np.shape(x)[axis], axis)
@@ -77,7 +84,7 @@ def fft_adjoint(g, x, axes, norm, inverse):
     transform is the same transform with the same ``norm``, applied to ``g`` (whose lengths are the
     transform's), then cut or padded back to ``x``'s lengths."""
     transform = np.fft.ifftn if inverse else np.fft.fftn
-    ct = transform(as_array(g), axes=axes, norm=norm)
+    ct = transform(_whole(as_array(g), axes), axes=axes, norm=norm)
     return cotangent_like(_fit_all(ct, x, axes), x)
 
 
@@ -89,7 +96,7 @@ def rfft_adjoint(g, x, axes, n, norm):
     part (the input is read as real)."""
     n_last = _last_length(n, x, axes[-1], lambda m: m)
     g = _fit(as_array(g), n_last, axes[-1])
-    ct = np.real(np.fft.fftn(g, axes=axes, norm=norm))
+    ct = np.real(np.fft.fftn(_whole(g, axes), axes=axes, norm=norm))
     return cotangent_like(_fit_all(ct, x, axes), x)
 
 
@@ -103,7 +110,7 @@ def irfft_adjoint(g, y, axes, n, norm):
     length ``m``."""
     n_last = _last_length(n, y, axes[-1], lambda m: 2 * (m - 1))
     g = np.real(g)
-    ct = np.fft.ifftn(g, axes=axes, norm=norm)
+    ct = np.fft.ifftn(_whole(g, axes), axes=axes, norm=norm)
     last = axes[-1]
     half = n_last // 2 + 1
     ct = _fit(ct, half, last)

@@ -86,14 +86,57 @@ def _basic(index) -> bool:
                or (isinstance(p, (int, np.integer)) and not isinstance(p, bool)) for p in parts)
 
 
+_ONE_HOT_LIMIT = 1 << 24  # entries of the 0/1 matrix of a scatter-add by index array (128 MB)
+
+
+def _index_array(index):
+    """``(axis, indices)`` for an index made of full slices and one integer index array (a NumPy
+    array or list, at ``axis``); None for any other."""
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [k for k, p in enumerate(parts) if isinstance(p, (np.ndarray, list))]
+    if len(arrays) != 1 or any(not (isinstance(p, slice) and p == slice(None))
+                               for k, p in enumerate(parts) if k != arrays[0]):
+        return None
+    indices = np.asarray(parts[arrays[0]])
+    return (arrays[0], indices) if indices.dtype.kind in "iu" else None
+
+
+def gathered_adjoint(g, shape, indices, axis, dtype):
+    """The adjoint of gathering ``indices`` (NumPy integers) along ``axis`` of an array of
+    ``shape`` (``axis=None``: of its flattened entries): ``g`` summed into the positions it was
+    read from (repeated positions add up), in ``g``'s library, computing nothing: a product of
+    ``g`` with a constant 0/1 matrix. Refused above :data:`_ONE_HOT_LIMIT` entries of it."""
+    size = int(np.prod(shape)) if axis is None else shape[axis]
+    flat = np.ravel(indices) % max(size, 1)
+    if flat.size * size > _ONE_HOT_LIMIT:
+        from ..errors import UnsupportedOperationError
+        raise UnsupportedOperationError(
+            f"srcad adds a gradient at {flat.size} indices into {size} positions of a "
+            f"{type(g).__name__} by a product with a 0/1 matrix, which would be too large here",
+            hint="index with integers and slices, or convert the array with np.asarray")
+    one_hot = np.zeros((flat.size, size), dtype=dtype)
+    np.add.at(one_hot, (np.arange(flat.size), flat), 1)
+    if axis is None:
+        return np.reshape(np.tensordot(np.reshape(g, (flat.size,)), one_hot, axes=1), shape)
+    lead = tuple(shape[:axis])
+    g = np.reshape(g, lead + (flat.size,) + tuple(shape[axis + 1:]))
+    return np.moveaxis(np.tensordot(g, one_hot, axes=([axis], [0])), -1, axis)
+
+
 def scatter_add(result, index, g):
     """``result`` with ``g`` added at ``index`` (repeated positions of an index array add up):
     ``np.add.at`` for a NumPy array; for another library's, an assignment where the index selects
-    each position once. An index array into another library's array is refused: its scatter-add
-    is not built."""
+    each position once, and a product with a 0/1 matrix for full slices and one integer index
+    array (:func:`gathered_adjoint`). Other index arrays into another library's array are
+    refused: their scatter-add is not built."""
     if isinstance(result, np.ndarray):
         np.add.at(result, index, g)
         return result
+    found = _index_array(index)
+    if found is not None:
+        axis, indices = found
+        return result + gathered_adjoint(g, tuple(result.shape), indices, axis,
+                                         numpy_dtype(result))
     if _basic(index):
         parts = index if isinstance(index, tuple) else (index,)
         if any(p is None for p in parts):  # (a new axis of size 1: g has it, the entries not)
