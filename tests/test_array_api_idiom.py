@@ -255,6 +255,54 @@ def test_dasks_defaults_are_its_own():
     check_jvp(f, [x], (0,))
 
 
+@pytest.mark.parametrize("body", [
+    "idx = (x * 3).astype(int)\n    return np.sum(c.take(idx) * x)",
+    "return np.sum(c.repeat((x * 2).astype(np.int64))) * np.sum(x)",
+    "j = (x[:3] * 2).astype('int32')\n    return np.sum(x[np.array([0, 1, 2]).take(j)] ** 2)",
+    "return np.sum(np.astype(x * 3, int) * x)",
+])
+def test_integer_casts_of_what_is_differentiated_carry_no_gradient(body):
+    """(Indices binned from the input, given to a constant array's method: plain NumPy, neither
+    refused nor differentiated through.)"""
+    f = make_function(f"def f(x):\n    {body}\n", {"c": np.array([1.0, 2.0, 3.0, 4.0])})
+    check_grad(f, [np.array([0.2, 0.55, 0.9, 0.4])])  # (no integer boundary within 1e-6)
+
+
+def test_a_helpers_module_default_is_specialized_on():
+    helper = make_function("""
+        def helper(y, ns=np):
+            return ns.sum(ns.sin(y))
+        """)
+    f = make_function("""
+        def f(x):
+            return helper(x) + helper(x, ns=np)
+        """, {"helper": helper})
+    x = np.array([0.2, 0.55, 0.9])
+    np.testing.assert_allclose(srcad.grad(f)(x), 2 * np.cos(x), rtol=1e-12)
+
+
+def test_take_on_dask():
+    """Dask's own take gathers along axis 0 by default: srcad takes its default for da.take, and
+    refuses np.take without an axis on a Dask matrix (NumPy would flatten it; Dask does not)."""
+    rng = np.random.default_rng(11)
+    x = rng.uniform(0.2, 0.8, (4, 3))
+    f = make_function("""
+        def f(x):
+            return da.sum(da.take(x, np.array([0, 2, 2])) ** 3)
+        """, NAMESPACE)
+    expected = np.zeros_like(x)
+    np.add.at(expected, [0, 2, 2], 3 * x[[0, 2, 2]] ** 2)
+    got = srcad.grad(f)(da.from_array(x, chunks=2))
+    assert isinstance(got, da.Array)
+    np.testing.assert_allclose(got.compute(), expected, rtol=1e-12)
+    g = make_function("""
+        def g(x):
+            return np.sum(np.take(x, [0, 2, 2]) ** 3)
+        """)
+    with pytest.raises(srcad.SrcadError, match="axis 0"):
+        srcad.grad(g)(da.from_array(x, chunks=2))
+
+
 # ---- refusals: never a guess ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("source, says", [

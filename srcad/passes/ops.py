@@ -297,7 +297,29 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
                 [func.value] + args, keywords, node, what)
     if op.kind is OpKind.RULE and op.rule.params is not None:
         op.receiver = receiver  # (checked by method_refusal once activity is known)
-    return op
+    return _integer_cast(op, parsed, locals_)
+
+
+def _integer_cast(op, parsed, locals_):
+    """``x.astype(int)`` (``np.astype(x, np.int32)``): no gradient, as NumPy's ``floor``; its
+    result carries no dependence on what is differentiated (so ``c.take(idx)`` with it is
+    plain). ``op`` itself for any other."""
+    if op.kind is not OpKind.RULE or op.rule not in (rules.lookup(rules.astype),
+                                                     rules.lookup(getattr(np, "astype", None))):
+        return op
+    node = op.args.get("dtype")
+    if isinstance(node, gast.Constant):
+        dtype = node.value
+    elif parsed is not None and isinstance(node, (gast.Name, gast.Attribute)) \
+            and _is_static(node, locals_):
+        dtype = resolve_static(node, parsed)
+    else:
+        return op
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        return op
+    return Op(OpKind.RULE, op.targets, _NONDIFF, {}, op.node) if kind in "iub" else op
 
 
 def method_refusal(op, varied, location):
@@ -373,7 +395,8 @@ def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:
         if library is not None:  # a library's private source is never read
             return _apply(targets, None, node.args, keywords, node, f"'{library}'")
         return user_calls.user_call(targets, obj, node, keywords, what, parsed, locals_)
-    return _apply(targets, rules.lookup(obj), node.args, keywords, node, what)
+    return _integer_cast(_apply(targets, rules.lookup(obj), node.args, keywords, node, what),
+                         parsed, locals_)
 
 
 def _apply(targets, rule, args, keywords, node, what) -> Op:

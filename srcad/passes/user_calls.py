@@ -84,7 +84,8 @@ def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:
             extra = len(value)
             continue
         args[name] = value
-    functions = {}
+    functions = {name: p.default for name, p in signature.parameters.items()  # 'ns=np'
+                 if name not in args and isinstance(p.default, types.ModuleType)}
     held = []  # (parameter, kind) of the arguments that hold objects (srcad.passes.kinds)
     for name, atom in args.items():
         kind = objects_pass.argument_kind(atom, parsed, locals_, node)

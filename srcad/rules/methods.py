@@ -8,7 +8,8 @@ methods whose positional arguments after ``self`` form one tuple (``x.reshape(2,
 (ndarray's and list's and dict's), so pass 6 never treats a call of one as pure. Three methods without a NumPy function of their own
 (``astype``, ``item``, ``flatten``) get stand-in functions with rules of their own, and so do
 a mapping's ``keys`` (no gradient) and ``get`` (the gradient goes to the entry or the default
-returned).
+returned). ``x.astype(t)`` (and ``np.astype``) to an integer or boolean type named in the source
+carries no gradient, as ``np.floor`` does (pass 6 reads it so).
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ _MIRRORED = """sum prod mean max min amax amin std var cumsum cumprod nansum nan
     transpose swapaxes moveaxis reshape ravel squeeze expand_dims broadcast_to broadcast_arrays
     flip fliplr flipud roll tile repeat diff trace diagonal tril triu real imag conj angle around
     round average zeros ones zeros_like ones_like full full_like empty_like eye arange linspace
-    argmax argmin nonzero count_nonzero any all isclose allclose"""
+    argmax argmin nonzero count_nonzero any all isclose allclose take nan_to_num"""
 
 # namespace module -> (whose names: "array-api" or "numpy", the submodules with functions)
 ARRAY_API_NAMESPACES = ("array_api_strict", "array_api_compat.numpy", "array_api_compat.dask.array",

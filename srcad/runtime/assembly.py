@@ -243,6 +243,10 @@ def untake(g, a, indices, axis=None):
     """Adjoint of ``np.take``: ``g`` added at ``indices`` (repeated indices add up)."""
     if foreign_array(a) or foreign_array(g):
         refuse_other_library(indices, "np.take", "its indices would be computed")
+        if axis is None and np.ndim(a) > 1 and type(a).__module__.startswith("dask"):
+            # (np.take hands the call to Dask's own take, whose default differs)
+            refuse_other_library(a, "np.take without an axis", "Dask's take gathers along axis 0 "
+                                 "where NumPy's flattens the array")
         return gathered_adjoint(g, tuple(np.shape(a)), np.asarray(indices),
                                 None if axis is None else axis % max(np.ndim(a), 1),
                                 _float_dtype(a, g))
