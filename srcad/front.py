@@ -24,7 +24,7 @@ import gast
 from .hooks import after
 from .naming import Namer
 from .passes import activity as activity_pass
-from .passes import alias, closures, objects
+from .passes import alias, array_namespaces, closures, objects
 from .passes.anf import anf
 from .passes.initializer import initializer_tree
 from .passes.desugar import desugar
@@ -36,7 +36,7 @@ from .passes.lists import changed_list
 from .passes.lower import lower
 from .passes.reduce import lower_reduce
 from .passes.ops import Op, OpKind, classify, method_refusal, sequence_names
-from .passes.parse import ExtraArgument, NestedFunction, Specialization, parse
+from .passes.parse import ExtraArgument, NestedFunction, Specialization, local_names, parse
 from .passes.syntax import simple_statements
 from .printer import Pass
 from .rules.python import NONDIFF
@@ -70,6 +70,7 @@ def analyse(fun, wrt, static=None, *, forward=False) -> Analysed:
     rewrite_idioms(parsed)  # (d.update(m), a, b = zip(*rows) as Python runs them: passes.idioms)
     rewrite_lambdas(parsed)  # (each lambda a nested def, for the fence to check: passes.lambdas)
     fence(parsed)                                                           # 2
+    array_namespaces.insert_checks(parsed, local_names(parsed.tree))  # (a callee's getters)
     after(Pass.FENCE, name, parsed.tree)
     namer = Namer.for_function(parsed.tree)
     tangents = tangent_parameter_names(namer, wrt) if forward else []
@@ -124,6 +125,7 @@ def _read(fun, wrt, static):
                      if k in called or isinstance(v, closures.Closure)}
     parsed.mappings = frozenset(static.mappings)
     parsed.namespaces = dict(static.namespaces)
+    parsed.speculated = dict(static.speculated)
     varargs = [n for names in parsed.varargs.values() for n in names]
     parsed.kinds = {varargs[p.index] if isinstance(p, ExtraArgument) else p: kind
                     for p, kind in static.objects

@@ -255,6 +255,41 @@ def test_dasks_defaults_are_its_own():
     check_jvp(f, [x], (0,))
 
 
+LOG_SOFTMAX = """
+def log_softmax(z):
+    xp = array_namespace(z)
+    m = xp.max(z, axis=-1, keepdims=True)
+    return z - m - xp.log(xp.sum(xp.exp(z - m), axis=-1, keepdims=True))
+"""
+
+
+def test_a_helpers_own_namespace_is_the_callers_checked_at_run_time():
+    """Library code calls array_namespace in every function: a helper's is taken to be what the
+    same getter gave in the function differentiated, and checked where the helper runs."""
+    log_softmax = make_function(LOG_SOFTMAX, NAMESPACE)
+    loss = make_function("""
+        def loss(W, X, y):
+            xp = array_namespace(X)
+            return -xp.mean(xp.sum(y * log_softmax(X @ W), axis=-1))
+        """, {**NAMESPACE, "log_softmax": log_softmax})
+    rng = np.random.default_rng(12)
+    W, X = rng.normal(size=(4, 3)), rng.normal(size=(10, 4))
+    y = np.eye(3)[rng.integers(0, 3, 10)]
+    check_grad(loss, [W, X, y], (0, 1))
+    on_dask(loss, [W, X, y], (0, 1))
+    g = srcad.grad(loss)
+    g(W, X, y)
+    assert "expect_namespace(xp, xp_expected" in srcad.source(g)
+    mixed = make_function("""
+        def mixed(W, X):
+            xp = array_namespace(X)
+            return xp.sum(X @ W) + xp.sum(log_softmax(W))
+        """, {**NAMESPACE, "log_softmax": log_softmax})
+    with pytest.raises(srcad.SrcadError, match="here it is array_api_compat.numpy") as info:
+        srcad.grad(mixed)(W, da.from_array(X, chunks=5))  # (W: NumPy's, X: Dask's)
+    assert info.value.location.lineno == 3
+
+
 @pytest.mark.parametrize("body", [
     "idx = (x * 3).astype(int)\n    return np.sum(c.take(idx) * x)",
     "return np.sum(c.repeat((x * 2).astype(np.int64))) * np.sum(x)",
@@ -306,7 +341,8 @@ def test_take_on_dask():
 # ---- refusals: never a guess ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("source, says", [
-    # a helper's own namespace: not specialized on (not read as an array's method)
+    # a helper's own namespace, the function differentiated having none: not specialized on (not
+    # read as an array's method)
     ("""
      def f(x):
          return helper(x)

@@ -44,7 +44,8 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
         return Specialization()
     called, params, named, by_name, getters = _read(fun)
     values = _values(fun, params, named, args, kwargs) if kinds else ()
-    spaces = _namespaces(fun, getters, params, named, args, kwargs) if getters else ()
+    spaces, speculated = _namespaces(fun, getters, params, named, args, kwargs) if getters \
+        else ((), ())
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
     defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves
@@ -52,8 +53,8 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
     mappings = tuple(name for k, name in enumerate(params) if isinstance(
         args[k] if k < len(args) and k < named else kwargs.get(name, defaults.get(name)), dict))
     if not called and not varargs and not varkeywords and not objects and not mappings:
-        return Specialization(values=values, namespaces=spaces) if values or spaces \
-            else Specialization()
+        return Specialization(values=values, namespaces=spaces, speculated=speculated) \
+            if values or spaces or speculated else Specialization()
     extra = max(len(args) - named, 0) if varargs else None
     keywords = tuple(k for k in kwargs if k not in by_name) if varkeywords and kwargs else None
     functions = []
@@ -64,7 +65,7 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
                 and not isinstance(dict(objects).get(name), Instance):
             functions.append((name, value))
     return Specialization(tuple(functions), extra, keywords, objects, mappings, values=values,
-                          namespaces=spaces)
+                          namespaces=spaces, speculated=speculated)
 
 
 _NUMBERS = frozenset({float, int, bool, complex})
@@ -153,14 +154,14 @@ def _values(fun: types.FunctionType, params: list[str], named: int, args: Sequen
 
 def _namespaces(fun: types.FunctionType, getters: tuple[Any, ...], params: list[str], named: int,
                 args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-    """The array namespaces the body's ``xp = array_namespace(x)`` get at this call
-    (:func:`srcad.passes.array_namespaces.evaluate`)."""
+    """The array namespaces the body's ``xp = array_namespace(x)`` get at this call, by name and
+    by getter (:func:`srcad.passes.array_namespaces.evaluate`)."""
     given = dict(zip(params[:named], args[:named]))
     given.update(_defaults(fun, params, named, args, kwargs))
     given.update((k, v) for k, v in kwargs.items() if k in params)
     found: tuple[Any, ...] = array_namespaces.evaluate(
         getters, Namespace(fun), fun.__code__.co_filename, given)
-    return found
+    return found  # (namespaces, speculated)
 
 
 def _defaults(fun: types.FunctionType, params: list[str], named: int, args: Sequence[Any],

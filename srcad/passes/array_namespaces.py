@@ -115,21 +115,28 @@ def _path(node, readable):
 
 
 def evaluate(found, parsed_namespace, filename, values) -> tuple:
-    """``((name, module), ...)``, sorted by name, for the statements ``found`` (of
-    :func:`statements`) with the parameters' values ``values`` (a dict): see the module
-    docstring. A name whose getters disagree, raise, or cannot be evaluated is left out."""
+    """``(namespaces, speculated)`` for the statements ``found`` (of :func:`statements`) with the
+    parameters' values ``values`` (a dict): ``((name, module), ...)`` sorted by name (see the
+    module docstring; a name whose getters disagree, raise, or cannot be evaluated is left out),
+    and ``((getter, module), ...)``, what each getter (:func:`getter_key`) returned, where it
+    returned one module (for the functions this one calls: :func:`insert_checks`)."""
     modules: dict = {}
+    by_getter: dict = {}
     for name, getter, paths in found:
-        module = _one(getter, paths, parsed_namespace, filename, values)
+        key, module = _one(getter, paths, parsed_namespace, filename, values)
         if modules.get(name, module) is not module:
             module = None
         modules[name] = module
-    return tuple(sorted((n, m) for n, m in modules.items() if m is not None))
+        if key is not None:
+            by_getter[key] = module if by_getter.get(key, module) is module else None
+    return (tuple(sorted((n, m) for n, m in modules.items() if m is not None)),
+            tuple(sorted((k, m) for k, m in by_getter.items() if m is not None)))
 
 
 def _one(getter, paths, namespace, filename, values):
+    """``(getter key, module)`` of one statement at this call (None for what is unknown)."""
     if any(p is None or p[0] not in values for p in paths):
-        return None
+        return None, None
     try:
         args = []
         for param, steps in paths:
@@ -138,11 +145,92 @@ def _one(getter, paths, namespace, filename, values):
                 value = value[key] if how == "item" else getattr(value, key)
             args.append(value)
         if getter == METHOD:
-            method = getattr(type(args[0]), METHOD, None)
+            key, method = METHOD, getattr(type(args[0]), METHOD, None)
             result = method(args[0]) if method is not None else None
         else:
             fn = resolve_dotted(getter, namespace, filename)
-            result = fn(*args) if is_getter(fn) else None
+            key, result = _key(fn), fn(*args) if is_getter(fn) else None
     except Exception:  # (the function's own call raises it again, at the user's line)
+        return None, None
+    return key, (result if isinstance(result, types.ModuleType) else None)
+
+
+def _key(fn) -> str:
+    return f"{getattr(fn, '__module__', '')}.{getattr(fn, '__name__', '')}"
+
+
+def getter_key(value, parsed) -> str | None:
+    """Which getter the call ``value`` is (:func:`getter_call`): :data:`METHOD`, or its module
+    and name."""
+    func = value.func
+    if isinstance(func, gast.Attribute) and func.attr == METHOD:
+        return METHOD
+    try:
+        return _key(resolve_dotted(func, parsed.namespace, parsed.filename))
+    except Exception:
         return None
-    return result if isinstance(result, types.ModuleType) else None
+
+
+def insert_checks(parsed, local_names) -> None:
+    """In a function srcad did not specialize on its own getters (a function the differentiated
+    one calls), ``xp = array_namespace(z)`` is taken to return what the same getter returned in
+    the function differentiated (``parsed.speculated``), and a check follows it in the code:
+    ``expect_namespace(xp, <that module>, "file:line")`` raises a SrcadError at run time where it
+    returns another module (arrays of two libraries). Each name so assigned gets that module in
+    ``parsed.namespaces``; a name whose getters would give two modules gets none (refused)."""
+    speculated = getattr(parsed, "speculated", {})
+    if not speculated:
+        return
+    found: dict = {}
+    for body in _bodies(parsed.tree):
+        for k in range(len(body) - 1, -1, -1):
+            stmt = body[k]
+            if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], gast.Name)
+                    and stmt.targets[0].id not in parsed.namespaces
+                    and getter_call(stmt.value, parsed, local_names)):
+                continue
+            name, module = stmt.targets[0].id, speculated.get(getter_key(stmt.value, parsed))
+            found[name] = module if found.get(name, module) is module else None
+            if module is not None:
+                body.insert(k + 1, _check(stmt, name, module, parsed, local_names))
+    parsed.namespaces.update((n, m) for n, m in found.items() if m is not None)
+
+
+def _bodies(tree):
+    yield tree.body
+    for node in own_nodes(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if node is not tree and isinstance(block, list) and block \
+                    and isinstance(block[0], gast.stmt):
+                yield block
+        for handler in getattr(node, "handlers", ()):
+            yield handler.body
+
+
+def _check(stmt, name, module, parsed, local_names):
+    from ..runtime.namespaces import expect_namespace
+    extra = parsed.namespace.extra
+    checker = _free("expect_namespace", expect_namespace, parsed, local_names)
+    expected = _free(f"{name}_expected", module, parsed, local_names)
+    extra[checker], extra[expected] = expect_namespace, module
+    where = f"{parsed.filename}:{stmt.lineno}"
+    call = gast.Call(func=_name(checker), args=[_name(name), _name(expected),
+                                                gast.Constant(value=where, kind=None)], keywords=[])
+    check = gast.Expr(value=call)
+    for node in gast.walk(check):
+        gast.copy_location(node, stmt)
+    return check
+
+
+def _free(hint, value, parsed, local_names):
+    name, k = hint, 1
+    while name in local_names or (parsed.namespace.lookup(name, None) not in (None, value)):
+        k += 1
+        name = f"{hint}_{k}"
+    return name
+
+
+def _name(id_):
+    return gast.Name(id=id_, ctx=gast.Load(), annotation=None, type_comment=None)

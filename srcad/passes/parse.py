@@ -146,7 +146,9 @@ class Specialization:
     :mod:`srcad.passes.constructors`); and ``values``, the kinds of the numbers and arrays passed,
     as ``(parameter, kind)`` pairs (:mod:`srcad.passes.value_kinds`; empty: the general code);
     and ``namespaces``, the array namespaces the body's ``xp = array_namespace(x)`` get at the
-    call, as ``(name, module)`` pairs (:mod:`srcad.passes.array_namespaces`).
+    call, as ``(name, module)`` pairs (:mod:`srcad.passes.array_namespaces`), and
+    ``speculated``, what each getter gave in the function differentiated, as ``(getter, module)``
+    pairs, passed on to the functions it calls (checked there at run time).
     Hashable: a key of the caches of transformations."""
 
     functions: tuple = ()
@@ -157,6 +159,7 @@ class Specialization:
     initializer: type | None = None  # '__init__' read as building this class (passes.constructors)
     values: tuple = ()  # (parameter, ValueKind) of the numbers and arrays (passes.value_kinds)
     namespaces: tuple = ()  # (name, module): 'xp = array_namespace(x)' (passes.array_namespaces)
+    speculated: tuple = ()  # (getter, module): what the getters gave the function differentiated
 
 
 @dataclasses.dataclass
@@ -173,6 +176,7 @@ class Parsed:
     mappings: frozenset = frozenset()  # parameters holding a dict (Specialization)
     namespaces: dict = dataclasses.field(default_factory=dict)  # name -> the array namespace
     # its getter returns at this call (Specialization.namespaces, passes.array_namespaces)
+    speculated: dict = dataclasses.field(default_factory=dict)  # getter -> module (the same)
     objects: object = None  # pass 6's srcad.passes.objects.Objects: the kinds of all locals
     assumptions: list = dataclasses.field(default_factory=list)  # see passes.objects.Assumption
     # function values (srcad.passes.closures): the lambdas made defs (def name -> line), the

@@ -115,7 +115,8 @@ def user_call(targets, fn, node, keywords, what, parsed, locals_) -> _ops.Op:
                       for p in signature.parameters.values())
     static = Specialization(tuple(sorted(functions.items(), key=lambda item: item[0])),
                             extra if has_varargs else None,  # how many its *args gets
-                            keywords, tuple(held))  # what **kwargs gets; the objects passed
+                            keywords, tuple(held),  # what **kwargs gets; the objects passed
+                            speculated=_speculated(parsed))  # (its getters: array_namespaces)
     return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=fn, static=static)
 
 
@@ -190,5 +191,13 @@ def nested_call(targets, nested, node, keywords, parsed=None, locals_=()) -> _op
             continue
         if isinstance(held, types.ModuleType):
             modules[name] = held
-    static = Specialization(tuple(sorted(modules.items()))) if modules else Specialization()
+    speculated = _speculated(parsed) if parsed is not None else ()
+    static = Specialization(tuple(sorted(modules.items())), speculated=speculated) \
+        if modules or speculated else Specialization()
     return _ops.Op(_ops.OpKind.CALL, targets, args=args, node=node, callee=nested, static=static)
+
+
+def _speculated(parsed) -> tuple:
+    """What the getters of the function differentiated gave (passed on to every function it
+    calls, for their own ``xp = array_namespace(z)``: srcad.passes.array_namespaces)."""
+    return tuple(sorted(getattr(parsed, "speculated", {}).items()))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._registry import helper
+
 
 _LIBRARIES = frozenset({"dask", "cupy", "cupyx", "array_api_strict"})  # (operators elementwise)
 
@@ -195,3 +197,19 @@ def refuse_other_library(x, what: str, why: str) -> None:
             f"srcad does not differentiate {what} of a {type(x).__module__.split('.')[0]} array: "
             f"{why}", hint="compute it on a NumPy array (np.asarray), or give it a gradient with "
                            "srcad.defvjp")
+
+
+@helper(nondiff=True)
+def expect_namespace(actual, expected, where: str):
+    """The check srcad puts after ``xp = array_namespace(z)`` in a function it did not specialize
+    on its own arguments (:func:`srcad.passes.array_namespaces.insert_checks`): ``actual`` is
+    the module the code was made for, or this raises."""
+    if actual is not expected:
+        from ..errors import Location, SrcadError
+        filename, _, line = where.rpartition(":")
+        raise SrcadError(
+            "srcad made this code for the array namespace "
+            f"{getattr(expected, '__name__', expected)} (what the same call gave in the function "
+            f"you differentiate), and here it is {getattr(actual, '__name__', actual)}",
+            Location(filename, int(line), 0), hint="give the function you differentiate arrays of one library, or pass xp to "
+                 "this function as a parameter")
