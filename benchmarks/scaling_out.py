@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import srcad  # noqa: E402
+from array_api_compat import array_namespace  # noqa: E402  (the dask extra installs it)
 
 D, H, K, CHUNK = 784, 128, 10, 20_000
 
@@ -42,6 +43,16 @@ def loss(W1, b1, W2, X, Y):
     logits = logits - np.max(logits, axis=1, keepdims=True)
     logp = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
     return -np.sum(Y * logp) / X.shape[0]
+
+
+def loss_xp(W1, b1, W2, X, Y):
+    """``loss`` written against the Array API standard (the namespace of the batch's arrays)."""
+    xp = array_namespace(X)
+    hidden = xp.maximum(xp.matmul(X, W1) + b1, 0.0)
+    logits = xp.matmul(hidden, W2)
+    logits = logits - xp.max(logits, axis=1, keepdims=True)
+    logp = logits - xp.log(xp.sum(xp.exp(logits), axis=1, keepdims=True))
+    return -xp.sum(Y * logp) / X.shape[0]
 
 
 def hand_grad(W1, b1, W2, X, Y):
@@ -88,6 +99,7 @@ def main(rows: int = 200_000) -> list:
     params = (0.05 * rng.standard_normal((D, H), dtype=np.float32), np.zeros(H, np.float32),
               0.05 * rng.standard_normal((H, K), dtype=np.float32))
     grad = srcad.grad(loss, (0, 1, 2))
+    grad_xp = srcad.grad(loss_xp, (0, 1, 2))
     reference = [np.asarray(g, dtype=np.float64) for g in grad(*params, X, Y)]
     results = []
 
@@ -102,6 +114,8 @@ def main(rows: int = 200_000) -> list:
     Yd = da.from_array(Y, chunks=(CHUNK, K)).persist()
     with dask.config.set(scheduler="threads"):
         run("srcad, Dask (threads)", lambda: dask.compute(*grad(*params, Xd, Yd)))
+        run("srcad (Array API idiom), Dask (threads)",
+            lambda: dask.compute(*grad_xp(*params, Xd, Yd)))
         run("hand-written, Dask (threads)", lambda: dask.compute(*hand_grad(*params, Xd, Yd)))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster):

@@ -15,8 +15,8 @@ module's function (:mod:`srcad.passes.holders`), differentiated with the rule of
 
 Accepts: a parsed function (:class:`~srcad.passes.parse.Parsed`) and, for :func:`evaluate`, the
 values its parameters get at one call.
-Guarantees: a name is given a module only where every getter assigning it returns that same module
-for this call; a getter whose arguments are not read from parameters alone, one that raises or
+Guarantees: a name is given a module only where it is bound by getters alone (not a parameter,
+nor assigned otherwise) and every getter assigning it returns that same module for this call; a getter whose arguments are not read from parameters alone, one that raises or
 returns something else than a module, gives its name no module, so that ``xp.sum(...)`` on it is
 refused (``OPAQUE``), never read as an array's method. The getters are resolved in the function's
 globals at each call (a notebook that rebinds ``array_namespace`` gets it).
@@ -83,10 +83,11 @@ def statements(parsed) -> tuple:
     assigned = {n.id for n in own_nodes(tree) if isinstance(n, gast.Name)
                 and isinstance(n.ctx, (gast.Store, gast.Del))}
     readable = params - assigned
+    only = bound_by_getters_only(parsed, assigned | params)
     found = []
     for node in own_nodes(tree):
         if not (isinstance(node, gast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], gast.Name)
+                and isinstance(node.targets[0], gast.Name) and node.targets[0].id in only
                 and getter_call(node.value, parsed, assigned | params)):
             continue
         call = node.value
@@ -175,19 +176,23 @@ def insert_checks(parsed, local_names) -> None:
     """In a function srcad did not specialize on its own getters (a function the differentiated
     one calls), ``xp = array_namespace(z)`` is taken to return what the same getter returned in
     the function differentiated (``parsed.speculated``), and a check follows it in the code:
-    ``expect_namespace(xp, <that module>, "file:line")`` raises a SrcadError at run time where it
-    returns another module (arrays of two libraries). Each name so assigned gets that module in
-    ``parsed.namespaces``; a name whose getters would give two modules gets none (refused)."""
+    ``expect_namespace(xp, "<that module's name>", "file:line")`` raises a SrcadError at run time
+    where it returns another module (arrays of two libraries). Each name so assigned gets that
+    module in ``parsed.namespaces``, where the getters are its only bindings (not a parameter:
+    ``def h(z, xp=None)`` may be given another module); a name whose getters would give two
+    modules gets none (refused)."""
     speculated = getattr(parsed, "speculated", {})
     if not speculated:
         return
     found: dict = {}
+    only = bound_by_getters_only(parsed, local_names)
     for body in _bodies(parsed.tree):
         for k in range(len(body) - 1, -1, -1):
             stmt = body[k]
             if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                     and isinstance(stmt.targets[0], gast.Name)
                     and stmt.targets[0].id not in parsed.namespaces
+                    and stmt.targets[0].id in only
                     and getter_call(stmt.value, parsed, local_names)):
                 continue
             name, module = stmt.targets[0].id, speculated.get(getter_key(stmt.value, parsed))
@@ -195,6 +200,27 @@ def insert_checks(parsed, local_names) -> None:
             if module is not None:
                 body.insert(k + 1, _check(stmt, name, module, parsed, local_names))
     parsed.namespaces.update((n, m) for n, m in found.items() if m is not None)
+
+
+def bound_by_getters_only(parsed, local_names) -> set:
+    """The names the function binds only by ``name = GETTER(...)`` statements: not parameters,
+    and never a target of anything else (an assignment, a loop, ``with ... as``, an import)."""
+    tree = parsed.tree
+    getters: dict = {}
+    for node in own_nodes(tree):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name) \
+                and getter_call(node.value, parsed, local_names):
+            getters[node.targets[0].id] = getters.get(node.targets[0].id, 0) + 1
+    stores: dict = {}
+    for node in own_nodes(tree):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, gast.alias):  # (import ... as xp)
+            bound = (node.asname or node.name).split(".")[0]
+            stores[bound] = stores.get(bound, 0) + 1
+    params = set(parameter_names(tree.args))
+    return {n for n, k in getters.items() if n not in params and stores.get(n, 0) == k}
 
 
 def _bodies(tree):
@@ -211,13 +237,12 @@ def _bodies(tree):
 
 def _check(stmt, name, module, parsed, local_names):
     from ..runtime.namespaces import expect_namespace
-    extra = parsed.namespace.extra
     checker = _free("expect_namespace", expect_namespace, parsed, local_names)
-    expected = _free(f"{name}_expected", module, parsed, local_names)
-    extra[checker], extra[expected] = expect_namespace, module
+    parsed.namespace.extra[checker] = expect_namespace
     where = f"{parsed.filename}:{stmt.lineno}"
-    call = gast.Call(func=_name(checker), args=[_name(name), _name(expected),
-                                                gast.Constant(value=where, kind=None)], keywords=[])
+    call = gast.Call(func=_name(checker), args=[
+        _name(name), gast.Constant(value=module.__name__, kind=None),
+        gast.Constant(value=where, kind=None)], keywords=[])
     check = gast.Expr(value=call)
     for node in gast.walk(check):
         gast.copy_location(node, stmt)

@@ -261,7 +261,8 @@ class _Fence:
                        runtime.check_sequence, runtime.check_distinct, runtime.check_extend,
                        runtime.check_item_not_array, runtime.check_recomputed,
                        runtime.restore_entry,  # (and a dict's entry put back by the backward)
-                       runtime.check_dict_update, runtime.check_unzip)  # (passes.idioms)
+                       runtime.check_dict_update, runtime.check_unzip,  # (passes.idioms)
+                       runtime.expect_namespace)  # (passes.array_namespaces)
 
     def check_target(self, target):
         if isinstance(target, gast.Name):

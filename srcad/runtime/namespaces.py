@@ -200,16 +200,16 @@ def refuse_other_library(x, what: str, why: str) -> None:
 
 
 @helper(nondiff=True)
-def expect_namespace(actual, expected, where: str):
+def expect_namespace(actual, expected: str, where: str):
     """The check srcad puts after ``xp = array_namespace(z)`` in a function it did not specialize
     on its own arguments (:func:`srcad.passes.array_namespaces.insert_checks`): ``actual`` is
-    the module the code was made for, or this raises."""
-    if actual is not expected:
+    the module named ``expected`` the code was made for, or this raises."""
+    if getattr(actual, "__name__", None) != expected:
         from ..errors import Location, SrcadError
         filename, _, line = where.rpartition(":")
         raise SrcadError(
-            "srcad made this code for the array namespace "
-            f"{getattr(expected, '__name__', expected)} (what the same call gave in the function "
-            f"you differentiate), and here it is {getattr(actual, '__name__', actual)}",
-            Location(filename, int(line), 0), hint="give the function you differentiate arrays of one library, or pass xp to "
+            f"srcad made this code for the array namespace {expected} (what the same call gave in "
+            f"the function you differentiate), and here it is "
+            f"{getattr(actual, '__name__', actual)}", Location(filename, int(line), 0),
+            hint="give the function you differentiate arrays of one library, or pass xp to "
                  "this function as a parameter")
