@@ -35,7 +35,8 @@ from .passes.forward import tangent_parameter_names
 from .passes.lists import changed_list
 from .passes.lower import lower
 from .passes.reduce import lower_reduce
-from .passes.ops import Op, OpKind, classify, method_refusal, sequence_names
+from .passes.ops import Op, OpKind, classify, sequence_names
+from .passes.receivers import method_refusal
 from .passes.parse import ExtraArgument, NestedFunction, Specialization, local_names, parse
 from .passes.syntax import simple_statements
 from .printer import Pass

@@ -15,7 +15,8 @@ Guarantees: ``grad``/``value_and_grad`` (:func:`transform`, :func:`transform_der
       5 anf       A-normal form: one operation per statement on atoms (passes.anf, .atoms, .control)
       6 ops       what each statement computes: its rule, its operands (passes.ops); calls on
                   objects made calls of their classes' functions (passes.objects)
-      7 activity  which variables carry a derivative (passes.activity)
+      7 activity  which variables carry a derivative (passes.activity); a method of a value
+                  taken for an array given a varied value refused (passes.receivers)
     back half, one mode (derive: reverse mode; derive_forward: forward mode):
       8 alias     writes into arrays another live name may share (passes.alias)
       9 shapes    variables certainly of one shape, for reverse mode (passes.shapes)

@@ -296,7 +296,7 @@ def _method_call(targets, func, node, keywords, parsed=None, locals_=(), held=No
     op = _apply(targets if fn else targets + passed, rules.lookup(fn) if fn else None,
                 [func.value] + args, keywords, node, what)
     if op.kind is OpKind.RULE and op.rule.params is not None:
-        op.receiver = receiver  # (checked by method_refusal once activity is known)
+        op.receiver = receiver  # (checked once activity is known: passes.receivers)
     return _integer_cast(op, parsed, locals_)
 
 
@@ -320,35 +320,6 @@ def _integer_cast(op, parsed, locals_):
     except TypeError:
         return op
     return Op(OpKind.RULE, op.targets, _NONDIFF, {}, op.node) if kind in "iub" else op
-
-
-def method_refusal(op, varied, location):
-    """For ``y = x.sum(a)`` read as ``np.sum(x, a)`` (``x`` taken for an array): an error where a
-    value that depends on the differentiated parameters reaches a parameter of the method's rule
-    that carries no gradient (``axis`` here) while ``x`` itself does not. An array's method never
-    takes such a value there; ``x`` may hold something else (a module captured by a function
-    passed on), whose method srcad cannot see into: refused, never a gradient dropped. None where
-    nothing is wrong (``x`` depending on the parameters too is data: ``x.astype(dtype)`` in a
-    function differentiated with respect to all its parameters)."""
-    if op.receiver is None or op.receiver in varied:  # (a varied receiver: computed as data)
-        return None
-    carrying = set(rules.differentiable_params(op.rule))
-    for param, value in op.args.items():
-        names = [n.id for n in gast.walk(value) if isinstance(n, gast.Name)] \
-            if not isinstance(value, rules.Default) else []
-        if param not in carrying and any(n in varied for n in names):
-            return NoGradientRuleError(
-                f"srcad reads '{op.receiver}.{_method_name(op)}()' as the method of an array, "
-                f"whose parameter '{param}' carries no gradient, yet a value depending on what "
-                f"is differentiated reaches it: '{op.receiver}' may hold a module or an object, "
-                "whose method srcad cannot see into", location,
-                hint=("call a module's functions by its name (np.sum), or pass the module to "
-                      "the function as a parameter: srcad specializes on it"))
-    return None
-
-
-def _method_name(op) -> str:
-    return getattr(op.node.func, "attr", "?") if isinstance(op.node, gast.Call) else "?"
 
 
 def _side_effect(targets, node, keywords, parsed, locals_, held, sequences):
