@@ -291,3 +291,31 @@ def test_the_exported_module_raises_its_errors_with_hints(tmp_path):
         sys.path.remove(str(tmp_path))
         sys.modules.pop("user_vec", None)
         sys.modules.pop("exported_vec", None)
+
+
+def test_export_refuses_two_globals_of_one_name_from_two_modules(tmp_path, monkeypatch):
+    """A function of one module calling a helper of another, each reading its own global 'c':
+    the exported module cannot hold both (importing one for both gave a wrong gradient)."""
+    (tmp_path / "exp_helper_mod.py").write_text(
+        "import numpy as np\nc = 5.0\n\ndef h(z):\n    return np.sum(z) * c\n")
+    (tmp_path / "exp_main_mod.py").write_text(
+        "import numpy as np\nimport exp_helper_mod\nc = {c}\n\n"
+        "def f(x):\n    return np.sum(x) * c + exp_helper_mod.h(x)\n".replace("{c}", "2.0"))
+    (tmp_path / "exp_same_mod.py").write_text(
+        "import numpy as np\nimport exp_helper_mod\nc = 5.0\n\n"
+        "def f(x):\n    return np.sum(x) * c + exp_helper_mod.h(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import exp_main_mod
+    import exp_same_mod
+    x = np.linspace(0.1, 1.0, 4)
+    g = srcad.grad(exp_main_mod.f)
+    np.testing.assert_allclose(g(x), np.full(4, 7.0))
+    with pytest.raises(srcad.SrcadError, match="two different values named 'c'"):
+        srcad.export(g, str(tmp_path / "out.py"))
+    same = srcad.grad(exp_same_mod.f)  # (equal values: one global serves both)
+    same(x)
+    srcad.export(same, str(tmp_path / "same_out.py"))
+    namespace: dict = {}
+    text = (tmp_path / "same_out.py").read_text()
+    exec(compile(text, str(tmp_path / "same_out.py"), "exec"), namespace)
+    np.testing.assert_allclose(namespace["grad_f"](x)[1], np.full(4, 10.0))

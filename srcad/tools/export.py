@@ -79,6 +79,7 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
     digest = hashlib.sha256(source.encode()).hexdigest()
 
     helpers, imports, aliases = {}, {}, []
+    held: dict = {}  # name -> the value the exported module's global of that name holds
     for entry in t.entries:
         cells = set(entry.user_fn.__code__.co_freevars)
         generated = _code_of(t.function, entry.name, t)
@@ -105,14 +106,18 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
             else:
                 _refuse_derived(obj, fun, entry.user_fn)
                 _check_importable(obj, fun)
+                _one_value(held, name, obj, fun, entry.user_fn)
                 imports[name] = _import_line(name, obj)
         for name in _global_names(generated):
-            if name in entry.bound or name in imports or hasattr(__builtins__, name) \
+            if name in entry.bound or hasattr(__builtins__, name) \
                     or (isinstance(__builtins__, dict) and name in __builtins__):
                 continue
             if name not in entry.user_fn.__globals__:
                 continue
             obj = entry.user_fn.__globals__[name]
+            if name in imports:  # (another function's: the same value, or refused)
+                _one_value(held, name, obj, fun, entry.user_fn)
+                continue
             if _of_srcad(obj):  # (a composite rule's own helper: copied, as the runtime's are)
                 _collect_helper(obj, helpers)
                 continue
@@ -124,6 +129,7 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
                 _add_constant(sys.modules[home], name, helpers)
                 continue
             _refuse_derived(obj, fun, entry.user_fn)
+            _one_value(held, name, obj, fun, entry.user_fn)
             imports[name] = _import_line(name, obj, entry.user_fn)
     imports.setdefault("np", "import numpy as np")
 
@@ -257,6 +263,25 @@ def _check_importable(obj, fun):
         "functions defined with 'def' at the top level of a module", location,
         hint="define it with 'def' at the top level of its module (or export a function that "
              "does not use it)")
+
+
+def _one_value(held, name, obj, fun, user_fn):
+    """Record that the exported module's global ``name`` holds ``obj`` (read by the code made
+    from ``user_fn``); refuse a second, other value under the same name (two of the user's
+    modules each with a global ``c``: one module cannot hold both, and importing one for both
+    would compute with the wrong one)."""
+    if name not in held:
+        held[name] = (obj, user_fn)
+        return
+    known, first = held[name]
+    same = known is obj or (type(known) is type(obj) and type(obj) in (int, float, str, bool)
+                            and known == obj)
+    if not same:
+        raise SrcadError(
+            f"cannot export {fun.__qualname__}: its generated functions read two different "
+            f"values named {name!r} (the one {first.__qualname__} reads in {first.__module__} and "
+            f"the one {user_fn.__qualname__} reads in {user_fn.__module__}), which one module "
+            "cannot hold under one name", hint=f"rename one of the globals {name!r}")
 
 
 def _import_line(name, obj, user_fn=None):
