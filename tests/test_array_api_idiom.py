@@ -18,22 +18,12 @@ import numpy as np
 import pytest
 
 import srcad
+from daskcheck import Computes
 from gradcheck import check_grad, make_function
 from rulecheck import DOMAIN, check_hvp, check_jvp, sample
 from srcad.rules import operations
 
 NAMESPACE = {"array_namespace": array_api_compat.array_namespace, "da": da}
-
-
-class Computes:
-    """A Dask scheduler that counts the computes it runs."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, graph, keys, **kwargs):
-        self.count += 1
-        return dask.get(graph, keys, **kwargs)
 
 
 def idiom(expression: str, names=("x", "y")):

@@ -20,6 +20,7 @@ import pytest
 
 import corpus_control
 import srcad
+from daskcheck import Computes
 from gradcheck import make_function
 from rulecheck import (_weighted_array_cases, differentiable_entries, entry_id,
                        is_python_scalar_only, positional_arity)
@@ -31,17 +32,6 @@ import dask.array as da
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-class Computes:
-    """A Dask scheduler that counts the computes it runs."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, graph, keys, **kwargs):
-        self.count += 1
-        return dask.get(graph, keys, **kwargs)
 
 
 def lazy(value, chunks=2):
@@ -184,6 +174,11 @@ def test_the_callers_dask_array_is_never_changed():
     np.testing.assert_allclose(g.compute(), srcad.grad(writes)(np.arange(1.0, 6.0)))
 
 
+def returning(expression):
+    """``def f(x): return <expression>``, with its source readable."""
+    return make_function(f"def f(x):\n    return {expression}\n")
+
+
 GATHERS = {  # (repeated and negative indices: their gradients add up)
     "index": "np.sum(x[np.array([0, 0, -1, 2])] ** 2 * x[1:2])",
     "rows": "np.sum(np.sin(x[[2, 0, 2]]))",
@@ -195,10 +190,7 @@ GATHERS = {  # (repeated and negative indices: their gradients add up)
 @pytest.mark.parametrize("name", sorted(GATHERS))
 def test_gradients_of_gathers_by_index_arrays_are_added_lazily(name):
     """The scatter-add of another library: a product with a constant 0/1 matrix."""
-    f = make_function(f"""
-        def f(x):
-            return {GATHERS[name]}
-        """)
+    f = returning(GATHERS[name])
     x = np.random.default_rng(9).uniform(0.5, 1.0, (4, 3))
     if name == "index":
         x = x[:, 0].copy()
@@ -360,10 +352,7 @@ LAZY_ADJOINTS = {
 
 @pytest.mark.parametrize("name", sorted(LAZY_ADJOINTS))
 def test_adjoints_that_used_to_compute_stay_lazy(name):
-    f = make_function(f"""
-        def f(x):
-            return {LAZY_ADJOINTS[name]}
-        """)
+    f = returning(LAZY_ADJOINTS[name])
     x = np.random.default_rng(7).uniform(0.5, 1.0, (4, 3))
     expected = srcad.grad(f)(x)
     computes = Computes()

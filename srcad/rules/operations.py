@@ -153,13 +153,7 @@ def adapt(rule: Rule, fn, target) -> Rule | None:
         ours = _parameters(target)
         names = [p.name for p in ours] if ours is not None else positional
         renamed = dict(rule.renamed)
-        count = 0
-        for k, (p, q) in enumerate(zip(theirs, names[:len(positional)])):
-            if p.kind is p.POSITIONAL_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD and (
-                    k == 0 or renamed.get(p.name, p.name) == renamed.get(q, q))):
-                count += 1
-            else:
-                break
+        count = _matching(theirs, names[:len(positional)], renamed)
         if rule.vararg is not None and not (count == len(positional) and any(
                 p.kind is p.VAR_POSITIONAL for p in theirs)):
             return None
@@ -207,22 +201,29 @@ def _positional_count(implementation, fn) -> int | None:
     signature): as in :func:`adapt`; None where ``fn``'s signature cannot be read, or one of its
     defaults differs from the implementation's."""
     try:
-        ours = [p for p in inspect.signature(implementation).parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        ours = list(inspect.signature(implementation).parameters.values())
         theirs = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return None
+    defaults = {p.name: p.default for p in ours}
+    if any(p.name in defaults and p.default is not p.empty
+           and not _same(defaults[p.name], p.default) for p in theirs[1:]):
+        return None  # (a default that differs: the implementation would compute another call)
+    return _matching(theirs, [p.name for p in ours if p.kind in (p.POSITIONAL_ONLY,
+                                                                  p.POSITIONAL_OR_KEYWORD)], {})
+
+
+def _matching(theirs, names, renamed) -> int:
+    """How many of the parameters ``theirs`` (another namespace's function) mean NumPy's of
+    ``names``, in order, for a positional argument: a positional-only one, the first (the
+    operand), or one of the same name (``renamed``: second names of NumPy's)."""
     count = 0
-    for k, (p, q) in enumerate(zip(theirs, ours)):
-        if p.kind is p.POSITIONAL_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD
-                                           and (k == 0 or p.name == q.name)):
+    for k, (p, q) in enumerate(zip(theirs, names)):
+        if p.kind is p.POSITIONAL_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD and (
+                k == 0 or renamed.get(p.name, p.name) == renamed.get(q, q))):
             count += 1
         else:
             break
-    implementation = {p.name: p.default for p in inspect.signature(implementation).parameters.values()}
-    if any(p.name in implementation and p.default is not p.empty
-           and not _same(implementation[p.name], p.default) for p in theirs[1:]):
-        return None  # (a default that differs: the implementation would compute another call)
     return count
 
 
