@@ -160,8 +160,9 @@ def check_gradient_scalars(fn, rule):
     check_grad(f, args, argnums=tuple(range(len(names))))
 
 
-def _weighted_array_cases(fn, rule, seed):
-    """``(f, args)`` for each broadcasting shape combination: ``np.sum(fn(...) * w)``."""
+def _weighted_array_cases(fn, rule, seed, place=None):
+    """``(f, args)`` for each broadcasting shape combination: ``np.sum(fn(...) * w)`` (``w``
+    given to ``place`` first where given: ``cupy.asarray``, a constant of the arrays' library)."""
     n = positional_arity(rule)
     names = ["x", "y"][:n]
     rng = np.random.default_rng(seed)
@@ -171,7 +172,7 @@ def _weighted_array_cases(fn, rule, seed):
         yield make_function(f"""
             def f({', '.join(names)}):
                 return np.sum({call_text(fn, names)} * w)
-            """, {"w": w}), args
+            """, {"w": w if place is None else place(w)}), args
 
 
 def check_gradient_arrays(fn, rule):

@@ -1,11 +1,11 @@
-"""Gradients of functions of Dask arrays (and, through the same dispatch, CuPy's): the generated
+"""Gradients of functions of Dask arrays (CuPy's: tests/test_cupy.py): the generated
 gradient runs on the argument's own array type, lazily, and gives NumPy's numbers.
 
 Each check runs srcad on NumPy arrays (checked by the rest of the suite against finite differences
 and autograd) and on the same values as chunked Dask arrays, under a scheduler that counts every
 compute: the gradients must be Dask arrays, nothing computed before ``.compute()`` (except where the
-function's own control flow needs a value), and equal to NumPy's. Arrays of the Array API standard
-without NumPy's dispatch are refused with a SrcadError. The test extra installs Dask, distributed,
+function's own control flow needs a value), and equal to NumPy's (the Array API standard's own
+arrays: tests/test_array_api_strict.py). The test extra installs Dask, distributed,
 array-api-strict and cloudpickle: a missing one fails here, never skips.
 """
 
@@ -204,13 +204,6 @@ def test_a_scatter_add_too_large_for_its_0_1_matrix_is_refused():
         srcad.grad(gather)(da.from_array(np.ones(4000), chunks=1000))
 
 
-def test_array_api_only_arrays_are_refused_with_the_reason():
-    def f(x):
-        return np.sum(x * x)
-    with pytest.raises(srcad.SrcadError, match="Array API"):
-        srcad.grad(f)(array_api_strict.asarray([1.0, 2.0]))
-
-
 # ---- shipping a derived function to another process ------------------------------------------------
 
 def test_a_derived_function_pickles():
@@ -252,22 +245,6 @@ def test_a_script_function_shipped_by_value_runs_in_another_process(tmp_path):
     w = np.arange(3.0)
     want = 2 * np.sin(w) * w * (np.cos(w) * w + np.sin(w))
     np.testing.assert_allclose(eval(out), want, rtol=1e-12)
-
-
-def test_cupy_arrays_on_a_gpu():
-    """The same dispatch runs the gradient on CuPy's arrays: on the GPU, without a copy to the
-    host. Runs where CuPy and a GPU are present (CI has neither)."""
-    cupy = pytest.importorskip("cupy", reason="CuPy is not installed (no GPU here)")
-    if cupy.cuda.runtime.getDeviceCount() == 0:
-        pytest.skip("no GPU")
-    rng = np.random.default_rng(5)
-    args = (rng.standard_normal((6, 5)), rng.standard_normal(5), rng.standard_normal((5, 3)),
-            rng.standard_normal((40, 6)), np.eye(3)[rng.integers(0, 3, 40)])
-    expected = srcad.grad(mlp_loss, (0, 1, 2))(*args)
-    got = srcad.grad(mlp_loss, (0, 1, 2))(*[cupy.asarray(a) for a in args])
-    for g, e in zip(got, expected):
-        assert isinstance(g, cupy.ndarray)
-        np.testing.assert_allclose(cupy.asnumpy(g), e, rtol=1e-11)
 
 
 def test_which_values_are_other_libraries_arrays():

@@ -128,9 +128,8 @@ def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
     ``scipy.sparse`` matrix or array among the ``differentiated`` positions (no rule
     differentiates with respect to one; as a constant, ``A @ x``, it is the rule table's
     business), an array of another library that NumPy's functions do not dispatch to (the Array
-    API standard only: ``array_api_strict``; srcad's rules and helpers reach other libraries'
-    arrays through ``__array_function__``, as Dask's and CuPy's). Looks into lists, tuples and
-    dicts (a bounded depth)."""
+    API standard only: ``array_api_strict``) left in a container that :mod:`srcad.api.views`
+    does not look into. Looks into lists, tuples and dicts (a bounded depth)."""
     def scan(value: Any, depth: int, sparse: bool) -> str | None:
         if isinstance(value, np.matrix):
             return "an np.matrix"
@@ -156,8 +155,8 @@ def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
                 f"{where} is {found}: srcad differentiates NumPy arrays, whose '*' and '**' are "
                 "elementwise, with respect to dense arrays; with this value its gradient would "
                 "be wrong" if "Array API" not in found else
-                f"{where} is {found}: srcad differentiates the arrays of other libraries that "
-                "NumPy's functions dispatch to (Dask, CuPy); code written against the Array API "
-                "namespace alone is not differentiated yet",
+                f"{where} is {found}, in a container srcad does not look into for them (it "
+                "views such arrays as NumPy's in lists, tuples, named tuples and dicts of the "
+                "arguments, 8 deep)",
                 hint="pass np.asarray(value) (for a sparse matrix, value.toarray()), "
                      "and write '@' for a matrix product")

@@ -67,6 +67,7 @@ from .nans import has_nan, is_finite, refuse_nan
 from .signatures import AnyFunction, P
 from .shipping import reduce_derived
 from .structure import argnums_tuple, holds_floats, unshared
+from .views import enter
 
 
 class Derived(Generic[P]):
@@ -197,6 +198,7 @@ class Derived(Generic[P]):
         kwargs: dict[str, Any] = call_kwargs
         if self.bound.args or self.bound.kwargs:
             args, kwargs = self.bound.call_args(args, kwargs)
+        args, kwargs, boundary = enter(args, kwargs)  # (array_api_strict's, torch's: views)
         refuse_foreign_arrays(args, kwargs, self.positions)
         t = self.transformed(args, kwargs)
         value, grads = self._run(t, args, kwargs)
@@ -209,7 +211,8 @@ class Derived(Generic[P]):
         if not self.options.debug_nans and has_nan(grads) \
                 and is_finite(value[0] if self.has_aux else value):
             refuse_nan(self, t, args, kwargs)
-        return self.output_of((value, grads))
+        result = self.output_of((value, grads))
+        return result if boundary is None else boundary.back(result)
 
     def _run(self, t: Transformed, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The generated function of ``t`` called, its errors located at the user's lines."""

@@ -29,6 +29,7 @@ from ..pipeline import jvp_transform
 from ..results import located_error
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
+from .views import enter
 from .derived import Derived
 from .display import Made
 from .grads import jit_mode
@@ -119,6 +120,8 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
         fun = bound.function
     primals, kwargs = bound.call_args(primals, {})
     tangents = (None,) * len(bound.args) + tangents  # (what is bound is constant)
+    primals, kwargs, tangents, boundary = enter(primals, kwargs, tangents)
+    primals = tuple(primals)
     refuse_foreign_arrays(primals, kwargs, [k for k, t in enumerate(tangents) if t is not None])
     target, read_result = _forward_target(fun, primals, kwargs)
     _check_arity(target, primals, kwargs)
@@ -144,7 +147,7 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     if any(isinstance(t, np.ndarray) and isinstance(tangent, np.ndarray)
            and np.shares_memory(t, tangent) for t in tangents):
         tangent = tangent.copy()  # never the caller's own tangent array (or a view of it)
-    return out, tangent
+    return (out, tangent) if boundary is None else boundary.back((out, tangent))
 
 
 def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,

@@ -30,6 +30,7 @@ from ..runtime import plain, zero_tangent, zeros_like
 from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
+from .views import enter
 from .derived import Derived
 from .grads import jit_mode
 from .display import Made, render
@@ -53,8 +54,9 @@ class VJPFunction:
                  primals: tuple[Any, ...], text: str, out: Any = None,
                  call: tuple[tuple[Any, ...], dict[str, Any]] = ((), {}),
                  aux: Any = _NO_AUX, function: Any = None, files: Any = None,
-                 compiled: Any = None) -> None:
+                 compiled: Any = None, boundary: Any = None) -> None:
         self._forward, self._backward, self._saved = forward, backward, saved
+        self._boundary = boundary  # arrays viewed (srcad.api.views): the gradients given back
         self._compiled = compiled  # jit: the Transformed whose function takes the cotangent
         self._files = files  # generated function -> its source's file (errors located by it)
         self._function = function  # the user's (named by an error)
@@ -65,6 +67,12 @@ class VJPFunction:
         self._again = (tuple(_copied(a) for a in call[0]), _copied(call[1]))
 
     def __call__(self, cotangent: Any) -> tuple[Any, ...]:
+        if self._boundary is not None:  # (array_api_strict's, torch's: a view, srcad.api.views)
+            _, _, cotangent, _ = enter((), {}, cotangent)
+            return tuple(self._boundary.back(self._gradients(cotangent)))
+        return self._gradients(cotangent)
+
+    def _gradients(self, cotangent: Any) -> tuple[Any, ...]:
         check_cotangent(self._out, cotangent)
         if self._aux is not _NO_AUX:
             cotangent = (cotangent, zeros_like(self._aux))
@@ -139,6 +147,7 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
     if not isinstance(bound.function, types.FunctionType):
         parse(bound.function)  # raises the error that explains why
     args, kwargs = bound.call_args(primals, {})
+    args, kwargs, primals, boundary = enter(args, kwargs, primals)  # (strict's, torch's: views)
     refuse_foreign_arrays(args, kwargs, range(len(bound.args), len(args)))
     forward, backward, text, files = vjp_transform(bound.function, len(args), len(bound.args),
                                             specialization(bound.function, args, kwargs,
@@ -160,12 +169,15 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
         compiled = _seeded(bound.function, tuple(range(len(bound.args), len(args))), specialize,
                            mode).transformed(args, kwargs)
         text, files = compiled.source, compiled.files
+    back = (lambda v: v) if boundary is None else boundary.back
     if has_aux:
         out, aux = split_aux(bound.function, out, "vjp")
-        return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
-                                aux, bound.function, files, compiled), aux
-    return out, VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
-                            function=bound.function, files=files, compiled=compiled)
+        return back(out), VJPFunction(forward, backward, saved, primals, text, out,
+                                      (args, kwargs), aux, bound.function, files, compiled,
+                                      boundary), back(aux)
+    return back(out), VJPFunction(forward, backward, saved, primals, text, out, (args, kwargs),
+                                  function=bound.function, files=files, compiled=compiled,
+                                  boundary=boundary)
 
 
 _SEEDED = PerFunction()  # function -> {(positions, specialize, mode): Derived}

@@ -15,7 +15,7 @@ from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
 from .broadcasting import _unsupported, unbroadcast, undiagonal
 from .namespaces import (as_array, as_float_array, foreign_array, gathered_adjoint, namespace,
-                         refuse_other_library)
+                         refuse_other_library, scatters)
 from .fft import cotangent_like
 
 
@@ -242,12 +242,14 @@ def unpartition(g, a, ans, kth, axis=-1):
 def untake(g, a, indices, axis=None):
     """Adjoint of ``np.take``: ``g`` added at ``indices`` (repeated indices add up)."""
     if foreign_array(a) or foreign_array(g):
-        refuse_other_library(indices, "np.take", "its indices would be computed")
+        if not scatters(g):  # (CuPy's own scatter-add takes its indices where they are)
+            refuse_other_library(indices, "np.take", "its indices would be computed")
         if axis is None and np.ndim(a) > 1 and type(a).__module__.startswith("dask"):
             # (np.take hands the call to Dask's own take, whose default differs)
             refuse_other_library(a, "np.take without an axis", "Dask's take gathers along axis 0 "
                                  "where NumPy's flattens the array")
-        return gathered_adjoint(g, tuple(np.shape(a)), np.asarray(indices),
+        return gathered_adjoint(g, tuple(np.shape(a)), indices if foreign_array(indices)
+                                else np.asarray(indices),
                                 None if axis is None else axis % max(np.ndim(a), 1),
                                 _float_dtype(a, g))
     result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))

@@ -42,7 +42,7 @@ def power_dx(x, y):
             return y * x ** (y - 1)
         except ZeroDivisionError:  # Python's 0.0 ** -0.5: inf (with a warning), as NumPy gives
             return y * np.float64(x) ** (y - 1)
-    y = as_array(y)
+    x, y = as_array(x, like=y), as_array(y, like=x)
     return y * np.power(x, np.where(y == 0, 1, y - 1))
 
 
@@ -88,7 +88,7 @@ def tie_shared(g, wins, ties):
 @helper(linear_in="g")
 def clip_adjoint(g, a, a_min, a_max):
     """Adjoint of ``np.clip``: ``g`` where ``a`` lies inside [a_min, a_max] (bounds included)."""
-    inside = np.ones(np.shape(a), dtype=bool)
+    inside = np.ones_like(a, dtype=bool) if foreign_array(a) else np.ones(np.shape(a), dtype=bool)
     if a_min is not None:
         inside = inside & (as_array(a) >= a_min)  # (a new array: a bound of another library's
     if a_max is not None:                          # makes one of that library)
@@ -103,7 +103,7 @@ def clip_bound_mask(a, a_min, a_max, bound):
     <= a_max``, ``a_max`` where ``np.maximum(a, a_min) > a_max`` (``a_min > a_max`` included)."""
     a = as_array(a)
     if bound == "a_min":
-        return (a < a_min) & (True if a_max is None else as_array(a_min) <= a_max)
+        return (a < a_min) & (True if a_max is None else as_array(a_min, like=a) <= a_max)
     return (a if a_min is None else np.maximum(a, a_min)) > a_max
 
 

@@ -65,10 +65,16 @@ def ones_scalar(out):
     return xp.ones((), dtype=xp.float64)
 
 
-def as_array(x):
-    """``x`` itself where it is a NumPy array or another library's (computing nothing, copying
-    nothing to the host), else ``np.asarray(x)``."""
-    return x if type(x) is np.ndarray or foreign_array(x) else np.asarray(x)
+def as_array(x, like=None):
+    """``x`` itself where it is another library's array, or a NumPy array and ``like`` is not
+    another library's (computing nothing, copying nothing to the host); where ``like`` is another
+    library's array, an array of its library (CuPy's functions refuse NumPy's arrays, even 0-d);
+    else ``np.asarray(x)``."""
+    if foreign_array(x):
+        return x
+    if foreign_array(like):
+        return namespace(like).asarray(x)
+    return x if type(x) is np.ndarray else np.asarray(x)
 
 
 def zeros_of(x, dtype, like=None):
@@ -104,12 +110,21 @@ def _index_array(index):
 
 
 def gathered_adjoint(g, shape, indices, axis, dtype):
-    """The adjoint of gathering ``indices`` (NumPy integers) along ``axis`` of an array of
+    """The adjoint of gathering ``indices`` (NumPy integers; CuPy's too, for CuPy's ``g``) along
+    ``axis`` of an array of
     ``shape`` (``axis=None``: of its flattened entries): ``g`` summed into the positions it was
-    read from (repeated positions add up), in ``g``'s library, computing nothing: a product of
-    ``g`` with a constant 0/1 matrix. Refused above :data:`_ONE_HOT_LIMIT` entries of it."""
+    read from (repeated positions add up), in ``g``'s library, computing nothing: the library's
+    own scatter-add where it has one (CuPy), else a product of ``g`` with a constant 0/1 matrix
+    (Dask), refused above :data:`_ONE_HOT_LIMIT` entries of it."""
     size = int(np.prod(shape)) if axis is None else shape[axis]
-    flat = np.ravel(indices) % max(size, 1)
+    flat = (indices.reshape(-1) if foreign_array(indices) else np.ravel(indices)) % max(size, 1)
+    if scatters(g):  # (the library's own scatter-add)
+        xp = namespace(g)
+        result = xp.zeros(tuple(shape), dtype=getattr(xp, np.dtype(dtype).name))
+        if axis is None:
+            return scatter_add(result.reshape(-1), flat, g.reshape(-1)).reshape(shape)
+        g = g.reshape(tuple(shape[:axis]) + (flat.size,) + tuple(shape[axis + 1:]))
+        return scatter_add(result, (slice(None),) * axis + (flat,), g)
     if flat.size * size > _ONE_HOT_LIMIT:
         from ..errors import UnsupportedOperationError
         raise UnsupportedOperationError(
@@ -125,14 +140,27 @@ def gathered_adjoint(g, shape, indices, axis, dtype):
     return np.moveaxis(np.tensordot(g, one_hot, axes=([axis], [0])), -1, axis)
 
 
+def scatters(x) -> bool:
+    """Whether ``x`` is an array of a library with a scatter-add of its own (CuPy's
+    ``cupyx.scatter_add``, NumPy's ``np.add.at`` on the GPU)."""
+    return foreign_array(x) and (type(x).__module__ or "").split(".")[0] == "cupy"
+
+
 def scatter_add(result, index, g):
     """``result`` with ``g`` added at ``index`` (repeated positions of an index array add up):
-    ``np.add.at`` for a NumPy array; for another library's, an assignment where the index selects
-    each position once, and a product with a 0/1 matrix for full slices and one integer index
-    array (:func:`gathered_adjoint`). Other index arrays into another library's array are
+    ``np.add.at`` for a NumPy array, ``cupyx.scatter_add`` for CuPy's; for another library's, an
+    assignment where the index selects each position once, and a product with a 0/1 matrix for
+    full slices and one integer index array (:func:`gathered_adjoint`). Other index arrays into another library's array are
     refused: their scatter-add is not built."""
     if isinstance(result, np.ndarray):
         np.add.at(result, index, g)
+        return result
+    if scatters(result):
+        import cupyx
+        xp = namespace(result)
+        parts = index if isinstance(index, tuple) else (index,)
+        cupyx.scatter_add(result, tuple(xp.asarray(p) if isinstance(p, (np.ndarray, list)) else p
+                                        for p in parts), g)
         return result
     found = _index_array(index)
     if found is not None:
@@ -185,7 +213,11 @@ def may_share(written, other) -> bool:
         return True
     if not foreign_array(other) or type(other) is not type(written):
         return False
-    return (type(written).__module__ or "").split(".")[0] != "dask"
+    library = (type(written).__module__ or "").split(".")[0]
+    if library == "cupy":  # (the bounds of their memory, as np.may_share_memory)
+        import cupy
+        return bool(cupy.may_share_memory(written, other))
+    return library != "dask"
 
 
 def refuse_other_library(x, what: str, why: str) -> None:
