@@ -6,8 +6,9 @@ Each check runs srcad on NumPy arrays (checked by the rest of the suite against 
 and autograd) and on the same values as CuPy arrays: the gradients must be CuPy arrays of the
 argument's shape, computed without a device synchronisation (``cupyx.allow_synchronize(False)``:
 a copy to the host raises there; except where the function's own control flow reads a value),
-and equal to NumPy's. Runs where CuPy and a GPU are present; skipped with this reason elsewhere
-(CI has no GPU). Run on an H200 on 2026-12-04 (docs/scaling-out.md records the result).
+and equal to NumPy's. Runs where CuPy and a GPU are present, skipped with this reason elsewhere;
+CI has no GPU and runs it with a CPU double of CuPy instead (tests/test_cupy_double.py), which
+refuses what CuPy refuses (host arrays mixed in, implicit conversions, synchronisations).
 """
 
 from __future__ import annotations
