@@ -197,6 +197,22 @@ def test_gradients_of_gathers_by_index_arrays_are_added_lazily(name):
     on_dask(f, [x], 0)
 
 
+LAZY_NOW = {  # (their adjoints computed their operands before)
+    "cumprod": "np.sum(np.sin(np.cumprod(x, axis=1)))",
+    "cumprod-flat": "np.sum(np.cumprod(x * np.array([1.0, 0.0, 2.0, 1.5])) ** 2)",  # (a zero factor)
+    "gradient": "np.sum(np.sin(np.gradient(x, 0.5, axis=0)))",
+    "gradient-both": "np.sum(np.gradient(x)[0] * np.gradient(x, 2.0, 0.5)[1])",
+    "vector_norm": "np.linalg.vector_norm(x, axis=(0, 1)) + np.sum(np.linalg.vector_norm(x, axis=1))",
+    "matrix_norm": "np.linalg.matrix_norm(x) + np.linalg.matrix_norm(x, ord=1)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAZY_NOW))
+def test_adjoints_that_computed_their_operands_are_lazy(name):
+    f = returning(LAZY_NOW[name])
+    on_dask(f, [np.random.default_rng(10).uniform(0.5, 1.0, (4, 4))], 0)  # (Dask: 2 a chunk)
+
+
 def test_a_scatter_add_too_large_for_its_0_1_matrix_is_refused():
     def gather(x):
         return np.sum(x[np.arange(5000) % 4000] ** 2)

@@ -84,18 +84,17 @@ def matrix_transpose(x, /):
 
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
-    x = np.asarray(x)
-    shape = list(x.shape)
+    shape = list(np.shape(x))
     if axis is None:
-        x = x.ravel()
+        x = np.ravel(x)
         inner = 0
     elif isinstance(axis, tuple):
-        normalized = normalize_axis_tuple(axis, x.ndim)
-        rest = tuple([i for i in range(x.ndim) if i not in normalized])
+        normalized = normalize_axis_tuple(axis, len(shape))
+        rest = tuple([i for i in range(len(shape)) if i not in normalized])
         merged = 1
         for i in axis:
-            merged = merged * x.shape[i]
-        x = np.reshape(np.transpose(x, axis + rest), (merged,) + tuple([x.shape[i] for i in rest]))
+            merged = merged * shape[i]
+        x = np.reshape(np.transpose(x, axis + rest), (merged,) + tuple([shape[i] for i in rest]))
         inner = 0
     else:
         inner = axis
@@ -108,7 +107,7 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
-    return np.linalg.norm(np.asarray(x), axis=(-2, -1), keepdims=keepdims, ord=ord)
+    return np.linalg.norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
@@ -119,7 +118,7 @@ def vecdot(x1, x2, /, *, axis=-1):
 
 
 def matvec(x1, x2, /):
-    return np.matmul(x1, np.asarray(x2)[..., None])[..., 0]
+    return np.matmul(x1, np.expand_dims(x2, -1))[..., 0]
 
 
 def vecmat(x1, x2, /):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _advanced, _float_dtype, adjoint_like, zeros_like
-from .namespaces import as_array, foreign_array, numpy_dtype
+from .namespaces import as_array, as_float_array, foreign_array, namespace, numpy_dtype
 
 
 def _normalize_axis(axis, ndim):
@@ -274,6 +274,12 @@ def uncumprod(g, a, ans, axis=None):
     if axis is None:
         a, g, ans, axis = np.ravel(a), np.ravel(g), np.ravel(ans), 0
     dtype = _float_dtype(a, g)  # (complex for a complex product or cotangent)
+    if foreign_array(a) or foreign_array(g):  # (their own operations: nothing computed)
+        a, g = np.moveaxis(as_float_array(a, dtype), axis, -1), np.moveaxis(g, axis, -1)
+        k = namespace(a).arange(a.shape[-1])
+        result = np.stack([np.sum(g[..., i:] * np.cumprod(np.where(k == i, 1, a), axis=-1)[..., i:],
+                                  axis=-1) for i in range(a.shape[-1])], axis=-1)
+        return np.reshape(np.moveaxis(result, -1, axis), shape)
     a, g = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1), np.moveaxis(as_array(g), axis, -1)
     n = a.shape[-1]
     result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)

@@ -16,6 +16,7 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import _normalize_axis, _unsupported, unbroadcast
 from .containers import _float_dtype, adjoint_like
+from .namespaces import as_array
 
 
 def _along(x, axis):
@@ -304,16 +305,15 @@ def _gradient_axes(f, varargs, axis, edge_order):
 
 
 def _ungradient_axis(g, axis, h):
-    """Adjoint of one axis of ``np.gradient`` (first-order one-sided differences at the edges)."""
-    g = np.moveaxis(np.asarray(g), axis, 0)
-    out = np.zeros(g.shape, dtype=_float_dtype(g))
-    interior = g[1:-1] / (2 * h)
-    out[2:] += interior
-    out[:-2] -= interior
-    out[1] += g[0] / h
-    out[0] -= g[0] / h
-    out[-1] += g[-1] / h
-    out[-2] -= g[-1] / h
+    """Adjoint of one axis of ``np.gradient`` (first-order one-sided differences at the edges),
+    with ``g``'s own operations (nothing computed on another library's arrays): the central
+    differences' ``g / 2h`` taken from the entry after and given to the entry before, the edges'
+    ``g / h`` likewise."""
+    g = np.moveaxis(as_array(g), axis, 0)
+    row, middle = np.zeros_like(g[:1]), np.zeros_like(g[1:-1])
+    inner, first, last = g[1:-1] / (2 * h), g[:1] / h, g[-1:] / h
+    out = (np.concatenate([row, row, inner]) - np.concatenate([inner, row, row])
+           + np.concatenate([-first, first, middle]) + np.concatenate([middle, -last, last]))
     return np.moveaxis(out, 0, axis)
 
 
@@ -323,10 +323,13 @@ def ungradient(g, f, varargs, axis=None, edge_order=1):
     axis (``None`` for a piece that carries none)."""
     axes, spacing = _gradient_axes(f, varargs, axis, edge_order)
     pieces = [g] if len(axes) == 1 else list(g)
-    total = np.zeros(np.shape(f), dtype=_float_dtype(f))
+    total = None
     for piece, k, h in zip(pieces, axes, spacing):
         if piece is not None:
-            total = total + _ungradient_axis(piece, k, h)
+            part = _ungradient_axis(piece, k, h)
+            total = part if total is None else total + part
+    if total is None:
+        return np.zeros(np.shape(f), dtype=_float_dtype(f))
     return total.astype(_float_dtype(f), copy=False)
 
 
