@@ -28,6 +28,7 @@ from .derived import Derived
 from .display import Made
 from .signatures import P
 from .structure import argnums_tuple, describe
+from .views import viewing
 
 
 def per_example_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
@@ -67,7 +68,7 @@ def per_example_grad(fun: Callable[P, Any], argnums: int | Sequence[int] = 0,
                 example[k] = _example(args[k], i)
             results.append(gradient(*example, **kwargs))
         return _stack(results)
-    return cast(Callable[P, Any], Made(per_example, "per_example_grad", fun,
+    return cast(Callable[P, Any], Made(viewing(per_example), "per_example_grad", fun,
                                        gradient.latest_source, "(one gradient per example)"))
 
 

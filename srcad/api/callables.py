@@ -129,7 +129,7 @@ def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
     differentiates with respect to one; as a constant, ``A @ x``, it is the rule table's
     business), an array of another library that NumPy's functions do not dispatch to (the Array
     API standard only: ``array_api_strict``) left in a container that :mod:`srcad.api.views`
-    does not look into. Looks into lists, tuples and dicts (a bounded depth)."""
+    does not look into. Looks into lists, tuples, dicts and dataclasses (a bounded depth)."""
     def scan(value: Any, depth: int, sparse: bool) -> str | None:
         if isinstance(value, np.matrix):
             return "an np.matrix"
@@ -141,6 +141,9 @@ def refuse_foreign_arrays(args: tuple[Any, ...], kwargs: dict[str, Any],
         if depth < 8 and isinstance(value, (list, tuple, dict)):
             items = value.values() if isinstance(value, dict) else value
             return next((found for v in items if (found := scan(v, depth + 1, sparse))), None)
+        if depth < 8 and dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return next((found for f in dataclasses.fields(value)
+                         if (found := scan(getattr(value, f.name, None), depth + 1, sparse))), None)
         return None
 
     count = len(args)

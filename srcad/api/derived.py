@@ -201,7 +201,12 @@ class Derived(Generic[P]):
         args, kwargs, boundary = enter(args, kwargs)  # (array_api_strict's, torch's: views)
         refuse_foreign_arrays(args, kwargs, self.positions)
         t = self.transformed(args, kwargs)
-        value, grads = self._run(t, args, kwargs)
+        try:
+            value, grads = self._run(t, args, kwargs)
+        except TypeError as exc:  # (a view mixed with its library's own arrays or functions)
+            if boundary is None:
+                raise
+            raise boundary.refusal(exc, t.locate(exc.__traceback__)) from None
         if isinstance(self.fun, Derived) and np.ndim(value) != 0:
             raise NonScalarOutputError(
                 f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "
@@ -211,8 +216,11 @@ class Derived(Generic[P]):
         if not self.options.debug_nans and has_nan(grads) \
                 and is_finite(value[0] if self.has_aux else value):
             refuse_nan(self, t, args, kwargs)
-        result = self.output_of((value, grads))
-        return result if boundary is None else boundary.back(result)
+        if boundary is not None:  # (the value in the arguments' library, a gradient its argument's)
+            value = boundary.back(value)
+            grads = boundary.gradients(grads, self._differentiated_args(t, args, kwargs),
+                                       self.argnums_is_tuple)
+        return self.output_of((value, grads))
 
     def _run(self, t: Transformed, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The generated function of ``t`` called, its errors located at the user's lines."""

@@ -29,7 +29,7 @@ from ..pipeline import jvp_transform
 from ..results import located_error
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
-from .views import enter
+from .views import enter, viewing
 from .derived import Derived
 from .display import Made
 from .grads import jit_mode
@@ -137,6 +137,11 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
         if located is None:
             raise
         raise located from None
+    except TypeError as exc:  # (a view mixed with its library's own arrays or functions)
+        if boundary is None:
+            raise
+        error = boundary.refusal(exc).with_traceback(exc.__traceback__)
+        raise (located_error(error, files) or error) from None
     if split:  # (the pair checked before reading it; the tangent has the output's structure)
         split_aux(target, out, "jvp")
     if read_result is not None:
@@ -147,7 +152,9 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
     if any(isinstance(t, np.ndarray) and isinstance(tangent, np.ndarray)
            and np.shares_memory(t, tangent) for t in tangents):
         tangent = tangent.copy()  # never the caller's own tangent array (or a view of it)
-    return (out, tangent) if boundary is None else boundary.back((out, tangent))
+    if boundary is None:
+        return out, tangent
+    return (boundary.back(out) if boundary.holds(primals) else out), boundary.back(tangent)
 
 
 def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,
@@ -179,7 +186,7 @@ def jacfwd(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,
         if isinstance(out, (tuple, list)):  # per output part, then per argument (as jacrev)
             return type(out)(tuple(r[j] for r in results) for j in range(len(out)))
         return tuple(results)
-    return cast(Callable[P, Any], Made(jacobian, "jacfwd", fun,
+    return cast(Callable[P, Any], Made(viewing(jacobian), "jacfwd", fun,
                                        lambda: source(fun, mode="forward", argnums=ks)))
 
 
@@ -215,12 +222,13 @@ def _hvp(fun: AnyFunction, argnums: int, specialize: bool = True, jit: bool | st
         if not -len(primals) <= argnums < len(primals):
             raise SrcadError(f"srcad.hvp: argnums={argnums}, but it was called with "
                              f"{len(primals)} arguments and v")
-        tangents = [None] * len(primals)
+        tangents: list[Any] = [None] * len(primals)
         tangents[argnums] = v
-        _, hv = jvp(g, primals, tangents, jit=jit)
+        primals, _, tangents, boundary = enter(tuple(primals), {}, tangents)  # (views: here, so
+        _, hv = jvp(g, primals, tangents, jit=jit)                        # the NaN check reads them)
         if has_nan(hv) and all_finite(primals, v) and all_finite(fun(*copy.deepcopy(primals))):
             refuse_nan_derivative("hvp", fun, "the point and the direction")
-        return hv
+        return hv if boundary is None else boundary.back(hv)
     return Made(product, "hvp", fun, lambda: source(g, mode="forward", argnums=argnums),
                 "(forward mode over the gradient code)")
 
@@ -238,7 +246,7 @@ def hessian(fun: Callable[P, Any], argnums: int = 0, *, jit: bool | str = False
         x = args[argnums]
         columns = [product(*args, e) for e in basis(x)]
         return stack_columns(columns, x, x)
-    return cast(Callable[P, Any], Made(hess, "hessian", fun, product.code,
+    return cast(Callable[P, Any], Made(viewing(hess), "hessian", fun, product.code,
                                        "(one Hessian-vector product per entry: forward mode over "
                                        "the gradient code)"))
 
@@ -252,14 +260,16 @@ def linearize(fun: AnyFunction, *primals: Any) -> tuple[Any, Callable[..., Any]]
     not the linear part alone as JAX's does; the JVP function is generated once and cached."""
     from .vjp import _copied
 
-    kept = tuple(_copied(p) for p in primals)
+    viewed, _, boundary = enter(primals, {})  # (array_api_strict's, torch's: views, copied)
+    kept = tuple(_copied(p) for p in viewed)
     out, _ = jvp(fun, _copied(kept), (None,) * len(kept))
+    back = (lambda value: value) if boundary is None else boundary.back
 
     def f_jvp(*tangents: Any) -> Any:
         if len(tangents) != len(kept):
             raise SrcadError(f"srcad.linearize: f_jvp takes one tangent per primal ({len(kept)}), "
                              f"got {len(tangents)}")
-        return jvp(fun, _copied(kept), tangents)[1]
+        return back(jvp(fun, _copied(kept), tangents)[1])
 
     f_jvp.__doc__ = f"The JVP of {getattr(fun, '__qualname__', fun)} at the primals given."
-    return out, f_jvp
+    return back(out), f_jvp

@@ -21,6 +21,7 @@ from ..errors import Location, SrcadError
 from .derived import Derived
 from .forward import jvp
 from .structure import describe
+from .views import enter
 from .vjp import vjp
 
 
@@ -33,6 +34,18 @@ class Holomorphic(Derived):  # type: ignore[type-arg]
         if kwargs:
             raise SrcadError("grad(..., holomorphic=True): pass the arguments positionally")
         args = self.bound.args + args
+        args, _, boundary = enter(args, {})  # (array_api_strict's, torch's: views)
+        value, aux, result = self._holomorphic(args)
+        if boundary is not None:  # (the value in the arguments' library, a gradient its argument's)
+            value, aux = boundary.back(value), boundary.back(aux)
+            result = boundary.gradients(result, [args[k] for k in self.positions],
+                                        self.argnums_is_tuple)
+        if self.has_aux:
+            return ((value, aux), result) if self.with_value else (result, aux)
+        return (value, result) if self.with_value else result
+
+    def _holomorphic(self, args: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+        """``(value, aux, gradients)`` at ``args`` (viewed: srcad.api.views)."""
         count = len(args)
         for k in self.positions:
             if not -count <= k < count:
@@ -45,6 +58,7 @@ class Holomorphic(Derived):  # type: ignore[type-arg]
                     self._location(), "pass it as complex (x.astype(complex)), or drop "
                                       "holomorphic=True for a real argument")
         fun = self.bound.function
+        aux = None
         if self.has_aux:
             value, vjp_fn, aux = vjp(fun, *args, has_aux=True,
                                      specialize=self.options.specialize)
@@ -60,10 +74,7 @@ class Holomorphic(Derived):  # type: ignore[type-arg]
         grads = vjp_fn(np.ones((), dtype=np.result_type(value))[()])
         chosen = tuple(grads[k] for k in self.positions)
         self._check_holomorphic(fun, args, chosen)
-        result: Any = chosen if self.argnums_is_tuple else chosen[0]
-        if self.has_aux:
-            return ((value, aux), result) if self.with_value else (result, aux)
-        return (value, result) if self.with_value else result
+        return value, aux, (chosen if self.argnums_is_tuple else chosen[0])
 
     def _check_holomorphic(self, fun: Any, args: tuple[Any, ...], grads: tuple[Any, ...]) -> None:
         """One JVP along a random complex direction must be ``sum(f'(z) * v)``."""

@@ -46,6 +46,9 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
     values = _values(fun, params, named, args, kwargs) if kinds else ()
     spaces, speculated = _namespaces(fun, getters, params, named, args, kwargs) if getters \
         else ((), ())
+    guessed = array_namespaces.speculate([*args, *kwargs.values()])  # (for the functions it calls)
+    if guessed:
+        speculated = tuple(sorted({**dict(guessed), **dict(speculated)}.items()))
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
     defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves

@@ -30,7 +30,7 @@ from ..runtime import plain, zero_tangent, zeros_like
 from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
-from .views import enter
+from .views import enter, viewing
 from .derived import Derived
 from .grads import jit_mode
 from .display import Made, render
@@ -67,10 +67,11 @@ class VJPFunction:
         self._again = (tuple(_copied(a) for a in call[0]), _copied(call[1]))
 
     def __call__(self, cotangent: Any) -> tuple[Any, ...]:
-        if self._boundary is not None:  # (array_api_strict's, torch's: a view, srcad.api.views)
-            _, _, cotangent, _ = enter((), {}, cotangent)
-            return tuple(self._boundary.back(self._gradients(cotangent)))
-        return self._gradients(cotangent)
+        _, _, cotangent, _ = enter((), {}, cotangent)  # (strict's, torch's: views, srcad.api.views)
+        grads = self._gradients(cotangent)
+        if self._boundary is None:
+            return grads
+        return tuple(self._boundary.gradients(grads, self._primals, True))
 
     def _gradients(self, cotangent: Any) -> tuple[Any, ...]:
         check_cotangent(self._out, cotangent)
@@ -161,6 +162,11 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
         if located is None:
             raise
         raise located from None
+    except TypeError as exc:  # (a view mixed with its library's own arrays or functions)
+        if boundary is None:
+            raise
+        error = boundary.refusal(exc).with_traceback(exc.__traceback__)
+        raise (located_error(error, files) or error) from None
     # the backward restores arrays the forward wrote in place: the output (and aux) given back
     # must not change when vjp_fn is called, so they are copies (one copy of the output per call)
     out = kept_value(out)
@@ -169,7 +175,7 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
         compiled = _seeded(bound.function, tuple(range(len(bound.args), len(args))), specialize,
                            mode).transformed(args, kwargs)
         text, files = compiled.source, compiled.files
-    back = (lambda v: v) if boundary is None else boundary.back
+    back = (lambda v: v) if boundary is None or not boundary.holds(args) else boundary.back
     if has_aux:
         out, aux = split_aux(bound.function, out, "vjp")
         return back(out), VJPFunction(forward, backward, saved, primals, text, out,
@@ -235,7 +241,7 @@ def jacrev(fun: Callable[P, Any], argnums: int | Sequence[int] = 0, *,
                         if rows else np.zeros(shape + np.shape(args[k])) for i, k in enumerate(ks))
             results.append(jac[0] if isinstance(argnums, int) else jac)
         return type(out)(results) if isinstance(out, (tuple, list)) else results[0]
-    return cast(Callable[P, Any], Made(jacobian, "jacrev", fun,
+    return cast(Callable[P, Any], Made(viewing(jacobian), "jacrev", fun,
                                        lambda: ran[0] if ran else vjp_source(fun)))
 
 

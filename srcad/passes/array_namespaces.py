@@ -62,7 +62,9 @@ def getter_call(value, parsed, locals_) -> bool:
 
 HINT = ("srcad specializes on the namespace of 'xp = array_namespace(x)' where x is a parameter "
         "of the function you differentiate (or an item or attribute of one) that the body never "
-        "assigns; in a helper, take xp as a parameter and pass it")
+        "assigns, and elsewhere takes it to be what the getter gives on the arrays the function "
+        "you differentiate is called with, where they are of one library; else take xp as a "
+        "parameter and pass it")
 
 
 def assigned_by_getter(name, parsed) -> bool:
@@ -156,6 +158,49 @@ def _one(getter, paths, namespace, filename, values):
     return key, (result if isinstance(result, types.ModuleType) else None)
 
 
+def speculate(values) -> tuple:
+    """``((getter, module), ...)``: what each getter of a library the program has imported
+    (:data:`_GETTERS`, and the arrays' ``__array_namespace__``) returns on the arrays among
+    ``values`` (the arguments of a call of the function differentiated, and the arrays in its
+    lists, tuples and dicts), where it returns one module. For a function it calls that calls
+    a getter while it has none of its own: :func:`insert_checks` takes it, checked at run
+    time. Empty where no such library is imported or no argument is an array."""
+    import sys
+
+    import numpy as np
+
+    from ..runtime.namespaces import foreign_array
+    libraries = [sys.modules.get(prefix) for prefix, _ in _GETTERS]
+    if not any(libraries):
+        return ()
+    arrays = []
+    for value in values:
+        items = value.values() if isinstance(value, dict) else value \
+            if isinstance(value, (list, tuple)) else (value,)
+        arrays.extend(v for v in items if type(v) is np.ndarray or foreign_array(v))
+    if not arrays:
+        return ()
+    found = {}
+    for library, (_, name) in zip(libraries, _GETTERS):
+        fn = getattr(library, name, None)
+        if fn is not None and is_getter(fn):
+            try:
+                module = fn(*arrays)
+            except Exception:  # (arrays of two libraries: none)
+                continue
+            if isinstance(module, types.ModuleType):
+                found[_key(fn)] = module
+    methods = {getattr(type(a), METHOD, None) for a in arrays}
+    if len(methods) == 1 and None not in methods:
+        try:
+            modules = {getattr(type(a), METHOD)(a) for a in arrays}
+        except Exception:
+            modules = set()
+        if len(modules) == 1 and isinstance(next(iter(modules)), types.ModuleType):
+            found[METHOD] = modules.pop()
+    return tuple(sorted(found.items()))
+
+
 def _key(fn) -> str:
     return f"{getattr(fn, '__module__', '')}.{getattr(fn, '__name__', '')}"
 
@@ -174,8 +219,10 @@ def getter_key(value, parsed) -> str | None:
 
 def insert_checks(parsed, local_names) -> None:
     """In a function srcad did not specialize on its own getters (a function the differentiated
-    one calls), ``xp = array_namespace(z)`` is taken to return what the same getter returned in
-    the function differentiated (``parsed.speculated``), and a check follows it in the code:
+    one calls, or a getter of the differentiated one whose arguments are not its parameters'),
+    ``xp = array_namespace(z)`` is taken to return what the same getter returned in the function
+    differentiated, or else on the arrays of its call (:func:`speculate`; ``parsed.speculated``),
+    and a check follows it in the code:
     ``expect_namespace(xp, "<that module's name>", "file:line")`` raises a SrcadError at run time
     where it returns another module (arrays of two libraries). Each name so assigned gets that
     module in ``parsed.namespaces``, where the getters are its only bindings (not a parameter:

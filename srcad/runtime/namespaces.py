@@ -240,8 +240,8 @@ def expect_namespace(actual, expected: str, where: str):
         from ..errors import Location, SrcadError
         filename, _, line = where.rpartition(":")
         raise SrcadError(
-            f"srcad made this code for the array namespace {expected} (what the same call gave in "
-            f"the function you differentiate), and here it is "
+            f"srcad made this code for the array namespace {expected} (what the same getter gives "
+            f"on the arrays of the call differentiated), and here it is "
             f"{getattr(actual, '__name__', actual)}", Location(filename, int(line), 0),
             hint="give the function you differentiate arrays of one library, or pass xp to "
                  "this function as a parameter")

@@ -108,7 +108,8 @@ def check_grads(fun: Callable[..., Any], args: Sequence[Any], order: int = 1,
         raise SrcadError("check_grads: order must be 1 or 2")
     if not set(modes) <= {"rev", "fwd"} or "rev" not in modes:
         raise SrcadError("check_grads: modes must include 'rev' and may add 'fwd'")
-    args = list(args)
+    from ..api.views import enter
+    args = list(enter(tuple(args), {})[0])  # (array_api_strict's, torch's: NumPy views)
     ks = tuple(k for k, a in enumerate(args) if values.has_float(a)) if argnums is None else (
         (argnums,) if isinstance(argnums, int) else tuple(argnums))
     if not ks:
