@@ -30,9 +30,9 @@ def load_example(name):
     return module
 
 
-def run_example(name):
+def run_example(name, env=None):
     result = subprocess.run([sys.executable, os.path.join("examples", f"{name}.py")], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -172,3 +172,16 @@ def test_dask_data_parallel_runs_on_a_local_cluster():
     assert "recipe 2: 4 shard gradients summed on the cluster" in out
     errors = [float(e) for e in re.findall(r"gradient: ([0-9.e+-]+)$", out, re.M)]
     assert len(errors) == 2 and max(errors) < 1e-10
+
+
+def test_the_gpu_recipe_runs_on_the_cupy_double():
+    """examples/gpu_cupy.py wants a GPU: here it runs with the CPU double of CuPy (tests/
+    cupy_double: no host array mixed in, no synchronisation inside the gradient), the gradient
+    checked against NumPy's and the loss falling."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.join(ROOT, "tests", "cupy_double"), ROOT, os.environ.get("PYTHONPATH", "")]))
+    out = run_example("gpu_cupy", env)
+    assert "the gradients are cupy ndarray arrays" in out
+    assert float(re.search(r"NumPy: ([0-9.e+-]+)$", out, re.M).group(1)) < 1e-10
+    before, after = map(float, re.search(r"loss: ([0-9.]+) before, ([0-9.]+) after", out).groups())
+    assert after < before
