@@ -327,6 +327,25 @@ def test_a_helpers_own_namespace_where_the_function_differentiated_has_none():
         srcad.grad(elsewhere)(X, X)  # (the helper given Dask's arrays, the arguments NumPy's)
 
 
+def test_a_namespace_returned_by_a_helper_is_never_an_array():
+    """``def get_xp(z): return array_namespace(z)``: the caller's ``xp.prod(x)`` was read as the
+    method ``prod`` of an array ``xp`` (a zero gradient, silently; found by a review): a call of a
+    user's function that returns a module holds no array."""
+    get_xp = make_function("""
+        def get_xp(z):
+            return array_namespace(z)
+        """, NAMESPACE)
+    for body in ("xp.prod(x)", "xp.sum(x * x)"):
+        f = make_function(f"""
+            def f(x):
+                xp = get_xp(x)
+                return {body}
+            """, {"get_xp": get_xp})
+        with pytest.raises(srcad.SrcadError, match="may not be an array") as info:
+            srcad.grad(f)(np.linspace(0.1, 0.9, 6))
+        assert info.value.location.lineno == 4
+
+
 def test_second_order_through_a_helpers_own_namespace():
     """(The check srcad puts after the helper's getter is code srcad differentiates again.)"""
     log_softmax = make_function(LOG_SOFTMAX, NAMESPACE)

@@ -213,6 +213,26 @@ def test_adjoints_that_computed_their_operands_are_lazy(name):
     on_dask(f, [np.random.default_rng(10).uniform(0.5, 1.0, (4, 4))], 0)  # (Dask: 2 a chunk)
 
 
+def test_what_a_review_of_the_lazy_adjoints_found():
+    """np.gradient of a 1-d Dask array is a list of one array (NumPy's: the array), which the
+    function's np.sin makes a NumPy array of shape (1, n): refused (was a wrong gradient of shape
+    (2, n)); the SVD-based matrix norms on a Dask matrix chunked along both axes compute it as
+    NumPy's matrix_norm does (Dask's SVD refuses it; the gradient is NumPy's array); float32 kept
+    by '**' with a Python float."""
+    with pytest.raises(srcad.SrcadError, match="another structure"):
+        srcad.grad(returning("np.sum(np.sin(np.gradient(x)))"))(
+            da.from_array(np.linspace(0.1, 1.0, 6) ** 2, chunks=3))
+    x = np.random.default_rng(3).normal(size=(4, 4))
+    for ord in ("nuc", 2, -2):
+        f = make_function(f"def f(x):\n    return np.linalg.matrix_norm(x, ord={ord!r})\n")
+        np.testing.assert_allclose(np.asarray(srcad.grad(f)(da.from_array(x, chunks=2))),
+                                   srcad.grad(f)(x), rtol=1e-12)  # (computed, as NumPy's)
+    x32 = np.linspace(0.5, 1.5, 4, dtype=np.float32)
+    for expression in ("np.sum(x ** 1.5)", "np.sum(1.5 ** x)", "np.sum(np.power(x, 2.5))"):
+        assert srcad.grad(returning(expression))(x32).dtype == np.float32
+        assert srcad.grad(returning(expression))(da.from_array(x32, chunks=2)).dtype == np.float32
+
+
 def test_a_scatter_add_too_large_for_its_0_1_matrix_is_refused():
     def gather(x):
         return np.sum(x[np.arange(5000) % 4000] ** 2)

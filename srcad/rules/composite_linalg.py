@@ -107,6 +107,8 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
 
 
 def matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    if ord in (2, -2, "nuc"):  # (NumPy's SVD, as NumPy's matrix_norm: Dask's takes matrices
+        x = np.asarray(x)      # chunked along one axis only)
     return np.linalg.norm(x, axis=(-2, -1), keepdims=keepdims, ord=ord)
 
 

@@ -42,8 +42,10 @@ def power_dx(x, y):
             return y * x ** (y - 1)
         except ZeroDivisionError:  # Python's 0.0 ** -0.5: inf (with a warning), as NumPy gives
             return y * np.float64(x) ** (y - 1)
+    if type(y) in (int, float):  # (a Python number stays weak, NEP 50: float32 x, float32 result)
+        return y * np.power(x, y - 1) if y != 0 else 0.0 * x
     if isinstance(x, np.ndarray):  # (another library's y: x on its side; a Python float stays
-        x = as_array(x, like=y)     # weak, NEP 50: float32 y, float32 result)
+        x = as_array(x, like=y)     # weak: float32 y, float32 result)
     y = as_array(y, like=x)
     return y * np.power(x, np.where(y == 0, 1, y - 1))
 

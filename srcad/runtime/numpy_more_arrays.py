@@ -325,6 +325,11 @@ def ungradient(g, f, varargs, axis=None, edge_order=1):
     pieces = [g] if len(axes) == 1 else list(g)
     total = None
     for piece, k, h in zip(pieces, axes, spacing):
+        if piece is not None and np.shape(piece) != np.shape(f):
+            raise _unsupported(  # (Dask's np.gradient of a 1-d array is a list of one array)
+                f"srcad: the gradient of np.gradient reached it shaped {np.shape(piece)}, not as "
+                f"its array {np.shape(f)}: the library's np.gradient returned another structure "
+                "than NumPy's", hint="pass axis=0 for a 1-d array, or convert with np.asarray")
         if piece is not None:
             part = _ungradient_axis(piece, k, h)
             total = part if total is None else total + part
