@@ -67,7 +67,7 @@ from .nans import has_nan, is_finite, refuse_nan
 from .signatures import AnyFunction, P
 from .shipping import reduce_derived
 from .structure import argnums_tuple, holds_floats, unshared
-from .views import enter
+from .views import enter, mixing_refused
 
 
 class Derived(Generic[P]):
@@ -201,12 +201,8 @@ class Derived(Generic[P]):
         args, kwargs, boundary = enter(args, kwargs)  # (array_api_strict's, torch's: views)
         refuse_foreign_arrays(args, kwargs, self.positions)
         t = self.transformed(args, kwargs)
-        try:
+        with mixing_refused(boundary, t.locate):  # (a view met its library's own arrays)
             value, grads = self._run(t, args, kwargs)
-        except TypeError as exc:  # (a view mixed with its library's own arrays or functions)
-            if boundary is None:
-                raise
-            raise boundary.refusal(exc, t.locate(exc.__traceback__)) from None
         if isinstance(self.fun, Derived) and np.ndim(value) != 0:
             raise NonScalarOutputError(
                 f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "

@@ -29,7 +29,7 @@ from ..pipeline import jvp_transform
 from ..results import located_error
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
-from .views import enter, viewing
+from .views import enter, mixing_refused, viewing
 from .derived import Derived
 from .display import Made
 from .grads import jit_mode
@@ -130,18 +130,14 @@ def _jvp(fun: Any, primals: Sequence[Any], tangents: Sequence[Any], split: bool 
                                               specialization(target, primals, kwargs, True),
                                               options)
     try:
-        out, tangent = function(*primals, **kwargs,
-                                **{names[j]: tangents[k] for j, k in enumerate(positions)})
+        with mixing_refused(boundary, files=files):  # (a view met its library's own arrays)
+            out, tangent = function(*primals, **kwargs,
+                                    **{names[j]: tangents[k] for j, k in enumerate(positions)})
     except SrcadError as exc:  # raised by a runtime helper: at the user's line
         located = located_error(exc, files)
         if located is None:
             raise
         raise located from None
-    except TypeError as exc:  # (a view mixed with its library's own arrays or functions)
-        if boundary is None:
-            raise
-        error = boundary.refusal(exc).with_traceback(exc.__traceback__)
-        raise (located_error(error, files) or error) from None
     if split:  # (the pair checked before reading it; the tangent has the output's structure)
         split_aux(target, out, "jvp")
     if read_result is not None:

@@ -23,9 +23,10 @@ functions (``xps.sum(view)``, a constant of the library). Code written against t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,23 @@ class Boundary:
             f"{type(error).__name__}: {error}", location,
             hint="take the functions from the arguments' namespace (xp = array_namespace(x)) "
                  f"and pass {self.library} constants as arguments")
+
+
+@contextlib.contextmanager
+def mixing_refused(boundary: Boundary | None, locate: Callable[[Any], Any] | None = None,
+                   files: Any = None) -> Iterator[None]:
+    """A TypeError raised inside (by generated code), where ``boundary`` viewed arrays: the
+    SrcadError of :meth:`Boundary.refusal`, at the user's line (``locate(traceback)``, else the
+    generated code's ``files``: :func:`srcad.results.located_error`)."""
+    try:
+        yield
+    except TypeError as exc:
+        if boundary is None:
+            raise
+        from ..results import located_error
+        location = locate(exc.__traceback__) if locate is not None else None
+        error = boundary.refusal(exc, location).with_traceback(exc.__traceback__)
+        raise (error if location is not None else located_error(error, files) or error) from None
 
 
 def _view(value: Any) -> Any:

@@ -30,7 +30,7 @@ from ..runtime import plain, zero_tangent, zeros_like
 from ..runtime.checks import kept_value
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
-from .views import enter, viewing
+from .views import enter, mixing_refused, viewing
 from .derived import Derived
 from .grads import jit_mode
 from .display import Made, render
@@ -156,17 +156,13 @@ def vjp(fun: AnyFunction, *primals: Any, has_aux: bool = False, specialize: bool
     try:
         # (on copies: the tape may hold the arrays it was given, which the caller may change
         # before calling vjp_fn)
-        out, saved = forward(*_copied(args), **_copied(kwargs))
+        with mixing_refused(boundary, files=files):  # (a view met its library's own arrays)
+            out, saved = forward(*_copied(args), **_copied(kwargs))
     except SrcadError as exc:  # raised by a runtime helper: at the user's line
         located = located_error(exc, files)
         if located is None:
             raise
         raise located from None
-    except TypeError as exc:  # (a view mixed with its library's own arrays or functions)
-        if boundary is None:
-            raise
-        error = boundary.refusal(exc).with_traceback(exc.__traceback__)
-        raise (located_error(error, files) or error) from None
     # the backward restores arrays the forward wrote in place: the output (and aux) given back
     # must not change when vjp_fn is called, so they are copies (one copy of the output per call)
     out = kept_value(out)
