@@ -201,8 +201,11 @@ class Derived(Generic[P]):
         args, kwargs, boundary = enter(args, kwargs)  # (array_api_strict's, torch's: views)
         refuse_foreign_arrays(args, kwargs, self.positions)
         t = self.transformed(args, kwargs)
-        with mixing_refused(boundary, t.locate):  # (a view met its library's own arrays)
+        if boundary is None:  # (the common case, at once)
             value, grads = self._run(t, args, kwargs)
+        else:
+            with mixing_refused(boundary, t.locate):  # (a view met its library's own arrays)
+                value, grads = self._run(t, args, kwargs)
         if isinstance(self.fun, Derived) and np.ndim(value) != 0:
             raise NonScalarOutputError(
                 f"grad of {self.fun!r}: the derivative it returns has shape {np.shape(value)}; "

@@ -48,7 +48,8 @@ def specialization(fun: Any, args: Sequence[Any], kwargs: dict[str, Any],
         else ((), ())
     guessed = array_namespaces.speculate([*args, *kwargs.values()])  # (for the functions it calls)
     if guessed:
-        speculated = tuple(sorted({**dict(guessed), **dict(speculated)}.items()))
+        speculated = tuple(sorted({**dict(guessed), **dict(speculated)}.items())) if speculated \
+            else guessed
     varargs = fun.__code__.co_flags & inspect.CO_VARARGS
     varkeywords = fun.__code__.co_flags & inspect.CO_VARKEYWORDS
     defaults = _defaults(fun, params, named, args, kwargs)  # the parameters the call leaves

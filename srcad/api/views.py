@@ -23,10 +23,9 @@ functions (``xps.sum(view)``, a constant of the library). Code written against t
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -116,21 +115,27 @@ class Boundary:
                  f"and pass {self.library} constants as arguments")
 
 
-@contextlib.contextmanager
-def mixing_refused(boundary: Boundary | None, locate: Callable[[Any], Any] | None = None,
-                   files: Any = None) -> Iterator[None]:
-    """A TypeError raised inside (by generated code), where ``boundary`` viewed arrays: the
-    SrcadError of :meth:`Boundary.refusal`, at the user's line (``locate(traceback)``, else the
-    generated code's ``files``: :func:`srcad.results.located_error`)."""
-    try:
-        yield
-    except TypeError as exc:
-        if boundary is None:
-            raise
+class mixing_refused:
+    """``with mixing_refused(boundary, locate, files):`` a TypeError raised inside (by generated
+    code), where ``boundary`` viewed arrays, becomes the SrcadError of
+    :meth:`Boundary.refusal`, at the user's line (``locate(traceback)``, else the generated
+    code's ``files``: :func:`srcad.results.located_error`). (A class: entered on every call.)"""
+
+    def __init__(self, boundary: Boundary | None, locate: Callable[[Any], Any] | None = None,
+                 files: Any = None) -> None:
+        self.boundary, self.locate, self.files = boundary, locate, files
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> None:
+        if self.boundary is None or not isinstance(exc, TypeError):
+            return None
         from ..results import located_error
-        location = locate(exc.__traceback__) if locate is not None else None
-        error = boundary.refusal(exc, location).with_traceback(exc.__traceback__)
-        raise (error if location is not None else located_error(error, files) or error) from None
+        location = self.locate(traceback) if self.locate is not None else None
+        error = self.boundary.refusal(exc, location).with_traceback(traceback)
+        raise (error if location is not None else located_error(error, self.files) or error) \
+            from None
 
 
 def _view(value: Any) -> Any:
@@ -147,6 +152,23 @@ def _view(value: Any) -> Any:
             f"and this one cannot be viewed: {type(error).__name__}: {error}",
             hint="give the function arrays in the host's memory (or, for PyTorch, on a CUDA "
                  "device with CuPy installed)") from None
+
+
+_PLAIN = frozenset({np.ndarray, float, int, bool, complex, str, type(None), np.float64,
+                    np.float32})
+
+
+def _holds_viewed(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` holds an array to view where :func:`_walk` looks (nothing built: the
+    common call, of NumPy's arrays and numbers, pays a few type checks)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return False
+    if kind in (tuple, list) or isinstance(value, tuple) and hasattr(value, "_fields"):
+        return depth < _DEPTH and any(_holds_viewed(v, depth + 1) for v in value)
+    if kind is dict:
+        return depth < _DEPTH and any(_holds_viewed(v, depth + 1) for v in value.values())
+    return viewed(value)
 
 
 def _walk(value: Any, found: list[Any], views: set[int], depth: int = 0) -> Any:
@@ -170,12 +192,16 @@ def enter(args: tuple[Any, ...], kwargs: dict[str, Any], *more: Any
     tuples and dicts too) replaced by its view, and the :class:`Boundary` of the first one (None
     where there is none: the values themselves). Arrays of two such libraries, or of one on two
     devices, are refused."""
+    for v in args:  # (the common call, of NumPy's arrays and numbers: a few type checks)
+        if type(v) not in _PLAIN and _holds_viewed(v):
+            break
+    else:
+        if not (kwargs and _holds_viewed(kwargs)) and not (more and _holds_viewed(more)):
+            return (args, kwargs, *more, None)
     found: list[Any] = []
     views: set[int] = set()
     out = (_walk(args, found, views), _walk(kwargs, found, views),
            *(_walk(m, found, views) for m in more))
-    if not found:
-        return (args, kwargs, *more, None)
     libraries = {_library(v) for v in found}
     if len(libraries) > 1:
         raise SrcadError(f"srcad was given arrays of {' and '.join(sorted(libraries))} in one call",

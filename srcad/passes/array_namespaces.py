@@ -24,9 +24,13 @@ globals at each call (a notebook that rebinds ``array_namespace`` gets it).
 
 from __future__ import annotations
 
+import sys
 import types
 
 import gast
+import numpy as np
+
+from ..runtime.namespaces import foreign_array
 
 from .parse import dotted_name, own_nodes, parameter_names, resolve_dotted
 
@@ -165,21 +169,32 @@ def speculate(values) -> tuple:
     lists, tuples and dicts), where it returns one module. For a function it calls that calls
     a getter while it has none of its own: :func:`insert_checks` takes it, checked at run
     time. Empty where no such library is imported or no argument is an array."""
-    import sys
-
-    import numpy as np
-
-    from ..runtime.namespaces import foreign_array
     libraries = [sys.modules.get(prefix) for prefix, _ in _GETTERS]
     if not any(libraries):
         return ()
-    arrays = []
+    arrays, numpy_only = [], True
     for value in values:
-        items = value.values() if isinstance(value, dict) else value \
-            if isinstance(value, (list, tuple)) else (value,)
-        arrays.extend(v for v in items if type(v) is np.ndarray or foreign_array(v))
+        for v in (value.values() if type(value) is dict else value
+                  if type(value) in (list, tuple) else (value,)):
+            if type(v) is np.ndarray:
+                arrays.append(v)
+            elif foreign_array(v):
+                arrays.append(v)
+                numpy_only = False
     if not arrays:
         return ()
+    if numpy_only:  # (the common case: what the getters give on NumPy's arrays, once a process)
+        key = tuple(library is not None for library in libraries)
+        if key not in _FOR_NUMPY:
+            _FOR_NUMPY[key] = _speculated([np.zeros(1)], libraries)
+        return _FOR_NUMPY[key]
+    return _speculated(arrays, libraries)
+
+
+_FOR_NUMPY: dict = {}  # which getter libraries are imported -> what they give on NumPy's arrays
+
+
+def _speculated(arrays, libraries) -> tuple:
     found = {}
     for library, (_, name) in zip(libraries, _GETTERS):
         fn = getattr(library, name, None)

@@ -70,6 +70,8 @@ def as_array(x, like=None):
     another library's (computing nothing, copying nothing to the host); where ``like`` is another
     library's array, an array of its library (CuPy's functions refuse NumPy's arrays, even 0-d);
     else ``np.asarray(x)``."""
+    if like is None:  # (the common case, at once)
+        return x if type(x) is np.ndarray or foreign_array(x) else np.asarray(x)
     if foreign_array(x):
         return x
     if foreign_array(like):
