@@ -24,6 +24,7 @@ globals at each call (a notebook that rebinds ``array_namespace`` gets it).
 
 from __future__ import annotations
 
+import builtins
 import sys
 import types
 
@@ -214,6 +215,68 @@ def _speculated(arrays, libraries) -> tuple:
         if len(modules) == 1 and isinstance(next(iter(modules)), types.ModuleType):
             found[METHOD] = modules.pop()
     return tuple(sorted(found.items()))
+
+
+_RETURNS: dict = {}  # code object -> what its returns are, read once (bounded: cleared at 1024)
+
+
+def returns_module(fn) -> bool:
+    """Whether a user's function may return a module: a ``return`` of a namespace getter's
+    call, of a name a getter assigns, or of a module named statically (``return np``). The
+    source is read once per code object (a redefined function has a new one); the static names
+    are looked up at every call (a notebook may rebind ``BACKEND = np``)."""
+    found = _RETURNS.get(fn.__code__)
+    if found is None:
+        if len(_RETURNS) >= 1024:
+            _RETURNS.clear()
+        found = _RETURNS[fn.__code__] = _read_returns(fn)
+    return found is True or any(isinstance(_value_of(node, fn), types.ModuleType)
+                                for node in found)
+
+
+def _read_returns(fn):
+    """``True`` where a return is a getter's answer, else the static expressions returned."""
+    from ..errors import SrcadError
+    from .parse import parse
+    try:
+        parsed = parse(fn)
+    except SrcadError:
+        return ()
+    static = []
+    for node in own_nodes(parsed.tree):
+        if not isinstance(node, gast.Return) or node.value is None:
+            continue
+        value = node.value
+        if getter_call(value, parsed, ()) or isinstance(value, gast.Name) \
+                and assigned_by_getter(value.id, parsed):
+            return True
+        if _static(value):
+            static.append(value)
+    return tuple(static)
+
+
+def _value_of(node, fn):
+    """What a dotted name or constant subscript denotes in ``fn``'s closure, globals or
+    builtins now (``None`` where it denotes nothing)."""
+    try:
+        if isinstance(node, gast.Subscript):
+            return _value_of(node.value, fn)[node.slice.value]
+        if isinstance(node, gast.Attribute):
+            return getattr(_value_of(node.value, fn), node.attr)
+        code = fn.__code__
+        if node.id in code.co_freevars:
+            return fn.__closure__[code.co_freevars.index(node.id)].cell_contents
+        if node.id in fn.__globals__:
+            return fn.__globals__[node.id]
+        return getattr(builtins, node.id)
+    except Exception:  # (a local name, a missing key: not a module srcad can see)
+        return None
+
+
+def _static(node) -> bool:
+    if isinstance(node, gast.Subscript):
+        return isinstance(node.slice, gast.Constant) and _static(node.value)
+    return dotted_name(node) is not None
 
 
 def _key(fn) -> str:

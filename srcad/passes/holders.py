@@ -254,34 +254,9 @@ def _called(fn):
         return OPAQUE
     if isinstance(fn, type) and not issubclass(fn, _DATA) and rules.lookup(fn) is None:
         return OPAQUE  # an instance of a user's class
-    if isinstance(fn, types.FunctionType) and _returns_module(fn):
+    if isinstance(fn, types.FunctionType) and array_namespaces.returns_module(fn):
         return OPAQUE  # (def get_xp(z): return array_namespace(z): never an array's methods)
     return None
-
-
-def _returns_module(fn) -> bool:
-    """Whether a user's function may return a module: a ``return`` of a namespace getter's
-    call, of a name a getter assigns, or of a module named statically (``return np``)."""
-    from ..errors import SrcadError
-    from .parse import own_nodes, parse
-    try:
-        parsed = parse(fn)
-    except SrcadError:
-        return False
-    for node in own_nodes(parsed.tree):
-        if not isinstance(node, gast.Return) or node.value is None:
-            continue
-        value = node.value
-        if array_namespaces.getter_call(value, parsed, ()) or isinstance(value, gast.Name) \
-                and array_namespaces.assigned_by_getter(value.id, parsed):
-            return True
-        if _resolvable(value):
-            try:
-                if isinstance(resolve_static(value, parsed), types.ModuleType):
-                    return True
-            except Exception:  # (a local name: not a module srcad can see)
-                pass
-    return False
 
 
 def is_static(node, locals_) -> bool:
