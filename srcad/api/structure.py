@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import SrcadError
 from ..runtime import objects, plain
+from ..runtime.namespaces import foreign_array
 
 
 def holds_floats(value: Any) -> bool:
@@ -127,6 +128,11 @@ def check_array_args(what: str, args: Sequence[Any], ks: Sequence[int]) -> None:
         if not isinstance(k, int) or not -len(args) <= k < len(args):
             raise SrcadError(f"srcad.{what}: argnums={k!r}, but it was called with {len(args)} "
                              "positional arguments")
+        if foreign_array(args[k]):
+            raise SrcadError(f"srcad.{what}: argument {k} is a {type(args[k]).__module__}."
+                             f"{type(args[k]).__name__}; srcad builds Jacobians of NumPy arrays",
+                             hint="srcad.grad, vjp and jvp keep the arguments' array type; for a "
+                                  "small Jacobian, pass np.asarray(...) (it computes the array)")
         if isinstance(args[k], (list, tuple, dict)) or not (
                 isinstance(args[k], (int, float, np.ndarray, np.generic))):
             raise SrcadError(f"srcad.{what}: argument {k} is a {type(args[k]).__name__}; Jacobians "
