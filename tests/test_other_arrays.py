@@ -417,3 +417,18 @@ def test_the_lazy_adjoint_of_take_along_each_axis(axis):
         got = untake(da.from_array(g, chunks=2), da.from_array(a, chunks=2), idx, axis)
     assert isinstance(got, da.Array)
     np.testing.assert_allclose(got.compute(), untake(g, a, idx, axis), rtol=1e-12)
+
+
+def test_a_reductions_adjoint_is_chunked_as_its_array():
+    """(The gradient of a full sum, a 0-d array, broadcast back: Dask gives one chunk, which the
+    next product with the array rechunked: data moved between a cluster's workers.)"""
+    def f(x, y):
+        return np.mean(x * y) + np.sum(np.sum(x, axis=1) ** 2)
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((12, 3)), rng.standard_normal((12, 3))
+    xd, yd = da.from_array(x, chunks=(4, 3)), da.from_array(y, chunks=(4, 3))
+    g = srcad.grad(f)(xd, yd)
+    assert g.chunks == xd.chunks
+    layers = g.__dask_graph__().layers
+    assert not [name for name in layers if name.startswith("rechunk")], list(layers)
+    np.testing.assert_allclose(g.compute(), srcad.grad(f)(x, y), rtol=1e-12)

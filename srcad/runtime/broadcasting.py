@@ -17,7 +17,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _advanced, _float_dtype, adjoint_like, zeros_like
-from .namespaces import as_array, as_float_array, foreign_array, namespace, numpy_dtype
+from .namespaces import as_array, as_float_array, foreign_array, namespace, numpy_dtype, spread
 
 
 def _normalize_axis(axis, ndim):
@@ -176,7 +176,7 @@ def unsum(g, x, axis=None, keepdims=False):
     # a read-only view, not a copy: the generated code writes only into buffers it owns (pass 11
     # copies any other before it changes it), and what reaches the user is made writable
     # (:func:`srcad.runtime.containers.writable`)
-    return np.broadcast_to(g, shape)
+    return spread(g, shape, x)
 
 
 @helper(linear_in="g")

@@ -80,6 +80,23 @@ def as_array(x, like=None):
     return x if type(x) is np.ndarray else np.asarray(x)
 
 
+def spread(g, shape, like):
+    """``np.broadcast_to(g, shape)``; where ``g`` and ``like`` (of that shape) are Dask arrays,
+    chunked as ``like`` along the dimensions it broadcasts (Dask gives one chunk there, which the
+    next operation with ``like`` would split again: a rechunk, data moved between workers)."""
+    chunks = getattr(like, "chunks", None)
+    if chunks is None or not foreign_array(g) or not hasattr(g, "chunks") \
+            or tuple(like.shape) != tuple(shape):
+        return np.broadcast_to(g, shape)
+    import dask.array as da
+    new = len(shape) - g.ndim
+    own = ((1,),) * new + tuple(g.chunks)
+    sizes = (1,) * new + tuple(g.shape)
+    merged = tuple(c if size == 1 and n != 1 else o
+                   for c, o, size, n in zip(chunks, own, sizes, shape))
+    return da.broadcast_to(g, tuple(shape), chunks=merged)
+
+
 def zeros_of(x, dtype, like=None):
     """Zeros of ``x``'s shape and the NumPy dtype ``dtype``, in the library of ``like`` (default:
     ``x``'s own; a Dask array: chunked as ``x``)."""
