@@ -13,7 +13,8 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _float_dtype, adjoint_like, zeros_like
-from .broadcasting import _unsupported, unbroadcast, undiagonal
+from .broadcasting import _unsupported, unbroadcast
+from .linalg import undiagonal
 from .namespaces import (as_array, as_float_array, foreign_array, gathered_adjoint, namespace,
                          refuse_other_library, scatters)
 from .fft import cotangent_like

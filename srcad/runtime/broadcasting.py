@@ -17,7 +17,7 @@ import numpy as np
 
 from ._registry import helper
 from .containers import _advanced, _float_dtype, adjoint_like, zeros_like
-from .namespaces import as_array, as_float_array, foreign_array, namespace, numpy_dtype, spread
+from .namespaces import as_array, as_float_array, foreign_array, namespace, spread
 
 
 def _normalize_axis(axis, ndim):
@@ -290,50 +290,6 @@ def uncumprod(g, a, ans, axis=None):
         result[..., i] = np.sum(g[..., i:] * partial, axis=-1)
     result = np.moveaxis(result, -1, axis)
     return np.reshape(result, shape)
-
-
-def _diagonal_index(shape, offset, axis1, axis2):
-    """Index arrays selecting the ``offset`` diagonal of axes (axis1, axis2) moved to the end."""
-    n, m = shape[axis1], shape[axis2]
-    length = max(0, min(n - max(-offset, 0), m - max(offset, 0)))
-    k = np.arange(length)
-    return k + max(-offset, 0), k + max(offset, 0)
-
-
-def _undiagonal_lazily(g, a, offset, axis1, axis2):
-    """:func:`undiagonal` for another library's arrays, with their own operations (nothing
-    computed): ``g``'s entries spread on the diagonal by a product with a constant 0/1 array."""
-    shape = tuple(np.shape(a))
-    axis1, axis2 = axis1 % len(shape), axis2 % len(shape)
-    rows, cols = _diagonal_index(shape, offset, axis1, axis2)
-    kind = (numpy_dtype(g) if foreign_array(g) else np.asarray(g).dtype)
-    spread = np.zeros((len(rows), shape[axis1], shape[axis2]),
-                      dtype=kind if kind.kind in "fc" else np.float64)
-    spread[np.arange(len(rows)), rows, cols] = 1
-    moved = np.tensordot(g, spread, axes=1)  # (a's other axes..., n, m)
-    return np.moveaxis(moved, (-2, -1), (axis1, axis2))
-
-
-@helper(linear_in="g")
-def undiagonal(g, a, offset=0, axis1=0, axis2=1):
-    """Adjoint of ``np.diagonal``: ``g`` written back on the diagonal of zeros shaped like ``a``."""
-    if foreign_array(g) or foreign_array(a):
-        return _undiagonal_lazily(g, a, offset, axis1, axis2)
-    a = as_array(a)
-    axis1, axis2 = axis1 % a.ndim, axis2 % a.ndim
-    result = np.zeros(a.shape, dtype=_float_dtype(a, g))
-    moved = np.moveaxis(result, (axis1, axis2), (-2, -1))  # a view: writes land in result
-    rows, cols = _diagonal_index(a.shape, offset, axis1, axis2)
-    moved[..., rows, cols] = g
-    return result
-
-
-@helper(linear_in="g")
-def untrace(g, a, offset=0, axis1=0, axis2=1):
-    """Adjoint of ``np.trace``."""
-    a = as_array(a)
-    rows, _ = _diagonal_index(a.shape, offset, axis1 % a.ndim, axis2 % a.ndim)
-    return undiagonal(np.repeat(as_array(g)[..., None], len(rows), axis=-1), a, offset, axis1, axis2)
 
 
 @helper(linear_in="g", jvp={"x": "norm_adjoint_dx(g, x, ans, ord, axis, keepdims, t)",

@@ -1,9 +1,10 @@
 """Runtime helpers: the adjoints of linear algebra (inverse, determinants, solve, Cholesky, eigh,
-pinv). (Products -- matmul, dot, tensordot, einsum, outer, kron, inner: :mod:`.products`.)
+pinv; diagonal and trace). (Products -- matmul, dot, tensordot, einsum, outer, kron, inner: :mod:`.products`.)
 
 Accepts: an adjoint ``g`` and the primal operands (and results) of the product or factorization.
 Guarantees: the result is shaped like the operand it is the gradient of; stacked matrices (leading
-batch axes) are handled where NumPy's function handles them. Plain NumPy only.
+batch axes) are handled where NumPy's function handles them. Plain NumPy only, but for the
+diagonal's (another library's arrays: with their own operations).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors, unbroadcast
-from .namespaces import as_array, refuse_other_library
+from .namespaces import as_array, foreign_array, numpy_dtype, refuse_other_library
 from .fft import cotangent_like
 
 
@@ -179,3 +180,47 @@ def pinv_adjoint(g, a, ans):
     gt = mT(g)
     return (-mT(p) @ g @ mT(p) + (eye_m - a @ p) @ gt @ p @ mT(p)
             + mT(p) @ p @ gt @ (eye_n - p @ a))
+
+
+def _diagonal_index(shape, offset, axis1, axis2):
+    """Index arrays selecting the ``offset`` diagonal of axes (axis1, axis2) moved to the end."""
+    n, m = shape[axis1], shape[axis2]
+    length = max(0, min(n - max(-offset, 0), m - max(offset, 0)))
+    k = np.arange(length)
+    return k + max(-offset, 0), k + max(offset, 0)
+
+
+def _undiagonal_lazily(g, a, offset, axis1, axis2):
+    """:func:`undiagonal` for another library's arrays, with their own operations (nothing
+    computed): ``g``'s entries spread on the diagonal by a product with a constant 0/1 array."""
+    shape = tuple(np.shape(a))
+    axis1, axis2 = axis1 % len(shape), axis2 % len(shape)
+    rows, cols = _diagonal_index(shape, offset, axis1, axis2)
+    kind = (numpy_dtype(g) if foreign_array(g) else np.asarray(g).dtype)
+    ones = np.zeros((len(rows), shape[axis1], shape[axis2]),
+                      dtype=kind if kind.kind in "fc" else np.float64)
+    ones[np.arange(len(rows)), rows, cols] = 1
+    moved = np.tensordot(g, ones, axes=1)  # (a's other axes..., n, m)
+    return np.moveaxis(moved, (-2, -1), (axis1, axis2))
+
+
+@helper(linear_in="g")
+def undiagonal(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.diagonal``: ``g`` written back on the diagonal of zeros shaped like ``a``."""
+    if foreign_array(g) or foreign_array(a):
+        return _undiagonal_lazily(g, a, offset, axis1, axis2)
+    a = as_array(a)
+    axis1, axis2 = axis1 % a.ndim, axis2 % a.ndim
+    result = np.zeros(a.shape, dtype=_float_dtype(a, g))
+    moved = np.moveaxis(result, (axis1, axis2), (-2, -1))  # a view: writes land in result
+    rows, cols = _diagonal_index(a.shape, offset, axis1, axis2)
+    moved[..., rows, cols] = g
+    return result
+
+
+@helper(linear_in="g")
+def untrace(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``np.trace``."""
+    a = as_array(a)
+    rows, _ = _diagonal_index(a.shape, offset, axis1 % a.ndim, axis2 % a.ndim)
+    return undiagonal(np.repeat(as_array(g)[..., None], len(rows), axis=-1), a, offset, axis1, axis2)
