@@ -228,7 +228,7 @@ class Derived(Generic[P]):
         except NonScalarOutputError as exc:
             raise NonScalarOutputError(
                 f"{self.fun.__qualname__}: {exc.message}",
-                self._return_taken(args, kwargs) or t.return_location, exc.hint) from None
+                return_taken(self.fun, args, kwargs) or t.return_location, exc.hint) from None
         except SrcadError as exc:
             if exc.location is None:  # raised by generated code: say which line of the user's
                 location = t.locate(exc.__traceback__)
@@ -261,44 +261,6 @@ class Derived(Generic[P]):
         if type(grads) is not np.ndarray:  # (one array: nothing to share with)
             grads = unshared(grads)
         return value, grads
-
-    def _return_taken(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Location | None:
-        """The ``return`` statement ``fun`` takes for these arguments, where it has several (None
-        where it has one, or it cannot tell): found by running ``fun`` once more, traced, which
-        only happens on the way to reporting an error."""
-        fun = self.fun
-        if not isinstance(fun, types.FunctionType):
-            return None
-        try:
-            returns = [n for n in gast.walk(parse(fun).tree) if isinstance(n, gast.Return)]
-        except SrcadError:
-            return None
-        if len(returns) < 2:
-            return None
-        taken = []
-
-        def trace(frame: types.FrameType, event: str, arg: Any) -> Any:
-            if frame.f_code is not fun.__code__:
-                return None
-            def local(frame: types.FrameType, event: str, arg: Any) -> Any:
-                if event == "return":
-                    taken.append(frame.f_lineno)
-                return local
-            return local
-
-        previous = sys.gettrace()
-        sys.settrace(trace)
-        try:
-            fun(*args, **kwargs)
-        except Exception:  # (it raised this time: say nothing more than before)
-            return None
-        finally:
-            sys.settrace(previous)
-        if not taken:
-            return None
-        line = taken[-1]  # (the outermost call of fun returns last)
-        at = [n for n in returns if n.lineno == line]
-        return Location(fun.__code__.co_filename, line, at[0].col_offset if at else 0)
 
     def _differentiated_args(self, t: Transformed, args: tuple[Any, ...],
                              kwargs: dict[str, Any]) -> list[Any]:
@@ -381,3 +343,42 @@ class Derived(Generic[P]):
         """Jupyter's display: the generated code, highlighted, the user's lines linked to their
         blocks; a refusal as a short panel (see :mod:`srcad.api.display`)."""
         return render(repr(self), self.latest_source, self.fun)
+
+
+def return_taken(fun: Callable[..., Any], args: tuple[Any, ...],
+                 kwargs: dict[str, Any]) -> Location | None:
+    """The ``return`` statement ``fun`` takes for these arguments, where it has several (None
+    where it has one, or it cannot tell): found by running ``fun`` once more, traced, which
+    only happens on the way to reporting an error."""
+    if not isinstance(fun, types.FunctionType):
+        return None
+    try:
+        returns = [n for n in gast.walk(parse(fun).tree) if isinstance(n, gast.Return)]
+    except SrcadError:
+        return None
+    if len(returns) < 2:
+        return None
+    taken = []
+
+    def trace(frame: types.FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code is not fun.__code__:
+            return None
+        def local(frame: types.FrameType, event: str, arg: Any) -> Any:
+            if event == "return":
+                taken.append(frame.f_lineno)
+            return local
+        return local
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        fun(*args, **kwargs)
+    except Exception:  # (it raised this time: say nothing more than before)
+        return None
+    finally:
+        sys.settrace(previous)
+    if not taken:
+        return None
+    line = taken[-1]  # (the outermost call of fun returns last)
+    at = [n for n in returns if n.lineno == line]
+    return Location(fun.__code__.co_filename, line, at[0].col_offset if at else 0)
