@@ -13,14 +13,10 @@ needs no srcad: commit it, review it, run it.
 
 from __future__ import annotations
 
-import ast
-import functools
 import hashlib
-import importlib
 import inspect
 import math
 import sys
-import textwrap
 import types
 from collections.abc import Callable
 from typing import Any
@@ -31,14 +27,8 @@ from .. import runtime
 from ..errors import SrcadError
 from ..passes.load import FunctionRef
 
-from .. import errors as _errors
-
-# every error class of srcad.errors (a helper may raise any of them), base first
-_ERRORS = ("SrcadError",) + tuple(sorted(
-    name for name, cls in vars(_errors).items()
-    if isinstance(cls, type) and issubclass(cls, SrcadError) and cls is not SrcadError
-    and cls.__module__ == _errors.__name__))
-
+from .copied import (ERRORS, add_constant, collect_helper, global_names, helper_source,
+                     of_srcad, ordered, runtime_constants)
 
 # srcad.errors' classes as the exported module defines them: the same names and arguments
 _ERROR_SOURCE = '''class Location:
@@ -95,11 +85,11 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
             elif obj is math:
                 imports[name] = f"import math as {name}" if name != "math" else "import math"
             elif runtime.HELPERS.get(getattr(obj, "__name__", "")) is obj:
-                _collect_helper(obj, helpers)
+                collect_helper(obj, helpers)
                 if name != obj.__name__:
                     aliases.append(f"{name} = {obj.__name__}")
-            elif _of_srcad(obj) and obj.__name__ == name:  # (a composite rule's helper)
-                _collect_helper(obj, helpers)
+            elif of_srcad(obj) and obj.__name__ == name:  # (a composite rule's helper)
+                collect_helper(obj, helpers)
             elif obj in (slice, range, len) or obj is SrcadError:  # (the module defines
                 if name != obj.__name__:                           # SrcadError: _ERROR_SOURCE)
                     aliases.append(f"{name} = {obj.__name__}")
@@ -108,7 +98,7 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
                 _check_importable(obj, fun)
                 _one_value(held, name, obj, fun, entry.user_fn)
                 imports[name] = _import_line(name, obj)
-        for name in _global_names(generated):
+        for name in global_names(generated):
             if name in entry.bound or hasattr(__builtins__, name) \
                     or (isinstance(__builtins__, dict) and name in __builtins__):
                 continue
@@ -118,15 +108,15 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
             if name in imports:  # (another function's: the same value, or refused)
                 _one_value(held, name, obj, fun, entry.user_fn)
                 continue
-            if _of_srcad(obj):  # (a composite rule's own helper: copied, as the runtime's are)
-                _collect_helper(obj, helpers)
+            if of_srcad(obj):  # (a composite rule's own helper: copied, as the runtime's are)
+                collect_helper(obj, helpers)
                 continue
-            if name in _ERRORS:  # (the exported module defines srcad's errors itself)
+            if name in ERRORS:  # (the exported module defines srcad's errors itself)
                 continue
             home = entry.user_fn.__module__ or ""
-            constants = _runtime_constants(sys.modules[home]) if home.startswith("srcad.") else {}
+            constants = runtime_constants(sys.modules[home]) if home.startswith("srcad.") else {}
             if name in constants:  # (a constant of a composite rule's module: its assignment)
-                _add_constant(sys.modules[home], name, helpers)
+                add_constant(sys.modules[home], name, helpers)
                 continue
             _refuse_derived(obj, fun, entry.user_fn)
             _one_value(held, name, obj, fun, entry.user_fn)
@@ -146,10 +136,10 @@ def export(derived: Callable[..., Any], path: str, *, specialize: bool = False,
         "",
         "# ---- errors the helpers raise " + "-" * 60,
         _ERROR_SOURCE,
-        "\n".join(f"class {e}(SrcadError):\n    pass\n" for e in _ERRORS if e != "SrcadError"),
+        "\n".join(f"class {e}(SrcadError):\n    pass\n" for e in ERRORS if e != "SrcadError"),
         "",
         "# ---- srcad's runtime helpers, copied " + "-" * 53,
-        "\n\n".join(_helper_source(h) for h in _ordered(helpers)),
+        "\n\n".join(helper_source(h) for h in ordered(helpers)),
         "",
         "",
         "# ---- the generated code " + "-" * 65,
@@ -202,14 +192,6 @@ def _code_of(main_fn, name, t):
                     and value.__code__.co_filename == main_fn.__code__.co_filename:
                 todo.append(value)
     raise LookupError(name)
-
-
-def _global_names(code) -> set:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _global_names(const)
-    return names
 
 
 def _refuse_derived(obj, fun, user_fn):
@@ -296,120 +278,3 @@ def _import_line(name, obj, user_fn=None):
         return f"from {module} import {qualname} as {name}" if qualname != name else \
             f"from {module} import {name}"
     return f"from {module} import {name}"  # a global value of the user's module
-
-
-def _of_srcad(obj) -> bool:
-    """Is ``obj`` a plain function of srcad's own rule modules (the implementation of a composite
-    rule calls them: ``cast`` in np.cov's), whose source the exported module copies?"""
-    return isinstance(obj, types.FunctionType) and (obj.__module__ or "").startswith("srcad.rules.")
-
-
-def _add_constant(module, name, helpers):
-    """The module-level constant ``name`` of ``module`` (a srcad module), with the modules and
-    constants its assignment reads (``functools`` in a tuple of types)."""
-    if name in helpers:
-        return
-    source = _runtime_constants(module)[name]
-    helpers[name] = _Constant(name, source)
-    for read in {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)} - {name}:
-        obj = getattr(module, read, None)
-        if isinstance(obj, types.ModuleType) and obj not in (np, math) and read not in helpers:
-            helpers[read] = _Constant(read, f"import {obj.__name__}" if obj.__name__ == read
-                                      else f"import {obj.__name__} as {read}")
-        elif read in _runtime_constants(module):
-            _add_constant(module, read, helpers)
-
-
-def _imported_inside(fn) -> list:
-    """The functions and classes ``fn``'s body imports from srcad's own modules by a relative
-    import (the copy drops the import: each is copied into the exported module instead)."""
-    if not isinstance(fn, (types.FunctionType, type)):
-        return []
-    package = fn.__module__.rsplit(".", 1)[0]
-    found = []
-    for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(fn)))):
-        if isinstance(node, ast.ImportFrom) and node.level > 0:
-            module = importlib.import_module("." * node.level + (node.module or ""), package)
-            found += [getattr(module, a.name) for a in node.names
-                      if isinstance(getattr(module, a.name, None), (types.FunctionType, type))]
-    return found
-
-
-def _collect_helper(fn, helpers):
-    """``fn`` and every runtime helper, class or constant it uses, by name."""
-    if fn.__name__ in helpers:
-        return
-    helpers[fn.__name__] = fn
-    code = fn.__code__ if isinstance(fn, types.FunctionType) else None
-    names = _global_names(code) if code else set()
-    if isinstance(fn, type):
-        for base in fn.__mro__[1:]:
-            if _in_runtime(base):
-                _collect_helper(base, helpers)
-        for member in vars(fn).values():
-            if isinstance(member, types.FunctionType):
-                names |= _global_names(member.__code__)
-    module = sys.modules[fn.__module__]  # the runtime module that defines fn: its globals
-    for obj in _imported_inside(fn):  # (a lazy 'from .objects import structure' in its body)
-        if obj.__module__ != _errors.__name__:  # (the module defines srcad's errors itself)
-            _collect_helper(obj, helpers)
-    for name in names:
-        obj = getattr(module, name, None)
-        if isinstance(obj, (types.FunctionType, type)) and (_in_runtime(obj) or _of_srcad(obj)) \
-                and name not in _ERRORS:
-            _collect_helper(obj, helpers)
-        elif name in _runtime_constants(module):
-            _add_constant(module, name, helpers)
-        elif isinstance(obj, types.ModuleType) and obj not in (np, math):  # scipy (its helpers)
-            helpers[name] = _Constant(name, f"import {obj.__name__}" if obj.__name__ == name
-                                      else f"import {obj.__name__} as {name}")
-
-
-def _in_runtime(obj) -> bool:
-    """Is ``obj`` defined in one of the modules of the package srcad.runtime?"""
-    module = getattr(obj, "__module__", None) or ""
-    return module == runtime.__name__ or module.startswith(runtime.__name__ + ".")
-
-
-class _Constant:
-    """A module-level constant of srcad.runtime that a copied helper reads."""
-
-    def __init__(self, name, source):
-        self.__name__, self.source = name, source
-
-
-@functools.lru_cache(maxsize=None)
-def _runtime_constants(module) -> dict:
-    """``{name: source of its assignment}`` for a srcad.runtime module's module-level constants."""
-    text = inspect.getsource(module)
-    found = {}
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name):
-            found[node.targets[0].id] = ast.get_source_segment(text, node)
-        elif isinstance(node, ast.AnnAssign) and node.value is not None \
-                and isinstance(node.target, ast.Name):  # (_REGISTERED: dict = {})
-            found[node.target.id] = ast.get_source_segment(text, node)
-    return found
-
-
-def _ordered(helpers):
-    """Constants, then classes (bases before subclasses), then functions, each by name."""
-    constants = sorted((h for h in helpers.values() if isinstance(h, _Constant)),  # (imports
-                       key=lambda c: (not c.source.startswith("import "), c.__name__))  # first)
-    classes = sorted((h for h in helpers.values() if isinstance(h, type)),
-                     key=lambda c: (len(c.__mro__), c.__name__))
-    functions = sorted((h for h in helpers.values() if isinstance(h, types.FunctionType)),
-                       key=lambda f: f.__name__)
-    return constants + classes + functions
-
-
-def _helper_source(obj) -> str:
-    if isinstance(obj, _Constant):
-        return obj.source
-    text = inspect.getsource(obj)
-    # without the decorator that registers the helper (@helper(...)): the copy is plain Python
-    start = ast.parse(text).body[0].lineno - 1
-    kept = [line for line in text.splitlines()[start:]  # (what a relative import brought is
-            if not line.strip().startswith("from .")]      # copied into the module itself)
-    return "\n".join(kept)
