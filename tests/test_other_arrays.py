@@ -432,3 +432,47 @@ def test_a_reductions_adjoint_is_chunked_as_its_array():
     layers = g.__dask_graph__().layers
     assert not [name for name in layers if name.startswith("rechunk")], list(layers)
     np.testing.assert_allclose(g.compute(), srcad.grad(f)(x, y), rtol=1e-12)
+
+
+NON_FINITE = {  # (an infinite or NaN gradient at one gathered entry: NumPy's numbers elsewhere)
+    "sqrt_at_zero": ("np.sum(np.sqrt(x[idx]))", [0.0, 1.0, 4.0, 9.0]),
+    "log_take": ("np.sum(np.log(np.take(x, idx, axis=0)))", [0.0, 1.0, 4.0, 9.0]),
+    "nan_weight": ("np.sum(x[idx] * np.array([np.nan, 1.0, 1.0, 2.0, 3.0]))", [1.0, 2.0, 3.0, 4.0]),
+    "trace": ("np.sqrt(np.trace(np.reshape(x, (2, 2))) - 5.0) + np.sum(x)", [1.0, 2.0, 3.0, 4.0]),
+    "float32": ("np.sum(np.sqrt(x[idx]))", np.array([0.0, 1.0, 4.0, 9.0], np.float32)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NON_FINITE))
+def test_a_non_finite_gradient_at_a_gathered_entry_stays_there(name):
+    """(Found by a review: the lazy scatter-add, a product with a 0/1 matrix, made 0 * inf = NaN
+    of every other entry: a silent NaN gradient.)"""
+    body, values = NON_FINITE[name]
+    f = make_function(f"def f(x, idx):\n    return {body}\n", {})
+    x, idx = np.asarray(values), np.array([0, 1, 2, 3, 3])
+    with np.errstate(all="ignore"):
+        expected = srcad.grad(f)(x, idx)
+        got = srcad.grad(f)(da.from_array(x, chunks=2), idx)
+        assert isinstance(got, da.Array) and got.dtype == expected.dtype
+        got = got.compute()
+    assert not np.isfinite(expected).all() and np.isfinite(expected).any()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_the_lazy_scatter_add_sums_as_np_add_at(dtype):
+    """(Both infinities at one position give NaN, as np.add.at's sum; complex parts apart.)"""
+    from srcad.runtime.namespaces import gathered_adjoint
+    rng = np.random.default_rng(11)
+    g = rng.standard_normal((3, 6)).astype(dtype)
+    if dtype == np.complex128:
+        g = g + 1j * rng.standard_normal((3, 6))
+        g[1, 0], g[2, 4] = complex(1.0, np.inf), complex(-np.inf, 2.0)
+    g[0, 1], g[0, 2], g[1, 3], g[2, 5] = np.inf, -np.inf, np.nan, -np.inf
+    idx = np.array([0, 1, 1, 2, 4, 4])  # (1 gets +inf and -inf; 3 nothing)
+    expected = np.zeros((3, 5), dtype)
+    np.add.at(expected, (slice(None), idx), g)
+    got = gathered_adjoint(da.from_array(g, chunks=2), (3, 5), idx, 1, g.real.dtype)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got.compute(), expected)

@@ -14,7 +14,7 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors, unbroadcast
-from .namespaces import as_array, foreign_array, numpy_dtype, refuse_other_library
+from .namespaces import as_array, foreign_array, numpy_dtype, refuse_other_library, summed_at
 from .fft import cotangent_like
 
 
@@ -192,15 +192,15 @@ def _diagonal_index(shape, offset, axis1, axis2):
 
 def _undiagonal_lazily(g, a, offset, axis1, axis2):
     """:func:`undiagonal` for another library's arrays, with their own operations (nothing
-    computed): ``g``'s entries spread on the diagonal by a product with a constant 0/1 array."""
+    computed): ``g``'s entries spread on the diagonal by a constant 0/1 array (:func:`summed_at`)."""
     shape = tuple(np.shape(a))
     axis1, axis2 = axis1 % len(shape), axis2 % len(shape)
     rows, cols = _diagonal_index(shape, offset, axis1, axis2)
     kind = (numpy_dtype(g) if foreign_array(g) else np.asarray(g).dtype)
     ones = np.zeros((len(rows), shape[axis1], shape[axis2]),
-                      dtype=kind if kind.kind in "fc" else np.float64)
+                    dtype=kind if kind.kind in "fc" else np.float64)
     ones[np.arange(len(rows)), rows, cols] = 1
-    moved = np.tensordot(g, ones, axes=1)  # (a's other axes..., n, m)
+    moved = summed_at(g, ones, np.ndim(g) - 1)  # (a's other axes..., n, m)
     return np.moveaxis(moved, (-2, -1), (axis1, axis2))
 
 

@@ -154,10 +154,30 @@ def gathered_adjoint(g, shape, indices, axis, dtype):
     one_hot = np.zeros((flat.size, size), dtype=dtype)
     np.add.at(one_hot, (np.arange(flat.size), flat), 1)
     if axis is None:
-        return np.reshape(np.tensordot(np.reshape(g, (flat.size,)), one_hot, axes=1), shape)
+        return np.reshape(summed_at(np.reshape(g, (flat.size,)), one_hot, 0), shape)
     lead = tuple(shape[:axis])
     g = np.reshape(g, lead + (flat.size,) + tuple(shape[axis + 1:]))
-    return np.moveaxis(np.tensordot(g, one_hot, axes=([axis], [0])), -1, axis)
+    return np.moveaxis(summed_at(g, one_hot, axis), -1, axis)
+
+
+def summed_at(g, ones, axis):
+    """``np.tensordot(g, ones, axes=([axis], [0]))`` for a constant 0/1 matrix ``ones`` of real
+    floats: each entry of the result the sum of the entries of ``g`` it selects, as ``np.add.at``
+    sums them. An infinity or NaN of ``g`` reaches only the entries that select it (in the product
+    ``0 * inf`` would make every other entry NaN): the finite entries are summed by the product,
+    the non-finite ones counted by products of masks and put where they land."""
+    if np.iscomplexobj(g):  # (the real and imaginary parts apart: 1j * inf is not (0, inf))
+        re, im = summed_at(np.real(g), ones, axis), summed_at(np.imag(g), ones, axis)
+        pair = np.stack([re, im], axis=-1)
+        pair = pair.rechunk({pair.ndim - 1: 2}) if hasattr(pair, "rechunk") else pair
+        return pair.view(np.result_type(re.dtype, np.complex64))[..., 0]
+    axes = ([axis], [0])
+    finite = np.isfinite(g)
+    result = np.tensordot(np.where(finite, g, 0), ones, axes=axes)
+    for value, mask in ((np.inf, g == np.inf), (-np.inf, g == -np.inf), (np.nan, np.isnan(g))):
+        hits = np.tensordot(mask.astype(ones.dtype), ones, axes=axes)
+        result = result + np.where(hits > 0, value, 0).astype(result.dtype)
+    return result
 
 
 def scatters(x) -> bool:
