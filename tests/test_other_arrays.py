@@ -476,3 +476,23 @@ def test_the_lazy_scatter_add_sums_as_np_add_at(dtype):
     got = gathered_adjoint(da.from_array(g, chunks=2), (3, 5), idx, 1, g.real.dtype)
     assert got.dtype == expected.dtype
     np.testing.assert_array_equal(got.compute(), expected)
+
+
+def test_an_array_of_unknown_size_is_refused_until_its_sizes_are_computed():
+    """(Found by a review: a filtered dataset, X[X[:, 0] > 0], gave a lazy gradient that failed
+    at .compute() with a raw TypeError, or a ValueError at the call.)"""
+    def loss(W, X, y):
+        return np.mean((np.tanh(X @ W) - y) ** 2)
+    rng = np.random.default_rng(5)
+    W, X = rng.standard_normal(3), rng.standard_normal((16, 3))
+    Xd = da.from_array(X, chunks=4)
+    Xf = Xd[Xd[:, 0] > 0]
+    for call in (lambda: srcad.grad(loss)(W, Xf, Xf[:, 1]),
+                 lambda: srcad.vjp(loss, W, Xf, Xf[:, 1]),
+                 lambda: srcad.value_and_grad(loss, 1)(W, Xf, Xf[:, 1])):
+        with pytest.raises(srcad.SrcadError, match=r"unknown size.*\n.*compute_chunk_sizes"):
+            call()
+    Xf.compute_chunk_sizes()
+    m = X[:, 0] > 0
+    np.testing.assert_allclose(srcad.grad(loss)(W, Xf, Xf[:, 1]),
+                               srcad.grad(loss)(W, X[m], X[m][:, 1]), rtol=1e-12)

@@ -160,7 +160,8 @@ _PLAIN = frozenset({np.ndarray, float, int, bool, complex, str, type(None), np.f
 
 def _holds_viewed(value: Any, depth: int = 0) -> bool:
     """Whether ``value`` holds an array to view where :func:`_walk` looks (nothing built: the
-    common call, of NumPy's arrays and numbers, pays a few type checks)."""
+    common call, of NumPy's arrays and numbers, pays a few type checks). An array of unknown
+    size met on the way is refused (:func:`_refuse_unknown_sizes`)."""
     kind = type(value)
     if kind in _PLAIN:
         return False
@@ -168,7 +169,20 @@ def _holds_viewed(value: Any, depth: int = 0) -> bool:
         return depth < _DEPTH and any(_holds_viewed(v, depth + 1) for v in value)
     if kind is dict:
         return depth < _DEPTH and any(_holds_viewed(v, depth + 1) for v in value.values())
+    _refuse_unknown_sizes(value)
     return viewed(value)
+
+
+def _refuse_unknown_sizes(value: Any) -> None:
+    """A Dask array whose sizes are unknown (filtered by a mask: ``X[X[:, 0] > 0]``) is refused:
+    the adjoints of broadcasting and reductions are shaped like the arrays they belong to."""
+    shape = getattr(value, "shape", None) if foreign_array(value) else None
+    if shape is not None and any(n != n for n in shape):  # (NaN: not known before computing)
+        raise SrcadError(f"srcad was given a {type(value).__module__.split('.')[0]} array of "
+                         f"unknown size (shape {tuple(shape)}): the backward pass shapes each "
+                         "gradient like the array it belongs to",
+                         hint="call x.compute_chunk_sizes() on it first (that computes the "
+                              "sizes of its chunks, not the array)")
 
 
 def _walk(value: Any, found: list[Any], views: set[int], depth: int = 0) -> Any:
