@@ -206,6 +206,8 @@ def pad_constant_tangent(t, array, pad_width, mode, constant_values):
 @helper(linear_in="g")
 def unsort(g, a, axis=-1):
     """Adjoint of ``np.sort``: each entry of ``g`` back to where its value came from."""
+    if hasattr(a, "map_blocks") and foreign_array(a):  # (Dask: block by block, nothing computed)
+        return _unsort_lazily(g, a, axis)
     if axis is None:
         order = np.argsort(np.ravel(a), kind="stable")
         result = np.zeros(np.size(a), dtype=_float_dtype(a, g))
@@ -215,6 +217,23 @@ def unsort(g, a, axis=-1):
     result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
     np.put_along_axis(result, order, g, axis=axis)
     return result
+
+
+def _unsort_lazily(g, a, axis):
+    """:func:`unsort` of a Dask array: ``a`` in one chunk along ``axis`` (as Dask's own sort of it
+    takes it), each block's ``g`` put back in the order of its ``a``."""
+    if axis is None:
+        return np.reshape(_unsort_lazily(np.reshape(g, (-1,)), np.reshape(a, (-1,)), 0), a.shape)
+    ax = axis % a.ndim
+    dtype = _float_dtype(a, g)
+    a = a.rechunk({ax: -1})
+    g = namespace(a).asarray(g).rechunk(a.chunks)
+
+    def block(a_block, g_block):
+        result = np.zeros(a_block.shape, dtype=dtype)
+        np.put_along_axis(result, np.argsort(a_block, axis=ax, kind="stable"), g_block, axis=ax)
+        return result
+    return a.map_blocks(block, g, dtype=dtype)
 
 
 def partition_order(a, ans, kth, axis):
