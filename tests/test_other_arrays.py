@@ -515,3 +515,28 @@ def test_the_adjoint_of_a_sort_is_lazy(axis):
         g = srcad.grad(f)(da.from_array(x, chunks=(2, 3)))
         assert computes.count == 0 and isinstance(g, da.Array)
     np.testing.assert_allclose(g.compute(), check_grad(f, [x]), rtol=1e-12)
+
+
+COMPOSITES = {  # (srcad differentiates its copies of NumPy's code of these: np.asarray computed)
+    "cov": "np.sum(np.cov(x) ** 2) + np.sum(np.cov(x, rowvar=False, ddof=0) * np.arange(4.0))",
+    "cov_xy": "np.sum(np.cov(x[0], x[1] ** 2))",
+    "corrcoef": "np.sum(np.corrcoef(x) * np.arange(3.0))",
+    "nanvar": "np.nanvar(x, axis=0) @ np.arange(4.0) + np.sum(np.nanstd(x, axis=1, ddof=1))",
+    "nanprod": "np.sum(np.nanprod(x, axis=0)) + np.sum(np.nancumprod(x, axis=0))",
+    "nancumsum": "np.sum(np.nancumsum(x, axis=1) ** 2)",
+    "trapezoid": "np.sum(np.trapezoid(np.sin(x), x=np.linspace(0.0, 1.0, 4), axis=1))",
+    "delete": "np.sum(np.delete(x, 1, axis=1) ** 2)",
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSITES))
+def test_composites_of_numpys_code_are_lazy(name):
+    """(Found by a review: np.cov, np.corrcoef, the nan-reductions... computed a Dask argument
+    and gave a NumPy gradient.)"""
+    f = make_function(f"def f(x):\n    return {COMPOSITES[name]}\n", {})
+    x = np.random.default_rng(1).uniform(0.5, 1.5, (3, 4))
+    computes = Computes()
+    with dask.config.set(scheduler=computes):
+        g = srcad.grad(f)(da.from_array(x, chunks=2))
+        assert computes.count == 0 and isinstance(g, da.Array)
+    np.testing.assert_allclose(g.compute(), check_grad(f, [x]), rtol=1e-10)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from .composite_stats import cast
+from .composite_stats import array_of, cast
 from .composites import defcomposite, internal
 from .registry import defrule
 
@@ -152,7 +152,7 @@ def ediff1d(ary, to_end=None, to_begin=None):
 
 
 def delete(arr, obj, axis=None):
-    arr = np.asarray(arr)
+    arr = array_of(arr)
     if axis is None:
         if arr.ndim != 1:
             arr = np.ravel(arr)
@@ -161,7 +161,7 @@ def delete(arr, obj, axis=None):
 
 
 def insert(arr, obj, values, axis=None):
-    arr = np.asarray(arr)
+    arr = np.asarray(arr)  # (Dask's np.take does not take the n-d indices below: computed)
     values = np.asarray(values)
     pool = np.concatenate((np.ravel(arr), np.ravel(cast(values, arr.dtype))))
     return np.take(pool, insertion_codes(arr, obj, values, axis))
@@ -229,7 +229,7 @@ _SWAPPED = {None: "forward", "backward": "forward", "ortho": "ortho", "forward":
 
 
 def hfft(a, n=None, axis=-1, norm=None):
-    a = np.asarray(a)
+    a = array_of(a)
     if n is None:
         n = (a.shape[axis] - 1) * 2
     return np.fft.irfft(np.conjugate(a), n, axis, norm=_SWAPPED[norm])

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 
+from ..runtime.namespaces import foreign_array
 from .composites import defcomposite, internal
 from .registry import defrule
 
@@ -32,18 +33,29 @@ internal(defrule(frequency_weights, "w", name="srcad.rules.composites.frequency_
                  jvp={"w": "no_gradient('np.cov', 'fweights', 'frequency weights are integers')"}))
 
 
+def array_of(x):
+    """``np.asarray(x)``, but another library's array itself: a Dask array is not computed (the
+    functions below then run on it with its own operations, as the library's own versions do)."""
+    return x if foreign_array(x) else np.asarray(x)
+
+
+internal(defrule(array_of, "object", name="srcad.rules.composites.array_of",
+                 object="unarray(g, object)", linear_in="object",
+                 jvp={"object": "t if ans is object else np.array(t)"}, view=True))
+
+
 def nan_mask(a):
     """``np.isnan(a)`` for an array of an inexact type, else None (NumPy's ``_replace_nan``)."""
     return np.isnan(a) if issubclass(a.dtype.type, np.inexact) else None
 
 
-internal(nondiff=(nan_mask,))
+internal(nondiff=(nan_mask, foreign_array))
 
 
 def cast(x, dtype):
     """``np.asarray(x, dtype=dtype)``, ``x`` itself where it has that type already (no cast: a
     complex value keeps its gradient)."""
-    x = np.asarray(x)
+    x = array_of(x)
     if x.dtype == dtype:
         return x
     return x.astype(dtype)
@@ -56,11 +68,11 @@ def ptp(a, axis=None, keepdims=False):
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
-    m = np.asarray(m)
+    m = array_of(m)
     if m.ndim > 2:
         raise ValueError("m has more than 2 dimensions")
     if y is not None:
-        y = np.asarray(y)
+        y = array_of(y)
         if y.ndim > 2:
             raise ValueError("y has more than 2 dimensions")
     if y is None:
@@ -150,7 +162,7 @@ def _divide_by_count(a, b):
 
 
 def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False):
-    a = np.asarray(a)
+    a = array_of(a)
     mask = nan_mask(a)
     if mask is None:
         return np.var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims)
@@ -171,7 +183,9 @@ def nanvar(a, axis=None, dtype=None, ddof=0, keepdims=False):
     dof = cnt - ddof
     var = _divide_by_count(var, dof)
     isbad = dof <= 0
-    if np.any(isbad):
+    if foreign_array(isbad):  # (no warning: it would compute the array)
+        var = np.where(isbad, np.nan, var)
+    elif np.any(isbad):
         warnings.warn("Degrees of freedom <= 0 for slice.", RuntimeWarning, stacklevel=2)
         var = np.where(isbad, np.nan, var)
     return var
@@ -182,7 +196,7 @@ def nanstd(a, axis=None, dtype=None, ddof=0, keepdims=False):
 
 
 def nanprod(a, axis=None, dtype=None, keepdims=False):
-    a = np.asarray(a)
+    a = array_of(a)
     mask = nan_mask(a)
     if mask is not None:
         a = np.where(mask, 1, a)
@@ -190,7 +204,7 @@ def nanprod(a, axis=None, dtype=None, keepdims=False):
 
 
 def nancumsum(a, axis=None, dtype=None):
-    a = np.asarray(a)
+    a = array_of(a)
     mask = nan_mask(a)
     if mask is not None:
         a = np.where(mask, 0, a)
@@ -198,7 +212,7 @@ def nancumsum(a, axis=None, dtype=None):
 
 
 def nancumprod(a, axis=None, dtype=None):
-    a = np.asarray(a)
+    a = array_of(a)
     mask = nan_mask(a)
     if mask is not None:
         a = np.where(mask, 1, a)
@@ -206,11 +220,11 @@ def nancumprod(a, axis=None, dtype=None):
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
-    y = np.asarray(y)
+    y = array_of(y)
     if x is None:
         d = dx
     else:
-        x = np.asarray(x)
+        x = array_of(x)
         if x.ndim == 1:
             d = np.diff(x)
             shape = [1] * y.ndim
