@@ -506,3 +506,19 @@ def test_namespace_aliases_are_not_numpys_table():
     assert all(fn not in srcad.rules.ALIASES for fn in srcad.rules.RULES)
     assert srcad.rules.lookup(cda.concat).alias_of is srcad.rules.RULES[np.concatenate]
     assert DOMAIN  # (the sampling domains of the rule tests are shared)
+
+
+def test_the_standards_copy_is_differentiated():
+    """(xp.asarray(x, copy=True), the Array API's copy, was refused: review 3.)"""
+    f = make_function("""
+        def f(x):
+            xp = array_namespace(x)
+            y = xp.asarray(x, copy=True)
+            y[0] = 0.0
+            return xp.sum(y ** 2 * x)
+        """, NAMESPACE)
+    x = np.array([0.3, -1.0, 2.0, 0.5])
+    g = check_grad(f, [x])
+    np.testing.assert_allclose(g, [0.0, 3.0, 12.0, 0.75], rtol=1e-12)
+    np.testing.assert_allclose(srcad.grad(f)(da.from_array(x, chunks=2)).compute(), g)
+    np.testing.assert_array_equal(x, [0.3, -1.0, 2.0, 0.5])

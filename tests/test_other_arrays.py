@@ -540,3 +540,25 @@ def test_composites_of_numpys_code_are_lazy(name):
         g = srcad.grad(f)(da.from_array(x, chunks=2))
         assert computes.count == 0 and isinstance(g, da.Array)
     np.testing.assert_allclose(g.compute(), check_grad(f, [x]), rtol=1e-10)
+
+
+def test_a_position_found_lazily_takes_its_gradient_lazily():
+    """x[np.argmax(x)] on Dask: a 0-d Dask index; the gradient goes where it points, nothing
+    computed (was refused as an index array, review 3). A boolean mask is refused by name."""
+    f = make_function("""
+        def f(x, X):
+            i = np.argmax(x)
+            return x[i] * 2.0 + np.sum(x) + np.sum(np.sin(X[:, np.argmin(x)]))
+        """, {})
+    rng = np.random.default_rng(4)
+    x, X = rng.standard_normal(5), rng.standard_normal((3, 5))
+    computes = Computes()
+    with dask.config.set(scheduler=computes):
+        gx, gX = srcad.grad(f, (0, 1))(da.from_array(x, chunks=2), da.from_array(X, chunks=2))
+        assert computes.count == 0
+    want = check_grad(f, [x, X], argnums=(0, 1))
+    np.testing.assert_allclose(gx.compute(), want[0], rtol=1e-12)
+    np.testing.assert_allclose(gX.compute(), want[1], rtol=1e-12)
+    g = make_function("def g(x):\n    return np.sum(x[x > 0] ** 2)\n", {})
+    with pytest.raises(srcad.SrcadError, match="through a boolean mask into a dask array"):
+        srcad.grad(g)(da.from_array(x, chunks=2))

@@ -40,7 +40,7 @@ defrule(np.array, "object, dtype=None", object=_ARRAY_VJP, linear_in="object", j
         fresh=True)
 # np.asarray returns its argument itself when it is an array of the dtype asked for: then so is
 # the tangent (a write into either changes both)
-defrule(np.asarray, "object, dtype=None", object=_ARRAY_VJP, linear_in="object",
+defrule(np.asarray, "object, dtype=None, copy=None", object=_ARRAY_VJP, linear_in="object",
         jvp={"object": "t if ans is object else (" + _ARRAY_JVP["object"] + ")"}, view=True)
 # np.arange(start, stop, step) is start + k * step: stop only sets the length (no gradient), and
 # with one argument that argument is the stop

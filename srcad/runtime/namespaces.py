@@ -214,11 +214,34 @@ def scatter_add(result, index, g):
             g = g.reshape(result[index].shape) if hasattr(g, "reshape") else g
         result[index] = result[index] + g
         return result
+    found = _lazy_position(index)
+    if found is not None:  # (x[np.argmax(x)] on Dask: g where the position is, nothing computed)
+        axis, i = found
+        n = result.shape[axis]
+        positions = np.arange(n).reshape((n,) + (1,) * (result.ndim - axis - 1))
+        return result + np.where(positions == i % max(n, 1), np.expand_dims(g, axis), 0)
+    parts = index if isinstance(index, tuple) else (index,)
+    what = "through a boolean mask" if any(
+        getattr(p, "dtype", None) is not None and numpy_dtype(p).kind == "b" for p in parts) \
+        else "at these index arrays"
     from ..errors import UnsupportedOperationError
     raise UnsupportedOperationError(
-        f"srcad cannot yet add a gradient at an index array into a {type(result).__name__} "
-        "(a scatter-add of another library than NumPy)",
-        hint="index with integers and slices, or convert the array with np.asarray")
+        f"srcad cannot yet add a gradient {what} into a {type(result).__module__.split('.')[0]} "
+        "array (a scatter-add of another library than NumPy)",
+        hint="index with integers, slices, or one integer array among full slices; or convert "
+             "the array with np.asarray")
+
+
+def _lazy_position(index):
+    """``(axis, i)`` for an index of full slices and one 0-d integer array of another library
+    (``x[np.argmax(x)]`` on Dask: not computed); None for any other."""
+    parts = index if isinstance(index, tuple) else (index,)
+    found = [k for k, p in enumerate(parts) if foreign_array(p) and p.ndim == 0
+             and numpy_dtype(p).kind in "iu"]
+    if len(found) != 1 or any(not (isinstance(p, slice) and p == slice(None))
+                              for k, p in enumerate(parts) if k != found[0]):
+        return None
+    return found[0], parts[found[0]]
 
 
 def float_copy(g, dtype):
