@@ -8,6 +8,7 @@ def grad_rnn_rows(W, xs, h0):
     stack_W_at_h = []
     stack_xs_t = []
     stack_h = []
+    stack_states = []
     # assigned later, saved before each assignment: W_at_h, xs_t
     W_at_h = None
     xs_t = None
@@ -34,6 +35,8 @@ def grad_rnn_rows(W, xs, h0):
         stack_h.append(h)
         h = np.tanh(W_at_h + xs_t)
         # line 273: states[t] = h
+        # save states (overwritten here; the backward pass reads it)
+        stack_states.append(snapshot(states[t]))
         states[t] = h
     # line 274: return np.sum(states ** 2)
     states_pow_two = states ** 2
@@ -51,6 +54,7 @@ def grad_rnn_rows(W, xs, h0):
         # line 273: states[t] = h
         dh = dh + unbroadcast(dstates[t], h)
         dstates[t] = 0.0
+        states[t] = stack_states.pop()
         # line 272: h = np.tanh(W @ h + xs[t])
         dW_at_h_plus_xs_t = dh * (1 - h ** 2)
         h = stack_h.pop()

@@ -31,6 +31,8 @@ def grad_rnn_rows(W, xs, h0):
         stack.append(h)
         h = np.tanh(W_at_h_plus_xs_t)
         # line 273: states[t] = h
+        # save states (overwritten here; the backward pass reads it)
+        stack.append(snapshot(states[t]))
         states[t] = h
     # line 274: return np.sum(states ** 2)
     states_pow_two = states ** 2
@@ -48,6 +50,7 @@ def grad_rnn_rows(W, xs, h0):
         # line 273: states[t] = h
         dh = dh + unbroadcast(dstates[t], h)
         dstates[t] = 0.0
+        states[t] = stack.pop()
         # line 272: h = np.tanh(W @ h + xs[t])
         dW_at_h_plus_xs_t = dh * (1 - h ** 2)
         h = stack.pop()

@@ -3,9 +3,8 @@
 Accepts: the backward sweep with its :class:`srcad.passes.reverse.saves.Marker` s still in place
 (before :func:`srcad.passes.reverse.saves.apply_plan`), and the names read after it (the gradients
 returned).
-Guarantees: :func:`restores_live` returns, for each site of a variable that a marker restores
-(``y = y_old`` after an adjoint, ``y = stack.pop()``, the pop of a loop variable, ``y[i] =
-y_i_old``), whether the
+Guarantees: :func:`restores_live` returns, for each site of a whole variable that a marker restores
+(``y = y_old`` after an adjoint, ``y = stack.pop()``, the pop of a loop variable), whether the
 variable is among the names read after that restore in the backward sweep (in the order it runs,
 loops going round included) before a restore assigns them again. A restore is needed iff it is: a
 value is saved and restored only if a later backward statement reads it. One walk back over the
@@ -15,12 +14,9 @@ length for straight-line code.
 Why treating every such restore as an assignment is sound, even those that turn out not to be
 needed: on any path from a dropped restore to a read, the last restore of the variable before the
 read has the variable live after it, so it is kept, and the read sees the value it restores.
-Restores of part of an array (``y[i] = y_i_old``) assign no name: one is live iff the array, or a
-view of it, is live after it; a live one reads the name and the index (a dead one reads nothing: no
-statement after it reads the array by a name, so none sees the part it would put back; what a
-call's backward pass reads through the values its forward saved is added by
-:mod:`srcad.passes.reverse.saves`). The undoing of a list's change (``xs.pop()``) reads the name
-and what it puts back (its need is decided by :mod:`srcad.passes.reverse.saves`).
+Restores of part of an array (``y[i] = y_i_old``) and the undoing of a list's change
+(``xs.pop()``) assign no name; they read the name (and the index, the value put back), so they count
+as reads here (their own need is decided as before, by :mod:`srcad.passes.reverse.saves`).
 Statements this module does not model -- a ``try`` -- read everything they mention, anywhere.
 """
 
@@ -83,12 +79,8 @@ def _marker(marker, live: set, after: dict) -> set:
                 live |= undo_reads(site.undo) | {site.var}
             continue
         if site.index is not None:
-            if marker.step is Step.POST:  # restores what the name holds, at the index: needed
-                key = (id(site), marker.step)  # where it or a view of it is read later
-                needed = site.var in live or bool(live & site.sharers)
-                after[key] = after.get(key, False) or needed
-                if needed:
-                    live |= {site.var} | loads([site.index])
+            if marker.step is Step.POST:  # restores what the name holds, at the index
+                live |= {site.var} | loads([site.index])
             continue
         key = (id(site), marker.step)
         after[key] = after.get(key, False) or site.var in live

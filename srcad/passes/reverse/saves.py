@@ -217,10 +217,9 @@ def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(
     the backward sweep, then the primal sweep), given the names the backward sweep reads and those
     ``passed`` to calls whose backward it runs (which read what the caller passed as it was: a
     change in place after the call, ``x[i] = v`` or ``xs.append(v)``, is undone before it).
-    ``live``: :func:`srcad.passes.reverse.liveness.restores_live` of the backward sweep: a
-    variable (or part of it) is restored only where a later backward statement reads it, or (part
-    of it) where a call's backward reads it (without ``live``: wherever the backward sweep reads
-    it at all). ``shape_only``: the names the backward sweep reads for
+    ``live``: :func:`srcad.passes.reverse.liveness.restores_live` of the backward sweep: a whole
+    variable is restored only where a later backward statement reads it (without it: wherever
+    the backward sweep reads it at all). ``shape_only``: the names the backward sweep reads for
     their shape only (:func:`srcad.passes.reverse.shape_reads.read_for_shape_only`): in a loop, what
     is pushed for them is ``shape_only(x)``, a stand-in without the array's memory."""
     reads = set(reads) | {site.var for site in sites.all()
@@ -236,8 +235,6 @@ def plan_saves(blocks, reads, sites: Sites, helpers, comments, passed=frozenset(
             break
         reads |= extra
     planner = _Planner(frozenset(reads), sites, helpers, comments, live, shape_only)
-    planner.held = frozenset(id(s) for s in sites.all()  # (a call's backward reads them through
-                             if s.index is not None and s.read_in(passed))  # what it saved)
     for block in blocks:
         for marker in markers(block):
             planner.expansions[marker] = planner.expand(marker)
@@ -285,7 +282,6 @@ class _Planner:
         self.expansions: dict = {}
         self.stack: str | None = None
         self.restored: set = set()
-        self.held: frozenset = frozenset()  # index sites whose array a call's backward reads
 
     def needed(self, site) -> bool:
         """Does the backward sweep read the old value of ``site``: its own adjoint (under the
@@ -295,11 +291,11 @@ class _Planner:
 
     def read_after(self, site) -> bool:
         """Is the value the backward sweep restores at ``site`` read after the restore?"""
-        if self.live is not None and site.undo is None:
+        if self.live is not None and site.index is None and site.undo is None:
             step = Step.POP if site.header else Step.PRE if site.direct else Step.POST
             after = self.live.get((id(site), step))
             if after is not None:
-                return after or id(site) in self.held
+                return after
         return site.read_in(self.reads)
 
     def _stand_in(self, step, site) -> bool:
