@@ -264,3 +264,17 @@ def test_chained_comparisons_run_each_operand_once_like_python(fn):
         derived(x)
         assert len(_calls_made) == expected, fn.__name__
     check_grad(fn, [x])
+
+
+def test_a_part_written_is_put_back_for_a_view_read_under_a_name_restored_before():
+    """(A review of a reverted change: the view w = x.T, rebound, read back as w = w_old after the
+    write x[0, 0] = 1.0; the part written must be put back before it is read.)"""
+    f = make_function("""
+        def f(x):
+            w = x.T
+            a = np.sum(w ** 3)
+            w = None
+            x[0, 0] = 1.0
+            return a + np.sum(x)
+        """, {})
+    check_grad(f, [np.arange(2.0, 8.0).reshape(2, 3)])
