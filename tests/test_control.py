@@ -6,7 +6,7 @@ import pytest
 import corpus_control
 import srcad
 from corpus_control import CASES
-from gradcheck import check_grad
+from gradcheck import check_grad, make_function
 
 
 @pytest.mark.parametrize("fn, makers, argnums", CASES,
