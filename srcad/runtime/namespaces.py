@@ -120,13 +120,22 @@ _ONE_HOT_LIMIT = 1 << 24  # entries of the 0/1 matrix of a scatter-add by index 
 def _index_array(index):
     """``(axis, indices)`` for an index made of full slices and one integer index array (a NumPy
     array or list, at ``axis``); None for any other."""
-    parts = index if isinstance(index, tuple) else (index,)
-    arrays = [k for k, p in enumerate(parts) if isinstance(p, (np.ndarray, list))]
-    if len(arrays) != 1 or any(not (isinstance(p, slice) and p == slice(None))
-                               for k, p in enumerate(parts) if k != arrays[0]):
+    found = _one_among_full_slices(index, lambda p: isinstance(p, (np.ndarray, list)))
+    if found is None:
         return None
-    indices = np.asarray(parts[arrays[0]])
-    return (arrays[0], indices) if indices.dtype.kind in "iu" else None
+    indices = np.asarray(found[1])
+    return (found[0], indices) if indices.dtype.kind in "iu" else None
+
+
+def _one_among_full_slices(index, chosen):
+    """``(position, part)`` of the one part of ``index`` that is ``chosen``, the others full
+    slices; None for any other index."""
+    parts = index if isinstance(index, tuple) else (index,)
+    found = [k for k, p in enumerate(parts) if chosen(p)]
+    if len(found) != 1 or any(not (isinstance(p, slice) and p == slice(None))
+                              for k, p in enumerate(parts) if k != found[0]):
+        return None
+    return found[0], parts[found[0]]
 
 
 def gathered_adjoint(g, shape, indices, axis, dtype):
@@ -235,13 +244,8 @@ def scatter_add(result, index, g):
 def _lazy_position(index):
     """``(axis, i)`` for an index of full slices and one 0-d integer array of another library
     (``x[np.argmax(x)]`` on Dask: not computed); None for any other."""
-    parts = index if isinstance(index, tuple) else (index,)
-    found = [k for k, p in enumerate(parts) if foreign_array(p) and p.ndim == 0
-             and numpy_dtype(p).kind in "iu"]
-    if len(found) != 1 or any(not (isinstance(p, slice) and p == slice(None))
-                              for k, p in enumerate(parts) if k != found[0]):
-        return None
-    return found[0], parts[found[0]]
+    return _one_among_full_slices(index, lambda p: foreign_array(p) and p.ndim == 0
+                                  and numpy_dtype(p).kind in "iu")
 
 
 def float_copy(g, dtype):
