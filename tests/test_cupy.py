@@ -13,13 +13,16 @@ refuses what CuPy refuses (host arrays mixed in, implicit conversions, synchroni
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 import corpus_control
+import corpus_structures
 import srcad
 from gradcheck import make_function
-from rulecheck import (_weighted_array_cases, differentiable_entries, entry_id,
+from rulecheck import (_weighted_array_cases, case_id, differentiable_entries, entry_id,
                        is_python_scalar_only, positional_arity)
 
 cupy = pytest.importorskip("cupy", reason="CuPy is not installed (it needs a GPU)")
@@ -53,9 +56,20 @@ def runs_on_gpu(fn, gargs):
     return True
 
 
+def synchronises(fn, gargs):
+    """Whether ``fn`` itself reads a value of the GPU on the host (array_api_compat's ``clip`` on
+    CuPy indexes with a mask, say): srcad's gradient may then do so too, and no more than that."""
+    try:
+        with cupyx.allow_synchronize(False):
+            fn(*[a.copy() if isinstance(a, cupy.ndarray) else a for a in gargs])
+    except cupyx.DeviceSynchronized:
+        return True
+    return False
+
+
 def on_cupy(fn, args, argnums, syncs_allowed=False, fn_on_gpu=None):
-    """value_and_grad on CuPy (no synchronisation allowed) against NumPy's (``fn_on_gpu``: ``fn``
-    with its constants on the GPU, where it has any)."""
+    """value_and_grad on CuPy against NumPy's, with no synchronisation unless the function itself
+    makes one (``fn_on_gpu``: ``fn`` with its constants on the GPU, where it has any)."""
     expected_value, expected = srcad.value_and_grad(fn, argnums)(*args)
     fn = fn if fn_on_gpu is None else fn_on_gpu
     gargs = [on_gpu(a) for a in args]
@@ -63,6 +77,7 @@ def on_cupy(fn, args, argnums, syncs_allowed=False, fn_on_gpu=None):
         with pytest.raises((TypeError, ValueError)):  # (never a number)
             srcad.value_and_grad(fn, argnums)(*gargs)
         return
+    syncs_allowed = syncs_allowed or synchronises(fn, gargs)
     before = [cupy.asnumpy(a) if isinstance(a, cupy.ndarray) else None for a in gargs]
     if syncs_allowed:
         value, grads = srcad.value_and_grad(fn, argnums)(*gargs)
@@ -105,6 +120,82 @@ def test_control_flow_corpus_on_cupy_arrays(fn, makers, argnums):
     """Loops, branches and writes; a branch on an array's value reads it (as it must)."""
     rng = np.random.default_rng(0)
     on_cupy(fn, [make(rng) for make in makers], argnums, syncs_allowed=True)
+
+
+# ---- the rules that are not elementwise: reductions, shapes, indexing, linear algebra, FFT -------
+
+def _non_elementwise_cases():
+    """The expressions the rule tests check against finite differences on NumPy (their CASES)."""
+    from test_rules_fft import CASES as FFT
+    from test_rules_linalg_more import CASES as LINALG
+    from test_rules_numpy import CASES as NUMPY
+    for family, cases in (("numpy", NUMPY), ("fft", FFT)):
+        for fn, entries in cases.items():
+            for k, (expr, makers) in enumerate(entries):
+                yield pytest.param(expr, makers, id=f"{family}-{case_id(fn, k)}")
+    for k, (expr, makers) in enumerate(LINALG):
+        yield pytest.param(expr, makers, id=f"linalg-{k}")
+
+
+# The cases whose gradient on CuPy is not yet on the GPU (an adjoint that still makes a NumPy array:
+# CuPy's TypeError at it, never a number; docs/scaling-out.md): each is checked to be right or an error.
+CUPY_GAPS = {
+    'linalg-72', 'linalg-73', 'linalg-74', 'linalg-75', 'linalg-76', 'numpy-accumulate-0_0',
+    'numpy-accumulate-0_1', 'numpy-append-0', 'numpy-block-0', 'numpy-block-1', 'numpy-block-2',
+    'numpy-column_stack-0', 'numpy-convolve-0', 'numpy-correlate-0', 'numpy-diff-0',
+    'numpy-eig-0', 'numpy-eig-1', 'numpy-eig-2', 'numpy-einsum-6', 'numpy-einsum-8',
+    'numpy-float64-0', 'numpy-matrix_power-0', 'numpy-matrix_power-1', 'numpy-median-0',
+    'numpy-ndarray.item-0', 'numpy-partition-0', 'numpy-partition-1', 'numpy-partition-2',
+    'numpy-percentile-0', 'numpy-polyval-0', 'numpy-quantile-0', 'numpy-roll-1',
+    'numpy-rollaxis-0', 'numpy-select-0', 'numpy-sort-0', 'numpy-sort-1',
+    'numpy-take_along_axis-0',
+}
+
+
+@pytest.mark.parametrize("expr, makers", list(_non_elementwise_cases()))
+def test_the_other_rules_on_cupy_arrays(expr, makers, request):
+    """Each rule's expression contracted with a weight on the GPU: CuPy gradients equal to NumPy's,
+    with no synchronisation the function itself does not make; where the expression mixes NumPy's
+    arrays in (a constant ``np.array(...)``), it fails on CuPy and srcad must fail too."""
+    names = ["x", "y", "z"][:len(makers)]
+    rng = np.random.default_rng(11)
+    args = [make(rng) for make in makers]
+    value = eval(expr, {"np": np, "math": math}, dict(zip(names, args)))
+    w = rng.standard_normal(np.shape(value))
+    source = f"""
+        def f({', '.join(names)}):
+            return np.sum(({expr}) * w)
+        """
+    fn = make_function(source, {"w": w, "math": math})
+    fn_on_gpu = make_function(source, {"w": cupy.asarray(w) if np.ndim(w) else w, "math": math})
+    argnums = tuple(range(len(names)))
+    if request.node.callspec.id not in CUPY_GAPS:
+        # (the checks that refuse repeated eigenvalues and singular values read them on the host)
+        on_cupy(fn, args, argnums, syncs_allowed="linalg" in expr, fn_on_gpu=fn_on_gpu)
+        return
+    try:  # (a gap: NumPy's gradient, or an error, never another number)
+        on_cupy(fn, args, argnums, syncs_allowed=True, fn_on_gpu=fn_on_gpu)
+    except AssertionError:
+        raise
+    except Exception:  # noqa: BLE001 (CuPy's TypeError at a NumPy array: named in CUPY_GAPS)
+        pass
+
+
+@pytest.mark.parametrize("k", range(len(corpus_structures.CASES)),
+                         ids=[c[0].__name__ for c in corpus_structures.CASES])
+def test_arrays_in_structures_and_rows_as_items(k):
+    """Dataclasses, named tuples, dicts, lists of CuPy arrays, and an array's rows as a list's
+    items: NumPy's gradients, on the GPU, zeros (not the array) where none reaches."""
+    fn, make = corpus_structures.CASES[k]
+    expected = srcad.grad(fn)(*make(np.random.default_rng(k), np.asarray))
+    args = make(np.random.default_rng(k), cupy.asarray)
+    with cupyx.allow_synchronize(False):
+        got = srcad.grad(fn)(*args)
+    for g, e, a in zip(corpus_structures.leaves(got), corpus_structures.leaves(expected),
+                       corpus_structures.leaves(args[0])):
+        if isinstance(a, cupy.ndarray):  # (a number's gradient: a number, or lazy, a 0-d array)
+            assert isinstance(g, cupy.ndarray) and g.shape == a.shape, (type(g), type(a))
+        np.testing.assert_allclose(cupy.asnumpy(g), e, rtol=RTOL, atol=ATOL)
 
 
 # ---- the six functions of issue #19, forward mode, second order --------------------------------

@@ -80,7 +80,7 @@ def unblock(g, arrays):
         pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
         return adjoint_like(arrays, [cut(p, item, depth + 1) for p, item in zip(pieces, arrays)])
 
-    return cut(np.asarray(g), arrays, 0)
+    return cut(as_array(g), arrays, 0)
 
 
 @helper(linear_in="g")
@@ -139,7 +139,7 @@ def _unrepeat_lazily(g, a, repeats, axis):
     else:
         axis %= max(len(shape), 1)
         n = shape[axis]
-    counts = np.broadcast_to(np.asarray(repeats), (n,))
+    counts = np.broadcast_to(as_array(repeats), (n,))
     ends = np.cumsum(counts)
     xp = namespace(g)
     pieces = []
@@ -155,13 +155,13 @@ def unrepeat(g, a, repeats, axis=None):
     """Adjoint of ``np.repeat``: each entry's copies summed (none for a zero count)."""
     if foreign_array(g):
         return _unrepeat_lazily(g, a, repeats, axis)
-    a = np.asarray(a)
+    a = as_array(a)
     flat_axis = 0 if axis is None else axis % max(a.ndim, 1)
     source = np.ravel(a) if axis is None else a
     n = source.shape[flat_axis] if source.ndim else 1
-    counts = np.broadcast_to(np.asarray(repeats), (n,))
+    counts = np.broadcast_to(as_array(repeats), (n,))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    g = np.asarray(g)
+    g = as_array(g)
     # one zero slice appended, so that a zero count at the end still starts inside the array
     pad = [(0, 1) if k == flat_axis else (0, 0) for k in range(g.ndim)]
     summed = np.add.reduceat(np.pad(g, pad), starts, axis=flat_axis) if g.ndim else g
@@ -177,7 +177,7 @@ def unpad(g, array, pad_width, mode="constant"):
         raise _unsupported(f"srcad: the gradient of np.pad is implemented for mode='constant' "
                                   f"only, not {mode!r}")
     shape = np.shape(array)
-    widths = np.broadcast_to(np.asarray(pad_width), (len(shape), 2))
+    widths = np.broadcast_to(as_array(pad_width), (len(shape), 2))
     return as_array(g)[tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape))]
 
 
@@ -240,7 +240,7 @@ def partition_order(a, ans, kth, axis):
     """``(order, axis)``: where ``np.partition(a, kth, axis)`` took each entry of its result from
     (``np.argpartition``'s order, checked against the result ``ans``; ``axis=None``: of the
     flattened array, along axis 0)."""
-    a, ans, ax = (np.ravel(a), np.ravel(ans), 0) if axis is None else (np.asarray(a), ans, axis)
+    a, ans, ax = (np.ravel(a), np.ravel(ans), 0) if axis is None else (as_array(a), ans, axis)
     order = np.argpartition(a, kth, axis=ax)
     if not np.array_equal(np.take_along_axis(a, order, axis=ax), ans, equal_nan=True):
         raise _unsupported("srcad: np.argpartition did not reproduce np.partition's result here "
@@ -269,7 +269,7 @@ def untake(g, a, indices, axis=None):
             refuse_other_library(a, "np.take without an axis", "Dask's take gathers along axis 0 "
                                  "where NumPy's flattens the array")
         return gathered_adjoint(g, tuple(np.shape(a)), indices if foreign_array(indices)
-                                else np.asarray(indices),
+                                else as_array(indices),
                                 None if axis is None else axis % max(np.ndim(a), 1),
                                 _float_dtype(a, g))
     result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
@@ -287,7 +287,7 @@ def untake(g, a, indices, axis=None):
 @helper(linear_in="g")
 def untake_along_axis(g, arr, indices, axis):
     """Adjoint of ``np.take_along_axis``."""
-    arr = np.asarray(arr)
+    arr = as_array(arr)
     if axis is None:
         return np.reshape(untake(g, np.ravel(arr), indices), arr.shape)
     axis = axis % arr.ndim
@@ -314,7 +314,7 @@ def unarray(g, obj, dtype=None):
     if dtype is not None:
         g = dtype_adjoint(g, dtype)
     if isinstance(obj, (list, tuple)):
-        g = np.asarray(g)
+        g = as_array(g)
         return adjoint_like(obj, [unarray(g[k], item) for k, item in enumerate(obj)])
     return unbroadcast(g, obj) if np.ndim(g) else cotangent_like(g, obj)
 

@@ -233,7 +233,7 @@ def unprod(g, a, ans, axis=None, keepdims=False):
     kept = [k for k in range(a.ndim) if k not in axes]
     moved = np.transpose(a, kept + list(axes))
     flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
-    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    ones = np.ones_like(flat[..., :1])  # (in flat's library)
     left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), -1), -1)
     others = (left * right).reshape(moved.shape)

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import NonScalarOutputError
 from ._registry import helper
 from .containers import _float_dtype, writable, zeros_like
-from .namespaces import foreign_array, may_share, numpy_dtype, ones_scalar
+from .namespaces import copy_array, foreign_array, may_share, numpy_dtype, ones_scalar
 
 
 @helper(nondiff=True)
@@ -71,6 +71,8 @@ def kept_value(value):
     it."""
     if isinstance(value, np.ndarray):
         return value.copy()
+    if foreign_array(value):
+        return copy_array(value)
     if isinstance(value, tuple) and hasattr(type(value), "_fields"):
         return type(value)(*(kept_value(v) for v in value))
     if isinstance(value, (list, tuple)):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._registry import helper
-from .namespaces import as_float_array, copy_array, float_copy, foreign_array, numpy_dtype, \
+from .namespaces import as_array, as_float_array, copy_array, float_copy, foreign_array, numpy_dtype, \
     scatter_add, zeros_of
 
 
@@ -176,6 +176,9 @@ def unpack_adjoint(parts, x):
     reached a part) reassembled into the structure of ``x``."""
     if isinstance(x, (tuple, list)):
         return adjoint_like(x, [zeros_like(v) if p is None else p for p, v in zip(parts, x)])
+    if foreign_array(x):  # (Dask's, CuPy's: in its library, computing nothing)
+        return np.stack([zeros_of(x[k], _float_dtype(x)) if p is None else as_array(p, like=x)
+                         for k, p in enumerate(parts)])
     x = np.asarray(x)
     return np.stack([np.zeros(x.shape[1:], dtype=_float_dtype(x)) if p is None else p for p in parts])
 
@@ -313,6 +316,8 @@ def copied(t):
     container of the same items, as the value's)."""
     if isinstance(t, np.ndarray):
         return t.copy()
+    if foreign_array(t):
+        return copy_array(t)
     if isinstance(t, (list, dict)):
         return type(t)(t)
     return t

@@ -23,13 +23,14 @@ from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors
 from .linalg import column_coupling, inverse_gaps, mT
 from .linalg2 import _sym
+from .namespaces import as_array, eye_like
 
 _STEP = 1e-30  # the complex step: h^2 underflows against every first-order term
 
 
 def _complex_step(fn, primals, tangents):
     """The derivative of the analytic ``fn`` at ``primals`` along ``tangents`` (None: held)."""
-    moved = [p if d is None else np.asarray(p, dtype=complex) + 1j * _STEP * np.asarray(d)
+    moved = [p if d is None else np.asarray(p, dtype=complex) + 1j * _STEP * as_array(d)
              for p, d in zip(primals, tangents)]
     dtype = _float_dtype(*primals)  # (complex128 inside; the derivative in the primals' type)
     return (np.imag(fn(*moved)) / _STEP).astype(np.real(np.zeros((), dtype)).dtype, copy=False)
@@ -40,7 +41,7 @@ def _parts(g, n):
 
 
 def _refuse_zero_singular(s, what):
-    if np.any(np.asarray(s) == 0):
+    if np.any(as_array(s) == 0):
         raise _unsupported(f"srcad: the derivative of {what} at a matrix of deficient rank is not "
                            "implemented (it divides by a zero singular value)")
 
@@ -99,7 +100,7 @@ def _svd_adjoint_core(gu, gs, gvt, u, s, vt, mask, rectangular):
     f = np.where(mask, 0, 1 / np.where(mask, 1, diff))
     j = f * (mT(u) @ gu - mT(gu) @ u)
     k = f * (mT(v) @ gv - mT(gv) @ v)
-    middle = j * s[..., None, :] + s[..., :, None] * k + np.eye(s.shape[-1], dtype=s.dtype) * gs[..., None, :]
+    middle = j * s[..., None, :] + s[..., :, None] * k + eye_like(s, s.shape[-1], s.dtype) * gs[..., None, :]
     result = u @ middle @ vt
     m, n = u.shape[-2], v.shape[-2]
     if rectangular and m > s.shape[-1]:
@@ -114,9 +115,9 @@ def _svd_mask(g, ans):
     a None part of ``g`` is zeros; repeated singular values coupled by ``g`` are refused."""
     u, s, vt = ans
     gu, gs, gvt = _parts(g, 3)
-    gu = np.zeros_like(u) if gu is None else np.asarray(gu)
-    gs = np.zeros_like(s) if gs is None else np.asarray(gs)
-    gvt = np.zeros_like(vt) if gvt is None else np.asarray(gvt)
+    gu = np.zeros_like(u) if gu is None else as_array(gu)
+    gs = np.zeros_like(s) if gs is None else as_array(gs)
+    gvt = np.zeros_like(vt) if gvt is None else as_array(gvt)
     f = inverse_gaps(s ** 2, column_coupling(gu, mT(gvt)), "np.linalg.svd (its U and V)")
     mask = (f == 0)
     rectangular = not (_none_or_zero(gu) and _none_or_zero(gvt))
@@ -137,7 +138,7 @@ def svd_adjoint(g, a, ans, full_matrices=True, compute_uv=True):
     _check_reduced(a, full_matrices, compute_uv)
     if not compute_uv:
         u, s, vt = np.linalg.svd(a, full_matrices=False)
-        g = np.asarray(g)
+        g = as_array(g)
         inverse_gaps(s, g[..., None, :] - g[..., :, None], "np.linalg.svd (its singular values)")
         return (u * g[..., None, :]) @ vt
     gu, gs, gvt, mask, rectangular = _svd_mask(g, ans)
@@ -151,7 +152,7 @@ def svd_adjoint_da(g, a, ans, full_matrices, compute_uv, t):
     if compute_uv:
         return np.zeros(np.shape(a), dtype=_float_dtype(a))
     u, s, vt = np.linalg.svd(a, full_matrices=False)
-    v, g = mT(vt), np.asarray(g)
+    v, g = mT(vt), as_array(g)
     p = mT(u) @ t @ v
     x = p * s[..., None, :] + s[..., :, None] * mT(p)  # U's rotation, times F
     y = s[..., :, None] * p + mT(p) * s[..., None, :]  # V's
@@ -159,7 +160,7 @@ def svd_adjoint_da(g, a, ans, full_matrices, compute_uv, t):
     gaps = g[..., None, :] - g[..., :, None]
     f = inverse_gaps(s ** 2, gaps, "np.linalg.svd (its singular values, second order)")
     # repeated values, equal weights: g_i (P_ij - P_ji) / (s_i + s_j), the limit of F_ij inner_ij
-    repeated = (f == 0) & ~np.eye(s.shape[-1], dtype=bool)
+    repeated = (f == 0) & ~eye_like(s, s.shape[-1], bool)
     if np.any(repeated):
         total = s[..., :, None] + s[..., None, :]
         _refuse_zero_singular(np.where(repeated, total, 1), "np.linalg.svd (second order)")
@@ -211,7 +212,7 @@ def eigvalsh_adjoint(g, a):
     eigenvalues get different gradients."""
     refuse_complex(a, "the eigenvalues")
     w, v = np.linalg.eigh(a)
-    g = np.asarray(g)
+    g = as_array(g)
     inverse_gaps(w, g[..., None, :] - g[..., :, None], "np.linalg.eigvalsh")
     return (v * g[..., None, :]) @ mT(v)
 
@@ -221,7 +222,7 @@ def eigvalsh_adjoint_da(g, a, t):
     """Tangent of ``eigvalsh_adjoint(g, a)`` along ``t``: V (F o V^T t V o (g_j - g_i)) V^T, F as
     in :func:`inverse_gaps` (repeated eigenvalues with equal ``g``: no coupling)."""
     w, v = np.linalg.eigh(a)
-    g = np.asarray(g)
+    g = as_array(g)
     gaps = g[..., None, :] - g[..., :, None]
     inner = (mT(v) @ _sym(t) @ v) * gaps
     return v @ (inverse_gaps(w, gaps, "np.linalg.eigvalsh (second order)") * inner) @ mT(v)
@@ -244,7 +245,7 @@ def _right_solve_rt(y, r):
 
 def _copyltu(m):
     lower = np.tril(m, -1)
-    return lower + mT(lower) + np.eye(m.shape[-1], dtype=m.dtype) * np.diagonal(m, axis1=-2, axis2=-1)[..., None, :]
+    return lower + mT(lower) + eye_like(m, m.shape[-1], m.dtype) * np.diagonal(m, axis1=-2, axis2=-1)[..., None, :]
 
 
 def _qr_adjoint_core(gq, gr, q, r):
@@ -272,8 +273,8 @@ def qr_adjoint(g, a, ans, mode="reduced"):
     q, r = ans
     _refuse_zero_singular(np.diagonal(r, axis1=-2, axis2=-1), "np.linalg.qr")
     gq, gr = _parts(g, 2)
-    gq = np.zeros_like(q) if gq is None else np.asarray(gq)
-    gr = np.zeros_like(r) if gr is None else np.asarray(gr)
+    gq = np.zeros_like(q) if gq is None else as_array(gq)
+    gr = np.zeros_like(r) if gr is None else as_array(gr)
     return _qr_adjoint_core(gq, gr, q, r)
 
 
@@ -282,6 +283,6 @@ def qr_adjoint_dans(g, a, ans, mode, t):
     """Tangent of ``qr_adjoint`` along ``t`` = (dQ, dR)."""
     q, r = ans
     gq, gr = _parts(g, 2)
-    gq = np.zeros_like(q) if gq is None else np.asarray(gq)
-    gr = np.zeros_like(r) if gr is None else np.asarray(gr)
+    gq = np.zeros_like(q) if gq is None else as_array(gq)
+    gr = np.zeros_like(r) if gr is None else as_array(gr)
     return _complex_step(lambda q, r: _qr_adjoint_core(gq, gr, q, r), (q, r), _parts(t, 2))

@@ -53,6 +53,7 @@ from ._registry import helper
 from .broadcasting import _unsupported
 from .fft import cotangent_like
 from .linalg import mT
+from .namespaces import as_array, eye_like
 
 _EIG = "np.linalg.eig"
 _EIGVALS = "np.linalg.eigvals"
@@ -76,8 +77,8 @@ def _parts(pair, ans):
     of its result (the real part where that is real)."""
     w, v = ans
     first, second = pair if isinstance(pair, (tuple, list)) else (pair, None)
-    first = np.zeros_like(w) if first is None else cotangent_like(np.asarray(first), w)
-    second = np.zeros_like(v) if second is None else cotangent_like(np.asarray(second), v)
+    first = np.zeros_like(w) if first is None else cotangent_like(as_array(first), w)
+    second = np.zeros_like(v) if second is None else cotangent_like(as_array(second), v)
     return first, second
 
 
@@ -99,9 +100,9 @@ def _gaps(w, vinv, a, what):
     n = w.shape[-1]
     diff = w[..., None, :] - w[..., :, None]
     kappa = np.linalg.norm(vinv, axis=-1)  # (the columns of V have norm 1)
-    size = np.linalg.norm(np.asarray(a), axis=(-2, -1))[..., None, None]
+    size = np.linalg.norm(as_array(a), axis=(-2, -1))[..., None, None]
     band = _root_eps(vinv) * (kappa[..., None, :] + kappa[..., :, None]) * size
-    eye = np.eye(n, dtype=bool)
+    eye = eye_like(w, n, bool)
     _refuse_tied_order(a, w, size[..., 0, 0], what)
     if np.any((np.abs(diff) <= band) & ~eye):
         raise _unsupported(f"srcad: the derivative of {what} at repeated (or numerically repeated) "
@@ -119,7 +120,7 @@ def _refuse_tied_order(a, w, size, what):
     eigenvalues, and of its eigenvectors, changes under a perturbation: not differentiable."""
     if not np.iscomplexobj(a) or np.shape(a)[-1] < 2:
         return
-    a = np.asarray(a)
+    a = as_array(a)
     flat = a.reshape(a.shape[:-2] + (-1,))
     largest = np.take_along_axis(flat, np.argmax(np.abs(flat), axis=-1)[..., None], axis=-1)
     phase = np.exp(-1j * np.angle(largest))  # (..., 1)
@@ -206,7 +207,7 @@ def _eig_adjoint(g, a, ans, t=None):
     s1 = np.sum(g1 * v, axis=-2, keepdims=True)
     g0 = g1 - np.conj(v) * np.real(s1)
     # dv0 = V (F o M), dw = diag(M), M = V^-1 dA V
-    middle = f * (mT(v) @ g0) + np.where(np.eye(n, dtype=bool), gw[..., None, :], 0)
+    middle = f * (mT(v) @ g0) + np.where(eye_like(gw, n, bool), gw[..., None, :], 0)
     ga = cotangent_like(mT(vinv) @ middle @ mT(v), a)
     if t is None:
         return ga, None
@@ -244,12 +245,12 @@ def _vectors(a, ans):
     """``(w, v, vinv, f)``: NumPy's eigenvalues and eigenvectors of ``a`` in the order of ``ans``
     (``np.linalg.eigvals(a)``, the same LAPACK routine without the vectors), ``V^-1`` and F."""
     w, v = np.linalg.eig(a)
-    ans = np.asarray(ans)
+    ans = as_array(ans)
     if not np.array_equal(w, ans):  # (the same values in the same order, but for rounding)
         order = np.argmin(np.abs(ans[..., :, None] - w[..., None, :]), axis=-1)
         w = np.take_along_axis(w, order, axis=-1)
         v = np.take_along_axis(v, order[..., None, :], axis=-1)
-        size = np.linalg.norm(np.asarray(a), axis=(-2, -1))[..., None]
+        size = np.linalg.norm(as_array(a), axis=(-2, -1))[..., None]
         if np.any(np.sort(order, axis=-1) != np.arange(w.shape[-1])) \
                 or np.any(np.abs(w - ans) > _root_eps(v) * size):
             raise _unsupported(f"srcad: the derivative of {_EIGVALS} is not defined here (its "
@@ -269,7 +270,7 @@ def eigvals_tangent(t, a, ans):
 def eigvals_adjoint(g, a, ans):
     """Adjoint of ``np.linalg.eigvals``: V^-T diag(g) V^T (its real part for a real matrix)."""
     w, v, vinv, _ = _vectors(a, ans)
-    g = cotangent_like(np.asarray(g), ans)
+    g = cotangent_like(as_array(g), ans)
     return cotangent_like(mT(vinv) @ (g[..., :, None] * mT(v)), a)
 
 
@@ -279,6 +280,6 @@ def eigvals_adjoint_da(g, a, ans, t):
     (F o M)_ji) V^T, ``M = V^-1 t V`` (the eigenvectors' tangent ``V (F o M)``; a component along
     each eigenvector would cancel: V^-T diag(g) V^T does not depend on their scaling)."""
     w, v, vinv, f = _vectors(a, ans)
-    g = cotangent_like(np.asarray(g), ans)
+    g = cotangent_like(as_array(g), ans)
     inner = (g[..., :, None] - g[..., None, :]) * mT(f * (vinv @ t @ v))
     return cotangent_like(mT(vinv) @ inner @ mT(v), a)

@@ -40,7 +40,7 @@ def _fit(a, length, axis):
     if have == length:
         return a
     if have > length:
-        return np.take(a, np.arange(length), axis=axis)
+        return a[(slice(None),) * (axis % a.ndim) + (slice(0, length),)]
     pad = [(0, 0)] * a.ndim
     pad[axis] = (0, length - have)
     return np.pad(a, pad)
@@ -120,7 +120,7 @@ def irfft_adjoint(g, y, axes, n, norm):
         weight[-1] = 1.0
     shape = [1] * ct.ndim
     shape[last] = half
-    return cotangent_like(_fit_all(ct * weight.reshape(shape), y, axes), y)
+    return cotangent_like(_fit_all(ct * as_array(weight.reshape(shape), like=ct), y, axes), y)
 
 
 @helper(linear_in="g")

@@ -14,7 +14,8 @@ import numpy as np
 from ._registry import helper
 from .containers import _float_dtype
 from .broadcasting import _unsupported, refuse_complex, refuse_complex_vectors, unbroadcast
-from .namespaces import as_array, foreign_array, numpy_dtype, refuse_other_library, summed_at
+from .namespaces import (as_array, as_float_array, eye_like, foreign_array, namespace, numpy_dtype,
+                         refuse_other_library, scatters, summed_at)
 from .fft import cotangent_like
 
 
@@ -28,7 +29,7 @@ def mT(x):
 def det_adjoint(g, a, ans):
     """Adjoint of ``np.linalg.det``: g adj(a)^T, which is g det(a) inv(a)^T where ``a`` is
     invertible and still finite where it is singular (the adjugate, from an SVD)."""
-    g, ans = np.asarray(g), np.asarray(ans)
+    g, ans = as_array(g), as_array(ans)
     try:
         return (g * ans)[..., None, None] * mT(np.linalg.inv(a))
     except np.linalg.LinAlgError:
@@ -52,7 +53,7 @@ def adjugate(a):
 def slogdet_adjoint(g, a):
     """Adjoint of ``np.linalg.slogdet`` (only the log-determinant carries a gradient)."""
     refuse_complex(a, "the log-determinant")
-    glog = np.asarray(g[1])
+    glog = as_array(g[1])
     return glog[..., None, None] * mT(np.linalg.inv(a))
 
 
@@ -65,7 +66,7 @@ def solve_vectors(b) -> bool:
 def solve_matmul(m, x, b):
     """``m @ x``, ``x`` a solution (or right-hand side) of ``np.linalg.solve(a, b)``."""
     if solve_vectors(b):
-        return (m @ np.asarray(x)[..., None])[..., 0]
+        return (m @ as_array(x)[..., None])[..., 0]
     return m @ x
 
 
@@ -110,12 +111,13 @@ def solve_tangent(t, a, b, ans):
 def cholesky_adjoint(g, ans):
     """Adjoint of ``np.linalg.cholesky`` (``ans`` = L), as a symmetric matrix: the gradient with
     respect to a symmetric ``a`` (NumPy reads only its lower triangle). Murray (2016)."""
-    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor")
+    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor",
+                         only="dask")
     L = ans
     refuse_complex(L, "the Cholesky factor")
     n = L.shape[-1]
     phi = mT(L) @ g
-    phi = np.tril(phi) / (1 + np.eye(n, dtype=phi.dtype))
+    phi = np.tril(phi) / (1 + eye_like(phi, n, phi.dtype))
     s = np.linalg.solve(mT(L), mT(np.linalg.solve(mT(L), mT(phi))))
     return (s + mT(s)) / 2
 
@@ -127,15 +129,15 @@ def inverse_gaps(w, coupling, what):
     coupling so that a 0 there is exact, never a guess at a limit 0/0: the adjoint columns of the
     repeated values' vectors (a function of them would depend on the arbitrary basis of their
     subspace), the differences of weights of repeated values, or 1 (always refused)."""
-    w = np.asarray(w)
+    w = as_array(w)
     w = w.astype(_float_dtype(w), copy=False)  # (float32 stays float32)
     n = w.shape[-1]
     diff = w[..., None, :] - w[..., :, None]
     scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None] if n else 0.0
-    eye = np.eye(n, dtype=bool)
+    eye = eye_like(w, n, bool)
     repeated = (np.abs(diff) <= 1e-10 * np.maximum(scale, 1e-300)) & ~eye
     if np.any(repeated):
-        c = np.abs(np.broadcast_to(np.asarray(coupling, dtype=float), diff.shape))
+        c = np.abs(np.broadcast_to(as_float_array(coupling, np.float64), diff.shape))
         if np.any(c[repeated] > 1e-9 * max(float(np.max(c)), 1e-300)):
             raise _unsupported(
                 f"srcad: the derivative of {what} at repeated values is not defined (it depends "
@@ -148,7 +150,7 @@ def column_coupling(*adjoints):
     """c_ij = the size of the columns i and j of the adjoints of a factorization's vectors (None:
     zero): where it is 0 the result does not depend on those vectors at all."""
     sizes = sum(np.sum(np.abs(x), axis=-2) for x in adjoints if x is not None)
-    sizes = np.asarray(sizes, dtype=float)
+    sizes = as_float_array(sizes, np.float64)
     return sizes[..., None, :] + sizes[..., :, None] if sizes.ndim else sizes
 
 
@@ -159,11 +161,11 @@ def eigh_adjoint(g, ans):
     w, v = ans
     refuse_complex_vectors(v, "the eigendecomposition")
     gw, gv = g
-    gw = np.zeros_like(w) if gw is None else np.asarray(gw)
+    gw = np.zeros_like(w) if gw is None else as_array(gw)
     inner = np.zeros_like(v) if gv is None else mT(v) @ gv
     off = inverse_gaps(w, column_coupling(gv), "np.linalg.eigh (its eigenvectors)")
     middle = off * inner
-    middle = middle + np.eye(w.shape[-1], dtype=w.dtype) * gw[..., None, :]
+    middle = middle + eye_like(w, w.shape[-1], w.dtype) * gw[..., None, :]
     result = v @ middle @ mT(v)
     return (result + mT(result)) / 2
 
@@ -173,10 +175,10 @@ def eigh_adjoint(g, ans):
 def pinv_adjoint(g, a, ans):
     """Adjoint of ``np.linalg.pinv`` (for a matrix of constant rank; Golub and Pereyra)."""
     p = ans
-    a = np.asarray(a)
+    a = as_array(a)
     refuse_complex(a, "the pseudo-inverse")
-    eye_m = np.eye(a.shape[-2], dtype=p.dtype)
-    eye_n = np.eye(a.shape[-1], dtype=p.dtype)
+    eye_m = eye_like(p, a.shape[-2], p.dtype)
+    eye_n = eye_like(p, a.shape[-1], p.dtype)
     gt = mT(g)
     return (-mT(p) @ g @ mT(p) + (eye_m - a @ p) @ gt @ p @ mT(p)
             + mT(p) @ p @ gt @ (eye_n - p @ a))
@@ -196,7 +198,14 @@ def _undiagonal_lazily(g, a, offset, axis1, axis2):
     shape = tuple(np.shape(a))
     axis1, axis2 = axis1 % len(shape), axis2 % len(shape)
     rows, cols = _diagonal_index(shape, offset, axis1, axis2)
-    kind = (numpy_dtype(g) if foreign_array(g) else np.asarray(g).dtype)
+    kind = (numpy_dtype(g) if foreign_array(g) else as_array(g).dtype)
+    kind = kind if kind.kind in "fc" else np.dtype(np.float64)
+    if scatters(g):  # (CuPy: written on the device, each position of the diagonal once)
+        xp = namespace(g)
+        other = tuple(n for k, n in enumerate(shape) if k not in (axis1, axis2))
+        result = xp.zeros(other + (shape[axis1], shape[axis2]), dtype=getattr(xp, kind.name))
+        result[..., xp.asarray(rows), xp.asarray(cols)] = g
+        return np.moveaxis(result, (-2, -1), (axis1, axis2))
     ones = np.zeros((len(rows), shape[axis1], shape[axis2]),
                     dtype=kind if kind.kind in "fc" else np.float64)
     ones[np.arange(len(rows)), rows, cols] = 1

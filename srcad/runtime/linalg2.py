@@ -21,7 +21,7 @@ from .containers import _float_dtype
 from .broadcasting import _expand_reduced, _reduced_axes, _unsupported, unbroadcast
 from .linalg import column_coupling, inverse_gaps, mT, solve_matmul, solve_outer, solve_transposed
 from .tangents import cumprod_tangent
-from .namespaces import refuse_other_library
+from .namespaces import as_array, eye_like, refuse_other_library
 
 
 def _sym(x):
@@ -43,7 +43,7 @@ def det_adjoint_da(g, a, ans, t):
     """Tangent of ``det_adjoint(g, a, ans)`` along ``t`` (a tangent of ``a``, ``ans`` held):
     -g det(a) (a^-1 t a^-1)^T; refused at a singular ``a`` (the adjugate's derivative)."""
     inv = _inv_or_refuse(a, "np.linalg.det")
-    return -(np.asarray(g) * ans)[..., None, None] * mT(inv @ t @ inv)
+    return -(as_array(g) * ans)[..., None, None] * mT(inv @ t @ inv)
 
 
 @helper
@@ -54,14 +54,14 @@ def det_adjoint_dans(g, a, t):
         inv = np.linalg.inv(a)
     except np.linalg.LinAlgError:
         return np.zeros(np.shape(a), dtype=_float_dtype(a))
-    return (np.asarray(g) * t)[..., None, None] * mT(inv)
+    return (as_array(g) * t)[..., None, None] * mT(inv)
 
 
 @helper
 def slogdet_adjoint_da(g, a, t):
     """Tangent of ``slogdet_adjoint(g, a)`` along ``t``: -g (a^-1 t a^-1)^T."""
     inv = np.linalg.inv(a)
-    return -np.asarray(g[1])[..., None, None] * mT(inv @ t @ inv)
+    return -as_array(g[1])[..., None, None] * mT(inv @ t @ inv)
 
 
 def _solve_dg(g, a, b, ans, t):
@@ -92,14 +92,15 @@ def solve_da_dans(g, a, b, t):
 def _cholesky_middle(L, phi):
     """L^-T Phi(phi) L^-1, Phi taking the lower triangle and halving the diagonal."""
     n = L.shape[-1]
-    phi = np.tril(phi) / (1 + np.eye(n, dtype=phi.dtype))
+    phi = np.tril(phi) / (1 + eye_like(phi, n, phi.dtype))
     return np.linalg.solve(mT(L), mT(np.linalg.solve(mT(L), mT(phi))))
 
 
 @helper
 def cholesky_adjoint_dl(g, ans, t):
     """Tangent of ``cholesky_adjoint(g, L)`` along ``t``, a tangent of the factor L."""
-    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor")
+    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor",
+                         only="dask")
     L = ans
     s = _cholesky_middle(L, mT(L) @ g)
     ds = -np.linalg.solve(mT(L), mT(t) @ s) + _cholesky_middle(L, mT(t) @ g) \
@@ -115,14 +116,14 @@ def eigh_adjoint_dans(g, ans, t):
     gw, gv = g
     dw, dv = t
     n = w.shape[-1]
-    gw = np.zeros_like(w) if gw is None else np.asarray(gw)
-    dw = np.zeros_like(w) if dw is None else np.asarray(dw)
-    dv = np.zeros_like(v) if dv is None else np.asarray(dv)
+    gw = np.zeros_like(w) if gw is None else as_array(gw)
+    dw = np.zeros_like(w) if dw is None else as_array(dw)
+    dv = np.zeros_like(v) if dv is None else as_array(dv)
     inner = np.zeros(np.shape(v), dtype=_float_dtype(v)) if gv is None else mT(v) @ gv
     dinner = np.zeros(np.shape(v), dtype=_float_dtype(v)) if gv is None else mT(dv) @ gv
     off = inverse_gaps(w, column_coupling(gv), "np.linalg.eigh")
     doff = -(dw[..., None, :] - dw[..., :, None]) * off ** 2
-    middle = off * inner + np.eye(n, dtype=w.dtype) * gw[..., None, :]
+    middle = off * inner + eye_like(w, n, w.dtype) * gw[..., None, :]
     dmiddle = doff * inner + off * dinner
     return _sym(dv @ middle @ mT(v) + v @ dmiddle @ mT(v) + v @ middle @ mT(dv))
 
@@ -139,8 +140,8 @@ def pinv_adjoint_da(g, a, ans, t):
 def pinv_adjoint_dans(g, a, ans, t):
     """Tangent of ``pinv_adjoint(g, a, p)`` along ``t``, a tangent of ``p`` (the pseudo-inverse)."""
     p, d = ans, t
-    a = np.asarray(a)
-    eye_m, eye_n = np.eye(a.shape[-2], dtype=p.dtype), np.eye(a.shape[-1], dtype=p.dtype)
+    a = as_array(a)
+    eye_m, eye_n = eye_like(p, a.shape[-2], p.dtype), eye_like(p, a.shape[-1], p.dtype)
     gt = mT(g)
     return (-mT(d) @ g @ mT(p) - mT(p) @ g @ mT(d) - (a @ d) @ gt @ p @ mT(p)
             + (eye_m - a @ p) @ gt @ (d @ mT(p) + p @ mT(d))
@@ -192,7 +193,7 @@ def uncumprod_da(g, a, axis, t):
         a, g, t, axis = np.ravel(a), np.ravel(g), np.ravel(t), 0
     dtype = _float_dtype(a, g, t)  # (complex for a complex product)
     a = np.moveaxis(np.asarray(a, dtype=dtype), axis, -1)
-    g = np.moveaxis(np.asarray(g), axis, -1)
+    g = np.moveaxis(as_array(g), axis, -1)
     t = np.moveaxis(np.broadcast_to(np.asarray(t, dtype=dtype), np.shape(np.moveaxis(a, -1, axis))),
                     axis, -1)
     result = np.zeros(np.broadcast_shapes(a.shape, g.shape), dtype=dtype)

@@ -20,6 +20,7 @@ import numpy as np
 from ._registry import helper
 from .checks import _refuse
 from .containers import TupleAdjoint, _float_dtype, adjoint_like, zeros_like
+from .namespaces import as_array, foreign_array, zeros_of
 
 
 @helper(linear_in="g")
@@ -35,6 +36,10 @@ def pop_extended(g, items):
 
 def _shaped_like(items, parts):
     """The adjoint of ``items`` (a list, tuple or array) whose items got the adjoints ``parts``."""
+    if foreign_array(items):  # (Dask's, CuPy's: the rows' adjoints stacked in its library)
+        if not len(parts):
+            return zeros_of(items, _float_dtype(items))
+        return np.stack([as_array(p, like=items) for p in parts]).reshape(tuple(items.shape))
     if isinstance(items, np.ndarray):
         if not len(parts):
             return np.zeros(np.shape(items), dtype=_float_dtype(items))

@@ -97,6 +97,14 @@ def spread(g, shape, like):
     return da.broadcast_to(g, tuple(shape), chunks=merged)
 
 
+def eye_like(like, n, dtype):
+    """``np.eye(n, dtype=dtype)`` in the library of ``like`` (NumPy's for NumPy's values)."""
+    if not foreign_array(like):
+        return np.eye(n, dtype=dtype)
+    xp = namespace(like)
+    return xp.eye(n, dtype=getattr(xp, np.dtype(dtype).name))
+
+
 def zeros_of(x, dtype, like=None):
     """Zeros of ``x``'s shape and the NumPy dtype ``dtype``, in the library of ``like`` (default:
     ``x``'s own; a Dask array: chunked as ``x``)."""
@@ -287,10 +295,11 @@ def may_share(written, other) -> bool:
     return library != "dask"
 
 
-def refuse_other_library(x, what: str, why: str) -> None:
-    """Refuse another library's array reaching the derivative of ``what``, whose implementation
-    there computes something else than NumPy's (``why``): its derivative would belong to neither."""
-    if foreign_array(x):
+def refuse_other_library(x, what: str, why: str, only=None) -> None:
+    """Refuse another library's array (of the library ``only`` names: ``"dask"``; else any) reaching
+    the derivative of ``what``, whose implementation there computes something else than NumPy's
+    (``why``): its derivative would belong to neither."""
+    if foreign_array(x) and (only is None or type(x).__module__.split(".")[0] == only):
         from ..errors import UnsupportedOperationError
         raise UnsupportedOperationError(
             f"srcad does not differentiate {what} of a {type(x).__module__.split('.')[0]} array: "

@@ -66,7 +66,7 @@ def undiff(g, a, n, axis, prepend, append, part):
 def diff_tangent(t, a, n, axis, prepend, append, part):
     """Tangent of ``np.diff`` along the tangent ``t`` of one of its parts (see :func:`undiff`):
     the others held fixed."""
-    a = np.asarray(a)
+    a = as_array(a)
     axis, sizes = _diff_parts(a, axis, prepend, append)
     shape = list(a.shape)
     pieces = []
@@ -113,7 +113,7 @@ def _order_weights(a, q, axis, method, overwrite_input):
     if method not in _METHODS:
         raise _unsupported(f"srcad: the gradient of a quantile with method={method!r} is not "
                            f"implemented (it knows: {', '.join(_METHODS)})")
-    a = np.asarray(a)
+    a = as_array(a)
     axes = tuple(range(a.ndim)) if axis is None else _normalize_axis(axis, a.ndim)
     kept = [k for k in range(a.ndim) if k not in axes]
     b = np.transpose(a, kept + list(axes))
@@ -144,15 +144,21 @@ def _order_weights(a, q, axis, method, overwrite_input):
     return b, weights, [a.shape[k] for k in kept], kept, axes
 
 
+def _refuse_quantile_of_other_library(a):
+    what = "a quantile (np.quantile, np.percentile, np.median)"
+    refuse_other_library(a, what, "Dask's is approximate across chunks", only="dask")
+    refuse_other_library(a, what, "its adjoint sorts on NumPy's arrays (not yet on CuPy's)")
+
+
 @helper(linear_in="g")
 def unquantile(g, a, q, axis=None, keepdims=False, method="linear", overwrite_input=False):
     """Adjoint of ``np.quantile(a, q, axis, keepdims=...)`` (``np.median``: ``q = 0.5``;
     ``np.percentile``: ``q / 100``): each quantile's gradient goes to the one or two entries it
     interpolates, split evenly among entries tied with one."""
-    refuse_other_library(a, "a quantile (np.quantile, np.percentile, np.median)", "Dask's is approximate across chunks")
-    a_ = np.asarray(a)
+    _refuse_quantile_of_other_library(a)
+    a_ = as_array(a)
     b, weights, kept_shape, kept, axes = _order_weights(a_, q, axis, method, overwrite_input)
-    g = np.reshape(np.asarray(g), (len(weights), *kept_shape, 1))
+    g = np.reshape(as_array(g), (len(weights), *kept_shape, 1))
     total = sum(gk * w for gk, w in zip(g, weights))
     total = np.reshape(total, kept_shape + [a_.shape[k] for k in axes])
     result = np.transpose(total, np.argsort(kept + list(axes)))
@@ -164,8 +170,8 @@ def quantile_tangent(t, a, q, axis=None, keepdims=False, method="linear", overwr
                      ans=None):
     """Tangent of a quantile along the tangent ``t`` of ``a``: the same weights as
     :func:`unquantile`, applied to ``t``; shaped like ``ans``."""
-    refuse_other_library(a, "a quantile (np.quantile, np.percentile, np.median)", "Dask's is approximate across chunks")
-    a_ = np.asarray(a)
+    _refuse_quantile_of_other_library(a)
+    a_ = as_array(a)
     b, weights, kept_shape, kept, axes = _order_weights(a_, q, axis, method, overwrite_input)
     tb = np.transpose(np.broadcast_to(t, a_.shape), kept + list(axes))
     tb = np.reshape(tb, b.shape)
@@ -179,8 +185,8 @@ def quantile_tangent(t, a, q, axis=None, keepdims=False, method="linear", overwr
 def average_weights(weights, a, axis=None):
     """``np.average``'s weights as NumPy applies them: broadcast to ``a``'s shape (1-D weights lie
     along ``axis``)."""
-    a = np.asarray(a)
-    w = np.asarray(weights)
+    a = as_array(a)
+    w = as_array(weights)
     if w.shape != a.shape and axis is not None and w.ndim == 1:
         shape = [1] * a.ndim
         shape[_normalize_axis(axis, a.ndim)[0]] = w.shape[0]
@@ -209,11 +215,11 @@ def average_share(weights, a, axis=None):
 @helper(linear_in="g")
 def unaverage_weights(g, weights, a, axis=None):
     """Adjoint of :func:`average_weights`: ``g`` (shaped like ``a``) summed back onto ``weights``."""
-    a = np.asarray(a)
-    w = np.asarray(weights)
+    a = as_array(a)
+    w = as_array(weights)
     if w.shape != a.shape and axis is not None and w.ndim == 1:
         k = _normalize_axis(axis, a.ndim)[0]
-        return np.sum(np.asarray(g), axis=tuple(j for j in range(a.ndim) if j != k))
+        return np.sum(as_array(g), axis=tuple(j for j in range(a.ndim) if j != k))
     return unbroadcast(g, weights)
 
 
@@ -222,7 +228,7 @@ def unaverage_weights(g, weights, a, axis=None):
 def _interval(x, xp):
     """For each ``x``: the index ``i`` of its interval ``[xp[i], xp[i + 1])`` and whether it lies
     inside ``[xp[0], xp[-1])``."""
-    xp = np.asarray(xp)
+    xp = as_array(xp)
     i = np.searchsorted(xp, x, side="right") - 1
     inside = (i >= 0) & (i < xp.size - 1)
     return np.clip(i, 0, max(xp.size - 2, 0)), inside
@@ -232,7 +238,7 @@ def _interval(x, xp):
 def interp_slope(x, xp, fp):
     """d np.interp(x, xp, fp) / dx: the slope of the interval holding ``x`` (at a knot, the
     interval to its right; 0 at the last knot and outside ``[xp[0], xp[-1]]``)."""
-    xp, fp = np.asarray(xp, dtype=float), np.asarray(fp)
+    xp, fp = np.asarray(xp, dtype=float), as_array(fp)
     if xp.size < 2:
         return np.zeros(np.shape(x), dtype=_float_dtype(x))[()]
     i, inside = _interval(x, xp)
@@ -288,7 +294,7 @@ def uninterp_fp(g, x, xp, fp, left=None, right=None):
 def polynomial_derivative(p):
     """The coefficients of the derivative of the polynomial ``p`` (at least one), in ``p``'s
     floating type (``np.polyder`` multiplies by integers of type int64: float32 became float64)."""
-    p = np.asarray(p)
+    p = as_array(p)
     n = p.size - 1
     if n < 1:
         return np.zeros(1, dtype=_float_dtype(p))
@@ -307,7 +313,7 @@ def polyval_dx(p, x):
 def polyval_powers_dx(g, x, n):
     """The tangent of :func:`unpolyval_p` along ``x`` (``g`` already multiplied by that tangent):
     ``sum(g * d(x ** (n - 1 - i))/dx)`` for each coefficient ``i``."""
-    x = np.asarray(x)
+    x = as_array(x)
     out = np.zeros(n, dtype=_float_dtype(g, x))
     for i in range(n - 1):
         k = n - 1 - i
@@ -320,7 +326,7 @@ def unpolyval_p(g, p, x):
     """Adjoint of ``np.polyval(p, x)`` with respect to the coefficients ``p``:
     ``sum(g * x ** (n - 1 - i))``."""
     n = np.size(p)
-    x = np.asarray(x)
+    x = as_array(x)
     g = np.broadcast_to(g, np.broadcast_shapes(np.shape(g), x.shape))
     out = np.array([np.sum(g * x ** (n - 1 - i)) for i in range(n)], dtype=_float_dtype(g, x))
     return np.reshape(out, np.shape(p))

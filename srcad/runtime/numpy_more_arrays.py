@@ -21,7 +21,7 @@ from .namespaces import as_array
 
 def _along(x, axis):
     """``x`` with ``axis`` moved to the end."""
-    return np.moveaxis(np.asarray(x), axis, -1)
+    return np.moveaxis(as_array(x), axis, -1)
 
 
 # ---- assembly: np.column_stack, np.append, np.select, np.rollaxis, splits --------------------
@@ -30,7 +30,7 @@ def _along(x, axis):
 def uncolumn_stack(g, tup):
     """Adjoint of ``np.column_stack(tup)``: ``g`` cut into the columns each array became."""
     widths = [1 if np.ndim(a) < 2 else np.shape(a)[1] for a in tup]
-    pieces = np.split(np.asarray(g), np.cumsum(widths)[:-1], axis=1)
+    pieces = np.split(as_array(g), np.cumsum(widths)[:-1], axis=1)
     return adjoint_like(tup, [np.reshape(p, np.shape(a)) for p, a in zip(pieces, tup)])
 
 
@@ -51,7 +51,7 @@ def unindex_concatenation(g, items, k, kind):
     its piece of ``g``, in the item's shape; a real item gets a real cotangent."""
     pieces, axis = _index_pieces(items, kind)
     ends = np.cumsum([np.shape(p)[axis] for p in pieces])
-    part = np.take(np.asarray(g), np.arange(ends[k] - np.shape(pieces[k])[axis], ends[k]), axis=axis)
+    part = np.take(as_array(g), np.arange(ends[k] - np.shape(pieces[k])[axis], ends[k]), axis=axis)
     part = np.reshape(part, np.shape(items[k]))
     return np.real(part) if np.iscomplexobj(part) and not np.iscomplexobj(items[k]) else part
 
@@ -76,7 +76,7 @@ def unappend(g, arr, values, axis, part):
         piece = g[:np.size(arr)] if part == 0 else g[np.size(arr):]
         return np.reshape(piece, np.shape((arr, values)[part]))
     first = np.shape(arr)[axis]
-    g = np.asarray(g)
+    g = as_array(g)
     n = g.shape[axis]
     piece = np.take(g, np.arange(0, first) if part == 0 else np.arange(first, n), axis=axis)
     return np.reshape(piece, np.shape((arr, values)[part]))
@@ -150,7 +150,7 @@ def unnan_to_num(g, x, copy=True):
     replaces them; the tangent is the same map)."""
     nan_to_num_checked(copy)
     if np.iscomplexobj(x):
-        x = np.asarray(x)
+        x = as_array(x)
         return (np.where(np.isfinite(x.real), np.real(g), 0.0)
                 + 1j * np.where(np.isfinite(x.imag), np.imag(g), 0.0))[()]
     return np.where(np.isfinite(x), g, 0.0)[()]
@@ -167,7 +167,7 @@ def replaced_adjoint(g, x, which):
     imaginary parts ``-Im g`` (JAX's convention: ``g = dL/du - 1j dL/dv``)."""
     replaced = _REPLACED[which]
     if np.iscomplexobj(x):
-        x = np.asarray(x)
+        x = as_array(x)
         return np.where(replaced(x.real), np.real(g), 0.0) - np.where(replaced(x.imag),
                                                                         np.imag(g), 0.0)
     return np.where(replaced(x), g, 0.0)
@@ -178,7 +178,7 @@ def replaced_tangent(t, x, which):
     """The tangent of ``np.nan_to_num(x, nan=value)`` along ``t``, the tangent of ``value``."""
     replaced = _REPLACED[which]
     if np.iscomplexobj(x):
-        x = np.asarray(x)
+        x = as_array(x)
         return np.where(replaced(x.real), t, 0.0) + 1j * np.where(replaced(x.imag), t, 0.0)
     return np.where(replaced(x), t, 0.0)
 
@@ -232,7 +232,7 @@ def unmeshgrid(g, xi, k, indexing="xy"):
     gk = g[k]
     if gk is None:
         return np.zeros(np.shape(xi[k]), dtype=_float_dtype(xi[k]))
-    gk = np.asarray(gk)
+    gk = as_array(gk)
     axis = _meshgrid_axis(len(xi), k, indexing)
     summed = np.sum(gk, axis=tuple(j for j in range(gk.ndim) if j != axis))
     return np.reshape(summed, np.shape(xi[k]))
@@ -256,7 +256,7 @@ def _cross_adjoint(g, a, b, axisa, axisb, axisc, axis, wrt):
     A, B = _along(a, axisa), _along(b, axisb)
     na, nb = A.shape[-1], B.shape[-1]
     if na == nb == 2:  # the result is the z-component alone
-        g = np.asarray(g)
+        g = as_array(g)
         g3 = np.stack([np.zeros_like(g), np.zeros_like(g), g], axis=-1)
     else:
         g3 = _along(g, axisc)
@@ -344,7 +344,7 @@ def ungradient(g, f, varargs, axis=None, edge_order=1):
 def accumulate_index(a, ans, axis=0):
     """For each entry of ``np.maximum.accumulate(a, axis)`` (or ``minimum``): the index of the last
     entry of ``a`` up to it equal to the running extremum (whose value it is)."""
-    a = np.asarray(a)
+    a = as_array(a)
     shape = [1] * a.ndim
     shape[axis] = a.shape[axis]
     positions = np.reshape(np.arange(a.shape[axis]), shape)
@@ -357,7 +357,7 @@ def accumulate_index(a, ans, axis=0):
 def linspace_steps(num, endpoint, ans):
     """``np.linspace(0.0, 1.0, num, endpoint)`` in the real floating type of ``ans`` (the samples):
     each sample's weight on ``stop``."""
-    dtype = np.real(np.asarray(ans)).dtype
+    dtype = np.real(as_array(ans)).dtype
     return np.linspace(0.0, 1.0, num, endpoint, dtype=dtype if dtype.kind == "f" else np.float64)
 
 
@@ -374,7 +374,7 @@ def linspace_tangent(t, weights, ans):
 @helper(linear_in="g")
 def unitem(g, a, args):
     """Adjoint of ``a.item(*args)``: ``g`` at the entry read, zeros elsewhere."""
-    a = np.asarray(a)
+    a = as_array(a)
     result = np.zeros(a.shape, dtype=_float_dtype(a, g))
     if not args:
         result[...] = g

@@ -31,7 +31,7 @@ import types
 import numpy as np
 
 from ._registry import helper
-from .namespaces import foreign_array
+from .namespaces import foreign_array, numpy_dtype
 from .containers import TupleAdjoint, zeros_like
 
 _REGISTERED: dict = {}  # class -> (flatten, unflatten), see register
@@ -303,6 +303,8 @@ def zero_value(x, _seen=None):
         return 0j
     if isinstance(x, (np.ndarray, np.generic)):
         return zeros_like(x) if x.dtype.kind in "biufc" else x
+    if foreign_array(x):  # (Dask's, CuPy's: zeros in its library, never the array itself)
+        return zeros_like(x) if numpy_dtype(x).kind in "biufc" else x
     if id(x) in seen:
         return x
     seen.add(id(x))

@@ -240,7 +240,7 @@ def _einsum_adjoint(g, subscripts, operands, k):
         # write that onto the diagonal of zeros (einsum gives a writeable view of it)
         unique = "".join(dict.fromkeys(target))
         sizes = {c: n for c, n in zip(target, shape)}
-        diagonal = np.einsum(f"{target}->{unique}", np.asarray(operands[k]))
+        diagonal = np.einsum(f"{target}->{unique}", as_array(operands[k]))
         reduced_inputs = inputs[:k] + [unique] + inputs[k + 1:]
         spec = ",".join(reduced_inputs) + "->" + output
         part = einsum_adjoint(g, spec, list(operands[:k]) + [diagonal] + list(operands[k + 1:]), k)

@@ -207,7 +207,8 @@ def cholesky_tangent(v, ans):
     """Tangent of ``np.linalg.cholesky``: L Phi(L^-1 v L^-T), where Phi takes the lower triangle
     and halves the diagonal, for the symmetric part of ``v`` (the convention of the gradient,
     docs/rules.md: jvp along v is the gradient's inner product with v)."""
-    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor")
+    refuse_other_library(ans, "np.linalg.cholesky", "Dask's returns the upper factor",
+                         only="dask")
     L = ans
     refuse_complex(L, "the Cholesky factor")
     v = (v + mT(v)) / 2

@@ -42,6 +42,8 @@ def _unwrap(value):
 def _wrap(value):
     if isinstance(value, (_np.ndarray, _np.generic)):
         return ndarray(_np.asarray(value))
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):  # (SVDResult, EighResult)
+        return type(value)(*(_wrap(v) for v in value))
     if isinstance(value, (tuple, list)):
         return type(value)(_wrap(v) for v in value)
     return value
