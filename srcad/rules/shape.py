@@ -83,7 +83,7 @@ defrule(np.repeat, "a, repeats, axis=None", a="unrepeat(g, a, repeats, axis)", l
 defrule(np.flip, "m, axis=None", m="np.flip(g, axis)", linear_in="m", view=True)
 defrule(np.fliplr, "m", m="np.fliplr(g)", linear_in="m", view=True)
 defrule(np.flipud, "m", m="np.flipud(g)", linear_in="m", view=True)
-defrule(np.roll, "a, shift, axis=None", a="np.roll(g, np.negative(shift), axis)", linear_in="a")
+defrule(np.roll, "a, shift, axis=None", a="np.roll(g, negated_shift(shift), axis)", linear_in="a")
 defrule(np.rot90, "m, k=1, axes=(0, 1)", m="np.rot90(g, -k, axes)", linear_in="m", view=True)
 defrule(np.pad, "array, pad_width, mode='constant', constant_values=0",
         array="unpad(g, array, pad_width, mode)", linear_in="array",

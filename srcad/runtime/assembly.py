@@ -16,7 +16,7 @@ from .containers import _float_dtype, adjoint_like, zeros_like
 from .broadcasting import _unsupported, unbroadcast
 from .linalg import undiagonal
 from .namespaces import (as_array, as_float_array, foreign_array, gathered_adjoint, namespace,
-                         refuse_other_library, scatters)
+                         refuse_other_library, scatter_add, scatters, zeros_shaped)
 from .fft import cotangent_like
 
 
@@ -77,7 +77,7 @@ def unblock(g, arrays):
             return cotangent_like(np.reshape(g, np.shape(arrays)), arrays)
         axis = ndim - list_ndim + depth
         sizes = [_block_shape(item, list_ndim, ndim, depth + 1)[axis] for item in arrays]
-        pieces = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+        pieces = np.split(g, np.cumsum(sizes)[:-1].tolist(), axis=axis)
         return adjoint_like(arrays, [cut(p, item, depth + 1) for p, item in zip(pieces, arrays)])
 
     return cut(as_array(g), arrays, 0)
@@ -214,6 +214,10 @@ def unsort(g, a, axis=-1):
         result[order] = g
         return np.reshape(result, np.shape(a))
     order = np.argsort(a, axis=axis, kind="stable")
+    if foreign_array(a) or foreign_array(g):  # (CuPy: g read back through the inverse order)
+        g = as_array(g, like=a)
+        return np.take_along_axis(g, np.argsort(order, axis=axis), axis=axis).astype(
+            _float_dtype(a, g), copy=False)
     result = np.zeros(np.shape(a), dtype=_float_dtype(a, g))
     np.put_along_axis(result, order, g, axis=axis)
     return result
@@ -291,9 +295,11 @@ def untake_along_axis(g, arr, indices, axis):
     if axis is None:
         return np.reshape(untake(g, np.ravel(arr), indices), arr.shape)
     axis = axis % arr.ndim
-    result = np.zeros(arr.shape, dtype=_float_dtype(arr, g))
     grids = np.indices(np.shape(indices), sparse=True)
     index = tuple(indices if k == axis else grids[k] for k in range(arr.ndim))
+    if scatters(arr) or scatters(g):  # (CuPy's own scatter-add)
+        return scatter_add(zeros_shaped(arr.shape, _float_dtype(arr, g), g), index, g)
+    result = np.zeros(arr.shape, dtype=_float_dtype(arr, g))
     np.add.at(result, index, g)
     return result
 

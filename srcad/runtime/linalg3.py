@@ -23,6 +23,7 @@ from .decompositions import _none_or_zero, _parts, _refuse_zero_singular, svd_ta
 from .linalg import inverse_gaps, mT, pinv_adjoint
 from .linalg2 import pinv_adjoint_da, pinv_adjoint_dans
 from .tangents import pinv_tangent, zero_tangent
+from .namespaces import as_array, eye_like, zeros_shaped
 
 
 # ---- lstsq --------------------------------------------------------------------------------------
@@ -104,11 +105,11 @@ def lstsq_tangent(ta, tb, a, b, ans):
 # ---- matrix_power -------------------------------------------------------------------------------
 
 def _power_base(a, n):
-    return (np.asarray(a), int(n)) if n >= 0 else (np.linalg.inv(a), -int(n))
+    return (as_array(a), int(n)) if n >= 0 else (np.linalg.inv(a), -int(n))
 
 
 def _powers(b, m):
-    eye = np.broadcast_to(np.eye(b.shape[-1], dtype=b.dtype), b.shape)
+    eye = np.broadcast_to(eye_like(b, b.shape[-1], b.dtype), b.shape)
     out = [eye]
     for _ in range(m):
         out.append(out[-1] @ b)
@@ -117,7 +118,7 @@ def _powers(b, m):
 
 def _power_tangent(b, db, m, powers):
     """d(B^m) along dB: the sum over k of B^k dB B^(m-1-k)."""
-    total = np.zeros(np.broadcast_shapes(np.shape(b), np.shape(db)), dtype=np.result_type(b, db))
+    total = zeros_shaped(np.broadcast_shapes(np.shape(b), np.shape(db)), _float_dtype(b, db), db)
     for k in range(m):
         total = total + powers[k] @ db @ powers[m - 1 - k]
     return total
@@ -150,7 +151,7 @@ def matrix_power_adjoint_da(g, a, n, t):
     powers = _powers(bt, m)
     dpowers = [_power_tangent(bt, dbt, k, powers) for k in range(m + 1)]
     gb = _power_tangent(bt, g, m, powers)
-    dgb = np.zeros(np.shape(gb), dtype=_float_dtype(gb))
+    dgb = zeros_shaped(np.shape(gb), _float_dtype(gb), gb)
     for k in range(m):
         dgb = dgb + dpowers[k] @ g @ powers[m - 1 - k] + powers[k] @ g @ dpowers[m - 1 - k]
     if n >= 0:

@@ -97,6 +97,20 @@ def spread(g, shape, like):
     return da.broadcast_to(g, tuple(shape), chunks=merged)
 
 
+def part_along(x, start, stop, axis):
+    """``np.take(x, np.arange(start, stop), axis=axis)`` as a slice (any library's array)."""
+    return x[(slice(None),) * (axis % x.ndim) + (slice(start, stop),)]
+
+
+def zeros_shaped(shape, dtype, like):
+    """Zeros of ``shape`` and the NumPy dtype ``dtype`` in the library of ``like`` (NumPy's for
+    NumPy's values)."""
+    if not foreign_array(like):
+        return np.zeros(shape, dtype=dtype)
+    xp = namespace(like)
+    return xp.zeros(tuple(shape), dtype=getattr(xp, np.dtype(dtype).name))
+
+
 def eye_like(like, n, dtype):
     """``np.eye(n, dtype=dtype)`` in the library of ``like`` (NumPy's for NumPy's values)."""
     if not foreign_array(like):

@@ -17,7 +17,7 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import _normalize_axis, _unsupported, unbroadcast
 from .containers import _float_dtype
-from .namespaces import as_array, refuse_other_library
+from .namespaces import as_array, as_float_array, foreign_array, part_along, refuse_other_library
 from .fft import cotangent_like
 
 
@@ -55,7 +55,7 @@ def undiff(g, a, n, axis, prepend, append, part):
         widths[axis] = (1, 1)
         g = -np.diff(np.pad(g, widths), axis=axis)
     start = sum(sizes[:part])
-    piece = np.take(g, np.arange(start, start + sizes[part]), axis=axis)
+    piece = part_along(g, start, start + sizes[part], axis)
     target = {0: prepend, 1: a, 2: append}[part]
     if np.ndim(target) != np.ndim(a):  # a scalar (or lower-dimensional) value was broadcast
         return unbroadcast(np.sum(piece, axis=axis), target)
@@ -91,9 +91,8 @@ def unconvolve(g, a, v, mode, later=False):
     argument is the longer. A real ``a`` gets a real cotangent."""
     n, m = np.size(a), np.size(v)
     g = np.ravel(g)
-    full = np.zeros(n + m - 1, dtype=_float_dtype(g, v))
     offset = (n + m - 1 - g.size + bool(later)) // 2
-    full[offset:offset + g.size] = g
+    full = np.pad(as_float_array(g, _float_dtype(g, v)), (offset, n + m - 1 - offset - g.size))
     return cotangent_like(np.reshape(np.convolve(full, np.flip(np.ravel(v)), "valid"), np.shape(a)),
                           a)
 
@@ -298,7 +297,7 @@ def polynomial_derivative(p):
     n = p.size - 1
     if n < 1:
         return np.zeros(1, dtype=_float_dtype(p))
-    return p[:-1] * np.arange(n, 0, -1, dtype=_float_dtype(p))
+    return p[:-1] * as_array(np.arange(n, 0, -1, dtype=_float_dtype(p)), like=p)
 
 
 @helper(linear_in="p", jvp={"x": "t * polyval_dx(polynomial_derivative(p), x)"})
@@ -328,5 +327,7 @@ def unpolyval_p(g, p, x):
     n = np.size(p)
     x = as_array(x)
     g = np.broadcast_to(g, np.broadcast_shapes(np.shape(g), x.shape))
-    out = np.array([np.sum(g * x ** (n - 1 - i)) for i in range(n)], dtype=_float_dtype(g, x))
-    return np.reshape(out, np.shape(p))
+    sums = [np.sum(g * x ** (n - 1 - i)) for i in range(n)]
+    if foreign_array(x) and n:  # (CuPy's 0-d sums: stacked in its library)
+        return np.reshape(as_float_array(np.stack(sums), _float_dtype(g, x)), np.shape(p))
+    return np.reshape(np.array(sums, dtype=_float_dtype(g, x)), np.shape(p))

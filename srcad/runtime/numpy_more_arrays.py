@@ -16,7 +16,7 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import _normalize_axis, _unsupported, unbroadcast
 from .containers import _float_dtype, adjoint_like
-from .namespaces import as_array
+from .namespaces import as_array, part_along, zeros_shaped
 
 
 def _along(x, axis):
@@ -30,7 +30,7 @@ def _along(x, axis):
 def uncolumn_stack(g, tup):
     """Adjoint of ``np.column_stack(tup)``: ``g`` cut into the columns each array became."""
     widths = [1 if np.ndim(a) < 2 else np.shape(a)[1] for a in tup]
-    pieces = np.split(as_array(g), np.cumsum(widths)[:-1], axis=1)
+    pieces = np.split(as_array(g), np.cumsum(widths)[:-1].tolist(), axis=1)
     return adjoint_like(tup, [np.reshape(p, np.shape(a)) for p, a in zip(pieces, tup)])
 
 
@@ -78,7 +78,7 @@ def unappend(g, arr, values, axis, part):
     first = np.shape(arr)[axis]
     g = as_array(g)
     n = g.shape[axis]
-    piece = np.take(g, np.arange(0, first) if part == 0 else np.arange(first, n), axis=axis)
+    piece = part_along(g, 0, first, axis) if part == 0 else part_along(g, first, n, axis)
     return np.reshape(piece, np.shape((arr, values)[part]))
 
 
@@ -91,7 +91,7 @@ def append_tangent(t, arr, values, axis, part):
 
 def _first_true(condlist, shape):
     """For each entry: the index of the first true condition, ``len(condlist)`` for none."""
-    chosen = np.full(shape, len(condlist))
+    chosen = len(condlist)  # (an array, in the conditions' library, after the first np.where)
     for k in range(len(condlist) - 1, -1, -1):
         chosen = np.where(np.broadcast_to(condlist[k], shape), k, chosen)
     return chosen
@@ -133,7 +133,7 @@ def unrollaxis(g, a, axis, start=0):
         start -= 1
     order = [k for k in range(n) if k != axis]
     order.insert(start, axis)
-    return np.transpose(g, np.argsort(order))
+    return np.transpose(g, np.argsort(order).tolist())
 
 
 def nan_to_num_checked(copy):
@@ -338,6 +338,17 @@ def ungradient(g, f, varargs, axis=None, edge_order=1):
     return total.astype(_float_dtype(f), copy=False)
 
 
+# ---- np.roll -----------------------------------------------------------------------------------
+
+@helper(nondiff=True)
+def negated_shift(shift):
+    """``-shift`` for ``np.roll``'s adjoint, as the same kind of value (a tuple of Python integers
+    stays one: CuPy's ``roll`` takes no NumPy array)."""
+    if isinstance(shift, (tuple, list)):
+        return tuple(-s for s in shift)
+    return -shift
+
+
 # ---- running extrema: np.maximum.accumulate, np.minimum.accumulate ---------------------------
 
 @helper(nondiff=True)
@@ -347,7 +358,7 @@ def accumulate_index(a, ans, axis=0):
     a = as_array(a)
     shape = [1] * a.ndim
     shape[axis] = a.shape[axis]
-    positions = np.reshape(np.arange(a.shape[axis]), shape)
+    positions = as_array(np.reshape(np.arange(a.shape[axis]), shape), like=a)
     return np.maximum.accumulate(np.where(a == ans, positions, 0), axis=axis)
 
 
@@ -375,11 +386,11 @@ def linspace_tangent(t, weights, ans):
 def unitem(g, a, args):
     """Adjoint of ``a.item(*args)``: ``g`` at the entry read, zeros elsewhere."""
     a = as_array(a)
-    result = np.zeros(a.shape, dtype=_float_dtype(a, g))
+    result = zeros_shaped(a.shape, _float_dtype(a, g), a)
     if not args:
         result[...] = g
     elif len(args) == 1 and not isinstance(args[0], tuple):
-        result.flat[args[0]] = g
+        result.reshape(-1)[args[0]] = g  # (a view of result)
     else:
         index = args[0] if len(args) == 1 else args
         result[tuple(index)] = g

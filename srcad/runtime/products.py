@@ -16,7 +16,7 @@ from .containers import _float_dtype
 from .broadcasting import _unsupported, unbroadcast
 from .fft import cotangent_like
 from .numpy_more_arrays import einsum_without_ellipsis
-from .namespaces import as_array
+from .namespaces import as_array, as_float_array, foreign_array
 
 
 def _sparse(value) -> bool:
@@ -244,6 +244,8 @@ def _einsum_adjoint(g, subscripts, operands, k):
         reduced_inputs = inputs[:k] + [unique] + inputs[k + 1:]
         spec = ",".join(reduced_inputs) + "->" + output
         part = einsum_adjoint(g, spec, list(operands[:k]) + [diagonal] + list(operands[k + 1:]), k)
+        if foreign_array(part) or foreign_array(operands[k]):
+            return _on_the_diagonal(part, target, unique, sizes, _float_dtype(operands[k], g))
         result = np.zeros(shape, dtype=_float_dtype(operands[k], g))
         np.einsum(f"{target}->{unique}", result)[...] = np.reshape(part, [sizes[c] for c in unique])
         return result
@@ -255,6 +257,22 @@ def _einsum_adjoint(g, subscripts, operands, k):
     # indices summed in this operand alone: the gradient is constant along them
     expanded = np.reshape(result, [shape[i] if c in available else 1 for i, c in enumerate(target)])
     return np.broadcast_to(expanded, shape).copy()
+
+
+def _on_the_diagonal(part, target, unique, sizes, dtype):
+    """``part`` (axes ``unique``) on the diagonal of zeros with axes ``target`` (letters repeated),
+    in ``part``'s library, nothing written in place: kept where the repeated axes' positions are
+    equal (``np.where``: an infinity stays on the diagonal, where a 0/1 product would spread NaN)."""
+    dims = [sizes[c] for c in target]
+    first = {c: target.index(c) for c in unique}
+    grids = np.indices(dims, sparse=True)
+    mask = np.ones([1] * len(dims), dtype=bool)
+    for i, c in enumerate(target):
+        if i != first[c]:
+            mask = mask & (grids[i] == grids[first[c]])
+    expanded = np.reshape(part, [sizes[c] if i == first[c] else 1 for i, c in enumerate(target)])
+    mask = as_array(np.broadcast_to(mask, dims), like=expanded)
+    return as_float_array(np.where(mask, expanded, 0), dtype)
 
 
 @helper(linear_in=("g", "b"))
