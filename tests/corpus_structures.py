@@ -77,6 +77,14 @@ def rows_of_a_vector(x):
     return np.sum(np.stack(list(x)) * x[::-1])
 
 
+def pairs_of_rows(x):  # (the last row's later rows: an empty slice, whose gradient adds nothing)
+    total = 0.0
+    for i, a in enumerate(x):
+        for b in x[i + 1:]:
+            total = total + np.exp(-np.sum((a - b) ** 2))
+    return total
+
+
 def _mat(rng, *shape):
     return rng.standard_normal(shape)
 
@@ -98,6 +106,7 @@ CASES = [
     (rows_as_a_tuple, lambda rng, place: (place(_mat(rng, 3, 2)),)),
     (rows_unpacked, lambda rng, place: (place(_mat(rng, 3, 2)),)),
     (rows_of_a_vector, lambda rng, place: (place(_mat(rng, 4)),)),
+    (pairs_of_rows, lambda rng, place: (place(_mat(rng, 4, 2)),)),
 ]
 
 

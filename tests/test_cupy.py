@@ -192,6 +192,48 @@ def test_arrays_in_structures_and_rows_as_items(k):
         np.testing.assert_allclose(cupy.asnumpy(g), e, rtol=RTOL, atol=ATOL)
 
 
+def write_through(x, idx, v):
+    y = x * 1.0
+    y[idx] = v
+    y[idx] += 2.0 * v
+    return np.sum(y ** 3)
+
+
+@pytest.mark.parametrize("idx", [[4, 1, 0], [4, 1, 4], [4, 1, -1]])
+@pytest.mark.parametrize("where", ["host", "gpu"])
+def test_writes_through_index_arrays_that_repeat_a_position(idx, where):
+    """(Found by a review: a CuPy index array repeating a position gave the overwritten write a
+    gradient too.) A NumPy index: NumPy's gradient (the last write survives); a CuPy index: NumPy's
+    gradient where each position is written once, refused where one repeats (CuPy keeps an
+    undefined one of the writes)."""
+    rng = np.random.default_rng(0)
+    x, v, idx = rng.standard_normal(5), rng.standard_normal(3), np.array(idx)
+    expected = srcad.grad(write_through, (0, 2))(x, idx, v)
+    gidx = idx if where == "host" else cupy.asarray(idx)
+    call = srcad.grad(write_through, (0, 2))
+    if where == "gpu" and len(set(idx % 5)) < len(idx):
+        with pytest.raises(srcad.SrcadError, match="repeats a position"):
+            call(cupy.asarray(x), gidx, cupy.asarray(v))
+        return
+    got = call(cupy.asarray(x), gidx, cupy.asarray(v))
+    for g, e in zip(got, expected):
+        assert isinstance(g, cupy.ndarray)
+        np.testing.assert_allclose(cupy.asnumpy(g), e, rtol=RTOL)
+
+
+def test_the_same_array_passed_twice_to_a_function_writing_into_it_is_refused():
+    """(Found by a review: on CuPy and Dask the check was skipped, and the value was wrong.)"""
+    def write_one(a, b):
+        a[0] = 5.0
+        return np.sum(a * a * b)
+    x = cupy.asarray(np.array([1.0, 2.0, 3.0]))
+    for args in ((x, x), (x[:], x)):
+        with pytest.raises(srcad.SrcadError, match="share memory"):
+            srcad.value_and_grad(write_one, (0, 1))(*args)
+    value, _ = srcad.value_and_grad(write_one, (0, 1))(x, x.copy())
+    assert float(value) == 5.0 * 5.0 * 1.0 + 4.0 * 2.0 + 9.0 * 3.0
+
+
 # ---- the six functions of issue #19, forward mode, second order --------------------------------
 
 def mlp_loss(W1, b1, W2, X, Y):

@@ -206,6 +206,45 @@ def test_arrays_in_structures_and_rows_as_items(k):
         np.testing.assert_allclose(np.asarray(g), e, rtol=1e-12, atol=1e-15)
 
 
+def write_through(x, idx, v):
+    y = x * 1.0
+    y[idx] = v
+    y[idx] += 2.0 * v
+    return np.sum(y ** 3)
+
+
+@pytest.mark.parametrize("idx", [[4, 1, 0], [4, 1, 4], [4, 1, -1]])
+def test_writes_through_index_arrays_that_may_repeat_a_position(idx):
+    """(Found by a review: a Dask index array repeating a position gave the overwritten write a
+    gradient too.) A NumPy index: NumPy's gradient, lazily; a Dask index: refused (which positions
+    it repeats would be computed)."""
+    rng = np.random.default_rng(0)
+    x, v, idx = rng.standard_normal(5), rng.standard_normal(3), np.array(idx)
+    expected = srcad.grad(write_through, (0, 2))(x, idx, v)
+    dx, dv = da.from_array(x, chunks=2), da.from_array(v, chunks=2)
+    computes = Computes()
+    with dask.config.set(scheduler=computes):
+        got = srcad.grad(write_through, (0, 2))(dx, idx, dv)
+        assert computes.count == 0
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.compute(), e, rtol=1e-12)
+    with pytest.raises(srcad.SrcadError, match="Dask index array"):
+        srcad.grad(write_through, (0, 2))(dx, da.from_array(idx, chunks=2), dv)
+
+
+def test_the_same_dask_array_passed_twice_to_a_function_writing_into_it_is_refused():
+    """(Found by a review: the check was skipped, and the value was wrong.)"""
+    def write_one(a, b):
+        a[0] = 5.0
+        return np.sum(a * a * b)
+    x = da.from_array(np.array([1.0, 2.0, 3.0]), chunks=2)
+    for args in ((x, x), (x, x[:]), (x, x[0:])):  # (Dask gives x itself for these)
+        with pytest.raises(srcad.SrcadError, match="share memory"):
+            srcad.value_and_grad(write_one, (0, 1))(*args)
+    value, _ = srcad.value_and_grad(write_one, (0, 1))(x, x * 1.0)  # (another array)
+    assert float(value) == 5.0 * 5.0 * 1.0 + 4.0 * 2.0 + 9.0 * 3.0
+
+
 # ---- the six functions of issue #19 ---------------------------------------------------------------
 
 def mlp_loss(W1, b1, W2, X, Y):

@@ -441,3 +441,18 @@ def test_vjp_and_jacrev_backward_see_views_as_grad_does(source):
     for _ in range(2):  # the same saved values, twice
         np.testing.assert_allclose(vjp_fn(1.0)[0], expected, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(srcad.jacrev(f)(x), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_an_overwritten_write_gets_no_gradient_even_where_the_gradient_is_infinite():
+    """``y[idx] = v`` with ``idx`` repeating a position: only the write NumPy keeps (the last) has
+    a gradient; the overwritten one gets 0, also where the position's gradient is infinite (a
+    0/1 product gave it NaN)."""
+    def f(x, v):
+        y = x * 1.0
+        y[np.array([0, 1, 0])] = v
+        return np.sum(np.sqrt(y))
+    x, v = np.array([1.0, 4.0, 9.0]), np.array([1.0, 4.0, 0.0])
+    with np.errstate(divide="ignore"):
+        dx, dv = srcad.grad(f, (0, 1))(x, v)
+    assert dv[0] == 0.0 and dv[1] == 0.25 and dv[2] == np.inf
+    np.testing.assert_array_equal(dx, [0.0, 0.0, 1.0 / 6.0])

@@ -117,11 +117,38 @@ def unsetitem(g, index, value):
         return unbroadcast(g[index], value)
     part = as_array(g)[index]
     if _advanced(index):
-        ids = np.full(np.shape(g), -1)
-        order = np.arange(part.size).reshape(part.shape)
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(foreign_array(p) for p in parts):
+            _refuse_repeated_positions(g, index)  # (else each position is written once)
+            return unbroadcast(part, value)
+        ids = np.full(np.shape(g), -1)  # (the index on the host: which write survives, found there)
+        order = np.arange(int(np.prod(np.shape(part)))).reshape(np.shape(part))
         ids[index] = order
-        part = part * (ids[index] == order)
+        kept = as_array(ids[index] == order, like=part)
+        part = np.where(kept, part, 0)  # (an infinity of a write overwritten: 0, not 0 * inf)
     return unbroadcast(part, value)
+
+
+def _refuse_repeated_positions(g, index):
+    """Refuse a write through another library's index array (``index``, into an array shaped like
+    ``g``) that repeats a position: which of the writes survives is NumPy's last, CuPy's
+    undefined, and finding them would compute a Dask index. On CuPy the positions written are
+    gathered on the device and their unique count read: one synchronisation."""
+    from ..errors import UnsupportedOperationError
+    library = next((type(p).__module__ or "").split(".")[0]
+                   for p in (index if isinstance(index, tuple) else (index,)) if foreign_array(p))
+    if library == "dask":
+        raise UnsupportedOperationError(
+            "srcad does not differentiate a write through a Dask index array (x[idx] = v): "
+            "the gradient needs to know which positions it repeats, which would compute it",
+            hint="index with a NumPy array (idx.compute()) or a list")
+    xp = namespace(g)
+    positions = xp.reshape(xp.arange(int(np.prod(g.shape))), tuple(g.shape))[index]
+    if int(np.unique(positions).size) != int(positions.size):
+        raise UnsupportedOperationError(
+            f"srcad does not differentiate a write through a {library} index array that repeats "
+            "a position (x[idx] = v): which write survives is not defined there",
+            hint="write through distinct positions, or add with np.add.at")
 
 
 @helper(linear_in="g")

@@ -283,7 +283,7 @@ def check_distinct(values, names, where):
             b = values[j]
             same = a is b and isinstance(a, (list, dict))
             if same or (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
-                        and np.shares_memory(a, b)):
+                        and np.shares_memory(a, b)) or (foreign_array(a) and may_share(a, b)):
                 _refuse(f"{where}: the arguments '{names[i]}' and '{names[j]}' share memory, and "
                         "the function writes into its arguments: NumPy would change both, srcad "
                         "differentiates each as its own array. Pass copies (f(b, b.copy()))")

@@ -230,9 +230,11 @@ def add_at(d, index, g, x):
 
 
 def _advanced(index) -> bool:
-    """Does ``index`` use an integer array or list (which may repeat a position)?"""
+    """Does ``index`` use an integer array or list (which may repeat a position), NumPy's or
+    another library's (a Dask or CuPy index array)?"""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu" for p in parts)
+    return any((isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype.kind in "iu")
+               or (foreign_array(p) and numpy_dtype(p).kind in "iu") for p in parts)
 
 
 @helper(linear_in="g")

@@ -243,7 +243,10 @@ def scatter_add(result, index, g):
         if any(p is None for p in parts):  # (a new axis of size 1: g has it, the entries not)
             index = tuple(p for p in parts if p is not None)
             g = g.reshape(result[index].shape) if hasattr(g, "reshape") else g
-        result[index] = result[index] + g
+        selected = result[index]
+        if 0 in tuple(np.shape(selected)):  # (nothing to add: Dask fails to assign an empty part)
+            return result
+        result[index] = selected + g
         return result
     found = _lazy_position(index)
     if found is not None:  # (x[np.argmax(x)] on Dask: g where the position is, nothing computed)
