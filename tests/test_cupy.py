@@ -51,7 +51,7 @@ def runs_on_gpu(fn, gargs):
     """Whether ``fn`` itself runs on these CuPy arrays (not where it mixes NumPy's arrays in)."""
     try:
         fn(*[a.copy() if isinstance(a, cupy.ndarray) else a for a in gargs])
-    except (TypeError, ValueError):
+    except Exception:  # noqa: BLE001 (CuPy's NotImplementedError: no maximum.accumulate; ...)
         return False
     return True
 
@@ -74,7 +74,7 @@ def on_cupy(fn, args, argnums, syncs_allowed=False, fn_on_gpu=None):
     fn = fn if fn_on_gpu is None else fn_on_gpu
     gargs = [on_gpu(a) for a in args]
     if not runs_on_gpu(fn, gargs):
-        with pytest.raises((TypeError, ValueError)):  # (never a number)
+        with pytest.raises(Exception):  # noqa: B017 (the function fails on CuPy: never a number)
             srcad.value_and_grad(fn, argnums)(*gargs)
         return
     syncs_allowed = syncs_allowed or synchronises(fn, gargs)
@@ -202,16 +202,16 @@ def write_through(x, idx, v):
 @pytest.mark.parametrize("idx", [[4, 1, 0], [4, 1, 4], [4, 1, -1]])
 @pytest.mark.parametrize("where", ["host", "gpu"])
 def test_writes_through_index_arrays_that_repeat_a_position(idx, where):
-    """(Found by a review: a CuPy index array repeating a position gave the overwritten write a
-    gradient too.) A NumPy index: NumPy's gradient (the last write survives); a CuPy index: NumPy's
-    gradient where each position is written once, refused where one repeats (CuPy keeps an
-    undefined one of the writes)."""
+    """(Found by two reviews: an index repeating a position gave the overwritten write a gradient
+    too, or, on a GPU, the gradient went to NumPy's last write where CuPy kept another.) NumPy's
+    gradient where each position is written once; refused where one repeats (CuPy keeps one of
+    the writes, not defined which), the index on the host or on the GPU."""
     rng = np.random.default_rng(0)
     x, v, idx = rng.standard_normal(5), rng.standard_normal(3), np.array(idx)
     expected = srcad.grad(write_through, (0, 2))(x, idx, v)
     gidx = idx if where == "host" else cupy.asarray(idx)
     call = srcad.grad(write_through, (0, 2))
-    if where == "gpu" and len(set(idx % 5)) < len(idx):
+    if len(set(idx % 5)) < len(idx):
         with pytest.raises(srcad.SrcadError, match="repeats a position"):
             call(cupy.asarray(x), gidx, cupy.asarray(v))
         return
@@ -219,6 +219,39 @@ def test_writes_through_index_arrays_that_repeat_a_position(idx, where):
     for g, e in zip(got, expected):
         assert isinstance(g, cupy.ndarray)
         np.testing.assert_allclose(cupy.asnumpy(g), e, rtol=RTOL)
+
+
+def test_the_gradient_of_a_determinant_at_a_singular_matrix_is_its_adjugate():
+    """(Found by a review on a GPU: CuPy's inv of a singular matrix returns inf and NaN, not an
+    error: the gradient was NaN everywhere.)"""
+    a = np.diag([1.0, 1.0, 0.0])
+    expected = srcad.grad(determinant)(a)
+    got = srcad.grad(determinant)(cupy.asarray(a))
+    assert isinstance(got, cupy.ndarray)
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, atol=1e-12)
+    np.testing.assert_allclose(expected, np.diag([0.0, 0.0, 1.0]), atol=1e-12)
+
+
+def determinant(a):
+    return np.linalg.det(a)
+
+
+@pytest.mark.parametrize("expression", ["np.sort(x, axis=None)", "np.partition(x, 1, axis=0)",
+                                        "np.partition(x, 2, axis=None)"])
+def test_sorts_along_every_axis(expression):
+    """(Found by a review on a GPU: the flattened sort's and the partition's adjoints made NumPy
+    arrays.) np.partition's adjoint checks np.argpartition's order on the host (a synchronisation)."""
+    f = make_function(f"""
+        def f(x, w):
+            return np.sum(({expression}) * w)
+        """, {})
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 4))
+    w = rng.standard_normal(np.shape(eval(expression, {"np": np, "x": x})))
+    expected = srcad.grad(f)(x, w)
+    got = srcad.grad(f)(cupy.asarray(x), cupy.asarray(w))
+    assert isinstance(got, cupy.ndarray)
+    np.testing.assert_allclose(cupy.asnumpy(got), expected, rtol=RTOL)
 
 
 def test_the_same_array_passed_twice_to_a_function_writing_into_it_is_refused():
@@ -311,7 +344,7 @@ def test_forward_mode_and_hessian_vector_products_on_the_gpu(k):
                 else np.zeros(np.shape(a)) for j, a in enumerate(args)]
     value, tangent = srcad.jvp(fn, args, tangents)
     if not runs_on_gpu(fn, [on_gpu(a) for a in args]):
-        with pytest.raises((TypeError, ValueError)):  # (never a number)
+        with pytest.raises(Exception):  # noqa: B017 (never a number)
             srcad.jvp(fn, [on_gpu(a) for a in args], [on_gpu(t) for t in tangents])
         return
     with cupyx.allow_synchronize(False):

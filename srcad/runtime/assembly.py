@@ -209,6 +209,8 @@ def unsort(g, a, axis=-1):
     if hasattr(a, "map_blocks") and foreign_array(a):  # (Dask: block by block, nothing computed)
         return _unsort_lazily(g, a, axis)
     if axis is None:
+        if foreign_array(a) or foreign_array(g):  # (CuPy: flattened, as below)
+            return np.reshape(unsort(np.ravel(g), np.ravel(a), 0), tuple(np.shape(a)))
         order = np.argsort(np.ravel(a), kind="stable")
         result = np.zeros(np.size(a), dtype=_float_dtype(a, g))
         result[order] = g
@@ -257,6 +259,10 @@ def unpartition(g, a, ans, kth, axis=-1):
     """Adjoint of ``np.partition``: each entry of ``g`` back to where its value came from (a tie
     gives it to one of the equal entries, as ``np.sort``'s does)."""
     order, ax = partition_order(a, ans, kth, axis)
+    if foreign_array(order):  # (CuPy: g read back through the inverse order)
+        g = as_array(np.ravel(g) if axis is None else g, like=order)
+        back = np.take_along_axis(g, np.argsort(order, axis=ax), axis=ax)
+        return np.reshape(as_float_array(back, _float_dtype(a, g)), tuple(np.shape(a)))
     result = np.zeros(order.shape, dtype=_float_dtype(a, g))
     np.put_along_axis(result, order, np.ravel(g) if axis is None else g, axis=ax)
     return np.reshape(result, np.shape(a))
@@ -297,8 +303,9 @@ def untake_along_axis(g, arr, indices, axis):
     axis = axis % arr.ndim
     grids = np.indices(np.shape(indices), sparse=True)
     index = tuple(indices if k == axis else grids[k] for k in range(arr.ndim))
-    if scatters(arr) or scatters(g):  # (CuPy's own scatter-add)
-        return scatter_add(zeros_shaped(arr.shape, _float_dtype(arr, g), g), index, g)
+    if scatters(arr) or foreign_array(g):  # (CuPy's own scatter-add; a lazy Dask g: refused there)
+        return scatter_add(zeros_shaped(arr.shape, _float_dtype(arr, g), g if foreign_array(g)
+                                        else arr), index, g)
     result = np.zeros(arr.shape, dtype=_float_dtype(arr, g))
     np.add.at(result, index, g)
     return result

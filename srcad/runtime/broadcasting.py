@@ -124,7 +124,10 @@ def unsetitem(g, index, value):
         ids = np.full(np.shape(g), -1)  # (the index on the host: which write survives, found there)
         order = np.arange(int(np.prod(np.shape(part)))).reshape(np.shape(part))
         ids[index] = order
-        kept = as_array(ids[index] == order, like=part)
+        kept = ids[index] == order
+        if not kept.all() and (type(part).__module__ or "").split(".")[0] == "cupy":
+            _refuse_repeats_on_cupy("a NumPy index array or list")
+        kept = as_array(kept, like=part)
         part = np.where(kept, part, 0)  # (an infinity of a write overwritten: 0, not 0 * inf)
     return unbroadcast(part, value)
 
@@ -145,10 +148,15 @@ def _refuse_repeated_positions(g, index):
     xp = namespace(g)
     positions = xp.reshape(xp.arange(int(np.prod(g.shape))), tuple(g.shape))[index]
     if int(np.unique(positions).size) != int(positions.size):
-        raise UnsupportedOperationError(
-            f"srcad does not differentiate a write through a {library} index array that repeats "
-            "a position (x[idx] = v): which write survives is not defined there",
-            hint="write through distinct positions, or add with np.add.at")
+        _refuse_repeats_on_cupy(f"a {library} index array")
+
+
+def _refuse_repeats_on_cupy(what):
+    from ..errors import UnsupportedOperationError
+    raise UnsupportedOperationError(
+        f"srcad does not differentiate a write into a CuPy array through {what} that repeats a "
+        "position (x[idx] = v): CuPy keeps one of the writes, not defined which (NumPy the last)",
+        hint="write through distinct positions, or add with np.add.at")
 
 
 @helper(linear_in="g")

@@ -31,20 +31,23 @@ def det_adjoint(g, a, ans):
     invertible and still finite where it is singular (the adjugate, from an SVD)."""
     g, ans = as_array(g), as_array(ans)
     try:
-        return (g * ans)[..., None, None] * mT(np.linalg.inv(a))
+        inverse = np.linalg.inv(a)
     except np.linalg.LinAlgError:
         return g[..., None, None] * mT(adjugate(a))
+    if foreign_array(inverse) and not bool(np.all(np.isfinite(inverse))):
+        return g[..., None, None] * mT(adjugate(a))  # (CuPy's inv of a singular matrix: inf, NaN)
+    return (g * ans)[..., None, None] * mT(inverse)
 
 
 def adjugate(a):
     """The adjugate of (a stack of) square matrices, singular ones included: with a = U S V^T,
     adj(a) = det(U) det(V) V adj(S) U^T, adj(S) the diagonal of the products of the other
     singular values."""
-    a = np.asarray(a, dtype=_float_dtype(a))
+    a = as_float_array(a, _float_dtype(a))
     u, s, vt = np.linalg.svd(a)
     n = s.shape[-1]
-    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1) \
-        if n > 1 else np.ones_like(s)
+    others = np.stack([np.prod(np.concatenate([s[..., :i], s[..., i + 1:]], axis=-1), axis=-1)
+                       for i in range(n)], axis=-1) if n > 1 else np.ones_like(s)
     sign = np.linalg.det(u) * np.linalg.det(vt)
     return sign[..., None, None] * (mT(vt) * others[..., None, :]) @ mT(u)
 

@@ -76,7 +76,10 @@ class ndarray(NDArrayOperatorsMixin):
                         "Please use `.get()` to construct a NumPy array explicitly.")
 
     def __array_function__(self, func, types, args, kwargs):
-        return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
+        result = func(*_unwrap(args), **_unwrap(kwargs))
+        if func in (_np.array_equal, _np.array_equiv, _np.allclose):  # (CuPy's: 0-d arrays)
+            return ndarray(_np.asarray(result))
+        return _wrap(result)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if "out" in kwargs:
@@ -157,6 +160,10 @@ array = asarray
 
 def asnumpy(a):
     return a.get() if isinstance(a, ndarray) else _np.asarray(a)
+
+
+def array_equal(a1, a2, equal_nan=False):  # (CuPy's: a 0-d array, read by a synchronisation)
+    return ndarray(_np.asarray(_np.array_equal(_unwrap(a1), _unwrap(a2), equal_nan=equal_nan)))
 
 
 def may_share_memory(a, b):
