@@ -163,6 +163,7 @@ def test_every_helper_with_a_second_order_rule_is_exercised():
                                  "signal_convolve", "pad_constant_tangent", "index_concatenation_tangent",
                                  "polynomial_derivative",  # (in polyval_dx's rule)
                                  "replaced_tangent",  # (np.nan_to_num's nan=: test_rules_numpy_more)
+                                 "item_tangent",  # (x.item()'s: test_rules_numpy, forward)
                                  "tangent_like"}  # (np.interp's left/right: test_rules_complex)
     other_paths = {"replaced_adjoint",  # (np.nan_to_num's nan=: tests/test_rules_numpy_more.py)
                    "private_copy", "snapshot", "zero_at", "unsetitem", "unpack_adjoint",

@@ -187,6 +187,36 @@ def test_the_other_rules_on_dask_arrays(expr, makers, request):
         pass
 
 
+@pytest.mark.parametrize("expr, makers", list(_non_elementwise_cases()))
+def test_the_other_rules_forward_on_dask_arrays(expr, makers):
+    """srcad.jvp of each rule's expression along random tangents, on Dask: NumPy's tangent or an
+    error (17 of the 399: Dask's LU wants square chunks, refusals), never another number; where
+    Dask computes another function (its QR's signs), not compared."""
+    names = ["x", "y", "z"][:len(makers)]
+    rng = np.random.default_rng(11)
+    args = [make(rng) for make in makers]
+    value = eval(expr, {"np": np, "math": math}, dict(zip(names, args)))
+    w = rng.standard_normal(np.shape(value))
+    fn = make_function(f"""
+        def f({', '.join(names)}):
+            return np.sum(({expr}) * w)
+        """, {"w": w, "math": math})
+    tangents = [rng.standard_normal(np.shape(a)) if isinstance(a, np.ndarray) else 0.3 for a in args]
+    try:
+        expected = srcad.jvp(fn, args, tangents)[1]
+        dasks_value = float(fn(*[lazy(a) for a in args]))
+    except Exception:  # noqa: BLE001 (refused on NumPy, or the function fails on Dask)
+        return
+    if not np.isclose(dasks_value, float(fn(*args)), rtol=1e-9):
+        return
+    try:
+        got = srcad.jvp(fn, [lazy(a) for a in args], [lazy(t) for t in tangents])[1]
+        got = np.asarray(got)
+    except Exception:  # noqa: BLE001 (an error: never a number)
+        return
+    np.testing.assert_allclose(got, expected, rtol=1e-11, atol=1e-14)
+
+
 @pytest.mark.parametrize("k", range(len(corpus_structures.CASES)),
                          ids=[c[0].__name__ for c in corpus_structures.CASES])
 def test_arrays_in_structures_and_rows_as_items(k):

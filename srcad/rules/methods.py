@@ -66,7 +66,7 @@ defrule(astype, "a, dtype", a="unastype(g, a, dtype)", jvp={"a": "astype_tangent
 if hasattr(np, "astype"):  # (NumPy >= 2.1's function form of the method)
     defrule(np.astype, "x, dtype, *, copy=True, device=None", x="unastype(g, x, dtype)",
             jvp={"x": "astype_tangent(t, dtype)"}, unsupported=("device",))
-defrule(item, "a, *args", a="unitem(g, a, args)", jvp={"a": "np.asarray(t).item(*args)"})
+defrule(item, "a, *args", a="unitem(g, a, args)", jvp={"a": "item_tangent(t, args)"})
 defnondiff(keys, array_namespace)
 defrule(copy, "a", a="g", jvp={"a": "copied(t)"}, fresh=True)
 defrule(get, "d, key, default=None",

@@ -200,7 +200,8 @@ def pad_constant_tangent(t, array, pad_width, mode, constant_values):
     _scalar_constant(constant_values)
     if not np.iscomplexobj(array):  # (NumPy keeps the real part of a complex constant)
         t = np.real(t)
-    return np.pad(np.zeros(np.shape(array)), pad_width, mode, constant_values=1.0) * t
+    return np.pad(zeros_shaped(np.shape(array), np.float64, array), pad_width, mode,
+                  constant_values=1.0) * t
 
 
 @helper(linear_in="g")

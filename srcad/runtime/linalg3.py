@@ -92,8 +92,8 @@ def lstsq_tangent(ta, tb, a, b, ans):
     p = _lstsq_pinv(a, ans)
     x, residuals, rank, s = ans
     dtype = np.result_type(a, b)
-    ta = np.zeros(np.shape(a), dtype=dtype) if ta is None else np.asarray(ta)
-    tb = np.zeros(np.shape(b), dtype=dtype) if tb is None else np.asarray(tb)
+    ta = zeros_shaped(np.shape(a), dtype, a) if ta is None else as_array(ta)
+    tb = zeros_shaped(np.shape(b), dtype, b) if tb is None else as_array(tb)
     dx = pinv_tangent(ta, a, p) @ b + p @ tb
     r = b - a @ x
     dres = np.sum(r * (tb - ta @ x), axis=0) * 2 if np.size(residuals) else np.zeros(np.shape(residuals), dtype=_float_dtype(residuals))

@@ -17,7 +17,8 @@ import numpy as np
 from ._registry import helper
 from .broadcasting import _normalize_axis, _unsupported, unbroadcast
 from .containers import _float_dtype
-from .namespaces import as_array, as_float_array, foreign_array, part_along, refuse_other_library
+from .namespaces import (as_array, as_float_array, foreign_array, part_along, refuse_other_library,
+                         zeros_shaped)
 from .fft import cotangent_like
 
 
@@ -75,7 +76,7 @@ def diff_tangent(t, a, n, axis, prepend, append, part):
             continue
         shape[axis] = sizes[k]
         pieces.append(np.broadcast_to(t, shape) if k == part
-                      else np.zeros(shape, dtype=_float_dtype(t)))
+                      else zeros_shaped(shape, _float_dtype(t), t))
     return np.diff(np.concatenate(pieces, axis=axis), n=n, axis=axis)
 
 

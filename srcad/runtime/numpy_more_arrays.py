@@ -85,7 +85,7 @@ def unappend(g, arr, values, axis, part):
 @helper(linear_in="t")
 def append_tangent(t, arr, values, axis, part):
     """Tangent of ``np.append`` along the tangent of ``arr`` (``part`` 0) or ``values`` (1)."""
-    zero = np.zeros(np.shape((arr, values)[1 - part]), dtype=_float_dtype(t))
+    zero = zeros_shaped(np.shape((arr, values)[1 - part]), _float_dtype(t), t)
     return np.append(t, zero, axis) if part == 0 else np.append(zero, t, axis)
 
 
@@ -119,8 +119,9 @@ def select_tangent(t, condlist, choicelist, default, k):
     """Tangent of ``np.select`` along the tangent of ``choicelist`` (``k`` 0) or ``default``
     (``k == -1``)."""
     if k == -1:
-        return np.select(condlist, [np.zeros(np.shape(c), dtype=_float_dtype(t)) for c in choicelist], t)
-    return np.select(condlist, list(t), np.zeros((), dtype=_float_dtype(*t)))
+        return np.select(condlist, [zeros_shaped(np.shape(c), _float_dtype(t), t)
+                                    for c in choicelist], t)
+    return np.select(condlist, list(t), zeros_shaped((), _float_dtype(*t), t[0]))
 
 
 @helper(linear_in="g")
@@ -336,6 +337,12 @@ def ungradient(g, f, varargs, axis=None, edge_order=1):
     if total is None:
         return np.zeros(np.shape(f), dtype=_float_dtype(f))
     return total.astype(_float_dtype(f), copy=False)
+
+
+@helper(linear_in="t")
+def item_tangent(t, args):
+    """Tangent of ``a.item(*args)``: the tangent's entry there, a Python number as the value is."""
+    return as_array(t).item(*args)
 
 
 # ---- np.roll -----------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from .broadcasting import _SCALAR_TYPES, refuse_complex, refuse_complex_vectors
 from .assembly import _cast_kind, partition_order
 from .linalg import inverse_gaps, mT
 from .products import einsum_adjoint, einsum_normal
-from .namespaces import refuse_other_library
+from .namespaces import as_array, as_float_array, eye_like, foreign_array, refuse_other_library, \
+    zeros_shaped
 
 
 @helper(nondiff=True)
@@ -64,7 +65,7 @@ def broadcast_tangent(v, ans):
     shape = np.shape(ans)
     if np.shape(v) == shape:
         return v
-    return np.broadcast_to(v, shape).copy()
+    return np.broadcast_to(as_array(v, like=ans), shape).copy()  # (in ans's library)
 
 
 @helper(linear_in="v")
@@ -114,17 +115,17 @@ def astype_tangent(v, dtype):
         return v
     kind = _cast_kind(dtype)
     if kind in "biu":
-        return np.zeros(np.shape(v), dtype=_float_dtype(np.real(v)))
+        return zeros_shaped(np.shape(v), _float_dtype(np.real(v)), v)
     if kind == "f":
         v = np.real(v)
-    return np.asarray(v).astype(dtype)
+    return as_float_array(v, dtype) if foreign_array(v) else as_array(v).astype(dtype)
 
 
 @helper(linear_in="v")
 def split_tangent(v, ans, axis=0):
     """Tangent of ``np.split``/``np.array_split``: ``v`` cut where the result was cut."""
     sizes = [np.shape(part)[axis] for part in ans]
-    return np.split(v, np.cumsum(sizes)[:-1], axis)
+    return np.split(v, np.cumsum(sizes)[:-1].tolist(), axis)
 
 
 @helper(linear_in="v")
@@ -133,7 +134,7 @@ def sort_tangent(v, a, axis=-1):
     order = np.argsort(a, axis=axis, kind="stable")
     if axis is None:
         return np.ravel(v)[order]
-    return np.take_along_axis(np.asarray(v), order, axis=axis)
+    return np.take_along_axis(as_array(v), order, axis=axis)
 
 
 @helper(linear_in="v")
@@ -149,14 +150,14 @@ def cumprod_tangent(v, a, ans, axis=None):
     """Tangent of ``np.cumprod``: sum over i <= j of v_i times the product of the other a_k, k <= j
     (exact at zeros too)."""
     dtype = _float_dtype(a, v)  # (complex for a complex product)
-    a, v = np.asarray(a, dtype=dtype), np.asarray(v, dtype=dtype)
+    a, v = as_float_array(a, dtype), as_float_array(v, dtype)
     if axis is None:
         a, v, axis = a.ravel(), v.ravel(), 0
     if np.all(a != 0):
         return ans * np.cumsum(v / a, axis=axis)
     a, v = np.moveaxis(a, axis, -1), np.moveaxis(v, axis, -1)
     n = a.shape[-1]
-    out = np.zeros(a.shape, dtype=dtype)
+    out = zeros_shaped(a.shape, dtype, a)
     for i in range(n):
         factors = a.copy()
         factors[..., i] = v[..., i]
@@ -214,7 +215,7 @@ def cholesky_tangent(v, ans):
     v = (v + mT(v)) / 2
     inner = np.linalg.solve(L, mT(np.linalg.solve(L, mT(v))))
     n = L.shape[-1]
-    return L @ (np.tril(inner) - np.eye(n, dtype=inner.dtype) * inner / 2)
+    return L @ (np.tril(inner) - eye_like(inner, n, inner.dtype) * inner / 2)
 
 
 @helper(linear_in="v", nonlinear=("ans",))
@@ -235,9 +236,9 @@ def eigh_tangent(v, ans):
 def pinv_tangent(v, a, ans):
     """Tangent of ``np.linalg.pinv`` for a matrix of constant rank (Golub and Pereyra)."""
     p = ans
-    a = np.asarray(a)
+    a = as_array(a)
     refuse_complex(a, "the pseudo-inverse")
-    eye_m, eye_n = np.eye(a.shape[-2], dtype=p.dtype), np.eye(a.shape[-1], dtype=p.dtype)
+    eye_m, eye_n = eye_like(p, a.shape[-2], p.dtype), eye_like(p, a.shape[-1], p.dtype)
     return (-p @ v @ p + p @ mT(p) @ mT(v) @ (eye_m - a @ p)
             + (eye_n - p @ a) @ mT(v) @ mT(p) @ p)
 
@@ -250,6 +251,6 @@ def exponent_tangent(v, scale, x):
     if np.ndim(v) == 0 and np.ndim(scale) == 0 and np.ndim(x) == 0:
         return v * scale * np.log(x) if v != 0 and x != 0 else 0.0 * v
     dtype = _float_dtype(v, scale, x)  # (x = 2, an integer, would make float32 float64)
-    v, x = np.asarray(v), np.asarray(x)
+    v, x = as_array(v), as_array(x)
     moving = (v != 0) & (x != 0)
     return np.where(moving, v * scale * np.log(np.where(moving, x, 1).astype(dtype)), 0.0)
