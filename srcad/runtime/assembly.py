@@ -1,5 +1,5 @@
 """Runtime helpers: the adjoints of shape and assembly functions (concatenate, stack, block, split,
-tile, repeat, pad, sort, take, diag, array, astype, a ``dtype=`` argument).
+tile, repeat, pad, roll, sort, take, diag, array, astype, a ``dtype=`` argument).
 
 Accepts: an adjoint ``g`` shaped like the function's result and the primal arguments.
 Guarantees: the adjoint of each argument, shaped like it (a list of adjoints for a list of arrays).
@@ -202,6 +202,15 @@ def pad_constant_tangent(t, array, pad_width, mode, constant_values):
         t = np.real(t)
     return np.pad(zeros_shaped(np.shape(array), np.float64, array), pad_width, mode,
                   constant_values=1.0) * t
+
+
+@helper(nondiff=True)
+def negated_shift(shift):
+    """``-shift`` for ``np.roll``'s adjoint, as the same kind of value (a tuple of Python integers
+    stays one: CuPy's ``roll`` takes no NumPy array)."""
+    if isinstance(shift, (tuple, list)):
+        return tuple(-s for s in shift)
+    return -shift
 
 
 @helper(linear_in="g")

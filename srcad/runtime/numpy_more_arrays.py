@@ -345,17 +345,6 @@ def item_tangent(t, args):
     return as_array(t).item(*args)
 
 
-# ---- np.roll -----------------------------------------------------------------------------------
-
-@helper(nondiff=True)
-def negated_shift(shift):
-    """``-shift`` for ``np.roll``'s adjoint, as the same kind of value (a tuple of Python integers
-    stays one: CuPy's ``roll`` takes no NumPy array)."""
-    if isinstance(shift, (tuple, list)):
-        return tuple(-s for s in shift)
-    return -shift
-
-
 # ---- running extrema: np.maximum.accumulate, np.minimum.accumulate ---------------------------
 
 @helper(nondiff=True)
