@@ -304,6 +304,43 @@ def test_sorts_along_every_axis(expression):
     np.testing.assert_allclose(cupy.asnumpy(got), expected, rtol=RTOL)
 
 
+def two_outputs(W, x):
+    h = np.tanh(W @ x)
+    h2 = h * 1.0
+    h2[0] = h2[1] * h2[2]
+    return h2, np.sum(h ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_vjp_takes_a_python_number_as_the_cotangent_of_a_scalar_output(dtype):
+    """(Found by a review: the number was spread as a NumPy array: CuPy's TypeError.) The
+    gradient keeps the arguments' floating type, as NumPy's does (a Python number is weak)."""
+    rng = np.random.default_rng(9)
+    W, x, c = (rng.standard_normal(s).astype(dtype) for s in ((3, 3), (3,), (3,)))
+    expected = srcad.vjp(two_outputs, W, x)[1]((c, 1.7))
+    vjp_fn = srcad.vjp(two_outputs, cupy.asarray(W), cupy.asarray(x))[1]
+    with cupyx.allow_synchronize(False):
+        got = vjp_fn((cupy.asarray(c), 1.7))
+    for g, e in zip(got, expected):
+        assert isinstance(g, cupy.ndarray) and g.dtype == e.dtype == dtype
+        np.testing.assert_allclose(cupy.asnumpy(g), e, rtol=1e-6 if dtype == np.float32 else RTOL)
+
+
+def test_numpys_writing_calls_on_a_cupy_array_are_refused_at_the_line():
+    """np.add.at and the other writing calls are differentiated on NumPy's arrays (their values
+    computed by NumPy's own functions): on CuPy's, a located refusal, not CuPy's TypeError."""
+    f = make_function("""
+        def f(x, v):
+            y = x * 1.0
+            np.add.at(y, np.array([0, 2, 0]), v)
+            return np.sum(y ** 2)
+        """, {})
+    x, v = cupy.asarray(np.arange(4.0)), cupy.asarray(np.ones(3))
+    with pytest.raises(srcad.SrcadError, match="np.add.at writing into a numpy.ndarray") as caught:
+        srcad.grad(f, (0, 1))(x, v)
+    assert caught.value.location is not None
+
+
 def test_the_same_array_passed_twice_to_a_function_writing_into_it_is_refused():
     """(Found by a review: on CuPy and Dask the check was skipped, and the value was wrong.)"""
     def write_one(a, b):

@@ -206,6 +206,9 @@ def unsum(g, x, axis=None, keepdims=False):
     shape = np.shape(x)
     if not shape:  # NumPy lets a 0-d value be reduced along axis 0 or -1: nothing to spread
         return np.reshape(g, ())[()]
+    if foreign_array(x) and not foreign_array(g):  # (a number: an array of x's library, weak)
+        xp = namespace(x)
+        g = xp.asarray(g, dtype=getattr(xp, np.dtype(_float_dtype(x, g)).name))
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _normalize_axis(axis, len(shape)))
     # a read-only view, not a copy: the generated code writes only into buffers it owns (pass 11

@@ -29,8 +29,12 @@ from .broadcasting import unbroadcast
 
 def _copy_of(a, what: str):
     if not isinstance(a, np.ndarray):
-        raise TypeError(f"{what}: the array written into must be a numpy.ndarray, not "
-                        f"{type(a).__name__}")
+        from ..errors import UnsupportedOperationError
+        raise UnsupportedOperationError(
+            f"srcad differentiates {what} writing into a numpy.ndarray, not a "
+            f"{type(a).__module__.split('.')[0]}.{type(a).__name__}",
+            hint="compute it on a NumPy array, or write through a subscript "
+                 "(y[i] = y[i] + v, where i repeats no position)")
     return a.copy()
 
 
