@@ -126,7 +126,7 @@ def unsetitem(g, index, value):
         ids[index] = order
         kept = ids[index] == order
         if not kept.all() and (type(part).__module__ or "").split(".")[0] == "cupy":
-            _refuse_repeats_on_cupy("a NumPy index array or list")
+            _refuse_repeats("cupy", "a NumPy index array or list")
         kept = as_array(kept, like=part)
         part = np.where(kept, part, 0)  # (an infinity of a write overwritten: 0, not 0 * inf)
     return unbroadcast(part, value)
@@ -148,15 +148,15 @@ def _refuse_repeated_positions(g, index):
     xp = namespace(g)
     positions = xp.reshape(xp.arange(int(np.prod(g.shape))), tuple(g.shape))[index]
     if int(np.unique(positions).size) != int(positions.size):
-        _refuse_repeats_on_cupy(f"a {library} index array")
+        _refuse_repeats(library, f"a {library} index array")
 
 
-def _refuse_repeats_on_cupy(what):
+def _refuse_repeats(library, what):
     from ..errors import UnsupportedOperationError
     raise UnsupportedOperationError(
-        f"srcad does not differentiate a write into a CuPy array through {what} that repeats a "
-        "position (x[idx] = v): CuPy keeps one of the writes, not defined which (NumPy the last)",
-        hint="write through distinct positions, or add with np.add.at")
+        f"srcad does not differentiate a write into a {library} array through {what} that repeats "
+        f"a position (x[idx] = v): {library} keeps one of the writes, not defined which (NumPy "
+        "the last)", hint="write through distinct positions, or add with np.add.at")
 
 
 @helper(linear_in="g")
