@@ -6,7 +6,8 @@ Guarantees: every helper returns an adjoint shaped like the primal it belongs to
 a list from several places must add element by element, but ``+`` on lists concatenates: the
 adjoint of a container is therefore a :class:`ListAdjoint`, :class:`TupleAdjoint` or
 :class:`DictAdjoint`, whose ``+`` adds matching entries (and treats None, "no gradient", as zero).
-Plain NumPy only; :func:`srcad.tools.export.export` copies these functions into standalone modules.
+NumPy's functions (another library's arrays: through :mod:`.namespaces`);
+:func:`srcad.tools.export.export` copies these functions into standalone modules.
 """
 
 from __future__ import annotations

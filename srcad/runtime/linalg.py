@@ -3,8 +3,9 @@ pinv; diagonal and trace). (Products -- matmul, dot, tensordot, einsum, outer, k
 
 Accepts: an adjoint ``g`` and the primal operands (and results) of the product or factorization.
 Guarantees: the result is shaped like the operand it is the gradient of; stacked matrices (leading
-batch axes) are handled where NumPy's function handles them. Plain NumPy only, but for the
-diagonal's (another library's arrays: with their own operations).
+batch axes) are handled where NumPy's function handles them. NumPy's functions, which another
+library's arrays (Dask's, CuPy's) reach by dispatch; the constants they need (identities, the
+diagonal's positions) are made in the operands' library (:mod:`.namespaces`).
 """
 
 from __future__ import annotations

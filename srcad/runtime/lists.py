@@ -9,8 +9,8 @@ that ``extend`` added and returns them as the adjoint of what was added; :func:`
 resolved as Python does), so the backward sweep can undo them; :func:`copy_lists` copies the lists
 a backward sweep would change (a ``vjp`` function runs its backward sweep again on the same saved
 values; a gradient returned as a list is changed in place); :func:`check_extend` refuses, at the
-user's line, an ``extend`` by a value that is not a list, tuple or array. Plain NumPy;
-:mod:`srcad.tools.export` copies these functions too.
+user's line, an ``extend`` by a value that is not a list, tuple or array. NumPy's functions
+(another library's rows stacked in its library); :mod:`srcad.tools.export` copies these too.
 """
 
 from __future__ import annotations

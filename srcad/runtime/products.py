@@ -4,7 +4,8 @@ Accepts: an adjoint ``g`` and the primal operands of the product.
 Guarantees: the result is shaped like the operand it is the gradient of (summed over the axes it
 was broadcast along; a real operand gets a real adjoint, see
 :func:`~srcad.runtime.fft.cotangent_like`); stacked matrices (leading batch axes) are handled where
-NumPy's function handles them. Plain NumPy only. (Linear algebra: :mod:`srcad.runtime.linalg`.)
+NumPy's function handles them. NumPy's functions, which another library's arrays reach by
+dispatch. (Linear algebra: :mod:`srcad.runtime.linalg`.)
 """
 
 from __future__ import annotations
