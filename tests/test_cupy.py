@@ -13,8 +13,6 @@ refuses what CuPy refuses (host arrays mixed in, implicit conversions, synchroni
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -22,7 +20,8 @@ import corpus_control
 import corpus_structures
 import srcad
 from gradcheck import make_function
-from rulecheck import (_weighted_array_cases, case_id, differentiable_entries, entry_id,
+from rulecases import non_elementwise_cases, weighted
+from rulecheck import (_weighted_array_cases, differentiable_entries, entry_id,
                        is_python_scalar_only, positional_arity)
 
 cupy = pytest.importorskip("cupy", reason="CuPy is not installed (it needs a GPU)")
@@ -124,19 +123,6 @@ def test_control_flow_corpus_on_cupy_arrays(fn, makers, argnums):
 
 # ---- the rules that are not elementwise: reductions, shapes, indexing, linear algebra, FFT -------
 
-def _non_elementwise_cases():
-    """The expressions the rule tests check against finite differences on NumPy (their CASES)."""
-    from test_rules_fft import CASES as FFT
-    from test_rules_linalg_more import CASES as LINALG
-    from test_rules_numpy import CASES as NUMPY
-    for family, cases in (("numpy", NUMPY), ("fft", FFT)):
-        for fn, entries in cases.items():
-            for k, (expr, makers) in enumerate(entries):
-                yield pytest.param(expr, makers, id=f"{family}-{case_id(fn, k)}")
-    for k, (expr, makers) in enumerate(LINALG):
-        yield pytest.param(expr, makers, id=f"linalg-{k}")
-
-
 # The cases whose gradient on CuPy is not yet on the GPU (an adjoint that still makes a NumPy array:
 # CuPy's TypeError at it, never a number; docs/scaling-out.md): each is checked to be right or an error.
 CUPY_GAPS = {
@@ -146,23 +132,13 @@ CUPY_GAPS = {
 }
 
 
-@pytest.mark.parametrize("expr, makers", list(_non_elementwise_cases()))
+@pytest.mark.parametrize("expr, makers", list(non_elementwise_cases()))
 def test_the_other_rules_on_cupy_arrays(expr, makers, request):
     """Each rule's expression contracted with a weight on the GPU: CuPy gradients equal to NumPy's,
     with no synchronisation the function itself does not make; where the expression mixes NumPy's
     arrays in (a constant ``np.array(...)``), it fails on CuPy and srcad must fail too."""
-    names = ["x", "y", "z"][:len(makers)]
-    rng = np.random.default_rng(11)
-    args = [make(rng) for make in makers]
-    value = eval(expr, {"np": np, "math": math}, dict(zip(names, args)))
-    w = rng.standard_normal(np.shape(value))
-    source = f"""
-        def f({', '.join(names)}):
-            return np.sum(({expr}) * w)
-        """
-    fn = make_function(source, {"w": w, "math": math})
-    fn_on_gpu = make_function(source, {"w": cupy.asarray(w) if np.ndim(w) else w, "math": math})
-    argnums = tuple(range(len(names)))
+    fn, fn_on_gpu, args, rng = weighted(expr, makers, cupy.asarray)
+    argnums = tuple(range(len(args)))
     if request.node.callspec.id not in CUPY_GAPS:
         # (the checks that refuse repeated eigenvalues and singular values read them on the host)
         on_cupy(fn, args, argnums, syncs_allowed="linalg" in expr, fn_on_gpu=fn_on_gpu)
@@ -183,21 +159,11 @@ CUPY_FORWARD_GAPS = {
 }
 
 
-@pytest.mark.parametrize("expr, makers", list(_non_elementwise_cases()))
+@pytest.mark.parametrize("expr, makers", list(non_elementwise_cases()))
 def test_the_other_rules_forward_on_cupy_arrays(expr, makers, request):
     """srcad.jvp of each rule's expression along random tangents: CuPy's tangent equal to NumPy's,
     on the GPU (where NumPy's forward mode refuses the expression, CuPy's must too)."""
-    names = ["x", "y", "z"][:len(makers)]
-    rng = np.random.default_rng(11)
-    args = [make(rng) for make in makers]
-    value = eval(expr, {"np": np, "math": math}, dict(zip(names, args)))
-    w = rng.standard_normal(np.shape(value))
-    source = f"""
-        def f({', '.join(names)}):
-            return np.sum(({expr}) * w)
-        """
-    fn = make_function(source, {"w": w, "math": math})
-    fn_on_gpu = make_function(source, {"w": cupy.asarray(w) if np.ndim(w) else w, "math": math})
+    fn, fn_on_gpu, args, rng = weighted(expr, makers, cupy.asarray)
     tangents = [rng.standard_normal(np.shape(a)) if isinstance(a, np.ndarray) else 0.3 for a in args]
     gargs, gtangents = [on_gpu(a) for a in args], [on_gpu(t) for t in tangents]
     try:

@@ -9,7 +9,6 @@ arrays: tests/test_array_api_strict.py). The test extra installs Dask, distribut
 array-api-strict and cloudpickle: a missing one fails here, never skips.
 """
 
-import math
 import os
 import pickle
 import subprocess
@@ -24,7 +23,8 @@ import corpus_structures
 import srcad
 from daskcheck import Computes
 from gradcheck import check_grad, make_function
-from rulecheck import (_weighted_array_cases, case_id, differentiable_entries, entry_id,
+from rulecases import non_elementwise_cases, weighted
+from rulecheck import (_weighted_array_cases, differentiable_entries, entry_id,
                        is_python_scalar_only, positional_arity)
 
 import array_api_strict
@@ -96,19 +96,6 @@ def test_control_flow_corpus_on_dask_arrays(fn, makers, argnums):
 
 # ---- the rules that are not elementwise: reductions, shapes, indexing, linear algebra, FFT -------
 
-def _non_elementwise_cases():
-    """The expressions the rule tests check against finite differences on NumPy (their CASES)."""
-    from test_rules_fft import CASES as FFT
-    from test_rules_linalg_more import CASES as LINALG
-    from test_rules_numpy import CASES as NUMPY
-    for family, cases in (("numpy", NUMPY), ("fft", FFT)):
-        for fn, entries in cases.items():
-            for k, (expr, makers) in enumerate(entries):
-                yield pytest.param(expr, makers, id=f"{family}-{case_id(fn, k)}")
-    for k, (expr, makers) in enumerate(LINALG):
-        yield pytest.param(expr, makers, id=f"linalg-{k}")
-
-
 def primal_computes(fn, dargs):
     """How many computes ``fn`` itself makes on these Dask arrays (None where it fails on them)."""
     computes = Computes()
@@ -149,19 +136,12 @@ DASK_GAPS = {
 }
 
 
-@pytest.mark.parametrize("expr, makers", list(_non_elementwise_cases()))
+@pytest.mark.parametrize("expr, makers", list(non_elementwise_cases()))
 def test_the_other_rules_on_dask_arrays(expr, makers, request):
     """Each rule's expression, contracted with a weight: on Dask, NumPy's gradient as a Dask array,
     with no compute the function itself does not make, or a refusal, never another number."""
-    names = ["x", "y", "z"][:len(makers)]
-    rng = np.random.default_rng(11)
-    args = [make(rng) for make in makers]
-    value = eval(expr, {"np": np, "math": math}, dict(zip(names, args)))
-    w = rng.standard_normal(np.shape(value))
-    fn = make_function(f"""
-        def f({', '.join(names)}):
-            return np.sum(({expr}) * w)
-        """, {"w": w, "math": math})
+    fn, _, args, rng = weighted(expr, makers)
+    argnums = tuple(range(len(args)))
     own = primal_computes(fn, [lazy(a) for a in args])
     try:
         dasks_value = None if own is None else float(fn(*[lazy(a) for a in args]))
@@ -169,13 +149,11 @@ def test_the_other_rules_on_dask_arrays(expr, makers, request):
         dasks_value = None
     if dasks_value is None:  # (the function fails on Dask: srcad too)
         with pytest.raises(Exception):  # noqa: B017
-            dask.compute(srcad.value_and_grad(fn, tuple(range(len(names))))(
-                *[lazy(a) for a in args]))
+            dask.compute(srcad.value_and_grad(fn, argnums)(*[lazy(a) for a in args]))
         return
     if not np.isclose(dasks_value, float(fn(*args)), rtol=1e-9):
-        check_against_dasks_own_function(fn, args, tuple(range(len(names))))  # (another function)
+        check_against_dasks_own_function(fn, args, argnums)  # (another function)
         return
-    argnums = tuple(range(len(names)))
     if request.node.callspec.id not in DASK_GAPS:
         on_dask(fn, args, argnums, computes_allowed=own > 0, numpy_allowed=own > 0)
         return
@@ -187,20 +165,12 @@ def test_the_other_rules_on_dask_arrays(expr, makers, request):
         pass
 
 
-@pytest.mark.parametrize("expr, makers", list(_non_elementwise_cases()))
+@pytest.mark.parametrize("expr, makers", list(non_elementwise_cases()))
 def test_the_other_rules_forward_on_dask_arrays(expr, makers):
     """srcad.jvp of each rule's expression along random tangents, on Dask: NumPy's tangent or an
     error (17 of the 399: Dask's LU wants square chunks, refusals), never another number; where
     Dask computes another function (its QR's signs), not compared."""
-    names = ["x", "y", "z"][:len(makers)]
-    rng = np.random.default_rng(11)
-    args = [make(rng) for make in makers]
-    value = eval(expr, {"np": np, "math": math}, dict(zip(names, args)))
-    w = rng.standard_normal(np.shape(value))
-    fn = make_function(f"""
-        def f({', '.join(names)}):
-            return np.sum(({expr}) * w)
-        """, {"w": w, "math": math})
+    fn, _, args, rng = weighted(expr, makers)
     tangents = [rng.standard_normal(np.shape(a)) if isinstance(a, np.ndarray) else 0.3 for a in args]
     try:
         expected = srcad.jvp(fn, args, tangents)[1]
