@@ -27,8 +27,8 @@ from ..pipeline import vjp_transform
 from ..passes.reverse import Options
 from ..results import PerFunction, located_error, positional
 from ..runtime import plain, zero_tangent, zeros_like
-from ..runtime.checks import kept_value
-from ..runtime.namespaces import copy_array, foreign_array
+from ..runtime.containers import kept_value, snapshot
+from ..runtime.namespaces import foreign_array
 from .aux import split_aux
 from .callables import refuse_foreign_arrays, unwrap
 from .views import enter, mixing_refused, viewing
@@ -109,10 +109,8 @@ class VJPFunction:
 
 def _copied(value: Any) -> Any:
     """``value`` with its arrays copied, at any depth of lists, tuples and dicts."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if foreign_array(value):  # (Dask's, CuPy's: a copy in its library)
-        return copy_array(value)
+    if isinstance(value, np.ndarray) or foreign_array(value):  # (Dask's, CuPy's: in its library)
+        return snapshot(value)
     if isinstance(value, (list, tuple)):
         return type(value)(_copied(v) for v in value) if not hasattr(value, "_fields") \
             else type(value)(*(_copied(v) for v in value))

@@ -32,6 +32,7 @@ import gast
 
 from ..errors import UnsupportedSyntaxError
 from .parse import NestedFunction
+from .syntax import load
 
 
 @dataclasses.dataclass(eq=False)
@@ -123,7 +124,7 @@ def function_value(atom, parsed):
     held = parsed.static.get(atom.id)
     if isinstance(held, Closure):  # passed on: the same closure, its slots this callee's own
         names = parsed.closure_arguments
-        return held, [_load(names[(atom.id, slot)]) for slot in held.slots]
+        return held, [load(names[(atom.id, slot)]) for slot in held.slots]
     closure = parsed.closures.get(atom.id)
     if closure is None:
         if atom.id in parsed.nested:
@@ -137,8 +138,8 @@ def function_value(atom, parsed):
             return None
         parsed.closures[atom.id] = closure
     if isinstance(closure.target, NestedFunction):
-        return closure, [_load(name) for name in closure.slots]
-    return closure, [_load(local) for _, local in parsed.partial_values[atom.id][1]]
+        return closure, [load(name) for name in closure.slots]
+    return closure, [load(local) for _, local in parsed.partial_values[atom.id][1]]
 
 
 def describe(nested) -> str:
@@ -156,7 +157,7 @@ def closure_call(targets, param, closure, node, keywords, parsed):
     from .user_calls import nested_call
     op = nested_call(targets, closure.target, node, keywords)
     for slot in closure.slots if op.callee is closure.target else ():
-        op.args[slot] = _load(parsed.closure_arguments[(param, slot)])
+        op.args[slot] = load(parsed.closure_arguments[(param, slot)])
     return op
 
 
@@ -169,10 +170,6 @@ def call_arguments(op) -> tuple:
         return [], [gast.keyword(arg=p, value=a) for p, a in op.args.items()
                     if not isinstance(p, ClosureArgument)] + slots
     return list(op.node.args), list(op.node.keywords) + slots
-
-
-def _load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
 # -- what else may be done with a function value -------------------------------------------------

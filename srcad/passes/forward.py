@@ -38,13 +38,11 @@ import gast
 from .. import rules
 from ..errors import NoGradientRuleError
 from ..rules.template import instantiate
-from .codegen import (Comments, Context, Generated, Guards, distinct,
-                      writes_only_fresh_arrays)
+from .codegen import Comments, Context, Generated, Guards, distinct, writes_only_fresh_arrays
 from .value_kinds import call_kinds, drop_real_check
 from .written import float_arrays, written_arrays
 from . import lists
 from .alias import alias_groups
-from .lists import kinds as list_kinds
 from .ops import OpKind
 from .closures import call_arguments
 from .parse import local_names, parameter_names
@@ -129,13 +127,12 @@ class _Forward:
         else:
             tangent = _call(helpers.name("zero_tangent"), load(out))
         body.append(gast.Return(value=gast.Tuple(elts=[load(out), tangent], ctx=gast.Load())))
-        args = gast.arguments(
-            args=list(tree.args.args), posonlyargs=list(tree.args.posonlyargs),
-            vararg=tree.args.vararg,
-            kwonlyargs=list(tree.args.kwonlyargs) + [gast.Name(
-                id=t, ctx=gast.Param(), annotation=None, type_comment=None) for t in tangent_params],
-            kw_defaults=list(tree.args.kw_defaults) + [None] * len(tangent_params),
-            kwarg=tree.args.kwarg, defaults=list(tree.args.defaults))
+        extra = [gast.Name(id=t, ctx=gast.Param(), annotation=None, type_comment=None)
+                 for t in tangent_params]
+        args = gast.arguments(args=list(tree.args.args), posonlyargs=list(tree.args.posonlyargs),
+                              vararg=tree.args.vararg, kwonlyargs=list(tree.args.kwonlyargs) + extra,
+                              kw_defaults=list(tree.args.kw_defaults) + [None] * len(extra),
+                              kwarg=tree.args.kwarg, defaults=list(tree.args.defaults))
         return Generated([_function(name, args, self.comments.tidy(body))], self.comments.texts)
 
     def tangent(self, name) -> str:
@@ -194,7 +191,7 @@ class _Forward:
         if op.kind is OpKind.EXTEND:  # (xs.extend(v): v must be a list, tuple or array)
             guard = self.guards.guard_extend(stmt, op)
         location = self.ctx.parsed.location(op.node) if op.node is not None else None
-        if op.kind in list_kinds():  # xs.append(v), v = xs.pop(), ...
+        if op.kind in lists.kinds():  # xs.append(v), v = xs.pop(), ...
             return guard + lists.tangents(self, stmt, op)
         if op.kind is OpKind.SETITEM:
             x = op.targets[0]
@@ -379,8 +376,8 @@ class _Forward:
 
 
 def _restored_entry(fwd, stmt):
-    """For ``restore_entry(d, key, old)`` in a gradient's code (``fwd``: the forward sweep) (a dict's entry put back, or
-    a key it added deleted): the same for ``d``'s tangent, where ``d`` has one; else None."""
+    """``restore_entry(d, key, old)`` of a gradient's code (``fwd``: its forward sweep) for ``d``'s
+    tangent: the same call ([] where ``d`` has none); None for another statement."""
     from .. import runtime
     if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
             and isinstance(stmt.value.func, gast.Name)

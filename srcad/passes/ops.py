@@ -33,7 +33,7 @@ from ..errors import Location, NoGradientRuleError
 from ..runtime.instances import build
 from . import closures, holders, lists, user_calls
 from . import objects as objects_pass
-from .syntax import index_value
+from .syntax import index_value, load
 from . import array_namespaces
 from .holders import OPAQUE, Sequences, is_static as _is_static, resolve_static
 from .parse import ExtraArgument, Specialization, dotted_name
@@ -332,13 +332,9 @@ def _side_effect(targets, node, keywords, parsed, locals_, held, sequences):
     names, reason = change
     everything = {f"arg{k}": a for k, a in enumerate([node.func] + list(node.args))}
     everything.update({f"kw_{k}": v for k, v in keywords.items()})
-    everything.update({f"changed_{n}": _load(n) for n in names})
+    everything.update({f"changed_{n}": load(n) for n in names})
     return Op(OpKind.UNKNOWN, targets + tuple(n for n in names if n not in targets),
               args=everything, node=node, reason=reason)
-
-
-def _load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
 def _call_object(targets, obj, node, keywords, what, parsed, locals_) -> Op:

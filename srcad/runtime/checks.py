@@ -11,16 +11,12 @@ raises :class:`srcad.errors.NonScalarOutputError` for a non-scalar output of ``g
 
 from __future__ import annotations
 
-import copy
-import numbers
-import types
-
 import numpy as np
 
 from ..errors import NonScalarOutputError
 from ._registry import helper
 from .containers import _float_dtype, writable, zeros_like
-from .namespaces import copy_array, foreign_array, may_share, numpy_dtype, ones_scalar
+from .namespaces import foreign_array, may_share, numpy_dtype, ones_scalar
 
 
 @helper(nondiff=True)
@@ -61,28 +57,6 @@ def seed_aux(out):
             f"has_aux=True needs a function returning a pair (loss, aux), but it returned {what}",
             hint="return loss, aux (aux may be any value: a dict, a tuple, ...), or drop has_aux")
     return seed_scalar(out[0]), zeros_like(out[1])
-
-
-@helper(nondiff=True)
-def kept_value(value):
-    """``value`` (``(loss, aux)`` of ``grad(f, has_aux=True)``) with every array it holds copied,
-    at any depth of lists, tuples and dicts (any other object deep-copied), so that the backward
-    pass, which restores arrays written in place, leaves what is returned as the function made
-    it."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if foreign_array(value):
-        return copy_array(value)
-    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
-        return type(value)(*(kept_value(v) for v in value))
-    if isinstance(value, (list, tuple)):
-        return type(value)(kept_value(v) for v in value)
-    if isinstance(value, dict):
-        return {k: kept_value(v) for k, v in value.items()}
-    if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic)) \
-            or callable(value) or isinstance(value, types.ModuleType):
-        return value
-    return copy.deepcopy(value)
 
 
 @helper

@@ -12,6 +12,10 @@ NumPy's functions (another library's arrays: through :mod:`.namespaces`);
 
 from __future__ import annotations
 
+import copy
+import numbers
+import types
+
 import numpy as np
 
 from ._registry import helper
@@ -282,6 +286,26 @@ def snapshot(value):
     if foreign_array(value):
         return copy_array(value)
     return type(value)(value) if type(value) in (ListAdjoint, DictAdjoint) else value
+
+
+@helper(nondiff=True)
+def kept_value(value):
+    """``value`` (``(loss, aux)`` of ``grad(f, has_aux=True)``) with every array it holds copied,
+    at any depth of lists, tuples and dicts (any other object deep-copied), so that the backward
+    pass, which restores arrays written in place, leaves what is returned as the function made
+    it."""
+    if isinstance(value, np.ndarray) or foreign_array(value):
+        return snapshot(value)
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        return type(value)(*(kept_value(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return type(value)(kept_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: kept_value(v) for k, v in value.items()}
+    if value is None or isinstance(value, (numbers.Number, str, bytes, np.generic)) \
+            or callable(value) or isinstance(value, types.ModuleType):
+        return value
+    return copy.deepcopy(value)
 
 
 class _Absent:
